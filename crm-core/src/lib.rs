@@ -1,0 +1,56 @@
+//! # crm-core
+//!
+//! The pure domain core of **crm**, an embeddable sales-opportunity engine that behaves like vtiger CRM's
+//! Opportunities ("Potentials") module: the same field names, labels, picklists and formats, with exact
+//! decimal money, a full change log, stage history and pluggable storage.
+//!
+//! Start with [`Crm`]: open a store (`":memory:"` or a SQLite file), register users, then create, update,
+//! find and delete records of any built-in module.
+//!
+//! ```
+//! use crm_core::{Crm, Fields, NewUser, Query, Condition, Op};
+//! # fn main() -> Result<(), crm_core::Error> {
+//! let mut crm = Crm::open(":memory:")?;
+//! crm.add_user(NewUser::new("admin").full_name("Administrator"))?;
+//! crm.set_actor("admin")?;
+//! let org = crm.create("Accounts", Fields::new().with("accountname", "Hooli"))?;
+//! crm.create("Potentials", Fields::new()
+//!     .with("potentialname", "Hooli renewal")
+//!     .with("related_to", "Hooli")          // references resolve by name (or id)
+//!     .with("amount", "12000.50")
+//!     .with("sales_stage", "Prospecting")
+//!     .with("closingdate", "2027-03-31"))?;
+//! let big = crm.find(Query::new("Potentials").filter(Condition::cmp("amount", Op::Gt, "10000")))?;
+//! assert_eq!(big[0].get("related_to").as_ref_id(), Some(org.id));
+//! # Ok(()) }
+//! ```
+//!
+//! Modules: [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
+//! [`history`] (change log, stage history), [`storage`] (ports and adapters), [`clock`], [`user`],
+//! [`error`], and the [`Crm`] facade in `service`.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod history;
+pub mod query;
+pub mod record;
+pub mod schema;
+mod service;
+pub mod storage;
+pub mod user;
+pub mod value;
+
+pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
+pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
+pub use query::{Aggregate, Condition, Op, Query, Sort};
+pub use record::{Fields, Record};
+pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
+pub use service::{Crm, Page};
+pub use user::{Group, NewUser, Owner, User};
+pub use value::{OwnerId, RecordId, Value};
+
+/// The version of this crate (`CARGO_PKG_VERSION`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,267 @@
+//! The [`Crm`] facade: the only place that orchestrates.
+//!
+//! Every operation runs the same pipeline — resolve names, convert and validate against the schema, apply
+//! the domain rules, then persist the record, its history and its side effects in **one** storage commit.
+//! Bindings (C, Python) call this and nothing else.
+//!
+//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
+//! (opening, schema, users and groups, settings).
+
+mod records;
+
+pub use records::Page;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::schema::{Module, Schema};
+use crate::storage::memory::MemoryStore;
+use crate::storage::{AutoNumberState, Change, ChangeSet, Store};
+use crate::user::{Group, NewUser, Owner, User};
+use crate::value::OwnerId;
+use std::sync::Arc;
+
+/// The engine: one store, its schema, a clock and the acting user.
+///
+/// # Example
+/// ```
+/// use crm_core::{Crm, Fields, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com"))?;
+/// crm.set_actor("admin")?;
+/// let deal = crm.create("Potentials", Fields::new()
+///     .with("potentialname", "Big deal")
+///     .with("amount", "1000")
+///     .with("sales_stage", "Qualification")
+///     .with("closingdate", "2027-03-31"))?;
+/// assert_eq!(deal.get("probability").to_string(), "20.000"); // the stage's default
+/// assert_eq!(deal.get("potential_no").to_string(), "POT1");
+/// # Ok(()) }
+/// ```
+pub struct Crm {
+    store: Box<dyn Store>,
+    schema: Arc<Schema>,
+    clock: Arc<dyn Clock>,
+    actor: Option<User>,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm").field("schema_version", &self.schema.version).field("actor", &self.actor).finish_non_exhaustive()
+    }
+}
+
+impl Crm {
+    /// Opens a store: `":memory:"` for an in-memory store, otherwise a SQLite file (created if missing).
+    ///
+    /// # Errors
+    /// Storage errors: the file cannot be opened, is not a crm database, or was written by a newer crm.
+    pub fn open(path: &str) -> Result<Crm> {
+        if path == ":memory:" {
+            return Crm::with_store(Box::new(MemoryStore::new()));
+        }
+        #[cfg(feature = "sqlite")]
+        {
+            Crm::with_store(Box::new(crate::storage::sqlite::SqliteStore::open(path)?))
+        }
+        #[cfg(not(feature = "sqlite"))]
+        {
+            Err(Error::invalid(format!("cannot open '{path}': built without the sqlite feature")))
+        }
+    }
+
+    /// Uses any store. A new, empty store gets the built-in schema.
+    pub fn with_store(mut store: Box<dyn Store>) -> Result<Crm> {
+        let schema = match store.load_schema()? {
+            Some(s) => s,
+            None => {
+                let s = Schema::builtin();
+                store.save_schema(&s)?;
+                s
+            }
+        };
+        Ok(Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None })
+    }
+
+    /// Replaces the clock (builder style).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Crm {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the clock.
+    pub fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    /// The current time from the clock, as stored (UTC, whole seconds).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now().naive_utc()
+    }
+
+    /// The schema in force.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// A module by name or label (`Potentials` or `Opportunities`).
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown module.
+    pub fn module(&self, name: &str) -> Result<&Module> {
+        self.schema.module(name).ok_or_else(|| Error::not_found(format!("module '{name}'")))
+    }
+
+    pub(crate) fn module_arc(&self, name: &str) -> Result<(Arc<Schema>, String)> {
+        let m = self.module(name)?.name.clone();
+        Ok((Arc::clone(&self.schema), m))
+    }
+
+    /// Stores a changed schema and makes it the one in force.
+    pub(crate) fn save_schema(&mut self, mut schema: Schema) -> Result<()> {
+        schema.version += 1;
+        self.store.save_schema(&schema)?;
+        self.schema = Arc::new(schema);
+        Ok(())
+    }
+
+    /// Turns the stage → default probability rule on or off (stored with the schema).
+    pub fn set_stage_probability_autofill(&mut self, on: bool) -> Result<()> {
+        let mut s = (*self.schema).clone();
+        s.settings.stage_probability_autofill = on;
+        self.save_schema(s)
+    }
+
+    // ----- users, groups, actor -----
+
+    /// Registers a user.
+    ///
+    /// # Errors
+    /// `Validation` for an empty user name or a bad e-mail; `Conflict` when the name is taken.
+    pub fn add_user(&mut self, new: NewUser) -> Result<User> {
+        let name = new.user_name.trim().to_string();
+        if name.is_empty() {
+            return Err(Error::field("user_name", crate::ValidationCode::Required, "a user needs a user name"));
+        }
+        if !new.email.is_empty() && !crate::value::is_email(new.email.trim()) {
+            return Err(Error::field("email", crate::ValidationCode::InvalidFormat, format!("'{}' is not an e-mail address", new.email)));
+        }
+        if self.find_owner(&name)?.is_some() {
+            return Err(Error::Conflict(format!("user or group '{name}' already exists")));
+        }
+        let id = OwnerId(self.store.allocate_ids(1)?);
+        let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
+        let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role: new.role, active: true };
+        self.store.commit(&ChangeSet(vec![Change::PutUser(user.clone())]))?;
+        Ok(user)
+    }
+
+    /// Registers a group with members given by user name.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown member; `Conflict` when the name is taken.
+    pub fn add_group(&mut self, name: &str, members: &[&str]) -> Result<Group> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::field("name", crate::ValidationCode::Required, "a group needs a name"));
+        }
+        if self.find_owner(name)?.is_some() {
+            return Err(Error::Conflict(format!("user or group '{name}' already exists")));
+        }
+        let mut ids = Vec::new();
+        for m in members {
+            ids.push(self.user(m)?.id);
+        }
+        let group = Group { id: OwnerId(self.store.allocate_ids(1)?), name: name.to_string(), members: ids };
+        self.store.commit(&ChangeSet(vec![Change::PutGroup(group.clone())]))?;
+        Ok(group)
+    }
+
+    /// Every registered user.
+    pub fn users(&self) -> Result<Vec<User>> {
+        self.store.users()
+    }
+
+    /// Every registered group.
+    pub fn groups(&self) -> Result<Vec<Group>> {
+        self.store.groups()
+    }
+
+    /// A user by user name (ignoring case).
+    ///
+    /// # Errors
+    /// `NotFound` when there is none.
+    pub fn user(&self, user_name: &str) -> Result<User> {
+        self.store
+            .users()?
+            .into_iter()
+            .find(|u| u.user_name.eq_ignore_ascii_case(user_name.trim()))
+            .ok_or_else(|| Error::not_found(format!("user '{user_name}'")))
+    }
+
+    /// An owner by id.
+    pub fn owner(&self, id: OwnerId) -> Result<Option<Owner>> {
+        if let Some(u) = self.store.users()?.into_iter().find(|u| u.id == id) {
+            return Ok(Some(Owner::User(u)));
+        }
+        Ok(self.store.groups()?.into_iter().find(|g| g.id == id).map(Owner::Group))
+    }
+
+    /// An owner by user name, full name or group name (ignoring case).
+    pub fn find_owner(&self, name: &str) -> Result<Option<Owner>> {
+        let n = name.trim();
+        let users = self.store.users()?;
+        if let Some(u) = users.iter().find(|u| u.user_name.eq_ignore_ascii_case(n)).or_else(|| users.iter().find(|u| u.full_name.eq_ignore_ascii_case(n))) {
+            return Ok(Some(Owner::User(u.clone())));
+        }
+        Ok(self.store.groups()?.into_iter().find(|g| g.name.eq_ignore_ascii_case(n)).map(Owner::Group))
+    }
+
+    /// Sets the acting user: named in history, `modifiedby`, and the default owner of new records.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown user.
+    pub fn set_actor(&mut self, user_name: &str) -> Result<()> {
+        self.actor = Some(self.user(user_name)?);
+        Ok(())
+    }
+
+    /// The acting user, if one is set.
+    pub fn actor(&self) -> Option<&User> {
+        self.actor.as_ref()
+    }
+
+    pub(crate) fn actor_name(&self) -> String {
+        self.actor.as_ref().map_or_else(|| "system".to_string(), |u| u.user_name.clone())
+    }
+
+    // ----- auto-numbers -----
+
+    /// The prefix and next number of a module's auto-number.
+    pub fn auto_number(&self, module: &str) -> Result<AutoNumberState> {
+        let m = self.module(module)?;
+        let an = m.auto_number.as_ref().ok_or_else(|| Error::invalid(format!("{} has no auto-number field", m.name)))?;
+        Ok(self.store.auto_number_state(&m.name)?.unwrap_or(AutoNumberState { prefix: an.prefix.clone(), next: "1".into() }))
+    }
+
+    /// Configures a module's auto-number. As in vtiger, with an unchanged prefix the next number may not go
+    /// below the current one, so numbers are never reused.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a non-numeric or lower next number, or a module without auto-number.
+    pub fn set_auto_number(&mut self, module: &str, prefix: &str, next: &str) -> Result<()> {
+        let name = self.module(module)?.name.clone();
+        let current = self.auto_number(&name)?;
+        if next.is_empty() || !next.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid(format!("next number '{next}' must be digits")));
+        }
+        let num = |s: &str| s.trim_start_matches('0').parse::<u128>().unwrap_or(0);
+        if prefix == current.prefix && num(next) < num(&current.next) {
+            return Err(Error::invalid(format!("next number {next} is below the current {}", current.next)));
+        }
+        if prefix.chars().any(|c| c.is_control()) {
+            return Err(Error::invalid("prefix may not contain control characters"));
+        }
+        self.store.set_auto_number(&name, &AutoNumberState { prefix: prefix.to_string(), next: next.to_string() })
+    }
+}

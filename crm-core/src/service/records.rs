@@ -1,0 +1,494 @@
+//! Record operations: create, quick create, update, delete, restore, purge, get, find, history.
+
+use super::Crm;
+use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
+use crate::history::{self, ChangeKind, HistoryEntry, STAGE_FIELDS, StageDuration, StageEntry};
+use crate::query::{Aggregate, Query};
+use crate::record::{Fields, Record};
+use crate::schema::{FieldType, Maintained, Module, Schema};
+use crate::storage::{Change, ChangeSet};
+use crate::value::{OwnerId, RecordId, Value, coerce};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// One page of a listing with the total count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    /// The records of the page.
+    #[serde(skip)]
+    pub records: Vec<Record>,
+    /// How many records match in all.
+    pub total: u64,
+    /// Page number (1-based).
+    pub page: u64,
+    /// Page size.
+    pub page_size: u64,
+}
+
+/// How input fields are accepted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Create,
+    QuickCreate,
+    Update,
+}
+
+/// Fields left out of change-log entries (vtiger leaves out modifiedtime as well).
+const UNLOGGED: [&str; 2] = ["modifiedtime", "modifiedby"];
+
+impl Crm {
+    /// Creates a record with full validation. Fields not given take their defaults; `assigned_user_id`
+    /// defaults to the acting user. Every problem is reported at once; nothing is stored on failure.
+    ///
+    /// # Errors
+    /// `Validation` with every field problem; `NotFound` for an unknown module.
+    pub fn create(&mut self, module: &str, fields: Fields) -> Result<Record> {
+        self.insert(module, fields, Mode::Create, "CRM")
+    }
+
+    /// Quick create: only mandatory and quick-create fields are accepted; the rest take defaults.
+    ///
+    /// # Errors
+    /// As [`Crm::create`], plus `NotAllowed` for fields that are not in the quick-create form.
+    pub fn quick_create(&mut self, module: &str, fields: Fields) -> Result<Record> {
+        self.insert(module, fields, Mode::QuickCreate, "CRM")
+    }
+
+    /// Reads a record (live or in the recycle bin).
+    ///
+    /// # Errors
+    /// `NotFound` when no record has this id.
+    pub fn get(&self, id: RecordId) -> Result<Record> {
+        self.store.get(id)?.ok_or_else(|| Error::not_found(format!("record {id}")))
+    }
+
+    /// Changes the given fields of a record; the others keep their values.
+    ///
+    /// # Errors
+    /// `Validation`; `NotFound` for an unknown or deleted record; `Conflict` when another handle changed it
+    /// meanwhile.
+    pub fn update(&mut self, id: RecordId, fields: Fields) -> Result<Record> {
+        self.update_checked(id, None, fields)
+    }
+
+    /// Like [`Crm::update`], but refuses with `Conflict` unless the stored version is `version` — the
+    /// optimistic-concurrency form for hosts that read, edit and write back.
+    pub fn update_version(&mut self, id: RecordId, version: u64, fields: Fields) -> Result<Record> {
+        self.update_checked(id, Some(version), fields)
+    }
+
+    /// Moves a record to the recycle bin.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict` when it is already deleted.
+    pub fn delete(&mut self, id: RecordId) -> Result<()> {
+        self.set_deleted(id, true)
+    }
+
+    /// Restores a record from the recycle bin.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict` when it is not deleted.
+    pub fn restore(&mut self, id: RecordId) -> Result<Record> {
+        self.set_deleted(id, false)?;
+        self.get(id)
+    }
+
+    /// Removes a record from the recycle bin for good, with its change log.
+    ///
+    /// # Errors
+    /// `NotFound`; `Conflict` when the record is not in the recycle bin.
+    pub fn purge(&mut self, id: RecordId) -> Result<()> {
+        let r = self.get(id)?;
+        if !r.deleted {
+            return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
+        }
+        self.store.commit(&ChangeSet(vec![Change::Purge(id)]))
+    }
+
+    /// Lists the records a query selects.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for unknown fields or operators that do not fit.
+    pub fn find(&self, query: Query) -> Result<Vec<Record>> {
+        let m = self.module(&query.module)?;
+        self.store.query(&query.normalize(m)?)
+    }
+
+    /// Counts the records a query selects (ignoring its page).
+    pub fn count(&self, query: Query) -> Result<u64> {
+        let m = self.module(&query.module)?;
+        self.store.count(&query.normalize(m)?)
+    }
+
+    /// One page (1-based) of a query, with the total count.
+    pub fn page(&self, query: Query, page: u64, page_size: u64) -> Result<Page> {
+        let page = page.max(1);
+        let total = self.count(query.clone())?;
+        let records = self.find(query.page(page, page_size))?;
+        Ok(Page { records, total, page, page_size })
+    }
+
+    /// Groups the records a query selects and sums decimal fields exactly.
+    pub fn aggregate(&self, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let m = self.module(&query.module)?;
+        let group = group_by.map(|g| m.field_by_name_or_label(g).map(|f| f.name.clone()).ok_or_else(|| Error::invalid(format!("no field '{g}'"))));
+        let group = group.transpose()?;
+        let mut names = Vec::new();
+        for s in sums {
+            let f = m.field_by_name_or_label(s).ok_or_else(|| Error::invalid(format!("no field '{s}'")))?;
+            if !f.field_type.is_decimal() && f.field_type != FieldType::Integer {
+                return Err(Error::invalid(format!("cannot sum '{}' of type {:?}", f.name, f.field_type)));
+            }
+            names.push(f.name.clone());
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)
+    }
+
+    /// The change log of a record, oldest first.
+    pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        self.get(id)?;
+        self.store.history(id)
+    }
+
+    /// The stage history of an opportunity, oldest first.
+    pub fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
+        self.get(id)?;
+        self.store.stage_history(id)
+    }
+
+    /// The periods an opportunity spent in each stage, up to now.
+    pub fn stage_durations(&self, id: RecordId) -> Result<Vec<StageDuration>> {
+        Ok(history::stage_durations(&self.stage_history(id)?, self.now()))
+    }
+
+    // ----- pipeline -----
+
+    fn insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<Record> {
+        let (schema, name) = self.module_arc(module)?;
+        let m = &schema.modules[&name];
+        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        for f in m.fields.iter().filter(|f| f.is_writable()) {
+            if let Some(d) = &f.default {
+                if let Ok(v) = coerce(f, Value::Text(d.clone())) {
+                    if !v.is_empty() {
+                        values.insert(f.name.clone(), v);
+                    }
+                }
+            }
+        }
+        if let (Some(u), Some(_)) = (&self.actor, m.field("assigned_user_id")) {
+            values.insert("assigned_user_id".into(), Value::Owner(u.id));
+        }
+        let mut errors = ValidationErrors::default();
+        let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        self.apply_input(m, &mut values, fields, mode, &mut errors)?;
+        self.autofill_probability(&schema, m, &mut values, None, &given);
+        let now = self.now();
+        self.stamp(m, &mut values, now);
+        if m.field("createdtime").is_some() {
+            values.insert("createdtime".into(), Value::DateTime(now));
+        }
+        if m.field("source").is_some() {
+            values.insert("source".into(), Value::Text(source.into()));
+        }
+        self.check(&schema, m, &mut values, &mut errors)?;
+        errors.into_result()?;
+
+        let id = RecordId(self.store.allocate_ids(1)?);
+        if let Some(an) = &m.auto_number {
+            let no = self.store.next_auto_number(&m.name, &an.prefix)?;
+            values.insert(an.field.clone(), Value::Text(no));
+        }
+        let record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
+        let actor = self.actor_name();
+        let mut cs = ChangeSet::new();
+        cs.push(Change::Insert(record.clone()));
+        cs.push(Change::History(HistoryEntry {
+            id: 0,
+            record: id,
+            module: m.name.clone(),
+            actor: actor.clone(),
+            at: now,
+            kind: ChangeKind::Created,
+            related: None,
+            changes: history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
+        }));
+        if has_stage_history(m) {
+            cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
+        }
+        self.store.commit(&cs)?;
+        Ok(record)
+    }
+
+    fn update_checked(&mut self, id: RecordId, expected: Option<u64>, fields: Fields) -> Result<Record> {
+        let current = self.get(id)?;
+        if current.deleted {
+            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
+        }
+        if let Some(v) = expected {
+            if v != current.version {
+                return Err(Error::Conflict(format!("record {id} is at version {}, not {v}", current.version)));
+            }
+        }
+        let (schema, name) = self.module_arc(&current.module)?;
+        let m = &schema.modules[&name];
+        let mut values = current.values.clone();
+        let mut errors = ValidationErrors::default();
+        let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        self.apply_input(m, &mut values, fields, Mode::Update, &mut errors)?;
+        self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
+        self.check(&schema, m, &mut values, &mut errors)?;
+        errors.into_result()?;
+        let changes = history::diff(&current.values, &values, &UNLOGGED);
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let now = self.now();
+        self.stamp(m, &mut values, now);
+        let record = Record { label: label_of(m, &values), version: current.version + 1, values, ..current.clone() };
+        let actor = self.actor_name();
+        let mut cs = ChangeSet::new();
+        cs.push(Change::Update { record: record.clone(), expected_version: current.version });
+        cs.push(Change::History(HistoryEntry {
+            id: 0,
+            record: id,
+            module: m.name.clone(),
+            actor: actor.clone(),
+            at: now,
+            kind: ChangeKind::Updated,
+            related: None,
+            changes: changes.clone(),
+        }));
+        if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
+            cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
+        }
+        self.store.commit(&cs)?;
+        Ok(record)
+    }
+
+    fn set_deleted(&mut self, id: RecordId, deleted: bool) -> Result<()> {
+        let current = self.get(id)?;
+        if current.deleted == deleted {
+            let state = if deleted { "already in" } else { "not in" };
+            return Err(Error::Conflict(format!("record {id} is {state} the recycle bin")));
+        }
+        let now = self.now();
+        let record = Record { deleted, version: current.version + 1, ..current.clone() };
+        let mut cs = ChangeSet::new();
+        cs.push(Change::Update { record, expected_version: current.version });
+        cs.push(Change::History(HistoryEntry {
+            id: 0,
+            record: id,
+            module: current.module.clone(),
+            actor: self.actor_name(),
+            at: now,
+            kind: if deleted { ChangeKind::Deleted } else { ChangeKind::Restored },
+            related: None,
+            changes: vec![],
+        }));
+        self.store.commit(&cs)
+    }
+
+    /// Sets modifiedtime and modifiedby.
+    fn stamp(&self, m: &Module, values: &mut BTreeMap<String, Value>, now: chrono::NaiveDateTime) {
+        if m.field("modifiedtime").is_some() {
+            values.insert("modifiedtime".into(), Value::DateTime(now));
+        }
+        if m.field("modifiedby").is_some() {
+            values.insert("modifiedby".into(), self.actor.as_ref().map_or(Value::Null, |u| Value::Owner(u.id)));
+        }
+    }
+
+    /// Converts input values into field values, collecting problems. Names are resolved for references
+    /// (`Accounts::::Hooli` or `Hooli`) and owners (user name, full name or group name).
+    fn apply_input(
+        &self,
+        m: &Module,
+        values: &mut BTreeMap<String, Value>,
+        fields: Fields,
+        mode: Mode,
+        errors: &mut ValidationErrors,
+    ) -> Result<()> {
+        for (name, value) in fields {
+            let Some(f) = m.field_by_name_or_label(&name) else {
+                errors.push(FieldError::new(&name, ValidationCode::UnknownField, format!("{} has no field '{name}'", m.name)));
+                continue;
+            };
+            if f.maintained == Maintained::System {
+                errors.push(FieldError::new(&f.name, ValidationCode::ReadOnly, "is maintained by crm and cannot be set"));
+                continue;
+            }
+            if mode == Mode::QuickCreate && !f.quick_create && !f.mandatory {
+                errors.push(FieldError::new(&f.name, ValidationCode::NotAllowed, "is not in the quick-create form"));
+                continue;
+            }
+            let value = match (f.field_type, value) {
+                (FieldType::Reference, Value::Text(s)) if s.trim().parse::<i64>().is_err() && !s.trim().is_empty() => {
+                    match self.resolve_reference(&f.references, &s)? {
+                        Some(id) => Value::Ref(id),
+                        None => {
+                            errors.push(FieldError::new(
+                                &f.name,
+                                ValidationCode::InvalidReference,
+                                format!("no {} named '{}'", f.references.join(" or "), strip_module_prefix(&s).1),
+                            ));
+                            continue;
+                        }
+                    }
+                }
+                (FieldType::Owner, Value::Text(s)) if s.trim().parse::<i64>().is_err() && !s.trim().is_empty() => {
+                    match self.find_owner(&s)? {
+                        Some(o) => Value::Owner(o.id()),
+                        None => {
+                            errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("no user or group named '{s}'")));
+                            continue;
+                        }
+                    }
+                }
+                (_, v) => v,
+            };
+            match coerce(f, value) {
+                Ok(v) if v.is_empty() => {
+                    values.remove(&f.name);
+                }
+                Ok(v) => {
+                    values.insert(f.name.clone(), v);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds a record by name in the allowed modules (`Module::::Name` narrows the module).
+    pub(crate) fn resolve_reference(&self, modules: &[String], text: &str) -> Result<Option<RecordId>> {
+        let (module, name) = strip_module_prefix(text);
+        for m in modules {
+            if module.is_some_and(|x| !x.eq_ignore_ascii_case(m)) {
+                continue;
+            }
+            if let Some(id) = self.store.find_by_label(m, name)?.first() {
+                return Ok(Some(*id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Stage → probability: on create without a probability, or when the stage changes without one.
+    fn autofill_probability(
+        &self,
+        schema: &Schema,
+        m: &Module,
+        values: &mut BTreeMap<String, Value>,
+        before: Option<&BTreeMap<String, Value>>,
+        given: &[String],
+    ) {
+        if !schema.settings.stage_probability_autofill || m.field("probability").is_none() {
+            return;
+        }
+        let given_probability = values.get("probability").is_some_and(|v| !v.is_empty())
+            && given.iter().any(|g| m.field_by_name_or_label(g).is_some_and(|f| f.name == "probability"));
+        let stage = values.get("sales_stage").cloned().unwrap_or_default();
+        let stage_changed = before.is_none_or(|b| b.get("sales_stage").cloned().unwrap_or_default() != stage);
+        if given_probability || !stage_changed {
+            return;
+        }
+        if let Some(meta) = stage.as_str().and_then(|s| schema.stage(s)) {
+            let mut p = meta.probability;
+            if let Some(f) = m.field("probability") {
+                p.rescale(f.decimal_scale());
+            }
+            values.insert("probability".into(), Value::Decimal(p));
+        }
+    }
+
+    /// Mandatory fields, picklist values, references and owners.
+    fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
+        let mut owners: Option<HashMap<OwnerId, bool>> = None;
+        for f in &m.fields {
+            let v = values.get(&f.name).cloned().unwrap_or_default();
+            if v.is_empty() {
+                if f.mandatory && f.is_writable() && !errors.errors().iter().any(|e| e.field == f.name) {
+                    errors.push(FieldError::new(&f.name, ValidationCode::Required, format!("{} is mandatory", f.label)));
+                }
+                continue;
+            }
+            match (f.field_type, &v) {
+                (FieldType::Picklist, Value::Text(s)) => {
+                    let Some(p) = f.picklist_name().and_then(|p| schema.picklist(p)) else { continue };
+                    match p.find_ignore_case(s) {
+                        Some(pv) => {
+                            values.insert(f.name.clone(), Value::Text(pv.value.clone()));
+                        }
+                        None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
+                    }
+                }
+                (FieldType::MultiPicklist, Value::List(items)) => {
+                    let Some(p) = f.picklist_name().and_then(|p| schema.picklist(p)) else { continue };
+                    let mut fixed = Vec::new();
+                    for s in items {
+                        match p.find_ignore_case(s) {
+                            Some(pv) => fixed.push(pv.value.clone()),
+                            None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
+                        }
+                    }
+                    values.insert(f.name.clone(), Value::List(fixed));
+                }
+                (FieldType::Reference, Value::Ref(id)) => match self.store.get(*id)? {
+                    Some(r) if !r.deleted && f.references.iter().any(|x| *x == r.module) => {}
+                    Some(r) if r.deleted => {
+                        errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))
+                    }
+                    Some(r) => errors.push(FieldError::new(
+                        &f.name,
+                        ValidationCode::InvalidReference,
+                        format!("record {id} is a {} record, expected {}", r.module, f.references.join(" or ")),
+                    )),
+                    None => errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} does not exist"))),
+                },
+                (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
+                    let known = match &mut owners {
+                        Some(o) => o,
+                        None => {
+                            let mut map = HashMap::new();
+                            for u in self.store.users()? {
+                                map.insert(u.id, u.active);
+                            }
+                            for g in self.store.groups()? {
+                                map.insert(g.id, true);
+                            }
+                            owners.insert(map)
+                        }
+                    };
+                    if !known.contains_key(id) {
+                        errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("owner {id} is not a registered user or group")));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Splits vtiger's `Module::::Name` (or `Module:::Name`) reference form.
+pub(crate) fn strip_module_prefix(s: &str) -> (Option<&str>, &str) {
+    let s = s.trim();
+    for sep in ["::::", ":::"] {
+        if let Some((m, n)) = s.split_once(sep) {
+            return (Some(m.trim()), n.trim());
+        }
+    }
+    (None, s)
+}
+
+fn has_stage_history(m: &Module) -> bool {
+    m.field("sales_stage").is_some()
+}
+
+/// The record's name: its entity-name fields joined by a space.
+pub(crate) fn label_of(m: &Module, values: &BTreeMap<String, Value>) -> String {
+    m.entity_fields.iter().filter_map(|f| values.get(f).and_then(Value::to_text)).collect::<Vec<_>>().join(" ").trim().to_string()
+}

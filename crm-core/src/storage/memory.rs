@@ -1,0 +1,238 @@
+//! The in-memory adapter: everything in ordinary collections, nothing on disk.
+//!
+//! Useful for tests, previews and short-lived hosts. Commits are atomic: every change is checked before
+//! any is applied.
+
+use super::{AutoNumberState, Change, ChangeSet, Store, increment_counter};
+use crate::error::{Error, Result, StorageError};
+use crate::history::{HistoryEntry, StageEntry};
+use crate::query::{Aggregate, Query, fold, order};
+use crate::record::Record;
+use crate::schema::Schema;
+use crate::user::{Group, User};
+use crate::value::{RecordId, Value};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+
+/// A store that lives in memory.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    schema: Option<Schema>,
+    next_id: i64,
+    auto_numbers: HashMap<String, AutoNumberState>,
+    records: BTreeMap<RecordId, Record>,
+    history: Vec<HistoryEntry>,
+    stages: Vec<StageEntry>,
+    users: BTreeMap<i64, User>,
+    groups: BTreeMap<i64, Group>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self { next_id: 1, ..Self::default() }
+    }
+
+    fn selected<'a>(&'a self, q: &'a Query) -> impl Iterator<Item = &'a Record> + 'a {
+        self.records.values().filter(move |r| {
+            r.module == q.module
+                && r.deleted == q.deleted
+                && q.condition.as_ref().is_none_or(|c| c.matches(&|f: &str| r.get(f)))
+        })
+    }
+
+    fn check(&self, changes: &ChangeSet) -> Result<()> {
+        let mut versions: HashMap<RecordId, u64> = HashMap::new();
+        let mut numbers: HashMap<(String, String), RecordId> = HashMap::new();
+        for c in &changes.0 {
+            match c {
+                Change::Insert(r) => {
+                    if self.records.contains_key(&r.id) || versions.contains_key(&r.id) {
+                        return Err(StorageError::Duplicate(format!("record id {} exists", r.id)).into());
+                    }
+                    versions.insert(r.id, r.version);
+                    self.check_auto_number(r, &mut numbers)?;
+                }
+                Change::Update { record, expected_version } => {
+                    let current = versions.get(&record.id).copied().or_else(|| self.records.get(&record.id).map(|r| r.version));
+                    match current {
+                        None => return Err(Error::not_found(format!("record {}", record.id))),
+                        Some(v) if v != *expected_version => {
+                            return Err(Error::Conflict(format!(
+                                "record {} was changed by someone else (version {v}, expected {expected_version})",
+                                record.id
+                            )));
+                        }
+                        Some(_) => {
+                            versions.insert(record.id, record.version);
+                        }
+                    }
+                    self.check_auto_number(record, &mut numbers)?;
+                }
+                Change::PutUser(u) => {
+                    if self.users.values().any(|x| x.id != u.id && x.user_name.eq_ignore_ascii_case(&u.user_name)) {
+                        return Err(StorageError::Duplicate(format!("user name '{}'", u.user_name)).into());
+                    }
+                }
+                Change::PutGroup(g) => {
+                    if self.groups.values().any(|x| x.id != g.id && x.name.eq_ignore_ascii_case(&g.name)) {
+                        return Err(StorageError::Duplicate(format!("group name '{}'", g.name)).into());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_auto_number(&self, r: &Record, seen: &mut HashMap<(String, String), RecordId>) -> Result<()> {
+        let Some(field) = self.schema.as_ref().and_then(|s| s.modules.get(&r.module)).and_then(|m| m.auto_number.as_ref()) else {
+            return Ok(());
+        };
+        let Some(no) = r.get(&field.field).to_text() else { return Ok(()) };
+        let clash = self.records.values().any(|x| x.id != r.id && x.module == r.module && x.get(&field.field).to_text().as_deref() == Some(&no));
+        let key = (r.module.clone(), no.clone());
+        if clash || seen.get(&key).is_some_and(|id| *id != r.id) {
+            return Err(StorageError::Duplicate(format!("{} {} '{no}' is taken", r.module, field.field)).into());
+        }
+        seen.insert(key, r.id);
+        Ok(())
+    }
+}
+
+impl Store for MemoryStore {
+    fn load_schema(&mut self) -> Result<Option<Schema>> {
+        Ok(self.schema.clone())
+    }
+
+    fn save_schema(&mut self, schema: &Schema) -> Result<()> {
+        self.schema = Some(schema.clone());
+        Ok(())
+    }
+
+    fn allocate_ids(&mut self, n: u64) -> Result<i64> {
+        let first = self.next_id.max(1);
+        let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
+        self.next_id = first.checked_add(n).ok_or_else(|| StorageError::Backend("id space exhausted".into()))?;
+        Ok(first)
+    }
+
+    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        let st = self
+            .auto_numbers
+            .entry(module.to_string())
+            .or_insert_with(|| AutoNumberState { prefix: default_prefix.to_string(), next: "1".into() });
+        let out = format!("{}{}", st.prefix, st.next);
+        st.next = increment_counter(&st.next);
+        Ok(out)
+    }
+
+    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        Ok(self.auto_numbers.get(module).cloned())
+    }
+
+    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        self.auto_numbers.insert(module.to_string(), state.clone());
+        Ok(())
+    }
+
+    fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
+        self.check(changes)?;
+        for c in &changes.0 {
+            match c {
+                Change::Insert(r) => {
+                    self.records.insert(r.id, r.clone());
+                }
+                Change::Update { record, .. } => {
+                    self.records.insert(record.id, record.clone());
+                }
+                Change::Purge(id) => {
+                    self.records.remove(id);
+                    self.history.retain(|h| h.record != *id);
+                    self.stages.retain(|s| s.record != *id);
+                }
+                Change::History(h) => {
+                    let mut h = h.clone();
+                    h.id = self.history.len() as i64 + 1;
+                    self.history.push(h);
+                }
+                Change::Stage(s) => self.stages.push(s.clone()),
+                Change::PutUser(u) => {
+                    self.users.insert(u.id.0, u.clone());
+                }
+                Change::PutGroup(g) => {
+                    self.groups.insert(g.id.0, g.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn get(&self, id: RecordId) -> Result<Option<Record>> {
+        Ok(self.records.get(&id).cloned())
+    }
+
+    fn query(&self, q: &Query) -> Result<Vec<Record>> {
+        let mut v: Vec<&Record> = self.selected(q).collect();
+        v.sort_by(|a, b| {
+            for s in &q.sort {
+                let o = order(a.get(&s.field), b.get(&s.field));
+                let o = if s.descending { o.reverse() } else { o };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            let o = a.id.cmp(&b.id);
+            if q.sort.first().is_some_and(|s| s.descending) { o.reverse() } else { o }
+        });
+        let skip = usize::try_from(q.offset).unwrap_or(usize::MAX);
+        let take = q.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(v.into_iter().skip(skip).take(take).cloned().collect())
+    }
+
+    fn count(&self, q: &Query) -> Result<u64> {
+        Ok(self.selected(q).count() as u64)
+    }
+
+    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let mut groups: Vec<Aggregate> = Vec::new();
+        for r in self.selected(q) {
+            let key = group_by.map_or(Value::Null, |g| r.get(g).clone());
+            let i = match groups.iter().position(|a| order(&a.key, &key).is_eq()) {
+                Some(i) => i,
+                None => {
+                    groups.push(Aggregate { key, count: 0, sums: vec![Decimal::ZERO; sums.len()] });
+                    groups.len() - 1
+                }
+            };
+            let g = &mut groups[i];
+            g.count += 1;
+            for (s, f) in g.sums.iter_mut().zip(sums) {
+                *s += r.get(f).as_decimal().unwrap_or_default();
+            }
+        }
+        groups.sort_by(|a, b| order(&a.key, &b.key));
+        Ok(groups)
+    }
+
+    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
+        let want = fold(label.trim());
+        Ok(self.records.values().filter(|r| r.module == module && !r.deleted && fold(&r.label) == want).map(|r| r.id).collect())
+    }
+
+    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        Ok(self.history.iter().filter(|h| h.record == id).cloned().collect())
+    }
+
+    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
+        Ok(self.stages.iter().filter(|s| s.record == id).cloned().collect())
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        Ok(self.users.values().cloned().collect())
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        Ok(self.groups.values().cloned().collect())
+    }
+}

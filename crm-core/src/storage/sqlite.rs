@@ -1,0 +1,827 @@
+//! The SQLite adapter: a relational, readable database file.
+//!
+//! Layout (what a person sees with the `sqlite3` shell or pandas):
+//!
+//! * one table per module, named after it in lower case (`potentials`, `accounts`, ...), with an `id` column
+//!   and **one column per field**, named after the field (`potentialname`, `amount`, `sales_stage`, ...);
+//! * `crm_entity` — one row per record of any module: id (unique across modules), module, label, deleted
+//!   flag, version;
+//! * `crm_history` + `crm_history_detail` — the change log, one detail row per changed field;
+//! * `crm_stage_history` — stage, amount, probability, forecast amount and close date after each change;
+//! * `crm_users`, `crm_groups`, `crm_group_members`, `crm_autonum`, `crm_seq`, `crm_meta` (the schema as JSON).
+//!
+//! Values: money, percentages and decimals are **canonical decimal text** (`1000.00`), never REAL; dates and
+//! times ISO text; checkboxes 0/1; references and owners integer ids; multi-select values `a |##| b`.
+//!
+//! Queries are compiled to SQL with bound parameters; identifiers come only from the schema and are checked
+//! to be plain identifiers. Decimal comparisons, sorting and sums use the connection-local collation
+//! `crm_decimal` and aggregate `crm_sum`, which compare and add exactly with `rust_decimal`; they appear
+//! only in crm's own queries, never in the stored schema, so the file opens anywhere. Case-insensitive text
+//! tests use `crm_fold` (Unicode lower case), the same function the memory adapter uses.
+//!
+//! Connection: WAL journal, foreign keys on, a busy timeout, `PRAGMA user_version` migrations; a database
+//! written by a newer crm is refused.
+
+use super::{AutoNumberState, Change, ChangeSet, Store, increment_counter};
+use crate::error::{Error, Result, StorageError};
+use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
+use crate::query::{Aggregate, Condition, Op, Query, fold};
+use crate::record::Record;
+use crate::schema::{Field, FieldType, Module, Schema};
+use crate::user::{Group, User};
+use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// The layout version this build writes (`PRAGMA user_version`).
+pub const LAYOUT_VERSION: i64 = 1;
+
+/// A store in one SQLite database file.
+pub struct SqliteStore {
+    conn: Connection,
+    schema: Option<Schema>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.conn.path()).finish()
+    }
+}
+
+fn map_err(e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode as C;
+    let msg = e.to_string();
+    Error::Storage(match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            C::DatabaseBusy | C::DatabaseLocked => StorageError::Busy(msg),
+            C::ConstraintViolation => StorageError::Duplicate(msg),
+            C::NotADatabase | C::DatabaseCorrupt => StorageError::Corrupt(msg),
+            C::CannotOpen | C::ReadOnly | C::DiskFull | C::PermissionDenied | C::SystemIoFailure => {
+                StorageError::Io(std::io::Error::other(msg))
+            }
+            _ => StorageError::Backend(msg),
+        },
+        _ => StorageError::Backend(msg),
+    })
+}
+
+trait SqlResult<T> {
+    fn db(self) -> Result<T>;
+}
+impl<T> SqlResult<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T> {
+        self.map_err(map_err)
+    }
+}
+
+/// Quotes an identifier that comes from the schema, refusing anything that is not a plain identifier.
+fn ident(name: &str) -> Result<String> {
+    let mut chars = name.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok && name.len() <= 64 { Ok(format!("\"{name}\"")) } else { Err(Error::invalid(format!("'{name}' is not a valid identifier"))) }
+}
+
+fn column_type(t: FieldType) -> &'static str {
+    match t {
+        FieldType::Integer | FieldType::Checkbox | FieldType::Reference | FieldType::Owner => "INTEGER",
+        _ => "TEXT",
+    }
+}
+
+fn to_sql(v: &Value) -> Sql {
+    match v {
+        Value::Null => Sql::Null,
+        Value::Int(i) => Sql::Integer(*i),
+        Value::Bool(b) => Sql::Integer(i64::from(*b)),
+        Value::Ref(r) => Sql::Integer(r.0),
+        Value::Owner(o) => Sql::Integer(o.0),
+        other => other.to_text().map(Sql::Text).unwrap_or(Sql::Null),
+    }
+}
+
+fn from_sql(t: FieldType, v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => match t {
+            FieldType::Checkbox => Value::Bool(i != 0),
+            FieldType::Reference => Value::Ref(RecordId(i)),
+            FieldType::Owner => Value::Owner(OwnerId(i)),
+            FieldType::Integer => Value::Int(i),
+            _ => Value::from_text(t, &i.to_string()),
+        },
+        ValueRef::Real(f) => Value::from_text(t, &f.to_string()),
+        ValueRef::Text(b) | ValueRef::Blob(b) => Value::from_text(t, &String::from_utf8_lossy(b)),
+    }
+}
+
+fn decimal_order(a: &str, b: &str) -> Ordering {
+    match (parse_decimal(a), parse_decimal(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// Exact decimal sum, the `crm_sum` aggregate.
+struct DecimalSum;
+
+impl rusqlite::functions::Aggregate<Decimal, Option<String>> for DecimalSum {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Decimal> {
+        Ok(Decimal::ZERO)
+    }
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut Decimal) -> rusqlite::Result<()> {
+        let add = match ctx.get_raw(0) {
+            ValueRef::Integer(i) => Decimal::from(i),
+            ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(parse_decimal).unwrap_or_default(),
+            _ => Decimal::ZERO,
+        };
+        *acc = acc.checked_add(add).ok_or_else(|| rusqlite::Error::UserFunctionError("decimal sum overflow".into()))?;
+        Ok(())
+    }
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<Decimal>) -> rusqlite::Result<Option<String>> {
+        Ok(Some(acc.unwrap_or_default().to_string()))
+    }
+}
+
+const BASE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_autonum (module TEXT PRIMARY KEY, prefix TEXT NOT NULL, next TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS crm_entity (
+    id INTEGER PRIMARY KEY,
+    module TEXT NOT NULL,
+    label TEXT NOT NULL DEFAULT '',
+    label_key TEXT NOT NULL DEFAULT '',
+    deleted INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS crm_entity_label ON crm_entity (module, label_key);
+CREATE TABLE IF NOT EXISTS crm_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    module TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    related_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS crm_history_record ON crm_history (record_id, id);
+CREATE TABLE IF NOT EXISTS crm_history_detail (
+    history_id INTEGER NOT NULL REFERENCES crm_history (id) ON DELETE CASCADE,
+    field TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX IF NOT EXISTS crm_history_detail_history ON crm_history_detail (history_id);
+CREATE TABLE IF NOT EXISTS crm_stage_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    stage TEXT,
+    amount TEXT,
+    probability TEXT,
+    forecast_amount TEXT,
+    closingdate TEXT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_stage_history_record ON crm_stage_history (record_id, id);
+CREATE TABLE IF NOT EXISTS crm_users (
+    id INTEGER PRIMARY KEY,
+    user_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    full_name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    role TEXT,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS crm_groups (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS crm_group_members (
+    group_id INTEGER NOT NULL REFERENCES crm_groups (id) ON DELETE CASCADE,
+    user_id INTEGER NOT NULL,
+    PRIMARY KEY (group_id, user_id)
+);
+";
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`.
+    ///
+    /// # Errors
+    /// `Storage(Io)` when the file cannot be opened, `Storage(Corrupt)` when it is not a database,
+    /// `Storage(IncompatibleVersion)` when a newer crm wrote it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let conn = Connection::open(path.as_ref()).map_err(|e| match map_err(e) {
+            Error::Storage(StorageError::Backend(m)) => Error::Storage(StorageError::Io(std::io::Error::other(m))),
+            other => other,
+        })?;
+        Self::init(conn)
+    }
+
+    /// A private database in memory (same SQL code paths as a file, for tests).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory().db()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.busy_timeout(Duration::from_secs(10)).db()?;
+        // journal_mode returns a row; WAL silently stays "memory" for in-memory databases.
+        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).db()?;
+        conn.pragma_update(None, "foreign_keys", true).db()?;
+        conn.pragma_update(None, "synchronous", "NORMAL").db()?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+        conn.create_scalar_function("crm_fold", 1, det, |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => Some(fold(&String::from_utf8_lossy(t))),
+                ValueRef::Null => None,
+                ValueRef::Integer(i) => Some(i.to_string()),
+                ValueRef::Real(f) => Some(f.to_string()),
+                ValueRef::Blob(b) => Some(fold(&String::from_utf8_lossy(b))),
+            })
+        })
+        .db()?;
+        conn.create_collation("crm_decimal", decimal_order).db()?;
+        conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
+        let mut store = SqliteStore { conn, schema: None };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).db()?;
+        if version > LAYOUT_VERSION {
+            return Err(StorageError::IncompatibleVersion { found: version, supported: LAYOUT_VERSION }.into());
+        }
+        if version < 1 {
+            tx.execute_batch(BASE_TABLES).db()?;
+        }
+        // Future layout steps go here: `if version < 2 { ... }`, one at a time.
+        tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
+        tx.commit().db()
+    }
+
+    /// The underlying connection, for read-only inspection in tests and tools.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn module(&self, name: &str) -> Result<&Module> {
+        self.schema
+            .as_ref()
+            .and_then(|s| s.modules.get(name))
+            .ok_or_else(|| Error::invalid(format!("module '{name}' is not in the stored schema")))
+    }
+
+    fn select_list(m: &Module) -> Result<String> {
+        let mut s = String::from("e.id, e.label, e.deleted, e.version");
+        for f in &m.fields {
+            s.push_str(", t.");
+            s.push_str(&ident(&f.name)?);
+        }
+        Ok(s)
+    }
+
+    fn read_row(m: &Module, row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+        let mut values = BTreeMap::new();
+        for (i, f) in m.fields.iter().enumerate() {
+            let v = from_sql(f.field_type, row.get_ref(4 + i)?);
+            if !v.is_empty() {
+                values.insert(f.name.clone(), v);
+            }
+        }
+        Ok(Record {
+            id: RecordId(row.get(0)?),
+            module: m.name.clone(),
+            label: row.get(1)?,
+            deleted: row.get::<_, i64>(2)? != 0,
+            version: row.get::<_, i64>(3)?.try_into().unwrap_or(0),
+            values,
+        })
+    }
+
+    fn write_record(tx: &rusqlite::Transaction<'_>, m: &Module, r: &Record, insert: bool) -> Result<()> {
+        let table = ident(&m.table_name())?;
+        let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.name)).collect::<Result<_>>()?;
+        let mut vals: Vec<Sql> = m.fields.iter().map(|f| to_sql(r.get(&f.name))).collect();
+        if insert {
+            tx.prepare_cached("INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .db()?
+                .execute(params![r.id.0, m.name, r.label, fold(r.label.trim()), r.deleted, r.version as i64])
+                .db()?;
+            let sql = format!(
+                "INSERT INTO {table} (id, {}) VALUES (?1, {})",
+                cols.join(", "),
+                (2..=cols.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            );
+            vals.insert(0, Sql::Integer(r.id.0));
+            tx.prepare_cached(&sql).db()?.execute(params_from_iter(vals.iter())).db()?;
+        } else {
+            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 2)).collect();
+            let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+            vals.insert(0, Sql::Integer(r.id.0));
+            tx.prepare_cached(&sql).db()?.execute(params_from_iter(vals.iter())).db()?;
+        }
+        Ok(())
+    }
+
+    fn apply(tx: &rusqlite::Transaction<'_>, schema: &Schema, c: &Change) -> Result<()> {
+        let module = |name: &str| schema.modules.get(name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")));
+        match c {
+            Change::Insert(r) => Self::write_record(tx, module(&r.module)?, r, true)?,
+            Change::Update { record: r, expected_version } => {
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE crm_entity SET label = ?1, label_key = ?2, deleted = ?3, version = ?4 WHERE id = ?5 AND version = ?6",
+                    )
+                    .db()?
+                    .execute(params![r.label, fold(r.label.trim()), r.deleted, r.version as i64, r.id.0, *expected_version as i64])
+                    .db()?;
+                if n == 0 {
+                    let found: Option<i64> =
+                        tx.query_row("SELECT version FROM crm_entity WHERE id = ?1", [r.id.0], |row| row.get(0)).optional().db()?;
+                    return Err(match found {
+                        None => Error::not_found(format!("record {}", r.id)),
+                        Some(v) => Error::Conflict(format!(
+                            "record {} was changed by someone else (version {v}, expected {expected_version})",
+                            r.id
+                        )),
+                    });
+                }
+                Self::write_record(tx, module(&r.module)?, r, false)?;
+            }
+            Change::Purge(id) => {
+                // The module row goes with it (ON DELETE CASCADE), and so does the history detail.
+                tx.execute("DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
+                tx.execute("DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
+                tx.execute("DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
+            }
+            Change::History(h) => {
+                tx.prepare_cached("INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .db()?
+                    .execute(params![h.record.0, h.module, h.actor, fmt_dt(h.at), h.kind.as_str(), h.related.map(|r| r.0)])
+                    .db()?;
+                let hid = tx.last_insert_rowid();
+                let mut st = tx.prepare_cached("INSERT INTO crm_history_detail (history_id, field, before, after) VALUES (?1, ?2, ?3, ?4)").db()?;
+                for d in &h.changes {
+                    st.execute(params![hid, d.field, d.before, d.after]).db()?;
+                }
+            }
+            Change::Stage(s) => {
+                tx.prepare_cached(
+                    "INSERT INTO crm_stage_history (record_id, stage, amount, probability, forecast_amount, closingdate, at, actor)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .db()?
+                .execute(params![
+                    s.record.0,
+                    s.stage,
+                    s.amount.map(|d| d.to_string()),
+                    s.probability.map(|d| d.to_string()),
+                    s.forecast_amount.map(|d| d.to_string()),
+                    s.closingdate.map(|d| d.to_string()),
+                    fmt_dt(s.at),
+                    s.actor
+                ])
+                .db()?;
+            }
+            Change::PutUser(u) => {
+                tx.execute(
+                    "INSERT INTO crm_users (id, user_name, full_name, email, role, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, full_name = excluded.full_name,
+                     email = excluded.email, role = excluded.role, active = excluded.active",
+                    params![u.id.0, u.user_name, u.full_name, u.email, u.role, u.active],
+                )
+                .db()?;
+            }
+            Change::PutGroup(g) => {
+                tx.execute(
+                    "INSERT INTO crm_groups (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                    params![g.id.0, g.name],
+                )
+                .db()?;
+                tx.execute("DELETE FROM crm_group_members WHERE group_id = ?1", [g.id.0]).db()?;
+                for m in &g.members {
+                    tx.execute("INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
+    fn from_where(&self, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
+        let m = self.module(&q.module)?;
+        let mut sql = format!("FROM {} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {}", ident(&m.table_name())?, i32::from(q.deleted));
+        if let Some(c) = &q.condition {
+            sql.push_str(" AND ");
+            compile(c, m, &mut sql, params)?;
+        }
+        Ok(sql)
+    }
+}
+
+fn fmt_dt(t: chrono::NaiveDateTime) -> String {
+    t.format(crate::value::DATETIME_FORMAT).to_string()
+}
+
+fn parse_dt(s: &str) -> chrono::NaiveDateTime {
+    crate::value::parse_datetime(s).unwrap_or_default()
+}
+
+fn col(f: &Field) -> Result<String> {
+    let c = format!("t.{}", ident(&f.name)?);
+    Ok(if f.field_type.is_decimal() { format!("{c} COLLATE crm_decimal") } else { c })
+}
+
+/// Compiles a normalized condition to SQL, pushing values into `params`.
+fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -> Result<()> {
+    match c {
+        Condition::All(v) | Condition::Any(v) => {
+            if v.is_empty() {
+                sql.push_str(if matches!(c, Condition::All(_)) { "1" } else { "0" });
+                return Ok(());
+            }
+            let join = if matches!(c, Condition::All(_)) { " AND " } else { " OR " };
+            sql.push('(');
+            for (i, x) in v.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(join);
+                }
+                compile(x, m, sql, params)?;
+            }
+            sql.push(')');
+        }
+        Condition::Not(x) => {
+            // NOT over SQL's three-valued logic: coalesce so that "unknown" counts as false inside.
+            sql.push_str("NOT coalesce(");
+            compile(x, m, sql, params)?;
+            sql.push_str(", 0)");
+        }
+        Condition::Compare { field, op, values } => {
+            let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+            let c = col(f)?;
+            let raw = format!("t.{}", ident(&f.name)?);
+            let first = values.first().cloned().unwrap_or_default();
+            let mut bind = |v: &Value| {
+                params.push(to_sql(v));
+                "?".to_string()
+            };
+            if f.field_type == FieldType::MultiPicklist && matches!(op, Op::Eq | Op::Ne | Op::In) {
+                let wrapped = format!("instr('{MULTI_SEPARATOR}' || {raw} || '{MULTI_SEPARATOR}', ?) > 0");
+                let needle = |v: &Value| Sql::Text(format!("{MULTI_SEPARATOR}{}{MULTI_SEPARATOR}", v.to_text().unwrap_or_default()));
+                match op {
+                    Op::Eq => {
+                        params.push(needle(&first));
+                        sql.push_str(&format!("coalesce({wrapped}, 0)"));
+                    }
+                    Op::Ne => {
+                        params.push(needle(&first));
+                        sql.push_str(&format!("({raw} IS NULL OR NOT {wrapped})"));
+                    }
+                    _ => {
+                        sql.push('(');
+                        for (i, v) in values.iter().enumerate() {
+                            if i > 0 {
+                                sql.push_str(" OR ");
+                            }
+                            params.push(needle(v));
+                            sql.push_str(&format!("coalesce({wrapped}, 0)"));
+                        }
+                        sql.push(')');
+                    }
+                }
+                return Ok(());
+            }
+            let text = |v: &Value| fold(&v.to_text().unwrap_or_default());
+            let s = match op {
+                Op::IsEmpty => format!("({raw} IS NULL OR {raw} = '')"),
+                Op::IsNotEmpty => format!("({raw} IS NOT NULL AND {raw} <> '')"),
+                Op::Eq => format!("coalesce({c} = {}, 0)", bind(&first)),
+                Op::Ne => format!("({raw} IS NULL OR {c} <> {})", bind(&first)),
+                Op::Lt => format!("coalesce({c} < {}, 0)", bind(&first)),
+                Op::Le => format!("coalesce({c} <= {}, 0)", bind(&first)),
+                Op::Gt => format!("coalesce({c} > {}, 0)", bind(&first)),
+                Op::Ge => format!("coalesce({c} >= {}, 0)", bind(&first)),
+                Op::Between => {
+                    let lo = bind(&first);
+                    let hi = bind(values.get(1).unwrap_or(&Value::Null));
+                    format!("coalesce({c} BETWEEN {lo} AND {hi}, 0)")
+                }
+                Op::In => {
+                    let list: Vec<String> = values.iter().map(&mut bind).collect();
+                    format!("coalesce({c} IN ({}), 0)", list.join(", "))
+                }
+                Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => {
+                    let needle = text(&first);
+                    let n = needle.chars().count() as i64;
+                    params.push(Sql::Text(needle.clone()));
+                    let folded = format!("crm_fold({raw})");
+                    match op {
+                        Op::Contains => format!("coalesce(instr({folded}, ?) > 0, 0)"),
+                        Op::NotContains => format!("({raw} IS NULL OR instr({folded}, ?) = 0)"),
+                        _ if n == 0 => {
+                            params.pop();
+                            format!("({raw} IS NOT NULL)")
+                        }
+                        Op::StartsWith => {
+                            params.insert(params.len() - 1, Sql::Integer(n));
+                            format!("coalesce(substr({folded}, 1, ?) = ?, 0)")
+                        }
+                        _ => {
+                            params.insert(params.len() - 1, Sql::Integer(n));
+                            format!("coalesce(substr({folded}, -?) = ?, 0)")
+                        }
+                    }
+                }
+            };
+            sql.push_str(&s);
+        }
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn load_schema(&mut self) -> Result<Option<Schema>> {
+        let json: Option<String> =
+            self.conn.query_row("SELECT value FROM crm_meta WHERE key = 'schema'", [], |r| r.get(0)).optional().db()?;
+        let schema = match json {
+            None => None,
+            Some(j) => Some(serde_json::from_str::<Schema>(&j).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?),
+        };
+        self.schema = schema.clone();
+        Ok(schema)
+    }
+
+    fn save_schema(&mut self, schema: &Schema) -> Result<()> {
+        let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        for m in schema.modules.values() {
+            let table = ident(&m.table_name())?;
+            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
+                .db()?;
+            let existing: Vec<String> = {
+                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
+                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+            };
+            for f in &m.fields {
+                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
+                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
+                }
+                let indexed = matches!(f.field_type, FieldType::Reference | FieldType::Owner)
+                    || m.indexed.contains(&f.name)
+                    || m.entity_fields.first() == Some(&f.name);
+                let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
+                if indexed || unique {
+                    let name = ident(&format!("{}_{}", m.table_name(), f.name))?;
+                    tx.execute_batch(&format!(
+                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
+                        if unique { "UNIQUE " } else { "" },
+                        ident(&f.name)?
+                    ))
+                    .db()?;
+                }
+            }
+        }
+        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
+            .db()?;
+        tx.commit().db()?;
+        self.schema = Some(schema.clone());
+        Ok(())
+    }
+
+    fn allocate_ids(&mut self, n: u64) -> Result<i64> {
+        let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        tx.execute("INSERT INTO crm_seq (name, value) VALUES ('id', 1) ON CONFLICT (name) DO NOTHING", []).db()?;
+        let first: i64 = tx.query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).db()?;
+        let next = first.checked_add(n).ok_or_else(|| StorageError::Backend("id space exhausted".into()))?;
+        tx.execute("UPDATE crm_seq SET value = ?1 WHERE name = 'id'", [next]).db()?;
+        tx.commit().db()?;
+        Ok(first)
+    }
+
+    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        let st: Option<(String, String)> = tx
+            .query_row("SELECT prefix, next FROM crm_autonum WHERE module = ?1", [module], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .db()?;
+        let (prefix, next) = st.unwrap_or_else(|| (default_prefix.to_string(), "1".to_string()));
+        tx.execute(
+            "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3) ON CONFLICT (module) DO UPDATE SET next = excluded.next",
+            params![module, prefix, increment_counter(&next)],
+        )
+        .db()?;
+        tx.commit().db()?;
+        Ok(format!("{prefix}{next}"))
+    }
+
+    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        self.conn
+            .query_row("SELECT prefix, next FROM crm_autonum WHERE module = ?1", [module], |r| {
+                Ok(AutoNumberState { prefix: r.get(0)?, next: r.get(1)? })
+            })
+            .optional()
+            .db()
+    }
+
+    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (module) DO UPDATE SET prefix = excluded.prefix, next = excluded.next",
+                params![module, state.prefix, state.next],
+            )
+            .db()?;
+        Ok(())
+    }
+
+    fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let schema = self.schema.as_ref().ok_or_else(|| Error::invalid("no schema stored yet"))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        for c in &changes.0 {
+            Self::apply(&tx, schema, c)?;
+        }
+        tx.commit().db()
+    }
+
+    fn get(&self, id: RecordId) -> Result<Option<Record>> {
+        let module: Option<String> =
+            self.conn.prepare_cached("SELECT module FROM crm_entity WHERE id = ?1").db()?.query_row([id.0], |r| r.get(0)).optional().db()?;
+        let Some(module) = module else { return Ok(None) };
+        let m = self.module(&module)?;
+        let sql = format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = ?1", Self::select_list(m)?, ident(&m.table_name())?);
+        self.conn.prepare_cached(&sql).db()?.query_row([id.0], |r| Self::read_row(m, r)).optional().db()
+    }
+
+    fn query(&self, q: &Query) -> Result<Vec<Record>> {
+        let mut params = Vec::new();
+        let from = self.from_where(q, &mut params)?;
+        let m = self.module(&q.module)?;
+        let mut sql = format!("SELECT {} {from} ORDER BY ", Self::select_list(m)?);
+        for s in &q.sort {
+            let f = m.field(&s.field).ok_or_else(|| Error::invalid(format!("cannot sort by unknown field '{}'", s.field)))?;
+            sql.push_str(&col(f)?);
+            sql.push_str(if s.descending { " DESC, " } else { " ASC, " });
+        }
+        sql.push_str(if q.sort.first().is_some_and(|s| s.descending) { "e.id DESC" } else { "e.id ASC" });
+        sql.push_str(" LIMIT ? OFFSET ?");
+        params.push(Sql::Integer(q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))));
+        params.push(Sql::Integer(i64::try_from(q.offset).unwrap_or(i64::MAX)));
+        let mut st = self.conn.prepare_cached(&sql).db()?;
+        let rows = st.query_map(params_from_iter(params.iter()), |r| Self::read_row(m, r)).db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn count(&self, q: &Query) -> Result<u64> {
+        let mut params = Vec::new();
+        let sql = format!("SELECT count(*) {}", self.from_where(q, &mut params)?);
+        let n: i64 = self.conn.prepare_cached(&sql).db()?.query_row(params_from_iter(params.iter()), |r| r.get(0)).db()?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let mut params = Vec::new();
+        let from = self.from_where(q, &mut params)?;
+        let m = self.module(&q.module)?;
+        let group = group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
+        let mut sql = String::from("SELECT ");
+        sql.push_str(&match group {
+            Some(f) => format!("t.{}", ident(&f.name)?),
+            None => "NULL".into(),
+        });
+        sql.push_str(", count(*)");
+        for s in sums {
+            let f = m.field(s).ok_or_else(|| Error::invalid(format!("cannot sum unknown field '{s}'")))?;
+            sql.push_str(&format!(", crm_sum(t.{})", ident(&f.name)?));
+        }
+        sql.push(' ');
+        sql.push_str(&from);
+        if let Some(f) = group {
+            sql.push_str(&format!(" GROUP BY {c} ORDER BY {c}", c = col(f)?));
+        }
+        let gtype = group.map_or(FieldType::Text, |f| f.field_type);
+        let mut st = self.conn.prepare_cached(&sql).db()?;
+        let rows = st
+            .query_map(params_from_iter(params.iter()), |r| {
+                let key = from_sql(gtype, r.get_ref(0)?);
+                let count: i64 = r.get(1)?;
+                let mut out = Vec::with_capacity(sums.len());
+                for i in 0..sums.len() {
+                    let s: Option<String> = r.get(2 + i)?;
+                    out.push(s.as_deref().and_then(parse_decimal).unwrap_or_default());
+                }
+                Ok(Aggregate { key, count: count.try_into().unwrap_or(0), sums: out })
+            })
+            .db()?;
+        let v = rows.collect::<rusqlite::Result<Vec<_>>>().db()?;
+        // Without GROUP BY, SQL returns one row even for no records; keep the memory adapter's shape.
+        Ok(v.into_iter().filter(|a| a.count > 0).collect())
+    }
+
+    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
+        let mut st =
+            self.conn.prepare_cached("SELECT id FROM crm_entity WHERE module = ?1 AND label_key = ?2 AND deleted = 0 ORDER BY id").db()?;
+        let rows = st.query_map(params![module, fold(label.trim())], |r| Ok(RecordId(r.get(0)?))).db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, record_id, module, actor, at, kind, related_id FROM crm_history WHERE record_id = ?1 ORDER BY id")
+            .db()?;
+        let mut entries = st
+            .query_map([id.0], |r| {
+                let kind: String = r.get(5)?;
+                let at: String = r.get(4)?;
+                Ok(HistoryEntry {
+                    id: r.get(0)?,
+                    record: RecordId(r.get(1)?),
+                    module: r.get(2)?,
+                    actor: r.get(3)?,
+                    at: parse_dt(&at),
+                    kind: ChangeKind::parse(&kind).unwrap_or(ChangeKind::Updated),
+                    related: r.get::<_, Option<i64>>(6)?.map(RecordId),
+                    changes: vec![],
+                })
+            })
+            .db()?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .db()?;
+        let mut st = self.conn.prepare_cached("SELECT field, before, after FROM crm_history_detail WHERE history_id = ?1 ORDER BY rowid").db()?;
+        for e in &mut entries {
+            e.changes = st
+                .query_map([e.id], |r| Ok(FieldChange { field: r.get(0)?, before: r.get(1)?, after: r.get(2)? }))
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()?;
+        }
+        Ok(entries)
+    }
+
+    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT record_id, stage, amount, probability, forecast_amount, closingdate, at, actor
+                 FROM crm_stage_history WHERE record_id = ?1 ORDER BY id",
+            )
+            .db()?;
+        let dec = |s: Option<String>| s.as_deref().and_then(parse_decimal);
+        let rows = st
+            .query_map([id.0], |r| {
+                let at: String = r.get(6)?;
+                let close: Option<String> = r.get(5)?;
+                Ok(StageEntry {
+                    record: RecordId(r.get(0)?),
+                    stage: r.get(1)?,
+                    amount: dec(r.get(2)?),
+                    probability: dec(r.get(3)?),
+                    forecast_amount: dec(r.get(4)?),
+                    closingdate: close.as_deref().and_then(crate::value::parse_date),
+                    at: parse_dt(&at),
+                    actor: r.get(7)?,
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        let mut st = self.conn.prepare_cached("SELECT id, user_name, full_name, email, role, active FROM crm_users ORDER BY id").db()?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(User {
+                    id: OwnerId(r.get(0)?),
+                    user_name: r.get(1)?,
+                    full_name: r.get(2)?,
+                    email: r.get(3)?,
+                    role: r.get(4)?,
+                    active: r.get(5)?,
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        let mut groups: Vec<Group> = {
+            let mut st = self.conn.prepare_cached("SELECT id, name FROM crm_groups ORDER BY id").db()?;
+            let rows = st.query_map([], |r| Ok(Group { id: OwnerId(r.get(0)?), name: r.get(1)?, members: vec![] })).db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()?
+        };
+        let mut st = self.conn.prepare_cached("SELECT user_id FROM crm_group_members WHERE group_id = ?1 ORDER BY user_id").db()?;
+        for g in &mut groups {
+            g.members = st.query_map([g.id.0], |r| Ok(OwnerId(r.get(0)?))).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
+        }
+        Ok(groups)
+    }
+}

@@ -1,0 +1,98 @@
+//! Users and groups: registered by the host, used as owners and actors.
+
+use crate::value::OwnerId;
+use serde::{Deserialize, Serialize};
+
+/// A user registered by the host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Owner id (shares the id space with records and groups).
+    pub id: OwnerId,
+    /// Unique login name, e.g. `admin`.
+    pub user_name: String,
+    /// Display name, e.g. `Administrator`.
+    pub full_name: String,
+    /// E-mail address (may be empty).
+    pub email: String,
+    /// Role name (the host's), used by role-scoped picklists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Inactive users cannot be assigned new records.
+    pub active: bool,
+}
+
+/// A group of users that can own records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// Owner id.
+    pub id: OwnerId,
+    /// Unique group name, e.g. `Sales Team`.
+    pub name: String,
+    /// Member users.
+    pub members: Vec<OwnerId>,
+}
+
+/// What the host gives to register a user.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Unique login name.
+    pub user_name: String,
+    /// Display name (defaults to the user name).
+    #[serde(default)]
+    pub full_name: String,
+    /// E-mail address.
+    #[serde(default)]
+    pub email: String,
+    /// Role name.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+impl NewUser {
+    /// A user with just a login name.
+    pub fn new(user_name: impl Into<String>) -> Self {
+        Self { user_name: user_name.into(), ..Self::default() }
+    }
+    /// Sets the display name.
+    pub fn full_name(mut self, n: impl Into<String>) -> Self {
+        self.full_name = n.into();
+        self
+    }
+    /// Sets the e-mail address.
+    pub fn email(mut self, e: impl Into<String>) -> Self {
+        self.email = e.into();
+        self
+    }
+    /// Sets the role.
+    pub fn role(mut self, r: impl Into<String>) -> Self {
+        self.role = Some(r.into());
+        self
+    }
+}
+
+/// An owner as seen by callers: a user or a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Owner {
+    /// A user.
+    User(User),
+    /// A group.
+    Group(Group),
+}
+
+impl Owner {
+    /// The owner's id.
+    pub fn id(&self) -> OwnerId {
+        match self {
+            Owner::User(u) => u.id,
+            Owner::Group(g) => g.id,
+        }
+    }
+    /// The display name (full name of a user, name of a group).
+    pub fn name(&self) -> &str {
+        match self {
+            Owner::User(u) => &u.full_name,
+            Owner::Group(g) => &g.name,
+        }
+    }
+}
