@@ -26,10 +26,13 @@ pub struct Page {
 }
 
 /// How input fields are accepted.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Full create.
     Create,
+    /// Quick create: mandatory and quick-create fields only.
     QuickCreate,
+    /// Partial update.
     Update,
 }
 
@@ -166,6 +169,15 @@ impl Crm {
     // ----- pipeline -----
 
     fn insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<Record> {
+        let (record, cs) = self.plan_insert(module, fields, mode, source)?;
+        self.store.commit(&cs)?;
+        Ok(record)
+    }
+
+    /// Validates a new record and returns it with everything its creation writes (record, change log,
+    /// stage history), without committing. Ids and auto-numbers are reserved. Used by [`Crm::create`] and by
+    /// bulk operations that commit many records per transaction.
+    pub(crate) fn plan_insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
@@ -218,12 +230,24 @@ impl Crm {
         if has_stage_history(m) {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
-        self.store.commit(&cs)?;
-        Ok(record)
+        Ok((record, cs))
     }
 
     fn update_checked(&mut self, id: RecordId, expected: Option<u64>, fields: Fields) -> Result<Record> {
         let current = self.get(id)?;
+        match self.plan_update(&current, expected, fields)? {
+            Some((record, cs)) => {
+                self.store.commit(&cs)?;
+                Ok(record)
+            }
+            None => Ok(current),
+        }
+    }
+
+    /// Validates a change to `current` and returns the new record with everything the change writes,
+    /// without committing; `None` when nothing would change.
+    pub(crate) fn plan_update(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
+        let id = current.id;
         if current.deleted {
             return Err(Error::not_found(format!("record {id} is in the recycle bin")));
         }
@@ -243,7 +267,7 @@ impl Crm {
         errors.into_result()?;
         let changes = history::diff(&current.values, &values, &UNLOGGED);
         if changes.is_empty() {
-            return Ok(current);
+            return Ok(None);
         }
         let now = self.now();
         self.stamp(m, &mut values, now);
@@ -264,8 +288,7 @@ impl Crm {
         if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
-        self.store.commit(&cs)?;
-        Ok(record)
+        Ok(Some((record, cs)))
     }
 
     fn set_deleted(&mut self, id: RecordId, deleted: bool) -> Result<()> {

@@ -256,10 +256,10 @@ impl SqliteStore {
         if version > LAYOUT_VERSION {
             return Err(StorageError::IncompatibleVersion { found: version, supported: LAYOUT_VERSION }.into());
         }
-        if version < 1 {
-            tx.execute_batch(BASE_TABLES).db()?;
-        }
-        // Future layout steps go here: `if version < 2 { ... }`, one at a time.
+        // Every table is created with IF NOT EXISTS, so this is idempotent and also adds tables that
+        // later features bring to files created before them.
+        tx.execute_batch(BASE_TABLES).db()?;
+        // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
     }
