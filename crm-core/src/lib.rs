@@ -52,5 +52,10 @@ pub use service::{Crm, Page};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 
+/// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
+pub use chrono;
+/// Re-exported so hosts use the same `rust_decimal` as the engine (exact money).
+pub use rust_decimal;
+
 /// The version of this crate (`CARGO_PKG_VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

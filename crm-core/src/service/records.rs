@@ -181,7 +181,7 @@ impl Crm {
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
-        for f in m.fields.iter().filter(|f| f.is_writable()) {
+        for f in &m.fields {
             if let Some(d) = &f.default {
                 if let Ok(v) = coerce(f, Value::Text(d.clone())) {
                     if !v.is_empty() {
@@ -206,6 +206,7 @@ impl Crm {
             values.insert("source".into(), Value::Text(source.into()));
         }
         self.check(&schema, m, &mut values, &mut errors)?;
+        sort_errors(m, &mut errors);
         errors.into_result()?;
 
         let id = RecordId(self.store.allocate_ids(1)?);
@@ -264,6 +265,7 @@ impl Crm {
         self.apply_input(m, &mut values, fields, Mode::Update, &mut errors)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
         self.check(&schema, m, &mut values, &mut errors)?;
+        sort_errors(m, &mut errors);
         errors.into_result()?;
         let changes = history::diff(&current.values, &values, &UNLOGGED);
         if changes.is_empty() {
@@ -494,6 +496,12 @@ impl Crm {
         }
         Ok(())
     }
+}
+
+/// Orders problems by the fields' layout position; unknown fields come last.
+fn sort_errors(m: &Module, errors: &mut ValidationErrors) {
+    let order: Vec<&str> = m.fields_in_layout_order().iter().map(|f| f.name.as_str()).collect();
+    errors.0.sort_by_key(|e| order.iter().position(|n| *n == e.field).unwrap_or(usize::MAX));
 }
 
 /// Splits vtiger's `Module::::Name` (or `Module:::Name`) reference form.
