@@ -37,11 +37,13 @@ pub mod error;
 pub mod history;
 pub mod query;
 pub mod record;
+pub mod related;
 pub mod schema;
 mod service;
 pub mod storage;
 pub mod user;
 pub mod value;
+pub mod view;
 
 pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
