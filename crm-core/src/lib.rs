@@ -50,7 +50,12 @@ pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEnt
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
-pub use service::{Crm, Page};
+pub use service::{
+    Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
+    RelatedPage,
+};
+pub use related::{Comment, Relation};
+pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 
