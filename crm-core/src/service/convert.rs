@@ -120,7 +120,12 @@ pub struct LeadConversion {
 impl LeadConversion {
     /// Organization and contact, no opportunity (vtiger's pre-checked boxes).
     pub fn new() -> Self {
-        LeadConversion { account: Some(Fields::new()), contact: Some(Fields::new()), potential: None, assigned_to: None }
+        LeadConversion {
+            account: Some(Fields::new()),
+            contact: Some(Fields::new()),
+            potential: None,
+            assigned_to: None,
+        }
     }
     /// Also creates an opportunity with these fields (builder style).
     pub fn with_potential(mut self, fields: Fields) -> Self {
@@ -157,10 +162,19 @@ impl Crm {
     /// `InvalidArgument` for unknown fields or when a locked row is removed or changed.
     pub fn set_lead_mapping(&mut self, mapping: LeadMapping) -> Result<()> {
         for row in &mapping.rows {
-            self.module("Leads")?.field(&row.lead).ok_or_else(|| Error::invalid(format!("Leads has no field '{}'", row.lead)))?;
-            for (m, f) in [("Accounts", &row.account), ("Contacts", &row.contact), ("Potentials", &row.potential)] {
+            self.module("Leads")?
+                .field(&row.lead)
+                .ok_or_else(|| Error::invalid(format!("Leads has no field '{}'", row.lead)))?;
+            for (m, f) in [
+                ("Accounts", &row.account),
+                ("Contacts", &row.contact),
+                ("Potentials", &row.potential),
+            ] {
                 if let Some(f) = f {
-                    let fd = self.module(m)?.field(f).ok_or_else(|| Error::invalid(format!("{m} has no field '{f}'")))?;
+                    let fd = self
+                        .module(m)?
+                        .field(f)
+                        .ok_or_else(|| Error::invalid(format!("{m} has no field '{f}'")))?;
                     if !fd.is_writable() {
                         return Err(Error::invalid(format!("{m} field '{f}' is maintained by crm")));
                     }
@@ -173,7 +187,10 @@ impl Crm {
             }
         }
         let value = serde_json::to_string(&mapping).map_err(|e| Error::invalid(e.to_string()))?;
-        self.store.commit(&ChangeSet(vec![Change::PutSetting { key: LEAD_MAPPING.into(), value }]))
+        self.store.commit(&ChangeSet(vec![Change::PutSetting {
+            key: LEAD_MAPPING.into(),
+            value,
+        }]))
     }
 
     /// Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
@@ -194,7 +211,11 @@ impl Crm {
             return Err(Error::invalid("choose an organization or a contact to convert the lead into"));
         }
         let owner = match &conv.assigned_to {
-            Some(n) => Value::Owner(self.find_owner(n)?.ok_or_else(|| Error::not_found(format!("user or group '{n}'")))?.id()),
+            Some(n) => Value::Owner(
+                self.find_owner(n)?
+                    .ok_or_else(|| Error::not_found(format!("user or group '{n}'")))?
+                    .id(),
+            ),
             None => l.get("assigned_user_id").clone(),
         };
         let mapping = self.lead_mapping()?;
@@ -246,7 +267,11 @@ impl Crm {
                     f.set("related_to", c.get("account_id").clone());
                 }
             }
-            m => return Err(Error::invalid(format!("opportunities are created for organizations or contacts, not {m}"))),
+            m => {
+                return Err(Error::invalid(format!(
+                    "opportunities are created for organizations or contacts, not {m}"
+                )));
+            }
         }
         for (k, v) in fields {
             f.set(k, v);
@@ -294,7 +319,11 @@ impl Crm {
         let mut cs = ChangeSet::new();
         if let Some(a) = account {
             let name = a.get("accountname").and_then(Value::to_text).unwrap_or_default();
-            let existing = if name.trim().is_empty() { None } else { self.store.find_by_label("Accounts", &name)?.first().copied() };
+            let existing = if name.trim().is_empty() {
+                None
+            } else {
+                self.store.find_by_label("Accounts", &name)?.first().copied()
+            };
             match existing {
                 Some(id) => {
                     out.account = Some(id);
@@ -319,7 +348,7 @@ impl Crm {
             let pid = self.plan_pending("Potentials", p, from_lead, &mut cs)?;
             out.potential = Some(pid);
             if let Some(c) = out.contact {
-                cs.0.extend(self.plan_link(pid, c, LinkInfo::default())?.1 .0);
+                cs.0.extend(self.plan_link(pid, c, LinkInfo::default())?.1.0);
             }
         }
         Ok((out, cs))
@@ -357,9 +386,16 @@ impl Crm {
             values.insert("modifiedby".into(), Value::Owner(u.id));
         }
         let changes = history::diff(&current.values, &values, &UNLOGGED);
-        let record = Record { version: current.version + 1, values, ..current.clone() };
+        let record = Record {
+            version: current.version + 1,
+            values,
+            ..current.clone()
+        };
         Ok(ChangeSet(vec![
-            Change::Update { record, expected_version: current.version },
+            Change::Update {
+                record,
+                expected_version: current.version,
+            },
             Change::History(HistoryEntry {
                 id: 0,
                 record: current.id,

@@ -61,7 +61,11 @@ pub(crate) fn hide_converted(q: Query) -> Query {
     if q.module != "Leads" || q.condition.as_ref().is_some_and(|c| c.fields().contains(&"converted")) {
         return q;
     }
-    let hide = Condition::Compare { field: "converted".into(), op: Op::Ne, values: vec![Value::Bool(true)] };
+    let hide = Condition::Compare {
+        field: "converted".into(),
+        op: Op::Ne,
+        values: vec![Value::Bool(true)],
+    };
     let mut q = q;
     q.condition = Some(match q.condition.take() {
         Some(c) => Condition::All(vec![c, hide]),
@@ -85,10 +89,16 @@ impl Crm {
     /// `InvalidArgument` for a fiscal-year start month outside 1..=12.
     pub fn set_view_settings(&mut self, s: ViewSettings) -> Result<()> {
         if !(1..=12).contains(&s.fiscal_year_start_month) {
-            return Err(Error::invalid(format!("fiscal year start month {} is not 1..=12", s.fiscal_year_start_month)));
+            return Err(Error::invalid(format!(
+                "fiscal year start month {} is not 1..=12",
+                s.fiscal_year_start_month
+            )));
         }
         let value = serde_json::to_string(&s).map_err(|e| Error::invalid(e.to_string()))?;
-        self.store.commit(&ChangeSet(vec![Change::PutSetting { key: VIEW_SETTINGS.into(), value }]))
+        self.store.commit(&ChangeSet(vec![Change::PutSetting {
+            key: VIEW_SETTINGS.into(),
+            value,
+        }]))
     }
 
     /// Installs vtiger's default Potentials filters that are missing (by name). Runs on every open; cheap
@@ -151,15 +161,32 @@ impl Crm {
                 c.field = f.name.clone();
             }
         }
-        filter.columns = filter.columns.iter().map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone())).collect();
+        filter.columns = filter
+            .columns
+            .iter()
+            .map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone()))
+            .collect();
         let q = filter.to_query(m, self.now().date(), &self.view_settings()?, self)?;
-        filter.sort = q.sort.into_iter().filter(|s| filter.sort.iter().any(|x| m.field_by_name_or_label(&x.field).is_some_and(|f| f.name == s.field))).collect();
+        filter.sort = q
+            .sort
+            .into_iter()
+            .filter(|s| {
+                filter
+                    .sort
+                    .iter()
+                    .any(|x| m.field_by_name_or_label(&x.field).is_some_and(|f| f.name == s.field))
+            })
+            .collect();
         if filter.columns.is_empty() {
             filter.columns = self.default_filter(&filter.module)?.map(|d| d.columns).unwrap_or_default();
         }
         let others = self.filters(&filter.module)?;
-        if filter.id != 0 {
-            let old = others.iter().find(|f| f.id == filter.id).ok_or_else(|| Error::not_found(format!("filter {}", filter.id)))?;
+        let is_new = filter.id == 0;
+        if !is_new {
+            let old = others
+                .iter()
+                .find(|f| f.id == filter.id)
+                .ok_or_else(|| Error::not_found(format!("filter {}", filter.id)))?;
             if old.visibility == Visibility::System {
                 filter.visibility = Visibility::System;
             }
@@ -172,18 +199,34 @@ impl Crm {
             }
             filter.id = self.store.allocate_ids(1)?;
         }
-        if filter.visibility == Visibility::Private && filter.owner.is_none() {
-            filter.owner = Some(self.actor.as_ref().ok_or_else(|| Error::invalid("a private filter needs an acting user"))?.user_name.clone());
+        if filter.visibility == Visibility::Private && is_new {
+            // A new private filter belongs to the acting user, whatever owner was given.
+            let me = self.actor.as_ref().map(|u| u.user_name.clone());
+            filter.owner = me.or(filter.owner).filter(|o| !o.trim().is_empty());
+            if filter.owner.is_none() {
+                return Err(Error::invalid("a private filter needs an acting user"));
+            }
         }
         if filter.visibility == Visibility::Public {
             filter.owner = filter.owner.or_else(|| self.actor.as_ref().map(|u| u.user_name.clone()));
         }
-        if others.iter().any(|f| f.id != filter.id && f.name.eq_ignore_ascii_case(&filter.name)) {
-            return Err(Error::Conflict(format!("{} already has a filter named '{}'", filter.module, filter.name)));
+        if others
+            .iter()
+            .any(|f| f.id != filter.id && f.name.eq_ignore_ascii_case(&filter.name))
+        {
+            return Err(Error::Conflict(format!(
+                "{} already has a filter named '{}'",
+                filter.module, filter.name
+            )));
         }
         let mut cs = ChangeSet::new();
         if filter.default {
-            for mut o in self.store.filters(&filter.module)?.into_iter().filter(|f| f.default && f.id != filter.id) {
+            for mut o in self
+                .store
+                .filters(&filter.module)?
+                .into_iter()
+                .filter(|f| f.default && f.id != filter.id)
+            {
                 o.default = false;
                 cs.push(Change::PutFilter(o));
             }
@@ -200,7 +243,10 @@ impl Crm {
     pub fn delete_filter(&mut self, module: &str, id: i64) -> Result<()> {
         let f = self.filter(module, &id.to_string())?;
         if f.visibility == Visibility::System {
-            return Err(Error::Conflict(format!("filter '{}' is shipped with crm and cannot be deleted", f.name)));
+            return Err(Error::Conflict(format!(
+                "filter '{}' is shipped with crm and cannot be deleted",
+                f.name
+            )));
         }
         self.store.commit(&ChangeSet(vec![Change::DeleteFilter(f.id)]))
     }
@@ -226,7 +272,10 @@ impl Crm {
             q.sort.clear();
             q = q.order_by(s);
         }
-        Ok(ListView { page: self.page(q, page, page_size)?, filter: f })
+        Ok(ListView {
+            page: self.page(q, page, page_size)?,
+            filter: f,
+        })
     }
 
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
@@ -253,7 +302,9 @@ impl Crm {
         let m = self.module(module)?;
         let mut f = Filter::new(m.name.clone(), "search");
         for (field, text) in columns {
-            let fd = m.field_by_name_or_label(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+            let fd = m
+                .field_by_name_or_label(field)
+                .ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
             let code = if fd.field_type.is_textual() { "c" } else { "e" };
             f = f.all(&fd.name, code, text);
         }
@@ -273,8 +324,16 @@ impl Crm {
         if let Some(c) = cursor {
             q.offset = c.ties;
             if !c.last.is_empty() {
-                let from = Condition::Compare { field: key.field.clone(), op: if key.descending { Op::Le } else { Op::Ge }, values: vec![c.last.clone()] };
-                let from = if key.descending { Condition::Any(vec![from, Condition::is_empty(key.field.clone())]) } else { from };
+                let from = Condition::Compare {
+                    field: key.field.clone(),
+                    op: if key.descending { Op::Le } else { Op::Ge },
+                    values: vec![c.last.clone()],
+                };
+                let from = if key.descending {
+                    Condition::Any(vec![from, Condition::is_empty(key.field.clone())])
+                } else {
+                    from
+                };
                 q.condition = Some(match q.condition.take() {
                     Some(old) => Condition::All(vec![old, from]),
                     None => from,
