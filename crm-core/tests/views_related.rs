@@ -162,6 +162,26 @@ fn filters_combine_all_any_ranges_and_lists() {
             )
             .unwrap();
         assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 2);
+        // References match by the referenced record's name.
+        let org = crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
+        let hooli = deal(&mut crm, "Hooli deal", "Prospecting", "1", "2027-01-01");
+        crm.update(hooli.id, Fields::new().with("related_to", Value::Ref(org.id))).unwrap();
+        let f = crm
+            .save_filter(Filter::new("Potentials", "Hooli").all("related_to", "e", "hooli"))
+            .unwrap();
+        assert_eq!(
+            names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records),
+            ["Hooli deal"]
+        );
+        let f = crm
+            .save_filter(Filter::new("Potentials", "Not Hooli").all("related_to", "n", "Hooli"))
+            .unwrap();
+        assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 4);
+        let f = crm
+            .save_filter(Filter::new("Potentials", "Nobody").all("related_to", "e", "Nobody Inc"))
+            .unwrap();
+        assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 0);
+        crm.delete(hooli.id).unwrap();
         // fiscal quarters follow the configured fiscal year start.
         crm.set_view_settings(ViewSettings {
             fiscal_year_start_month: 12,

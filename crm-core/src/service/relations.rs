@@ -15,8 +15,8 @@
 //!   [`Crm::create_from_opportunity`] fills in organization, contact and subject and copies the
 //!   opportunity's product and service links (quantity and price) onto the new document, in one transaction.
 
-use super::Crm;
 use super::records::Mode;
+use super::{Crm, Page};
 use crate::error::{Error, Result};
 use crate::history::{ChangeKind, HistoryEntry};
 use crate::query::{Condition, Query};
@@ -217,11 +217,30 @@ impl Crm {
         let by_ref: Vec<Condition> = target
             .fields
             .iter()
-            .filter(|f| f.references.iter().any(|m| *m == source.module))
+            .filter(|f| f.references.contains(&source.module))
             .map(|f| Condition::eq(f.name.clone(), Value::Ref(record)))
             .collect();
         // Records that reference this one are selected in storage; linked records are added by id after them
         // (link rows are few per record), so the page is cut from the combined list.
+        if links.is_empty() {
+            // Only references: the page is cut in storage.
+            let p = if by_ref.is_empty() {
+                Page {
+                    records: vec![],
+                    total: 0,
+                    page: page.max(1),
+                    page_size,
+                }
+            } else {
+                self.page(Query::new(target.name.clone()).filter(Condition::Any(by_ref)), page, page_size)?
+            };
+            return Ok(RelatedPage {
+                items: p.records.into_iter().map(|r| (r, None)).collect(),
+                total: p.total,
+                page: p.page,
+                page_size,
+            });
+        }
         let referencing = if by_ref.is_empty() {
             vec![]
         } else {
@@ -235,10 +254,10 @@ impl Crm {
             items.push((r, l));
         }
         for l in &links {
-            if seen.insert(l.related) {
-                if let Some(r) = self.store.get(l.related)?.filter(|r| !r.deleted) {
-                    items.push((r, Some(l.clone())));
-                }
+            if seen.insert(l.related)
+                && let Some(r) = self.store.get(l.related)?.filter(|r| !r.deleted)
+            {
+                items.push((r, Some(l.clone())));
             }
         }
         let total = items.len() as u64;

@@ -353,10 +353,10 @@ impl Crm {
         let last = records.last().map(|r| r.get(&key.field).clone()).unwrap_or_default();
         let same = |v: &Value| crate::query::order(v, &last).is_eq();
         let mut ties = records.iter().rev().take_while(|r| same(r.get(&key.field))).count() as u64;
-        if ties == records.len() as u64 {
-            if let Some(c) = cursor.filter(|c| same(&c.last)) {
-                ties += c.ties;
-            }
+        if ties == records.len() as u64
+            && let Some(c) = cursor.filter(|c| same(&c.last))
+        {
+            ties += c.ties;
         }
         Ok((records, Some(Cursor { last, ties })))
     }

@@ -336,13 +336,11 @@ fn convert(module: &Module, c: &FilterCondition, names: &dyn NameResolver) -> Re
 
 /// A datetime value for a datetime field: a date-only text becomes the start or end of that day.
 fn day_edge(text: &str, end: bool) -> Value {
-    if crate::value::parse_datetime(text).is_none() {
-        if let Some(d) = crate::value::parse_date(text) {
-            let t = if end { d.and_hms_opt(23, 59, 59) } else { d.and_hms_opt(0, 0, 0) };
-            if let Some(t) = t {
-                return Value::DateTime(t);
-            }
-        }
+    if crate::value::parse_datetime(text).is_none()
+        && let Some(d) = crate::value::parse_date(text)
+        && let Some(t) = if end { d.and_hms_opt(23, 59, 59) } else { d.and_hms_opt(0, 0, 0) }
+    {
+        return Value::DateTime(t);
     }
     Value::Text(text.to_string())
 }
