@@ -52,7 +52,7 @@ pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
 pub use service::{
     Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
-    RelatedPage,
+    RelatedPage, TransferTo,
 };
 pub use related::{Comment, Relation};
 pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};

@@ -569,6 +569,19 @@ fn lead_conversion() {
         let other = crm
             .create("Leads", Fields::new().with("lastname", "Dunn").with("company", "pied piper"))
             .unwrap();
+        // Things hanging on the lead: a document link and a planned call.
+        let doc = crm.create("Documents", Fields::new().with("notes_title", "Brochure")).unwrap();
+        crm.link(lead.id, doc.id, LinkInfo::default()).unwrap();
+        let call = crm
+            .create(
+                "Calendar",
+                Fields::new()
+                    .with("subject", "Call Richard")
+                    .with("activitytype", "Call")
+                    .with("date_start", "2026-12-01")
+                    .with("parent_id", Value::Ref(lead.id)),
+            )
+            .unwrap();
         assert_eq!(crm.count(Query::new("Leads")).unwrap(), 2);
         // A failing step rolls everything back: the opportunity misses its close date.
         let bad = LeadConversion::new().with_potential(Fields::new().with("sales_stage", "Prospecting"));
@@ -631,6 +644,13 @@ fn lead_conversion() {
             crm.related(pot.id, "Contacts", 1, 10).unwrap().items[0].1.as_ref().unwrap().related,
             con.id
         );
+        // The lead's links and activities moved to the new records.
+        assert_eq!(crm.related(con.id, "Documents", 1, 10).unwrap().items[0].0.id, doc.id);
+        assert_eq!(crm.related(lead.id, "Documents", 1, 10).unwrap().total, 0);
+        let call = crm.get(call.id).unwrap();
+        assert_eq!(call.get("parent_id"), &Value::Ref(pot.id));
+        assert_eq!(call.get("contact_id"), &Value::Ref(con.id));
+        assert_eq!(crm.activities(pot.id, false).unwrap().len(), 1);
         // The lead is kept, converted, hidden from lists, and cannot be converted again.
         let l = crm.get(lead.id).unwrap();
         assert_eq!(l.get("converted"), &Value::Bool(true));
@@ -761,4 +781,62 @@ fn new_customer_in_one_transaction() {
                 == 1
         );
     }
+}
+
+#[test]
+fn sqlite_file_keeps_filters_comments_links_and_settings_across_reopen_and_purge_cleans_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    let path = path.to_str().unwrap();
+    let (pot, doc) = {
+        let mut crm = Crm::open(path).unwrap();
+        crm.add_user(NewUser::new("admin")).unwrap();
+        crm.set_actor("admin").unwrap();
+        let pot = deal(&mut crm, "Keep", "Prospecting", "1.50", "2027-01-01");
+        let doc = crm.create("Documents", Fields::new().with("notes_title", "Spec")).unwrap();
+        let prod = crm.create("Products", Fields::new().with("productname", "P")).unwrap();
+        crm.link(pot.id, doc.id, LinkInfo::default()).unwrap();
+        crm.link(
+            pot.id,
+            prod.id,
+            LinkInfo {
+                quantity: Some(dec!(2.125)),
+                price: Some(dec!(10.10)),
+                role: None,
+            },
+        )
+        .unwrap();
+        crm.comment(pot.id, "remember me").unwrap();
+        crm.save_filter(Filter::new("Potentials", "Mine").all("amount", "g", "1")).unwrap();
+        crm.set_view_settings(ViewSettings {
+            fiscal_year_start_month: 4,
+            week_start: chrono::Weekday::Mon,
+        })
+        .unwrap();
+        (pot, doc)
+    };
+    let mut crm = Crm::open(path).unwrap();
+    crm.set_actor("admin").unwrap();
+    assert_eq!(crm.filters("Potentials").unwrap().len(), 4);
+    assert_eq!(crm.list("Potentials", "Mine", None, 1, 10).unwrap().page.total, 1);
+    assert_eq!(crm.view_settings().unwrap().fiscal_year_start_month, 4);
+    assert_eq!(crm.comments(pot.id).unwrap()[0].text, "remember me");
+    let products = crm.related(pot.id, "Products", 1, 10).unwrap();
+    assert_eq!(products.items[0].1.as_ref().unwrap().quantity, Some(dec!(2.125)));
+    assert_eq!(products.items[0].1.as_ref().unwrap().price, Some(dec!(10.10)));
+    // Purging the opportunity removes its links and comments too.
+    crm.delete(pot.id).unwrap();
+    crm.purge(pot.id).unwrap();
+    assert_eq!(crm.related(doc.id, "Potentials", 1, 10).unwrap().total, 0);
+    drop(crm);
+    assert_eq!(leftover_rows(path), (0, 0));
+}
+
+/// Rows left in crm_relations and crm_comments, read through the store's connection.
+fn leftover_rows(path: &str) -> (i64, i64) {
+    let store = crm_core::storage::sqlite::SqliteStore::open(path).unwrap();
+    let c = store.connection();
+    let rel: i64 = c.query_row("SELECT count(*) FROM crm_relations", [], |r| r.get(0)).unwrap();
+    let com: i64 = c.query_row("SELECT count(*) FROM crm_comments", [], |r| r.get(0)).unwrap();
+    (rel, com)
 }

@@ -14,8 +14,8 @@
 //!
 //! Differences: vtiger fills still-empty mandatory fields with the literal `'????'` and deletes what it
 //! created when a later step fails; crm reports every missing field as a validation error and simply
-//! rolls the single transaction back. Moving the lead's related records (comments, activities, documents)
-//! to the contact is not done yet.
+//! rolls the single transaction back. The lead's links and activities move to the created records (see
+//! `plan_lead_transfer`); its comments stay on the kept lead instead of being moved.
 //!
 //! Planning several records in one change set: `plan_insert` validates references against the store, so a
 //! record planned earlier in the same set would not be found. The facade keeps an overlay of pending
@@ -115,6 +115,18 @@ pub struct LeadConversion {
     pub potential: Option<Fields>,
     /// Owner of every created record (user or group name); default: the lead's owner.
     pub assigned_to: Option<String>,
+    /// Which created record takes over the lead's many-to-many links (vtiger "transfer related records to").
+    pub transfer_to: TransferTo,
+}
+
+/// Which created record takes over a converted lead's links (falls back to the other one).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TransferTo {
+    /// The contact (vtiger's default).
+    #[default]
+    Contact,
+    /// The organization.
+    Account,
 }
 
 impl LeadConversion {
@@ -123,8 +135,7 @@ impl LeadConversion {
         LeadConversion {
             account: Some(Fields::new()),
             contact: Some(Fields::new()),
-            potential: None,
-            assigned_to: None,
+            ..LeadConversion::default()
         }
     }
     /// Also creates an opportunity with these fields (builder style).
@@ -240,7 +251,12 @@ impl Crm {
         let account = conv.account.as_ref().map(|g| mapped(|r| &r.account, g));
         let contact = conv.contact.as_ref().map(|g| mapped(|r| &r.contact, g));
         let potential = conv.potential.as_ref().map(|g| mapped(|r| &r.potential, g));
-        let (out, mut cs) = self.with_pending(|crm| crm.plan_customer(account, contact, potential, true))?;
+        let transfer_to = conv.transfer_to;
+        let (out, mut cs) = self.with_pending(|crm| {
+            let (out, mut cs) = crm.plan_customer(account, contact, potential, true)?;
+            crm.plan_lead_transfer(&l, &out, transfer_to, &mut cs)?;
+            Ok((out, cs))
+        })?;
         cs.0.extend(self.plan_system_update(&l, "converted", Value::Bool(true))?.0);
         self.store.commit(&cs)?;
         Ok(out)
@@ -298,6 +314,60 @@ impl Crm {
         let (out, cs) = self.with_pending(|crm| crm.plan_customer(account, contact, Some(opportunity), false))?;
         self.store.commit(&cs)?;
         Ok(out)
+    }
+
+    /// Moves what hung on the lead to the created records: its many-to-many links (documents, products,
+    /// ...) go to the transfer target; its activities get the opportunity (else the organization) as
+    /// `parent_id` and the contact as `contact_id` when they had none. Comments stay on the lead, which is
+    /// kept.
+    fn plan_lead_transfer(&mut self, lead: &Record, out: &Converted, to: TransferTo, cs: &mut ChangeSet) -> Result<()> {
+        let target = match to {
+            TransferTo::Contact => out.contact.or(out.account),
+            TransferTo::Account => out.account.or(out.contact),
+        };
+        if let Some(target) = target {
+            for l in self.store.relations(lead.id, None, 0, None)? {
+                let other = self.get(l.related)?;
+                cs.push(Change::Unlink {
+                    record: lead.id,
+                    related: l.related,
+                });
+                let now = self.now();
+                for (x, y) in [(lead, &other), (&other, lead)] {
+                    cs.push(Change::History(HistoryEntry {
+                        id: 0,
+                        record: x.id,
+                        module: x.module.clone(),
+                        actor: self.actor_name(),
+                        at: now,
+                        kind: ChangeKind::Unlinked,
+                        related: Some(y.id),
+                        changes: vec![],
+                    }));
+                }
+                if other.deleted || target == l.related {
+                    continue;
+                }
+                let info = LinkInfo {
+                    role: l.role.filter(|_| other.module == "Contacts"),
+                    quantity: l.quantity,
+                    price: l.price,
+                };
+                cs.0.extend(self.plan_link(target, l.related, info)?.1.0);
+            }
+        }
+        let parent = out.potential.or(out.account);
+        let acts = self.find(crate::query::Query::new("Calendar").filter(crate::query::Condition::eq("parent_id", Value::Ref(lead.id))))?;
+        for a in acts {
+            let mut f = Fields::new().with("parent_id", parent.map_or(Value::Null, Value::Ref));
+            if let (Some(c), true) = (out.contact, a.get("contact_id").is_empty()) {
+                f.set("contact_id", Value::Ref(c));
+            }
+            if let Some((_, c)) = self.plan_update(&a, None, f)? {
+                cs.0.extend(c.0);
+            }
+        }
+        Ok(())
     }
 
     /// Runs a planning step with the pending-record overlay, emptying it afterwards whatever happens.

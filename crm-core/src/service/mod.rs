@@ -17,7 +17,7 @@ pub use records::Page;
 pub use views::{Cursor, ListView};
 pub use mass::{MassOutcome, MassResult};
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
-pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow};
+pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};

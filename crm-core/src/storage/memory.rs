@@ -157,6 +157,7 @@ impl Store for MemoryStore {
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
                     self.stages.retain(|s| s.record != *id);
+                    self.purge_related(*id); // issue 6: links and comments go with the record
                 }
                 Change::History(h) => {
                     let mut h = h.clone();
@@ -294,6 +295,11 @@ fn same_pair(x: &Relation, a: RecordId, b: RecordId) -> bool {
 }
 
 impl MemoryStore {
+    fn purge_related(&mut self, id: RecordId) {
+        self.relations.retain(|r| r.record != id && r.related != id);
+        self.comments.retain(|c| c.record != id);
+    }
+
     /// Links of `record` seen from its side, in link order.
     fn links_of<'a>(&'a self, record: RecordId, module: Option<&'a str>) -> impl Iterator<Item = Relation> + 'a {
         self.relations.iter().filter_map(move |r| {

@@ -398,6 +398,7 @@ impl SqliteStore {
                 tx.execute("DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
+                purge_related(tx, *id)?; // issue 6: links and comments go with the record
             }
             Change::History(h) => {
                 tx.prepare_cached("INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -995,6 +996,12 @@ impl Store for SqliteStore {
     fn setting(&self, key: &str) -> Result<Option<String>> {
         self.conn.prepare_cached("SELECT value FROM crm_settings WHERE key = ?1").db()?.query_row([key], |r| r.get(0)).optional().db()
     }
+}
+
+fn purge_related(tx: &rusqlite::Transaction<'_>, id: RecordId) -> Result<()> {
+    tx.execute("DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
+    tx.execute("DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
+    Ok(())
 }
 
 fn read_comment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Comment> {
