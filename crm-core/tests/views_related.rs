@@ -76,6 +76,18 @@ fn default_filters_are_shipped_listed_and_protected() {
         assert_eq!(crm.list("Potentials", "All", None, 1, 2).unwrap().page.records.len(), 2);
         let all_id = fs[0].id;
         assert!(matches!(crm.delete_filter("Potentials", all_id), Err(Error::Conflict(_))));
+        // Shipped filters: columns and sort may change, conditions may not.
+        let mut won_f = fs[1].clone();
+        won_f.columns = vec!["potentialname".into(), "amount".into()];
+        won_f.sort = vec![crm_core::Sort::desc("amount")];
+        let saved = crm.save_filter(won_f.clone()).unwrap();
+        assert_eq!(saved.visibility, Visibility::System);
+        assert_eq!(
+            crm.filter("Potentials", "Potentials Won").unwrap().columns,
+            ["potentialname", "amount"]
+        );
+        won_f.all.clear();
+        assert!(matches!(crm.save_filter(won_f), Err(Error::Conflict(_))));
         if let Some(d) = &dir {
             // Reopening installs nothing twice.
             drop(crm);

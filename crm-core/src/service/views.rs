@@ -188,7 +188,15 @@ impl Crm {
                 .find(|f| f.id == filter.id)
                 .ok_or_else(|| Error::not_found(format!("filter {}", filter.id)))?;
             if old.visibility == Visibility::System {
+                // Shipped filters keep their name and conditions; columns, sort and default may change.
+                if filter.name != old.name || filter.all != old.all || filter.any != old.any || filter.std_filter != old.std_filter {
+                    return Err(Error::Conflict(format!(
+                        "filter '{}' is shipped with crm; only its columns, sort and default flag change",
+                        old.name
+                    )));
+                }
                 filter.visibility = Visibility::System;
+                filter.owner = None;
             }
             if filter.visibility == Visibility::Private {
                 filter.owner = old.owner.clone();
@@ -321,6 +329,12 @@ impl Crm {
         let Some(key) = q.sort.first().cloned() else {
             return Err(Error::invalid("keyset paging needs a sort order"));
         };
+        if m.field(&key.field).is_some_and(|f| f.field_type == FieldType::MultiPicklist) {
+            return Err(Error::invalid(format!(
+                "keyset paging cannot start from multi-select field '{}'; use Crm::page",
+                key.field
+            )));
+        }
         if let Some(c) = cursor {
             q.offset = c.ties;
             if !c.last.is_empty() {
