@@ -449,10 +449,11 @@ impl Crm {
         let now = self.now();
         let mut values = current.values.clone();
         values.insert(field.to_string(), value);
-        if values.contains_key("modifiedtime") || self.module(&current.module)?.field("modifiedtime").is_some() {
+        let m = self.module(&current.module)?;
+        if m.field("modifiedtime").is_some() {
             values.insert("modifiedtime".into(), Value::DateTime(now));
         }
-        if let Some(u) = &self.actor {
+        if let (Some(u), Some(_)) = (&self.actor, m.field("modifiedby")) {
             values.insert("modifiedby".into(), Value::Owner(u.id));
         }
         let changes = history::diff(&current.values, &values, &UNLOGGED);

@@ -1,6 +1,7 @@
 //! vtiger's named date ranges ("standard filter"), resolved against the injected clock.
 //!
-//! Every range resolves to an inclusive pair of dates; on a datetime field it becomes
+//! "Today" is the UTC date of the injected clock (crm has no per-user time zone yet). Every range resolves
+//! to an inclusive pair of dates; on a datetime field it becomes
 //! `from 00:00:00 ..= to 23:59:59`, like vtiger's BETWEEN.
 //!
 //! Differences from vtiger, on purpose:
