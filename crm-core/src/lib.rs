@@ -37,18 +37,25 @@ pub mod error;
 pub mod history;
 pub mod query;
 pub mod record;
+pub mod related;
 pub mod schema;
 mod service;
 pub mod storage;
 pub mod user;
 pub mod value;
+pub mod view;
 
 pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
-pub use service::{Crm, Page};
+pub use service::{
+    Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
+    RelatedPage, TransferTo,
+};
+pub use related::{Comment, Relation};
+pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 

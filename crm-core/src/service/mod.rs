@@ -8,8 +8,16 @@
 //! (opening, schema, users and groups, settings).
 
 mod records;
+mod views;
+mod mass;
+mod relations;
+mod convert;
 
 pub use records::Page;
+pub use views::{Cursor, ListView};
+pub use mass::{MassOutcome, MassResult};
+pub use relations::{LINKABLE, LinkInfo, RelatedPage};
+pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -43,6 +51,8 @@ pub struct Crm {
     schema: Arc<Schema>,
     clock: Arc<dyn Clock>,
     actor: Option<User>,
+    /// Records planned but not yet committed, consulted by the reference check (see `service::convert`).
+    pending: std::collections::HashMap<crate::value::RecordId, crate::record::Record>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -80,7 +90,9 @@ impl Crm {
                 s
             }
         };
-        Ok(Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None })
+        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default() };
+        crm.install_default_filters()?;
+        Ok(crm)
     }
 
     /// Replaces the clock (builder style).

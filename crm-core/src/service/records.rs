@@ -115,13 +115,13 @@ impl Crm {
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
         let m = self.module(&query.module)?;
-        self.store.query(&query.normalize(m)?)
+        self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
         let m = self.module(&query.module)?;
-        self.store.count(&query.normalize(m)?)
+        self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// One page (1-based) of a query, with the total count.
@@ -461,7 +461,7 @@ impl Crm {
                     }
                     values.insert(f.name.clone(), Value::List(fixed));
                 }
-                (FieldType::Reference, Value::Ref(id)) => match self.store.get(*id)? {
+                (FieldType::Reference, Value::Ref(id)) => match self.pending.get(id).cloned().map_or_else(|| self.store.get(*id), |r| Ok(Some(r)))? {
                     Some(r) if !r.deleted && f.references.iter().any(|x| *x == r.module) => {}
                     Some(r) if r.deleted => {
                         errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))

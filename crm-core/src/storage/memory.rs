@@ -11,6 +11,8 @@ use crate::record::Record;
 use crate::schema::Schema;
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +27,11 @@ pub struct MemoryStore {
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
+    // ----- views, related records, settings (issue 6) -----
+    filters: BTreeMap<i64, Filter>,
+    comments: Vec<Comment>,
+    relations: Vec<Relation>,
+    settings: HashMap<String, String>,
 }
 
 impl MemoryStore {
@@ -150,6 +157,7 @@ impl Store for MemoryStore {
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
                     self.stages.retain(|s| s.record != *id);
+                    self.purge_related(*id); // issue 6: links and comments go with the record
                 }
                 Change::History(h) => {
                     let mut h = h.clone();
@@ -162,6 +170,22 @@ impl Store for MemoryStore {
                 }
                 Change::PutGroup(g) => {
                     self.groups.insert(g.id.0, g.clone());
+                }
+                // ----- views, related records, settings (issue 6) -----
+                Change::PutFilter(f) => {
+                    self.filters.insert(f.id, f.clone());
+                }
+                Change::DeleteFilter(id) => {
+                    self.filters.remove(id);
+                }
+                Change::AddComment(c) => self.comments.push(c.clone()),
+                Change::Link(r) => {
+                    self.relations.retain(|x| !same_pair(x, r.record, r.related));
+                    self.relations.push(r.clone());
+                }
+                Change::Unlink { record, related } => self.relations.retain(|x| !same_pair(x, *record, *related)),
+                Change::PutSetting { key, value } => {
+                    self.settings.insert(key.clone(), value.clone());
                 }
             }
         }
@@ -234,5 +258,63 @@ impl Store for MemoryStore {
 
     fn groups(&self) -> Result<Vec<Group>> {
         Ok(self.groups.values().cloned().collect())
+    }
+
+    // ----- views, related records, settings (issue 6) -----
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        Ok(self.filters.values().filter(|f| f.module == module).cloned().collect())
+    }
+
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        let mut v: Vec<Comment> = self.comments.iter().filter(|c| c.record == record).cloned().collect();
+        v.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        Ok(v)
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        Ok(self.comments.iter().find(|c| c.id == id).cloned())
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(self.links_of(record, module).skip(skip).take(take).collect())
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        Ok(self.links_of(record, module).count() as u64)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.settings.get(key).cloned())
+    }
+}
+
+fn same_pair(x: &Relation, a: RecordId, b: RecordId) -> bool {
+    (x.record == a && x.related == b) || (x.record == b && x.related == a)
+}
+
+impl MemoryStore {
+    fn purge_related(&mut self, id: RecordId) {
+        self.relations.retain(|r| r.record != id && r.related != id);
+        self.comments.retain(|c| c.record != id);
+    }
+
+    /// Links of `record` seen from its side, in link order.
+    fn links_of<'a>(&'a self, record: RecordId, module: Option<&'a str>) -> impl Iterator<Item = Relation> + 'a {
+        self.relations.iter().filter_map(move |r| {
+            let other = if r.record == record {
+                r.related
+            } else if r.related == record {
+                r.record
+            } else {
+                return None;
+            };
+            let m = self.records.get(&other)?.module.clone();
+            if module.is_some_and(|x| x != m) {
+                return None;
+            }
+            Some(Relation { record, related: other, module: m, ..r.clone() })
+        })
     }
 }

@@ -19,6 +19,8 @@ use crate::record::Record;
 use crate::schema::Schema;
 use crate::user::{Group, User};
 use crate::value::RecordId;
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 
 /// One write inside a [`ChangeSet`].
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +45,29 @@ pub enum Change {
     PutUser(User),
     /// Creates or replaces a group.
     PutGroup(Group),
+    // ----- views, related records, settings (issue 6) -----
+    /// Creates or replaces a list filter (its id is set).
+    PutFilter(Filter),
+    /// Deletes a list filter.
+    DeleteFilter(i64),
+    /// Adds a comment (its id is set).
+    AddComment(Comment),
+    /// Creates or replaces the many-to-many link between `record` and `related`.
+    Link(Relation),
+    /// Removes the link between two records (whichever side it was made on).
+    Unlink {
+        /// One side.
+        record: RecordId,
+        /// The other side.
+        related: RecordId,
+    },
+    /// Stores a setting as JSON text (lead-conversion mapping, view settings).
+    PutSetting {
+        /// Setting name.
+        key: String,
+        /// JSON text.
+        value: String,
+    },
 }
 
 /// Everything one operation writes, applied atomically.
@@ -114,6 +139,22 @@ pub trait Store: Send {
     fn users(&self) -> Result<Vec<User>>;
     /// Every registered group.
     fn groups(&self) -> Result<Vec<Group>>;
+
+    // ----- views, related records, settings (issue 6) -----
+    /// Every stored filter of `module`, lowest id first.
+    fn filters(&self, module: &str) -> Result<Vec<Filter>>;
+    /// The comments on a record, newest first.
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>>;
+    /// A comment by id.
+    fn comment(&self, id: i64) -> Result<Option<Comment>>;
+    /// Links of `record` (made on either side) to live or deleted records of `module` (every module when
+    /// `None`), oldest link first, skipping `offset` and returning at most `limit`. In each returned
+    /// [`Relation`], `record` is the record asked about and `related` the other side.
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>>;
+    /// How many links [`Store::relations`] would list without a page.
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64>;
+    /// A stored setting (JSON text).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

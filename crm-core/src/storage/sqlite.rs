@@ -30,6 +30,8 @@ use crate::record::Record;
 use crate::schema::{Field, FieldType, Module, Schema};
 use crate::user::{Group, User};
 use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -206,6 +208,43 @@ CREATE TABLE IF NOT EXISTS crm_group_members (
 );
 ";
 
+// ----- views, related records, settings (issue 6) -----
+/// Filters (definition as JSON, searchable columns beside it), comments, many-to-many links, settings.
+const VIEW_RELATED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_filters (
+    id INTEGER PRIMARY KEY,
+    module TEXT NOT NULL,
+    name TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    owner TEXT,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    definition TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_filters_module ON crm_filters (module, id);
+CREATE TABLE IF NOT EXISTS crm_comments (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL,
+    parent_id INTEGER,
+    author TEXT NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_comments_record ON crm_comments (record_id, at, id);
+CREATE TABLE IF NOT EXISTS crm_relations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    related_id INTEGER NOT NULL,
+    module TEXT NOT NULL,
+    role TEXT,
+    quantity TEXT,
+    price TEXT,
+    at TEXT NOT NULL,
+    UNIQUE (record_id, related_id)
+);
+CREATE INDEX IF NOT EXISTS crm_relations_related ON crm_relations (related_id, id);
+CREATE TABLE IF NOT EXISTS crm_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`.
     ///
@@ -259,6 +298,7 @@ impl SqliteStore {
         // Every table is created with IF NOT EXISTS, so this is idempotent and also adds tables that
         // later features bring to files created before them.
         tx.execute_batch(BASE_TABLES).db()?;
+        tx.execute_batch(VIEW_RELATED_TABLES).db()?;
         // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
@@ -358,6 +398,7 @@ impl SqliteStore {
                 tx.execute("DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
+                purge_related(tx, *id)?; // issue 6: links and comments go with the record
             }
             Change::History(h) => {
                 tx.prepare_cached("INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -407,6 +448,62 @@ impl SqliteStore {
                 for m in &g.members {
                     tx.execute("INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
                 }
+            }
+            // ----- views, related records, settings (issue 6) -----
+            Change::PutFilter(f) => {
+                let json = serde_json::to_string(f).map_err(|e| StorageError::Backend(e.to_string()))?;
+                let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO crm_filters (id, module, name, visibility, owner, is_default, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (id) DO UPDATE SET module = excluded.module, name = excluded.name, visibility = excluded.visibility,
+                     owner = excluded.owner, is_default = excluded.is_default, definition = excluded.definition",
+                    params![f.id, f.module, f.name, vis, f.owner, f.default, json],
+                )
+                .db()?;
+            }
+            Change::DeleteFilter(id) => {
+                tx.execute("DELETE FROM crm_filters WHERE id = ?1", [id]).db()?;
+            }
+            Change::AddComment(c) => {
+                tx.execute(
+                    "INSERT INTO crm_comments (id, record_id, parent_id, author, at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![c.id, c.record.0, c.parent, c.author, fmt_dt(c.at), c.text],
+                )
+                .db()?;
+            }
+            Change::Link(r) => {
+                tx.execute(
+                    "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
+                    [r.record.0, r.related.0],
+                )
+                .db()?;
+                tx.execute(
+                    "INSERT INTO crm_relations (record_id, related_id, module, role, quantity, price, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        r.record.0,
+                        r.related.0,
+                        r.module,
+                        r.role,
+                        r.quantity.map(|d| d.to_string()),
+                        r.price.map(|d| d.to_string()),
+                        fmt_dt(r.at)
+                    ],
+                )
+                .db()?;
+            }
+            Change::Unlink { record, related } => {
+                tx.execute(
+                    "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
+                    [record.0, related.0],
+                )
+                .db()?;
+            }
+            Change::PutSetting { key, value } => {
+                tx.execute(
+                    "INSERT INTO crm_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )
+                .db()?;
             }
         }
         Ok(())
@@ -824,4 +921,90 @@ impl Store for SqliteStore {
         }
         Ok(groups)
     }
+
+    // ----- views, related records, settings (issue 6) -----
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        let mut st = self.conn.prepare_cached("SELECT definition FROM crm_filters WHERE module = ?1 ORDER BY id").db()?;
+        let rows = st.query_map([module], |r| r.get::<_, String>(0)).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
+        rows.iter()
+            .map(|j| serde_json::from_str::<Filter>(j).map_err(|e| StorageError::Corrupt(format!("stored filter: {e}")).into()))
+            .collect()
+    }
+
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = ?1 ORDER BY at DESC, id DESC")
+            .db()?;
+        let rows = st.query_map([record.0], read_comment).db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        self.conn
+            .prepare_cached("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE id = ?1")
+            .db()?
+            .query_row([id], read_comment)
+            .optional()
+            .db()
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.module, r.role, r.quantity, r.price, r.at FROM crm_relations r
+                 JOIN crm_entity e ON e.id = CASE WHEN r.record_id = ?1 THEN r.related_id ELSE r.record_id END
+                 WHERE (r.record_id = ?1 OR r.related_id = ?1) AND (?2 IS NULL OR e.module = ?2)
+                 ORDER BY r.id LIMIT ?3 OFFSET ?4",
+            )
+            .db()?;
+        let lim = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let off = i64::try_from(offset).unwrap_or(i64::MAX);
+        let dec = |s: Option<String>| s.as_deref().and_then(parse_decimal);
+        let rows = st
+            .query_map(params![record.0, module, lim, off], |r| {
+                let at: String = r.get(5)?;
+                Ok(Relation {
+                    record,
+                    related: RecordId(r.get(0)?),
+                    module: r.get(1)?,
+                    role: r.get(2)?,
+                    quantity: dec(r.get(3)?),
+                    price: dec(r.get(4)?),
+                    at: parse_dt(&at),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM crm_relations r
+                 JOIN crm_entity e ON e.id = CASE WHEN r.record_id = ?1 THEN r.related_id ELSE r.record_id END
+                 WHERE (r.record_id = ?1 OR r.related_id = ?1) AND (?2 IS NULL OR e.module = ?2)",
+            )
+            .db()?
+            .query_row(params![record.0, module], |r| r.get(0))
+            .db()?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn.prepare_cached("SELECT value FROM crm_settings WHERE key = ?1").db()?.query_row([key], |r| r.get(0)).optional().db()
+    }
+}
+
+fn purge_related(tx: &rusqlite::Transaction<'_>, id: RecordId) -> Result<()> {
+    tx.execute("DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
+    tx.execute("DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
+    Ok(())
+}
+
+fn read_comment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Comment> {
+    let at: String = r.get(4)?;
+    Ok(Comment { id: r.get(0)?, record: RecordId(r.get(1)?), parent: r.get(2)?, author: r.get(3)?, at: parse_dt(&at), text: r.get(5)? })
 }
