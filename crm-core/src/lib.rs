@@ -48,6 +48,7 @@ pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEnt
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
+pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
 pub use service::{Crm, Page};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
