@@ -4,9 +4,10 @@
 //! the domain rules, then persist the record, its history and its side effects in **one** storage commit.
 //! Bindings (C, Python) call this and nothing else.
 //!
-//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
-//! (opening, schema, users and groups, settings).
+//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
+//! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
+mod customize;
 mod records;
 
 pub use records::Page;
