@@ -167,8 +167,9 @@ impl Crm {
     /// # Errors
     /// `Schema` (unknown field, compulsory field made optional or hidden, lossy change, bad default, ...).
     pub fn update_field(&mut self, module: &str, field: &str, update: FieldUpdate) -> Result<Field> {
-        self.apply_schema_change(SchemaChange::UpdateField { module: module.to_string(), field: field.to_string(), update })?;
+        self.refresh_schema()?;
         let name = self.field_of(module, field)?.name;
+        self.apply_schema_change(SchemaChange::UpdateField { module: module.to_string(), field: name.clone(), update })?;
         self.field_of(module, &name)
     }
 
