@@ -211,6 +211,19 @@ pub enum SchemaChange {
 }
 
 impl SchemaChange {
+    /// The change as JSON (the form the change log stores and bindings exchange).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a change from JSON.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the JSON is not a schema change.
+    pub fn from_json(json: &str) -> crate::error::Result<SchemaChange> {
+        serde_json::from_str(json).map_err(|e| crate::error::Error::InvalidArgument(format!("not a schema change: {e}")))
+    }
+
     /// The operation's snake_case name (the JSON `op` tag).
     pub fn op(&self) -> &'static str {
         match self {

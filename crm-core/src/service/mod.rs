@@ -128,6 +128,7 @@ impl Crm {
 
     /// Turns the stage → default probability rule on or off (stored with the schema).
     pub fn set_stage_probability_autofill(&mut self, on: bool) -> Result<()> {
+        self.refresh_schema()?;
         let mut s = (*self.schema).clone();
         s.settings.stage_probability_autofill = on;
         self.save_schema(s)
