@@ -43,9 +43,7 @@ fn custom_fields_store_filter_and_survive() {
         assert!(region.custom);
         let seats = crm.add_field("Opportunities", NewField::new("Seats", FieldType::Integer).name("seats")).unwrap();
         let margin = crm.add_field("Potentials", NewField::new("Margin", FieldType::Decimal).decimal(10, 3)).unwrap();
-        let d = crm
-            .create("Potentials", deal("New deal").with("Region", "EMEA").with("seats", 12).with(margin.name.as_str(), "1.23456"))
-            .unwrap();
+        let d = crm.create("Potentials", deal("New deal").with("Region", "EMEA").with("seats", 12).with(margin.name.as_str(), "1.23456")).unwrap();
         assert_eq!(d.get(&region.name), &Value::Text("EMEA".into()), "{store}");
         assert_eq!(crm.get(d.id).unwrap().get(&margin.name).to_string(), "1.235");
         let found = crm.find(Query::new("Potentials").filter(Condition::cmp(&seats.name, Op::Gt, "10"))).unwrap();
@@ -113,7 +111,13 @@ fn new_mandatory_field_applies_on_next_save() {
 fn hidden_fields_keep_data_and_layout_edits_work() {
     both(|crm, store| {
         let r = crm.create("Potentials", deal("A").with("nextstep", "Call back")).unwrap();
-        let f = crm.update_field("Potentials", "Next Step", FieldUpdate { presence: Some(Presence::Hidden), label: Some("Next Action".into()), ..Default::default() }).unwrap();
+        let f = crm
+            .update_field(
+                "Potentials",
+                "Next Step",
+                FieldUpdate { presence: Some(Presence::Hidden), label: Some("Next Action".into()), ..Default::default() },
+            )
+            .unwrap();
         assert_eq!((f.presence, f.label.as_str()), (Presence::Hidden, "Next Action"));
         assert_eq!(crm.get(r.id).unwrap().get("nextstep"), &Value::Text("Call back".into()), "{store}");
         let b = crm.add_block("Potentials", "Deal Desk").unwrap();
@@ -129,8 +133,19 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
         assert_eq!(crm.get(r.id).unwrap().get("nextstep"), &Value::Text("Call back".into()));
         // rules
         let upd = |u: FieldUpdate| u;
-        assert_eq!(schema_code(&crm.update_field("Potentials", "sales_stage", upd(FieldUpdate { mandatory: Some(false), ..Default::default() })).unwrap_err()), "protected");
-        assert_eq!(schema_code(&crm.update_field("Potentials", "closingdate", upd(FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() })).unwrap_err()), "invalid_default");
+        assert_eq!(
+            schema_code(
+                &crm.update_field("Potentials", "sales_stage", upd(FieldUpdate { mandatory: Some(false), ..Default::default() })).unwrap_err()
+            ),
+            "protected"
+        );
+        assert_eq!(
+            schema_code(
+                &crm.update_field("Potentials", "closingdate", upd(FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }))
+                    .unwrap_err()
+            ),
+            "invalid_default"
+        );
         assert_eq!(schema_code(&crm.delete_field("Potentials", "amount").unwrap_err()), "standard");
     });
 }
@@ -209,7 +224,8 @@ fn multi_select_fields_store_filter_and_rewrite() {
         let b = crm.create("Potentials", deal("B").with(f.name.as_str(), "ERP |##| BI")).unwrap();
         assert_eq!(a.get(&f.name), &Value::List(vec!["CRM".into(), "BI".into()]));
         let ids = |crm: &Crm, v: &str| -> Vec<i64> {
-            let mut v: Vec<i64> = crm.find(Query::new("Potentials").filter(Condition::cmp(&f.name, Op::Eq, v))).unwrap().iter().map(|r| r.id.0).collect();
+            let mut v: Vec<i64> =
+                crm.find(Query::new("Potentials").filter(Condition::cmp(&f.name, Op::Eq, v))).unwrap().iter().map(|r| r.id.0).collect();
             v.sort();
             v
         };
@@ -330,7 +346,7 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
     use crm_core::storage::memory::MemoryStore;
     use crm_core::storage::sqlite::SqliteStore;
     use crm_core::storage::{Change, ChangeSet, Store};
-    use crm_core::{SchemaChange, Schema};
+    use crm_core::{Schema, SchemaChange};
 
     fn stale_write(first: &mut dyn Store, second: &mut dyn Store) {
         let base = first.load_schema().unwrap().unwrap();
@@ -342,13 +358,27 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
             change: SchemaChange::AddBlock { module: "Potentials".into(), name: Some(format!("b{v}")), label: format!("B{v}") },
         };
         let next = |s: &Schema| {
-            let c = SchemaChange::AddBlock { module: "Potentials".into(), name: Some(format!("b{}", s.version + 1)), label: format!("B{}", s.version + 1) };
+            let c = SchemaChange::AddBlock {
+                module: "Potentials".into(),
+                name: Some(format!("b{}", s.version + 1)),
+                label: format!("B{}", s.version + 1),
+            };
             crm_core::schema::edit::apply(s, &c).unwrap()
         };
         let v2 = next(&base);
-        first.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version }, Change::SchemaLog(entry(v2.version))])).unwrap();
+        first
+            .commit(&ChangeSet(vec![
+                Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version },
+                Change::SchemaLog(entry(v2.version)),
+            ]))
+            .unwrap();
         // the second writer still derives from the base version
-        let err = second.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version }, Change::SchemaLog(entry(v2.version))])).unwrap_err();
+        let err = second
+            .commit(&ChangeSet(vec![
+                Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version },
+                Change::SchemaLog(entry(v2.version)),
+            ]))
+            .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
         assert_eq!(second.schema_version().unwrap(), Some(v2.version));
         assert_eq!(second.schema_changes().unwrap().len(), 1);

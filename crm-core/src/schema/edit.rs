@@ -744,10 +744,11 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
             let order = block_order(m, &f.block);
             renumber(m, &f.block, &order);
             // A picklist of its own goes with the field; shared picklists stay.
-            if let Some(p) = f.picklist_name().map(str::to_string) {
-                if picklist_users(&s, &p).is_empty() && p == f.name {
-                    s.picklists.remove(&p);
-                }
+            if let Some(p) = f.picklist_name().map(str::to_string)
+                && picklist_users(&s, &p).is_empty()
+                && p == f.name
+            {
+                s.picklists.remove(&p);
             }
         }
         SchemaChange::AddBlock { module, name, label } => {
@@ -885,7 +886,11 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
             if let Some((mname, fname)) = mandatory_user(&s, &p.name) {
                 let _ = mname;
                 if left == 0 {
-                    return Err(SchemaError::MandatoryPicklist { picklist: p.name.clone(), field: fname, reason: "its last value cannot be removed".into() });
+                    return Err(SchemaError::MandatoryPicklist {
+                        picklist: p.name.clone(),
+                        field: fname,
+                        reason: "its last value cannot be removed".into(),
+                    });
                 }
                 if replacement.is_none() {
                     return Err(SchemaError::MandatoryPicklist {
@@ -920,7 +925,10 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
         SchemaChange::SetPicklistDependency { module, source, target, mapping } => set_dependency(&mut s, module, source, target, mapping)?,
         SchemaChange::SetStageMeta { value, kind, probability } => {
             if *probability < Decimal::ZERO || *probability > Decimal::ONE_HUNDRED {
-                return Err(SchemaError::InvalidOption { field: "sales_stage".into(), message: format!("probability {probability} is not between 0 and 100") });
+                return Err(SchemaError::InvalidOption {
+                    field: "sales_stage".into(),
+                    message: format!("probability {probability} is not between 0 and 100"),
+                });
             }
             let p = s.picklists.get_mut("sales_stage").ok_or_else(|| SchemaError::NotAPicklist("sales_stage".into()))?;
             let lower = value.to_lowercase();
@@ -1106,16 +1114,16 @@ fn update_field(s: &mut Schema, module: &str, field: &str, u: &FieldUpdate) -> R
         check_unique_label(m, &l, Some(&name))?;
         f.label = l;
     }
-    if let Some(on) = u.mandatory {
-        if on != f.mandatory {
-            if f.maintained == Maintained::System {
-                return Err(protected("is maintained by crm; its mandatory flag cannot change"));
-            }
-            if !on && compulsory {
-                return Err(protected("is compulsory and cannot be made optional"));
-            }
-            f.mandatory = on;
+    if let Some(on) = u.mandatory
+        && on != f.mandatory
+    {
+        if f.maintained == Maintained::System {
+            return Err(protected("is maintained by crm; its mandatory flag cannot change"));
         }
+        if !on && compulsory {
+            return Err(protected("is compulsory and cannot be made optional"));
+        }
+        f.mandatory = on;
     }
     if let Some(p) = u.presence {
         match p {
@@ -1149,20 +1157,23 @@ fn update_field(s: &mut Schema, module: &str, field: &str, u: &FieldUpdate) -> R
         }
         f.mass_editable = me;
     }
-    if let Some(t) = u.field_type {
-        if t != f.field_type {
-            let text = |t: FieldType| matches!(t, FieldType::Text | FieldType::TextArea | FieldType::Email | FieldType::Phone | FieldType::Url);
-            // Loosening to plain text is lossless; Email/Phone/URL validate, so only text → text area or
-            // between the text kinds when the target accepts everything (Text, TextArea).
-            if !(text(f.field_type) && matches!(t, FieldType::Text | FieldType::TextArea) && f.maintained == Maintained::User) {
-                return Err(SchemaError::LossyChange { field: name, reason: format!("cannot change type {:?} to {:?} without losing data", f.field_type, t) });
-            }
-            if t == FieldType::Text && f.max_length.is_none() {
-                return Err(SchemaError::LossyChange { field: name, reason: "a text area has no length limit; one-line text has".into() });
-            }
-            f.field_type = t;
-            f.uitype = custom_uitype(t);
+    if let Some(t) = u.field_type
+        && t != f.field_type
+    {
+        let text = |t: FieldType| matches!(t, FieldType::Text | FieldType::TextArea | FieldType::Email | FieldType::Phone | FieldType::Url);
+        // Loosening to plain text is lossless; Email/Phone/URL validate, so only text → text area or
+        // between the text kinds when the target accepts everything (Text, TextArea).
+        if !(text(f.field_type) && matches!(t, FieldType::Text | FieldType::TextArea) && f.maintained == Maintained::User) {
+            return Err(SchemaError::LossyChange {
+                field: name,
+                reason: format!("cannot change type {:?} to {:?} without losing data", f.field_type, t),
+            });
         }
+        if t == FieldType::Text && f.max_length.is_none() {
+            return Err(SchemaError::LossyChange { field: name, reason: "a text area has no length limit; one-line text has".into() });
+        }
+        f.field_type = t;
+        f.uitype = custom_uitype(t);
     }
     if let Some(n) = u.max_length {
         if !f.field_type.is_textual() || f.field_type == FieldType::AutoNumber {
@@ -1236,7 +1247,9 @@ fn picklist_of<'a>(s: &'a Schema, module: &str, field: &str) -> R<(&'a Module, &
 }
 
 fn mandatory_user(s: &Schema, picklist: &str) -> Option<(String, String)> {
-    s.modules.values().find_map(|m| m.fields.iter().find(|f| f.mandatory && f.picklist_name() == Some(picklist)).map(|f| (m.name.clone(), f.name.clone())))
+    s.modules
+        .values()
+        .find_map(|m| m.fields.iter().find(|f| f.mandatory && f.picklist_name() == Some(picklist)).map(|f| (m.name.clone(), f.name.clone())))
 }
 
 /// Rewrites defaults and dependency mappings that hold `from` (a value of `picklist`).
@@ -1244,33 +1257,32 @@ fn rewrite_value_uses(s: &mut Schema, picklist: &str, from: &str, to: Option<&st
     let users = picklist_users(s, picklist);
     for (mname, fname, _) in &users {
         let Some(m) = s.modules.get_mut(mname) else { continue };
-        if let Some(f) = m.fields.iter_mut().find(|f| f.name == *fname) {
-            if let Some(d) = &f.default {
-                let mut items: Vec<String> = crate::value::split_multi(d);
-                let mut changed = false;
-                for i in &mut items {
-                    if i == from {
-                        changed = true;
-                        *i = to.unwrap_or_default().to_string();
-                    }
+        if let Some(f) = m.fields.iter_mut().find(|f| f.name == *fname)
+            && let Some(d) = &f.default
+        {
+            let mut items: Vec<String> = crate::value::split_multi(d);
+            let mut changed = false;
+            for i in &mut items {
+                if i == from {
+                    changed = true;
+                    *i = to.unwrap_or_default().to_string();
                 }
-                if changed {
-                    let mut seen = BTreeSet::new();
-                    items.retain(|i| !i.is_empty() && seen.insert(i.clone()));
-                    f.default = if items.is_empty() { None } else { Some(items.join(MULTI_SEPARATOR)) };
-                }
+            }
+            if changed {
+                let mut seen = BTreeSet::new();
+                items.retain(|i| !i.is_empty() && seen.insert(i.clone()));
+                f.default = if items.is_empty() { None } else { Some(items.join(MULTI_SEPARATOR)) };
             }
         }
         for d in &mut m.dependencies {
-            if d.source == *fname {
-                if let Some(allowed) = d.mapping.remove(from) {
-                    if let Some(t) = to {
-                        let e = d.mapping.entry(t.to_string()).or_default();
-                        for a in allowed {
-                            if !e.contains(&a) {
-                                e.push(a);
-                            }
-                        }
+            if d.source == *fname
+                && let Some(allowed) = d.mapping.remove(from)
+                && let Some(t) = to
+            {
+                let e = d.mapping.entry(t.to_string()).or_default();
+                for a in allowed {
+                    if !e.contains(&a) {
+                        e.push(a);
                     }
                 }
             }
@@ -1279,10 +1291,10 @@ fn rewrite_value_uses(s: &mut Schema, picklist: &str, from: &str, to: Option<&st
                     let mut out: Vec<String> = Vec::new();
                     for a in allowed.drain(..) {
                         let a = if a == from { to.map(str::to_string) } else { Some(a) };
-                        if let Some(a) = a {
-                            if !out.contains(&a) {
-                                out.push(a);
-                            }
+                        if let Some(a) = a
+                            && !out.contains(&a)
+                        {
+                            out.push(a);
                         }
                     }
                     *allowed = out;
@@ -1536,14 +1548,21 @@ mod tests {
         assert_eq!(upd("sales_stage", FieldUpdate { mandatory: Some(false), ..Default::default() }).unwrap_err().code(), "protected");
         assert_eq!(upd("closingdate", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(), "protected");
         assert_eq!(upd("potentialname", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(), "protected");
-        assert_eq!(upd("closingdate", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
+        assert_eq!(
+            upd("closingdate", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(),
+            "invalid_default"
+        );
         assert_eq!(upd("potential_no", FieldUpdate { default: Some("X".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
-        assert_eq!(upd("createdtime", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
+        assert_eq!(
+            upd("createdtime", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(),
+            "invalid_default"
+        );
         assert_eq!(upd("assigned_user_id", FieldUpdate { default: Some("1".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
         assert_eq!(upd("amount", FieldUpdate { label: Some("Sales Stage".into()), ..Default::default() }).unwrap_err().code(), "duplicate_label");
         assert_eq!(upd("amount", FieldUpdate { field_type: Some(FieldType::Text), ..Default::default() }).unwrap_err().code(), "lossy_change");
         assert_eq!(upd("nextstep", FieldUpdate { max_length: Some(10), ..Default::default() }).unwrap_err().code(), "lossy_change");
-        let ok = upd("nextstep", FieldUpdate { max_length: Some(200), mandatory: Some(true), label: Some("Next".into()), ..Default::default() }).unwrap();
+        let ok =
+            upd("nextstep", FieldUpdate { max_length: Some(200), mandatory: Some(true), label: Some("Next".into()), ..Default::default() }).unwrap();
         let f = ok.module("Potentials").unwrap().field("nextstep").unwrap();
         assert_eq!((f.max_length, f.mandatory, f.label.as_str()), (Some(200), true, "Next"));
         let ok = upd("nextstep", FieldUpdate { field_type: Some(FieldType::TextArea), ..Default::default() }).unwrap();
@@ -1563,7 +1582,9 @@ mod tests {
         assert_eq!((b.name.as_str(), b.sequence, b.custom), ("blk_2", 4, true));
         let dup = apply(&sc, &SchemaChange::AddBlock { module: "Potentials".into(), name: None, label: "extra".into() });
         assert_eq!(dup.unwrap_err().code(), "duplicate_label");
-        let sc = apply(&sc, &SchemaChange::MoveField { module: "Potentials".into(), field: "nextstep".into(), block: "Extra".into(), position: None }).unwrap();
+        let sc =
+            apply(&sc, &SchemaChange::MoveField { module: "Potentials".into(), field: "nextstep".into(), block: "Extra".into(), position: None })
+                .unwrap();
         let m = sc.module("Potentials").unwrap();
         assert_eq!(m.field("nextstep").unwrap().block, "blk_2");
         let seqs: Vec<u32> = {
@@ -1576,13 +1597,31 @@ mod tests {
         assert_eq!(err.code(), "block_not_empty");
         let err = apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "LBL_CUSTOM_INFORMATION".into() }).unwrap_err();
         assert_eq!(err.code(), "standard");
-        let sc = apply(&sc, &SchemaChange::MoveField { module: "Potentials".into(), field: "nextstep".into(), block: "LBL_OPPORTUNITY_INFORMATION".into(), position: Some(1) }).unwrap();
+        let sc = apply(
+            &sc,
+            &SchemaChange::MoveField {
+                module: "Potentials".into(),
+                field: "nextstep".into(),
+                block: "LBL_OPPORTUNITY_INFORMATION".into(),
+                position: Some(1),
+            },
+        )
+        .unwrap();
         assert_eq!(sc.module("Potentials").unwrap().fields_in_layout_order()[0].name, "nextstep");
         let sc = apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "blk_2".into() }).unwrap();
-        let sc = apply(&sc, &SchemaChange::ReorderBlocks { module: "Potentials".into(), blocks: vec!["LBL_DESCRIPTION_INFORMATION".into()] }).unwrap();
+        let sc =
+            apply(&sc, &SchemaChange::ReorderBlocks { module: "Potentials".into(), blocks: vec!["LBL_DESCRIPTION_INFORMATION".into()] }).unwrap();
         let names: Vec<&str> = sc.module("Potentials").unwrap().blocks.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["LBL_DESCRIPTION_INFORMATION", "LBL_OPPORTUNITY_INFORMATION", "LBL_CUSTOM_INFORMATION"]);
-        let sc = apply(&sc, &SchemaChange::ReorderFields { module: "Potentials".into(), block: "LBL_OPPORTUNITY_INFORMATION".into(), fields: vec!["amount".into(), "Opportunity Name".into()] }).unwrap();
+        let sc = apply(
+            &sc,
+            &SchemaChange::ReorderFields {
+                module: "Potentials".into(),
+                block: "LBL_OPPORTUNITY_INFORMATION".into(),
+                fields: vec!["amount".into(), "Opportunity Name".into()],
+            },
+        )
+        .unwrap();
         let order: Vec<&str> = sc.module("Potentials").unwrap().fields_in_layout_order().iter().skip(1).take(3).map(|f| f.name.as_str()).collect();
         assert_eq!(order, ["amount", "potentialname", "nextstep"]);
     }
@@ -1592,14 +1631,24 @@ mod tests {
         let sc = s();
         let pl = |module: &str, field: &str| (module.to_string(), field.to_string());
         let (m, f) = pl("Potentials", "sales_stage");
-        let rename = |sc: &Schema, from: &str, to: &str| apply(sc, &SchemaChange::RenamePicklistValue { module: m.clone(), field: f.clone(), from: from.into(), to: to.into() });
+        let rename = |sc: &Schema, from: &str, to: &str| {
+            apply(sc, &SchemaChange::RenamePicklistValue { module: m.clone(), field: f.clone(), from: from.into(), to: to.into() })
+        };
         assert_eq!(rename(&sc, "Closed Won", "Won").unwrap_err().code(), "not_editable");
         assert_eq!(rename(&sc, "Prospecting", "qualification").unwrap_err().code(), "duplicate_value");
         assert_eq!(rename(&sc, "Nope", "X").unwrap_err().code(), "unknown_value");
         let sc2 = rename(&sc, "prospecting", "Discovery").unwrap();
         assert_eq!(sc2.stage("Discovery").unwrap().probability, dec!(10));
         let del = |sc: &Schema, values: &[&str], repl: Option<&str>| {
-            apply(sc, &SchemaChange::DeletePicklistValues { module: m.clone(), field: f.clone(), values: values.iter().map(|s| s.to_string()).collect(), replacement: repl.map(str::to_string) })
+            apply(
+                sc,
+                &SchemaChange::DeletePicklistValues {
+                    module: m.clone(),
+                    field: f.clone(),
+                    values: values.iter().map(|s| s.to_string()).collect(),
+                    replacement: repl.map(str::to_string),
+                },
+            )
         };
         assert_eq!(del(&sc, &["Closed Lost"], Some("Prospecting")).unwrap_err().code(), "not_editable");
         assert_eq!(del(&sc, &["Qualification"], None).unwrap_err().code(), "mandatory_picklist");
@@ -1608,13 +1657,21 @@ mod tests {
         assert_eq!(sc3.picklist("sales_stage").unwrap().values.len(), 8);
         // last value of a mandatory picklist (a custom mandatory picklist with one value)
         let sc4 = add(&sc, NewField::new("Tier", FieldType::Picklist).values(&["Gold"]).mandatory()).unwrap();
-        let err = apply(&sc4, &SchemaChange::DeletePicklistValues { module: m.clone(), field: "Tier".into(), values: vec!["Gold".into()], replacement: None }).unwrap_err();
+        let err = apply(
+            &sc4,
+            &SchemaChange::DeletePicklistValues { module: m.clone(), field: "Tier".into(), values: vec!["Gold".into()], replacement: None },
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "mandatory_picklist");
         let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: "amount".into(), values: vec!["x".into()] }).unwrap_err();
         assert_eq!(err.code(), "not_a_picklist");
         let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a |##| b".into()] }).unwrap_err();
         assert_eq!(err.code(), "invalid_name");
-        let sc5 = apply(&sc, &SchemaChange::ReorderPicklist { module: m.clone(), field: f.clone(), values: vec!["Closed Lost".into(), "closed won".into()] }).unwrap();
+        let sc5 = apply(
+            &sc,
+            &SchemaChange::ReorderPicklist { module: m.clone(), field: f.clone(), values: vec!["Closed Lost".into(), "closed won".into()] },
+        )
+        .unwrap();
         let first: Vec<&str> = sc5.picklist("sales_stage").unwrap().values.iter().take(3).map(|v| v.value.as_str()).collect();
         assert_eq!(first, ["Closed Lost", "Closed Won", "Prospecting"]);
         let err = apply(&sc, &SchemaChange::SetStageMeta { value: "Closed Won".into(), kind: StageKind::Lost, probability: dec!(0) }).unwrap_err();
@@ -1636,8 +1693,16 @@ mod tests {
         assert_eq!(dep(&sc, "country", "region", map(&[("DE", &["EU"])])).unwrap_err().code(), "dependency");
         assert_eq!(dep(&sc, "opportunity_type", "country", map(&[("New Business", &["DE"])])).unwrap_err().code(), "dependency");
         assert_eq!(dep(&sc, "region", "country", map(&[("XX", &["DE"])])).unwrap_err().code(), "unknown_value");
-        let sc = apply(&sc, &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "region".into(), from: "EU".into(), to: "Europe".into() }).unwrap();
-        let sc = apply(&sc, &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "country".into(), from: "DE".into(), to: "Germany".into() }).unwrap();
+        let sc = apply(
+            &sc,
+            &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "region".into(), from: "EU".into(), to: "Europe".into() },
+        )
+        .unwrap();
+        let sc = apply(
+            &sc,
+            &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "country".into(), from: "DE".into(), to: "Germany".into() },
+        )
+        .unwrap();
         let d = &sc.module("Potentials").unwrap().dependencies[0];
         assert_eq!(d.mapping.get("Europe").unwrap(), &vec!["Germany".to_string(), "FR".to_string()]);
         let err = apply(&sc, &SchemaChange::DeleteField { module: "Potentials".into(), field: "region".into() }).unwrap_err();

@@ -66,10 +66,11 @@ pub fn check(
             items(vals.and_then(|v| v.get(f))).iter().map(|i| canon(schema, m, f, i)).collect()
         };
         let (src, tgt) = (get(Some(values), &d.source), get(Some(values), &d.target));
-        if let Some(b) = before {
-            if get(Some(b), &d.source) == src && get(Some(b), &d.target) == tgt {
-                continue;
-            }
+        if let Some(b) = before
+            && get(Some(b), &d.source) == src
+            && get(Some(b), &d.target) == tgt
+        {
+            continue;
         }
         let Some(allowed) = src.first().and_then(|s| d.mapping.get(s)) else { continue };
         for t in tgt.iter().filter(|t| !allowed.contains(t)) {

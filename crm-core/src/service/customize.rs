@@ -196,12 +196,7 @@ impl Crm {
     pub fn add_block(&mut self, module: &str, label: &str) -> Result<Block> {
         let entry = self.apply_schema_change(SchemaChange::AddBlock { module: module.into(), name: None, label: label.into() })?;
         let SchemaChange::AddBlock { module, name, .. } = entry.change else { return Err(Error::invalid("unexpected change")) };
-        self.module(&module)?
-            .blocks
-            .iter()
-            .find(|b| Some(&b.name) == name.as_ref())
-            .cloned()
-            .ok_or_else(|| Error::not_found("the new block"))
+        self.module(&module)?.blocks.iter().find(|b| Some(&b.name) == name.as_ref()).cloned().ok_or_else(|| Error::not_found("the new block"))
     }
 
     /// Changes a block's label.
@@ -256,7 +251,12 @@ impl Crm {
 
     /// Limits a picklist value to some roles (empty: every role).
     pub fn set_picklist_value_roles(&mut self, module: &str, field: &str, value: &str, roles: &[&str]) -> Result<SchemaChangeEntry> {
-        self.apply_schema_change(SchemaChange::SetPicklistValueRoles { module: module.into(), field: field.into(), value: value.into(), roles: strings(roles) })
+        self.apply_schema_change(SchemaChange::SetPicklistValueRoles {
+            module: module.into(),
+            field: field.into(),
+            value: value.into(),
+            roles: strings(roles),
+        })
     }
 
     /// Makes `target` depend on `source`: with a source value listed in `mapping`, the target may only take
@@ -278,11 +278,7 @@ impl Crm {
     pub fn picklist_values(&self, module: &str, field: &str, role: Option<&str>) -> Result<Vec<String>> {
         let f = self.field_of(module, field)?;
         let p = f.picklist_name().and_then(|p| self.schema.picklist(p)).ok_or_else(|| SchemaError::NotAPicklist(f.name.clone()))?;
-        Ok(p.values
-            .iter()
-            .filter(|v| role.is_none_or(|r| v.roles.is_empty() || v.roles.iter().any(|x| x == r)))
-            .map(|v| v.value.clone())
-            .collect())
+        Ok(p.values.iter().filter(|v| role.is_none_or(|r| v.roles.is_empty() || v.roles.iter().any(|x| x == r))).map(|v| v.value.clone()).collect())
     }
 
     // ----- hooks used by the save pipeline (service/records.rs) -----
@@ -300,10 +296,10 @@ impl Crm {
     ) {
         if before.is_some() {
             for f in m.fields.iter().filter(|f| f.mandatory && f.is_writable()) {
-                if values.get(&f.name).is_none_or(Value::is_empty) {
-                    if let Some(v) = f.default.as_ref().and_then(|d| coerce(f, Value::Text(d.clone())).ok()).filter(|v| !v.is_empty()) {
-                        values.insert(f.name.clone(), v);
-                    }
+                if values.get(&f.name).is_none_or(Value::is_empty)
+                    && let Some(v) = f.default.as_ref().and_then(|d| coerce(f, Value::Text(d.clone())).ok()).filter(|v| !v.is_empty())
+                {
+                    values.insert(f.name.clone(), v);
                 }
             }
         }
