@@ -61,6 +61,7 @@ fn custom_fields_store_filter_and_survive() {
         assert_eq!(log.len(), 3, "{store}");
         assert_eq!(log[0].actor, "admin");
         assert_eq!(log[0].change.op(), "add_field");
+        assert_eq!(log[1].change.module(), Some("Potentials"), "module labels are stored as names");
         assert_eq!(log[2].version, crm.schema().version);
     });
 }

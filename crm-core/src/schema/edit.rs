@@ -211,6 +211,49 @@ pub enum SchemaChange {
 }
 
 impl SchemaChange {
+    /// The module the change edits (`None` for sales-stage metadata, which is engine-wide).
+    pub fn module(&self) -> Option<&str> {
+        match self {
+            SchemaChange::AddField { module, .. }
+            | SchemaChange::UpdateField { module, .. }
+            | SchemaChange::MoveField { module, .. }
+            | SchemaChange::ReorderFields { module, .. }
+            | SchemaChange::DeleteField { module, .. }
+            | SchemaChange::AddBlock { module, .. }
+            | SchemaChange::RenameBlock { module, .. }
+            | SchemaChange::ReorderBlocks { module, .. }
+            | SchemaChange::DeleteBlock { module, .. }
+            | SchemaChange::AddPicklistValues { module, .. }
+            | SchemaChange::ReorderPicklist { module, .. }
+            | SchemaChange::RenamePicklistValue { module, .. }
+            | SchemaChange::DeletePicklistValues { module, .. }
+            | SchemaChange::SetPicklistValueRoles { module, .. }
+            | SchemaChange::SetPicklistDependency { module, .. } => Some(module),
+            SchemaChange::SetStageMeta { .. } => None,
+        }
+    }
+
+    fn module_mut(&mut self) -> Option<&mut String> {
+        match self {
+            SchemaChange::AddField { module, .. }
+            | SchemaChange::UpdateField { module, .. }
+            | SchemaChange::MoveField { module, .. }
+            | SchemaChange::ReorderFields { module, .. }
+            | SchemaChange::DeleteField { module, .. }
+            | SchemaChange::AddBlock { module, .. }
+            | SchemaChange::RenameBlock { module, .. }
+            | SchemaChange::ReorderBlocks { module, .. }
+            | SchemaChange::DeleteBlock { module, .. }
+            | SchemaChange::AddPicklistValues { module, .. }
+            | SchemaChange::ReorderPicklist { module, .. }
+            | SchemaChange::RenamePicklistValue { module, .. }
+            | SchemaChange::DeletePicklistValues { module, .. }
+            | SchemaChange::SetPicklistValueRoles { module, .. }
+            | SchemaChange::SetPicklistDependency { module, .. } => Some(module),
+            SchemaChange::SetStageMeta { .. } => None,
+        }
+    }
+
     /// The change as JSON (the form the change log stores and bindings exchange).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -644,7 +687,12 @@ pub fn prepare(schema: &Schema, change: SchemaChange) -> R<SchemaChange> {
             });
             SchemaChange::AddBlock { module: m.name.clone(), name: Some(name), label }
         }
-        other => other,
+        mut other => {
+            if let Some(module) = other.module_mut() {
+                *module = module_of(schema, module)?.name.clone();
+            }
+            other
+        }
     })
 }
 

@@ -9,7 +9,9 @@
 //! * for a picklist rename or delete: every stored record of every module using the picklist (single and
 //!   multi-select fields, live and in the recycle bin) is rewritten, as vtiger does by direct SQL — without
 //!   record versions or change-log entries (vtiger writes no ModTracker rows either); field defaults and
-//!   dependency mappings are rewritten in the schema itself;
+//!   dependency mappings are rewritten in the schema itself. Record change logs and stage history are
+//!   not rewritten: they record what was true at the time (vtiger's picklist editor leaves
+//!   `vtiger_potstagehistory` alone too), and [`Crm::schema_changes`] tells when a value was renamed;
 //! * for a deleted custom field: its stored values are cleared (the SQLite column stays, empty, so that
 //!   other handles still holding the previous schema keep working); its change log stays readable.
 //!
