@@ -148,6 +148,20 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
             "invalid_default"
         );
         assert_eq!(schema_code(&crm.delete_field("Potentials", "amount").unwrap_err()), "standard");
+        // quick-create flag and mass-edit flag of a custom field
+        let f = crm.add_field("Potentials", NewField::new("Budget owner", FieldType::Text)).unwrap();
+        assert!(crm.quick_create("Potentials", deal("Q").with(f.name.as_str(), "CFO")).is_err(), "{store}");
+        let f = crm
+            .update_field("Potentials", "Budget owner", FieldUpdate { quick_create: Some(true), mass_editable: Some(false), ..Default::default() })
+            .unwrap();
+        assert!(f.quick_create && !f.mass_editable && f.quick_create_sequence.is_some());
+        let q = crm.quick_create("Potentials", deal("Q").with(f.name.as_str(), "CFO")).unwrap();
+        assert_eq!(q.get(&f.name), &Value::Text("CFO".into()));
+        // a standard field made mandatory: stored records survive until their next save
+        crm.update_field("Potentials", "nextstep", FieldUpdate { presence: Some(Presence::Shown), mandatory: Some(true), ..Default::default() }).unwrap();
+        assert_eq!(crm.get(q.id).unwrap().version, 1);
+        let err = crm.update(q.id, Fields::new().with("amount", "1")).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "nextstep");
     });
 }
 
