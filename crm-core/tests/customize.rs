@@ -158,7 +158,8 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
         let q = crm.quick_create("Potentials", deal("Q").with(f.name.as_str(), "CFO")).unwrap();
         assert_eq!(q.get(&f.name), &Value::Text("CFO".into()));
         // a standard field made mandatory: stored records survive until their next save
-        crm.update_field("Potentials", "nextstep", FieldUpdate { presence: Some(Presence::Shown), mandatory: Some(true), ..Default::default() }).unwrap();
+        crm.update_field("Potentials", "nextstep", FieldUpdate { presence: Some(Presence::Shown), mandatory: Some(true), ..Default::default() })
+            .unwrap();
         assert_eq!(crm.get(q.id).unwrap().version, 1);
         let err = crm.update(q.id, Fields::new().with("amount", "1")).unwrap_err();
         assert_eq!(err.field_errors()[0].field, "nextstep");
@@ -420,4 +421,37 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
     let mut a = SqliteStore::open(&path).unwrap();
     let mut b = SqliteStore::open(&path).unwrap();
     stale_write(&mut a, &mut b);
+}
+
+#[test]
+fn concurrent_schema_edits_from_two_threads_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db").to_str().unwrap().to_string();
+    let mut first = Crm::open(&path).unwrap();
+    setup(&mut first);
+    let workers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|who| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut crm = Crm::open(&path).unwrap();
+                for i in 0..5 {
+                    crm.add_field("Potentials", NewField::new(format!("{who} {i}"), FieldType::Text)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert!(first.refresh_schema().unwrap());
+    let custom = first.module("Potentials").unwrap().fields.iter().filter(|f| f.custom).count();
+    assert_eq!(custom, 10);
+    let versions: Vec<u64> = first.schema_changes().unwrap().iter().map(|e| e.version).collect();
+    assert_eq!(versions, (2..=11).collect::<Vec<_>>());
+    // a setting saved through another handle is seen too
+    let mut other = Crm::open(&path).unwrap();
+    other.set_stage_probability_autofill(false).unwrap();
+    assert!(first.refresh_schema().unwrap());
+    assert!(!first.schema().settings.stage_probability_autofill);
 }

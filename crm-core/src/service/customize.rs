@@ -45,7 +45,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// How often an edit is re-validated and retried when another handle changed the schema meanwhile.
-const SCHEMA_RETRIES: usize = 3;
+const SCHEMA_RETRIES: usize = 8;
 
 impl Crm {
     /// Reloads the schema when another handle of the same database changed it. Returns true when it did.
