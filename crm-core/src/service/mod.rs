@@ -119,9 +119,11 @@ impl Crm {
     }
 
     /// Stores a changed schema and makes it the one in force.
+    /// Refused with `Conflict` when another handle stored a newer schema meanwhile.
     pub(crate) fn save_schema(&mut self, mut schema: Schema) -> Result<()> {
+        let expected_version = schema.version;
         schema.version += 1;
-        self.store.save_schema(&schema)?;
+        self.store.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(schema.clone()), expected_version }]))?;
         self.schema = Arc::new(schema);
         Ok(())
     }
