@@ -9,6 +9,8 @@
 //! * `crm_history` + `crm_history_detail` — the change log, one detail row per changed field;
 //! * `crm_stage_history` — stage, amount, probability, forecast amount and close date after each change;
 //! * `crm_users`, `crm_groups`, `crm_group_members`, `crm_autonum`, `crm_seq`, `crm_meta` (the schema as JSON).
+//! * `crm_schema_changes` — the versioned schema change log (who, when, the change as JSON); custom fields
+//!   are ordinary columns of the module table (`cf_<n>`), cleared (not dropped) when the field is deleted.
 //!
 //! Values: money, percentages and decimals are **canonical decimal text** (`1000.00`), never REAL; dates and
 //! times ISO text; checkboxes 0/1; references and owners integer ids; multi-select values `a |##| b`.
