@@ -4,9 +4,10 @@
 //! the domain rules, then persist the record, its history and its side effects in **one** storage commit.
 //! Bindings (C, Python) call this and nothing else.
 //!
-//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
-//! (opening, schema, users and groups, settings).
+//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
+//! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
+mod customize;
 mod records;
 mod views;
 mod mass;
@@ -130,15 +131,18 @@ impl Crm {
     }
 
     /// Stores a changed schema and makes it the one in force.
+    /// Refused with `Conflict` when another handle stored a newer schema meanwhile.
     pub(crate) fn save_schema(&mut self, mut schema: Schema) -> Result<()> {
+        let expected_version = schema.version;
         schema.version += 1;
-        self.store.save_schema(&schema)?;
+        self.store.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(schema.clone()), expected_version }]))?;
         self.schema = Arc::new(schema);
         Ok(())
     }
 
     /// Turns the stage → default probability rule on or off (stored with the schema).
     pub fn set_stage_probability_autofill(&mut self, on: bool) -> Result<()> {
+        self.refresh_schema()?;
         let mut s = (*self.schema).clone();
         s.settings.stage_probability_autofill = on;
         self.save_schema(s)

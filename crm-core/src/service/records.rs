@@ -178,6 +178,7 @@ impl Crm {
     /// stage history), without committing. Ids and auto-numbers are reserved. Used by [`Crm::create`] and by
     /// bulk operations that commit many records per transaction.
     pub(crate) fn plan_insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
+        self.refresh_schema()?;
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
@@ -205,6 +206,7 @@ impl Crm {
         if m.field("source").is_some() {
             values.insert("source".into(), Value::Text(source.into()));
         }
+        self.apply_customization_rules(&schema, m, &mut values, None, &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;
@@ -248,6 +250,8 @@ impl Crm {
     /// Validates a change to `current` and returns the new record with everything the change writes,
     /// without committing; `None` when nothing would change.
     pub(crate) fn plan_update(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
+        let fresh = if self.refresh_schema()? { Some(self.get(current.id)?) } else { None };
+        let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {
             return Err(Error::not_found(format!("record {id} is in the recycle bin")));
@@ -264,6 +268,7 @@ impl Crm {
         let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
         self.apply_input(m, &mut values, fields, Mode::Update, &mut errors)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
+        self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;

@@ -9,6 +9,7 @@ use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold, order};
 use crate::record::Record;
 use crate::schema::Schema;
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
 use crate::related::{Comment, Relation};
@@ -32,6 +33,7 @@ pub struct MemoryStore {
     comments: Vec<Comment>,
     relations: Vec<Relation>,
     settings: HashMap<String, String>,
+    schema_log: Vec<SchemaChangeEntry>,
 }
 
 impl MemoryStore {
@@ -84,6 +86,12 @@ impl MemoryStore {
                 Change::PutGroup(g) => {
                     if self.groups.values().any(|x| x.id != g.id && x.name.eq_ignore_ascii_case(&g.name)) {
                         return Err(StorageError::Duplicate(format!("group name '{}'", g.name)).into());
+                    }
+                }
+                Change::PutSchema { expected_version, .. } => {
+                    let stored = self.schema.as_ref().map_or(0, |s| s.version);
+                    if stored != *expected_version {
+                        return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected_version})")));
                     }
                 }
                 _ => {}
@@ -187,6 +195,19 @@ impl Store for MemoryStore {
                 Change::PutSetting { key, value } => {
                     self.settings.insert(key.clone(), value.clone());
                 }
+                // ----- schema customization -----
+                Change::PutSchema { schema, .. } => self.schema = Some((**schema).clone()),
+                Change::ClearField { module, field } => {
+                    for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        r.values.remove(field);
+                    }
+                }
+                Change::ReplacePicklistValue { module, field, from, to } => {
+                    for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        replace_value(&mut r.values, field, from, to.as_deref());
+                    }
+                }
+                Change::SchemaLog(e) => self.schema_log.push(e.clone()),
             }
         }
         Ok(())
@@ -288,6 +309,15 @@ impl Store for MemoryStore {
     fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self.settings.get(key).cloned())
     }
+
+    // ----- schema customization -----
+    fn schema_version(&self) -> Result<Option<u64>> {
+        Ok(self.schema.as_ref().map(|s| s.version))
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        Ok(self.schema_log.clone())
+    }
 }
 
 fn same_pair(x: &Relation, a: RecordId, b: RecordId) -> bool {
@@ -317,4 +347,26 @@ impl MemoryStore {
             Some(Relation { record, related: other, module: m, ..r.clone() })
         })
     }
+}
+
+/// Replaces (or with `to: None` removes) a picklist value in one record's field, single or multi-select.
+fn replace_value(values: &mut BTreeMap<String, Value>, field: &str, from: &str, to: Option<&str>) {
+    let new = match values.get(field) {
+        Some(Value::Text(s)) if s == from => to.map(|t| Value::Text(t.to_string())),
+        Some(Value::List(l)) if l.iter().any(|x| x == from) => {
+            let mut out: Vec<String> = Vec::new();
+            for x in l {
+                let x = if x == from { to.map(str::to_string) } else { Some(x.clone()) };
+                if let Some(x) = x.filter(|x| !out.contains(x)) {
+                    out.push(x);
+                }
+            }
+            (!out.is_empty()).then_some(Value::List(out))
+        }
+        _ => return,
+    };
+    match new {
+        Some(v) => values.insert(field.to_string(), v),
+        None => values.remove(field),
+    };
 }

@@ -17,6 +17,7 @@ use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query};
 use crate::record::Record;
 use crate::schema::Schema;
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::RecordId;
 use crate::related::{Comment, Relation};
@@ -68,6 +69,36 @@ pub enum Change {
         /// JSON text.
         value: String,
     },
+    // ----- schema customization -----
+    /// Stores a new schema and makes the physical layout follow it (new columns). Refused with
+    /// `Conflict` unless the stored schema version equals `expected_version`.
+    PutSchema {
+        /// The new schema.
+        schema: Box<Schema>,
+        /// The version it was derived from.
+        expected_version: u64,
+    },
+    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
+    ClearField {
+        /// Module.
+        module: String,
+        /// Field.
+        field: String,
+    },
+    /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
+    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
+    ReplacePicklistValue {
+        /// Module.
+        module: String,
+        /// Picklist field.
+        field: String,
+        /// Value to replace.
+        from: String,
+        /// Replacement, or `None` to remove.
+        to: Option<String>,
+    },
+    /// Appends to the schema change log.
+    SchemaLog(SchemaChangeEntry),
 }
 
 /// Everything one operation writes, applied atomically.
@@ -155,6 +186,12 @@ pub trait Store: Send {
     fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64>;
     /// A stored setting (JSON text).
     fn setting(&self, key: &str) -> Result<Option<String>>;
+    // ----- schema customization -----
+    /// The version of the stored schema, read cheaply (without loading the schema); `None` for an empty
+    /// store. Lets every handle notice schema changes made through another handle.
+    fn schema_version(&self) -> Result<Option<u64>>;
+    /// The schema change log, oldest first.
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

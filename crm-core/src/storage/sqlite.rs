@@ -9,6 +9,8 @@
 //! * `crm_history` + `crm_history_detail` — the change log, one detail row per changed field;
 //! * `crm_stage_history` — stage, amount, probability, forecast amount and close date after each change;
 //! * `crm_users`, `crm_groups`, `crm_group_members`, `crm_autonum`, `crm_seq`, `crm_meta` (the schema as JSON).
+//! * `crm_schema_changes` — the versioned schema change log (who, when, the change as JSON); custom fields
+//!   are ordinary columns of the module table (`cf_<n>`), cleared (not dropped) when the field is deleted.
 //!
 //! Values: money, percentages and decimals are **canonical decimal text** (`1000.00`), never REAL; dates and
 //! times ISO text; checkboxes 0/1; references and owners integer ids; multi-select values `a |##| b`.
@@ -28,6 +30,7 @@ use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Condition, Op, Query, fold};
 use crate::record::Record;
 use crate::schema::{Field, FieldType, Module, Schema};
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
 use crate::related::{Comment, Relation};
@@ -245,6 +248,17 @@ CREATE INDEX IF NOT EXISTS crm_relations_related ON crm_relations (related_id, i
 CREATE TABLE IF NOT EXISTS crm_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+/// The schema change log (one row per stored schema change; `change` is the change as JSON).
+const CUSTOMIZE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_schema_changes (
+    version INTEGER PRIMARY KEY,
+    op TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+";
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`.
     ///
@@ -299,6 +313,7 @@ impl SqliteStore {
         // later features bring to files created before them.
         tx.execute_batch(BASE_TABLES).db()?;
         tx.execute_batch(VIEW_RELATED_TABLES).db()?;
+        tx.execute_batch(CUSTOMIZE_TABLES).db()?;
         // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
@@ -365,6 +380,47 @@ impl SqliteStore {
             vals.insert(0, Sql::Integer(r.id.0));
             tx.prepare_cached(&sql).db()?.execute(params_from_iter(vals.iter())).db()?;
         }
+        Ok(())
+    }
+
+    /// Stores the schema (JSON in `crm_meta`, plus its version under `schema_version`) and makes the
+    /// layout follow it: tables, new columns, indexes. Columns are never dropped here.
+    fn write_schema(tx: &rusqlite::Transaction<'_>, schema: &Schema) -> Result<()> {
+        let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
+        for m in schema.modules.values() {
+            let table = ident(&m.table_name())?;
+            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
+                .db()?;
+            let existing: Vec<String> = {
+                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
+                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+            };
+            for f in &m.fields {
+                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
+                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
+                }
+                let indexed = matches!(f.field_type, FieldType::Reference | FieldType::Owner)
+                    || m.indexed.contains(&f.name)
+                    || m.entity_fields.first() == Some(&f.name);
+                let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
+                if indexed || unique {
+                    let name = ident(&format!("{}_{}", m.table_name(), f.name))?;
+                    tx.execute_batch(&format!(
+                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
+                        if unique { "UNIQUE " } else { "" },
+                        ident(&f.name)?
+                    ))
+                    .db()?;
+                }
+            }
+        }
+        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
+            .db()?;
+        tx.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema_version', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [schema.version.to_string()],
+        )
+        .db()?;
         Ok(())
     }
 
@@ -505,8 +561,70 @@ impl SqliteStore {
                 )
                 .db()?;
             }
+            // ----- schema customization -----
+            Change::PutSchema { schema: new, expected_version } => {
+                let stored = Self::stored_schema_version(tx)?.unwrap_or(0);
+                if stored != *expected_version {
+                    return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected_version})")));
+                }
+                Self::write_schema(tx, new)?;
+            }
+            Change::ClearField { module: m, field } => {
+                let m = module(m)?;
+                tx.execute(&format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
+            }
+            Change::ReplacePicklistValue { module: m, field, from, to } => {
+                let m = module(m)?;
+                let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+                let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+                if f.field_type == FieldType::MultiPicklist {
+                    let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
+                    let sql = format!("SELECT id, {column} FROM {table} WHERE instr('{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}', ?1) > 0");
+                    let rows: Vec<(i64, String)> = {
+                        let mut st = tx.prepare(&sql).db()?;
+                        st.query_map([needle], |r| Ok((r.get(0)?, r.get(1)?))).db()?.collect::<rusqlite::Result<_>>().db()?
+                    };
+                    let update = format!("UPDATE {table} SET {column} = ?1 WHERE id = ?2");
+                    for (id, text) in rows {
+                        let mut out: Vec<String> = Vec::new();
+                        for x in crate::value::split_multi(&text) {
+                            let x = if x == *from { to.clone() } else { Some(x) };
+                            if let Some(x) = x.filter(|x| !out.contains(x)) {
+                                out.push(x);
+                            }
+                        }
+                        let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
+                        tx.execute(&update, params![joined, id]).db()?;
+                    }
+                } else {
+                    tx.execute(&format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
+                }
+            }
+            Change::SchemaLog(e) => {
+                let json = serde_json::to_string(&e.change).map_err(|x| StorageError::Backend(x.to_string()))?;
+                tx.execute(
+                    "INSERT INTO crm_schema_changes (version, op, actor, at, change) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![e.version as i64, e.change.op(), e.actor, fmt_dt(e.at), json],
+                )
+                .db()?;
+            }
         }
         Ok(())
+    }
+
+    /// The stored schema version: the `schema_version` row, or (files written before it existed) the
+    /// version inside the stored schema JSON.
+    fn stored_schema_version(conn: &Connection) -> Result<Option<u64>> {
+        let v: Option<String> =
+            conn.prepare_cached("SELECT value FROM crm_meta WHERE key = 'schema_version'").db()?.query_row([], |r| r.get(0)).optional().db()?;
+        if let Some(v) = v {
+            return v.parse().map(Some).map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into());
+        }
+        let v: Option<Option<i64>> = conn
+            .query_row("SELECT json_extract(value, '$.version') FROM crm_meta WHERE key = 'schema'", [], |r| r.get(0))
+            .optional()
+            .db()?;
+        Ok(v.flatten().map(|v| u64::try_from(v).unwrap_or(0)))
     }
 
     /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
@@ -654,37 +772,8 @@ impl Store for SqliteStore {
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
-        let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        for m in schema.modules.values() {
-            let table = ident(&m.table_name())?;
-            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
-                .db()?;
-            let existing: Vec<String> = {
-                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
-                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
-            };
-            for f in &m.fields {
-                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
-                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
-                }
-                let indexed = matches!(f.field_type, FieldType::Reference | FieldType::Owner)
-                    || m.indexed.contains(&f.name)
-                    || m.entity_fields.first() == Some(&f.name);
-                let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
-                if indexed || unique {
-                    let name = ident(&format!("{}_{}", m.table_name(), f.name))?;
-                    tx.execute_batch(&format!(
-                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
-                        if unique { "UNIQUE " } else { "" },
-                        ident(&f.name)?
-                    ))
-                    .db()?;
-                }
-            }
-        }
-        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
-            .db()?;
+        Self::write_schema(&tx, schema)?;
         tx.commit().db()?;
         self.schema = Some(schema.clone());
         Ok(())
@@ -746,7 +835,12 @@ impl Store for SqliteStore {
         for c in &changes.0 {
             Self::apply(&tx, schema, c)?;
         }
-        tx.commit().db()
+        tx.commit().db()?;
+        // ----- schema customization: a committed PutSchema becomes the schema in force -----
+        if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
+            self.schema = Some((**new).clone());
+        }
+        Ok(())
     }
 
     fn get(&self, id: RecordId) -> Result<Option<Record>> {
@@ -995,6 +1089,26 @@ impl Store for SqliteStore {
 
     fn setting(&self, key: &str) -> Result<Option<String>> {
         self.conn.prepare_cached("SELECT value FROM crm_settings WHERE key = ?1").db()?.query_row([key], |r| r.get(0)).optional().db()
+    }
+
+    // ----- schema customization -----
+    fn schema_version(&self) -> Result<Option<u64>> {
+        Self::stored_schema_version(&self.conn)
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        let mut st = self.conn.prepare_cached("SELECT version, actor, at, change FROM crm_schema_changes ORDER BY version").db()?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .db()?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .db()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (version, actor, at, json) in rows {
+            let change = serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(format!("schema change {version}: {e}")))?;
+            out.push(SchemaChangeEntry { version: u64::try_from(version).unwrap_or(0), actor, at: parse_dt(&at), change });
+        }
+        Ok(out)
     }
 }
 
