@@ -455,3 +455,22 @@ fn concurrent_schema_edits_from_two_threads_lose_nothing() {
     assert!(first.refresh_schema().unwrap());
     assert!(!first.schema().settings.stage_probability_autofill);
 }
+
+#[test]
+fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
+    both(|crm, store| {
+        // vtiger's shipped "Prospecting" filter tests sales_stage e 'Prospecting'.
+        crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Prospect").unwrap();
+        let f = crm.filter("Potentials", "Prospecting").unwrap();
+        assert_eq!(f.all[0].value, "Prospect", "{store}");
+        let region = crm.add_field("Potentials", NewField::new("Region", FieldType::Picklist).values(&["EU", "US", "APAC"])).unwrap();
+        crm.save_filter(crm_core::Filter::new("Potentials", "Europe").all(&region.name, "e", "EU,APAC")).unwrap();
+        crm.delete_picklist_values("Potentials", &region.name, &["APAC"], Some("US")).unwrap();
+        assert_eq!(crm.filter("Potentials", "Europe").unwrap().all[0].value, "EU,US", "{store}");
+        // A field used by a saved filter cannot be deleted; the refusal names the filter.
+        let err = crm.delete_field("Potentials", &region.name).unwrap_err();
+        assert_eq!(schema_code(&err), "in_use", "{store}");
+        assert!(err.to_string().contains("Europe"), "{err}");
+        assert!(crm.module("Potentials").unwrap().field(&region.name).is_some());
+    });
+}

@@ -121,8 +121,7 @@ impl Crm {
     /// * To block deleting a field, return a description of each use (`"filter 'Big deals'"`); a
     ///   [`SchemaChange::DeleteField`] with uses is refused with [`SchemaError::InUse`].
     ///
-    /// Today only picklist dependencies are checked (inside `edit::apply`); filters and workflows are wired
-    /// here when those concerns land.
+    /// Picklist dependencies are checked inside `edit::apply`; saved filters are checked and rewritten here.
     pub(crate) fn schema_change_dependents(
         &self,
         before: &Schema,
@@ -131,8 +130,52 @@ impl Crm {
         rewrites: &[ValueRewrite],
         cs: &mut ChangeSet,
     ) -> Result<Vec<String>> {
-        let _ = (before, after, change, rewrites, cs);
-        Ok(Vec::new())
+        let _ = after;
+        let mut uses = Vec::new();
+        // Saved filters: deleting a field they use is refused (listing them); picklist renames and
+        // replacements rewrite their condition values in the same transaction.
+        if let SchemaChange::DeleteField { module, field } = change {
+            let label = before.module(module).and_then(|m| m.field(field)).map(|f| f.label.clone()).unwrap_or_default();
+            let is_it = |x: &str| x == field || (!label.is_empty() && x.eq_ignore_ascii_case(&label));
+            for f in self.store.filters(module)? {
+                let used = f.columns.iter().any(|c| is_it(c))
+                    || f.std_filter.as_ref().is_some_and(|s| is_it(&s.field))
+                    || f.all.iter().chain(&f.any).any(|c| is_it(&c.field))
+                    || f.sort.iter().any(|s| is_it(&s.field));
+                if used {
+                    uses.push(format!("filter '{}'", f.name));
+                }
+            }
+        }
+        for rw in rewrites {
+            for (module, field, _) in &rw.fields {
+                let label = before.module(module).and_then(|m| m.field(field)).map(|f| f.label.clone()).unwrap_or_default();
+                for mut f in self.store.filters(module)? {
+                    let mut changed = false;
+                    for c in f.all.iter_mut().chain(f.any.iter_mut()) {
+                        if c.field != *field && !(!label.is_empty() && c.field.eq_ignore_ascii_case(&label)) {
+                            continue;
+                        }
+                        let mut parts: Vec<String> = Vec::new();
+                        for p in c.value.split(',').map(str::trim) {
+                            let p = if p == rw.from { rw.to.clone().unwrap_or_default() } else { p.to_string() };
+                            if !p.is_empty() && !parts.contains(&p) {
+                                parts.push(p);
+                            }
+                        }
+                        let joined = parts.join(",");
+                        if joined != c.value {
+                            c.value = joined;
+                            changed = true;
+                        }
+                    }
+                    if changed {
+                        cs.push(Change::PutFilter(f));
+                    }
+                }
+            }
+        }
+        Ok(uses)
     }
 
     /// The stored schema change log, oldest first.
