@@ -58,8 +58,9 @@ pub mod users;
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};
 pub use records::{
-    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge, crm_record_quick_create,
-    crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update, crm_record_update_version,
+    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge,
+    crm_record_quick_create, crm_record_restore, crm_record_stage_durations,
+    crm_record_stage_history, crm_record_update, crm_record_update_version,
 };
 pub use schema::{crm_module_fields, crm_schema_json};
 pub use status::{crm_status, crm_status_str};

@@ -88,7 +88,11 @@ pub unsafe extern "C" fn crm_record_quick_create(
 /// # Safety
 /// `store` is NULL or a live handle; `out_record_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_get(store: *const crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_record_get(
+    store: *const crm_store,
+    id: i64,
+    out_record_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_record_json, "out_record_json") }?;
         let record = unsafe { lock_store(store) }?.get(RecordId(id))?;
@@ -166,7 +170,11 @@ pub unsafe extern "C" fn crm_record_delete(store: *mut crm_store, id: i64) -> cr
 /// # Safety
 /// `store` is NULL or a live handle; `out_record_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_restore(store: *mut crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_record_restore(
+    store: *mut crm_store,
+    id: i64,
+    out_record_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_record_json) };
         let record = unsafe { lock_store(store) }?.restore(RecordId(id))?;
@@ -196,7 +204,11 @@ pub unsafe extern "C" fn crm_record_purge(store: *mut crm_store, id: i64) -> crm
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_history(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_record_history(
+    store: *const crm_store,
+    id: i64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let entries = unsafe { lock_store(store) }?.history(RecordId(id))?;
@@ -214,7 +226,11 @@ pub unsafe extern "C" fn crm_record_history(store: *const crm_store, id: i64, ou
 /// # Safety
 /// As `crm_record_history`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_stage_history(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_record_stage_history(
+    store: *const crm_store,
+    id: i64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let entries = unsafe { lock_store(store) }?.stage_history(RecordId(id))?;
@@ -231,7 +247,11 @@ pub unsafe extern "C" fn crm_record_stage_history(store: *const crm_store, id: i
 /// # Safety
 /// As `crm_record_history`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_stage_durations(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_record_stage_durations(
+    store: *const crm_store,
+    id: i64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let periods = unsafe { lock_store(store) }?.stage_durations(RecordId(id))?;

@@ -15,7 +15,10 @@ use std::ffi::c_char;
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_schema_json(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_schema_json(
+    store: *const crm_store,
+    out_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let crm = unsafe { lock_store(store) }?;
@@ -33,7 +36,11 @@ pub unsafe extern "C" fn crm_schema_json(store: *const crm_store, out_json: *mut
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_module_fields(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
+pub unsafe extern "C" fn crm_module_fields(
+    store: *const crm_store,
+    module: *const c_char,
+    out_json: *mut *mut c_char,
+) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;

@@ -68,28 +68,13 @@ impl crm_status {
     }
 
     /// Every status, in numeric order.
-    pub const ALL: [crm_status; 16] = [
-        crm_status::Ok,
-        crm_status::InvalidArgument,
-        crm_status::NullPointer,
-        crm_status::InvalidUtf8,
-        crm_status::InvalidJson,
-        crm_status::Validation,
-        crm_status::NotFound,
-        crm_status::Conflict,
-        crm_status::Io,
-        crm_status::Storage,
-        crm_status::Busy,
-        crm_status::IncompatibleVersion,
-        crm_status::Panic,
-        crm_status::Corrupt,
-        crm_status::Duplicate,
-        crm_status::Error,
-    ];
+    pub fn all() -> [crm_status; 16] {
+        ALL
+    }
 
     /// The status with this number, if there is one.
     pub fn from_u32(n: u32) -> Option<crm_status> {
-        Self::ALL.into_iter().find(|s| *s as u32 == n)
+        ALL.into_iter().find(|s| *s as u32 == n)
     }
 
     /// A short static description.
@@ -115,13 +100,35 @@ impl crm_status {
     }
 }
 
+/// Every status, in numeric order (not exported: cbindgen would turn it into a macro).
+const ALL: [crm_status; 16] = [
+    crm_status::Ok,
+    crm_status::InvalidArgument,
+    crm_status::NullPointer,
+    crm_status::InvalidUtf8,
+    crm_status::InvalidJson,
+    crm_status::Validation,
+    crm_status::NotFound,
+    crm_status::Conflict,
+    crm_status::Io,
+    crm_status::Storage,
+    crm_status::Busy,
+    crm_status::IncompatibleVersion,
+    crm_status::Panic,
+    crm_status::Corrupt,
+    crm_status::Duplicate,
+    crm_status::Error,
+];
+
 /// A static, NUL-terminated English description of a status number (`"ok"`, `"not found"`, ...);
 /// `"unknown status"` for numbers crm does not define.
 ///
 /// Ownership: the string is static; never free it. Thread-safety: may be called from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn crm_status_str(status: u32) -> *const c_char {
-    crm_status::from_u32(status).map_or(c"unknown status", crm_status::description).as_ptr()
+    crm_status::from_u32(status)
+        .map_or(c"unknown status", crm_status::description)
+        .as_ptr()
 }
 
 #[cfg(test)]
@@ -130,7 +137,7 @@ mod tests {
 
     #[test]
     fn numbers_are_fixed() {
-        for (i, s) in crm_status::ALL.iter().enumerate() {
+        for (i, s) in crm_status::all().iter().enumerate() {
             assert_eq!(*s as u32, i as u32);
             assert_eq!(crm_status::from_u32(i as u32), Some(*s));
         }

@@ -1,7 +1,7 @@
 //! The opaque `crm_store` handle: open, free, acting user, version.
 
-use crate::args::arg_str;
 use crate::args::Out;
+use crate::args::arg_str;
 use crate::boundary::{self, FfiError, FfiResult};
 use crate::status::crm_status;
 use crm_core::Crm;
@@ -38,7 +38,10 @@ pub(crate) fn to_boxed_mut_ptr<C: Castable>(v: C::RustType) -> *mut C {
 ///
 /// # Safety
 /// `p` is NULL or came from [`to_boxed_mut_ptr`] for the same `C` and was not freed.
-pub(crate) unsafe fn try_ref_from_ptr<'a, C: Castable>(p: *const C, name: &str) -> FfiResult<&'a C::RustType> {
+pub(crate) unsafe fn try_ref_from_ptr<'a, C: Castable>(
+    p: *const C,
+    name: &str,
+) -> FfiResult<&'a C::RustType> {
     if p.is_null() {
         return Err(FfiError::null(name));
     }
@@ -80,10 +83,11 @@ pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<MutexGuard<'a
     Ok(guard)
 }
 
-static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(v) => v,
-    Err(_) => c"unknown",
-};
+static VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => c"unknown",
+    };
 
 /// The version of crm as `"MAJOR.MINOR.PATCH"`; equals the header's `CRM_VERSION` when the header matches
 /// the library.
@@ -105,7 +109,10 @@ pub extern "C" fn crm_version() -> *const c_char {
 /// # Safety
 /// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_open(path: *const c_char, out: *mut *mut crm_store) -> crm_status {
+pub unsafe extern "C" fn crm_store_open(
+    path: *const c_char,
+    out: *mut *mut crm_store,
+) -> crm_status {
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
         let out = unsafe { Out::new(out, "out") }?;
@@ -137,7 +144,10 @@ pub unsafe extern "C" fn crm_store_free(store: *mut crm_store) {
 /// # Safety
 /// `store` is NULL or a live handle; `user_name` is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_set_actor(store: *mut crm_store, user_name: *const c_char) -> crm_status {
+pub unsafe extern "C" fn crm_store_set_actor(
+    store: *mut crm_store,
+    user_name: *const c_char,
+) -> crm_status {
     boundary::run(|| {
         let name = unsafe { arg_str(user_name, "user_name") }?;
         unsafe { lock_store(store) }?.set_actor(name)?;
