@@ -67,3 +67,6 @@ pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;
 pub use users::{crm_group_add, crm_groups, crm_user_add, crm_users};
+
+#[cfg(test)]
+mod tests;
