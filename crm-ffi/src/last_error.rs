@@ -39,10 +39,10 @@ pub(crate) fn c_string_lossy(s: &str) -> CString {
 pub(crate) fn clear() {
     // `try_with`: during thread teardown the slot may already be gone; then there is nothing to clear.
     let _ = LAST.try_with(|l| {
-        if let Ok(mut l) = l.try_borrow_mut() {
-            if l.set {
-                *l = Slot::empty();
-            }
+        if let Ok(mut l) = l.try_borrow_mut()
+            && l.set
+        {
+            *l = Slot::empty();
         }
     });
 }

@@ -106,7 +106,7 @@ fn exact_decimals_in_and_out_on_memory_and_sqlite() {
 #[test]
 fn failures_write_nothing_and_describe_themselves() {
     let st = open(":memory:");
-    let sentinel = 0x1usize as *mut c_char;
+    let sentinel = ptr::dangling_mut::<c_char>();
     let mut out = sentinel;
     let bad = s(r#"{"potentialname": "", "amount": "12abc", "nope": 1}"#);
     let status = unsafe { crm_record_create(st.0, s("Potentials").as_ptr(), bad.as_ptr(), &mut out) };
