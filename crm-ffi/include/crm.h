@@ -421,6 +421,48 @@ crm_status crm_module_fields(const struct crm_store *store,
                              char **out_json);
 
 /**
+ * Turns the stage → default probability rule on or off (stored with the schema; on by default): when
+ * on, a create or a stage change without an explicit `probability` takes the stage's default.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls on the
+ * store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_store_set_stage_probability_autofill(struct crm_store *store,
+                                                    bool on);
+
+/**
+ * The auto-number of a module (name or label) as JSON into `*out_json` (required, owned by the caller,
+ * free with `crm_string_free`): `{"prefix": "POT", "next": "4"}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown module),
+ * `_INVALID_ARGUMENT` (module without auto-number). Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_auto_number_get(const struct crm_store *store,
+                               const char *module,
+                               char **out_json);
+
+/**
+ * Configures a module's auto-number: `prefix` and the `next` number (digits; leading zeros are kept).
+ * As in vtiger, with an unchanged prefix the next number may not go below the current one.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown module),
+ * `_INVALID_ARGUMENT` (non-digits, lower number, control characters). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `prefix`, `next` NULL or NUL-terminated.
+ */
+crm_status crm_auto_number_set(struct crm_store *store,
+                               const char *module,
+                               const char *prefix,
+                               const char *next);
+
+/**
  * A static, NUL-terminated English description of a status number (`"ok"`, `"not found"`, ...);
  * `"unknown status"` for numbers crm does not define.
  *
@@ -545,6 +587,20 @@ crm_status crm_users(const struct crm_store *store,
  */
 crm_status crm_groups(const struct crm_store *store,
                       char **out_json);
+
+/**
+ * A user by user name (ignoring case) as JSON into `*out_user_json` (required, owned by the caller,
+ * free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`. Thread-safety: serialised with other
+ * calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_name` NULL or NUL-terminated; `out_user_json` NULL or writable.
+ */
+crm_status crm_user_get(const struct crm_store *store,
+                        const char *user_name,
+                        char **out_user_json);
 
 #ifdef __cplusplus
 }  // extern "C"

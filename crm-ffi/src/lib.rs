@@ -50,6 +50,7 @@ pub mod last_error;
 pub mod query;
 pub mod records;
 pub mod schema;
+pub mod settings;
 pub mod status;
 pub mod store;
 pub mod strings;
@@ -63,10 +64,13 @@ pub use records::{
     crm_record_stage_history, crm_record_update, crm_record_update_version,
 };
 pub use schema::{crm_module_fields, crm_schema_json};
+pub use settings::{
+    crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill,
+};
 pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;
-pub use users::{crm_group_add, crm_groups, crm_user_add, crm_users};
+pub use users::{crm_group_add, crm_groups, crm_user_add, crm_user_get, crm_users};
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! Users and groups.
 
-use crate::args::{Out, arg_json};
+use crate::args::{Out, arg_json, arg_str};
 use crate::boundary;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
@@ -102,5 +102,27 @@ pub unsafe extern "C" fn crm_groups(
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let groups = unsafe { lock_store(store) }?.groups()?;
         out.set_json(&groups)
+    })
+}
+
+/// A user by user name (ignoring case) as JSON into `*out_user_json` (required, owned by the caller,
+/// free with `crm_string_free`).
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`. Thread-safety: serialised with other
+/// calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `user_name` NULL or NUL-terminated; `out_user_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_user_get(
+    store: *const crm_store,
+    user_name: *const c_char,
+    out_user_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let name = unsafe { arg_str(user_name, "user_name") }?;
+        let out = unsafe { Out::new(out_user_json, "out_user_json") }?;
+        let user = unsafe { lock_store(store) }?.user(name)?;
+        out.set_json(&user)
     })
 }

@@ -64,6 +64,13 @@ static void null_arguments(crm_store *st) {
     CHECK_STATUS(crm_schema_json(NULL, &out), CRM_STATUS_NULL_POINTER);
     CHECK_STATUS(crm_module_fields(st, NULL, &out), CRM_STATUS_NULL_POINTER);
     CHECK_STATUS(crm_module_fields(st, "Potentials", NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_user_get(st, NULL, &out), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_user_get(st, "admin", NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_auto_number_get(st, NULL, &out), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_auto_number_get(st, "Potentials", NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_auto_number_set(st, "Potentials", NULL, "1"), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_auto_number_set(st, "Potentials", "POT", NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_store_set_stage_probability_autofill(NULL, true), CRM_STATUS_NULL_POINTER);
     CHECK(out == SENTINEL);
     CHECK(n == 77);
     /* A NULL required out-parameter stops the call before it changes anything. */
@@ -112,6 +119,9 @@ static void invalid_json(crm_store *st) {
                  CRM_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(crm_aggregate(st, Q, "nope", NULL, &out), CRM_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(crm_aggregate(st, Q, NULL, "[\"potentialname\"]", &out), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(crm_aggregate(st, Q, NULL, "{\"amount\":1}", &out), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(crm_auto_number_set(st, "Potentials", "POT", "12x"), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(crm_auto_number_get(st, "Contacts\xff", &out), CRM_STATUS_INVALID_UTF8);
     CHECK_STATUS(crm_record_find(st, "{\"module\":\"NoSuchModule\"}", &out), CRM_STATUS_NOT_FOUND);
     CHECK(out == SENTINEL);
     CHECK(n == 5);
@@ -176,6 +186,8 @@ static void unknown_ids_and_conflicts(crm_store *st) {
     CHECK_STATUS(crm_record_stage_history(st, 0, &out), CRM_STATUS_NOT_FOUND);
     CHECK_STATUS(crm_record_stage_durations(st, 999999, &out), CRM_STATUS_NOT_FOUND);
     CHECK_STATUS(crm_store_set_actor(st, "nobody"), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_user_get(st, "nobody", &out), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_auto_number_get(st, "NoSuchModule", &out), CRM_STATUS_NOT_FOUND);
     CHECK_STATUS(crm_module_fields(st, "NoSuchModule", &out), CRM_STATUS_NOT_FOUND);
     CHECK_STATUS(crm_record_create(st, "NoSuchModule", "{}", &out), CRM_STATUS_NOT_FOUND);
     CHECK_STATUS(crm_group_add(st, "{\"name\":\"Team\",\"members\":[\"ghost\"]}", &out), CRM_STATUS_NOT_FOUND);

@@ -39,6 +39,13 @@ static void exercise(crm_store *st) {
     CHECK(CONTAINS(out, "Sales Team"));
     crm_string_free(out);
     CHECK_STATUS(crm_store_set_actor(st, "admin"), CRM_OK);
+    CHECK_STATUS(crm_user_get(st, "JDOE", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"full_name\":\"John Doe\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_auto_number_get(st, "Opportunities", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"prefix\":\"POT\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_store_set_stage_probability_autofill(st, true), CRM_OK);
 
     org = create(st, "Accounts", "{\"accountname\":\"Hooli\"}");
     CHECK(org > 0);
