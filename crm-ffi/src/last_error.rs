@@ -64,8 +64,10 @@ pub(crate) fn set(e: &FfiError) {
 }
 
 fn borrowed(pick: fn(&Slot) -> *const c_char) -> *const c_char {
-    LAST.try_with(|l| l.try_borrow().map(|s| pick(&s)).unwrap_or(c"".as_ptr()))
-        .unwrap_or(c"".as_ptr())
+    crate::boundary::run_or(c"".as_ptr(), || {
+        LAST.try_with(|l| l.try_borrow().map(|s| pick(&s)).unwrap_or(c"".as_ptr()))
+            .unwrap_or(c"".as_ptr())
+    })
 }
 
 /// The message of the last failed crm call on this thread (`""` when the last status-returning call

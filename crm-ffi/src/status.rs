@@ -126,9 +126,11 @@ const ALL: [crm_status; 16] = [
 /// Ownership: the string is static; never free it. Thread-safety: may be called from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn crm_status_str(status: u32) -> *const c_char {
-    crm_status::from_u32(status)
-        .map_or(c"unknown status", crm_status::description)
-        .as_ptr()
+    crate::boundary::run_or(c"unknown status".as_ptr(), || {
+        crm_status::from_u32(status)
+            .map_or(c"unknown status", crm_status::description)
+            .as_ptr()
+    })
 }
 
 #[cfg(test)]

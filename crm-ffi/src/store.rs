@@ -95,7 +95,7 @@ static VERSION: &CStr =
 /// Ownership: static; never free it. Thread-safety: may be called from any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn crm_version() -> *const c_char {
-    VERSION.as_ptr()
+    boundary::run_or(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
 
 /// Opens a store. `path` is `":memory:"` for a new in-memory store, otherwise the path of a SQLite file

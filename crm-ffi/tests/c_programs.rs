@@ -1,6 +1,7 @@
 //! Builds the C tests (`tests/c/*.c`) and the C example (`examples/c/pipeline.c` at the workspace root)
 //! with `cc -std=c11 -Wall -Wextra -Werror` against `include/crm.h` and the static library, runs them,
-//! and runs them again under `valgrind --leak-check=full --error-exitcode=1` when valgrind is installed.
+//! and runs them again under `valgrind --leak-check=full --error-exitcode=1` when valgrind is installed
+//! (required when the `CI` environment variable is set, so CI cannot skip the memcheck silently).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -88,6 +89,8 @@ fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
     if valgrind_available() {
         let scratch = tempfile::tempdir().expect("temp dir");
         run_under_valgrind(&program, &argument(scratch.path(), store_file));
+    } else if std::env::var_os("CI").is_some() {
+        panic!("valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)");
     } else {
         eprintln!("valgrind not installed: skipped the memcheck run of {name}");
     }
