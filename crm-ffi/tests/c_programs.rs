@@ -9,7 +9,15 @@ use std::process::Command;
 /// Native libraries the static library needs, as printed by
 /// `cargo rustc -p crm-ffi --lib --crate-type staticlib -- --print native-static-libs`.
 #[cfg(target_os = "linux")]
-const NATIVE_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+const NATIVE_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
 #[cfg(target_os = "macos")]
 const NATIVE_LIBS: &[&str] = &["-lSystem", "-lc", "-lm"];
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
@@ -19,14 +27,46 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>/libcrm_ffi.a`: the directory above `deps/`, where this test binary lives. Cargo
-/// builds every crate type of the library (staticlib included) before running integration tests.
+/// The static library built with this test: cargo builds every crate type of the library (staticlib
+/// included) before running integration tests, into `target/<profile>/deps/` next to this test binary,
+/// and copies it to `target/<profile>/`. Several builds of the crate (different feature sets of the
+/// workspace, `cargo rustc --crate-type staticlib`) may leave copies there; the most recently written one
+/// is the one built from the current sources.
 fn static_lib() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("test binary sits in target/<profile>/deps");
-    let lib = profile_dir.join(if cfg!(windows) { "crm_ffi.lib" } else { "libcrm_ffi.a" });
-    assert!(lib.exists(), "static library not found at {}", lib.display());
-    lib
+    let deps = exe
+        .parent()
+        .expect("test binary sits in target/<profile>/deps");
+    let profile_dir = deps.parent().expect("deps sits in target/<profile>");
+    let name = if cfg!(windows) {
+        "crm_ffi.lib"
+    } else {
+        "libcrm_ffi.a"
+    };
+    let mut candidates = vec![deps.join(name), profile_dir.join(name)];
+    if let Ok(entries) = std::fs::read_dir(deps) {
+        candidates.extend(entries.flatten().map(|e| e.path()).filter(|p| {
+            let f = p.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            f.starts_with("libcrm_ffi-") && f.ends_with(".a")
+        }));
+    }
+    candidates
+        .into_iter()
+        .filter_map(|p| {
+            std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| (t, p))
+        })
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {name} in {} or {}",
+                deps.display(),
+                profile_dir.display()
+            )
+        })
 }
 
 fn work_dir() -> PathBuf {
@@ -56,30 +96,55 @@ fn compile(source: &Path, name: &str) -> PathBuf {
 
 /// The program's argument: a fresh scratch directory (tests), or a store file inside it (the example).
 fn argument(scratch: &Path, store_file: bool) -> PathBuf {
-    if store_file { scratch.join("pipeline.db") } else { scratch.to_path_buf() }
+    if store_file {
+        scratch.join("pipeline.db")
+    } else {
+        scratch.to_path_buf()
+    }
 }
 
 fn run(program: &Path, arg: &Path) {
-    let out = Command::new(program).arg(arg).output().expect("run C program");
+    let out = Command::new(program)
+        .arg(arg)
+        .output()
+        .expect("run C program");
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{} failed: {}", program.display(), out.status);
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        program.display(),
+        out.status
+    );
 }
 
 fn valgrind_available() -> bool {
-    Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn run_under_valgrind(program: &Path, arg: &Path) {
     let out = Command::new("valgrind")
-        .args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite,indirect,possible", "-q"])
+        .args([
+            "--leak-check=full",
+            "--error-exitcode=1",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "-q",
+        ])
         .arg(program)
         .arg(arg)
         .output()
         .expect("run valgrind");
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "valgrind reported errors or leaks for {}: {}", program.display(), out.status);
+    assert!(
+        out.status.success(),
+        "valgrind reported errors or leaks for {}: {}",
+        program.display(),
+        out.status
+    );
 }
 
 fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
@@ -90,7 +155,9 @@ fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
         let scratch = tempfile::tempdir().expect("temp dir");
         run_under_valgrind(&program, &argument(scratch.path(), store_file));
     } else if std::env::var_os("CI").is_some() {
-        panic!("valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)");
+        panic!(
+            "valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)"
+        );
     } else {
         eprintln!("valgrind not installed: skipped the memcheck run of {name}");
     }
@@ -108,5 +175,9 @@ fn c_records() {
 
 #[test]
 fn c_pipeline_example() {
-    build_and_run(manifest_dir().join("../examples/c/pipeline.c"), "pipeline", true);
+    build_and_run(
+        manifest_dir().join("../examples/c/pipeline.c"),
+        "pipeline",
+        true,
+    );
 }
