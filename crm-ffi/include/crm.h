@@ -51,7 +51,8 @@
  * failure class, with details in `crm_last_error_message()` on the same thread.
  *
  * The numbers are fixed and never renumbered. C receives this as a `uint32_t`; when passing a status back
- * into crm (`crm_status_str`), any number is accepted.
+ * into crm (`crm_status_str`), any number is accepted. A plain value: nothing to free, usable from any
+ * thread.
  */
 enum crm_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L

@@ -76,10 +76,18 @@ fn work_dir() -> PathBuf {
 }
 
 fn compile(source: &Path, name: &str) -> PathBuf {
+    compile_with(
+        &std::env::var("CC").unwrap_or_else(|_| "cc".to_string()),
+        "-std=c11",
+        source,
+        name,
+    )
+}
+
+fn compile_with(cc: &str, std: &str, source: &Path, name: &str) -> PathBuf {
     let out = work_dir().join(name);
-    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
-    let status = Command::new(&cc)
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-I"])
+    let status = Command::new(cc)
+        .args([std, "-Wall", "-Wextra", "-Werror", "-g", "-I"])
         .arg(manifest_dir().join("include"))
         .arg("-I")
         .arg(manifest_dir().join("tests").join("c"))
@@ -180,4 +188,21 @@ fn c_pipeline_example() {
         "pipeline",
         true,
     );
+}
+
+#[test]
+fn cpp_host() {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_string());
+    if Command::new(&cxx).arg("--version").output().is_err() {
+        eprintln!("no C++ compiler ({cxx}): skipped");
+        return;
+    }
+    let program = compile_with(
+        &cxx,
+        "-std=c++17",
+        &manifest_dir().join("tests/c/header.cpp"),
+        "header_cpp",
+    );
+    let scratch = tempfile::tempdir().expect("temp dir");
+    run(&program, scratch.path());
 }
