@@ -42,6 +42,7 @@ mod service;
 pub mod storage;
 pub mod user;
 pub mod value;
+pub mod workflow;
 
 pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
