@@ -11,6 +11,8 @@ use crate::record::Record;
 use crate::schema::Schema;
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
+use crate::workflow::mail::Mail;
+use crate::workflow::{QueuedTask, Workflow};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +27,11 @@ pub struct MemoryStore {
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
+    // ----- workflows -----
+    workflows: BTreeMap<i64, Workflow>,
+    outbox: BTreeMap<i64, Mail>,
+    once: std::collections::BTreeSet<(i64, RecordId)>,
+    queue: BTreeMap<i64, QueuedTask>,
 }
 
 impl MemoryStore {
@@ -163,6 +170,27 @@ impl Store for MemoryStore {
                 Change::PutGroup(g) => {
                     self.groups.insert(g.id.0, g.clone());
                 }
+                // ----- workflows -----
+                Change::PutWorkflow(w) => {
+                    self.workflows.insert(w.id, w.clone());
+                }
+                Change::DeleteWorkflow(id) => {
+                    self.workflows.remove(id);
+                    self.once.retain(|(w, _)| w != id);
+                    self.queue.retain(|_, q| q.workflow != *id);
+                }
+                Change::PutMail(m) => {
+                    self.outbox.insert(m.id, m.clone());
+                }
+                Change::ActivatedOnce { workflow, record } => {
+                    self.once.insert((*workflow, *record));
+                }
+                Change::PutQueuedTask(q) => {
+                    self.queue.insert(q.id, q.clone());
+                }
+                Change::DeleteQueuedTask(id) => {
+                    self.queue.remove(id);
+                }
             }
         }
         Ok(())
@@ -234,5 +262,24 @@ impl Store for MemoryStore {
 
     fn groups(&self) -> Result<Vec<Group>> {
         Ok(self.groups.values().cloned().collect())
+    }
+
+    // ----- workflows -----
+    fn workflows(&self) -> Result<Vec<Workflow>> {
+        Ok(self.workflows.values().cloned().collect())
+    }
+
+    fn outbox(&self) -> Result<Vec<Mail>> {
+        Ok(self.outbox.values().cloned().collect())
+    }
+
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        Ok(self.once.contains(&(workflow, record)))
+    }
+
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        let mut v: Vec<QueuedTask> = self.queue.values().cloned().collect();
+        v.sort_by_key(|q| (q.due, q.id));
+        Ok(v)
     }
 }

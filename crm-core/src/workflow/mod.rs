@@ -439,3 +439,18 @@ pub fn apply_own(record: &mut Record, effects: &[Effect], module: &Module) {
 pub(crate) fn is_date_type(t: FieldType) -> bool {
     matches!(t, FieldType::Date | FieldType::DateTime)
 }
+
+/// A delayed task waiting in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedTask {
+    /// Queue id.
+    pub id: i64,
+    /// The workflow.
+    pub workflow: i64,
+    /// Index of the task in the workflow.
+    pub task: usize,
+    /// The record it runs for.
+    pub record: RecordId,
+    /// When it is due (UTC).
+    pub due: NaiveDateTime,
+}
