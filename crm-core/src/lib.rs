@@ -50,6 +50,7 @@ pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
 pub use service::{Crm, Page};
+pub use service::{DeliveryReport, DryRun, DryRunTarget, PipelineBy, PipelineRow, RunReport, WorkflowFunction};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 

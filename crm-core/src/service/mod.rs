@@ -8,8 +8,12 @@
 //! (opening, schema, users and groups, settings).
 
 mod records;
+mod reports;
+mod workflows;
 
 pub use records::Page;
+pub use reports::{PipelineBy, PipelineRow};
+pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunReport, WorkflowFunction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -43,6 +47,7 @@ pub struct Crm {
     schema: Arc<Schema>,
     clock: Arc<dyn Clock>,
     actor: Option<User>,
+    wf: workflows::WorkflowState,
 }
 
 impl std::fmt::Debug for Crm {
@@ -72,15 +77,19 @@ impl Crm {
 
     /// Uses any store. A new, empty store gets the built-in schema.
     pub fn with_store(mut store: Box<dyn Store>) -> Result<Crm> {
-        let schema = match store.load_schema()? {
-            Some(s) => s,
+        let (schema, new) = match store.load_schema()? {
+            Some(s) => (s, false),
             None => {
                 let s = Schema::builtin();
                 store.save_schema(&s)?;
-                s
+                (s, true)
             }
         };
-        Ok(Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None })
+        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, wf: Default::default() };
+        if new {
+            crm.install_default_workflows()?;
+        }
+        Ok(crm)
     }
 
     /// Replaces the clock (builder style).
