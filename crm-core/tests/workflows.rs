@@ -87,13 +87,21 @@ fn default_workflows_compute_forecast_exactly() {
         // Edit it: forecast in whole units.
         let mut wf = crm.workflow(wfs[0].id).unwrap();
         wf.active = true;
-        wf.tasks[0].action = Action::UpdateFields { updates: vec![FieldUpdate::expression("forecast_amount", "amount * probability / 100 + 1")] };
+        wf.tasks[0].action =
+            Action::UpdateFields { updates: vec![FieldUpdate::expression("forecast_amount", "amount * probability / 100 + 1")] };
         crm.update_workflow(wf).unwrap();
         let u = crm.update(d.id, Fields::new().with("amount", "100")).unwrap();
         assert_eq!(u.get("forecast_amount").to_string(), "21.0000");
         // Quick create runs workflows too.
         let q = crm
-            .quick_create("Potentials", Fields::new().with("potentialname", "Q").with("amount", "50").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+            .quick_create(
+                "Potentials",
+                Fields::new()
+                    .with("potentialname", "Q")
+                    .with("amount", "50")
+                    .with("sales_stage", "Prospecting")
+                    .with("closingdate", "2027-01-01"),
+            )
             .unwrap();
         assert_eq!(q.get("forecast_amount").to_string(), "6.0000");
     });
@@ -114,7 +122,11 @@ fn default_creation_mail_goes_to_owner_and_group_members() {
         assert_eq!(m[0].status, MailStatus::Queued);
         crm.create(
             "Potentials",
-            Fields::new().with("potentialname", "Team").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01").with("assigned_user_id", "Sales Team"),
+            Fields::new()
+                .with("potentialname", "Team")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01")
+                .with("assigned_user_id", "Sales Team"),
         )
         .unwrap();
         let m = mails_of(crm, wf.id);
@@ -235,7 +247,8 @@ fn fires(crm: &mut Crm, probe: i64, id: RecordId, rows: &str, changes: Fields) -
 }
 
 fn row(field: &str, op: &str, value: &str, valuetype: &str) -> String {
-    serde_json::json!([{"fieldname": field, "operation": op, "value": value, "valuetype": valuetype, "joincondition": "", "groupid": "0"}]).to_string()
+    serde_json::json!([{"fieldname": field, "operation": op, "value": value, "valuetype": valuetype, "joincondition": "", "groupid": "0"}])
+        .to_string()
 }
 
 #[test]
@@ -331,7 +344,14 @@ fn condition_vectors() {
         wf.condition = Cond::from_vtiger(&raw("amount", "has changed", ""), crm.module("Potentials").unwrap()).unwrap();
         crm.update_workflow(wf).unwrap();
         let run = crm
-            .dry_run(DryRunTarget::New("Potentials".into()), Fields::new().with("potentialname", "n").with("amount", "5").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+            .dry_run(
+                DryRunTarget::New("Potentials".into()),
+                Fields::new()
+                    .with("potentialname", "n")
+                    .with("amount", "5")
+                    .with("sales_stage", "Prospecting")
+                    .with("closingdate", "2027-01-01"),
+            )
             .unwrap();
         let t = run.workflows.iter().find(|t| t.workflow == probe).unwrap();
         assert!(!t.fired);
@@ -454,7 +474,10 @@ fn bad_definitions_fail_when_saved() {
         let wf = crm.add_workflow(wf).unwrap();
         let n = crm.count(crm_core::Query::new("Potentials")).unwrap();
         let err = crm
-            .create("Potentials", Fields::new().with("potentialname", "x").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "x").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+            )
             .unwrap_err();
         assert_eq!(err.code(), "validation");
         assert_eq!(err.field_errors()[0].field, "closingdate");
@@ -497,11 +520,19 @@ fn todo_once_related_update_record_creation_and_custom_function() {
             ))
             .task(TaskDef::new(
                 "doc",
-                Action::CreateRecord { module: "Calendar".into(), reference_field: "parent_id".into(), updates: vec![
-                    FieldUpdate::raw("subject", "Review $potentialname"),
-                    FieldUpdate::raw("activitytype", "Meeting"),
-                    FieldUpdate { field: FieldPath::Own("date_start".into()), value_type: crm_core::workflow::task::ValueType::Expression, value: "add_days(closingdate, 1)".into() },
-                ] },
+                Action::CreateRecord {
+                    module: "Calendar".into(),
+                    reference_field: "parent_id".into(),
+                    updates: vec![
+                        FieldUpdate::raw("subject", "Review $potentialname"),
+                        FieldUpdate::raw("activitytype", "Meeting"),
+                        FieldUpdate {
+                            field: FieldPath::Own("date_start".into()),
+                            value_type: crm_core::workflow::task::ValueType::Expression,
+                            value: "add_days(closingdate, 1)".into(),
+                        },
+                    ],
+                },
             ))
             .task(TaskDef::new("fn", Action::CustomFunction { name: "flag".into() }))
             .task(TaskDef::new("missing", Action::CustomFunction { name: "nosuch".into() }));
@@ -536,7 +567,10 @@ fn schedules_compute_next_trigger() {
     assert_eq!(Schedule::Monthly { days: vec![1, 26], at: at(9) }.next_after(now, tz), Some(t("2026-12-01 09:00:00")));
     assert_eq!(Schedule::Monthly { days: vec![31], at: at(9) }.next_after(t("2027-04-02 00:00:00"), tz), Some(t("2027-05-31 09:00:00")));
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-    assert_eq!(Schedule::Yearly { dates: vec![d("2020-01-15"), d("2020-12-24")], at: at(8) }.next_after(now, tz), Some(t("2026-12-24 08:00:00")));
+    assert_eq!(
+        Schedule::Yearly { dates: vec![d("2020-01-15"), d("2020-12-24")], at: at(8) }.next_after(now, tz),
+        Some(t("2026-12-24 08:00:00"))
+    );
     assert_eq!(Schedule::Yearly { dates: vec![d("2020-01-15")], at: at(8) }.next_after(now, tz), Some(t("2027-01-15 08:00:00")));
     assert_eq!(Schedule::Once { date: d("2026-12-01"), at: at(8) }.next_after(now, tz), Some(t("2026-12-01 08:00:00")));
     assert_eq!(Schedule::Once { date: d("2026-01-01"), at: at(8) }.next_after(now, tz), None);
@@ -550,10 +584,17 @@ fn scheduler_runs_due_workflows_and_delayed_tasks_once() {
     both(|crm| {
         let d = deal(crm, "Sched", "20000", "Prospecting");
         deal(crm, "Tiny", "10", "Prospecting");
-        let wf = Workflow::new("Potentials", "daily digest", Trigger::Schedule(Schedule::Daily { at: NaiveTime::from_hms_opt(18, 0, 0).unwrap() }))
-            .when(Cond::Test(Test { field: FieldPath::Own("amount".into()), op: WfOp::GreaterThan, value: Operand::Raw("1000".into()) }))
-            .task(TaskDef::new("note", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "chase")] }))
-            .task(TaskDef::new("mail", Action::SendEmail(EmailTask { to: "digest@example.com".into(), subject: "$potentialname".into(), ..Default::default() })));
+        let wf = Workflow::new(
+            "Potentials",
+            "daily digest",
+            Trigger::Schedule(Schedule::Daily { at: NaiveTime::from_hms_opt(18, 0, 0).unwrap() }),
+        )
+        .when(Cond::Test(Test { field: FieldPath::Own("amount".into()), op: WfOp::GreaterThan, value: Operand::Raw("1000".into()) }))
+        .task(TaskDef::new("note", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "chase")] }))
+        .task(TaskDef::new(
+            "mail",
+            Action::SendEmail(EmailTask { to: "digest@example.com".into(), subject: "$potentialname".into(), ..Default::default() }),
+        ));
         let wf = crm.add_workflow(wf).unwrap();
         assert_eq!(wf.next_trigger.unwrap().to_string(), "2026-11-26 18:00:00");
         let t = |s: &str| Utc.from_utc_datetime(&chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap());
@@ -570,8 +611,15 @@ fn scheduler_runs_due_workflows_and_delayed_tasks_once() {
 
         // A delayed e-mail two days before the close date (2026-11-30 → due 2026-11-28 00:00).
         let delayed = Workflow::new("Potentials", "reminder", Trigger::FirstSave).task(
-            TaskDef::new("remind", Action::SendEmail(EmailTask { to: "$(assigned_user_id : (Users) email1)".into(), subject: "Closing soon: $potentialname".into(), ..Default::default() }))
-                .delayed(-2, "closingdate"),
+            TaskDef::new(
+                "remind",
+                Action::SendEmail(EmailTask {
+                    to: "$(assigned_user_id : (Users) email1)".into(),
+                    subject: "Closing soon: $potentialname".into(),
+                    ..Default::default()
+                }),
+            )
+            .delayed(-2, "closingdate"),
         );
         let delayed = crm.add_workflow(delayed).unwrap();
         let e = deal(crm, "Later", "1", "Prospecting");
@@ -599,12 +647,19 @@ fn pipeline_reports() {
         let b = deal(crm, "B", "3000", "Closed Won"); // 100 % → 3000
         crm.create(
             "Potentials",
-            Fields::new().with("potentialname", "C").with("amount", "500").with("sales_stage", "Closed Lost").with("closingdate", "2027-02-01").with("assigned_user_id", "bob"),
+            Fields::new()
+                .with("potentialname", "C")
+                .with("amount", "500")
+                .with("sales_stage", "Closed Lost")
+                .with("closingdate", "2027-02-01")
+                .with("assigned_user_id", "bob"),
         )
         .unwrap();
         crm.set_clock(Arc::new(FixedClock::at("2026-11-01 10:00:00")));
         crm.update(a.id, Fields::new().with("sales_stage", "Negotiation or Review")).unwrap(); // 80 % → 800
-        let rows = |v: Vec<crm_core::PipelineRow>| v.into_iter().map(|r| (r.key, r.count, r.amount.to_string(), r.forecast_amount.to_string())).collect::<Vec<_>>();
+        let rows = |v: Vec<crm_core::PipelineRow>| {
+            v.into_iter().map(|r| (r.key, r.count, r.amount.to_string(), r.forecast_amount.to_string())).collect::<Vec<_>>()
+        };
         assert_eq!(
             rows(crm.pipeline(PipelineBy::Stage, None).unwrap()),
             [
@@ -615,16 +670,29 @@ fn pipeline_reports() {
         );
         assert_eq!(
             rows(crm.pipeline(PipelineBy::StageKind, None).unwrap()),
-            [("lost".to_string(), 1, "500.00".to_string(), "0.0000".to_string()), ("open".into(), 1, "1000.00".into(), "800.0000".into()), ("won".into(), 1, "3000.00".into(), "3000.0000".into())]
+            [
+                ("lost".to_string(), 1, "500.00".to_string(), "0.0000".to_string()),
+                ("open".into(), 1, "1000.00".into(), "800.0000".into()),
+                ("won".into(), 1, "3000.00".into(), "3000.0000".into())
+            ]
         );
         assert_eq!(
             rows(crm.pipeline(PipelineBy::CloseQuarter, None).unwrap()),
-            [("2026-Q4".to_string(), 2, "4000.00".to_string(), "3800.0000".to_string()), ("2027-Q1".into(), 1, "500.00".into(), "0.0000".into())]
+            [
+                ("2026-Q4".to_string(), 2, "4000.00".to_string(), "3800.0000".to_string()),
+                ("2027-Q1".into(), 1, "500.00".into(), "0.0000".into())
+            ]
         );
         assert_eq!(rows(crm.pipeline(PipelineBy::CloseMonth, None).unwrap())[0].0, "2026-11");
         assert_eq!(rows(crm.pipeline(PipelineBy::CloseYear, None).unwrap())[1].0, "2027");
         let owners = rows(crm.pipeline(PipelineBy::Owner, None).unwrap());
-        assert_eq!(owners, [("Ada Admin".to_string(), 2, "4000.00".to_string(), "3800.0000".to_string()), ("Bob Sales".into(), 1, "500.00".into(), "0.0000".into())]);
+        assert_eq!(
+            owners,
+            [
+                ("Ada Admin".to_string(), 2, "4000.00".to_string(), "3800.0000".to_string()),
+                ("Bob Sales".into(), 1, "500.00".into(), "0.0000".into())
+            ]
+        );
         let filtered = crm.pipeline(PipelineBy::Total, Some(crm_core::Condition::cmp("amount", crm_core::Op::Ge, "1000"))).unwrap();
         assert_eq!(rows(filtered), [("all".to_string(), 2, "4000.00".to_string(), "3800.0000".to_string())]);
         // As it stood on 2026-10-15: A still in Qualification at 200.

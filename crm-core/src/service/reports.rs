@@ -70,7 +70,8 @@ impl Crm {
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
             let key = self.pipeline_key(by, &g.key)?;
-            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let row =
+                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
@@ -118,11 +119,14 @@ impl Crm {
             let key_value = match by {
                 PipelineBy::Stage | PipelineBy::StageKind => e.stage.clone().map(Value::Text).unwrap_or_default(),
                 PipelineBy::Owner => r.get("assigned_user_id").clone(),
-                PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => e.closingdate.map(Value::Date).unwrap_or_default(),
+                PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => {
+                    e.closingdate.map(Value::Date).unwrap_or_default()
+                }
                 PipelineBy::Total => Value::Null,
             };
             let key = self.pipeline_key(by, &key_value)?;
-            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let row =
+                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
             row.count += 1;
             row.amount += e.amount.unwrap_or_default();
             row.forecast_amount += e.forecast_amount.unwrap_or_default();

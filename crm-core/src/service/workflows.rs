@@ -45,7 +45,15 @@ pub(crate) struct WorkflowState {
 
 impl Default for WorkflowState {
     fn default() -> Self {
-        WorkflowState { functions: BTreeMap::new(), tz: chrono_tz::UTC, site_url: String::new(), depth: 0, dry: false, traces: vec![], now: None }
+        WorkflowState {
+            functions: BTreeMap::new(),
+            tz: chrono_tz::UTC,
+            site_url: String::new(),
+            depth: 0,
+            dry: false,
+            traces: vec![],
+            now: None,
+        }
     }
 }
 
@@ -432,7 +440,8 @@ impl Crm {
                         values.insert(f.into(), now.clone());
                     }
                 }
-                let mut r = Record { id: RecordId(0), module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
+                let mut r =
+                    Record { id: RecordId(0), module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
                 self.apply_workflows(None, &mut r, Event::Create)?;
                 Ok(Some(r))
             }
@@ -548,12 +557,14 @@ impl Crm {
                     let mut record = rec.clone();
                     let effects = {
                         let env = StoreEnv { crm: self };
-                        let ctx = workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
+                        let ctx =
+                            workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
                         workflow::task::perform(&wf, q.task, task, &ctx, false)?
                     };
                     workflow::apply_own(&mut record, &effects, &m);
                     report.mails += effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
-                    let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
+                    let trace =
+                        WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
                     self.own_update(&rec, record, &mut cs);
                     self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
                     report.delayed_tasks += 1;

@@ -91,8 +91,7 @@ impl FieldPath {
         let (module, field) = rest.split_once(')')?;
         let ok = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         let (via, module, field) = (via.trim(), module.trim(), field.trim());
-        (ok(via) && ok(module) && ok(field))
-            .then(|| FieldPath::Related { via: via.into(), module: module.into(), field: field.into() })
+        (ok(via) && ok(module) && ok(field)).then(|| FieldPath::Related { via: via.into(), module: module.into(), field: field.into() })
     }
 
     /// Checks the path against a module (and, for related paths, that the reference field exists).
@@ -267,8 +266,21 @@ impl WfOp {
         use WfOp::*;
         matches!(
             self,
-            Before | After | Between | IsToday | IsTomorrow | IsYesterday | LessThanDaysAgo | MoreThanDaysAgo | LessThanDaysLater
-                | MoreThanDaysLater | DaysAgo | DaysLater | LessThanHoursBefore | LessThanHoursLater | MoreThanHoursBefore
+            Before
+                | After
+                | Between
+                | IsToday
+                | IsTomorrow
+                | IsYesterday
+                | LessThanDaysAgo
+                | MoreThanDaysAgo
+                | LessThanDaysLater
+                | MoreThanDaysLater
+                | DaysAgo
+                | DaysLater
+                | LessThanHoursBefore
+                | LessThanHoursLater
+                | MoreThanHoursBefore
                 | MoreThanHoursLater
         )
     }
@@ -398,7 +410,9 @@ impl Cond {
             let field = FieldPath::parse(&r.fieldname).ok_or_else(|| Error::invalid(format!("'{}' is not a field", r.fieldname)))?;
             let value = match r.valuetype.trim().to_ascii_lowercase().as_str() {
                 _ if !op.needs_value() && r.value.trim().is_empty() => Operand::None,
-                "fieldname" => Operand::Field(FieldPath::parse(&r.value).ok_or_else(|| Error::invalid(format!("'{}' is not a field", r.value)))?),
+                "fieldname" => {
+                    Operand::Field(FieldPath::parse(&r.value).ok_or_else(|| Error::invalid(format!("'{}' is not a field", r.value)))?)
+                }
                 "expression" => Operand::Expression(r.value.clone()),
                 _ => Operand::Raw(r.value.clone()),
             };
@@ -414,7 +428,8 @@ impl Cond {
             prev_join_or = r.joincondition.trim().eq_ignore_ascii_case("or");
             prev_group = Some(gid);
         }
-        let items: Vec<(bool, Cond)> = groups.into_iter().enumerate().map(|(i, (_, join, items))| (i > 0 && join == "or", fold_joins(items))).collect();
+        let items: Vec<(bool, Cond)> =
+            groups.into_iter().enumerate().map(|(i, (_, join, items))| (i > 0 && join == "or", fold_joins(items))).collect();
         let c = if items.is_empty() { Cond::default() } else { fold_joins(items) };
         c.check(module)?;
         Ok(c)
@@ -434,10 +449,18 @@ impl Cond {
                     let f = module.field(n).ok_or_else(|| Error::invalid(format!("no field '{n}'")))?;
                     let dt = matches!(f.field_type, FieldType::Date | FieldType::DateTime);
                     if t.op.is_dateish() && !dt {
-                        return Err(Error::invalid(format!("operator '{}' needs a date field, '{n}' is {:?}", t.op.as_str(), f.field_type)));
+                        return Err(Error::invalid(format!(
+                            "operator '{}' needs a date field, '{n}' is {:?}",
+                            t.op.as_str(),
+                            f.field_type
+                        )));
                     }
                     if let Operand::Raw(r) = &t.value {
-                        if t.op.needs_value() && !matches!(t.op, WfOp::HasChanged) && r.trim().is_empty() && !matches!(t.op, WfOp::Is | WfOp::IsNot | WfOp::Contains | WfOp::DoesNotContain) {
+                        if t.op.needs_value()
+                            && !matches!(t.op, WfOp::HasChanged)
+                            && r.trim().is_empty()
+                            && !matches!(t.op, WfOp::Is | WfOp::IsNot | WfOp::Contains | WfOp::DoesNotContain)
+                        {
                             return Err(Error::invalid(format!("operator '{}' on '{n}' needs a value", t.op.as_str())));
                         }
                     }
@@ -631,7 +654,11 @@ impl Test {
                             _ => vec![],
                         };
                         let wanted: Vec<String> = needle.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-                        if wanted.is_empty() { items.is_empty() } else { wanted.iter().any(|w| items.iter().any(|i| i.contains(w.as_str()))) }
+                        if wanted.is_empty() {
+                            items.is_empty()
+                        } else {
+                            wanted.iter().any(|w| items.iter().any(|i| i.contains(w.as_str())))
+                        }
                     }
                     (StartsWith, ..) => !v.is_empty() && hay.starts_with(&needle),
                     (EndsWith, ..) => !v.is_empty() && hay.ends_with(&needle),
@@ -641,7 +668,17 @@ impl Test {
             }
             HasChanged | HasChangedTo | HasChangedFrom => {
                 let Some(b) = before else {
-                    return (false, Some(if ctx.before.is_none() { "false on creation and in scheduled runs" } else { "related fields have no previous value" }.into()));
+                    return (
+                        false,
+                        Some(
+                            if ctx.before.is_none() {
+                                "false on creation and in scheduled runs"
+                            } else {
+                                "related fields have no previous value"
+                            }
+                            .into(),
+                        ),
+                    );
                 };
                 let changed = b.to_text() != v.to_text();
                 match self.op {
@@ -712,7 +749,9 @@ fn raw_to_value(raw: &str, f: &crate::schema::Field, op: WfOp, ctx: &Ctx<'_>) ->
     if r.is_empty() {
         return Value::Null;
     }
-    if matches!(op, WfOp::Contains | WfOp::DoesNotContain | WfOp::StartsWith | WfOp::EndsWith | WfOp::Between) || op.is_dateish() && !matches!(op, WfOp::Before | WfOp::After) {
+    if matches!(op, WfOp::Contains | WfOp::DoesNotContain | WfOp::StartsWith | WfOp::EndsWith | WfOp::Between)
+        || op.is_dateish() && !matches!(op, WfOp::Before | WfOp::After)
+    {
         return Value::Text(r.to_string());
     }
     let r = r.strip_suffix(":boolean").unwrap_or(r);

@@ -403,7 +403,10 @@ impl Expr {
                 };
                 let argc = n.children().first().map_or(0, |c| args_of(c).len());
                 if argc < *lo || argc > *hi {
-                    return Err(format!("{identifier} takes {lo} to {} arguments, got {argc}", if *hi == usize::MAX { "any".to_string() } else { hi.to_string() }));
+                    return Err(format!(
+                        "{identifier} takes {lo} to {} arguments, got {argc}",
+                        if *hi == usize::MAX { "any".to_string() } else { hi.to_string() }
+                    ));
                 }
             }
             other => return Err(format!("operator {other:?} is not supported")),
@@ -451,8 +454,12 @@ impl Expr {
             Operator::Neq => Ok(ExprValue::Bool(compare(&arg(0)?, &arg(1)?) != Some(std::cmp::Ordering::Equal))),
             Operator::Gt => Ok(ExprValue::Bool(compare(&arg(0)?, &arg(1)?) == Some(std::cmp::Ordering::Greater))),
             Operator::Lt => Ok(ExprValue::Bool(compare(&arg(0)?, &arg(1)?) == Some(std::cmp::Ordering::Less))),
-            Operator::Geq => Ok(ExprValue::Bool(matches!(compare(&arg(0)?, &arg(1)?), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)))),
-            Operator::Leq => Ok(ExprValue::Bool(matches!(compare(&arg(0)?, &arg(1)?), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)))),
+            Operator::Geq => {
+                Ok(ExprValue::Bool(matches!(compare(&arg(0)?, &arg(1)?), Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal))))
+            }
+            Operator::Leq => {
+                Ok(ExprValue::Bool(matches!(compare(&arg(0)?, &arg(1)?), Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal))))
+            }
             Operator::And => Ok(ExprValue::Bool(arg(0)?.truthy() && arg(1)?.truthy())),
             Operator::Or => Ok(ExprValue::Bool(arg(0)?.truthy() || arg(1)?.truthy())),
             Operator::Not => Ok(ExprValue::Bool(!arg(0)?.truthy())),
@@ -596,7 +603,9 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
                 let t = match get(0) {
                     ExprValue::Time(t) => Some(t),
                     ExprValue::DateTime(d) => Some(d.time()),
-                    ExprValue::Text(s) => NaiveTime::parse_from_str(s.trim(), "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M")).ok(),
+                    ExprValue::Text(s) => {
+                        NaiveTime::parse_from_str(s.trim(), "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M")).ok()
+                    }
                     _ => None,
                 };
                 (t, get(1))

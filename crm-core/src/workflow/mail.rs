@@ -169,7 +169,11 @@ fn render_path(p: &FieldPath, ctx: &Ctx<'_>) -> Vec<Piece> {
             "siteurl" => ctx.env.site_url(),
             "crmdetailviewurl" => {
                 let base = ctx.env.site_url();
-                if base.is_empty() { String::new() } else { format!("{}/index.php?module={}&view=Detail&record={}", base.trim_end_matches('/'), ctx.record.module, ctx.record.id) }
+                if base.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/index.php?module={}&view=Detail&record={}", base.trim_end_matches('/'), ctx.record.module, ctx.record.id)
+                }
             }
             other => format!("$({via} : ({module}) {other})"),
         };
@@ -226,6 +230,10 @@ pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Vec<String> {
 }
 
 fn opted_out(id: RecordId, ctx: &Ctx<'_>) -> bool {
-    let v = if id == ctx.record.id { ctx.record.get("emailoptout").clone() } else { ctx.env.record(id).ok().flatten().map(|r| r.get("emailoptout").clone()).unwrap_or_default() };
+    let v = if id == ctx.record.id {
+        ctx.record.get("emailoptout").clone()
+    } else {
+        ctx.env.record(id).ok().flatten().map(|r| r.get("emailoptout").clone()).unwrap_or_default()
+    };
     matches!(v, Value::Bool(true))
 }

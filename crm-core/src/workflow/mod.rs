@@ -150,7 +150,8 @@ impl Workflow {
             s.validate().map_err(|e| Error::invalid(format!("workflow '{}': {e}", self.name)))?;
         }
         for (i, t) in self.tasks.iter().enumerate() {
-            t.validate(schema, m).map_err(|e| Error::invalid(format!("workflow '{}', task {} '{}': {}", self.name, i + 1, t.summary, msg(&e))))?;
+            t.validate(schema, m)
+                .map_err(|e| Error::invalid(format!("workflow '{}', task {} '{}': {}", self.name, i + 1, t.summary, msg(&e))))?;
         }
         Ok(())
     }
@@ -358,7 +359,11 @@ fn trigger_applies(wf: &Workflow, event: Event, record: &Record, env: &dyn Env) 
         (Trigger::FirstSave, Event::Create) | (Trigger::EverySave, Event::Create | Event::Update) => Ok(None),
         (Trigger::Modify, Event::Update) => Ok(None),
         (Trigger::Once, Event::Create | Event::Update) => {
-            if record.id.0 != 0 && env.activated_once(wf.id, record.id)? { no("already fired once for this record") } else { Ok(None) }
+            if record.id.0 != 0 && env.activated_once(wf.id, record.id)? {
+                no("already fired once for this record")
+            } else {
+                Ok(None)
+            }
         }
         (Trigger::Schedule(_), Event::Schedule) => Ok(None),
         (_, Event::Manual) => Ok(None),
@@ -432,7 +437,14 @@ pub fn apply_own(record: &mut Record, effects: &[Effect], module: &Module) {
             }
         }
     }
-    record.label = module.entity_fields.iter().filter_map(|f| record.values.get(f).and_then(Value::to_text)).collect::<Vec<_>>().join(" ").trim().to_string();
+    record.label = module
+        .entity_fields
+        .iter()
+        .filter_map(|f| record.values.get(f).and_then(Value::to_text))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string();
 }
 
 /// True for field types a date offset can be based on.

@@ -321,7 +321,11 @@ fn check_source(u: &FieldUpdate, m: &Module) -> Result<()> {
 }
 
 fn field_error(wf: &Workflow, f: &str, message: String) -> Error {
-    Error::Validation(crate::error::ValidationErrors(vec![FieldError::new(f, ValidationCode::InvalidType, format!("workflow '{}': {message}", wf.name))]))
+    Error::Validation(crate::error::ValidationErrors(vec![FieldError::new(
+        f,
+        ValidationCode::InvalidType,
+        format!("workflow '{}': {message}", wf.name),
+    )]))
 }
 
 /// Computes the value an update assigns, converted to `target`.
@@ -417,9 +421,11 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                             _ => None,
                         };
                         match rec {
-                            Some(r) if r.module == *module && !r.deleted => {
-                                out.push(Effect::UpdateRelated { record: r.id, field: field.clone(), value: update_value(wf, u, &target, ctx)? })
-                            }
+                            Some(r) if r.module == *module && !r.deleted => out.push(Effect::UpdateRelated {
+                                record: r.id,
+                                field: field.clone(),
+                                value: update_value(wf, u, &target, ctx)?,
+                            }),
                             _ => out.push(Effect::Skipped { task: index, reason: format!("no {module} record in '{via}'") }),
                         }
                     }
@@ -470,7 +476,9 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 .with("due_date", d)
                 .with("time_start", time)
                 .with("assigned_user_id", owner_value(ctx, &t.assigned_to)?);
-            for (k, v) in [("description", render(&t.description, ctx)), ("taskstatus", t.status.clone()), ("taskpriority", t.priority.clone())] {
+            for (k, v) in
+                [("description", render(&t.description, ctx)), ("taskstatus", t.status.clone()), ("taskpriority", t.priority.clone())]
+            {
                 if !v.trim().is_empty() {
                     f.set(k, v);
                 }
@@ -519,7 +527,10 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             Some(Ok(fields)) => {
                 out.push(Effect::CustomFunction { name: name.clone() });
                 for (k, v) in fields {
-                    let f = ctx.module.field_by_name_or_label(&k).ok_or_else(|| Error::invalid(format!("function '{name}': {} has no field '{k}'", ctx.module.name)))?;
+                    let f = ctx
+                        .module
+                        .field_by_name_or_label(&k)
+                        .ok_or_else(|| Error::invalid(format!("function '{name}': {} has no field '{k}'", ctx.module.name)))?;
                     if !f.is_writable() {
                         return Err(Error::invalid(format!("function '{name}': field '{}' is maintained by crm", f.name)));
                     }
@@ -651,7 +662,9 @@ fn task_from_vtiger(j: &serde_json::Value) -> Result<TaskDef> {
             end_time: time_of(&s(j, "endTime")),
             assigned_to: s(j, "assigned_user_id"),
         }),
-        "VTCreateEntityTask" => Action::CreateRecord { module: s(j, "entity_type"), reference_field: s(j, "reference_field"), updates: updates_of(j)? },
+        "VTCreateEntityTask" => {
+            Action::CreateRecord { module: s(j, "entity_type"), reference_field: s(j, "reference_field"), updates: updates_of(j)? }
+        }
         "VTEntityMethodTask" => Action::CustomFunction { name: s(j, "methodName") },
         other => return Err(Error::invalid(format!("unsupported task type '{other}'"))),
     };
@@ -704,7 +717,8 @@ pub(crate) fn from_vtiger(j: &serde_json::Value, schema: &Schema) -> Result<Work
         serde_json::Value::Null => Cond::default(),
         serde_json::Value::String(t) => Cond::from_vtiger(t, m)?,
         other => {
-            let rows: Vec<VtigerCondition> = serde_json::from_value(other.clone()).map_err(|e| Error::invalid(format!("condition JSON: {e}")))?;
+            let rows: Vec<VtigerCondition> =
+                serde_json::from_value(other.clone()).map_err(|e| Error::invalid(format!("condition JSON: {e}")))?;
             Cond::from_rows(&rows, m)?
         }
     };
