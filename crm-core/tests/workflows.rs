@@ -726,3 +726,51 @@ fn sqlite_tables_are_readable_and_survive_reopen() {
     let forecast: String = conn.query_row("SELECT forecast_amount FROM potentials", [], |r| r.get(0)).unwrap();
     assert_eq!(forecast, "1200.0000");
 }
+
+#[test]
+fn condition_vectors_other_types() {
+    both(|crm| {
+        let probe = crm.add_workflow(Workflow::new("Accounts", "probe", Trigger::EverySave)).unwrap().id;
+        let acc = crm
+            .create(
+                "Accounts",
+                Fields::new()
+                    .with("accountname", "Initech")
+                    .with("employees", "250")
+                    .with("emailoptout", "yes")
+                    .with("website", "https://initech.example.com")
+                    .with("industry", "Banking"),
+            )
+            .unwrap();
+        let m = crm.module("Accounts").unwrap().clone();
+        let mut check = |rows: String, changes: Fields, want: bool| {
+            let mut wf = crm.workflow(probe).unwrap();
+            wf.condition = Cond::from_vtiger(&rows, &m).unwrap();
+            crm.update_workflow(wf).unwrap();
+            let run = crm.dry_run(DryRunTarget::Record(acc.id), changes).unwrap();
+            assert_eq!(run.workflows.iter().find(|t| t.workflow == probe).unwrap().fired, want, "{rows}");
+        };
+        let raw = |f: &str, op: &str, v: &str| row(f, op, v, "rawtext");
+        // integer
+        check(raw("employees", "greater than", "100"), Fields::new(), true);
+        check(raw("employees", "equal to", "250"), Fields::new(), true);
+        check(raw("employees", "less than", "250"), Fields::new(), false);
+        check(raw("employees", "has changed", ""), Fields::new().with("employees", "251"), true);
+        // checkbox, vtiger's boolean forms
+        check(raw("emailoptout", "is", "true:boolean"), Fields::new(), true);
+        check(raw("emailoptout", "is", "1"), Fields::new(), true);
+        check(raw("emailoptout", "is not", "false:boolean"), Fields::new(), true);
+        check(raw("notify_owner", "is", "false:boolean"), Fields::new(), true);
+        // url / picklist text tests
+        check(raw("website", "contains", "INITECH"), Fields::new(), true);
+        check(raw("website", "starts with", "https://"), Fields::new(), true);
+        check(raw("website", "ends with", ".org"), Fields::new(), false);
+        check(raw("industry", "has changed from", "Banking"), Fields::new().with("industry", "Finance"), true);
+        check(raw("industry", "has changed to", "Finance"), Fields::new().with("industry", "Finance"), true);
+        check(raw("industry", "is", ""), Fields::new(), false);
+        check(raw("ownership", "is", ""), Fields::new(), true);
+        // owner is a group member? owner "is" compares the owner itself
+        check(raw("assigned_user_id", "has changed", ""), Fields::new().with("assigned_user_id", "Sales Team"), true);
+        check(raw("assigned_user_id", "is", "Sales Team"), Fields::new().with("assigned_user_id", "Sales Team"), true);
+    });
+}

@@ -475,6 +475,7 @@ impl Cond {
     }
 
     /// Evaluates the tree; every test's inputs and result are appended to `trace`.
+    #[allow(clippy::unnecessary_fold)]
     pub fn eval(&self, ctx: &Ctx<'_>, trace: &mut Vec<TestTrace>) -> bool {
         match self {
             // Evaluate every child (no short-circuit) so the trace shows every test.
@@ -527,6 +528,12 @@ impl Cond {
                         return Some(query::Condition::between(f.clone(), a.trim(), b.trim()));
                     }
                     _ => return None,
+                };
+                // `is ""` means "is empty" in workflows.
+                let op = match (op, raw.as_deref().map(str::trim)) {
+                    (query::Op::Eq, Some("")) => return Some(query::Condition::is_empty(f.clone())),
+                    (query::Op::Ne, Some("")) => return Some(query::Condition::is_not_empty(f.clone())),
+                    (op, _) => op,
                 };
                 let values = match raw {
                     Some(r) if op.arity().contains(&1) => vec![Value::Text(r)],

@@ -295,7 +295,7 @@ impl Expr {
             let mut is_else = false;
             match t {
                 Tok::Num(n) => {
-                    let d = Decimal::from_str_exact(if n.starts_with('.') { &n } else { &n })
+                    let d = Decimal::from_str_exact(&n)
                         .or_else(|_| Decimal::from_str_exact(&format!("0{n}")))
                         .map_err(|_| format!("'{n}' is not a number"))?;
                     let id = format!("__n{}", numbers.len());
