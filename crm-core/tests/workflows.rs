@@ -774,3 +774,38 @@ fn condition_vectors_other_types() {
         check(raw("assigned_user_id", "is", "Sales Team"), Fields::new().with("assigned_user_id", "Sales Team"), true);
     });
 }
+
+#[test]
+fn days_are_counted_in_the_time_zone_and_every_sample_workflow_loads() {
+    both(|crm| {
+        crm.set_clock(Arc::new(FixedClock::at("2026-11-26 20:00:00")));
+        assert!(crm.set_time_zone("Mars/Olympus").is_err());
+        crm.set_time_zone("Asia/Tokyo").unwrap(); // 2026-11-27 05:00 there
+        assert_eq!(crm.time_zone(), "Asia/Tokyo");
+        let probe = crm.add_workflow(Workflow::new("Potentials", "probe", Trigger::EverySave)).unwrap().id;
+        let d = crm
+            .create("Potentials", Fields::new().with("potentialname", "TZ").with("sales_stage", "Prospecting").with("closingdate", "2026-11-27"))
+            .unwrap();
+        assert!(fires(crm, probe, d.id, &row("closingdate", "is today", "", "rawtext"), Fields::new()));
+        assert!(fires(crm, probe, d.id, &row("createdtime", "is today", "", "rawtext"), Fields::new()));
+        assert!(!fires(crm, probe, d.id, &row("createdtime", "is yesterday", "", "rawtext"), Fields::new()));
+        let added = crm.add_workflows_json(&sample().to_string()).unwrap();
+        assert_eq!(added.len(), 4);
+        assert_eq!(added[3].trigger, Trigger::Once);
+        assert!(added.iter().all(|w| w.module == "Potentials" && w.active));
+    });
+}
+
+#[test]
+fn update_field_tasks_do_not_retrigger_workflows() {
+    both(|crm| {
+        let wf = Workflow::new("Potentials", "append", Trigger::EverySave)
+            .task(TaskDef::new("x", Action::UpdateFields { updates: vec![FieldUpdate::expression("nextstep", "concat(nextstep, 'x')")] }));
+        crm.add_workflow(wf).unwrap();
+        let d = deal(crm, "Loop", "1", "Prospecting");
+        assert_eq!(d.get("nextstep").to_string(), "x");
+        let u = crm.update(d.id, Fields::new().with("amount", "2")).unwrap();
+        assert_eq!(u.get("nextstep").to_string(), "xx");
+        assert_eq!(crm.history(d.id).unwrap().len(), 2);
+    });
+}

@@ -310,11 +310,13 @@ impl Ctx<'_> {
     pub fn to_local(&self, t: NaiveDateTime) -> NaiveDateTime {
         t.and_utc().with_timezone(&self.tz).naive_local()
     }
-    /// A value for people: references as the record's name, owners as the owner's name.
+    /// A value for people: references as the record's name, owners as the owner's name, date-times in the
+    /// time zone.
     pub fn display(&self, v: &Value) -> String {
         match v {
             Value::Ref(id) => self.env.record(*id).ok().flatten().map(|r| r.label).unwrap_or_default(),
             Value::Owner(o) => self.env.owner(*o).ok().flatten().map(|o| o.name().to_string()).unwrap_or_default(),
+            Value::DateTime(t) => self.to_local(*t).format(crate::value::DATETIME_FORMAT).to_string(),
             other => other.to_text().unwrap_or_default(),
         }
     }
