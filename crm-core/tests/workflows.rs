@@ -85,7 +85,7 @@ fn default_workflows_compute_forecast_exactly() {
         let u = crm.update(d.id, Fields::new().with("amount", "10")).unwrap();
         assert_eq!(u.get("forecast_amount").to_string(), "400.1000");
         // Edit it: forecast in whole units.
-        let mut wf = crm.workflow(wfs[0].id).unwrap();
+        let mut wf = crm.get_workflow(wfs[0].id).unwrap();
         wf.active = true;
         wf.tasks[0].action =
             Action::UpdateFields { updates: vec![FieldUpdate::expression("forecast_amount", "amount * probability / 100 + 1")] };
@@ -239,7 +239,7 @@ fn opted_out_contacts_are_skipped() {
 
 /// Evaluates a vtiger condition (rows) for the stored deal with `changes` by a dry run.
 fn fires(crm: &mut Crm, probe: i64, id: RecordId, rows: &str, changes: Fields) -> bool {
-    let mut wf = crm.workflow(probe).unwrap();
+    let mut wf = crm.get_workflow(probe).unwrap();
     wf.condition = Cond::from_vtiger(rows, crm.module("Potentials").unwrap()).unwrap();
     crm.update_workflow(wf).unwrap();
     let run = crm.dry_run(DryRunTarget::Record(id), changes).unwrap();
@@ -340,7 +340,7 @@ fn condition_vectors() {
         // 0 is not empty (vtiger says it is)
         assert!(!fires(crm, probe, d.id, &raw("probability", "is empty", ""), Fields::new().with("probability", "0")));
         // has changed is false on creation
-        let mut wf = crm.workflow(probe).unwrap();
+        let mut wf = crm.get_workflow(probe).unwrap();
         wf.condition = Cond::from_vtiger(&raw("amount", "has changed", ""), crm.module("Potentials").unwrap()).unwrap();
         crm.update_workflow(wf).unwrap();
         let run = crm
@@ -393,7 +393,7 @@ fn groups_read_as_all_of_group0_and_any_of_group1() {
 
 /// Evaluates an expression by a dry run of an update of `nextstep`.
 fn eval(crm: &mut Crm, probe: i64, id: RecordId, expr: &str) -> String {
-    let mut wf = crm.workflow(probe).unwrap();
+    let mut wf = crm.get_workflow(probe).unwrap();
     wf.tasks = vec![TaskDef::new("probe", Action::UpdateFields { updates: vec![FieldUpdate::expression("nextstep", expr)] })];
     crm.update_workflow(wf).unwrap();
     crm.dry_run(DryRunTarget::Record(id), Fields::new()).unwrap().record.unwrap().get("nextstep").to_string()
@@ -483,7 +483,7 @@ fn bad_definitions_fail_when_saved() {
         assert_eq!(err.field_errors()[0].field, "closingdate");
         assert_eq!(crm.count(crm_core::Query::new("Potentials")).unwrap(), n);
         crm.delete_workflow(wf.id).unwrap();
-        assert!(crm.workflow(wf.id).is_err());
+        assert!(crm.get_workflow(wf.id).is_err());
     });
 }
 
@@ -607,7 +607,7 @@ fn scheduler_runs_due_workflows_and_delayed_tasks_once() {
         // Idempotent for the same instant.
         assert_eq!(crm.run_due(t("2026-11-26 18:00:00")).unwrap(), crm_core::RunReport::default());
         assert_eq!(mails_of(crm, wf.id).len(), 1);
-        assert_eq!(crm.workflow(wf.id).unwrap().next_trigger.unwrap().to_string(), "2026-11-27 18:00:00");
+        assert_eq!(crm.get_workflow(wf.id).unwrap().next_trigger.unwrap().to_string(), "2026-11-27 18:00:00");
 
         // A delayed e-mail two days before the close date (2026-11-30 → due 2026-11-28 00:00).
         let delayed = Workflow::new("Potentials", "reminder", Trigger::FirstSave).task(
@@ -744,7 +744,7 @@ fn condition_vectors_other_types() {
             .unwrap();
         let m = crm.module("Accounts").unwrap().clone();
         let mut check = |rows: String, changes: Fields, want: bool| {
-            let mut wf = crm.workflow(probe).unwrap();
+            let mut wf = crm.get_workflow(probe).unwrap();
             wf.condition = Cond::from_vtiger(&rows, &m).unwrap();
             crm.update_workflow(wf).unwrap();
             let run = crm.dry_run(DryRunTarget::Record(acc.id), changes).unwrap();

@@ -217,7 +217,7 @@ impl Crm {
     ///
     /// # Errors
     /// `NotFound`.
-    pub fn workflow(&self, id: i64) -> Result<Workflow> {
+    pub fn get_workflow(&self, id: i64) -> Result<Workflow> {
         self.store.workflows()?.into_iter().find(|w| w.id == id).ok_or_else(|| Error::not_found(format!("workflow {id}")))
     }
 
@@ -226,7 +226,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`, `InvalidArgument`.
     pub fn update_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
-        let old = self.workflow(wf.id)?;
+        let old = self.get_workflow(wf.id)?;
         wf.validate(&self.schema)?;
         wf.module = self.module(&wf.module)?.name.clone();
         if old.trigger != wf.trigger || wf.next_trigger.is_none() {
@@ -241,7 +241,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`.
     pub fn set_workflow_active(&mut self, id: i64, active: bool) -> Result<Workflow> {
-        let mut wf = self.workflow(id)?;
+        let mut wf = self.get_workflow(id)?;
         wf.active = active;
         self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
         Ok(wf)
@@ -252,7 +252,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`.
     pub fn delete_workflow(&mut self, id: i64) -> Result<()> {
-        self.workflow(id)?;
+        self.get_workflow(id)?;
         self.store.commit(&ChangeSet(vec![Change::DeleteWorkflow(id)]))
     }
 
@@ -456,7 +456,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`; task errors.
     pub fn run_workflow(&mut self, id: i64, record: RecordId) -> Result<WorkflowTrace> {
-        let wf = self.workflow(id)?;
+        let wf = self.get_workflow(id)?;
         let current = self.get(record)?;
         if current.deleted {
             return Err(Error::not_found(format!("record {record} is in the recycle bin")));

@@ -468,3 +468,32 @@ pub struct QueuedTask {
     /// When it is due (UTC).
     pub due: NaiveDateTime,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveTime;
+
+    #[test]
+    fn triggers_round_trip_through_json() {
+        let at = NaiveTime::from_hms_opt(9, 30, 0).unwrap_or_default();
+        let d = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap_or_default();
+        for t in [
+            Trigger::FirstSave,
+            Trigger::Once,
+            Trigger::EverySave,
+            Trigger::Modify,
+            Trigger::Manual,
+            Trigger::Schedule(Schedule::Hourly),
+            Trigger::Schedule(Schedule::Daily { at }),
+            Trigger::Schedule(Schedule::Weekly { days: vec![1, 5], at }),
+            Trigger::Schedule(Schedule::Monthly { days: vec![1, 15], at }),
+            Trigger::Schedule(Schedule::Yearly { dates: vec![d], at }),
+            Trigger::Schedule(Schedule::Once { date: d, at }),
+        ] {
+            let j = serde_json::to_string(&t).unwrap_or_default();
+            let back: Trigger = serde_json::from_str(&j).unwrap_or(Trigger::Manual);
+            assert_eq!(back, t, "{j}");
+        }
+    }
+}
