@@ -784,7 +784,10 @@ fn days_are_counted_in_the_time_zone_and_every_sample_workflow_loads() {
         assert_eq!(crm.time_zone(), "Asia/Tokyo");
         let probe = crm.add_workflow(Workflow::new("Potentials", "probe", Trigger::EverySave)).unwrap().id;
         let d = crm
-            .create("Potentials", Fields::new().with("potentialname", "TZ").with("sales_stage", "Prospecting").with("closingdate", "2026-11-27"))
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "TZ").with("sales_stage", "Prospecting").with("closingdate", "2026-11-27"),
+            )
             .unwrap();
         assert!(fires(crm, probe, d.id, &row("closingdate", "is today", "", "rawtext"), Fields::new()));
         assert!(fires(crm, probe, d.id, &row("createdtime", "is today", "", "rawtext"), Fields::new()));
@@ -807,5 +810,24 @@ fn update_field_tasks_do_not_retrigger_workflows() {
         let u = crm.update(d.id, Fields::new().with("amount", "2")).unwrap();
         assert_eq!(u.get("nextstep").to_string(), "xx");
         assert_eq!(crm.history(d.id).unwrap().len(), 2);
+    });
+}
+
+#[test]
+fn workflow_values_are_validated_like_input() {
+    both(|crm| {
+        let wf = Workflow::new("Potentials", "bad stage", Trigger::Modify)
+            .task(TaskDef::new("x", Action::UpdateFields { updates: vec![FieldUpdate::raw("sales_stage", "Nonsense")] }));
+        let wf = crm.add_workflow(wf).unwrap();
+        let d = deal(crm, "V", "1", "Prospecting");
+        let err = crm.update(d.id, Fields::new().with("amount", "2")).unwrap_err();
+        assert_eq!(err.field_errors()[0].field, "sales_stage");
+        assert_eq!(crm.get(d.id).unwrap().get("amount").to_string(), "1.00");
+        // Picklist spelling is normalised like input.
+        let mut w = crm.get_workflow(wf.id).unwrap();
+        w.tasks[0].action = Action::UpdateFields { updates: vec![FieldUpdate::raw("sales_stage", "closed won")] };
+        crm.update_workflow(w).unwrap();
+        let u = crm.update(d.id, Fields::new().with("amount", "3")).unwrap();
+        assert_eq!(u.get("sales_stage").to_string(), "Closed Won");
     });
 }

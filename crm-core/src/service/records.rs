@@ -433,7 +433,7 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
+    pub(crate) fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
         let mut owners: Option<HashMap<OwnerId, bool>> = None;
         for f in &m.fields {
             let v = values.get(&f.name).cloned().unwrap_or_default();

@@ -139,7 +139,9 @@ impl Env for StoreEnv<'_> {
         self.crm.resolve_reference(modules, name)
     }
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
-        self.crm.store.activated_once(workflow, record)
+        // vtiger also counts a once-workflow as done while one of its tasks is queued for the record.
+        Ok(self.crm.store.activated_once(workflow, record)?
+            || self.crm.store.queued_tasks()?.iter().any(|q| q.workflow == workflow && q.record == record))
     }
     fn call(&self, name: &str, record: &Record) -> Option<std::result::Result<Fields, String>> {
         self.crm.wf.functions.get(name).map(|f| f(record))
@@ -296,6 +298,17 @@ impl Crm {
             let env = StoreEnv { crm: self };
             workflow::run(&wfs, event, before, record, &self.schema, now, self.wf.tz, &env)?
         };
+        // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
+        // mandatory fields).
+        if traces.iter().flat_map(|t| &t.effects).any(|e| matches!(e, Effect::UpdateField { .. })) {
+            let schema = Arc::clone(&self.schema);
+            if let Some(m) = schema.modules.get(&record.module) {
+                let mut errors = ValidationErrors::default();
+                self.check(&schema, m, &mut record.values, &mut errors)?;
+                errors.into_result()?;
+                record.label = label_of(m, &record.values);
+            }
+        }
         let mut cs = ChangeSet::new();
         if self.wf.dry {
             self.wf.traces.extend(traces);

@@ -271,7 +271,7 @@ pub trait Env {
     fn find_owner(&self, name: &str) -> Result<Option<Owner>>;
     /// A record of one of `modules` by name.
     fn find_record(&self, modules: &[String], name: &str) -> Result<Option<RecordId>>;
-    /// True when a once-workflow already fired for the record.
+    /// True when a once-workflow already fired for the record (or still has a task queued for it).
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
     /// Calls a host function; `None` when no function has that name.
     fn call(&self, name: &str, record: &Record) -> Option<std::result::Result<Fields, String>>;
