@@ -27,7 +27,8 @@
 //!
 //! Modules: [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
 //! [`history`] (change log, stage history), [`storage`] (ports and adapters), [`clock`], [`user`],
-//! [`error`], and the [`Crm`] facade in `service`.
+//! [`error`], [`workflow`] (triggers, vtiger conditions, expressions, tasks, e-mail outbox, schedules), and the
+//! [`Crm`] facade in `service`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -4,7 +4,7 @@
 //! [`Cond::from_vtiger`] reads vtiger's `test` JSON verbatim (`fieldname`, `operation`, `value`, `valuetype`
 //! rawtext/fieldname/expression, `joincondition`, `groupid`, `groupjoin`, `(ref : (Module) field)` paths).
 //! The typed tree is [`Cond`]; its comparisons that also exist in list filters are converted to
-//! [`query::Condition`](crate::query::Condition) by [`Cond::to_query`] so that scheduled workflows select
+//! [`query::Condition`] by [`Cond::to_query`] so that scheduled workflows select
 //! records with the same filter engine (pushed down to SQL) and the same semantics as list views.
 //!
 //! Differences from vtiger, on purpose (each is what a user reading the rule expects):

@@ -7,14 +7,14 @@
 //!   converted and validated with the target field's rules (e.g. `forecast_amount` has scale 4 and is rounded
 //!   half away from zero, so `1000.00 * 20.000 / 100` is stored as `200.0000`). Owner values accept user or
 //!   group names, reference values record names.
-//! * **Send e-mail** — rendered into an outbox [`Mail`](super::mail::Mail); see [`super::mail`].
+//! * **Send e-mail** — rendered into an outbox [`Mail`]; see [`super::mail`].
 //! * **Create todo / create event** — a Calendar record linked back through `parent_id` (`contact_id` for
 //!   Contacts), dates = a date field of the record (or today) ± days.
 //! * **Create record** — any module, fields mapped like update fields, with a back-reference field.
 //! * **Invoke custom function** — a function registered by the host; it reads the record and returns field
 //!   updates (applied like update fields). An unregistered name is skipped and shown in the trace (the host
 //!   may register functions after opening the store, so it cannot be checked when the workflow is saved).
-//! * **Delay** — any task may run "N days after/before <date field>"; it is then queued and performed by
+//! * **Delay** — any task may run "N days after/before a date field"; it is then queued and performed by
 //!   `run_due` against the record as it is at that time (vtiger queues only e-mail tasks).
 
 use super::condition::{Cond, FieldPath, VtigerCondition, string_or_number};
