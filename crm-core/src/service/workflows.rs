@@ -431,12 +431,11 @@ impl Crm {
                 let m = &schema.modules[&name];
                 let mut values = BTreeMap::new();
                 for f in m.fields.iter().filter(|f| f.is_writable()) {
-                    if let Some(d) = &f.default {
-                        if let Ok(v) = crate::value::coerce(f, Value::Text(d.clone())) {
-                            if !v.is_empty() {
-                                values.insert(f.name.clone(), v);
-                            }
-                        }
+                    if let Some(d) = &f.default
+                        && let Ok(v) = crate::value::coerce(f, Value::Text(d.clone()))
+                        && !v.is_empty()
+                    {
+                        values.insert(f.name.clone(), v);
                     }
                 }
                 if let (Some(u), Some(_)) = (&self.actor, m.field("assigned_user_id")) {
@@ -564,24 +563,23 @@ impl Crm {
             let mut cs = ChangeSet(vec![Change::DeleteQueuedTask(q.id)]);
             let wf = self.store.workflows()?.into_iter().find(|w| w.id == q.workflow);
             let rec = self.store.get(q.record)?;
-            if let (Some(wf), Some(rec)) = (wf, rec) {
-                if let (Some(task), false) = (wf.tasks.get(q.task), rec.deleted) {
-                    let m = self.module(&rec.module)?.clone();
-                    let mut record = rec.clone();
-                    let effects = {
-                        let env = StoreEnv { crm: self };
-                        let ctx =
-                            workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
-                        workflow::task::perform(&wf, q.task, task, &ctx, false)?
-                    };
-                    workflow::apply_own(&mut record, &effects, &m);
-                    report.mails += effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
-                    let trace =
-                        WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
-                    self.own_update(&rec, record, &mut cs);
-                    self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
-                    report.delayed_tasks += 1;
-                }
+            if let (Some(wf), Some(rec)) = (wf, rec)
+                && let (Some(task), false) = (wf.tasks.get(q.task), rec.deleted)
+            {
+                let m = self.module(&rec.module)?.clone();
+                let mut record = rec.clone();
+                let effects = {
+                    let env = StoreEnv { crm: self };
+                    let ctx =
+                        workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
+                    workflow::task::perform(&wf, q.task, task, &ctx, false)?
+                };
+                workflow::apply_own(&mut record, &effects, &m);
+                report.mails += effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
+                let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
+                self.own_update(&rec, record, &mut cs);
+                self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
+                report.delayed_tasks += 1;
             }
             self.store.commit(&cs)?;
         }

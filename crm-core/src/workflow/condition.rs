@@ -455,14 +455,13 @@ impl Cond {
                             f.field_type
                         )));
                     }
-                    if let Operand::Raw(r) = &t.value {
-                        if t.op.needs_value()
-                            && !matches!(t.op, WfOp::HasChanged)
-                            && r.trim().is_empty()
-                            && !matches!(t.op, WfOp::Is | WfOp::IsNot | WfOp::Contains | WfOp::DoesNotContain)
-                        {
-                            return Err(Error::invalid(format!("operator '{}' on '{n}' needs a value", t.op.as_str())));
-                        }
+                    if let Operand::Raw(r) = &t.value
+                        && t.op.needs_value()
+                        && !matches!(t.op, WfOp::HasChanged)
+                        && r.trim().is_empty()
+                        && !matches!(t.op, WfOp::Is | WfOp::IsNot | WfOp::Contains | WfOp::DoesNotContain)
+                    {
+                        return Err(Error::invalid(format!("operator '{}' on '{n}' needs a value", t.op.as_str())));
                     }
                 }
                 match &t.value {

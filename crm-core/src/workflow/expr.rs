@@ -529,11 +529,11 @@ fn power(base: &ExprValue, exp: &ExprValue) -> ExprValue {
     if b.is_zero() {
         return ExprValue::Num(Decimal::ZERO);
     }
-    if e.fract().is_zero() {
-        if let Some(i) = e.to_i64() {
-            let r = if i >= 0 { b.checked_powi(i) } else { b.checked_powi(-i).and_then(|p| Decimal::ONE.checked_div(p)) };
-            return r.map_or(ExprValue::Null, ExprValue::Num);
-        }
+    if e.fract().is_zero()
+        && let Some(i) = e.to_i64()
+    {
+        let r = if i >= 0 { b.checked_powi(i) } else { b.checked_powi(-i).and_then(|p| Decimal::ONE.checked_div(p)) };
+        return r.map_or(ExprValue::Null, ExprValue::Num);
     }
     use rust_decimal::MathematicalOps;
     b.checked_powd(e).map_or(ExprValue::Null, ExprValue::Num)
@@ -563,11 +563,11 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
         }
         "time_diff" | "time_diffdays" => {
             let (x, y) = if a.len() > 1 { (get(0), get(1)) } else { (ExprValue::DateTime(now), get(0)) };
-            if let (ExprValue::Time(t1), ExprValue::Time(t2)) = (&x, &y) {
-                if name == "time_diff" {
-                    let secs = (*t1 - *t2).num_seconds().abs();
-                    return Ok(ExprValue::Text(format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)));
-                }
+            if let (ExprValue::Time(t1), ExprValue::Time(t2)) = (&x, &y)
+                && name == "time_diff"
+            {
+                let secs = (*t1 - *t2).num_seconds().abs();
+                return Ok(ExprValue::Text(format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60)));
             }
             let date_only = matches!(x, ExprValue::Date(_)) || matches!(y, ExprValue::Date(_));
             let (Some(mut p), Some(mut q)) = (x.datetime(), y.datetime()) else { return Ok(ExprValue::Null) };

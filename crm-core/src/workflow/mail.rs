@@ -130,15 +130,14 @@ fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
     while let Some(pos) = rest.find('$') {
         lit.push_str(&rest[..pos]);
         let after = &rest[pos + 1..];
-        if after.starts_with('(') {
-            if let Some(end) = after.find(')').and_then(|f| after[f + 1..].find(')').map(|x| f + 1 + x)) {
-                if let Some(p) = FieldPath::parse_ref(&after[..=end]) {
-                    out.push(Piece { text: std::mem::take(&mut lit), from_record: None });
-                    out.extend(render_path(&p, ctx));
-                    rest = &after[end + 1..];
-                    continue;
-                }
-            }
+        if after.starts_with('(')
+            && let Some(end) = after.find(')').and_then(|f| after[f + 1..].find(')').map(|x| f + 1 + x))
+            && let Some(p) = FieldPath::parse_ref(&after[..=end])
+        {
+            out.push(Piece { text: std::mem::take(&mut lit), from_record: None });
+            out.extend(render_path(&p, ctx));
+            rest = &after[end + 1..];
+            continue;
         }
         let name_len = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
         let name = &after[..name_len];
@@ -213,10 +212,10 @@ pub(crate) fn user_field(u: &crate::user::User, field: &str) -> String {
 pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for p in pieces(template, ctx) {
-        if let Some(id) = p.from_record {
-            if opted_out(id, ctx) {
-                continue;
-            }
+        if let Some(id) = p.from_record
+            && opted_out(id, ctx)
+        {
+            continue;
         }
         for a in p.text.split([',', ';']) {
             let a = header_safe(a);

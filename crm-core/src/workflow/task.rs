@@ -439,14 +439,12 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 return Ok(out);
             }
             let mut from = header_safe(&render(&e.from, ctx));
-            if from.is_empty() {
-                if let Value::Owner(o) = ctx.record.get("assigned_user_id") {
-                    if let Some(crate::user::Owner::User(u)) = ctx.env.owner(*o)? {
-                        if !u.email.is_empty() {
-                            from = header_safe(&format!("{} <{}>", u.full_name.replace(['<', '>', '"'], ""), u.email));
-                        }
-                    }
-                }
+            if from.is_empty()
+                && let Value::Owner(o) = ctx.record.get("assigned_user_id")
+                && let Some(crate::user::Owner::User(u)) = ctx.env.owner(*o)?
+                && !u.email.is_empty()
+            {
+                from = header_safe(&format!("{} <{}>", u.full_name.replace(['<', '>', '"'], ""), u.email));
             }
             let reply = header_safe(&render(&e.reply_to, ctx));
             let reply = if crate::value::is_email(&reply) { reply } else { String::new() };
