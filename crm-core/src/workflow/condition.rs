@@ -369,6 +369,9 @@ pub(crate) fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> std::r
     })
 }
 
+/// A condition group while reading rows: group id, group join, `(joined with or, test)` items.
+type RowGroup = (String, String, Vec<(bool, Cond)>);
+
 /// Combines `(join, item)` pairs with and-before-or precedence.
 fn fold_joins(items: Vec<(bool, Cond)>) -> Cond {
     // `items[i].0` is true when item i is joined to the previous one with `or`.
@@ -402,7 +405,7 @@ impl Cond {
     /// As [`Cond::from_vtiger`].
     pub fn from_rows(rows: &[VtigerCondition], module: &Module) -> Result<Cond> {
         // Groups in order of first appearance.
-        let mut groups: Vec<(String, String, Vec<(bool, Cond)>)> = vec![];
+        let mut groups: Vec<RowGroup> = vec![];
         let mut prev_join_or = false;
         let mut prev_group: Option<String> = None;
         for r in rows {
