@@ -831,3 +831,37 @@ fn workflow_values_are_validated_like_input() {
         assert_eq!(u.get("sales_stage").to_string(), "Closed Won");
     });
 }
+
+#[test]
+fn vtiger_groups_become_one_typed_tree_and_forecast_rounds_half_away_from_zero() {
+    let m = crm_core::Schema::builtin().module("Potentials").unwrap().clone();
+    let c = Cond::from_vtiger(sample()[3]["test"].as_str().unwrap(), &m).unwrap();
+    let t = |f: &str, op: WfOp, v: &str| Cond::Test(Test { field: FieldPath::Own(f.into()), op, value: Operand::Raw(v.into()) });
+    assert_eq!(
+        c,
+        Cond::All(vec![
+            Cond::All(vec![t("sales_stage", WfOp::Is, "Negotiation or Review"), t("amount", WfOp::GreaterThan, "5000")]),
+            Cond::Any(vec![t("leadsource", WfOp::Is, "Trade Show"), t("leadsource", WfOp::Is, "Conference")]),
+        ])
+    );
+    assert_eq!(Cond::from_vtiger("[]", &m).unwrap(), Cond::All(vec![]));
+    both(|crm| {
+        // 0.01 x 12.5 % = 0.00125 → scale 4, half away from zero → 0.0013
+        let d = crm
+            .create(
+                "Potentials",
+                Fields::new()
+                    .with("potentialname", "R")
+                    .with("amount", "0.01")
+                    .with("probability", "12.5")
+                    .with("sales_stage", "Prospecting")
+                    .with("closingdate", "2027-01-01"),
+            )
+            .unwrap();
+        assert_eq!(d.get("forecast_amount").to_string(), "0.0013");
+        let d = crm.update(d.id, Fields::new().with("amount", "333.33").with("probability", "33.333")).unwrap();
+        assert_eq!(d.get("forecast_amount").to_string(), "111.1089"); // 111.10888889
+        let d = crm.update(d.id, Fields::new().with("amount", "")).unwrap();
+        assert_eq!(d.get("forecast_amount").to_string(), "0.0000"); // empty amount counts as 0, like vtiger
+    });
+}
