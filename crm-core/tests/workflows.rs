@@ -394,6 +394,7 @@ fn groups_read_as_all_of_group0_and_any_of_group1() {
 /// Evaluates an expression by a dry run of an update of `nextstep`.
 fn eval(crm: &mut Crm, probe: i64, id: RecordId, expr: &str) -> String {
     let mut wf = crm.get_workflow(probe).unwrap();
+    wf.condition = Cond::default();
     wf.tasks = vec![TaskDef::new("probe", Action::UpdateFields { updates: vec![FieldUpdate::expression("nextstep", expr)] })];
     crm.update_workflow(wf).unwrap();
     crm.dry_run(DryRunTarget::Record(id), Fields::new()).unwrap().record.unwrap().get("nextstep").to_string()
@@ -863,5 +864,28 @@ fn vtiger_groups_become_one_typed_tree_and_forecast_rounds_half_away_from_zero()
         assert_eq!(d.get("forecast_amount").to_string(), "111.1089"); // 111.10888889
         let d = crm.update(d.id, Fields::new().with("amount", "")).unwrap();
         assert_eq!(d.get("forecast_amount").to_string(), "0.0000"); // empty amount counts as 0, like vtiger
+    });
+}
+
+#[test]
+fn absurd_numbers_never_panic() {
+    both(|crm| {
+        let probe = crm.add_workflow(Workflow::new("Potentials", "probe", Trigger::EverySave)).unwrap().id;
+        let d = deal(crm, "Huge", "1", "Prospecting");
+        for op in ["days ago", "in less than", "more than days ago", "less than hours before", "more than hours later"] {
+            for n in ["9223372036854775807", "-9223372036854775808", "99999999999"] {
+                let f = if op.contains("hours") { "createdtime" } else { "closingdate" };
+                assert!(
+                    !fires(crm, probe, d.id, &row(f, op, n, "rawtext"), Fields::new())
+                        || op.contains("more than days ago")
+                        || op.contains("later")
+                );
+            }
+        }
+        assert_eq!(eval(crm, probe, d.id, "add_days(closingdate, 99999999999999)"), "");
+        assert_eq!(eval(crm, probe, d.id, "sub_days(closingdate, 9223372036854775808)"), "");
+        assert_eq!(eval(crm, probe, d.id, "power(2, -9223372036854775808)"), "");
+        assert_eq!(eval(crm, probe, d.id, "add_time('10:00', 9223372036854775807)"), "04:07:00");
+        assert_eq!(eval(crm, probe, d.id, "add_time('10:00', 1087)"), "04:07:00");
     });
 }

@@ -718,8 +718,12 @@ impl Test {
             }
             LessThanDaysAgo | MoreThanDaysAgo | LessThanDaysLater | MoreThanDaysLater | DaysAgo | DaysLater => {
                 let (Some(d), Some(n)) = (date_of(v), n_days()) else { return (false, Some("empty field or day count".into())) };
-                let ago = today - Duration::days(n);
-                let later = today + Duration::days(n);
+                let span = Duration::try_days(n);
+                let (Some(ago), Some(later)) =
+                    (span.and_then(|x| today.checked_sub_signed(x)), span.and_then(|x| today.checked_add_signed(x)))
+                else {
+                    return (false, Some("day count out of range".into()));
+                };
                 match self.op {
                     LessThanDaysAgo => ago <= d && d <= today,
                     MoreThanDaysAgo => d <= ago,
@@ -737,7 +741,11 @@ impl Test {
                 };
                 let (Some(t), Some(n)) = (t, n_days()) else { return (false, Some("empty field or hour count".into())) };
                 let now = ctx.now.naive_utc();
-                let h = Duration::hours(n);
+                let Some(h) =
+                    Duration::try_hours(n).filter(|h| now.checked_sub_signed(*h).is_some() && now.checked_add_signed(*h).is_some())
+                else {
+                    return (false, Some("hour count out of range".into()));
+                };
                 match self.op {
                     LessThanHoursBefore => now - h <= t && t <= now,
                     LessThanHoursLater => now <= t && t <= now + h,

@@ -532,7 +532,7 @@ fn power(base: &ExprValue, exp: &ExprValue) -> ExprValue {
     if e.fract().is_zero()
         && let Some(i) = e.to_i64()
     {
-        let r = if i >= 0 { b.checked_powi(i) } else { b.checked_powi(-i).and_then(|p| Decimal::ONE.checked_div(p)) };
+        let r = if i >= 0 { b.checked_powi(i) } else { b.checked_powi(i.saturating_neg()).and_then(|p| Decimal::ONE.checked_div(p)) };
         return r.map_or(ExprValue::Null, ExprValue::Num);
     }
     use rust_decimal::MathematicalOps;
@@ -585,9 +585,9 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
         "add_days" | "sub_days" => {
             let (base, n) = if a.len() > 1 { (get(0).date(), get(1)) } else { (Some(now.date()), get(0)) };
             let Some(base) = base else { return Ok(ExprValue::Null) };
-            let days = n.num()?.trunc().to_i64().unwrap_or(0);
-            let days = if name == "sub_days" { -days } else { days };
-            base.checked_add_signed(Duration::days(days)).map_or(ExprValue::Null, ExprValue::Date)
+            let Some(days) = n.num()?.trunc().to_i64() else { return Ok(ExprValue::Null) };
+            let days = if name == "sub_days" { days.saturating_neg() } else { days };
+            Duration::try_days(days).and_then(|x| base.checked_add_signed(x)).map_or(ExprValue::Null, ExprValue::Date)
         }
         "get_date" => {
             let d = now.date();
@@ -613,9 +613,9 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
                 (Some(now.time().with_nanosecond(0).unwrap_or(now.time())), get(0))
             };
             let Some(base) = base else { return Ok(ExprValue::Null) };
-            let m = n.num()?.trunc().to_i64().unwrap_or(0);
-            let m = if name == "sub_time" { -m } else { m };
-            ExprValue::Time(base.overflowing_add_signed(Duration::minutes(m)).0)
+            let Some(m) = n.num()?.trunc().to_i64() else { return Ok(ExprValue::Null) };
+            let m = if name == "sub_time" { m.saturating_neg() } else { m };
+            ExprValue::Time(base.overflowing_add_signed(Duration::try_minutes(m % 1440).unwrap_or_default()).0)
         }
         "power" => power(&get(0), &get(1)),
         other => return Err(format!("unknown function '{other}'")),

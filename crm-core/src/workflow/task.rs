@@ -375,7 +375,7 @@ fn base(ctx: &Ctx<'_>, field: &str, days: i64, time: Option<NaiveTime>) -> (Naiv
         _ => (now.date(), time.unwrap_or(now.time())),
     };
     let t = chrono::Timelike::with_nanosecond(&t, 0).unwrap_or(t);
-    (d.checked_add_signed(Duration::days(days)).unwrap_or(d), t)
+    (Duration::try_days(days).and_then(|x| d.checked_add_signed(x)).unwrap_or(d), t)
 }
 
 fn owner_value(ctx: &Ctx<'_>, name: &str) -> Result<Value> {
@@ -403,7 +403,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             Value::DateTime(x) => Some(*x),
             _ => None,
         };
-        return Ok(vec![match due.and_then(|t| t.checked_add_signed(Duration::days(d.days))) {
+        return Ok(vec![match due.and_then(|t| Duration::try_days(d.days).and_then(|x| t.checked_add_signed(x))) {
             Some(due) => Effect::Delay { task: index, due },
             None => Effect::Skipped { task: index, reason: format!("delay field '{}' is empty", d.field) },
         }]);
@@ -621,7 +621,7 @@ fn updates_of(j: &serde_json::Value) -> Result<Vec<FieldUpdate>> {
 
 fn signed_days(days: &str, direction: &str) -> i64 {
     let n = days.trim().parse::<i64>().unwrap_or(0);
-    if direction.trim().eq_ignore_ascii_case("before") { -n } else { n }
+    if direction.trim().eq_ignore_ascii_case("before") { n.saturating_neg() } else { n }
 }
 
 fn task_from_vtiger(j: &serde_json::Value) -> Result<TaskDef> {
