@@ -889,3 +889,37 @@ fn absurd_numbers_never_panic() {
         assert_eq!(eval(crm, probe, d.id, "add_time('10:00', 1087)"), "04:07:00");
     });
 }
+
+#[test]
+fn create_event_from_vtiger_json_and_update_by_json() {
+    both(|crm| {
+        let json = serde_json::json!({
+            "workflowname": "Kick-off", "summary": "Meeting after close", "module_name": "Potentials",
+            "execution_condition": 1, "test": [], "status": 1,
+            "tasks": [{"summary": "meet", "active": true, "task_type": "VTCreateEventTask", "eventName": "Kick-off $potentialname",
+                "eventType": "Meeting", "status": "Planned", "startDays": 1, "startDirection": "after", "startDatefield": "closingdate",
+                "startTime": "10:00", "endDays": 1, "endDirection": "after", "endDatefield": "closingdate", "endTime": "11:30",
+                "assigned_user_id": "bob"}]
+        });
+        let wf = crm.add_workflows_json(&json.to_string()).unwrap().remove(0);
+        let d = deal(crm, "Ev", "1", "Prospecting");
+        let ev = crm.find(crm_core::Query::new("Calendar")).unwrap();
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].get("subject").to_string(), "Kick-off Ev");
+        assert_eq!(ev[0].get("activitytype").to_string(), "Meeting");
+        assert_eq!(ev[0].get("eventstatus").to_string(), "Planned");
+        assert_eq!(ev[0].get("date_start").to_string(), "2026-12-01");
+        assert_eq!(ev[0].get("time_start").to_string(), "10:00:00");
+        assert_eq!(ev[0].get("time_end").to_string(), "11:30:00");
+        assert_eq!(ev[0].get("parent_id"), &Value::Ref(d.id));
+        assert_eq!(ev[0].get("assigned_user_id"), &Value::Owner(crm.user("bob").unwrap().id));
+        // The creation log of the event shows the back-reference.
+        assert!(crm.history(ev[0].id).unwrap()[0].changes.iter().any(|c| c.field == "parent_id"));
+        let mut j2 = json.clone();
+        j2["status"] = serde_json::json!(0);
+        let w2 = crm.update_workflow_json(wf.id, &j2.to_string()).unwrap();
+        assert!(!w2.active);
+        deal(crm, "Ev2", "1", "Prospecting");
+        assert_eq!(crm.count(crm_core::Query::new("Calendar")).unwrap(), 1);
+    });
+}

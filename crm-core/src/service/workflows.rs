@@ -238,6 +238,17 @@ impl Crm {
         Ok(wf)
     }
 
+    /// Replaces workflow `id` with a definition in vtiger's JSON shape (one object).
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidArgument`.
+    pub fn update_workflow_json(&mut self, id: i64, json: &str) -> Result<Workflow> {
+        let j: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid(format!("workflow JSON: {e}")))?;
+        let mut wf = Workflow::from_vtiger_json(&j, &self.schema)?;
+        wf.id = id;
+        self.update_workflow(wf)
+    }
+
     /// Turns a workflow on or off.
     ///
     /// # Errors
