@@ -27,7 +27,8 @@
 //!
 //! Modules: [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
 //! [`history`] (change log, stage history), [`storage`] (ports and adapters), [`clock`], [`user`],
-//! [`error`], and the [`Crm`] facade in `service`.
+//! [`error`], [`workflow`] (triggers, vtiger conditions, expressions, tasks, e-mail outbox, schedules), and the
+//! [`Crm`] facade in `service`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -44,6 +45,7 @@ pub mod storage;
 pub mod user;
 pub mod value;
 pub mod view;
+pub mod workflow;
 
 pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
@@ -57,6 +59,7 @@ pub use service::{
 pub use related::{Comment, Relation};
 pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
+pub use service::{DeliveryReport, DryRun, DryRunTarget, PipelineBy, PipelineRow, RunReport, WorkflowFunction};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 

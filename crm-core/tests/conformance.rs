@@ -228,6 +228,8 @@ fn update_is_partial_and_logged(mut e: Env) {
         h[1].changes,
         vec![
             FieldChange { field: "amount".into(), before: Some("100.00".into()), after: Some("250.50".into()) },
+            // The forecast workflow's change lands in the same entry (100 x 10 % -> 250.50 x 10 %).
+            FieldChange { field: "forecast_amount".into(), before: Some("10.0000".into()), after: Some("25.0500".into()) },
             FieldChange { field: "nextstep".into(), before: Some("call".into()), after: None },
         ]
     );

@@ -14,11 +14,16 @@ mod mass;
 mod relations;
 mod convert;
 
+mod reports;
+mod workflows;
+
 pub use records::Page;
 pub use views::{Cursor, ListView};
 pub use mass::{MassOutcome, MassResult};
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
+pub use reports::{PipelineBy, PipelineRow};
+pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunReport, WorkflowFunction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -54,6 +59,7 @@ pub struct Crm {
     actor: Option<User>,
     /// Records planned but not yet committed, consulted by the reference check (see `service::convert`).
     pending: std::collections::HashMap<crate::value::RecordId, crate::record::Record>,
+    wf: workflows::WorkflowState,
 }
 
 impl std::fmt::Debug for Crm {
@@ -83,16 +89,19 @@ impl Crm {
 
     /// Uses any store. A new, empty store gets the built-in schema.
     pub fn with_store(mut store: Box<dyn Store>) -> Result<Crm> {
-        let schema = match store.load_schema()? {
-            Some(s) => s,
+        let (schema, new) = match store.load_schema()? {
+            Some(s) => (s, false),
             None => {
                 let s = Schema::builtin();
                 store.save_schema(&s)?;
-                s
+                (s, true)
             }
         };
-        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default() };
+        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default(), wf: Default::default() };
         crm.install_default_filters()?;
+        if new {
+            crm.install_default_workflows()?;
+        }
         Ok(crm)
     }
 

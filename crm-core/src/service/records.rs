@@ -216,7 +216,8 @@ impl Crm {
             let no = self.store.next_auto_number(&m.name, &an.prefix)?;
             values.insert(an.field.clone(), Value::Text(no));
         }
-        let record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
+        let mut record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
+        let extra = self.apply_workflows(None, &mut record, crate::workflow::Event::Create)?;
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(Change::Insert(record.clone()));
@@ -233,6 +234,7 @@ impl Crm {
         if has_stage_history(m) {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
+        cs.0.extend(extra.0);
         Ok((record, cs))
     }
 
@@ -278,7 +280,9 @@ impl Crm {
         }
         let now = self.now();
         self.stamp(m, &mut values, now);
-        let record = Record { label: label_of(m, &values), version: current.version + 1, values, ..current.clone() };
+        let mut record = Record { label: label_of(m, &values), version: current.version + 1, values, ..current.clone() };
+        let extra = self.apply_workflows(Some(current), &mut record, crate::workflow::Event::Update)?;
+        let changes = history::diff(&current.values, &record.values, &UNLOGGED);
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(Change::Update { record: record.clone(), expected_version: current.version });
@@ -295,6 +299,7 @@ impl Crm {
         if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
+        cs.0.extend(extra.0);
         Ok(Some((record, cs)))
     }
 
@@ -333,7 +338,7 @@ impl Crm {
 
     /// Converts input values into field values, collecting problems. Names are resolved for references
     /// (`Accounts::::Hooli` or `Hooli`) and owners (user name, full name or group name).
-    fn apply_input(
+    pub(crate) fn apply_input(
         &self,
         m: &Module,
         values: &mut BTreeMap<String, Value>,
@@ -407,7 +412,7 @@ impl Crm {
     }
 
     /// Stage → probability: on create without a probability, or when the stage changes without one.
-    fn autofill_probability(
+    pub(crate) fn autofill_probability(
         &self,
         schema: &Schema,
         m: &Module,
@@ -435,7 +440,7 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
+    pub(crate) fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
         let mut owners: Option<HashMap<OwnerId, bool>> = None;
         for f in &m.fields {
             let v = values.get(&f.name).cloned().unwrap_or_default();

@@ -14,6 +14,8 @@ use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
 use crate::related::{Comment, Relation};
 use crate::view::Filter;
+use crate::workflow::mail::Mail;
+use crate::workflow::{QueuedTask, Workflow};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,6 +36,11 @@ pub struct MemoryStore {
     relations: Vec<Relation>,
     settings: HashMap<String, String>,
     schema_log: Vec<SchemaChangeEntry>,
+    // ----- workflows -----
+    workflows: BTreeMap<i64, Workflow>,
+    outbox: BTreeMap<i64, Mail>,
+    once: std::collections::BTreeSet<(i64, RecordId)>,
+    queue: BTreeMap<i64, QueuedTask>,
 }
 
 impl MemoryStore {
@@ -208,6 +215,27 @@ impl Store for MemoryStore {
                     }
                 }
                 Change::SchemaLog(e) => self.schema_log.push(e.clone()),
+                // ----- workflows -----
+                Change::PutWorkflow(w) => {
+                    self.workflows.insert(w.id, w.clone());
+                }
+                Change::DeleteWorkflow(id) => {
+                    self.workflows.remove(id);
+                    self.once.retain(|(w, _)| w != id);
+                    self.queue.retain(|_, q| q.workflow != *id);
+                }
+                Change::PutMail(m) => {
+                    self.outbox.insert(m.id, m.clone());
+                }
+                Change::ActivatedOnce { workflow, record } => {
+                    self.once.insert((*workflow, *record));
+                }
+                Change::PutQueuedTask(q) => {
+                    self.queue.insert(q.id, q.clone());
+                }
+                Change::DeleteQueuedTask(id) => {
+                    self.queue.remove(id);
+                }
             }
         }
         Ok(())
@@ -317,6 +345,25 @@ impl Store for MemoryStore {
 
     fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
         Ok(self.schema_log.clone())
+    }
+
+    // ----- workflows -----
+    fn workflows(&self) -> Result<Vec<Workflow>> {
+        Ok(self.workflows.values().cloned().collect())
+    }
+
+    fn outbox(&self) -> Result<Vec<Mail>> {
+        Ok(self.outbox.values().cloned().collect())
+    }
+
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        Ok(self.once.contains(&(workflow, record)))
+    }
+
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        let mut v: Vec<QueuedTask> = self.queue.values().cloned().collect();
+        v.sort_by_key(|q| (q.due, q.id));
+        Ok(v)
     }
 }
 

@@ -22,6 +22,8 @@ use crate::user::{Group, User};
 use crate::value::RecordId;
 use crate::related::{Comment, Relation};
 use crate::view::Filter;
+use crate::workflow::mail::Mail;
+use crate::workflow::{QueuedTask, Workflow};
 
 /// One write inside a [`ChangeSet`].
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,24 @@ pub enum Change {
     },
     /// Appends to the schema change log.
     SchemaLog(SchemaChangeEntry),
+    // ----- workflows -----
+    /// Creates or replaces a workflow (by id).
+    PutWorkflow(Workflow),
+    /// Deletes a workflow with its once-pairs and queued tasks.
+    DeleteWorkflow(i64),
+    /// Creates or replaces an outbox mail (by id).
+    PutMail(Mail),
+    /// Records that a once-workflow fired for a record.
+    ActivatedOnce {
+        /// The workflow.
+        workflow: i64,
+        /// The record.
+        record: RecordId,
+    },
+    /// Queues a delayed task (by id).
+    PutQueuedTask(QueuedTask),
+    /// Removes a queued task.
+    DeleteQueuedTask(i64),
 }
 
 /// Everything one operation writes, applied atomically.
@@ -192,6 +212,15 @@ pub trait Store: Send {
     fn schema_version(&self) -> Result<Option<u64>>;
     /// The schema change log, oldest first.
     fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
+    // ----- workflows -----
+    /// Every workflow, ascending id.
+    fn workflows(&self) -> Result<Vec<Workflow>>;
+    /// Every outbox mail, ascending id.
+    fn outbox(&self) -> Result<Vec<Mail>>;
+    /// True when the once-workflow already fired for the record.
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
+    /// Every queued delayed task, by due time then id.
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>>;
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

@@ -35,6 +35,8 @@ use crate::user::{Group, User};
 use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
 use crate::related::{Comment, Relation};
 use crate::view::Filter;
+use crate::workflow::mail::{Mail, MailStatus};
+use crate::workflow::{QueuedTask, Workflow};
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -259,6 +261,83 @@ CREATE TABLE IF NOT EXISTS crm_schema_changes (
 );
 ";
 
+// ----- workflows -----
+const WORKFLOW_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_workflows (
+    id INTEGER PRIMARY KEY,
+    module TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    active INTEGER NOT NULL DEFAULT 1,
+    execution_condition INTEGER NOT NULL,
+    trigger_def TEXT NOT NULL,
+    conditions TEXT NOT NULL,
+    tasks TEXT NOT NULL,
+    next_trigger TEXT,
+    is_default INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS crm_outbox (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER,
+    workflow_id INTEGER,
+    from_addr TEXT NOT NULL,
+    reply_to TEXT NOT NULL,
+    to_addrs TEXT NOT NULL,
+    cc_addrs TEXT NOT NULL,
+    bcc_addrs TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS crm_outbox_status ON crm_outbox (status, id);
+CREATE TABLE IF NOT EXISTS crm_workflow_once (
+    workflow_id INTEGER NOT NULL,
+    record_id INTEGER NOT NULL,
+    PRIMARY KEY (workflow_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS crm_workflow_queue (
+    id INTEGER PRIMARY KEY,
+    workflow_id INTEGER NOT NULL,
+    task_index INTEGER NOT NULL,
+    record_id INTEGER NOT NULL,
+    due TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_workflow_queue_due ON crm_workflow_queue (due, id);
+";
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StorageError::Backend(e.to_string()).into())
+}
+
+fn split_addrs(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
+}
+
+fn read_workflow(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<Workflow, String>> {
+    let trigger: String = r.get(5)?;
+    let conditions: String = r.get(6)?;
+    let tasks: String = r.get(7)?;
+    let next: Option<String> = r.get(8)?;
+    let parse = || -> std::result::Result<Workflow, String> {
+        Ok(Workflow {
+            id: r.get(0).map_err(|e| e.to_string())?,
+            module: r.get(1).map_err(|e| e.to_string())?,
+            name: r.get(2).map_err(|e| e.to_string())?,
+            description: r.get(3).map_err(|e| e.to_string())?,
+            active: r.get(4).map_err(|e| e.to_string())?,
+            trigger: serde_json::from_str(&trigger).map_err(|e| format!("trigger: {e}"))?,
+            condition: serde_json::from_str(&conditions).map_err(|e| format!("conditions: {e}"))?,
+            tasks: serde_json::from_str(&tasks).map_err(|e| format!("tasks: {e}"))?,
+            next_trigger: next.as_deref().and_then(crate::value::parse_datetime),
+            default: r.get(9).map_err(|e| e.to_string())?,
+        })
+    };
+    Ok(parse())
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`.
     ///
@@ -314,6 +393,7 @@ impl SqliteStore {
         tx.execute_batch(BASE_TABLES).db()?;
         tx.execute_batch(VIEW_RELATED_TABLES).db()?;
         tx.execute_batch(CUSTOMIZE_TABLES).db()?;
+        tx.execute_batch(WORKFLOW_TABLES).db()?;
         // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
@@ -607,6 +687,68 @@ impl SqliteStore {
                     params![e.version as i64, e.change.op(), e.actor, fmt_dt(e.at), json],
                 )
                 .db()?;
+            }
+            // ----- workflows -----
+            Change::PutWorkflow(w) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO crm_workflows (id, module, name, description, active, execution_condition, trigger_def, conditions, tasks, next_trigger, is_default)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        w.id,
+                        w.module,
+                        w.name,
+                        w.description,
+                        w.active,
+                        w.trigger.vtiger_code(),
+                        to_json(&w.trigger)?,
+                        to_json(&w.condition)?,
+                        to_json(&w.tasks)?,
+                        w.next_trigger.map(fmt_dt),
+                        w.default
+                    ],
+                )
+                .db()?;
+            }
+            Change::DeleteWorkflow(id) => {
+                tx.execute("DELETE FROM crm_workflows WHERE id = ?1", [id]).db()?;
+                tx.execute("DELETE FROM crm_workflow_once WHERE workflow_id = ?1", [id]).db()?;
+                tx.execute("DELETE FROM crm_workflow_queue WHERE workflow_id = ?1", [id]).db()?;
+            }
+            Change::PutMail(m) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    params![
+                        m.id,
+                        m.record.map(|r| r.0),
+                        m.workflow,
+                        m.from,
+                        m.reply_to,
+                        m.to.join(", "),
+                        m.cc.join(", "),
+                        m.bcc.join(", "),
+                        m.subject,
+                        m.body,
+                        m.status.as_str(),
+                        m.error,
+                        fmt_dt(m.created),
+                        m.sent.map(fmt_dt)
+                    ],
+                )
+                .db()?;
+            }
+            Change::ActivatedOnce { workflow, record } => {
+                tx.execute("INSERT OR IGNORE INTO crm_workflow_once (workflow_id, record_id) VALUES (?1, ?2)", params![workflow, record.0]).db()?;
+            }
+            Change::PutQueuedTask(q) => {
+                tx.execute(
+                    "INSERT OR REPLACE INTO crm_workflow_queue (id, workflow_id, task_index, record_id, due) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![q.id, q.workflow, q.task as i64, q.record.0, fmt_dt(q.due)],
+                )
+                .db()?;
+            }
+            Change::DeleteQueuedTask(id) => {
+                tx.execute("DELETE FROM crm_workflow_queue WHERE id = ?1", [id]).db()?;
             }
         }
         Ok(())
@@ -1109,6 +1251,77 @@ impl Store for SqliteStore {
             out.push(SchemaChangeEntry { version: u64::try_from(version).unwrap_or(0), actor, at: parse_dt(&at), change });
         }
         Ok(out)
+    }
+
+    // ----- workflows -----
+    fn workflows(&self) -> Result<Vec<Workflow>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, module, name, description, active, trigger_def, conditions, tasks, next_trigger, is_default FROM crm_workflows ORDER BY id")
+            .db()?;
+        let rows = st.query_map([], read_workflow).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
+        rows.into_iter().map(|r| r.map_err(|e| StorageError::Corrupt(format!("stored workflow: {e}")).into())).collect()
+    }
+
+    fn outbox(&self) -> Result<Vec<Mail>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at
+                 FROM crm_outbox ORDER BY id",
+            )
+            .db()?;
+        let rows = st
+            .query_map([], |r| {
+                let status: String = r.get(10)?;
+                let created: String = r.get(12)?;
+                let sent: Option<String> = r.get(13)?;
+                Ok(Mail {
+                    id: r.get(0)?,
+                    record: r.get::<_, Option<i64>>(1)?.map(RecordId),
+                    workflow: r.get(2)?,
+                    from: r.get(3)?,
+                    reply_to: r.get(4)?,
+                    to: split_addrs(&r.get::<_, String>(5)?),
+                    cc: split_addrs(&r.get::<_, String>(6)?),
+                    bcc: split_addrs(&r.get::<_, String>(7)?),
+                    subject: r.get(8)?,
+                    body: r.get(9)?,
+                    status: MailStatus::parse(&status).unwrap_or(MailStatus::Queued),
+                    error: r.get(11)?,
+                    created: parse_dt(&created),
+                    sent: sent.as_deref().and_then(crate::value::parse_datetime),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        let n: i64 = self
+            .conn
+            .prepare_cached("SELECT count(*) FROM crm_workflow_once WHERE workflow_id = ?1 AND record_id = ?2")
+            .db()?
+            .query_row(params![workflow, record.0], |r| r.get(0))
+            .db()?;
+        Ok(n > 0)
+    }
+
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        let mut st = self.conn.prepare_cached("SELECT id, workflow_id, task_index, record_id, due FROM crm_workflow_queue ORDER BY due, id").db()?;
+        let rows = st
+            .query_map([], |r| {
+                let due: String = r.get(4)?;
+                Ok(QueuedTask {
+                    id: r.get(0)?,
+                    workflow: r.get(1)?,
+                    task: usize::try_from(r.get::<_, i64>(2)?).unwrap_or(usize::MAX),
+                    record: RecordId(r.get(3)?),
+                    due: parse_dt(&due),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
     }
 }
 

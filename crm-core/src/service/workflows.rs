@@ -1,0 +1,679 @@
+//! Workflows on the [`Crm`] facade: definitions, the save hook, dry runs, the scheduler and the outbox.
+//!
+//! Every save path (create, quick create, update — and so import and mass edit, which use the same
+//! planning functions) runs the module's workflows inside its planning step; their effects become part of
+//! the save's one change set: field updates land in the record and its single change-log entry, mails in the
+//! outbox, new records, related-record updates and delayed tasks — all committed together, or not at all.
+//! Unlike vtiger, bulk operations do not skip workflows, so `forecast_amount` is never stale.
+//!
+//! A new store gets vtiger's two default Potentials workflows (reference §7), as ordinary workflows:
+//! "Calculate or Update forecast amount" (every save, `forecast_amount = amount * probability / 100`,
+//! stored with the field's scale 4, rounded half away from zero: 1000 at 20 % gives `200.0000`) and "Send
+//! Email to users on Potential creation" (first save, to the owner's address; a group owner's members).
+
+use super::Crm;
+use super::records::{Mode, label_of};
+use crate::error::{Error, Result, ValidationErrors};
+use crate::history::{self, ChangeKind, HistoryEntry};
+use crate::query::Query;
+use crate::record::{Fields, Record};
+use crate::storage::{Change, ChangeSet};
+use crate::user::{Owner, User};
+use crate::value::{OwnerId, RecordId, Value};
+use crate::workflow::mail::{Mail, MailStatus, Mailer};
+use crate::workflow::{self, Effect, Env, Event, QueuedTask, Trigger, Workflow, WorkflowTrace};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A host function callable from workflows: reads the record, returns fields to set on it.
+pub type WorkflowFunction = Arc<dyn Fn(&Record) -> std::result::Result<Fields, String> + Send + Sync>;
+
+/// Workflow settings and registrations of one [`Crm`] handle.
+pub(crate) struct WorkflowState {
+    functions: BTreeMap<String, WorkflowFunction>,
+    tz: Tz,
+    site_url: String,
+    depth: usize,
+    dry: bool,
+    traces: Vec<WorkflowTrace>,
+    /// Overrides the clock during `run_due`.
+    now: Option<DateTime<Utc>>,
+}
+
+impl Default for WorkflowState {
+    fn default() -> Self {
+        WorkflowState {
+            functions: BTreeMap::new(),
+            tz: chrono_tz::UTC,
+            site_url: String::new(),
+            depth: 0,
+            dry: false,
+            traces: vec![],
+            now: None,
+        }
+    }
+}
+
+/// The record a dry run evaluates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DryRunTarget {
+    /// A stored record, changed by the given fields.
+    Record(RecordId),
+    /// A new record of this module with the given fields.
+    New(String),
+}
+
+/// The outcome of a dry run: the record as it would be stored and what every workflow would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DryRun {
+    /// The record after the change and the workflows' field updates (id 0 for a new record).
+    #[serde(skip)]
+    pub record: Option<Record>,
+    /// One trace per workflow of the module, in execution order.
+    pub workflows: Vec<WorkflowTrace>,
+}
+
+/// What [`Crm::run_due`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunReport {
+    /// Scheduled workflows run.
+    pub workflows: usize,
+    /// Records a scheduled workflow fired for.
+    pub records: usize,
+    /// Delayed tasks performed.
+    pub delayed_tasks: usize,
+    /// Mails put into the outbox.
+    pub mails: usize,
+}
+
+/// What [`Crm::deliver_outbox`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReport {
+    /// Mails delivered.
+    pub sent: usize,
+    /// Mails the mailer refused (kept as failed, with the error).
+    pub failed: usize,
+}
+
+/// vtiger's default Potentials workflows (reference §7), in vtiger's JSON shape.
+const DEFAULT_WORKFLOWS: &str = r#"[
+ {"workflowname":"Calculate or Update forecast amount","summary":"Calculate or Update forecast amount","module_name":"Potentials",
+  "execution_condition":3,"test":"[]","defaultworkflow":1,"status":1,
+  "tasks":[{"summary":"update forecast amount","active":true,"task_type":"VTUpdateFieldsTask",
+   "field_value_mapping":"[{\"fieldname\":\"forecast_amount\",\"valuetype\":\"expression\",\"value\":\"amount * probability / 100\"}]"}]},
+ {"workflowname":"Send Email to users on Potential creation","summary":"Send Email to users on Potential creation","module_name":"Potentials",
+  "execution_condition":1,"test":"[]","defaultworkflow":1,"status":1,
+  "tasks":[{"summary":"An Potential has been created ","active":true,"task_type":"VTEmailTask","fromEmail":"",
+   "recepient":"$(assigned_user_id : (Users) email1)","emailcc":"","emailbcc":"","subject":"Regarding Potential Assignment",
+   "content":"An Potential has been assigned to you on vtigerCRM<br>Details of Potential are :<br><br>Potential No:<b>$potential_no</b><br>Potential Name:<b>$potentialname</b><br>Amount:<b>$amount</b><br>Expected Close Date:<b>$closingdate</b><br>Type:<b>$opportunity_type</b><br><br><br>Description :$description<br><br>Thank You<br>Admin"}]}
+]"#;
+
+/// Lookups for workflow evaluation, over the store of a [`Crm`].
+struct StoreEnv<'a> {
+    crm: &'a Crm,
+}
+
+impl Env for StoreEnv<'_> {
+    fn record(&self, id: RecordId) -> Result<Option<Record>> {
+        self.crm.store.get(id)
+    }
+    fn owner(&self, id: OwnerId) -> Result<Option<Owner>> {
+        self.crm.owner(id)
+    }
+    fn owner_users(&self, id: OwnerId) -> Result<Vec<User>> {
+        let users = self.crm.store.users()?;
+        Ok(match self.crm.owner(id)? {
+            Some(Owner::User(u)) => vec![u],
+            Some(Owner::Group(g)) => users.into_iter().filter(|u| g.members.contains(&u.id) && u.active).collect(),
+            None => vec![],
+        })
+    }
+    fn find_owner(&self, name: &str) -> Result<Option<Owner>> {
+        self.crm.find_owner(name)
+    }
+    fn find_record(&self, modules: &[String], name: &str) -> Result<Option<RecordId>> {
+        self.crm.resolve_reference(modules, name)
+    }
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        // vtiger also counts a once-workflow as done while one of its tasks is queued for the record.
+        Ok(self.crm.store.activated_once(workflow, record)?
+            || self.crm.store.queued_tasks()?.iter().any(|q| q.workflow == workflow && q.record == record))
+    }
+    fn call(&self, name: &str, record: &Record) -> Option<std::result::Result<Fields, String>> {
+        self.crm.wf.functions.get(name).map(|f| f(record))
+    }
+    fn site_url(&self) -> String {
+        self.crm.wf.site_url.clone()
+    }
+}
+
+impl Crm {
+    fn wf_now(&self) -> DateTime<Utc> {
+        self.wf.now.unwrap_or_else(|| self.clock.now())
+    }
+
+    pub(crate) fn install_default_workflows(&mut self) -> Result<()> {
+        self.add_workflows_json(DEFAULT_WORKFLOWS).map(|_| ())
+    }
+
+    // ----- definitions -----
+
+    /// Adds a workflow after checking it (fields, operators, expressions, tasks, schedule).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the problem.
+    pub fn add_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
+        wf.validate(&self.schema)?;
+        wf.module = self.module(&wf.module)?.name.clone();
+        wf.id = self.store.allocate_ids(1)?;
+        self.schedule_next(&mut wf);
+        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        Ok(wf)
+    }
+
+    /// Adds workflows given in vtiger's JSON shape: one object or an array (like
+    /// `shared/data/vtiger_workflows.json`). All or none are added.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for malformed JSON or an invalid workflow (none is added then).
+    pub fn add_workflows_json(&mut self, json: &str) -> Result<Vec<Workflow>> {
+        let j: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid(format!("workflow JSON: {e}")))?;
+        let items = match j {
+            serde_json::Value::Array(a) => a,
+            other => vec![other],
+        };
+        let mut wfs = Vec::new();
+        for item in &items {
+            let wf = Workflow::from_vtiger_json(item, &self.schema)?;
+            wf.validate(&self.schema)?;
+            wfs.push(wf);
+        }
+        let mut cs = ChangeSet::new();
+        for wf in &mut wfs {
+            wf.id = self.store.allocate_ids(1)?;
+            self.schedule_next(wf);
+            cs.push(Change::PutWorkflow(wf.clone()));
+        }
+        self.store.commit(&cs)?;
+        Ok(wfs)
+    }
+
+    fn schedule_next(&self, wf: &mut Workflow) {
+        wf.next_trigger = match &wf.trigger {
+            Trigger::Schedule(s) => s.next_after(self.wf_now(), self.wf.tz).map(|t| t.naive_utc()),
+            _ => None,
+        };
+    }
+
+    /// The workflows of a module (name or label) in execution order; `""` for every module.
+    pub fn workflows(&self, module: &str) -> Result<Vec<Workflow>> {
+        let name = if module.is_empty() { None } else { Some(self.module(module)?.name.clone()) };
+        Ok(self.store.workflows()?.into_iter().filter(|w| name.as_ref().is_none_or(|n| *n == w.module)).collect())
+    }
+
+    /// One workflow.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn get_workflow(&self, id: i64) -> Result<Workflow> {
+        self.store.workflows()?.into_iter().find(|w| w.id == id).ok_or_else(|| Error::not_found(format!("workflow {id}")))
+    }
+
+    /// Replaces a workflow (same id) after checking it; a changed schedule gets a new next trigger time.
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidArgument`.
+    pub fn update_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
+        let old = self.get_workflow(wf.id)?;
+        wf.validate(&self.schema)?;
+        wf.module = self.module(&wf.module)?.name.clone();
+        if old.trigger != wf.trigger || wf.next_trigger.is_none() {
+            self.schedule_next(&mut wf);
+        }
+        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        Ok(wf)
+    }
+
+    /// Replaces workflow `id` with a definition in vtiger's JSON shape (one object).
+    ///
+    /// # Errors
+    /// `NotFound`, `InvalidArgument`.
+    pub fn update_workflow_json(&mut self, id: i64, json: &str) -> Result<Workflow> {
+        let j: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid(format!("workflow JSON: {e}")))?;
+        let mut wf = Workflow::from_vtiger_json(&j, &self.schema)?;
+        wf.id = id;
+        self.update_workflow(wf)
+    }
+
+    /// Turns a workflow on or off.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn set_workflow_active(&mut self, id: i64, active: bool) -> Result<Workflow> {
+        let mut wf = self.get_workflow(id)?;
+        wf.active = active;
+        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        Ok(wf)
+    }
+
+    /// Deletes a workflow with its queued tasks.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn delete_workflow(&mut self, id: i64) -> Result<()> {
+        self.get_workflow(id)?;
+        self.store.commit(&ChangeSet(vec![Change::DeleteWorkflow(id)]))
+    }
+
+    /// Registers a host function for "invoke custom function" tasks (replacing one of the same name).
+    pub fn register_function(&mut self, name: &str, f: impl Fn(&Record) -> std::result::Result<Fields, String> + Send + Sync + 'static) {
+        self.wf.functions.insert(name.to_string(), Arc::new(f));
+    }
+
+    /// Sets the time zone workflows count days and wall-clock times in (IANA name, e.g. `Europe/Berlin`).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for an unknown zone.
+    pub fn set_time_zone(&mut self, name: &str) -> Result<()> {
+        self.wf.tz = name.parse::<Tz>().map_err(|_| Error::invalid(format!("unknown time zone '{name}'")))?;
+        Ok(())
+    }
+
+    /// The workflow time zone's name.
+    pub fn time_zone(&self) -> &'static str {
+        self.wf.tz.name()
+    }
+
+    /// Sets the base URL used by `$(general : (__VtigerMeta__) crmdetailviewurl)` and `siteurl`.
+    pub fn set_site_url(&mut self, url: &str) {
+        self.wf.site_url = url.to_string();
+    }
+
+    // ----- the save hook -----
+
+    /// Runs the module's workflows for a save: updates `record` in place and returns the other writes.
+    pub(crate) fn apply_workflows(&mut self, before: Option<&Record>, record: &mut Record, event: Event) -> Result<ChangeSet> {
+        if self.wf.depth > workflow::MAX_DEPTH {
+            return Ok(ChangeSet::new());
+        }
+        let wfs: Vec<Workflow> = self.store.workflows()?.into_iter().filter(|w| w.module == record.module).collect();
+        if wfs.is_empty() {
+            return Ok(ChangeSet::new());
+        }
+        let now = self.wf_now();
+        let traces = {
+            let env = StoreEnv { crm: self };
+            workflow::run(&wfs, event, before, record, &self.schema, now, self.wf.tz, &env)?
+        };
+        // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
+        // mandatory fields).
+        if traces.iter().flat_map(|t| &t.effects).any(|e| matches!(e, Effect::UpdateField { .. })) {
+            let schema = Arc::clone(&self.schema);
+            if let Some(m) = schema.modules.get(&record.module) {
+                let mut errors = ValidationErrors::default();
+                self.check(&schema, m, &mut record.values, &mut errors)?;
+                errors.into_result()?;
+                record.label = label_of(m, &record.values);
+            }
+        }
+        let mut cs = ChangeSet::new();
+        if self.wf.dry {
+            self.wf.traces.extend(traces);
+        } else {
+            self.effects_to_changes(&traces, record, &mut cs, &mut BTreeMap::new())?;
+        }
+        Ok(cs)
+    }
+
+    /// Turns effects (other than updates of `record` itself) into changes.
+    fn effects_to_changes(
+        &mut self,
+        traces: &[WorkflowTrace],
+        record: &Record,
+        cs: &mut ChangeSet,
+        related: &mut BTreeMap<RecordId, (Record, Record)>,
+    ) -> Result<()> {
+        let now = self.wf_now().naive_utc();
+        for t in traces {
+            for e in &t.effects {
+                match e {
+                    Effect::UpdateField { .. } | Effect::CustomFunction { .. } | Effect::Skipped { .. } => {}
+                    Effect::ActivatedOnce => cs.push(Change::ActivatedOnce { workflow: t.workflow, record: record.id }),
+                    Effect::Mail(m) => {
+                        let mut m = m.clone();
+                        m.id = self.store.allocate_ids(1)?;
+                        m.record = Some(record.id);
+                        cs.push(Change::PutMail(m));
+                    }
+                    Effect::Delay { task, due } => {
+                        let id = self.store.allocate_ids(1)?;
+                        cs.push(Change::PutQueuedTask(QueuedTask { id, workflow: t.workflow, task: *task, record: record.id, due: *due }));
+                    }
+                    Effect::UpdateRelated { record: rid, field, value } => {
+                        if !related.contains_key(rid) {
+                            let Some(r) = self.store.get(*rid)? else { continue };
+                            related.insert(*rid, (r.clone(), r));
+                        }
+                        if let Some((_, new)) = related.get_mut(rid) {
+                            if value.is_empty() {
+                                new.values.remove(field);
+                            } else {
+                                new.values.insert(field.clone(), value.clone());
+                            }
+                        }
+                    }
+                    Effect::CreateRecord { module, fields, back_reference } => {
+                        self.wf.depth += 1;
+                        let planned = self.plan_insert(module, Fields(fields.clone()), Mode::Create, "WORKFLOW");
+                        self.wf.depth -= 1;
+                        let (new, mut more) = planned?;
+                        if let Some(f) = back_reference {
+                            patch_insert(&mut more, new.id, f, Value::Ref(record.id));
+                        }
+                        cs.0.extend(more.0);
+                    }
+                }
+            }
+        }
+        // Related records: one update and one change-log entry each, without running their workflows.
+        let actor = self.actor_name();
+        for (id, (old, mut new)) in std::mem::take(related) {
+            let changes = history::diff(&old.values, &new.values, &["modifiedtime", "modifiedby"]);
+            if changes.is_empty() {
+                continue;
+            }
+            if let Some(m) = self.schema.modules.get(&new.module) {
+                new.label = label_of(m, &new.values);
+                if m.field("modifiedtime").is_some() {
+                    new.values.insert("modifiedtime".into(), Value::DateTime(now));
+                }
+            }
+            new.version = old.version + 1;
+            cs.push(Change::Update { record: new.clone(), expected_version: old.version });
+            cs.push(Change::History(HistoryEntry {
+                id: 0,
+                record: id,
+                module: new.module.clone(),
+                actor: actor.clone(),
+                at: now,
+                kind: ChangeKind::Updated,
+                related: None,
+                changes,
+            }));
+        }
+        Ok(())
+    }
+
+    // ----- dry run -----
+
+    /// Evaluates every workflow of the module for a change without writing anything, and returns the record
+    /// as it would be stored with a trace per workflow: each test with its inputs and result, and the effects.
+    ///
+    /// # Errors
+    /// `Validation` when the change itself is invalid; `NotFound` for an unknown record or module.
+    pub fn dry_run(&mut self, target: DryRunTarget, changes: Fields) -> Result<DryRun> {
+        self.wf.dry = true;
+        self.wf.traces.clear();
+        let out = self.dry_run_inner(target, changes);
+        self.wf.dry = false;
+        let workflows = std::mem::take(&mut self.wf.traces);
+        Ok(DryRun { record: out?, workflows })
+    }
+
+    fn dry_run_inner(&mut self, target: DryRunTarget, changes: Fields) -> Result<Option<Record>> {
+        match target {
+            DryRunTarget::Record(id) => {
+                let current = self.get(id)?;
+                match self.plan_update(&current, None, changes)? {
+                    Some((r, _)) => Ok(Some(r)),
+                    None => {
+                        let mut r = current.clone();
+                        self.apply_workflows(Some(&current), &mut r, Event::Update)?;
+                        Ok(Some(r))
+                    }
+                }
+            }
+            DryRunTarget::New(module) => {
+                let (schema, name) = self.module_arc(&module)?;
+                let m = &schema.modules[&name];
+                let mut values = BTreeMap::new();
+                for f in m.fields.iter().filter(|f| f.is_writable()) {
+                    if let Some(d) = &f.default
+                        && let Ok(v) = crate::value::coerce(f, Value::Text(d.clone()))
+                        && !v.is_empty()
+                    {
+                        values.insert(f.name.clone(), v);
+                    }
+                }
+                if let (Some(u), Some(_)) = (&self.actor, m.field("assigned_user_id")) {
+                    values.insert("assigned_user_id".into(), Value::Owner(u.id));
+                }
+                let mut errors = ValidationErrors::default();
+                let given: Vec<String> = changes.iter().map(|(k, _)| k.clone()).collect();
+                self.apply_input(m, &mut values, changes, Mode::Create, &mut errors)?;
+                errors.into_result()?;
+                self.autofill_probability(&schema, m, &mut values, None, &given);
+                let now = Value::DateTime(self.now());
+                for f in ["createdtime", "modifiedtime"] {
+                    if m.field(f).is_some() {
+                        values.insert(f.into(), now.clone());
+                    }
+                }
+                let mut r =
+                    Record { id: RecordId(0), module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
+                self.apply_workflows(None, &mut r, Event::Create)?;
+                Ok(Some(r))
+            }
+        }
+    }
+
+    // ----- manual runs and the scheduler -----
+
+    /// Runs one workflow now for one record, whatever its trigger (vtiger's "manual" workflows), in one
+    /// transaction. Returns the trace.
+    ///
+    /// # Errors
+    /// `NotFound`; task errors.
+    pub fn run_workflow(&mut self, id: i64, record: RecordId) -> Result<WorkflowTrace> {
+        let wf = self.get_workflow(id)?;
+        let current = self.get(record)?;
+        if current.deleted {
+            return Err(Error::not_found(format!("record {record} is in the recycle bin")));
+        }
+        let mut cs = ChangeSet::new();
+        let traces = self.run_for_record(&[wf], Event::Manual, &current, &mut cs)?;
+        self.store.commit(&cs)?;
+        traces.into_iter().next().ok_or_else(|| Error::not_found(format!("workflow {id} is not for {}", current.module)))
+    }
+
+    /// Evaluates workflows for a stored record outside a save and turns the effects into changes (own
+    /// field updates become one update with one change-log entry).
+    fn run_for_record(&mut self, wfs: &[Workflow], event: Event, current: &Record, cs: &mut ChangeSet) -> Result<Vec<WorkflowTrace>> {
+        let mut record = current.clone();
+        let now = self.wf_now();
+        let traces = {
+            let env = StoreEnv { crm: self };
+            workflow::run(wfs, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
+        };
+        self.own_update(current, record, cs);
+        self.effects_to_changes(&traces, current, cs, &mut BTreeMap::new())?;
+        Ok(traces)
+    }
+
+    fn own_update(&self, current: &Record, mut record: Record, cs: &mut ChangeSet) {
+        let changes = history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
+        if changes.is_empty() {
+            return;
+        }
+        let now = self.wf_now().naive_utc();
+        if self.schema.modules.get(&record.module).is_some_and(|m| m.field("modifiedtime").is_some()) {
+            record.values.insert("modifiedtime".into(), Value::DateTime(now));
+        }
+        record.version = current.version + 1;
+        cs.push(Change::Update { record: record.clone(), expected_version: current.version });
+        cs.push(Change::History(HistoryEntry {
+            id: 0,
+            record: record.id,
+            module: record.module.clone(),
+            actor: self.actor_name(),
+            at: now,
+            kind: ChangeKind::Updated,
+            related: None,
+            changes,
+        }));
+    }
+
+    /// Runs what is due at `now`: scheduled workflows whose next trigger time has come (over every record
+    /// that meets their condition), then delayed tasks whose time has come. Each workflow run and each
+    /// delayed task is one transaction. Calling it twice for the same instant does nothing the second
+    /// time: next trigger times move past `now` and performed tasks leave the queue.
+    ///
+    /// # Errors
+    /// Storage errors and task errors (what was committed before stays committed).
+    pub fn run_due(&mut self, now: DateTime<Utc>) -> Result<RunReport> {
+        self.wf.now = Some(now);
+        let out = self.run_due_inner(now);
+        self.wf.now = None;
+        out
+    }
+
+    fn run_due_inner(&mut self, now: DateTime<Utc>) -> Result<RunReport> {
+        let mut report = RunReport::default();
+        let due: Vec<Workflow> = self
+            .store
+            .workflows()?
+            .into_iter()
+            .filter(|w| w.active && matches!(w.trigger, Trigger::Schedule(_)) && w.next_trigger.is_some_and(|t| t <= now.naive_utc()))
+            .collect();
+        for mut wf in due {
+            let m = self.module(&wf.module)?.clone();
+            let candidates = match wf.condition.to_query(&m) {
+                Some(c) => self.find(Query::new(&m.name).filter(c)).or_else(|_| self.find(Query::new(&m.name)))?,
+                None => self.find(Query::new(&m.name))?,
+            };
+            let mut cs = ChangeSet::new();
+            for r in &candidates {
+                let traces = self.run_for_record(std::slice::from_ref(&wf), Event::Schedule, r, &mut cs)?;
+                for t in traces.iter().filter(|t| t.fired) {
+                    report.records += 1;
+                    report.mails += t.effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
+                }
+            }
+            if let Trigger::Schedule(s) = &wf.trigger {
+                wf.next_trigger = s.next_after(now, self.wf.tz).map(|t| t.naive_utc());
+            }
+            cs.push(Change::PutWorkflow(wf));
+            self.store.commit(&cs)?;
+            report.workflows += 1;
+        }
+        for q in self.store.queued_tasks()?.into_iter().filter(|q| q.due <= now.naive_utc()) {
+            let mut cs = ChangeSet(vec![Change::DeleteQueuedTask(q.id)]);
+            let wf = self.store.workflows()?.into_iter().find(|w| w.id == q.workflow);
+            let rec = self.store.get(q.record)?;
+            if let (Some(wf), Some(rec)) = (wf, rec)
+                && let (Some(task), false) = (wf.tasks.get(q.task), rec.deleted)
+            {
+                let m = self.module(&rec.module)?.clone();
+                let mut record = rec.clone();
+                let effects = {
+                    let env = StoreEnv { crm: self };
+                    let ctx =
+                        workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
+                    workflow::task::perform(&wf, q.task, task, &ctx, false)?
+                };
+                workflow::apply_own(&mut record, &effects, &m);
+                report.mails += effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
+                let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
+                self.own_update(&rec, record, &mut cs);
+                self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
+                report.delayed_tasks += 1;
+            }
+            self.store.commit(&cs)?;
+        }
+        Ok(report)
+    }
+
+    /// Delayed tasks waiting in the queue, by due time.
+    pub fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        self.store.queued_tasks()
+    }
+
+    // ----- outbox -----
+
+    /// Every outbox mail, oldest first.
+    pub fn outbox(&self) -> Result<Vec<Mail>> {
+        self.store.outbox()
+    }
+
+    fn mail(&self, id: i64) -> Result<Mail> {
+        self.store.outbox()?.into_iter().find(|m| m.id == id).ok_or_else(|| Error::not_found(format!("mail {id}")))
+    }
+
+    /// Marks a mail as sent.
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn mark_sent(&mut self, id: i64) -> Result<()> {
+        let mut m = self.mail(id)?;
+        m.status = MailStatus::Sent;
+        m.error = None;
+        m.sent = Some(self.now());
+        self.store.commit(&ChangeSet(vec![Change::PutMail(m)]))
+    }
+
+    /// Marks a mail as failed with the error; it stays in the outbox and is tried again by the next
+    /// [`Crm::deliver_outbox`].
+    ///
+    /// # Errors
+    /// `NotFound`.
+    pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
+        let mut m = self.mail(id)?;
+        m.status = MailStatus::Failed;
+        m.error = Some(error.to_string());
+        self.store.commit(&ChangeSet(vec![Change::PutMail(m)]))
+    }
+
+    /// Hands every queued or failed mail to `mailer`, oldest first, and records each outcome as it goes
+    /// (so a crash in the middle loses nothing and sends nothing twice that was recorded as sent).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn deliver_outbox(&mut self, mailer: &mut dyn Mailer) -> Result<DeliveryReport> {
+        let mut report = DeliveryReport::default();
+        for m in self.store.outbox()?.into_iter().filter(|m| m.status != MailStatus::Sent) {
+            match mailer.send(&m) {
+                Ok(()) => {
+                    self.mark_sent(m.id)?;
+                    report.sent += 1;
+                }
+                Err(e) => {
+                    self.mark_failed(m.id, &e)?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Sets a field on a planned insert (and its creation log entry) after validation, for back-references to
+/// a record that is created in the same change set.
+fn patch_insert(cs: &mut ChangeSet, id: RecordId, field: &str, value: Value) {
+    for c in &mut cs.0 {
+        match c {
+            Change::Insert(r) if r.id == id => {
+                r.values.insert(field.to_string(), value.clone());
+            }
+            Change::History(h) if h.record == id && h.kind == ChangeKind::Created => {
+                h.changes.retain(|c| c.field != field);
+                h.changes.push(history::FieldChange { field: field.to_string(), before: None, after: value.to_text() });
+                h.changes.sort_by(|a, b| a.field.cmp(&b.field));
+            }
+            _ => {}
+        }
+    }
+}
