@@ -474,3 +474,27 @@ fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
         assert!(crm.module("Potentials").unwrap().field(&region.name).is_some());
     });
 }
+
+#[test]
+fn workflows_follow_picklist_edits_and_protect_their_fields() {
+    both(|crm, store| {
+        let tier = crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"])).unwrap();
+        let wf = serde_json::json!({
+            "workflowname": "Gold deals", "module_name": "Potentials", "execution_condition": 3,
+            "test": serde_json::json!([{"fieldname": tier.name, "operation": "is", "value": "Gold", "valuetype": "rawtext",
+                                         "joincondition": "", "groupid": "0"}]).to_string(),
+            "tasks": [{"summary": "note", "task_type": "VTUpdateFieldsTask",
+                       "field_value_mapping": serde_json::json!([{"fieldname": "nextstep", "valuetype": "rawtext", "value": "Call the gold desk"}]).to_string()}]
+        });
+        let id = crm.add_workflows_json(&wf.to_string()).unwrap()[0].id;
+        crm.rename_picklist_value("Potentials", &tier.name, "Gold", "Platinum").unwrap();
+        // The stored condition now tests the new value, so the workflow still fires.
+        let d = crm.create("Potentials", deal("big").with(tier.name.as_str(), "Platinum")).unwrap();
+        assert_eq!(d.get("nextstep").to_string(), "Call the gold desk", "{store}");
+        let json = serde_json::to_string(&crm.get_workflow(id).unwrap()).unwrap();
+        assert!(json.contains("Platinum") && !json.contains("\"Gold\""), "{store}: {json}");
+        let err = crm.delete_field("Potentials", &tier.name).unwrap_err();
+        assert_eq!(schema_code(&err), "in_use", "{store}");
+        assert!(err.to_string().contains("Gold deals"), "{err}");
+    });
+}

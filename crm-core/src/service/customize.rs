@@ -121,7 +121,8 @@ impl Crm {
     /// * To block deleting a field, return a description of each use (`"filter 'Big deals'"`); a
     ///   [`SchemaChange::DeleteField`] with uses is refused with [`SchemaError::InUse`].
     ///
-    /// Picklist dependencies are checked inside `edit::apply`; saved filters are checked and rewritten here.
+    /// Picklist dependencies are checked inside `edit::apply`; saved filters and workflows are checked and
+    /// rewritten here.
     pub(crate) fn schema_change_dependents(
         &self,
         before: &Schema,
@@ -147,7 +148,37 @@ impl Crm {
                 }
             }
         }
+        // Workflows: deleting a field that a workflow tests, sets or mentions in an expression or template
+        // is refused; picklist renames rewrite rawtext compare values and rawtext assignments.
+        if let SchemaChange::DeleteField { module, field } = change {
+            for w in self.store.workflows()? {
+                if (w.module == *module && mentions(&w, field)) || mentions(&w.tasks, field) {
+                    uses.push(format!("workflow '{}'", w.name));
+                }
+            }
+        }
         for rw in rewrites {
+            for mut w in self.store.workflows()? {
+                let targets: Vec<&str> = rw.fields.iter().filter(|(m, _, _)| *m == w.module).map(|(_, f, _)| f.as_str()).collect();
+                if targets.is_empty() {
+                    continue;
+                }
+                let mut changed = rewrite_cond(&mut w.condition, &targets, &rw.from, rw.to.as_deref());
+                for t in &mut w.tasks {
+                    if let crate::workflow::task::Action::UpdateFields { updates } = &mut t.action {
+                        for u in updates.iter_mut() {
+                            let own = matches!(&u.field, crate::workflow::condition::FieldPath::Own(f) if targets.contains(&f.as_str()));
+                            if own && u.value_type == crate::workflow::task::ValueType::Rawtext && u.value == rw.from {
+                                u.value = rw.to.clone().unwrap_or_default();
+                                changed = true;
+                            }
+                        }
+                    }
+                }
+                if changed {
+                    cs.push(Change::PutWorkflow(w));
+                }
+            }
             for (module, field, _) in &rw.fields {
                 let label = before.module(module).and_then(|m| m.field(field)).map(|f| f.label.clone()).unwrap_or_default();
                 for mut f in self.store.filters(module)? {
@@ -362,4 +393,42 @@ impl Crm {
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_string()).collect()
+}
+
+/// True when `text` (any serialisable value) names `field` as a whole identifier.
+fn mentions<T: serde::Serialize + ?Sized>(value: &T, field: &str) -> bool {
+    let text = serde_json::to_string(value).unwrap_or_default();
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(field).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + field.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// Replaces a picklist value in the rawtext compare values of tests on `fields`; true when anything changed.
+fn rewrite_cond(c: &mut crate::workflow::condition::Cond, fields: &[&str], from: &str, to: Option<&str>) -> bool {
+    use crate::workflow::condition::{Cond, FieldPath, Operand};
+    match c {
+        Cond::All(v) | Cond::Any(v) => v.iter_mut().fold(false, |acc, x| rewrite_cond(x, fields, from, to) | acc),
+        Cond::Not(x) => rewrite_cond(x, fields, from, to),
+        Cond::Test(t) => {
+            let own = matches!(&t.field, FieldPath::Own(f) if fields.contains(&f.as_str()));
+            let Operand::Raw(v) = &mut t.value else { return false };
+            if !own {
+                return false;
+            }
+            let mut parts: Vec<String> = Vec::new();
+            for p in v.split(',').map(str::trim) {
+                let p = if p == from { to.unwrap_or_default().to_string() } else { p.to_string() };
+                if !p.is_empty() && !parts.contains(&p) {
+                    parts.push(p);
+                }
+            }
+            let joined = parts.join(",");
+            let changed = joined != *v;
+            *v = joined;
+            changed
+        }
+    }
 }
