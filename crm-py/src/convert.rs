@@ -299,3 +299,60 @@ impl Rows {
         self.into_dicts(py)?.into_iter().next().ok_or_else(|| invalid("no record"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_core::{OwnerId, RecordId};
+    use pyo3::types::PyAnyMethods;
+
+    fn roundtrip(py: Python<'_>, v: Value) -> Value {
+        let obj = from_value(py, &v).unwrap();
+        to_value("f", &obj).unwrap()
+    }
+
+    #[test]
+    fn every_value_converts_to_python_and_back() {
+        Python::initialize();
+        Python::attach(|py| {
+            let d = Decimal::from_str("12345678901234567890.12").unwrap();
+            assert_eq!(roundtrip(py, Value::Decimal(d)), Value::Decimal(d));
+            let date = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap();
+            assert_eq!(roundtrip(py, Value::Date(date)), Value::Date(date));
+            let dt = date.and_hms_opt(9, 30, 5).unwrap();
+            assert_eq!(roundtrip(py, Value::DateTime(dt)), Value::DateTime(dt));
+            let t = NaiveTime::from_hms_opt(23, 59, 0).unwrap();
+            assert_eq!(roundtrip(py, Value::Time(t)), Value::Time(t));
+            assert_eq!(roundtrip(py, Value::Bool(true)), Value::Bool(true));
+            assert_eq!(roundtrip(py, Value::Int(-7)), Value::Int(-7));
+            assert_eq!(roundtrip(py, Value::Text("é".into())), Value::Text("é".into()));
+            let list = Value::List(vec!["a".into(), "b".into()]);
+            assert_eq!(roundtrip(py, list.clone()), list);
+            assert!(from_value(py, &list).unwrap().is_instance_of::<PyList>());
+            assert_eq!(roundtrip(py, Value::Ref(RecordId(5))), Value::Int(5));
+            assert_eq!(roundtrip(py, Value::Owner(OwnerId(6))), Value::Int(6));
+            assert!(from_value(py, &Value::Null).unwrap().is_none());
+            assert!(from_value(py, &Value::List(vec![])).unwrap().is_none());
+            assert!(from_value(py, &Value::Text(" ".into())).unwrap().is_none());
+        });
+    }
+
+    #[test]
+    fn python_inputs_convert_without_floats_for_decimals() {
+        Python::initialize();
+        Python::attach(|py| {
+            let eval = |code: &str| py.eval(&std::ffi::CString::new(code).unwrap(), None, None).unwrap();
+            let dec = py.import("decimal").unwrap();
+            let d = dec.getattr("Decimal").unwrap().call1(("0.1000000000000000055511151231257827",)).unwrap();
+            assert_eq!(to_value("f", &d).unwrap(), Value::Decimal(Decimal::from_str("0.1000000000000000055511151231257827").unwrap()));
+            assert_eq!(to_value("f", &eval("0.1")).unwrap(), Value::Text("0.1".into()));
+            assert_eq!(to_value("f", &eval("10**30")).unwrap(), Value::Text("1000000000000000000000000000000".into()));
+            assert_eq!(to_value("f", &eval("True")).unwrap(), Value::Bool(true));
+            assert_eq!(to_value("f", &eval("('x', 'y')")).unwrap(), Value::List(vec!["x".into(), "y".into()]));
+            assert_eq!(to_value("f", &eval("{'id': 9, 'module': 'Accounts'}")).unwrap(), Value::Int(9));
+            assert!(to_value("f", &eval("object()")).is_err());
+            let nan = dec.getattr("Decimal").unwrap().call1(("NaN",)).unwrap();
+            assert_eq!(to_value("f", &nan).unwrap(), Value::Text("NaN".into()));
+        });
+    }
+}

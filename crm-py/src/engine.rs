@@ -151,6 +151,12 @@ mod tests {
             let os: PyErr = Failure::Os(nf, "/nope/x.db".into()).into();
             assert!(os.is_instance_of::<pyo3::exceptions::PyFileNotFoundError>(py));
             assert_eq!(os.value(py).getattr("filename").unwrap().extract::<String>().unwrap(), "/nope/x.db");
+            let denied: PyErr = Failure::Os(std::io::Error::from_raw_os_error(13), "/etc/x.db".into()).into();
+            assert!(denied.is_instance_of::<pyo3::exceptions::PyPermissionError>(py));
+            let io: PyErr = Failure::Core(crm_core::Error::Storage(crm_core::StorageError::Io(std::io::Error::other("disk on fire")))).into();
+            assert!(io.is_instance_of::<pyo3::exceptions::PyOSError>(py));
+            let corrupt: PyErr = Failure::Core(crm_core::Error::Storage(crm_core::StorageError::Corrupt("x".into()))).into();
+            assert!(corrupt.is_instance(py, crate::errors::storage_error(py).unwrap()));
         });
     }
 }
