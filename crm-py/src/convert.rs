@@ -19,7 +19,8 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet, PyString, PyTime, PyTuple, PyType,
+    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySequence, PySet, PyString, PyTime, PyTuple,
+    PyType,
 };
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -68,10 +69,10 @@ pub fn to_value(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if v.is_instance_of::<PyTime>() {
         return Ok(Value::Time(v.extract::<NaiveTime>()?));
     }
-    if let Ok(d) = v.cast::<PyDict>() {
-        if let Some(id) = d.get_item(intern!(v.py(), "id"))? {
-            return to_value(field, &id);
-        }
+    if let Ok(d) = v.cast::<PyDict>()
+        && let Some(id) = d.get_item(intern!(v.py(), "id"))?
+    {
+        return to_value(field, &id);
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() || v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>() {
         let mut out = Vec::new();
@@ -80,10 +81,7 @@ pub fn to_value(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
             match item.cast::<PyString>() {
                 Ok(s) => out.push(s.to_cow()?.into_owned()),
                 Err(_) => {
-                    return Err(PyTypeError::new_err(format!(
-                        "field '{field}': list items must be str, got {}",
-                        item.get_type().name()?
-                    )));
+                    return Err(PyTypeError::new_err(format!("field '{field}': list items must be str, got {}", item.get_type().name()?)));
                 }
             }
         }
@@ -115,10 +113,10 @@ pub fn to_fields(fields: &Bound<'_, PyAny>) -> PyResult<Fields> {
 
 /// Reads a record id: an `int`, or a record dict.
 pub fn to_id(id: &Bound<'_, PyAny>) -> PyResult<crm_core::RecordId> {
-    if let Ok(d) = id.cast::<PyDict>() {
-        if let Some(v) = d.get_item(intern!(id.py(), "id"))? {
-            return to_id(&v);
-        }
+    if let Ok(d) = id.cast::<PyDict>()
+        && let Some(v) = d.get_item(intern!(id.py(), "id"))?
+    {
+        return to_id(&v);
     }
     if id.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("a record id is an int, not a bool"));
@@ -141,7 +139,9 @@ fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<Condition> {
             other => Err(invalid(format!("unknown condition key '{other}' (use any, all or not)"))),
         };
     }
-    let t = c.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("a condition is a tuple (field, op, value) or a dict {'any'|'all'|'not': ...}"))?;
+    let t = c
+        .cast::<PyTuple>()
+        .map_err(|_| PyTypeError::new_err("a condition is a tuple (field, op, value) or a dict {'any'|'all'|'not': ...}"))?;
     if !(2..=3).contains(&t.len()) {
         return Err(invalid(format!("a condition tuple has 2 or 3 items, got {}", t.len())));
     }
@@ -152,7 +152,10 @@ fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<Condition> {
     if t.len() == 3 {
         let v = t.get_item(2)?;
         let many = matches!(op, Op::In | Op::Between)
-            && (v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() || v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>());
+            && (v.is_instance_of::<PyList>()
+                || v.is_instance_of::<PyTuple>()
+                || v.is_instance_of::<PySet>()
+                || v.is_instance_of::<PyFrozenSet>());
         if many {
             for item in v.try_iter()? {
                 values.push(to_value(&field, &item?)?);

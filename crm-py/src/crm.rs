@@ -120,10 +120,10 @@ impl From<&crm_core::Field> for FieldOut {
 /// Opens the store behind `path`, checking first that the file can be created or opened for writing, so
 /// that a missing folder or a denied permission raises the matching `OSError` subclass.
 fn open(path: &str) -> Result<crm_core::Crm, Failure> {
-    if path != ":memory:" {
-        if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path) {
-            return Err(Failure::Os(e, path.to_string()));
-        }
+    if path != ":memory:"
+        && let Err(e) = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)
+    {
+        return Err(Failure::Os(e, path.to_string()));
     }
     Ok(crm_core::Crm::open(path)?)
 }
@@ -199,7 +199,14 @@ impl Crm {
 
     /// Registers a user; returns it as a dict.
     #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None))]
-    fn add_user(&self, py: Python<'_>, user_name: String, full_name: Option<String>, email: Option<String>, role: Option<String>) -> PyResult<UserOut> {
+    fn add_user(
+        &self,
+        py: Python<'_>,
+        user_name: String,
+        full_name: Option<String>,
+        email: Option<String>,
+        role: Option<String>,
+    ) -> PyResult<UserOut> {
         let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role };
         self.engine.run(py, Access::Read, move |crm| Ok(crm.add_user(new)?.into()))
     }
@@ -232,7 +239,8 @@ impl Crm {
 
     /// The fields of a module (by name or label), in layout order, as dicts.
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
-        self.engine.run(py, Access::Read, move |crm| Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect()))
+        self.engine
+            .run(py, Access::Read, move |crm| Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect()))
     }
 
     /// The values of a picklist, in display order. `field` is a field name (`"sales_stage"`), a picklist
@@ -254,7 +262,9 @@ impl Crm {
                         .field_by_name_or_label(&name)
                         .ok_or_else(|| crm_core::Error::NotFound(format!("field '{name}' of {}", module.name)))?;
                     f.picklist_name()
-                        .ok_or_else(|| crm_core::Error::InvalidArgument(format!("field '{}' of {} is not a picklist", f.name, module.name)))?
+                        .ok_or_else(|| {
+                            crm_core::Error::InvalidArgument(format!("field '{}' of {} is not a picklist", f.name, module.name))
+                        })?
                         .to_string()
                 }
                 None => match schema.picklist(&name) {

@@ -62,7 +62,9 @@ impl Engine {
             if crm.set_actor(name).is_ok() {
                 *pending_actor = None;
             } else if access == Access::Write {
-                return Err(crm_core::Error::NotFound(format!("acting user '{name}' is not registered; call add_user('{name}') first")).into());
+                return Err(
+                    crm_core::Error::NotFound(format!("acting user '{name}' is not registered; call add_user('{name}') first")).into()
+                );
             }
         }
         match catch_unwind(AssertUnwindSafe(|| f(crm))) {
@@ -153,7 +155,8 @@ mod tests {
             assert_eq!(os.value(py).getattr("filename").unwrap().extract::<String>().unwrap(), "/nope/x.db");
             let denied: PyErr = Failure::Os(std::io::Error::from_raw_os_error(13), "/etc/x.db".into()).into();
             assert!(denied.is_instance_of::<pyo3::exceptions::PyPermissionError>(py));
-            let io: PyErr = Failure::Core(crm_core::Error::Storage(crm_core::StorageError::Io(std::io::Error::other("disk on fire")))).into();
+            let io: PyErr =
+                Failure::Core(crm_core::Error::Storage(crm_core::StorageError::Io(std::io::Error::other("disk on fire")))).into();
             assert!(io.is_instance_of::<pyo3::exceptions::PyOSError>(py));
             let corrupt: PyErr = Failure::Core(crm_core::Error::Storage(crm_core::StorageError::Corrupt("x".into()))).into();
             assert!(corrupt.is_instance(py, crate::errors::storage_error(py).unwrap()));

@@ -47,7 +47,7 @@ impl From<Failure> for PyErr {
     }
 }
 
-/// One exception class: name, extra Python base (besides `CrmError`), doc.
+/// The name and docstring of one exception class.
 struct ExcDef {
     name: &'static str,
     doc: &'static str,
@@ -58,8 +58,10 @@ const VALIDATION_ERROR: ExcDef = ExcDef {
     name: "ValidationError",
     doc: "A record did not pass validation. `errors` lists every problem: dicts with field, code and message.",
 };
-const INVALID_ARGUMENT_ERROR: ExcDef =
-    ExcDef { name: "InvalidArgumentError", doc: "The request is malformed: unknown module or field, an operator that does not fit, a bad option." };
+const INVALID_ARGUMENT_ERROR: ExcDef = ExcDef {
+    name: "InvalidArgumentError",
+    doc: "The request is malformed: unknown module or field, an operator that does not fit, a bad option.",
+};
 const NOT_FOUND_ERROR: ExcDef = ExcDef { name: "NotFoundError", doc: "The record, user, module or other named thing does not exist." };
 const CONFLICT_ERROR: ExcDef =
     ExcDef { name: "ConflictError", doc: "The change conflicts with the stored state (stale version, duplicate name, recycle-bin state)." };
@@ -91,7 +93,12 @@ fn base(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     CRM_ERROR_T.get_or_try_init(py, || make_type(py, &CRM_ERROR, vec![py.get_type::<PyException>()])).map(|t| t.bind(py))
 }
 
-fn sub<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyType>>, def: &ExcDef, extra: Option<Bound<'py, PyType>>) -> PyResult<&'py Bound<'py, PyType>> {
+fn sub<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyType>>,
+    def: &ExcDef,
+    extra: Option<Bound<'py, PyType>>,
+) -> PyResult<&'py Bound<'py, PyType>> {
     cell.get_or_try_init(py, || {
         let mut bases = vec![base(py)?.clone()];
         bases.extend(extra);
@@ -145,7 +152,10 @@ fn os_error(py: Python<'_>, e: &std::io::Error, filename: Option<&str>) -> PyRes
         Some(errno) => {
             let strerror = msg.split(" (os error").next().unwrap_or(&msg).to_string();
             match filename {
-                Some(f) => PyTuple::new(py, [errno.into_pyobject(py)?.into_any(), strerror.into_pyobject(py)?.into_any(), f.into_pyobject(py)?.into_any()])?,
+                Some(f) => PyTuple::new(
+                    py,
+                    [errno.into_pyobject(py)?.into_any(), strerror.into_pyobject(py)?.into_any(), f.into_pyobject(py)?.into_any()],
+                )?,
                 None => PyTuple::new(py, [errno.into_pyobject(py)?.into_any(), strerror.into_pyobject(py)?.into_any()])?,
             }
         }
@@ -159,18 +169,19 @@ fn os_error(py: Python<'_>, e: &std::io::Error, filename: Option<&str>) -> PyRes
     Ok(PyErr::from_value(py.get_type::<PyOSError>().call1(args)?))
 }
 
-fn with_code(py: Python<'_>, t: &Bound<'_, PyType>, msg: String, code: &str) -> PyResult<PyErr> {
+fn with_code(t: &Bound<'_, PyType>, msg: String, code: &str) -> PyResult<PyErr> {
     let exc = t.call1((msg,))?;
     exc.setattr("code", code)?;
-    let _ = py;
     Ok(PyErr::from_value(exc))
 }
 
 /// The one mapping from a failure to a Python exception.
 pub fn to_py_err(py: Python<'_>, f: Failure) -> PyErr {
     let made = match f {
-        Failure::Closed => crm_error(py).and_then(|t| with_code(py, t, "this Crm is closed".into(), "closed")),
-        Failure::Internal(m) => crm_error(py).and_then(|t| with_code(py, t, format!("internal error (this Crm can no longer be used): {m}"), "internal")),
+        Failure::Closed => crm_error(py).and_then(|t| with_code(t, "this Crm is closed".into(), "closed")),
+        Failure::Internal(m) => {
+            crm_error(py).and_then(|t| with_code(t, format!("internal error (this Crm can no longer be used): {m}"), "internal"))
+        }
         Failure::Os(e, path) => os_error(py, &e, Some(&path)),
         Failure::Core(e) => core_error(py, e),
     };
@@ -195,12 +206,12 @@ fn core_error(py: Python<'_>, e: Error) -> PyResult<PyErr> {
             exc.setattr("errors", list)?;
             Ok(PyErr::from_value(exc))
         }
-        Error::NotFound(_) => with_code(py, not_found_error(py)?, msg, code),
-        Error::Conflict(_) => with_code(py, conflict_error(py)?, msg, code),
-        Error::InvalidArgument(_) => with_code(py, invalid_argument_error(py)?, msg, code),
+        Error::NotFound(_) => with_code(not_found_error(py)?, msg, code),
+        Error::Conflict(_) => with_code(conflict_error(py)?, msg, code),
+        Error::InvalidArgument(_) => with_code(invalid_argument_error(py)?, msg, code),
         Error::Storage(StorageError::Io(io)) => os_error(py, &io, None),
-        Error::Storage(_) => with_code(py, storage_error(py)?, msg, code),
-        _ => with_code(py, crm_error(py)?, msg, code),
+        Error::Storage(_) => with_code(storage_error(py)?, msg, code),
+        _ => with_code(crm_error(py)?, msg, code),
     }
 }
 

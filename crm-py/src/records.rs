@@ -112,7 +112,13 @@ impl Crm {
     /// Changes the given fields of a record; with `version`, refuses (ConflictError) unless the stored
     /// record is still at that version.
     #[pyo3(signature = (id, fields, *, version = None))]
-    fn update<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>, version: Option<u64>) -> PyResult<Bound<'py, PyDict>> {
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        fields: &Bound<'py, PyAny>,
+        version: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
         let id = to_id(id)?;
         let fields = to_fields(fields)?;
         self.engine
@@ -146,6 +152,7 @@ impl Crm {
 
     /// The records of `module` that match `where`, as a list of dicts (ready for `pandas.DataFrame`).
     #[pyo3(signature = (module, r#where = None, *, order_by = None, limit = None, offset = 0, deleted = false))]
+    #[allow(clippy::too_many_arguments)]
     fn find<'py>(
         &self,
         py: Python<'py>,
@@ -167,9 +174,9 @@ impl Crm {
         self.engine.run(py, Access::Read, move |crm| Ok(crm.count(q)?))
     }
 
-    /// Iterates lazily over the matching records, fetching `batch` records at a time. Without `order_by`
-    /// the order is creation time (then id), so records changed while iterating are neither skipped nor
-    /// repeated.
+    /// Iterates lazily over the matching records, fetching `batch` records at a time (one engine call per
+    /// batch, with offsets). Without `order_by` the order is creation time (then id), so records updated or
+    /// created while iterating are neither skipped nor repeated; deleting records meanwhile may skip some.
     #[pyo3(signature = (module, r#where = None, *, order_by = None, batch = 1000, deleted = false))]
     fn iter(
         &self,
