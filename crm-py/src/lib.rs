@@ -20,6 +20,7 @@ pub mod crm;
 pub mod engine;
 pub mod errors;
 pub mod records;
+pub mod settings;
 
 use pyo3::prelude::*;
 

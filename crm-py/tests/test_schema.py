@@ -52,3 +52,24 @@ def test_picklist_values(db: crm.Crm) -> None:
         db.picklist_values(("Potentials", "amount"))
     with pytest.raises(TypeError):
         db.picklist_values(3)  # type: ignore[arg-type]
+
+
+def test_auto_number_settings(db: crm.Crm) -> None:
+    assert db.auto_number("Potentials") == {"prefix": "POT", "next": "1"}
+    db.set_auto_number("Potentials", "OPP-", "0100")
+    org = db.create("Accounts", {"accountname": "Hooli"})
+    rec = db.create("Potentials", {"potentialname": "N", "sales_stage": "Prospecting", "closingdate": "2027-01-01", "related_to": org["id"]})
+    assert rec["potential_no"] == "OPP-0100"
+    assert db.auto_number("Opportunities") == {"prefix": "OPP-", "next": "0101"}
+    with pytest.raises(crm.InvalidArgumentError):
+        db.set_auto_number("Potentials", "OPP-", "5")  # below the current number
+    with pytest.raises(crm.InvalidArgumentError):
+        db.auto_number("Calendar")  # no auto-number field
+
+
+def test_stage_probability_autofill_can_be_turned_off(db: crm.Crm) -> None:
+    org = db.create("Accounts", {"accountname": "Hooli"})
+    fields = {"potentialname": "A", "sales_stage": "Qualification", "closingdate": "2027-01-01", "related_to": org["id"]}
+    assert db.create("Potentials", fields)["probability"] is not None
+    db.set_stage_probability_autofill(False)
+    assert db.create("Potentials", {**fields, "potentialname": "B"})["probability"] is None

@@ -37,6 +37,11 @@ class UserInfo(TypedDict):
     active: bool
 
 
+class AutoNumber(TypedDict):
+    prefix: str
+    next: str
+
+
 class GroupInfo(TypedDict):
     id: int
     name: str
