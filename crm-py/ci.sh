@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Builds the crm Python wheel with maturin, installs it into a virtualenv of its own and checks it:
+# mypy's stubtest against the hand-written stubs, then the pytest suite against the installed wheel.
+#
+# Needs only python3 (with venv and pip) and cargo. Exits non-zero on any failure, including a pytest run
+# that collected no test (pytest's exit code 5).
+#
+# Environment:
+#   CRM_PY_PROFILE=debug|release   build profile of the wheel (default: debug, faster to build on 2 cores)
+#   CRM_PY_PANDAS=0                do not install pandas (its DataFrame test is then skipped)
+#   PYTHON=python3.11              interpreter used to create the virtualenv
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+cd "$root"
+
+profile="${CRM_PY_PROFILE:-debug}"
+python="${PYTHON:-python3}"
+venv="$root/target/crm-py-venv"
+wheels="$root/target/crm-py-wheels"
+py="$venv/bin/python"
+
+step_start=$SECONDS
+step() {
+    printf '\n== %s (previous step took %ss)\n' "$*" "$((SECONDS - step_start))"
+    step_start=$SECONDS
+}
+
+step "virtualenv $venv"
+if [ ! -x "$py" ]; then
+    "$python" -m venv "$venv"
+fi
+packages=("maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10")
+if [ "${CRM_PY_PANDAS:-1}" != "0" ]; then
+    packages+=("pandas>=2")
+fi
+"$py" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
+
+step "maturin build ($profile)"
+rm -rf "$wheels"
+build_flags=(--out "$wheels" --interpreter "$py" -m crm-py/Cargo.toml)
+if [ "$profile" = "release" ]; then
+    build_flags+=(--release)
+fi
+"$venv/bin/maturin" build "${build_flags[@]}"
+
+step "install the wheel"
+shopt -s nullglob
+built=("$wheels"/crm-*.whl)
+if [ "${#built[@]}" -ne 1 ]; then
+    echo "expected exactly one wheel in $wheels, found ${#built[@]}" >&2
+    exit 1
+fi
+"$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "${built[0]}"
+
+step "stubtest crm._crm"
+# Run outside the source tree so that the installed package (with its .so) is the one checked.
+(cd "$wheels" && "$py" -m mypy.stubtest crm._crm)
+
+step "pytest crm-py/tests"
+set +e
+(cd "$here" && "$py" -m pytest -p no:cacheprovider)
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: counted as a failure" >&2
+    exit 1
+fi
+if [ "$rc" -ne 0 ]; then
+    echo "pytest failed with exit code $rc" >&2
+    exit "$rc"
+fi
+
+step "example examples/python/pipeline.py"
+"$py" examples/python/pipeline.py
+
+step "done"
+echo "crm-py ci: all checks passed in ${SECONDS}s"

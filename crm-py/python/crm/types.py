@@ -1,0 +1,115 @@
+"""Types of the values crm returns and accepts, for type checkers and readers.
+
+Records are plain ``dict[str, Any]``; the TypedDicts describe the other dicts (users, fields, history rows).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict
+
+# A field value as returned in records: text, exact decimals, dates, checkboxes, multi-select lists,
+# reference / owner ids, or None when empty.
+FieldValue = str | int | bool | decimal.Decimal | datetime.date | datetime.datetime | datetime.time | list[str] | None
+# What create/update/conditions accept: the same types, text that parses, floats, a record dict for a reference.
+InputValue = FieldValue | float | tuple[str, ...] | set[str] | Mapping[str, Any]
+Record = dict[str, Any]
+Condition = tuple[str, str] | tuple[str, str, Any] | Mapping[str, Any]
+Where = Sequence[Condition] | Condition | Mapping[str, Any] | None
+OrderBy = str | Sequence[str] | None
+RecordId = int | Mapping[str, Any]
+
+
+class ErrorDetails(TypedDict):
+    field: str
+    code: str
+    message: str
+
+
+class UserInfo(TypedDict):
+    id: int
+    user_name: str
+    full_name: str
+    email: str
+    role: str | None
+    active: bool
+
+
+class AutoNumber(TypedDict):
+    prefix: str
+    next: str
+
+
+class GroupInfo(TypedDict):
+    id: int
+    name: str
+    members: list[int]
+
+
+FieldInfo = TypedDict(
+    "FieldInfo",
+    {
+        "name": str,
+        "label": str,
+        "type": str,
+        "block": str,
+        "sequence": int,
+        "mandatory": bool,
+        "quick_create": bool,
+        "presence": Literal["always_shown", "shown", "hidden"],
+        "default": str | None,
+        "max_length": int | None,
+        "precision": int | None,
+        "scale": int | None,
+        "mass_editable": bool,
+        "custom": bool,
+        "read_only": bool,
+        "references": list[str],
+        "picklist": str | None,
+        "uitype": int,
+    },
+)
+
+
+class FieldChange(TypedDict):
+    field: str
+    before: str | None
+    after: str | None
+
+
+class HistoryEntry(TypedDict):
+    id: int
+    record: int
+    module: str
+    actor: str
+    at: datetime.datetime
+    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked"]
+    related: int | None
+    changes: list[FieldChange]
+
+
+class StageEntry(TypedDict):
+    record: int
+    stage: str | None
+    amount: decimal.Decimal | None
+    probability: decimal.Decimal | None
+    forecast_amount: decimal.Decimal | None
+    closingdate: datetime.date | None
+    at: datetime.datetime
+    actor: str
+
+
+class StageDuration(TypedDict):
+    stage: str
+    entered: datetime.datetime
+    left: datetime.datetime | None
+    seconds: int
+
+
+class Page(TypedDict):
+    records: list[Record]
+    total: int
+    page: int
+    page_size: int

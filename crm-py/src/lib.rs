@@ -1,0 +1,42 @@
+//! # crm-py
+//!
+//! Python bindings of crm: the private native module `crm._crm`, re-exported by the pure-Python package
+//! `crm` (`python/crm/__init__.py`). Layout after pydantic-core: maturin mixed project, hand-written
+//! `_crm.pyi` stubs checked by mypy's stubtest.
+//!
+//! * [`crm::Crm`] — the `crm.Crm` class (open/close, users, schema) and, in `records.rs`, record operations.
+//! * [`engine`] — the engine in a mutex, run detached from the interpreter, panics caught.
+//! * [`convert`] — Python values ↔ crm values, records as dicts, `where` conditions.
+//! * [`errors`] — the exception classes and the one mapping function.
+//!
+//! Free-threaded Python: every class is `Sync` (the engine sits behind a `Mutex`, the iterator is a plain
+//! pyclass guarded by PyO3's borrow flag), so the module declares `gil_used = false`.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod convert;
+pub mod crm;
+pub mod engine;
+pub mod errors;
+pub mod records;
+pub mod settings;
+
+use pyo3::prelude::*;
+
+/// The native module `crm._crm`.
+#[pymodule(gil_used = false)]
+pub mod _crm {
+    #[pymodule_export]
+    use super::crm::Crm;
+    #[pymodule_export]
+    use super::records::RecordIter;
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        super::errors::register(m)
+    }
+}
