@@ -35,6 +35,7 @@
 pub mod clock;
 pub mod error;
 pub mod history;
+pub mod io;
 pub mod query;
 pub mod record;
 pub mod schema;

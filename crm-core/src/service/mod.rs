@@ -7,6 +7,7 @@
 //! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
 //! (opening, schema, users and groups, settings).
 
+mod import;
 mod records;
 
 pub use records::Page;

@@ -43,6 +43,20 @@ pub enum Change {
     PutUser(User),
     /// Creates or replaces a group.
     PutGroup(Group),
+    // ----- import/export (issue 5) -----
+    /// Creates or replaces the journal of an import.
+    PutImport(crate::io::ImportJournal),
+    /// Records what an import did to one record.
+    ImportRow(crate::io::ImportRowFate),
+    /// Creates or replaces a saved column mapping (by module and name).
+    PutMapping(crate::io::SavedMapping),
+    /// Deletes a saved column mapping.
+    DeleteMapping {
+        /// Module name.
+        module: String,
+        /// Mapping name.
+        name: String,
+    },
 }
 
 /// Everything one operation writes, applied atomically.
@@ -114,6 +128,13 @@ pub trait Store: Send {
     fn users(&self) -> Result<Vec<User>>;
     /// Every registered group.
     fn groups(&self) -> Result<Vec<Group>>;
+    // ----- import/export (issue 5) -----
+    /// Every import, oldest first.
+    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>>;
+    /// The records an import touched, in file order.
+    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>>;
+    /// The saved mappings of a module, by name.
+    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>>;
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

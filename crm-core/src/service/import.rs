@@ -1,0 +1,1 @@
+//! Import and export through the facade (placeholder while building).
