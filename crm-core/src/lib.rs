@@ -49,7 +49,7 @@ pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEnt
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
-pub use service::{Crm, Page};
+pub use service::{Crm, ExportSelection, NewCustomerOpportunity, Page, Progress, UndoReport, VcardImportOptions};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 

@@ -7,9 +7,12 @@
 //! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
 //! (opening, schema, users and groups, settings).
 
+mod export;
 mod import;
 mod records;
 
+pub use export::ExportSelection;
+pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use records::Page;
 
 use crate::clock::{Clock, SystemClock};
