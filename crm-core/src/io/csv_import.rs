@@ -74,6 +74,9 @@ struct LineIndex {
     forgotten: u64,
     newlines: std::collections::VecDeque<u64>,
     total: u64,
+    /// The bytes from `base` on (what the CSV reader has buffered but not yet handed out as records).
+    bytes: std::collections::VecDeque<u8>,
+    base: u64,
 }
 
 impl LineIndex {
@@ -84,6 +87,18 @@ impl LineIndex {
             }
         }
         self.total += chunk.len() as u64;
+        self.bytes.extend(chunk);
+    }
+    /// The first offset at or after `from` that is not a line break.
+    fn skip_breaks(&self, from: u64) -> u64 {
+        let mut at = from.max(self.base);
+        while let Some(b) = self.bytes.get(usize::try_from(at - self.base).unwrap_or(usize::MAX)) {
+            if *b != b'\n' && *b != b'\r' {
+                break;
+            }
+            at += 1;
+        }
+        at
     }
     /// Line of the byte at `offset` (a newline belongs to the line it ends).
     fn line_of(&self, offset: u64) -> u64 {
@@ -93,6 +108,9 @@ impl LineIndex {
         while self.newlines.front().is_some_and(|x| *x < offset) {
             self.newlines.pop_front();
             self.forgotten += 1;
+        }
+        while self.base < offset && self.bytes.pop_front().is_some() {
+            self.base += 1;
         }
     }
 }
@@ -201,17 +219,19 @@ impl<R: Read> CsvSource<R> {
         if !more {
             return Ok(false);
         }
-        // The csv crate's own start position includes skipped blank lines, so count back from the end:
-        // the record spans as many lines as its cells hold newlines, plus one.
+        // The csv crate's own start position includes skipped blank lines; skip them to find the real start.
+        let start = self.record.position().map_or(0, |p| p.byte());
         let end = self.reader.position().byte();
-        let end_line = self.lines.borrow().line_of(end.saturating_sub(1));
-        let inner: u64 = self.record.iter().map(|c| c.bytes().filter(|b| *b == b'\n').count() as u64).sum();
-        let line = end_line.saturating_sub(inner).max(1);
+        let (line, end_line) = {
+            let idx = self.lines.borrow();
+            let real = idx.skip_breaks(start);
+            (idx.line_of(real), idx.line_of(end.saturating_sub(1)))
+        };
         for l in self.end_line + 1..line {
             self.queue.push_back(RawRow::Empty { line: l });
         }
         self.end_line = end_line.max(line);
-        self.lines.borrow_mut().forget_before(end.saturating_sub(1));
+        self.lines.borrow_mut().forget_before(end);
         self.queue.push_back(RawRow::Cells { line, cells: self.record.iter().map(str::to_string).collect() });
         Ok(true)
     }
@@ -452,5 +472,19 @@ mod tests {
     fn keys() {
         assert_eq!(key("Probability (%)"), "probability");
         assert_eq!(key(" Expected-Close  Date "), "expectedclosedate");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::*;
+    #[test]
+    fn unclosed_quote_line() {
+        let mut s = CsvSource::open(&b"a,b\n1,2\n\"x,1\ny,2\n"[..], &ImportOptions::default()).unwrap();
+        let mut v = vec![];
+        while let Some(r) = s.next_row().unwrap() {
+            v.push(r);
+        }
+        assert_eq!(v.last(), Some(&RawRow::Cells { line: 3, cells: vec!["x,1\ny,2\n".into()] }));
     }
 }
