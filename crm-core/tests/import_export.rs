@@ -1,7 +1,7 @@
 //! CSV and vCard import/export against both stores (memory and a real SQLite file).
 
-use crm_core::io::{Duplicates, ExportOptions, HeaderStyle, ImportOptions, Outcome, DateFormat};
 use crm_core::io::vcard_export::VcardVersion;
+use crm_core::io::{DateFormat, Duplicates, ExportOptions, HeaderStyle, ImportOptions, Outcome};
 use crm_core::{Condition, Crm, ExportSelection, Fields, NewUser, Query, Value, VcardImportOptions};
 use rust_decimal_macros::dec;
 use std::path::PathBuf;
@@ -65,7 +65,12 @@ fn vtiger_export_imports_without_mapping() {
         let third = crm.find(Query::new("Potentials").filter(Condition::eq("potentialname", "Hooli deal 3"))).unwrap().remove(0);
         assert_eq!(crm.owner(third.get("assigned_user_id").as_owner().unwrap()).unwrap().unwrap().name(), "Sales Team");
         // The counter moved past the imported numbers.
-        let next = crm.create("Potentials", Fields::new().with("potentialname", "x").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
+        let next = crm
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "x").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+            )
+            .unwrap();
         assert_eq!(next.get("potential_no").to_string(), "POT25");
         // One change-log entry per record.
         assert_eq!(crm.history(first.id).unwrap().len(), 1);
@@ -79,7 +84,15 @@ fn export_reimports_to_the_same_records() {
     for (mut crm, _dir) in stores() {
         let o = ImportOptions { create_missing_references: true, ..opts() };
         crm.import_csv(read("vtiger_potentials_export.csv").as_slice(), "Potentials", &o, None).unwrap();
-        crm.create("Potentials", Fields::new().with("potentialname", "=HYPERLINK(\"x\")").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01").with("amount", "-5")).unwrap();
+        crm.create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "=HYPERLINK(\"x\")")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01")
+                .with("amount", "-5"),
+        )
+        .unwrap();
         let mut out = Vec::new();
         let n = crm.export_csv(&mut out, "Potentials", &ExportSelection::All(Query::new("Potentials")), &ExportOptions::default()).unwrap();
         assert_eq!(n, 25);
@@ -104,7 +117,9 @@ fn export_reimports_to_the_same_records() {
                         _ => {}
                     }
                     match (vx, vy) {
-                        (Value::Ref(i), Value::Ref(j)) => assert_eq!(crm.get(*i).unwrap().label, fresh.get(*j).unwrap().label),
+                        (Value::Ref(i), Value::Ref(j)) => {
+                            assert_eq!(crm.get(*i).unwrap().label, fresh.get(*j).unwrap().label)
+                        }
                         (Value::Owner(i), Value::Owner(j)) => {
                             assert_eq!(crm.owner(*i).unwrap().unwrap().name(), fresh.owner(*j).unwrap().unwrap().name())
                         }
@@ -121,17 +136,44 @@ fn export_modes_header_names_bom_dates() {
     for (mut crm, _dir) in stores() {
         let mut ids = vec![];
         for i in 1..=5 {
-            ids.push(crm.create("Potentials", Fields::new().with("potentialname", format!("D{i}")).with("sales_stage", "Prospecting").with("closingdate", "2026-11-26")).unwrap().id);
+            ids.push(
+                crm.create(
+                    "Potentials",
+                    Fields::new()
+                        .with("potentialname", format!("D{i}"))
+                        .with("sales_stage", "Prospecting")
+                        .with("closingdate", "2026-11-26"),
+                )
+                .unwrap()
+                .id,
+            );
         }
-        let o = ExportOptions { columns: vec!["potentialname".into(), "Expected Close Date".into()], header: HeaderStyle::Names, bom: true, date_format: DateFormat::Jalali, ..Default::default() };
+        let o = ExportOptions {
+            columns: vec!["potentialname".into(), "Expected Close Date".into()],
+            header: HeaderStyle::Names,
+            bom: true,
+            date_format: DateFormat::Jalali,
+            ..Default::default()
+        };
         let mut out = Vec::new();
         assert_eq!(crm.export_csv(&mut out, "Potentials", &ExportSelection::Ids(vec![ids[3], ids[1]]), &o).unwrap(), 2);
         assert_eq!(String::from_utf8(out).unwrap(), "\u{feff}potentialname,closingdate\nD4,1405/09/05\nD2,1405/09/05\n");
         let mut out = Vec::new();
         let sel = ExportSelection::Page { query: Query::new("Potentials").order_by("potentialname"), page: 2, size: 2 };
-        assert_eq!(crm.export_csv(&mut out, "Potentials", &sel, &ExportOptions { columns: vec!["potentialname".into()], header: HeaderStyle::None, ..Default::default() }).unwrap(), 2);
+        assert_eq!(
+            crm.export_csv(
+                &mut out,
+                "Potentials",
+                &sel,
+                &ExportOptions { columns: vec!["potentialname".into()], header: HeaderStyle::None, ..Default::default() }
+            )
+            .unwrap(),
+            2
+        );
         assert_eq!(String::from_utf8(out).unwrap(), "D3\nD4\n");
-        assert!(crm.export_csv(Vec::new(), "Potentials", &ExportSelection::All(Query::new("Accounts")), &ExportOptions::default()).is_err());
+        assert!(
+            crm.export_csv(Vec::new(), "Potentials", &ExportSelection::All(Query::new("Accounts")), &ExportOptions::default()).is_err()
+        );
     }
 }
 
@@ -169,7 +211,10 @@ fn bad_input_files() {
         check_sum(&r);
         assert_eq!((r.created, r.failed), (1, 1));
         let p = &r.row_reports[0].problems[0];
-        assert_eq!((p.line_col(), p.field.as_deref(), p.code.as_str()), (Some("Expected Close Date"), Some("closingdate"), "invalid_format"));
+        assert_eq!(
+            (p.line_col(), p.field.as_deref(), p.code.as_str()),
+            (Some("Expected Close Date"), Some("closingdate"), "invalid_format")
+        );
 
         let r = import_file(&mut crm, "bad_amount.csv", &o).unwrap();
         check_sum(&r);
@@ -231,13 +276,21 @@ fn persian_digits_jalali_and_european_numbers() {
         assert_eq!(d.get("amount"), &Value::Decimal(dec!(12345.67)));
         assert_eq!(d.get("probability"), &Value::Decimal(dec!(25.000)));
         assert_eq!(d.get("closingdate").to_string(), "2027-03-30");
-        let r = import_file(&mut crm, "european.csv", &ImportOptions { date_format: DateFormat::DayMonthYearDot, decimal_separator: ',', thousands_separator: Some('.'), ..opts() }).unwrap();
+        let r = import_file(
+            &mut crm,
+            "european.csv",
+            &ImportOptions { date_format: DateFormat::DayMonthYearDot, decimal_separator: ',', thousands_separator: Some('.'), ..opts() },
+        )
+        .unwrap();
         assert_eq!(r.created, 1, "{:#?}", r.row_reports);
         let d = crm.find(Query::new("Potentials").filter(Condition::eq("potentialname", "Euro deal"))).unwrap().remove(0);
         assert_eq!(d.get("amount"), &Value::Decimal(dec!(1234.50)));
         assert_eq!(d.get("closingdate").to_string(), "2027-03-31");
         // Options from JSON, as the bindings pass them.
-        let o = ImportOptions::from_json(r#"{"delimiter":"pipe","date_format":"dd.mm.yyyy","decimal_separator":",","thousands_separator":"."}"#).unwrap();
+        let o = ImportOptions::from_json(
+            r#"{"delimiter":"pipe","date_format":"dd.mm.yyyy","decimal_separator":",","thousands_separator":"."}"#,
+        )
+        .unwrap();
         assert_eq!(o.date_format, DateFormat::DayMonthYearDot);
         assert!(ImportOptions::from_json(r#"{"duplicates":"sometimes"}"#).is_err());
     }
@@ -306,7 +359,13 @@ fn duplicates_undo_and_dry_run() {
 #[test]
 fn saved_mappings() {
     for (mut crm, _dir) in stores() {
-        let map = [("Name".to_string(), "potentialname".to_string()), ("Stage".into(), "Sales Stage".into()), ("Close".into(), "closingdate".into())].into_iter().collect();
+        let map = [
+            ("Name".to_string(), "potentialname".to_string()),
+            ("Stage".into(), "Sales Stage".into()),
+            ("Close".into(), "closingdate".into()),
+        ]
+        .into_iter()
+        .collect();
         crm.save_mapping("Opportunities", "mine", &map).unwrap();
         crm.save_mapping("Potentials", "other", &map).unwrap();
         let maps = crm.mappings("Potentials").unwrap();
@@ -315,7 +374,17 @@ fn saved_mappings() {
         let r = crm.import_csv("Name;Stage;Close;Junk\nMapped;Prospecting;2027-01-01;zzz\n".as_bytes(), "Potentials", &o, None).unwrap();
         assert_eq!(r.created, 1, "{:#?}", r);
         // Without a header, map by position.
-        let o = ImportOptions { has_header: false, mapping: [("1".to_string(), "potentialname".to_string()), ("2".into(), "sales_stage".into()), ("3".into(), "closingdate".into())].into_iter().collect(), ..opts() };
+        let o = ImportOptions {
+            has_header: false,
+            mapping: [
+                ("1".to_string(), "potentialname".to_string()),
+                ("2".into(), "sales_stage".into()),
+                ("3".into(), "closingdate".into()),
+            ]
+            .into_iter()
+            .collect(),
+            ..opts()
+        };
         let r = crm.import_csv("NoHeader,Prospecting,2027-01-01\n".as_bytes(), "Potentials", &o, None).unwrap();
         assert_eq!(r.created, 1, "{:#?}", r);
         crm.delete_mapping("Potentials", "MINE").unwrap();
@@ -400,7 +469,10 @@ fn vcard_duplicates_opportunities_export_and_undo() {
         assert_eq!(deal.get("potentialname").to_string(), "Acme Corp - new customer");
         assert_eq!(deal.get("related_to"), jane.get("account_id"));
 
-        let again = VcardImportOptions { import: ImportOptions { duplicates: Duplicates::Skip, match_on: vec!["email".into()], ..opts() }, ..Default::default() };
+        let again = VcardImportOptions {
+            import: ImportOptions { duplicates: Duplicates::Skip, match_on: vec!["email".into()], ..opts() },
+            ..Default::default()
+        };
         let r = vcard(&mut crm, "contacts_sample.vcf", &again);
         assert_eq!((r.skipped, r.created), (3, 0));
         assert!(r.row_reports.iter().all(|x| x.outcome == Outcome::Skipped));

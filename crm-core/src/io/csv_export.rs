@@ -47,8 +47,10 @@ impl<W: Write> CsvExporter<W> {
         match options.header {
             crate::io::HeaderStyle::None => {}
             style => {
-                let names: Vec<&str> =
-                    columns.iter().map(|f| if style == crate::io::HeaderStyle::Names { f.name.as_str() } else { f.label.as_str() }).collect();
+                let names: Vec<&str> = columns
+                    .iter()
+                    .map(|f| if style == crate::io::HeaderStyle::Names { f.name.as_str() } else { f.label.as_str() })
+                    .collect();
                 out.write_record(&names).map_err(io_err)?;
             }
         }

@@ -162,15 +162,14 @@ impl<R: Read> CsvSource<R> {
             return Err(Error::invalid("the file is binary, not CSV text (it contains NUL bytes)"));
         }
         let codec = options.encoding.codec();
-        if codec == encoding_rs::UTF_8 {
-            if let Err(e) = std::str::from_utf8(body) {
-                if e.error_len().is_some() {
-                    return Err(Error::invalid(format!(
-                        "the file is not valid UTF-8 (byte {}); choose its encoding, e.g. windows-1252",
-                        e.valid_up_to() + 1
-                    )));
-                }
-            }
+        if codec == encoding_rs::UTF_8
+            && let Err(e) = std::str::from_utf8(body)
+            && e.error_len().is_some()
+        {
+            return Err(Error::invalid(format!(
+                "the file is not valid UTF-8 (byte {}); choose its encoding, e.g. windows-1252",
+                e.valid_up_to() + 1
+            )));
         }
         let delimiter = match options.delimiter.byte() {
             Some(d) => d,
@@ -179,7 +178,15 @@ impl<R: Read> CsvSource<R> {
         let lines: Rc<RefCell<LineIndex>> = Rc::default();
         let stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Rc::clone(&lines));
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(stream);
-        let mut src = CsvSource { reader, headers: vec![], delimiter, lines, end_line: 0, queue: Default::default(), record: csv::StringRecord::new() };
+        let mut src = CsvSource {
+            reader,
+            headers: vec![],
+            delimiter,
+            lines,
+            end_line: 0,
+            queue: Default::default(),
+            record: csv::StringRecord::new(),
+        };
         if !src.fill()? {
             return Err(Error::invalid("the file is empty"));
         }
@@ -258,12 +265,11 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
             quoted = !quoted;
         } else if !quoted && (b == b'\n' || b == b'\r') {
             break;
-        } else if !quoted {
-            if let Some(i) = cands.iter().position(|c| *c == b) {
-                if let Some(c) = counts.get_mut(i) {
-                    *c += 1;
-                }
-            }
+        } else if !quoted
+            && let Some(i) = cands.iter().position(|c| *c == b)
+            && let Some(c) = counts.get_mut(i)
+        {
+            *c += 1;
         }
     }
     let mut best = 0;
@@ -293,12 +299,11 @@ pub enum ColumnUse {
 /// Comparison key of a header or label: lower case, letters and digits only, a trailing `(unit)` dropped.
 pub fn key(s: &str) -> String {
     let mut t = s.trim();
-    if t.ends_with(')') {
-        if let Some(i) = t.rfind('(') {
-            if i > 0 {
-                t = &t[..i];
-            }
-        }
+    if t.ends_with(')')
+        && let Some(i) = t.rfind('(')
+        && i > 0
+    {
+        t = &t[..i];
     }
     t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
@@ -376,7 +381,11 @@ pub fn convert_cell(f: &Field, cell: &str, options: &ImportOptions) -> std::resu
         FieldType::Date => match options.date_format.parse(cell) {
             Some(d) => Value::Date(d),
             None => {
-                return Err(FieldError::new(&f.name, ValidationCode::InvalidFormat, format!("'{cell}' is not a date ({})", date_hint(options))));
+                return Err(FieldError::new(
+                    &f.name,
+                    ValidationCode::InvalidFormat,
+                    format!("'{cell}' is not a date ({})", date_hint(options)),
+                ));
             }
         },
         FieldType::DateTime => {

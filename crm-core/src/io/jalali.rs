@@ -35,7 +35,9 @@ pub fn format(date: NaiveDate) -> String {
 pub fn parse(s: &str) -> Option<NaiveDate> {
     let t = super::numbers::ascii_digits(s.trim());
     let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
-    let [y, m, d] = parts.as_slice() else { return None };
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
     to_gregorian(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 

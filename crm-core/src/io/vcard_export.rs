@@ -52,7 +52,9 @@ pub fn render(r: &Record, organization: Option<&str>, version: VcardVersion) -> 
     let full = [t("firstname"), t("lastname")].iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" ");
     lines.push(format!("FN:{}", esc(&full)));
     lines.push(format!("N:{};{};;{};", esc(&t("lastname")), esc(&t("firstname")), esc(&t("salutationtype"))));
-    let ty = |v3: &str, v4: &str| if version == VcardVersion::V3 { v3.to_string() } else { v4.to_string() };
+    let ty = |v3: &str, v4: &str| {
+        if version == VcardVersion::V3 { v3.to_string() } else { v4.to_string() }
+    };
     if let Some(o) = organization.filter(|o| !o.is_empty()) {
         let dept = t("department");
         lines.push(if dept.is_empty() { format!("ORG:{}", esc(o)) } else { format!("ORG:{};{}", esc(o), esc(&dept)) });

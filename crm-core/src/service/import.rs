@@ -141,7 +141,13 @@ impl Crm {
     /// `InvalidArgument` for a file that cannot be read as CSV at all (empty, binary, wrong encoding in
     /// the first 64 KiB, a bad mapping); `NotFound` for an unknown module; storage errors. Bad rows are not
     /// errors: they are reported.
-    pub fn import_csv<R: Read>(&mut self, reader: R, module: &str, options: &ImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+    pub fn import_csv<R: Read>(
+        &mut self,
+        reader: R,
+        module: &str,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
         let mut progress = progress;
         let mut run = self.start_run(module, "csv", options.clone(), None)?;
         let m = self.module(&run.module)?.clone();
@@ -165,7 +171,10 @@ impl Crm {
         }
         let unmapped: Vec<&String> = src.headers.iter().zip(&uses).filter(|(_, u)| **u == ColumnUse::Unmapped).map(|(h, _)| h).collect();
         if !unmapped.is_empty() {
-            run.report.warnings.push(format!("columns that match no field are ignored: {}", unmapped.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+            run.report.warnings.push(format!(
+                "columns that match no field are ignored: {}",
+                unmapped.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
         }
         if !uses.iter().any(|u| matches!(u, ColumnUse::Field(_))) {
             return Err(Error::invalid("no column maps to a field of the module; give a mapping"));
@@ -181,7 +190,13 @@ impl Crm {
                 RawRow::Cells { line, cells } => self.row_input(&m, &src.headers, &uses, line, cells, &run.options),
             };
             if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
-                self.finish_row(&mut run, input.line, Outcome::Skipped, None, vec![problem(None, None, "empty", "every mapped cell is empty")]);
+                self.finish_row(
+                    &mut run,
+                    input.line,
+                    Outcome::Skipped,
+                    None,
+                    vec![problem(None, None, "empty", "every mapped cell is empty")],
+                );
                 continue;
             }
             self.process_row(&mut run, input)?;
@@ -203,7 +218,13 @@ impl Crm {
     ///
     /// # Errors
     /// As [`Crm::import_csv`], plus `Storage(Io)` when the file cannot be opened.
-    pub fn import_csv_file(&mut self, path: impl AsRef<Path>, module: &str, options: &ImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+    pub fn import_csv_file(
+        &mut self,
+        path: impl AsRef<Path>,
+        module: &str,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
         let f = std::fs::File::open(path.as_ref()).map_err(crate::error::StorageError::Io)?;
         self.import_csv(std::io::BufReader::new(f), module, options, progress)
     }
@@ -240,7 +261,12 @@ impl Crm {
                     input.fields.set("account_id", format!("Accounts::::{org}"));
                     run.options.create_missing_references = create_orgs;
                 } else {
-                    input.notes.push(problem(None, Some("account_id"), "organization_not_found", format!("no organization named '{org}'; the contact is imported without one")));
+                    input.notes.push(problem(
+                        None,
+                        Some("account_id"),
+                        "organization_not_found",
+                        format!("no organization named '{org}'; the contact is imported without one"),
+                    ));
                 }
             }
             self.process_row(&mut run, input)?;
@@ -295,10 +321,13 @@ impl Crm {
         let mut conflicts = Vec::new();
         let mut current = Vec::new();
         for id in &order {
-            let Some((_, version, _)) = per.get(id) else { continue };
+            let Some((_, version, _)) = per.get(id) else {
+                continue;
+            };
             match self.store.get(*id)? {
                 Some(r) if r.version == *version => current.push(r),
-                Some(r) => conflicts.push(format!("record {id} ({}) changed since the import (version {} now, {} then)", r.label, r.version, version)),
+                Some(r) => conflicts
+                    .push(format!("record {id} ({}) changed since the import (version {} now, {} then)", r.label, r.version, version)),
                 None => conflicts.push(format!("record {id} no longer exists")),
             }
         }
@@ -310,7 +339,9 @@ impl Crm {
         let now = self.now();
         // Newest first, so that records created by the import are removed after those that refer to them.
         for r in current.into_iter().rev() {
-            let Some((first, _, created)) = per.get(&r.id) else { continue };
+            let Some((first, _, created)) = per.get(&r.id) else {
+                continue;
+            };
             if *created {
                 if r.deleted {
                     continue;
@@ -365,7 +396,9 @@ impl Crm {
             return Err(Error::invalid("a mapping needs a name"));
         }
         for f in mapping.values().filter(|f| !f.trim().is_empty()) {
-            if m.field_by_name_or_label(f).is_none() && crate::io::csv_import::map_columns(m, &[f.clone()], &ImportOptions::default())?.first() == Some(&ColumnUse::Unmapped) {
+            if m.field_by_name_or_label(f).is_none()
+                && crate::io::csv_import::map_columns(m, &[f.clone()], &ImportOptions::default())?.first() == Some(&ColumnUse::Unmapped)
+            {
                 return Err(Error::invalid(format!("{} has no field '{f}'", m.name)));
             }
         }
@@ -386,7 +419,9 @@ impl Crm {
     pub fn delete_mapping(&mut self, module: &str, name: &str) -> Result<()> {
         let m = self.module(module)?.name.clone();
         let found = self.store.mappings(&m)?.into_iter().find(|x| x.name.eq_ignore_ascii_case(name.trim()));
-        let Some(found) = found else { return Err(Error::not_found(format!("mapping '{name}' of {m}"))) };
+        let Some(found) = found else {
+            return Err(Error::not_found(format!("mapping '{name}' of {m}")));
+        };
         self.store.commit(&ChangeSet(vec![Change::DeleteMapping { module: m, name: found.name }]))
     }
 
@@ -472,7 +507,15 @@ impl Crm {
         }
     }
 
-    fn row_input(&self, m: &crate::schema::Module, headers: &[String], uses: &[ColumnUse], line: u64, cells: Vec<String>, o: &ImportOptions) -> RowInput {
+    fn row_input(
+        &self,
+        m: &crate::schema::Module,
+        headers: &[String],
+        uses: &[ColumnUse],
+        line: u64,
+        cells: Vec<String>,
+        o: &ImportOptions,
+    ) -> RowInput {
         let mut input = RowInput { line, ..Default::default() };
         if cells.len() != headers.len() {
             input.problems.push(problem(
@@ -485,7 +528,12 @@ impl Crm {
         }
         for ((cell, h), u) in cells.iter().zip(headers).zip(uses) {
             if cell.contains('\u{fffd}') {
-                input.problems.push(problem(Some(h), None, "encoding", format!("column {h} has bytes that are not valid {:?}; wrong encoding?", o.encoding)));
+                input.problems.push(problem(
+                    Some(h),
+                    None,
+                    "encoding",
+                    format!("column {h} has bytes that are not valid {:?}; wrong encoding?", o.encoding),
+                ));
                 continue;
             }
             match u {
@@ -502,10 +550,10 @@ impl Crm {
                 }
                 ColumnUse::AutoNumber(name) if !cell.trim().is_empty() => input.auto_number = Some((name.clone(), cell.trim().to_string())),
                 ColumnUse::CreatedTime if !cell.trim().is_empty() => {
-                    if let Some(f) = m.field("createdtime") {
-                        if let Ok(Value::DateTime(dt)) = convert_cell(f, cell, o) {
-                            input.created = Some(dt);
-                        }
+                    if let Some(f) = m.field("createdtime")
+                        && let Ok(Value::DateTime(dt)) = convert_cell(f, cell, o)
+                    {
+                        input.created = Some(dt);
                     }
                 }
                 _ => {}
@@ -528,16 +576,16 @@ impl Crm {
         // Defaults for empty cells and unmapped fields.
         let mut defaulted = HashSet::new();
         for (f, v) in run.defaults.clone() {
-            if input.fields.get(&f).is_none_or(Value::is_empty) {
-                if let Some(field) = m.field(&f) {
-                    match convert_cell(field, &v, &run.options) {
-                        Ok(val) => {
-                            input.fields.set(f.clone(), val);
-                            input.empty.retain(|e| e != &f);
-                            defaulted.insert(f);
-                        }
-                        Err(e) => problems.push(problem(None, Some(&f), e.code.as_str(), format!("default: {}", e.message))),
+            if input.fields.get(&f).is_none_or(Value::is_empty)
+                && let Some(field) = m.field(&f)
+            {
+                match convert_cell(field, &v, &run.options) {
+                    Ok(val) => {
+                        input.fields.set(f.clone(), val);
+                        input.empty.retain(|e| e != &f);
+                        defaulted.insert(f);
                     }
+                    Err(e) => problems.push(problem(None, Some(&f), e.code.as_str(), format!("default: {}", e.message))),
                 }
             }
         }
@@ -546,7 +594,9 @@ impl Crm {
         let fields_now: Vec<(String, Value)> = input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (name, v) in &fields_now {
             let Some(f) = m.field(name) else { continue };
-            let Some(pl) = f.picklist_name().and_then(|p| schema.picklist(p)) else { continue };
+            let Some(pl) = f.picklist_name().and_then(|p| schema.picklist(p)) else {
+                continue;
+            };
             let items: Vec<String> = match v {
                 Value::Text(s) => vec![s.trim().to_string()],
                 Value::List(l) => l.clone(),
@@ -563,7 +613,12 @@ impl Crm {
                     if run.dry_picks.insert((pl.name.clone(), item.to_lowercase())) {
                         run.report.picklist_values_added.push(format!("{}: {item}", f.name));
                     }
-                    notes.push(problem(col(&input, name).as_deref(), Some(name), "would_add_picklist_value", format!("would add '{item}' to {}", f.label)));
+                    notes.push(problem(
+                        col(&input, name).as_deref(),
+                        Some(name),
+                        "would_add_picklist_value",
+                        format!("would add '{item}' to {}", f.label),
+                    ));
                     input.fields.0.remove(name);
                     continue;
                 }
@@ -597,7 +652,12 @@ impl Crm {
                 None => f.references.first().cloned(),
             };
             let Some(target) = target else {
-                problems.push(problem(col(&input, &name).as_deref(), Some(&name), "invalid_reference", format!("'{text}' is not a {} reference", f.references.join(" or "))));
+                problems.push(problem(
+                    col(&input, &name).as_deref(),
+                    Some(&name),
+                    "invalid_reference",
+                    format!("'{text}' is not a {} reference", f.references.join(" or ")),
+                ));
                 continue;
             };
             if !run.options.create_missing_references {
@@ -607,7 +667,12 @@ impl Crm {
                 if run.dry_refs.insert((target.clone(), ref_name.to_lowercase())) {
                     run.report.references_created += 1;
                 }
-                notes.push(problem(col(&input, &name).as_deref(), Some(&name), "would_create_reference", format!("would create {target} '{ref_name}'")));
+                notes.push(problem(
+                    col(&input, &name).as_deref(),
+                    Some(&name),
+                    "would_create_reference",
+                    format!("would create {target} '{ref_name}'"),
+                ));
                 input.fields.0.remove(&name);
                 continue;
             }
@@ -621,7 +686,8 @@ impl Crm {
             return Ok(());
         }
         // Duplicates.
-        let existing = if run.options.duplicates != Duplicates::Create && !run.match_on.is_empty() { self.find_duplicate(run, &input)? } else { None };
+        let existing =
+            if run.options.duplicates != Duplicates::Create && !run.match_on.is_empty() { self.find_duplicate(run, &input)? } else { None };
         if let Some(existing) = existing {
             let outcome = match run.options.duplicates {
                 Duplicates::Skip => {
@@ -650,8 +716,12 @@ impl Crm {
                     Ok(())
                 }
                 Ok(Some((record, mut cs))) => {
-                    let changed: Vec<String> =
-                        record.values.iter().filter(|(k, v)| existing.get(k) != *v && *k != "modifiedtime" && *k != "modifiedby").map(|(k, _)| k.clone()).collect();
+                    let changed: Vec<String> = record
+                        .values
+                        .iter()
+                        .filter(|(k, v)| existing.get(k) != *v && *k != "modifiedtime" && *k != "modifiedby")
+                        .map(|(k, _)| k.clone())
+                        .collect();
                     let mut changed = changed;
                     changed.extend(existing.values.keys().filter(|k| !record.values.contains_key(*k)).cloned());
                     let action = if outcome == Outcome::Merged { RowAction::Merged } else { RowAction::Updated };
@@ -663,7 +733,15 @@ impl Crm {
                         previous: Some(values_json(&existing.values)),
                         version: record.version,
                     }));
-                    self.queue(run, Pending { report: RowReport { line, outcome, record: Some(record.id), fields: changed, problems: notes }, changes: cs, record: Some(record), numbers: vec![] })
+                    self.queue(
+                        run,
+                        Pending {
+                            report: RowReport { line, outcome, record: Some(record.id), fields: changed, problems: notes },
+                            changes: cs,
+                            record: Some(record),
+                            numbers: vec![],
+                        },
+                    )
                 }
                 Err(e) => self.row_error(run, &input, e, notes),
             };
@@ -672,7 +750,9 @@ impl Crm {
         match self.plan_insert(&mname, input.fields.clone(), Mode::Create, "IMPORT") {
             Ok((mut record, mut cs)) => {
                 let mut numbers = Vec::new();
-                if let (Some(an), Some(generated)) = (&m.auto_number, record.get(&m.auto_number.as_ref().map(|a| a.field.clone()).unwrap_or_default()).to_text()) {
+                if let (Some(an), Some(generated)) =
+                    (&m.auto_number, record.get(&m.auto_number.as_ref().map(|a| a.field.clone()).unwrap_or_default()).to_text())
+                {
                     let mut number = generated;
                     if let Some((_, wanted)) = &input.auto_number {
                         if self.auto_number_free(run, &m.name, &an.field, wanted)? {
@@ -680,7 +760,12 @@ impl Crm {
                             patch(&mut record, &mut cs, &an.field, Value::Text(number.clone()));
                             self.move_counter_past(&m.name, wanted)?;
                         } else {
-                            notes.push(problem(col(&input, &an.field).as_deref(), Some(&an.field), "auto_number_taken", format!("{wanted} is taken; numbered {number} instead")));
+                            notes.push(problem(
+                                col(&input, &an.field).as_deref(),
+                                Some(&an.field),
+                                "auto_number_taken",
+                                format!("{wanted} is taken; numbered {number} instead"),
+                            ));
                         }
                     }
                     numbers.push(number);
@@ -688,9 +773,24 @@ impl Crm {
                 if let Some(dt) = input.created {
                     patch(&mut record, &mut cs, "createdtime", Value::DateTime(dt));
                 }
-                cs.push(Change::ImportRow(ImportRowFate { import_id: run.journal.id, line, record: record.id, action: RowAction::Created, previous: None, version: record.version }));
+                cs.push(Change::ImportRow(ImportRowFate {
+                    import_id: run.journal.id,
+                    line,
+                    record: record.id,
+                    action: RowAction::Created,
+                    previous: None,
+                    version: record.version,
+                }));
                 let fields: Vec<String> = record.values.keys().cloned().collect();
-                self.queue(run, Pending { report: RowReport { line, outcome: Outcome::Created, record: Some(record.id), fields, problems: notes }, changes: cs, record: Some(record), numbers })
+                self.queue(
+                    run,
+                    Pending {
+                        report: RowReport { line, outcome: Outcome::Created, record: Some(record.id), fields, problems: notes },
+                        changes: cs,
+                        record: Some(record),
+                        numbers,
+                    },
+                )
             }
             Err(e) => self.row_error(run, &input, e, notes),
         }
@@ -700,7 +800,12 @@ impl Crm {
         match e {
             Error::Validation(v) => {
                 for fe in v.errors() {
-                    notes.push(problem(input.columns.get(&fe.field).map(String::as_str), Some(&fe.field), fe.code.as_str(), fe.message.clone()));
+                    notes.push(problem(
+                        input.columns.get(&fe.field).map(String::as_str),
+                        Some(&fe.field),
+                        fe.code.as_str(),
+                        fe.message.clone(),
+                    ));
                 }
             }
             Error::Conflict(msg) | Error::NotFound(msg) | Error::InvalidArgument(msg) => notes.push(problem(None, None, "conflict", msg)),
@@ -715,7 +820,9 @@ impl Crm {
             let Pending { report, .. } = p;
             run.report.count(report.outcome);
             run.rows_done += 1;
-            run.report.row_reports.push(RowReport { record: if report.outcome == Outcome::Created { None } else { report.record }, ..report });
+            run.report
+                .row_reports
+                .push(RowReport { record: if report.outcome == Outcome::Created { None } else { report.record }, ..report });
             return Ok(());
         }
         run.batch.push(p);
@@ -746,15 +853,18 @@ impl Crm {
         cs.push(Change::PutImport(j));
         let ok: Vec<bool> = match self.store.commit(&cs) {
             Ok(()) => vec![true; batch.len()],
-            Err(Error::Storage(crate::error::StorageError::Io(e))) => return Err(Error::Storage(crate::error::StorageError::Io(e))),
+            Err(Error::Storage(crate::error::StorageError::Io(e))) => {
+                return Err(Error::Storage(crate::error::StorageError::Io(e)));
+            }
             Err(_) => batch.iter().map(|p| self.store.commit(&p.changes).is_ok()).collect(),
         };
         for (p, ok) in batch.into_iter().zip(ok) {
             if ok {
-                if let (Some(r), Some(o)) = (&p.record, &run.opportunity) {
-                    if p.report.outcome == Outcome::Created && r.module == "Contacts" {
-                        run.new_contacts.push((r.id, r.get("account_id").as_ref_id(), r.label.clone(), Some(o.name_template.clone())));
-                    }
+                if let (Some(r), Some(o)) = (&p.record, &run.opportunity)
+                    && p.report.outcome == Outcome::Created
+                    && r.module == "Contacts"
+                {
+                    run.new_contacts.push((r.id, r.get("account_id").as_ref_id(), r.label.clone(), Some(o.name_template.clone())));
                 }
                 let Pending { report, .. } = p;
                 run.report.count(report.outcome);
@@ -779,7 +889,9 @@ impl Crm {
     }
 
     fn create_opportunities(&mut self, run: &mut Run) -> Result<()> {
-        let Some(o) = run.opportunity.clone() else { return Ok(()) };
+        let Some(o) = run.opportunity.clone() else {
+            return Ok(());
+        };
         let contacts = std::mem::take(&mut run.new_contacts);
         let close = self.now().date() + chrono::Duration::days(i64::from(o.close_in_days));
         for (contact, org, name, _) in contacts {
@@ -788,13 +900,24 @@ impl Crm {
                 None => name.clone(),
             };
             let title = o.name_template.replace("{name}", &name).replace("{organization}", &org_name);
-            let mut f = Fields::new().with("potentialname", title).with("sales_stage", o.sales_stage.as_str()).with("closingdate", close).with("contact_id", contact);
+            let mut f = Fields::new()
+                .with("potentialname", title)
+                .with("sales_stage", o.sales_stage.as_str())
+                .with("closingdate", close)
+                .with("contact_id", contact);
             if let Some(org) = org {
                 f.set("related_to", org);
             }
             match self.plan_insert("Potentials", f, Mode::Create, "IMPORT") {
                 Ok((r, mut cs)) => {
-                    cs.push(Change::ImportRow(ImportRowFate { import_id: run.journal.id, line: 0, record: r.id, action: RowAction::CreatedReference, previous: None, version: r.version }));
+                    cs.push(Change::ImportRow(ImportRowFate {
+                        import_id: run.journal.id,
+                        line: 0,
+                        record: r.id,
+                        action: RowAction::CreatedReference,
+                        previous: None,
+                        version: r.version,
+                    }));
                     self.store.commit(&cs)?;
                     run.report.references_created += 1;
                 }
@@ -821,7 +944,14 @@ impl Crm {
         }
         match self.plan_insert(&m.name, f, Mode::Create, "IMPORT") {
             Ok((r, mut cs)) => {
-                cs.push(Change::ImportRow(ImportRowFate { import_id: run.journal.id, line, record: r.id, action: RowAction::CreatedReference, previous: None, version: r.version }));
+                cs.push(Change::ImportRow(ImportRowFate {
+                    import_id: run.journal.id,
+                    line,
+                    record: r.id,
+                    action: RowAction::CreatedReference,
+                    previous: None,
+                    version: r.version,
+                }));
                 self.store.commit(&cs)?;
                 run.report.references_created += 1;
                 Ok(Ok(r.id))
@@ -836,7 +966,9 @@ impl Crm {
         let m = self.module(&run.module)?.clone();
         let mut wanted: Vec<(String, Value)> = Vec::new();
         for name in &run.match_on {
-            let Some(f) = m.field(name) else { return Ok(None) };
+            let Some(f) = m.field(name) else {
+                return Ok(None);
+            };
             let raw = input.fields.get(name).cloned().unwrap_or_default();
             let v = match (&f.field_type, raw) {
                 (FieldType::Owner, Value::Text(s)) if s.trim().parse::<i64>().is_err() => match self.find_owner(&s)? {
@@ -858,7 +990,8 @@ impl Crm {
             };
             wanted.push((name.clone(), v));
         }
-        let pending = run.batch.iter().rev().filter_map(|p| p.record.as_ref()).find(|r| wanted.iter().all(|(f, v)| r.get(f) == v)).map(|r| r.id);
+        let pending =
+            run.batch.iter().rev().filter_map(|p| p.record.as_ref()).find(|r| wanted.iter().all(|(f, v)| r.get(f) == v)).map(|r| r.id);
         if pending.is_some() {
             self.flush(run)?;
         }
@@ -886,7 +1019,9 @@ impl Crm {
     /// Moves the auto-number counter past an imported number with the live prefix.
     fn move_counter_past(&mut self, module: &str, number: &str) -> Result<()> {
         let st = self.auto_number(module)?;
-        let Some(digits) = number.strip_prefix(st.prefix.as_str()) else { return Ok(()) };
+        let Some(digits) = number.strip_prefix(st.prefix.as_str()) else {
+            return Ok(());
+        };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(());
         }
