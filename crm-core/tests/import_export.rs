@@ -518,3 +518,60 @@ fn large_import_in_batches() {
         assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 1200);
     }
 }
+
+#[test]
+fn wrong_encoding_after_the_first_chunk_fails_only_its_row() {
+    for (mut crm, _dir) in stores() {
+        let mut csv = b"Opportunity Name,Expected Close Date,Sales Stage\n".to_vec();
+        for i in 0..3000 {
+            csv.extend_from_slice(format!("Deal number {i:05},2027-01-01,Prospecting\n").as_bytes());
+        }
+        csv.extend_from_slice(b"Caf\xe9 latin1,2027-01-01,Prospecting\nLast,2027-01-01,Prospecting\n");
+        assert!(csv.len() > 64 * 1024);
+        let r = crm.import_csv(csv.as_slice(), "Potentials", &opts(), None).unwrap();
+        check_sum(&r);
+        assert_eq!((r.created, r.failed), (3001, 1));
+        assert_eq!(r.row_reports[0].line, 3002);
+        assert_eq!(r.row_reports[0].problems[0].code, "encoding");
+        assert_eq!(r.row_reports[0].problems[0].column.as_deref(), Some("Opportunity Name"));
+    }
+}
+
+#[test]
+fn dry_run_reports_references_it_would_create_and_writes_nothing() {
+    for (mut crm, _dir) in stores() {
+        let o = ImportOptions { create_missing_references: true, add_unknown_picklist_values: true, dry_run: true, ..opts() };
+        let csv = "Opportunity Name,Organization Name,Expected Close Date,Sales Stage\nA,Initech,2027-01-01,Prospecting\nB,Initech,2027-01-01,Dreaming\n";
+        let r = crm.import_csv(csv.as_bytes(), "Potentials", &o, None).unwrap();
+        assert_eq!((r.created, r.failed, r.references_created), (2, 0, 1), "{:#?}", r.row_reports);
+        assert_eq!(r.picklist_values_added, vec!["sales_stage: Dreaming"]);
+        assert_eq!(r.row_reports[0].problems[0].code, "would_create_reference");
+        assert_eq!(r.row_reports[0].outcome, Outcome::Created);
+        assert!(r.row_reports[0].fields.contains(&"potentialname".to_string()));
+        assert_eq!(crm.count(Query::new("Accounts")).unwrap(), 0);
+        assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 0);
+        assert!(crm.schema().picklist("sales_stage").unwrap().get("Dreaming").is_none());
+        assert!(crm.imports().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn journal_follows_batches_and_keeps_row_fates() {
+    for (mut crm, _dir) in stores() {
+        let o = ImportOptions { create_missing_references: true, batch_size: 5, ..opts() };
+        let r = crm.import_csv(read("vtiger_potentials_export.csv").as_slice(), "Potentials", &o, None).unwrap();
+        let j = crm.imports().unwrap().into_iter().find(|j| j.id == r.import_id).unwrap();
+        assert_eq!(j.status, crm_core::io::ImportStatus::Completed);
+        assert_eq!((j.rows, j.created, j.failed), (24, 24, 0));
+        let fates = crm.import_rows(r.import_id).unwrap();
+        let created = fates.iter().filter(|f| f.action == crm_core::io::RowAction::Created).count();
+        let refs = fates.iter().filter(|f| f.action == crm_core::io::RowAction::CreatedReference).count();
+        assert_eq!((created, refs as u64), (24, r.references_created));
+        assert!(fates.iter().any(|f| f.line == 2));
+        // Undo removes the opportunities and the organizations and contacts the import created.
+        let u = crm.undo_import(r.import_id).unwrap();
+        assert_eq!(u.deleted, 24 + r.references_created);
+        assert_eq!(crm.count(Query::new("Accounts")).unwrap(), 0);
+        assert_eq!(crm.imports().unwrap().last().unwrap().status, crm_core::io::ImportStatus::Undone);
+    }
+}

@@ -303,7 +303,7 @@ pub fn key(s: &str) -> String {
         && let Some(i) = t.rfind('(')
         && i > 0
     {
-        t = &t[..i];
+        t = t.get(..i).unwrap_or(t);
     }
     t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }

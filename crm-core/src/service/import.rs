@@ -289,6 +289,15 @@ impl Crm {
         self.store.imports()
     }
 
+    /// What an import did to each record it touched (created, overwritten, merged, created references),
+    /// in file order.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn import_rows(&self, import_id: i64) -> Result<Vec<ImportRowFate>> {
+        self.store.import_rows(import_id)
+    }
+
     /// Undoes an import: records it created (and references it created) go to the recycle bin; records it
     /// overwrote or merged get their previous values back. All or nothing, in one transaction.
     ///
@@ -569,7 +578,7 @@ impl Crm {
             return Ok(());
         }
         let (schema, mname) = self.module_arc(&run.module)?;
-        let m = &schema.modules[&mname];
+        let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         let col = |input: &RowInput, f: &str| input.columns.get(f).cloned();
         let mut notes: Vec<RowProblem> = Vec::new();
         let mut problems: Vec<RowProblem> = Vec::new();
@@ -619,7 +628,17 @@ impl Crm {
                         "would_add_picklist_value",
                         format!("would add '{item}' to {}", f.label),
                     ));
-                    input.fields.0.remove(name);
+                    // Validate the rest of the row as if the value existed: a known value stands in for it.
+                    match (input.fields.get(name).cloned().unwrap_or_default(), pl.values.first()) {
+                        (Value::List(l), _) => {
+                            let keep: Vec<String> = l.iter().filter(|x| !x.eq_ignore_ascii_case(&item)).cloned().collect();
+                            input.fields.set(name.clone(), Value::List(keep));
+                        }
+                        (_, Some(first)) => input.fields.set(name.clone(), Value::Text(first.value.clone())),
+                        (_, None) => {
+                            input.fields.0.remove(name);
+                        }
+                    }
                     continue;
                 }
                 let mut s = (*self.schema).clone();
@@ -631,7 +650,7 @@ impl Crm {
             }
         }
         let (schema, _) = self.module_arc(&run.module)?;
-        let m = &schema.modules[&mname];
+        let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         // References: resolve by name, create the missing ones when allowed.
         for (name, v) in input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>() {
             let Some(f) = m.field(&name) else { continue };
