@@ -575,3 +575,42 @@ fn journal_follows_batches_and_keeps_row_fates() {
         assert_eq!(crm.imports().unwrap().last().unwrap().status, crm_core::io::ImportStatus::Undone);
     }
 }
+
+/// A reader that fails after `left` bytes, like a file on a disk that goes away mid-import.
+struct Failing {
+    data: Vec<u8>,
+    pos: usize,
+    left: usize,
+}
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("disk went away"));
+        }
+        let n = buf.len().min(self.left).min(self.data.len() - self.pos).min(1000);
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn an_interrupted_import_leaves_whole_batches_and_can_be_undone() {
+    for (mut crm, _dir) in stores() {
+        let mut csv = String::from("Opportunity Name,Expected Close Date,Sales Stage\n");
+        for i in 0..4000 {
+            csv.push_str(&format!("Deal {i:05},2027-01-01,Prospecting\n"));
+        }
+        let reader = Failing { data: csv.into_bytes(), pos: 0, left: 100_000 };
+        let e = crm.import_csv(reader, "Potentials", &ImportOptions { batch_size: 250, ..opts() }, None).unwrap_err();
+        assert!(e.to_string().contains("disk went away"), "{e}");
+        let n = crm.count(Query::new("Potentials")).unwrap();
+        assert!(n > 0 && n % 250 == 0, "{n} records: only whole batches");
+        let j = crm.imports().unwrap().remove(0);
+        assert_eq!((j.status, j.created), (crm_core::io::ImportStatus::Running, n));
+        assert_eq!(crm.undo_import(j.id).unwrap().deleted, n);
+        assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 0);
+    }
+}

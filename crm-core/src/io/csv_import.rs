@@ -497,3 +497,25 @@ mod more_tests {
         assert_eq!(v.last(), Some(&RawRow::Cells { line: 3, cells: vec!["x,1\ny,2\n".into()] }));
     }
 }
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+    use crate::schema::Schema;
+
+    #[test]
+    fn cells() {
+        let s = Schema::builtin();
+        let o = ImportOptions::default();
+        let mut f = s.module("Contacts").and_then(|m| m.field("emailoptout")).cloned().unwrap();
+        assert_eq!(convert_cell(&f, "yes", &o).unwrap(), Value::Text("yes".into()));
+        assert_eq!(crate::value::coerce(&f, Value::Text("Yes".into())).unwrap(), Value::Bool(true));
+        f.field_type = FieldType::MultiPicklist;
+        assert_eq!(convert_cell(&f, "a |##| b", &o).unwrap(), Value::List(vec!["a".into(), "b".into()]));
+        assert_eq!(convert_cell(&f, "a, b", &o).unwrap(), Value::List(vec!["a".into(), "b".into()]));
+        assert_eq!(unneutralize("'=1+1"), "=1+1");
+        assert_eq!(unneutralize("'quoted"), "'quoted");
+        let d = s.module("Potentials").and_then(|m| m.field("closingdate")).cloned().unwrap();
+        assert_eq!(convert_cell(&d, "2027-02-30", &o).unwrap_err().code, ValidationCode::InvalidFormat);
+    }
+}
