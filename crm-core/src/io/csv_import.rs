@@ -141,6 +141,8 @@ pub struct CsvSource<R: Read> {
     pub delimiter: u8,
     lines: Rc<RefCell<LineIndex>>,
     end_line: u64,
+    at_eof: bool,
+    end_byte: u64,
     queue: std::collections::VecDeque<RawRow>,
     record: csv::StringRecord,
 }
@@ -184,6 +186,8 @@ impl<R: Read> CsvSource<R> {
             delimiter,
             lines,
             end_line: 0,
+            at_eof: false,
+            end_byte: 0,
             queue: Default::default(),
             record: csv::StringRecord::new(),
         };
@@ -224,7 +228,19 @@ impl<R: Read> CsvSource<R> {
     fn fill(&mut self) -> Result<bool> {
         let more = self.reader.read_record(&mut self.record).map_err(|e| Error::invalid(format!("cannot read the CSV: {e}")))?;
         if !more {
-            return Ok(false);
+            // Blank lines at the end of the file are rows too (the csv crate skips them silently).
+            if self.at_eof {
+                return Ok(false);
+            }
+            self.at_eof = true;
+            let last = {
+                let idx = self.lines.borrow();
+                if idx.total > self.end_byte { idx.line_of(idx.total - 1) } else { 0 }
+            };
+            for l in self.end_line + 1..=last {
+                self.queue.push_back(RawRow::Empty { line: l });
+            }
+            return Ok(!self.queue.is_empty());
         }
         // The csv crate's own start position includes skipped blank lines; skip them to find the real start.
         let start = self.record.position().map_or(0, |p| p.byte());
@@ -238,6 +254,7 @@ impl<R: Read> CsvSource<R> {
             self.queue.push_back(RawRow::Empty { line: l });
         }
         self.end_line = end_line.max(line);
+        self.end_byte = end;
         self.lines.borrow_mut().forget_before(end);
         self.queue.push_back(RawRow::Cells { line, cells: self.record.iter().map(str::to_string).collect() });
         Ok(true)
@@ -446,6 +463,14 @@ mod tests {
     #[test]
     fn empty_lines_are_rows() {
         let o = ImportOptions::default();
+        let (_, r) = rows(b"a\n1\n\n\n", &o);
+        assert_eq!(r, vec![RawRow::Cells { line: 2, cells: vec!["1".into()] }, RawRow::Empty { line: 3 }, RawRow::Empty { line: 4 }]);
+        let (_, r) = rows(b"a\r\n1\r\n\r\n", &o);
+        assert_eq!(r, vec![RawRow::Cells { line: 2, cells: vec!["1".into()] }, RawRow::Empty { line: 3 }]);
+        let (_, r) = rows(b"a\r\n1\r\n", &o);
+        assert_eq!(r.len(), 1);
+        let (_, r) = rows(b"a\n1", &o);
+        assert_eq!(r.len(), 1);
         let (h, r) = rows(b"a,b\n1,2\n\n\n3,4\n", &o);
         assert_eq!(h, vec!["a", "b"]);
         assert_eq!(
