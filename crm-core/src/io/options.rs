@@ -174,7 +174,9 @@ pub struct ImportOptions {
     pub create_missing_references: bool,
     /// A picklist value that does not exist is added to the picklist. Default false.
     pub add_unknown_picklist_values: bool,
-    /// Validate and report without writing anything.
+    /// Validate and report without writing anything: every row gets its would-be outcome (create, update
+    /// with the changed fields, skip, fail). Record ids reserved while planning are simply not used; the
+    /// auto-number counter is put back.
     pub dry_run: bool,
     /// Rows per transaction (default 250, vtiger's batch size).
     pub batch_size: usize,

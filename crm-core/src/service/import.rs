@@ -12,6 +12,19 @@
 //! module's counter moves past imported numbers so later records never collide. Modified Time, Last Modified
 //! By, Source, Weighted Revenue (computed) and other system fields are ignored, with one warning.
 //! Imported records get `source = IMPORT`, like vtiger.
+//!
+//! Service additions are kept out of `records.rs`: the importer plans a normal insert and then patches
+//! the planned record, its `Insert` change and its change-log entry with the imported auto-number and
+//! created time (`patch`), before the batch is committed. Nothing else in the pipeline is bypassed.
+//!
+//! Referenced records created on the way (an "Organization Name" that does not exist, with
+//! `create_missing_references`) are committed at once, each with its journal entry, so that later rows can
+//! find them by name; undo removes them too. Unknown picklist values (with `add_unknown_picklist_values`)
+//! are a schema change, saved at once.
+//!
+//! Known limits: with overwrite/merge, the last matching record is the base and other matches are left
+//! alone (vtiger deletes them); failed and skipped rows are kept in the report (memory grows with them,
+//! not with the file); a vCard file is read whole (cards are small), CSV is streamed.
 
 use super::Crm;
 use super::records::Mode;
