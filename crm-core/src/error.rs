@@ -163,11 +163,14 @@ pub enum Error {
     /// The storage backend failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// A schema edit (layout or picklist editor) was refused; see [`SchemaError::code`](crate::schema::edit::SchemaError::code).
+    #[error("schema change refused: {0}")]
+    Schema(#[from] crate::schema::edit::SchemaError),
 }
 
 impl Error {
     /// Stable machine-readable code: `validation`, `not_found`, `conflict`, `invalid_argument`,
-    /// `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage` or `io`.
+    /// `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`, `io` or `schema`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation(_) => "validation",
@@ -182,6 +185,7 @@ impl Error {
                 StorageError::Backend(_) => "storage",
                 StorageError::Io(_) => "io",
             },
+            Error::Schema(_) => "schema",
         }
     }
 

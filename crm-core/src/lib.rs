@@ -38,20 +38,34 @@ pub mod history;
 pub mod io;
 pub mod query;
 pub mod record;
+pub mod related;
 pub mod schema;
 mod service;
 pub mod storage;
 pub mod user;
 pub mod value;
+pub mod view;
 
 pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
-pub use service::{Crm, ExportSelection, NewCustomerOpportunity, Page, Progress, UndoReport, VcardImportOptions};
+pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
+pub use service::{
+    Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
+    RelatedPage, TransferTo,
+};
+pub use related::{Comment, Relation};
+pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
+pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
+
+/// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
+pub use chrono;
+/// Re-exported so hosts use the same `rust_decimal` as the engine (exact money).
+pub use rust_decimal;
 
 /// The version of this crate (`CARGO_PKG_VERSION`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -71,12 +71,13 @@ fn picklists() -> Vec<Picklist> {
                 value: (*v).into(),
                 editable: *kind == StageKind::Open,
                 stage: Some(StageMeta { kind: *kind, probability: Decimal::from(*p) }),
+                roles: vec![],
             })
             .collect(),
     };
     let simple = |name: &str, values: &[&str]| Picklist {
         name: name.into(),
-        values: values.iter().map(|v| PicklistValue { value: (*v).into(), editable: true, stage: None }).collect(),
+        values: values.iter().map(|v| PicklistValue { value: (*v).into(), editable: true, stage: None, roles: vec![] }).collect(),
     };
     vec![
         stages,
@@ -159,6 +160,7 @@ impl Def {
                 auto_number: None,
                 compulsory: vec![],
                 indexed: vec![],
+                dependencies: vec![],
             },
             block: String::new(),
         }

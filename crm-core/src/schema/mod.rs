@@ -6,6 +6,8 @@
 //! picklist edits) are stored with the database and seen by every handle that opens it.
 
 pub mod builtin;
+pub mod edit;
+pub mod picklist_rules;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -211,6 +213,22 @@ pub struct Module {
     /// Fields worth an index in relational storage (beyond references, owners and the name).
     #[serde(default)]
     pub indexed: Vec<String>,
+    /// Picklist dependencies: a controlling field's value limits the values of a dependent field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<PicklistDependency>,
+}
+
+/// A picklist dependency inside one module (vtiger's `vtiger_picklist_dependency`): when the `source`
+/// field holds a value listed in `mapping`, the `target` field may only hold the values listed for it.
+/// Source values that are not in `mapping` do not limit the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PicklistDependency {
+    /// The controlling picklist field.
+    pub source: String,
+    /// The dependent picklist (or multi-select) field.
+    pub target: String,
+    /// Source value → the target values allowed with it.
+    pub mapping: BTreeMap<String, Vec<String>>,
 }
 
 impl Module {
@@ -266,6 +284,9 @@ pub struct PicklistValue {
     /// Sales-stage metadata, for the `sales_stage` picklist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<StageMeta>,
+    /// Roles that may choose this value; empty means every role (vtiger's role-based picklists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 /// A named list of allowed values, possibly shared by several fields (e.g. `leadsource`).

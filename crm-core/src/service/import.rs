@@ -38,7 +38,7 @@ use crate::io::{
 };
 use crate::query::{Condition, Query};
 use crate::record::{Fields, Record};
-use crate::schema::{FieldType, PicklistValue};
+use crate::schema::FieldType;
 use crate::storage::{AutoNumberState, Change, ChangeSet, increment_counter};
 use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
@@ -654,12 +654,12 @@ impl Crm {
                     }
                     continue;
                 }
-                let mut s = (*self.schema).clone();
-                if let Some(p) = s.picklists.get_mut(&pl.name) {
-                    p.values.push(PicklistValue { value: item.clone(), editable: true, stage: None });
+                // A logged schema change, as the picklist editor makes it.
+                match self.add_picklist_values(&mname, name, &[item.as_str()]) {
+                    Ok(_) => run.report.picklist_values_added.push(format!("{}: {item}", f.name)),
+                    Err(e @ Error::Storage(_)) => return Err(e),
+                    Err(e) => notes.push(problem(col(&input, name).as_deref(), Some(name), "picklist", format!("cannot add '{item}': {e}"))),
                 }
-                self.save_schema(s)?;
-                run.report.picklist_values_added.push(format!("{}: {item}", f.name));
             }
         }
         let (schema, _) = self.module_arc(&run.module)?;

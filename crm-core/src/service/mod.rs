@@ -4,16 +4,25 @@
 //! the domain rules, then persist the record, its history and its side effects in **one** storage commit.
 //! Bindings (C, Python) call this and nothing else.
 //!
-//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), and this file
-//! (opening, schema, users and groups, settings).
+//! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
+//! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
 mod export;
 mod import;
+mod customize;
 mod records;
+mod views;
+mod mass;
+mod relations;
+mod convert;
 
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use records::Page;
+pub use views::{Cursor, ListView};
+pub use mass::{MassOutcome, MassResult};
+pub use relations::{LINKABLE, LinkInfo, RelatedPage};
+pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -47,6 +56,8 @@ pub struct Crm {
     schema: Arc<Schema>,
     clock: Arc<dyn Clock>,
     actor: Option<User>,
+    /// Records planned but not yet committed, consulted by the reference check (see `service::convert`).
+    pending: std::collections::HashMap<crate::value::RecordId, crate::record::Record>,
 }
 
 impl std::fmt::Debug for Crm {
@@ -84,7 +95,9 @@ impl Crm {
                 s
             }
         };
-        Ok(Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None })
+        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default() };
+        crm.install_default_filters()?;
+        Ok(crm)
     }
 
     /// Replaces the clock (builder style).
@@ -122,15 +135,18 @@ impl Crm {
     }
 
     /// Stores a changed schema and makes it the one in force.
+    /// Refused with `Conflict` when another handle stored a newer schema meanwhile.
     pub(crate) fn save_schema(&mut self, mut schema: Schema) -> Result<()> {
+        let expected_version = schema.version;
         schema.version += 1;
-        self.store.save_schema(&schema)?;
+        self.store.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(schema.clone()), expected_version }]))?;
         self.schema = Arc::new(schema);
         Ok(())
     }
 
     /// Turns the stage → default probability rule on or off (stored with the schema).
     pub fn set_stage_probability_autofill(&mut self, on: bool) -> Result<()> {
+        self.refresh_schema()?;
         let mut s = (*self.schema).clone();
         s.settings.stage_probability_autofill = on;
         self.save_schema(s)

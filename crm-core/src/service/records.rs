@@ -115,13 +115,13 @@ impl Crm {
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
         let m = self.module(&query.module)?;
-        self.store.query(&query.normalize(m)?)
+        self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
         let m = self.module(&query.module)?;
-        self.store.count(&query.normalize(m)?)
+        self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// One page (1-based) of a query, with the total count.
@@ -178,10 +178,11 @@ impl Crm {
     /// stage history), without committing. Ids and auto-numbers are reserved. Used by [`Crm::create`] and by
     /// bulk operations that commit many records per transaction.
     pub(crate) fn plan_insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
+        self.refresh_schema()?;
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
-        for f in m.fields.iter().filter(|f| f.is_writable()) {
+        for f in &m.fields {
             if let Some(d) = &f.default {
                 if let Ok(v) = coerce(f, Value::Text(d.clone())) {
                     if !v.is_empty() {
@@ -205,7 +206,9 @@ impl Crm {
         if m.field("source").is_some() {
             values.insert("source".into(), Value::Text(source.into()));
         }
+        self.apply_customization_rules(&schema, m, &mut values, None, &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
+        sort_errors(m, &mut errors);
         errors.into_result()?;
 
         let id = RecordId(self.store.allocate_ids(1)?);
@@ -247,6 +250,8 @@ impl Crm {
     /// Validates a change to `current` and returns the new record with everything the change writes,
     /// without committing; `None` when nothing would change.
     pub(crate) fn plan_update(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
+        let fresh = if self.refresh_schema()? { Some(self.get(current.id)?) } else { None };
+        let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {
             return Err(Error::not_found(format!("record {id} is in the recycle bin")));
@@ -263,7 +268,9 @@ impl Crm {
         let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
         self.apply_input(m, &mut values, fields, Mode::Update, &mut errors)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
+        self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
+        sort_errors(m, &mut errors);
         errors.into_result()?;
         let changes = history::diff(&current.values, &values, &UNLOGGED);
         if changes.is_empty() {
@@ -459,7 +466,7 @@ impl Crm {
                     }
                     values.insert(f.name.clone(), Value::List(fixed));
                 }
-                (FieldType::Reference, Value::Ref(id)) => match self.store.get(*id)? {
+                (FieldType::Reference, Value::Ref(id)) => match self.pending.get(id).cloned().map_or_else(|| self.store.get(*id), |r| Ok(Some(r)))? {
                     Some(r) if !r.deleted && f.references.iter().any(|x| *x == r.module) => {}
                     Some(r) if r.deleted => {
                         errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))
@@ -494,6 +501,12 @@ impl Crm {
         }
         Ok(())
     }
+}
+
+/// Orders problems by the fields' layout position; unknown fields come last.
+fn sort_errors(m: &Module, errors: &mut ValidationErrors) {
+    let order: Vec<&str> = m.fields_in_layout_order().iter().map(|f| f.name.as_str()).collect();
+    errors.0.sort_by_key(|e| order.iter().position(|n| *n == e.field).unwrap_or(usize::MAX));
 }
 
 /// Splits vtiger's `Module::::Name` (or `Module:::Name`) reference form.

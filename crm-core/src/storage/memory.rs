@@ -9,8 +9,11 @@ use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold, order};
 use crate::record::Record;
 use crate::schema::Schema;
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,6 +32,12 @@ pub struct MemoryStore {
     imports: BTreeMap<i64, crate::io::ImportJournal>,
     import_rows: Vec<crate::io::ImportRowFate>,
     mappings: BTreeMap<(String, String), crate::io::SavedMapping>,
+    // ----- views, related records, settings (issue 6) -----
+    filters: BTreeMap<i64, Filter>,
+    comments: Vec<Comment>,
+    relations: Vec<Relation>,
+    settings: HashMap<String, String>,
+    schema_log: Vec<SchemaChangeEntry>,
 }
 
 impl MemoryStore {
@@ -81,6 +90,12 @@ impl MemoryStore {
                 Change::PutGroup(g) => {
                     if self.groups.values().any(|x| x.id != g.id && x.name.eq_ignore_ascii_case(&g.name)) {
                         return Err(StorageError::Duplicate(format!("group name '{}'", g.name)).into());
+                    }
+                }
+                Change::PutSchema { expected_version, .. } => {
+                    let stored = self.schema.as_ref().map_or(0, |s| s.version);
+                    if stored != *expected_version {
+                        return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected_version})")));
                     }
                 }
                 _ => {}
@@ -154,6 +169,7 @@ impl Store for MemoryStore {
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
                     self.stages.retain(|s| s.record != *id);
+                    self.purge_related(*id); // issue 6: links and comments go with the record
                 }
                 Change::History(h) => {
                     let mut h = h.clone();
@@ -178,6 +194,35 @@ impl Store for MemoryStore {
                 Change::DeleteMapping { module, name } => {
                     self.mappings.remove(&(module.clone(), name.to_lowercase()));
                 }
+                // ----- views, related records, settings (issue 6) -----
+                Change::PutFilter(f) => {
+                    self.filters.insert(f.id, f.clone());
+                }
+                Change::DeleteFilter(id) => {
+                    self.filters.remove(id);
+                }
+                Change::AddComment(c) => self.comments.push(c.clone()),
+                Change::Link(r) => {
+                    self.relations.retain(|x| !same_pair(x, r.record, r.related));
+                    self.relations.push(r.clone());
+                }
+                Change::Unlink { record, related } => self.relations.retain(|x| !same_pair(x, *record, *related)),
+                Change::PutSetting { key, value } => {
+                    self.settings.insert(key.clone(), value.clone());
+                }
+                // ----- schema customization -----
+                Change::PutSchema { schema, .. } => self.schema = Some((**schema).clone()),
+                Change::ClearField { module, field } => {
+                    for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        r.values.remove(field);
+                    }
+                }
+                Change::ReplacePicklistValue { module, field, from, to } => {
+                    for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        replace_value(&mut r.values, field, from, to.as_deref());
+                    }
+                }
+                Change::SchemaLog(e) => self.schema_log.push(e.clone()),
             }
         }
         Ok(())
@@ -263,4 +308,92 @@ impl Store for MemoryStore {
     fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
         Ok(self.mappings.values().filter(|m| m.module == module).cloned().collect())
     }
+    // ----- views, related records, settings (issue 6) -----
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        Ok(self.filters.values().filter(|f| f.module == module).cloned().collect())
+    }
+
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        let mut v: Vec<Comment> = self.comments.iter().filter(|c| c.record == record).cloned().collect();
+        v.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.cmp(&a.id)));
+        Ok(v)
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        Ok(self.comments.iter().find(|c| c.id == id).cloned())
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok(self.links_of(record, module).skip(skip).take(take).collect())
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        Ok(self.links_of(record, module).count() as u64)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.settings.get(key).cloned())
+    }
+
+    // ----- schema customization -----
+    fn schema_version(&self) -> Result<Option<u64>> {
+        Ok(self.schema.as_ref().map(|s| s.version))
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        Ok(self.schema_log.clone())
+    }
+}
+
+fn same_pair(x: &Relation, a: RecordId, b: RecordId) -> bool {
+    (x.record == a && x.related == b) || (x.record == b && x.related == a)
+}
+
+impl MemoryStore {
+    fn purge_related(&mut self, id: RecordId) {
+        self.relations.retain(|r| r.record != id && r.related != id);
+        self.comments.retain(|c| c.record != id);
+    }
+
+    /// Links of `record` seen from its side, in link order.
+    fn links_of<'a>(&'a self, record: RecordId, module: Option<&'a str>) -> impl Iterator<Item = Relation> + 'a {
+        self.relations.iter().filter_map(move |r| {
+            let other = if r.record == record {
+                r.related
+            } else if r.related == record {
+                r.record
+            } else {
+                return None;
+            };
+            let m = self.records.get(&other)?.module.clone();
+            if module.is_some_and(|x| x != m) {
+                return None;
+            }
+            Some(Relation { record, related: other, module: m, ..r.clone() })
+        })
+    }
+}
+
+/// Replaces (or with `to: None` removes) a picklist value in one record's field, single or multi-select.
+fn replace_value(values: &mut BTreeMap<String, Value>, field: &str, from: &str, to: Option<&str>) {
+    let new = match values.get(field) {
+        Some(Value::Text(s)) if s == from => to.map(|t| Value::Text(t.to_string())),
+        Some(Value::List(l)) if l.iter().any(|x| x == from) => {
+            let mut out: Vec<String> = Vec::new();
+            for x in l {
+                let x = if x == from { to.map(str::to_string) } else { Some(x.clone()) };
+                if let Some(x) = x.filter(|x| !out.contains(x)) {
+                    out.push(x);
+                }
+            }
+            (!out.is_empty()).then_some(Value::List(out))
+        }
+        _ => return,
+    };
+    match new {
+        Some(v) => values.insert(field.to_string(), v),
+        None => values.remove(field),
+    };
 }

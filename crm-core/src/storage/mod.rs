@@ -17,8 +17,11 @@ use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query};
 use crate::record::Record;
 use crate::schema::Schema;
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::RecordId;
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 
 /// One write inside a [`ChangeSet`].
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +60,59 @@ pub enum Change {
         /// Mapping name.
         name: String,
     },
+    // ----- views, related records, settings (issue 6) -----
+    /// Creates or replaces a list filter (its id is set).
+    PutFilter(Filter),
+    /// Deletes a list filter.
+    DeleteFilter(i64),
+    /// Adds a comment (its id is set).
+    AddComment(Comment),
+    /// Creates or replaces the many-to-many link between `record` and `related`.
+    Link(Relation),
+    /// Removes the link between two records (whichever side it was made on).
+    Unlink {
+        /// One side.
+        record: RecordId,
+        /// The other side.
+        related: RecordId,
+    },
+    /// Stores a setting as JSON text (lead-conversion mapping, view settings).
+    PutSetting {
+        /// Setting name.
+        key: String,
+        /// JSON text.
+        value: String,
+    },
+    // ----- schema customization -----
+    /// Stores a new schema and makes the physical layout follow it (new columns). Refused with
+    /// `Conflict` unless the stored schema version equals `expected_version`.
+    PutSchema {
+        /// The new schema.
+        schema: Box<Schema>,
+        /// The version it was derived from.
+        expected_version: u64,
+    },
+    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
+    ClearField {
+        /// Module.
+        module: String,
+        /// Field.
+        field: String,
+    },
+    /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
+    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
+    ReplacePicklistValue {
+        /// Module.
+        module: String,
+        /// Picklist field.
+        field: String,
+        /// Value to replace.
+        from: String,
+        /// Replacement, or `None` to remove.
+        to: Option<String>,
+    },
+    /// Appends to the schema change log.
+    SchemaLog(SchemaChangeEntry),
 }
 
 /// Everything one operation writes, applied atomically.
@@ -135,6 +191,28 @@ pub trait Store: Send {
     fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>>;
     /// The saved mappings of a module, by name.
     fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>>;
+
+    // ----- views, related records, settings (issue 6) -----
+    /// Every stored filter of `module`, lowest id first.
+    fn filters(&self, module: &str) -> Result<Vec<Filter>>;
+    /// The comments on a record, newest first.
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>>;
+    /// A comment by id.
+    fn comment(&self, id: i64) -> Result<Option<Comment>>;
+    /// Links of `record` (made on either side) to live or deleted records of `module` (every module when
+    /// `None`), oldest link first, skipping `offset` and returning at most `limit`. In each returned
+    /// [`Relation`], `record` is the record asked about and `related` the other side.
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>>;
+    /// How many links [`Store::relations`] would list without a page.
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64>;
+    /// A stored setting (JSON text).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+    // ----- schema customization -----
+    /// The version of the stored schema, read cheaply (without loading the schema); `None` for an empty
+    /// store. Lets every handle notice schema changes made through another handle.
+    fn schema_version(&self) -> Result<Option<u64>>;
+    /// The schema change log, oldest first.
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

@@ -9,6 +9,8 @@
 //! * `crm_history` + `crm_history_detail` — the change log, one detail row per changed field;
 //! * `crm_stage_history` — stage, amount, probability, forecast amount and close date after each change;
 //! * `crm_users`, `crm_groups`, `crm_group_members`, `crm_autonum`, `crm_seq`, `crm_meta` (the schema as JSON).
+//! * `crm_schema_changes` — the versioned schema change log (who, when, the change as JSON); custom fields
+//!   are ordinary columns of the module table (`cf_<n>`), cleared (not dropped) when the field is deleted.
 //!
 //! Values: money, percentages and decimals are **canonical decimal text** (`1000.00`), never REAL; dates and
 //! times ISO text; checkboxes 0/1; references and owners integer ids; multi-select values `a |##| b`.
@@ -28,8 +30,11 @@ use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Condition, Op, Query, fold};
 use crate::record::Record;
 use crate::schema::{Field, FieldType, Module, Schema};
+use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
+use crate::related::{Comment, Relation};
+use crate::view::Filter;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
@@ -206,6 +211,54 @@ CREATE TABLE IF NOT EXISTS crm_group_members (
 );
 ";
 
+// ----- views, related records, settings (issue 6) -----
+/// Filters (definition as JSON, searchable columns beside it), comments, many-to-many links, settings.
+const VIEW_RELATED_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_filters (
+    id INTEGER PRIMARY KEY,
+    module TEXT NOT NULL,
+    name TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    owner TEXT,
+    is_default INTEGER NOT NULL DEFAULT 0,
+    definition TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_filters_module ON crm_filters (module, id);
+CREATE TABLE IF NOT EXISTS crm_comments (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL,
+    parent_id INTEGER,
+    author TEXT NOT NULL,
+    at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_comments_record ON crm_comments (record_id, at, id);
+CREATE TABLE IF NOT EXISTS crm_relations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record_id INTEGER NOT NULL,
+    related_id INTEGER NOT NULL,
+    module TEXT NOT NULL,
+    role TEXT,
+    quantity TEXT,
+    price TEXT,
+    at TEXT NOT NULL,
+    UNIQUE (record_id, related_id)
+);
+CREATE INDEX IF NOT EXISTS crm_relations_related ON crm_relations (related_id, id);
+CREATE TABLE IF NOT EXISTS crm_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+";
+
+/// The schema change log (one row per stored schema change; `change` is the change as JSON).
+const CUSTOMIZE_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_schema_changes (
+    version INTEGER PRIMARY KEY,
+    op TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+";
+
 // ----- import/export (issue 5) -----
 /// Imports, the fate of every record they touched (for undo), and saved column mappings.
 const IMPORT_TABLES: &str = "
@@ -294,6 +347,8 @@ impl SqliteStore {
         // later features bring to files created before them.
         tx.execute_batch(BASE_TABLES).db()?;
         tx.execute_batch(IMPORT_TABLES).db()?;
+        tx.execute_batch(VIEW_RELATED_TABLES).db()?;
+        tx.execute_batch(CUSTOMIZE_TABLES).db()?;
         // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
@@ -363,6 +418,47 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Stores the schema (JSON in `crm_meta`, plus its version under `schema_version`) and makes the
+    /// layout follow it: tables, new columns, indexes. Columns are never dropped here.
+    fn write_schema(tx: &rusqlite::Transaction<'_>, schema: &Schema) -> Result<()> {
+        let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
+        for m in schema.modules.values() {
+            let table = ident(&m.table_name())?;
+            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
+                .db()?;
+            let existing: Vec<String> = {
+                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
+                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+            };
+            for f in &m.fields {
+                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
+                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
+                }
+                let indexed = matches!(f.field_type, FieldType::Reference | FieldType::Owner)
+                    || m.indexed.contains(&f.name)
+                    || m.entity_fields.first() == Some(&f.name);
+                let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
+                if indexed || unique {
+                    let name = ident(&format!("{}_{}", m.table_name(), f.name))?;
+                    tx.execute_batch(&format!(
+                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
+                        if unique { "UNIQUE " } else { "" },
+                        ident(&f.name)?
+                    ))
+                    .db()?;
+                }
+            }
+        }
+        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
+            .db()?;
+        tx.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema_version', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [schema.version.to_string()],
+        )
+        .db()?;
+        Ok(())
+    }
+
     fn apply(tx: &rusqlite::Transaction<'_>, schema: &Schema, c: &Change) -> Result<()> {
         let module = |name: &str| schema.modules.get(name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")));
         match c {
@@ -393,6 +489,7 @@ impl SqliteStore {
                 tx.execute("DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 tx.execute("DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
+                purge_related(tx, *id)?; // issue 6: links and comments go with the record
             }
             Change::History(h) => {
                 tx.prepare_cached("INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -443,6 +540,109 @@ impl SqliteStore {
                     tx.execute("INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
                 }
             }
+            // ----- views, related records, settings (issue 6) -----
+            Change::PutFilter(f) => {
+                let json = serde_json::to_string(f).map_err(|e| StorageError::Backend(e.to_string()))?;
+                let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                tx.execute(
+                    "INSERT INTO crm_filters (id, module, name, visibility, owner, is_default, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (id) DO UPDATE SET module = excluded.module, name = excluded.name, visibility = excluded.visibility,
+                     owner = excluded.owner, is_default = excluded.is_default, definition = excluded.definition",
+                    params![f.id, f.module, f.name, vis, f.owner, f.default, json],
+                )
+                .db()?;
+            }
+            Change::DeleteFilter(id) => {
+                tx.execute("DELETE FROM crm_filters WHERE id = ?1", [id]).db()?;
+            }
+            Change::AddComment(c) => {
+                tx.execute(
+                    "INSERT INTO crm_comments (id, record_id, parent_id, author, at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![c.id, c.record.0, c.parent, c.author, fmt_dt(c.at), c.text],
+                )
+                .db()?;
+            }
+            Change::Link(r) => {
+                tx.execute(
+                    "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
+                    [r.record.0, r.related.0],
+                )
+                .db()?;
+                tx.execute(
+                    "INSERT INTO crm_relations (record_id, related_id, module, role, quantity, price, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        r.record.0,
+                        r.related.0,
+                        r.module,
+                        r.role,
+                        r.quantity.map(|d| d.to_string()),
+                        r.price.map(|d| d.to_string()),
+                        fmt_dt(r.at)
+                    ],
+                )
+                .db()?;
+            }
+            Change::Unlink { record, related } => {
+                tx.execute(
+                    "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
+                    [record.0, related.0],
+                )
+                .db()?;
+            }
+            Change::PutSetting { key, value } => {
+                tx.execute(
+                    "INSERT INTO crm_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    params![key, value],
+                )
+                .db()?;
+            }
+            // ----- schema customization -----
+            Change::PutSchema { schema: new, expected_version } => {
+                let stored = Self::stored_schema_version(tx)?.unwrap_or(0);
+                if stored != *expected_version {
+                    return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected_version})")));
+                }
+                Self::write_schema(tx, new)?;
+            }
+            Change::ClearField { module: m, field } => {
+                let m = module(m)?;
+                tx.execute(&format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
+            }
+            Change::ReplacePicklistValue { module: m, field, from, to } => {
+                let m = module(m)?;
+                let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+                let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+                if f.field_type == FieldType::MultiPicklist {
+                    let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
+                    let sql = format!("SELECT id, {column} FROM {table} WHERE instr('{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}', ?1) > 0");
+                    let rows: Vec<(i64, String)> = {
+                        let mut st = tx.prepare(&sql).db()?;
+                        st.query_map([needle], |r| Ok((r.get(0)?, r.get(1)?))).db()?.collect::<rusqlite::Result<_>>().db()?
+                    };
+                    let update = format!("UPDATE {table} SET {column} = ?1 WHERE id = ?2");
+                    for (id, text) in rows {
+                        let mut out: Vec<String> = Vec::new();
+                        for x in crate::value::split_multi(&text) {
+                            let x = if x == *from { to.clone() } else { Some(x) };
+                            if let Some(x) = x.filter(|x| !out.contains(x)) {
+                                out.push(x);
+                            }
+                        }
+                        let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
+                        tx.execute(&update, params![joined, id]).db()?;
+                    }
+                } else {
+                    tx.execute(&format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
+                }
+            }
+            Change::SchemaLog(e) => {
+                let json = serde_json::to_string(&e.change).map_err(|x| StorageError::Backend(x.to_string()))?;
+                tx.execute(
+                    "INSERT INTO crm_schema_changes (version, op, actor, at, change) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![e.version as i64, e.change.op(), e.actor, fmt_dt(e.at), json],
+                )
+                .db()?;
+            }
             // ----- import/export (issue 5) -----
             Change::PutImport(j) => {
                 tx.prepare_cached(
@@ -488,6 +688,21 @@ impl SqliteStore {
             }
         }
         Ok(())
+    }
+
+    /// The stored schema version: the `schema_version` row, or (files written before it existed) the
+    /// version inside the stored schema JSON.
+    fn stored_schema_version(conn: &Connection) -> Result<Option<u64>> {
+        let v: Option<String> =
+            conn.prepare_cached("SELECT value FROM crm_meta WHERE key = 'schema_version'").db()?.query_row([], |r| r.get(0)).optional().db()?;
+        if let Some(v) = v {
+            return v.parse().map(Some).map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into());
+        }
+        let v: Option<Option<i64>> = conn
+            .query_row("SELECT json_extract(value, '$.version') FROM crm_meta WHERE key = 'schema'", [], |r| r.get(0))
+            .optional()
+            .db()?;
+        Ok(v.flatten().map(|v| u64::try_from(v).unwrap_or(0)))
     }
 
     /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
@@ -635,37 +850,8 @@ impl Store for SqliteStore {
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
-        let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        for m in schema.modules.values() {
-            let table = ident(&m.table_name())?;
-            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
-                .db()?;
-            let existing: Vec<String> = {
-                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
-                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
-            };
-            for f in &m.fields {
-                if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
-                    tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
-                }
-                let indexed = matches!(f.field_type, FieldType::Reference | FieldType::Owner)
-                    || m.indexed.contains(&f.name)
-                    || m.entity_fields.first() == Some(&f.name);
-                let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
-                if indexed || unique {
-                    let name = ident(&format!("{}_{}", m.table_name(), f.name))?;
-                    tx.execute_batch(&format!(
-                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
-                        if unique { "UNIQUE " } else { "" },
-                        ident(&f.name)?
-                    ))
-                    .db()?;
-                }
-            }
-        }
-        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
-            .db()?;
+        Self::write_schema(&tx, schema)?;
         tx.commit().db()?;
         self.schema = Some(schema.clone());
         Ok(())
@@ -727,7 +913,12 @@ impl Store for SqliteStore {
         for c in &changes.0 {
             Self::apply(&tx, schema, c)?;
         }
-        tx.commit().db()
+        tx.commit().db()?;
+        // ----- schema customization: a committed PutSchema becomes the schema in force -----
+        if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
+            self.schema = Some((**new).clone());
+        }
+        Ok(())
     }
 
     fn get(&self, id: RecordId) -> Result<Option<Record>> {
@@ -968,4 +1159,110 @@ impl Store for SqliteStore {
         }
         Ok(out)
     }
+
+    // ----- views, related records, settings (issue 6) -----
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        let mut st = self.conn.prepare_cached("SELECT definition FROM crm_filters WHERE module = ?1 ORDER BY id").db()?;
+        let rows = st.query_map([module], |r| r.get::<_, String>(0)).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
+        rows.iter()
+            .map(|j| serde_json::from_str::<Filter>(j).map_err(|e| StorageError::Corrupt(format!("stored filter: {e}")).into()))
+            .collect()
+    }
+
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = ?1 ORDER BY at DESC, id DESC")
+            .db()?;
+        let rows = st.query_map([record.0], read_comment).db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        self.conn
+            .prepare_cached("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE id = ?1")
+            .db()?
+            .query_row([id], read_comment)
+            .optional()
+            .db()
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT e.id, e.module, r.role, r.quantity, r.price, r.at FROM crm_relations r
+                 JOIN crm_entity e ON e.id = CASE WHEN r.record_id = ?1 THEN r.related_id ELSE r.record_id END
+                 WHERE (r.record_id = ?1 OR r.related_id = ?1) AND (?2 IS NULL OR e.module = ?2)
+                 ORDER BY r.id LIMIT ?3 OFFSET ?4",
+            )
+            .db()?;
+        let lim = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let off = i64::try_from(offset).unwrap_or(i64::MAX);
+        let dec = |s: Option<String>| s.as_deref().and_then(parse_decimal);
+        let rows = st
+            .query_map(params![record.0, module, lim, off], |r| {
+                let at: String = r.get(5)?;
+                Ok(Relation {
+                    record,
+                    related: RecordId(r.get(0)?),
+                    module: r.get(1)?,
+                    role: r.get(2)?,
+                    quantity: dec(r.get(3)?),
+                    price: dec(r.get(4)?),
+                    at: parse_dt(&at),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM crm_relations r
+                 JOIN crm_entity e ON e.id = CASE WHEN r.record_id = ?1 THEN r.related_id ELSE r.record_id END
+                 WHERE (r.record_id = ?1 OR r.related_id = ?1) AND (?2 IS NULL OR e.module = ?2)",
+            )
+            .db()?
+            .query_row(params![record.0, module], |r| r.get(0))
+            .db()?;
+        Ok(n.try_into().unwrap_or(0))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.conn.prepare_cached("SELECT value FROM crm_settings WHERE key = ?1").db()?.query_row([key], |r| r.get(0)).optional().db()
+    }
+
+    // ----- schema customization -----
+    fn schema_version(&self) -> Result<Option<u64>> {
+        Self::stored_schema_version(&self.conn)
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        let mut st = self.conn.prepare_cached("SELECT version, actor, at, change FROM crm_schema_changes ORDER BY version").db()?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)))
+            .db()?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .db()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (version, actor, at, json) in rows {
+            let change = serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(format!("schema change {version}: {e}")))?;
+            out.push(SchemaChangeEntry { version: u64::try_from(version).unwrap_or(0), actor, at: parse_dt(&at), change });
+        }
+        Ok(out)
+    }
+}
+
+fn purge_related(tx: &rusqlite::Transaction<'_>, id: RecordId) -> Result<()> {
+    tx.execute("DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
+    tx.execute("DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
+    Ok(())
+}
+
+fn read_comment(r: &rusqlite::Row<'_>) -> rusqlite::Result<Comment> {
+    let at: String = r.get(4)?;
+    Ok(Comment { id: r.get(0)?, record: RecordId(r.get(1)?), parent: r.get(2)?, author: r.get(3)?, at: parse_dt(&at), text: r.get(5)? })
 }

@@ -1,0 +1,175 @@
+//! Checked reading of C arguments and writing of out-parameters.
+//!
+//! Every pointer from C goes through one of these helpers: NULL becomes `CRM_STATUS_NULL_POINTER`, bad
+//! UTF-8 `CRM_STATUS_INVALID_UTF8`, JSON that does not parse `CRM_STATUS_INVALID_JSON`, and JSON of the
+//! wrong shape `CRM_STATUS_INVALID_ARGUMENT`. Out-parameters are checked before any work is done and
+//! written last, so nothing is written (and nothing changed) when a call fails on its arguments.
+
+use crate::boundary::{FfiError, FfiResult};
+use crate::status::crm_status;
+use crate::strings::into_c_string;
+use crm_core::{Fields, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::ffi::{CStr, c_char};
+
+/// Reads a required NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that stays valid for `'a`.
+pub unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
+    if p.is_null() {
+        return Err(FfiError::null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated by the caller's contract.
+    let c = unsafe { CStr::from_ptr(p) };
+    c.to_str().map_err(|e| {
+        FfiError::new(
+            crm_status::InvalidUtf8,
+            "invalid_utf8",
+            format!(
+                "argument '{name}' is not valid UTF-8 (bad byte at offset {})",
+                e.valid_up_to()
+            ),
+        )
+    })
+}
+
+/// Reads an optional string argument (NULL = `None`).
+///
+/// # Safety
+/// As [`arg_str`].
+pub unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        unsafe { arg_str(p, name) }.map(Some)
+    }
+}
+
+/// Parses JSON text into `T`: syntax errors are `CRM_STATUS_INVALID_JSON`, a wrong shape
+/// `CRM_STATUS_INVALID_ARGUMENT`.
+pub fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> FfiResult<T> {
+    serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => FfiError::invalid(format!("{what}: {e}")),
+        _ => FfiError::new(
+            crm_status::InvalidJson,
+            "invalid_json",
+            format!("{what} is not valid JSON: {e}"),
+        ),
+    })
+}
+
+/// Reads a required string argument holding JSON and parses it.
+///
+/// # Safety
+/// As [`arg_str`].
+pub unsafe fn arg_json<T: DeserializeOwned>(p: *const c_char, name: &str) -> FfiResult<T> {
+    parse_json(unsafe { arg_str(p, name) }?, name)
+}
+
+/// A loosely typed value from raw JSON; numbers keep their exact digits (`1000.10` stays `"1000.10"`,
+/// integers become [`Value::Int`]).
+pub fn value_from_raw(raw: &RawValue, what: &str) -> FfiResult<Value> {
+    let t = raw.get().trim();
+    let is_number = t.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+    if is_number && !t.contains(['e', 'E']) {
+        return Ok(t
+            .parse::<i64>()
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::Text(t.to_string())));
+    }
+    let j: serde_json::Value = parse_json(t, what)?;
+    Ok(Value::from_json(&j))
+}
+
+/// Reads a JSON object of field values (`{"amount": "1000", "sales_stage": "Prospecting"}`). The record
+/// keys `id`, `module`, `version` and `deleted` are ignored, so a record's JSON can be edited and passed
+/// back.
+pub fn fields_from_json(text: &str, what: &str) -> FfiResult<Fields> {
+    let map: BTreeMap<String, Box<RawValue>> = parse_json(text, what).map_err(|e| {
+        if e.status == crm_status::InvalidArgument {
+            FfiError::invalid(format!("{what} must be a JSON object of field values"))
+        } else {
+            e
+        }
+    })?;
+    let mut fields = Fields::new();
+    for (k, raw) in map {
+        if matches!(k.as_str(), "id" | "module" | "version" | "deleted") {
+            continue;
+        }
+        let v = value_from_raw(&raw, what)?;
+        fields.set(k, v);
+    }
+    Ok(fields)
+}
+
+/// Reads a required JSON-object-of-fields argument.
+///
+/// # Safety
+/// As [`arg_str`].
+pub unsafe fn arg_fields(p: *const c_char, name: &str) -> FfiResult<Fields> {
+    fields_from_json(unsafe { arg_str(p, name) }?, name)
+}
+
+/// An out-parameter, checked up front and written only at the end of a successful call.
+pub struct Out<T> {
+    ptr: *mut T,
+}
+
+impl<T> Out<T> {
+    /// A required out-parameter: NULL is `CRM_STATUS_NULL_POINTER`.
+    ///
+    /// # Safety
+    /// `p` is NULL or valid for writing a `T`.
+    pub unsafe fn new(p: *mut T, name: &str) -> FfiResult<Out<T>> {
+        if p.is_null() {
+            Err(FfiError::null(name))
+        } else {
+            Ok(Out { ptr: p })
+        }
+    }
+
+    /// An optional out-parameter: NULL means the caller does not want the value.
+    ///
+    /// # Safety
+    /// `p` is NULL or valid for writing a `T`.
+    pub unsafe fn optional(p: *mut T) -> Out<T> {
+        Out { ptr: p }
+    }
+
+    /// True when the caller wants the value.
+    pub fn wanted(&self) -> bool {
+        !self.ptr.is_null()
+    }
+
+    /// Writes the value (nothing for a NULL optional out-parameter).
+    pub fn set(self, v: T) {
+        if !self.ptr.is_null() {
+            // SAFETY: valid for writes by the constructor's contract; a plain write, the old content is
+            // caller garbage and must not be dropped.
+            unsafe { self.ptr.write(v) };
+        }
+    }
+}
+
+impl Out<*mut c_char> {
+    /// Serialises `v` to JSON and hands it over as a string the caller frees with `crm_string_free`.
+    pub fn set_json<S: Serialize + ?Sized>(self, v: &S) -> FfiResult {
+        if !self.wanted() {
+            return Ok(());
+        }
+        let text = serde_json::to_string(v).map_err(|e| {
+            FfiError::new(
+                crm_status::Error,
+                "serialize",
+                format!("cannot write JSON: {e}"),
+            )
+        })?;
+        self.set(into_c_string(text));
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! # crm-ffi — the C ABI of crm
+//!
+//! A thin C layer over the [`crm_core::Crm`] facade, for hosts in any language (C, C++, Go via cgo, C#,
+//! Swift, ...). The header `include/crm.h` is generated from this crate by cbindgen 0.29.4 and committed;
+//! the test `tests/header.rs` fails when it drifts (regenerate with
+//! `CRM_UPDATE_HEADER=1 cargo test -p crm-ffi --test header`).
+//!
+//! ## Conventions (rustls-ffi style)
+//! * Every symbol starts with `crm_`; functions on a handle are `crm_<type>_<verb>` and take the handle
+//!   first, then inputs, then out-parameters.
+//! * Every fallible function returns a [`crm_status`] (fixed numbers, never renumbered). Out-parameters are
+//!   written **only on success**. On failure a message (and, for validation failures, a JSON list of
+//!   field errors) is kept in a thread-local slot: [`crm_last_error_message`], [`crm_last_error_json`],
+//!   [`crm_last_error_code`].
+//! * Pointers are checked at the boundary: a NULL argument gives `CRM_STATUS_NULL_POINTER` and does
+//!   nothing. Out-parameters that hold the result of a *read* are required; those that return the result
+//!   of a *write* (the created record, the new user) are optional and may be NULL.
+//! * Input strings are NUL-terminated UTF-8 (`CRM_STATUS_INVALID_UTF8` otherwise). Records, queries and
+//!   reports cross as UTF-8 JSON: money and percentages are JSON strings of exact decimals (`"200.00"`),
+//!   dates ISO strings (`"2027-03-31"`, date-times `"2027-03-31 10:15:00"` in records). Strings returned
+//!   through `char **` are owned by the caller and freed with [`crm_string_free`] — never with `free()`.
+//! * No panic crosses the boundary: every body runs inside [`boundary`]'s `catch_unwind` helper and a
+//!   panic becomes `CRM_STATUS_PANIC`.
+//! * The exported functions are `pub unsafe extern "C" fn` with a `# Safety` section: raw pointers from C
+//!   are an unsafe contract and the signature says so. Signatures are literal source (no macros) so that
+//!   cbindgen sees them.
+//!
+//! ## Thread-safety
+//! A `crm_store` holds its [`crm_core::Crm`] behind a mutex: one handle may be used from several threads,
+//! calls on it run one at a time. `crm_store_free` must not run concurrently with any other call on the
+//! same handle. The last-error slot is per thread.
+//!
+//! ## Adding a function
+//! One `#[unsafe(no_mangle)] pub unsafe extern "C" fn crm_...` with a doc comment, whose body is
+//! `boundary::run(|| { ... })`: read arguments with the helpers of [`args`] (`arg_str`, `arg_json`,
+//! `Out::new`, `store_ref`/`store_mut`), call the facade, `?` converts [`crm_core::Error`], and finish with
+//! `out.set_json(..)`. Then regenerate the header.
+//!
+//! ## Where we differ from the Rust API
+//! Records are identified by `int64_t` ids; fields are given by name (or label) in JSON objects whose
+//! numbers are read exactly (a JSON number `1000.10` keeps its digits). Queries are a small JSON language
+//! described at [`crm_record_find`].
+
+#![allow(non_camel_case_types)]
+#![warn(missing_docs)]
+
+pub mod args;
+pub mod boundary;
+pub mod last_error;
+pub mod query;
+pub mod records;
+pub mod schema;
+pub mod settings;
+pub mod status;
+pub mod store;
+pub mod strings;
+pub mod users;
+
+pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
+pub use query::{crm_aggregate, crm_record_count, crm_record_find};
+pub use records::{
+    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge,
+    crm_record_quick_create, crm_record_restore, crm_record_stage_durations,
+    crm_record_stage_history, crm_record_update, crm_record_update_version,
+};
+pub use schema::{crm_module_fields, crm_schema_json};
+pub use settings::{
+    crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill,
+};
+pub use status::{crm_status, crm_status_str};
+pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
+pub use strings::crm_string_free;
+pub use users::{crm_group_add, crm_groups, crm_user_add, crm_user_get, crm_users};
+
+#[cfg(test)]
+mod tests;

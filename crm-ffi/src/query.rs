@@ -1,0 +1,239 @@
+//! Finding, counting and aggregating records with a small JSON query language.
+//!
+//! ```json
+//! {
+//!   "module": "Potentials",
+//!   "conditions": [
+//!     {"field": "amount", "op": ">", "value": "10000"},
+//!     {"field": "sales_stage", "op": "in", "values": ["Prospecting", "Qualification"]},
+//!     {"any": [{"field": "closingdate", "op": "between", "values": ["2027-01-01", "2027-03-31"]},
+//!              {"not": {"field": "leadsource", "op": "is empty"}}]}
+//!   ],
+//!   "sort": ["-amount", {"field": "closingdate", "descending": false}],
+//!   "limit": 20, "offset": 0, "deleted": false
+//! }
+//! ```
+//!
+//! * `module` (required): module name or label.
+//! * `conditions`: all must hold. A condition is `{"field", "op", "value"}` (or `"values"` for `between`,
+//!   `in`; none for `is empty`/`is not empty`), or a group `{"all": [...]}`, `{"any": [...]}`,
+//!   `{"not": {...}}`. Fields by name or label. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
+//!   `contains` `not contains` `starts with` `ends with` `is empty` `is not empty`, their names (`eq`,
+//!   `ne`, `lt`, `le`, `gt`, `ge`, `not_contains`, ...) or vtiger's comparator codes (`e n l m g h bw c k
+//!   s ew y ny`). Semantics are crm-core's (`crm_core::query`): text `=` is exact, `contains` ignores
+//!   case, an empty field never satisfies `<`/`>`.
+//! * `sort`: keys `"field"` (ascending) / `"-field"` (descending) or `{"field", "descending"}`; ties by id.
+//!   Default: most recently modified first.
+//! * `limit`/`offset`: the page; `deleted: true` lists the recycle bin.
+//!
+//! Unknown keys are refused (`CRM_STATUS_INVALID_ARGUMENT`), so a typo never silently widens a query.
+
+use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json, value_from_raw};
+use crate::boundary::{self, FfiError, FfiResult};
+use crate::records::record_json;
+use crate::status::crm_status;
+use crate::store::{crm_store, lock_store};
+use crm_core::{Condition, Op, Query, Sort};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::ffi::c_char;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuerySpec {
+    module: String,
+    #[serde(default)]
+    conditions: Vec<Box<RawValue>>,
+    #[serde(default)]
+    sort: Vec<serde_json::Value>,
+    #[serde(default)]
+    limit: Option<u64>,
+    #[serde(default)]
+    offset: u64,
+    #[serde(default)]
+    deleted: bool,
+}
+
+/// Parses the JSON query language described in this module into a [`Query`].
+pub fn query_from_json(text: &str) -> FfiResult<Query> {
+    let spec: QuerySpec = parse_json(text, "query_json")?;
+    let mut q = Query::new(spec.module);
+    for c in &spec.conditions {
+        q = q.filter(condition(c)?);
+    }
+    for s in spec.sort {
+        q.sort.push(match s {
+            serde_json::Value::String(k) => Sort::parse(&k),
+            other => serde_json::from_value::<Sort>(other)
+                .map_err(|e| FfiError::invalid(format!("query_json: sort key: {e}")))?,
+        });
+    }
+    q.limit = spec.limit;
+    q.offset = spec.offset;
+    q.deleted = spec.deleted;
+    Ok(q)
+}
+
+fn take<T: serde::de::DeserializeOwned>(
+    m: &mut BTreeMap<String, Box<RawValue>>,
+    key: &str,
+) -> FfiResult<Option<T>> {
+    m.remove(key)
+        .map(|raw| parse_json::<T>(raw.get(), &format!("condition '{key}'")))
+        .transpose()
+}
+
+fn condition(raw: &RawValue) -> FfiResult<Condition> {
+    let mut m: BTreeMap<String, Box<RawValue>> = parse_json(raw.get(), "condition")?;
+    let group =
+        |m: &mut BTreeMap<String, Box<RawValue>>, key: &str| -> FfiResult<Option<Vec<Condition>>> {
+            take::<Vec<Box<RawValue>>>(m, key)?
+                .map(|list| list.iter().map(|c| condition(c)).collect())
+                .transpose()
+        };
+    let c = if let Some(list) = group(&mut m, "all")? {
+        Condition::All(list)
+    } else if let Some(list) = group(&mut m, "any")? {
+        Condition::Any(list)
+    } else if let Some(inner) = m.remove("not") {
+        Condition::Not(Box::new(condition(&inner)?))
+    } else {
+        let field: String = take(&mut m, "field")?.ok_or_else(|| {
+            FfiError::invalid(
+                "a condition needs \"field\" and \"op\" (or \"all\", \"any\", \"not\")",
+            )
+        })?;
+        let op_text: String = take(&mut m, "op")?
+            .ok_or_else(|| FfiError::invalid(format!("condition on '{field}' has no \"op\"")))?;
+        let op = Op::parse(&op_text).ok_or_else(|| {
+            FfiError::invalid(format!(
+                "condition on '{field}': unknown operator '{op_text}'"
+            ))
+        })?;
+        let mut values = Vec::new();
+        if let Some(v) = m.remove("value") {
+            values.push(value_from_raw(&v, "condition value")?);
+        }
+        if let Some(list) = take::<Vec<Box<RawValue>>>(&mut m, "values")? {
+            if !values.is_empty() {
+                return Err(FfiError::invalid(format!(
+                    "condition on '{field}' has both \"value\" and \"values\""
+                )));
+            }
+            for v in &list {
+                values.push(value_from_raw(v, "condition value")?);
+            }
+        }
+        Condition::Compare { field, op, values }
+    };
+    if let Some(k) = m.keys().next() {
+        return Err(FfiError::invalid(format!(
+            "condition: unexpected key '{k}'"
+        )));
+    }
+    Ok(c)
+}
+
+/// Finds records with a JSON query (see below) into `*out_json` (required, owned by the caller, free with
+/// `crm_string_free`): `{"records": [record, ...], "total": N}` where `total` counts every match,
+/// ignoring `limit`/`offset`.
+///
+/// The query: `{"module": "Potentials", "conditions": [{"field": "amount", "op": ">", "value": "10000"},
+/// {"any": [...]}, {"not": {...}}], "sort": ["-amount", "closingdate"], "limit": 20, "offset": 0,
+/// "deleted": false}`; only `module` is required. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
+/// `contains` `not contains` `starts with` `ends with` `is empty` `is not empty` (or `eq`, `ne`, `lt`,
+/// ..., or vtiger's codes `e n l m g h bw c k s ew y ny`); `between` and `in` take `"values": [...]`.
+/// Unknown keys are refused.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown key,
+/// field or operator, operator that does not fit the field, value of the wrong type), `_NOT_FOUND`
+/// (unknown module), storage errors. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_record_find(
+    store: *const crm_store,
+    query_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let crm = unsafe { lock_store(store) }?;
+        let total = crm.count(query.clone())?;
+        let records: Vec<serde_json::Value> = crm.find(query)?.iter().map(record_json).collect();
+        drop(crm);
+        out.set_json(&serde_json::json!({ "records": records, "total": total }))
+    })
+}
+
+/// Counts the records a JSON query selects (ignoring `limit`/`offset`) into `*out_count` (required).
+/// The query language is `crm_record_find`'s.
+///
+/// Errors: as `crm_record_find`. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_record_count(
+    store: *const crm_store,
+    query_json: *const c_char,
+    out_count: *mut u64,
+) -> crm_status {
+    boundary::run(|| {
+        let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
+        let out = unsafe { Out::new(out_count, "out_count") }?;
+        let n = unsafe { lock_store(store) }?.count(query)?;
+        out.set(n);
+        Ok(())
+    })
+}
+
+/// Groups the records a JSON query selects by `group_by` (a field name or label; NULL = one group of
+/// everything) and sums decimal or integer fields exactly. `sums_json` is a JSON array of field names
+/// (`["amount", "forecast_amount"]`; NULL = no sums). `*out_json` (required, owned by the caller)
+/// receives `[{"key": "Prospecting", "count": 3, "sums": {"amount": "31000.00"}}]`: `key` in the record
+/// JSON form (`null` for the empty group or without grouping), sums as exact decimal strings (empty
+/// values count as 0).
+///
+/// Errors: as `crm_record_find`, plus `CRM_STATUS_INVALID_ARGUMENT` for an unknown `group_by` field or a
+/// sum of a non-numeric field. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `query_json`, `group_by`, `sums_json` NULL or NUL-terminated;
+/// `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_aggregate(
+    store: *const crm_store,
+    query_json: *const c_char,
+    group_by: *const c_char,
+    sums_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
+        let group_by = unsafe { arg_opt_str(group_by, "group_by") }?;
+        let sums: Vec<String> = if sums_json.is_null() {
+            vec![]
+        } else {
+            unsafe { arg_json(sums_json, "sums_json") }?
+        };
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let names: Vec<&str> = sums.iter().map(String::as_str).collect();
+        let groups = unsafe { lock_store(store) }?.aggregate(query, group_by, &names)?;
+        let rows: Vec<serde_json::Value> = groups
+            .iter()
+            .map(|g| {
+                let sums: serde_json::Map<String, serde_json::Value> = sums
+                    .iter()
+                    .zip(&g.sums)
+                    .map(|(name, d)| (name.clone(), serde_json::Value::String(d.to_string())))
+                    .collect();
+                serde_json::json!({ "key": g.key.to_json(), "count": g.count, "sums": sums })
+            })
+            .collect();
+        out.set_json(&rows)
+    })
+}

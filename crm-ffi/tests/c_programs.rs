@@ -1,0 +1,208 @@
+//! Builds the C tests (`tests/c/*.c`) and the C example (`examples/c/pipeline.c` at the workspace root)
+//! with `cc -std=c11 -Wall -Wextra -Werror` against `include/crm.h` and the static library, runs them,
+//! and runs them again under `valgrind --leak-check=full --error-exitcode=1` when valgrind is installed
+//! (required when the `CI` environment variable is set, so CI cannot skip the memcheck silently).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Native libraries the static library needs, as printed by
+/// `cargo rustc -p crm-ffi --lib --crate-type staticlib -- --print native-static-libs`.
+#[cfg(target_os = "linux")]
+const NATIVE_LIBS: &[&str] = &[
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+#[cfg(target_os = "macos")]
+const NATIVE_LIBS: &[&str] = &["-lSystem", "-lc", "-lm"];
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+const NATIVE_LIBS: &[&str] = &[];
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The static library built with this test: cargo builds every crate type of the library (staticlib
+/// included) before running integration tests, into `target/<profile>/deps/` next to this test binary,
+/// and copies it to `target/<profile>/`. Several builds of the crate (different feature sets of the
+/// workspace, `cargo rustc --crate-type staticlib`) may leave copies there; the most recently written one
+/// is the one built from the current sources.
+fn static_lib() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe
+        .parent()
+        .expect("test binary sits in target/<profile>/deps");
+    let profile_dir = deps.parent().expect("deps sits in target/<profile>");
+    let name = if cfg!(windows) {
+        "crm_ffi.lib"
+    } else {
+        "libcrm_ffi.a"
+    };
+    let mut candidates = vec![deps.join(name), profile_dir.join(name)];
+    if let Ok(entries) = std::fs::read_dir(deps) {
+        candidates.extend(entries.flatten().map(|e| e.path()).filter(|p| {
+            let f = p.file_name().and_then(|f| f.to_str()).unwrap_or("");
+            f.starts_with("libcrm_ffi-") && f.ends_with(".a")
+        }));
+    }
+    candidates
+        .into_iter()
+        .filter_map(|p| {
+            std::fs::metadata(&p)
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| (t, p))
+        })
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {name} in {} or {}",
+                deps.display(),
+                profile_dir.display()
+            )
+        })
+}
+
+fn work_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("crm-ffi-c");
+    std::fs::create_dir_all(&d).expect("create work dir");
+    d
+}
+
+fn compile(source: &Path, name: &str) -> PathBuf {
+    compile_with(
+        &std::env::var("CC").unwrap_or_else(|_| "cc".to_string()),
+        "-std=c11",
+        source,
+        name,
+    )
+}
+
+fn compile_with(cc: &str, std: &str, source: &Path, name: &str) -> PathBuf {
+    let out = work_dir().join(name);
+    let status = Command::new(cc)
+        .args([std, "-Wall", "-Wextra", "-Werror", "-g", "-I"])
+        .arg(manifest_dir().join("include"))
+        .arg("-I")
+        .arg(manifest_dir().join("tests").join("c"))
+        .arg(source)
+        .arg(static_lib())
+        .args(NATIVE_LIBS)
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {cc}: {e}"));
+    assert!(status.success(), "compiling {} failed", source.display());
+    out
+}
+
+/// The program's argument: a fresh scratch directory (tests), or a store file inside it (the example).
+fn argument(scratch: &Path, store_file: bool) -> PathBuf {
+    if store_file {
+        scratch.join("pipeline.db")
+    } else {
+        scratch.to_path_buf()
+    }
+}
+
+fn run(program: &Path, arg: &Path) {
+    let out = Command::new(program)
+        .arg(arg)
+        .output()
+        .expect("run C program");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        program.display(),
+        out.status
+    );
+}
+
+fn valgrind_available() -> bool {
+    Command::new("valgrind")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn run_under_valgrind(program: &Path, arg: &Path) {
+    let out = Command::new("valgrind")
+        .args([
+            "--leak-check=full",
+            "--error-exitcode=1",
+            "--errors-for-leak-kinds=definite,indirect,possible",
+            "-q",
+        ])
+        .arg(program)
+        .arg(arg)
+        .output()
+        .expect("run valgrind");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "valgrind reported errors or leaks for {}: {}",
+        program.display(),
+        out.status
+    );
+}
+
+fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
+    let program = compile(&source, name);
+    let scratch = tempfile::tempdir().expect("temp dir");
+    run(&program, &argument(scratch.path(), store_file));
+    if valgrind_available() {
+        let scratch = tempfile::tempdir().expect("temp dir");
+        run_under_valgrind(&program, &argument(scratch.path(), store_file));
+    } else if std::env::var_os("CI").is_some() {
+        panic!(
+            "valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)"
+        );
+    } else {
+        eprintln!("valgrind not installed: skipped the memcheck run of {name}");
+    }
+}
+
+#[test]
+fn c_error_paths() {
+    build_and_run(manifest_dir().join("tests/c/errors.c"), "errors", false);
+}
+
+#[test]
+fn c_records() {
+    build_and_run(manifest_dir().join("tests/c/records.c"), "records", false);
+}
+
+#[test]
+fn c_pipeline_example() {
+    build_and_run(
+        manifest_dir().join("../examples/c/pipeline.c"),
+        "pipeline",
+        true,
+    );
+}
+
+#[test]
+fn cpp_host() {
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_string());
+    if Command::new(&cxx).arg("--version").output().is_err() {
+        eprintln!("no C++ compiler ({cxx}): skipped");
+        return;
+    }
+    let program = compile_with(
+        &cxx,
+        "-std=c++17",
+        &manifest_dir().join("tests/c/header.cpp"),
+        "header_cpp",
+    );
+    let scratch = tempfile::tempdir().expect("temp dir");
+    run(&program, scratch.path());
+}
