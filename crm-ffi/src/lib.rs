@@ -111,3 +111,5 @@ pub use users::{crm_group_add, crm_groups, crm_user_add, crm_user_get, crm_users
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_capabilities;
