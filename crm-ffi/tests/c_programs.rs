@@ -182,6 +182,15 @@ fn c_records() {
 }
 
 #[test]
+fn c_capabilities() {
+    build_and_run(
+        manifest_dir().join("tests/c/capabilities.c"),
+        "capabilities",
+        false,
+    );
+}
+
+#[test]
 fn c_pipeline_example() {
     build_and_run(
         manifest_dir().join("../examples/c/pipeline.c"),
