@@ -3,7 +3,8 @@
  *
  * Opens a store (a SQLite file, or ":memory:" by default), registers a sales rep, creates an
  * organization and a few opportunities, moves some of them through the sales stages, then prints the
- * pipeline by stage (count and exact amount totals, via crm_aggregate) and the open deals, largest first.
+ * forecast report by stage (count, exact amount and weighted forecast per sales stage, via crm_pipeline) and the
+ * open deals, largest first.
  *
  * Build (from the workspace root, after `cargo build -p crm-ffi`):
  *   cc -std=c11 -Wall -Wextra -Werror -I crm-ffi/include examples/c/pipeline.c target/debug/libcrm_ffi.a \
@@ -63,27 +64,31 @@ static int move_stage(crm_store *st, long long id, const char *stage) {
     return ok(crm_record_update(st, id, fields, NULL), "crm_record_update");
 }
 
+/* Prints crm's forecast report by sales stage (crm_pipeline): count, exact amount and the weighted
+ * (probability x amount) forecast per stage, then the same report by stage kind for the open/won/lost totals. */
 static void print_by_stage(const crm_store *st) {
     char *json = NULL;
     const char *p;
-    char stage[128], amount[64];
-    if (!ok(crm_aggregate(st, "{\"module\":\"Potentials\"}", "sales_stage", "[\"amount\"]", &json), "crm_aggregate"))
-        return;
-    printf("%-24s %5s %16s\n", "Sales stage", "Deals", "Amount");
-    /* Rows look like {"count":2,"key":"Prospecting","sums":{"amount":"3000.00"}}. */
-    for (p = strstr(json, "{\"count\":"); p != NULL; p = strstr(p, "{\"count\":")) {
-        unsigned long count = strtoul(p + 9, NULL, 10);
-        const char *after = string_value(p, "key", stage, sizeof stage);
-        if (after == NULL || string_value(after, "amount", amount, sizeof amount) == NULL) break;
-        printf("%-24s %5lu %16s\n", stage, count, amount);
+    char key[128], amount[64], forecast[64];
+    if (!ok(crm_pipeline(st, "stage", NULL, NULL, &json), "crm_pipeline")) return;
+    printf("%-24s %5s %16s %16s\n", "Sales stage", "Deals", "Amount", "Forecast");
+    /* Rows look like {"key":"Prospecting","count":2,"amount":"19500.75","forecast_amount":"1950.0750"}. */
+    for (p = strstr(json, "{\"key\":"); p != NULL; p = strstr(p, "{\"key\":")) {
+        const char *after = string_value(p, "key", key, sizeof key);
+        const char *c = after ? strstr(after, "\"count\":") : NULL;
+        unsigned long count = c ? strtoul(c + 8, NULL, 10) : 0;
+        if (after == NULL || string_value(after, "amount", amount, sizeof amount) == NULL ||
+            string_value(after, "forecast_amount", forecast, sizeof forecast) == NULL)
+            break;
+        printf("%-24s %5lu %16s %16s\n", key, count, amount, forecast);
         p = after;
     }
     crm_string_free(json);
-    if (ok(crm_aggregate(st, "{\"module\":\"Potentials\",\"conditions\":[{\"field\":\"sales_stage\",\"op\":\"not contains\",\"value\":\"Closed\"}]}",
-                         NULL, "[\"amount\"]", &json),
-           "crm_aggregate") &&
-        string_value(json, "amount", amount, sizeof amount)) {
-        printf("%-24s %5s %16s\n", "Open pipeline", "", amount);
+    json = NULL;
+    /* The open pipeline: the "open" row of the report by stage kind (stages whose kind is open). */
+    if (ok(crm_pipeline(st, "stage_kind", NULL, NULL, &json), "crm_pipeline") && (p = strstr(json, "{\"key\":\"open\"")) != NULL &&
+        string_value(p, "amount", amount, sizeof amount) && string_value(p, "forecast_amount", forecast, sizeof forecast)) {
+        printf("%-24s %5s %16s %16s\n", "Open pipeline", "", amount, forecast);
     }
     crm_string_free(json);
 }
