@@ -49,6 +49,7 @@ pub mod boundary;
 pub mod callback;
 pub mod convert;
 pub mod customize;
+pub mod import_export;
 pub mod last_error;
 pub mod mass;
 pub mod query;
@@ -75,6 +76,11 @@ pub use customize::{
     crm_picklist_delete, crm_picklist_rename, crm_picklist_reorder, crm_picklist_set_dependency,
     crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes,
     crm_schema_refresh, crm_stage_meta_set,
+};
+pub use import_export::{
+    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_rows, crm_import_undo,
+    crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings,
+    crm_progress,
 };
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use relations::{
