@@ -157,6 +157,19 @@ typedef struct crm_callback_reply crm_callback_reply;
 typedef struct crm_store crm_store;
 
 /**
+ * Import progress: called with the number of data rows done so far, after every committed batch
+ * (`batch_size` rows) and once at the end.
+ *
+ * crm-core's importer has no cancellation, so there is no way to stop an import from here: the
+ * callback's only job is to report. To take an import back, call `crm_import_undo` with its id afterwards
+ * (batches are committed as they go, so the records of finished batches exist while the import runs).
+ *
+ * Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
+ * not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
+ */
+typedef void (*crm_progress)(void *user_data, uint64_t rows_done);
+
+/**
  * A host mailer: sends one mail given as JSON (`{"id": 3, "from": .., "reply_to": .., "to": [..], "cc":
  * [..], "bcc": [..], "subject": .., "body": .., "record": 7, "workflow": 2, "status": "queued", ...}`,
  * borrowed for the call). Returns 0 when the mail was sent; any other value when it was not, with the
@@ -586,6 +599,167 @@ crm_status crm_stage_meta_set(struct crm_store *store,
                               const char *stage,
                               const char *kind,
                               const char *probability);
+
+/**
+ * Imports a CSV file into `module` (name or label): every row goes through the normal save pipeline
+ * (validation, stage → probability, workflows, change log) and rows are committed `batch_size` at a time.
+ * Bad rows are reported, not errors. `options_json` (NULL: defaults) is described in the module docs.
+ * `progress` (NULL: none) is called with `user_data` as rows are done; crm does not keep either after
+ * this call. `*out_report_json` (optional, owned by the caller) receives the import report.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad
+ * options, unreadable CSV, mapping that maps nothing), `_NOT_FOUND` (module), `_IO` (cannot open the
+ * file), storage errors (batches committed before stay; undo them with `crm_import_undo`).
+ * Thread-safety: serialised with other calls on the store; `progress` runs on this thread while the store
+ * is locked.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path`, `module`, `options_json` NULL or NUL-terminated; `progress`
+ * NULL or a function following `crm_progress`'s contract; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_csv(struct crm_store *store,
+                          const char *path,
+                          const char *module,
+                          const char *options_json,
+                          crm_progress progress,
+                          void *user_data,
+                          char **out_report_json);
+
+/**
+ * Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
+ * or created), optionally with one new opportunity per new contact. `options_json` (NULL: defaults) is
+ * `{"import": {..import options, see the module docs..}, "opportunity": {"name_template":
+ * "{organization} - new customer", "sales_stage": "Prospecting", "close_in_days": 30}|null,
+ * "create_organizations": true}`. `progress`, `user_data` and the report as in `crm_import_csv`.
+ *
+ * Errors: as `crm_import_csv` (`_INVALID_ARGUMENT` for an empty or binary file). Thread-safety: as
+ * `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv`.
+ */
+crm_status crm_import_vcard(struct crm_store *store,
+                            const char *path,
+                            const char *options_json,
+                            crm_progress progress,
+                            void *user_data,
+                            char **out_report_json);
+
+/**
+ * Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
+ * owned by the caller): `[{"id": 5, "module": "Potentials", "status": "done"|"undone"|..., ...}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_imports(const struct crm_store *store,
+                       char **out_json);
+
+/**
+ * What import `import_id` did to each record it touched (created, overwritten, merged, created
+ * references), in file order, as a JSON array into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_import_rows(const struct crm_store *store, int64_t import_id, char **out_json);
+
+/**
+ * Undoes an import, all or nothing in one transaction: records it created (and references it created)
+ * go to the recycle bin; records it overwrote or merged get their previous values back.
+ * `*out_report_json` (optional, owned by the caller) receives `{"deleted": 8, "restored": 2}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown import), `_CONFLICT` (already undone, or
+ * records changed since; the message lists them), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_undo(struct crm_store *store,
+                           int64_t import_id,
+                           char **out_report_json);
+
+/**
+ * Saves (or replaces) a named column mapping of `module`: `mapping_json` is `{"column": "field", ...}`
+ * (fields by name or label), usable as the `mapping` of import options.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (empty name,
+ * unknown field), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `name`, `mapping_json` NULL or NUL-terminated.
+ */
+crm_status crm_mapping_save(struct crm_store *store,
+                            const char *module,
+                            const char *name,
+                            const char *mapping_json);
+
+/**
+ * The saved mappings of `module`, by name, as a JSON array into `*out_json` (required, owned by the
+ * caller): `[{"module": "Potentials", "name": "vtiger export", "mapping": {"column": "field"}}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_mappings(const struct crm_store *store, const char *module, char **out_json);
+
+/**
+ * Deletes a saved mapping of `module` by name (ignoring case).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `name` NULL or NUL-terminated.
+ */
+crm_status crm_mapping_delete(struct crm_store *store, const char *module, const char *name);
+
+/**
+ * Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
+ * (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
+ * "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
+ * `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+ * written. A failed export may leave a partial file.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
+ * column, query of another module), `_NOT_FOUND` (module, id), `_IO` (cannot write), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `path`, `selection_json`, `options_json` NULL or
+ * NUL-terminated; `out_count` NULL or writable.
+ */
+crm_status crm_export_csv(const struct crm_store *store,
+                          const char *module,
+                          const char *path,
+                          const char *selection_json,
+                          const char *options_json,
+                          uint64_t *out_count);
+
+/**
+ * Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
+ * module docs (of Contacts; NULL: every contact); `version` `"3.0"` or `"4.0"` (NULL: 4.0). `*out_count`
+ * (optional) receives the number of cards written.
+ *
+ * Errors: as `crm_export_csv` (`_INVALID_ARGUMENT` for a selection of another module or an unknown
+ * version). Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path`, `selection_json`, `version` NULL or NUL-terminated;
+ * `out_count` NULL or writable.
+ */
+crm_status crm_export_vcard(const struct crm_store *store,
+                            const char *path,
+                            const char *selection_json,
+                            const char *version,
+                            uint64_t *out_count);
 
 /**
  * The message of the last failed crm call on this thread (`""` when the last status-returning call
