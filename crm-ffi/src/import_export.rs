@@ -3,13 +3,14 @@
 //!
 //! Options cross as JSON in crm-core's serde form; missing keys take their defaults. Import options:
 //! `{"has_header": true, "delimiter": "auto"|"comma"|"semicolon"|"tab"|..., "encoding": "utf-8"|
-//! "iso-8859-1"|"windows-1252", "date_format": "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|..., 
+//! "iso-8859-1"|"windows-1252", "date_format": "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|...,
 //! "decimal_separator": ".", "thousands_separator": ",", "mapping": {"column": "field"}, "defaults":
 //! {"field": "value"}, "duplicates": "create"|"skip"|"overwrite"|"merge", "match_on": ["field"],
 //! "create_missing_references": false, "add_unknown_picklist_values": false, "dry_run": false,
-//! "batch_size": 250}`. The report: `{"import_id": 5, "rows": 10, "created": 8, ..., "report": [{"line":
-//! 3, "outcome": "failed", "record": null, "problems": [{"column", "field", "code", "message"}]}], ...}`
-//! (crm-core's `ImportReport`).
+//! "batch_size": 250}`. The report (crm-core's `ImportReport`): `{"import_id": 5, "dry_run": false, "rows":
+//! 10, "created": 8, "updated": 0, "merged": 0, "skipped": 1, "failed": 1, "references_created": 2,
+//! "picklist_values_added": [], "mapping": [["Amount", "amount"]], "warnings": [..], "row_reports": [{"line":
+//! 3, "outcome": "failed", "problems": [{"column", "field", "code", "message"}], ...}]}`.
 //!
 //! Export selections: `{"ids": [7, 8]}` (these records, in this order), `{"query": {..a crm_record_find
 //! query..}, "page": 1, "size": 50}` (one page), `{"all": {..query..}}` (everything it selects), or NULL
