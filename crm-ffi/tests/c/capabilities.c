@@ -1,7 +1,8 @@
 /* The main paths through the newer parts of the C ABI, on an in-memory store and a SQLite file: schema and
  * picklist editing, workflows with a host workflow function and a host mailer (callbacks with user data),
  * the outbox, the pipeline report, filters and list views, search, keyset pages, mass actions, comments,
- * links and related lists, documents from an opportunity, lead conversion; plus their error paths.
+ * links and related lists, documents from an opportunity, lead conversion, CSV/vCard import with a progress
+ * callback, undo, saved mappings, CSV/vCard export; plus their error paths.
  * Every returned string is freed (valgrind). */
 #include "crm.h"
 #include "check.h"
@@ -242,20 +243,111 @@ static void exercise(crm_store *st) {
     CHECK(CONTAINS(crm_last_error_json(), "\"field\":\"closingdate\""));
 }
 
+/* Import progress: records every count it is given. */
+struct progress {
+    int calls;
+    uint64_t last;
+};
+
+static void on_progress(void *user_data, uint64_t rows_done) {
+    struct progress *p = user_data;
+    p->calls++;
+    p->last = rows_done;
+}
+
+static void import_export(crm_store *st, const char *dir) {
+    char csv[4096], out_csv[4096], vcf[4096], buf[256];
+    char *out = NULL;
+    uint64_t n = 0;
+    long long import_id;
+    struct progress prog = {0, 0};
+    FILE *f;
+
+    snprintf(csv, sizeof csv, "%s/deals.csv", dir);
+    snprintf(out_csv, sizeof out_csv, "%s/export.csv", dir);
+    snprintf(vcf, sizeof vcf, "%s/contacts.vcf", dir);
+    f = fopen(csv, "w");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fputs("Deal,Amount,Stage,Close\nImported A,2500.50,Prospecting,2027-05-31\nImported B,oops,Prospecting,2027-05-31\n", f);
+    fclose(f);
+    f = fopen(vcf, "w");
+    CHECK(f != NULL);
+    if (f == NULL) return;
+    fputs("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Hall;Monica;;;\r\nFN:Monica Hall\r\nORG:Raviga\r\nEND:VCARD\r\n", f);
+    fclose(f);
+
+    CHECK_STATUS(crm_mapping_save(st, "Potentials", "deals", "{\"Deal\":\"potentialname\",\"Amount\":\"amount\",\"Stage\":\"sales_stage\",\"Close\":\"closingdate\"}"),
+                 CRM_OK);
+    CHECK_STATUS(crm_mappings(st, "Potentials", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"name\":\"deals\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_import_csv(st, csv, "Potentials",
+                                "{\"mapping\":{\"Deal\":\"potentialname\",\"Amount\":\"amount\",\"Stage\":\"sales_stage\",\"Close\":\"closingdate\"},\"batch_size\":1}",
+                                on_progress, &prog, &out),
+                 CRM_OK);
+    CHECK(CONTAINS(out, "\"created\":1") && CONTAINS(out, "\"failed\":1"));
+    import_id = num_after(out, "import_id");
+    crm_string_free(out);
+    CHECK(prog.calls >= 1 && prog.last == 2);
+    CHECK_STATUS(crm_imports(st, &out), CRM_OK);
+    snprintf(buf, sizeof buf, "\"id\":%lld", import_id);
+    CHECK(CONTAINS(out, buf));
+    crm_string_free(out);
+    CHECK_STATUS(crm_import_rows(st, import_id, &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"record\":"));
+    crm_string_free(out);
+    CHECK_STATUS(crm_export_csv(st, "Potentials", out_csv, "{\"all\":{\"module\":\"Potentials\",\"conditions\":[{\"field\":\"amount\",\"op\":\"=\",\"value\":\"2500.50\"}]}}",
+                                "{\"columns\":[\"potentialname\",\"amount\"]}", &n),
+                 CRM_OK);
+    CHECK(n == 1);
+    f = fopen(out_csv, "r");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fgets(buf, sizeof buf, f) != NULL && strncmp(buf, "Opportunity Name,Amount", 23) == 0);
+        CHECK(fgets(buf, sizeof buf, f) != NULL && CONTAINS(buf, "Imported A") && CONTAINS(buf, "2500.50"));
+        fclose(f);
+    }
+    CHECK_STATUS(crm_import_undo(st, import_id, &out), CRM_OK);
+    CHECK(out != NULL && strcmp(out, "{\"deleted\":1,\"restored\":0}") == 0);
+    crm_string_free(out);
+    CHECK_STATUS(crm_import_undo(st, import_id, NULL), CRM_STATUS_CONFLICT);
+    CHECK_STATUS(crm_import_vcard(st, vcf, NULL, NULL, NULL, &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"created\":1"));
+    crm_string_free(out);
+    CHECK_STATUS(crm_export_vcard(st, out_csv, "{\"query\":{\"module\":\"Contacts\",\"sort\":[\"lastname\"]},\"page\":1,\"size\":10}", "4.0", &n), CRM_OK);
+    CHECK(n >= 1);
+    CHECK_STATUS(crm_mapping_delete(st, "Potentials", "deals"), CRM_OK);
+    out = NULL;
+    CHECK_STATUS(crm_import_csv(st, "/nonexistent/dir/x.csv", "Potentials", NULL, NULL, NULL, &out), CRM_STATUS_IO);
+    CHECK_STATUS(crm_import_csv(st, csv, "Potentials", "{\"batch_size\":", NULL, NULL, &out), CRM_STATUS_INVALID_JSON);
+    CHECK_STATUS(crm_import_csv(st, NULL, "Potentials", NULL, NULL, NULL, &out), CRM_STATUS_NULL_POINTER);
+    CHECK(out == NULL);
+    remove(csv);
+    remove(out_csv);
+    remove(vcf);
+}
+
 int main(int argc, char **argv) {
     crm_store *st = NULL;
     char path[4096];
     const char *dir = argc > 1 ? argv[1] : ".";
 
     CHECK_STATUS(crm_store_open(":memory:", &st), CRM_OK);
-    if (st) exercise(st);
+    if (st) {
+        exercise(st);
+        import_export(st, dir);
+    }
     crm_store_free(st);
 
     snprintf(path, sizeof path, "%s/capabilities-test.db", dir);
     remove(path);
     st = NULL;
     CHECK_STATUS(crm_store_open(path, &st), CRM_OK);
-    if (st) exercise(st);
+    if (st) {
+        exercise(st);
+        import_export(st, dir);
+    }
     crm_store_free(st);
     remove(path);
     DONE();
