@@ -72,7 +72,9 @@ pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> R
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             std::mem::forget(payload);
-            Err(format!("{what}: crm panicked around the host callback: {msg}"))
+            Err(format!(
+                "{what}: crm panicked around the host callback: {msg}"
+            ))
         }
     }
 }

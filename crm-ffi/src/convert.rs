@@ -58,7 +58,9 @@ pub fn conversion_from_json(text: &str) -> FfiResult<LeadConversion> {
         };
     }
     if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!("conversion_json: unexpected key '{k}'")));
+        return Err(FfiError::invalid(format!(
+            "conversion_json: unexpected key '{k}'"
+        )));
     }
     Ok(conv)
 }
@@ -187,7 +189,10 @@ pub unsafe extern "C" fn crm_opportunity_create_for_new_customer(
         let contact = unsafe { arg_opt_str(contact_json, "contact_json") }?
             .map(|t| fields_from_json(t, "contact_json"))
             .transpose()?;
-        let opp = fields_from_json(unsafe { arg_str(opportunity_json, "opportunity_json") }?, "opportunity_json")?;
+        let opp = fields_from_json(
+            unsafe { arg_str(opportunity_json, "opportunity_json") }?,
+            "opportunity_json",
+        )?;
         let out = unsafe { Out::optional(out_json) };
         let c = unsafe { lock_store(store) }?.create_for_new_customer(account, contact, opp)?;
         out.set_json(&converted_json(&c))

@@ -449,7 +449,12 @@ pub unsafe extern "C" fn crm_picklist_set_roles(
         let field = unsafe { arg_str(field, "field") }?;
         let value = unsafe { arg_str(value, "value") }?;
         let roles: Vec<String> = unsafe { arg_json(roles_json, "roles_json") }?;
-        unsafe { lock_store(store) }?.set_picklist_value_roles(module, field, value, &strs(&roles))?;
+        unsafe { lock_store(store) }?.set_picklist_value_roles(
+            module,
+            field,
+            value,
+            &strs(&roles),
+        )?;
         Ok(())
     })
 }
@@ -476,10 +481,8 @@ pub unsafe extern "C" fn crm_picklist_set_dependency(
         let target = unsafe { arg_str(target, "target") }?;
         let mapping: BTreeMap<String, Vec<String>> =
             unsafe { arg_json(mapping_json, "mapping_json") }?;
-        let rows: Vec<(&str, Vec<&str>)> = mapping
-            .iter()
-            .map(|(k, v)| (k.as_str(), strs(v)))
-            .collect();
+        let rows: Vec<(&str, Vec<&str>)> =
+            mapping.iter().map(|(k, v)| (k.as_str(), strs(v))).collect();
         let refs: Vec<(&str, &[&str])> = rows.iter().map(|(k, v)| (*k, v.as_slice())).collect();
         unsafe { lock_store(store) }?.set_picklist_dependency(module, source, target, &refs)?;
         Ok(())
@@ -515,9 +518,6 @@ pub unsafe extern "C" fn crm_stage_meta_set(
 }
 
 fn stage_kind(s: &str) -> FfiResult<StageKind> {
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase())).map_err(|_| {
-        FfiError::invalid(format!(
-            "stage kind '{s}' is not one of open, won, lost"
-        ))
-    })
+    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
+        .map_err(|_| FfiError::invalid(format!("stage kind '{s}' is not one of open, won, lost")))
 }

@@ -117,7 +117,11 @@ pub unsafe extern "C" fn crm_link(
             unsafe { arg_json(info_json, "info_json") }?
         };
         let out = unsafe { Out::optional(out_link_json) };
-        let info = LinkInfo { role: spec.role, quantity: spec.quantity, price: spec.price };
+        let info = LinkInfo {
+            role: spec.role,
+            quantity: spec.quantity,
+            price: spec.price,
+        };
         let rel = unsafe { lock_store(store) }?.link(RecordId(record), RecordId(related), info)?;
         out.set_json(&rel)
     })
@@ -132,7 +136,11 @@ pub unsafe extern "C" fn crm_link(
 /// # Safety
 /// `store` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_unlink(store: *mut crm_store, record: i64, related: i64) -> crm_status {
+pub unsafe extern "C" fn crm_unlink(
+    store: *mut crm_store,
+    record: i64,
+    related: i64,
+) -> crm_status {
     boundary::run(|| Ok(unsafe { lock_store(store) }?.unlink(RecordId(record), RecordId(related))?))
 }
 

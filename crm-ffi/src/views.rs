@@ -231,7 +231,8 @@ pub unsafe extern "C" fn crm_record_page_after(
             unsafe { arg_json::<Option<Cursor>>(cursor_json, "cursor_json") }?
         };
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let (records, next) = unsafe { lock_store(store) }?.page_after(query, cursor.as_ref(), size)?;
+        let (records, next) =
+            unsafe { lock_store(store) }?.page_after(query, cursor.as_ref(), size)?;
         let records: Vec<serde_json::Value> = records.iter().map(record_json).collect();
         out.set_json(&serde_json::json!({ "records": records, "cursor": next }))
     })

@@ -294,7 +294,12 @@ fn parse_instant(text: &str) -> FfiResult<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
             return Ok(n.and_utc());
         }
@@ -322,7 +327,9 @@ pub unsafe extern "C" fn crm_workflows_run_due(
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
     boundary::run(|| {
-        let now = unsafe { arg_opt_str(now, "now") }?.map(parse_instant).transpose()?;
+        let now = unsafe { arg_opt_str(now, "now") }?
+            .map(parse_instant)
+            .transpose()?;
         let out = unsafe { Out::optional(out_report_json) };
         let mut crm = unsafe { lock_store(store) }?;
         let now = now.unwrap_or_else(|| crm.now().and_utc());
