@@ -1,15 +1,16 @@
 /*
  * pipeline: a small sales-pipeline tool on the crm C ABI.
  *
- * Opens a store (a SQLite file, or ":memory:" by default), registers a sales rep, creates an
- * organization and a few opportunities, moves some of them through the sales stages, then prints the
+ * Opens a store (a SQLite file, or ":memory:" by default), registers a sales rep, imports a CSV export of
+ * vtiger opportunities when one is given (with a progress callback), creates an organization and a few
+ * opportunities, moves some of them through the sales stages, then prints the
  * forecast report by stage (count, exact amount and weighted forecast per sales stage, via crm_pipeline) and the
  * open deals, largest first.
  *
  * Build (from the workspace root, after `cargo build -p crm-ffi`):
  *   cc -std=c11 -Wall -Wextra -Werror -I crm-ffi/include examples/c/pipeline.c target/debug/libcrm_ffi.a \
  *      -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o pipeline
- *   ./pipeline [store.db]
+ *   ./pipeline [store.db [potentials.csv]]      e.g. ./pipeline :memory: shared/data/vtiger_potentials_export.csv
  *
  * crm speaks JSON; this example pulls the few values it prints out of the (compact, key-sorted) JSON with
  * strstr to stay dependency-free. A real host would use a JSON library (cJSON, jansson, ...).
@@ -93,6 +94,33 @@ static void print_by_stage(const crm_store *st) {
     crm_string_free(json);
 }
 
+/* Import progress callback: user_data is the file name; rows_done counts data rows. */
+static void on_progress(void *user_data, uint64_t rows_done) {
+    printf("  %s: %llu rows\n", (const char *)user_data, (unsigned long long)rows_done);
+}
+
+/* Imports a vtiger CSV export of opportunities: missing organizations and contacts are created, owners that
+ * do not exist get a default, unknown picklist values are added. Prints the counts. */
+static int import_csv(crm_store *st, const char *csv) {
+    char *report = NULL;
+    const char *p;
+    printf("Importing %s\n", csv);
+    if (!ok(crm_import_csv(st, csv, "Potentials",
+                           "{\"create_missing_references\":true,\"add_unknown_picklist_values\":true,\"batch_size\":10}",
+                           on_progress, (void *)csv, &report),
+            "crm_import_csv"))
+        return 0;
+    /* The report starts with the counts: {"import_id":..,"dry_run":false,"rows":..,"created":..,...}. */
+    p = strstr(report, "\"rows\":");
+    printf("  rows %lu", p ? strtoul(p + 7, NULL, 10) : 0UL);
+    p = strstr(report, "\"created\":");
+    printf(", created %lu", p ? strtoul(p + 10, NULL, 10) : 0UL);
+    p = strstr(report, "\"failed\":");
+    printf(", failed %lu\n\n", p ? strtoul(p + 9, NULL, 10) : 0UL);
+    crm_string_free(report);
+    return 1;
+}
+
 static void print_open_deals(const crm_store *st) {
     char *json = NULL;
     const char *p;
@@ -123,6 +151,10 @@ int main(int argc, char **argv) {
     if (!ok(crm_store_open(path, &st), "crm_store_open")) return 1;
     good = ok(crm_user_add(st, "{\"user_name\":\"rep\",\"full_name\":\"Riley Rep\"}", NULL), "crm_user_add") &&
            ok(crm_store_set_actor(st, "rep"), "crm_store_set_actor") &&
+           /* The owners a vtiger export names: the Administrator user and the Sales Team group. */
+           ok(crm_user_add(st, "{\"user_name\":\"admin\",\"full_name\":\"Administrator\"}", NULL), "crm_user_add") &&
+           ok(crm_group_add(st, "{\"name\":\"Sales Team\",\"members\":[\"rep\",\"admin\"]}", NULL), "crm_group_add") &&
+           (argc < 3 || import_csv(st, argv[2])) &&
            create(st, "Accounts", "{\"accountname\":\"Hooli\",\"industry\":\"Technology\"}") > 0;
     if (good) {
         renewal = create(st, "Potentials",
