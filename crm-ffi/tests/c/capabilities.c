@@ -88,6 +88,18 @@ static void exercise(crm_store *st) {
     CHECK_STATUS(crm_picklist_add(st, "Potentials", "cf_region", "\"EU\""), CRM_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(crm_field_add(st, "Potentials", NULL, &out), CRM_STATUS_NULL_POINTER);
     CHECK(out == NULL);
+    CHECK_STATUS(crm_picklist_rename(st, "Potentials", "cf_region", "EU", "\xff" "EU"), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_filter_save(st, "{\"name\":\"\xc3\"}", NULL), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_workflow_add(st, "{\"module\":\"\xfe\"}", NULL), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_mass_comment(st, "[1]", "\xff", NULL), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_pipeline(st, "\xff", NULL, NULL, &out), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_lead_convert(st, 1, "\xff", NULL), CRM_STATUS_INVALID_UTF8);
+    CHECK_STATUS(crm_pipeline(st, "stage", NULL, NULL, NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_workflow_get(st, 424242, &out), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_comments(st, 424242, &out), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_related(st, 424242, "Contacts", 1, 10, &out), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_workflows(NULL, NULL, &out), CRM_STATUS_NULL_POINTER);
+    CHECK(out == NULL);
 
     /* Workflows: a vtiger-shaped workflow calling a host function. */
     CHECK_STATUS(crm_workflow_function_register(st, "nextstep", next_step, &h), CRM_OK);
