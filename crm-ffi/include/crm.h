@@ -1427,6 +1427,33 @@ crm_status crm_user_get(const struct crm_store *store,
                         char **out_user_json);
 
 /**
+ * The acting user as JSON into `*out_user_json` (required, owned by the caller, free with
+ * `crm_string_free`): the user object, or `null` when no acting user is set.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_user_json` NULL or writable.
+ */
+crm_status crm_store_actor(const struct crm_store *store, char **out_user_json);
+
+/**
+ * An owner (a user or a group) by id (`id` >= 0) or, when `name` is not NULL, by user name, full name or
+ * group name (ignoring case), as JSON into `*out_owner_json` (required, owned by the caller): `{"kind":
+ * "user", "id": 1, "user_name": .., ...}` or `{"kind": "group", "id": 3, "name": .., "members": [..]}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `name` NULL or NUL-terminated; `out_owner_json` NULL or writable.
+ */
+crm_status crm_owner_get(const struct crm_store *store,
+                         int64_t id,
+                         const char *name,
+                         char **out_owner_json);
+
+/**
  * The filters of `module` the acting user sees, lowest id first, as a JSON array into `*out_json`
  * (required, owned by the caller): `[{"id": 3, "name": "All", "module": "Potentials", "columns": [..],
  * "std_filter": null, "all": [{"field": .., "comparator": "e", "value": ..}], "any": [], "sort": [..],
@@ -1855,6 +1882,18 @@ crm_status crm_workflow_function_register(struct crm_store *store,
                                           const char *name,
                                           crm_workflow_function function,
                                           void *user_data);
+
+/**
+ * The name of the time zone workflows use (`"UTC"` unless `crm_store_set_time_zone` changed it) as a
+ * plain string into `*out_name` (required, owned by the caller, free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_name` NULL or writable.
+ */
+crm_status crm_store_time_zone(const struct crm_store *store,
+                               char **out_name);
 
 #ifdef __cplusplus
 }  // extern "C"

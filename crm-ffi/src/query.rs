@@ -79,7 +79,10 @@ pub fn query_from_json(text: &str) -> FfiResult<Query> {
 /// "1000"}, {"any": [...]}]`; all must hold) into one condition; an empty array is `None`.
 pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Condition>> {
     let list: Vec<Box<RawValue>> = parse_json(text, what)?;
-    let mut all = list.iter().map(|c| condition(c)).collect::<FfiResult<Vec<_>>>()?;
+    let mut all = list
+        .iter()
+        .map(|c| condition(c))
+        .collect::<FfiResult<Vec<_>>>()?;
     Ok(match all.len() {
         0 => None,
         1 => all.pop(),

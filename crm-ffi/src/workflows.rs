@@ -564,3 +564,23 @@ pub unsafe extern "C" fn crm_workflow_function_register(
         Ok(())
     })
 }
+
+/// The name of the time zone workflows use (`"UTC"` unless `crm_store_set_time_zone` changed it) as a
+/// plain string into `*out_name` (required, owned by the caller, free with `crm_string_free`).
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_name` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_store_time_zone(
+    store: *const crm_store,
+    out_name: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_name, "out_name") }?;
+        let tz = unsafe { lock_store(store) }?.time_zone();
+        out.set(crate::strings::into_c_string(tz.to_string()));
+        Ok(())
+    })
+}
