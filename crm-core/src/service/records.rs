@@ -115,12 +115,14 @@ impl Crm {
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
         let m = self.module(&query.module)?;
+        let query = self.resolve_names(m, query)?;
         self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
         let m = self.module(&query.module)?;
+        let query = self.resolve_names(m, query)?;
         self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
@@ -146,6 +148,7 @@ impl Crm {
             names.push(f.name.clone());
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let query = self.resolve_names(m, query)?;
         self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)
     }
 
@@ -164,6 +167,46 @@ impl Crm {
     /// The periods an opportunity spent in each stage, up to now.
     pub fn stage_durations(&self, id: RecordId) -> Result<Vec<StageDuration>> {
         Ok(history::stage_durations(&self.stage_history(id)?, self.now()))
+    }
+
+    /// Lets conditions name owners (user name, full name, group name) and referenced records
+    /// (`Accounts::::Hooli` or `Hooli`) instead of giving ids, as record input can. Unknown names stay
+    /// as they are, so normalization reports them.
+    pub(crate) fn resolve_names(&self, m: &Module, mut query: Query) -> Result<Query> {
+        fn walk(crm: &Crm, m: &Module, c: &mut crate::query::Condition) -> Result<()> {
+            use crate::query::Condition as C;
+            match c {
+                C::All(v) | C::Any(v) => v.iter_mut().try_for_each(|x| walk(crm, m, x)),
+                C::Not(x) => walk(crm, m, x),
+                C::Compare { field, values, .. } => {
+                    let Some(f) = m.field_by_name_or_label(field) else { return Ok(()) };
+                    for v in values.iter_mut() {
+                        let Value::Text(t) = v else { continue };
+                        if t.trim().is_empty() || t.trim().parse::<i64>().is_ok() {
+                            continue;
+                        }
+                        match f.field_type {
+                            FieldType::Owner => {
+                                if let Some(o) = crm.find_owner(t)? {
+                                    *v = Value::Owner(o.id());
+                                }
+                            }
+                            FieldType::Reference => {
+                                if let Some(id) = crm.resolve_reference(&f.references, t)? {
+                                    *v = Value::Ref(id);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok(())
+                }
+            }
+        }
+        if let Some(c) = query.condition.as_mut() {
+            walk(self, m, c)?;
+        }
+        Ok(query)
     }
 
     // ----- pipeline -----
