@@ -114,13 +114,15 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
@@ -134,7 +136,8 @@ impl Crm {
 
     /// Groups the records a query selects and sums decimal fields exactly.
     pub fn aggregate(&self, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         let group = group_by.map(|g| m.field_by_name_or_label(g).map(|f| f.name.clone()).ok_or_else(|| Error::invalid(format!("no field '{g}'"))));
         let group = group.transpose()?;
         let mut names = Vec::new();
