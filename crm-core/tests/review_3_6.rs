@@ -107,7 +107,9 @@ fn multi_select_filters_on_any_of_several_values() {
         let q = Query::new("Potentials").filter(Condition::Compare { field: f.name.clone(), op: Op::In, values: vec!["BI".into(), "ERP".into()] });
         assert_eq!(ids(&crm.find(q).unwrap()), [a.id, b.id], "{store}");
         let q = Query::new("Potentials").filter(Condition::cmp(f.name.as_str(), Op::Ne, "BI"));
-        assert_eq!(crm.find(q).unwrap().iter().map(|r| r.label.as_str()).collect::<Vec<_>>().contains(&"A"), false, "{store}");
+        let mut labels: Vec<String> = crm.find(q).unwrap().into_iter().map(|r| r.label).collect();
+        labels.sort();
+        assert_eq!(labels, ["B", "C"], "{store}: Ne means \"does not have it\"");
         crm.save_filter(Filter::new("Potentials", "BI or ERP").all(&f.name, "e", "BI,ERP")).unwrap();
         assert_eq!(ids(&crm.list("Potentials", "BI or ERP", None, 1, 10).unwrap().page.records), [a.id, b.id], "{store}");
         crm.save_filter(Filter::new("Potentials", "has CRM").all(&f.name, "c", "crm")).unwrap();
@@ -303,6 +305,69 @@ fn field_edits_and_their_log_are_stored() {
         if let Some(d) = &dir {
             drop(crm);
             check(&Crm::open(d.path().join("crm.db").to_str().unwrap()).unwrap());
+        }
+    }
+}
+
+/// Issue 6: every named date range of the standard filter resolves as vtiger's (today = Thursday
+/// 2026-11-26, weeks from Sunday, calendar fiscal year), and selects through a saved filter in both stores.
+#[test]
+fn every_named_date_range() {
+    use crm_core::{DateRange as R, ViewSettings};
+    use chrono::{Duration, NaiveDate};
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let today = d("2026-11-26");
+    let s = ViewSettings::default();
+    let fixed = [
+        (R::Today, "2026-11-26", "2026-11-26"),
+        (R::Yesterday, "2026-11-25", "2026-11-25"),
+        (R::Tomorrow, "2026-11-27", "2026-11-27"),
+        (R::ThisWeek, "2026-11-22", "2026-11-28"),
+        (R::LastWeek, "2026-11-15", "2026-11-21"),
+        (R::NextWeek, "2026-11-29", "2026-12-05"),
+        (R::ThisMonth, "2026-11-01", "2026-11-30"),
+        (R::LastMonth, "2026-10-01", "2026-10-31"),
+        (R::NextMonth, "2026-12-01", "2026-12-31"),
+        (R::ThisQuarter, "2026-10-01", "2026-12-31"),
+        (R::LastQuarter, "2026-07-01", "2026-09-30"),
+        (R::NextQuarter, "2027-01-01", "2027-03-31"),
+        (R::ThisFq, "2026-10-01", "2026-12-31"),
+        (R::PrevFq, "2026-07-01", "2026-09-30"),
+        (R::NextFq, "2027-01-01", "2027-03-31"),
+        (R::ThisYear, "2026-01-01", "2026-12-31"),
+        (R::LastYear, "2025-01-01", "2025-12-31"),
+        (R::NextYear, "2027-01-01", "2027-12-31"),
+        (R::ThisFy, "2026-01-01", "2026-12-31"),
+        (R::PrevFy, "2025-01-01", "2025-12-31"),
+        (R::NextFy, "2027-01-01", "2027-12-31"),
+        (R::Custom { from: d("2027-02-01"), to: d("2027-01-15") }, "2027-01-15", "2027-02-01"),
+    ];
+    for (r, from, to) in fixed {
+        assert_eq!(r.resolve(today, &s), (d(from), d(to)), "{r:?}");
+    }
+    for (r, n) in [(R::Last7Days, 7), (R::Last14Days, 14), (R::Last30Days, 30), (R::Last60Days, 60), (R::Last90Days, 90), (R::Last120Days, 120)] {
+        assert_eq!(r.resolve(today, &s), (today - Duration::days(n - 1), today), "{r:?}");
+    }
+    for (r, n) in [(R::Next30Days, 30), (R::Next60Days, 60), (R::Next90Days, 90), (R::Next120Days, 120)] {
+        assert_eq!(r.resolve(today, &s), (today, today + Duration::days(n - 1)), "{r:?}");
+    }
+    for (mut crm, store, _d) in both() {
+        crm.set_clock(std::sync::Arc::new(crm_core::clock::FixedClock::at("2026-11-26 10:00:00")));
+        for (name, close) in [("Y", "2026-11-25"), ("T", "2026-11-27"), ("Later", "2027-01-20")] {
+            crm.create("Potentials", deal(name).with("closingdate", close)).unwrap();
+        }
+        let cases = [
+            (R::Yesterday, vec!["Y"]),
+            (R::Tomorrow, vec!["T"]),
+            (R::Custom { from: d("2027-01-01"), to: d("2027-01-31") }, vec!["Later"]),
+            (R::Next60Days, vec!["Later", "T"]),
+        ];
+        for (i, (r, want)) in cases.into_iter().enumerate() {
+            let name = format!("range {i}");
+            crm.save_filter(Filter::new("Potentials", &name).date("closingdate", r)).unwrap();
+            let mut got: Vec<String> = crm.list("Potentials", &name, None, 1, 10).unwrap().page.records.into_iter().map(|r| r.label).collect();
+            got.sort();
+            assert_eq!(got, want, "{store}: {r:?}");
         }
     }
 }

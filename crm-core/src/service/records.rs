@@ -127,6 +127,10 @@ impl Crm {
     }
 
     /// One page (1-based) of a query, with the total count.
+    ///
+    /// Numbered pages skip with `OFFSET` (as vtiger's list view does), so their cost grows with the page
+    /// number; to walk deep into a large listing use [`Crm::page_after`], which seeks by the sort key
+    /// (keyset paging) and costs the same on every page.
     pub fn page(&self, query: Query, page: u64, page_size: u64) -> Result<Page> {
         let page = page.max(1);
         let total = self.count(query.clone())?;
