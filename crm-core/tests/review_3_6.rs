@@ -371,3 +371,41 @@ fn every_named_date_range() {
         }
     }
 }
+
+/// Issue 3, "visible to all open handles": a handle that has not written since another handle added a
+/// field can save a filter and a workflow on it, and import a column into it (SQLite; a memory store has
+/// one handle).
+#[test]
+fn filters_workflows_and_imports_see_another_handles_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crm.db");
+    let path = path.to_str().unwrap();
+    let mut a = Crm::open(path).unwrap();
+    a.add_user(NewUser::new("admin")).unwrap();
+    a.set_actor("admin").unwrap();
+    let mut b = Crm::open(path).unwrap();
+    b.set_actor("admin").unwrap();
+    let f = a.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
+    b.save_filter(Filter::new("Potentials", "EMEA").all("Region", "e", "EMEA")).unwrap();
+    let wf = serde_json::json!({
+        "workflowname": "Region note", "module_name": "Potentials", "execution_condition": 3,
+        "test": serde_json::json!([{"fieldname": f.name, "operation": "is", "value": "EMEA", "valuetype": "rawtext",
+                                     "joincondition": "", "groupid": "0"}]).to_string(),
+        "tasks": [{"summary": "note", "task_type": "VTUpdateFieldsTask",
+                   "field_value_mapping": serde_json::json!([{"fieldname": "nextstep", "valuetype": "rawtext", "value": "Call Dublin"}]).to_string()}]
+    });
+    let mut c = Crm::open(path).unwrap();
+    c.set_actor("admin").unwrap();
+    a.add_field("Potentials", NewField::new("Seats", FieldType::Integer).name("seats")).unwrap();
+    c.add_workflows_json(&wf.to_string()).unwrap();
+    let mut d = Crm::open(path).unwrap();
+    d.set_actor("admin").unwrap();
+    a.add_field("Potentials", NewField::new("Tier", FieldType::Text).name("tier")).unwrap();
+    let csv = "potentialname,sales_stage,closingdate,Region,tier\nImported,Prospecting,2027-01-01,EMEA,Gold\n";
+    let r = d.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
+    assert_eq!(r.created, 1, "{:#?}", r.row_reports);
+    let got = b.list("Potentials", "EMEA", None, 1, 10).unwrap().page.records;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].get("tier"), &Value::Text("Gold".into()));
+    assert_eq!(got[0].get("nextstep").to_string(), "Call Dublin", "the workflow c stored ran on d's import");
+}

@@ -172,6 +172,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for unknown fields or when a locked row is removed or changed.
     pub fn set_lead_mapping(&mut self, mapping: LeadMapping) -> Result<()> {
+        self.refresh_schema()?; // see the schema other handles stored
         for row in &mapping.rows {
             self.module("Leads")?
                 .field(&row.lead)

@@ -161,6 +161,7 @@ impl Crm {
         options: &ImportOptions,
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
+        self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
         let mut run = self.start_run(module, "csv", options.clone(), None)?;
         let m = self.module(&run.module)?.clone();
@@ -249,6 +250,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for an empty or binary file; storage errors.
     pub fn import_vcard<R: Read>(&mut self, mut reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+        self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;

@@ -149,6 +149,7 @@ impl Crm {
     /// value or an empty name; `Conflict` for a duplicate name or an attempt to change a system filter's
     /// conditions; `NotFound` for an unknown id.
     pub fn save_filter(&mut self, mut filter: Filter) -> Result<Filter> {
+        self.refresh_schema()?; // see the schema other handles stored
         let m = self.module(&filter.module)?;
         filter.module = m.name.clone();
         filter.name = filter.name.trim().to_string();
