@@ -488,3 +488,14 @@ fn conditions_resolve_owner_and_reference_names() {
         assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("assigned_user_id", "ghost"))).unwrap_err().code(), "invalid_argument");
     }
 }
+
+/// Picklist values in conditions match ignoring case and take the stored spelling, as record input does.
+#[test]
+fn picklist_conditions_ignore_case() {
+    for kind in ["memory", "sqlite_memory"] {
+        let mut e = env(kind);
+        e.crm.create("Potentials", deal("a", "1", "Prospecting")).unwrap();
+        assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("sales_stage", "prospecting"))).unwrap(), 1, "{kind}");
+        assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::one_of("sales_stage", ["CLOSED WON", "prospecting"]))).unwrap(), 1);
+    }
+}

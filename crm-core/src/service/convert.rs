@@ -14,8 +14,8 @@
 //!
 //! Differences: vtiger fills still-empty mandatory fields with the literal `'????'` and deletes what it
 //! created when a later step fails; crm reports every missing field as a validation error and simply
-//! rolls the single transaction back. The lead's links and activities move to the created records (see
-//! `plan_lead_transfer`); its comments stay on the kept lead instead of being moved.
+//! rolls the single transaction back. The lead's links, comments and activities move to the created
+//! records (see `plan_lead_transfer`), as vtiger's `vtws_transferLeadRelatedRecords` moves them.
 //!
 //! Planning several records in one change set: `plan_insert` validates references against the store, so a
 //! record planned earlier in the same set would not be found. The facade keeps an overlay of pending
@@ -172,6 +172,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for unknown fields or when a locked row is removed or changed.
     pub fn set_lead_mapping(&mut self, mapping: LeadMapping) -> Result<()> {
+        self.refresh_schema()?; // see the schema other handles stored
         for row in &mapping.rows {
             self.module("Leads")?
                 .field(&row.lead)
@@ -318,14 +319,17 @@ impl Crm {
 
     /// Moves what hung on the lead to the created records: its many-to-many links (documents, products,
     /// ...) go to the transfer target; its activities get the opportunity (else the organization) as
-    /// `parent_id` and the contact as `contact_id` when they had none. Comments stay on the lead, which is
-    /// kept.
+    /// `parent_id` and the contact as `contact_id` when they had none. Its comments (with their threads,
+    /// authors and times) move to the transfer target too; the lead itself is kept.
     fn plan_lead_transfer(&mut self, lead: &Record, out: &Converted, to: TransferTo, cs: &mut ChangeSet) -> Result<()> {
         let target = match to {
             TransferTo::Contact => out.contact.or(out.account),
             TransferTo::Account => out.account.or(out.contact),
         };
         if let Some(target) = target {
+            if !self.store.comments(lead.id)?.is_empty() {
+                cs.push(Change::MoveComments { from: lead.id, to: target });
+            }
             for l in self.store.relations(lead.id, None, 0, None)? {
                 let other = self.get(l.related)?;
                 cs.push(Change::Unlink {

@@ -17,8 +17,11 @@
 //!
 //! **Visible to every handle.** Before each schema edit and each record write the service compares the
 //! stored schema version with its own (one indexed row read, `crm_meta.schema_version`) and reloads the
-//! schema when another handle changed it; [`Crm::refresh_schema`] does the same on demand (reads through
-//! `&self` do not refresh by themselves). Two handles editing at once cannot lose an edit: the stored
+//! schema when another handle changed it; [`Crm::refresh_schema`] does the same on demand. Reads through
+//! `&self` (`get`, `find`, `count`, `aggregate`, listings, searches, keyset pages) make the same check and
+//! use the stored schema when it is newer ([`Crm::current_schema`]), so a field another handle added is
+//! read and filterable at once; only [`Crm::schema`] / [`Crm::module`] show this handle's copy until its
+//! next write or refresh. Two handles editing at once cannot lose an edit: the stored
 //! version is checked again inside the write transaction and the edit is re-validated on the fresh schema.
 //!
 //! **Existing records survive every change.** A new mandatory field does not touch stored records; the
@@ -64,6 +67,23 @@ impl Crm {
             }
             None => Ok(false),
         }
+    }
+
+    /// The schema record reads use: the one in force ([`Crm::schema`]), or the stored one when another
+    /// handle of the same database changed it since this handle last wrote or refreshed. Costs one indexed
+    /// row read; [`Crm::find`], [`Crm::count`], [`Crm::get`], listings and searches go through it, so reads
+    /// see other handles' schema changes without `&mut self`. [`Crm::schema`] and [`Crm::module`] keep
+    /// returning this handle's copy until its next write or [`Crm::refresh_schema`].
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn current_schema(&self) -> Result<Arc<Schema>> {
+        Ok(self.store.newer_schema(self.schema.version)?.unwrap_or_else(|| Arc::clone(&self.schema)))
+    }
+
+    /// A module of [`Crm::current_schema`] by name or label.
+    pub(crate) fn read_module<'a>(schema: &'a Schema, name: &str) -> Result<&'a Module> {
+        schema.module(name).ok_or_else(|| Error::not_found(format!("module '{name}'")))
     }
 
     /// Applies one schema edit and stores it, with its log entry and the record rewrites it implies, in

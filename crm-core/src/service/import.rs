@@ -161,6 +161,7 @@ impl Crm {
         options: &ImportOptions,
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
+        self.refresh_schema()?; // see the schema other handles stored
         // Each batch is one unit of work (one durable commit); an error rolls back the open batch only.
         let result = self.import_csv_batches(reader, module, options, progress);
         let ended = self.store.end_unit(result.is_ok());
@@ -268,6 +269,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for an empty or binary file; storage errors.
     pub fn import_vcard<R: Read>(&mut self, mut reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+        self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;

@@ -114,19 +114,25 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         let query = self.resolve_names(m, query)?;
         self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         let query = self.resolve_names(m, query)?;
         self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// One page (1-based) of a query, with the total count.
+    ///
+    /// Numbered pages skip with `OFFSET` (as vtiger's list view does), so their cost grows with the page
+    /// number; to walk deep into a large listing use [`Crm::page_after`], which seeks by the sort key
+    /// (keyset paging) and costs the same on every page.
     pub fn page(&self, query: Query, page: u64, page_size: u64) -> Result<Page> {
         let page = page.max(1);
         let total = self.count(query.clone())?;
@@ -136,7 +142,8 @@ impl Crm {
 
     /// Groups the records a query selects and sums decimal fields exactly.
     pub fn aggregate(&self, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         let group = group_by.map(|g| m.field_by_name_or_label(g).map(|f| f.name.clone()).ok_or_else(|| Error::invalid(format!("no field '{g}'"))));
         let group = group.transpose()?;
         let mut names = Vec::new();
@@ -182,10 +189,16 @@ impl Crm {
                     let Some(f) = m.field_by_name_or_label(field) else { return Ok(()) };
                     for v in values.iter_mut() {
                         let Value::Text(t) = v else { continue };
-                        if t.trim().is_empty() || t.trim().parse::<i64>().is_ok() {
+                        if t.trim().is_empty() || (t.trim().parse::<i64>().is_ok() && f.field_type != FieldType::Picklist) {
                             continue;
                         }
                         match f.field_type {
+                            // Picklist values match ignoring case, as record input does.
+                            FieldType::Picklist | FieldType::MultiPicklist => {
+                                if let Some(pv) = f.picklist_name().and_then(|p| crm.schema.picklist(p)).and_then(|p| p.find_ignore_case(t.trim())) {
+                                    *t = pv.value.clone();
+                                }
+                            }
                             FieldType::Owner => {
                                 if let Some(o) = crm.find_owner(t)? {
                                     *v = Value::Owner(o.id());

@@ -149,6 +149,7 @@ impl Crm {
     /// value or an empty name; `Conflict` for a duplicate name or an attempt to change a system filter's
     /// conditions; `NotFound` for an unknown id.
     pub fn save_filter(&mut self, mut filter: Filter) -> Result<Filter> {
+        self.refresh_schema()?; // see the schema other handles stored
         let m = self.module(&filter.module)?;
         filter.module = m.name.clone();
         filter.name = filter.name.trim().to_string();
@@ -264,7 +265,8 @@ impl Crm {
     /// # Errors
     /// As [`Crm::save_filter`] for filters that no longer fit the schema.
     pub fn filter_query(&self, filter: &Filter) -> Result<Query> {
-        let m = self.module(&filter.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &filter.module)?;
         filter.to_query(m, self.now().date(), &self.view_settings()?, self)
     }
 
@@ -289,7 +291,8 @@ impl Crm {
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
     /// `text`, ignoring case; one page with the total.
     pub fn search(&self, module: &str, text: &str, page: u64, page_size: u64) -> Result<Page> {
-        let m = self.module(module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, module)?;
         let text = text.trim();
         let mut q = Query::new(m.name.clone());
         if !text.is_empty() {
@@ -307,7 +310,8 @@ impl Crm {
     /// Per-column search: every `(field, text)` must match — text fields contain the text (ignoring case),
     /// owners and references match by name, other fields equal the value.
     pub fn search_columns(&self, module: &str, columns: &[(&str, &str)], page: u64, page_size: u64) -> Result<Page> {
-        let m = self.module(module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, module)?;
         let mut f = Filter::new(m.name.clone(), "search");
         for (field, text) in columns {
             let fd = m
@@ -322,7 +326,8 @@ impl Crm {
     /// Keyset paging: the next `size` records of `query` after `cursor` (from the start when `None`), and
     /// the cursor for the page after (None at the end). The query's page is ignored.
     pub fn page_after(&self, query: Query, cursor: Option<&Cursor>, size: u64) -> Result<(Vec<Record>, Option<Cursor>)> {
-        let m = self.module(&query.module)?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
         let mut q = hide_converted(query.normalize(m)?);
         q.offset = 0;
         q.limit = Some(size);

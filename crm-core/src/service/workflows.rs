@@ -167,6 +167,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` naming the problem.
     pub fn add_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
+        self.refresh_schema()?; // see the schema other handles stored
         wf.validate(&self.schema)?;
         wf.module = self.module(&wf.module)?.name.clone();
         wf.id = self.next_id()?;
@@ -181,6 +182,7 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for malformed JSON or an invalid workflow (none is added then).
     pub fn add_workflows_json(&mut self, json: &str) -> Result<Vec<Workflow>> {
+        self.refresh_schema()?; // see the schema other handles stored
         let j: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid(format!("workflow JSON: {e}")))?;
         let items = match j {
             serde_json::Value::Array(a) => a,
@@ -228,6 +230,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`, `InvalidArgument`.
     pub fn update_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
+        self.refresh_schema()?; // see the schema other handles stored
         let old = self.get_workflow(wf.id)?;
         wf.validate(&self.schema)?;
         wf.module = self.module(&wf.module)?.name.clone();
@@ -243,6 +246,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`, `InvalidArgument`.
     pub fn update_workflow_json(&mut self, id: i64, json: &str) -> Result<Workflow> {
+        self.refresh_schema()?; // see the schema other handles stored
         let j: serde_json::Value = serde_json::from_str(json).map_err(|e| Error::invalid(format!("workflow JSON: {e}")))?;
         let mut wf = Workflow::from_vtiger_json(&j, &self.schema)?;
         wf.id = id;

@@ -286,6 +286,12 @@ impl Store for MemoryStore {
                 Change::DeleteQueuedTask(id) => {
                     self.queue.remove(id);
                 }
+                // ----- lead conversion: comments follow the lead -----
+                Change::MoveComments { from, to } => {
+                    for c in self.comments.iter_mut().filter(|c| c.record == *from) {
+                        c.record = *to;
+                    }
+                }
             }
         }
         Ok(())

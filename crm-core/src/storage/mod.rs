@@ -133,6 +133,14 @@ pub enum Change {
     PutQueuedTask(QueuedTask),
     /// Removes a queued task.
     DeleteQueuedTask(i64),
+    // ----- lead conversion: comments follow the lead -----
+    /// Moves every comment on `from` (replies included) to `to`, keeping ids, authors, times and threads.
+    MoveComments {
+        /// The record the comments are on now.
+        from: RecordId,
+        /// The record they move to.
+        to: RecordId,
+    },
 }
 
 /// Everything one operation writes, applied atomically.
@@ -263,6 +271,14 @@ pub trait Store: Send {
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
     /// Every queued delayed task, by due time then id.
     fn queued_tasks(&self) -> Result<Vec<QueuedTask>>;
+    // ----- schema freshness for reads -----
+    /// The stored schema when it is newer than `version` (another handle of the same database changed
+    /// it), else `None`; cheap when nothing changed. Lets reads through `&self` see other handles' schema
+    /// changes. The default suits stores that only one handle can open (the memory store).
+    fn newer_schema(&self, version: u64) -> Result<Option<std::sync::Arc<Schema>>> {
+        let _ = version;
+        Ok(None)
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

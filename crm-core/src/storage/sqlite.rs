@@ -52,7 +52,9 @@ pub const LAYOUT_VERSION: i64 = 1;
 /// A store in one SQLite database file.
 pub struct SqliteStore {
     conn: Connection,
-    schema: Option<Schema>,
+    schema: Option<std::sync::Arc<Schema>>,
+    /// The stored schema when another handle changed it after this one loaded its own (see [`SqliteStore::read_schema`]).
+    newer: std::cell::RefCell<Option<std::sync::Arc<Schema>>>,
     /// True while a unit of work ([`Store::begin_unit`]) holds the write transaction open.
     unit: bool,
 }
@@ -413,7 +415,7 @@ impl SqliteStore {
         .db()?;
         conn.create_collation("crm_decimal", decimal_order).db()?;
         conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
-        let mut store = SqliteStore { conn, schema: None, unit: false };
+        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false };
         store.migrate()?;
         Ok(store)
     }
@@ -455,13 +457,6 @@ impl SqliteStore {
     /// The underlying connection, for read-only inspection in tests and tools.
     pub fn connection(&self) -> &Connection {
         &self.conn
-    }
-
-    fn module(&self, name: &str) -> Result<&Module> {
-        self.schema
-            .as_ref()
-            .and_then(|s| s.modules.get(name))
-            .ok_or_else(|| Error::invalid(format!("module '{name}' is not in the stored schema")))
     }
 
     fn select_list(m: &Module) -> Result<String> {
@@ -853,6 +848,10 @@ impl SqliteStore {
             Change::DeleteMapping { module, name } => {
                 tx.execute("DELETE FROM crm_import_maps WHERE module = ?1 AND name = ?2", params![module, name]).db()?;
             }
+            // ----- lead conversion: comments follow the lead -----
+            Change::MoveComments { from, to } => {
+                tx.execute("UPDATE crm_comments SET record_id = ?2 WHERE record_id = ?1", params![from.0, to.0]).db()?;
+            }
         }
         Ok(())
     }
@@ -872,9 +871,28 @@ impl SqliteStore {
         Ok(v.flatten().map(|v| u64::try_from(v).unwrap_or(0)))
     }
 
+    /// The schema reads use: this handle's own, or — when another handle of the same file stored a newer
+    /// one since — the stored one (loaded once per version and kept until this handle catches up). Costs
+    /// one indexed row read per call; makes reads see other handles' schema changes (new columns).
+    fn read_schema(&self) -> Result<std::sync::Arc<Schema>> {
+        let own = self.schema.as_ref().ok_or_else(|| Error::invalid("no schema stored yet"))?;
+        let stored = Self::stored_schema_version(&self.conn)?;
+        if stored.is_none_or(|v| v == own.version) {
+            return Ok(std::sync::Arc::clone(own));
+        }
+        if let Some(n) = self.newer.borrow().as_ref().filter(|n| Some(n.version) == stored) {
+            return Ok(std::sync::Arc::clone(n));
+        }
+        let json: Option<String> =
+            self.conn.query_row("SELECT value FROM crm_meta WHERE key = 'schema'", [], |r| r.get(0)).optional().db()?;
+        let Some(json) = json else { return Ok(std::sync::Arc::clone(own)) };
+        let s = std::sync::Arc::new(serde_json::from_str::<Schema>(&json).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?);
+        *self.newer.borrow_mut() = Some(std::sync::Arc::clone(&s));
+        Ok(s)
+    }
+
     /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
-    fn from_where(&self, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
-        let m = self.module(&q.module)?;
+    fn from_where(m: &Module, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
         let mut sql = format!("FROM {} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {}", ident(&m.table_name())?, i32::from(q.deleted));
         if let Some(c) = &q.condition {
             sql.push_str(" AND ");
@@ -1014,13 +1032,13 @@ impl Store for SqliteStore {
             None => None,
             Some(j) => Some(serde_json::from_str::<Schema>(&j).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?),
         };
-        self.schema = schema.clone();
+        self.schema = schema.clone().map(std::sync::Arc::new);
         Ok(schema)
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
         self.write(|tx| Self::write_schema(tx, schema))?;
-        self.schema = Some(schema.clone());
+        self.schema = Some(std::sync::Arc::new(schema.clone()));
         Ok(())
     }
 
@@ -1089,7 +1107,7 @@ impl Store for SqliteStore {
         done?;
         // ----- schema customization: a committed PutSchema becomes the schema in force -----
         if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
-            self.schema = Some((**new).clone());
+            self.schema = Some(std::sync::Arc::new((**new).clone()));
         }
         Ok(())
     }
@@ -1136,15 +1154,17 @@ impl Store for SqliteStore {
         let module: Option<String> =
             self.conn.prepare_cached("SELECT module FROM crm_entity WHERE id = ?1").db()?.query_row([id.0], |r| r.get(0)).optional().db()?;
         let Some(module) = module else { return Ok(None) };
-        let m = self.module(&module)?;
+        let s = self.read_schema()?;
+        let m = s.modules.get(&module).ok_or_else(|| Error::invalid(format!("module '{module}' is not in the stored schema")))?;
         let sql = format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = ?1", Self::select_list(m)?, ident(&m.table_name())?);
         self.conn.prepare_cached(&sql).db()?.query_row([id.0], |r| Self::read_row(m, r)).optional().db()
     }
 
     fn query(&self, q: &Query) -> Result<Vec<Record>> {
         let mut params = Vec::new();
-        let from = self.from_where(q, &mut params)?;
-        let m = self.module(&q.module)?;
+        let s = self.read_schema()?;
+        let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
+        let from = Self::from_where(m, q, &mut params)?;
         let mut sql = format!("SELECT {} {from} ORDER BY ", Self::select_list(m)?);
         for s in &q.sort {
             let f = m.field(&s.field).ok_or_else(|| Error::invalid(format!("cannot sort by unknown field '{}'", s.field)))?;
@@ -1162,15 +1182,18 @@ impl Store for SqliteStore {
 
     fn count(&self, q: &Query) -> Result<u64> {
         let mut params = Vec::new();
-        let sql = format!("SELECT count(*) {}", self.from_where(q, &mut params)?);
+        let s = self.read_schema()?;
+        let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
+        let sql = format!("SELECT count(*) {}", Self::from_where(m, q, &mut params)?);
         let n: i64 = self.conn.prepare_cached(&sql).db()?.query_row(params_from_iter(params.iter()), |r| r.get(0)).db()?;
         Ok(n.try_into().unwrap_or(0))
     }
 
     fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
         let mut params = Vec::new();
-        let from = self.from_where(q, &mut params)?;
-        let m = self.module(&q.module)?;
+        let s = self.read_schema()?;
+        let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
+        let from = Self::from_where(m, q, &mut params)?;
         let group = group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
         let mut sql = String::from("SELECT ");
         sql.push_str(&match group {
@@ -1535,6 +1558,15 @@ impl Store for SqliteStore {
             })
             .db()?;
         rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    // ----- schema freshness for reads -----
+    fn newer_schema(&self, version: u64) -> Result<Option<std::sync::Arc<Schema>>> {
+        if Self::stored_schema_version(&self.conn)?.is_none_or(|v| v == version) {
+            return Ok(None);
+        }
+        let s = self.read_schema()?;
+        Ok((s.version != version).then_some(s))
     }
 }
 
