@@ -586,9 +586,9 @@ impl SqliteStore {
             }
             Change::Purge(id) => {
                 // The module row goes with it (ON DELETE CASCADE), and so does the history detail.
-                tx.execute("DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
-                tx.execute("DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
-                tx.execute("DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
+                exec(tx, "DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
+                exec(tx, "DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
+                exec(tx, "DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
                 purge_related(tx, *id)?; // issue 6: links and comments go with the record
             }
             Change::History(h) => {
@@ -621,7 +621,7 @@ impl SqliteStore {
                 .db()?;
             }
             Change::PutUser(u) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_users (id, user_name, full_name, email, role, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, full_name = excluded.full_name,
                      email = excluded.email, role = excluded.role, active = excluded.active",
@@ -630,21 +630,21 @@ impl SqliteStore {
                 .db()?;
             }
             Change::PutGroup(g) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_groups (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
                     params![g.id.0, g.name],
                 )
                 .db()?;
-                tx.execute("DELETE FROM crm_group_members WHERE group_id = ?1", [g.id.0]).db()?;
+                exec(tx, "DELETE FROM crm_group_members WHERE group_id = ?1", [g.id.0]).db()?;
                 for m in &g.members {
-                    tx.execute("INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
+                    exec(tx, "INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
                 }
             }
             // ----- views, related records, settings (issue 6) -----
             Change::PutFilter(f) => {
                 let json = serde_json::to_string(f).map_err(|e| StorageError::Backend(e.to_string()))?;
                 let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_filters (id, module, name, visibility, owner, is_default, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (id) DO UPDATE SET module = excluded.module, name = excluded.name, visibility = excluded.visibility,
                      owner = excluded.owner, is_default = excluded.is_default, definition = excluded.definition",
@@ -653,22 +653,22 @@ impl SqliteStore {
                 .db()?;
             }
             Change::DeleteFilter(id) => {
-                tx.execute("DELETE FROM crm_filters WHERE id = ?1", [id]).db()?;
+                exec(tx, "DELETE FROM crm_filters WHERE id = ?1", [id]).db()?;
             }
             Change::AddComment(c) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_comments (id, record_id, parent_id, author, at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![c.id, c.record.0, c.parent, c.author, fmt_dt(c.at), c.text],
                 )
                 .db()?;
             }
             Change::Link(r) => {
-                tx.execute(
+                exec(tx, 
                     "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
                     [r.record.0, r.related.0],
                 )
                 .db()?;
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_relations (record_id, related_id, module, role, quantity, price, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         r.record.0,
@@ -683,14 +683,14 @@ impl SqliteStore {
                 .db()?;
             }
             Change::Unlink { record, related } => {
-                tx.execute(
+                exec(tx, 
                     "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
                     [record.0, related.0],
                 )
                 .db()?;
             }
             Change::PutSetting { key, value } => {
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     params![key, value],
                 )
@@ -706,7 +706,7 @@ impl SqliteStore {
             }
             Change::ClearField { module: m, field } => {
                 let m = module(m)?;
-                tx.execute(&format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
+                exec(tx, &format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
             }
             Change::ReplacePicklistValue { module: m, field, from, to } => {
                 let m = module(m)?;
@@ -729,15 +729,15 @@ impl SqliteStore {
                             }
                         }
                         let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
-                        tx.execute(&update, params![joined, id]).db()?;
+                        exec(tx, &update, params![joined, id]).db()?;
                     }
                 } else {
-                    tx.execute(&format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
+                    exec(tx, &format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
                 }
             }
             Change::SchemaLog(e) => {
                 let json = serde_json::to_string(&e.change).map_err(|x| StorageError::Backend(x.to_string()))?;
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_schema_changes (version, op, actor, at, change) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![e.version as i64, e.change.op(), e.actor, fmt_dt(e.at), json],
                 )
@@ -745,7 +745,7 @@ impl SqliteStore {
             }
             // ----- workflows -----
             Change::PutWorkflow(w) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT OR REPLACE INTO crm_workflows (id, module, name, description, active, execution_condition, trigger_def, conditions, tasks, next_trigger, is_default)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
@@ -765,12 +765,12 @@ impl SqliteStore {
                 .db()?;
             }
             Change::DeleteWorkflow(id) => {
-                tx.execute("DELETE FROM crm_workflows WHERE id = ?1", [id]).db()?;
-                tx.execute("DELETE FROM crm_workflow_once WHERE workflow_id = ?1", [id]).db()?;
-                tx.execute("DELETE FROM crm_workflow_queue WHERE workflow_id = ?1", [id]).db()?;
+                exec(tx, "DELETE FROM crm_workflows WHERE id = ?1", [id]).db()?;
+                exec(tx, "DELETE FROM crm_workflow_once WHERE workflow_id = ?1", [id]).db()?;
+                exec(tx, "DELETE FROM crm_workflow_queue WHERE workflow_id = ?1", [id]).db()?;
             }
             Change::PutMail(m) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT OR REPLACE INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
@@ -793,17 +793,17 @@ impl SqliteStore {
                 .db()?;
             }
             Change::ActivatedOnce { workflow, record } => {
-                tx.execute("INSERT OR IGNORE INTO crm_workflow_once (workflow_id, record_id) VALUES (?1, ?2)", params![workflow, record.0]).db()?;
+                exec(tx, "INSERT OR IGNORE INTO crm_workflow_once (workflow_id, record_id) VALUES (?1, ?2)", params![workflow, record.0]).db()?;
             }
             Change::PutQueuedTask(q) => {
-                tx.execute(
+                exec(tx, 
                     "INSERT OR REPLACE INTO crm_workflow_queue (id, workflow_id, task_index, record_id, due) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![q.id, q.workflow, q.task as i64, q.record.0, fmt_dt(q.due)],
                 )
                 .db()?;
             }
             Change::DeleteQueuedTask(id) => {
-                tx.execute("DELETE FROM crm_workflow_queue WHERE id = ?1", [id]).db()?;
+                exec(tx, "DELETE FROM crm_workflow_queue WHERE id = ?1", [id]).db()?;
             }
             // ----- import/export (issue 5) -----
             Change::PutImport(j) => {
@@ -838,7 +838,7 @@ impl SqliteStore {
             }
             Change::PutMapping(m) => {
                 let json = serde_json::to_string(&m.mapping).map_err(|e| StorageError::Backend(e.to_string()))?;
-                tx.execute(
+                exec(tx, 
                     "INSERT INTO crm_import_maps (module, name, mapping) VALUES (?1, ?2, ?3)
                      ON CONFLICT (module, name) DO UPDATE SET name = excluded.name, mapping = excluded.mapping",
                     params![m.module, m.name, json],
@@ -846,11 +846,11 @@ impl SqliteStore {
                 .db()?;
             }
             Change::DeleteMapping { module, name } => {
-                tx.execute("DELETE FROM crm_import_maps WHERE module = ?1 AND name = ?2", params![module, name]).db()?;
+                exec(tx, "DELETE FROM crm_import_maps WHERE module = ?1 AND name = ?2", params![module, name]).db()?;
             }
             // ----- lead conversion: comments follow the lead -----
             Change::MoveComments { from, to } => {
-                tx.execute("UPDATE crm_comments SET record_id = ?2 WHERE record_id = ?1", params![from.0, to.0]).db()?;
+                exec(tx, "UPDATE crm_comments SET record_id = ?2 WHERE record_id = ?1", params![from.0, to.0]).db()?;
             }
         }
         Ok(())
@@ -1570,9 +1570,14 @@ impl Store for SqliteStore {
     }
 }
 
+/// `execute` through the statement cache: hot writes are parsed once per connection.
+fn exec<P: rusqlite::Params>(tx: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
 fn purge_related(tx: &Connection, id: RecordId) -> Result<()> {
-    tx.execute("DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
-    tx.execute("DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
+    exec(tx, "DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
+    exec(tx, "DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
     Ok(())
 }
 
