@@ -56,7 +56,8 @@ fn imports_and_mass_edits_run_workflows_so_forecast_is_never_stale() {
         let wf = Workflow::new("Potentials", "tag imports", Trigger::FirstSave)
             .task(TaskDef::new("t", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "welcome")] }));
         crm.add_workflow(wf).unwrap();
-        let csv = "Opportunity Name,Amount,Expected Close Date,Sales Stage\nA,1000,2027-01-01,Qualification\nB,3000,2027-01-01,Closed Won\n";
+        let csv =
+            "Opportunity Name,Amount,Expected Close Date,Sales Stage\nA,1000,2027-01-01,Qualification\nB,3000,2027-01-01,Closed Won\n";
         let r = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
         assert_eq!(r.created, 2);
         let a = by_name(crm, "A");
@@ -89,18 +90,19 @@ fn a_failing_scheduled_run_or_delayed_task_is_reported_once_and_does_not_block_t
         let bad = deal(crm, "Bad", "6000", "Prospecting");
         // The scheduled task sets a picklist value that only "Bad" cannot take: a field update by name that
         // is valid for nothing, on the condition name = Bad; a second task writes nextstep for all.
-        let sched = Workflow::new(
-            "Potentials",
-            "nightly",
-            Trigger::Schedule(Schedule::Daily { at: NaiveTime::from_hms_opt(18, 0, 0).unwrap() }),
-        )
-        .when(Cond::Test(Test { field: FieldPath::Own("amount".into()), op: WfOp::GreaterThan, value: Operand::Raw("1000".into()) }))
-        .task(TaskDef::new(
-            "stage",
-            Action::UpdateFields {
-                updates: vec![FieldUpdate::expression("sales_stage", "if amount > 5500 then 'Nonsense' else 'Qualification' end")],
-            },
-        ));
+        let sched =
+            Workflow::new("Potentials", "nightly", Trigger::Schedule(Schedule::Daily { at: NaiveTime::from_hms_opt(18, 0, 0).unwrap() }))
+                .when(Cond::Test(Test {
+                    field: FieldPath::Own("amount".into()),
+                    op: WfOp::GreaterThan,
+                    value: Operand::Raw("1000".into()),
+                }))
+                .task(TaskDef::new(
+                    "stage",
+                    Action::UpdateFields {
+                        updates: vec![FieldUpdate::expression("sales_stage", "if amount > 5500 then 'Nonsense' else 'Qualification' end")],
+                    },
+                ));
         let sched = crm.add_workflow(sched).unwrap();
         let r = crm.run_due(t("2026-11-26 18:00:00")).unwrap();
         assert_eq!(r.workflows, 1);
@@ -121,7 +123,10 @@ fn a_failing_scheduled_run_or_delayed_task_is_reported_once_and_does_not_block_t
                 TaskDef::new("bad", Action::UpdateFields { updates: vec![FieldUpdate::raw("sales_stage", "Nonsense")] })
                     .delayed(1, "closingdate"),
             )
-            .task(TaskDef::new("good", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "ping")] }).delayed(1, "closingdate"));
+            .task(
+                TaskDef::new("good", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "ping")] })
+                    .delayed(1, "closingdate"),
+            );
         let delayed = crm.add_workflow(delayed).unwrap();
         let d = deal(crm, "Delayed", "1", "Prospecting");
         assert_eq!(crm.queued_tasks().unwrap().len(), 2);
@@ -152,7 +157,10 @@ fn row(field: &str, op: &str, value: &str) -> serde_json::Value {
 fn condition_vectors_multiselect_time_birthday_datetime() {
     both(|crm| {
         // multi-select (custom field), date with month-day semantics (birthday), date-time
-        crm.add_field("Contacts", crm_core::NewField::new("Tags", crm_core::FieldType::MultiPicklist).name("cf_tags").values(&["Gold", "Silver", "Partner"]))
+        crm.add_field(
+            "Contacts",
+            crm_core::NewField::new("Tags", crm_core::FieldType::MultiPicklist).name("cf_tags").values(&["Gold", "Silver", "Partner"]),
+        )
         .unwrap();
         let probe = crm.add_workflow(Workflow::new("Contacts", "probe", Trigger::EverySave)).unwrap().id;
         let c = crm
@@ -333,7 +341,9 @@ fn vcard_broken_card_keeps_the_good_ones_and_size_is_limited() {
 fn every_delimiter_encoding_and_formula_prefix() {
     both(|crm| {
         use crm_core::io::{Delimiter, Encoding, ExportOptions};
-        for (d, sep) in [(Delimiter::Comma, ","), (Delimiter::Semicolon, ";"), (Delimiter::Pipe, "|"), (Delimiter::Caret, "^"), (Delimiter::Tab, "\t")] {
+        for (d, sep) in
+            [(Delimiter::Comma, ","), (Delimiter::Semicolon, ";"), (Delimiter::Pipe, "|"), (Delimiter::Caret, "^"), (Delimiter::Tab, "\t")]
+        {
             let name = format!("Delim {}", sep.len() + sep.as_bytes()[0] as usize);
             let csv = ["Opportunity Name", "Expected Close Date", "Sales Stage"].join(sep)
                 + "\n"
@@ -347,14 +357,19 @@ fn every_delimiter_encoding_and_formula_prefix() {
         }
         // Windows-1252 has characters ISO-8859-1 lacks (€ at 0x80); with and without a UTF-8 BOM.
         let mut csv = b"Opportunity Name,Expected Close Date,Sales Stage,Description\nEuro,2027-01-01,Prospecting,\x80 5\n".to_vec();
-        let r = crm.import_csv(csv.as_slice(), "Potentials", &ImportOptions { encoding: Encoding::Windows1252, ..Default::default() }, None).unwrap();
+        let r = crm
+            .import_csv(csv.as_slice(), "Potentials", &ImportOptions { encoding: Encoding::Windows1252, ..Default::default() }, None)
+            .unwrap();
         assert_eq!(r.created, 1);
         assert_eq!(by_name(crm, "Euro").get("description").to_string(), "€ 5");
         csv = "\u{feff}Opportunity Name,Expected Close Date,Sales Stage\nBom,2027-01-01,Prospecting\n".as_bytes().to_vec();
         assert_eq!(crm.import_csv(csv.as_slice(), "Potentials", &ImportOptions::default(), None).unwrap().created, 1);
         // Owners by user name, full name and group name; checkbox words; defaults for empty cells.
         let csv = "Opportunity Name,Assigned To,Expected Close Date,Sales Stage\nO1,bob,2027-01-01,\nO2,Bob Sales,2027-01-01,\nO3,Sales Team,2027-01-01,\n";
-        let o = ImportOptions { defaults: [("sales_stage".to_string(), "Qualification".to_string())].into_iter().collect(), ..Default::default() };
+        let o = ImportOptions {
+            defaults: [("sales_stage".to_string(), "Qualification".to_string())].into_iter().collect(),
+            ..Default::default()
+        };
         let r = crm.import_csv(csv.as_bytes(), "Potentials", &o, None).unwrap();
         assert_eq!(r.created, 3, "{r:#?}");
         for (n, owner) in [("O1", "Bob Sales"), ("O2", "Bob Sales"), ("O3", "Sales Team")] {
@@ -372,12 +387,24 @@ fn every_delimiter_encoding_and_formula_prefix() {
         // Every dangerous first character is neutralised on export, numbers are not; switching it off works.
         for (i, bad) in ["=1+1", "+cmd", "-cmd", "@SUM(A1)", "\tx", "\rx"].iter().enumerate() {
             let id = crm
-                .create("Potentials", Fields::new().with("potentialname", format!("F{i}")).with("nextstep", *bad).with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+                .create(
+                    "Potentials",
+                    Fields::new()
+                        .with("potentialname", format!("F{i}"))
+                        .with("nextstep", *bad)
+                        .with("sales_stage", "Prospecting")
+                        .with("closingdate", "2027-01-01"),
+                )
                 .unwrap()
                 .id;
             let ex = |neutralize_formulas: bool| {
                 let mut out = Vec::new();
-                let o = ExportOptions { columns: vec!["nextstep".into()], header: crm_core::io::HeaderStyle::None, neutralize_formulas, ..Default::default() };
+                let o = ExportOptions {
+                    columns: vec!["nextstep".into()],
+                    header: crm_core::io::HeaderStyle::None,
+                    neutralize_formulas,
+                    ..Default::default()
+                };
                 crm.export_csv(&mut out, "Potentials", &crm_core::ExportSelection::Ids(vec![id]), &o).unwrap();
                 String::from_utf8(out).unwrap()
             };
@@ -385,4 +412,17 @@ fn every_delimiter_encoding_and_formula_prefix() {
             assert!(!ex(false).trim_start_matches('"').starts_with('\''), "{bad:?}");
         }
     });
+}
+
+#[test]
+fn expression_operands_of_conditions_are_checked_when_saved() {
+    let m = crm_core::Schema::builtin().module("Potentials").unwrap().clone();
+    let rows = |v: &str| {
+        serde_json::json!([{"fieldname": "amount", "operation": "greater than", "value": v, "valuetype": "expression", "joincondition": "", "groupid": "0"}])
+            .to_string()
+    };
+    assert!(Cond::from_vtiger(&rows("amount * 2"), &m).is_ok());
+    assert!(Cond::from_vtiger(&rows("nosuch(amount)"), &m).unwrap_err().to_string().contains("unknown function"));
+    assert!(Cond::from_vtiger(&rows("amount * (2"), &m).is_err());
+    assert!(Cond::from_vtiger(&rows("amont * 2"), &m).is_err());
 }

@@ -293,3 +293,24 @@ pub fn contact_of(card: &VCard) -> Result<ContactCard, String> {
     }
     Ok(c)
 }
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn a_card_without_end_does_not_swallow_the_next() {
+        let text = "junk before\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nN:Last;Broken\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nN:Person;Good\r\nNOTE:folded\r\n BEGIN:VCARD inside a note\r\nEND:VCARD\r\n\r\n";
+        let cards = parse_cards(text);
+        assert_eq!(cards.len(), 3, "{cards:?}");
+        assert_eq!(cards[0].0, 1);
+        assert!(cards[0].1.as_ref().unwrap_err().contains("line 1"), "{cards:?}");
+        assert_eq!(cards[1].0, 2);
+        assert!(cards[1].1.as_ref().unwrap_err().contains("line 2 is not terminated"), "{cards:?}");
+        let good = cards[2].1.as_ref().unwrap();
+        assert_eq!((good.last_name.as_str(), good.first_name.as_deref()), ("Person", Some("Good")));
+        assert_eq!(good.note.as_deref(), Some("foldedBEGIN:VCARD inside a note"));
+        assert_eq!(split_cards("a\nb\n").len(), 1);
+        assert!(parse_cards("")[0].1.is_err());
+    }
+}
