@@ -426,3 +426,54 @@ fn expression_operands_of_conditions_are_checked_when_saved() {
     assert!(Cond::from_vtiger(&rows("amount * (2"), &m).is_err());
     assert!(Cond::from_vtiger(&rows("amont * 2"), &m).is_err());
 }
+
+#[test]
+fn crlf_from_field_values_never_reaches_any_header() {
+    both(|crm| {
+        use crm_core::workflow::task::EmailTask;
+        crm.create(
+            "Contacts",
+            Fields::new().with("lastname", "Evil").with("email", "evil@example.com").with("description", "x\r\nBcc: victim@example.com"),
+        )
+        .unwrap();
+        let wf = Workflow::new("Potentials", "headers", Trigger::FirstSave).task(TaskDef::new(
+            "mail",
+            Action::SendEmail(EmailTask {
+                from: "$(contact_id : (Contacts) description)".into(),
+                reply_to: "$nextstep".into(),
+                to: "$(contact_id : (Contacts) email), $nextstep".into(),
+                cc: "cc@example.com\r\nBcc: victim@example.com".into(),
+                bcc: "audit@example.com".into(),
+                subject: "Deal $potentialname / $nextstep".into(),
+                body: "line 1\r\nline 2: $nextstep".into(),
+            }),
+        ));
+        let wf = crm.add_workflow(wf).unwrap();
+        crm.create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "Inject")
+                .with("nextstep", "call\r\nBcc: victim@example.com\nX-Evil: 1")
+                .with("contact_id", "Evil")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap();
+        let m = crm.outbox().unwrap().into_iter().find(|m| m.workflow == Some(wf.id)).unwrap();
+        let headers: Vec<&str> = [m.from.as_str(), m.reply_to.as_str(), m.subject.as_str()]
+            .into_iter()
+            .chain(m.to.iter().map(String::as_str))
+            .chain(m.cc.iter().map(String::as_str))
+            .chain(m.bcc.iter().map(String::as_str))
+            .collect();
+        for h in &headers {
+            assert!(!h.contains('\r') && !h.contains('\n'), "{h:?} in {m:?}");
+        }
+        assert!(!m.to.iter().chain(&m.cc).chain(&m.bcc).any(|a| a.contains("victim")), "{m:?}");
+        assert_eq!(m.to, ["evil@example.com"]);
+        assert_eq!(m.bcc, ["audit@example.com"]);
+        assert!(m.subject.starts_with("Deal Inject / call"), "{}", m.subject);
+        // The body may keep its line breaks.
+        assert!(m.body.contains('\n'));
+    });
+}
