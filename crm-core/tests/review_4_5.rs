@@ -477,3 +477,25 @@ fn crlf_from_field_values_never_reaches_any_header() {
         assert!(m.body.contains('\n'));
     });
 }
+
+#[test]
+fn imported_auto_numbers_stay_unique() {
+    both(|crm| {
+        let csv = "Opportunity Name,Opportunity Number,Expected Close Date,Sales Stage\nA,POT7,2027-01-01,Prospecting\nB,POT7,2027-01-01,Prospecting\nC,,2027-01-01,Prospecting\n";
+        let r = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
+        assert_eq!(r.created + r.failed, 3);
+        let r2 = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
+        assert_eq!(r2.created + r2.failed, 3);
+        let all = crm.find(Query::new("Potentials")).unwrap();
+        let mut numbers: Vec<String> = all.iter().map(|d| d.get("potential_no").to_string()).collect();
+        let n = numbers.len();
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), n, "{numbers:?}");
+        // The first row keeps its number; the duplicate numbers get fresh ones.
+        let a = crm.find(Query::new("Potentials").filter(Condition::eq("potentialname", "A")).order_by("createdtime")).unwrap();
+        assert!(a.iter().any(|d| d.get("potential_no").to_string() == "POT7"), "{numbers:?}");
+        let next = deal(crm, "Next", "1", "Prospecting");
+        assert!(!numbers.contains(&next.get("potential_no").to_string()));
+    });
+}
