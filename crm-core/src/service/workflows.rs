@@ -4,7 +4,14 @@
 //! planning functions) runs the module's workflows inside its planning step; their effects become part of
 //! the save's one change set: field updates land in the record and its single change-log entry, mails in the
 //! outbox, new records, related-record updates and delayed tasks — all committed together, or not at all.
-//! Unlike vtiger, bulk operations do not skip workflows, so `forecast_amount` is never stale.
+//! Unlike vtiger, bulk operations do not skip workflows, so `forecast_amount` is never stale. A restore from
+//! the recycle bin runs them as a modification, as vtiger does.
+//!
+//! [`Crm::run_due`]: a scheduled run or delayed task that fails (a value that no longer fits its field, a
+//! failing host function) is reported in [`RunReport::failures`] and not retried: the workflow's next
+//! trigger time moves on and the delayed task leaves the queue, so one bad record never blocks the others
+//! (vtiger's cron job stops at the first exception and tries again every 15 minutes). Values set by
+//! scheduled and delayed tasks are validated like input, exactly as in the save hook.
 //!
 //! A new store gets vtiger's two default Potentials workflows (reference §7), as ordinary workflows:
 //! "Calculate or Update forecast amount" (every save, `forecast_amount = amount * probability / 100`,
