@@ -10,7 +10,7 @@
 //! [`Crm::run_due`]: a scheduled run or delayed task that fails (a value that no longer fits its field, a
 //! failing host function) is reported in [`RunReport::failures`] and not retried: the workflow's next
 //! trigger time moves on and the delayed task leaves the queue, so one bad record never blocks the others
-//! (vtiger's cron job stops at the first exception and tries again every 15 minutes). Values set by
+//! and nothing is retried forever. Values set by
 //! scheduled and delayed tasks are validated like input, exactly as in the save hook.
 //!
 //! A new store gets vtiger's two default Potentials workflows (reference §7), as ordinary workflows:
