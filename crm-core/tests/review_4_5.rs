@@ -499,3 +499,18 @@ fn imported_auto_numbers_stay_unique() {
         assert!(!numbers.contains(&next.get("potential_no").to_string()));
     });
 }
+
+#[test]
+fn undo_refuses_when_a_created_record_changed_since() {
+    both(|crm| {
+        let csv = "Opportunity Name,Expected Close Date,Sales Stage\nU1,2027-01-01,Prospecting\nU2,2027-01-01,Prospecting\n";
+        let r = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
+        let u1 = by_name(crm, "U1");
+        crm.update(u1.id, Fields::new().with("nextstep", "edited by hand")).unwrap();
+        let e = crm.undo_import(r.import_id).unwrap_err();
+        assert_eq!(e.code(), "conflict", "{e}");
+        assert!(e.to_string().contains(&u1.id.to_string()), "{e}");
+        // Nothing was undone.
+        assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 2);
+    });
+}
