@@ -514,3 +514,21 @@ fn undo_refuses_when_a_created_record_changed_since() {
         assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 2);
     });
 }
+
+#[test]
+fn schedules_across_daylight_saving_changes_never_panic_or_stall() {
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let at = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+    // 2027-03-28 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00); 2027-10-31 02:30 exists twice.
+    for start in ["2027-03-27 12:00:00", "2027-10-30 12:00:00"] {
+        let mut now = t(start);
+        for _ in 0..4 {
+            let next = Schedule::Daily { at }.next_after(now, berlin).unwrap();
+            assert!(next > now, "{now} → {next}");
+            assert!(next - now <= chrono::Duration::hours(48), "{now} → {next}");
+            now = next;
+        }
+    }
+    let next = Schedule::Hourly.next_after(t("2027-03-28 00:30:00"), berlin).unwrap();
+    assert_eq!(next, t("2027-03-28 01:30:00"));
+}
