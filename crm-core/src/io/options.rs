@@ -168,7 +168,9 @@ pub struct ImportOptions {
     pub defaults: BTreeMap<String, String>,
     /// Duplicate handling (default create).
     pub duplicates: Duplicates,
-    /// Fields (names or labels) that must all be equal for a row to match a record.
+    /// Fields (names or labels) that must all be equal for a row to match a record. When several records
+    /// match, the newest (highest id) is skipped / overwritten / merged and the others are left alone; the
+    /// report's warnings count such rows (vtiger also takes one match and leaves the rest).
     pub match_on: Vec<String>,
     /// A reference to a record that does not exist creates it (by name), as vtiger does. Default false.
     pub create_missing_references: bool,

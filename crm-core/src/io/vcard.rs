@@ -10,10 +10,19 @@
 //! department (second); TITLE → title; EMAIL → email, secondaryemail; TEL by type → phone (work or
 //! untyped), mobile (cell), homephone, fax, otherphone; ADR → mailing street/city/state/zip/country/PO box;
 //! NOTE → description; BDAY → birthday. A PHOTO is ignored (Contacts has no image field yet).
+//!
+//! **Size limit.** Unlike CSV, a vCard file is read whole before it is parsed (calcard parses from a string;
+//! address books are small). Files larger than [`MAX_VCARD_FILE_BYTES`] (64 MiB, several hundred thousand
+//! cards without photos) are refused with `InvalidArgument` before anything is written; split bigger
+//! exports, or export them as CSV.
 
 use calcard::vcard::{VCard, VCardEntry, VCardParameterName, VCardProperty, VCardValue};
 use calcard::{Entry, Parser};
 use chrono::NaiveDate;
+
+/// The largest vCard file [`Crm::import_vcard`](crate::Crm::import_vcard) reads (64 MiB); see the module
+/// documentation.
+pub const MAX_VCARD_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A contact as read from one card.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,38 +77,24 @@ pub type CardResult = (u64, Result<ContactCard, String>);
 pub fn parse_cards(text: &str) -> Vec<CardResult> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
-    let mut parser = Parser::new(text);
     let mut n = 0u64;
-    loop {
-        match parser.entry() {
-            Entry::Eof => break,
-            Entry::VCard(card) => {
-                n += 1;
-                out.push((n, contact_of(&card)));
+    for (line, chunk) in split_cards(text) {
+        let starts_card = chunk.lines().next().is_some_and(is_begin);
+        if !starts_card {
+            if chunk.trim().is_empty() {
+                continue;
             }
-            Entry::InvalidLine(line) => {
-                n += 1;
-                out.push((n, Err(format!("invalid line '{}'", line.chars().take(80).collect::<String>()))));
-            }
-            Entry::UnterminatedComponent(c) => {
-                n += 1;
-                out.push((n, Err(format!("card is not terminated (missing END:{c})"))));
-                break;
-            }
-            Entry::TooManyComponents => {
-                n += 1;
-                out.push((n, Err("too many nested components".into())));
-                break;
-            }
-            Entry::ICalendar(_) => {
-                n += 1;
-                out.push((n, Err("an iCalendar component, not a vCard".into())));
-            }
-            _ => {
-                n += 1;
-                out.push((n, Err("unexpected content".into())));
-            }
+            n += 1;
+            let first = chunk.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+            out.push((n, Err(format!("line {line}: invalid line '{}' outside a card", first.chars().take(80).collect::<String>()))));
+            continue;
         }
+        n += 1;
+        if !chunk.lines().any(|l| l.trim().eq_ignore_ascii_case("END:VCARD")) {
+            out.push((n, Err(format!("the card starting at line {line} is not terminated (missing END:VCARD)"))));
+            continue;
+        }
+        out.push((n, parse_one(chunk, line)));
         if out.len() > 10_000_000 {
             break;
         }
@@ -108,6 +103,61 @@ pub fn parse_cards(text: &str) -> Vec<CardResult> {
         out.push((1, Err("no BEGIN:VCARD found: not a vCard file".into())));
     }
     out
+}
+
+fn is_begin(l: &str) -> bool {
+    l.trim_end().eq_ignore_ascii_case("BEGIN:VCARD")
+}
+
+/// Splits the text before each line that is exactly `BEGIN:VCARD`, so that one card missing its `END`
+/// cannot swallow the next one. Yields the 1-based line number of each piece and the piece. (Folded
+/// continuation lines start with a space or tab, so they are never taken for a `BEGIN`.)
+fn split_cards(text: &str) -> Vec<(u64, &str)> {
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line, mut line, mut pos) = (0usize, 1u64, 1u64, 0usize);
+    for l in text.split_inclusive('\n') {
+        if is_begin(l) && pos > start {
+            pieces.push((start_line, &text[start..pos]));
+            start = pos;
+            start_line = line;
+        }
+        pos += l.len();
+        line += 1;
+    }
+    if pos > start {
+        pieces.push((start_line, &text[start..pos]));
+    }
+    pieces
+}
+
+/// Parses one `BEGIN:VCARD … END:VCARD` piece.
+fn parse_one(chunk: &str, line: u64) -> Result<ContactCard, String> {
+    let mut parser = Parser::new(chunk);
+    let mut first_error = None;
+    loop {
+        match parser.entry() {
+            Entry::Eof => break,
+            Entry::VCard(card) => return contact_of(&card),
+            Entry::InvalidLine(l) => {
+                first_error.get_or_insert_with(|| format!("invalid line '{}'", l.chars().take(80).collect::<String>()));
+            }
+            Entry::UnterminatedComponent(c) => {
+                first_error.get_or_insert_with(|| format!("card is not terminated (missing END:{c})"));
+                break;
+            }
+            Entry::TooManyComponents => {
+                first_error.get_or_insert_with(|| "too many nested components".into());
+                break;
+            }
+            Entry::ICalendar(_) => {
+                first_error.get_or_insert_with(|| "an iCalendar component, not a vCard".into());
+            }
+            _ => {
+                first_error.get_or_insert_with(|| "unexpected content".into());
+            }
+        }
+    }
+    Err(format!("card starting at line {line}: {}", first_error.unwrap_or_else(|| "empty card".into())))
 }
 
 fn texts(e: &VCardEntry) -> Vec<String> {
@@ -242,4 +292,25 @@ pub fn contact_of(card: &VCard) -> Result<ContactCard, String> {
         }
     }
     Ok(c)
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+
+    #[test]
+    fn a_card_without_end_does_not_swallow_the_next() {
+        let text = "junk before\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nN:Last;Broken\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nN:Person;Good\r\nNOTE:folded\r\n BEGIN:VCARD inside a note\r\nEND:VCARD\r\n\r\n";
+        let cards = parse_cards(text);
+        assert_eq!(cards.len(), 3, "{cards:?}");
+        assert_eq!(cards[0].0, 1);
+        assert!(cards[0].1.as_ref().unwrap_err().contains("line 1"), "{cards:?}");
+        assert_eq!(cards[1].0, 2);
+        assert!(cards[1].1.as_ref().unwrap_err().contains("line 2 is not terminated"), "{cards:?}");
+        let good = cards[2].1.as_ref().unwrap();
+        assert_eq!((good.last_name.as_str(), good.first_name.as_deref()), ("Person", Some("Good")));
+        assert_eq!(good.note.as_deref(), Some("foldedBEGIN:VCARD inside a note"));
+        assert_eq!(split_cards("a\nb\n").len(), 1);
+        assert!(parse_cards("")[0].1.is_err());
+    }
 }

@@ -133,6 +133,8 @@ struct Run {
     dry_refs: HashSet<(String, String)>,
     dry_picks: HashSet<(String, String)>,
     rows_done: u64,
+    /// Rows whose match fields matched more than one record.
+    ambiguous: u64,
     new_contacts: Vec<(RecordId, Option<RecordId>, String, Option<String>)>,
     opportunity: Option<NewCustomerOpportunity>,
 }
@@ -265,14 +267,19 @@ impl Crm {
     /// Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
     /// created), optionally with one new opportunity per new contact. A broken card is reported with its
     /// position; the others import. The file is decoded with `options.import.encoding` (default UTF-8).
+    /// The file is read whole: at most [`MAX_VCARD_FILE_BYTES`](crate::io::vcard::MAX_VCARD_FILE_BYTES).
     ///
     /// # Errors
-    /// `InvalidArgument` for an empty or binary file; storage errors.
+    /// `InvalidArgument` for an empty, binary or too large file; storage errors.
     pub fn import_vcard<R: Read>(&mut self, mut reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
         self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
         let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+        let limit = crate::io::vcard::MAX_VCARD_FILE_BYTES;
+        (&mut reader).take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::invalid(format!("the vCard file is larger than {limit} bytes; split it or import it as CSV")));
+        }
         if bytes.iter().all(|b| b.is_ascii_whitespace()) || bytes == b"\xEF\xBB\xBF" {
             return Err(Error::invalid("the file is empty"));
         }
@@ -512,6 +519,7 @@ impl Crm {
             dry_refs: HashSet::new(),
             dry_picks: HashSet::new(),
             rows_done: 0,
+            ambiguous: 0,
             new_contacts: vec![],
             opportunity,
         })
@@ -519,6 +527,12 @@ impl Crm {
 
     fn finish_run(&mut self, run: &mut Run, an_state: Option<AutoNumberState>) -> Result<()> {
         self.flush(run)?;
+        if run.ambiguous > 0 {
+            run.report.warnings.push(format!(
+                "{} rows matched more than one existing record; each used the newest match (highest id) and left the others unchanged",
+                run.ambiguous
+            ));
+        }
         if run.options.dry_run {
             // A dry run reserved auto-numbers while planning; give them back.
             if let Some(st) = an_state {
@@ -1014,7 +1028,8 @@ impl Crm {
         }
     }
 
-    /// The last live record whose match fields all equal the row's (committed or pending in this batch).
+    /// The newest (highest id) live record whose match fields all equal the row's (committed or pending in
+    /// this batch); rows with several matches are counted for the report's warning.
     fn find_duplicate(&mut self, run: &mut Run, input: &RowInput) -> Result<Option<Record>> {
         let m = self.module(&run.module)?.clone();
         let mut wanted: Vec<(String, Value)> = Vec::new();
@@ -1058,7 +1073,10 @@ impl Crm {
         }
         let Some(cond) = cond else { return Ok(None) };
         let found = self.find(Query::new(&m.name).filter(cond))?;
-        Ok(found.into_iter().last())
+        if found.len() > 1 {
+            run.ambiguous += 1;
+        }
+        Ok(found.into_iter().max_by_key(|r| r.id))
     }
 
     fn auto_number_free(&self, run: &Run, module: &str, field: &str, number: &str) -> Result<bool> {

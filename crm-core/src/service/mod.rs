@@ -27,7 +27,7 @@ pub use mass::{MassOutcome, MassResult};
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 pub use reports::{PipelineBy, PipelineRow};
-pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunReport, WorkflowFunction};
+pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunFailure, RunReport, WorkflowFunction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};

@@ -88,7 +88,9 @@ impl Crm {
         self.set_deleted(id, true)
     }
 
-    /// Restores a record from the recycle bin.
+    /// Restores a record from the recycle bin. The module's workflows run as for a modification ("every
+    /// save", "every modification", "until the condition is first true"), in the same transaction, as vtiger
+    /// runs them after a restore.
     ///
     /// # Errors
     /// `NotFound`; `Conflict` when it is not deleted.
@@ -366,7 +368,11 @@ impl Crm {
             return Err(Error::Conflict(format!("record {id} is {state} the recycle bin")));
         }
         let now = self.now();
-        let record = Record { deleted, version: current.version + 1, ..current.clone() };
+        let mut record = Record { deleted, version: current.version + 1, ..current.clone() };
+        // A restore runs the module's workflows like a modification (vtiger does too); their writes share
+        // the restore's transaction and its change-log entry.
+        let extra = if deleted { ChangeSet::new() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
+        let changes = crate::history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
         let mut cs = ChangeSet::new();
         cs.push(Change::Update { record, expected_version: current.version });
         cs.push(Change::History(HistoryEntry {
@@ -377,8 +383,9 @@ impl Crm {
             at: now,
             kind: if deleted { ChangeKind::Deleted } else { ChangeKind::Restored },
             related: None,
-            changes: vec![],
+            changes,
         }));
+        cs.0.extend(extra.0);
         self.commit(&cs)
     }
 

@@ -102,8 +102,9 @@ impl Crm {
 
     /// The pipeline as it stood at the end of `date` (UTC), from the stage history: each opportunity
     /// (matching `filter` today, live) with the stage, amount, forecast amount and close date of its last
-    /// stage-history row on or before that day; opportunities created later are left out. Owners are
-    /// today's owners (owner changes are not part of the stage history).
+    /// stage-history row on or before that day; opportunities created later are left out. Owners are the
+    /// owners of that day, read from the change log (owner changes are not part of the stage history); the
+    /// filter is applied to today's values.
     ///
     /// # Errors
     /// As [`Crm::pipeline`].
@@ -118,7 +119,7 @@ impl Crm {
             let Some(e) = self.store.stage_history(r.id)?.into_iter().rfind(|e| e.at < end) else { continue };
             let key_value = match by {
                 PipelineBy::Stage | PipelineBy::StageKind => e.stage.clone().map(Value::Text).unwrap_or_default(),
-                PipelineBy::Owner => r.get("assigned_user_id").clone(),
+                PipelineBy::Owner => self.owner_as_of(&r, end)?,
                 PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => {
                     e.closingdate.map(Value::Date).unwrap_or_default()
                 }
@@ -132,5 +133,28 @@ impl Crm {
             row.forecast_amount += e.forecast_amount.unwrap_or_default();
         }
         Ok(rows.into_values().collect())
+    }
+
+    /// The owner of `r` just before `end`, from its change log: the value after the last owner change
+    /// before `end`, else the value before the first change after it, else today's owner.
+    fn owner_as_of(&self, r: &crate::record::Record, end: chrono::NaiveDateTime) -> Result<Value> {
+        let mut changes: Vec<(chrono::NaiveDateTime, Option<String>, Option<String>)> = self
+            .store
+            .history(r.id)?
+            .into_iter()
+            .flat_map(|h| {
+                let at = h.at;
+                h.changes.into_iter().filter(|c| c.field == "assigned_user_id").map(move |c| (at, c.before, c.after))
+            })
+            .collect();
+        changes.sort_by_key(|c| c.0);
+        let text = match changes.iter().rfind(|c| c.0 < end) {
+            Some(c) => c.2.clone(),
+            None => match changes.iter().find(|c| c.0 >= end) {
+                Some(c) => c.1.clone(),
+                None => return Ok(r.get("assigned_user_id").clone()),
+            },
+        };
+        Ok(text.map(|t| Value::from_text(crate::schema::FieldType::Owner, &t)).unwrap_or_default())
     }
 }

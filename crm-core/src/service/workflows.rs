@@ -4,7 +4,14 @@
 //! planning functions) runs the module's workflows inside its planning step; their effects become part of
 //! the save's one change set: field updates land in the record and its single change-log entry, mails in the
 //! outbox, new records, related-record updates and delayed tasks — all committed together, or not at all.
-//! Unlike vtiger, bulk operations do not skip workflows, so `forecast_amount` is never stale.
+//! Unlike vtiger, bulk operations do not skip workflows, so `forecast_amount` is never stale. A restore from
+//! the recycle bin runs them as a modification, as vtiger does.
+//!
+//! [`Crm::run_due`]: a scheduled run or delayed task that fails (a value that no longer fits its field, a
+//! failing host function) is reported in [`RunReport::failures`] and not retried: the workflow's next
+//! trigger time moves on and the delayed task leaves the queue, so one bad record never blocks the others
+//! and nothing is retried forever. Values set by
+//! scheduled and delayed tasks are validated like input, exactly as in the save hook.
 //!
 //! A new store gets vtiger's two default Potentials workflows (reference §7), as ordinary workflows:
 //! "Calculate or Update forecast amount" (every save, `forecast_amount = amount * probability / 100`,
@@ -88,6 +95,25 @@ pub struct RunReport {
     pub delayed_tasks: usize,
     /// Mails put into the outbox.
     pub mails: usize,
+    /// Scheduled runs and delayed tasks that failed (e.g. an update-field value that no longer fits its
+    /// field, or a task of a deleted workflow's record). A failure affects only that record or task: the
+    /// other records and tasks still run, the workflow's next trigger time still moves on, and a failed
+    /// delayed task leaves the queue. Nothing is retried forever; the host logs or alerts on these.
+    #[serde(default)]
+    pub failures: Vec<RunFailure>,
+}
+
+/// One scheduled run or delayed task that [`Crm::run_due`] could not perform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFailure {
+    /// The workflow.
+    pub workflow: i64,
+    /// The record it ran for.
+    pub record: RecordId,
+    /// The task's position in the workflow, for a delayed task.
+    pub task: Option<usize>,
+    /// Why it failed.
+    pub error: String,
 }
 
 /// What [`Crm::deliver_outbox`] did.
@@ -276,6 +302,29 @@ impl Crm {
     /// Registers a host function for "invoke custom function" tasks (replacing one of the same name).
     pub fn register_function(&mut self, name: &str, f: impl Fn(&Record) -> std::result::Result<Fields, String> + Send + Sync + 'static) {
         self.wf.functions.insert(name.to_string(), Arc::new(f));
+    }
+
+    /// Names of custom functions that active workflows call but that are not registered on this handle,
+    /// with the workflow id, sorted. Such tasks are skipped at run time (see
+    /// [`Action::CustomFunction`](crate::workflow::task::Action::CustomFunction)); a host calls this after
+    /// registering its functions to find typos or missing registrations.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn unregistered_functions(&self) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for wf in self.store.workflows()?.into_iter().filter(|w| w.active) {
+            for t in &wf.tasks {
+                if let workflow::task::Action::CustomFunction { name } = &t.action
+                    && !self.wf.functions.contains_key(name)
+                {
+                    out.push((wf.id, name.clone()));
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// Sets the time zone workflows count days and wall-clock times in (IANA name, e.g. `Europe/Berlin`).
@@ -511,6 +560,9 @@ impl Crm {
             let env = StoreEnv { crm: self };
             workflow::run(wfs, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
         };
+        if record.values != current.values {
+            self.validate_workflow_values(&mut record)?;
+        }
         self.own_update(current, record, cs);
         self.effects_to_changes(&traces, current, cs, &mut BTreeMap::new())?;
         Ok(traces)
@@ -569,7 +621,17 @@ impl Crm {
             };
             let mut cs = ChangeSet::new();
             for r in &candidates {
-                let traces = self.run_for_record(std::slice::from_ref(&wf), Event::Schedule, r, &mut cs)?;
+                // A record whose run fails is reported and left alone; the others still run.
+                let mut one = ChangeSet::new();
+                let traces = match self.run_for_record(std::slice::from_ref(&wf), Event::Schedule, r, &mut one) {
+                    Ok(t) => t,
+                    Err(e @ Error::Storage(_)) => return Err(e),
+                    Err(e) => {
+                        report.failures.push(RunFailure { workflow: wf.id, record: r.id, task: None, error: e.to_string() });
+                        continue;
+                    }
+                };
+                cs.0.extend(one.0);
                 for t in traces.iter().filter(|t| t.fired) {
                     report.records += 1;
                     report.mails += t.effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
@@ -589,24 +651,61 @@ impl Crm {
             if let (Some(wf), Some(rec)) = (wf, rec)
                 && let (Some(task), false) = (wf.tasks.get(q.task), rec.deleted)
             {
-                let m = self.module(&rec.module)?.clone();
-                let mut record = rec.clone();
-                let effects = {
-                    let env = StoreEnv { crm: self };
-                    let ctx =
-                        workflow::Ctx { schema: &self.schema, module: &m, before: None, record: &rec, now, tz: self.wf.tz, env: &env };
-                    workflow::task::perform(&wf, q.task, task, &ctx, false)?
-                };
-                workflow::apply_own(&mut record, &effects, &m);
-                report.mails += effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
-                let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
-                self.own_update(&rec, record, &mut cs);
-                self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
-                report.delayed_tasks += 1;
+                match self.delayed_task_changes(&wf, q.task, task, &rec, now, &mut cs) {
+                    Ok(mails) => {
+                        report.mails += mails;
+                        report.delayed_tasks += 1;
+                    }
+                    Err(e @ Error::Storage(_)) => return Err(e),
+                    Err(e) => {
+                        // The task leaves the queue (no endless retry); the failure is reported.
+                        cs = ChangeSet(vec![Change::DeleteQueuedTask(q.id)]);
+                        report.failures.push(RunFailure { workflow: wf.id, record: rec.id, task: Some(q.task), error: e.to_string() });
+                    }
+                }
             }
             self.commit(&cs)?;
         }
         Ok(report)
+    }
+
+    /// Performs one delayed task for `rec`: pushes its writes to `cs` and returns the number of mails.
+    fn delayed_task_changes(
+        &mut self,
+        wf: &Workflow,
+        index: usize,
+        task: &workflow::task::TaskDef,
+        rec: &Record,
+        now: DateTime<Utc>,
+        cs: &mut ChangeSet,
+    ) -> Result<usize> {
+        let m = self.module(&rec.module)?.clone();
+        let mut record = rec.clone();
+        let effects = {
+            let env = StoreEnv { crm: self };
+            let ctx = workflow::Ctx { schema: &self.schema, module: &m, before: None, record: rec, now, tz: self.wf.tz, env: &env };
+            workflow::task::perform(wf, index, task, &ctx, false)?
+        };
+        workflow::apply_own(&mut record, &effects, &m);
+        self.validate_workflow_values(&mut record)?;
+        let mails = effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
+        let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
+        self.own_update(rec, record, cs);
+        self.effects_to_changes(&[trace], rec, cs, &mut BTreeMap::new())?;
+        Ok(mails)
+    }
+
+    /// Checks values set by workflow tasks like the caller's input (picklists, references, owners, mandatory
+    /// fields) and refreshes the label.
+    fn validate_workflow_values(&mut self, record: &mut Record) -> Result<()> {
+        let schema = Arc::clone(&self.schema);
+        if let Some(m) = schema.modules.get(&record.module) {
+            let mut errors = ValidationErrors::default();
+            self.check(&schema, m, &mut record.values, &mut errors)?;
+            errors.into_result()?;
+            record.label = label_of(m, &record.values);
+        }
+        Ok(())
     }
 
     /// Delayed tasks waiting in the queue, by due time.

@@ -22,6 +22,8 @@
 //!   ignores those rows in scheduled workflows, i.e. treats them as true; we refuse to guess).
 //! * `matches` (PHP regex, never offered in the UI) is refused when the workflow is saved.
 //! * Days and hours are counted in the time zone given to the evaluation (vtiger: the user's zone).
+//! * `is today` / `is tomorrow` / `is yesterday` on a field named `birthday` compare month and day only, as
+//!   vtiger does (a birthday recurs every year).
 
 use super::Ctx;
 use super::expr::{Expr, ExprValue};
@@ -29,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::query::{self, order};
 use crate::schema::{FieldType, Module};
 use crate::value::{Value, coerce};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -714,7 +716,12 @@ impl Test {
                     IsTomorrow => today.succ_opt(),
                     _ => today.pred_opt(),
                 };
-                date_of(v).is_some() && date_of(v) == target
+                match (date_of(v), target) {
+                    // A birthday is today when its month and day are (vtiger does the same for `birthday`).
+                    (Some(d), Some(t)) if matches!(&self.field, FieldPath::Own(n) | FieldPath::Related { field: n, .. } if n == "birthday") => (d.month(), d.day()) == (t.month(), t.day()),
+                    (Some(d), Some(t)) => d == t,
+                    _ => false,
+                }
             }
             LessThanDaysAgo | MoreThanDaysAgo | LessThanDaysLater | MoreThanDaysLater | DaysAgo | DaysLater => {
                 let (Some(d), Some(n)) = (date_of(v), n_days()) else { return (false, Some("empty field or day count".into())) };
