@@ -17,8 +17,10 @@
 
 pub mod convert;
 pub mod crm;
+pub mod customize;
 pub mod engine;
 pub mod errors;
+pub mod json;
 pub mod records;
 pub mod settings;
 
