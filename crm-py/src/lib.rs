@@ -22,7 +22,11 @@ pub mod engine;
 pub mod errors;
 pub mod json;
 pub mod records;
+pub mod relations;
+pub mod reports;
 pub mod settings;
+pub mod views;
+pub mod workflows;
 
 use pyo3::prelude::*;
 
