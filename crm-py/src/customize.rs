@@ -74,10 +74,31 @@ fn kind_of(s: &str) -> PyResult<StageKind> {
     }
 }
 
+/// Options `add_field` accepts (besides `label` and `type`).
+const NEW_FIELD_OPTIONS: &[&str] = &[
+    "name", "block", "mandatory", "quick_create", "hidden", "default", "max_length", "precision", "scale", "mass_editable",
+    "references", "values", "picklist",
+];
+/// Changes `update_field` accepts.
+const FIELD_UPDATES: &[&str] = &[
+    "label", "mandatory", "quick_create", "quick_create_sequence", "presence", "default", "clear_default", "mass_editable", "type",
+    "max_length", "precision",
+];
+
+/// The definition `base` + `options` as JSON; option names outside `allowed` are refused.
 fn with_options(
     base: &[(&str, serde_json::Value)],
     options: Option<&Bound<'_, PyDict>>,
+    allowed: &[&str],
 ) -> PyResult<serde_json::Value> {
+    if let Some(o) = options {
+        for k in o.keys() {
+            let k: String = k.extract()?;
+            if !allowed.contains(&k.as_str()) {
+                return Err(crate::errors::invalid(format!("unknown option '{k}' (use {})", allowed.join(", "))));
+            }
+        }
+    }
     let mut m = serde_json::Map::new();
     for (k, v) in base {
         m.insert((*k).to_string(), v.clone());
@@ -105,7 +126,7 @@ impl Crm {
         r#type: String,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<FieldOut> {
-        let def = with_options(&[("label", label.into()), ("type", r#type.into())], options)?;
+        let def = with_options(&[("label", label.into()), ("type", r#type.into())], options, NEW_FIELD_OPTIONS)?;
         self.engine.run(py, Access::Write, move |crm| {
             let nf: NewField = from_value(def, "field definition")?;
             Ok(FieldOut::from(&crm.add_field(&module, nf)?))
@@ -123,7 +144,7 @@ impl Crm {
         field: String,
         changes: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<FieldOut> {
-        let def = with_options(&[], changes)?;
+        let def = with_options(&[], changes, FIELD_UPDATES)?;
         self.engine.run(py, Access::Write, move |crm| {
             let up: FieldUpdate = from_value(def, "field update")?;
             Ok(FieldOut::from(&crm.update_field(&module, &field, up)?))

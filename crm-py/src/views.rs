@@ -140,7 +140,7 @@ impl Crm {
     /// One page of a filter's listing (the default filter when None): `{"filter": dict, "records": [...],
     /// "total", "page", "page_size"}`; `sort` (`"-amount"`) overrides the filter's order.
     #[pyo3(signature = (module, filter = None, *, sort = None, page = 1, page_size = 50))]
-    fn list<'py>(
+    fn list_view<'py>(
         &self,
         py: Python<'py>,
         module: String,
