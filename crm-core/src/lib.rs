@@ -36,6 +36,7 @@
 pub mod clock;
 pub mod error;
 pub mod history;
+pub mod io;
 pub mod query;
 pub mod record;
 pub mod related;
@@ -52,6 +53,7 @@ pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEnt
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
+pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use service::{
     Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
     RelatedPage, TransferTo,

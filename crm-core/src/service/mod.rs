@@ -7,6 +7,8 @@
 //! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
 //! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
+mod export;
+mod import;
 mod customize;
 mod records;
 mod views;
@@ -17,6 +19,8 @@ mod convert;
 mod reports;
 mod workflows;
 
+pub use export::ExportSelection;
+pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use records::Page;
 pub use views::{Cursor, ListView};
 pub use mass::{MassOutcome, MassResult};

@@ -30,6 +30,10 @@ pub struct MemoryStore {
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
+    // ----- import/export (issue 5) -----
+    imports: BTreeMap<i64, crate::io::ImportJournal>,
+    import_rows: Vec<crate::io::ImportRowFate>,
+    mappings: BTreeMap<(String, String), crate::io::SavedMapping>,
     // ----- views, related records, settings (issue 6) -----
     filters: BTreeMap<i64, Filter>,
     comments: Vec<Comment>,
@@ -186,6 +190,17 @@ impl Store for MemoryStore {
                 Change::PutGroup(g) => {
                     self.groups.insert(g.id.0, g.clone());
                 }
+                // ----- import/export (issue 5) -----
+                Change::PutImport(j) => {
+                    self.imports.insert(j.id, j.clone());
+                }
+                Change::ImportRow(r) => self.import_rows.push(r.clone()),
+                Change::PutMapping(m) => {
+                    self.mappings.insert((m.module.clone(), m.name.to_lowercase()), m.clone());
+                }
+                Change::DeleteMapping { module, name } => {
+                    self.mappings.remove(&(module.clone(), name.to_lowercase()));
+                }
                 // ----- views, related records, settings (issue 6) -----
                 Change::PutFilter(f) => {
                     self.filters.insert(f.id, f.clone());
@@ -309,6 +324,18 @@ impl Store for MemoryStore {
         Ok(self.groups.values().cloned().collect())
     }
 
+    // ----- import/export (issue 5) -----
+    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
+        Ok(self.imports.values().cloned().collect())
+    }
+
+    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
+        Ok(self.import_rows.iter().filter(|r| r.import_id == import_id).cloned().collect())
+    }
+
+    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
+        Ok(self.mappings.values().filter(|m| m.module == module).cloned().collect())
+    }
     // ----- views, related records, settings (issue 6) -----
     fn filters(&self, module: &str) -> Result<Vec<Filter>> {
         Ok(self.filters.values().filter(|f| f.module == module).cloned().collect())

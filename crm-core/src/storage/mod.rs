@@ -48,6 +48,20 @@ pub enum Change {
     PutUser(User),
     /// Creates or replaces a group.
     PutGroup(Group),
+    // ----- import/export (issue 5) -----
+    /// Creates or replaces the journal of an import.
+    PutImport(crate::io::ImportJournal),
+    /// Records what an import did to one record.
+    ImportRow(crate::io::ImportRowFate),
+    /// Creates or replaces a saved column mapping (by module and name).
+    PutMapping(crate::io::SavedMapping),
+    /// Deletes a saved column mapping.
+    DeleteMapping {
+        /// Module name.
+        module: String,
+        /// Mapping name.
+        name: String,
+    },
     // ----- views, related records, settings (issue 6) -----
     /// Creates or replaces a list filter (its id is set).
     PutFilter(Filter),
@@ -190,6 +204,13 @@ pub trait Store: Send {
     fn users(&self) -> Result<Vec<User>>;
     /// Every registered group.
     fn groups(&self) -> Result<Vec<Group>>;
+    // ----- import/export (issue 5) -----
+    /// Every import, oldest first.
+    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>>;
+    /// The records an import touched, in file order.
+    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>>;
+    /// The saved mappings of a module, by name.
+    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>>;
 
     // ----- views, related records, settings (issue 6) -----
     /// Every stored filter of `module`, lowest id first.

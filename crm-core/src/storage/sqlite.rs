@@ -338,6 +338,40 @@ fn read_workflow(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<
     Ok(parse())
 }
 
+// ----- import/export (issue 5) -----
+/// Imports, the fate of every record they touched (for undo), and saved column mappings.
+const IMPORT_TABLES: &str = "
+CREATE TABLE IF NOT EXISTS crm_imports (
+    id INTEGER PRIMARY KEY,
+    module TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    rows INTEGER NOT NULL DEFAULT 0,
+    created INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    merged INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS crm_import_rows (
+    import_id INTEGER NOT NULL REFERENCES crm_imports (id) ON DELETE CASCADE,
+    line INTEGER NOT NULL,
+    record_id INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    previous TEXT,
+    version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS crm_import_rows_import ON crm_import_rows (import_id);
+CREATE TABLE IF NOT EXISTS crm_import_maps (
+    module TEXT NOT NULL,
+    name TEXT NOT NULL COLLATE NOCASE,
+    mapping TEXT NOT NULL,
+    PRIMARY KEY (module, name)
+);
+";
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`.
     ///
@@ -391,6 +425,7 @@ impl SqliteStore {
         // Every table is created with IF NOT EXISTS, so this is idempotent and also adds tables that
         // later features bring to files created before them.
         tx.execute_batch(BASE_TABLES).db()?;
+        tx.execute_batch(IMPORT_TABLES).db()?;
         tx.execute_batch(VIEW_RELATED_TABLES).db()?;
         tx.execute_batch(CUSTOMIZE_TABLES).db()?;
         tx.execute_batch(WORKFLOW_TABLES).db()?;
@@ -749,6 +784,49 @@ impl SqliteStore {
             }
             Change::DeleteQueuedTask(id) => {
                 tx.execute("DELETE FROM crm_workflow_queue WHERE id = ?1", [id]).db()?;
+            }
+            // ----- import/export (issue 5) -----
+            Change::PutImport(j) => {
+                tx.prepare_cached(
+                    "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, rows = excluded.rows, created = excluded.created,
+                     updated = excluded.updated, merged = excluded.merged, skipped = excluded.skipped, failed = excluded.failed",
+                )
+                .db()?
+                .execute(params![
+                    j.id,
+                    j.module,
+                    j.kind,
+                    j.actor,
+                    fmt_dt(j.at),
+                    j.status.as_str(),
+                    j.rows as i64,
+                    j.created as i64,
+                    j.updated as i64,
+                    j.merged as i64,
+                    j.skipped as i64,
+                    j.failed as i64
+                ])
+                .db()?;
+            }
+            Change::ImportRow(r) => {
+                tx.prepare_cached("INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    .db()?
+                    .execute(params![r.import_id, r.line as i64, r.record.0, r.action.as_str(), r.previous, r.version as i64])
+                    .db()?;
+            }
+            Change::PutMapping(m) => {
+                let json = serde_json::to_string(&m.mapping).map_err(|e| StorageError::Backend(e.to_string()))?;
+                tx.execute(
+                    "INSERT INTO crm_import_maps (module, name, mapping) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (module, name) DO UPDATE SET name = excluded.name, mapping = excluded.mapping",
+                    params![m.module, m.name, json],
+                )
+                .db()?;
+            }
+            Change::DeleteMapping { module, name } => {
+                tx.execute("DELETE FROM crm_import_maps WHERE module = ?1 AND name = ?2", params![module, name]).db()?;
             }
         }
         Ok(())
@@ -1156,6 +1234,72 @@ impl Store for SqliteStore {
             g.members = st.query_map([g.id.0], |r| Ok(OwnerId(r.get(0)?))).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;
         }
         Ok(groups)
+    }
+
+    // ----- import/export (issue 5) -----
+    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id")
+            .db()?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let rows = st
+            .query_map([], |r| {
+                let at: String = r.get(4)?;
+                let status: String = r.get(5)?;
+                Ok(crate::io::ImportJournal {
+                    id: r.get(0)?,
+                    module: r.get(1)?,
+                    kind: r.get(2)?,
+                    actor: r.get(3)?,
+                    at: parse_dt(&at),
+                    status: crate::io::ImportStatus::parse(&status).unwrap_or(crate::io::ImportStatus::Running),
+                    rows: n(r.get(6)?),
+                    created: n(r.get(7)?),
+                    updated: n(r.get(8)?),
+                    merged: n(r.get(9)?),
+                    skipped: n(r.get(10)?),
+                    failed: n(r.get(11)?),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = ?1 ORDER BY rowid")
+            .db()?;
+        let rows = st
+            .query_map([import_id], |r| {
+                let action: String = r.get(3)?;
+                Ok(crate::io::ImportRowFate {
+                    import_id: r.get(0)?,
+                    line: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                    record: RecordId(r.get(2)?),
+                    action: crate::io::RowAction::parse(&action).unwrap_or(crate::io::RowAction::Created),
+                    previous: r.get(4)?,
+                    version: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+                })
+            })
+            .db()?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().db()
+    }
+
+    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
+        let mut st = self.conn.prepare_cached("SELECT module, name, mapping FROM crm_import_maps WHERE module = ?1 ORDER BY name").db()?;
+        let rows = st
+            .query_map([module], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .db()?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .db()?;
+        let mut out = Vec::new();
+        for (module, name, json) in rows {
+            let mapping = serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(format!("saved mapping '{name}': {e}")))?;
+            out.push(crate::io::SavedMapping { module, name, mapping });
+        }
+        Ok(out)
     }
 
     // ----- views, related records, settings (issue 6) -----

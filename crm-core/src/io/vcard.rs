@@ -1,0 +1,245 @@
+//! vCard 2.1, 3.0 and 4.0 → contact fields, with the calcard parser.
+//!
+//! calcard reads what Google, Apple and Outlook write (folded lines, CRLF or LF, a BOM, QUOTED-PRINTABLE
+//! with CHARSET, `item1.` groups, bare 2.1 TYPE parameters, TYPE lists); vcard_parser 0.2 rejects 2.1 and
+//! 3.0 (see reference/engineering.md). It is used only here, behind crm's own [`ContactCard`], so it can be
+//! swapped.
+//!
+//! Mapping to vtiger's Contacts fields: N → lastname / firstname / salutation (prefix), FN when N is
+//! missing (last word = last name), N when FN is missing; ORG → organization (first component) and
+//! department (second); TITLE → title; EMAIL → email, secondaryemail; TEL by type → phone (work or
+//! untyped), mobile (cell), homephone, fax, otherphone; ADR → mailing street/city/state/zip/country/PO box;
+//! NOTE → description; BDAY → birthday. A PHOTO is ignored (Contacts has no image field yet).
+
+use calcard::vcard::{VCard, VCardEntry, VCardParameterName, VCardProperty, VCardValue};
+use calcard::{Entry, Parser};
+use chrono::NaiveDate;
+
+/// A contact as read from one card.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactCard {
+    /// Salutation (N prefix), e.g. `Ms.`.
+    pub salutation: Option<String>,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name (never empty for a valid card).
+    pub last_name: String,
+    /// Organization name (ORG first component).
+    pub organization: Option<String>,
+    /// Department (ORG second component).
+    pub department: Option<String>,
+    /// Job title.
+    pub title: Option<String>,
+    /// E-mail addresses, preferred first.
+    pub emails: Vec<String>,
+    /// Work (or untyped) phone.
+    pub phone: Option<String>,
+    /// Mobile phone.
+    pub mobile: Option<String>,
+    /// Home phone.
+    pub home_phone: Option<String>,
+    /// Fax.
+    pub fax: Option<String>,
+    /// Any further phone.
+    pub other_phone: Option<String>,
+    /// Street (extended address joined).
+    pub street: Option<String>,
+    /// PO box.
+    pub po_box: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State or region.
+    pub state: Option<String>,
+    /// Postal code.
+    pub zip: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+    /// Birthday.
+    pub birthday: Option<NaiveDate>,
+}
+
+/// One card of a file: its 1-based position and the contact, or why it cannot be read.
+pub type CardResult = (u64, Result<ContactCard, String>);
+
+/// Reads every card of a vCard file (text already decoded). A broken card is returned as an error with
+/// its position; the cards around it are still read.
+pub fn parse_cards(text: &str) -> Vec<CardResult> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    let mut parser = Parser::new(text);
+    let mut n = 0u64;
+    loop {
+        match parser.entry() {
+            Entry::Eof => break,
+            Entry::VCard(card) => {
+                n += 1;
+                out.push((n, contact_of(&card)));
+            }
+            Entry::InvalidLine(line) => {
+                n += 1;
+                out.push((n, Err(format!("invalid line '{}'", line.chars().take(80).collect::<String>()))));
+            }
+            Entry::UnterminatedComponent(c) => {
+                n += 1;
+                out.push((n, Err(format!("card is not terminated (missing END:{c})"))));
+                break;
+            }
+            Entry::TooManyComponents => {
+                n += 1;
+                out.push((n, Err("too many nested components".into())));
+                break;
+            }
+            Entry::ICalendar(_) => {
+                n += 1;
+                out.push((n, Err("an iCalendar component, not a vCard".into())));
+            }
+            _ => {
+                n += 1;
+                out.push((n, Err("unexpected content".into())));
+            }
+        }
+        if out.len() > 10_000_000 {
+            break;
+        }
+    }
+    if n == 0 {
+        out.push((1, Err("no BEGIN:VCARD found: not a vCard file".into())));
+    }
+    out
+}
+
+fn texts(e: &VCardEntry) -> Vec<String> {
+    let mut v = Vec::new();
+    for x in &e.values {
+        match x {
+            VCardValue::Text(s) => v.push(s.clone()),
+            VCardValue::Component(c) => v.extend(c.iter().cloned()),
+            VCardValue::Integer(i) => v.push(i.to_string()),
+            _ => {}
+        }
+    }
+    v
+}
+
+fn first_text(e: &VCardEntry) -> Option<String> {
+    texts(e).into_iter().map(|s| s.trim().to_string()).find(|s| !s.is_empty())
+}
+
+fn component(e: &VCardEntry, i: usize) -> Option<String> {
+    let all: Vec<String> = match e.values.first() {
+        Some(VCardValue::Component(c)) if e.values.len() == 1 => c.clone(),
+        _ => e.values.iter().map(|v| if let VCardValue::Text(s) = v { s.clone() } else { String::new() }).collect(),
+    };
+    all.get(i).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Lower-cased type words of an entry (TYPE=work,voice; 2.1 bare `CELL`; `PREF`).
+fn types(e: &VCardEntry) -> String {
+    let mut s = String::new();
+    for p in &e.params {
+        if matches!(p.name, VCardParameterName::Type | VCardParameterName::Pref) || matches!(&p.name, VCardParameterName::Other(_)) {
+            s.push_str(&format!("{:?} {:?} ", p.name, p.value).to_lowercase());
+        }
+    }
+    s
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())
+}
+
+/// Converts one parsed card.
+///
+/// # Errors
+/// A message when the card has neither N nor FN.
+pub fn contact_of(card: &VCard) -> Result<ContactCard, String> {
+    let mut c = ContactCard::default();
+    let mut full = None;
+    for e in &card.entries {
+        match &e.name {
+            VCardProperty::N => {
+                c.last_name = component(e, 0).unwrap_or_default();
+                c.first_name = component(e, 1);
+                c.salutation = component(e, 3);
+            }
+            VCardProperty::Fn => full = first_text(e),
+            VCardProperty::Org => {
+                c.organization = component(e, 0);
+                c.department = component(e, 1);
+            }
+            VCardProperty::Title => c.title = first_text(e),
+            VCardProperty::Email => {
+                if let Some(m) = first_text(e) {
+                    if types(e).contains("pref") {
+                        c.emails.insert(0, m);
+                    } else {
+                        c.emails.push(m);
+                    }
+                }
+            }
+            VCardProperty::Tel => {
+                let Some(num) = first_text(e) else { continue };
+                let num = num.trim_start_matches("tel:").to_string();
+                let t = types(e);
+                let slot = if t.contains("fax") {
+                    &mut c.fax
+                } else if t.contains("cell") || t.contains("mobile") || t.contains("iphone") {
+                    &mut c.mobile
+                } else if t.contains("home") {
+                    &mut c.home_phone
+                } else if c.phone.is_none() {
+                    &mut c.phone
+                } else {
+                    &mut c.other_phone
+                };
+                if slot.is_none() {
+                    *slot = Some(num);
+                } else if c.other_phone.is_none() {
+                    c.other_phone = Some(num);
+                }
+            }
+            VCardProperty::Adr if c.street.is_none() && c.city.is_none() => {
+                c.po_box = component(e, 0);
+                let street: Vec<String> = [component(e, 1), component(e, 2)].into_iter().flatten().collect();
+                c.street = nonempty(Some(street.join(", ")));
+                c.city = component(e, 3);
+                c.state = component(e, 4);
+                c.zip = component(e, 5);
+                c.country = component(e, 6);
+            }
+            VCardProperty::Note => c.note = texts(e).first().cloned().filter(|s| !s.trim().is_empty()),
+            VCardProperty::Bday => {
+                c.birthday = match e.values.first() {
+                    Some(VCardValue::PartialDateTime(p)) => match (p.year, p.month, p.day) {
+                        (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d)),
+                        _ => None,
+                    },
+                    Some(VCardValue::Text(s)) => crate::value::parse_date(s).or_else(|| NaiveDate::parse_from_str(s.trim(), "%Y%m%d").ok()),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+    if c.last_name.is_empty() {
+        match full.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(f) => match f.rsplit_once(' ') {
+                Some((first, last)) if c.first_name.is_none() => {
+                    c.first_name = nonempty(Some(first.to_string()));
+                    c.last_name = last.trim().to_string();
+                }
+                _ => c.last_name = f.to_string(),
+            },
+            None => match (&c.first_name, &c.organization) {
+                (Some(f), _) => {
+                    c.last_name = f.clone();
+                    c.first_name = None;
+                }
+                _ => return Err("the card has no name (neither N nor FN)".into()),
+            },
+        }
+    }
+    Ok(c)
+}
