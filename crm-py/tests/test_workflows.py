@@ -14,7 +14,7 @@ import crm
 
 from .conftest import deal
 
-SAMPLE = Path("/work/shared/data/vtiger_workflows.json")
+SAMPLE = Path(__file__).parent / "data" / "vtiger_workflows.json"
 
 BIG_DEAL = {
     "workflowname": "Big deal alert",

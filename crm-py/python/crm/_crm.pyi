@@ -9,6 +9,7 @@ from typing import Any, Literal, final
 
 __all__ = [
     "Crm",
+    "ImportReport",
     "RecordIterator",
     "__version__",
     "CrmError",
@@ -28,6 +29,7 @@ from crm.types import (
     Comment,
     Converted,
     ForecastRow,
+    ImportProblem,
     Link,
     ListPage,
     MassResult,
@@ -71,6 +73,39 @@ class SchemaError(CrmError, ValueError):
 
 class StorageError(CrmError):
     """The storage backend failed: corrupt or foreign file, busy database, newer layout."""
+
+@final
+class ImportReport:
+    """The result of an import."""
+
+    @property
+    def import_id(self) -> int: ...
+    @property
+    def dry_run(self) -> bool: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def merged(self) -> int: ...
+    @property
+    def skipped(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def references_created(self) -> int: ...
+    @property
+    def picklist_values_added(self) -> list[str]: ...
+    @property
+    def mapping(self) -> list[tuple[str, str | None]]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def errors(self) -> list[ImportProblem]: ...
+    @property
+    def row_reports(self) -> list[dict[str, Any]]: ...
 
 @final
 class RecordIterator:
@@ -268,3 +303,74 @@ class Crm:
     ) -> Converted: ...
     def lead_mapping(self) -> dict[str, Any]: ...
     def set_lead_mapping(self, mapping: Mapping[str, Any]) -> None: ...
+    # import and export
+    def import_csv(
+        self,
+        path: str | os.PathLike[str],
+        module: str,
+        *,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        date_format: str | None = None,
+        decimal_separator: str | None = None,
+        thousands_separator: str | None = ...,
+        mapping: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str] | None = None,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
+        match_on: Sequence[str] | None = None,
+        create_missing_references: bool = False,
+        add_unknown_picklist_values: bool = False,
+        dry_run: bool = False,
+        has_header: bool = True,
+        batch_size: int = 250,
+        progress: Callable[[int], object] | None = None,
+    ) -> ImportReport: ...
+    def import_vcf(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] = ...,
+        match_on: Sequence[str] | None = None,
+        create_opportunities: bool = False,
+        create_organizations: bool = True,
+        encoding: str | None = None,
+        defaults: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+        opportunity_name: str | None = None,
+        sales_stage: str | None = None,
+        close_in_days: int | None = None,
+        progress: Callable[[int], object] | None = None,
+    ) -> ImportReport: ...
+    def undo_import(self, import_id: int) -> dict[str, int]: ...
+    def imports(self) -> list[dict[str, Any]]: ...
+    def import_rows(self, import_id: int) -> list[dict[str, Any]]: ...
+    def save_mapping(self, module: str, name: str, mapping: Mapping[str, str]) -> None: ...
+    def mappings(self, module: str) -> dict[str, dict[str, str]]: ...
+    def delete_mapping(self, module: str, name: str) -> None: ...
+    def export_csv(
+        self,
+        path: str | os.PathLike[str],
+        module: str,
+        ids: Iterable[RecordId] | None = None,
+        *,
+        filter: int | str | None = None,
+        where: Where = None,
+        order_by: OrderBy = None,
+        page: int | None = None,
+        page_size: int | None = None,
+        header: Literal["labels", "names", "none"] = ...,
+        columns: Sequence[str] | None = None,
+        delimiter: str = ...,
+        date_format: str | None = None,
+        bom: bool = False,
+        neutralize_formulas: bool = True,
+    ) -> int: ...
+    def export_vcf(
+        self,
+        path: str | os.PathLike[str],
+        ids: Iterable[RecordId] | None = None,
+        *,
+        filter: int | str | None = None,
+        where: Where = None,
+        version: Literal["3.0", "4.0"] = ...,
+    ) -> int: ...

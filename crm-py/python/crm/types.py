@@ -178,3 +178,11 @@ Converted = TypedDict(
     "Converted",
     {"Accounts": int | None, "Contacts": int | None, "Potentials": int | None, "account_reused": bool},
 )
+
+
+class ImportProblem(TypedDict):
+    line: int
+    column: str | None
+    field: str | None
+    code: str
+    message: str
