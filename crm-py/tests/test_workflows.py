@@ -56,9 +56,7 @@ def test_add_workflow_in_vtiger_shape_dict_and_text(db: crm.Crm, org: dict[str, 
     deal(db, org, "small", "500")
     deal(db, org, "huge", "20000")
     mails = db.outbox()[before:]
-    assert [m["subject"] for m in mails if m["to"] == ["sales-managers@example.com"]] == ["Big deal: huge (20,000.00)"] or any(
-        m["subject"].startswith("Big deal: huge") for m in mails
-    )
+    assert [m["subject"] for m in mails if m["to"] == ["sales-managers@example.com"]] == ["Big deal: huge (20000.00)"]
     ids = db.add_workflow(SAMPLE.read_text())
     assert isinstance(ids, list) and len(ids) == len(json.loads(SAMPLE.read_text()))
     assert len(db.workflows("Potentials")) == 3 + len(ids)
@@ -163,7 +161,7 @@ def test_register_function_in_python(db: crm.Crm, org: dict[str, Any]) -> None:
     db.register_function("score", score)
     db.add_workflow(FUNCTION_WF)
     rec = deal(db, org, "scored", "21")
-    assert rec["nextstep"] == "score 42.00" or rec["nextstep"].startswith("score 42")
+    assert rec["nextstep"] == "score 42.00"
     assert calls[-1]["potentialname"] == "scored" and calls[-1]["module"] == "Potentials"
 
     def boom(rec: dict[str, Any]) -> None:
