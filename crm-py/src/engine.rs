@@ -164,6 +164,19 @@ mod tests {
     }
 
     #[test]
+    fn a_call_from_inside_an_engine_call_is_refused_not_deadlocked() {
+        let engine = Engine::new(Crm::open(":memory:").unwrap(), None).unwrap();
+        let other = Engine::new(Crm::open(":memory:").unwrap(), None).unwrap();
+        let inner = engine.with(Access::Read, |_| Ok(engine.with(Access::Read, |_| Ok(())).map_err(|f| matches!(f, Failure::Reentrant))));
+        assert!(matches!(inner, Ok(Err(true))));
+        let across = engine.with(Access::Read, |_| Ok(other.with(Access::Read, |_| Ok(())).is_err()));
+        assert!(matches!(across, Ok(true)));
+        // The flag is cleared afterwards, also after a panic.
+        let _ = engine.with(Access::Read, |_| -> Result<(), Failure> { panic!("boom") });
+        assert!(other.with(Access::Read, |_| Ok(())).is_ok());
+    }
+
+    #[test]
     fn pending_actor_blocks_writes_until_registered() {
         let engine = Engine::new(Crm::open(":memory:").unwrap(), Some("admin".into())).unwrap();
         let write = |e: &Engine| e.with(Access::Write, |c| Ok(c.create("Accounts", crm_core::Fields::new().with("accountname", "Hooli"))?));
