@@ -126,6 +126,23 @@ fn floor(csv_path: &Path, db: &Path) -> Res<u64> {
     Ok(rows)
 }
 
+/// (a) crm: the vtiger export imported through the Rust API into SQLite, with every rule on (validation,
+/// references created by name, the forecast and creation-mail workflows, change log, stage history).
+fn crm_import(csv_path: &Path, db: &Path) -> Res<u64> {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mut crm = crm::Crm::open(db.to_str().ok_or("db path is not UTF-8")?)?;
+    crm.add_user(crm::NewUser::new("admin").full_name("Administrator").email("admin@example.com"))?;
+    crm.set_actor("admin")?;
+    let options = crm::io::ImportOptions { create_missing_references: true, batch_size: 1000, ..Default::default() };
+    let report = crm.import_csv_file(csv_path, "Potentials", &options, None)?;
+    if report.failed > 0 {
+        return Err(format!("{} rows failed, first: {:?}", report.failed, report.row_reports.first()).into());
+    }
+    Ok(report.created + report.updated + report.merged)
+}
+
 struct Outcome {
     name: &'static str,
     rows: u64,
@@ -170,6 +187,12 @@ fn main() -> Res<()> {
             report(n, t);
             return Ok(());
         }
+        Some("crm") => {
+            let t = Instant::now();
+            let n = crm_import(Path::new(args.get(1).ok_or("crm CSV DB")?), Path::new(args.get(2).ok_or("crm CSV DB")?))?;
+            report(n, t);
+            return Ok(());
+        }
         _ => {}
     }
     let rows: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
@@ -184,6 +207,7 @@ fn main() -> Res<()> {
     let me = std::env::current_exe()?;
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare");
     let mut results = Vec::new();
+    results.extend(run_child("(a) crm, Rust API, all rules", Command::new(&me).arg("crm").arg(&csv_path).arg(dir.join("crm.db"))));
     results.extend(run_child("(c) floor: csv + rusqlite", Command::new(&me).arg("floor").arg(&csv_path).arg(dir.join("floor.db"))));
     results.extend(run_child(
         "(d) python csv + sqlite3",

@@ -472,3 +472,19 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// Conditions may name owners and referenced records, as record input can.
+#[test]
+fn conditions_resolve_owner_and_reference_names() {
+    for kind in ["memory", "sqlite_memory"] {
+        let mut e = env(kind);
+        e.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
+        e.crm.create("Potentials", deal("a", "1", "Prospecting").with("assigned_user_id", "sara").with("related_to", "Hooli")).unwrap();
+        e.crm.create("Potentials", deal("b", "1", "Prospecting")).unwrap();
+        let by = |c: Condition| e.crm.count(Query::new("Potentials").filter(c)).unwrap();
+        assert_eq!(by(Condition::eq("assigned_user_id", "sara")), 1, "{kind}");
+        assert_eq!(by(Condition::eq("assigned_user_id", "Administrator")), 1, "{kind}");
+        assert_eq!(by(Condition::eq("related_to", "Accounts::::Hooli")), 1, "{kind}");
+        assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("assigned_user_id", "ghost"))).unwrap_err().code(), "invalid_argument");
+    }
+}

@@ -124,6 +124,11 @@ enum crm_status
    * Another failure that has no dedicated status yet; `crm_last_error_code()` names it.
    */
   CRM_STATUS_ERROR = 15,
+  /**
+   * A schema or picklist edit was refused (unknown or standard field, duplicate label or value, field
+   * still in use, lossy type change, ...); nothing was changed.
+   */
+  CRM_STATUS_SCHEMA = 16,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -132,6 +137,14 @@ typedef enum crm_status crm_status;
 typedef uint32_t crm_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Where a host callback puts its answer (fields JSON, or an error message). Opaque.
+ *
+ * Lifetime: valid only during the callback call it was passed to; never store it. Thread-safety: use it
+ * only on the thread that called the callback.
+ */
+typedef struct crm_callback_reply crm_callback_reply;
 
 /**
  * An open crm store (an in-memory or SQLite database with its schema, users and acting user).
@@ -143,9 +156,610 @@ typedef uint32_t crm_status;
  */
 typedef struct crm_store crm_store;
 
+/**
+ * Import progress: called with the number of data rows done so far, after every committed batch
+ * (`batch_size` rows) and once at the end.
+ *
+ * crm-core's importer has no cancellation, so there is no way to stop an import from here: the
+ * callback's only job is to report. To take an import back, call `crm_import_undo` with its id afterwards
+ * (batches are committed as they go, so the records of finished batches exist while the import runs).
+ *
+ * Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
+ * not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
+ */
+typedef void (*crm_progress)(void *user_data, uint64_t rows_done);
+
+/**
+ * A host mailer: sends one mail given as JSON (`{"id": 3, "from": .., "reply_to": .., "to": [..], "cc":
+ * [..], "bcc": [..], "subject": .., "body": .., "record": 7, "workflow": 2, "status": "queued", ...}`,
+ * borrowed for the call). Returns 0 when the mail was sent; any other value when it was not, with the
+ * reason set by `crm_callback_reply_set(reply, "message")` (the mail stays in the outbox as failed and is
+ * tried again by the next delivery).
+ *
+ * Thread-safety: called on the thread of `crm_outbox_deliver`, only during that call, while the store is
+ * locked: it must not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
+ */
+typedef int32_t (*crm_mailer)(void *user_data,
+                              const char *mail_json,
+                              struct crm_callback_reply *reply);
+
+/**
+ * A host workflow function for "invoke custom function" tasks: reads the record (JSON, borrowed for the
+ * call, as `crm_record_get` returns it) and returns 0 after optionally setting, with
+ * `crm_callback_reply_set(reply, "{\"field\": \"value\"}")`, a JSON object of fields to set on the
+ * record (no reply: nothing to set). Any other return value fails the task — and the save that triggered
+ * it, which then stores nothing — with the message given through `crm_callback_reply_set` (or a generic
+ * one).
+ *
+ * Thread-safety: called on whichever thread makes the write on the store, one call at a time per store
+ * (the store is locked meanwhile): it must not call crm on that store, and must not unwind into crm.
+ */
+typedef int32_t (*crm_workflow_function)(void *user_data,
+                                         const char *record_json,
+                                         struct crm_callback_reply *reply);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Sets the answer of a host callback: crm copies `text` (NUL-terminated UTF-8) before returning, so it
+ * may be a stack buffer. Calling it again replaces the answer.
+ *
+ * What the text means depends on the callback: the fields JSON of a `crm_workflow_function` that returns
+ * 0, the error message of a callback that returns non-zero.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`. Thread-safety: only on the thread running the
+ * callback, during the callback.
+ *
+ * # Safety
+ * `reply` is NULL or the pointer crm passed to the running callback; `text` NULL or NUL-terminated.
+ */
+crm_status crm_callback_reply_set(struct crm_callback_reply *reply,
+                                  const char *text);
+
+/**
+ * The lead-conversion field mapping as JSON into `*out_json` (required, owned by the caller): `{"rows":
+ * [{"lead": "company", "account": "accountname", "contact": null, "potential": "potentialname",
+ * "editable": false}, ...]}` (vtiger's default until changed).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_lead_mapping_get(const struct crm_store *store,
+                                char **out_json);
+
+/**
+ * Stores the lead-conversion field mapping (`mapping_json` as `crm_lead_mapping_get` returns it). Fields
+ * are checked against the schema; vtiger's locked rows must stay.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
+ * field, incompatible types, locked row changed), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `mapping_json` NULL or NUL-terminated.
+ */
+crm_status crm_lead_mapping_set(struct crm_store *store,
+                                const char *mapping_json);
+
+/**
+ * Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
+ * `conversion_json` (NULL: `{}`) is `{"account": {...}|true|false, "contact": {...}|true|false,
+ * "potential": {...}|true|false, "assigned_to": "jdoe", "transfer_to": "contact"|"account"}`: an object
+ * creates the record with those fields overriding the mapped lead values, `true` with mapped values
+ * only, `false`/`null` skips it; by default (key absent) organization and contact are created and no
+ * opportunity (vtiger's pre-checked boxes). `*out_json` (optional, owned by the caller) receives the ids.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (neither
+ * organization nor contact, bad key), `_NOT_FOUND` (unknown or deleted lead), `_CONFLICT` (already
+ * converted), `_VALIDATION` (field names of the target module), storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `conversion_json` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_lead_convert(struct crm_store *store,
+                            int64_t lead,
+                            const char *conversion_json,
+                            char **out_json);
+
+/**
+ * Creates an opportunity for an existing organization or contact: the organization becomes
+ * `related_to`; a contact becomes `contact_id` (its organization `related_to` unless given) and is
+ * linked to the opportunity. `fields_json` holds the opportunity's fields. One transaction. On success,
+ * if `out_record_json` is not NULL, it receives the opportunity.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (neither an
+ * organization nor a contact), `_NOT_FOUND`, `_VALIDATION`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `fields_json` NULL or NUL-terminated; `out_record_json` NULL or
+ * writable.
+ */
+crm_status crm_opportunity_create_for(struct crm_store *store,
+                                      int64_t customer,
+                                      const char *fields_json,
+                                      char **out_record_json);
+
+/**
+ * Creates a new customer (an organization from `account_json` and/or a contact from `contact_json`; NULL
+ * skips one) and the opportunity from `opportunity_json`, in one transaction: the contact gets the
+ * organization, the opportunity both, and the contact is linked to the opportunity; an existing
+ * organization with the same name is reused. `*out_json` (optional, owned by the caller) receives the
+ * ids.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`,
+ * `_VALIDATION` (any record; nothing is stored), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the JSON arguments NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_opportunity_create_for_new_customer(struct crm_store *store,
+                                                   const char *account_json,
+                                                   const char *contact_json,
+                                                   const char *opportunity_json,
+                                                   char **out_json);
+
+/**
+ * Applies any schema change given as JSON, in crm-core's form, tagged by `"op"`: `add_field` (`module`,
+ * `field` as for `crm_field_add`), `update_field` (`module`, `field`, `update`), `move_field` (`module`,
+ * `field`, `block`, `position`?), `reorder_fields` (`module`, `block`, `fields`), `delete_field`,
+ * `add_block` (`module`, `label`, `name`?), `rename_block`, `reorder_blocks`, `delete_block`,
+ * `add_picklist_values` (`module`, `field`, `values`), `reorder_picklist`, `rename_picklist_value` (`from`,
+ * `to`), `delete_picklist_values` (`values`, `replacement`?), `set_picklist_value_roles` (`value`,
+ * `roles`), `set_picklist_dependency` (`source`, `target`, `mapping` {source value: [target values]}),
+ * `set_stage_meta` (`value`, `kind` "open"/"won"/"lost", `probability` "25"). On success, if
+ * `out_entry_json` is not NULL, it receives the change-log entry (owned by the caller, free with
+ * `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown op or
+ * wrong shape), `_NOT_FOUND` (unknown module), `_SCHEMA` (edit refused), `_CONFLICT`, storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `change_json` NULL or NUL-terminated; `out_entry_json` NULL or
+ * writable.
+ */
+crm_status crm_schema_apply(struct crm_store *store,
+                            const char *change_json,
+                            char **out_entry_json);
+
+/**
+ * The schema change log, oldest first, as a JSON array of entries into `*out_json` (required, owned by
+ * the caller): `[{"version": 2, "actor": "admin", "at": "...", "change": {"op": "add_field", ...}}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_schema_changes(const struct crm_store *store,
+                              char **out_json);
+
+/**
+ * Reloads the schema when another handle of the same database changed it; `*out_reloaded` (optional)
+ * tells whether it did. Writes refresh by themselves; this is for reads after another handle's edit.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_reloaded` NULL or writable.
+ */
+crm_status crm_schema_refresh(struct crm_store *store,
+                              bool *out_reloaded);
+
+/**
+ * Adds a custom field to `module`. `field_json`: `{"label": "Region", "type": "picklist", "values":
+ * ["EU", "US"], "block": "LBL_CUSTOM_INFORMATION", "mandatory": false, "quick_create": false, "hidden":
+ * false, "default": "EU", "max_length": 100, "precision": 10, "scale": 2, "mass_editable": true, "name":
+ * "cf_region"}` (only `label` and `type` are required; the name is generated as `cf_<n>` when absent).
+ * On success, if `out_field_json` is not NULL, it receives the new field (owned by the caller).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`/`field_json` NULL or NUL-terminated; `out_field_json` NULL
+ * or writable.
+ */
+crm_status crm_field_add(struct crm_store *store,
+                         const char *module,
+                         const char *field_json,
+                         char **out_field_json);
+
+/**
+ * Changes a field (name or label): `update_json` is `{"label": .., "mandatory": .., "quick_create": ..,
+ * "quick_create_sequence": .., "presence": "shown"|"hidden", "default": .., "clear_default": true,
+ * "mass_editable": .., "type": .., "max_length": .., "precision": ..}`, every key optional. On success,
+ * if `out_field_json` is not NULL, it receives the field as changed (owned by the caller).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `update_json` NULL or NUL-terminated;
+ * `out_field_json` NULL or writable.
+ */
+crm_status crm_field_update(struct crm_store *store,
+                            const char *module,
+                            const char *field,
+                            const char *update_json,
+                            char **out_field_json);
+
+/**
+ * Moves a field to a block (name or label) at a 1-based `position` (0 = at the end).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `block` NULL or NUL-terminated.
+ */
+crm_status crm_field_move(struct crm_store *store,
+                          const char *module,
+                          const char *field,
+                          const char *block,
+                          uint32_t position);
+
+/**
+ * Reorders the fields of a block: `fields_json` is a JSON array of field names or labels, placed first in
+ * that order; the others follow as they were.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `block`, `fields_json` NULL or NUL-terminated.
+ */
+crm_status crm_fields_reorder(struct crm_store *store,
+                              const char *module,
+                              const char *block,
+                              const char *fields_json);
+
+/**
+ * Deletes a custom field: its values are cleared on every record; its change log stays readable. A
+ * standard field, or one still used by a dependency, filter or workflow, is refused (`CRM_STATUS_SCHEMA`).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field` NULL or NUL-terminated.
+ */
+crm_status crm_field_delete(struct crm_store *store,
+                            const char *module,
+                            const char *field);
+
+/**
+ * Adds a custom block with `label` at the end of the module's layout. On success, if `out_block_json` is
+ * not NULL, it receives the block (`{"name": "blk_1", "label": .., ...}`, owned by the caller).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `label` NULL or NUL-terminated; `out_block_json` NULL or
+ * writable.
+ */
+crm_status crm_block_add(struct crm_store *store,
+                         const char *module,
+                         const char *label,
+                         char **out_block_json);
+
+/**
+ * Changes a block's label (block by name or label).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `block`, `label` NULL or NUL-terminated.
+ */
+crm_status crm_block_rename(struct crm_store *store,
+                            const char *module,
+                            const char *block,
+                            const char *label);
+
+/**
+ * Reorders blocks: `blocks_json` is a JSON array of block names or labels, placed first in that order.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `blocks_json` NULL or NUL-terminated.
+ */
+crm_status crm_blocks_reorder(struct crm_store *store,
+                              const char *module,
+                              const char *blocks_json);
+
+/**
+ * Deletes an empty custom block.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `block` NULL or NUL-terminated.
+ */
+crm_status crm_block_delete(struct crm_store *store, const char *module, const char *block);
+
+/**
+ * The values of a picklist field that a user with `role` may choose (`role` NULL: every value), in
+ * order, as a JSON array of strings into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module or field), `_SCHEMA` (not a
+ * picklist). Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `role` NULL or NUL-terminated; `out_json` NULL
+ * or writable.
+ */
+crm_status crm_picklist_values(const struct crm_store *store,
+                               const char *module,
+                               const char *field,
+                               const char *role,
+                               char **out_json);
+
+/**
+ * Appends values (`values_json`: JSON array of strings) to a picklist field's picklist (shared picklists
+ * change for every module using them).
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `values_json` NULL or NUL-terminated.
+ */
+crm_status crm_picklist_add(struct crm_store *store,
+                            const char *module,
+                            const char *field,
+                            const char *values_json);
+
+/**
+ * Reorders a picklist: the values of `values_json` (JSON array) first, in that order, the others after.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * As `crm_picklist_add`.
+ */
+crm_status crm_picklist_reorder(struct crm_store *store,
+                                const char *module,
+                                const char *field,
+                                const char *values_json);
+
+/**
+ * Renames a picklist value; every record (live and in the recycle bin), default, dependency, filter and
+ * workflow condition holding it is rewritten in the same transaction. "Closed Won"/"Closed Lost" are not
+ * editable.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `from`, `to` NULL or NUL-terminated.
+ */
+crm_status crm_picklist_rename(struct crm_store *store,
+                               const char *module,
+                               const char *field,
+                               const char *from,
+                               const char *to);
+
+/**
+ * Deletes picklist values (`values_json`: JSON array); records holding them move to `replacement` (NULL:
+ * they are emptied, refused for a picklist a mandatory field uses) in the same transaction.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `values_json`, `replacement` NULL or
+ * NUL-terminated.
+ */
+crm_status crm_picklist_delete(struct crm_store *store,
+                               const char *module,
+                               const char *field,
+                               const char *values_json,
+                               const char *replacement);
+
+/**
+ * Limits a picklist value to some roles: `roles_json` is a JSON array of role names (`[]`: every role).
+ * Records already holding the value keep it.
+ *
+ * Errors: as `crm_schema_apply`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field`, `value`, `roles_json` NULL or NUL-terminated.
+ */
+crm_status crm_picklist_set_roles(struct crm_store *store,
+                                  const char *module,
+                                  const char *field,
+                                  const char *value,
+                                  const char *roles_json);
+
+/**
+ * Makes picklist field `target` depend on `source`: `mapping_json` is `{"source value": ["allowed
+ * target value", ...], ...}`; `{}` removes the dependency.
+ *
+ * Errors: as `crm_schema_apply` (`_SCHEMA` for a cycle or a second controlling field).
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `source`, `target`, `mapping_json` NULL or NUL-terminated.
+ */
+crm_status crm_picklist_set_dependency(struct crm_store *store,
+                                       const char *module,
+                                       const char *source,
+                                       const char *target,
+                                       const char *mapping_json);
+
+/**
+ * Sets the kind (`"open"`, `"won"`, `"lost"`) and default probability (exact decimal text, `"25"`) of a
+ * sales stage.
+ *
+ * Errors: as `crm_schema_apply`, plus `CRM_STATUS_INVALID_ARGUMENT` for an unknown kind or a probability
+ * that is not a decimal. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `stage`, `kind`, `probability` NULL or NUL-terminated.
+ */
+crm_status crm_stage_meta_set(struct crm_store *store,
+                              const char *stage,
+                              const char *kind,
+                              const char *probability);
+
+/**
+ * Imports a CSV file into `module` (name or label): every row goes through the normal save pipeline
+ * (validation, stage → probability, workflows, change log) and rows are committed `batch_size` at a time.
+ * Bad rows are reported, not errors. `options_json` (NULL: defaults) is described in the module docs.
+ * `progress` (NULL: none) is called with `user_data` as rows are done; crm does not keep either after
+ * this call. `*out_report_json` (optional, owned by the caller) receives the import report.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad
+ * options, unreadable CSV, mapping that maps nothing), `_NOT_FOUND` (module), `_IO` (cannot open the
+ * file), storage errors (batches committed before stay; undo them with `crm_import_undo`).
+ * Thread-safety: serialised with other calls on the store; `progress` runs on this thread while the store
+ * is locked.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path`, `module`, `options_json` NULL or NUL-terminated; `progress`
+ * NULL or a function following `crm_progress`'s contract; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_csv(struct crm_store *store,
+                          const char *path,
+                          const char *module,
+                          const char *options_json,
+                          crm_progress progress,
+                          void *user_data,
+                          char **out_report_json);
+
+/**
+ * Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
+ * or created), optionally with one new opportunity per new contact. `options_json` (NULL: defaults) is
+ * `{"import": {..import options, see the module docs..}, "opportunity": {"name_template":
+ * "{organization} - new customer", "sales_stage": "Prospecting", "close_in_days": 30}|null,
+ * "create_organizations": true}`. `progress`, `user_data` and the report as in `crm_import_csv`.
+ *
+ * Errors: as `crm_import_csv` (`_INVALID_ARGUMENT` for an empty or binary file). Thread-safety: as
+ * `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv`.
+ */
+crm_status crm_import_vcard(struct crm_store *store,
+                            const char *path,
+                            const char *options_json,
+                            crm_progress progress,
+                            void *user_data,
+                            char **out_report_json);
+
+/**
+ * Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
+ * owned by the caller): `[{"id": 5, "module": "Potentials", "status": "done"|"undone"|..., ...}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_imports(const struct crm_store *store,
+                       char **out_json);
+
+/**
+ * What import `import_id` did to each record it touched (created, overwritten, merged, created
+ * references), in file order, as a JSON array into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_import_rows(const struct crm_store *store, int64_t import_id, char **out_json);
+
+/**
+ * Undoes an import, all or nothing in one transaction: records it created (and references it created)
+ * go to the recycle bin; records it overwrote or merged get their previous values back.
+ * `*out_report_json` (optional, owned by the caller) receives `{"deleted": 8, "restored": 2}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown import), `_CONFLICT` (already undone, or
+ * records changed since; the message lists them), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_undo(struct crm_store *store,
+                           int64_t import_id,
+                           char **out_report_json);
+
+/**
+ * Saves (or replaces) a named column mapping of `module`: `mapping_json` is `{"column": "field", ...}`
+ * (fields by name or label), usable as the `mapping` of import options.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (empty name,
+ * unknown field), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `name`, `mapping_json` NULL or NUL-terminated.
+ */
+crm_status crm_mapping_save(struct crm_store *store,
+                            const char *module,
+                            const char *name,
+                            const char *mapping_json);
+
+/**
+ * The saved mappings of `module`, by name, as a JSON array into `*out_json` (required, owned by the
+ * caller): `[{"module": "Potentials", "name": "vtiger export", "mapping": {"column": "field"}}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_mappings(const struct crm_store *store, const char *module, char **out_json);
+
+/**
+ * Deletes a saved mapping of `module` by name (ignoring case).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `name` NULL or NUL-terminated.
+ */
+crm_status crm_mapping_delete(struct crm_store *store, const char *module, const char *name);
+
+/**
+ * Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
+ * (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
+ * "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
+ * `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+ * written. A failed export may leave a partial file.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
+ * column, query of another module), `_NOT_FOUND` (module, id), `_IO` (cannot write), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `path`, `selection_json`, `options_json` NULL or
+ * NUL-terminated; `out_count` NULL or writable.
+ */
+crm_status crm_export_csv(const struct crm_store *store,
+                          const char *module,
+                          const char *path,
+                          const char *selection_json,
+                          const char *options_json,
+                          uint64_t *out_count);
+
+/**
+ * Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
+ * module docs (of Contacts; NULL: every contact); `version` `"3.0"` or `"4.0"` (NULL: 4.0). `*out_count`
+ * (optional) receives the number of cards written.
+ *
+ * Errors: as `crm_export_csv` (`_INVALID_ARGUMENT` for a selection of another module or an unknown
+ * version). Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `path`, `selection_json`, `version` NULL or NUL-terminated;
+ * `out_count` NULL or writable.
+ */
+crm_status crm_export_vcard(const struct crm_store *store,
+                            const char *path,
+                            const char *selection_json,
+                            const char *version,
+                            uint64_t *out_count);
 
 /**
  * The message of the last failed crm call on this thread (`""` when the last status-returning call
@@ -178,6 +792,63 @@ const char *crm_last_error_code(void);
  * Thread-safety: per thread.
  */
 const char *crm_last_error_json(void);
+
+/**
+ * Sets the same fields (`fields_json`, a JSON object; only mass-editable fields) on many records. See
+ * the module docs for `ids_json` and the result.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`, storage
+ * errors and `_CONFLICT` from the commit (then nothing is written). Per-record failures are in the
+ * result, not errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `ids_json`, `fields_json` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_mass_edit(struct crm_store *store,
+                         const char *ids_json,
+                         const char *fields_json,
+                         char **out_json);
+
+/**
+ * Moves many records to the recycle bin. See the module docs for `ids_json` and the result.
+ *
+ * Errors: as `crm_mass_edit`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `ids_json` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_mass_delete(struct crm_store *store, const char *ids_json, char **out_json);
+
+/**
+ * Adds the same comment `text` to many records. See the module docs for `ids_json` and the result.
+ *
+ * Errors: as `crm_mass_edit`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `ids_json`, `text` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_mass_comment(struct crm_store *store,
+                            const char *ids_json,
+                            const char *text,
+                            char **out_json);
+
+/**
+ * Transfers ownership of many records to `owner` (user name, full name or group name). See the module
+ * docs for `ids_json` and the result.
+ *
+ * Errors: as `crm_mass_edit`, plus `CRM_STATUS_NOT_FOUND` for an unknown owner. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `ids_json`, `owner` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_mass_transfer(struct crm_store *store,
+                             const char *ids_json,
+                             const char *owner,
+                             char **out_json);
 
 /**
  * Finds records with a JSON query (see below) into `*out_json` (required, owned by the caller, free with
@@ -394,6 +1065,158 @@ crm_status crm_record_stage_history(const struct crm_store *store, int64_t id, c
 crm_status crm_record_stage_durations(const struct crm_store *store, int64_t id, char **out_json);
 
 /**
+ * Adds a comment to a record. On success, if `out_comment_json` is not NULL, it receives the comment
+ * (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown or deleted record),
+ * `_INVALID_ARGUMENT` (empty text), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `text` NULL or NUL-terminated; `out_comment_json` NULL or writable.
+ */
+crm_status crm_comment_add(struct crm_store *store,
+                           int64_t record,
+                           const char *text,
+                           char **out_comment_json);
+
+/**
+ * Replies to comment `comment` (on the same record). On success, if `out_comment_json` is not NULL, it
+ * receives the reply (owned by the caller).
+ *
+ * Errors: as `crm_comment_add` (`_NOT_FOUND` for an unknown comment). Thread-safety: serialised.
+ *
+ * # Safety
+ * As `crm_comment_add`.
+ */
+crm_status crm_comment_reply(struct crm_store *store,
+                             int64_t comment,
+                             const char *text,
+                             char **out_comment_json);
+
+/**
+ * The comments on a record, newest first (replies name their `parent`), as a JSON array into
+ * `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_comments(const struct crm_store *store, int64_t record, char **out_json);
+
+/**
+ * Links `record` with `related` (a contact, product, service or document) many-to-many. `info_json`
+ * (NULL: none) is `{"role": "Decision Maker"}` for a contact, `{"quantity": "2", "price": "150.00"}`
+ * for a product or service (exact decimals as strings or numbers; quantity defaults to 1, price to the
+ * product's unit price). Both records get a `linked` change-log entry. On success, if `out_link_json`
+ * is not NULL, it receives the link (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (module not
+ * linkable, bad details), `_NOT_FOUND`, `_CONFLICT`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `info_json` NULL or NUL-terminated; `out_link_json` NULL or writable.
+ */
+crm_status crm_link(struct crm_store *store,
+                    int64_t record,
+                    int64_t related,
+                    const char *info_json,
+                    char **out_link_json);
+
+/**
+ * Removes the many-to-many link between `record` and `related` (either side may be given first); both
+ * records get an `unlinked` change-log entry.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (no such link), storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_unlink(struct crm_store *store,
+                      int64_t record,
+                      int64_t related);
+
+/**
+ * One page (1-based) of the records of `module` related to `record`: those referencing it through any
+ * reference field and those linked to it, most recently modified first. `*out_json` (required, owned by
+ * the caller) receives `{"items": [{"record": {...}, "link": {...}|null}], "total": N, "page": 1,
+ * "page_size": 20}` (`link` holds role / quantity / price for many-to-many links).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (record, module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_related(const struct crm_store *store,
+                       int64_t record,
+                       const char *module,
+                       uint64_t page,
+                       uint64_t page_size,
+                       char **out_json);
+
+/**
+ * The activities (Calendar records) of a record through `parent_id`: open ones (`done` false) or done
+ * ones (vtiger's Activity History: tasks Completed/Deferred, events Held/Not Held), as a JSON array of
+ * records into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_activities(const struct crm_store *store,
+                          int64_t record,
+                          bool done,
+                          char **out_json);
+
+/**
+ * Creates a quote, sales order or invoice (`module`: `"Quotes"`, `"SalesOrder"`, `"Invoice"`) for an
+ * opportunity: `potential_id`, organization, contact and subject come from the opportunity (the given
+ * `fields_json` win; NULL: none), and its product and service links are copied with quantity and price.
+ * One transaction. On success, if `out_record_json` is not NULL, it receives the new record.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (another
+ * module, not a live opportunity), `_NOT_FOUND`, `_VALIDATION`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `fields_json` NULL or NUL-terminated; `out_record_json`
+ * NULL or writable.
+ */
+crm_status crm_create_from_opportunity(struct crm_store *store,
+                                       int64_t opportunity,
+                                       const char *module,
+                                       const char *fields_json,
+                                       char **out_record_json);
+
+/**
+ * The forecast / pipeline report of opportunities, grouped by `by`: `"stage"` (the pipeline by sales
+ * stage), `"stage_kind"` (open / won / lost), `"owner"`, `"close_month"` (`yyyy-mm`), `"close_quarter"`
+ * (`yyyy-Qn`), `"close_year"`, or `"total"` (short forms `kind`, `month`, `quarter`, `year` work too).
+ * `filter_json` (NULL: every opportunity) is a JSON array of conditions of `crm_record_find`'s language
+ * (`[{"field": "assigned_user_id", "op": "=", "value": "jdoe"}]`), all of which must hold. `as_of` (NULL:
+ * now) is a date `"2027-03-31"`: the pipeline as it stood at the end of that day (UTC), rebuilt from the
+ * stage history. `*out_json` (required, owned by the caller) receives the rows ordered by key:
+ * `[{"key": "Prospecting", "count": 2, "amount": "19500.75", "forecast_amount": "1950.0750"}]`, sums as
+ * exact decimal strings (`forecast_amount` is the probability-weighted amount); `key` is `""` for
+ * opportunities without a value.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (grouping,
+ * date, condition), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `by`, `filter_json`, `as_of` NULL or NUL-terminated; `out_json` NULL
+ * or writable.
+ */
+crm_status crm_pipeline(const struct crm_store *store,
+                        const char *by,
+                        const char *filter_json,
+                        const char *as_of,
+                        char **out_json);
+
+/**
  * The whole schema in force as JSON into `*out_json` (required, owned by the caller, free with
  * `crm_string_free`): `{"version": N, "modules": {"Potentials": {...fields, blocks...}}, "picklists":
  * {...}, "settings": {...}}`.
@@ -602,6 +1425,475 @@ crm_status crm_groups(const struct crm_store *store,
 crm_status crm_user_get(const struct crm_store *store,
                         const char *user_name,
                         char **out_user_json);
+
+/**
+ * The acting user as JSON into `*out_user_json` (required, owned by the caller, free with
+ * `crm_string_free`): the user object, or `null` when no acting user is set.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_user_json` NULL or writable.
+ */
+crm_status crm_store_actor(const struct crm_store *store, char **out_user_json);
+
+/**
+ * An owner (a user or a group) by id (`id` >= 0) or, when `name` is not NULL, by user name, full name or
+ * group name (ignoring case), as JSON into `*out_owner_json` (required, owned by the caller): `{"kind":
+ * "user", "id": 1, "user_name": .., ...}` or `{"kind": "group", "id": 3, "name": .., "members": [..]}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `name` NULL or NUL-terminated; `out_owner_json` NULL or writable.
+ */
+crm_status crm_owner_get(const struct crm_store *store,
+                         int64_t id,
+                         const char *name,
+                         char **out_owner_json);
+
+/**
+ * The filters of `module` the acting user sees, lowest id first, as a JSON array into `*out_json`
+ * (required, owned by the caller): `[{"id": 3, "name": "All", "module": "Potentials", "columns": [..],
+ * "std_filter": null, "all": [{"field": .., "comparator": "e", "value": ..}], "any": [], "sort": [..],
+ * "default": true, "visibility": "system", "owner": null}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_filters(const struct crm_store *store,
+                       const char *module,
+                       char **out_json);
+
+/**
+ * One filter of `module` by id (as text, `"3"`) or name into `*out_json` (required, owned by the caller);
+ * `id_or_name` NULL gives the module's default filter (`null` when it has none).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `id_or_name` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_filter_get(const struct crm_store *store,
+                          const char *module,
+                          const char *id_or_name,
+                          char **out_json);
+
+/**
+ * Saves a filter: `filter_json` as `crm_filters` returns it, with `"id": 0` (or no id) for a new one;
+ * `name`, `module` and `visibility` (`"public"` or `"private"`) are required. Conditions are checked
+ * against the schema (fields, comparators, values, sort keys). On success, if `out_filter_json` is not
+ * NULL, it receives the stored filter with its id (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`, `_NOT_FOUND`
+ * (unknown id), `_CONFLICT` (name taken, system filter), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `filter_json` NULL or NUL-terminated; `out_filter_json` NULL or
+ * writable.
+ */
+crm_status crm_filter_save(struct crm_store *store,
+                           const char *filter_json,
+                           char **out_filter_json);
+
+/**
+ * Deletes a filter of `module` by id. The filters shipped with crm cannot be deleted.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, `_CONFLICT` (system filter or
+ * another user's private filter), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated.
+ */
+crm_status crm_filter_delete(struct crm_store *store, const char *module, int64_t id);
+
+/**
+ * One page (1-based) of a filter's listing: `filter` is the filter's id (as text) or name; `sort`
+ * (`"field"` / `"-field"`, NULL: the filter's order) overrides its order. `*out_json` (required, owned by
+ * the caller) receives `{"filter": {...}, "records": [...], "total": N, "page": 1, "page_size": 20}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module, filter),
+ * `_INVALID_ARGUMENT` (sort field, page 0), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `filter`, `sort` NULL or NUL-terminated; `out_json` NULL
+ * or writable.
+ */
+crm_status crm_list(const struct crm_store *store,
+                    const char *module,
+                    const char *filter,
+                    const char *sort,
+                    uint64_t page,
+                    uint64_t page_size,
+                    char **out_json);
+
+/**
+ * Searches every text and picklist field of `module` for `text` (ignoring case); one page (1-based) as
+ * `{"records": [...], "total", "page", "page_size"}` into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `text` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_search(const struct crm_store *store,
+                      const char *module,
+                      const char *text,
+                      uint64_t page,
+                      uint64_t page_size,
+                      char **out_json);
+
+/**
+ * Per-column search: `columns_json` is `{"field": "text", ...}`; every column must match (text fields
+ * contain the text ignoring case, owners and references match by name, other fields equal the value).
+ * One page as in `crm_search`.
+ *
+ * Errors: as `crm_search`, plus `CRM_STATUS_INVALID_JSON`/`_INVALID_ARGUMENT` (unknown field).
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `columns_json` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_search_columns(const struct crm_store *store,
+                              const char *module,
+                              const char *columns_json,
+                              uint64_t page,
+                              uint64_t page_size,
+                              char **out_json);
+
+/**
+ * Keyset paging: the next `size` records of a `crm_record_find` query (which must have a `sort`; its
+ * `limit`/`offset` are ignored) after `cursor_json` (NULL: from the start). `*out_json` (required, owned
+ * by the caller) receives `{"records": [...], "cursor": {"last": .., "ties": 1}}`; pass `cursor` back
+ * verbatim for the next page; it is `null` after the last page. A deep page costs what the first costs.
+ *
+ * Errors: as `crm_record_find`, plus `CRM_STATUS_INVALID_ARGUMENT` (no sort, malformed cursor).
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `query_json`, `cursor_json` NULL or NUL-terminated; `out_json` NULL
+ * or writable.
+ */
+crm_status crm_record_page_after(const struct crm_store *store,
+                                 const char *query_json,
+                                 const char *cursor_json,
+                                 uint64_t size,
+                                 char **out_json);
+
+/**
+ * The settings named date ranges use, as JSON into `*out_json` (required, owned by the caller):
+ * `{"week_start": "Sun", "fiscal_year_start_month": 1}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_view_settings_get(const struct crm_store *store, char **out_json);
+
+/**
+ * Stores the settings named date ranges use (`settings_json` as `crm_view_settings_get` returns it).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (month not
+ * 1..12), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `settings_json` NULL or NUL-terminated.
+ */
+crm_status crm_view_settings_set(struct crm_store *store,
+                                 const char *settings_json);
+
+/**
+ * Adds a workflow given in crm's typed JSON form (see the module docs; `id` is ignored). It is checked
+ * (fields, operators, expressions, tasks, schedule) before it is stored. On success, if
+ * `out_workflow_json` is not NULL, it receives the stored workflow with its id (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (wrong shape,
+ * invalid workflow), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `workflow_json` NULL or NUL-terminated; `out_workflow_json` NULL or
+ * writable.
+ */
+crm_status crm_workflow_add(struct crm_store *store,
+                            const char *workflow_json,
+                            char **out_workflow_json);
+
+/**
+ * Adds workflows given in vtiger's JSON shape: one object or an array (like
+ * `shared/data/vtiger_workflows.json`); all or none are added. On success, if `out_workflows_json` is not
+ * NULL, it receives a JSON array of the stored workflows in crm's typed form (owned by the caller).
+ *
+ * Errors: as `crm_workflow_add`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `vtiger_json` NULL or NUL-terminated; `out_workflows_json` NULL or
+ * writable.
+ */
+crm_status crm_workflows_add_vtiger(struct crm_store *store,
+                                    const char *vtiger_json,
+                                    char **out_workflows_json);
+
+/**
+ * The workflows of a module (name or label; NULL or `""`: every module) in execution order, as a JSON
+ * array in crm's typed form into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_workflows(const struct crm_store *store,
+                         const char *module,
+                         char **out_json);
+
+/**
+ * One workflow in crm's typed form into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_workflow_get(const struct crm_store *store, int64_t id, char **out_json);
+
+/**
+ * Replaces a workflow: `workflow_json` in crm's typed form with the `id` of the stored workflow (edit
+ * what `crm_workflow_get` returned and pass it back). On success, if `out_workflow_json` is not NULL, it
+ * receives the stored workflow (owned by the caller).
+ *
+ * Errors: as `crm_workflow_add`, plus `CRM_STATUS_NOT_FOUND` for an unknown id. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * As `crm_workflow_add`.
+ */
+crm_status crm_workflow_update(struct crm_store *store,
+                               const char *workflow_json,
+                               char **out_workflow_json);
+
+/**
+ * Replaces workflow `id` with a definition in vtiger's JSON shape (one object). On success, if
+ * `out_workflow_json` is not NULL, it receives the stored workflow in crm's typed form.
+ *
+ * Errors: as `crm_workflow_update`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * As `crm_workflows_add_vtiger`.
+ */
+crm_status crm_workflow_update_vtiger(struct crm_store *store,
+                                      int64_t id,
+                                      const char *vtiger_json,
+                                      char **out_workflow_json);
+
+/**
+ * Turns a workflow on (`active` true) or off.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_workflow_set_active(struct crm_store *store, int64_t id, bool active);
+
+/**
+ * Deletes a workflow with its queued tasks.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_workflow_delete(struct crm_store *store, int64_t id);
+
+/**
+ * Evaluates every workflow of a module for a change without writing anything. `target_json` is
+ * `{"record": 7}` (a stored record changed by `fields_json`) or `{"new": "Potentials"}` (a new record with
+ * `fields_json`); `fields_json` is a JSON object of field values (NULL: no change). `*out_json`
+ * (required, owned by the caller) receives `{"record": {...the record as it would be stored...},
+ * "workflows": [{"workflow": 1, "name": .., "fired": true, "skipped": null, "tests": [...], "effects":
+ * [{"kind": "set_field", ...}, {"kind": "mail", ...}]}]}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`,
+ * `_VALIDATION` (the change itself is invalid), `_NOT_FOUND`. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `target_json`, `fields_json` NULL or NUL-terminated; `out_json` NULL
+ * or writable.
+ */
+crm_status crm_workflow_dry_run(struct crm_store *store,
+                                const char *target_json,
+                                const char *fields_json,
+                                char **out_json);
+
+/**
+ * Runs one workflow now for one record, whatever its trigger (vtiger's manual workflows), in one
+ * transaction. `*out_trace_json` (optional, owned by the caller) receives the trace (as in
+ * `crm_workflow_dry_run`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (workflow, record, or a workflow of another module),
+ * `_INVALID_ARGUMENT` (a task failed), storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_trace_json` NULL or writable.
+ */
+crm_status crm_workflow_run(struct crm_store *store,
+                            int64_t id,
+                            int64_t record,
+                            char **out_trace_json);
+
+/**
+ * Runs what is due at `now` (`"2027-03-31 09:00:00"` in UTC, or RFC 3339 with an offset; NULL: the
+ * store's clock): scheduled workflows whose time has come, then delayed tasks whose time has come. Each
+ * workflow run and each delayed task is one transaction; running twice for the same instant does nothing
+ * the second time. `*out_report_json` (optional, owned by the caller) receives `{"workflows": 1,
+ * "records": 3, "delayed_tasks": 0, "mails": 3}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (bad time, failed task),
+ * storage errors (what was committed before stays committed). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `now` NULL or NUL-terminated; `out_report_json` NULL or writable.
+ */
+crm_status crm_workflows_run_due(struct crm_store *store,
+                                 const char *now,
+                                 char **out_report_json);
+
+/**
+ * Delayed workflow tasks waiting in the queue, by due time, as a JSON array into `*out_json` (required,
+ * owned by the caller): `[{"id": 9, "workflow": 2, "task": 0, "record": 7, "due": "2027-03-24T00:00:00"}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_workflow_queued_tasks(const struct crm_store *store,
+                                     char **out_json);
+
+/**
+ * Sets the time zone workflows count days and wall-clock times in (IANA name, `"Europe/Berlin"`; default
+ * UTC). Not stored: set it after each open.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown zone).
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `time_zone` NULL or NUL-terminated.
+ */
+crm_status crm_store_set_time_zone(struct crm_store *store,
+                                   const char *time_zone);
+
+/**
+ * Sets the base URL that workflow mails use for record links (`$(general : (__VtigerMeta__)
+ * crmdetailviewurl)`). Not stored: set it after each open.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `url` NULL or NUL-terminated.
+ */
+crm_status crm_store_set_site_url(struct crm_store *store, const char *url);
+
+/**
+ * Every outbox mail, oldest first, as a JSON array into `*out_json` (required, owned by the caller):
+ * `[{"id": 3, "to": [..], "subject": .., "body": .., "record": 7, "workflow": 2, "status":
+ * "queued"|"sent"|"failed", "error": null, "created": .., "sent": null, ...}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_outbox(const struct crm_store *store,
+                      char **out_json);
+
+/**
+ * Marks an outbox mail as sent (for hosts that deliver mail themselves).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_outbox_mark_sent(struct crm_store *store, int64_t id);
+
+/**
+ * Marks an outbox mail as failed with `error`; it stays in the outbox and the next
+ * `crm_outbox_deliver` tries it again.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+ * serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `error` NULL or NUL-terminated.
+ */
+crm_status crm_outbox_mark_failed(struct crm_store *store, int64_t id, const char *error);
+
+/**
+ * Hands every queued or failed outbox mail to the host's `mailer`, oldest first, and records each
+ * outcome as it goes (sent, or failed with the mailer's message). `user_data` is passed to every call
+ * unchanged; crm never dereferences or frees it, and does not keep it after this call returns.
+ * `*out_report_json` (optional, owned by the caller) receives `{"sent": 2, "failed": 1}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER` (`store` or `mailer` NULL), storage errors. A mailer failure is not
+ * an error of this call. Thread-safety: serialised with other calls on the store; the mailer runs on
+ * this thread while the store is locked (see `crm_mailer`).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `mailer` NULL or a function following `crm_mailer`'s contract;
+ * `out_report_json` NULL or writable.
+ */
+crm_status crm_outbox_deliver(struct crm_store *store,
+                              crm_mailer mailer,
+                              void *user_data,
+                              char **out_report_json);
+
+/**
+ * Registers a host function under `name` for "invoke custom function" workflow tasks (a vtiger
+ * `VTEntityMethodTask` with that `methodName`, or a typed task `{"type": "custom_function", "name":
+ * ..}`), replacing one of the same name. See `crm_workflow_function` for what it receives and returns.
+ *
+ * Lifetime: the registration lives as long as the store handle (until `crm_store_free`) or until the
+ * name is registered again. `user_data` is passed unchanged to every call; crm never dereferences or
+ * frees it, so it must stay valid until then and the host frees it afterwards. Registrations are not
+ * stored: register again after each open.
+ *
+ * Thread-safety: serialised with other calls on the store. The function is called on whichever thread
+ * writes to the store (one call at a time per store), so `user_data` must be usable from those threads.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER` (`store`, `name` or `function` NULL), `_INVALID_UTF8`,
+ * `_INVALID_ARGUMENT` (empty name).
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `name` NULL or NUL-terminated; `function` NULL or a function following
+ * `crm_workflow_function`'s contract; `user_data` valid as described above.
+ */
+crm_status crm_workflow_function_register(struct crm_store *store,
+                                          const char *name,
+                                          crm_workflow_function function,
+                                          void *user_data);
+
+/**
+ * The name of the time zone workflows use (`"UTC"` unless `crm_store_set_time_zone` changed it) as a
+ * plain string into `*out_name` (required, owned by the caller, free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_name` NULL or writable.
+ */
+crm_status crm_store_time_zone(const struct crm_store *store,
+                               char **out_name);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -75,6 +75,21 @@ pub fn query_from_json(text: &str) -> FfiResult<Query> {
     Ok(q)
 }
 
+/// Parses a JSON array of conditions of the query language (`[{"field": "amount", "op": ">", "value":
+/// "1000"}, {"any": [...]}]`; all must hold) into one condition; an empty array is `None`.
+pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Condition>> {
+    let list: Vec<Box<RawValue>> = parse_json(text, what)?;
+    let mut all = list
+        .iter()
+        .map(|c| condition(c))
+        .collect::<FfiResult<Vec<_>>>()?;
+    Ok(match all.len() {
+        0 => None,
+        1 => all.pop(),
+        _ => Some(Condition::All(all)),
+    })
+}
+
 fn take<T: serde::de::DeserializeOwned>(
     m: &mut BTreeMap<String, Box<RawValue>>,
     key: &str,

@@ -48,6 +48,9 @@ pub enum crm_status {
     Duplicate = 14,
     /// Another failure that has no dedicated status yet; `crm_last_error_code()` names it.
     Error = 15,
+    /// A schema or picklist edit was refused (unknown or standard field, duplicate label or value, field
+    /// still in use, lossy type change, ...); nothing was changed.
+    Schema = 16,
 }
 
 impl crm_status {
@@ -64,12 +67,13 @@ impl crm_status {
             "incompatible_version" => crm_status::IncompatibleVersion,
             "corrupt" => crm_status::Corrupt,
             "duplicate" => crm_status::Duplicate,
+            "schema" => crm_status::Schema,
             _ => crm_status::Error,
         }
     }
 
     /// Every status, in numeric order.
-    pub fn all() -> [crm_status; 16] {
+    pub fn all() -> [crm_status; 17] {
         ALL
     }
 
@@ -97,12 +101,13 @@ impl crm_status {
             crm_status::Corrupt => c"database corrupt",
             crm_status::Duplicate => c"duplicate value",
             crm_status::Error => c"error",
+            crm_status::Schema => c"schema change refused",
         }
     }
 }
 
 /// Every status, in numeric order (not exported: cbindgen would turn it into a macro).
-const ALL: [crm_status; 16] = [
+const ALL: [crm_status; 17] = [
     crm_status::Ok,
     crm_status::InvalidArgument,
     crm_status::NullPointer,
@@ -119,6 +124,7 @@ const ALL: [crm_status; 16] = [
     crm_status::Corrupt,
     crm_status::Duplicate,
     crm_status::Error,
+    crm_status::Schema,
 ];
 
 /// A static, NUL-terminated English description of a status number (`"ok"`, `"not found"`, ...);

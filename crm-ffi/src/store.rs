@@ -66,16 +66,66 @@ thread_local! {
     pub(crate) static PANIC_WHILE_LOCKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+thread_local! {
+    /// Stores this thread holds locked right now (addresses): a host callback (mailer, workflow function)
+    /// runs while its store is locked, and a call back into the same store from it is refused instead of
+    /// deadlocking.
+    static HELD: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A locked store: derefs to the [`Crm`]; unlocking forgets it in this thread's held set.
+pub struct StoreGuard<'a> {
+    guard: MutexGuard<'a, Crm>,
+    addr: usize,
+}
+
+impl std::ops::Deref for StoreGuard<'_> {
+    type Target = Crm;
+    fn deref(&self) -> &Crm {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Crm {
+        &mut self.guard
+    }
+}
+
+impl Drop for StoreGuard<'_> {
+    fn drop(&mut self) {
+        let addr = self.addr;
+        let _ = HELD.try_with(|h| {
+            let mut h = h.borrow_mut();
+            if let Some(i) = h.iter().rposition(|a| *a == addr) {
+                h.remove(i);
+            }
+        });
+    }
+}
+
 /// Locks a store for one call. A store whose mutex was poisoned by an earlier panic is refused with
-/// `CRM_STATUS_PANIC`: its in-memory state may be half-changed.
+/// `CRM_STATUS_PANIC`: its in-memory state may be half-changed. A call on a store from inside a host
+/// callback that store is running (same thread, store already locked) is refused with
+/// `CRM_STATUS_INVALID_ARGUMENT` (code `reentrant_call`) instead of deadlocking.
 ///
 /// # Safety
 /// As [`try_ref_from_ptr`].
-pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<MutexGuard<'a, Crm>> {
+pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<StoreGuard<'a>> {
     let m = unsafe { try_ref_from_ptr(store, "store") }?;
+    let addr = store as usize;
+    if HELD.with(|h| h.borrow().contains(&addr)) {
+        return Err(FfiError::new(
+            crm_status::InvalidArgument,
+            "reentrant_call",
+            "this store is busy running a host callback on this thread; a callback must not call crm on the store that called it",
+        ));
+    }
     let guard = m.lock().map_err(|_| {
         FfiError::panic("this store is unusable: an earlier call panicked while using it; free it and open it again")
     })?;
+    HELD.with(|h| h.borrow_mut().push(addr));
+    let guard = StoreGuard { guard, addr };
     #[cfg(test)]
     if PANIC_WHILE_LOCKED.with(|c| c.replace(false)) {
         panic!("test hook: forced panic while the store is locked");

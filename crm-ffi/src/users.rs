@@ -126,3 +126,63 @@ pub unsafe extern "C" fn crm_user_get(
         out.set_json(&user)
     })
 }
+
+/// The acting user as JSON into `*out_user_json` (required, owned by the caller, free with
+/// `crm_string_free`): the user object, or `null` when no acting user is set.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_user_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_store_actor(
+    store: *const crm_store,
+    out_user_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_user_json, "out_user_json") }?;
+        let crm = unsafe { lock_store(store) }?;
+        let actor = crm.actor().cloned();
+        drop(crm);
+        out.set_json(&actor)
+    })
+}
+
+/// An owner (a user or a group) by id (`id` >= 0) or, when `name` is not NULL, by user name, full name or
+/// group name (ignoring case), as JSON into `*out_owner_json` (required, owned by the caller): `{"kind":
+/// "user", "id": 1, "user_name": .., ...}` or `{"kind": "group", "id": 3, "name": .., "members": [..]}`.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+/// serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `name` NULL or NUL-terminated; `out_owner_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_owner_get(
+    store: *const crm_store,
+    id: i64,
+    name: *const c_char,
+    out_owner_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let name = unsafe { crate::args::arg_opt_str(name, "name") }?;
+        let out = unsafe { Out::new(out_owner_json, "out_owner_json") }?;
+        let crm = unsafe { lock_store(store) }?;
+        let owner = match name {
+            Some(n) => crm.find_owner(n)?,
+            None => crm.owner(crm_core::OwnerId(id))?,
+        };
+        drop(crm);
+        let owner = owner.ok_or_else(|| {
+            crate::boundary::FfiError::new(
+                crm_status::NotFound,
+                "not_found",
+                match name {
+                    Some(n) => format!("no user or group named '{n}'"),
+                    None => format!("no user or group with id {id}"),
+                },
+            )
+        })?;
+        out.set_json(&owner)
+    })
+}

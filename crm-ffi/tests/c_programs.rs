@@ -112,8 +112,13 @@ fn argument(scratch: &Path, store_file: bool) -> PathBuf {
 }
 
 fn run(program: &Path, arg: &Path) {
+    run_with(program, arg, &[]);
+}
+
+fn run_with(program: &Path, arg: &Path, extra: &[PathBuf]) {
     let out = Command::new(program)
         .arg(arg)
+        .args(extra)
         .output()
         .expect("run C program");
     print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -133,7 +138,7 @@ fn valgrind_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn run_under_valgrind(program: &Path, arg: &Path) {
+fn run_under_valgrind(program: &Path, arg: &Path, extra: &[PathBuf]) {
     let out = Command::new("valgrind")
         .args([
             "--leak-check=full",
@@ -143,6 +148,7 @@ fn run_under_valgrind(program: &Path, arg: &Path) {
         ])
         .arg(program)
         .arg(arg)
+        .args(extra)
         .output()
         .expect("run valgrind");
     print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -156,12 +162,17 @@ fn run_under_valgrind(program: &Path, arg: &Path) {
 }
 
 fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
+    build_and_run_with(source, name, store_file, &[]);
+}
+
+/// As `build_and_run`, with more command-line arguments after the first.
+fn build_and_run_with(source: PathBuf, name: &str, store_file: bool, extra: &[PathBuf]) {
     let program = compile(&source, name);
     let scratch = tempfile::tempdir().expect("temp dir");
-    run(&program, &argument(scratch.path(), store_file));
+    run_with(&program, &argument(scratch.path(), store_file), extra);
     if valgrind_available() {
         let scratch = tempfile::tempdir().expect("temp dir");
-        run_under_valgrind(&program, &argument(scratch.path(), store_file));
+        run_under_valgrind(&program, &argument(scratch.path(), store_file), extra);
     } else if std::env::var_os("CI").is_some() {
         panic!(
             "valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)"
@@ -182,11 +193,22 @@ fn c_records() {
 }
 
 #[test]
-fn c_pipeline_example() {
+fn c_capabilities() {
     build_and_run(
+        manifest_dir().join("tests/c/capabilities.c"),
+        "capabilities",
+        false,
+    );
+}
+
+/// The example with a CSV to import (vtiger's export of opportunities, the copy kept with crm-core's tests).
+#[test]
+fn c_pipeline_example() {
+    build_and_run_with(
         manifest_dir().join("../examples/c/pipeline.c"),
         "pipeline",
         true,
+        &[manifest_dir().join("../crm-core/tests/data/vtiger_potentials_export.csv")],
     );
 }
 

@@ -1,14 +1,16 @@
 /*
  * pipeline: a small sales-pipeline tool on the crm C ABI.
  *
- * Opens a store (a SQLite file, or ":memory:" by default), registers a sales rep, creates an
- * organization and a few opportunities, moves some of them through the sales stages, then prints the
- * pipeline by stage (count and exact amount totals, via crm_aggregate) and the open deals, largest first.
+ * Opens a store (a SQLite file, or ":memory:" by default), registers a sales rep, imports a CSV export of
+ * vtiger opportunities when one is given (with a progress callback), creates an organization and a few
+ * opportunities, moves some of them through the sales stages, then prints the
+ * forecast report by stage (count, exact amount and weighted forecast per sales stage, via crm_pipeline) and the
+ * open deals, largest first.
  *
  * Build (from the workspace root, after `cargo build -p crm-ffi`):
  *   cc -std=c11 -Wall -Wextra -Werror -I crm-ffi/include examples/c/pipeline.c target/debug/libcrm_ffi.a \
  *      -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o pipeline
- *   ./pipeline [store.db]
+ *   ./pipeline [store.db [potentials.csv]]      e.g. ./pipeline :memory: shared/data/vtiger_potentials_export.csv
  *
  * crm speaks JSON; this example pulls the few values it prints out of the (compact, key-sorted) JSON with
  * strstr to stay dependency-free. A real host would use a JSON library (cJSON, jansson, ...).
@@ -63,29 +65,60 @@ static int move_stage(crm_store *st, long long id, const char *stage) {
     return ok(crm_record_update(st, id, fields, NULL), "crm_record_update");
 }
 
+/* Prints crm's forecast report by sales stage (crm_pipeline): count, exact amount and the weighted
+ * (probability x amount) forecast per stage, then the same report by stage kind for the open/won/lost totals. */
 static void print_by_stage(const crm_store *st) {
     char *json = NULL;
     const char *p;
-    char stage[128], amount[64];
-    if (!ok(crm_aggregate(st, "{\"module\":\"Potentials\"}", "sales_stage", "[\"amount\"]", &json), "crm_aggregate"))
-        return;
-    printf("%-24s %5s %16s\n", "Sales stage", "Deals", "Amount");
-    /* Rows look like {"count":2,"key":"Prospecting","sums":{"amount":"3000.00"}}. */
-    for (p = strstr(json, "{\"count\":"); p != NULL; p = strstr(p, "{\"count\":")) {
-        unsigned long count = strtoul(p + 9, NULL, 10);
-        const char *after = string_value(p, "key", stage, sizeof stage);
-        if (after == NULL || string_value(after, "amount", amount, sizeof amount) == NULL) break;
-        printf("%-24s %5lu %16s\n", stage, count, amount);
+    char key[128], amount[64], forecast[64];
+    if (!ok(crm_pipeline(st, "stage", NULL, NULL, &json), "crm_pipeline")) return;
+    printf("%-24s %5s %16s %16s\n", "Sales stage", "Deals", "Amount", "Forecast");
+    /* Rows look like {"key":"Prospecting","count":2,"amount":"19500.75","forecast_amount":"1950.0750"}. */
+    for (p = strstr(json, "{\"key\":"); p != NULL; p = strstr(p, "{\"key\":")) {
+        const char *after = string_value(p, "key", key, sizeof key);
+        const char *c = after ? strstr(after, "\"count\":") : NULL;
+        unsigned long count = c ? strtoul(c + 8, NULL, 10) : 0;
+        if (after == NULL || string_value(after, "amount", amount, sizeof amount) == NULL ||
+            string_value(after, "forecast_amount", forecast, sizeof forecast) == NULL)
+            break;
+        printf("%-24s %5lu %16s %16s\n", key, count, amount, forecast);
         p = after;
     }
     crm_string_free(json);
-    if (ok(crm_aggregate(st, "{\"module\":\"Potentials\",\"conditions\":[{\"field\":\"sales_stage\",\"op\":\"not contains\",\"value\":\"Closed\"}]}",
-                         NULL, "[\"amount\"]", &json),
-           "crm_aggregate") &&
-        string_value(json, "amount", amount, sizeof amount)) {
-        printf("%-24s %5s %16s\n", "Open pipeline", "", amount);
+    json = NULL;
+    /* The open pipeline: the "open" row of the report by stage kind (stages whose kind is open). */
+    if (ok(crm_pipeline(st, "stage_kind", NULL, NULL, &json), "crm_pipeline") && (p = strstr(json, "{\"key\":\"open\"")) != NULL &&
+        string_value(p, "amount", amount, sizeof amount) && string_value(p, "forecast_amount", forecast, sizeof forecast)) {
+        printf("%-24s %5s %16s %16s\n", "Open pipeline", "", amount, forecast);
     }
     crm_string_free(json);
+}
+
+/* Import progress callback: user_data is the file name; rows_done counts data rows. */
+static void on_progress(void *user_data, uint64_t rows_done) {
+    printf("  %s: %llu rows\n", (const char *)user_data, (unsigned long long)rows_done);
+}
+
+/* Imports a vtiger CSV export of opportunities: missing organizations and contacts are created, owners that
+ * do not exist get a default, unknown picklist values are added. Prints the counts. */
+static int import_csv(crm_store *st, const char *csv) {
+    char *report = NULL;
+    const char *p;
+    printf("Importing %s\n", csv);
+    if (!ok(crm_import_csv(st, csv, "Potentials",
+                           "{\"create_missing_references\":true,\"add_unknown_picklist_values\":true,\"batch_size\":10}",
+                           on_progress, (void *)csv, &report),
+            "crm_import_csv"))
+        return 0;
+    /* The report starts with the counts: {"import_id":..,"dry_run":false,"rows":..,"created":..,...}. */
+    p = strstr(report, "\"rows\":");
+    printf("  rows %lu", p ? strtoul(p + 7, NULL, 10) : 0UL);
+    p = strstr(report, "\"created\":");
+    printf(", created %lu", p ? strtoul(p + 10, NULL, 10) : 0UL);
+    p = strstr(report, "\"failed\":");
+    printf(", failed %lu\n\n", p ? strtoul(p + 9, NULL, 10) : 0UL);
+    crm_string_free(report);
+    return 1;
 }
 
 static void print_open_deals(const crm_store *st) {
@@ -118,6 +151,10 @@ int main(int argc, char **argv) {
     if (!ok(crm_store_open(path, &st), "crm_store_open")) return 1;
     good = ok(crm_user_add(st, "{\"user_name\":\"rep\",\"full_name\":\"Riley Rep\"}", NULL), "crm_user_add") &&
            ok(crm_store_set_actor(st, "rep"), "crm_store_set_actor") &&
+           /* The owners a vtiger export names: the Administrator user and the Sales Team group. */
+           ok(crm_user_add(st, "{\"user_name\":\"admin\",\"full_name\":\"Administrator\"}", NULL), "crm_user_add") &&
+           ok(crm_group_add(st, "{\"name\":\"Sales Team\",\"members\":[\"rep\",\"admin\"]}", NULL), "crm_group_add") &&
+           (argc < 3 || import_csv(st, argv[2])) &&
            create(st, "Accounts", "{\"accountname\":\"Hooli\",\"industry\":\"Technology\"}") > 0;
     if (good) {
         renewal = create(st, "Potentials",

@@ -198,7 +198,7 @@ impl Crm {
             }
         }
         let value = serde_json::to_string(&mapping).map_err(|e| Error::invalid(e.to_string()))?;
-        self.store.commit(&ChangeSet(vec![Change::PutSetting {
+        self.commit(&ChangeSet(vec![Change::PutSetting {
             key: LEAD_MAPPING.into(),
             value,
         }]))
@@ -258,7 +258,7 @@ impl Crm {
             Ok((out, cs))
         })?;
         cs.0.extend(self.plan_system_update(&l, "converted", Value::Bool(true))?.0);
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 
@@ -300,7 +300,7 @@ impl Crm {
             })?;
             cs.0.extend(link.0);
         }
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(pot)
     }
 
@@ -312,7 +312,7 @@ impl Crm {
     /// `Validation` for any of the records (nothing is stored).
     pub fn create_for_new_customer(&mut self, account: Option<Fields>, contact: Option<Fields>, opportunity: Fields) -> Result<Converted> {
         let (out, cs) = self.with_pending(|crm| crm.plan_customer(account, contact, Some(opportunity), false))?;
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 

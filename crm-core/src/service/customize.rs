@@ -99,7 +99,7 @@ impl Crm {
             }
             let entry = SchemaChangeEntry { version: after.version, actor: self.actor_name(), at: self.now(), change };
             cs.push(Change::SchemaLog(entry.clone()));
-            match self.store.commit(&cs) {
+            match self.commit(&cs) {
                 Ok(()) => {
                     self.schema = Arc::new(after);
                     return Ok(entry);

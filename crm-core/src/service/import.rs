@@ -161,6 +161,21 @@ impl Crm {
         options: &ImportOptions,
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
+        // Each batch is one unit of work (one durable commit); an error rolls back the open batch only.
+        let result = self.import_csv_batches(reader, module, options, progress);
+        let ended = self.store.end_unit(result.is_ok());
+        let report = result?;
+        ended?;
+        Ok(report)
+    }
+
+    fn import_csv_batches<R: Read>(
+        &mut self,
+        reader: R,
+        module: &str,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
         let mut progress = progress;
         let mut run = self.start_run(module, "csv", options.clone(), None)?;
         let m = self.module(&run.module)?.clone();
@@ -212,9 +227,13 @@ impl Crm {
                 );
                 continue;
             }
+            if !run.options.dry_run {
+                self.store.begin_unit()?;
+            }
             self.process_row(&mut run, input)?;
             if run.batch.len() >= run.options.batch_size.max(1) {
                 self.flush(&mut run)?;
+                self.store.end_unit(true)?;
                 if let Some(p) = progress.as_mut() {
                     p(run.rows_done_total());
                 }
@@ -404,7 +423,7 @@ impl Crm {
         }
         journal.status = ImportStatus::Undone;
         cs.push(Change::PutImport(journal));
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 
@@ -425,7 +444,7 @@ impl Crm {
             }
         }
         let sm = SavedMapping { module: m.name.clone(), name: name.trim().to_string(), mapping: mapping.clone() };
-        self.store.commit(&ChangeSet(vec![Change::PutMapping(sm)]))
+        self.commit(&ChangeSet(vec![Change::PutMapping(sm)]))
     }
 
     /// The saved mappings of a module, by name.
@@ -444,7 +463,7 @@ impl Crm {
         let Some(found) = found else {
             return Err(Error::not_found(format!("mapping '{name}' of {m}")));
         };
-        self.store.commit(&ChangeSet(vec![Change::DeleteMapping { module: m, name: found.name }]))
+        self.commit(&ChangeSet(vec![Change::DeleteMapping { module: m, name: found.name }]))
     }
 
     // ----- the run -----
@@ -461,7 +480,7 @@ impl Crm {
             let field = m.field_by_name_or_label(k).ok_or_else(|| Error::invalid(format!("defaults: {} has no field '{k}'", m.name)))?;
             defaults.push((field.name.clone(), v.clone()));
         }
-        let id = if options.dry_run { 0 } else { self.store.allocate_ids(1)? };
+        let id = if options.dry_run { 0 } else { self.next_id()? };
         let journal = ImportJournal {
             id,
             module: m.name.clone(),
@@ -477,7 +496,7 @@ impl Crm {
             failed: 0,
         };
         if !options.dry_run {
-            self.store.commit(&ChangeSet(vec![Change::PutImport(journal.clone())]))?;
+            self.commit(&ChangeSet(vec![Change::PutImport(journal.clone())]))?;
         }
         let report = ImportReport { import_id: id, dry_run: options.dry_run, ..Default::default() };
         Ok(Run {
@@ -507,7 +526,7 @@ impl Crm {
         }
         run.journal.status = ImportStatus::Completed;
         self.sync_journal(run);
-        self.store.commit(&ChangeSet(vec![Change::PutImport(run.journal.clone())]))
+        self.commit(&ChangeSet(vec![Change::PutImport(run.journal.clone())]))
     }
 
     fn sync_journal(&self, run: &mut Run) {
@@ -883,12 +902,12 @@ impl Crm {
         j.skipped = tentative.skipped;
         j.failed = tentative.failed;
         cs.push(Change::PutImport(j));
-        let ok: Vec<bool> = match self.store.commit(&cs) {
+        let ok: Vec<bool> = match self.commit(&cs) {
             Ok(()) => vec![true; batch.len()],
             Err(Error::Storage(crate::error::StorageError::Io(e))) => {
                 return Err(Error::Storage(crate::error::StorageError::Io(e)));
             }
-            Err(_) => batch.iter().map(|p| self.store.commit(&p.changes).is_ok()).collect(),
+            Err(_) => batch.iter().map(|p| self.commit(&p.changes).is_ok()).collect(),
         };
         for (p, ok) in batch.into_iter().zip(ok) {
             if ok {
@@ -915,7 +934,7 @@ impl Crm {
         }
         if !run.options.dry_run {
             let j = run.journal.clone();
-            self.store.commit(&ChangeSet(vec![Change::PutImport(j)]))?;
+            self.commit(&ChangeSet(vec![Change::PutImport(j)]))?;
         }
         Ok(())
     }
@@ -950,7 +969,7 @@ impl Crm {
                         previous: None,
                         version: r.version,
                     }));
-                    self.store.commit(&cs)?;
+                    self.commit(&cs)?;
                     run.report.references_created += 1;
                 }
                 Err(e) => run.report.warnings.push(format!("no opportunity for contact {contact}: {e}")),
@@ -984,7 +1003,7 @@ impl Crm {
                     previous: None,
                     version: r.version,
                 }));
-                self.store.commit(&cs)?;
+                self.commit(&cs)?;
                 run.report.references_created += 1;
                 Ok(Ok(r.id))
             }

@@ -104,7 +104,7 @@ impl Crm {
                 Err(e) => out.fail(id, e),
             }
         }
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 
@@ -143,7 +143,7 @@ impl Crm {
                 Err(e) => out.fail(id, e),
             }
         }
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 
@@ -166,7 +166,7 @@ impl Crm {
                 Err(e) => out.fail(id, e),
             }
         }
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(out)
     }
 
@@ -186,7 +186,7 @@ impl Crm {
             }
         }
         Ok(Comment {
-            id: self.store.allocate_ids(1)?,
+            id: self.next_id()?,
             record,
             parent,
             author: self.actor_name(),

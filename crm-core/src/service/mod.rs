@@ -64,7 +64,26 @@ pub struct Crm {
     /// Records planned but not yet committed, consulted by the reference check (see `service::convert`).
     pending: std::collections::HashMap<crate::value::RecordId, crate::record::Record>,
     wf: workflows::WorkflowState,
+    cache: Cache,
 }
+
+/// What a handle keeps between operations so that a save does not re-read what did not change.
+///
+/// * ids are reserved from the store in blocks ([`ID_BLOCK`]): ids stay unique across handles and are never
+///   reused, but a handle that closes leaves the rest of its block unused (gaps, as vtiger's crmid has);
+/// * registered owners (users and groups) and the workflow definitions are cached and dropped whenever
+///   this handle writes them, or another handle wrote anything ([`Store::data_version`] moved).
+#[derive(Default)]
+struct Cache {
+    next_id: i64,
+    end_id: i64,
+    data_version: Option<u64>,
+    owners: Option<std::collections::HashMap<OwnerId, bool>>,
+    workflows: Option<Arc<Vec<crate::workflow::Workflow>>>,
+}
+
+/// How many ids a handle reserves from the store at a time.
+pub const ID_BLOCK: i64 = 64;
 
 impl std::fmt::Debug for Crm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -101,12 +120,74 @@ impl Crm {
                 (s, true)
             }
         };
-        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default(), wf: Default::default() };
+        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default(), wf: Default::default(), cache: Cache::default() };
         crm.install_default_filters()?;
         if new {
             crm.install_default_workflows()?;
         }
         Ok(crm)
+    }
+
+    /// A fresh id for a record, user, group, mail or other stored item (from this handle's block).
+    pub(crate) fn next_id(&mut self) -> Result<i64> {
+        if self.cache.next_id >= self.cache.end_id {
+            let first = self.store.allocate_ids(ID_BLOCK as u64)?;
+            self.cache.next_id = first;
+            self.cache.end_id = first + ID_BLOCK;
+        }
+        let id = self.cache.next_id;
+        self.cache.next_id += 1;
+        Ok(id)
+    }
+
+    /// Commits a change set and drops the caches it makes stale.
+    pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
+        for c in &cs.0 {
+            match c {
+                Change::PutUser(_) | Change::PutGroup(_) => self.cache.owners = None,
+                Change::PutWorkflow(_) | Change::DeleteWorkflow(_) => self.cache.workflows = None,
+                _ => {}
+            }
+        }
+        self.store.commit(cs)
+    }
+
+    /// Drops the caches when another handle wrote to the store since they were filled.
+    fn check_cache(&mut self) -> Result<()> {
+        let v = self.store.data_version()?;
+        if self.cache.data_version != Some(v) {
+            self.cache.data_version = Some(v);
+            self.cache.owners = None;
+            self.cache.workflows = None;
+        }
+        Ok(())
+    }
+
+    /// Registered owners (id → active), cached.
+    pub(crate) fn owner_ids(&mut self) -> Result<&std::collections::HashMap<OwnerId, bool>> {
+        self.check_cache()?;
+        if self.cache.owners.is_none() {
+            let mut map = std::collections::HashMap::new();
+            for u in self.store.users()? {
+                map.insert(u.id, u.active);
+            }
+            for g in self.store.groups()? {
+                map.insert(g.id, true);
+            }
+            self.cache.owners = Some(map);
+        }
+        Ok(self.cache.owners.get_or_insert_with(Default::default))
+    }
+
+    /// Every workflow definition, cached.
+    pub(crate) fn workflow_defs(&mut self) -> Result<Arc<Vec<crate::workflow::Workflow>>> {
+        self.check_cache()?;
+        if let Some(w) = &self.cache.workflows {
+            return Ok(Arc::clone(w));
+        }
+        let w = Arc::new(self.store.workflows()?);
+        self.cache.workflows = Some(Arc::clone(&w));
+        Ok(w)
     }
 
     /// Replaces the clock (builder style).
@@ -178,10 +259,10 @@ impl Crm {
         if self.find_owner(&name)?.is_some() {
             return Err(Error::Conflict(format!("user or group '{name}' already exists")));
         }
-        let id = OwnerId(self.store.allocate_ids(1)?);
+        let id = OwnerId(self.next_id()?);
         let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
         let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role: new.role, active: true };
-        self.store.commit(&ChangeSet(vec![Change::PutUser(user.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::PutUser(user.clone())]))?;
         Ok(user)
     }
 
@@ -201,8 +282,8 @@ impl Crm {
         for m in members {
             ids.push(self.user(m)?.id);
         }
-        let group = Group { id: OwnerId(self.store.allocate_ids(1)?), name: name.to_string(), members: ids };
-        self.store.commit(&ChangeSet(vec![Change::PutGroup(group.clone())]))?;
+        let group = Group { id: OwnerId(self.next_id()?), name: name.to_string(), members: ids };
+        self.commit(&ChangeSet(vec![Change::PutGroup(group.clone())]))?;
         Ok(group)
     }
 

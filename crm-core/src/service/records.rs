@@ -7,9 +7,9 @@ use crate::query::{Aggregate, Query};
 use crate::record::{Fields, Record};
 use crate::schema::{FieldType, Maintained, Module, Schema};
 use crate::storage::{Change, ChangeSet};
-use crate::value::{OwnerId, RecordId, Value, coerce};
+use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One page of a listing with the total count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +106,7 @@ impl Crm {
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.store.commit(&ChangeSet(vec![Change::Purge(id)]))
+        self.commit(&ChangeSet(vec![Change::Purge(id)]))
     }
 
     /// Lists the records a query selects.
@@ -115,12 +115,14 @@ impl Crm {
     /// `InvalidArgument` for unknown fields or operators that do not fit.
     pub fn find(&self, query: Query) -> Result<Vec<Record>> {
         let m = self.module(&query.module)?;
+        let query = self.resolve_names(m, query)?;
         self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
         let m = self.module(&query.module)?;
+        let query = self.resolve_names(m, query)?;
         self.store.count(&super::views::hide_converted(query.normalize(m)?))
     }
 
@@ -146,6 +148,7 @@ impl Crm {
             names.push(f.name.clone());
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let query = self.resolve_names(m, query)?;
         self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)
     }
 
@@ -166,11 +169,51 @@ impl Crm {
         Ok(history::stage_durations(&self.stage_history(id)?, self.now()))
     }
 
+    /// Lets conditions name owners (user name, full name, group name) and referenced records
+    /// (`Accounts::::Hooli` or `Hooli`) instead of giving ids, as record input can. Unknown names stay
+    /// as they are, so normalization reports them.
+    pub(crate) fn resolve_names(&self, m: &Module, mut query: Query) -> Result<Query> {
+        fn walk(crm: &Crm, m: &Module, c: &mut crate::query::Condition) -> Result<()> {
+            use crate::query::Condition as C;
+            match c {
+                C::All(v) | C::Any(v) => v.iter_mut().try_for_each(|x| walk(crm, m, x)),
+                C::Not(x) => walk(crm, m, x),
+                C::Compare { field, values, .. } => {
+                    let Some(f) = m.field_by_name_or_label(field) else { return Ok(()) };
+                    for v in values.iter_mut() {
+                        let Value::Text(t) = v else { continue };
+                        if t.trim().is_empty() || t.trim().parse::<i64>().is_ok() {
+                            continue;
+                        }
+                        match f.field_type {
+                            FieldType::Owner => {
+                                if let Some(o) = crm.find_owner(t)? {
+                                    *v = Value::Owner(o.id());
+                                }
+                            }
+                            FieldType::Reference => {
+                                if let Some(id) = crm.resolve_reference(&f.references, t)? {
+                                    *v = Value::Ref(id);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok(())
+                }
+            }
+        }
+        if let Some(c) = query.condition.as_mut() {
+            walk(self, m, c)?;
+        }
+        Ok(query)
+    }
+
     // ----- pipeline -----
 
     fn insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<Record> {
         let (record, cs) = self.plan_insert(module, fields, mode, source)?;
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(record)
     }
 
@@ -211,7 +254,7 @@ impl Crm {
         sort_errors(m, &mut errors);
         errors.into_result()?;
 
-        let id = RecordId(self.store.allocate_ids(1)?);
+        let id = RecordId(self.next_id()?);
         if let Some(an) = &m.auto_number {
             let no = self.store.next_auto_number(&m.name, &an.prefix)?;
             values.insert(an.field.clone(), Value::Text(no));
@@ -242,7 +285,7 @@ impl Crm {
         let current = self.get(id)?;
         match self.plan_update(&current, expected, fields)? {
             Some((record, cs)) => {
-                self.store.commit(&cs)?;
+                self.commit(&cs)?;
                 Ok(record)
             }
             None => Ok(current),
@@ -323,7 +366,7 @@ impl Crm {
             related: None,
             changes: vec![],
         }));
-        self.store.commit(&cs)
+        self.commit(&cs)
     }
 
     /// Sets modifiedtime and modifiedby.
@@ -440,9 +483,23 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    pub(crate) fn check(&self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
-        let mut owners: Option<HashMap<OwnerId, bool>> = None;
+    pub(crate) fn check(&mut self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
+        self.check_fields(schema, m, values, errors, None)
+    }
+
+    /// [`Crm::check`] limited to the fields in `only` (all fields when `None`).
+    pub(crate) fn check_fields(
+        &mut self,
+        schema: &Schema,
+        m: &Module,
+        values: &mut BTreeMap<String, Value>,
+        errors: &mut ValidationErrors,
+        only: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<()> {
         for f in &m.fields {
+            if only.is_some_and(|o| !o.contains(&f.name)) {
+                continue;
+            }
             let v = values.get(&f.name).cloned().unwrap_or_default();
             if v.is_empty() {
                 if f.mandatory && f.is_writable() && !errors.errors().iter().any(|e| e.field == f.name) {
@@ -455,7 +512,9 @@ impl Crm {
                     let Some(p) = f.picklist_name().and_then(|p| schema.picklist(p)) else { continue };
                     match p.find_ignore_case(s) {
                         Some(pv) => {
-                            values.insert(f.name.clone(), Value::Text(pv.value.clone()));
+                            if pv.value != *s {
+                                values.insert(f.name.clone(), Value::Text(pv.value.clone()));
+                            }
                         }
                         None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
                     }
@@ -471,33 +530,26 @@ impl Crm {
                     }
                     values.insert(f.name.clone(), Value::List(fixed));
                 }
-                (FieldType::Reference, Value::Ref(id)) => match self.pending.get(id).cloned().map_or_else(|| self.store.get(*id), |r| Ok(Some(r)))? {
-                    Some(r) if !r.deleted && f.references.iter().any(|x| *x == r.module) => {}
-                    Some(r) if r.deleted => {
-                        errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))
-                    }
-                    Some(r) => errors.push(FieldError::new(
-                        &f.name,
-                        ValidationCode::InvalidReference,
-                        format!("record {id} is a {} record, expected {}", r.module, f.references.join(" or ")),
-                    )),
-                    None => errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} does not exist"))),
-                },
-                (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
-                    let known = match &mut owners {
-                        Some(o) => o,
-                        None => {
-                            let mut map = HashMap::new();
-                            for u in self.store.users()? {
-                                map.insert(u.id, u.active);
-                            }
-                            for g in self.store.groups()? {
-                                map.insert(g.id, true);
-                            }
-                            owners.insert(map)
-                        }
+                (FieldType::Reference, Value::Ref(id)) => {
+                    let entity = match self.pending.get(id) {
+                        Some(r) => Some((r.module.clone(), r.deleted)),
+                        None => self.store.entity(*id)?,
                     };
-                    if !known.contains_key(id) {
+                    match entity {
+                        Some((module, false)) if f.references.iter().any(|x| *x == module) => {}
+                        Some((_, true)) => {
+                            errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))
+                        }
+                        Some((module, _)) => errors.push(FieldError::new(
+                            &f.name,
+                            ValidationCode::InvalidReference,
+                            format!("record {id} is a {module} record, expected {}", f.references.join(" or ")),
+                        )),
+                        None => errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} does not exist"))),
+                    }
+                }
+                (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
+                    if !self.owner_ids()?.contains_key(id) {
                         errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("owner {id} is not a registered user or group")));
                     }
                 }

@@ -60,7 +60,7 @@ impl Crm {
     /// `NotFound` for an unknown or deleted record; `InvalidArgument` for empty text.
     pub fn comment(&mut self, record: RecordId, text: &str) -> Result<Comment> {
         let c = self.plan_comment(record, None, text)?;
-        self.store.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
         Ok(c)
     }
 
@@ -74,7 +74,7 @@ impl Crm {
             .comment(comment)?
             .ok_or_else(|| Error::not_found(format!("comment {comment}")))?;
         let c = self.plan_comment(parent.record, Some(comment), text)?;
-        self.store.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
         Ok(c)
     }
 
@@ -108,7 +108,7 @@ impl Crm {
     /// role on a non-contact or a quantity/price on something other than a product or service.
     pub fn link(&mut self, record: RecordId, related: RecordId, info: LinkInfo) -> Result<Relation> {
         let (rel, cs) = self.plan_link(record, related, info)?;
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(rel)
     }
 
@@ -129,7 +129,7 @@ impl Crm {
         }
         let mut cs = ChangeSet(vec![Change::Unlink { record, related }]);
         self.log_link(&mut cs, &a, &b, ChangeKind::Unlinked);
-        self.store.commit(&cs)
+        self.commit(&cs)
     }
 
     /// Validates a link and returns it with everything it writes.
@@ -317,7 +317,7 @@ impl Crm {
         })();
         self.pending.clear();
         copied?;
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(record)
     }
 }

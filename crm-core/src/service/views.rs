@@ -95,7 +95,7 @@ impl Crm {
             )));
         }
         let value = serde_json::to_string(&s).map_err(|e| Error::invalid(e.to_string()))?;
-        self.store.commit(&ChangeSet(vec![Change::PutSetting {
+        self.commit(&ChangeSet(vec![Change::PutSetting {
             key: VIEW_SETTINGS.into(),
             value,
         }]))
@@ -110,10 +110,10 @@ impl Crm {
             if existing.iter().any(|e| e.visibility == Visibility::System && e.name == f.name) {
                 continue;
             }
-            f.id = self.store.allocate_ids(1)?;
+            f.id = self.next_id()?;
             cs.push(Change::PutFilter(f));
         }
-        self.store.commit(&cs)
+        self.commit(&cs)
     }
 
     /// The filters of `module` the acting user sees, lowest id first.
@@ -205,7 +205,7 @@ impl Crm {
             if filter.visibility == Visibility::System {
                 return Err(Error::invalid("system filters are shipped with crm; save it as public or private"));
             }
-            filter.id = self.store.allocate_ids(1)?;
+            filter.id = self.next_id()?;
         }
         if filter.visibility == Visibility::Private && is_new {
             // A new private filter belongs to the acting user, whatever owner was given.
@@ -240,7 +240,7 @@ impl Crm {
             }
         }
         cs.push(Change::PutFilter(filter.clone()));
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(filter)
     }
 
@@ -256,7 +256,7 @@ impl Crm {
                 f.name
             )));
         }
-        self.store.commit(&ChangeSet(vec![Change::DeleteFilter(f.id)]))
+        self.commit(&ChangeSet(vec![Change::DeleteFilter(f.id)]))
     }
 
     /// A filter as a query (condition resolved on today's date, its sort; no page).

@@ -169,9 +169,9 @@ impl Crm {
     pub fn add_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
         wf.validate(&self.schema)?;
         wf.module = self.module(&wf.module)?.name.clone();
-        wf.id = self.store.allocate_ids(1)?;
+        wf.id = self.next_id()?;
         self.schedule_next(&mut wf);
-        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
         Ok(wf)
     }
 
@@ -194,11 +194,11 @@ impl Crm {
         }
         let mut cs = ChangeSet::new();
         for wf in &mut wfs {
-            wf.id = self.store.allocate_ids(1)?;
+            wf.id = self.next_id()?;
             self.schedule_next(wf);
             cs.push(Change::PutWorkflow(wf.clone()));
         }
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         Ok(wfs)
     }
 
@@ -234,7 +234,7 @@ impl Crm {
         if old.trigger != wf.trigger || wf.next_trigger.is_none() {
             self.schedule_next(&mut wf);
         }
-        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
         Ok(wf)
     }
 
@@ -256,7 +256,7 @@ impl Crm {
     pub fn set_workflow_active(&mut self, id: i64, active: bool) -> Result<Workflow> {
         let mut wf = self.get_workflow(id)?;
         wf.active = active;
-        self.store.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
         Ok(wf)
     }
 
@@ -266,7 +266,7 @@ impl Crm {
     /// `NotFound`.
     pub fn delete_workflow(&mut self, id: i64) -> Result<()> {
         self.get_workflow(id)?;
-        self.store.commit(&ChangeSet(vec![Change::DeleteWorkflow(id)]))
+        self.commit(&ChangeSet(vec![Change::DeleteWorkflow(id)]))
     }
 
     /// Registers a host function for "invoke custom function" tasks (replacing one of the same name).
@@ -300,7 +300,7 @@ impl Crm {
         if self.wf.depth > workflow::MAX_DEPTH {
             return Ok(ChangeSet::new());
         }
-        let wfs: Vec<Workflow> = self.store.workflows()?.into_iter().filter(|w| w.module == record.module).collect();
+        let wfs: Vec<Workflow> = self.workflow_defs()?.iter().filter(|w| w.module == record.module).cloned().collect();
         if wfs.is_empty() {
             return Ok(ChangeSet::new());
         }
@@ -311,11 +311,19 @@ impl Crm {
         };
         // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
         // mandatory fields).
-        if traces.iter().flat_map(|t| &t.effects).any(|e| matches!(e, Effect::UpdateField { .. })) {
+        let set: std::collections::BTreeSet<String> = traces
+            .iter()
+            .flat_map(|t| &t.effects)
+            .filter_map(|e| match e {
+                Effect::UpdateField { field, .. } => Some(field.clone()),
+                _ => None,
+            })
+            .collect();
+        if !set.is_empty() {
             let schema = Arc::clone(&self.schema);
             if let Some(m) = schema.modules.get(&record.module) {
                 let mut errors = ValidationErrors::default();
-                self.check(&schema, m, &mut record.values, &mut errors)?;
+                self.check_fields(&schema, m, &mut record.values, &mut errors, Some(&set))?;
                 errors.into_result()?;
                 record.label = label_of(m, &record.values);
             }
@@ -345,12 +353,12 @@ impl Crm {
                     Effect::ActivatedOnce => cs.push(Change::ActivatedOnce { workflow: t.workflow, record: record.id }),
                     Effect::Mail(m) => {
                         let mut m = m.clone();
-                        m.id = self.store.allocate_ids(1)?;
+                        m.id = self.next_id()?;
                         m.record = Some(record.id);
                         cs.push(Change::PutMail(m));
                     }
                     Effect::Delay { task, due } => {
-                        let id = self.store.allocate_ids(1)?;
+                        let id = self.next_id()?;
                         cs.push(Change::PutQueuedTask(QueuedTask { id, workflow: t.workflow, task: *task, record: record.id, due: *due }));
                     }
                     Effect::UpdateRelated { record: rid, field, value } => {
@@ -486,7 +494,7 @@ impl Crm {
         }
         let mut cs = ChangeSet::new();
         let traces = self.run_for_record(&[wf], Event::Manual, &current, &mut cs)?;
-        self.store.commit(&cs)?;
+        self.commit(&cs)?;
         traces.into_iter().next().ok_or_else(|| Error::not_found(format!("workflow {id} is not for {}", current.module)))
     }
 
@@ -567,7 +575,7 @@ impl Crm {
                 wf.next_trigger = s.next_after(now, self.wf.tz).map(|t| t.naive_utc());
             }
             cs.push(Change::PutWorkflow(wf));
-            self.store.commit(&cs)?;
+            self.commit(&cs)?;
             report.workflows += 1;
         }
         for q in self.store.queued_tasks()?.into_iter().filter(|q| q.due <= now.naive_utc()) {
@@ -592,7 +600,7 @@ impl Crm {
                 self.effects_to_changes(&[trace], &rec, &mut cs, &mut BTreeMap::new())?;
                 report.delayed_tasks += 1;
             }
-            self.store.commit(&cs)?;
+            self.commit(&cs)?;
         }
         Ok(report)
     }
@@ -622,7 +630,7 @@ impl Crm {
         m.status = MailStatus::Sent;
         m.error = None;
         m.sent = Some(self.now());
-        self.store.commit(&ChangeSet(vec![Change::PutMail(m)]))
+        self.commit(&ChangeSet(vec![Change::PutMail(m)]))
     }
 
     /// Marks a mail as failed with the error; it stays in the outbox and is tried again by the next
@@ -634,7 +642,7 @@ impl Crm {
         let mut m = self.mail(id)?;
         m.status = MailStatus::Failed;
         m.error = Some(error.to_string());
-        self.store.commit(&ChangeSet(vec![Change::PutMail(m)]))
+        self.commit(&ChangeSet(vec![Change::PutMail(m)]))
     }
 
     /// Hands every queued or failed mail to `mailer`, oldest first, and records each outcome as it goes

@@ -26,6 +26,10 @@ pub struct MemoryStore {
     next_id: i64,
     auto_numbers: HashMap<String, AutoNumberState>,
     records: BTreeMap<RecordId, Record>,
+    /// (module, folded label) → records, for lookups by name.
+    labels: HashMap<(String, String), std::collections::BTreeSet<RecordId>>,
+    /// (module, auto-number) → record, for the uniqueness check.
+    numbers: HashMap<(String, String), RecordId>,
     history: Vec<HistoryEntry>,
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
@@ -111,13 +115,43 @@ impl MemoryStore {
         Ok(())
     }
 
+    fn auto_number_of(&self, r: &Record) -> Option<String> {
+        let field = self.schema.as_ref()?.modules.get(&r.module)?.auto_number.as_ref()?;
+        r.get(&field.field).to_text()
+    }
+
+    /// Stores a record, keeping the lookup indexes in step.
+    fn put(&mut self, r: Record) {
+        self.unindex(r.id);
+        self.labels.entry((r.module.clone(), fold(r.label.trim()))).or_default().insert(r.id);
+        if let Some(no) = self.auto_number_of(&r) {
+            self.numbers.insert((r.module.clone(), no), r.id);
+        }
+        self.records.insert(r.id, r);
+    }
+
+    /// Removes a record from the lookup indexes (not from the records).
+    fn unindex(&mut self, id: RecordId) {
+        let Some(old) = self.records.get(&id) else { return };
+        let key = (old.module.clone(), fold(old.label.trim()));
+        let number = self.auto_number_of(old).map(|no| (old.module.clone(), no));
+        if let Some(set) = self.labels.get_mut(&key) {
+            set.remove(&id);
+        }
+        if let Some(k) = number {
+            if self.numbers.get(&k) == Some(&id) {
+                self.numbers.remove(&k);
+            }
+        }
+    }
+
     fn check_auto_number(&self, r: &Record, seen: &mut HashMap<(String, String), RecordId>) -> Result<()> {
         let Some(field) = self.schema.as_ref().and_then(|s| s.modules.get(&r.module)).and_then(|m| m.auto_number.as_ref()) else {
             return Ok(());
         };
         let Some(no) = r.get(&field.field).to_text() else { return Ok(()) };
-        let clash = self.records.values().any(|x| x.id != r.id && x.module == r.module && x.get(&field.field).to_text().as_deref() == Some(&no));
         let key = (r.module.clone(), no.clone());
+        let clash = self.numbers.get(&key).is_some_and(|id| *id != r.id);
         if clash || seen.get(&key).is_some_and(|id| *id != r.id) {
             return Err(StorageError::Duplicate(format!("{} {} '{no}' is taken", r.module, field.field)).into());
         }
@@ -167,12 +201,13 @@ impl Store for MemoryStore {
         for c in &changes.0 {
             match c {
                 Change::Insert(r) => {
-                    self.records.insert(r.id, r.clone());
+                    self.put(r.clone());
                 }
                 Change::Update { record, .. } => {
-                    self.records.insert(record.id, record.clone());
+                    self.put(record.clone());
                 }
                 Change::Purge(id) => {
+                    self.unindex(*id);
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
                     self.stages.retain(|s| s.record != *id);
@@ -305,7 +340,8 @@ impl Store for MemoryStore {
 
     fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
         let want = fold(label.trim());
-        Ok(self.records.values().filter(|r| r.module == module && !r.deleted && fold(&r.label) == want).map(|r| r.id).collect())
+        let ids = self.labels.get(&(module.to_string(), want)).into_iter().flatten();
+        Ok(ids.filter(|id| self.records.get(id).is_some_and(|r| !r.deleted)).copied().collect())
     }
 
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {

@@ -187,6 +187,27 @@ pub trait Store: Send {
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
     /// Reads one record (live or deleted).
     fn get(&self, id: RecordId) -> Result<Option<Record>>;
+    /// Starts a unit of work: until [`Store::end_unit`], every write (commits, id and auto-number
+    /// reservations) joins one transaction, and each [`Store::commit`] inside it is a savepoint that fails
+    /// alone. Bulk operations use it to pay for one durable commit per batch. A crash loses the whole unit.
+    /// Calling it while a unit is open does nothing. Stores without transactions do nothing.
+    fn begin_unit(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Ends the unit of work: commits it, or rolls every write of it back. Without an open unit, nothing.
+    fn end_unit(&mut self, commit: bool) -> Result<()> {
+        let _ = commit;
+        Ok(())
+    }
+    /// The module of a record and whether it is in the recycle bin, without reading its fields.
+    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
+        Ok(self.get(id)?.map(|r| (r.module, r.deleted)))
+    }
+    /// A number that changes whenever **another** handle commits to the same store (SQLite's
+    /// `PRAGMA data_version`); handles use it to drop their caches. Stores that cannot be shared return 0.
+    fn data_version(&self) -> Result<u64> {
+        Ok(0)
+    }
     /// Lists the records a normalized query selects, in its order and page.
     fn query(&self, q: &Query) -> Result<Vec<Record>>;
     /// Counts the records a query selects, ignoring its page.

@@ -53,6 +53,8 @@ pub const LAYOUT_VERSION: i64 = 1;
 pub struct SqliteStore {
     conn: Connection,
     schema: Option<Schema>,
+    /// True while a unit of work ([`Store::begin_unit`]) holds the write transaction open.
+    unit: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -397,7 +399,7 @@ impl SqliteStore {
         let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).db()?;
         conn.pragma_update(None, "foreign_keys", true).db()?;
         conn.pragma_update(None, "synchronous", "NORMAL").db()?;
-        conn.set_prepared_statement_cache_capacity(64);
+        conn.set_prepared_statement_cache_capacity(512);
         let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
         conn.create_scalar_function("crm_fold", 1, det, |ctx| {
             Ok(match ctx.get_raw(0) {
@@ -411,7 +413,7 @@ impl SqliteStore {
         .db()?;
         conn.create_collation("crm_decimal", decimal_order).db()?;
         conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
-        let mut store = SqliteStore { conn, schema: None };
+        let mut store = SqliteStore { conn, schema: None, unit: false };
         store.migrate()?;
         Ok(store)
     }
@@ -432,6 +434,22 @@ impl SqliteStore {
         // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
+    }
+
+    /// Runs `f` in one write transaction: its own `BEGIN IMMEDIATE` transaction, or a savepoint of the open
+    /// unit of work. On error everything `f` wrote is rolled back (only to the savepoint inside a unit).
+    fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.unit {
+            let sp = self.conn.savepoint().db()?;
+            let out = f(&sp)?;
+            sp.commit().db()?;
+            Ok(out)
+        } else {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+            let out = f(&tx)?;
+            tx.commit().db()?;
+            Ok(out)
+        }
     }
 
     /// The underlying connection, for read-only inspection in tests and tools.
@@ -473,7 +491,7 @@ impl SqliteStore {
         })
     }
 
-    fn write_record(tx: &rusqlite::Transaction<'_>, m: &Module, r: &Record, insert: bool) -> Result<()> {
+    fn write_record(tx: &Connection, m: &Module, r: &Record, insert: bool) -> Result<()> {
         let table = ident(&m.table_name())?;
         let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.name)).collect::<Result<_>>()?;
         let mut vals: Vec<Sql> = m.fields.iter().map(|f| to_sql(r.get(&f.name))).collect();
@@ -500,16 +518,23 @@ impl SqliteStore {
 
     /// Stores the schema (JSON in `crm_meta`, plus its version under `schema_version`) and makes the
     /// layout follow it: tables, new columns, indexes. Columns are never dropped here.
-    fn write_schema(tx: &rusqlite::Transaction<'_>, schema: &Schema) -> Result<()> {
+    fn write_schema(tx: &Connection, schema: &Schema) -> Result<()> {
         let json = serde_json::to_string(schema).map_err(|e| StorageError::Backend(e.to_string()))?;
         for m in schema.modules.values() {
             let table = ident(&m.table_name())?;
-            tx.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE)"))
-                .db()?;
             let existing: Vec<String> = {
-                let mut st = tx.prepare(&format!("SELECT name FROM pragma_table_info('{}')", m.table_name())).db()?;
-                st.query_map([], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+                let mut st = tx.prepare("SELECT name FROM pragma_table_info(?1)").db()?;
+                st.query_map([m.table_name()], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
             };
+            if existing.is_empty() {
+                // A new table gets every column at once (one schema change instead of one per field).
+                let mut cols = vec!["id INTEGER PRIMARY KEY REFERENCES crm_entity (id) ON DELETE CASCADE".to_string()];
+                for f in &m.fields {
+                    cols.push(format!("{} {}", ident(&f.name)?, column_type(f.field_type)));
+                }
+                tx.execute_batch(&format!("CREATE TABLE {table} ({})", cols.join(", "))).db()?;
+            }
+            let existing: Vec<String> = if existing.is_empty() { m.fields.iter().map(|f| f.name.clone()).collect() } else { existing };
             for f in &m.fields {
                 if !existing.iter().any(|c| c.eq_ignore_ascii_case(&f.name)) {
                     tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", ident(&f.name)?, column_type(f.field_type))).db()?;
@@ -539,7 +564,7 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn apply(tx: &rusqlite::Transaction<'_>, schema: &Schema, c: &Change) -> Result<()> {
+    fn apply(tx: &Connection, schema: &Schema, c: &Change) -> Result<()> {
         let module = |name: &str| schema.modules.get(name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")));
         match c {
             Change::Insert(r) => Self::write_record(tx, module(&r.module)?, r, true)?,
@@ -891,7 +916,9 @@ fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -
             sql.push(')');
         }
         Condition::Not(x) => {
-            // NOT over SQL's three-valued logic: coalesce so that "unknown" counts as false inside.
+            // Leaves may be NULL ("unknown") for empty fields; under AND/OR that behaves as false, as in the
+            // memory adapter. Only NOT would turn it around, so NOT coalesces its operand to false first.
+            // Leaves stay bare comparisons so that SQLite can use indexes for them.
             sql.push_str("NOT coalesce(");
             compile(x, m, sql, params)?;
             sql.push_str(", 0)");
@@ -935,20 +962,20 @@ fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -
             let s = match op {
                 Op::IsEmpty => format!("({raw} IS NULL OR {raw} = '')"),
                 Op::IsNotEmpty => format!("({raw} IS NOT NULL AND {raw} <> '')"),
-                Op::Eq => format!("coalesce({c} = {}, 0)", bind(&first)),
+                Op::Eq => format!("{c} = {}", bind(&first)),
                 Op::Ne => format!("({raw} IS NULL OR {c} <> {})", bind(&first)),
-                Op::Lt => format!("coalesce({c} < {}, 0)", bind(&first)),
-                Op::Le => format!("coalesce({c} <= {}, 0)", bind(&first)),
-                Op::Gt => format!("coalesce({c} > {}, 0)", bind(&first)),
-                Op::Ge => format!("coalesce({c} >= {}, 0)", bind(&first)),
+                Op::Lt => format!("{c} < {}", bind(&first)),
+                Op::Le => format!("{c} <= {}", bind(&first)),
+                Op::Gt => format!("{c} > {}", bind(&first)),
+                Op::Ge => format!("{c} >= {}", bind(&first)),
                 Op::Between => {
                     let lo = bind(&first);
                     let hi = bind(values.get(1).unwrap_or(&Value::Null));
-                    format!("coalesce({c} BETWEEN {lo} AND {hi}, 0)")
+                    format!("{c} BETWEEN {lo} AND {hi}")
                 }
                 Op::In => {
                     let list: Vec<String> = values.iter().map(&mut bind).collect();
-                    format!("coalesce({c} IN ({}), 0)", list.join(", "))
+                    format!("{c} IN ({})", list.join(", "))
                 }
                 Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => {
                     let needle = text(&first);
@@ -992,38 +1019,39 @@ impl Store for SqliteStore {
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        Self::write_schema(&tx, schema)?;
-        tx.commit().db()?;
+        self.write(|tx| Self::write_schema(tx, schema))?;
         self.schema = Some(schema.clone());
         Ok(())
     }
 
     fn allocate_ids(&mut self, n: u64) -> Result<i64> {
         let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        tx.execute("INSERT INTO crm_seq (name, value) VALUES ('id', 1) ON CONFLICT (name) DO NOTHING", []).db()?;
-        let first: i64 = tx.query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).db()?;
-        let next = first.checked_add(n).ok_or_else(|| StorageError::Backend("id space exhausted".into()))?;
-        tx.execute("UPDATE crm_seq SET value = ?1 WHERE name = 'id'", [next]).db()?;
-        tx.commit().db()?;
-        Ok(first)
+        self.write(|tx| {
+            tx.execute("INSERT INTO crm_seq (name, value) VALUES ('id', 1) ON CONFLICT (name) DO NOTHING", []).db()?;
+            let first: i64 = tx.query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).db()?;
+            let next = first.checked_add(n).ok_or_else(|| StorageError::Backend("id space exhausted".into()))?;
+            tx.execute("UPDATE crm_seq SET value = ?1 WHERE name = 'id'", [next]).db()?;
+            Ok(first)
+        })
     }
 
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        let st: Option<(String, String)> = tx
-            .query_row("SELECT prefix, next FROM crm_autonum WHERE module = ?1", [module], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+        self.write(|tx| {
+            let st: Option<(String, String)> = tx
+                .prepare_cached("SELECT prefix, next FROM crm_autonum WHERE module = ?1")
+                .db()?
+                .query_row([module], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .db()?;
+            let (prefix, next) = st.unwrap_or_else(|| (default_prefix.to_string(), "1".to_string()));
+            tx.prepare_cached(
+                "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3) ON CONFLICT (module) DO UPDATE SET next = excluded.next",
+            )
+            .db()?
+            .execute(params![module, prefix, increment_counter(&next)])
             .db()?;
-        let (prefix, next) = st.unwrap_or_else(|| (default_prefix.to_string(), "1".to_string()));
-        tx.execute(
-            "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3) ON CONFLICT (module) DO UPDATE SET next = excluded.next",
-            params![module, prefix, increment_counter(&next)],
-        )
-        .db()?;
-        tx.commit().db()?;
-        Ok(format!("{prefix}{next}"))
+            Ok(format!("{prefix}{next}"))
+        })
     }
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
@@ -1050,17 +1078,58 @@ impl Store for SqliteStore {
         if changes.is_empty() {
             return Ok(());
         }
-        let schema = self.schema.as_ref().ok_or_else(|| Error::invalid("no schema stored yet"))?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-        for c in &changes.0 {
-            Self::apply(&tx, schema, c)?;
-        }
-        tx.commit().db()?;
+        let schema = self.schema.take().ok_or_else(|| Error::invalid("no schema stored yet"))?;
+        let done = self.write(|tx| {
+            for c in &changes.0 {
+                Self::apply(tx, &schema, c)?;
+            }
+            Ok(())
+        });
+        self.schema = Some(schema);
+        done?;
         // ----- schema customization: a committed PutSchema becomes the schema in force -----
         if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
             self.schema = Some((**new).clone());
         }
         Ok(())
+    }
+
+    fn begin_unit(&mut self) -> Result<()> {
+        if !self.unit {
+            self.conn.execute_batch("BEGIN IMMEDIATE").db()?;
+            self.unit = true;
+        }
+        Ok(())
+    }
+
+    fn end_unit(&mut self, commit: bool) -> Result<()> {
+        if !self.unit {
+            return Ok(());
+        }
+        self.unit = false;
+        if commit {
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(map_err(e));
+            }
+            Ok(())
+        } else {
+            self.conn.execute_batch("ROLLBACK").db()
+        }
+    }
+
+    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
+        self.conn
+            .prepare_cached("SELECT module, deleted FROM crm_entity WHERE id = ?1")
+            .db()?
+            .query_row([id.0], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))
+            .optional()
+            .db()
+    }
+
+    fn data_version(&self) -> Result<u64> {
+        let v: i64 = self.conn.prepare_cached("PRAGMA data_version").db()?.query_row([], |r| r.get(0)).db()?;
+        Ok(u64::try_from(v).unwrap_or(0))
     }
 
     fn get(&self, id: RecordId) -> Result<Option<Record>> {
@@ -1469,7 +1538,7 @@ impl Store for SqliteStore {
     }
 }
 
-fn purge_related(tx: &rusqlite::Transaction<'_>, id: RecordId) -> Result<()> {
+fn purge_related(tx: &Connection, id: RecordId) -> Result<()> {
     tx.execute("DELETE FROM crm_relations WHERE record_id = ?1 OR related_id = ?1", [id.0]).db()?;
     tx.execute("DELETE FROM crm_comments WHERE record_id = ?1", [id.0]).db()?;
     Ok(())

@@ -1,0 +1,394 @@
+//! CSV and vCard import (with a progress callback), import journal and undo, saved column mappings, CSV
+//! and vCard export to a file.
+//!
+//! Options cross as JSON in crm-core's serde form; missing keys take their defaults. Import options:
+//! `{"has_header": true, "delimiter": "auto"|"comma"|"semicolon"|"tab"|..., "encoding": "utf-8"|
+//! "iso-8859-1"|"windows-1252", "date_format": "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|...,
+//! "decimal_separator": ".", "thousands_separator": ",", "mapping": {"column": "field"}, "defaults":
+//! {"field": "value"}, "duplicates": "create"|"skip"|"overwrite"|"merge", "match_on": ["field"],
+//! "create_missing_references": false, "add_unknown_picklist_values": false, "dry_run": false,
+//! "batch_size": 250}`. The report (crm-core's `ImportReport`): `{"import_id": 5, "dry_run": false, "rows":
+//! 10, "created": 8, "updated": 0, "merged": 0, "skipped": 1, "failed": 1, "references_created": 2,
+//! "picklist_values_added": [], "mapping": [["Amount", "amount"]], "warnings": [..], "row_reports": [{"line":
+//! 3, "outcome": "failed", "problems": [{"column", "field", "code", "message"}], ...}]}`.
+//!
+//! Export selections: `{"ids": [7, 8]}` (these records, in this order), `{"query": {..a crm_record_find
+//! query..}, "page": 1, "size": 50}` (one page), `{"all": {..query..}}` (everything it selects), or NULL
+//! (every record of the module).
+
+use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json};
+use crate::boundary::{self, FfiError, FfiResult};
+use crate::query::query_from_json;
+use crate::status::crm_status;
+use crate::store::{crm_store, lock_store};
+use crm_core::io::vcard_export::VcardVersion;
+use crm_core::io::{ExportOptions, ImportOptions};
+use crm_core::{ExportSelection, Query, RecordId, VcardImportOptions};
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::ffi::{c_char, c_void};
+
+/// Import progress: called with the number of data rows done so far, after every committed batch
+/// (`batch_size` rows) and once at the end.
+///
+/// crm-core's importer has no cancellation, so there is no way to stop an import from here: the
+/// callback's only job is to report. To take an import back, call `crm_import_undo` with its id afterwards
+/// (batches are committed as they go, so the records of finished batches exist while the import runs).
+///
+/// Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
+/// not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
+pub type crm_progress = Option<unsafe extern "C" fn(user_data: *mut c_void, rows_done: u64)>;
+
+fn reporter(progress: crm_progress, user_data: *mut c_void) -> Option<impl FnMut(u64)> {
+    progress.map(|f| {
+        move |n: u64| {
+            // SAFETY: the host's function pointer and user data, called as documented at `crm_progress`.
+            unsafe { f(user_data, n) }
+        }
+    })
+}
+
+fn open_file(path: &str) -> FfiResult<std::fs::File> {
+    std::fs::File::open(path)
+        .map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))
+}
+
+fn create_file(path: &str) -> FfiResult<std::io::BufWriter<std::fs::File>> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot create '{path}': {e}")))
+}
+
+/// Imports a CSV file into `module` (name or label): every row goes through the normal save pipeline
+/// (validation, stage → probability, workflows, change log) and rows are committed `batch_size` at a time.
+/// Bad rows are reported, not errors. `options_json` (NULL: defaults) is described in the module docs.
+/// `progress` (NULL: none) is called with `user_data` as rows are done; crm does not keep either after
+/// this call. `*out_report_json` (optional, owned by the caller) receives the import report.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad
+/// options, unreadable CSV, mapping that maps nothing), `_NOT_FOUND` (module), `_IO` (cannot open the
+/// file), storage errors (batches committed before stay; undo them with `crm_import_undo`).
+/// Thread-safety: serialised with other calls on the store; `progress` runs on this thread while the store
+/// is locked.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `path`, `module`, `options_json` NULL or NUL-terminated; `progress`
+/// NULL or a function following `crm_progress`'s contract; `out_report_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_csv(
+    store: *mut crm_store,
+    path: *const c_char,
+    module: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let path = unsafe { arg_str(path, "path") }?;
+        let module = unsafe { arg_str(module, "module") }?;
+        let options: ImportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
+            Some(t) => parse_json(t, "options_json")?,
+            None => ImportOptions::default(),
+        };
+        let out = unsafe { Out::optional(out_report_json) };
+        let file = open_file(path)?;
+        let mut cb = reporter(progress, user_data);
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let report = unsafe { lock_store(store) }?.import_csv(
+            std::io::BufReader::new(file),
+            module,
+            &options,
+            p,
+        )?;
+        out.set_json(&report)
+    })
+}
+
+/// Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
+/// or created), optionally with one new opportunity per new contact. `options_json` (NULL: defaults) is
+/// `{"import": {..import options, see the module docs..}, "opportunity": {"name_template":
+/// "{organization} - new customer", "sales_stage": "Prospecting", "close_in_days": 30}|null,
+/// "create_organizations": true}`. `progress`, `user_data` and the report as in `crm_import_csv`.
+///
+/// Errors: as `crm_import_csv` (`_INVALID_ARGUMENT` for an empty or binary file). Thread-safety: as
+/// `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_csv`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_vcard(
+    store: *mut crm_store,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let path = unsafe { arg_str(path, "path") }?;
+        let options: VcardImportOptions =
+            match unsafe { arg_opt_str(options_json, "options_json") }? {
+                Some(t) => parse_json(t, "options_json")?,
+                None => VcardImportOptions::default(),
+            };
+        let out = unsafe { Out::optional(out_report_json) };
+        let file = open_file(path)?;
+        let mut cb = reporter(progress, user_data);
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let report = unsafe { lock_store(store) }?.import_vcard(
+            std::io::BufReader::new(file),
+            &options,
+            p,
+        )?;
+        out.set_json(&report)
+    })
+}
+
+/// Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
+/// owned by the caller): `[{"id": 5, "module": "Potentials", "status": "done"|"undone"|..., ...}]`.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_imports(
+    store: *const crm_store,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let list = unsafe { lock_store(store) }?.imports()?;
+        out.set_json(&list)
+    })
+}
+
+/// What import `import_id` did to each record it touched (created, overwritten, merged, created
+/// references), in file order, as a JSON array into `*out_json` (required, owned by the caller).
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_rows(
+    store: *const crm_store,
+    import_id: i64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let rows = unsafe { lock_store(store) }?.import_rows(import_id)?;
+        out.set_json(&rows)
+    })
+}
+
+/// Undoes an import, all or nothing in one transaction: records it created (and references it created)
+/// go to the recycle bin; records it overwrote or merged get their previous values back.
+/// `*out_report_json` (optional, owned by the caller) receives `{"deleted": 8, "restored": 2}`.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown import), `_CONFLICT` (already undone, or
+/// records changed since; the message lists them), storage errors. Thread-safety: serialised.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_report_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_undo(
+    store: *mut crm_store,
+    import_id: i64,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::optional(out_report_json) };
+        let r = unsafe { lock_store(store) }?.undo_import(import_id)?;
+        out.set_json(&r)
+    })
+}
+
+/// Saves (or replaces) a named column mapping of `module`: `mapping_json` is `{"column": "field", ...}`
+/// (fields by name or label), usable as the `mapping` of import options.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (empty name,
+/// unknown field), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `module`, `name`, `mapping_json` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_mapping_save(
+    store: *mut crm_store,
+    module: *const c_char,
+    name: *const c_char,
+    mapping_json: *const c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let module = unsafe { arg_str(module, "module") }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        let mapping: BTreeMap<String, String> = unsafe { arg_json(mapping_json, "mapping_json") }?;
+        Ok(unsafe { lock_store(store) }?.save_mapping(module, name, &mapping)?)
+    })
+}
+
+/// The saved mappings of `module`, by name, as a JSON array into `*out_json` (required, owned by the
+/// caller): `[{"module": "Potentials", "name": "vtiger export", "mapping": {"column": "field"}}]`.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), storage errors.
+/// Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_mappings(
+    store: *const crm_store,
+    module: *const c_char,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let module = unsafe { arg_str(module, "module") }?;
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let list = unsafe { lock_store(store) }?.mappings(module)?;
+        out.set_json(&list)
+    })
+}
+
+/// Deletes a saved mapping of `module` by name (ignoring case).
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
+/// serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `module`, `name` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_mapping_delete(
+    store: *mut crm_store,
+    module: *const c_char,
+    name: *const c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let module = unsafe { arg_str(module, "module") }?;
+        let name = unsafe { arg_str(name, "name") }?;
+        Ok(unsafe { lock_store(store) }?.delete_mapping(module, name)?)
+    })
+}
+
+/// Parses an export selection (see the module docs); NULL text selects every record of `module`.
+pub fn selection_from_json(text: Option<&str>, module: &str) -> FfiResult<ExportSelection> {
+    let Some(text) = text else {
+        return Ok(ExportSelection::All(Query::new(module)));
+    };
+    let mut m: BTreeMap<String, Box<RawValue>> = parse_json(text, "selection_json")?;
+    let sel = if let Some(ids) = m.remove("ids") {
+        let ids: Vec<i64> = parse_json(ids.get(), "selection_json ids")?;
+        ExportSelection::Ids(ids.into_iter().map(RecordId).collect())
+    } else if let Some(q) = m.remove("all") {
+        ExportSelection::All(query_from_json(q.get())?)
+    } else if let Some(q) = m.remove("query") {
+        let page: u64 = m
+            .remove("page")
+            .map(|p| parse_json(p.get(), "selection_json page"))
+            .transpose()?
+            .unwrap_or(1);
+        let size: u64 = m
+            .remove("size")
+            .map(|p| parse_json(p.get(), "selection_json size"))
+            .transpose()?
+            .unwrap_or(50);
+        ExportSelection::Page {
+            query: query_from_json(q.get())?,
+            page,
+            size,
+        }
+    } else {
+        return Err(FfiError::invalid(
+            "selection_json needs \"ids\", \"query\" (with \"page\", \"size\") or \"all\"",
+        ));
+    };
+    if let Some(k) = m.keys().next() {
+        return Err(FfiError::invalid(format!(
+            "selection_json: unexpected key '{k}'"
+        )));
+    }
+    Ok(sel)
+}
+
+/// Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
+/// (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
+/// "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
+/// `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+/// written. A failed export may leave a partial file.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
+/// column, query of another module), `_NOT_FOUND` (module, id), `_IO` (cannot write), storage errors.
+/// Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `module`, `path`, `selection_json`, `options_json` NULL or
+/// NUL-terminated; `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_export_csv(
+    store: *const crm_store,
+    module: *const c_char,
+    path: *const c_char,
+    selection_json: *const c_char,
+    options_json: *const c_char,
+    out_count: *mut u64,
+) -> crm_status {
+    boundary::run(|| {
+        let module = unsafe { arg_str(module, "module") }?;
+        let path = unsafe { arg_str(path, "path") }?;
+        let sel = selection_from_json(
+            unsafe { arg_opt_str(selection_json, "selection_json") }?,
+            module,
+        )?;
+        let options: ExportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
+            Some(t) => parse_json(t, "options_json")?,
+            None => ExportOptions::default(),
+        };
+        let out = unsafe { Out::optional(out_count) };
+        let crm = unsafe { lock_store(store) }?;
+        let file = create_file(path)?;
+        let n = crm.export_csv(file, module, &sel, &options)?;
+        out.set(n);
+        Ok(())
+    })
+}
+
+/// Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
+/// module docs (of Contacts; NULL: every contact); `version` `"3.0"` or `"4.0"` (NULL: 4.0). `*out_count`
+/// (optional) receives the number of cards written.
+///
+/// Errors: as `crm_export_csv` (`_INVALID_ARGUMENT` for a selection of another module or an unknown
+/// version). Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `path`, `selection_json`, `version` NULL or NUL-terminated;
+/// `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_export_vcard(
+    store: *const crm_store,
+    path: *const c_char,
+    selection_json: *const c_char,
+    version: *const c_char,
+    out_count: *mut u64,
+) -> crm_status {
+    boundary::run(|| {
+        let path = unsafe { arg_str(path, "path") }?;
+        let sel = selection_from_json(
+            unsafe { arg_opt_str(selection_json, "selection_json") }?,
+            "Contacts",
+        )?;
+        let version = match unsafe { arg_opt_str(version, "version") }? {
+            None => VcardVersion::default(),
+            Some(v) => serde_json::from_value(serde_json::Value::String(v.trim().to_string()))
+                .map_err(|_| {
+                    FfiError::invalid(format!("vCard version '{v}' is not \"3.0\" or \"4.0\""))
+                })?,
+        };
+        let out = unsafe { Out::optional(out_count) };
+        let crm = unsafe { lock_store(store) }?;
+        let file = create_file(path)?;
+        let n = crm.export_vcard(file, &sel, version)?;
+        out.set(n);
+        Ok(())
+    })
+}

@@ -1,0 +1,76 @@
+//! Forecast and pipeline reports over opportunities.
+
+use crate::args::{Out, arg_opt_str, arg_str};
+use crate::boundary::{self, FfiError, FfiResult};
+use crate::query::conditions_from_json;
+use crate::status::crm_status;
+use crate::store::{crm_store, lock_store};
+use crm_core::PipelineBy;
+use crm_core::chrono::NaiveDate;
+use std::ffi::c_char;
+
+/// Reads a grouping name: crm-core's (`total`, `stage`, `stage_kind`, `owner`, `close_month`,
+/// `close_quarter`, `close_year`) or the short forms `kind`, `month`, `quarter`, `year`.
+pub fn pipeline_by(text: &str) -> FfiResult<PipelineBy> {
+    let t = text.trim().to_ascii_lowercase();
+    let name = match t.as_str() {
+        "kind" => "stage_kind",
+        "month" => "close_month",
+        "quarter" => "close_quarter",
+        "year" => "close_year",
+        other => other,
+    };
+    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
+        FfiError::invalid(format!(
+            "unknown grouping '{text}' (total, stage, stage_kind, owner, close_month, close_quarter, close_year)"
+        ))
+    })
+}
+
+/// The forecast / pipeline report of opportunities, grouped by `by`: `"stage"` (the pipeline by sales
+/// stage), `"stage_kind"` (open / won / lost), `"owner"`, `"close_month"` (`yyyy-mm`), `"close_quarter"`
+/// (`yyyy-Qn`), `"close_year"`, or `"total"` (short forms `kind`, `month`, `quarter`, `year` work too).
+/// `filter_json` (NULL: every opportunity) is a JSON array of conditions of `crm_record_find`'s language
+/// (`[{"field": "assigned_user_id", "op": "=", "value": "jdoe"}]`), all of which must hold. `as_of` (NULL:
+/// now) is a date `"2027-03-31"`: the pipeline as it stood at the end of that day (UTC), rebuilt from the
+/// stage history. `*out_json` (required, owned by the caller) receives the rows ordered by key:
+/// `[{"key": "Prospecting", "count": 2, "amount": "19500.75", "forecast_amount": "1950.0750"}]`, sums as
+/// exact decimal strings (`forecast_amount` is the probability-weighted amount); `key` is `""` for
+/// opportunities without a value.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (grouping,
+/// date, condition), storage errors. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `by`, `filter_json`, `as_of` NULL or NUL-terminated; `out_json` NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_pipeline(
+    store: *const crm_store,
+    by: *const c_char,
+    filter_json: *const c_char,
+    as_of: *const c_char,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let by = pipeline_by(unsafe { arg_str(by, "by") }?)?;
+        let filter = match unsafe { arg_opt_str(filter_json, "filter_json") }? {
+            Some(t) => conditions_from_json(t, "filter_json")?,
+            None => None,
+        };
+        let as_of = unsafe { arg_opt_str(as_of, "as_of") }?
+            .map(|d| {
+                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
+                    .map_err(|_| FfiError::invalid(format!("as_of '{d}' is not a date yyyy-mm-dd")))
+            })
+            .transpose()?;
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let crm = unsafe { lock_store(store) }?;
+        let rows = match as_of {
+            Some(d) => crm.pipeline_as_of(d, by, filter)?,
+            None => crm.pipeline(by, filter)?,
+        };
+        drop(crm);
+        out.set_json(&rows)
+    })
+}
