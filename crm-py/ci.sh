@@ -8,6 +8,7 @@
 # Environment:
 #   CRM_PY_PROFILE=debug|release   build profile of the wheel (default: debug, faster to build on 2 cores)
 #   CRM_PY_PANDAS=0                do not install pandas (its DataFrame test is then skipped)
+#   CRM_PY_SLOW=0                  skip the tests marked slow (the 100k-row import: minutes in a debug build)
 #   PYTHON=python3.11              interpreter used to create the virtualenv
 set -euo pipefail
 
@@ -60,7 +61,11 @@ step "stubtest crm._crm"
 
 step "pytest crm-py/tests"
 set +e
-(cd "$here" && "$py" -m pytest -p no:cacheprovider)
+pytest_flags=(-p no:cacheprovider --durations=5)
+if [ "${CRM_PY_SLOW:-1}" = "0" ]; then
+    pytest_flags+=(-m "not slow")
+fi
+(cd "$here" && "$py" -m pytest "${pytest_flags[@]}")
 rc=$?
 set -e
 if [ "$rc" -eq 5 ]; then

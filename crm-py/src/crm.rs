@@ -151,13 +151,13 @@ impl Crm {
 
     /// The acting user's name, or None.
     #[getter]
-    fn user(&self, py: Python<'_>) -> Option<String> {
+    fn user(&self, py: Python<'_>) -> PyResult<Option<String>> {
         self.engine.actor(py)
     }
 
     /// True once `close()` was called.
     #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
         self.engine.is_closed(py)
     }
 
@@ -167,12 +167,12 @@ impl Crm {
     }
 
     /// Closes the database. Every later call raises `CrmError`; closing twice is fine.
-    fn close(&self, py: Python<'_>) {
-        self.engine.close(py);
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.engine.close(py)
     }
 
     fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-        if slf.get().engine.is_closed(slf.py()) {
+        if slf.get().engine.is_closed(slf.py())? {
             return Err(Failure::Closed.into());
         }
         Ok(slf)
@@ -185,13 +185,13 @@ impl Crm {
         _exc_type: Option<&Bound<'_, PyType>>,
         _exc_value: Option<&Bound<'_, PyAny>>,
         _traceback: Option<&Bound<'_, PyAny>>,
-    ) -> bool {
-        self.engine.close(py);
-        false
+    ) -> PyResult<bool> {
+        self.engine.close(py)?;
+        Ok(false)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let state = if self.engine.is_closed(py) { " closed" } else { "" };
+        let state = if self.engine.is_closed(py).unwrap_or(false) { " closed" } else { "" };
         format!("<crm.Crm {:?}{state}>", self.path)
     }
 

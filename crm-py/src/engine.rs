@@ -12,8 +12,35 @@
 use crate::errors::Failure;
 use crm_core::Crm;
 use pyo3::prelude::*;
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+
+thread_local! {
+    /// True while this thread holds an engine's mutex. Workflow functions and mailers written in Python run
+    /// while the mutex is held (on the same thread); a call back into a `Crm` from there would wait forever
+    /// on the mutex, so it fails with [`Failure::Reentrant`] instead.
+    static HELD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Clears [`HELD`] when the engine call ends (also on panic).
+struct HeldGuard;
+
+impl HeldGuard {
+    fn enter() -> Result<HeldGuard, Failure> {
+        if HELD.with(Cell::get) {
+            return Err(Failure::Reentrant);
+        }
+        HELD.with(|h| h.set(true));
+        Ok(HeldGuard)
+    }
+}
+
+impl Drop for HeldGuard {
+    fn drop(&mut self) {
+        HELD.with(|h| h.set(false));
+    }
+}
 
 /// Whether an operation changes data (and so needs the acting user to be resolved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +79,7 @@ impl Engine {
 
     /// Runs `f` on the engine in this thread (call it detached).
     pub fn with<T>(&self, access: Access, f: impl FnOnce(&mut Crm) -> Result<T, Failure>) -> Result<T, Failure> {
-        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let (_held, mut guard) = self.lock()?;
         let (crm, pending_actor) = match &mut *guard {
             State::Open { crm, pending_actor } => (crm, pending_actor),
             State::Closed => return Err(Failure::Closed),
@@ -81,32 +108,45 @@ impl Engine {
         }
     }
 
+    /// Locks the mutex, refusing (instead of deadlocking) when this thread already holds an engine's mutex,
+    /// that is from a Python workflow function or mailer called by the engine.
+    fn lock(&self) -> Result<(HeldGuard, MutexGuard<'_, State>), Failure> {
+        let held = HeldGuard::enter()?;
+        Ok((held, self.state.lock().unwrap_or_else(|p| p.into_inner())))
+    }
+
     /// Runs `f` detached from the interpreter and turns failures into Python exceptions.
     pub fn run<T: Send>(&self, py: Python<'_>, access: Access, f: impl FnOnce(&mut Crm) -> Result<T, Failure> + Send) -> PyResult<T> {
         py.detach(|| self.with(access, f)).map_err(PyErr::from)
     }
 
     /// Closes the engine (drops the store, closing the database). Closing twice is fine.
-    pub fn close(&self, py: Python<'_>) {
+    pub fn close(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| {
-            let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let (_held, mut guard) = self.lock()?;
             if matches!(*guard, State::Open { .. }) {
                 *guard = State::Closed;
             }
-        });
+            Ok::<(), Failure>(())
+        })
+        .map_err(PyErr::from)
     }
 
     /// True once closed (or broken).
-    pub fn is_closed(&self, py: Python<'_>) -> bool {
-        py.detach(|| !matches!(*self.state.lock().unwrap_or_else(|p| p.into_inner()), State::Open { .. }))
+    pub fn is_closed(&self, py: Python<'_>) -> PyResult<bool> {
+        py.detach(|| self.lock().map(|(_held, g)| !matches!(*g, State::Open { .. }))).map_err(PyErr::from)
     }
 
     /// The acting user's name (or the one waiting to be registered).
-    pub fn actor(&self, py: Python<'_>) -> Option<String> {
-        py.detach(|| match &*self.state.lock().unwrap_or_else(|p| p.into_inner()) {
-            State::Open { crm, pending_actor } => pending_actor.clone().or_else(|| crm.actor().map(|u| u.user_name.clone())),
-            _ => None,
+    pub fn actor(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        py.detach(|| {
+            let (_held, g) = self.lock()?;
+            Ok::<_, Failure>(match &*g {
+                State::Open { crm, pending_actor } => pending_actor.clone().or_else(|| crm.actor().map(|u| u.user_name.clone())),
+                _ => None,
+            })
         })
+        .map_err(PyErr::from)
     }
 }
 
@@ -121,6 +161,19 @@ mod tests {
         assert!(matches!(r, Err(Failure::Internal(m)) if m == "boom"));
         let again: Result<u64, Failure> = engine.with(Access::Read, |c| Ok(c.count(crm_core::Query::new("Potentials"))?));
         assert!(matches!(again, Err(Failure::Internal(_))));
+    }
+
+    #[test]
+    fn a_call_from_inside_an_engine_call_is_refused_not_deadlocked() {
+        let engine = Engine::new(Crm::open(":memory:").unwrap(), None).unwrap();
+        let other = Engine::new(Crm::open(":memory:").unwrap(), None).unwrap();
+        let inner = engine.with(Access::Read, |_| Ok(engine.with(Access::Read, |_| Ok(())).map_err(|f| matches!(f, Failure::Reentrant))));
+        assert!(matches!(inner, Ok(Err(true))));
+        let across = engine.with(Access::Read, |_| Ok(other.with(Access::Read, |_| Ok(())).is_err()));
+        assert!(matches!(across, Ok(true)));
+        // The flag is cleared afterwards, also after a panic.
+        let _ = engine.with(Access::Read, |_| -> Result<(), Failure> { panic!("boom") });
+        assert!(other.with(Access::Read, |_| Ok(())).is_ok());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!       ├── crm.InvalidArgumentError (also a ValueError)  unknown module/field/operator, bad option
 //!       ├── crm.NotFoundError        (also a LookupError) record, user, module
 //!       ├── crm.ConflictError        stale version, duplicate name, wrong recycle-bin state
+//!       ├── crm.SchemaError          (also a ValueError)  a refused field / block / picklist edit
 //!       └── crm.StorageError         corrupt file, busy database, newer layout, backend failure
 //! OSError and its subclasses (FileNotFoundError, PermissionError, IsADirectoryError, ...) for file problems
 //! ```
@@ -31,6 +32,9 @@ pub enum Failure {
     Closed,
     /// A bug: the engine panicked. The handle is unusable afterwards.
     Internal(String),
+    /// A call into a `Crm` from a Python callback the engine is running (a workflow function, a mailer):
+    /// the engine is busy with the outer call, so the inner one is refused rather than left to deadlock.
+    Reentrant,
     /// A file could not be used; the path is reported as the exception's `filename`.
     Os(std::io::Error, String),
 }
@@ -65,6 +69,10 @@ const INVALID_ARGUMENT_ERROR: ExcDef = ExcDef {
 const NOT_FOUND_ERROR: ExcDef = ExcDef { name: "NotFoundError", doc: "The record, user, module or other named thing does not exist." };
 const CONFLICT_ERROR: ExcDef =
     ExcDef { name: "ConflictError", doc: "The change conflicts with the stored state (stale version, duplicate name, recycle-bin state)." };
+const SCHEMA_ERROR: ExcDef = ExcDef {
+    name: "SchemaError",
+    doc: "A field, block or picklist edit was refused (duplicate label, standard field, value in use, ...); nothing changed.",
+};
 const STORAGE_ERROR: ExcDef =
     ExcDef { name: "StorageError", doc: "The storage backend failed: corrupt or foreign file, busy database, newer layout." };
 
@@ -73,6 +81,7 @@ static VALIDATION_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static INVALID_ARGUMENT_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static NOT_FOUND_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CONFLICT_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SCHEMA_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static STORAGE_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn make_type<'py>(py: Python<'py>, def: &ExcDef, bases: Vec<Bound<'py, PyType>>) -> PyResult<Py<PyType>> {
@@ -127,6 +136,10 @@ pub fn not_found_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 pub fn conflict_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     sub(py, &CONFLICT_ERROR_T, &CONFLICT_ERROR, None)
 }
+/// `crm.SchemaError`.
+pub fn schema_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    sub(py, &SCHEMA_ERROR_T, &SCHEMA_ERROR, Some(py.get_type::<PyValueError>()))
+}
 /// `crm.StorageError`.
 pub fn storage_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     sub(py, &STORAGE_ERROR_T, &STORAGE_ERROR, None)
@@ -141,6 +154,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotFoundError", not_found_error(py)?)?;
     m.add("ConflictError", conflict_error(py)?)?;
     m.add("StorageError", storage_error(py)?)?;
+    m.add("SchemaError", schema_error(py)?)?;
     Ok(())
 }
 
@@ -182,6 +196,15 @@ pub fn to_py_err(py: Python<'_>, f: Failure) -> PyErr {
         Failure::Internal(m) => {
             crm_error(py).and_then(|t| with_code(t, format!("internal error (this Crm can no longer be used): {m}"), "internal"))
         }
+        Failure::Reentrant => crm_error(py).and_then(|t| {
+            with_code(
+                t,
+                "a Crm cannot be used from a workflow function or mailer while the engine runs it (the engine is busy with \
+                 the outer call); use the record passed in and return the fields to set"
+                    .into(),
+                "reentrant",
+            )
+        }),
         Failure::Os(e, path) => os_error(py, &e, Some(&path)),
         Failure::Core(e) => core_error(py, e),
     };
@@ -209,6 +232,7 @@ fn core_error(py: Python<'_>, e: Error) -> PyResult<PyErr> {
         Error::NotFound(_) => with_code(not_found_error(py)?, msg, code),
         Error::Conflict(_) => with_code(conflict_error(py)?, msg, code),
         Error::InvalidArgument(_) => with_code(invalid_argument_error(py)?, msg, code),
+        Error::Schema(_) => with_code(schema_error(py)?, msg, code),
         Error::Storage(StorageError::Io(io)) => os_error(py, &io, None),
         Error::Storage(_) => with_code(storage_error(py)?, msg, code),
         _ => with_code(crm_error(py)?, msg, code),

@@ -17,10 +17,17 @@
 
 pub mod convert;
 pub mod crm;
+pub mod customize;
 pub mod engine;
 pub mod errors;
+pub mod io;
+pub mod json;
 pub mod records;
+pub mod relations;
+pub mod reports;
 pub mod settings;
+pub mod views;
+pub mod workflows;
 
 use pyo3::prelude::*;
 
@@ -29,6 +36,8 @@ use pyo3::prelude::*;
 pub mod _crm {
     #[pymodule_export]
     use super::crm::Crm;
+    #[pymodule_export]
+    use super::io::ImportReport;
     #[pymodule_export]
     use super::records::RecordIter;
 

@@ -85,6 +85,21 @@ pub struct DurationOut {
     seconds: i64,
 }
 
+/// Adds a saved filter's conditions (and its order, when the query has none) to a query.
+pub fn with_filter(crm: &crm_core::Crm, mut q: Query, filter: Option<String>) -> crm_core::Result<Query> {
+    let Some(key) = filter else { return Ok(q) };
+    let f = crm.filter(&q.module, &key)?;
+    let fq = crm.filter_query(&f)?;
+    q.condition = match (fq.condition, q.condition.take()) {
+        (Some(a), Some(b)) => Some(crm_core::Condition::All(vec![a, b])),
+        (a, b) => a.or(b),
+    };
+    if q.sort.is_empty() {
+        q.sort = fq.sort;
+    }
+    Ok(q)
+}
+
 fn one(r: Record, crm: &crm_core::Crm) -> crm_core::Result<Rows> {
     Rows::new(crm, vec![r])
 }
@@ -151,27 +166,44 @@ impl Crm {
     }
 
     /// The records of `module` that match `where`, as a list of dicts (ready for `pandas.DataFrame`).
-    #[pyo3(signature = (module, r#where = None, *, order_by = None, limit = None, offset = 0, deleted = false))]
+    /// `filter` (a saved filter's id or name) adds the filter's conditions, and its order unless `order_by`
+    /// is given.
+    #[pyo3(signature = (module, r#where = None, *, filter = None, order_by = None, limit = None, offset = 0, deleted = false))]
     #[allow(clippy::too_many_arguments)]
     fn find<'py>(
         &self,
         py: Python<'py>,
         module: String,
         r#where: Option<&Bound<'py, PyAny>>,
+        filter: Option<&Bound<'py, PyAny>>,
         order_by: Option<&Bound<'py, PyAny>>,
         limit: Option<u64>,
         offset: u64,
         deleted: bool,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let q = to_query(&module, r#where, order_by, limit, offset, deleted)?;
-        self.engine.run(py, Access::Read, move |crm| Ok(Rows::new(crm, crm.find(q)?)?))?.into_dicts(py)
+        let filter = filter.filter(|f| !f.is_none()).map(crate::views::filter_key).transpose()?;
+        self.engine
+            .run(py, Access::Read, move |crm| {
+                let q = with_filter(crm, q, filter)?;
+                Ok(Rows::new(crm, crm.find(q)?)?)
+            })?
+            .into_dicts(py)
     }
 
     /// How many records of `module` match `where`.
-    #[pyo3(signature = (module, r#where = None, *, deleted = false))]
-    fn count(&self, py: Python<'_>, module: String, r#where: Option<&Bound<'_, PyAny>>, deleted: bool) -> PyResult<u64> {
+    #[pyo3(signature = (module, r#where = None, *, filter = None, deleted = false))]
+    fn count(
+        &self,
+        py: Python<'_>,
+        module: String,
+        r#where: Option<&Bound<'_, PyAny>>,
+        filter: Option<&Bound<'_, PyAny>>,
+        deleted: bool,
+    ) -> PyResult<u64> {
         let q = to_query(&module, r#where, None, None, 0, deleted)?;
-        self.engine.run(py, Access::Read, move |crm| Ok(crm.count(q)?))
+        let filter = filter.filter(|f| !f.is_none()).map(crate::views::filter_key).transpose()?;
+        self.engine.run(py, Access::Read, move |crm| Ok(crm.count(with_filter(crm, q, filter)?)?))
     }
 
     /// Iterates lazily over the matching records, fetching `batch` records at a time (one engine call per

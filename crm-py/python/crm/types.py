@@ -113,3 +113,76 @@ class Page(TypedDict):
     total: int
     page: int
     page_size: int
+
+
+class BlockInfo(TypedDict):
+    name: str
+    label: str
+    sequence: int
+    custom: bool
+
+
+class StageInfo(TypedDict):
+    value: str
+    kind: Literal["open", "won", "lost"] | None
+    probability: decimal.Decimal | None
+    editable: bool
+
+
+class ForecastRow(TypedDict):
+    key: str
+    count: int
+    amount: decimal.Decimal
+    forecast_amount: decimal.Decimal
+
+
+class ListPage(TypedDict):
+    filter: dict[str, Any]
+    records: list[Record]
+    total: int
+    page: int
+    page_size: int
+
+
+class Link(TypedDict):
+    record: int
+    related: int
+    module: str
+    role: str | None
+    quantity: decimal.Decimal | None
+    price: decimal.Decimal | None
+    at: datetime.datetime
+
+
+class Comment(TypedDict):
+    id: int
+    record: int
+    parent: int | None
+    author: str
+    at: datetime.datetime
+    text: str
+
+
+class MassFailure(TypedDict):
+    id: int
+    code: str
+    message: str
+
+
+class MassResult(TypedDict):
+    succeeded: list[int]
+    failed: list[MassFailure]
+
+
+Converted = TypedDict(
+    "Converted",
+    {"Accounts": int | None, "Contacts": int | None, "Potentials": int | None, "account_reused": bool},
+)
+
+
+class ImportProblem(TypedDict):
+    line: int
+    column: str | None
+    field: str | None
+    code: str
+    message: str

@@ -1,0 +1,469 @@
+//! Import and export of `crm.Crm`: CSV and vCard files in, CSV and vCard files out, undo of an import,
+//! saved column mappings.
+//!
+//! Imports and exports run detached from the interpreter (other Python threads go on). A `progress`
+//! callable is called with the number of rows done after every batch and at the end; since the import
+//! cannot be interrupted half-way through a batch, an exception it raises is reported through
+//! `sys.unraisablehook` and does not stop the import. Like workflow functions, it must not use a `Crm`.
+
+use crate::crm::Crm;
+use crate::engine::Access;
+use crate::errors::{Failure, invalid};
+use crate::json::{from_value, to_py};
+use crate::records::with_filter;
+use crate::views::filter_key;
+use crm_core::io::vcard_export::VcardVersion;
+use crm_core::io::{ExportOptions, ImportOptions, Outcome};
+use crm_core::{ExportSelection, NewCustomerOpportunity, Query, VcardImportOptions};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::collections::BTreeMap;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::PathBuf;
+
+/// The result of an import (`Crm.import_csv`, `Crm.import_vcf`).
+#[pyclass(frozen, module = "crm", name = "ImportReport")]
+pub struct ImportReport {
+    report: crm_core::io::ImportReport,
+}
+
+fn problems_of<'py>(py: Python<'py>, report: &crm_core::io::ImportReport, only_failed: bool) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let mut out = Vec::new();
+    for r in report.row_reports.iter().filter(|r| !only_failed || r.outcome == Outcome::Failed) {
+        for p in &r.problems {
+            let d = PyDict::new(py);
+            d.set_item("line", r.line)?;
+            d.set_item("column", &p.column)?;
+            d.set_item("field", &p.field)?;
+            d.set_item("code", &p.code)?;
+            d.set_item("message", &p.message)?;
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+#[pymethods]
+impl ImportReport {
+    /// The import's id, for `undo_import` (0 for a dry run).
+    #[getter]
+    fn import_id(&self) -> i64 {
+        self.report.import_id
+    }
+    /// True when nothing was written.
+    #[getter]
+    fn dry_run(&self) -> bool {
+        self.report.dry_run
+    }
+    /// Data rows read.
+    #[getter]
+    fn rows(&self) -> u64 {
+        self.report.rows
+    }
+    /// Records created.
+    #[getter]
+    fn created(&self) -> u64 {
+        self.report.created
+    }
+    /// Records overwritten.
+    #[getter]
+    fn updated(&self) -> u64 {
+        self.report.updated
+    }
+    /// Records merged.
+    #[getter]
+    fn merged(&self) -> u64 {
+        self.report.merged
+    }
+    /// Rows skipped (empty, or duplicates with `duplicates="skip"`).
+    #[getter]
+    fn skipped(&self) -> u64 {
+        self.report.skipped
+    }
+    /// Rows that failed.
+    #[getter]
+    fn failed(&self) -> u64 {
+        self.report.failed
+    }
+    /// Referenced records created on the way.
+    #[getter]
+    fn references_created(&self) -> u64 {
+        self.report.references_created
+    }
+    /// Picklist values added on the way (`"field: value"`).
+    #[getter]
+    fn picklist_values_added(&self) -> Vec<String> {
+        self.report.picklist_values_added.clone()
+    }
+    /// Column → field used (None for an ignored column).
+    #[getter]
+    fn mapping(&self) -> Vec<(String, Option<String>)> {
+        self.report.mapping.clone()
+    }
+    /// File-level notes (ignored columns, ...).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.report.warnings.clone()
+    }
+    /// The problems of the failed rows: dicts with line, column, field, code, message.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        problems_of(py, &self.report, true)
+    }
+    /// Every reported row (failed and skipped ones; every row in a dry run): dicts with line, outcome,
+    /// record, fields, problems.
+    #[getter]
+    fn row_reports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.report.row_reports)
+    }
+    fn __repr__(&self) -> String {
+        let r = &self.report;
+        format!(
+            "<crm.ImportReport id={} rows={} created={} updated={} merged={} skipped={} failed={}{}>",
+            r.import_id,
+            r.rows,
+            r.created,
+            r.updated,
+            r.merged,
+            r.skipped,
+            r.failed,
+            if r.dry_run { " dry_run" } else { "" }
+        )
+    }
+}
+
+fn path_text(p: PathBuf) -> PyResult<String> {
+    p.to_str().map(str::to_string).ok_or_else(|| invalid("the path must be valid UTF-8"))
+}
+
+fn delimiter(d: &str) -> PyResult<serde_json::Value> {
+    Ok(serde_json::Value::String(
+        match d {
+            "," => "comma",
+            ";" => "semicolon",
+            "|" => "pipe",
+            "^" => "caret",
+            "\t" => "tab",
+            other => return Ok(serde_json::Value::String(other.to_lowercase())),
+        }
+        .into(),
+    ))
+}
+
+fn encoding(e: &str) -> String {
+    match e.to_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" | "utf-8-sig" => "utf-8".into(),
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" => "iso-8859-1".into(),
+        "cp1252" | "windows-1252" => "windows-1252".into(),
+        other => other.to_string(),
+    }
+}
+
+fn one_char(what: &str, s: &str) -> PyResult<char> {
+    let mut it = s.chars();
+    match (it.next(), it.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(invalid(format!("{what} is one character, not '{s}'"))),
+    }
+}
+
+/// A Python progress callable as the engine's progress callback.
+fn progress_fn(cb: Option<Py<PyAny>>) -> Option<impl FnMut(u64)> {
+    cb.map(|cb| {
+        move |n: u64| {
+            Python::attach(|py| {
+                if let Err(e) = cb.call1(py, (n,)) {
+                    e.write_unraisable(py, Some(cb.bind(py)));
+                }
+            })
+        }
+    })
+}
+
+/// A query of `module` from `filter` (saved filter id or name) and `where`, for exports.
+fn export_query(
+    module: &str,
+    r#where: Option<&Bound<'_, PyAny>>,
+    order_by: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Query> {
+    crate::convert::to_query(module, r#where, order_by, None, 0, false)
+}
+
+fn selection(
+    crm: &crm_core::Crm,
+    query: Query,
+    filter: Option<String>,
+    ids: Option<Vec<i64>>,
+    page: Option<u64>,
+    page_size: Option<u64>,
+) -> Result<ExportSelection, Failure> {
+    if let Some(ids) = ids {
+        return Ok(ExportSelection::Ids(ids.into_iter().map(crm_core::RecordId).collect()));
+    }
+    let q = with_filter(crm, query, filter)?;
+    Ok(match (page, page_size) {
+        (None, None) => ExportSelection::All(q),
+        (p, s) => ExportSelection::Page { query: q, page: p.unwrap_or(1), size: s.unwrap_or(50) },
+    })
+}
+
+fn ids_of(ids: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<i64>>> {
+    let Some(ids) = ids.filter(|i| !i.is_none()) else { return Ok(None) };
+    let mut out = Vec::new();
+    for i in ids.try_iter()? {
+        out.push(crate::convert::to_id(&i?)?.0);
+    }
+    Ok(Some(out))
+}
+
+#[pymethods]
+impl Crm {
+    /// Imports a CSV file into `module`; every row goes through the normal save (validation, workflows,
+    /// change log) in batches of `batch_size` rows per transaction. Returns an `ImportReport`; bad rows are
+    /// reported in `errors`, not raised.
+    ///
+    /// `delimiter`: `","`, `";"`, `"|"`, `"^"`, `"\t"` or `"auto"` (default); `encoding`: `"utf-8"`
+    /// (default), `"latin-1"`, `"windows-1252"`; `date_format`: `"yyyy-mm-dd"`, `"dd.mm.yyyy"`,
+    /// `"dd/mm/yyyy"`, `"mm/dd/yyyy"`, `"dd-mm-yyyy"`, `"mm-dd-yyyy"`, `"jalali"`; `thousands_separator`
+    /// None for none; `mapping`: column → field; `defaults`: field → value for empty cells;
+    /// `duplicates`: `"create"` (default), `"skip"`, `"overwrite"`, `"merge"` on the `match_on` fields.
+    #[pyo3(signature = (
+        path, module, *, delimiter = None, encoding = None, date_format = None, decimal_separator = None,
+        thousands_separator = Some(",".to_string()), mapping = None, defaults = None, duplicates = None, match_on = None,
+        create_missing_references = false, add_unknown_picklist_values = false, dry_run = false, has_header = true,
+        batch_size = 250, progress = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_csv(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        module: String,
+        delimiter: Option<String>,
+        encoding: Option<String>,
+        date_format: Option<String>,
+        decimal_separator: Option<String>,
+        thousands_separator: Option<String>,
+        mapping: Option<BTreeMap<String, String>>,
+        defaults: Option<BTreeMap<String, String>>,
+        duplicates: Option<String>,
+        match_on: Option<Vec<String>>,
+        create_missing_references: bool,
+        add_unknown_picklist_values: bool,
+        dry_run: bool,
+        has_header: bool,
+        batch_size: usize,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<ImportReport> {
+        let path = path_text(path)?;
+        let mut o = ImportOptions {
+            has_header,
+            mapping: mapping.unwrap_or_default(),
+            defaults: defaults.unwrap_or_default(),
+            match_on: match_on.unwrap_or_default(),
+            create_missing_references,
+            add_unknown_picklist_values,
+            dry_run,
+            batch_size,
+            ..ImportOptions::default()
+        };
+        if let Some(d) = delimiter {
+            o.delimiter = from_value(self::delimiter(&d)?, "delimiter").map_err(PyErr::from)?;
+        }
+        if let Some(e) = encoding {
+            o.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
+        }
+        if let Some(f) = date_format {
+            o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
+        }
+        if let Some(s) = decimal_separator {
+            o.decimal_separator = one_char("decimal_separator", &s)?;
+        }
+        o.thousands_separator = match thousands_separator.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(one_char("thousands_separator", s)?),
+        };
+        if let Some(d) = duplicates {
+            o.duplicates = from_value(serde_json::Value::String(d.to_lowercase()), "duplicates").map_err(PyErr::from)?;
+        }
+        let mut progress = progress_fn(progress);
+        let report = self.engine.run(py, Access::Write, move |crm| {
+            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+            let p: crm_core::Progress<'_> = match progress.as_mut() {
+                Some(p) => Some(p),
+                None => None,
+            };
+            Ok(crm.import_csv(BufReader::new(f), &module, &o, p)?)
+        })?;
+        Ok(ImportReport { report })
+    }
+
+    /// Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
+    /// created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
+    /// new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
+    /// `close_in_days`). Returns an `ImportReport`.
+    #[pyo3(signature = (
+        path, *, duplicates = "skip".to_string(), match_on = None, create_opportunities = false,
+        create_organizations = true, encoding = None, defaults = None, dry_run = false, opportunity_name = None,
+        sales_stage = None, close_in_days = None, progress = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_vcf(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        duplicates: String,
+        match_on: Option<Vec<String>>,
+        create_opportunities: bool,
+        create_organizations: bool,
+        encoding: Option<String>,
+        defaults: Option<BTreeMap<String, String>>,
+        dry_run: bool,
+        opportunity_name: Option<String>,
+        sales_stage: Option<String>,
+        close_in_days: Option<u32>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<ImportReport> {
+        let path = path_text(path)?;
+        let mut import = ImportOptions {
+            match_on: match_on.unwrap_or_else(|| vec!["email".into()]),
+            defaults: defaults.unwrap_or_default(),
+            create_missing_references: create_organizations,
+            dry_run,
+            ..ImportOptions::default()
+        };
+        import.duplicates = from_value(serde_json::Value::String(duplicates.to_lowercase()), "duplicates").map_err(PyErr::from)?;
+        if let Some(e) = encoding {
+            import.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
+        }
+        let opportunity = create_opportunities.then(|| {
+            let d = NewCustomerOpportunity::default();
+            NewCustomerOpportunity {
+                name_template: opportunity_name.unwrap_or(d.name_template),
+                sales_stage: sales_stage.unwrap_or(d.sales_stage),
+                close_in_days: close_in_days.unwrap_or(d.close_in_days),
+            }
+        });
+        let o = VcardImportOptions { import, opportunity, create_organizations };
+        let mut progress = progress_fn(progress);
+        let report = self.engine.run(py, Access::Write, move |crm| {
+            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+            let p: crm_core::Progress<'_> = match progress.as_mut() {
+                Some(p) => Some(p),
+                None => None,
+            };
+            Ok(crm.import_vcard(BufReader::new(f), &o, p)?)
+        })?;
+        Ok(ImportReport { report })
+    }
+
+    /// Undoes an import: created records (and created references) go to the recycle bin, overwritten and
+    /// merged records get their previous values back. Returns `{"deleted", "restored"}`. ConflictError when
+    /// already undone or when a record changed since.
+    fn undo_import<'py>(&self, py: Python<'py>, import_id: i64) -> PyResult<Bound<'py, PyAny>> {
+        let rep = self.engine.run(py, Access::Write, move |crm| Ok(crm.undo_import(import_id)?))?;
+        to_py(py, &rep)
+    }
+
+    /// Every import, oldest first, with its counts and status.
+    fn imports<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let j = self.engine.run(py, Access::Read, |crm| Ok(crm.imports()?))?;
+        to_py(py, &j)
+    }
+
+    /// What an import did to each record it touched, in file order.
+    fn import_rows<'py>(&self, py: Python<'py>, import_id: i64) -> PyResult<Bound<'py, PyAny>> {
+        let j = self.engine.run(py, Access::Read, move |crm| Ok(crm.import_rows(import_id)?))?;
+        to_py(py, &j)
+    }
+
+    /// Saves a named column → field mapping for later imports of `module`.
+    fn save_mapping(&self, py: Python<'_>, module: String, name: String, mapping: BTreeMap<String, String>) -> PyResult<()> {
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.save_mapping(&module, &name, &mapping)?))
+    }
+
+    /// The saved mappings of a module: `{name: {column: field}}`.
+    fn mappings(&self, py: Python<'_>, module: String) -> PyResult<BTreeMap<String, BTreeMap<String, String>>> {
+        self.engine.run(py, Access::Read, move |crm| Ok(crm.mappings(&module)?.into_iter().map(|m| (m.name, m.mapping)).collect()))
+    }
+
+    /// Deletes a saved mapping.
+    fn delete_mapping(&self, py: Python<'_>, module: String, name: String) -> PyResult<()> {
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.delete_mapping(&module, &name)?))
+    }
+
+    /// Writes records of `module` to a CSV file; returns the number of rows written. Selection: `ids` (in
+    /// that order), or the records matching `filter` (saved filter id or name) and `where`, all of them or
+    /// one page (`page`, `page_size`). `header`: `"labels"` (vtiger's), `"names"` or `"none"`; `columns`:
+    /// fields to write (default: every field); references are written `Module::::Name` as vtiger does.
+    #[pyo3(signature = (
+        path, module, ids = None, *, filter = None, r#where = None, order_by = None, page = None, page_size = None,
+        header = "labels".to_string(), columns = None, delimiter = ",".to_string(), date_format = None, bom = false,
+        neutralize_formulas = true
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_csv(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        module: String,
+        ids: Option<&Bound<'_, PyAny>>,
+        filter: Option<&Bound<'_, PyAny>>,
+        r#where: Option<&Bound<'_, PyAny>>,
+        order_by: Option<&Bound<'_, PyAny>>,
+        page: Option<u64>,
+        page_size: Option<u64>,
+        header: String,
+        columns: Option<Vec<String>>,
+        delimiter: String,
+        date_format: Option<String>,
+        bom: bool,
+        neutralize_formulas: bool,
+    ) -> PyResult<u64> {
+        let path = path_text(path)?;
+        let ids = ids_of(ids)?;
+        let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
+        let query = export_query(&module, r#where, order_by)?;
+        let mut o = ExportOptions { columns: columns.unwrap_or_default(), bom, neutralize_formulas, ..ExportOptions::default() };
+        o.header = from_value(serde_json::Value::String(header.to_lowercase()), "header").map_err(PyErr::from)?;
+        o.delimiter = from_value(self::delimiter(&delimiter)?, "delimiter").map_err(PyErr::from)?;
+        if let Some(f) = date_format {
+            o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
+        }
+        self.engine.run(py, Access::Read, move |crm| {
+            let sel = selection(crm, query, filter, ids, page, page_size)?;
+            let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+            let mut w = BufWriter::new(f);
+            let n = crm.export_csv(&mut w, &module, &sel, &o)?;
+            w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
+            Ok(n)
+        })
+    }
+
+    /// Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
+    /// number of cards written.
+    #[pyo3(signature = (path, ids = None, *, filter = None, r#where = None, version = "4.0".to_string()))]
+    fn export_vcf(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        ids: Option<&Bound<'_, PyAny>>,
+        filter: Option<&Bound<'_, PyAny>>,
+        r#where: Option<&Bound<'_, PyAny>>,
+        version: String,
+    ) -> PyResult<u64> {
+        let path = path_text(path)?;
+        let ids = ids_of(ids)?;
+        let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
+        let query = export_query("Contacts", r#where, None)?;
+        let version: VcardVersion = from_value(serde_json::Value::String(version), "version").map_err(PyErr::from)?;
+        self.engine.run(py, Access::Read, move |crm| {
+            let sel = selection(crm, query, filter, ids, None, None)?;
+            let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+            let mut w = BufWriter::new(f);
+            let n = crm.export_vcard(&mut w, &sel, version)?;
+            w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
+            Ok(n)
+        })
+    }
+}

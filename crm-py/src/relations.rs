@@ -1,0 +1,427 @@
+//! Related records of `crm.Crm`: many-to-many links, related lists, comments, activities, quotes / sales
+//! orders / invoices from an opportunity, mass actions, and lead conversion.
+
+use crate::convert::{Rows, to_fields, to_id};
+use crate::crm::Crm;
+use crate::engine::Access;
+use crate::json::{from_value, to_py};
+use chrono::NaiveDateTime;
+use crm_core::{
+    Comment, Converted, Fields, LeadConversion, LinkInfo, MassResult, RecordId, Relation,
+    TransferTo,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyTuple};
+use rust_decimal::Decimal;
+
+/// A many-to-many link, as a dict.
+#[derive(IntoPyObject)]
+pub struct RelationOut {
+    record: i64,
+    related: i64,
+    module: String,
+    role: Option<String>,
+    quantity: Option<Decimal>,
+    price: Option<Decimal>,
+    at: NaiveDateTime,
+}
+
+impl From<Relation> for RelationOut {
+    fn from(r: Relation) -> Self {
+        RelationOut {
+            record: r.record.0,
+            related: r.related.0,
+            module: r.module,
+            role: r.role,
+            quantity: r.quantity,
+            price: r.price,
+            at: r.at,
+        }
+    }
+}
+
+/// A comment, as a dict.
+#[derive(IntoPyObject)]
+pub struct CommentOut {
+    id: i64,
+    record: i64,
+    parent: Option<i64>,
+    author: String,
+    at: NaiveDateTime,
+    text: String,
+}
+
+impl From<Comment> for CommentOut {
+    fn from(c: Comment) -> Self {
+        CommentOut {
+            id: c.id,
+            record: c.record.0,
+            parent: c.parent,
+            author: c.author,
+            at: c.at,
+            text: c.text,
+        }
+    }
+}
+
+/// A record a mass action skipped, as a dict.
+#[derive(IntoPyObject)]
+pub struct MassFailureOut {
+    id: i64,
+    code: &'static str,
+    message: String,
+}
+
+/// What a mass action did, as a dict: `{"succeeded": [ids], "failed": [{"id", "code", "message"}]}`.
+#[derive(IntoPyObject)]
+pub struct MassOut {
+    succeeded: Vec<i64>,
+    failed: Vec<MassFailureOut>,
+}
+
+impl From<MassResult> for MassOut {
+    fn from(m: MassResult) -> Self {
+        MassOut {
+            succeeded: m.succeeded.into_iter().map(|i| i.0).collect(),
+            failed: m
+                .failed
+                .into_iter()
+                .map(|f| MassFailureOut {
+                    id: f.id.0,
+                    code: f.error.code(),
+                    message: f.error.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The records a conversion created, as a dict `{"Accounts": id, "Contacts": id, "Potentials": id}` (None
+/// for a record not created) plus `"account_reused"`.
+fn converted<'py>(py: Python<'py>, c: &Converted) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("Accounts", c.account.map(|r| r.0))?;
+    d.set_item("Contacts", c.contact.map(|r| r.0))?;
+    d.set_item("Potentials", c.potential.map(|r| r.0))?;
+    d.set_item("account_reused", c.account_reused)?;
+    Ok(d)
+}
+
+fn ids(v: &Bound<'_, PyAny>) -> PyResult<Vec<RecordId>> {
+    let mut out = Vec::new();
+    for item in v.try_iter()? {
+        out.push(to_id(&item?)?);
+    }
+    Ok(out)
+}
+
+/// `True` → empty fields (create with the mapped values), `False`/`None` → skip, a dict → override fields.
+fn part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Fields>> {
+    match v {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(if v.extract::<bool>()? {
+            Some(Fields::new())
+        } else {
+            None
+        }),
+        Some(v) => Ok(Some(to_fields(v)?)),
+    }
+}
+
+#[pymethods]
+impl Crm {
+    /// Links two records many-to-many (a contact, product, service or document with another record).
+    /// Extra details: `role` for a contact, `quantity` and `price` for a product or service. Returns the link.
+    #[pyo3(signature = (id, other_id, *, role = None, quantity = None, price = None))]
+    fn relate(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        other_id: &Bound<'_, PyAny>,
+        role: Option<String>,
+        quantity: Option<Decimal>,
+        price: Option<Decimal>,
+    ) -> PyResult<RelationOut> {
+        let (a, b) = (to_id(id)?, to_id(other_id)?);
+        let info = LinkInfo {
+            role,
+            quantity,
+            price,
+        };
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.link(a, b, info)?.into())
+        })
+    }
+
+    /// Removes the link between two records.
+    fn unrelate(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        other_id: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let (a, b) = (to_id(id)?, to_id(other_id)?);
+        self.engine
+            .run(py, Access::Write, move |crm| Ok(crm.unlink(a, b)?))
+    }
+
+    /// The records of `module` related to a record (through a reference field or a many-to-many link),
+    /// most recently modified first; all of them, or one page when `page` is given. With `links=True`, a list
+    /// of `(record, link)` pairs, `link` the link dict (role, quantity, price) or None.
+    #[pyo3(signature = (id, module, *, page = None, page_size = 50, links = false))]
+    fn related<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        module: String,
+        page: Option<u64>,
+        page_size: u64,
+        links: bool,
+    ) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let id = to_id(id)?;
+        let (rows, rels) = self.engine.run(py, Access::Read, move |crm| {
+            let (p, size) = match page {
+                Some(p) => (p, page_size),
+                None => (1, u64::from(u32::MAX)),
+            };
+            let rp = crm.related(id, &module, p, size)?;
+            let (records, rels): (Vec<_>, Vec<_>) = rp.items.into_iter().unzip();
+            Ok((Rows::new(crm, records)?, rels))
+        })?;
+        let dicts = rows.into_dicts(py)?;
+        if !links {
+            return Ok(dicts.into_iter().map(Bound::into_any).collect());
+        }
+        let mut out = Vec::new();
+        for (d, r) in dicts.into_iter().zip(rels) {
+            let link = r.map(RelationOut::from).into_pyobject(py)?;
+            out.push(PyTuple::new(py, [d.into_any(), link.into_any()])?.into_any());
+        }
+        Ok(out)
+    }
+
+    /// Adds a comment to a record, or with `parent` (a comment id) a reply to that comment; returns it.
+    #[pyo3(signature = (id, text, parent = None))]
+    fn comment(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        text: String,
+        parent: Option<i64>,
+    ) -> PyResult<CommentOut> {
+        let id = to_id(id)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            let c = match parent {
+                Some(p) => {
+                    let on = crm.comments(id)?.iter().any(|c| c.id == p);
+                    if !on {
+                        return Err(crm_core::Error::NotFound(format!(
+                            "comment {p} on record {}",
+                            id.0
+                        ))
+                        .into());
+                    }
+                    crm.reply(p, &text)?
+                }
+                None => crm.comment(id, &text)?,
+            };
+            Ok(c.into())
+        })
+    }
+
+    /// The comments on a record, newest first (replies name their parent).
+    fn comments(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<Vec<CommentOut>> {
+        let id = to_id(id)?;
+        self.engine.run(py, Access::Read, move |crm| {
+            Ok(crm
+                .comments(id)?
+                .into_iter()
+                .map(CommentOut::from)
+                .collect())
+        })
+    }
+
+    /// The activities (Calendar records) of a record: open ones, or done ones with `done=True`.
+    #[pyo3(signature = (id, *, done = false))]
+    fn activities<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        done: bool,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let id = to_id(id)?;
+        self.engine
+            .run(py, Access::Read, move |crm| {
+                Ok(Rows::new(crm, crm.activities(id, done)?)?)
+            })?
+            .into_dicts(py)
+    }
+
+    /// Creates a quote, sales order or invoice (`module` "Quotes", "SalesOrder", "Invoice") for an
+    /// opportunity, copying its organization, contact, subject and product/service lines; `fields` win.
+    #[pyo3(signature = (opportunity, module, fields = None))]
+    fn create_from_opportunity<'py>(
+        &self,
+        py: Python<'py>,
+        opportunity: &Bound<'py, PyAny>,
+        module: String,
+        fields: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let id = to_id(opportunity)?;
+        let fields = part(fields)?.unwrap_or_default();
+        self.engine
+            .run(py, Access::Write, move |crm| {
+                let r = crm.create_from_opportunity(id, &module, fields)?;
+                Ok(Rows::new(crm, vec![r])?)
+            })?
+            .into_dict(py)
+    }
+
+    // ----- mass actions -----
+
+    /// Sets the same fields on many records (each saved on its own; failures are reported, not raised).
+    fn mass_edit(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        fields: &Bound<'_, PyAny>,
+    ) -> PyResult<MassOut> {
+        let (ids, fields) = (self::ids(ids)?, to_fields(fields)?);
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.mass_edit(&ids, fields)?.into())
+        })
+    }
+
+    /// Gives many records to another owner (user or group name).
+    fn mass_transfer(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        owner: String,
+    ) -> PyResult<MassOut> {
+        let ids = self::ids(ids)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.mass_transfer(&ids, &owner)?.into())
+        })
+    }
+
+    /// Moves many records to the recycle bin.
+    fn mass_delete(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<MassOut> {
+        let ids = self::ids(ids)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.mass_delete(&ids)?.into())
+        })
+    }
+
+    /// Adds the same comment to many records.
+    fn mass_comment(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        text: String,
+    ) -> PyResult<MassOut> {
+        let ids = self::ids(ids)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.mass_comment(&ids, &text)?.into())
+        })
+    }
+
+    // ----- lead conversion -----
+
+    /// Converts a lead: `account` / `contact` are True (create from the lead's mapped fields), False (skip)
+    /// or a dict of fields that override the mapped ones; `opportunity` is None (skip) or a dict of fields.
+    /// `assigned_to` owns the new records (default: the lead's owner); `transfer_to` ("contact" or
+    /// "account") takes over the lead's links. Returns `{"Accounts": id, "Contacts": id, "Potentials": id,
+    /// "account_reused": bool}` (None for what was not created).
+    #[pyo3(signature = (lead_id, *, account = None, contact = None, opportunity = None, assigned_to = None, transfer_to = "contact".to_string()))]
+    #[allow(clippy::too_many_arguments)]
+    fn convert_lead<'py>(
+        &self,
+        py: Python<'py>,
+        lead_id: &Bound<'py, PyAny>,
+        account: Option<&Bound<'py, PyAny>>,
+        contact: Option<&Bound<'py, PyAny>>,
+        opportunity: Option<&Bound<'py, PyAny>>,
+        assigned_to: Option<String>,
+        transfer_to: String,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let lead = to_id(lead_id)?;
+        let conv = LeadConversion {
+            account: if account.is_none() {
+                Some(Fields::new())
+            } else {
+                part(account)?
+            },
+            contact: if contact.is_none() {
+                Some(Fields::new())
+            } else {
+                part(contact)?
+            },
+            potential: part(opportunity)?,
+            assigned_to,
+            transfer_to: match transfer_to.as_str() {
+                "contact" | "Contacts" => TransferTo::Contact,
+                "account" | "Accounts" => TransferTo::Account,
+                other => {
+                    return Err(crate::errors::invalid(format!(
+                        "transfer_to is 'contact' or 'account', not '{other}'"
+                    )));
+                }
+            },
+        };
+        let c = self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.convert_lead(lead, conv)?)
+        })?;
+        converted(py, &c)
+    }
+
+    /// Creates an opportunity for an existing organization or contact (linked to it); returns the record.
+    fn create_opportunity_for<'py>(
+        &self,
+        py: Python<'py>,
+        customer: &Bound<'py, PyAny>,
+        fields: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (id, fields) = (to_id(customer)?, to_fields(fields)?);
+        self.engine
+            .run(py, Access::Write, move |crm| {
+                let r = crm.create_opportunity_for(id, fields)?;
+                Ok(Rows::new(crm, vec![r])?)
+            })?
+            .into_dict(py)
+    }
+
+    /// Creates an opportunity with a new organization and/or contact in one transaction; returns the ids
+    /// like `convert_lead`.
+    #[pyo3(signature = (opportunity, *, account = None, contact = None))]
+    fn create_for_new_customer<'py>(
+        &self,
+        py: Python<'py>,
+        opportunity: &Bound<'py, PyAny>,
+        account: Option<&Bound<'py, PyAny>>,
+        contact: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (opp, account, contact) = (to_fields(opportunity)?, part(account)?, part(contact)?);
+        let c = self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.create_for_new_customer(account, contact, opp)?)
+        })?;
+        converted(py, &c)
+    }
+
+    /// The lead-conversion field mapping: `{"rows": [{"lead", "account", "contact", "potential", "editable"}]}`.
+    fn lead_mapping<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let m = self
+            .engine
+            .run(py, Access::Read, |crm| Ok(crm.lead_mapping()?))?;
+        to_py(py, &m)
+    }
+
+    /// Replaces the lead-conversion field mapping (the shape `lead_mapping()` returns).
+    fn set_lead_mapping(&self, py: Python<'_>, mapping: &Bound<'_, PyAny>) -> PyResult<()> {
+        let j = crate::json::to_json(mapping)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            Ok(crm.set_lead_mapping(from_value(j, "lead mapping")?)?)
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! Forecast reports of `crm.Crm`: the opportunity pipeline grouped by stage, stage kind, owner or close
+//! period, today or as it stood on a past day.
+
+use crate::convert::to_where;
+use crate::crm::Crm;
+use crate::engine::Access;
+use crate::errors::invalid;
+use chrono::NaiveDate;
+use crm_core::PipelineBy;
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+
+/// One forecast row, as a dict.
+#[derive(IntoPyObject)]
+pub struct ForecastOut {
+    key: String,
+    count: u64,
+    amount: Decimal,
+    forecast_amount: Decimal,
+}
+
+fn by_of(by: Option<&str>) -> PyResult<PipelineBy> {
+    Ok(match by.unwrap_or("total") {
+        "total" | "all" => PipelineBy::Total,
+        "sales_stage" | "stage" => PipelineBy::Stage,
+        "kind" | "stage_kind" => PipelineBy::StageKind,
+        "owner" | "assigned_user_id" => PipelineBy::Owner,
+        "month" => PipelineBy::CloseMonth,
+        "quarter" => PipelineBy::CloseQuarter,
+        "year" => PipelineBy::CloseYear,
+        other => {
+            return Err(invalid(format!(
+                "unknown forecast grouping '{other}' (sales_stage, kind, owner, month, quarter, year or total)"
+            )));
+        }
+    })
+}
+
+#[pymethods]
+impl Crm {
+    /// The pipeline of opportunities (matching `where`) grouped `by` `"sales_stage"`, `"kind"`
+    /// (open/won/lost), `"owner"`, `"month"` (`yyyy-mm` of the close date), `"quarter"` (`yyyy-Qn`),
+    /// `"year"` or `"total"` (None). One dict per group ordered by key: `{"key", "count", "amount",
+    /// "forecast_amount"}` with exact `Decimal` sums. With `as_of` (a date) the pipeline as it stood at the
+    /// end of that day, from the stage history.
+    #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None))]
+    fn forecast(
+        &self,
+        py: Python<'_>,
+        module: String,
+        by: Option<String>,
+        r#where: Option<&Bound<'_, PyAny>>,
+        as_of: Option<NaiveDate>,
+    ) -> PyResult<Vec<ForecastOut>> {
+        let by = by_of(by.as_deref())?;
+        let filter = to_where(r#where)?;
+        self.engine.run(py, Access::Read, move |crm| {
+            if crm.module(&module)?.name != "Potentials" {
+                return Err(crm_core::Error::InvalidArgument(format!(
+                    "a forecast is made over Potentials, not '{module}'"
+                ))
+                .into());
+            }
+            let rows = match as_of {
+                Some(d) => crm.pipeline_as_of(d, by, filter)?,
+                None => crm.pipeline(by, filter)?,
+            };
+            Ok(rows
+                .into_iter()
+                .map(|r| ForecastOut {
+                    key: r.key,
+                    count: r.count,
+                    amount: r.amount,
+                    forecast_amount: r.forecast_amount,
+                })
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Saved filters (vtiger custom views), list pages and search of `crm.Crm`.
+//!
+//! A filter definition is a dict: `name`, `columns` (field names), `all` / `any` (conditions as
+//! `(field, comparator, value)` tuples or dicts, comparator a vtiger code `e n s ew c k l g m h b a bw` or an
+//! operator name, value text), `std_filter` (`{"field": ..., "range": ...}`), `sort` (`"-closingdate"` keys),
+//! `default`, `visibility` (`"public"` default, `"private"`), `owner`.
+
+use crate::convert::Rows;
+use crate::crm::Crm;
+use crate::engine::Access;
+use crate::json::{from_value, to_json, to_py};
+use crm_core::{Filter, Sort};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt};
+use serde_json::Value as J;
+
+/// A filter given by id or name.
+pub fn filter_key(v: &Bound<'_, PyAny>) -> PyResult<String> {
+    if v.is_instance_of::<PyInt>() {
+        return Ok(v.extract::<i64>()?.to_string());
+    }
+    v.extract::<String>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err("a filter is given by id (int) or name (str)")
+    })
+}
+
+/// Turns the Pythonic definition into the serde shape of [`Filter`].
+fn filter_json(module: &str, def: &Bound<'_, PyAny>) -> PyResult<J> {
+    let mut j = to_json(def)?;
+    let J::Object(m) = &mut j else {
+        return Err(crate::errors::invalid("a filter definition is a dict"));
+    };
+    m.insert("module".into(), J::String(module.to_string()));
+    m.entry("visibility")
+        .or_insert_with(|| J::String("public".into()));
+    for key in ["all", "any"] {
+        if let Some(J::Array(conds)) = m.get_mut(key) {
+            for c in conds.iter_mut() {
+                if let J::Array(parts) = c {
+                    let get = |i: usize| {
+                        parts.get(i).map(|p| match p {
+                            J::String(s) => s.clone(),
+                            J::Null => String::new(),
+                            other => other.to_string(),
+                        })
+                    };
+                    *c = serde_json::json!({"field": get(0).unwrap_or_default(), "comparator": get(1).unwrap_or_default(), "value": get(2).unwrap_or_default()});
+                }
+            }
+        }
+    }
+    if let Some(sort) = m.get_mut("sort") {
+        if let J::String(s) = sort {
+            *sort = J::Array(
+                s.split(',')
+                    .map(|k| J::String(k.trim().to_string()))
+                    .collect(),
+            );
+        }
+        if let J::Array(keys) = sort {
+            for k in keys.iter_mut() {
+                if let J::String(s) = k {
+                    *k = serde_json::to_value(Sort::parse(s)).unwrap_or(J::Null);
+                }
+            }
+        }
+    }
+    Ok(j)
+}
+
+fn page_dict<'py>(
+    py: Python<'py>,
+    rows: Rows,
+    total: u64,
+    page: u64,
+    page_size: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("records", rows.into_dicts(py)?)?;
+    d.set_item("total", total)?;
+    d.set_item("page", page)?;
+    d.set_item("page_size", page_size)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl Crm {
+    /// The saved filters of a module the acting user sees, as dicts.
+    fn filters<'py>(&self, py: Python<'py>, module: String) -> PyResult<Bound<'py, PyAny>> {
+        let fs = self
+            .engine
+            .run(py, Access::Read, move |crm| Ok(crm.filters(&module)?))?;
+        to_py(py, &fs)
+    }
+
+    /// One filter by id or name.
+    fn filter<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        filter: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = filter_key(filter)?;
+        let f = self
+            .engine
+            .run(py, Access::Read, move |crm| Ok(crm.filter(&module, &key)?))?;
+        to_py(py, &f)
+    }
+
+    /// Saves a filter (new without `id`, else replaces it) and returns it; see the module notes for the
+    /// definition's shape.
+    fn save_filter<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        definition: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let j = filter_json(&module, definition)?;
+        let f = self.engine.run(py, Access::Write, move |crm| {
+            let f: Filter = from_value(j, "filter definition")?;
+            Ok(crm.save_filter(f)?)
+        })?;
+        to_py(py, &f)
+    }
+
+    /// Deletes a filter (by id or name); system filters cannot be deleted.
+    fn delete_filter(
+        &self,
+        py: Python<'_>,
+        module: String,
+        filter: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let key = filter_key(filter)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            let id = crm.filter(&module, &key)?.id;
+            Ok(crm.delete_filter(&module, id)?)
+        })
+    }
+
+    /// One page of a filter's listing (the default filter when None): `{"filter": dict, "records": [...],
+    /// "total", "page", "page_size"}`; `sort` (`"-amount"`) overrides the filter's order.
+    #[pyo3(signature = (module, filter = None, *, sort = None, page = 1, page_size = 50))]
+    fn list_view<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        filter: Option<&Bound<'py, PyAny>>,
+        sort: Option<String>,
+        page: u64,
+        page_size: u64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let key = filter
+            .filter(|f| !f.is_none())
+            .map(filter_key)
+            .transpose()?;
+        let (f, rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
+            let key = match key {
+                Some(k) => k,
+                None => match crm.default_filter(&module)? {
+                    Some(f) => f.id.to_string(),
+                    None => {
+                        return Err(
+                            crm_core::Error::NotFound(format!("a filter of {module}")).into()
+                        );
+                    }
+                },
+            };
+            let lv = crm.list(&module, &key, sort.as_deref(), page, page_size)?;
+            Ok((
+                lv.filter,
+                Rows::new(crm, lv.page.records)?,
+                lv.page.total,
+                lv.page.page,
+            ))
+        })?;
+        let d = page_dict(py, rows, total, page, page_size)?;
+        d.set_item("filter", to_py(py, &f)?)?;
+        Ok(d)
+    }
+
+    /// Searches every text field of a module for `text` (ignoring case); one page with the total.
+    #[pyo3(signature = (module, text, *, page = 1, page_size = 50))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        text: String,
+        page: u64,
+        page_size: u64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let (rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
+            let p = crm.search(&module, &text, page, page_size)?;
+            Ok((Rows::new(crm, p.records)?, p.total, p.page))
+        })?;
+        page_dict(py, rows, total, page, page_size)
+    }
+
+    /// Per-column search: every `{field: text}` must match (text fields contain the text, owners and
+    /// references match by name, other fields equal the value); one page with the total.
+    #[pyo3(signature = (module, columns, *, page = 1, page_size = 50))]
+    fn search_columns<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        columns: &Bound<'py, PyAny>,
+        page: u64,
+        page_size: u64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let columns: Vec<(String, String)> = match columns.cast::<PyDict>() {
+            Ok(d) => d.items().extract()?,
+            Err(_) => columns.extract()?,
+        };
+        let (rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
+            let cols: Vec<(&str, &str)> = columns
+                .iter()
+                .map(|(a, b)| (a.as_str(), b.as_str()))
+                .collect();
+            let p = crm.search_columns(&module, &cols, page, page_size)?;
+            Ok((Rows::new(crm, p.records)?, p.total, p.page))
+        })?;
+        page_dict(py, rows, total, page, page_size)
+    }
+}

@@ -1,0 +1,216 @@
+"""Import and export: CSV and vCard in, CSV and vCard out, undo, mappings, a 100k-row import."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import crm
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_import_the_vtiger_export(db: crm.Crm, tmp_path: Path) -> None:
+    db.add_group("Sales Team", ["admin"])  # owners named in the export
+    seen: list[int] = []
+    rep = db.import_csv(DATA / "vtiger_potentials_export.csv", "Potentials", create_missing_references=True, progress=seen.append)
+    assert isinstance(rep, crm.ImportReport)
+    assert rep.rows == 24 and rep.created + rep.failed + rep.skipped == rep.rows and rep.import_id > 0
+    assert rep.created == 24 and rep.failed == 0 and rep.errors == [] and rep.references_created > 0
+    assert seen and seen[-1] == rep.rows
+    assert all(set(e) == {"line", "column", "field", "code", "message"} for e in rep.errors)
+    hooli = db.find("Potentials", {"potentialname": "Hooli deal 1"})[0]
+    assert hooli["amount"] == Decimal("12000.00") and hooli["forecast_amount"] == Decimal("6000")
+    assert db.get(hooli["related_to"])["accountname"] == "Hooli"
+    assert "Weighted Revenue" in " ".join(rep.warnings) or any(f is None for _, f in rep.mapping)
+    assert repr(rep).startswith("<crm.ImportReport id=")
+    assert db.imports()[-1]["id"] == rep.import_id
+    assert len(db.import_rows(rep.import_id)) >= rep.created
+
+    undone = db.undo_import(rep.import_id)
+    assert undone["deleted"] >= rep.created and db.count("Potentials") == 0
+    with pytest.raises(crm.ConflictError):
+        db.undo_import(rep.import_id)
+    with pytest.raises(crm.NotFoundError):
+        db.undo_import(999999)
+
+
+def test_european_csv_with_all_options(db: crm.Crm, org: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "eu.csv"
+    path.write_bytes(
+        "Name;Betrag;Abschluss;Phase;Firma\nDéjà vu;1.234,50;31.03.2027;Prospecting;Hooli\nZweiter;99,99;01.04.2027;Neue Phase;Hooli\n"
+        "Kaputt;abc;99.99.2027;Prospecting;Hooli\n".encode("latin-1")
+    )
+    opts: dict[str, Any] = dict(
+        delimiter=";",
+        encoding="latin-1",
+        date_format="dd.mm.yyyy",
+        decimal_separator=",",
+        thousands_separator=".",
+        mapping={"Name": "potentialname", "Betrag": "amount", "Abschluss": "closingdate", "Phase": "sales_stage", "Firma": "related_to"},
+        defaults={"leadsource": "Partner"},
+    )
+    dry = db.import_csv(path, "Potentials", dry_run=True, add_unknown_picklist_values=True, **opts)
+    assert dry.dry_run and dry.import_id == 0 and dry.created == 2 and dry.failed == 1
+    assert db.count("Potentials") == 0 and "Neue Phase" not in db.picklist_values("sales_stage")
+    rep = db.import_csv(path, "Potentials", add_unknown_picklist_values=True, **opts)
+    assert (rep.created, rep.failed) == (2, 1)
+    assert rep.picklist_values_added == ["sales_stage: Neue Phase"] or "Neue Phase" in " ".join(rep.picklist_values_added)
+    err_fields = {e["field"] for e in rep.errors}
+    assert {"amount", "closingdate"} & err_fields and all(e["line"] == 4 for e in rep.errors)
+    deja = db.find("Potentials", {"potentialname": "Déjà vu"})[0]
+    assert deja["amount"] == Decimal("1234.50") and str(deja["closingdate"]) == "2027-03-31" and deja["leadsource"] == "Partner"
+
+    path.write_bytes("Name;Betrag;Abschluss;Phase;Firma\nDéjà vu;5,00;31.03.2027;Prospecting;Hooli\n".encode("latin-1"))
+    merged = db.import_csv(path, "Potentials", duplicates="merge", match_on=["potentialname"], **opts)
+    assert merged.merged == 1 and db.find("Potentials", {"potentialname": "Déjà vu"})[0]["amount"] == Decimal("5.00")
+    skipped = db.import_csv(path, "Potentials", duplicates="skip", match_on=["potentialname"], **opts)
+    assert skipped.skipped == 1
+    over = db.import_csv(path, "Potentials", duplicates="overwrite", match_on=["potentialname"], **opts)
+    assert over.updated == 1
+
+
+def test_import_errors(db: crm.Crm, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError) as e:
+        db.import_csv(tmp_path / "missing.csv", "Potentials")
+    assert e.value.filename == str(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(crm.InvalidArgumentError):
+        db.import_csv(empty, "Potentials")
+    with pytest.raises(crm.InvalidArgumentError):
+        db.import_csv(DATA / "vtiger_potentials_export.csv", "Potentials", duplicates="explode")
+    with pytest.raises(crm.InvalidArgumentError):
+        db.import_csv(DATA / "vtiger_potentials_export.csv", "Potentials", encoding="klingon")
+    with pytest.raises(crm.InvalidArgumentError):
+        db.import_csv(DATA / "vtiger_potentials_export.csv", "Potentials", decimal_separator=",,")
+    with pytest.raises(crm.NotFoundError):
+        db.import_csv(DATA / "vtiger_potentials_export.csv", "Nope")
+
+
+def test_progress_errors_do_not_stop_the_import(db: crm.Crm, tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("Opportunity Name,Sales Stage,Expected Close Date,Organization Name\nA,Prospecting,2027-01-01,Hooli\n")
+    raised: list[Any] = []
+
+    def bad(n: int) -> None:
+        raise RuntimeError("progress bar broke")
+
+    import sys
+
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: raised.append(u.exc_value)
+    try:
+        rep = db.import_csv(path, "Potentials", create_missing_references=True, progress=bad)
+    finally:
+        sys.unraisablehook = old
+    assert rep.created == 1 and raised and isinstance(raised[0], RuntimeError)
+
+
+def test_import_vcf(db: crm.Crm) -> None:
+    rep = db.import_vcf(DATA / "contacts_sample.vcf", create_opportunities=True, sales_stage="Qualification")
+    assert rep.rows == 3 and rep.created == 3
+    jane = db.find("Contacts", {"lastname": "Smith"})[0]
+    assert jane["email"] == "jane.smith@acme.example" and db.get(jane["account_id"])["accountname"] == "Acme Corp"
+    opps = db.find("Potentials")
+    assert len(opps) == 3 and {o["sales_stage"] for o in opps} == {"Qualification"}
+    again = db.import_vcf(DATA / "contacts_sample.vcf")  # duplicates skipped on e-mail
+    assert again.skipped == 3 and again.created == 0
+    db.undo_import(rep.import_id)
+    assert db.count("Contacts") == 0
+
+
+def test_export_csv_round_trip(db: crm.Crm, org: dict[str, Any], tmp_path: Path) -> None:
+    for i, stage in enumerate(["Prospecting", "Closed Won", "Closed Won", "=cmd|evil"[:0] or "Qualification"]):
+        db.create("Potentials", {"potentialname": f"D{i}", "amount": Decimal(f"{i}000.50"), "sales_stage": stage, "closingdate": f"2027-0{i + 1}-01", "related_to": org["id"], "description": "=1+1"})
+    out = tmp_path / "all.csv"
+    assert db.export_csv(out, "Potentials") == 4
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["Opportunity Name"] and rows[0]["Organization Name"] == "Accounts::::Hooli"
+    assert all(r["Description"] == "'=1+1" for r in rows)  # formula neutralised
+    won = tmp_path / "won.csv"
+    assert db.export_csv(won, "Potentials", filter="Potentials Won", header="names", columns=["potentialname", "amount"]) == 2
+    lines = won.read_text().splitlines()
+    assert lines[0] == "potentialname,amount" and len(lines) == 3
+    ids = [r["id"] for r in db.find("Potentials", order_by="potentialname")]
+    sel = tmp_path / "sel.csv"
+    assert db.export_csv(sel, "Potentials", ids[:1], header="none") == 1
+    assert len(sel.read_text().splitlines()) == 1
+    assert db.export_csv(tmp_path / "p.csv", "Potentials", page=2, page_size=3, order_by="potentialname") == 1
+    assert db.export_csv(tmp_path / "w.csv", "Potentials", where=[("amount", ">", 1500)]) == 2
+    # the export imports back into a fresh database
+    with crm.Crm(":memory:", user="admin") as other:
+        other.add_user("admin", full_name="Administrator")
+        rep = other.import_csv(out, "Potentials", create_missing_references=True)
+        assert rep.created == 4 and rep.failed == 0
+        assert other.find("Potentials", {"potentialname": "D1"})[0]["description"] == "=1+1"
+    with pytest.raises(FileNotFoundError):
+        db.export_csv(tmp_path / "no" / "dir.csv", "Potentials")
+    with pytest.raises(crm.InvalidArgumentError):
+        db.export_csv(out, "Potentials", header="fancy")
+
+
+def test_export_vcf(db: crm.Crm, tmp_path: Path) -> None:
+    db.import_vcf(DATA / "contacts_sample.vcf")
+    out = tmp_path / "c.vcf"
+    assert db.export_vcf(out, version="3.0") == 3
+    text = out.read_text()
+    assert text.count("BEGIN:VCARD") == 3 and "VERSION:3.0" in text and "Acme Corp" in text
+    one = db.find("Contacts", {"lastname": "Smith"})[0]
+    assert db.export_vcf(tmp_path / "one.vcf", [one]) == 1
+    with crm.Crm(":memory:", user="admin") as other:
+        other.add_user("admin")
+        assert other.import_vcf(out).created == 3
+
+
+def test_saved_mappings(db: crm.Crm) -> None:
+    db.save_mapping("Potentials", "eu", {"Name": "potentialname", "Betrag": "amount"})
+    assert db.mappings("Potentials") == {"eu": {"Name": "potentialname", "Betrag": "amount"}}
+    db.delete_mapping("Potentials", "eu")
+    assert db.mappings("Potentials") == {}
+
+
+@pytest.mark.slow
+def test_import_100k_rows_into_a_file_while_other_threads_run(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    stages = ["Prospecting", "Qualification", "Closed Won", "Closed Lost"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["Opportunity Name", "Amount", "Expected Close Date", "Sales Stage", "Organization Name"])
+        for i in range(100_000):
+            w.writerow([f"Deal {i}", f"{i % 1000}.{i % 100:02d}", f"2027-{i % 12 + 1:02d}-15", stages[i % 4], f"Org {i % 50}"])
+    ticks = 0
+    done = threading.Event()
+
+    def ticker() -> None:
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            done.wait(0.01)
+
+    with crm.Crm(str(tmp_path / "big.db"), user="admin") as db:
+        db.add_user("admin", full_name="Administrator")
+        t = threading.Thread(target=ticker)
+        t.start()
+        progress: list[int] = []
+        try:
+            rep = db.import_csv(path, "Potentials", create_missing_references=True, batch_size=1000, progress=progress.append)
+        finally:
+            done.set()
+            t.join()
+        assert (rep.rows, rep.created, rep.failed) == (100_000, 100_000, 0)
+        assert rep.references_created == 50 and rep.errors == []
+        assert progress[-1] == 100_000 and len(progress) > 10
+        assert ticks > 1  # the interpreter was released while importing
+        assert db.count("Potentials") == 100_000
+        by_stage = {r["key"]: r for r in db.forecast(by="sales_stage")}
+        assert by_stage["Closed Won"]["count"] == 25_000
+        expected = sum(Decimal(f"{i % 1000}.{i % 100:02d}") for i in range(100_000) if i % 4 == 2)
+        assert by_stage["Closed Won"]["amount"] == expected == by_stage["Closed Won"]["forecast_amount"]
+        assert db.export_csv(tmp_path / "won.csv", "Potentials", filter="Potentials Won") == 25_000
