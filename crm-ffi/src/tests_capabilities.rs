@@ -650,7 +650,7 @@ fn workflows_outbox_delivery_and_host_functions() {
         });
         assert_eq!(
             report,
-            json!({"workflows": 0, "records": 0, "delayed_tasks": 0, "mails": 0})
+            json!({"workflows": 0, "records": 0, "delayed_tasks": 0, "mails": 0, "failures": []})
         );
         ok(unsafe { crm_workflows_run_due(st.0, ptr::null(), ptr::null_mut()) });
         assert_eq!(
