@@ -12,6 +12,8 @@
 //! * `IsEmpty` is true for an empty field only: unlike vtiger, `0` is not empty.
 //! * On multi-select picklists, `Eq` means "has this value", `Ne` "does not have it", `In` "has any of these".
 //!
+//! The pseudo-field [`ID_FIELD`] (`id`) compares record ids (keyset paging uses it to break ties).
+//!
 //! Conditions are checked against the module's fields by [`Query::normalize`]: unknown fields and operators
 //! that do not fit a field's type are refused, and compare values are converted to the field's type.
 
@@ -20,6 +22,10 @@ use crate::schema::{FieldType, Module};
 use crate::value::{Value, coerce};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
+
+/// The pseudo-field naming the record id in conditions (`id > 100`); no module field may be called so.
+/// Adapters compare it as an integer.
+pub const ID_FIELD: &str = "id";
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -200,6 +206,27 @@ impl Condition {
             Condition::All(v) => Condition::All(v.into_iter().map(|c| c.normalize(module)).collect::<Result<_>>()?),
             Condition::Any(v) => Condition::Any(v.into_iter().map(|c| c.normalize(module)).collect::<Result<_>>()?),
             Condition::Not(c) => Condition::Not(Box::new(c.normalize(module)?)),
+            Condition::Compare { field, op, values } if field == ID_FIELD => {
+                if !matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between | Op::In) {
+                    return Err(Error::invalid(format!("operator {op:?} does not fit the record id")));
+                }
+                if !op.arity().contains(&values.len()) {
+                    return Err(Error::invalid(format!("operator {op:?} on the record id takes {:?} values", op.arity())));
+                }
+                let values = values
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::Int(i) => Ok(Value::Int(i)),
+                        Value::Ref(r) => Ok(Value::Int(r.0)),
+                        other => other
+                            .to_text()
+                            .and_then(|t| t.trim().parse::<i64>().ok())
+                            .map(Value::Int)
+                            .ok_or_else(|| Error::invalid(format!("'{other}' is not a record id"))),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Condition::Compare { field, op, values }
+            }
             Condition::Compare { field, op, values } => {
                 let f = module
                     .field_by_name_or_label(&field)

@@ -286,8 +286,10 @@ fn search_and_column_search_and_keyset_paging() {
         assert_eq!(names(&p.records), ["Deal 00", "Deal 03", "Deal 06", "Deal 09"]);
         assert!(crm.search_columns("Potentials", &[("nope", "x")], 1, 5).is_err());
         // Keyset pages over a sort key with many ties equal the offset listing.
-        for sort in ["sales_stage", "-amount", "potentialname"] {
-            let q = Query::new("Potentials").order_by(sort);
+        // Single keys seek on (key, id); two keys seek on the first and step over its ties. Empty keys
+        // (nextstep) sort first ascending and last descending.
+        for sort in ["sales_stage", "-amount", "potentialname", "nextstep", "-nextstep", "sales_stage,-amount"] {
+            let q = sort.split(',').fold(Query::new("Potentials"), |q, s| q.order_by(s));
             let full = crm.find(q.clone()).unwrap();
             let mut got = Vec::new();
             let mut cursor = None;

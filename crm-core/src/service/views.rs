@@ -23,14 +23,18 @@ use serde::{Deserialize, Serialize};
 
 const VIEW_SETTINGS: &str = "view_settings";
 
-/// Where [`Crm::page_after`] continues: the first sort key's value of the last record seen and how many
-/// records seen so far share it.
+/// Where [`Crm::page_after`] continues: the first sort key's value of the last record seen, that record's
+/// id (the tie-breaker of a single-key sort), and, for sorts on several keys, how many records seen so far
+/// share the first key's value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     /// Value of the first sort key in the last record returned.
     pub last: Value,
-    /// Records already returned whose first sort key equals `last`.
+    /// Records already returned whose first sort key equals `last` (sorts on several keys only).
     pub ties: u64,
+    /// Id of the last record returned (single-key sorts: the page after starts right after it).
+    #[serde(default)]
+    pub id: Option<RecordId>,
 }
 
 /// One page of a filter's listing.
@@ -340,6 +344,35 @@ impl Crm {
                 key.field
             )));
         }
+        // One sort key: a true keyset, `(key, id)` strictly after the cursor, in the listing's order (ties
+        // are ordered by id, descending when the key is). Index on the key + the rowid: no OFFSET at all.
+        if let (Some(c), Some(last_id), 1) = (cursor, cursor.and_then(|c| c.id), q.sort.len()) {
+            let f = key.field.clone();
+            let id_after = Condition::cmp(crate::query::ID_FIELD, if key.descending { Op::Lt } else { Op::Gt }, last_id.0);
+            let after = if c.last.is_empty() {
+                // Empty keys come first ascending, last descending.
+                let tie = Condition::All(vec![Condition::is_empty(f.clone()), id_after]);
+                if key.descending { tie } else { Condition::Any(vec![tie, Condition::is_not_empty(f)]) }
+            } else {
+                let beyond = Condition::Compare { field: f.clone(), op: if key.descending { Op::Lt } else { Op::Gt }, values: vec![c.last.clone()] };
+                let tie = Condition::All(vec![Condition::Compare { field: f.clone(), op: Op::Eq, values: vec![c.last.clone()] }, id_after]);
+                let mut any = vec![beyond, tie];
+                if key.descending {
+                    any.push(Condition::is_empty(f));
+                }
+                Condition::Any(any)
+            };
+            q.condition = Some(match q.condition.take() {
+                Some(old) => Condition::All(vec![old, after]),
+                None => after,
+            });
+            let records = self.store.query(&q)?;
+            if (records.len() as u64) < size || records.is_empty() {
+                return Ok((records, None));
+            }
+            let next = records.last().map(|r| Cursor { last: r.get(&key.field).clone(), ties: 0, id: Some(r.id) });
+            return Ok((records, next));
+        }
         if let Some(c) = cursor {
             q.offset = c.ties;
             if !c.last.is_empty() {
@@ -377,6 +410,7 @@ impl Crm {
         {
             ties += c.ties;
         }
-        Ok((records, Some(Cursor { last, ties })))
+        let id = (q.sort.len() == 1).then(|| records.last().map(|r| r.id)).flatten();
+        Ok((records, Some(Cursor { last, ties, id })))
     }
 }

@@ -61,7 +61,10 @@ impl MemoryStore {
         self.records.values().filter(move |r| {
             r.module == q.module
                 && r.deleted == q.deleted
-                && q.condition.as_ref().is_none_or(|c| c.matches(&|f: &str| r.get(f)))
+                && q.condition.as_ref().is_none_or(|c| {
+                    let id = Value::Int(r.id.0);
+                    c.matches(&|f: &str| if f == crate::query::ID_FIELD { &id } else { r.get(f) })
+                })
         })
     }
 

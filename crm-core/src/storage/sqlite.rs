@@ -941,6 +941,28 @@ fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -
             compile(x, m, sql, params)?;
             sql.push_str(", 0)");
         }
+        Condition::Compare { field, op, values } if field == crate::query::ID_FIELD => {
+            let mut bind = |v: &Value| {
+                params.push(to_sql(v));
+                "?".to_string()
+            };
+            let first = values.first().cloned().unwrap_or_default();
+            let s = match op {
+                Op::Eq => format!("e.id = {}", bind(&first)),
+                Op::Ne => format!("e.id <> {}", bind(&first)),
+                Op::Lt => format!("e.id < {}", bind(&first)),
+                Op::Le => format!("e.id <= {}", bind(&first)),
+                Op::Gt => format!("e.id > {}", bind(&first)),
+                Op::Ge => format!("e.id >= {}", bind(&first)),
+                Op::Between => {
+                    let lo = bind(&first);
+                    format!("e.id BETWEEN {lo} AND {}", bind(values.get(1).unwrap_or(&Value::Null)))
+                }
+                Op::In => format!("e.id IN ({})", values.iter().map(&mut bind).collect::<Vec<_>>().join(", ")),
+                other => return Err(Error::invalid(format!("operator {other:?} does not fit the record id"))),
+            };
+            sql.push_str(&s);
+        }
         Condition::Compare { field, op, values } => {
             let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
             let c = col(f)?;
