@@ -234,13 +234,19 @@ impl Crm {
 
     /// The module names (`Potentials`, `Accounts`, ...).
     fn modules(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.engine.run(py, Access::Read, |crm| Ok(crm.schema().modules.keys().cloned().collect()))
+        self.engine.run(py, Access::Read, |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
+            Ok(crm.schema().modules.keys().cloned().collect())
+        })
     }
 
     /// The fields of a module (by name or label), in layout order, as dicts.
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
         self.engine
-            .run(py, Access::Read, move |crm| Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect()))
+            .run(py, Access::Read, move |crm| {
+                crm.refresh_schema()?; // another handle on the same database may have changed it
+                Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
+            })
     }
 
     /// The values of a picklist, in display order. `field` is a field name (`"sales_stage"`), a picklist
@@ -254,6 +260,7 @@ impl Crm {
             return Err(pyo3::exceptions::PyTypeError::new_err("field is a str or a (module, field) tuple"));
         };
         self.engine.run(py, Access::Read, move |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
             let schema = crm.schema();
             let picklist = match &module {
                 Some(m) => {
