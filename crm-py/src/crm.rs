@@ -225,6 +225,31 @@ impl Crm {
         self.engine.run(py, Access::Read, |crm| Ok(crm.users()?.into_iter().map(UserOut::from).collect()))
     }
 
+    /// One user by user name (ignoring case).
+    fn get_user(&self, py: Python<'_>, user_name: String) -> PyResult<UserOut> {
+        self.engine.run(py, Access::Read, move |crm| Ok(UserOut::from(crm.user(&user_name)?)))
+    }
+
+    /// An owner (a user or a group) by id (int) or by user name, full name or group name (str, ignoring
+    /// case): `{"kind": "user", "id": 1, "user_name": ...}` or `{"kind": "group", "id": 3, "name": ...,
+    /// "members": [...]}`; None when there is none.
+    fn owner<'py>(&self, py: Python<'py>, owner: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let key: Result<i64, String> = if owner.is_instance_of::<pyo3::types::PyInt>() {
+            Ok(owner.extract()?)
+        } else {
+            Err(owner
+                .extract::<String>()
+                .map_err(|_| pyo3::exceptions::PyTypeError::new_err("an owner is given by id (int) or name (str)"))?)
+        };
+        let found = self.engine.run(py, Access::Read, move |crm| {
+            Ok(match &key {
+                Ok(id) => crm.owner(crm_core::OwnerId(*id))?,
+                Err(name) => crm.find_owner(name)?,
+            })
+        })?;
+        crate::json::to_py(py, &found)
+    }
+
     /// Every registered group.
     fn groups(&self, py: Python<'_>) -> PyResult<Vec<GroupOut>> {
         self.engine.run(py, Access::Read, |crm| Ok(crm.groups()?.into_iter().map(GroupOut::from).collect()))
