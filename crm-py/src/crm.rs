@@ -226,7 +226,7 @@ impl Crm {
     }
 
     /// One user by user name (ignoring case).
-    fn get_user(&self, py: Python<'_>, user_name: String) -> PyResult<UserOut> {
+    fn user_info(&self, py: Python<'_>, user_name: String) -> PyResult<UserOut> {
         self.engine.run(py, Access::Read, move |crm| Ok(UserOut::from(crm.user(&user_name)?)))
     }
 

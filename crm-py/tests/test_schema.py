@@ -75,11 +75,11 @@ def test_stage_probability_autofill_can_be_turned_off(db: crm.Crm) -> None:
     assert db.create("Potentials", {**fields, "potentialname": "B"})["probability"] is None
 
 
-def test_get_user_and_owner_by_id_or_name(db: crm.Crm) -> None:
+def test_user_info_and_owner_by_id_or_name(db: crm.Crm) -> None:
     sam = db.add_user("sam", full_name="Sam Smith", email="sam@example.com")
-    assert db.get_user("SAM") == sam
+    assert db.user_info("SAM") == sam
     with pytest.raises(crm.NotFoundError):
-        db.get_user("nobody")
+        db.user_info("nobody")
     team = db.add_group("Sales Team", ["sam"])
     by_id = db.owner(sam["id"])
     assert by_id is not None and by_id["kind"] == "user" and by_id["user_name"] == "sam"
