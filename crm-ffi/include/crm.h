@@ -1756,7 +1756,8 @@ crm_status crm_workflow_run(struct crm_store *store,
  * store's clock): scheduled workflows whose time has come, then delayed tasks whose time has come. Each
  * workflow run and each delayed task is one transaction; running twice for the same instant does nothing
  * the second time. `*out_report_json` (optional, owned by the caller) receives `{"workflows": 1,
- * "records": 3, "delayed_tasks": 0, "mails": 3}`.
+ * "records": 3, "delayed_tasks": 0, "mails": 3, "failures": [...]}` (`failures`: the runs and tasks that
+ * failed, each with what failed and why; the others still ran).
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (bad time, failed task),
  * storage errors (what was committed before stays committed). Thread-safety: serialised.
@@ -1894,6 +1895,20 @@ crm_status crm_workflow_function_register(struct crm_store *store,
  */
 crm_status crm_store_time_zone(const struct crm_store *store,
                                char **out_name);
+
+/**
+ * Custom functions that active workflows call but that are not registered on this store (with
+ * `crm_workflow_function_register`), sorted, as a JSON array into `*out_json` (required, owned by the
+ * caller): `[{"workflow": 2, "name": "computeCommission"}]`. Such tasks are skipped at run time; call it
+ * after registering the host's functions to find typos or missing registrations.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_workflow_unregistered_functions(const struct crm_store *store,
+                                               char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

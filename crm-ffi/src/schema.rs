@@ -21,7 +21,8 @@ pub unsafe extern "C" fn crm_schema_json(
 ) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let crm = unsafe { lock_store(store) }?;
+        let mut crm = unsafe { lock_store(store) }?;
+        crm.refresh_schema()?; // another handle on the same database may have changed it
         out.set_json(crm.schema())
     })
 }
@@ -44,7 +45,8 @@ pub unsafe extern "C" fn crm_module_fields(
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let crm = unsafe { lock_store(store) }?;
+        let mut crm = unsafe { lock_store(store) }?;
+        crm.refresh_schema()?; // another handle on the same database may have changed it
         let fields = crm.module(module)?.fields_in_layout_order();
         out.set_json(&fields)
     })

@@ -1472,3 +1472,101 @@ fn actor_owner_and_time_zone_getters() {
     let bare = Store(raw, None);
     assert_eq!(json_of(|o| unsafe { crm_store_actor(bare.0, o) }), J::Null);
 }
+
+#[test]
+fn unregistered_functions_are_listed_until_registered() {
+    for st in both() {
+        let typed = json!({
+            "module": "Potentials", "name": "Hosted", "trigger": {"on": "every_save"},
+            "tasks": [{"summary": "f", "action": {"type": "custom_function", "name": "scoreDeal"}}]
+        });
+        let wf = json_of(|o| unsafe { crm_workflow_add(st.0, s(&typed.to_string()).as_ptr(), o) });
+        assert_eq!(
+            json_of(|o| unsafe { crm_workflow_unregistered_functions(st.0, o) }),
+            json!([{"workflow": id(&wf), "name": "scoreDeal"}])
+        );
+        let prefix = s("call");
+        ok(unsafe {
+            crm_workflow_function_register(
+                st.0,
+                s("scoreDeal").as_ptr(),
+                Some(test_function),
+                prefix.as_ptr() as *mut c_void,
+            )
+        });
+        assert_eq!(json_of(|o| unsafe { crm_workflow_unregistered_functions(st.0, o) }), json!([]));
+        assert_eq!(
+            unsafe { crm_workflow_unregistered_functions(st.0, ptr::null_mut()) },
+            crm_status::NullPointer
+        );
+    }
+}
+
+#[test]
+fn run_due_reports_failed_delayed_tasks_and_runs_the_rest() {
+    for st in both() {
+        let typed = json!({
+            "module": "Potentials", "name": "Later", "trigger": {"on": "first_save"},
+            "tasks": [
+                {"summary": "bad", "delay": {"days": 1, "field": "closingdate"},
+                 "action": {"type": "update_fields", "updates": [{"fieldname": "sales_stage", "value": "Nonsense"}]}},
+                {"summary": "good", "delay": {"days": 1, "field": "closingdate"},
+                 "action": {"type": "update_fields", "updates": [{"fieldname": "nextstep", "value": "ping"}]}}
+            ]
+        });
+        let wf = json_of(|o| unsafe { crm_workflow_add(st.0, s(&typed.to_string()).as_ptr(), o) });
+        let d = deal(&st, "Delayed", "Prospecting", "1", "2027-03-31");
+        let report = json_of(|o| unsafe {
+            crm_workflows_run_due(st.0, s("2027-04-02 12:00:00").as_ptr(), o)
+        });
+        assert_eq!(report["delayed_tasks"], 1, "{report}");
+        let failures = report["failures"].as_array().unwrap();
+        assert_eq!(failures.len(), 1, "{report}");
+        assert_eq!(
+            (&failures[0]["workflow"], &failures[0]["record"], &failures[0]["task"]),
+            (&json!(id(&wf)), &json!(d), &json!(0))
+        );
+        assert!(failures[0]["error"].as_str().unwrap().contains("sales_stage"), "{report}");
+        assert_eq!(get(&st, d)["nextstep"], "ping");
+        let again = json_of(|o| unsafe {
+            crm_workflows_run_due(st.0, s("2027-04-02 12:00:00").as_ptr(), o)
+        });
+        assert_eq!(again["failures"], json!([]));
+    }
+}
+
+#[test]
+fn schema_getters_see_another_handles_change_on_one_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.db").to_str().unwrap().to_string();
+    let a = open_at(&file, None);
+    let mut p = ptr::null_mut();
+    ok(unsafe { crm_store_open(s(&file).as_ptr(), &mut p) });
+    let b = Store(p, None);
+    let labels = |st: &Store| -> Vec<String> {
+        json_of(|o| unsafe { crm_module_fields(st.0, s("Potentials").as_ptr(), o) })
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["label"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(!labels(&b).contains(&"Region".to_string()));
+    let f = json_of(|o| unsafe {
+        crm_field_add(
+            a.0,
+            s("Potentials").as_ptr(),
+            s(r#"{"label": "Region", "type": "picklist", "values": ["EU", "US"]}"#).as_ptr(),
+            o,
+        )
+    });
+    // b never calls crm_schema_refresh: both getters read the schema in force in the file.
+    assert!(labels(&b).contains(&"Region".to_string()));
+    let schema = json_of(|o| unsafe { crm_schema_json(b.0, o) });
+    let a_schema = json_of(|o| unsafe { crm_schema_json(a.0, o) });
+    assert_eq!(schema["version"], a_schema["version"]);
+    assert!(schema.to_string().contains(f["name"].as_str().unwrap()));
+    drop(a);
+    drop(b);
+    drop(dir);
+}

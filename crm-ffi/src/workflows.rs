@@ -313,7 +313,8 @@ fn parse_instant(text: &str) -> FfiResult<DateTime<Utc>> {
 /// store's clock): scheduled workflows whose time has come, then delayed tasks whose time has come. Each
 /// workflow run and each delayed task is one transaction; running twice for the same instant does nothing
 /// the second time. `*out_report_json` (optional, owned by the caller) receives `{"workflows": 1,
-/// "records": 3, "delayed_tasks": 0, "mails": 3}`.
+/// "records": 3, "delayed_tasks": 0, "mails": 3, "failures": [...]}` (`failures`: the runs and tasks that
+/// failed, each with what failed and why; the others still ran).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (bad time, failed task),
 /// storage errors (what was committed before stays committed). Thread-safety: serialised.
@@ -582,5 +583,30 @@ pub unsafe extern "C" fn crm_store_time_zone(
         let tz = unsafe { lock_store(store) }?.time_zone();
         out.set(crate::strings::into_c_string(tz.to_string()));
         Ok(())
+    })
+}
+
+/// Custom functions that active workflows call but that are not registered on this store (with
+/// `crm_workflow_function_register`), sorted, as a JSON array into `*out_json` (required, owned by the
+/// caller): `[{"workflow": 2, "name": "computeCommission"}]`. Such tasks are skipped at run time; call it
+/// after registering the host's functions to find typos or missing registrations.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_workflow_unregistered_functions(
+    store: *const crm_store,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let missing = unsafe { lock_store(store) }?.unregistered_functions()?;
+        let missing: Vec<serde_json::Value> = missing
+            .into_iter()
+            .map(|(workflow, name)| serde_json::json!({ "workflow": workflow, "name": name }))
+            .collect();
+        out.set_json(&missing)
     })
 }

@@ -225,6 +225,31 @@ impl Crm {
         self.engine.run(py, Access::Read, |crm| Ok(crm.users()?.into_iter().map(UserOut::from).collect()))
     }
 
+    /// One user by user name (ignoring case).
+    fn user_info(&self, py: Python<'_>, user_name: String) -> PyResult<UserOut> {
+        self.engine.run(py, Access::Read, move |crm| Ok(UserOut::from(crm.user(&user_name)?)))
+    }
+
+    /// An owner (a user or a group) by id (int) or by user name, full name or group name (str, ignoring
+    /// case): `{"kind": "user", "id": 1, "user_name": ...}` or `{"kind": "group", "id": 3, "name": ...,
+    /// "members": [...]}`; None when there is none.
+    fn owner<'py>(&self, py: Python<'py>, owner: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let key: Result<i64, String> = if owner.is_instance_of::<pyo3::types::PyInt>() {
+            Ok(owner.extract()?)
+        } else {
+            Err(owner
+                .extract::<String>()
+                .map_err(|_| pyo3::exceptions::PyTypeError::new_err("an owner is given by id (int) or name (str)"))?)
+        };
+        let found = self.engine.run(py, Access::Read, move |crm| {
+            Ok(match &key {
+                Ok(id) => crm.owner(crm_core::OwnerId(*id))?,
+                Err(name) => crm.find_owner(name)?,
+            })
+        })?;
+        crate::json::to_py(py, &found)
+    }
+
     /// Every registered group.
     fn groups(&self, py: Python<'_>) -> PyResult<Vec<GroupOut>> {
         self.engine.run(py, Access::Read, |crm| Ok(crm.groups()?.into_iter().map(GroupOut::from).collect()))
@@ -234,13 +259,19 @@ impl Crm {
 
     /// The module names (`Potentials`, `Accounts`, ...).
     fn modules(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        self.engine.run(py, Access::Read, |crm| Ok(crm.schema().modules.keys().cloned().collect()))
+        self.engine.run(py, Access::Read, |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
+            Ok(crm.schema().modules.keys().cloned().collect())
+        })
     }
 
     /// The fields of a module (by name or label), in layout order, as dicts.
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
         self.engine
-            .run(py, Access::Read, move |crm| Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect()))
+            .run(py, Access::Read, move |crm| {
+                crm.refresh_schema()?; // another handle on the same database may have changed it
+                Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
+            })
     }
 
     /// The values of a picklist, in display order. `field` is a field name (`"sales_stage"`), a picklist
@@ -254,6 +285,7 @@ impl Crm {
             return Err(pyo3::exceptions::PyTypeError::new_err("field is a str or a (module, field) tuple"));
         };
         self.engine.run(py, Access::Read, move |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
             let schema = crm.schema();
             let picklist = match &module {
                 Some(m) => {

@@ -193,6 +193,7 @@ impl Crm {
     /// The blocks of a module in layout order: dicts with name, label, sequence, custom.
     fn blocks<'py>(&self, py: Python<'py>, module: String) -> PyResult<Bound<'py, PyAny>> {
         let blocks = self.engine.run(py, Access::Read, move |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
             Ok(crm.module(&module)?.blocks.clone())
         })?;
         to_py(py, &blocks)
@@ -374,6 +375,7 @@ impl Crm {
     /// `[{"value": "Prospecting", "kind": "open", "probability": Decimal("10"), "editable": True}, ...]`.
     fn stages<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let values = self.engine.run(py, Access::Read, |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
             Ok(crm
                 .schema()
                 .picklist("sales_stage")
@@ -420,6 +422,22 @@ impl Crm {
             .engine
             .run(py, Access::Read, |crm| Ok(crm.schema_changes()?))?;
         to_py(py, &log)
+    }
+
+    /// Applies one raw schema edit (crm-core's `SchemaChange`, as a dict or JSON text tagged by its kind,
+    /// as `schema_changes()` shows them) and returns its log entry. The named helpers (`add_field`, ...) are
+    /// the usual way; this one replays or scripts any edit.
+    fn apply_schema_change<'py>(&self, py: Python<'py>, change: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let j = match change.cast::<PyString>() {
+            Ok(s) => serde_json::from_str(&s.to_cow()?)
+                .map_err(|e| crate::errors::invalid(format!("schema change is not JSON: {e}")))?,
+            Err(_) => to_json(change)?,
+        };
+        let entry = self.engine.run(py, Access::Write, move |crm| {
+            let c: crm_core::SchemaChange = from_value(j, "schema change")?;
+            Ok(crm.apply_schema_change(c)?)
+        })?;
+        to_py(py, &entry)
     }
 
     /// Reloads the schema when another handle changed it; True when it did.

@@ -5,11 +5,11 @@
 //! operator name, value text), `std_filter` (`{"field": ..., "range": ...}`), `sort` (`"-closingdate"` keys),
 //! `default`, `visibility` (`"public"` default, `"private"`), `owner`.
 
-use crate::convert::Rows;
+use crate::convert::{Rows, to_query};
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_json, to_py};
-use crm_core::{Filter, Sort};
+use crm_core::{Cursor, Filter, Sort, ViewSettings};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt};
 use serde_json::Value as J;
@@ -219,5 +219,55 @@ impl Crm {
             Ok((Rows::new(crm, p.records)?, p.total, p.page))
         })?;
         page_dict(py, rows, total, page, page_size)
+    }
+
+    /// Keyset paging: the next `page_size` matching records after `cursor` (None: from the start), in the
+    /// query's order (`order_by`, default id) with the id breaking ties. Returns `{"records": [...],
+    /// "cursor": str | None}`; pass `cursor` back for the next page (an opaque string; None when there are
+    /// no more records). Unlike `page`, records inserted or deleted meanwhile do not shift later pages.
+    #[pyo3(signature = (module, r#where = None, *, cursor = None, page_size = 50, order_by = None, deleted = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn page_after<'py>(
+        &self,
+        py: Python<'py>,
+        module: String,
+        r#where: Option<&Bound<'py, PyAny>>,
+        cursor: Option<String>,
+        page_size: u64,
+        order_by: Option<&Bound<'py, PyAny>>,
+        deleted: bool,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let q = to_query(&module, r#where, order_by, None, 0, deleted)?;
+        let cursor: Option<Cursor> = cursor
+            .map(|c| serde_json::from_str(&c).map_err(|e| crate::errors::invalid(format!("not a page_after cursor: {e}"))))
+            .transpose()?;
+        let (rows, next) = self.engine.run(py, Access::Read, move |crm| {
+            let (records, next) = crm.page_after(q, cursor.as_ref(), page_size)?;
+            let next = next
+                .map(|c| serde_json::to_string(&c))
+                .transpose()
+                .map_err(|e| crm_core::Error::InvalidArgument(format!("cannot write the cursor: {e}")))?;
+            Ok((Rows::new(crm, records)?, next))
+        })?;
+        let d = PyDict::new(py);
+        d.set_item("records", rows.into_dicts(py)?)?;
+        d.set_item("cursor", next)?;
+        Ok(d)
+    }
+
+    /// The settings named date ranges use, as a dict (`fiscal_year_start_month`, `week_start`, ...).
+    fn view_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = self.engine.run(py, Access::Read, |crm| Ok(crm.view_settings()?))?;
+        to_py(py, &s)
+    }
+
+    /// Stores the settings named date ranges use (a dict with both keys, as `view_settings` returns it;
+    /// `fiscal_year_start_month` 1..=12).
+    fn set_view_settings(&self, py: Python<'_>, settings: &Bound<'_, PyAny>) -> PyResult<()> {
+        let j = to_json(settings)?;
+        self.engine.run(py, Access::Write, move |crm| {
+            let s: ViewSettings = from_value(j, "view settings")?;
+            Ok(crm.set_view_settings(s)?)
+        })
     }
 }

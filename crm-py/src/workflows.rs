@@ -237,7 +237,8 @@ impl Crm {
     }
 
     /// Runs the scheduled workflows and delayed tasks due at `now` (a datetime, naive = UTC; default: the
-    /// current time). Returns `{"workflows", "records", "delayed_tasks", "mails"}` counts.
+    /// current time). Returns `{"workflows", "records", "delayed_tasks", "mails"}` counts and `"failures"`: a
+    /// list of dicts for the runs and tasks that failed (the others still ran).
     #[pyo3(signature = (now = None))]
     fn run_due<'py>(
         &self,
@@ -249,6 +250,13 @@ impl Crm {
             Ok(crm.run_due(now.unwrap_or_else(Utc::now))?)
         })?;
         to_py(py, &rep)
+    }
+
+    /// Custom functions that active workflows call but that are not registered on this handle, as
+    /// `(workflow_id, name)` tuples sorted; such tasks are skipped at run time. Call it after registering
+    /// the functions to find typos or missing registrations.
+    fn unregistered_functions(&self, py: Python<'_>) -> PyResult<Vec<(i64, String)>> {
+        self.engine.run(py, Access::Read, |crm| Ok(crm.unregistered_functions()?))
     }
 
     /// Delayed tasks waiting in the queue, by due time.

@@ -127,3 +127,35 @@ def test_custom_fields_persist_in_the_file(tmp_path: Path) -> None:
         a.add_field("Accounts", label="Segment", type="text")
         assert b.refresh_schema() is True
         assert "Segment" in {x["label"] for x in b.fields("Accounts")}
+
+
+def test_apply_schema_change_takes_a_raw_change_as_dict_or_json(db: crm.Crm) -> None:
+    entry = db.apply_schema_change({"op": "add_block", "module": "Potentials", "label": "Extra"})
+    assert entry["change"]["op"] == "add_block" and entry["change"]["label"] == "Extra"
+    assert "Extra" in {b["label"] for b in db.blocks("Potentials")}
+    entry = db.apply_schema_change('{"op": "rename_block", "module": "Potentials", "block": "Extra", "label": "More"}')
+    assert entry["change"]["op"] == "rename_block"
+    assert "More" in {b["label"] for b in db.blocks("Potentials")}
+    assert db.schema_changes()[-1]["version"] == entry["version"]
+    with pytest.raises(crm.InvalidArgumentError):
+        db.apply_schema_change({"op": "explode"})
+    with pytest.raises(crm.InvalidArgumentError):
+        db.apply_schema_change("{not json")
+    with pytest.raises(crm.SchemaError):
+        db.apply_schema_change({"op": "add_block", "module": "Potentials", "label": "More"})
+
+
+def test_schema_getters_see_another_handles_change_without_refresh(tmp_path: Path) -> None:
+    path = str(tmp_path / "two.db")
+    with crm.Crm(path, user="admin") as a, crm.Crm(path, user="admin") as b:
+        a.add_user("admin")
+        assert "Region" not in {x["label"] for x in b.fields("Potentials")}
+        f = a.add_field("Potentials", label="Region", type="picklist", values=["EU", "US"])
+        # b never calls refresh_schema: its getters read the schema in force in the file.
+        assert "Region" in {x["label"] for x in b.fields("Potentials")}
+        assert b.picklist_values(("Potentials", "Region")) == ["EU", "US"]
+        a.add_block("Potentials", "Extra")
+        assert "Extra" in {x["label"] for x in b.blocks("Potentials")}
+        a.set_stage_meta("Prospecting", "open", 15)
+        assert {s["value"]: s for s in b.stages()}["Prospecting"]["probability"] == 15
+        assert f["name"] in {x["name"] for x in b.fields("Opportunities")}

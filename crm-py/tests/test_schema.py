@@ -73,3 +73,20 @@ def test_stage_probability_autofill_can_be_turned_off(db: crm.Crm) -> None:
     assert db.create("Potentials", fields)["probability"] is not None
     db.set_stage_probability_autofill(False)
     assert db.create("Potentials", {**fields, "potentialname": "B"})["probability"] is None
+
+
+def test_user_info_and_owner_by_id_or_name(db: crm.Crm) -> None:
+    sam = db.add_user("sam", full_name="Sam Smith", email="sam@example.com")
+    assert db.user_info("SAM") == sam
+    with pytest.raises(crm.NotFoundError):
+        db.user_info("nobody")
+    team = db.add_group("Sales Team", ["sam"])
+    by_id = db.owner(sam["id"])
+    assert by_id is not None and by_id["kind"] == "user" and by_id["user_name"] == "sam"
+    by_name = db.owner("sales team")
+    assert by_name is not None and by_name["kind"] == "group" and by_name["id"] == team["id"]
+    assert db.owner("Sam Smith") == by_id
+    assert db.owner("nobody") is None
+    assert db.owner(999_999) is None
+    with pytest.raises(TypeError):
+        db.owner(1.5)  # type: ignore[arg-type]

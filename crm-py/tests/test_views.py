@@ -83,3 +83,40 @@ def test_filters_persist_in_the_file(tmp_path: Path) -> None:
         db.save_filter("Potentials", {"name": "Big", "all": [("amount", "g", "1000")]})
     with crm.Crm(path) as db:
         assert "Big" in [f["name"] for f in db.filters("Potentials")]
+
+
+def test_page_after_walks_keyset_pages_with_an_opaque_cursor(db: crm.Crm, org: dict[str, Any]) -> None:
+    for i, amount in enumerate(["300", "100", "200", "100", "500"]):
+        deal(db, org, f"k{i}", amount)
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        p = db.page_after("Potentials", cursor=cursor, page_size=2, order_by="amount")
+        seen += [r["potentialname"] for r in p["records"]]
+        pages += 1
+        cursor = p["cursor"]
+        if cursor is None or pages > 5:
+            break
+        assert isinstance(cursor, str)
+        # A record inserted before the cursor's position does not shift the next page.
+        if pages == 1:
+            deal(db, org, "early", "1")
+    assert seen == ["k1", "k3", "k2", "k0", "k4"], seen
+    only = db.page_after("Potentials", [("amount", ">", "250")], page_size=10, order_by="-amount")
+    assert [r["potentialname"] for r in only["records"]] == ["k4", "k0"]
+    with pytest.raises(crm.InvalidArgumentError):
+        db.page_after("Potentials", cursor="not a cursor")
+
+
+def test_view_settings_round_trip_and_are_checked(db: crm.Crm) -> None:
+    s = db.view_settings()
+    assert s["fiscal_year_start_month"] == 1
+    db.set_view_settings({**s, "fiscal_year_start_month": 4, "week_start": "Mon"})
+    assert db.view_settings()["fiscal_year_start_month"] == 4
+    assert db.view_settings()["week_start"] == "Mon"
+    with pytest.raises(crm.InvalidArgumentError):
+        db.set_view_settings({**s, "fiscal_year_start_month": 13})
+    with pytest.raises(crm.InvalidArgumentError):
+        db.set_view_settings({"week_start": "Mon"})
+    assert db.view_settings()["fiscal_year_start_month"] == 4

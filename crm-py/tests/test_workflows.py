@@ -246,3 +246,49 @@ def test_workflows_persist_in_the_file(tmp_path: Path) -> None:
     with crm.Crm(path) as db:
         assert db.get_workflow(wid)["active"] is False
         assert len(db.workflows()) == 3
+
+
+def test_unregistered_functions_lists_what_active_workflows_miss(db: crm.Crm) -> None:
+    wf_id = db.add_workflow(
+        {
+            "module": "Potentials",
+            "name": "Hosted",
+            "trigger": {"on": "every_save"},
+            "tasks": [{"summary": "f", "action": {"type": "custom_function", "name": "scoreDeal"}}],
+        }
+    )
+    assert db.unregistered_functions() == [(wf_id, "scoreDeal")]
+    db.register_function("scoreDeal", lambda r: None)
+    assert db.unregistered_functions() == []
+
+
+def test_run_due_reports_failures_and_runs_the_rest(db: crm.Crm, org: dict[str, Any]) -> None:
+    wf_id = db.add_workflow(
+        {
+            "module": "Potentials",
+            "name": "Later",
+            "trigger": {"on": "first_save"},
+            "tasks": [
+                {
+                    "summary": "bad",
+                    "delay": {"days": 1, "field": "closingdate"},
+                    "action": {"type": "update_fields", "updates": [{"fieldname": "sales_stage", "value": "Nonsense"}]},
+                },
+                {
+                    "summary": "good",
+                    "delay": {"days": 1, "field": "closingdate"},
+                    "action": {"type": "update_fields", "updates": [{"fieldname": "nextstep", "value": "ping"}]},
+                },
+            ],
+        }
+    )
+    rec = deal(db, org, "Delayed", "1")
+    rep = db.run_due(datetime(2027, 4, 2, 12, 0))
+    assert rep["delayed_tasks"] == 1
+    assert len(rep["failures"]) == 1, rep
+    failure = rep["failures"][0]
+    assert (failure["workflow"], failure["record"], failure["task"]) == (wf_id, rec["id"], 0)
+    assert "sales_stage" in failure["error"]
+    assert db.get(rec["id"])["nextstep"] == "ping"
+    assert db.queued_tasks() == []
+    assert db.run_due(datetime(2027, 4, 2, 12, 0))["failures"] == []
