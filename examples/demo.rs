@@ -7,7 +7,7 @@
 //! Run: `cargo run --example demo`
 
 use crm::clock::{Clock, FixedClock, SystemClock};
-use crm::{Condition, Crm, FieldType, Fields, NewUser, OwnerId, Query, RecordId};
+use crm::{Crm, FieldType, Fields, NewUser, OwnerId, PipelineBy, Query, RecordId};
 use std::error::Error;
 use crm::chrono::Duration;
 use std::sync::Arc;
@@ -88,9 +88,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    println!("\nPipeline by stage:");
-    for g in crm.aggregate(Query::new("Potentials").filter(Condition::is_not_empty("sales_stage")), Some("sales_stage"), &["amount"])? {
-        println!("  {:<24} {:>2} deal(s) {:>12}", g.key.to_string(), g.count, g.sums[0]);
+    println!("\nForecast by stage (vtiger's default workflow keeps Weighted Revenue = amount x probability):");
+    println!("  {:<24} {:>5} {:>12} {:>14}", "Stage", "Deals", "Amount", "Weighted");
+    for row in crm.pipeline(PipelineBy::Stage, None)? {
+        println!("  {:<24} {:>5} {:>12} {:>14}", row.key, row.count, row.amount, row.forecast_amount);
     }
 
     print_history(&crm, renewal.id)?;
