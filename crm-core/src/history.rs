@@ -92,6 +92,13 @@ pub struct HistoryEntry {
     pub changes: Vec<FieldChange>,
 }
 
+impl HistoryEntry {
+    /// A new, not yet stored entry (`id` 0, no related record).
+    pub fn new(record: RecordId, module: &str, actor: &str, at: NaiveDateTime, kind: ChangeKind, changes: Vec<FieldChange>) -> Self {
+        HistoryEntry { id: 0, record, module: module.to_string(), actor: actor.to_string(), at, kind, related: None, changes }
+    }
+}
+
 /// One row of an opportunity's stage history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageEntry {

@@ -658,6 +658,19 @@ pub struct ValueRewrite {
     pub to: Option<String>,
 }
 
+/// Replaces `from` in a comma-separated list of picklist values as vtiger stores compare values (`None`
+/// removes it; duplicates collapse). Shared by saved filters and workflow conditions.
+pub fn replace_in_value_list(list: &str, from: &str, to: Option<&str>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for p in list.split(',').map(str::trim) {
+        let p = if p == from { to.unwrap_or_default() } else { p };
+        if !p.is_empty() && !parts.iter().any(|x| x == p) {
+            parts.push(p.to_string());
+        }
+    }
+    parts.join(",")
+}
+
 /// Fills in generated names (`cf_<n>`, `blk_<n>`) and canonical module/field names, so that the change
 /// log holds exactly what was applied. Validation happens in [`apply`].
 pub fn prepare(schema: &Schema, change: SchemaChange) -> R<SchemaChange> {

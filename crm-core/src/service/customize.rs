@@ -183,7 +183,7 @@ impl Crm {
                 if targets.is_empty() {
                     continue;
                 }
-                let mut changed = rewrite_cond(&mut w.condition, &targets, &rw.from, rw.to.as_deref());
+                let mut changed = w.condition.replace_raw_value(&targets, &rw.from, rw.to.as_deref());
                 for t in &mut w.tasks {
                     if let crate::workflow::task::Action::UpdateFields { updates } = &mut t.action {
                         for u in updates.iter_mut() {
@@ -207,14 +207,7 @@ impl Crm {
                         if c.field != *field && !(!label.is_empty() && c.field.eq_ignore_ascii_case(&label)) {
                             continue;
                         }
-                        let mut parts: Vec<String> = Vec::new();
-                        for p in c.value.split(',').map(str::trim) {
-                            let p = if p == rw.from { rw.to.clone().unwrap_or_default() } else { p.to_string() };
-                            if !p.is_empty() && !parts.contains(&p) {
-                                parts.push(p);
-                            }
-                        }
-                        let joined = parts.join(",");
+                        let joined = edit::replace_in_value_list(&c.value, &rw.from, rw.to.as_deref());
                         if joined != c.value {
                             c.value = joined;
                             changed = true;
@@ -426,29 +419,3 @@ fn mentions<T: serde::Serialize + ?Sized>(value: &T, field: &str) -> bool {
     })
 }
 
-/// Replaces a picklist value in the rawtext compare values of tests on `fields`; true when anything changed.
-fn rewrite_cond(c: &mut crate::workflow::condition::Cond, fields: &[&str], from: &str, to: Option<&str>) -> bool {
-    use crate::workflow::condition::{Cond, FieldPath, Operand};
-    match c {
-        Cond::All(v) | Cond::Any(v) => v.iter_mut().fold(false, |acc, x| rewrite_cond(x, fields, from, to) | acc),
-        Cond::Not(x) => rewrite_cond(x, fields, from, to),
-        Cond::Test(t) => {
-            let own = matches!(&t.field, FieldPath::Own(f) if fields.contains(&f.as_str()));
-            let Operand::Raw(v) = &mut t.value else { return false };
-            if !own {
-                return false;
-            }
-            let mut parts: Vec<String> = Vec::new();
-            for p in v.split(',').map(str::trim) {
-                let p = if p == from { to.unwrap_or_default().to_string() } else { p.to_string() };
-                if !p.is_empty() && !parts.contains(&p) {
-                    parts.push(p);
-                }
-            }
-            let joined = parts.join(",");
-            let changed = joined != *v;
-            *v = joined;
-            changed
-        }
-    }
-}

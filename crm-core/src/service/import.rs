@@ -1083,8 +1083,10 @@ impl Crm {
         if run.batch.iter().any(|p| p.numbers.iter().any(|n| n == number)) {
             return Ok(false);
         }
-        let q = Query::new(module).filter(Condition::eq(field, number));
-        Ok(self.count(q.clone())? == 0 && self.count(q.in_recycle_bin())? == 0)
+        // Straight to the store: the number is already canonical text, and one normalization serves both
+        // the live records and the recycle bin.
+        let q = Query::new(module).filter(Condition::eq(field, number)).normalize(self.module(module)?)?;
+        Ok(self.store.count(&q)? == 0 && self.store.count(&q.in_recycle_bin())? == 0)
     }
 
     /// Moves the auto-number counter past an imported number with the live prefix.

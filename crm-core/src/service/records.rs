@@ -279,16 +279,7 @@ impl Crm {
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(Change::Insert(record.clone()));
-        cs.push(Change::History(HistoryEntry {
-            id: 0,
-            record: id,
-            module: m.name.clone(),
-            actor: actor.clone(),
-            at: now,
-            kind: ChangeKind::Created,
-            related: None,
-            changes: history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
-        }));
+        cs.push(Change::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Created, history::diff(&BTreeMap::new(), &record.values, &UNLOGGED))));
         if has_stage_history(m) {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
@@ -344,16 +335,7 @@ impl Crm {
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(Change::Update { record: record.clone(), expected_version: current.version });
-        cs.push(Change::History(HistoryEntry {
-            id: 0,
-            record: id,
-            module: m.name.clone(),
-            actor: actor.clone(),
-            at: now,
-            kind: ChangeKind::Updated,
-            related: None,
-            changes: changes.clone(),
-        }));
+        cs.push(Change::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Updated, changes.clone())));
         if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
@@ -375,16 +357,7 @@ impl Crm {
         let changes = crate::history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
         let mut cs = ChangeSet::new();
         cs.push(Change::Update { record, expected_version: current.version });
-        cs.push(Change::History(HistoryEntry {
-            id: 0,
-            record: id,
-            module: current.module.clone(),
-            actor: self.actor_name(),
-            at: now,
-            kind: if deleted { ChangeKind::Deleted } else { ChangeKind::Restored },
-            related: None,
-            changes,
-        }));
+        cs.push(Change::History(HistoryEntry::new(id, &current.module, &self.actor_name(), now, if deleted { ChangeKind::Deleted } else { ChangeKind::Restored }, changes)));
         cs.0.extend(extra.0);
         self.commit(&cs)
     }

@@ -332,6 +332,29 @@ pub enum Cond {
     Test(Test),
 }
 
+impl Cond {
+    /// Replaces a picklist value in the rawtext compare values of tests on `fields` of the record itself
+    /// (comma-separated lists too; `None` removes it); true when anything changed. Used by the picklist
+    /// editor so stored conditions follow renames.
+    pub fn replace_raw_value(&mut self, fields: &[&str], from: &str, to: Option<&str>) -> bool {
+        match self {
+            Cond::All(v) | Cond::Any(v) => v.iter_mut().fold(false, |acc, x| x.replace_raw_value(fields, from, to) | acc),
+            Cond::Not(x) => x.replace_raw_value(fields, from, to),
+            Cond::Test(t) => {
+                let own = matches!(&t.field, FieldPath::Own(f) if fields.contains(&f.as_str()));
+                let Operand::Raw(v) = &mut t.value else { return false };
+                if !own {
+                    return false;
+                }
+                let joined = crate::schema::edit::replace_in_value_list(v, from, to);
+                let changed = joined != *v;
+                *v = joined;
+                changed
+            }
+        }
+    }
+}
+
 impl Default for Cond {
     fn default() -> Self {
         Cond::All(vec![])
