@@ -140,6 +140,17 @@ impl Crm {
         Ok(id)
     }
 
+    /// Ends the store's unit of work. When it is rolled back (asked, or the commit failed), the ids this
+    /// handle reserved inside it are no longer reserved in the store, so the handle drops its id block:
+    /// keeping it would hand out ids that another handle can reserve again.
+    pub(crate) fn end_unit(&mut self, commit: bool) -> Result<()> {
+        let out = self.store.end_unit(commit);
+        if !commit || out.is_err() {
+            self.cache.next_id = self.cache.end_id;
+        }
+        out
+    }
+
     /// Commits a change set and drops the caches it makes stale.
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
         for c in &cs.0 {
