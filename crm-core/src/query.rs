@@ -5,10 +5,11 @@
 //! bound parameters. Both follow the semantics written here, and the storage conformance suite checks that
 //! they agree:
 //!
-//! * `Eq`/`Ne`/`In` compare exactly (case-sensitive for text). `Ne` is true for an empty field.
+//! * `Eq`/`Ne`/`In` compare exactly (case-sensitive for text). `Ne` is true for an empty field. Against an empty
+//!   compare value, `Eq` is never true and `Ne` always is.
 //! * `Contains`, `NotContains`, `StartsWith` and `EndsWith` ignore case (Unicode lower-casing).
 //! * `Lt`/`Le`/`Gt`/`Ge`/`Between` (inclusive) compare numbers numerically, dates chronologically and text
-//!   byte-wise; an empty field never satisfies them.
+//!   byte-wise; an empty field, or an empty compare value, never satisfies them.
 //! * `IsEmpty` is true for an empty field only: unlike vtiger, `0` is not empty.
 //! * On multi-select picklists, `Eq` means "has this value", `Ne` "does not have it", `In` "has any of these".
 //!
@@ -243,6 +244,30 @@ impl Condition {
                 } else {
                     values
                 };
+                // Multi-select: one compare value is one picklist value. Lists (and text holding the separator)
+                // are several values: fine for `In` (any of them), refused for `Eq`/`Ne` (issue 10: the memory
+                // and SQL adapters read such a value differently).
+                let values = if f.field_type == FieldType::MultiPicklist && matches!(op, Op::Eq | Op::Ne | Op::In) {
+                    let mut flat = Vec::new();
+                    for v in values {
+                        match v {
+                            Value::List(l) => flat.extend(l.into_iter().map(Value::Text)),
+                            Value::Text(t) if t.contains(crate::value::MULTI_SEPARATOR.trim()) => {
+                                flat.extend(crate::value::split_multi(&t).into_iter().map(Value::Text));
+                            }
+                            other => flat.push(other),
+                        }
+                    }
+                    if op != Op::In && flat.len() > 1 {
+                        return Err(Error::invalid(format!(
+                            "operator {op:?} on multi-select '{}' compares one value; use In for any of several",
+                            f.name
+                        )));
+                    }
+                    flat
+                } else {
+                    values
+                };
                 if !op.arity().contains(&values.len()) {
                     return Err(Error::invalid(format!("operator {op:?} on '{}' takes {:?} values, got {}", f.name, op.arity(), values.len())));
                 }
@@ -325,6 +350,8 @@ fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
         Op::Eq => !v.is_empty() && order(v, first) == Ordering::Equal,
         Op::Ne => v.is_empty() || order(v, first) != Ordering::Equal,
         Op::In => !v.is_empty() && args.iter().any(|a| order(v, a) == Ordering::Equal),
+        // An empty compare value orders like SQL's NULL: nothing is less or greater than it (issue 10).
+        Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between if first.is_empty() || op == Op::Between && args.get(1).is_none_or(Value::is_empty) => false,
         Op::Lt => !v.is_empty() && order(v, first) == Ordering::Less,
         Op::Le => !v.is_empty() && order(v, first) != Ordering::Greater,
         Op::Gt => !v.is_empty() && order(v, first) == Ordering::Greater,

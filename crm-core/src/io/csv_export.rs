@@ -4,7 +4,10 @@
 //! `a |##| b`, checkboxes `1`/`0`.
 //!
 //! Formula neutralisation (default on; vtiger has none): a text cell starting with `=`, `+`, `-`, `@`, tab or
-//! CR gets a leading `'` so spreadsheets do not run it. Plain numbers such as `-5.00` are left alone.
+//! CR gets a leading `'` so spreadsheets do not run it. Plain numbers such as `-5.00` are left alone. Import
+//! takes the `'` off again, so with neutralisation on, export → import gives back every text exactly (a text
+//! that itself starts with `'=` is exported as `''=`). With neutralisation off, a text starting with `'`
+//! and one of those characters loses its `'` on import: the importer cannot tell it from a neutralised cell.
 
 use crate::error::{Error, Result, StorageError};
 use crate::io::options::ExportOptions;
@@ -13,9 +16,12 @@ use crate::value::Value;
 use std::borrow::Cow;
 use std::io::Write;
 
-/// Neutralises a cell against spreadsheet formula injection (see the module docs).
+/// Neutralises a cell against spreadsheet formula injection (see the module docs). A cell that already
+/// looks neutralised (`'`s before one of those characters) gets one more `'`, so that import, which takes
+/// one `'` off, gives back exactly the exported text.
 pub fn neutralize(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && crate::value::parse_decimal(s).is_none() {
+    let looks_neutralized = s.starts_with('\'') && s.trim_start_matches('\'').starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if looks_neutralized || s.starts_with(['=', '+', '-', '@', '\t', '\r']) && crate::value::parse_decimal(s).is_none() {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)

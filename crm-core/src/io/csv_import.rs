@@ -371,10 +371,11 @@ pub fn map_columns(m: &Module, headers: &[String], options: &ImportOptions) -> R
     Ok(uses)
 }
 
-/// Undoes export-side formula neutralisation: `'=x` → `=x` (only before `= + - @`, tab or CR).
+/// Undoes export-side formula neutralisation: `'=x` → `=x`, `''=x` → `'=x` (one `'` off, only when the
+/// `'`s stand before `= + - @`, tab or CR).
 pub fn unneutralize(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if rest.trim_start_matches('\'').starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => s,
     }
 }
@@ -540,6 +541,10 @@ mod cell_tests {
         assert_eq!(convert_cell(&f, "a, b", &o).unwrap(), Value::List(vec!["a".into(), "b".into()]));
         assert_eq!(unneutralize("'=1+1"), "=1+1");
         assert_eq!(unneutralize("'quoted"), "'quoted");
+        // issue 10: a text that itself looks neutralised survives export → import
+        for t in ["'=x", "''=x", "'-5", "'", "''", "'@", "=1+1", "-5.00", "plain"] {
+            assert_eq!(unneutralize(&crate::io::csv_export::neutralize(t)), t, "{t}");
+        }
         let d = s.module("Potentials").and_then(|m| m.field("closingdate")).cloned().unwrap();
         assert_eq!(convert_cell(&d, "2027-02-30", &o).unwrap_err().code, ValidationCode::InvalidFormat);
     }

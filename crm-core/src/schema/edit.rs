@@ -38,6 +38,10 @@
 //!   field uses (records then lose the value), and required otherwise.
 //! * Dependencies are removed from a picklist value when it is deleted; a source value whose allowed list
 //!   becomes empty stops limiting the target.
+//! * A picklist value may not contain a comma (vtiger accepts one): saved filters and workflow conditions
+//!   keep lists of values comma-separated, as vtiger does, so a value with a comma could not be told from
+//!   two values, and renaming it there (or back) would go wrong; the CSV import reads `a, b` in a
+//!   multi-select cell as two values too.
 
 use super::{Block, Field, FieldType, Maintained, Module, Picklist, PicklistDependency, PicklistValue, Presence, Schema, StageKind, StageMeta};
 use crate::value::{MULTI_SEPARATOR, Value, coerce};
@@ -1486,6 +1490,13 @@ fn check_value(v: &str) -> R<String> {
     if v.contains("|##|") {
         return Err(SchemaError::InvalidName { what: "picklist value", value: v, reason: "contains the multi-select separator |##|".into() });
     }
+    if v.contains(',') {
+        return Err(SchemaError::InvalidName {
+            what: "picklist value",
+            value: v,
+            reason: "contains a comma, which separates values in filters and workflow conditions".into(),
+        });
+    }
     Ok(v)
 }
 
@@ -1727,6 +1738,9 @@ mod tests {
         let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: "amount".into(), values: vec!["x".into()] }).unwrap_err();
         assert_eq!(err.code(), "not_a_picklist");
         let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a |##| b".into()] }).unwrap_err();
+        assert_eq!(err.code(), "invalid_name");
+        // issue 10: a comma would split the value in filter and workflow value lists (found by a property test)
+        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a, b".into()] }).unwrap_err();
         assert_eq!(err.code(), "invalid_name");
         let sc5 = apply(
             &sc,

@@ -1003,7 +1003,8 @@ fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -
                 Op::IsEmpty => format!("({raw} IS NULL OR {raw} = '')"),
                 Op::IsNotEmpty => format!("({raw} IS NOT NULL AND {raw} <> '')"),
                 Op::Eq => format!("{c} = {}", bind(&first)),
-                Op::Ne => format!("({raw} IS NULL OR {c} <> {})", bind(&first)),
+                // `<> NULL` is unknown; an empty compare value differs from every non-empty field (issue 10)
+                Op::Ne => format!("({raw} IS NULL OR coalesce({c} <> {}, 1))", bind(&first)),
                 Op::Lt => format!("{c} < {}", bind(&first)),
                 Op::Le => format!("{c} <= {}", bind(&first)),
                 Op::Gt => format!("{c} > {}", bind(&first)),
