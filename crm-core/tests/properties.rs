@@ -636,7 +636,14 @@ fn wf_cond(t: &Tree, records: &[Record]) -> crm_core::workflow::condition::Cond 
         Tree::Leaf(f, o, srcs) => {
             let field = WF_FIELDS[f % WF_FIELDS.len()];
             let op = WfOp::parse(WF_OPS[o % WF_OPS.len()]).unwrap();
-            let texts: Vec<String> = srcs.iter().map(|s| compare_value(records, field, s).to_text().unwrap_or_default()).collect();
+            // multi-select values as workflows write them: comma-separated
+            let texts: Vec<String> = srcs
+                .iter()
+                .map(|s| match compare_value(records, field, s) {
+                    Value::List(l) => l.join(","),
+                    v => v.to_text().unwrap_or_default(),
+                })
+                .collect();
             let value = match op {
                 WfOp::IsEmpty | WfOp::IsNotEmpty => Operand::None,
                 WfOp::Between => Operand::Raw(texts.iter().take(2).cloned().collect::<Vec<_>>().join(",")),
@@ -753,4 +760,19 @@ fn quoted_formula_text_round_trips() {
         let r = b.find(Query::new("Potentials").filter(Condition::eq("potential_no", no.as_str()))).unwrap().remove(0);
         assert_eq!(r.get("cf_text"), &Value::Text(t.into()));
     }
+}
+
+/// Scheduled workflows pre-select records with `Cond::to_query`: tests the evaluator reads differently
+/// from a query are not pushed down, and compare texts are trimmed as the evaluator trims them.
+#[test]
+fn workflow_push_down_leaves_differing_tests_to_the_evaluator() {
+    use crm_core::workflow::condition::{Cond, FieldPath, Operand, Test, WfOp};
+    let (crm, _k) = store(false);
+    let m = crm.module("Potentials").unwrap();
+    let t = |f: &str, op: WfOp, raw: &str| Cond::Test(Test { field: FieldPath::Own(f.into()), op, value: Operand::Raw(raw.into()) });
+    assert_eq!(t("description", WfOp::Contains, "").to_query(m), None);
+    assert_eq!(t("description", WfOp::StartsWith, " ").to_query(m), None);
+    assert_eq!(t("cf_tags", WfOp::Is, "ERP,BI").to_query(m), None);
+    assert_eq!(t("cf_tags", WfOp::IsNot, "ERP").to_query(m), None);
+    assert_eq!(t("description", WfOp::Contains, " x ").to_query(m), Some(Condition::cmp("description", Op::Contains, "x")));
 }

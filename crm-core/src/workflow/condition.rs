@@ -528,12 +528,22 @@ impl Cond {
             Cond::Test(t) => {
                 let FieldPath::Own(f) = &t.field else { return None };
                 let field = module.field(f)?;
+                // The evaluator compares the trimmed text; so does the push-down (issue 10).
                 let raw = match &t.value {
-                    Operand::Raw(r) => Some(r.clone()),
+                    Operand::Raw(r) => Some(r.trim().to_string()),
                     Operand::None => None,
                     _ => return None,
                 };
                 if matches!(field.field_type, FieldType::Owner | FieldType::Reference) && raw.is_some() {
+                    return None;
+                }
+                // Left to the evaluator (issue 10, found by a property test): text tests with an empty text
+                // (`contains ""` holds for empty fields too), and `is` / `is not` on a multi-select, which
+                // mean "holds exactly these values" there but "has this value" in a query.
+                let empty_text = raw.as_deref().is_some_and(str::is_empty)
+                    && matches!(t.op, WfOp::Contains | WfOp::DoesNotContain | WfOp::StartsWith | WfOp::EndsWith);
+                let multi_is = field.field_type == FieldType::MultiPicklist && matches!(t.op, WfOp::Is | WfOp::IsNot) && raw.is_some();
+                if empty_text || multi_is {
                     return None;
                 }
                 let op = match t.op {
