@@ -762,6 +762,28 @@ crm_status crm_export_vcard(const struct crm_store *store,
                             uint64_t *out_count);
 
 /**
+ * Resumes a CSV import that was interrupted (the process died mid-import): the data rows its journal
+ * counts (whole committed batches) are skipped and the rest of `path` is imported under the same import
+ * id, so `crm_import_undo` takes back both parts at once. Pass the same file and options as the
+ * interrupted run (`options_json` NULL: defaults; `dry_run` is refused). `progress`, `user_data` and
+ * `*out_report_json` as in `crm_import_csv`; the report counts the whole import.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad options,
+ * dry run), `_NOT_FOUND` (unknown import), `_CONFLICT` (the import completed or was undone, or is not a
+ * CSV import), `_IO` (cannot open the file), storage errors. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv`.
+ */
+crm_status crm_import_resume(struct crm_store *store,
+                             int64_t import_id,
+                             const char *path,
+                             const char *options_json,
+                             crm_progress progress,
+                             void *user_data,
+                             char **out_report_json);
+
+/**
  * The message of the last failed crm call on this thread (`""` when the last status-returning call
  * succeeded). Never NULL.
  *

@@ -392,3 +392,47 @@ pub unsafe extern "C" fn crm_export_vcard(
         Ok(())
     })
 }
+
+// ----- resume (issue 10) -----
+
+/// Resumes a CSV import that was interrupted (the process died mid-import): the data rows its journal
+/// counts (whole committed batches) are skipped and the rest of `path` is imported under the same import
+/// id, so `crm_import_undo` takes back both parts at once. Pass the same file and options as the
+/// interrupted run (`options_json` NULL: defaults; `dry_run` is refused). `progress`, `user_data` and
+/// `*out_report_json` as in `crm_import_csv`; the report counts the whole import.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad options,
+/// dry run), `_NOT_FOUND` (unknown import), `_CONFLICT` (the import completed or was undone, or is not a
+/// CSV import), `_IO` (cannot open the file), storage errors. Thread-safety: as `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_csv`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_resume(
+    store: *mut crm_store,
+    import_id: i64,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let path = unsafe { arg_str(path, "path") }?;
+        let options: ImportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
+            Some(t) => parse_json(t, "options_json")?,
+            None => ImportOptions::default(),
+        };
+        let out = unsafe { Out::optional(out_report_json) };
+        let file = open_file(path)?;
+        let mut cb = reporter(progress, user_data);
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let report = unsafe { lock_store(store) }?.resume_import_csv(
+            import_id,
+            std::io::BufReader::new(file),
+            &options,
+            p,
+        )?;
+        out.set_json(&report)
+    })
+}

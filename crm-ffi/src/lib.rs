@@ -78,7 +78,7 @@ pub use customize::{
     crm_schema_refresh, crm_stage_meta_set,
 };
 pub use import_export::{
-    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_rows, crm_import_undo,
+    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_undo,
     crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings,
     crm_progress,
 };

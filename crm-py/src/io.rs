@@ -256,36 +256,22 @@ impl Crm {
         progress: Option<Py<PyAny>>,
     ) -> PyResult<ImportReport> {
         let path = path_text(path)?;
-        let mut o = ImportOptions {
-            has_header,
-            mapping: mapping.unwrap_or_default(),
-            defaults: defaults.unwrap_or_default(),
-            match_on: match_on.unwrap_or_default(),
+        let o = csv_options(
+            delimiter,
+            encoding,
+            date_format,
+            decimal_separator,
+            thousands_separator,
+            mapping,
+            defaults,
+            duplicates,
+            match_on,
             create_missing_references,
             add_unknown_picklist_values,
             dry_run,
+            has_header,
             batch_size,
-            ..ImportOptions::default()
-        };
-        if let Some(d) = delimiter {
-            o.delimiter = from_value(self::delimiter(&d)?, "delimiter").map_err(PyErr::from)?;
-        }
-        if let Some(e) = encoding {
-            o.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
-        }
-        if let Some(f) = date_format {
-            o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
-        }
-        if let Some(s) = decimal_separator {
-            o.decimal_separator = one_char("decimal_separator", &s)?;
-        }
-        o.thousands_separator = match thousands_separator.as_deref() {
-            None | Some("") => None,
-            Some(s) => Some(one_char("thousands_separator", s)?),
-        };
-        if let Some(d) = duplicates {
-            o.duplicates = from_value(serde_json::Value::String(d.to_lowercase()), "duplicates").map_err(PyErr::from)?;
-        }
+        )?;
         let mut progress = progress_fn(progress);
         let report = self.engine.run(py, Access::Write, move |crm| {
             let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
@@ -363,6 +349,67 @@ impl Crm {
     fn undo_import<'py>(&self, py: Python<'py>, import_id: i64) -> PyResult<Bound<'py, PyAny>> {
         let rep = self.engine.run(py, Access::Write, move |crm| Ok(crm.undo_import(import_id)?))?;
         to_py(py, &rep)
+    }
+
+    /// Resumes a CSV import that was interrupted (the process died mid-import): the rows its journal
+    /// counts (whole committed batches) are skipped and the rest of the file is imported under the same
+    /// import id, so `undo_import` takes back both parts at once. Pass the same file and options as the
+    /// interrupted run (`dry_run` is refused). The report counts the whole import. ConflictError when the
+    /// import completed or was undone; NotFoundError for an unknown import.
+    #[pyo3(signature = (
+        import_id, path, *, delimiter = None, encoding = None, date_format = None, decimal_separator = None,
+        thousands_separator = Some(",".to_string()), mapping = None, defaults = None, duplicates = None, match_on = None,
+        create_missing_references = false, add_unknown_picklist_values = false, has_header = true,
+        batch_size = 250, progress = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn resume_import_csv(
+        &self,
+        py: Python<'_>,
+        import_id: i64,
+        path: PathBuf,
+        delimiter: Option<String>,
+        encoding: Option<String>,
+        date_format: Option<String>,
+        decimal_separator: Option<String>,
+        thousands_separator: Option<String>,
+        mapping: Option<BTreeMap<String, String>>,
+        defaults: Option<BTreeMap<String, String>>,
+        duplicates: Option<String>,
+        match_on: Option<Vec<String>>,
+        create_missing_references: bool,
+        add_unknown_picklist_values: bool,
+        has_header: bool,
+        batch_size: usize,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<ImportReport> {
+        let path = path_text(path)?;
+        let o = csv_options(
+            delimiter,
+            encoding,
+            date_format,
+            decimal_separator,
+            thousands_separator,
+            mapping,
+            defaults,
+            duplicates,
+            match_on,
+            create_missing_references,
+            add_unknown_picklist_values,
+            false,
+            has_header,
+            batch_size,
+        )?;
+        let mut progress = progress_fn(progress);
+        let report = self.engine.run(py, Access::Write, move |crm| {
+            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+            let p: crm_core::Progress<'_> = match progress.as_mut() {
+                Some(p) => Some(p),
+                None => None,
+            };
+            Ok(crm.resume_import_csv(import_id, BufReader::new(f), &o, p)?)
+        })?;
+        Ok(ImportReport { report })
     }
 
     /// Every import, oldest first, with its counts and status.
@@ -466,4 +513,57 @@ impl Crm {
             Ok(n)
         })
     }
+}
+
+// ----- shared by import_csv and resume_import_csv (issue 10) -----
+
+/// CSV import options from `import_csv`'s keyword arguments.
+#[allow(clippy::too_many_arguments)]
+fn csv_options(
+    delimiter: Option<String>,
+    encoding: Option<String>,
+    date_format: Option<String>,
+    decimal_separator: Option<String>,
+    thousands_separator: Option<String>,
+    mapping: Option<BTreeMap<String, String>>,
+    defaults: Option<BTreeMap<String, String>>,
+    duplicates: Option<String>,
+    match_on: Option<Vec<String>>,
+    create_missing_references: bool,
+    add_unknown_picklist_values: bool,
+    dry_run: bool,
+    has_header: bool,
+    batch_size: usize,
+) -> PyResult<ImportOptions> {
+    let mut o = ImportOptions {
+        has_header,
+        mapping: mapping.unwrap_or_default(),
+        defaults: defaults.unwrap_or_default(),
+        match_on: match_on.unwrap_or_default(),
+        create_missing_references,
+        add_unknown_picklist_values,
+        dry_run,
+        batch_size,
+        ..ImportOptions::default()
+    };
+    if let Some(d) = delimiter {
+        o.delimiter = from_value(self::delimiter(&d)?, "delimiter").map_err(PyErr::from)?;
+    }
+    if let Some(e) = encoding {
+        o.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
+    }
+    if let Some(f) = date_format {
+        o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
+    }
+    if let Some(s) = decimal_separator {
+        o.decimal_separator = one_char("decimal_separator", &s)?;
+    }
+    o.thousands_separator = match thousands_separator.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(one_char("thousands_separator", s)?),
+    };
+    if let Some(d) = duplicates {
+        o.duplicates = from_value(serde_json::Value::String(d.to_lowercase()), "duplicates").map_err(PyErr::from)?;
+    }
+    Ok(o)
 }

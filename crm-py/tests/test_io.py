@@ -214,3 +214,33 @@ def test_import_100k_rows_into_a_file_while_other_threads_run(tmp_path: Path) ->
         expected = sum(Decimal(f"{i % 1000}.{i % 100:02d}") for i in range(100_000) if i % 4 == 2)
         assert by_stage["Closed Won"]["amount"] == expected == by_stage["Closed Won"]["forecast_amount"]
         assert db.export_csv(tmp_path / "won.csv", "Potentials", filter="Potentials Won") == 25_000
+
+
+def test_resume_an_interrupted_import(tmp_path: Path) -> None:
+    """An interrupted CSV import (journal 'running', whole batches stored) resumes under the same id."""
+    import sqlite3
+
+    path = tmp_path / "crm.db"
+    first, full = tmp_path / "first.csv", tmp_path / "full.csv"
+    header = "Opportunity Name,Sales Stage,Expected Close Date\n"
+    rows = [f"Deal {i},Prospecting,2027-01-{i + 1:02}\n" for i in range(10)]
+    first.write_text(header + "".join(rows[:4]))
+    full.write_text(header + "".join(rows))
+    with crm.Crm(str(path), user="admin") as db:
+        db.add_user("admin")
+        rep = db.import_csv(first, "Potentials", batch_size=2)
+        with pytest.raises(crm.ConflictError):
+            db.resume_import_csv(rep.import_id, full)  # completed imports do not resume
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE crm_imports SET status = 'running' WHERE id = ?", (rep.import_id,))
+    conn.commit()
+    conn.close()
+    with crm.Crm(str(path), user="admin") as db:
+        seen: list[int] = []
+        res = db.resume_import_csv(rep.import_id, full, batch_size=2, progress=seen.append)
+        assert (res.import_id, res.rows, res.created) == (rep.import_id, 10, 10)
+        assert db.count("Potentials") == 10 and seen[-1] == 10
+        assert db.imports()[-1]["status"] == "completed"
+        with pytest.raises(crm.NotFoundError):
+            db.resume_import_csv(999999, full)
+        assert db.undo_import(rep.import_id)["deleted"] == 10

@@ -358,6 +358,26 @@ class Crm:
         progress: Callable[[int], object] | None = None,
     ) -> ImportReport: ...
     def undo_import(self, import_id: int) -> dict[str, int]: ...
+    def resume_import_csv(
+        self,
+        import_id: int,
+        path: str | os.PathLike[str],
+        *,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        date_format: str | None = None,
+        decimal_separator: str | None = None,
+        thousands_separator: str | None = ...,
+        mapping: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str] | None = None,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
+        match_on: Sequence[str] | None = None,
+        create_missing_references: bool = False,
+        add_unknown_picklist_values: bool = False,
+        has_header: bool = True,
+        batch_size: int = 250,
+        progress: Callable[[int], object] | None = None,
+    ) -> ImportReport: ...
     def imports(self) -> list[dict[str, Any]]: ...
     def import_rows(self, import_id: int) -> list[dict[str, Any]]: ...
     def save_mapping(self, module: str, name: str, mapping: Mapping[str, str]) -> None: ...
