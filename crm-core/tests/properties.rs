@@ -349,6 +349,8 @@ struct PicklistState {
     default: Option<String>,
     filters: Vec<Filter>,
     workflows: Vec<crm_core::workflow::Workflow>,
+    /// The whole schema but its version: picklists (order, roles, stage metadata), defaults.
+    schema: serde_json::Value,
 }
 
 fn picklist_state(crm: &Crm, field: &str) -> PicklistState {
@@ -369,6 +371,11 @@ fn picklist_state(crm: &Crm, field: &str) -> PicklistState {
         default: f.default.clone(),
         filters: crm.filters("Potentials").unwrap(),
         workflows: crm.workflows("Potentials").unwrap(),
+        schema: {
+            let mut sc = crm.schema().clone();
+            sc.version = 0;
+            serde_json::to_value(&sc).unwrap()
+        },
     }
 }
 
@@ -378,13 +385,18 @@ proptest! {
     #[test]
     fn picklist_rename_and_back_is_identity(
         deals in prop::collection::vec(deal(), 1..5),
-        on_tier in any::<bool>(),
+        which in 0usize..3,
         pick in 0usize..4,
         new_name in "[A-Za-z][a-zA-Z0-9 ,'\"é]{0,12}",
         file in any::<bool>(),
     ) {
         let (mut crm, _k) = store(file);
-        let (field, values): (&str, &[&str]) = if on_tier { ("cf_tier", TIERS) } else { ("leadsource", SOURCES) };
+        // sales stages: only the editable ones (Closed Won/Lost cannot be renamed)
+        let (field, values): (&str, &[&str]) = match which {
+            0 => ("cf_tier", TIERS),
+            1 => ("leadsource", SOURCES),
+            _ => ("sales_stage", &STAGES[..4]),
+        };
         let from = values[pick % values.len()];
         prop_assume!(!values.iter().any(|v| v.eq_ignore_ascii_case(new_name.trim())) && !new_name.trim().is_empty());
         let mut ids = Vec::new();
