@@ -110,7 +110,17 @@ fn map_err(e: postgres::Error) -> Error {
             Some(detail) => format!("{}: {detail}", d.message()),
             None => d.message().to_string(),
         },
-        None => e.to_string(),
+        None => {
+            // The client's message names the step ("error connecting to server"); the cause is its source.
+            let mut m = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                m.push_str(": ");
+                m.push_str(&s.to_string());
+                src = s.source();
+            }
+            m
+        }
     };
     Error::Storage(match e.code() {
         Some(c) if c.code().starts_with("23") => StorageError::Duplicate(msg),
@@ -550,6 +560,11 @@ impl PostgresStore {
         let name = ident(schema)?;
         let mut client = Client::connect(url, NoTls).map_err(connect_err)?;
         client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).db()
+    }
+
+    /// The underlying connection, for inspection in tests and tools (`psql`-like queries).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.conn.get_mut().client
     }
 
     fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
