@@ -270,7 +270,7 @@ fn a_data_version(s: &pg::TestSchema) -> u64 {
 #[test]
 fn crm_open_accepts_postgres_urls() {
     let s = pg::TestSchema::new();
-    drop(s.store()); // creates the schema the URL's search_path names
+    // The schema the URL's search_path names does not exist yet: opening creates it.
     let mut c = Crm::open(&s.crm_url()).unwrap();
     c.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
     c.set_actor("admin").unwrap();

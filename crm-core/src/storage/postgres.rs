@@ -8,8 +8,9 @@
 //!
 //! **One database (more exactly: one schema, the first on the connection's `search_path`) holds one
 //! CRM.** Several application servers open the same URL and share it; each [`PostgresStore`] is one
-//! connection. [`PostgresStore::open_schema`] puts a CRM in a named schema instead (tests use one schema
-//! each).
+//! connection. To keep several CRMs in one database, give each its own schema: in the URL with
+//! `?options=-csearch_path%3Dsales` (the schema is created when missing), or with
+//! [`PostgresStore::open_schema`] (tests use one schema each).
 //!
 //! Layout — the same relational idea as the SQLite adapter, readable with `psql`:
 //!
@@ -577,6 +578,16 @@ impl PostgresStore {
             // CREATE SCHEMA IF NOT EXISTS can race with another connection doing the same: take turns.
             client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT")).db()?;
             client.batch_execute(&format!("SET search_path TO {name}")).db()?;
+        } else {
+            // A URL may name the CRM's schema with `options=-csearch_path=NAME`: create it when missing.
+            let row = client.query_one("SELECT current_schema()::text, current_setting('search_path')", &[]).db()?;
+            let (current, path): (Option<String>, String) = (get(&row, 0)?, get(&row, 1)?);
+            let first = path.split(',').next().unwrap_or_default().trim().trim_matches('"').to_string();
+            if current.is_none()
+                && let Ok(name) = ident(&first)
+            {
+                client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT")).db()?;
+            }
         }
         let icu = client.query_opt("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu' LIMIT 1", &[]).db()?.is_some();
         let fold_collation = if icu { "\"und-x-icu\"" } else { "\"default\"" }.to_string();
