@@ -20,6 +20,8 @@ use std::time::Instant;
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
 
+mod postgres; // issue 11: the PostgreSQL row
+
 const HEADER: &str = "Opportunity Name,Opportunity Number,Organization Name,Contact Name,Amount,Type,Expected Close Date,Lead Source,Next Step,Assigned To,Sales Stage,Campaign Source,Probability,Modified Time,Created Time,Last Modified By,Weighted Revenue,Is Converted From Lead,Source,Description";
 
 const STAGES: [(&str, u32); 10] = [
@@ -176,6 +178,9 @@ fn report(rows: u64, started: Instant) {
 
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if let Some(done) = postgres::child(&args) {
+        return done;
+    }
     match args.first().map(String::as_str) {
         Some("gen") => {
             let rows = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
@@ -227,5 +232,7 @@ fn main() -> Res<()> {
         )?;
     }
     let _ = std::io::stdout().flush();
+    let a = results.iter().find(|r| r.name.starts_with("(a)")).map(|r| (r.rows, r.seconds));
+    postgres::compare(&me, &csv_path, &dir.join("crm.db"), a);
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! The storage conformance suite: the same behaviour checks run against every storage adapter
-//! (memory, SQLite in memory, SQLite file), through the `Crm` facade and directly through the `Store` port.
+//! (memory, SQLite in memory, SQLite file, and PostgreSQL with the `postgres` feature), through the `Crm` facade and directly through the `Store` port.
 
 use chrono::Duration;
 use crm_core::clock::FixedClock;
@@ -10,17 +10,27 @@ use crm_core::*;
 use rust_decimal_macros::dec;
 use std::sync::Arc;
 
+#[cfg(feature = "postgres")]
+#[path = "support/pg.rs"]
+mod pg;
+
 /// A fresh engine on one backend, with a fixed clock, an admin user (the actor), a second user and a group.
 struct Env {
     crm: Crm,
     clock: Arc<FixedClock>,
     _dir: Option<tempfile::TempDir>,
+    #[cfg(feature = "postgres")]
+    _pg: Option<pg::TestSchema>,
 }
 
 fn env(kind: &str) -> Env {
     let clock = Arc::new(FixedClock::at("2026-11-20 10:00:00"));
+    #[cfg(feature = "postgres")]
+    let pg_schema = (kind == "postgres").then(pg::TestSchema::new);
     let (store, dir): (Box<dyn Store>, _) = match kind {
         "memory" => (Box::new(MemoryStore::new()), None),
+        #[cfg(feature = "postgres")]
+        "postgres" => (Box::new(pg_schema.as_ref().map(|p| p.store()).unwrap()), None),
         "sqlite_memory" => (Box::new(SqliteStore::open_in_memory().unwrap()), None),
         _ => {
             let dir = tempfile::tempdir().unwrap();
@@ -32,7 +42,13 @@ fn env(kind: &str) -> Env {
     crm.add_user(NewUser::new("sara").full_name("Sara Tehrani").email("sara@example.com")).unwrap();
     crm.add_group("Sales Team", &["admin", "sara"]).unwrap();
     crm.set_actor("admin").unwrap();
-    Env { crm, clock, _dir: dir }
+    Env {
+        crm,
+        clock,
+        _dir: dir,
+        #[cfg(feature = "postgres")]
+        _pg: pg_schema,
+    }
 }
 
 fn deal(name: &str, amount: &str, stage: &str) -> Fields {
@@ -48,6 +64,8 @@ macro_rules! conformance {
         mod memory { $( #[test] fn $name() { super::$name(super::env("memory")) } )* }
         mod sqlite_memory { $( #[test] fn $name() { super::$name(super::env("sqlite_memory")) } )* }
         mod sqlite_file { $( #[test] fn $name() { super::$name(super::env("sqlite_file")) } )* }
+        #[cfg(feature = "postgres")]
+        mod postgres { $( #[test] fn $name() { super::$name(super::env("postgres")) } )* }
     };
 }
 
@@ -427,7 +445,15 @@ fn commit_is_atomic(e: Env) {
     // Re-open the same backend kind with fresh data to exercise Store::commit directly.
     let mut store: Box<dyn Store> = Box::new(MemoryStore::new());
     let mut sql: Box<dyn Store> = Box::new(SqliteStore::open_in_memory().unwrap());
-    for s in [&mut store, &mut sql] {
+    #[allow(unused_mut)]
+    let mut stores = vec![&mut store, &mut sql];
+    #[cfg(feature = "postgres")]
+    let pg_schema = pg::TestSchema::new();
+    #[cfg(feature = "postgres")]
+    let mut pg_store: Box<dyn Store> = Box::new(pg_schema.store());
+    #[cfg(feature = "postgres")]
+    stores.push(&mut pg_store);
+    for s in stores {
         s.save_schema(&Schema::builtin()).unwrap();
         s.commit(&ChangeSet(vec![Change::Insert(r.clone()), Change::Insert(other.clone())])).unwrap();
         let mut changed = r.clone();
@@ -449,6 +475,15 @@ fn commit_is_atomic(e: Env) {
     }
 }
 
+/// The backends the loop tests below run on.
+fn kinds() -> Vec<&'static str> {
+    #[allow(unused_mut)]
+    let mut k = vec!["memory", "sqlite_memory"];
+    #[cfg(feature = "postgres")]
+    k.push("postgres");
+    k
+}
+
 /// Garbage into every field of every built-in module never panics; it is stored or refused with field errors.
 #[test]
 fn garbage_never_panics() {
@@ -457,7 +492,7 @@ fn garbage_never_panics() {
         "", " ", "\0", "\u{202e}evil", "'; DROP TABLE potentials; --", forty_nines.as_str(), "-0", "1e9", "NaN",
         "2027-13-45", "٣٤٥", "😀😀", "\r\nBcc: x@y.z", "Accounts::::", "::::", "-9223372036854775809",
     ];
-    for kind in ["memory", "sqlite_memory"] {
+    for kind in kinds() {
         let mut e = env(kind);
         let schema = e.crm.schema().clone();
         for m in schema.modules.values() {
@@ -476,7 +511,7 @@ fn garbage_never_panics() {
 /// Conditions may name owners and referenced records, as record input can.
 #[test]
 fn conditions_resolve_owner_and_reference_names() {
-    for kind in ["memory", "sqlite_memory"] {
+    for kind in kinds() {
         let mut e = env(kind);
         e.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
         e.crm.create("Potentials", deal("a", "1", "Prospecting").with("assigned_user_id", "sara").with("related_to", "Hooli")).unwrap();
@@ -492,7 +527,7 @@ fn conditions_resolve_owner_and_reference_names() {
 /// Picklist values in conditions match ignoring case and take the stored spelling, as record input does.
 #[test]
 fn picklist_conditions_ignore_case() {
-    for kind in ["memory", "sqlite_memory"] {
+    for kind in kinds() {
         let mut e = env(kind);
         e.crm.create("Potentials", deal("a", "1", "Prospecting")).unwrap();
         assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("sales_stage", "prospecting"))).unwrap(), 1, "{kind}");

@@ -1325,12 +1325,16 @@ const char *crm_status_str(uint32_t status);
 const char *crm_version(void);
 
 /**
- * Opens a store. `path` is `":memory:"` for a new in-memory store, otherwise the path of a SQLite file
- * (created with the built-in schema when missing). On success `*out` receives a new handle that the
- * caller owns and must release with `crm_store_free`; on failure `*out` is left untouched.
+ * Opens a store. `path` is `":memory:"` for a new in-memory store, a `postgres://` or `postgresql://`
+ * URL for a PostgreSQL database (`postgres://user:password@host:5432/dbname`; one database holds one
+ * CRM, or one schema of it with `?options=-csearch_path%3Dname`; needs the default `postgres` feature),
+ * otherwise the path of a SQLite file (created with the built-in schema when missing). On success `*out`
+ * receives a new handle that the caller owns and must release with `crm_store_free`; on failure `*out`
+ * is left untouched.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `CRM_STATUS_INVALID_UTF8`, `CRM_STATUS_STORAGE`/`_CORRUPT`/`_IO`
- * (cannot open, not a crm database), `CRM_STATUS_INCOMPATIBLE_VERSION` (written by a newer crm).
+ * (cannot open or reach the server, not a crm database), `CRM_STATUS_INCOMPATIBLE_VERSION` (written by
+ * a newer crm).
  * Thread-safety: may be called from any thread.
  *
  * # Safety

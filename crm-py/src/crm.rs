@@ -12,7 +12,7 @@ use pyo3::types::{PyString, PyTuple, PyType};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// A crm database: an SQLite file (created if missing) or `":memory:"`.
+/// A crm database: an SQLite file (created if missing), `":memory:"`, or a PostgreSQL database by URL.
 ///
 /// Usable from several threads at once; every call releases the interpreter while the engine works.
 #[pyclass(frozen, module = "crm", name = "Crm")]
@@ -118,9 +118,12 @@ impl From<&crm_core::Field> for FieldOut {
 }
 
 /// Opens the store behind `path`, checking first that the file can be created or opened for writing, so
-/// that a missing folder or a denied permission raises the matching `OSError` subclass.
+/// that a missing folder or a denied permission raises the matching `OSError` subclass. PostgreSQL URLs
+/// go straight to the core.
 fn open(path: &str) -> Result<crm_core::Crm, Failure> {
+    let url = path.starts_with("postgres://") || path.starts_with("postgresql://");
     if path != ":memory:"
+        && !url
         && let Err(e) = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)
     {
         return Err(Failure::Os(e, path.to_string()));
@@ -130,7 +133,8 @@ fn open(path: &str) -> Result<crm_core::Crm, Failure> {
 
 #[pymethods]
 impl Crm {
-    /// Opens `path` (an SQLite file, created if missing) or `":memory:"`; `user` is the acting user.
+    /// Opens `path` (an SQLite file, created if missing), `":memory:"`, or a `postgres://` URL (a
+    /// PostgreSQL database; one database holds one CRM); `user` is the acting user.
     #[new]
     #[pyo3(signature = (path = None, user = None))]
     fn new(py: Python<'_>, path: Option<PathBuf>, user: Option<String>) -> PyResult<Crm> {

@@ -116,3 +116,26 @@ def test_a_file_that_is_not_a_database_raises_storage_error(tmp_path: Path) -> N
 def test_version_is_exported() -> None:
     assert crm.__version__.count(".") == 2
     assert set(crm.__all__) >= {"Crm", "CrmError", "ValidationError", "NotFoundError", "ConflictError", "StorageError"}
+
+
+def test_postgres_url_saves_and_reads() -> None:
+    """`crm.Crm("postgres://...")` opens a PostgreSQL database (CRM_TEST_POSTGRES_URL names the server)."""
+    server = os.environ.get("CRM_TEST_POSTGRES_URL")
+    if not server:
+        pytest.skip("CRM_TEST_POSTGRES_URL is not set (a PostgreSQL server for the tests)")
+    sep = "&" if "?" in server else "?"
+    # A schema of its own (created on open) keeps this test apart from other runs on the same server.
+    url = f"{server}{sep}options=-csearch_path%3Dcrm_py_test_{os.getpid()}"
+    with crm.Crm(url, user="admin") as db:
+        if not any(u["user_name"] == "admin" for u in db.users()):
+            db.add_user("admin")
+        rec = db.create(
+            "Potentials",
+            {"potentialname": "Over the wire", "amount": "1234.50", "sales_stage": "Prospecting", "closingdate": "2027-01-31"},
+        )
+    with crm.Crm(url) as again:  # another connection
+        got = again.get(rec["id"])
+        assert got["potentialname"] == "Over the wire"
+        assert str(got["amount"]) == "1234.50"
+    with pytest.raises(OSError, match="connect"):  # an unreachable server is an I/O error
+        crm.Crm("postgres://nobody@127.0.0.1:1/none")

@@ -92,13 +92,23 @@ impl std::fmt::Debug for Crm {
 }
 
 impl Crm {
-    /// Opens a store: `":memory:"` for an in-memory store, otherwise a SQLite file (created if missing).
+    /// Opens a store: `":memory:"` for an in-memory store, a `postgres://` or `postgresql://` URL for a
+    /// PostgreSQL database (feature `postgres`; one database holds one CRM, see
+    /// `storage::postgres`), otherwise a SQLite file (created if missing).
     ///
     /// # Errors
-    /// Storage errors: the file cannot be opened, is not a crm database, or was written by a newer crm.
+    /// Storage errors: the file or server cannot be opened, is not a crm database, or was written by a
+    /// newer crm; `InvalidArgument` for a PostgreSQL URL when built without the `postgres` feature.
     pub fn open(path: &str) -> Result<Crm> {
         if path == ":memory:" {
             return Crm::with_store(Box::new(MemoryStore::new()));
+        }
+        // ----- PostgreSQL storage (issue 11) -----
+        if path.starts_with("postgres://") || path.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            return Crm::with_store(Box::new(crate::storage::postgres::PostgresStore::open(path)?));
+            #[cfg(not(feature = "postgres"))]
+            return Err(Error::invalid("cannot open a PostgreSQL URL: crm was built without the `postgres` feature"));
         }
         #[cfg(feature = "sqlite")]
         {

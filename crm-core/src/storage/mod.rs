@@ -5,12 +5,15 @@
 //! [`Store::commit`], or not at all. Reads take a [`Query`](crate::query::Query) so that filters, sorting,
 //! paging and aggregates can be pushed down to SQL.
 //!
-//! Adapters: [`memory::MemoryStore`] (always available) and [`sqlite::SqliteStore`] (feature `sqlite`, on by
-//! default). One conformance suite (`tests/conformance.rs`) runs against every adapter.
+//! Adapters: [`memory::MemoryStore`] (always available), [`sqlite::SqliteStore`] (feature `sqlite`, on by
+//! default) and `postgres::PostgresStore` (feature `postgres`, off by default). One conformance suite
+//! (`tests/conformance.rs`) runs against every adapter.
 
 pub mod memory;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 
 use crate::error::Result;
 use crate::history::{HistoryEntry, StageEntry};

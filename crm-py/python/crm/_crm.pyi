@@ -116,7 +116,9 @@ class RecordIterator:
 
 @final
 class Crm:
-    """A crm database: an SQLite file (created if missing) or ":memory:". Safe to share between threads."""
+    """A crm database: an SQLite file (created if missing), ":memory:", or a PostgreSQL database given by a
+    `postgres://user:password@host:5432/dbname` URL (one database holds one CRM; add
+    `?options=-csearch_path%3Dname` to keep it in schema `name`). Safe to share between threads."""
 
     def __new__(cls, path: str | os.PathLike[str] | None = None, user: str | None = None) -> Crm: ...
     @property
