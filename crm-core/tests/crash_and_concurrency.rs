@@ -616,3 +616,59 @@ fn ids_stay_unique_after_a_rolled_back_import() {
     ids.dedup();
     assert_eq!(ids.len(), n);
 }
+
+/// A dry-run import counts the auto-numbers it would take without reserving them: it used to reserve
+/// them and put the counter back at the end, under the records another handle had numbered meanwhile, so
+/// that handle's next records got numbers that were taken.
+#[test]
+fn a_dry_run_import_does_not_move_the_counter_under_other_handles() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = new_db(dir.path());
+    let file = csv(dir.path(), 600);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let creator = {
+        let (db, done) = (db.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut b = open(&db);
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) || n == 0 {
+                b.create("Potentials", deal(&format!("b {n}"))).unwrap();
+                n += 1;
+            }
+            b
+        })
+    };
+    let mut a = open(&db);
+    let rep = a
+        .import_csv_file(
+            &file,
+            "Potentials",
+            &ImportOptions {
+                dry_run: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert_eq!(rep.created, 600);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut b = creator.join().unwrap();
+    for i in 0..5 {
+        b.create("Potentials", deal(&format!("after {i}"))).unwrap();
+        a.create("Potentials", deal(&format!("a after {i}")))
+            .unwrap();
+    }
+    let all = a.find(Query::new("Potentials")).unwrap();
+    let mut numbers: Vec<String> = all
+        .iter()
+        .map(|r| r.get("potential_no").to_string())
+        .collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), all.len(), "auto-numbers collided");
+    // the dry run reserved none: numbers run 1..=n without gaps
+    assert!(
+        all.iter()
+            .any(|r| r.get("potential_no").to_string() == format!("POT{}", all.len()))
+    );
+}

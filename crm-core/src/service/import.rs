@@ -168,6 +168,7 @@ impl Crm {
         self.refresh_schema()?; // see the schema other handles stored
         // Each batch is one unit of work (one durable commit); an error rolls back the open batch only.
         let result = self.import_csv_batches(reader, module, options, progress, None);
+        self.set_dry_numbers(false); // also when the run failed
         let ended = self.end_unit(result.is_ok());
         let report = result?;
         ended?;
@@ -283,7 +284,13 @@ impl Crm {
     ///
     /// # Errors
     /// `InvalidArgument` for an empty, binary or too large file; storage errors.
-    pub fn import_vcard<R: Read>(&mut self, mut reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+    pub fn import_vcard<R: Read>(&mut self, reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+        let out = self.import_vcard_run(reader, options, progress);
+        self.set_dry_numbers(false); // a dry run counts auto-numbers until here, also when it failed
+        out
+    }
+
+    fn import_vcard_run<R: Read>(&mut self, mut reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
         self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
         let mut bytes = Vec::new();
@@ -502,6 +509,8 @@ impl Crm {
             defaults.push((field.name.clone(), v.clone()));
         }
         let id = if options.dry_run { 0 } else { self.next_id()? };
+        // A dry run plans with the auto-numbers it would take, without reserving them (issue 10).
+        self.set_dry_numbers(options.dry_run);
         let journal = ImportJournal {
             id,
             module: m.name.clone(),
@@ -546,10 +555,9 @@ impl Crm {
             ));
         }
         if run.options.dry_run {
-            // A dry run reserved auto-numbers while planning; give them back.
-            if let Some(st) = an_state {
-                self.store.set_auto_number(&run.module, &st)?;
-            }
+            // A dry run counted auto-numbers without reserving them (see `start_run`): nothing to give back.
+            let _ = an_state;
+            self.set_dry_numbers(false);
             return Ok(());
         }
         run.journal.status = ImportStatus::Completed;
@@ -1103,7 +1111,8 @@ impl Crm {
 
     /// Moves the auto-number counter past an imported number with the live prefix.
     fn move_counter_past(&mut self, module: &str, number: &str) -> Result<()> {
-        let st = self.auto_number(module)?;
+        let prefix = self.module(module)?.auto_number.as_ref().map(|a| a.prefix.clone()).unwrap_or_default();
+        let st = self.dry_number_state(module, &prefix)?;
         let Some(digits) = number.strip_prefix(st.prefix.as_str()) else {
             return Ok(());
         };
@@ -1112,7 +1121,13 @@ impl Crm {
         }
         let num = |s: &str| s.trim_start_matches('0').parse::<u128>().unwrap_or(0);
         if num(digits) >= num(&st.next) {
-            self.store.set_auto_number(module, &AutoNumberState { prefix: st.prefix, next: increment_counter(digits) })?;
+            let next = AutoNumberState { prefix: st.prefix, next: increment_counter(digits) };
+            match self.cache.dry_numbers.as_mut() {
+                Some(d) => {
+                    d.insert(module.to_string(), next);
+                }
+                None => self.store.set_auto_number(module, &next)?,
+            }
         }
         Ok(())
     }
@@ -1212,6 +1227,7 @@ impl Crm {
         }
         let module = journal.module.clone();
         let result = self.import_csv_batches(reader, &module, options, progress, Some(journal));
+        self.set_dry_numbers(false);
         let ended = self.end_unit(result.is_ok());
         let report = result?;
         ended?;
@@ -1236,6 +1252,7 @@ impl Crm {
     /// A run that continues `journal`: its counts are the report's starting point.
     fn resume_run(&mut self, journal: ImportJournal, options: ImportOptions) -> Result<Run> {
         let mut run = self.start_run(&journal.module.clone(), "csv", ImportOptions { dry_run: true, ..options.clone() }, None)?;
+        self.set_dry_numbers(false); // a real run: it reserves its numbers
         run.options = options;
         let r = &mut run.report;
         (r.import_id, r.dry_run, r.rows, r.created, r.updated, r.merged, r.skipped, r.failed) =

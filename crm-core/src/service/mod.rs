@@ -80,6 +80,10 @@ struct Cache {
     data_version: Option<u64>,
     owners: Option<std::collections::HashMap<OwnerId, bool>>,
     workflows: Option<Arc<Vec<crate::workflow::Workflow>>>,
+    /// During a dry-run import: the auto-numbers it would hand out next, by module, without reserving
+    /// them in the store (issue 10: giving reserved numbers back afterwards could move the counter back
+    /// under records another handle numbered meanwhile).
+    dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
 }
 
 /// How many ids a handle reserves from the store at a time.
@@ -159,6 +163,33 @@ impl Crm {
             self.cache.next_id = self.cache.end_id;
         }
         out
+    }
+
+    /// The next auto-number of `module`: reserved in the store, or only counted during a dry run.
+    pub(crate) fn take_auto_number(&mut self, module: &str, prefix: &str) -> Result<String> {
+        if self.cache.dry_numbers.is_none() {
+            return self.store.next_auto_number(module, prefix);
+        }
+        let state = self.dry_number_state(module, prefix)?;
+        let out = format!("{}{}", state.prefix, state.next);
+        let next = AutoNumberState { next: crate::storage::increment_counter(&state.next), ..state };
+        if let Some(d) = self.cache.dry_numbers.as_mut() {
+            d.insert(module.to_string(), next);
+        }
+        Ok(out)
+    }
+
+    /// The auto-number state a dry run sees: what it counted so far, else the store's.
+    pub(crate) fn dry_number_state(&self, module: &str, prefix: &str) -> Result<AutoNumberState> {
+        if let Some(s) = self.cache.dry_numbers.as_ref().and_then(|d| d.get(module)) {
+            return Ok(s.clone());
+        }
+        Ok(self.store.auto_number_state(module)?.unwrap_or(AutoNumberState { prefix: prefix.to_string(), next: "1".into() }))
+    }
+
+    /// Starts (`true`) or ends counting auto-numbers without reserving them (dry-run imports).
+    pub(crate) fn set_dry_numbers(&mut self, on: bool) {
+        self.cache.dry_numbers = if on { Some(Default::default()) } else { None };
     }
 
     /// Commits a change set and drops the caches it makes stale.

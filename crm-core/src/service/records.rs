@@ -271,7 +271,7 @@ impl Crm {
 
         let id = RecordId(self.next_id()?);
         if let Some(an) = &m.auto_number {
-            let no = self.store.next_auto_number(&m.name, &an.prefix)?;
+            let no = self.take_auto_number(&m.name, &an.prefix)?;
             values.insert(an.field.clone(), Value::Text(no));
         }
         let mut record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
