@@ -36,7 +36,13 @@
 //!   stale write is refused with `Conflict`), and so is the schema version check (row lock on it);
 //! * [`Store::data_version`] reads the sequence `crm_data_version`, bumped after every committed write,
 //!   minus this connection's own bumps: it moves exactly when another connection committed;
-//! * a unit of work is one transaction, each commit inside it a savepoint.
+//! * a unit of work is one transaction, each commit inside it a savepoint. A failed write rolls back to
+//!   its savepoint alone; a failed *read* aborts the whole transaction (PostgreSQL's rule), and
+//!   [`Store::end_unit`] then reports the rollback instead of committing.
+//!
+//! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
+//! error); a first open of an empty database by several connections at once may install the built-in
+//! schema twice (open one handle first, as the tests do).
 //!
 //! Queries are compiled to SQL with bound parameters only; identifiers come only from the schema and are
 //! quoted. Case-insensitive text tests compare `lower(...)` under an ICU collation when the server has one
