@@ -41,8 +41,8 @@
 //!   [`Store::end_unit`] then reports the rollback instead of committing.
 //!
 //! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
-//! error); a first open of an empty database by several connections at once may install the built-in
-//! schema twice (open one handle first, as the tests do).
+//! error); several connections opening an *empty* database at the same moment may fail or install the
+//! default filters and workflows twice (open one handle first, as the tests do).
 //!
 //! Queries are compiled to SQL with bound parameters only; identifiers come only from the schema and are
 //! quoted. Case-insensitive text tests compare `lower(...)` under an ICU collation when the server has one
