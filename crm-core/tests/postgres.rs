@@ -314,3 +314,30 @@ fn units_of_work_commit_or_roll_back_as_one() {
     let q = Query::new("Potentials");
     assert_eq!(other.count(&q.normalize(a.module("Potentials").unwrap()).unwrap()).unwrap(), n0 + 2);
 }
+
+#[test]
+fn a_failed_read_inside_a_unit_is_not_committed_quietly() {
+    // PostgreSQL aborts a transaction at its first failed statement; COMMIT would then roll back without
+    // an error. The store notices and reports the lost unit instead.
+    let s = pg::TestSchema::new();
+    let mut c = crm(&s);
+    let r = c.create("Potentials", deal("before", "1", "Prospecting")).unwrap();
+    let mut store = s.store();
+    let schema = store.load_schema().unwrap().unwrap();
+    let m = schema.module("Potentials").unwrap();
+    store.begin_unit().unwrap();
+    let mut changed = store.get(r.id).unwrap().unwrap();
+    changed.label = "inside the unit".into();
+    changed.version = 2;
+    store.commit(&crm_core::storage::ChangeSet(vec![crm_core::storage::Change::Update { record: changed, expected_version: 1 }])).unwrap();
+    // A NUL byte is not valid text for the server: the read fails and aborts the transaction.
+    let bad = Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, "a\0b")).normalize(m).unwrap();
+    assert!(store.count(&bad).is_err());
+    let err = store.end_unit(true).unwrap_err();
+    assert_eq!(err.code(), "storage", "{err:?}");
+    assert_eq!(c.get(r.id).unwrap().label, "before");
+    // The connection is usable again.
+    store.begin_unit().unwrap();
+    store.end_unit(true).unwrap();
+    assert_eq!(store.get(r.id).unwrap().unwrap().label, "before");
+}

@@ -36,7 +36,13 @@
 //!   stale write is refused with `Conflict`), and so is the schema version check (row lock on it);
 //! * [`Store::data_version`] reads the sequence `crm_data_version`, bumped after every committed write,
 //!   minus this connection's own bumps: it moves exactly when another connection committed;
-//! * a unit of work is one transaction, each commit inside it a savepoint.
+//! * a unit of work is one transaction, each commit inside it a savepoint. A failed write rolls back to
+//!   its savepoint alone; a failed *read* aborts the whole transaction (PostgreSQL's rule), and
+//!   [`Store::end_unit`] then reports the rollback instead of committing.
+//!
+//! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
+//! error); several connections opening an *empty* database at the same moment may fail or install the
+//! default filters and workflows twice (open one handle first, as the tests do).
 //!
 //! Queries are compiled to SQL with bound parameters only; identifiers come only from the schema and are
 //! quoted. Case-insensitive text tests compare `lower(...)` under an ICU collation when the server has one
@@ -102,6 +108,9 @@ impl std::fmt::Debug for PostgresStore {
 struct Conn {
     client: Client,
     stmts: HashMap<String, Statement>,
+    /// A statement failed since the open transaction's last good point: PostgreSQL has aborted it, and a
+    /// later `COMMIT` would silently roll back (see [`Store::end_unit`]).
+    failed: bool,
 }
 
 fn map_err(e: postgres::Error) -> Error {
@@ -152,7 +161,7 @@ impl Conn {
         if let Some(s) = self.stmts.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql).db()?;
+        let s = self.client.prepare(sql).db().inspect_err(|_| self.failed = true)?;
         if self.stmts.len() > 1024 {
             self.stmts.clear();
         }
@@ -161,23 +170,23 @@ impl Conn {
     }
     fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
         let s = self.stmt(sql)?;
-        self.client.query(&s, params).db()
+        self.client.query(&s, params).db().inspect_err(|_| self.failed = true)
     }
     fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
         let s = self.stmt(sql)?;
-        self.client.query_opt(&s, params).db()
+        self.client.query_opt(&s, params).db().inspect_err(|_| self.failed = true)
     }
     fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
         let s = self.stmt(sql)?;
-        self.client.query_one(&s, params).db()
+        self.client.query_one(&s, params).db().inspect_err(|_| self.failed = true)
     }
     fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let s = self.stmt(sql)?;
-        self.client.execute(&s, params).db()
+        self.client.execute(&s, params).db().inspect_err(|_| self.failed = true)
     }
     /// Runs statements without parameters (DDL, transaction control).
     fn batch(&mut self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).db()
+        self.client.batch_execute(sql).db().inspect_err(|_| self.failed = true)
     }
 }
 
@@ -592,7 +601,7 @@ impl PostgresStore {
         let icu = client.query_opt("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu' LIMIT 1", &[]).db()?.is_some();
         let fold_collation = if icu { "\"und-x-icu\"" } else { "\"default\"" }.to_string();
         let mut store = PostgresStore {
-            conn: RefCell::new(Conn { client, stmts: HashMap::new() }),
+            conn: RefCell::new(Conn { client, stmts: HashMap::new(), failed: false }),
             schema: None,
             newer: RefCell::new(None),
             unit: false,
@@ -660,7 +669,10 @@ impl PostgresStore {
                     Ok(v)
                 }
                 Err(e) => {
-                    let _ = c.batch("ROLLBACK TO SAVEPOINT crm_write; RELEASE SAVEPOINT crm_write");
+                    // Back to the savepoint: the unit's transaction is healthy again.
+                    if c.batch("ROLLBACK TO SAVEPOINT crm_write; RELEASE SAVEPOINT crm_write").is_ok() {
+                        c.failed = false;
+                    }
                     Err(e)
                 }
             }
@@ -1359,7 +1371,9 @@ impl Store for PostgresStore {
 
     fn begin_unit(&mut self) -> Result<()> {
         if !self.unit {
-            self.conn.get_mut().batch("BEGIN")?;
+            let c = self.conn.get_mut();
+            c.batch("BEGIN")?;
+            c.failed = false;
             self.unit = true;
             self.unit_wrote = false;
         }
@@ -1372,6 +1386,12 @@ impl Store for PostgresStore {
         }
         self.unit = false;
         let c = self.conn.get_mut();
+        if commit && c.failed {
+            // A read failed inside the unit and aborted its transaction: COMMIT would quietly roll back.
+            let _ = c.batch("ROLLBACK");
+            self.unit_wrote = false;
+            return Err(StorageError::Backend("the unit of work was rolled back: a statement inside it failed".into()).into());
+        }
         if commit {
             if let Err(e) = c.batch("COMMIT") {
                 let _ = c.batch("ROLLBACK");
