@@ -1016,7 +1016,8 @@ impl Crm {
 
     /// Creates a missing referenced record by name (first name / last name split for people), journalled.
     fn create_reference(&mut self, run: &mut Run, module: &str, name: &str, line: u64) -> Result<std::result::Result<RecordId, String>> {
-        let m = self.module(module)?.clone();
+        let (schema, mname) = self.module_arc(module)?;
+        let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         let mut f = Fields::new();
         match m.entity_fields.as_slice() {
             [one] => f.set(one.clone(), name),

@@ -1135,20 +1135,21 @@ impl Store for SqliteStore {
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
         self.conn
-            .query_row("SELECT prefix, next FROM crm_autonum WHERE module = ?1", [module], |r| {
-                Ok(AutoNumberState { prefix: r.get(0)?, next: r.get(1)? })
-            })
+            .prepare_cached("SELECT prefix, next FROM crm_autonum WHERE module = ?1")
+            .db()?
+            .query_row([module], |r| Ok(AutoNumberState { prefix: r.get(0)?, next: r.get(1)? }))
             .optional()
             .db()
     }
 
     fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3)
                  ON CONFLICT (module) DO UPDATE SET prefix = excluded.prefix, next = excluded.next",
-                params![module, state.prefix, state.next],
             )
+            .db()?
+            .execute(params![module, state.prefix, state.next])
             .db()?;
         Ok(())
     }
