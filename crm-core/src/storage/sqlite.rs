@@ -477,18 +477,22 @@ impl SqliteStore {
 
     /// Runs `f` in one write transaction: its own `BEGIN IMMEDIATE` transaction, or a savepoint of the open
     /// unit of work. On error everything `f` wrote is rolled back (only to the savepoint inside a unit).
+    ///
+    /// Write path: the transaction statements come from the statement cache (no SQL parsing per write).
     fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        if self.unit {
-            let sp = self.conn.savepoint().db()?;
-            let out = f(&sp)?;
-            sp.commit().db()?;
-            Ok(out)
+        let (begin, commit, undo): (&str, &str, &[&str]) = if self.unit {
+            ("SAVEPOINT crm_write", "RELEASE crm_write", &["ROLLBACK TO crm_write", "RELEASE crm_write"])
         } else {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-            let out = f(&tx)?;
-            tx.commit().db()?;
-            Ok(out)
+            ("BEGIN IMMEDIATE", "COMMIT", &["ROLLBACK"])
+        };
+        exec(&self.conn, begin, []).db()?;
+        let out = f(&self.conn).and_then(|out| exec(&self.conn, commit, []).db().map(|_| out));
+        if out.is_err() && !self.conn.is_autocommit() {
+            for sql in undo {
+                let _ = exec(&self.conn, sql, []);
+            }
         }
+        out
     }
 
     /// The underlying connection, for read-only inspection in tests and tools.
