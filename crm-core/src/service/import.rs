@@ -139,6 +139,8 @@ struct Run {
     ambiguous: u64,
     new_contacts: Vec<(RecordId, Option<RecordId>, String, Option<String>)>,
     opportunity: Option<NewCustomerOpportunity>,
+    /// The auto-numbers of the rows in `batch` (write path: a set instead of a scan of the batch).
+    batch_numbers: HashSet<String>,
 }
 
 fn problem(column: Option<&str>, field: Option<&str>, code: &str, message: impl Into<String>) -> RowProblem {
@@ -543,6 +545,7 @@ impl Crm {
             ambiguous: 0,
             new_contacts: vec![],
             opportunity,
+            batch_numbers: HashSet::new(),
         })
     }
 
@@ -729,7 +732,7 @@ impl Crm {
             if text.trim().parse::<i64>().is_ok() {
                 continue;
             }
-            if let Some(id) = self.resolve_reference(&f.references, text)? {
+            if let Some(id) = self.resolve_reference_cached(&f.references, text)? {
                 input.fields.set(name.clone(), Value::Ref(id));
                 continue;
             }
@@ -868,7 +871,8 @@ impl Crm {
                     previous: None,
                     version: record.version,
                 }));
-                let fields: Vec<String> = record.values.keys().cloned().collect();
+                // Only a dry run reports the fields of a created row (a real run drops them at the commit).
+                let fields: Vec<String> = if run.options.dry_run { record.values.keys().cloned().collect() } else { vec![] };
                 self.queue(
                     run,
                     Pending {
@@ -912,6 +916,7 @@ impl Crm {
                 .push(RowReport { record: if report.outcome == Outcome::Created { None } else { report.record }, ..report });
             return Ok(());
         }
+        run.batch_numbers.extend(p.numbers.iter().cloned());
         run.batch.push(p);
         Ok(())
     }
@@ -921,10 +926,14 @@ impl Crm {
         if run.batch.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut run.batch);
+        let mut batch = std::mem::take(&mut run.batch);
+        run.batch_numbers.clear();
+        // The rows' changes are moved (not copied) into one change set; on failure they are handed back.
         let mut cs = ChangeSet::new();
-        for p in &batch {
-            cs.0.extend(p.changes.0.iter().cloned());
+        let mut lens = Vec::with_capacity(batch.len());
+        for p in &mut batch {
+            lens.push(p.changes.0.len());
+            cs.0.append(&mut p.changes.0);
         }
         let mut tentative = run.report.clone();
         for p in &batch {
@@ -943,7 +952,15 @@ impl Crm {
             Err(Error::Storage(crate::error::StorageError::Io(e))) => {
                 return Err(Error::Storage(crate::error::StorageError::Io(e)));
             }
-            Err(_) => batch.iter().map(|p| self.commit(&p.changes).is_ok()).collect(),
+            Err(_) => {
+                let mut changes = cs.0.into_iter();
+                let mut ok = Vec::with_capacity(batch.len());
+                for (p, n) in batch.iter_mut().zip(&lens) {
+                    p.changes.0 = changes.by_ref().take(*n).collect();
+                    ok.push(self.commit(&p.changes).is_ok());
+                }
+                ok
+            }
         };
         for (p, ok) in batch.into_iter().zip(ok) {
             if ok {
@@ -1016,7 +1033,8 @@ impl Crm {
 
     /// Creates a missing referenced record by name (first name / last name split for people), journalled.
     fn create_reference(&mut self, run: &mut Run, module: &str, name: &str, line: u64) -> Result<std::result::Result<RecordId, String>> {
-        let m = self.module(module)?.clone();
+        let (schema, mname) = self.module_arc(module)?;
+        let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         let mut f = Fields::new();
         match m.entity_fields.as_slice() {
             [one] => f.set(one.clone(), name),
@@ -1100,13 +1118,16 @@ impl Crm {
     }
 
     fn auto_number_free(&self, run: &Run, module: &str, field: &str, number: &str) -> Result<bool> {
-        if run.batch.iter().any(|p| p.numbers.iter().any(|n| n == number)) {
+        if run.batch_numbers.contains(number) {
             return Ok(false);
         }
-        // Straight to the store: the number is already canonical text, and one normalization serves both
-        // the live records and the recycle bin.
-        let q = Query::new(module).filter(Condition::eq(field, number)).normalize(self.module(module)?)?;
-        Ok(self.store.count(&q)? == 0 && self.store.count(&q.in_recycle_bin())? == 0)
+        // Straight to the store: the number is already canonical text; one probe covers the live records
+        // and the recycle bin.
+        let m = self.module(module)?;
+        if m.auto_number.as_ref().is_none_or(|a| a.field != field) {
+            return Ok(true);
+        }
+        Ok(!self.store.auto_number_taken(m, number)?)
     }
 
     /// Moves the auto-number counter past an imported number with the live prefix.

@@ -84,7 +84,16 @@ struct Cache {
     /// them in the store (issue 10: giving reserved numbers back afterwards could move the counter back
     /// under records another handle numbered meanwhile).
     dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
+    /// Write path: the workflows of each module (filtered once from `workflows`, dropped with it).
+    module_workflows: std::collections::HashMap<String, Arc<Vec<crate::workflow::Workflow>>>,
+    /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
+    refs: std::collections::HashMap<String, crate::value::RecordId>,
+    /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
+    entities: std::collections::HashMap<crate::value::RecordId, (String, bool)>,
 }
+
+/// The most entries the reference caches hold before they start over (keeps memory flat on huge imports).
+const MAX_CACHED_REFS: usize = 50_000;
 
 /// How many ids a handle reserves from the store at a time.
 pub const ID_BLOCK: i64 = 64;
@@ -161,6 +170,7 @@ impl Crm {
         let out = self.store.end_unit(commit);
         if !commit || out.is_err() {
             self.cache.next_id = self.cache.end_id;
+            self.drop_reference_caches(); // the rolled-back unit may have created referenced records
         }
         out
     }
@@ -197,11 +207,80 @@ impl Crm {
         for c in &cs.0 {
             match c {
                 Change::PutUser(_) | Change::PutGroup(_) => self.cache.owners = None,
-                Change::PutWorkflow(_) | Change::DeleteWorkflow(_) => self.cache.workflows = None,
-                _ => {}
+                Change::PutWorkflow(_) | Change::DeleteWorkflow(_) => {
+                    self.cache.workflows = None;
+                    self.cache.module_workflows.clear();
+                }
+                // New records get higher ids than any cached name resolves to, and the log, journal and
+                // outbox hold no labels: the reference caches stay right.
+                Change::Insert(_)
+                | Change::History(_)
+                | Change::Stage(_)
+                | Change::PutImport(_)
+                | Change::ImportRow(_)
+                | Change::PutMail(_)
+                | Change::ActivatedOnce { .. }
+                | Change::PutQueuedTask(_)
+                | Change::DeleteQueuedTask(_) => {}
+                // Anything else may rename, delete or restore a record.
+                _ => self.drop_reference_caches(),
             }
         }
         self.store.commit(cs)
+    }
+
+    /// Forgets resolved reference names and referenced records (after a rollback, or a change that may
+    /// rename or delete records).
+    pub(crate) fn drop_reference_caches(&mut self) {
+        self.cache.refs.clear();
+        self.cache.entities.clear();
+    }
+
+    /// [`Crm::resolve_reference`] with the names already resolved kept (import rows name the same
+    /// organizations again and again). Only found names are kept; see [`Crm::commit`] for when they are
+    /// dropped.
+    pub(crate) fn resolve_reference_cached(&mut self, modules: &[String], text: &str) -> Result<Option<crate::value::RecordId>> {
+        self.check_cache()?;
+        let (module, name) = records::strip_module_prefix(text);
+        let folded = crate::query::fold(name);
+        for m in modules {
+            if module.is_some_and(|x| !x.eq_ignore_ascii_case(m)) {
+                continue;
+            }
+            let key = format!("{m}\0{folded}");
+            if let Some(id) = self.cache.refs.get(&key) {
+                return Ok(Some(*id));
+            }
+            if let Some(id) = self.store.find_by_label(m, name)?.first() {
+                self.remember_reference(key, *id);
+                return Ok(Some(*id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Keeps a resolved name (`module\0folded name`).
+    fn remember_reference(&mut self, key: String, id: crate::value::RecordId) {
+        if self.cache.refs.len() >= MAX_CACHED_REFS {
+            self.cache.refs.clear();
+        }
+        self.cache.refs.insert(key, id);
+    }
+
+    /// The module and recycle-bin flag of a record, for the reference check; cached.
+    pub(crate) fn entity_cached(&mut self, id: crate::value::RecordId) -> Result<Option<(String, bool)>> {
+        self.check_cache()?;
+        if let Some(e) = self.cache.entities.get(&id) {
+            return Ok(Some(e.clone()));
+        }
+        let e = self.store.entity(id)?;
+        if let Some(e) = &e {
+            if self.cache.entities.len() >= MAX_CACHED_REFS {
+                self.cache.entities.clear();
+            }
+            self.cache.entities.insert(id, e.clone());
+        }
+        Ok(e)
     }
 
     /// Drops the caches when another handle wrote to the store since they were filled.
@@ -211,6 +290,8 @@ impl Crm {
             self.cache.data_version = Some(v);
             self.cache.owners = None;
             self.cache.workflows = None;
+            self.cache.module_workflows.clear();
+            self.drop_reference_caches();
         }
         Ok(())
     }
@@ -239,6 +320,18 @@ impl Crm {
         }
         let w = Arc::new(self.store.workflows()?);
         self.cache.workflows = Some(Arc::clone(&w));
+        self.cache.module_workflows.clear();
+        Ok(w)
+    }
+
+    /// The workflow definitions of one module, cached (a save does not filter and clone the list).
+    pub(crate) fn module_workflow_defs(&mut self, module: &str) -> Result<Arc<Vec<crate::workflow::Workflow>>> {
+        let all = self.workflow_defs()?;
+        if let Some(w) = self.cache.module_workflows.get(module) {
+            return Ok(Arc::clone(w));
+        }
+        let w: Arc<Vec<crate::workflow::Workflow>> = Arc::new(all.iter().filter(|w| w.module == module).cloned().collect());
+        self.cache.module_workflows.insert(module.to_string(), Arc::clone(&w));
         Ok(w)
     }
 

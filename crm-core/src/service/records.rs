@@ -526,7 +526,7 @@ impl Crm {
                 (FieldType::Reference, Value::Ref(id)) => {
                     let entity = match self.pending.get(id) {
                         Some(r) => Some((r.module.clone(), r.deleted)),
-                        None => self.store.entity(*id)?,
+                        None => self.entity_cached(*id)?,
                     };
                     match entity {
                         Some((module, false)) if f.references.iter().any(|x| *x == module) => {}

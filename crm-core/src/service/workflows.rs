@@ -353,7 +353,7 @@ impl Crm {
         if self.wf.depth > workflow::MAX_DEPTH {
             return Ok(ChangeSet::new());
         }
-        let wfs: Vec<Workflow> = self.workflow_defs()?.iter().filter(|w| w.module == record.module).cloned().collect();
+        let wfs = self.module_workflow_defs(&record.module)?;
         if wfs.is_empty() {
             return Ok(ChangeSet::new());
         }

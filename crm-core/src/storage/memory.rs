@@ -437,6 +437,10 @@ impl Store for MemoryStore {
         v.sort_by_key(|q| (q.due, q.id));
         Ok(v)
     }
+    // ----- write path (import) -----
+    fn auto_number_taken(&self, module: &crate::schema::Module, number: &str) -> Result<bool> {
+        Ok(module.auto_number.is_some() && self.numbers.contains_key(&(module.name.clone(), number.to_string())))
+    }
 }
 
 fn same_pair(x: &Relation, a: RecordId, b: RecordId) -> bool {

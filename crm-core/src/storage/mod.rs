@@ -282,6 +282,14 @@ pub trait Store: Send {
         let _ = version;
         Ok(None)
     }
+    // ----- write path (import) -----
+    /// True when a record of `module`, live or in the recycle bin, has `number` as its auto-number. The
+    /// default counts with two queries; adapters with an index on the number override it with one probe.
+    fn auto_number_taken(&self, module: &crate::schema::Module, number: &str) -> Result<bool> {
+        let Some(an) = &module.auto_number else { return Ok(false) };
+        let q = Query::new(&module.name).filter(crate::query::Condition::eq(an.field.clone(), number)).normalize(module)?;
+        Ok(self.count(&q)? > 0 || self.count(&q.in_recycle_bin())? > 0)
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

@@ -57,6 +57,43 @@ pub struct SqliteStore {
     newer: std::cell::RefCell<Option<std::sync::Arc<Schema>>>,
     /// True while a unit of work ([`Store::begin_unit`]) holds the write transaction open.
     unit: bool,
+    /// The INSERT and UPDATE statements of each module's table, built once per schema version.
+    write_sql: WriteSql,
+}
+
+// ----- write path: per-module statements -----
+/// Per-module INSERT/UPDATE SQL text, built from the schema once and rebuilt when its version changes, so
+/// that a write neither formats SQL nor quotes identifiers (the statements themselves are prepared once
+/// and kept in rusqlite's statement cache, keyed by this text).
+#[derive(Default)]
+struct WriteSql {
+    /// The schema version the texts were built for.
+    version: Option<u64>,
+    /// Module name → (INSERT, UPDATE).
+    by_module: std::collections::HashMap<String, (String, String)>,
+}
+
+impl WriteSql {
+    /// The (INSERT, UPDATE) texts of `m` under `schema`.
+    fn of(&mut self, schema: &Schema, m: &Module) -> Result<&(String, String)> {
+        if self.version != Some(schema.version) {
+            self.by_module.clear();
+            self.version = Some(schema.version);
+        }
+        if !self.by_module.contains_key(&m.name) {
+            let table = ident(&m.table_name())?;
+            let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.name)).collect::<Result<_>>()?;
+            let insert = format!(
+                "INSERT INTO {table} (id, {}) VALUES (?1, {})",
+                cols.join(", "),
+                (2..=cols.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
+            );
+            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 2)).collect();
+            let update = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+            self.by_module.insert(m.name.clone(), (insert, update));
+        }
+        self.by_module.get(&m.name).ok_or_else(|| Error::invalid(format!("unknown module '{}'", m.name)))
+    }
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -415,7 +452,7 @@ impl SqliteStore {
         .db()?;
         conn.create_collation("crm_decimal", decimal_order).db()?;
         conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
-        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false };
+        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false, write_sql: WriteSql::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -440,18 +477,22 @@ impl SqliteStore {
 
     /// Runs `f` in one write transaction: its own `BEGIN IMMEDIATE` transaction, or a savepoint of the open
     /// unit of work. On error everything `f` wrote is rolled back (only to the savepoint inside a unit).
+    ///
+    /// Write path: the transaction statements come from the statement cache (no SQL parsing per write).
     fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        if self.unit {
-            let sp = self.conn.savepoint().db()?;
-            let out = f(&sp)?;
-            sp.commit().db()?;
-            Ok(out)
+        let (begin, commit, undo): (&str, &str, &[&str]) = if self.unit {
+            ("SAVEPOINT crm_write", "RELEASE crm_write", &["ROLLBACK TO crm_write", "RELEASE crm_write"])
         } else {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-            let out = f(&tx)?;
-            tx.commit().db()?;
-            Ok(out)
+            ("BEGIN IMMEDIATE", "COMMIT", &["ROLLBACK"])
+        };
+        exec(&self.conn, begin, []).db()?;
+        let out = f(&self.conn).and_then(|out| exec(&self.conn, commit, []).db().map(|_| out));
+        if out.is_err() && !self.conn.is_autocommit() {
+            for sql in undo {
+                let _ = exec(&self.conn, sql, []);
+            }
         }
+        out
     }
 
     /// The underlying connection, for read-only inspection in tests and tools.
@@ -486,27 +527,18 @@ impl SqliteStore {
         })
     }
 
-    fn write_record(tx: &Connection, m: &Module, r: &Record, insert: bool) -> Result<()> {
-        let table = ident(&m.table_name())?;
-        let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.name)).collect::<Result<_>>()?;
-        let mut vals: Vec<Sql> = m.fields.iter().map(|f| to_sql(r.get(&f.name))).collect();
+    fn write_record(tx: &Connection, sql: &(String, String), m: &Module, r: &Record, insert: bool) -> Result<()> {
+        let mut vals: Vec<Sql> = Vec::with_capacity(m.fields.len() + 1);
+        vals.push(Sql::Integer(r.id.0));
+        vals.extend(m.fields.iter().map(|f| to_sql(r.get(&f.name))));
         if insert {
             tx.prepare_cached("INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .db()?
                 .execute(params![r.id.0, m.name, r.label, fold(r.label.trim()), r.deleted, r.version as i64])
                 .db()?;
-            let sql = format!(
-                "INSERT INTO {table} (id, {}) VALUES (?1, {})",
-                cols.join(", "),
-                (2..=cols.len() + 1).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ")
-            );
-            vals.insert(0, Sql::Integer(r.id.0));
-            tx.prepare_cached(&sql).db()?.execute(params_from_iter(vals.iter())).db()?;
+            tx.prepare_cached(&sql.0).db()?.execute(params_from_iter(vals.iter())).db()?;
         } else {
-            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 2)).collect();
-            let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
-            vals.insert(0, Sql::Integer(r.id.0));
-            tx.prepare_cached(&sql).db()?.execute(params_from_iter(vals.iter())).db()?;
+            tx.prepare_cached(&sql.1).db()?.execute(params_from_iter(vals.iter())).db()?;
         }
         Ok(())
     }
@@ -559,10 +591,13 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn apply(tx: &Connection, schema: &Schema, c: &Change) -> Result<()> {
+    fn apply(tx: &Connection, schema: &Schema, write_sql: &mut WriteSql, c: &Change) -> Result<()> {
         let module = |name: &str| schema.modules.get(name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")));
         match c {
-            Change::Insert(r) => Self::write_record(tx, module(&r.module)?, r, true)?,
+            Change::Insert(r) => {
+                let m = module(&r.module)?;
+                Self::write_record(tx, write_sql.of(schema, m)?, m, r, true)?;
+            }
             Change::Update { record: r, expected_version } => {
                 let n = tx
                     .prepare_cached(
@@ -582,7 +617,8 @@ impl SqliteStore {
                         )),
                     });
                 }
-                Self::write_record(tx, module(&r.module)?, r, false)?;
+                let m = module(&r.module)?;
+                Self::write_record(tx, write_sql.of(schema, m)?, m, r, false)?;
             }
             Change::Purge(id) => {
                 // The module row goes with it (ON DELETE CASCADE), and so does the history detail.
@@ -598,8 +634,13 @@ impl SqliteStore {
                     .db()?;
                 let hid = tx.last_insert_rowid();
                 let mut st = tx.prepare_cached("INSERT INTO crm_history_detail (history_id, field, before, after) VALUES (?1, ?2, ?3, ?4)").db()?;
-                for d in &h.changes {
-                    st.execute(params![hid, d.field, d.before, d.after]).db()?;
+                if let Some(json) = compact_creation(h) {
+                    // A creation is one detail row (see `CREATED_FIELDS`), like vtiger's one modtracker entry.
+                    st.execute(params![hid, CREATED_FIELDS, Option::<String>::None, json]).db()?;
+                } else {
+                    for d in &h.changes {
+                        st.execute(params![hid, d.field, d.before, d.after]).db()?;
+                    }
                 }
             }
             Change::Stage(s) => {
@@ -1056,12 +1097,14 @@ impl Store for SqliteStore {
             Some(j) => Some(serde_json::from_str::<Schema>(&j).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?),
         };
         self.schema = schema.clone().map(std::sync::Arc::new);
+        self.write_sql = WriteSql::default(); // write path: statements follow the schema
         Ok(schema)
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
         self.write(|tx| Self::write_schema(tx, schema))?;
         self.schema = Some(std::sync::Arc::new(schema.clone()));
+        self.write_sql = WriteSql::default(); // write path: statements follow the schema
         Ok(())
     }
 
@@ -1097,20 +1140,21 @@ impl Store for SqliteStore {
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
         self.conn
-            .query_row("SELECT prefix, next FROM crm_autonum WHERE module = ?1", [module], |r| {
-                Ok(AutoNumberState { prefix: r.get(0)?, next: r.get(1)? })
-            })
+            .prepare_cached("SELECT prefix, next FROM crm_autonum WHERE module = ?1")
+            .db()?
+            .query_row([module], |r| Ok(AutoNumberState { prefix: r.get(0)?, next: r.get(1)? }))
             .optional()
             .db()
     }
 
     fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3)
                  ON CONFLICT (module) DO UPDATE SET prefix = excluded.prefix, next = excluded.next",
-                params![module, state.prefix, state.next],
             )
+            .db()?
+            .execute(params![module, state.prefix, state.next])
             .db()?;
         Ok(())
     }
@@ -1120,13 +1164,15 @@ impl Store for SqliteStore {
             return Ok(());
         }
         let schema = self.schema.take().ok_or_else(|| Error::invalid("no schema stored yet"))?;
+        let mut write_sql = std::mem::take(&mut self.write_sql);
         let done = self.write(|tx| {
             for c in &changes.0 {
-                Self::apply(tx, &schema, c)?;
+                Self::apply(tx, &schema, &mut write_sql, c)?;
             }
             Ok(())
         });
         self.schema = Some(schema);
+        self.write_sql = write_sql;
         done?;
         // ----- schema customization: a committed PutSchema becomes the schema in force -----
         if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
@@ -1284,11 +1330,18 @@ impl Store for SqliteStore {
             .db()?;
         let mut st = self.conn.prepare_cached("SELECT field, before, after FROM crm_history_detail WHERE history_id = ?1 ORDER BY rowid").db()?;
         for e in &mut entries {
-            e.changes = st
+            let rows = st
                 .query_map([e.id], |r| Ok(FieldChange { field: r.get(0)?, before: r.get(1)?, after: r.get(2)? }))
                 .db()?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .db()?;
+            for d in rows {
+                if d.field == CREATED_FIELDS {
+                    e.changes.extend(expand_creation(d.after.as_deref().unwrap_or("[]"))?);
+                } else {
+                    e.changes.push(d);
+                }
+            }
         }
         Ok(entries)
     }
@@ -1591,6 +1644,37 @@ impl Store for SqliteStore {
         let s = self.read_schema()?;
         Ok((s.version != version).then_some(s))
     }
+    // ----- write path (import) -----
+    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
+        let Some(an) = &module.auto_number else { return Ok(false) };
+        // The module table holds live and deleted records; the number's unique index answers in one probe.
+        let sql = format!("SELECT 1 FROM {} WHERE {} = ?1 LIMIT 1", ident(&module.table_name())?, ident(&an.field)?);
+        Ok(self.conn.prepare_cached(&sql).db()?.query_row([number], |_| Ok(())).optional().db()?.is_some())
+    }
+}
+
+// ----- write path: compact creation entries -----
+/// The `field` of the one `crm_history_detail` row that holds every field of a creation: `after` is a JSON
+/// array of `[field, value]` pairs in the entry's order (read it with `json_each`). Not a field name (field
+/// names are identifiers), so it cannot clash. Writing one row instead of one per field keeps a creation
+/// cheap; [`Store::history`] expands it, so the change log reads exactly as before. Entries whose fields
+/// all had no value before (creations) are stored this way; every other entry keeps one row per field.
+const CREATED_FIELDS: &str = "*created";
+
+/// The compact form of an entry, when it is a creation with at least one field.
+fn compact_creation(h: &HistoryEntry) -> Option<String> {
+    if h.kind != ChangeKind::Created || h.changes.is_empty() || h.changes.iter().any(|d| d.before.is_some()) {
+        return None;
+    }
+    let pairs: Vec<(&str, Option<&str>)> = h.changes.iter().map(|d| (d.field.as_str(), d.after.as_deref())).collect();
+    serde_json::to_string(&pairs).ok()
+}
+
+/// Reads [`compact_creation`]'s JSON back into field changes.
+fn expand_creation(json: &str) -> Result<Vec<FieldChange>> {
+    let pairs: Vec<(String, Option<String>)> =
+        serde_json::from_str(json).map_err(|e| StorageError::Corrupt(format!("compact creation entry: {e}")))?;
+    Ok(pairs.into_iter().map(|(field, after)| FieldChange { field, before: None, after }).collect())
 }
 
 /// `execute` through the statement cache: hot writes are parsed once per connection.

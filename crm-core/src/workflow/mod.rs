@@ -394,7 +394,7 @@ pub fn run(
     tz: Tz,
     env: &dyn Env,
 ) -> Result<Vec<WorkflowTrace>> {
-    let module = schema.module(&record.module).ok_or_else(|| Error::invalid(format!("unknown module '{}'", record.module)))?.clone();
+    let module = schema.module(&record.module).ok_or_else(|| Error::invalid(format!("unknown module '{}'", record.module)))?;
     let mut traces = Vec::new();
     for wf in workflows.iter().filter(|w| w.module == module.name) {
         let mut t = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: false, skipped: None, tests: vec![], effects: vec![] };
@@ -408,7 +408,7 @@ pub fn run(
             traces.push(t);
             continue;
         }
-        let ctx = Ctx { schema, module: &module, before, record, now, tz, env };
+        let ctx = Ctx { schema, module, before, record, now, tz, env };
         t.fired = wf.condition.eval(&ctx, &mut t.tests);
         if !t.fired {
             traces.push(t);
@@ -418,9 +418,9 @@ pub fn run(
             t.effects.push(Effect::ActivatedOnce);
         }
         for (i, task) in wf.tasks.iter().enumerate() {
-            let ctx = Ctx { schema, module: &module, before, record, now, tz, env };
+            let ctx = Ctx { schema, module, before, record, now, tz, env };
             let effects = task::perform(wf, i, task, &ctx, true)?;
-            apply_own(record, &effects, &module);
+            apply_own(record, &effects, module);
             t.effects.extend(effects);
         }
         traces.push(t);

@@ -348,7 +348,7 @@ fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, ctx: &Ctx<'_>) -
             ctx.path_value(&p)?
         }
         ValueType::Expression => {
-            let e = Expr::compile(&u.value, ctx.module)?;
+            let e = compiled(&u.value, ctx.module)?;
             e.eval(ctx).map_err(|m| field_error(wf, &target.name, format!("expression '{}': {m}", u.value)))?.into_value()
         }
     };
@@ -367,6 +367,42 @@ fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, ctx: &Ctx<'_>) -
         (_, v) => v,
     };
     coerce(target, v).map_err(|e| field_error(wf, &target.name, e.message))
+}
+
+// ----- write path: compiled expressions -----
+/// Compiled update expressions per thread, by module layout (name, field names and types: all that
+/// compiling reads) and source, so a save does not compile its workflow's expressions again.
+type CompiledExprs = std::collections::HashMap<u64, std::collections::HashMap<String, std::sync::Arc<Expr>>>;
+
+thread_local! {
+    static COMPILED: std::cell::RefCell<CompiledExprs> = std::cell::RefCell::new(CompiledExprs::new());
+}
+
+/// The most expressions kept per thread before the cache starts over.
+const MAX_COMPILED: usize = 256;
+
+/// [`Expr::compile`], cached (only successful compilations are kept).
+fn compiled(source: &str, module: &Module) -> Result<std::sync::Arc<Expr>> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    module.name.hash(&mut h);
+    for f in &module.fields {
+        f.name.hash(&mut h);
+        f.field_type.hash(&mut h);
+    }
+    let layout = h.finish();
+    if let Some(e) = COMPILED.with(|c| c.borrow().get(&layout).and_then(|m| m.get(source)).cloned()) {
+        return Ok(e);
+    }
+    let e = std::sync::Arc::new(Expr::compile(source, module)?);
+    COMPILED.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.values().map(|m| m.len()).sum::<usize>() >= MAX_COMPILED {
+            c.clear();
+        }
+        c.entry(layout).or_default().insert(source.to_string(), std::sync::Arc::clone(&e));
+    });
+    Ok(e)
 }
 
 /// The base date-time of a date offset: a date field of the record (date fields at the task's time or now),
