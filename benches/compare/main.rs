@@ -245,7 +245,7 @@ fn main() -> Res<()> {
     ));
 
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\n{rows} rows, one run each\n")?;
+    writeln!(out, "\n{rows} rows, one run each (SQLite {})\n", rusqlite::version())?;
     writeln!(out, "| {:<32} | {:>9} | {:>9} | {:>12} |", "contender", "seconds", "rows/s", "peak RSS MiB")?;
     writeln!(out, "| {:-<32} | {:->9} | {:->9} | {:->12} |", "", "", "", "")?;
     for r in &results {

@@ -186,14 +186,24 @@ impl FastTest {
                 let hay: &str = match v {
                     Value::Null => "",
                     Value::Text(s) if s.trim().is_empty() => "",
-                    Value::Text(s) if *ascii && s.is_ascii() => s,
-                    // Other shapes (non-ASCII text, numbers, ids shown by name): the ordinary evaluator.
+                    Value::Text(s) => s,
+                    // Other shapes (numbers, ids shown by name, lists): the ordinary evaluator.
                     _ => return self.test.eval(ctx).0,
                 };
-                let hit = match op {
-                    WfOp::StartsWith => !v.is_empty() && starts_with_ascii(hay, needle),
-                    WfOp::EndsWith => !v.is_empty() && ends_with_ascii(hay, needle),
-                    _ => contains_ascii(hay, needle),
+                let hit = if *ascii && hay.is_ascii() {
+                    match op {
+                        WfOp::StartsWith => !v.is_empty() && starts_with_ascii(hay, needle),
+                        WfOp::EndsWith => !v.is_empty() && ends_with_ascii(hay, needle),
+                        _ => contains_ascii(hay, needle),
+                    }
+                } else {
+                    // Non-ASCII text is folded like the ordinary evaluator does (one allocation).
+                    let hay = fold(hay);
+                    match op {
+                        WfOp::StartsWith => !v.is_empty() && hay.starts_with(needle.as_str()),
+                        WfOp::EndsWith => !v.is_empty() && hay.ends_with(needle.as_str()),
+                        _ => hay.contains(needle.as_str()),
+                    }
                 };
                 if *op == WfOp::DoesNotContain { !hit } else { hit }
             }
