@@ -1,98 +1,35 @@
-//! Side-by-side import comparison (issue 9): crm against hand-written floors, on one generated file.
+//! Side-by-side comparison (issue 9): crm against hand-written floors, on one generated file.
 //!
-//! `cargo bench --bench compare -- [ROWS]` generates (deterministically) an opportunities CSV with vtiger's
-//! export headers and runs each contender in its own process, so that peak RSS is measured per contender:
+//! `cargo bench --bench compare -- [ROWS]` (default 1,000,000; e.g. `-- 100000` for a shorter run) generates,
+//! deterministically, an opportunities CSV with vtiger's export headers (see `benches/common`) and runs each
+//! import contender in its own process, so that peak RSS is the contender's own:
 //!
 //! * (a) crm: CSV import through the Rust API into SQLite, every rule on;
-//! * (b) the same through the Python binding (when `python3 -c "import crm"` works);
+//! * (b) the same through the Python binding (`py_crm.py`, run with `target/crm-py-venv/bin/python` that
+//!   `bash crm-py/ci.sh` builds, or `$CRM_PY_PYTHON`; skipped with a message when `import crm` fails);
 //! * (c) floor: `csv` + `rusqlite`, one cached INSERT in one transaction, forecast with `rust_decimal`;
-//! * (d) Python's `csv` + `decimal` + `sqlite3.executemany`.
+//! * (d) Python's `csv` + `decimal` + `sqlite3.executemany` (`py_floor.py`).
 //!
 //! Each child prints one JSON line `{"rows":..,"seconds":..,"peak_rss_kib":..}`; the parent prints a table and
-//! the ratios a/c, a/d, b/a. Modes: `gen PATH ROWS`, `floor CSV DB`, `crm CSV DB`.
+//! the ratios a/c, a/d, b/a. Then the read side: the forecast report (by stage, by close month) and a deep list
+//! page (filtered, sorted, near the end; offset and keyset) through crm, against the same queries hand-written
+//! in SQL on the same file with the right index (`reads` mode, see [`reads`]).
+//!
+//! Modes (for children and profiling): `gen PATH ROWS`, `floor CSV DB`, `crm CSV DB`, `reads DB`.
+//! Adding a contender: a `run_child` line in `main` (and a mode in `child_mode` when it runs in this binary).
 
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::{Res, peak_rss_kib};
 use rust_decimal::Decimal;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
 use std::time::Instant;
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
-
 mod postgres; // issue 11: the PostgreSQL row
-
-const HEADER: &str = "Opportunity Name,Opportunity Number,Organization Name,Contact Name,Amount,Type,Expected Close Date,Lead Source,Next Step,Assigned To,Sales Stage,Campaign Source,Probability,Modified Time,Created Time,Last Modified By,Weighted Revenue,Is Converted From Lead,Source,Description";
-
-const STAGES: [(&str, u32); 10] = [
-    ("Prospecting", 10),
-    ("Qualification", 20),
-    ("Needs Analysis", 25),
-    ("Value Proposition", 30),
-    ("Id. Decision Makers", 40),
-    ("Perception Analysis", 50),
-    ("Proposal or Price Quote", 65),
-    ("Negotiation or Review", 80),
-    ("Closed Won", 100),
-    ("Closed Lost", 0),
-];
-const SOURCES: [&str; 6] = ["Cold Call", "Partner", "Web Site", "Conference", "Direct Mail", "Word of mouth"];
-const NOTES: [&str; 5] = ["", "Renewal, multi-year", "چند ساله", "Quoted \"premium\" tier", "Café, Zürich office"];
-
-/// Deterministic pseudo-random numbers (64-bit LCG).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
-fn generate(path: &Path, rows: u64) -> Res<()> {
-    let mut w = csv::Writer::from_writer(BufWriter::new(std::fs::File::create(path)?));
-    w.write_record(HEADER.split(','))?;
-    let mut r = Lcg(42);
-    for i in 1..=rows {
-        let (stage, prob) = STAGES[(r.next() % 10) as usize];
-        let org = r.next() % 2000;
-        let cents = r.next() % 100;
-        let amount = format!("{}.{cents:02}", 500 + r.next() % 250_000);
-        let day = 1 + r.next() % 28;
-        let month = 1 + r.next() % 12;
-        let weighted = (Decimal::from_str(&amount)? * Decimal::from(prob) / Decimal::ONE_HUNDRED).round_dp(4);
-        w.write_record([
-            format!("Deal {i}, phase {}", i % 7).as_str(),
-            &format!("POT{i}"),
-            &format!("Accounts::::Organization {org}"),
-            "",
-            &amount,
-            if i % 3 == 0 { "New Business" } else { "Existing Business" },
-            &format!("2027-{month:02}-{day:02}"),
-            SOURCES[(r.next() % 6) as usize],
-            "",
-            "Administrator",
-            stage,
-            "",
-            &format!("{prob}.000"),
-            "2026-11-20 10:15:00",
-            "2026-10-01 09:00:00",
-            "Administrator",
-            &weighted.to_string(),
-            "0",
-            "CRM",
-            NOTES[(i % 5) as usize],
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
-}
 
 /// (c) The floor: what a careful hand-written importer does, with no rules at all.
 fn floor(csv_path: &Path, db: &Path) -> Res<u64> {
@@ -134,15 +71,86 @@ fn crm_import(csv_path: &Path, db: &Path) -> Res<u64> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let mut crm = crm::Crm::open(db.to_str().ok_or("db path is not UTF-8")?)?;
-    crm.add_user(crm::NewUser::new("admin").full_name("Administrator").email("admin@example.com"))?;
-    crm.set_actor("admin")?;
-    let options = crm::io::ImportOptions { create_missing_references: true, batch_size: 1000, ..Default::default() };
-    let report = crm.import_csv_file(csv_path, "Potentials", &options, None)?;
-    if report.failed > 0 {
-        return Err(format!("{} rows failed, first: {:?}", report.failed, report.row_reports.first()).into());
+    let mut crm = common::open_admin(db.to_str().ok_or("db path is not UTF-8")?)?;
+    common::import_csv(&mut crm, csv_path)
+}
+
+/// Median seconds of `runs` calls of `f` (after one warm-up call).
+fn median_secs(runs: usize, mut f: impl FnMut() -> Res<()>) -> Res<f64> {
+    f()?;
+    let mut t = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let s = Instant::now();
+        f()?;
+        t.push(s.elapsed().as_secs_f64());
     }
-    Ok(report.created + report.updated + report.merged)
+    t.sort_by(f64::total_cmp);
+    Ok(t.get(runs / 2).copied().unwrap_or_default())
+}
+
+/// The read side on a crm file: crm's forecast report and deep list page, then the same queries hand-written
+/// in SQL with the right index (created after crm's runs so crm cannot use it, dropped at the end). Prints one
+/// JSON line per query: `{"query":..,"crm":secs,"sql":secs}`.
+fn reads(db: &Path) -> Res<()> {
+    use crm::{Condition, Cursor, PipelineBy, Query};
+    let deep = || Query::new("Potentials").filter(Condition::eq("sales_stage", "Closed Won")).order_by("-closingdate");
+    let size = 20u64;
+    let runs = 5;
+    let mut crm_times = Vec::new();
+    let (offset, last, last_id);
+    {
+        let crm = common::open_admin(db.to_str().ok_or("db path is not UTF-8")?)?;
+        let total = crm.count(deep())?;
+        let page = total.div_ceil(size).saturating_sub(1).max(1);
+        offset = (page - 1) * size;
+        let anchor = crm.find(deep().offset(total.saturating_sub(2 * size)).limit(1))?;
+        let a = anchor.first().ok_or("no anchor record")?;
+        (last, last_id) = (a.get("closingdate").to_text().unwrap_or_default(), a.id.0);
+        let cursor = Cursor { last: a.get("closingdate").clone(), ties: 0, id: Some(a.id) };
+        crm_times.push(median_secs(runs, || crm.pipeline(PipelineBy::Stage, None).map(|_| ()).map_err(Into::into))?);
+        crm_times.push(median_secs(runs, || crm.pipeline(PipelineBy::CloseMonth, None).map(|_| ()).map_err(Into::into))?);
+        crm_times.push(median_secs(runs, || crm.page(deep(), page, size).map(|_| ()).map_err(Into::into))?);
+        crm_times.push(median_secs(runs, || crm.page_after(deep(), Some(&cursor), size).map(|_| ()).map_err(Into::into))?);
+    }
+    let conn = rusqlite::Connection::open(db)?;
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS bench_stage_close ON potentials (sales_stage, closingdate); ANALYZE;")?;
+    let from = "FROM potentials t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = 0";
+    let agg = |group: &str| {
+        format!("SELECT {group} g, count(*), sum(t.amount), sum(t.forecast_amount) {from} GROUP BY g ORDER BY g")
+    };
+    let run_sql = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Res<()> {
+        let mut st = conn.prepare_cached(sql)?;
+        let mut rows = st.query(params)?;
+        while let Some(r) = rows.next()? {
+            std::hint::black_box(r.get_ref(0)?);
+        }
+        Ok(())
+    };
+    let cols = "t.*, e.label, e.version";
+    let page_sql = format!(
+        "SELECT {cols} {from} AND t.sales_stage = ?1 ORDER BY t.closingdate DESC, t.id DESC LIMIT ?2 OFFSET ?3"
+    );
+    let count_sql = format!("SELECT count(*) {from} AND t.sales_stage = ?1");
+    let keyset_sql = format!(
+        "SELECT {cols} {from} AND t.sales_stage = ?1 AND (t.closingdate < ?2 OR (t.closingdate = ?2 AND t.id < ?3))
+         ORDER BY t.closingdate DESC, t.id DESC LIMIT ?4"
+    );
+    let (size_i, offset_i) = (size as i64, offset as i64);
+    let sql_times = [
+        median_secs(runs, || run_sql(&agg("t.sales_stage"), &[]))?,
+        median_secs(runs, || run_sql(&agg("substr(t.closingdate, 1, 7)"), &[]))?,
+        median_secs(runs, || {
+            run_sql(&count_sql, &[&"Closed Won"])?;
+            run_sql(&page_sql, &[&"Closed Won", &size_i, &offset_i])
+        })?,
+        median_secs(runs, || run_sql(&keyset_sql, &[&"Closed Won", &last, &last_id, &size_i]))?,
+    ];
+    conn.execute_batch("DROP INDEX IF EXISTS bench_stage_close;")?;
+    let names = ["forecast by stage", "forecast by close month", "deep page (offset, with total)", "deep page (keyset)"];
+    for ((name, c), s) in names.iter().zip(crm_times).zip(sql_times) {
+        println!("{}", serde_json::json!({"query": name, "crm": c, "sql": s}));
+    }
+    Ok(())
 }
 
 struct Outcome {
@@ -153,7 +161,14 @@ struct Outcome {
 }
 
 fn run_child(name: &'static str, cmd: &mut Command) -> Option<Outcome> {
-    let out = cmd.output().ok()?;
+    eprintln!("running {name} ...");
+    let out = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{name} did not start: {e}");
+            return None;
+        }
+    };
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         eprintln!("{name} failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
@@ -161,19 +176,46 @@ fn run_child(name: &'static str, cmd: &mut Command) -> Option<Outcome> {
     }
     let line = text.lines().rev().find(|l| l.starts_with('{'))?;
     let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    Some(Outcome {
-        name,
-        rows: v["rows"].as_u64()?,
-        seconds: v["seconds"].as_f64()?,
-        rss_kib: v["peak_rss_kib"].as_u64()?,
-    })
+    Some(Outcome { name, rows: v["rows"].as_u64()?, seconds: v["seconds"].as_f64()?, rss_kib: v["peak_rss_kib"].as_u64()? })
 }
 
 fn report(rows: u64, started: Instant) {
-    println!(
-        "{}",
-        serde_json::json!({"rows": rows, "seconds": started.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()})
-    );
+    println!("{}", serde_json::json!({"rows": rows, "seconds": started.elapsed().as_secs_f64(), "peak_rss_kib": peak_rss_kib()}));
+}
+
+/// Runs a child mode of this binary; `None` when `args` name no mode.
+fn child_mode(args: &[String]) -> Option<Res<()>> {
+    let arg = |i: usize, usage: &str| args.get(i).map(PathBuf::from).ok_or_else(|| usage.to_string());
+    let timed = |f: &dyn Fn() -> Res<u64>| -> Res<()> {
+        let t = Instant::now();
+        let n = f()?;
+        report(n, t);
+        Ok(())
+    };
+    Some(match args.first().map(String::as_str)? {
+        "gen" => (|| {
+            let rows = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+            common::generate_csv(&arg(1, "gen PATH ROWS")?, rows)
+        })(),
+        "floor" => (|| timed(&|| floor(&arg(1, "floor CSV DB")?, &arg(2, "floor CSV DB")?)))(),
+        "crm" => (|| timed(&|| crm_import(&arg(1, "crm CSV DB")?, &arg(2, "crm CSV DB")?)))(),
+        "reads" => (|| reads(&arg(1, "reads DB")?))(),
+        _ => return None,
+    })
+}
+
+/// The Python that has the crm binding, if any.
+fn crm_python() -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/crm-py-venv/bin/python");
+    let py = std::env::var_os("CRM_PY_PYTHON").map(PathBuf::from).unwrap_or(venv);
+    let ok = Command::new(&py).args(["-c", "import crm"]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!(
+            "(b) skipped: {} cannot `import crm` (build it with `bash crm-py/ci.sh`, CRM_PY_PROFILE=release for a fair run, or set CRM_PY_PYTHON)",
+            py.display()
+        );
+    }
+    ok.then_some(py)
 }
 
 fn main() -> Res<()> {
@@ -181,58 +223,73 @@ fn main() -> Res<()> {
     if let Some(done) = postgres::child(&args) {
         return done;
     }
-    match args.first().map(String::as_str) {
-        Some("gen") => {
-            let rows = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-            return generate(Path::new(args.get(1).ok_or("gen PATH ROWS")?), rows);
-        }
-        Some("floor") => {
-            let t = Instant::now();
-            let n = floor(Path::new(args.get(1).ok_or("floor CSV DB")?), Path::new(args.get(2).ok_or("floor CSV DB")?))?;
-            report(n, t);
-            return Ok(());
-        }
-        Some("crm") => {
-            let t = Instant::now();
-            let n = crm_import(Path::new(args.get(1).ok_or("crm CSV DB")?), Path::new(args.get(2).ok_or("crm CSV DB")?))?;
-            report(n, t);
-            return Ok(());
-        }
-        _ => {}
+    if let Some(r) = child_mode(&args) {
+        return r;
     }
     let rows: u64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let dir = PathBuf::from(std::env::var("CRM_COMPARE_DIR").unwrap_or_else(|_| "target/compare".into()));
     std::fs::create_dir_all(&dir)?;
-    let csv_path = dir.join(format!("opportunities_{rows}.csv"));
-    if !csv_path.exists() {
-        let t = Instant::now();
-        generate(&csv_path, rows)?;
-        eprintln!("generated {} rows in {:.1}s", rows, t.elapsed().as_secs_f64());
-    }
+    let csv_path = common::csv_file(rows)?;
     let me = std::env::current_exe()?;
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare");
+    let crm_db = dir.join("crm.db");
+
     let mut results = Vec::new();
-    results.extend(run_child("(a) crm, Rust API, all rules", Command::new(&me).arg("crm").arg(&csv_path).arg(dir.join("crm.db"))));
+    let a = run_child("(a) crm, Rust API, all rules", Command::new(&me).arg("crm").arg(&csv_path).arg(&crm_db));
+    results.extend(a);
+    if let Some(py) = crm_python() {
+        results.extend(run_child(
+            "(b) crm, Python binding",
+            Command::new(py).arg(here.join("py_crm.py")).arg(&csv_path).arg(dir.join("py_crm.db")),
+        ));
+    }
     results.extend(run_child("(c) floor: csv + rusqlite", Command::new(&me).arg("floor").arg(&csv_path).arg(dir.join("floor.db"))));
     results.extend(run_child(
         "(d) python csv + sqlite3",
         Command::new("python3").arg(here.join("py_floor.py")).arg(&csv_path).arg(dir.join("py_floor.db")),
     ));
+
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\n{rows} rows, one run each\n")?;
-    writeln!(out, "{:<34} {:>10} {:>12} {:>14}", "contender", "seconds", "rows/s", "peak RSS MiB")?;
+    writeln!(out, "\n{rows} rows, one run each (SQLite {})\n", rusqlite::version())?;
+    writeln!(out, "| {:<32} | {:>9} | {:>9} | {:>12} |", "contender", "seconds", "rows/s", "peak RSS MiB")?;
+    writeln!(out, "| {:-<32} | {:->9} | {:->9} | {:->12} |", "", "", "", "")?;
     for r in &results {
-        writeln!(
-            out,
-            "{:<34} {:>10.2} {:>12.0} {:>14.1}",
-            r.name,
-            r.seconds,
-            r.rows as f64 / r.seconds,
-            r.rss_kib as f64 / 1024.0
-        )?;
+        writeln!(out, "| {:<32} | {:>9.2} | {:>9.0} | {:>12.1} |", r.name, r.seconds, r.rows as f64 / r.seconds, r.rss_kib as f64 / 1024.0)?;
+    }
+    let rate = |p: &str| results.iter().find(|r| r.name.starts_with(p)).map(|r| r.rows as f64 / r.seconds);
+    writeln!(out)?;
+    for (label, x, y) in [("a/c", "(a)", "(c)"), ("a/d", "(a)", "(d)"), ("b/a", "(b)", "(a)")] {
+        match (rate(x), rate(y)) {
+            (Some(x), Some(y)) => writeln!(out, "{label} (rows/s) = {:.3}", x / y)?,
+            _ => writeln!(out, "{label}: not measured")?,
+        }
+    }
+    drop(out);
+    let a = results.iter().find(|r| r.name.starts_with("(a)")).map(|r| (r.rows, r.seconds));
+    postgres::compare(&me, &csv_path, &crm_db, a);
+
+    // The read side runs on the crm file of this size: the cached one, else the one (a) just wrote (kept in
+    // the cache for the next run and for `cargo bench --bench read`).
+    let cached = common::cached_db_path(rows);
+    if !cached.exists() && crm_db.exists() {
+        common::adopt_db(&crm_db, &cached)?;
+    }
+    if cached.exists() {
+        eprintln!("running reads on {} ...", cached.display());
+        let o = Command::new(&me).arg("reads").arg(&cached).output()?;
+        if !o.status.success() {
+            eprintln!("reads failed: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "\nread side on {rows} rows (median of 5)\n")?;
+        writeln!(out, "| {:<32} | {:>10} | {:>10} | {:>9} |", "query", "crm ms", "SQL ms", "crm/SQL")?;
+        writeln!(out, "| {:-<32} | {:->10} | {:->10} | {:->9} |", "", "", "", "")?;
+        for line in String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with('{')) {
+            let v: serde_json::Value = serde_json::from_str(line)?;
+            let (c, s) = (v["crm"].as_f64().unwrap_or_default(), v["sql"].as_f64().unwrap_or_default());
+            writeln!(out, "| {:<32} | {:>10.2} | {:>10.2} | {:>9.2} |", v["query"].as_str().unwrap_or_default(), c * 1e3, s * 1e3, c / s)?;
+        }
     }
     let _ = std::io::stdout().flush();
-    let a = results.iter().find(|r| r.name.starts_with("(a)")).map(|r| (r.rows, r.seconds));
-    postgres::compare(&me, &csv_path, &dir.join("crm.db"), a);
     Ok(())
 }

@@ -18,6 +18,7 @@ mod convert;
 
 mod reports;
 mod workflows;
+mod conditions;
 
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
@@ -27,6 +28,7 @@ pub use mass::{MassOutcome, MassResult};
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 pub use reports::{PipelineBy, PipelineRow};
+pub use conditions::Matcher;
 pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunFailure, RunReport, WorkflowFunction};
 
 use crate::clock::{Clock, SystemClock};

@@ -139,8 +139,8 @@ const DEFAULT_WORKFLOWS: &str = r#"[
 ]"#;
 
 /// Lookups for workflow evaluation, over the store of a [`Crm`].
-struct StoreEnv<'a> {
-    crm: &'a Crm,
+pub(super) struct StoreEnv<'a> {
+    pub(super) crm: &'a Crm,
 }
 
 impl Env for StoreEnv<'_> {
@@ -178,7 +178,7 @@ impl Env for StoreEnv<'_> {
 }
 
 impl Crm {
-    fn wf_now(&self) -> DateTime<Utc> {
+    pub(super) fn wf_now(&self) -> DateTime<Utc> {
         self.wf.now.unwrap_or_else(|| self.clock.now())
     }
 

@@ -259,7 +259,7 @@ impl WfOp {
         }
     }
 
-    fn needs_value(self) -> bool {
+    pub(super) fn needs_value(self) -> bool {
         use WfOp::*;
         !matches!(self, HasChanged | IsEmpty | IsNotEmpty | IsToday | IsTomorrow | IsYesterday | IsAdded)
     }
@@ -606,7 +606,7 @@ pub struct TestTrace {
 type Outcome = (bool, Option<String>, Option<String>, Option<String>, Option<String>);
 
 impl Test {
-    fn eval(&self, ctx: &Ctx<'_>) -> Outcome {
+    pub(super) fn eval(&self, ctx: &Ctx<'_>) -> Outcome {
         let actual = match ctx.path_value(&self.field) {
             Ok(v) => v,
             Err(e) => return (false, None, None, None, Some(e.to_string())),
@@ -641,13 +641,13 @@ impl Test {
                 let v = e.eval(ctx)?;
                 Ok(match (v, field) {
                     (ExprValue::Text(s), Some(f)) if !matches!(f.field_type, FieldType::Reference | FieldType::Owner) => {
-                        raw_to_value(&s, f, self.op, ctx)
+                        raw_to_value(&s, f, self.op, ctx.env)
                     }
                     (v, _) => v.into_value(),
                 })
             }
             Operand::Raw(r) => Ok(match field {
-                Some(f) => raw_to_value(r, f, self.op, ctx),
+                Some(f) => raw_to_value(r, f, self.op, ctx.env),
                 None => Value::Text(r.trim().to_string()),
             }),
         }
@@ -801,7 +801,7 @@ impl Test {
 
 /// Converts a raw compare text to a value of the field's type (vtiger forms accepted: `true:boolean`,
 /// owner and reference names). Text that does not convert is kept as text.
-fn raw_to_value(raw: &str, f: &crate::schema::Field, op: WfOp, ctx: &Ctx<'_>) -> Value {
+pub(super) fn raw_to_value(raw: &str, f: &crate::schema::Field, op: WfOp, env: &dyn super::Env) -> Value {
     let r = raw.trim();
     if r.is_empty() {
         return Value::Null;
@@ -817,7 +817,7 @@ fn raw_to_value(raw: &str, f: &crate::schema::Field, op: WfOp, ctx: &Ctx<'_>) ->
             if let Ok(i) = r.parse::<i64>() {
                 return Value::Owner(crate::value::OwnerId(i));
             }
-            match ctx.env.find_owner(r) {
+            match env.find_owner(r) {
                 Ok(Some(o)) => Value::Owner(o.id()),
                 _ => Value::Text(r.to_string()),
             }
@@ -840,7 +840,7 @@ fn raw_to_value(raw: &str, f: &crate::schema::Field, op: WfOp, ctx: &Ctx<'_>) ->
     }
 }
 
-fn cmp(a: &Value, b: &Value, ctx: &Ctx<'_>) -> Option<Ordering> {
+pub(super) fn cmp(a: &Value, b: &Value, ctx: &Ctx<'_>) -> Option<Ordering> {
     match (a, b) {
         (Value::Ref(_) | Value::Owner(_), Value::Text(_)) => Some(ctx.display(a).cmp(&b.to_text().unwrap_or_default())),
         (Value::Decimal(_) | Value::Int(_), Value::Text(t)) => crate::value::parse_decimal(t).map(|d| order(a, &Value::Decimal(d))),
@@ -849,7 +849,7 @@ fn cmp(a: &Value, b: &Value, ctx: &Ctx<'_>) -> Option<Ordering> {
     }
 }
 
-fn values_equal(a: &Value, b: &Value, ctx: &Ctx<'_>) -> bool {
+pub(super) fn values_equal(a: &Value, b: &Value, ctx: &Ctx<'_>) -> bool {
     match (a, b) {
         (Value::List(items), Value::Text(t)) => {
             let want: Vec<&str> = t.split([',']).map(str::trim).filter(|s| !s.is_empty()).collect();

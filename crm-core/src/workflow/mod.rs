@@ -18,6 +18,7 @@
 //! Differences from vtiger are documented in each submodule ([`condition`], [`expr`], [`mail`],
 //! [`schedule`], [`task`]).
 
+pub mod compiled;
 pub mod condition;
 pub mod expr;
 pub mod mail;

@@ -1,0 +1,250 @@
+//! Compiled conditions: a [`Cond`] prepared once and evaluated against many records, with the same result
+//! as [`Cond::eval`] but without a trace and without per-call work that does not depend on the record.
+//!
+//! [`CompiledCond::new`] resolves, once, what [`Cond::eval`] recomputes for every record: each test's field
+//! definition (no schema lookup per call), its compare value converted to the field's type (owner names are
+//! looked up here, once), the compare value parsed as a number for text-to-number comparisons, and the folded
+//! needle of the text tests. [`CompiledCond::eval`] then compares the record's values with no allocation for
+//! the common shapes (numbers, dates, text, booleans, ids, ASCII text tests) and short-circuits `and`/`or`.
+//!
+//! Tests that depend on more than the record's own values — related-record paths, field and expression
+//! operands, the has-changed family, day and hour windows relative to now, `between` — are kept as they are
+//! and evaluated by the ordinary evaluator, so a compiled condition always means exactly what the condition
+//! means. Difference from [`Cond::eval`]: owner names in compare values are resolved when the condition is
+//! compiled, not at every evaluation (compile again after renaming users or groups).
+
+use super::condition::{Cond, FieldPath, Operand, Test, WfOp, cmp, raw_to_value, values_equal};
+use super::{Ctx, Env};
+use crate::query::{fold, order};
+use crate::schema::{FieldType, Module};
+use crate::value::Value;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// A condition prepared for evaluation against many records (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledCond {
+    root: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    All(Vec<Node>),
+    Any(Vec<Node>),
+    Not(Box<Node>),
+    Fast(FastTest),
+    /// Evaluated by the ordinary evaluator.
+    Slow(Test),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct FastTest {
+    field: String,
+    kind: Kind,
+    /// The original test, for the value shapes the fast path leaves to the ordinary comparison.
+    test: Test,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    /// `is empty` (`want` true) / `is not empty` (`want` false).
+    Empty { want: bool },
+    /// `is` / `is not` an empty compare value: the field is (not) empty.
+    IsBlank { negate: bool },
+    /// `is` / `is not` a value.
+    Equal { x: Value, x_dec: Option<Decimal>, negate: bool },
+    /// An ordering test; true when the comparison's result is one of `accept` (less, equal, greater).
+    Order { x: Value, x_dec: Option<Decimal>, x_empty: bool, accept: [bool; 3] },
+    /// A text test on a single-valued field; `needle` is folded.
+    Text { needle: String, ascii: bool, op: WfOp },
+}
+
+impl CompiledCond {
+    /// Prepares `cond` for records of `module`; `env` resolves owner names in compare values.
+    pub fn new(cond: &Cond, module: &Module, env: &dyn Env) -> CompiledCond {
+        CompiledCond { root: compile(cond, module, env) }
+    }
+
+    /// True when the record in `ctx` meets the condition (same result as [`Cond::eval`]).
+    pub fn eval(&self, ctx: &Ctx<'_>) -> bool {
+        self.root.eval(ctx)
+    }
+
+    /// How many tests are left to the ordinary evaluator (0 when every test compiled).
+    pub fn slow_tests(&self) -> usize {
+        self.root.slow_tests()
+    }
+}
+
+impl Cond {
+    /// Compiles the condition for fast repeated evaluation ([`CompiledCond`]).
+    pub fn compile(&self, module: &Module, env: &dyn Env) -> CompiledCond {
+        CompiledCond::new(self, module, env)
+    }
+}
+
+fn compile(c: &Cond, module: &Module, env: &dyn Env) -> Node {
+    match c {
+        Cond::All(v) => Node::All(v.iter().map(|c| compile(c, module, env)).collect()),
+        Cond::Any(v) => Node::Any(v.iter().map(|c| compile(c, module, env)).collect()),
+        Cond::Not(c) => Node::Not(Box::new(compile(c, module, env))),
+        Cond::Test(t) => match compile_test(t, module, env) {
+            Some(kind) => match &t.field {
+                FieldPath::Own(f) => Node::Fast(FastTest { field: f.clone(), kind, test: t.clone() }),
+                FieldPath::Related { .. } => Node::Slow(t.clone()),
+            },
+            None => Node::Slow(t.clone()),
+        },
+    }
+}
+
+fn compile_test(t: &Test, module: &Module, env: &dyn Env) -> Option<Kind> {
+    use WfOp::*;
+    let FieldPath::Own(name) = &t.field else { return None };
+    let field = module.field(name)?;
+    let raw = match &t.value {
+        Operand::None => "",
+        Operand::Raw(r) => r.trim(),
+        Operand::Field(_) | Operand::Expression(_) => return None,
+    };
+    let x = || match &t.value {
+        Operand::Raw(r) => raw_to_value(r, field, t.op, env),
+        _ => Value::Null,
+    };
+    let dec = |x: &Value| x.as_str().and_then(crate::value::parse_decimal);
+    Some(match t.op {
+        IsEmpty => Kind::Empty { want: true },
+        IsNotEmpty => Kind::Empty { want: false },
+        Is | IsNot => {
+            let x = x();
+            if matches!(x, Value::Null) && raw.is_empty() {
+                Kind::IsBlank { negate: t.op == IsNot }
+            } else {
+                Kind::Equal { x_dec: dec(&x), x, negate: t.op == IsNot }
+            }
+        }
+        LessThan | Before | GreaterThan | After | LessOrEqual | GreaterOrEqual => {
+            let x = x();
+            let accept = match t.op {
+                LessThan | Before => [true, false, false],
+                GreaterThan | After => [false, false, true],
+                LessOrEqual => [true, true, false],
+                _ => [false, true, true],
+            };
+            Kind::Order { x_dec: dec(&x), x_empty: x.is_empty(), x, accept }
+        }
+        Contains | DoesNotContain | StartsWith | EndsWith if field.field_type != FieldType::MultiPicklist => {
+            let needle = fold(raw);
+            Kind::Text { ascii: needle.is_ascii(), needle, op: t.op }
+        }
+        _ => return None,
+    })
+}
+
+impl Node {
+    fn eval(&self, ctx: &Ctx<'_>) -> bool {
+        match self {
+            Node::All(v) => v.iter().all(|n| n.eval(ctx)),
+            Node::Any(v) => v.iter().any(|n| n.eval(ctx)),
+            Node::Not(n) => !n.eval(ctx),
+            Node::Fast(t) => t.eval(ctx),
+            Node::Slow(t) => t.eval(ctx).0,
+        }
+    }
+
+    fn slow_tests(&self) -> usize {
+        match self {
+            Node::All(v) | Node::Any(v) => v.iter().map(Node::slow_tests).sum(),
+            Node::Not(n) => n.slow_tests(),
+            Node::Fast(_) => 0,
+            Node::Slow(_) => 1,
+        }
+    }
+}
+
+impl FastTest {
+    fn eval(&self, ctx: &Ctx<'_>) -> bool {
+        let v = ctx.record.get(&self.field);
+        match &self.kind {
+            Kind::Empty { want } => v.is_empty() == *want,
+            Kind::IsBlank { negate } => v.is_empty() != *negate,
+            Kind::Equal { x, x_dec, negate } => {
+                let hit = !v.is_empty() && equal(v, x, *x_dec, ctx);
+                hit != *negate
+            }
+            Kind::Order { x, x_dec, x_empty, accept } => {
+                !v.is_empty()
+                    && !*x_empty
+                    && match ordering(v, x, *x_dec, ctx) {
+                        Some(Ordering::Less) => accept[0],
+                        Some(Ordering::Equal) => accept[1],
+                        Some(Ordering::Greater) => accept[2],
+                        None => false,
+                    }
+            }
+            Kind::Text { needle, ascii, op } => {
+                let hay: &str = match v {
+                    Value::Null => "",
+                    Value::Text(s) if s.trim().is_empty() => "",
+                    Value::Text(s) => s,
+                    // Other shapes (numbers, ids shown by name, lists): the ordinary evaluator.
+                    _ => return self.test.eval(ctx).0,
+                };
+                let hit = if *ascii && hay.is_ascii() {
+                    match op {
+                        WfOp::StartsWith => !v.is_empty() && starts_with_ascii(hay, needle),
+                        WfOp::EndsWith => !v.is_empty() && ends_with_ascii(hay, needle),
+                        _ => contains_ascii(hay, needle),
+                    }
+                } else {
+                    // Non-ASCII text is folded like the ordinary evaluator does (one allocation).
+                    let hay = fold(hay);
+                    match op {
+                        WfOp::StartsWith => !v.is_empty() && hay.starts_with(needle.as_str()),
+                        WfOp::EndsWith => !v.is_empty() && hay.ends_with(needle.as_str()),
+                        _ => hay.contains(needle.as_str()),
+                    }
+                };
+                if *op == WfOp::DoesNotContain { !hit } else { hit }
+            }
+        }
+    }
+}
+
+/// [`cmp`] without allocation for the shapes that need none.
+fn ordering(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> Option<Ordering> {
+    use Value as V;
+    match (v, x) {
+        (V::Text(a), V::Text(b)) if !a.trim().is_empty() && !b.trim().is_empty() => Some(a.as_str().cmp(b.as_str())),
+        (V::Decimal(_) | V::Int(_), V::Decimal(_) | V::Int(_))
+        | (V::Date(_) | V::DateTime(_), V::Date(_) | V::DateTime(_))
+        | (V::Time(_), V::Time(_))
+        | (V::Bool(_), V::Bool(_))
+        | (V::Ref(_), V::Ref(_))
+        | (V::Owner(_), V::Owner(_)) => Some(order(v, x)),
+        (V::Decimal(_) | V::Int(_), V::Text(_)) => x_dec.map(|d| order(v, &V::Decimal(d))),
+        _ => cmp(v, x, ctx),
+    }
+}
+
+/// [`values_equal`] without allocation for the shapes that need none.
+fn equal(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> bool {
+    match (v, x) {
+        (Value::List(_) | Value::Ref(_) | Value::Owner(_), Value::Text(_)) => values_equal(v, x, ctx),
+        _ => ordering(v, x, x_dec, ctx) == Some(Ordering::Equal),
+    }
+}
+
+fn contains_ascii(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || (n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
+}
+
+fn starts_with_ascii(hay: &str, needle: &str) -> bool {
+    hay.as_bytes().get(..needle.len()).is_some_and(|p| p.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn ends_with_ascii(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    h.len() >= n.len() && h.get(h.len() - n.len()..).is_some_and(|s| s.eq_ignore_ascii_case(n))
+}

@@ -1,0 +1,143 @@
+//! Compiled conditions ([`crm_core::Matcher`]) give exactly the result of the tracing evaluator, on the
+//! memory store and on a SQLite file.
+
+use crm_core::workflow::condition::Cond;
+use crm_core::{Crm, Fields, NewUser, Query, Record};
+
+fn open(kind: &str, dir: &tempfile::TempDir) -> Crm {
+    let path = dir.path().join("crm.db");
+    let mut crm = Crm::open(if kind == "memory" { ":memory:" } else { path.to_str().unwrap() }).unwrap();
+    crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
+    crm.add_user(NewUser::new("sam").full_name("Sam Seller").email("sam@example.com")).unwrap();
+    crm.set_actor("admin").unwrap();
+    crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
+    crm
+}
+
+fn records(crm: &mut Crm) -> Vec<Record> {
+    let rows: [(&str, &str, &str, &str, &str, &str); 8] = [
+        ("Alpha renewal", "1000.00", "Prospecting", "2027-03-31", "admin", "Renewal, multi-year"),
+        ("beta PILOT", "250000.50", "Closed Won", "2027-01-01", "sam", ""),
+        ("Café Zürich", "999.99", "Negotiation or Review", "2026-12-31", "admin", "Café, Zürich office"),
+        ("Gamma", "1000", "Closed Lost", "2027-06-15", "sam", "Quoted \"premium\" tier"),
+        ("Delta", "", "Qualification", "2027-03-31", "admin", "   "),
+        ("epsilon renewal", "0", "Prospecting", "2028-02-29", "sam", "renewal"),
+        ("چند ساله", "5000.25", "Value Proposition", "2027-03-30", "admin", "چند ساله"),
+        ("Zeta", "1500", "Proposal or Price Quote", "2027-04-01", "sam", "Pilot"),
+    ];
+    for (name, amount, stage, close, owner, note) in rows {
+        let mut f = Fields::new()
+            .with("potentialname", name)
+            .with("related_to", "Hooli")
+            .with("sales_stage", stage)
+            .with("closingdate", close)
+            .with("assigned_user_id", owner)
+            .with("description", note);
+        if !amount.is_empty() {
+            f.set("amount", amount);
+        }
+        crm.create("Potentials", f).unwrap();
+    }
+    crm.find(Query::new("Potentials")).unwrap()
+}
+
+fn row(field: &str, op: &str, value: &str, join: &str, group: u32) -> String {
+    serde_json::json!({"fieldname": field, "operation": op, "value": value, "valuetype": "rawtext",
+        "joincondition": join, "groupid": group, "groupjoin": "and"})
+    .to_string()
+}
+
+/// Conditions the fast path handles (every test compiles), with the names of the records they select.
+fn fast_cases() -> Vec<(String, Vec<&'static str>)> {
+    let one = |f: &str, op: &str, v: &str| format!("[{}]", row(f, op, v, "", 0));
+    vec![
+        (one("amount", "greater than", "1000"), vec!["beta PILOT", "چند ساله", "Zeta"]),
+        (one("amount", "greater than or equal to", "1000.00"), vec!["Alpha renewal", "beta PILOT", "Gamma", "چند ساله", "Zeta"]),
+        (one("amount", "less than", "1000"), vec!["Café Zürich", "epsilon renewal"]),
+        (one("amount", "is", "1000"), vec!["Alpha renewal", "Gamma"]),
+        (one("amount", "is not", "1000"), vec!["beta PILOT", "Café Zürich", "Delta", "epsilon renewal", "چند ساله", "Zeta"]),
+        (one("amount", "is empty", ""), vec!["Delta"]),
+        (one("amount", "is", ""), vec!["Delta"]),
+        (one("sales_stage", "is", "Prospecting"), vec!["Alpha renewal", "epsilon renewal"]),
+        (one("potentialname", "contains", "RENEWAL"), vec!["Alpha renewal", "epsilon renewal"]),
+        (one("potentialname", "starts with", "be"), vec!["beta PILOT"]),
+        (one("potentialname", "ends with", "pilot"), vec!["beta PILOT"]),
+        (one("description", "does not contain", "renewal"), vec!["beta PILOT", "Café Zürich", "Gamma", "Delta", "چند ساله", "Zeta"]),
+        (one("description", "contains", "zürich"), vec!["Café Zürich"]),
+        (one("description", "is not empty", ""), vec!["Alpha renewal", "Café Zürich", "Gamma", "epsilon renewal", "چند ساله", "Zeta"]),
+        (one("closingdate", "before", "2027-03-31"), vec!["beta PILOT", "Café Zürich", "چند ساله"]),
+        (one("closingdate", "after", "2027-03-31"), vec!["Gamma", "epsilon renewal", "Zeta"]),
+        (one("assigned_user_id", "is", "sam"), vec!["beta PILOT", "Gamma", "epsilon renewal", "Zeta"]),
+        (
+            format!("[{},{},{}]", row("amount", "greater than", "900", "and", 0), row("sales_stage", "is", "Closed Won", "or", 0), row("sales_stage", "is", "Prospecting", "", 0)),
+            vec!["beta PILOT", "Alpha renewal", "epsilon renewal"],
+        ),
+        (
+            format!("[{},{}]", row("amount", "greater than", "900", "", 0), row("potentialname", "contains", "a", "", 1)),
+            vec!["Alpha renewal", "beta PILOT", "Café Zürich", "Gamma", "Zeta"],
+        ),
+    ]
+}
+
+/// Conditions with tests left to the ordinary evaluator.
+fn slow_cases() -> Vec<String> {
+    vec![
+        format!("[{}]", row("closingdate", "between", "2027-01-01,2027-03-31", "", 0)),
+        format!("[{}]", row("(related_to : (Accounts) accountname)", "is", "Hooli", "", 0)),
+        format!("[{}]", row("closingdate", "more than days later", "10", "", 0)),
+        format!("[{}]", row("sales_stage", "has changed", "", "", 0)),
+        r#"[{"fieldname":"amount","operation":"greater than","value":"probability * 10","valuetype":"expression","joincondition":"","groupid":"0"}]"#.to_string(),
+    ]
+}
+
+fn check(kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut crm = open(kind, &dir);
+    let recs = records(&mut crm);
+    let m = crm.matcher("Potentials").unwrap();
+    for (json, want) in fast_cases() {
+        let cond = Cond::from_vtiger(&json, crm.module("Potentials").unwrap()).unwrap();
+        let compiled = m.compile_vtiger(&json).unwrap();
+        assert_eq!(compiled.slow_tests(), 0, "{json}");
+        let mut got: Vec<&str> = recs.iter().filter(|r| m.matches(&compiled, r)).map(|r| r.label.as_str()).collect();
+        let mut slow: Vec<&str> = recs.iter().filter(|r| m.matches_uncompiled(&cond, r)).map(|r| r.label.as_str()).collect();
+        let mut want = want;
+        got.sort_unstable();
+        slow.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{kind}: {json}");
+        assert_eq!(slow, want, "{kind}: tracing evaluator, {json}");
+    }
+    for json in slow_cases() {
+        let cond = Cond::from_vtiger(&json, crm.module("Potentials").unwrap()).unwrap();
+        let compiled = m.compile(&cond).unwrap();
+        assert_eq!(compiled.slow_tests(), 1, "{json}");
+        for r in &recs {
+            assert_eq!(m.matches(&compiled, r), m.matches_uncompiled(&cond, r), "{kind}: {json} on {}", r.label);
+        }
+    }
+}
+
+#[test]
+fn compiled_conditions_agree_with_the_tracing_evaluator_memory() {
+    check("memory");
+}
+
+#[test]
+fn compiled_conditions_agree_with_the_tracing_evaluator_sqlite_file() {
+    check("sqlite");
+}
+
+#[test]
+fn matcher_compiles_and_evaluates_expressions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut crm = open("sqlite", &dir);
+    let recs = records(&mut crm);
+    let m = crm.matcher("Potentials").unwrap();
+    let e = m.expression("amount * 2").unwrap();
+    let alpha = recs.iter().find(|r| r.label == "Alpha renewal").unwrap();
+    assert_eq!(m.eval(&e, alpha).unwrap().text(), "2000.00");
+    assert!(m.expression("no_such_field + 1").is_err());
+    assert!(m.compile_vtiger(&format!("[{}]", row("no_such_field", "is", "x", "", 0))).is_err());
+    assert!(crm.matcher("NoSuchModule").is_err());
+}
