@@ -64,6 +64,8 @@ pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, S
 pub use service::{DeliveryReport, DryRun, DryRunTarget, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
+#[doc(hidden)]
+pub use service::fuzz as fuzzing;
 
 /// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
 pub use chrono;

@@ -18,6 +18,8 @@ mod convert;
 
 mod reports;
 mod workflows;
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};

@@ -139,8 +139,8 @@ const DEFAULT_WORKFLOWS: &str = r#"[
 ]"#;
 
 /// Lookups for workflow evaluation, over the store of a [`Crm`].
-struct StoreEnv<'a> {
-    crm: &'a Crm,
+pub(super) struct StoreEnv<'a> {
+    pub(super) crm: &'a Crm,
 }
 
 impl Env for StoreEnv<'_> {
