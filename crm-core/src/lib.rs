@@ -37,6 +37,7 @@ pub mod clock;
 pub mod error;
 pub mod history;
 pub mod io;
+pub mod limits;
 pub mod query;
 pub mod record;
 pub mod related;
