@@ -17,7 +17,6 @@ use crate::view::Filter;
 use crate::workflow::condition::Cond;
 use crate::workflow::expr::Expr;
 use crate::workflow::Ctx;
-use std::cell::RefCell;
 
 /// The names of the targets, as used for `fuzz/corpus/<name>/`.
 pub const TARGETS: &[&str] = &["csv_import", "vcard_import", "condition", "expression", "filter"];
@@ -49,10 +48,14 @@ struct Fixture {
     deal: Record,
 }
 
-fn fixture() -> Option<Fixture> {
-    let mut crm = fresh()?;
-    crm.create("Accounts", Fields::new().with("accountname", "Hooli").with("website", "https://hooli.example")).ok()?;
-    crm.create("Contacts", Fields::new().with("lastname", "Bighetti").with("firstname", "Nelson").with("account_id", "Hooli")).ok()?;
+fn fixture() -> Fixture {
+    // Fixed data: a failure here is a bug of the harness, reported loudly (the replay test would otherwise
+    // pass without running anything).
+    let mut crm = fresh().expect("fuzz fixture: open an engine");
+    crm.create("Accounts", Fields::new().with("accountname", "Hooli").with("website", "https://hooli.example"))
+        .expect("fuzz fixture: organization");
+    crm.create("Contacts", Fields::new().with("lastname", "Bighetti").with("firstname", "Nelson").with("account_id", "Hooli"))
+        .expect("fuzz fixture: contact");
     let deal = crm
         .create(
             "Potentials",
@@ -60,27 +63,23 @@ fn fixture() -> Option<Fixture> {
                 .with("potentialname", "Hooli renewal")
                 .with("related_to", "Hooli")
                 .with("amount", "12000.50")
-                .with("sales_stage", "Negotiation/Review")
+                .with("sales_stage", "Negotiation or Review")
                 .with("closingdate", "2027-03-31")
                 .with("nextstep", "call 'back'")
                 .with("description", "=1+1 \"quoted\" ümlaut"),
         )
-        .ok()?;
-    crm.create("Potentials", Fields::new().with("potentialname", "Small").with("amount", "-5").with("sales_stage", "Prospecting").with("closingdate", "2026-01-01"))
-        .ok()?;
-    Some(Fixture { crm, deal })
+        .expect("fuzz fixture: opportunity");
+    crm.create("Potentials", Fields::new().with("potentialname", "Small").with("amount", "5").with("sales_stage", "Prospecting").with("closingdate", "2026-01-01"))
+        .expect("fuzz fixture: second opportunity");
+    Fixture { crm, deal }
 }
 
 thread_local! {
-    static FIXTURE: RefCell<Option<Fixture>> = RefCell::new(fixture());
+    static FIXTURE: Fixture = fixture();
 }
 
 fn with_fixture(f: impl FnOnce(&Fixture)) {
-    FIXTURE.with(|fx| {
-        if let Some(fx) = fx.borrow().as_ref() {
-            f(fx);
-        }
-    });
+    FIXTURE.with(f);
 }
 
 /// Options derived from the first bytes of the input (the rest is the file).
