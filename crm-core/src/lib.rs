@@ -37,6 +37,7 @@ pub mod clock;
 pub mod error;
 pub mod history;
 pub mod io;
+pub mod limits;
 pub mod query;
 pub mod record;
 pub mod related;
@@ -64,6 +65,8 @@ pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, S
 pub use service::{DeliveryReport, DryRun, Matcher, DryRunTarget, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
+#[doc(hidden)]
+pub use service::fuzz as fuzzing;
 
 /// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
 pub use chrono;

@@ -304,16 +304,11 @@ pub fn coerce(field: &Field, value: Value) -> Result<Value, FieldError> {
                 other => other.to_text().unwrap_or_default(),
             };
             let s = if field.field_type == FieldType::Picklist { s.trim().to_string() } else { s };
-            if let Some(max) = field.max_length {
-                let n = s.chars().count();
-                if n > max as usize {
-                    return err(ValidationCode::TooLong, format!("is {n} characters long, the maximum is {max}"));
-                }
-            }
-            Ok(Value::Text(s))
+            check_len(field, s)
         }
         FieldType::Email => {
             let s = text_of(value).trim().to_string();
+            len_ok(field, &s)?;
             if !is_email(&s) {
                 return err(ValidationCode::InvalidFormat, format!("'{s}' is not an e-mail address"));
             }
@@ -321,6 +316,7 @@ pub fn coerce(field: &Field, value: Value) -> Result<Value, FieldError> {
         }
         FieldType::Url => {
             let s = text_of(value).trim().to_string();
+            len_ok(field, &s)?;
             if !is_url(&s) {
                 return err(ValidationCode::InvalidFormat, format!("'{s}' is not a web address"));
             }
@@ -454,14 +450,20 @@ fn text_of(v: Value) -> String {
     }
 }
 
+/// The field's `max_length`, never above [`MAX_TEXT_CHARS`](crate::limits::MAX_TEXT_CHARS) (which also
+/// bounds text areas and other fields without a length of their own).
 fn check_len(field: &Field, s: String) -> Result<Value, FieldError> {
-    if let Some(max) = field.max_length {
-        let n = s.chars().count();
-        if n > max as usize {
-            return Err(FieldError::new(&field.name, ValidationCode::TooLong, format!("is {n} characters long, the maximum is {max}")));
-        }
-    }
+    len_ok(field, &s)?;
     Ok(Value::Text(s))
+}
+
+fn len_ok(field: &Field, s: &str) -> Result<(), FieldError> {
+    let max = field.max_length.map_or(crate::limits::MAX_TEXT_CHARS, |m| (m as usize).min(crate::limits::MAX_TEXT_CHARS));
+    let n = s.chars().count();
+    if n > max {
+        return Err(FieldError::new(&field.name, ValidationCode::TooLong, format!("is {n} characters long, the maximum is {max}")));
+    }
+    Ok(())
 }
 
 fn is_plain_number(s: &str) -> bool {

@@ -1346,7 +1346,8 @@ crm_status crm_store_open(const char *path,
 /**
  * Closes a store and frees its handle. NULL is a no-op.
  *
- * Ownership: takes back the handle; it must not be used or freed again. Everything crm returned before
+ * Ownership: takes back the handle; it must not be used or freed again (using or freeing a freed handle
+ * is undefined behaviour: crm cannot detect it). Everything crm returned before
  * (strings) stays valid and is still freed with `crm_string_free`. Thread-safety: must not run while
  * another thread uses the same store.
  *
@@ -1372,7 +1373,8 @@ crm_status crm_store_set_actor(struct crm_store *store,
  * Frees a string that crm returned through a `char **` out-parameter. NULL is a no-op.
  *
  * Ownership: takes back ownership of `s`; `s` must come from crm and must not be used or freed again
- * afterwards. Never pass strings crm lends (`crm_last_error_message`, `crm_version`, `crm_status_str`).
+ * afterwards (a double free, or freeing a string crm did not return, is undefined behaviour: crm cannot
+ * detect it). Never pass strings crm lends (`crm_last_error_message`, `crm_version`, `crm_status_str`).
  * Thread-safety: may be called from any thread.
  *
  * # Safety

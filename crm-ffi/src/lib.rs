@@ -64,6 +64,8 @@ pub mod strings;
 pub mod users;
 pub mod views;
 pub mod workflows;
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use callback::{crm_callback_reply, crm_callback_reply_set};
 pub use convert::{

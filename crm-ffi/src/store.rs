@@ -178,7 +178,8 @@ pub unsafe extern "C" fn crm_store_open(
 
 /// Closes a store and frees its handle. NULL is a no-op.
 ///
-/// Ownership: takes back the handle; it must not be used or freed again. Everything crm returned before
+/// Ownership: takes back the handle; it must not be used or freed again (using or freeing a freed handle
+/// is undefined behaviour: crm cannot detect it). Everything crm returned before
 /// (strings) stays valid and is still freed with `crm_string_free`. Thread-safety: must not run while
 /// another thread uses the same store.
 ///

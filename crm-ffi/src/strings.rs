@@ -15,7 +15,8 @@ pub fn into_c_string(s: String) -> *mut c_char {
 /// Frees a string that crm returned through a `char **` out-parameter. NULL is a no-op.
 ///
 /// Ownership: takes back ownership of `s`; `s` must come from crm and must not be used or freed again
-/// afterwards. Never pass strings crm lends (`crm_last_error_message`, `crm_version`, `crm_status_str`).
+/// afterwards (a double free, or freeing a string crm did not return, is undefined behaviour: crm cannot
+/// detect it). Never pass strings crm lends (`crm_last_error_message`, `crm_version`, `crm_status_str`).
 /// Thread-safety: may be called from any thread.
 ///
 /// # Safety

@@ -228,3 +228,20 @@ fn cpp_host() {
     let scratch = tempfile::tempdir().expect("temp dir");
     run(&program, scratch.path());
 }
+
+// ----- misuse of every exported function (generated from the header) -----
+
+#[path = "support/misuse.rs"]
+mod misuse;
+
+/// Every function of `include/crm.h` with NULL in each pointer argument, invalid UTF-8 in each string
+/// argument and extreme ids, built and run (and run under valgrind) like the hand-written C tests.
+#[test]
+fn c_every_function_misused() {
+    let header = std::fs::read_to_string(manifest_dir().join("include/crm.h")).expect("read crm.h");
+    let (source, calls) = misuse::generate(&header);
+    assert!(calls > 300, "only {calls} misuse calls generated");
+    let path = work_dir().join("misuse_generated.c");
+    std::fs::write(&path, source).expect("write generated C");
+    build_and_run(path, "misuse_generated", false);
+}

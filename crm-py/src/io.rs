@@ -227,11 +227,14 @@ impl Crm {
     /// `"dd/mm/yyyy"`, `"mm/dd/yyyy"`, `"dd-mm-yyyy"`, `"mm-dd-yyyy"`, `"jalali"`; `thousands_separator`
     /// None for none; `mapping`: column → field; `defaults`: field → value for empty cells;
     /// `duplicates`: `"create"` (default), `"skip"`, `"overwrite"`, `"merge"` on the `match_on` fields.
+    /// Limits (see `crm_core::limits`): `max_rows` rows are read at most (the rest is one failed row with
+    /// code `limit`), a CSV record longer than `max_record_bytes` stops the import with `InvalidArgument`.
     #[pyo3(signature = (
         path, module, *, delimiter = None, encoding = None, date_format = None, decimal_separator = None,
         thousands_separator = Some(",".to_string()), mapping = None, defaults = None, duplicates = None, match_on = None,
         create_missing_references = false, add_unknown_picklist_values = false, dry_run = false, has_header = true,
-        batch_size = 250, progress = None
+        batch_size = 250, max_rows = crm_core::limits::MAX_IMPORT_ROWS,
+        max_record_bytes = crm_core::limits::MAX_CSV_RECORD_BYTES, progress = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn import_csv(
@@ -253,10 +256,12 @@ impl Crm {
         dry_run: bool,
         has_header: bool,
         batch_size: usize,
+        max_rows: u64,
+        max_record_bytes: u64,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<ImportReport> {
         let path = path_text(path)?;
-        let o = csv_options(
+        let mut o = csv_options(
             delimiter,
             encoding,
             date_format,
@@ -272,6 +277,8 @@ impl Crm {
             has_header,
             batch_size,
         )?;
+        o.max_rows = max_rows;
+        o.max_record_bytes = max_record_bytes;
         let mut progress = progress_fn(progress);
         let report = self.engine.run(py, Access::Write, move |crm| {
             let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
@@ -291,7 +298,7 @@ impl Crm {
     #[pyo3(signature = (
         path, *, duplicates = "skip".to_string(), match_on = None, create_opportunities = false,
         create_organizations = true, encoding = None, defaults = None, dry_run = false, opportunity_name = None,
-        sales_stage = None, close_in_days = None, progress = None
+        sales_stage = None, close_in_days = None, max_rows = crm_core::limits::MAX_IMPORT_ROWS, progress = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn import_vcf(
@@ -308,10 +315,12 @@ impl Crm {
         opportunity_name: Option<String>,
         sales_stage: Option<String>,
         close_in_days: Option<u32>,
+        max_rows: u64,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<ImportReport> {
         let path = path_text(path)?;
         let mut import = ImportOptions {
+            max_rows,
             match_on: match_on.unwrap_or_else(|| vec!["email".into()]),
             defaults: defaults.unwrap_or_default(),
             create_missing_references: create_organizations,

@@ -93,6 +93,23 @@ def test_import_errors(db: crm.Crm, tmp_path: Path) -> None:
         db.import_csv(DATA / "vtiger_potentials_export.csv", "Nope")
 
 
+def test_import_limits(db: crm.Crm, tmp_path: Path) -> None:
+    rows = "".join(f"Deal {i},10,Prospecting,2027-01-01\n" for i in range(5))
+    f = tmp_path / "five.csv"
+    f.write_text("Opportunity Name,Amount,Sales Stage,Expected Close Date\n" + rows)
+    rep = db.import_csv(f, "Potentials", max_rows=3)
+    assert (rep.rows, rep.created, rep.failed) == (4, 3, 1)
+    assert rep.errors[-1]["code"] == "limit" and any("max_rows" in w for w in rep.warnings)
+    long = tmp_path / "long.csv"
+    long.write_text("Opportunity Name,Amount\n\"" + "x" * 50_000 + "\",1\n")
+    with pytest.raises(crm.InvalidArgumentError, match="max_record_bytes"):
+        db.import_csv(long, "Potentials", max_record_bytes=10_000)
+    cards = tmp_path / "cards.vcf"
+    cards.write_text("".join(f"BEGIN:VCARD\nVERSION:3.0\nFN:P{i}\nN:P{i};;;;\nEND:VCARD\n" for i in range(3)))
+    rep = db.import_vcf(cards, max_rows=2)
+    assert (rep.created, rep.failed) == (2, 1)
+
+
 def test_progress_errors_do_not_stop_the_import(db: crm.Crm, tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("Opportunity Name,Sales Stage,Expected Close Date,Organization Name\nA,Prospecting,2027-01-01,Hooli\n")

@@ -16,6 +16,8 @@ use std::io::{Cursor, Read};
 use std::rc::Rc;
 
 const SNIFF: usize = 64 * 1024;
+/// How far the CSV reader reads ahead of the record it hands out (its buffer size).
+const READ_AHEAD: u64 = 8 * 1024;
 
 /// Decodes any supported encoding into UTF-8 while reading. Bytes that are not valid in the encoding
 /// become U+FFFD, which the importer reports per row.
@@ -27,6 +29,8 @@ pub struct DecodingReader<R: Read> {
     out: Vec<u8>,
     pos: usize,
     eof: bool,
+    /// Longest record: the bytes handed to the CSV reader since the end of the last record.
+    max_record: u64,
 }
 
 impl<R: Read> DecodingReader<R> {
@@ -36,7 +40,7 @@ impl<R: Read> DecodingReader<R> {
     }
 
     fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Rc<RefCell<LineIndex>>) -> Self {
-        Self { inner, lines, decoder: encoding.new_decoder(), raw: vec![0; 8192], out: Vec::new(), pos: 0, eof: false }
+        Self { inner, lines, decoder: encoding.new_decoder(), raw: vec![0; 8192], out: Vec::new(), pos: 0, eof: false, max_record: u64::MAX }
     }
 }
 
@@ -61,7 +65,20 @@ impl<R: Read> Read for DecodingReader<R> {
         let n = avail.len().min(buf.len());
         let chunk = avail.get(..n).unwrap_or(&[]);
         buf.get_mut(..n).unwrap_or(&mut []).copy_from_slice(chunk);
-        self.lines.borrow_mut().feed(chunk);
+        let mut lines = self.lines.borrow_mut();
+        lines.feed(chunk);
+        // Everything not yet handed out as a record is one (unfinished) record: refuse to buffer more.
+        if lines.total - lines.base > self.max_record.saturating_add(READ_AHEAD) {
+            let line = lines.forgotten + 1;
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the record starting on line {line} (blank lines before it included) is longer than {} bytes (limit max_record_bytes)",
+                    self.max_record
+                ),
+            ));
+        }
+        drop(lines);
         self.pos += n;
         Ok(n)
     }
@@ -178,7 +195,8 @@ impl<R: Read> CsvSource<R> {
             None => sniff_delimiter(body),
         };
         let lines: Rc<RefCell<LineIndex>> = Rc::default();
-        let stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Rc::clone(&lines));
+        let mut stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Rc::clone(&lines));
+        stream.max_record = options.max_record_bytes;
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(stream);
         let mut src = CsvSource {
             reader,

@@ -182,6 +182,13 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Rows per transaction (default 250, vtiger's batch size).
     pub batch_size: usize,
+    /// Most rows (CSV lines after the header, or vCards) read from one file (default
+    /// [`MAX_IMPORT_ROWS`](crate::limits::MAX_IMPORT_ROWS)); the rest is reported as one failed row with
+    /// code `limit`.
+    pub max_rows: u64,
+    /// Longest CSV record in bytes (default [`MAX_CSV_RECORD_BYTES`](crate::limits::MAX_CSV_RECORD_BYTES));
+    /// a longer one (e.g. an unclosed quote) stops the import with `InvalidArgument`.
+    pub max_record_bytes: u64,
 }
 
 impl Default for ImportOptions {
@@ -201,6 +208,8 @@ impl Default for ImportOptions {
             add_unknown_picklist_values: false,
             dry_run: false,
             batch_size: 250,
+            max_rows: crate::limits::MAX_IMPORT_ROWS,
+            max_record_bytes: crate::limits::MAX_CSV_RECORD_BYTES,
         }
     }
 }

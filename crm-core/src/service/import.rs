@@ -227,6 +227,13 @@ impl Crm {
                 to_skip -= 1;
                 continue;
             }
+            if run.report.rows >= run.options.max_rows {
+                let line = match raw {
+                    RawRow::Empty { line } | RawRow::Cells { line, .. } => line,
+                };
+                self.stop_at_row_limit(&mut run, line);
+                break;
+            }
             run.report.rows += 1;
             let input = match raw {
                 RawRow::Empty { line } => {
@@ -312,6 +319,10 @@ impl Crm {
         let create_orgs = options.create_organizations;
         let an_state = self.auto_number("Contacts").ok();
         for (pos, card) in parse_cards(&text) {
+            if run.report.rows >= run.options.max_rows {
+                self.stop_at_row_limit(&mut run, pos);
+                break;
+            }
             run.report.rows += 1;
             let input = match card {
                 Err(msg) => RowInput { line: pos, problems: vec![problem(None, None, "invalid_card", msg)], ..Default::default() },
@@ -579,6 +590,21 @@ impl Crm {
     }
 
     /// Records a row that needs no write (failed, skipped, or anything in a dry run).
+    /// The row (or card) at `line` is past `max_rows`: it and the rest of the file are not read.
+    fn stop_at_row_limit(&self, run: &mut Run, line: u64) {
+        let max = run.options.max_rows;
+        run.report.warnings.push(format!("the file has more than {max} rows (limit max_rows); the rest, from line {line} on, was not imported"));
+        run.report.count(Outcome::Failed);
+        run.report.rows += 1;
+        run.report.row_reports.push(RowReport {
+            line,
+            outcome: Outcome::Failed,
+            record: None,
+            fields: vec![],
+            problems: vec![problem(None, None, "limit", format!("more than {max} rows (limit max_rows): this row and the rest were not read"))],
+        });
+    }
+
     fn finish_row(&self, run: &mut Run, line: u64, outcome: Outcome, record: Option<RecordId>, problems: Vec<RowProblem>) {
         run.report.count(outcome);
         run.rows_done += 1;

@@ -19,6 +19,8 @@ mod convert;
 mod reports;
 mod workflows;
 mod conditions;
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};

@@ -429,6 +429,9 @@ impl Cond {
     /// # Errors
     /// As [`Cond::from_vtiger`].
     pub fn from_rows(rows: &[VtigerCondition], module: &Module) -> Result<Cond> {
+        if rows.len() > crate::limits::MAX_CONDITION_ROWS {
+            return Err(Error::invalid(format!("the condition has {} rows, the limit is {}", rows.len(), crate::limits::MAX_CONDITION_ROWS)));
+        }
         // Groups in order of first appearance.
         let mut groups: Vec<RowGroup> = vec![];
         let mut prev_join_or = false;
@@ -468,9 +471,16 @@ impl Cond {
     /// # Errors
     /// `InvalidArgument` naming the first problem.
     pub fn check(&self, module: &Module) -> Result<()> {
+        self.check_at(module, 1)
+    }
+
+    fn check_at(&self, module: &Module, depth: usize) -> Result<()> {
+        if depth > crate::limits::MAX_CONDITION_DEPTH {
+            return Err(Error::invalid(format!("the condition nests deeper than {} levels", crate::limits::MAX_CONDITION_DEPTH)));
+        }
         match self {
-            Cond::All(v) | Cond::Any(v) => v.iter().try_for_each(|c| c.check(module)),
-            Cond::Not(c) => c.check(module),
+            Cond::All(v) | Cond::Any(v) => v.iter().try_for_each(|c| c.check_at(module, depth + 1)),
+            Cond::Not(c) => c.check_at(module, depth + 1),
             Cond::Test(t) => {
                 t.field.check(module)?;
                 if let FieldPath::Own(n) = &t.field {

@@ -159,6 +159,20 @@ enum Tok {
     Sym(&'static str),
 }
 
+/// Longest reference path token looked for, in characters.
+const REF_WINDOW: usize = 512;
+
+/// Depth of a tree, without recursion.
+fn tree_depth(root: &Node) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(root, 1usize)];
+    while let Some((n, d)) = stack.pop() {
+        max = max.max(d);
+        stack.extend(n.children().iter().map(|c| (c, d + 1)));
+    }
+    max
+}
+
 fn tokenize(src: &str) -> std::result::Result<Vec<Tok>, String> {
     let chars: Vec<char> = src.chars().collect();
     let mut out = Vec::new();
@@ -207,8 +221,9 @@ fn tokenize(src: &str) -> std::result::Result<Vec<Tok>, String> {
             }
             out.push(Tok::Str(s));
         } else if c == '(' {
-            // A reference path `(ref : (Module) field)` is one token.
-            let rest: String = chars[i..].iter().collect();
+            // A reference path `(ref : (Module) field)` is one token; such a path is short, so only a
+            // bounded window is looked at (keeps tokenizing linear).
+            let rest: String = chars[i..].iter().take(REF_WINDOW).collect();
             if let Some(end) = rest.find(')').and_then(|first| rest[first + 1..].find(')').map(|x| first + 1 + x)) {
                 let cand = &rest[..=end];
                 if let Some(p) = FieldPath::parse_ref(cand) {
@@ -276,13 +291,59 @@ impl Expr {
     /// # Errors
     /// `InvalidArgument` naming the problem: syntax, unknown function or field, unsupported operator.
     pub fn compile(source: &str, module: &Module) -> Result<Expr> {
-        Self::compile_inner(source, module).map_err(|e| Error::invalid(format!("expression '{source}': {e}")))
+        Self::compile_inner(source, module).map_err(|e| {
+            // Long sources are cut in the message (the limit error of a 10 000-character source).
+            let shown: String = source.chars().take(200).collect();
+            let more = if shown.len() < source.len() { "..." } else { "" };
+            Error::invalid(format!("expression '{shown}{more}': {e}"))
+        })
     }
 
     fn compile_inner(source: &str, module: &Module) -> std::result::Result<Expr, String> {
+        use crate::limits::{MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_TOKENS};
+        let n = source.chars().count();
+        if n > MAX_EXPRESSION_CHARS {
+            return Err(format!("is {n} characters long, the limit is {MAX_EXPRESSION_CHARS}"));
+        }
         let toks = tokenize(source)?;
         if toks.is_empty() {
             return Err("is empty".into());
+        }
+        if toks.len() > MAX_EXPRESSION_TOKENS {
+            return Err(format!("has {} tokens, the limit is {MAX_EXPRESSION_TOKENS}", toks.len()));
+        }
+        // Nesting, checked before evalexpr parses (its parser and our evaluator recurse): open
+        // parentheses and `if`s, plus runs of unary operators (`- - - x`, `not not x`).
+        let (mut parens, mut unary, mut after_operand) = (0usize, 0usize, false);
+        for t in &toks {
+            let is_operator = match t {
+                Tok::Sym("(") => {
+                    parens += 1;
+                    true
+                }
+                Tok::Sym(")") => {
+                    parens = parens.saturating_sub(1);
+                    false
+                }
+                Tok::Sym(_) => true,
+                Tok::Word(w) => matches!(w.to_ascii_lowercase().as_str(), "not" | "and" | "or" | "if" | "then" | "else"),
+                _ => false,
+            };
+            unary = if is_operator && !after_operand { unary + 1 } else { 0 };
+            after_operand = !is_operator;
+            if let Tok::Word(w) = t
+                && w.eq_ignore_ascii_case("if")
+            {
+                parens += 1;
+            }
+            if let Tok::Word(w) = t
+                && w.eq_ignore_ascii_case("end")
+            {
+                parens = parens.saturating_sub(1);
+            }
+            if parens > MAX_EXPRESSION_DEPTH || unary > MAX_EXPRESSION_DEPTH {
+                return Err(format!("nests deeper than {MAX_EXPRESSION_DEPTH} levels"));
+            }
         }
         let mut out = String::new();
         let mut numbers = HashMap::new();
@@ -355,6 +416,10 @@ impl Expr {
             return Err("'if' without 'end'".into());
         }
         let tree = evalexpr::build_operator_tree(&out).map_err(|e| format!("syntax error: {e}"))?;
+        // A long operator chain (`1 + 1 + ... + 1`) is as deep as it is long once parsed.
+        if tree_depth(&tree) > 2 * MAX_EXPRESSION_DEPTH {
+            return Err(format!("nests deeper than {MAX_EXPRESSION_DEPTH} levels once parsed (split long operator chains)"));
+        }
         let e = Expr { source: source.to_string(), tree, numbers, strings, refs };
         e.check(&e.tree, module)?;
         Ok(e)

@@ -341,6 +341,8 @@ class Crm:
         dry_run: bool = False,
         has_header: bool = True,
         batch_size: int = 250,
+        max_rows: int = ...,
+        max_record_bytes: int = ...,
         progress: Callable[[int], object] | None = None,
     ) -> ImportReport: ...
     def import_vcf(
@@ -357,6 +359,7 @@ class Crm:
         opportunity_name: str | None = None,
         sales_stage: str | None = None,
         close_in_days: int | None = None,
+        max_rows: int = ...,
         progress: Callable[[int], object] | None = None,
     ) -> ImportReport: ...
     def undo_import(self, import_id: int) -> dict[str, int]: ...

@@ -1,0 +1,51 @@
+//! Maximum sizes: every input that could otherwise make crm do unbounded work (memory, time or stack) has a
+//! documented limit here, enforced with a typed error. README's "Limits" section links here.
+//!
+//! | limit | value | where it is checked | error when exceeded |
+//! | --- | --- | --- | --- |
+//! | [`MAX_TEXT_CHARS`] | 65 535 characters | every text-like field (text area, e-mail, phone, URL, ...) without a smaller `max_length` of its own | `Validation` with [`ValidationCode::TooLong`](crate::ValidationCode::TooLong) on that field (an import row fails with code `too_long`) |
+//! | field `max_length` | per field (255 for text, as vtiger) | [`Field::max_length`](crate::Field) | the same `too_long` |
+//! | [`MAX_LABEL_LEN`] | 200 characters | field, block and picklist labels/values in the layout editor | `Schema` error |
+//! | [`MAX_EXPRESSION_CHARS`] | 10 000 characters | workflow expressions ([`Expr::compile`](crate::workflow::expr::Expr::compile)) | `InvalidArgument` (`invalid_argument`) naming the limit |
+//! | [`MAX_EXPRESSION_DEPTH`] | 32 levels | nesting of parentheses, `if`s, function calls and unary operators in an expression | `InvalidArgument` |
+//! | [`MAX_EXPRESSION_TOKENS`] | 2 000 tokens | operands and operators of one expression (bounds the depth of operator chains) | `InvalidArgument` |
+//! | [`MAX_CONDITION_ROWS`] | 200 rows | rows of a vtiger condition (`test` JSON) | `InvalidArgument` |
+//! | [`MAX_CONDITION_DEPTH`] | 32 levels | nesting of a condition tree given as crm JSON (all / any / not) | `InvalidArgument` |
+//! | [`MAX_CSV_RECORD_BYTES`] | 1 MiB | one CSV record (a line, or several lines inside quotes), after decoding; default of [`ImportOptions::max_record_bytes`](crate::io::ImportOptions::max_record_bytes) | `InvalidArgument`: the import stops at that line (batches already committed stay, as for any unreadable CSV; undo them with `undo_import`) |
+//! | [`MAX_IMPORT_ROWS`] | 1 000 000 rows | CSV rows or vCards of one import (empty lines count); default of [`ImportOptions::max_rows`](crate::io::ImportOptions::max_rows) | the rows after the limit are not read: the report gets one `failed` row with code `limit` and a warning |
+//! | [`MAX_VCARD_FILE_BYTES`] | 64 MiB | a vCard file (read whole) | `InvalidArgument` |
+//!
+//! The two import limits are options because a host may need larger files (or want smaller ones);
+//! the others protect the engine itself and are fixed. vtiger has none of these limits except the
+//! database column sizes (its `text` columns hold 64 KiB, hence [`MAX_TEXT_CHARS`]).
+//!
+//! Other bounds that already follow from the design: JSON input nests at most 128 levels (serde_json's
+//! recursion limit), workflows trigger workflows at most [`workflow::MAX_DEPTH`](crate::workflow::MAX_DEPTH)
+//! levels deep, decimals have at most 28 significant digits.
+
+pub use crate::io::vcard::MAX_VCARD_FILE_BYTES;
+pub use crate::schema::edit::MAX_LABEL_LEN;
+
+/// Longest value of a text-like field that has no smaller `max_length` of its own, in characters.
+pub const MAX_TEXT_CHARS: usize = 65_535;
+
+/// Longest workflow expression, in characters.
+pub const MAX_EXPRESSION_CHARS: usize = 10_000;
+
+/// Deepest nesting of an expression: parentheses, `if ... end`, function calls and unary operators.
+pub const MAX_EXPRESSION_DEPTH: usize = 32;
+
+/// Most tokens (operands and operators) in one expression.
+pub const MAX_EXPRESSION_TOKENS: usize = 2_000;
+
+/// Most rows in one vtiger condition.
+pub const MAX_CONDITION_ROWS: usize = 200;
+
+/// Deepest nesting of a condition tree (all / any / not).
+pub const MAX_CONDITION_DEPTH: usize = 32;
+
+/// Default longest CSV record, in bytes of decoded UTF-8.
+pub const MAX_CSV_RECORD_BYTES: u64 = 1024 * 1024;
+
+/// Default most rows (CSV) or cards (vCard) in one import.
+pub const MAX_IMPORT_ROWS: u64 = 1_000_000;
