@@ -12,7 +12,7 @@ pub fn url() -> String {
         _ => panic!(
             "CRM_TEST_POSTGRES_URL is not set: the `postgres` feature's tests need a PostgreSQL server. Set it to a \
              database the tests may create schemas in, e.g. CRM_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
-             (`bash .ci/run` starts a throwaway server and sets it)"
+             (`bash scripts/test.sh` starts a throwaway server and sets it)"
         ),
     }
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust suites of every crate (the C programs compiled against the generated header run
+# under valgrind, the storage suite runs on memory, SQLite and PostgreSQL), then the Python package built by
+# maturin (stubtest + pytest, `crm-py/ci.sh`).
+#
+# PostgreSQL: `CRM_TEST_POSTGRES_URL` names the server the tests may create schemas in. When it is unset,
+# this script starts a throwaway cluster (initdb in a temp dir, a free local port, as the `postgres` system
+# user when run as root, since initdb refuses root), exports its URL, and stops and deletes it on exit. It
+# needs PostgreSQL's server programs (Debian: `apt-get install postgresql`; `.ci/run` installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -z "${CRM_TEST_POSTGRES_URL:-}" ]]; then
+    pg_ctl=$(command -v pg_ctl 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n1 || true)
+    pg_bin=$(dirname "${pg_ctl:-/nonexistent/pg_ctl}")
+    if [[ ! -x "$pg_bin/initdb" || ! -x "$pg_bin/pg_ctl" ]]; then
+        echo "scripts/test.sh: PostgreSQL's initdb/pg_ctl not found: install PostgreSQL (Debian: apt-get install postgresql)" >&2
+        echo "  or set CRM_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB to a server the tests may use" >&2
+        exit 1
+    fi
+    pg_dir=$(mktemp -d /tmp/crm-pg.XXXXXX)
+    if [[ $(id -u) == 0 ]]; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        chown postgres "$pg_dir"
+    fi
+    as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+    pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+        -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+    trap 'as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
+    export CRM_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+    echo "scripts/test.sh: throwaway PostgreSQL at $CRM_TEST_POSTGRES_URL"
+fi
+
+echo "+ cargo test --workspace --features crm-core/postgres"
+cargo test --workspace --features crm-core/postgres
+echo "+ bash crm-py/ci.sh"
+bash crm-py/ci.sh
