@@ -141,3 +141,53 @@ fn matcher_compiles_and_evaluates_expressions() {
     assert!(m.compile_vtiger(&format!("[{}]", row("no_such_field", "is", "x", "", 0))).is_err());
     assert!(crm.matcher("NoSuchModule").is_err());
 }
+
+fn matching_and_evaluate(kind: &str) {
+    use crm_core::{RecordId, Value};
+    use crm_core::rust_decimal::Decimal;
+    let dir = tempfile::tempdir().unwrap();
+    let mut crm = open(kind, &dir);
+    let recs = records(&mut crm);
+    let id = |label: &str| recs.iter().find(|r| r.label == label).unwrap().id;
+    let all: Vec<RecordId> = recs.iter().map(|r| r.id).collect();
+    let cond = format!("[{}]", row("amount", "greater than", "1000", "", 0));
+    let mut got = crm.matching("Potentials", &cond, &all).unwrap();
+    got.sort_unstable();
+    let mut want = vec![id("beta PILOT"), id("چند ساله"), id("Zeta")];
+    want.sort_unstable();
+    assert_eq!(got, want, "{kind}");
+    // Order and repeats follow the ids given; an empty list matches nothing.
+    let got = crm.matching("Opportunities", &cond, &[id("Zeta"), id("Alpha renewal"), id("Zeta")]).unwrap();
+    assert_eq!(got, vec![id("Zeta"), id("Zeta")], "{kind}");
+    assert!(crm.matching("Potentials", &cond, &[]).unwrap().is_empty());
+    // Unknown ids, records of another module and deleted records are NotFound; so is an unknown module.
+    let account = crm.find(Query::new("Accounts")).unwrap()[0].id;
+    for bad in [RecordId(999_999), account] {
+        let e = crm.matching("Potentials", &cond, &[id("Zeta"), bad]).unwrap_err();
+        assert_eq!(e.code(), "not_found", "{kind}: {e}");
+    }
+    crm.delete(id("Gamma")).unwrap();
+    assert_eq!(crm.matching("Potentials", &cond, &[id("Gamma")]).unwrap_err().code(), "not_found");
+    assert_eq!(crm.matching("NoSuchModule", &cond, &all).unwrap_err().code(), "not_found");
+    let bad_cond = format!("[{}]", row("no_such_field", "is", "x", "", 0));
+    assert_eq!(crm.matching("Potentials", &bad_cond, &all).unwrap_err().code(), "invalid_argument");
+
+    let alpha = id("Alpha renewal");
+    assert_eq!(crm.evaluate("Potentials", "amount * 2", alpha).unwrap(), Value::Decimal(Decimal::new(200_000, 2)));
+    assert_eq!(crm.evaluate("Potentials", "concat(potentialname, '!')", alpha).unwrap(), Value::Text("Alpha renewal!".into()));
+    assert_eq!(crm.evaluate("Potentials", "amount > 500", alpha).unwrap(), Value::Bool(true));
+    assert_eq!(crm.evaluate("Potentials", "amount", id("Delta")).unwrap(), Value::Null);
+    assert_eq!(crm.evaluate("Potentials", "amount + nope(1)", alpha).unwrap_err().code(), "invalid_argument");
+    assert_eq!(crm.evaluate("Potentials", "amount", account).unwrap_err().code(), "not_found");
+    assert_eq!(crm.evaluate("Potentials", "amount", id("Gamma")).unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn matching_and_evaluate_by_id_memory() {
+    matching_and_evaluate("memory");
+}
+
+#[test]
+fn matching_and_evaluate_by_id_sqlite_file() {
+    matching_and_evaluate("sqlite");
+}

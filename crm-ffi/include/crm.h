@@ -219,6 +219,48 @@ crm_status crm_callback_reply_set(struct crm_callback_reply *reply,
                                   const char *text);
 
 /**
+ * The ids among `ids_json` (a JSON array of record ids) whose records of `module` (name or label) meet
+ * `condition_json` (vtiger's condition JSON array, see the module docs), as a JSON array of ids in the
+ * order given into `*out_json` (required, owned by the caller). The condition is compiled once and
+ * evaluated for each record at the store's current time. Every id must name a live record of `module`:
+ * an unknown id, a record in the recycle bin or of another module fails the whole call with
+ * `CRM_STATUS_NOT_FOUND` (the message names the id) and nothing is written.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (ids not an
+ * array of integers, a condition that does not fit the module), `_NOT_FOUND` (module or record), storage
+ * errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `condition_json`, `ids_json` NULL or NUL-terminated;
+ * `out_json` NULL or writable.
+ */
+crm_status crm_condition_matches(const struct crm_store *store,
+                                 const char *module,
+                                 const char *condition_json,
+                                 const char *ids_json,
+                                 char **out_json);
+
+/**
+ * The value of a workflow expression (`"amount * 2"`, `"concat(potentialname, ' - ', sales_stage)"`,
+ * `"amount > 1000"`) for live record `record_id` of `module` (name or label), as JSON into `*out_json`
+ * (required, owned by the caller): numbers are JSON strings of exact decimals (`"2000.00"`), dates and
+ * times ISO strings, booleans `true`/`false`, an empty value `null`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (syntax, unknown function or
+ * field, failed evaluation), `_NOT_FOUND` (module; record unknown, in the recycle bin or of another
+ * module), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `expression` NULL or NUL-terminated; `out_json` NULL or
+ * writable.
+ */
+crm_status crm_expression_eval(const struct crm_store *store,
+                               const char *module,
+                               const char *expression,
+                               int64_t record_id,
+                               char **out_json);
+
+/**
  * The lead-conversion field mapping as JSON into `*out_json` (required, owned by the caller): `{"rows":
  * [{"lead": "company", "account": "accountname", "contact": null, "potential": "potentialname",
  * "editable": false}, ...]}` (vtiger's default until changed).

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod conditions;
 pub mod convert;
 pub mod crm;
 pub mod customize;

@@ -11,6 +11,7 @@ use super::workflows::StoreEnv;
 use crate::error::{Error, Result};
 use crate::record::Record;
 use crate::schema::Module;
+use crate::value::{RecordId, Value};
 use crate::workflow::compiled::CompiledCond;
 use crate::workflow::condition::Cond;
 use crate::workflow::expr::{Expr, ExprValue};
@@ -37,11 +38,59 @@ impl Crm {
         let tz = self.time_zone().parse::<Tz>().map_err(|_| Error::invalid(format!("unknown time zone '{}'", self.time_zone())))?;
         Ok(Matcher { crm: self, env: StoreEnv { crm: self }, module, now: self.wf_now(), tz })
     }
+
+    /// The ids among `ids` whose records meet vtiger's condition JSON `condition` (the `test` array of a
+    /// workflow), in the order given (a repeated id is listed again). The condition is compiled once.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown module, or for an id that is unknown, in the recycle bin or of another
+    /// module (nothing is returned then); `InvalidArgument` for a condition that does not fit the module.
+    pub fn matching(&self, module: &str, condition: &str, ids: &[RecordId]) -> Result<Vec<RecordId>> {
+        let matcher = self.matcher(module)?;
+        let cond = matcher.compile_vtiger(condition)?;
+        let mut out = Vec::new();
+        for &id in ids {
+            if matcher.matches(&cond, &matcher.record(id)?) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The value of workflow expression `expression` (`amount * 2`, `concat(potentialname, ' x')`, ...) for
+    /// record `id` of `module`, as a field value (numbers as exact [`Value::Decimal`]s with the scale the
+    /// computation gave: `amount * 2` of `1000.00` is `2000.00`).
+    ///
+    /// # Errors
+    /// `NotFound` as [`Crm::matching`]; `InvalidArgument` for a bad expression or a failed evaluation.
+    pub fn evaluate(&self, module: &str, expression: &str, id: RecordId) -> Result<Value> {
+        let matcher = self.matcher(module)?;
+        let expr = matcher.expression(expression)?;
+        Ok(match matcher.eval(&expr, &matcher.record(id)?)? {
+            ExprValue::Num(d) => Value::Decimal(d),
+            other => other.into_value(),
+        })
+    }
 }
 
 impl Matcher<'_> {
     fn ctx<'r>(&'r self, record: &'r Record) -> Ctx<'r> {
         Ctx { schema: &self.crm.schema, module: &self.module, before: None, record, now: self.now, tz: self.tz, env: &self.env }
+    }
+
+    /// Reads live record `id` of this matcher's module.
+    ///
+    /// # Errors
+    /// `NotFound` when the record is unknown, in the recycle bin or of another module.
+    pub fn record(&self, id: RecordId) -> Result<Record> {
+        let record = self.crm.get(id)?;
+        if record.deleted {
+            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
+        }
+        if record.module != self.module.name {
+            return Err(Error::not_found(format!("record {id} is a {} record, not {}", record.module, self.module.name)));
+        }
+        Ok(record)
     }
 
     /// The lookups conditions and expressions use (records, owners) over this store.

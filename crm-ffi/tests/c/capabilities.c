@@ -2,7 +2,8 @@
  * picklist editing, workflows with a host workflow function and a host mailer (callbacks with user data),
  * the outbox, the pipeline report, filters and list views, search, keyset pages, mass actions, comments,
  * links and related lists, documents from an opportunity, lead conversion, CSV/vCard import with a progress
- * callback, undo, saved mappings, CSV/vCard export; plus their error paths.
+ * callback, undo, saved mappings, CSV/vCard export, conditions and expressions over stored records; plus
+ * their error paths.
  * Every returned string is freed (valgrind). */
 #include "crm.h"
 #include "check.h"
@@ -340,6 +341,46 @@ static void import_export(crm_store *st, const char *dir) {
     remove(vcf);
 }
 
+/* Conditions and expressions evaluated against stored records: crm_condition_matches, crm_expression_eval. */
+static void conditions(crm_store *st) {
+    char *out = NULL;
+    char ids[128];
+    const char *cond = "[{\"fieldname\":\"amount\",\"operation\":\"greater than\",\"value\":\"1000\","
+                       "\"valuetype\":\"rawtext\",\"joincondition\":\"\",\"groupid\":0}]";
+    long long big = create(st, "Potentials", "{\"potentialname\":\"Cond big\",\"sales_stage\":\"Prospecting\","
+                                             "\"amount\":\"5000.50\",\"closingdate\":\"2027-03-31\"}");
+    long long small = create(st, "Potentials", "{\"potentialname\":\"Cond small\",\"sales_stage\":\"Prospecting\","
+                                               "\"amount\":\"10\",\"closingdate\":\"2027-03-31\"}");
+    char want[64];
+
+    snprintf(ids, sizeof ids, "[%lld,%lld]", small, big);
+    snprintf(want, sizeof want, "[%lld]", big);
+    CHECK_STATUS(crm_condition_matches(st, "Potentials", cond, ids, &out), CRM_OK);
+    CHECK(out != NULL && strcmp(out, want) == 0);
+    crm_string_free(out);
+    out = NULL;
+    snprintf(ids, sizeof ids, "[%lld,424242]", big);
+    CHECK_STATUS(crm_condition_matches(st, "Potentials", cond, ids, &out), CRM_STATUS_NOT_FOUND);
+    CHECK(out == NULL && CONTAINS(crm_last_error_message(), "424242"));
+    CHECK_STATUS(crm_condition_matches(st, "Potentials", "[{", "[]", &out), CRM_STATUS_INVALID_JSON);
+    CHECK_STATUS(crm_condition_matches(st, "Potentials", cond, "[\"x\"]", &out), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(crm_condition_matches(st, "Potentials", cond, "[]", NULL), CRM_STATUS_NULL_POINTER);
+    CHECK_STATUS(crm_condition_matches(st, "\xff", cond, "[]", &out), CRM_STATUS_INVALID_UTF8);
+    CHECK(out == NULL);
+
+    CHECK_STATUS(crm_expression_eval(st, "Potentials", "amount * 2", big, &out), CRM_OK);
+    CHECK(out != NULL && strcmp(out, "\"10001.00\"") == 0);
+    crm_string_free(out);
+    CHECK_STATUS(crm_expression_eval(st, "Potentials", "amount > 1000", small, &out), CRM_OK);
+    CHECK(out != NULL && strcmp(out, "false") == 0);
+    crm_string_free(out);
+    out = NULL;
+    CHECK_STATUS(crm_expression_eval(st, "Potentials", "amount + nope(1)", big, &out), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(crm_expression_eval(st, "Potentials", "amount", 424242, &out), CRM_STATUS_NOT_FOUND);
+    CHECK_STATUS(crm_expression_eval(st, "Potentials", NULL, big, &out), CRM_STATUS_NULL_POINTER);
+    CHECK(out == NULL);
+}
+
 int main(int argc, char **argv) {
     crm_store *st = NULL;
     char path[4096];
@@ -349,6 +390,7 @@ int main(int argc, char **argv) {
     if (st) {
         exercise(st);
         import_export(st, dir);
+        conditions(st);
     }
     crm_store_free(st);
 
@@ -359,6 +401,7 @@ int main(int argc, char **argv) {
     if (st) {
         exercise(st);
         import_export(st, dir);
+        conditions(st);
     }
     crm_store_free(st);
     remove(path);

@@ -35,6 +35,7 @@ from crm.types import (
     MassResult,
     StageInfo,
     FieldInfo,
+    FieldValue,
     GroupInfo,
     HistoryEntry,
     InputValue,
@@ -244,6 +245,9 @@ class Crm:
     def set_time_zone(self, name: str) -> None: ...
     def time_zone(self) -> str: ...
     def set_site_url(self, url: str) -> None: ...
+    # conditions and expressions over stored records
+    def matching(self, module: str, condition: str | Sequence[Mapping[str, Any]] | Mapping[str, Any], ids: Iterable[RecordId]) -> list[int]: ...
+    def evaluate(self, module: str, expression: str, id: RecordId) -> FieldValue: ...
     # reports
     def forecast(
         self,
