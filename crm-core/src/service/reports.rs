@@ -66,10 +66,20 @@ impl Crm {
             PipelineBy::Owner => Some("assigned_user_id"),
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => Some("closingdate"),
         };
-        let groups = self.aggregate(q, group, &["amount", "forecast_amount"])?;
+        let groups = match by {
+            // Months, quarters (from months) and years are grouped by a prefix of the stored date in the store.
+            PipelineBy::CloseMonth | PipelineBy::CloseQuarter => self.aggregate_date_prefix(q, "closingdate", 7)?,
+            PipelineBy::CloseYear => self.aggregate_date_prefix(q, "closingdate", 4)?,
+            _ => self.aggregate(q, group, &["amount", "forecast_amount"])?,
+        };
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
-            let key = self.pipeline_key(by, &g.key)?;
+            let key = match (by, &g.key) {
+                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t)) => t.clone(),
+                (PipelineBy::CloseQuarter, Value::Text(t)) => quarter_of_month(t),
+                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
+                _ => self.pipeline_key(by, &g.key)?,
+            };
             let row =
                 rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
             row.count += g.count;
@@ -77,6 +87,15 @@ impl Crm {
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
         }
         Ok(rows.into_values().collect())
+    }
+
+    /// Groups the opportunities `q` selects by the first `len` characters of a date field, summing amount and
+    /// forecast amount ([`Store::aggregate_by_date_prefix`](crate::storage::Store::aggregate_by_date_prefix)).
+    fn aggregate_date_prefix(&self, q: Query, field: &str, len: usize) -> Result<Vec<crate::query::Aggregate>> {
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &q.module)?;
+        let q = self.resolve_names(m, q)?;
+        self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &["amount", "forecast_amount"])
     }
 
     fn pipeline_key(&self, by: PipelineBy, v: &Value) -> Result<String> {
@@ -156,5 +175,13 @@ impl Crm {
             },
         };
         Ok(text.map(|t| Value::from_text(crate::schema::FieldType::Owner, &t)).unwrap_or_default())
+    }
+}
+
+/// `yyyy-Qn` for a `yyyy-mm` month key (empty when it is not one).
+fn quarter_of_month(month: &str) -> String {
+    match (month.get(..4), month.get(5..7).and_then(|m| m.parse::<u32>().ok())) {
+        (Some(y), Some(m @ 1..=12)) => format!("{y}-Q{}", (m - 1) / 3 + 1),
+        _ => String::new(),
     }
 }

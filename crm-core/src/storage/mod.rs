@@ -290,6 +290,28 @@ pub trait Store: Send {
         let q = Query::new(&module.name).filter(crate::query::Condition::eq(an.field.clone(), number)).normalize(module)?;
         Ok(self.count(&q)? > 0 || self.count(&q.in_recycle_bin())? > 0)
     }
+
+    // ----- reads -----
+    /// Like [`Store::aggregate`] grouped by the first `len` characters of a date field's stored text
+    /// (`yyyy-mm` for 7, `yyyy` for 4): the key is that prefix as text, or null for
+    /// records without a date. Groups come ordered by key. The default folds the per-day groups; the SQLite
+    /// adapter groups by the prefix in SQL (one scan instead of a walk of the date index).
+    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let mut out: Vec<Aggregate> = Vec::new();
+        for g in self.aggregate(q, Some(field), sums)? {
+            let key = g.key.to_text().map_or(crate::value::Value::Null, |t| crate::value::Value::Text(t.chars().take(len).collect()));
+            match out.last_mut() {
+                Some(last) if last.key == key => {
+                    last.count += g.count;
+                    for (a, b) in last.sums.iter_mut().zip(&g.sums) {
+                        *a += *b;
+                    }
+                }
+                _ => out.push(Aggregate { key, count: g.count, sums: g.sums }),
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

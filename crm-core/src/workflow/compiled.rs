@@ -197,13 +197,12 @@ impl FastTest {
                         _ => contains_ascii(hay, needle),
                     }
                 } else {
-                    // Non-ASCII text is folded like the ordinary evaluator does (one allocation).
-                    let hay = fold(hay);
-                    match op {
+                    // Non-ASCII text is folded like the ordinary evaluator does, into a reused buffer.
+                    with_folded(hay, |hay| match op {
                         WfOp::StartsWith => !v.is_empty() && hay.starts_with(needle.as_str()),
                         WfOp::EndsWith => !v.is_empty() && hay.ends_with(needle.as_str()),
                         _ => hay.contains(needle.as_str()),
-                    }
+                    })
                 };
                 if *op == WfOp::DoesNotContain { !hit } else { hit }
             }
@@ -235,9 +234,39 @@ fn equal(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> bool {
     }
 }
 
+/// Calls `f` with [`fold`]`(s)`, built in a per-thread buffer that is reused (no allocation once it has grown).
+/// Folding char by char equals `str::to_lowercase` except for the final-sigma rule, so text with `Σ` is
+/// folded by [`fold`] itself.
+fn with_folded<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    if s.contains('Σ') {
+        return f(&fold(s));
+    }
+    BUF.with(|b| match b.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            buf.extend(s.chars().flat_map(char::to_lowercase));
+            f(&buf)
+        }
+        // Re-entered (cannot happen today): fold into a fresh string.
+        Err(_) => f(&fold(s)),
+    })
+}
+
+/// Case-insensitive (ASCII) substring test: scans for the needle's first byte in either case, then compares.
 fn contains_ascii(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || (n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n)))
+    let Some((&first, rest)) = n.split_first() else { return true };
+    if n.len() > h.len() {
+        return false;
+    }
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let last_start = h.len() - n.len();
+    h.iter().take(last_start + 1).enumerate().any(|(i, &c)| {
+        (c == lo || c == up) && h.get(i + 1..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest))
+    })
 }
 
 fn starts_with_ascii(hay: &str, needle: &str) -> bool {
@@ -247,4 +276,26 @@ fn starts_with_ascii(hay: &str, needle: &str) -> bool {
 fn ends_with_ascii(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
     h.len() >= n.len() && h.get(h.len() - n.len()..).is_some_and(|s| s.eq_ignore_ascii_case(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contains_ascii, fold, with_folded};
+
+    #[test]
+    fn folding_into_the_buffer_equals_fold() {
+        for s in ["Café, Zürich office", "ΣΟΦΟΣ Σ", "İstanbul KELVIN \u{212A}", "چند ساله", "", "ASCII"] {
+            assert_eq!(with_folded(s, str::to_string), fold(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn ascii_contains_matches_folded_contains() {
+        let hays = ["Renewal, multi-year", "a renewal", "renewa", "", "xRENEWALx", "rrenewal", "Quoted \"premium\" tier"];
+        for h in hays {
+            for n in ["renewal", "r", "", "ewal", "premium\" t", "zz"] {
+                assert_eq!(contains_ascii(h, n), fold(h).contains(n), "{h} / {n}");
+            }
+        }
+    }
 }
