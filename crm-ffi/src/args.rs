@@ -62,6 +62,20 @@ pub fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> FfiResult<T> {
     })
 }
 
+/// Reads an optional string argument holding JSON and parses it; NULL gives `T::default()`.
+///
+/// # Safety
+/// As [`arg_str`].
+pub unsafe fn arg_opt_json<T: DeserializeOwned + Default>(
+    p: *const c_char,
+    name: &str,
+) -> FfiResult<T> {
+    match unsafe { arg_opt_str(p, name) }? {
+        Some(t) => parse_json(t, name),
+        None => Ok(T::default()),
+    }
+}
+
 /// Reads a required string argument holding JSON and parses it.
 ///
 /// # Safety

@@ -16,7 +16,7 @@
 //! query..}, "page": 1, "size": 50}` (one page), `{"all": {..query..}}` (everything it selects), or NULL
 //! (every record of the module).
 
-use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json};
+use crate::args::{Out, arg_json, arg_opt_json, arg_opt_str, arg_str, parse_json};
 use crate::boundary::{self, FfiError, FfiResult};
 use crate::query::query_from_json;
 use crate::status::crm_status;
@@ -87,10 +87,7 @@ pub unsafe extern "C" fn crm_import_csv(
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
         let module = unsafe { arg_str(module, "module") }?;
-        let options: ImportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
-            Some(t) => parse_json(t, "options_json")?,
-            None => ImportOptions::default(),
-        };
+        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
@@ -127,11 +124,7 @@ pub unsafe extern "C" fn crm_import_vcard(
 ) -> crm_status {
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
-        let options: VcardImportOptions =
-            match unsafe { arg_opt_str(options_json, "options_json") }? {
-                Some(t) => parse_json(t, "options_json")?,
-                None => VcardImportOptions::default(),
-            };
+        let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
@@ -340,10 +333,7 @@ pub unsafe extern "C" fn crm_export_csv(
             unsafe { arg_opt_str(selection_json, "selection_json") }?,
             module,
         )?;
-        let options: ExportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
-            Some(t) => parse_json(t, "options_json")?,
-            None => ExportOptions::default(),
-        };
+        let options: ExportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_count) };
         let crm = unsafe { lock_store(store) }?;
         let file = create_file(path)?;
@@ -419,10 +409,7 @@ pub unsafe extern "C" fn crm_import_resume(
 ) -> crm_status {
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
-        let options: ImportOptions = match unsafe { arg_opt_str(options_json, "options_json") }? {
-            Some(t) => parse_json(t, "options_json")?,
-            None => ImportOptions::default(),
-        };
+        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
