@@ -96,3 +96,50 @@ impl Owner {
         }
     }
 }
+
+/// Every registered user and group, read together: what a save looks owners up in (cached per handle
+/// and dropped whenever owners change, see `service::Cache`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Directory {
+    pub(crate) users: Vec<User>,
+    pub(crate) groups: Vec<Group>,
+}
+
+impl Directory {
+    /// Reads the users and groups of a store.
+    pub(crate) fn read(store: &dyn crate::storage::Store) -> crate::error::Result<Directory> {
+        Ok(Directory { users: store.users()?, groups: store.groups()? })
+    }
+
+    /// An owner by id.
+    pub(crate) fn owner(&self, id: OwnerId) -> Option<Owner> {
+        if let Some(u) = self.users.iter().find(|u| u.id == id) {
+            return Some(Owner::User(u.clone()));
+        }
+        self.groups.iter().find(|g| g.id == id).cloned().map(Owner::Group)
+    }
+
+    /// An owner by user name, full name or group name (ignoring case).
+    pub(crate) fn find_owner(&self, name: &str) -> Option<Owner> {
+        let n = name.trim();
+        let users = &self.users;
+        if let Some(u) = users.iter().find(|u| u.user_name.eq_ignore_ascii_case(n)).or_else(|| users.iter().find(|u| u.full_name.eq_ignore_ascii_case(n))) {
+            return Some(Owner::User(u.clone()));
+        }
+        self.groups.iter().find(|g| g.name.eq_ignore_ascii_case(n)).cloned().map(Owner::Group)
+    }
+
+    /// The users an owner stands for: the user, or a group's active members.
+    pub(crate) fn owner_users(&self, id: OwnerId) -> Vec<User> {
+        match self.owner(id) {
+            Some(Owner::User(u)) => vec![u],
+            Some(Owner::Group(g)) => self.users.iter().filter(|u| g.members.contains(&u.id) && u.active).cloned().collect(),
+            None => vec![],
+        }
+    }
+
+    /// Whether `id` is a registered user or group.
+    pub(crate) fn is_owner(&self, id: OwnerId) -> bool {
+        self.users.iter().any(|u| u.id == id) || self.groups.iter().any(|g| g.id == id)
+    }
+}

@@ -42,6 +42,49 @@ pub const MULTI_SEPARATOR: &str = " |##| ";
 /// Format of date-times in text form (vtiger's `Y-m-d H:i:s`).
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
+/// `YYYY-MM-DD`, as `format("%Y-%m-%d")` writes it, without interpreting a format string (dates are
+/// formatted for every stored row, change-log entry and export line).
+pub fn format_date(d: NaiveDate) -> String {
+    let mut s = String::with_capacity(19);
+    push_date(&mut s, d);
+    s
+}
+
+/// `YYYY-MM-DD HH:MM:SS` ([`DATETIME_FORMAT`]), as chrono formats it, without interpreting the format.
+pub fn format_datetime(t: NaiveDateTime) -> String {
+    let mut s = String::with_capacity(19);
+    push_date(&mut s, t.date());
+    s.push(' ');
+    use chrono::Timelike;
+    for (i, n) in [t.hour(), t.minute(), t.second()].into_iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        push_digits(&mut s, n, 2);
+    }
+    s
+}
+
+fn push_date(s: &mut String, d: NaiveDate) {
+    use chrono::Datelike;
+    match u32::try_from(d.year()) {
+        Ok(y) if y <= 9999 => push_digits(s, y, 4),
+        _ => s.push_str(&d.format("%Y").to_string()), // chrono's sign and width outside 0..=9999
+    }
+    s.push('-');
+    push_digits(s, d.month(), 2);
+    s.push('-');
+    push_digits(s, d.day(), 2);
+}
+
+/// `n` in decimal, zero-padded to `width` digits (`n` has at most `width` digits).
+fn push_digits(s: &mut String, n: u32, width: u32) {
+    for k in (0..width).rev() {
+        let digit = (n / 10u32.pow(k)) % 10;
+        s.push(char::from(b'0' + digit as u8));
+    }
+}
+
 /// The value of one field.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Value {
@@ -92,8 +135,8 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Decimal(d) => d.to_string(),
             Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Value::DateTime(d) => d.format(DATETIME_FORMAT).to_string(),
+            Value::Date(d) => format_date(*d),
+            Value::DateTime(d) => format_datetime(*d),
             Value::Time(t) => t.format("%H:%M:%S").to_string(),
             Value::List(l) => l.join(MULTI_SEPARATOR),
             Value::Ref(r) => r.0.to_string(),
@@ -537,6 +580,21 @@ impl<'de> Deserialize<'de> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_formatting_matches_chrono() {
+        let times = [(0, 0, 0), (9, 5, 7), (23, 59, 59)];
+        for y in [-10_000, -1, 0, 1, 9, 99, 999, 1970, 2026, 9999, 10_000, 262_142] {
+            for (m, d) in [(1, 1), (2, 28), (12, 31)] {
+                let Some(date) = NaiveDate::from_ymd_opt(y, m, d) else { continue };
+                assert_eq!(format_date(date), date.format("%Y-%m-%d").to_string());
+                for (h, mi, s) in times {
+                    let Some(t) = date.and_hms_opt(h, mi, s) else { continue };
+                    assert_eq!(format_datetime(t), t.format(DATETIME_FORMAT).to_string());
+                }
+            }
+        }
+    }
     use crate::schema::Schema;
     use rust_decimal_macros::dec;
 

@@ -253,7 +253,7 @@ impl Crm {
                 continue;
             }
             if !run.options.dry_run {
-                self.store.begin_unit()?;
+                self.begin_unit()?;
             }
             self.process_row(&mut run, input)?;
             if run.batch.len() >= run.options.batch_size.max(1) {

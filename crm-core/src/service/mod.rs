@@ -82,7 +82,8 @@ struct Cache {
     next_id: i64,
     end_id: i64,
     data_version: Option<u64>,
-    owners: Option<std::collections::HashMap<OwnerId, bool>>,
+    /// Write path: users and groups (owner checks, owner names, workflow recipients).
+    directory: Option<Arc<crate::user::Directory>>,
     workflows: Option<Arc<Vec<crate::workflow::Workflow>>>,
     /// During a dry-run import: the auto-numbers it would hand out next, by module, without reserving
     /// them in the store (issue 10: giving reserved numbers back afterwards could move the counter back
@@ -90,6 +91,10 @@ struct Cache {
     dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
     /// Write path: the workflows of each module (filtered once from `workflows`, dropped with it).
     module_workflows: std::collections::HashMap<String, Arc<Vec<crate::workflow::Workflow>>>,
+    /// Inside an exclusive unit of work ([`Store::unit_is_exclusive`]): the stored schema version was
+    /// checked (`unit_schema`) and the data version read (`unit_data`) since the unit began.
+    unit_schema: bool,
+    unit_data: bool,
     /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
     refs: std::collections::HashMap<String, crate::value::RecordId>,
     /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
@@ -171,12 +176,30 @@ impl Crm {
     /// handle reserved inside it are no longer reserved in the store, so the handle drops its id block:
     /// keeping it would hand out ids that another handle can reserve again.
     pub(crate) fn end_unit(&mut self, commit: bool) -> Result<()> {
+        self.cache.unit_schema = false;
+        self.cache.unit_data = false;
         let out = self.store.end_unit(commit);
         if !commit || out.is_err() {
             self.cache.next_id = self.cache.end_id;
             self.drop_reference_caches(); // the rolled-back unit may have created referenced records
         }
         out
+    }
+
+    /// Starts the store's unit of work (one transaction for many saves, see [`Store::begin_unit`]).
+    pub(crate) fn begin_unit(&mut self) -> Result<()> {
+        self.store.begin_unit()
+    }
+
+    /// [`Crm::refresh_schema`], but only once inside an exclusive unit of work, where no other handle
+    /// can change the stored schema (saves in a bulk operation do not re-read its version).
+    pub(crate) fn refresh_schema_for_write(&mut self) -> Result<bool> {
+        if self.cache.unit_schema && self.store.unit_is_exclusive() {
+            return Ok(false);
+        }
+        let changed = self.refresh_schema()?;
+        self.cache.unit_schema = self.store.unit_is_exclusive();
+        Ok(changed)
     }
 
     /// The next auto-number of `module`: reserved in the store, or only counted during a dry run.
@@ -210,7 +233,7 @@ impl Crm {
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
         for c in &cs.0 {
             match c {
-                Change::PutUser(_) | Change::PutGroup(_) => self.cache.owners = None,
+                Change::PutUser(_) | Change::PutGroup(_) => self.cache.directory = None,
                 Change::PutWorkflow(_) | Change::DeleteWorkflow(_) => {
                     self.cache.workflows = None;
                     self.cache.module_workflows.clear();
@@ -289,10 +312,14 @@ impl Crm {
 
     /// Drops the caches when another handle wrote to the store since they were filled.
     fn check_cache(&mut self) -> Result<()> {
+        if self.cache.unit_data && self.store.unit_is_exclusive() {
+            return Ok(()); // nobody else can commit before the unit ends
+        }
+        self.cache.unit_data = self.store.unit_is_exclusive();
         let v = self.store.data_version()?;
         if self.cache.data_version != Some(v) {
             self.cache.data_version = Some(v);
-            self.cache.owners = None;
+            self.cache.directory = None;
             self.cache.workflows = None;
             self.cache.module_workflows.clear();
             self.drop_reference_caches();
@@ -300,20 +327,15 @@ impl Crm {
         Ok(())
     }
 
-    /// Registered owners (id → active), cached.
-    pub(crate) fn owner_ids(&mut self) -> Result<&std::collections::HashMap<OwnerId, bool>> {
+    /// Registered users and groups, cached for the write path.
+    pub(crate) fn directory(&mut self) -> Result<Arc<crate::user::Directory>> {
         self.check_cache()?;
-        if self.cache.owners.is_none() {
-            let mut map = std::collections::HashMap::new();
-            for u in self.store.users()? {
-                map.insert(u.id, u.active);
-            }
-            for g in self.store.groups()? {
-                map.insert(g.id, true);
-            }
-            self.cache.owners = Some(map);
+        if let Some(d) = &self.cache.directory {
+            return Ok(Arc::clone(d));
         }
-        Ok(self.cache.owners.get_or_insert_with(Default::default))
+        let d = Arc::new(crate::user::Directory::read(&*self.store)?);
+        self.cache.directory = Some(Arc::clone(&d));
+        Ok(d)
     }
 
     /// Every workflow definition, cached.
@@ -460,20 +482,12 @@ impl Crm {
 
     /// An owner by id.
     pub fn owner(&self, id: OwnerId) -> Result<Option<Owner>> {
-        if let Some(u) = self.store.users()?.into_iter().find(|u| u.id == id) {
-            return Ok(Some(Owner::User(u)));
-        }
-        Ok(self.store.groups()?.into_iter().find(|g| g.id == id).map(Owner::Group))
+        Ok(crate::user::Directory::read(&*self.store)?.owner(id))
     }
 
     /// An owner by user name, full name or group name (ignoring case).
     pub fn find_owner(&self, name: &str) -> Result<Option<Owner>> {
-        let n = name.trim();
-        let users = self.store.users()?;
-        if let Some(u) = users.iter().find(|u| u.user_name.eq_ignore_ascii_case(n)).or_else(|| users.iter().find(|u| u.full_name.eq_ignore_ascii_case(n))) {
-            return Ok(Some(Owner::User(u.clone())));
-        }
-        Ok(self.store.groups()?.into_iter().find(|g| g.name.eq_ignore_ascii_case(n)).map(Owner::Group))
+        Ok(crate::user::Directory::read(&*self.store)?.find_owner(name))
     }
 
     /// Sets the acting user: named in history, `modifiedby`, and the default owner of new records.

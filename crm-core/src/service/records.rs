@@ -236,7 +236,7 @@ impl Crm {
     /// stage history), without committing. Ids and auto-numbers are reserved. Used by [`Crm::create`] and by
     /// bulk operations that commit many records per transaction.
     pub(crate) fn plan_insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
-        self.refresh_schema()?;
+        self.refresh_schema_for_write()?;
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
@@ -254,7 +254,8 @@ impl Crm {
         }
         let mut errors = ValidationErrors::default();
         let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
-        self.apply_input(m, &mut values, fields, mode, &mut errors)?;
+        let dir = self.directory()?;
+        self.apply_input(m, &mut values, fields, mode, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, None, &given);
         let now = self.now();
         self.stamp(m, &mut values, now);
@@ -301,7 +302,7 @@ impl Crm {
     /// Validates a change to `current` and returns the new record with everything the change writes,
     /// without committing; `None` when nothing would change.
     pub(crate) fn plan_update(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
-        let fresh = if self.refresh_schema()? { Some(self.get(current.id)?) } else { None };
+        let fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {
@@ -317,7 +318,8 @@ impl Crm {
         let mut values = current.values.clone();
         let mut errors = ValidationErrors::default();
         let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
-        self.apply_input(m, &mut values, fields, Mode::Update, &mut errors)?;
+        let dir = self.directory()?;
+        self.apply_input(m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
         self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
@@ -381,6 +383,7 @@ impl Crm {
         fields: Fields,
         mode: Mode,
         errors: &mut ValidationErrors,
+        dir: &crate::user::Directory,
     ) -> Result<()> {
         for (name, value) in fields {
             let Some(f) = m.field_by_name_or_label(&name) else {
@@ -410,7 +413,7 @@ impl Crm {
                     }
                 }
                 (FieldType::Owner, Value::Text(s)) if s.trim().parse::<i64>().is_err() && !s.trim().is_empty() => {
-                    match self.find_owner(&s)? {
+                    match dir.find_owner(&s) {
                         Some(o) => Value::Owner(o.id()),
                         None => {
                             errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("no user or group named '{s}'")));
@@ -542,7 +545,7 @@ impl Crm {
                     }
                 }
                 (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
-                    if !self.owner_ids()?.contains_key(id) {
+                    if !self.directory()?.is_owner(*id) {
                         errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("owner {id} is not a registered user or group")));
                     }
                 }

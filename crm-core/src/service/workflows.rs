@@ -141,6 +141,17 @@ const DEFAULT_WORKFLOWS: &str = r#"[
 /// Lookups for workflow evaluation, over the store of a [`Crm`].
 pub(super) struct StoreEnv<'a> {
     pub(super) crm: &'a Crm,
+    /// Users and groups read once for a whole save (`None`: read from the store at each lookup).
+    pub(super) dir: Option<Arc<crate::user::Directory>>,
+}
+
+impl StoreEnv<'_> {
+    fn directory(&self) -> Result<std::borrow::Cow<'_, crate::user::Directory>> {
+        Ok(match &self.dir {
+            Some(d) => std::borrow::Cow::Borrowed(&**d),
+            None => std::borrow::Cow::Owned(crate::user::Directory::read(&*self.crm.store)?),
+        })
+    }
 }
 
 impl Env for StoreEnv<'_> {
@@ -148,18 +159,13 @@ impl Env for StoreEnv<'_> {
         self.crm.store.get(id)
     }
     fn owner(&self, id: OwnerId) -> Result<Option<Owner>> {
-        self.crm.owner(id)
+        Ok(self.directory()?.owner(id))
     }
     fn owner_users(&self, id: OwnerId) -> Result<Vec<User>> {
-        let users = self.crm.store.users()?;
-        Ok(match self.crm.owner(id)? {
-            Some(Owner::User(u)) => vec![u],
-            Some(Owner::Group(g)) => users.into_iter().filter(|u| g.members.contains(&u.id) && u.active).collect(),
-            None => vec![],
-        })
+        Ok(self.directory()?.owner_users(id))
     }
     fn find_owner(&self, name: &str) -> Result<Option<Owner>> {
-        self.crm.find_owner(name)
+        Ok(self.directory()?.find_owner(name))
     }
     fn find_record(&self, modules: &[String], name: &str) -> Result<Option<RecordId>> {
         self.crm.resolve_reference(modules, name)
@@ -358,8 +364,9 @@ impl Crm {
             return Ok(ChangeSet::new());
         }
         let now = self.wf_now();
+        let dir = Some(self.directory()?);
         let traces = {
-            let env = StoreEnv { crm: self };
+            let env = StoreEnv { crm: self, dir };
             workflow::run(&wfs, event, before, record, &self.schema, now, self.wf.tz, &env)?
         };
         // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
@@ -515,7 +522,8 @@ impl Crm {
                 }
                 let mut errors = ValidationErrors::default();
                 let given: Vec<String> = changes.iter().map(|(k, _)| k.clone()).collect();
-                self.apply_input(m, &mut values, changes, Mode::Create, &mut errors)?;
+                let dir = self.directory()?;
+                self.apply_input(m, &mut values, changes, Mode::Create, &mut errors, &dir)?;
                 errors.into_result()?;
                 self.autofill_probability(&schema, m, &mut values, None, &given);
                 let now = Value::DateTime(self.now());
@@ -556,8 +564,9 @@ impl Crm {
     fn run_for_record(&mut self, wfs: &[Workflow], event: Event, current: &Record, cs: &mut ChangeSet) -> Result<Vec<WorkflowTrace>> {
         let mut record = current.clone();
         let now = self.wf_now();
+        let dir = Some(self.directory()?);
         let traces = {
-            let env = StoreEnv { crm: self };
+            let env = StoreEnv { crm: self, dir };
             workflow::run(wfs, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
         };
         if record.values != current.values {
@@ -682,7 +691,7 @@ impl Crm {
         let m = self.module(&rec.module)?.clone();
         let mut record = rec.clone();
         let effects = {
-            let env = StoreEnv { crm: self };
+            let env = StoreEnv { crm: self, dir: None };
             let ctx = workflow::Ctx { schema: &self.schema, module: &m, before: None, record: rec, now, tz: self.wf.tz, env: &env };
             workflow::task::perform(wf, index, task, &ctx, false)?
         };

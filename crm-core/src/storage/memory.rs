@@ -164,6 +164,10 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    fn unit_is_exclusive(&self) -> bool {
+        true // nothing else shares a memory store
+    }
+
     fn load_schema(&mut self) -> Result<Option<Schema>> {
         Ok(self.schema.clone())
     }

@@ -210,6 +210,13 @@ pub trait Store: Send {
         let _ = commit;
         Ok(())
     }
+    /// Whether an open unit of work keeps every other handle from writing until it ends (SQLite's
+    /// `BEGIN IMMEDIATE` write lock; a store nothing else shares). Then what a handle read once inside the
+    /// unit — the stored schema version, [`Store::data_version`] — cannot move, and is not read again per
+    /// save. PostgreSQL units are ordinary transactions that other connections commit beside: `false`.
+    fn unit_is_exclusive(&self) -> bool {
+        false
+    }
     /// The module of a record and whether it is in the recycle bin, without reading its fields.
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
         Ok(self.get(id)?.map(|r| (r.module, r.deleted)))

@@ -335,7 +335,7 @@ fn read_value(row: &Row, i: usize, t: FieldType) -> Result<Value> {
 }
 
 fn fmt_dt(t: NaiveDateTime) -> String {
-    t.format(crate::value::DATETIME_FORMAT).to_string()
+    crate::value::format_datetime(t)
 }
 
 fn parse_dt(s: &str) -> NaiveDateTime {

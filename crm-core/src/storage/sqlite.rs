@@ -59,6 +59,9 @@ pub struct SqliteStore {
     unit: bool,
     /// The INSERT and UPDATE statements of each module's table, built once per schema version.
     write_sql: WriteSql,
+    /// Auto-number counters (module → prefix, next) taken inside the open unit of work: the unit holds the
+    /// write lock, so a counter is read once and written back once, when the unit commits.
+    unit_numbers: std::collections::HashMap<String, AutoNumberState>,
 }
 
 // ----- write path: per-module statements -----
@@ -150,6 +153,19 @@ fn to_sql(v: &Value) -> Sql {
         Value::Ref(r) => Sql::Integer(r.0),
         Value::Owner(o) => Sql::Integer(o.0),
         other => other.to_text().map(Sql::Text).unwrap_or(Sql::Null),
+    }
+}
+
+/// A field value bound as a statement parameter as [`to_sql`] converts it, without copying its text.
+struct Bind<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::ToSqlOutput;
+        Ok(match self.0 {
+            Value::Text(s) if !self.0.is_empty() => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            other => ToSqlOutput::Owned(to_sql(other)),
+        })
     }
 }
 
@@ -452,7 +468,7 @@ impl SqliteStore {
         .db()?;
         conn.create_collation("crm_decimal", decimal_order).db()?;
         conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
-        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false, write_sql: WriteSql::default() };
+        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false, write_sql: WriteSql::default(), unit_numbers: Default::default() };
         store.migrate()?;
         Ok(store)
     }
@@ -528,9 +544,10 @@ impl SqliteStore {
     }
 
     fn write_record(tx: &Connection, sql: &(String, String), m: &Module, r: &Record, insert: bool) -> Result<()> {
-        let mut vals: Vec<Sql> = Vec::with_capacity(m.fields.len() + 1);
-        vals.push(Sql::Integer(r.id.0));
-        vals.extend(m.fields.iter().map(|f| to_sql(r.get(&f.name))));
+        let id = Value::Int(r.id.0);
+        let mut vals: Vec<Bind<'_>> = Vec::with_capacity(m.fields.len() + 1);
+        vals.push(Bind(&id));
+        vals.extend(m.fields.iter().map(|f| Bind(r.get(&f.name))));
         if insert {
             tx.prepare_cached("INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .db()?
@@ -944,7 +961,7 @@ impl SqliteStore {
 }
 
 fn fmt_dt(t: chrono::NaiveDateTime) -> String {
-    t.format(crate::value::DATETIME_FORMAT).to_string()
+    crate::value::format_datetime(t)
 }
 
 fn parse_dt(s: &str) -> chrono::NaiveDateTime {
@@ -1120,6 +1137,17 @@ impl Store for SqliteStore {
     }
 
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        if self.unit {
+            // Inside a unit: counted in memory, written back when the unit commits (see `unit_numbers`).
+            let state = match self.unit_numbers.remove(module) {
+                Some(s) => s,
+                None => self.auto_number_state(module)?.unwrap_or_else(|| AutoNumberState { prefix: default_prefix.to_string(), next: "1".into() }),
+            };
+            let out = format!("{}{}", state.prefix, state.next);
+            let next = AutoNumberState { next: increment_counter(&state.next), ..state };
+            self.unit_numbers.insert(module.to_string(), next);
+            return Ok(out);
+        }
         self.write(|tx| {
             let st: Option<(String, String)> = tx
                 .prepare_cached("SELECT prefix, next FROM crm_autonum WHERE module = ?1")
@@ -1139,6 +1167,9 @@ impl Store for SqliteStore {
     }
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        if let Some(s) = self.unit_numbers.get(module) {
+            return Ok(Some(s.clone()));
+        }
         self.conn
             .prepare_cached("SELECT prefix, next FROM crm_autonum WHERE module = ?1")
             .db()?
@@ -1148,6 +1179,9 @@ impl Store for SqliteStore {
     }
 
     fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        if self.unit {
+            self.unit_numbers.insert(module.to_string(), state.clone());
+        }
         self.conn
             .prepare_cached(
                 "INSERT INTO crm_autonum (module, prefix, next) VALUES (?1, ?2, ?3)
@@ -1181,6 +1215,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn unit_is_exclusive(&self) -> bool {
+        self.unit // BEGIN IMMEDIATE: no other connection writes until the unit ends
+    }
+
     fn begin_unit(&mut self) -> Result<()> {
         if !self.unit {
             self.conn.execute_batch("BEGIN IMMEDIATE").db()?;
@@ -1194,10 +1232,15 @@ impl Store for SqliteStore {
             return Ok(());
         }
         self.unit = false;
+        let numbers = std::mem::take(&mut self.unit_numbers);
         if commit {
-            if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let mut done = Ok(());
+            for (module, state) in &numbers {
+                done = done.and_then(|()| self.set_auto_number(module, state));
+            }
+            if let Err(e) = done.and_then(|()| self.conn.execute_batch("COMMIT").db()) {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                return Err(map_err(e));
+                return Err(e);
             }
             Ok(())
         } else {

@@ -71,8 +71,8 @@ impl ExprValue {
             ExprValue::Num(d) => d.to_string(),
             ExprValue::Text(s) => s.clone(),
             ExprValue::Bool(b) => if *b { "1" } else { "0" }.into(),
-            ExprValue::Date(d) => d.format("%Y-%m-%d").to_string(),
-            ExprValue::DateTime(d) => d.format(crate::value::DATETIME_FORMAT).to_string(),
+            ExprValue::Date(d) => crate::value::format_date(*d),
+            ExprValue::DateTime(d) => crate::value::format_datetime(*d),
             ExprValue::Time(t) => t.format("%H:%M:%S").to_string(),
         }
     }

@@ -317,7 +317,7 @@ impl Ctx<'_> {
         match v {
             Value::Ref(id) => self.env.record(*id).ok().flatten().map(|r| r.label).unwrap_or_default(),
             Value::Owner(o) => self.env.owner(*o).ok().flatten().map(|o| o.name().to_string()).unwrap_or_default(),
-            Value::DateTime(t) => self.to_local(*t).format(crate::value::DATETIME_FORMAT).to_string(),
+            Value::DateTime(t) => crate::value::format_datetime(self.to_local(*t)),
             other => other.to_text().unwrap_or_default(),
         }
     }
