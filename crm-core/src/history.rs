@@ -184,22 +184,49 @@ pub fn time_in_stage(entries: &[StageEntry], now: NaiveDateTime) -> BTreeMap<Str
 /// The field-level differences between two value maps, in field-name order.
 /// `skip` names fields left out of the log (vtiger leaves out modifiedtime).
 pub fn diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, skip: &[&str]) -> Vec<FieldChange> {
-    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| !skip.contains(&k.as_str()))
-        .filter_map(|k| {
-            let b = before.get(k).and_then(Value::to_text);
-            let a = after.get(k).and_then(Value::to_text);
-            (b != a).then(|| FieldChange { field: k.clone(), before: b, after: a })
-        })
-        .collect()
+    use std::cmp::Ordering;
+    // Both maps are sorted: one merge walk, and no text is formed for values that are equal.
+    let (mut b, mut a) = (before.iter().peekable(), after.iter().peekable());
+    let mut out = Vec::new();
+    loop {
+        let order = match (b.peek(), a.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some((kb, _)), Some((ka, _))) => kb.cmp(ka),
+        };
+        let Some((key, bv, av)) = (match order {
+            Ordering::Less => b.next().map(|(k, v)| (k, Some(v), None)),
+            Ordering::Greater => a.next().map(|(k, v)| (k, None, Some(v))),
+            Ordering::Equal => b.next().zip(a.next()).map(|((k, x), (_, y))| (k, Some(x), Some(y))),
+        }) else {
+            break; // not reached: a peeked entry is there
+        };
+        if bv == av || skip.contains(&key.as_str()) {
+            continue;
+        }
+        let (bt, at) = (bv.and_then(Value::to_text), av.and_then(Value::to_text));
+        if bt != at {
+            out.push(FieldChange { field: key.clone(), before: bt, after: at });
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diff_walks_both_maps() {
+        let map = |pairs: &[(&str, Value)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>();
+        let before = map(&[("a", Value::Int(1)), ("b", Value::Text("x".into())), ("d", Value::Text("same".into())), ("m", Value::Int(5))]);
+        let after = map(&[("b", Value::Text("y".into())), ("c", Value::Int(2)), ("d", Value::Text("same".into())), ("e", Value::Text("  ".into())), ("m", Value::Int(6))]);
+        let got: Vec<(String, Option<String>, Option<String>)> = diff(&before, &after, &["m"]).into_iter().map(|c| (c.field, c.before, c.after)).collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(got, vec![("a".into(), s("1"), None), ("b".into(), s("x"), s("y")), ("c".into(), None, s("2"))]);
+        assert!(diff(&after, &after, &[]).is_empty());
+    }
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()

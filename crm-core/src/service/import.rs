@@ -47,6 +47,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A progress callback: called with the number of data rows done so far (after every batch and at the end).
 pub type Progress<'a> = Option<&'a mut dyn FnMut(u64)>;
@@ -103,8 +104,8 @@ pub struct UndoReport {
 struct RowInput {
     line: u64,
     fields: Fields,
-    /// Field → column it came from.
-    columns: HashMap<String, String>,
+    /// Field → column it came from (one map per import, shared by its rows).
+    columns: Arc<HashMap<String, String>>,
     /// Mapped fields whose cell was empty (cleared by overwrite).
     empty: Vec<String>,
     auto_number: Option<(String, String)>,
@@ -221,6 +222,16 @@ impl Crm {
         if !uses.iter().any(|u| matches!(u, ColumnUse::Field(_))) {
             return Err(Error::invalid("no column maps to a field of the module; give a mapping"));
         }
+        let columns: Arc<HashMap<String, String>> = Arc::new(
+            src.headers
+                .iter()
+                .zip(&uses)
+                .filter_map(|(h, u)| match u {
+                    ColumnUse::Field(f) => Some((f.clone(), h.clone())),
+                    _ => None,
+                })
+                .collect(),
+        );
         let an_state = self.auto_number(&m.name).ok();
         while let Some(raw) = src.next_row()? {
             if to_skip > 0 {
@@ -240,7 +251,7 @@ impl Crm {
                     self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", "empty line")]);
                     continue;
                 }
-                RawRow::Cells { line, cells } => self.row_input(&m, &src.headers, &uses, line, cells, &run.options),
+                RawRow::Cells { line, cells } => self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options),
             };
             if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
                 self.finish_row(
@@ -616,13 +627,12 @@ impl Crm {
     fn row_input(
         &self,
         m: &crate::schema::Module,
-        headers: &[String],
-        uses: &[ColumnUse],
+        (headers, uses, columns): (&[String], &[ColumnUse], &Arc<HashMap<String, String>>),
         line: u64,
         cells: Vec<String>,
         o: &ImportOptions,
     ) -> RowInput {
-        let mut input = RowInput { line, ..Default::default() };
+        let mut input = RowInput { line, columns: Arc::clone(columns), ..Default::default() };
         if cells.len() != headers.len() {
             input.problems.push(problem(
                 None,
@@ -647,10 +657,7 @@ impl Crm {
                     let Some(f) = m.field(name) else { continue };
                     match convert_cell(f, cell, o) {
                         Ok(v) if v.is_empty() => input.empty.push(name.clone()),
-                        Ok(v) => {
-                            input.columns.insert(name.clone(), h.clone());
-                            input.fields.set(name.clone(), v);
-                        }
+                        Ok(v) => input.fields.set(name.clone(), v),
                         Err(e) => input.problems.push(problem(Some(h), Some(&e.field), e.code.as_str(), e.message)),
                     }
                 }
@@ -696,22 +703,27 @@ impl Crm {
             }
         }
         notes.append(&mut input.notes);
-        // Picklists: unknown values are added when allowed.
-        let fields_now: Vec<(String, Value)> = input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        for (name, v) in &fields_now {
+        // Picklists: unknown values are added when allowed (only the unknown items are collected).
+        let unknown: Vec<(String, Vec<String>)> = input
+            .fields
+            .iter()
+            .filter_map(|(name, v)| {
+                let pl = m.field(name)?.picklist_name().and_then(|p| schema.picklist(p))?;
+                let items: Vec<String> = match v {
+                    Value::Text(s) => vec![s.trim().to_string()],
+                    Value::List(l) => l.clone(),
+                    _ => vec![],
+                };
+                let items: Vec<String> = items.into_iter().filter(|i| !i.is_empty() && pl.find_ignore_case(i).is_none()).collect();
+                (!items.is_empty()).then(|| (name.clone(), items))
+            })
+            .collect();
+        for (name, items) in &unknown {
             let Some(f) = m.field(name) else { continue };
             let Some(pl) = f.picklist_name().and_then(|p| schema.picklist(p)) else {
                 continue;
             };
-            let items: Vec<String> = match v {
-                Value::Text(s) => vec![s.trim().to_string()],
-                Value::List(l) => l.clone(),
-                _ => vec![],
-            };
-            for item in items {
-                if item.is_empty() || pl.find_ignore_case(&item).is_some() {
-                    continue;
-                }
+            for item in items.iter().cloned() {
                 if !run.options.add_unknown_picklist_values {
                     continue; // the pipeline reports it
                 }
@@ -749,12 +761,18 @@ impl Crm {
         let (schema, _) = self.module_arc(&run.module)?;
         let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         // References: resolve by name, create the missing ones when allowed.
-        for (name, v) in input.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>() {
+        let names: Vec<(String, String)> = input
+            .fields
+            .iter()
+            .filter(|(name, _)| m.field(name).is_some_and(|f| f.field_type == FieldType::Reference))
+            .filter_map(|(name, v)| match v {
+                Value::Text(t) => Some((name.clone(), t.clone())),
+                _ => None,
+            })
+            .collect();
+        for (name, text) in names {
             let Some(f) = m.field(&name) else { continue };
-            if f.field_type != FieldType::Reference {
-                continue;
-            }
-            let Value::Text(text) = &v else { continue };
+            let text = &text;
             if text.trim().parse::<i64>().is_ok() {
                 continue;
             }
@@ -863,7 +881,7 @@ impl Crm {
             };
         }
         // Create.
-        match self.plan_insert(&mname, input.fields.clone(), Mode::Create, "IMPORT") {
+        match self.plan_insert(&mname, std::mem::take(&mut input.fields), Mode::Create, "IMPORT") {
             Ok((mut record, mut cs)) => {
                 let mut numbers = Vec::new();
                 if let (Some(an), Some(generated)) =

@@ -253,10 +253,10 @@ impl Crm {
             values.insert("assigned_user_id".into(), Value::Owner(u.id));
         }
         let mut errors = ValidationErrors::default();
-        let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        let given = gives_probability(m, &fields);
         let dir = self.directory()?;
         self.apply_input(m, &mut values, fields, mode, &mut errors, &dir)?;
-        self.autofill_probability(&schema, m, &mut values, None, &given);
+        self.autofill_probability(&schema, m, &mut values, None, given);
         let now = self.now();
         self.stamp(m, &mut values, now);
         if m.field("createdtime").is_some() {
@@ -317,10 +317,10 @@ impl Crm {
         let m = &schema.modules[&name];
         let mut values = current.values.clone();
         let mut errors = ValidationErrors::default();
-        let given: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+        let given = gives_probability(m, &fields);
         let dir = self.directory()?;
         self.apply_input(m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
-        self.autofill_probability(&schema, m, &mut values, Some(&current.values), &given);
+        self.autofill_probability(&schema, m, &mut values, Some(&current.values), given);
         self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         sort_errors(m, &mut errors);
@@ -457,13 +457,12 @@ impl Crm {
         m: &Module,
         values: &mut BTreeMap<String, Value>,
         before: Option<&BTreeMap<String, Value>>,
-        given: &[String],
+        given_probability: bool,
     ) {
         if !schema.settings.stage_probability_autofill || m.field("probability").is_none() {
             return;
         }
-        let given_probability = values.get("probability").is_some_and(|v| !v.is_empty())
-            && given.iter().any(|g| m.field_by_name_or_label(g).is_some_and(|f| f.name == "probability"));
+        let given_probability = given_probability && values.get("probability").is_some_and(|v| !v.is_empty());
         let stage = values.get("sales_stage").cloned().unwrap_or_default();
         let stage_changed = before.is_none_or(|b| b.get("sales_stage").cloned().unwrap_or_default() != stage);
         if given_probability || !stage_changed {
@@ -554,6 +553,12 @@ impl Crm {
         }
         Ok(())
     }
+}
+
+/// Whether the caller's input names the probability field (by name or label): then the stage does not
+/// fill it in.
+pub(crate) fn gives_probability(m: &Module, fields: &Fields) -> bool {
+    fields.iter().any(|(k, _)| m.field_by_name_or_label(k).is_some_and(|f| f.name == "probability"))
 }
 
 /// Orders problems by the fields' layout position; unknown fields come last.

@@ -521,11 +521,11 @@ impl Crm {
                     values.insert("assigned_user_id".into(), Value::Owner(u.id));
                 }
                 let mut errors = ValidationErrors::default();
-                let given: Vec<String> = changes.iter().map(|(k, _)| k.clone()).collect();
+                let given = super::records::gives_probability(m, &changes);
                 let dir = self.directory()?;
                 self.apply_input(m, &mut values, changes, Mode::Create, &mut errors, &dir)?;
                 errors.into_result()?;
-                self.autofill_probability(&schema, m, &mut values, None, &given);
+                self.autofill_probability(&schema, m, &mut values, None, given);
                 let now = Value::DateTime(self.now());
                 for f in ["createdtime", "modifiedtime"] {
                     if m.field(f).is_some() {
