@@ -90,6 +90,9 @@ pub struct PostgresStore {
     unit: bool,
     /// True when the open unit wrote something (its end bumps the data version).
     unit_wrote: bool,
+    /// Auto-number counters taken inside the open unit: the first take locks the counter row
+    /// (`FOR UPDATE`) until the unit ends, so the rest are counted here and written back once at its end.
+    unit_numbers: std::collections::HashMap<String, AutoNumberState>,
     /// How often this connection bumped `crm_data_version` (see [`Store::data_version`]).
     own_bumps: Cell<i64>,
     /// The collation `lower()` uses for case-insensitive tests (quoted identifier).
@@ -606,6 +609,7 @@ impl PostgresStore {
             newer: RefCell::new(None),
             unit: false,
             unit_wrote: false,
+            unit_numbers: Default::default(),
             own_bumps: Cell::new(0),
             fold_collation,
             target,
@@ -1325,6 +1329,20 @@ impl Store for PostgresStore {
     }
 
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        if self.unit {
+            let state = match self.unit_numbers.remove(module) {
+                Some(s) => s,
+                None => self.write(|c| {
+                    c.execute("INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING", &[&module, &default_prefix])?;
+                    // Locked until the unit ends: no other connection takes numbers meanwhile.
+                    let row = c.query_one("SELECT prefix, next FROM crm_autonum WHERE module = $1 FOR UPDATE", &[&module])?;
+                    Ok(AutoNumberState { prefix: get(&row, 0)?, next: get(&row, 1)? })
+                })?,
+            };
+            let out = format!("{}{}", state.prefix, state.next);
+            self.unit_numbers.insert(module.to_string(), AutoNumberState { next: increment_counter(&state.next), ..state });
+            return Ok(out);
+        }
         self.write(|c| {
             c.execute("INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING", &[&module, &default_prefix])?;
             // The row stays locked until the transaction ends: numbers are unique across connections.
@@ -1336,11 +1354,17 @@ impl Store for PostgresStore {
     }
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        if let Some(s) = self.unit_numbers.get(module) {
+            return Ok(Some(s.clone()));
+        }
         let row = self.conn()?.query_opt("SELECT prefix, next FROM crm_autonum WHERE module = $1", &[&module])?;
         row.map(|r| Ok(AutoNumberState { prefix: get(&r, 0)?, next: get(&r, 1)? })).transpose()
     }
 
     fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        if self.unit {
+            self.unit_numbers.insert(module.to_string(), state.clone());
+        }
         self.write(|c| {
             c.execute(
                 "INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, $3)
@@ -1383,6 +1407,18 @@ impl Store for PostgresStore {
     fn end_unit(&mut self, commit: bool) -> Result<()> {
         if !self.unit {
             return Ok(());
+        }
+        let numbers = std::mem::take(&mut self.unit_numbers);
+        if commit && !self.conn.get_mut().failed {
+            for (module, state) in &numbers {
+                if let Err(e) = self.set_auto_number(module, state) {
+                    self.unit = false;
+                    let _ = self.conn.get_mut().batch("ROLLBACK");
+                    self.unit_wrote = false;
+                    return Err(e);
+                }
+            }
+            self.unit_numbers.clear(); // set_auto_number above counted them again
         }
         self.unit = false;
         let c = self.conn.get_mut();
