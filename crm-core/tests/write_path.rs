@@ -119,3 +119,36 @@ fn import_checks_numbers_and_reuses_references() {
         assert_eq!(report.references_created, 1, "{kind}");
     }
 }
+
+/// Inside an import's unit of work the auto-number counter is counted in memory and stored when each
+/// batch commits: numbers run on without gaps or repeats, and another handle of the same file continues
+/// after them.
+#[test]
+fn auto_numbers_of_a_batched_import_are_stored_with_each_batch() {
+    for kind in ["memory", "sqlite_memory", "sqlite_file"] {
+        let (mut crm, _clock, dir) = env(kind);
+        let mut csv = String::from("Opportunity Name,Sales Stage,Expected Close Date\n");
+        for i in 0..2_500 {
+            csv.push_str(&format!("deal {i},Prospecting,2027-01-01\n"));
+        }
+        let options = io::ImportOptions { batch_size: 1_000, ..Default::default() };
+        let report = crm.import_csv(csv.as_bytes(), "Potentials", &options, None).unwrap();
+        assert_eq!(report.created, 2_500, "{kind}");
+        let mut numbers: Vec<u64> = crm
+            .find(Query::new("Potentials"))
+            .unwrap()
+            .iter()
+            .map(|r| r.get("potential_no").to_text().unwrap().trim_start_matches("POT").parse().unwrap())
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=2_500).collect::<Vec<_>>(), "{kind}: consecutive, no repeats");
+        assert_eq!(crm.auto_number("Potentials").unwrap().next, "2501", "{kind}");
+        let fields = Fields::new().with("potentialname", "after").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01");
+        if let Some(dir) = &dir {
+            let mut other = Crm::open(dir.path().join("crm.db").to_str().unwrap()).unwrap();
+            other.set_actor("admin").unwrap();
+            assert_eq!(other.create("Potentials", fields.clone()).unwrap().get("potential_no").to_string(), "POT2501", "{kind}");
+        }
+        assert!(crm.create("Potentials", fields).unwrap().get("potential_no").to_text().unwrap() > "POT2500".into(), "{kind}");
+    }
+}
