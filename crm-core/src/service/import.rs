@@ -979,7 +979,17 @@ impl Crm {
             lens.push(p.changes.0.len());
             cs.0.append(&mut p.changes.0);
         }
-        let mut tentative = run.report.clone();
+        // The counts as they stand once the batch is in (not a copy of the whole report: its row reports grow).
+        let r = &run.report;
+        let mut tentative = ImportReport {
+            rows: r.rows,
+            created: r.created,
+            updated: r.updated,
+            merged: r.merged,
+            skipped: r.skipped,
+            failed: r.failed,
+            ..ImportReport::default()
+        };
         for p in &batch {
             tentative.count(p.report.outcome);
         }

@@ -495,20 +495,21 @@ impl Crm {
             if only.is_some_and(|o| !o.contains(&f.name)) {
                 continue;
             }
-            let v = values.get(&f.name).cloned().unwrap_or_default();
-            if v.is_empty() {
+            let Some(v) = values.get(&f.name).filter(|v| !v.is_empty()) else {
                 if f.mandatory && f.is_writable() && !errors.errors().iter().any(|e| e.field == f.name) {
                     errors.push(FieldError::new(&f.name, ValidationCode::Required, format!("{} is mandatory", f.label)));
                 }
                 continue;
-            }
-            match (f.field_type, &v) {
+            };
+            // The canonical spelling of picklist values replaces the caller's (after the borrow of `v`).
+            let mut canonical = None;
+            match (f.field_type, v) {
                 (FieldType::Picklist, Value::Text(s)) => {
                     let Some(p) = f.picklist_name().and_then(|p| schema.picklist(p)) else { continue };
                     match p.find_ignore_case(s) {
                         Some(pv) => {
                             if pv.value != *s {
-                                values.insert(f.name.clone(), Value::Text(pv.value.clone()));
+                                canonical = Some(Value::Text(pv.value.clone()));
                             }
                         }
                         None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
@@ -523,7 +524,9 @@ impl Crm {
                             None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
                         }
                     }
-                    values.insert(f.name.clone(), Value::List(fixed));
+                    if fixed != *items {
+                        canonical = Some(Value::List(fixed));
+                    }
                 }
                 (FieldType::Reference, Value::Ref(id)) => {
                     let entity = match self.pending.get(id) {
@@ -550,6 +553,9 @@ impl Crm {
                 }
                 _ => {}
             }
+            if let Some(c) = canonical {
+                values.insert(f.name.clone(), c);
+            }
         }
         Ok(())
     }
@@ -563,6 +569,9 @@ pub(crate) fn gives_probability(m: &Module, fields: &Fields) -> bool {
 
 /// Orders problems by the fields' layout position; unknown fields come last.
 fn sort_errors(m: &Module, errors: &mut ValidationErrors) {
+    if errors.0.len() < 2 {
+        return;
+    }
     let order: Vec<&str> = m.fields_in_layout_order().iter().map(|f| f.name.as_str()).collect();
     errors.0.sort_by_key(|e| order.iter().position(|n| *n == e.field).unwrap_or(usize::MAX));
 }
