@@ -95,6 +95,9 @@ struct Cache {
     /// checked (`unit_schema`) and the data version read (`unit_data`) since the unit began.
     unit_schema: bool,
     unit_data: bool,
+    /// Inside one save ([`Crm::in_one_save`]): the data version was read for it already.
+    save: bool,
+    save_data: bool,
     /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
     refs: std::collections::HashMap<String, crate::value::RecordId>,
     /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
@@ -182,6 +185,19 @@ impl Crm {
         if !commit || out.is_err() {
             self.cache.next_id = self.cache.end_id;
             self.drop_reference_caches(); // the rolled-back unit may have created referenced records
+        }
+        out
+    }
+
+    /// Runs one save's planning: the caches are checked against the store's data version once for it,
+    /// not at every owner, workflow or reference lookup (each check is a round trip on PostgreSQL).
+    pub(crate) fn in_one_save<T>(&mut self, plan: impl FnOnce(&mut Crm) -> Result<T>) -> Result<T> {
+        let outer = self.cache.save;
+        self.cache.save = true;
+        let out = plan(self);
+        self.cache.save = outer;
+        if !outer {
+            self.cache.save_data = false;
         }
         out
     }
@@ -315,7 +331,11 @@ impl Crm {
         if self.cache.unit_data && self.store.unit_is_exclusive() {
             return Ok(()); // nobody else can commit before the unit ends
         }
+        if self.cache.save && self.cache.save_data {
+            return Ok(()); // read once per save: its lookups see one state of the caches
+        }
         self.cache.unit_data = self.store.unit_is_exclusive();
+        self.cache.save_data = self.cache.save;
         let v = self.store.data_version()?;
         if self.cache.data_version != Some(v) {
             self.cache.data_version = Some(v);

@@ -236,6 +236,10 @@ impl Crm {
     /// stage history), without committing. Ids and auto-numbers are reserved. Used by [`Crm::create`] and by
     /// bulk operations that commit many records per transaction.
     pub(crate) fn plan_insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
+        self.in_one_save(|crm| crm.plan_insert_checked(module, fields, mode, source))
+    }
+
+    fn plan_insert_checked(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<(Record, ChangeSet)> {
         self.refresh_schema_for_write()?;
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
@@ -302,6 +306,10 @@ impl Crm {
     /// Validates a change to `current` and returns the new record with everything the change writes,
     /// without committing; `None` when nothing would change.
     pub(crate) fn plan_update(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
+        self.in_one_save(|crm| crm.plan_update_checked(current, expected, fields))
+    }
+
+    fn plan_update_checked(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
         let fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
