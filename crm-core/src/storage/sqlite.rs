@@ -580,6 +580,7 @@ impl SqliteStore {
                     .db()?;
                 }
             }
+            Self::write_declared_indexes(tx, m)?; // declared indexes
         }
         tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
             .db()?;
@@ -930,6 +931,33 @@ impl SqliteStore {
         let s = std::sync::Arc::new(serde_json::from_str::<Schema>(&json).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?);
         *self.newer.borrow_mut() = Some(std::sync::Arc::clone(&s));
         Ok(s)
+    }
+
+    // ----- declared indexes -----
+    /// Creates the module's declared indexes (`crm_ix_<table>_<n>`) and drops those of its table that are no
+    /// longer declared. Decimal columns are indexed with the `crm_decimal` collation that crm compares and
+    /// sorts them with, so that the index serves those queries. Names and columns come from the schema only.
+    fn write_declared_indexes(tx: &Connection, m: &Module) -> Result<()> {
+        let table = ident(&m.table_name())?;
+        let prefix = format!("crm_ix_{}_", m.table_name());
+        let present: Vec<String> = {
+            let mut st = tx.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1").db()?;
+            st.query_map([m.table_name()], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+        };
+        let wanted: Vec<String> = m.indexes.iter().map(|i| i.sql_name(m)).collect();
+        for name in present.iter().filter(|n| n.starts_with(&prefix) && !wanted.contains(n)) {
+            tx.execute_batch(&format!("DROP INDEX IF EXISTS {}", ident(name)?)).db()?;
+        }
+        for (ix, name) in m.indexes.iter().zip(&wanted) {
+            let mut cols = Vec::with_capacity(ix.fields.len());
+            for f in &ix.fields {
+                let fd = m.field(f).ok_or_else(|| Error::invalid(format!("index {name}: {} has no field '{f}'", m.name)))?;
+                let c = ident(&fd.name)?;
+                cols.push(if fd.field_type.is_decimal() { format!("{c} COLLATE crm_decimal") } else { c });
+            }
+            tx.execute_batch(&format!("CREATE INDEX IF NOT EXISTS {} ON {table} ({})", ident(name)?, cols.join(", "))).db()?;
+        }
+        Ok(())
     }
 
     /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
