@@ -57,3 +57,47 @@ impl Crm {
         Ok(m.indexes.clone())
     }
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use crate::query::{Condition, Query};
+    use crate::storage::sqlite::SqliteStore;
+    use crate::{Crm, Fields, NewUser, RecordId, Value};
+
+    /// The deep list page of the benches (a stage filter, newest close date first; by offset and by keyset)
+    /// is served by the declared index, without a temporary B-tree for the ORDER BY. Asserts on the plan
+    /// text only, never on time.
+    #[test]
+    fn deep_page_plan_uses_the_declared_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("crm.db");
+        let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
+        crm.add_user(NewUser::new("admin")).unwrap();
+        crm.set_actor("admin").unwrap();
+        for i in 0..50 {
+            let stage = ["Prospecting", "Closed Won", "Closed Lost"][i % 3];
+            let f = Fields::new().with("potentialname", format!("D{i}")).with("sales_stage", stage).with("closingdate", format!("2027-01-{:02}", 1 + i % 28));
+            crm.create("Potentials", f).unwrap();
+        }
+        let ix = crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
+        let m = crm.module("Potentials").unwrap().clone();
+        let sql_name = ix.sql_name(&m);
+        let mut store = SqliteStore::open(&path).unwrap();
+        crate::storage::Store::load_schema(&mut store).unwrap();
+        let deep = || Query::new("Potentials").filter(Condition::eq("sales_stage", "Closed Won")).order_by("-closingdate").normalize(&m).unwrap();
+        let offset = deep().offset(10).limit(20);
+        let mut keyset = deep().limit(20);
+        let key = keyset.sort[0].clone();
+        let (after, tail) = super::super::views::keyset_after(&key, &Value::Text("2027-01-10".into()), RecordId(20));
+        let base = keyset.condition.take().unwrap();
+        let mut empty_tail = keyset.clone();
+        keyset.condition = Some(Condition::All(vec![base.clone(), after]));
+        empty_tail.condition = Some(Condition::All(vec![base, tail.unwrap()]));
+        for q in [offset, keyset, empty_tail] {
+            let plan = store.query_plan(&q).unwrap();
+            let text = plan.join("\n");
+            assert!(text.contains(&format!("USING INDEX {sql_name}")), "{text}");
+            assert!(!text.contains("TEMP B-TREE"), "{text}");
+        }
+    }
+}
