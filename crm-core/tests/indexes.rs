@@ -253,3 +253,26 @@ fn schema_files_without_indexes_still_load() {
     let back: Schema = serde_json::from_value(json).unwrap();
     assert!(back.modules["Potentials"].indexes.is_empty());
 }
+
+/// PostgreSQL builds the real index (columns `NULLS FIRST`, so both listing orders can scan it) and drops it.
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_builds_and_drops_the_real_index() {
+    let schema = pg::TestSchema::new();
+    let mut crm = Crm::with_store(Box::new(schema.store())).unwrap();
+    let ix = crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
+    let defs = || -> Vec<String> {
+        let mut c = ::postgres::Client::connect(&schema.url, ::postgres::NoTls).unwrap();
+        c.query("SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'crm_ix_%'", &[&schema.name])
+            .unwrap()
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect()
+    };
+    let d = defs();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].contains(&format!("crm_ix_potentials_{}", ix.name.trim_start_matches("ix_"))), "{d:?}");
+    assert!(d[0].contains("(sales_stage NULLS FIRST, closingdate NULLS FIRST)"), "{d:?}");
+    crm.drop_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
+    assert!(defs().is_empty());
+}
