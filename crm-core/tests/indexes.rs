@@ -209,7 +209,7 @@ fn sqlite_file_builds_the_index_and_keeps_it_across_reopen() {
         crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap()
     };
     let sql_name = format!("crm_ix_potentials_{}", ix.name.trim_start_matches("ix_"));
-    assert_eq!(names(), [sql_name.clone()]);
+    assert_eq!(names(), std::slice::from_ref(&sql_name));
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         let cols: Vec<String> = conn
