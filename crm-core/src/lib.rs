@@ -62,6 +62,7 @@ pub use service::{
 pub use related::{Comment, Relation};
 pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
+pub use schema::index::IndexDef;
 pub use service::{DeliveryReport, DryRun, Matcher, DryRunTarget, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};

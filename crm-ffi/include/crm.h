@@ -826,6 +826,51 @@ crm_status crm_import_resume(struct crm_store *store,
                              char **out_report_json);
 
 /**
+ * Declares a composite index on `module` over `fields_json` (a JSON array of 1 to 4 field names or
+ * labels, in index order). On success, if `out_index_json` is not NULL, it receives the index
+ * (`{"name": .., "fields": [..]}`, owned by the caller, free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_SCHEMA` (unknown module or
+ * field, same field list already declared, no field, too many fields, a field twice, too many indexes),
+ * `_CONFLICT`, storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `fields_json` NULL or NUL-terminated; `out_index_json`
+ * NULL or writable.
+ */
+crm_status crm_index_add(struct crm_store *store,
+                         const char *module,
+                         const char *fields_json,
+                         char **out_index_json);
+
+/**
+ * Drops the declared index of `module` over exactly `fields_json` (a JSON array of field names or
+ * labels, in index order).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_SCHEMA` (unknown module or
+ * field, no index on that field list), `_CONFLICT`, storage errors. Thread-safety: serialised with other
+ * calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `fields_json` NULL or NUL-terminated.
+ */
+crm_status crm_index_drop(struct crm_store *store,
+                          const char *module,
+                          const char *fields_json);
+
+/**
+ * The declared indexes of `module`, in the order they were added, as a JSON array of
+ * `{"name": .., "fields": [..]}` into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_SCHEMA` (unknown module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_indexes(const struct crm_store *store, const char *module, char **out_json);
+
+/**
  * The message of the last failed crm call on this thread (`""` when the last status-returning call
  * succeeded). Never NULL.
  *

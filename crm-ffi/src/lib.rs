@@ -51,6 +51,7 @@ pub mod conditions;
 pub mod convert;
 pub mod customize;
 pub mod import_export;
+pub mod indexes;
 pub mod last_error;
 pub mod mass;
 pub mod query;
@@ -86,6 +87,7 @@ pub use import_export::{
     crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings,
     crm_progress,
 };
+pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};

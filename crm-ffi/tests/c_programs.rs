@@ -201,6 +201,12 @@ fn c_capabilities() {
     );
 }
 
+// ----- declared indexes -----
+#[test]
+fn c_indexes() {
+    build_and_run(manifest_dir().join("tests/c/indexes.c"), "indexes", false);
+}
+
 /// The example with a CSV to import (vtiger's export of opportunities, the copy kept with crm-core's tests).
 #[test]
 fn c_pipeline_example() {

@@ -21,6 +21,7 @@ pub mod crm;
 pub mod customize;
 pub mod engine;
 pub mod errors;
+pub mod indexes;
 pub mod io;
 pub mod json;
 pub mod records;

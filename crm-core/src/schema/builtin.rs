@@ -158,6 +158,7 @@ impl Def {
                 blocks: vec![],
                 fields: vec![],
                 auto_number: None,
+                indexes: vec![],
                 compulsory: vec![],
                 indexed: vec![],
                 dependencies: vec![],

@@ -212,6 +212,24 @@ pub enum SchemaChange {
         /// Default probability, 0..=100.
         probability: Decimal,
     },
+    // ----- declared indexes -----
+    /// Declares a composite index over `fields` (see [`crate::schema::index`]).
+    AddIndex {
+        /// Module.
+        module: String,
+        /// Field names or labels, in index order.
+        fields: Vec<String>,
+        /// Internal name; generated (`ix_<n>`) when `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// Drops the declared index over exactly `fields`.
+    DropIndex {
+        /// Module.
+        module: String,
+        /// Field names or labels, in index order.
+        fields: Vec<String>,
+    },
 }
 
 impl SchemaChange {
@@ -232,7 +250,9 @@ impl SchemaChange {
             | SchemaChange::RenamePicklistValue { module, .. }
             | SchemaChange::DeletePicklistValues { module, .. }
             | SchemaChange::SetPicklistValueRoles { module, .. }
-            | SchemaChange::SetPicklistDependency { module, .. } => Some(module),
+            | SchemaChange::SetPicklistDependency { module, .. }
+            | SchemaChange::AddIndex { module, .. }
+            | SchemaChange::DropIndex { module, .. } => Some(module),
             SchemaChange::SetStageMeta { .. } => None,
         }
     }
@@ -253,7 +273,9 @@ impl SchemaChange {
             | SchemaChange::RenamePicklistValue { module, .. }
             | SchemaChange::DeletePicklistValues { module, .. }
             | SchemaChange::SetPicklistValueRoles { module, .. }
-            | SchemaChange::SetPicklistDependency { module, .. } => Some(module),
+            | SchemaChange::SetPicklistDependency { module, .. }
+            | SchemaChange::AddIndex { module, .. }
+            | SchemaChange::DropIndex { module, .. } => Some(module),
             SchemaChange::SetStageMeta { .. } => None,
         }
     }
@@ -290,6 +312,8 @@ impl SchemaChange {
             SchemaChange::SetPicklistValueRoles { .. } => "set_picklist_value_roles",
             SchemaChange::SetPicklistDependency { .. } => "set_picklist_dependency",
             SchemaChange::SetStageMeta { .. } => "set_stage_meta",
+            SchemaChange::AddIndex { .. } => "add_index",
+            SchemaChange::DropIndex { .. } => "drop_index",
         }
     }
 }
@@ -604,6 +628,31 @@ pub enum SchemaError {
         /// Where it is used.
         uses: Vec<String>,
     },
+    // ----- declared indexes -----
+    /// The module already declares an index over the same fields.
+    #[error("{module} already has an index on ({})", fields.join(", "))]
+    DuplicateIndex {
+        /// Module.
+        module: String,
+        /// Field names, in index order.
+        fields: Vec<String>,
+    },
+    /// The module declares no index over these fields.
+    #[error("{module} has no index on ({})", fields.join(", "))]
+    UnknownIndex {
+        /// Module.
+        module: String,
+        /// Field names, in index order.
+        fields: Vec<String>,
+    },
+    /// An index definition that breaks a rule (no fields, too many, a field twice, too many indexes).
+    #[error("{module}: invalid index: {reason}")]
+    InvalidIndex {
+        /// Module.
+        module: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl SchemaError {
@@ -629,6 +678,9 @@ impl SchemaError {
             SchemaError::Dependency { .. } => "dependency",
             SchemaError::LossyChange { .. } => "lossy_change",
             SchemaError::InUse { .. } => "in_use",
+            SchemaError::DuplicateIndex { .. } => "duplicate_index",
+            SchemaError::UnknownIndex { .. } => "unknown_index",
+            SchemaError::InvalidIndex { .. } => "invalid_index",
         }
     }
 }
@@ -703,6 +755,22 @@ pub fn prepare(schema: &Schema, change: SchemaChange) -> R<SchemaChange> {
                 format!("blk_{i}")
             });
             SchemaChange::AddBlock { module: m.name.clone(), name: Some(name), label }
+        }
+        SchemaChange::AddIndex { module, fields, name } => {
+            let m = module_of(schema, &module)?;
+            let name = name.unwrap_or_else(|| {
+                let mut i = n;
+                while m.indexes.iter().any(|x| x.name == format!("ix_{i}")) {
+                    i += 1;
+                }
+                format!("ix_{i}")
+            });
+            let fields = super::index::resolve_fields(m, &fields)?;
+            SchemaChange::AddIndex { module: m.name.clone(), fields, name: Some(name) }
+        }
+        SchemaChange::DropIndex { module, fields } => {
+            let m = module_of(schema, &module)?;
+            SchemaChange::DropIndex { module: m.name.clone(), fields: super::index::resolve_fields(m, &fields)? }
         }
         mut other => {
             if let Some(module) = other.module_mut() {
@@ -802,6 +870,8 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
                 .filter(|d| d.source == name || d.target == name)
                 .map(|d| format!("picklist dependency {} → {}", d.source, d.target))
                 .collect();
+            let mut uses = uses;
+            uses.extend(super::index::uses_of(m, &name)); // declared indexes
             if !uses.is_empty() {
                 return Err(SchemaError::InUse { field: name, uses });
             }
@@ -1007,6 +1077,12 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
             }
             v.stage = Some(StageMeta { kind: *kind, probability: *probability });
         }
+        // ----- declared indexes -----
+        SchemaChange::AddIndex { module, fields, name } => {
+            let n = format!("ix_{}", s.version + 1);
+            super::index::add(module_mut(&mut s, module)?, fields, name.as_deref().unwrap_or(&n))?
+        }
+        SchemaChange::DropIndex { module, fields } => super::index::drop(module_mut(&mut s, module)?, fields)?,
     }
     s.version = schema.version + 1;
     Ok(s)

@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod edit;
+pub mod index;
 pub mod picklist_rules;
 
 use rust_decimal::Decimal;
@@ -216,6 +217,9 @@ pub struct Module {
     /// Picklist dependencies: a controlling field's value limits the values of a dependent field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<PicklistDependency>,
+    /// Declared composite indexes (see [`index`]); absent in files written before they existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<index::IndexDef>,
 }
 
 /// A picklist dependency inside one module (vtiger's `vtiger_picklist_dependency`): when the `source`

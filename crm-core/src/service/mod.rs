@@ -19,6 +19,7 @@ mod convert;
 mod reports;
 mod workflows;
 mod conditions;
+mod indexes;
 #[doc(hidden)]
 pub mod fuzz;
 

@@ -347,26 +347,25 @@ impl Crm {
         // One sort key: a true keyset, `(key, id)` strictly after the cursor, in the listing's order (ties
         // are ordered by id, descending when the key is). Index on the key + the rowid: no OFFSET at all.
         if let (Some(c), Some(last_id), 1) = (cursor, cursor.and_then(|c| c.id), q.sort.len()) {
-            let f = key.field.clone();
-            let id_after = Condition::cmp(crate::query::ID_FIELD, if key.descending { Op::Lt } else { Op::Gt }, last_id.0);
-            let after = if c.last.is_empty() {
-                // Empty keys come first ascending, last descending.
-                let tie = Condition::All(vec![Condition::is_empty(f.clone()), id_after]);
-                if key.descending { tie } else { Condition::Any(vec![tie, Condition::is_not_empty(f)]) }
-            } else {
-                let beyond = Condition::Compare { field: f.clone(), op: if key.descending { Op::Lt } else { Op::Gt }, values: vec![c.last.clone()] };
-                let tie = Condition::All(vec![Condition::Compare { field: f.clone(), op: Op::Eq, values: vec![c.last.clone()] }, id_after]);
-                let mut any = vec![beyond, tie];
-                if key.descending {
-                    any.push(Condition::is_empty(f));
-                }
-                Condition::Any(any)
-            };
-            q.condition = Some(match q.condition.take() {
-                Some(old) => Condition::All(vec![old, after]),
-                None => after,
+            let (after, empty_tail) = keyset_after(&key, &c.last, last_id);
+            let base = q.condition.take();
+            let and = |c: Condition| Some(match &base {
+                Some(old) => Condition::All(vec![old.clone(), c]),
+                None => c,
             });
-            let records = self.store.query(&q)?;
+            q.condition = and(after);
+            let mut records = self.store.query(&q)?;
+            // Descending, records with an empty key follow every non-empty one: they are read by a second
+            // query, only when the page is not full yet, so that each query is one range of an index on
+            // the key (an OR with the empty case would make SQLite scan from the start of the listing).
+            if let Some(tail) = empty_tail
+                && (records.len() as u64) < size
+            {
+                let mut rest = q.clone();
+                rest.condition = and(tail);
+                rest.limit = Some(size - records.len() as u64);
+                records.extend(self.store.query(&rest)?);
+            }
             if (records.len() as u64) < size || records.is_empty() {
                 return Ok((records, None));
             }
@@ -413,4 +412,26 @@ impl Crm {
         let id = (q.sort.len() == 1).then(|| records.last().map(|r| r.id)).flatten();
         Ok((records, Some(Cursor { last, ties, id })))
     }
+}
+
+/// The condition "strictly after `(last, last_id)`" in the order of the one sort `key` with the id tiebreak
+/// (keyset paging): `key >= last AND (key > last OR (key = last AND id > last_id))` ascending, mirrored
+/// descending; empty keys
+/// come first ascending and last descending. The second condition, when present, selects the records that
+/// follow the first condition's (the empty keys after a non-empty cursor, descending): the caller reads
+/// them after the first ones, so that each condition is one index range.
+pub(crate) fn keyset_after(key: &crate::query::Sort, last: &Value, last_id: RecordId) -> (Condition, Option<Condition>) {
+    let f = key.field.clone();
+    let id_after = Condition::cmp(crate::query::ID_FIELD, if key.descending { Op::Lt } else { Op::Gt }, last_id.0);
+    if last.is_empty() {
+        // Empty keys come first ascending, last descending.
+        let tie = Condition::All(vec![Condition::is_empty(f.clone()), id_after]);
+        return (if key.descending { tie } else { Condition::Any(vec![tie, Condition::is_not_empty(f)]) }, None);
+    }
+    let beyond = Condition::Compare { field: f.clone(), op: if key.descending { Op::Lt } else { Op::Gt }, values: vec![last.clone()] };
+    let tie = Condition::All(vec![Condition::Compare { field: f.clone(), op: Op::Eq, values: vec![last.clone()] }, id_after]);
+    // The implied bound `key <= last` (`>=` ascending) stated on its own lets SQL stores seek an index on
+    // the key to the cursor instead of filtering every entry before it.
+    let bound = Condition::Compare { field: f.clone(), op: if key.descending { Op::Le } else { Op::Ge }, values: vec![last.clone()] };
+    (Condition::All(vec![bound, Condition::Any(vec![beyond, tie])]), key.descending.then(|| Condition::is_empty(f)))
 }

@@ -789,12 +789,40 @@ impl PostgresStore {
                     c.batch(&format!("CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})", if unique { "UNIQUE " } else { "" }, ident(&f.name)?))?;
                 }
             }
+            Self::write_declared_indexes(c, m)?; // declared indexes
         }
         c.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &[&json])?;
         c.execute(
             "INSERT INTO crm_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&schema.version.to_string()],
         )?;
+        Ok(())
+    }
+
+    // ----- declared indexes -----
+    /// Creates the module's declared indexes (`crm_ix_<table>_<n>`) and drops those of its table that are no
+    /// longer declared. Columns are `NULLS FIRST` so that a forward scan gives crm's ascending order (empty
+    /// first) and a backward scan its descending order (empty last). Names and columns come from the schema.
+    fn write_declared_indexes(c: &mut Conn, m: &Module) -> Result<()> {
+        let table = ident(&m.table_name())?;
+        let prefix = format!("crm_ix_{}_", m.table_name());
+        let present: Vec<String> = c
+            .query("SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1", &[&m.table_name()])?
+            .iter()
+            .map(|r| get::<String>(r, 0))
+            .collect::<Result<_>>()?;
+        let wanted: Vec<String> = m.indexes.iter().map(|i| i.sql_name(m)).collect();
+        for name in present.iter().filter(|n| n.starts_with(&prefix) && !wanted.contains(n)) {
+            c.batch(&format!("DROP INDEX IF EXISTS {}", ident(name)?))?;
+        }
+        for (ix, name) in m.indexes.iter().zip(&wanted) {
+            let mut cols = Vec::with_capacity(ix.fields.len());
+            for f in &ix.fields {
+                let fd = m.field(f).ok_or_else(|| Error::invalid(format!("index {name}: {} has no field '{f}'", m.name)))?;
+                cols.push(format!("{} NULLS FIRST", ident(&fd.name)?));
+            }
+            c.batch(&format!("CREATE INDEX IF NOT EXISTS {} ON {table} ({})", ident(name)?, cols.join(", ")))?;
+        }
         Ok(())
     }
 

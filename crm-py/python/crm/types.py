@@ -122,6 +122,11 @@ class BlockInfo(TypedDict):
     custom: bool
 
 
+class IndexInfo(TypedDict):
+    name: str
+    fields: list[str]
+
+
 class StageInfo(TypedDict):
     value: str
     kind: Literal["open", "won", "lost"] | None

@@ -1,0 +1,111 @@
+//! Declared indexes: composite indexes an administrator adds to a module so that the list pages and
+//! reports that filter and sort by those fields are served by an index instead of a scan and a sort.
+//!
+//! An index is part of the module's schema ([`Module::indexes`](super::Module::indexes)), stored with it and
+//! changed through the schema change log like every layout-editor edit
+//! ([`SchemaChange::AddIndex`](super::edit::SchemaChange::AddIndex),
+//! [`SchemaChange::DropIndex`](super::edit::SchemaChange::DropIndex)). Relational stores create and drop the
+//! real index (SQLite, PostgreSQL); the memory store keeps it as metadata only.
+//!
+//! Rules: one to [`MAX_INDEX_FIELDS`] distinct, known fields (by name or label), at most
+//! [`MAX_INDEXES_PER_MODULE`] declared indexes per module, no two with the same field list. A field that
+//! an index uses cannot be deleted until the index is dropped.
+//!
+//! vtiger has no such feature (its indexes are fixed in the install schema and changed by hand in MySQL);
+//! crm makes them a schema edit so that they travel with the database and every store builds the same.
+
+use super::Module;
+use super::edit::SchemaError;
+use serde::{Deserialize, Serialize};
+
+/// Most fields one declared index may span.
+pub const MAX_INDEX_FIELDS: usize = 4;
+
+/// Most declared indexes one module may carry.
+pub const MAX_INDEXES_PER_MODULE: usize = 16;
+
+/// A declared composite index of a module.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IndexDef {
+    /// Internal name, generated (`ix_<n>`, n = the schema version that added it); the SQL index is named
+    /// `crm_ix_<table>_<n>` from it and the module's table, never from input text.
+    pub name: String,
+    /// Field names, in index order (the record id is always the last, implicit key).
+    pub fields: Vec<String>,
+}
+
+impl IndexDef {
+    /// The SQL name of the index for `module` (`crm_ix_potentials_12`): built only from schema identifiers.
+    pub fn sql_name(&self, module: &Module) -> String {
+        format!("crm_ix_{}_{}", module.table_name(), self.name.trim_start_matches("ix_"))
+    }
+}
+
+/// Resolves `fields` (names or labels) to the module's canonical field names and checks the list: not
+/// empty, at most [`MAX_INDEX_FIELDS`], no field twice.
+///
+/// # Errors
+/// [`SchemaError::UnknownField`] for a field the module lacks; [`SchemaError::InvalidIndex`] otherwise.
+pub fn resolve_fields(m: &Module, fields: &[String]) -> Result<Vec<String>, SchemaError> {
+    if fields.is_empty() {
+        return Err(invalid(m, "an index needs at least one field"));
+    }
+    if fields.len() > MAX_INDEX_FIELDS {
+        return Err(invalid(m, &format!("an index spans at most {MAX_INDEX_FIELDS} fields, not {}", fields.len())));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(fields.len());
+    for key in fields {
+        let f = m
+            .field_by_name_or_label(key.trim())
+            .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: key.clone() })?;
+        if out.contains(&f.name) {
+            return Err(invalid(m, &format!("field '{}' is listed twice", f.name)));
+        }
+        out.push(f.name.clone());
+    }
+    Ok(out)
+}
+
+/// Adds the index `name` over `fields` to `m`.
+///
+/// # Errors
+/// As [`resolve_fields`]; [`SchemaError::DuplicateIndex`] when the same field list is already declared;
+/// [`SchemaError::InvalidIndex`] beyond [`MAX_INDEXES_PER_MODULE`] or for a bad name.
+pub fn add(m: &mut Module, fields: &[String], name: &str) -> Result<(), SchemaError> {
+    let fields = resolve_fields(m, fields)?;
+    if m.indexes.iter().any(|i| i.fields == fields) {
+        return Err(SchemaError::DuplicateIndex { module: m.name.clone(), fields });
+    }
+    if m.indexes.len() >= MAX_INDEXES_PER_MODULE {
+        return Err(invalid(m, &format!("a module carries at most {MAX_INDEXES_PER_MODULE} declared indexes")));
+    }
+    let digits = name.strip_prefix("ix_").unwrap_or_default();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || m.indexes.iter().any(|i| i.name == name) {
+        return Err(invalid(m, &format!("bad or used index name '{name}'")));
+    }
+    m.indexes.push(IndexDef { name: name.to_string(), fields });
+    Ok(())
+}
+
+/// Removes the index over exactly `fields` from `m`.
+///
+/// # Errors
+/// As [`resolve_fields`]; [`SchemaError::UnknownIndex`] when no index has that field list.
+pub fn drop(m: &mut Module, fields: &[String]) -> Result<(), SchemaError> {
+    let fields = resolve_fields(m, fields)?;
+    let before = m.indexes.len();
+    m.indexes.retain(|i| i.fields != fields);
+    if m.indexes.len() == before {
+        return Err(SchemaError::UnknownIndex { module: m.name.clone(), fields });
+    }
+    Ok(())
+}
+
+/// The declared indexes of `m` that use `field`, described for [`SchemaError::InUse`].
+pub fn uses_of(m: &Module, field: &str) -> Vec<String> {
+    m.indexes.iter().filter(|i| i.fields.iter().any(|f| f == field)).map(|i| format!("index ({})", i.fields.join(", "))).collect()
+}
+
+fn invalid(m: &Module, reason: &str) -> SchemaError {
+    SchemaError::InvalidIndex { module: m.name.clone(), reason: reason.to_string() }
+}
