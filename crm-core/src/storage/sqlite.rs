@@ -1685,6 +1685,50 @@ impl Store for SqliteStore {
             .db()?;
         rows.collect::<rusqlite::Result<Vec<_>>>().db()
     }
+    // ----- rows (bulk condition evaluation) -----
+    /// Reads the columns of each selected record straight into its row's slots (the same `SELECT` as
+    /// [`Store::query`], no map per record). When the stored module is not laid out as `layout` (another
+    /// handle changed the schema), converts records instead, so rows always have the layout asked for.
+    fn scan_rows(&self, q: &Query, layout: &std::sync::Arc<crate::row::RowLayout>, f: &mut dyn FnMut(crate::row::Row) -> bool) -> Result<()> {
+        let s = self.read_schema()?;
+        let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
+        if !layout.fits(m) {
+            return super::rows_via_records(self, q, layout, f);
+        }
+        let mut params = Vec::new();
+        let from = Self::from_where(m, q, &mut params)?;
+        let mut sql = format!("SELECT {} {from} ORDER BY ", Self::select_list(m)?);
+        for s in &q.sort {
+            let f = m.field(&s.field).ok_or_else(|| Error::invalid(format!("cannot sort by unknown field '{}'", s.field)))?;
+            sql.push_str(&col(f)?);
+            sql.push_str(if s.descending { " DESC, " } else { " ASC, " });
+        }
+        sql.push_str(if q.sort.first().is_some_and(|s| s.descending) { "e.id DESC" } else { "e.id ASC" });
+        sql.push_str(" LIMIT ? OFFSET ?");
+        params.push(Sql::Integer(q.limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))));
+        params.push(Sql::Integer(i64::try_from(q.offset).unwrap_or(i64::MAX)));
+        let mut st = self.conn.prepare_cached(&sql).db()?;
+        let mut rows = st.query(params_from_iter(params.iter())).db()?;
+        while let Some(r) = rows.next().db()? {
+            let mut values = Vec::with_capacity(m.fields.len());
+            for (i, fd) in m.fields.iter().enumerate() {
+                let v = from_sql(fd.field_type, r.get_ref(4 + i).db()?);
+                values.push(if v.is_empty() { Value::Null } else { v });
+            }
+            let row = crate::row::Row::from_parts(
+                layout,
+                RecordId(r.get(0).db()?),
+                r.get(1).db()?,
+                r.get::<_, i64>(3).db()?.try_into().unwrap_or(0),
+                r.get::<_, i64>(2).db()? != 0,
+                values,
+            );
+            if !f(row) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 // ----- write path: compact creation entries -----

@@ -15,7 +15,10 @@
 
 use super::condition::{Cond, FieldPath, Operand, Test, WfOp, cmp, raw_to_value, values_equal};
 use super::{Ctx, Env};
+use crate::error::Result;
 use crate::query::{fold, order};
+use crate::record::Record;
+use crate::row::Row;
 use crate::schema::{FieldType, Module};
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -25,6 +28,8 @@ use std::cmp::Ordering;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledCond {
     root: Node,
+    /// The fingerprint of the module layout the slots were resolved against ([`crate::row::RowLayout`]).
+    layout: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +45,8 @@ enum Node {
 #[derive(Debug, Clone, PartialEq)]
 struct FastTest {
     field: String,
+    /// The field's position in the module's fields (its slot in a [`Row`]).
+    slot: usize,
     kind: Kind,
     /// The original test, for the value shapes the fast path leaves to the ordinary comparison.
     test: Test,
@@ -62,12 +69,23 @@ enum Kind {
 impl CompiledCond {
     /// Prepares `cond` for records of `module`; `env` resolves owner names in compare values.
     pub fn new(cond: &Cond, module: &Module, env: &dyn Env) -> CompiledCond {
-        CompiledCond { root: compile(cond, module, env) }
+        CompiledCond { root: compile(cond, module, env), layout: crate::row::module_fingerprint(module) }
     }
 
     /// True when the record in `ctx` meets the condition (same result as [`Cond::eval`]).
     pub fn eval(&self, ctx: &Ctx<'_>) -> bool {
-        self.root.eval(ctx)
+        self.root.eval(&RecordInput(ctx))
+    }
+
+    /// True when `row` meets the condition: the same result as [`CompiledCond::eval`] with the row's record
+    /// in `ctx`, whose own `record` is ignored (its other parts serve the tests left to the ordinary
+    /// evaluator, which get the row as a record built on demand).
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the row is not laid out as the module this condition was compiled for.
+    pub fn eval_row(&self, row: &Row, ctx: &Ctx<'_>) -> Result<bool> {
+        row.layout().expect(self.layout, "the condition")?;
+        Ok(self.root.eval(&RowInput { row, ctx, record: std::cell::OnceCell::new() }))
     }
 
     /// How many tests are left to the ordinary evaluator (0 when every test compiled).
@@ -85,17 +103,27 @@ impl Cond {
 
 fn compile(c: &Cond, module: &Module, env: &dyn Env) -> Node {
     match c {
-        Cond::All(v) => Node::All(v.iter().map(|c| compile(c, module, env)).collect()),
-        Cond::Any(v) => Node::Any(v.iter().map(|c| compile(c, module, env)).collect()),
+        Cond::All(v) => Node::All(by_cost(v.iter().map(|c| compile(c, module, env)).collect())),
+        Cond::Any(v) => Node::Any(by_cost(v.iter().map(|c| compile(c, module, env)).collect())),
         Cond::Not(c) => Node::Not(Box::new(compile(c, module, env))),
         Cond::Test(t) => match compile_test(t, module, env) {
             Some(kind) => match &t.field {
-                FieldPath::Own(f) => Node::Fast(FastTest { field: f.clone(), kind, test: t.clone() }),
+                FieldPath::Own(f) => match module.fields.iter().position(|d| d.name == *f) {
+                    Some(slot) => Node::Fast(FastTest { field: f.clone(), slot, kind, test: t.clone() }),
+                    None => Node::Slow(t.clone()),
+                },
                 FieldPath::Related { .. } => Node::Slow(t.clone()),
             },
             None => Node::Slow(t.clone()),
         },
     }
+}
+
+/// Orders the operands of `and`/`or` cheapest first. Every operand is a pure test of the record, so the
+/// order never changes the result, only how soon the evaluation short-circuits.
+fn by_cost(mut v: Vec<Node>) -> Vec<Node> {
+    v.sort_by_key(Node::cost);
+    v
 }
 
 fn compile_test(t: &Test, module: &Module, env: &dyn Env) -> Option<Kind> {
@@ -141,14 +169,68 @@ fn compile_test(t: &Test, module: &Module, env: &dyn Env) -> Option<Kind> {
     })
 }
 
+/// What a compiled condition reads: a record (by field name) or a row (by slot).
+trait Input {
+    /// The value a fast test compares.
+    fn value(&self, t: &FastTest) -> &Value;
+    /// Runs `f` with a context holding the record (for the ordinary evaluator).
+    fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R;
+}
+
+struct RecordInput<'c, 'a>(&'c Ctx<'a>);
+
+impl Input for RecordInput<'_, '_> {
+    #[inline]
+    fn value(&self, t: &FastTest) -> &Value {
+        self.0.record.get(&t.field)
+    }
+    fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        f(self.0)
+    }
+}
+
+struct RowInput<'r, 'c, 'a> {
+    row: &'r Row,
+    ctx: &'c Ctx<'a>,
+    /// The row as a record, built the first time the ordinary evaluator needs it.
+    record: std::cell::OnceCell<Record>,
+}
+
+impl Input for RowInput<'_, '_, '_> {
+    #[inline]
+    fn value(&self, t: &FastTest) -> &Value {
+        self.row.value(t.slot)
+    }
+    fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        let record = self.record.get_or_init(|| self.row.to_record());
+        f(&Ctx { record, ..*self.ctx })
+    }
+}
+
 impl Node {
-    fn eval(&self, ctx: &Ctx<'_>) -> bool {
+    fn eval(&self, inp: &impl Input) -> bool {
         match self {
-            Node::All(v) => v.iter().all(|n| n.eval(ctx)),
-            Node::Any(v) => v.iter().any(|n| n.eval(ctx)),
-            Node::Not(n) => !n.eval(ctx),
-            Node::Fast(t) => t.eval(ctx),
-            Node::Slow(t) => t.eval(ctx).0,
+            Node::All(v) => v.iter().all(|n| n.eval(inp)),
+            Node::Any(v) => v.iter().any(|n| n.eval(inp)),
+            Node::Not(n) => !n.eval(inp),
+            Node::Fast(t) => t.eval(inp),
+            Node::Slow(t) => inp.with_ctx(|c| t.eval(c).0),
+        }
+    }
+
+    /// A rough cost of evaluating the node: inline values first, text comparisons next, text searches
+    /// after them, the ordinary evaluator last.
+    fn cost(&self) -> u32 {
+        match self {
+            Node::All(v) | Node::Any(v) => v.iter().map(Node::cost).sum(),
+            Node::Not(n) => n.cost(),
+            Node::Fast(t) => match &t.kind {
+                Kind::Empty { .. } | Kind::IsBlank { .. } => 1,
+                Kind::Equal { x: Value::Text(_), .. } | Kind::Order { x: Value::Text(_), .. } => 3,
+                Kind::Equal { .. } | Kind::Order { .. } => 2,
+                Kind::Text { .. } => 8,
+            },
+            Node::Slow(_) => 100,
         }
     }
 
@@ -163,8 +245,9 @@ impl Node {
 }
 
 impl FastTest {
-    fn eval(&self, ctx: &Ctx<'_>) -> bool {
-        let v = ctx.record.get(&self.field);
+    #[inline]
+    fn eval(&self, ctx: &impl Input) -> bool {
+        let v = ctx.value(self);
         match &self.kind {
             Kind::Empty { want } => v.is_empty() == *want,
             Kind::IsBlank { negate } => v.is_empty() != *negate,
@@ -188,7 +271,7 @@ impl FastTest {
                     Value::Text(s) if s.trim().is_empty() => "",
                     Value::Text(s) => s,
                     // Other shapes (numbers, ids shown by name, lists): the ordinary evaluator.
-                    _ => return self.test.eval(ctx).0,
+                    _ => return ctx.with_ctx(|c| self.test.eval(c).0),
                 };
                 let hit = if *ascii && hay.is_ascii() {
                     match op {
@@ -211,7 +294,7 @@ impl FastTest {
 }
 
 /// [`cmp`] without allocation for the shapes that need none.
-fn ordering(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> Option<Ordering> {
+fn ordering(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &impl Input) -> Option<Ordering> {
     use Value as V;
     match (v, x) {
         (V::Text(a), V::Text(b)) if !a.trim().is_empty() && !b.trim().is_empty() => Some(a.as_str().cmp(b.as_str())),
@@ -222,14 +305,14 @@ fn ordering(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> Opti
         | (V::Ref(_), V::Ref(_))
         | (V::Owner(_), V::Owner(_)) => Some(order(v, x)),
         (V::Decimal(_) | V::Int(_), V::Text(_)) => x_dec.map(|d| order(v, &V::Decimal(d))),
-        _ => cmp(v, x, ctx),
+        _ => ctx.with_ctx(|c| cmp(v, x, c)),
     }
 }
 
 /// [`values_equal`] without allocation for the shapes that need none.
-fn equal(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &Ctx<'_>) -> bool {
+fn equal(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &impl Input) -> bool {
     match (v, x) {
-        (Value::List(_) | Value::Ref(_) | Value::Owner(_), Value::Text(_)) => values_equal(v, x, ctx),
+        (Value::List(_) | Value::Ref(_) | Value::Owner(_), Value::Text(_)) => ctx.with_ctx(|c| values_equal(v, x, c)),
         _ => ordering(v, x, x_dec, ctx) == Some(Ordering::Equal),
     }
 }
