@@ -1056,6 +1056,7 @@ proptest! {
         let matcher = crm.matcher("Potentials").unwrap();
         let mut stored = Vec::new();
         matcher.scan_rows(Query::new("Potentials"), &mut |r| { stored.push(r); true }).unwrap();
+        stored.sort_by_key(|r| r.id);
         prop_assert_eq!(stored.len(), recs.len());
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
         for t in &trees {
