@@ -215,12 +215,21 @@ fn rows_agree(kind: &str) {
             Ok(c) => c,
             Err(_) => m.compile(&Cond::from_vtiger(json, crm.module("Potentials").unwrap()).unwrap()).unwrap(),
         };
-        for (r, row) in recs.iter().zip(&rows) {
+        let mut batch = crm_core::Rows::new(m.row_layout());
+        for row in &rows {
+            batch.push(row.clone()).unwrap();
+        }
+        let mut hits = 0;
+        for (i, (r, row)) in recs.iter().zip(&rows).enumerate() {
             let want = m.matches(&compiled, r);
+            hits += u64::from(want);
+            assert_eq!(m.matches_at(&compiled, &batch, i).unwrap(), want, "{kind}: {json} on {} (column-major)", r.label);
             assert_eq!(m.matches_row(&compiled, row).unwrap(), want, "{kind}: {json} on {}", r.label);
             let converted = crm_core::Row::from_record(m.row_layout(), r).unwrap();
             assert_eq!(m.matches_row(&compiled, &converted).unwrap(), want, "{kind}: {json} on {}", r.label);
         }
+        assert_eq!(m.count_in(&compiled, &batch).unwrap(), hits, "{kind}: {json}");
+        assert!(!m.matches_at(&compiled, &batch, batch.len()).unwrap());
         if !json.contains("has changed") {
             let n = crm.count_matching("Potentials", json).unwrap();
             assert_eq!(n, crm.matching("Potentials", json, &ids).unwrap().len() as u64, "{kind}: {json}");
@@ -236,6 +245,9 @@ fn rows_agree(kind: &str) {
     .unwrap();
     let compiled = m.compile_vtiger(&fast_cases()[0].0).unwrap();
     assert_eq!(m.matches_row(&compiled, &account_rows[0]).unwrap_err().code(), "invalid_argument");
+    let mut account_batch = crm_core::Rows::new(accounts.row_layout());
+    account_batch.push(account_rows[0].clone()).unwrap();
+    assert_eq!(m.count_in(&compiled, &account_batch).unwrap_err().code(), "invalid_argument");
     assert_eq!(m.scan_rows(Query::new("Accounts"), &mut |_| true).unwrap_err().code(), "invalid_argument");
     // Stopping early: the callback's `false` ends the scan.
     let mut seen = 0;

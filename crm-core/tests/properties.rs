@@ -1063,7 +1063,11 @@ proptest! {
             let cond = wf_cond(t, &recs);
             let compiled = cond.compile(m, &NoEnv);
             let by_matcher = matcher.compile(&cond);
-            for (r, s) in recs.iter().zip(&stored) {
+            let mut batch = crm_core::Rows::new(&layout);
+            for s in &stored {
+                batch.push(s.clone()).unwrap();
+            }
+            for (i, (r, s)) in recs.iter().zip(&stored).enumerate() {
                 prop_assert_eq!(&s.to_record(), r);
                 let ctx = crm_core::workflow::Ctx { schema: &schema, module: m, before: None, record: r, now, tz: chrono_tz::UTC, env: &NoEnv };
                 let want = cond.eval(&ctx, &mut vec![]);
@@ -1071,6 +1075,7 @@ proptest! {
                 prop_assert_eq!(compiled.eval(&ctx), want, "record {:?}\ncondition {:?}", r.values, cond);
                 prop_assert_eq!(compiled.eval_row(&row, &ctx).unwrap(), want, "row {:?}\ncondition {:?}", r.values, cond);
                 prop_assert_eq!(compiled.eval_row(s, &ctx).unwrap(), want, "stored row {:?}\ncondition {:?}", r.values, cond);
+                prop_assert_eq!(compiled.eval_at(&batch, i, &ctx).unwrap(), want, "column-major row {:?}\ncondition {:?}", r.values, cond);
                 if let Ok(c) = &by_matcher {
                     prop_assert_eq!(matcher.matches_row(c, s).unwrap(), matcher.matches(c, r));
                 }

@@ -11,7 +11,7 @@ use super::workflows::StoreEnv;
 use crate::error::{Error, Result};
 use crate::query::Query;
 use crate::record::Record;
-use crate::row::{Row, RowLayout};
+use crate::row::{Row, RowLayout, Rows};
 use crate::schema::Module;
 use std::sync::Arc;
 use crate::value::{RecordId, Value};
@@ -164,6 +164,22 @@ impl Matcher<'_> {
     /// `InvalidArgument` when the row is not of this module's current layout.
     pub fn matches_row(&self, cond: &CompiledCond, row: &Row) -> Result<bool> {
         cond.eval_row(row, &self.ctx(&NO_RECORD))
+    }
+
+    /// True when row `i` of `rows` meets the compiled condition (see [`CompiledCond::eval_at`]).
+    ///
+    /// # Errors
+    /// `InvalidArgument` when the rows are not of this module's current layout.
+    pub fn matches_at(&self, cond: &CompiledCond, rows: &Rows, i: usize) -> Result<bool> {
+        cond.eval_at(rows, i, &self.ctx(&NO_RECORD))
+    }
+
+    /// How many of `rows` meet the compiled condition.
+    ///
+    /// # Errors
+    /// As [`Matcher::matches_at`].
+    pub fn count_in(&self, cond: &CompiledCond, rows: &Rows) -> Result<u64> {
+        cond.count_in(rows, &self.ctx(&NO_RECORD))
     }
 
     /// Calls `f` with each record of this module that `query` selects (live ones unless it asks for the
