@@ -358,11 +358,13 @@ impl FastTest {
                 hit != *negate
             }
             Kind::Order { x, x_dec, x_empty, accept, fast } => {
-                let o = match v {
-                    Value::Decimal(d) if !*x_empty => match fast.decimal(d) {
+                let o = match (v, x) {
+                    (Value::Decimal(d), _) if !*x_empty => match fast.decimal(d) {
                         Some(o) => Some(o),
                         None => ordering(v, x, *x_dec, ctx),
                     },
+                    // What `ordering` (through `order`) decides for two dates.
+                    (Value::Date(a), Value::Date(b)) => Some(a.cmp(b)),
                     _ => None,
                 };
                 if let Some(o) = o {
