@@ -2,6 +2,9 @@
 //! one module, this store's lookups, the clock's current instant and the workflow time zone, so each
 //! evaluation only builds a context of references around the record.
 //!
+//! Bulk evaluation reads slot rows ([`Row`], [`Rows`]) instead of records: [`Crm::count_matching`] streams
+//! a module's rows from the store ([`Matcher::scan_rows`]).
+//!
 //! Used to select records by a vtiger condition in Rust code and by the benches (compiled conditions must
 //! reach ten million evaluations per second per core). vtiger has no such call; it evaluates conditions only
 //! while saving or in scheduled runs.

@@ -12,6 +12,11 @@
 //! and evaluated by the ordinary evaluator, so a compiled condition always means exactly what the condition
 //! means. Difference from [`Cond::eval`]: owner names in compare values are resolved when the condition is
 //! compiled, not at every evaluation (compile again after renaming users or groups).
+//!
+//! Besides records (values by field name), a compiled condition reads slot rows ([`Row`], one record's
+//! values in field order; [`Rows`], many rows column by column): each fast test's field is resolved to its
+//! slot when compiling, so bulk evaluation reads `values[slot]` with no key comparison. Operands of
+//! `and`/`or` are evaluated cheapest first (every test is pure, so only the short-circuit changes).
 
 use super::condition::{Cond, FieldPath, Operand, Test, WfOp, cmp, raw_to_value, values_equal};
 use super::{Ctx, Env};
