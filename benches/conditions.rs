@@ -1,6 +1,8 @@
 //! Condition evaluation over many records: a vtiger JSON condition compiled once ([`crm::Matcher`]) and
 //! evaluated against 10k imported opportunities (target: 10 million evaluations per second per core), the
-//! same condition through the tracing evaluator a save uses, and a workflow expression.
+//! same condition through the tracing evaluator a save uses, and a workflow expression. The compiled
+//! condition runs on records (`BTreeMap` by field name), on slot rows ([`crm::Row`], one `Vec` per record)
+//! and on the same rows stored column by column ([`crm::Rows`]).
 //!
 //! Run: `cargo bench --bench conditions`
 
@@ -33,11 +35,25 @@ fn bench(c: &mut Criterion) {
     assert_eq!(hits, records.iter().filter(|r| m.matches_uncompiled(&cond, r)).count());
     eprintln!("condition selects {hits} of {} records", records.len());
 
+    // The same records as slot rows (what `Store::scan_rows` hands out).
+    let rows: Vec<crm::Row> = records.iter().map(|r| crm::Row::from_record(m.row_layout(), r).expect("row")).collect();
+    assert_eq!(hits, rows.iter().filter(|r| m.matches_row(&compiled, r).expect("layout")).count());
+    // The same rows stored column by column.
+    let mut batch = crm::Rows::new(m.row_layout());
+    for r in &rows {
+        batch.push(r.clone()).expect("same layout");
+    }
+    assert_eq!(hits as u64, m.count_in(&compiled, &batch).expect("layout"));
+
     let mut g = c.benchmark_group("condition");
     g.throughput(Throughput::Elements(records.len() as u64)).sample_size(20);
     g.bench_function("vtiger_json_compiled", |b| {
         b.iter(|| records.iter().filter(|r| m.matches(black_box(&compiled), r)).count())
     });
+    g.bench_function("vtiger_json_compiled_rows", |b| {
+        b.iter(|| rows.iter().filter(|r| m.matches_row(black_box(&compiled), r).unwrap_or(false)).count())
+    });
+    g.bench_function("vtiger_json_compiled_rows_by_column", |b| b.iter(|| m.count_in(black_box(&compiled), &batch).unwrap_or(0)));
     g.bench_function("vtiger_json_tracing_evaluator", |b| {
         b.iter(|| records.iter().filter(|r| m.matches_uncompiled(black_box(&cond), r)).count())
     });

@@ -40,6 +40,7 @@ pub mod io;
 pub mod limits;
 pub mod query;
 pub mod record;
+pub mod row;
 pub mod related;
 pub mod schema;
 mod service;
@@ -53,6 +54,7 @@ pub use error::{Error, FieldError, Result, StorageError, ValidationCode, Validat
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
+pub use row::{Row, RowLayout, Rows};
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
 pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use service::{

@@ -191,3 +191,88 @@ fn matching_and_evaluate_by_id_memory() {
 fn matching_and_evaluate_by_id_sqlite_file() {
     matching_and_evaluate("sqlite");
 }
+
+// ----- rows (bulk condition evaluation) -----
+
+/// Every case above gives the same result on rows (read by the store, and converted from records) as on
+/// records; `count_matching` counts what `matching` selects; rows of another layout are refused.
+fn rows_agree(kind: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut crm = open(kind, &dir);
+    let recs = records(&mut crm);
+    let ids: Vec<crm_core::RecordId> = recs.iter().map(|r| r.id).collect();
+    let m = crm.matcher("Potentials").unwrap();
+    let mut rows = Vec::new();
+    m.scan_rows(Query::new("Potentials"), &mut |r| {
+        rows.push(r);
+        true
+    })
+    .unwrap();
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), ids, "{kind}");
+    let jsons: Vec<String> = fast_cases().into_iter().map(|(j, _)| j).chain(slow_cases()).collect();
+    for json in &jsons {
+        let compiled = match m.compile_vtiger(json) {
+            Ok(c) => c,
+            Err(_) => m.compile(&Cond::from_vtiger(json, crm.module("Potentials").unwrap()).unwrap()).unwrap(),
+        };
+        let mut batch = crm_core::Rows::new(m.row_layout());
+        for row in &rows {
+            batch.push(row.clone()).unwrap();
+        }
+        let mut hits = 0;
+        for (i, (r, row)) in recs.iter().zip(&rows).enumerate() {
+            let want = m.matches(&compiled, r);
+            hits += u64::from(want);
+            assert_eq!(m.matches_at(&compiled, &batch, i).unwrap(), want, "{kind}: {json} on {} (column-major)", r.label);
+            assert_eq!(m.matches_row(&compiled, row).unwrap(), want, "{kind}: {json} on {}", r.label);
+            let converted = crm_core::Row::from_record(m.row_layout(), r).unwrap();
+            assert_eq!(m.matches_row(&compiled, &converted).unwrap(), want, "{kind}: {json} on {}", r.label);
+        }
+        assert_eq!(m.count_in(&compiled, &batch).unwrap(), hits, "{kind}: {json}");
+        assert!(!m.matches_at(&compiled, &batch, batch.len()).unwrap());
+        if !json.contains("has changed") {
+            let n = crm.count_matching("Potentials", json).unwrap();
+            assert_eq!(n, crm.matching("Potentials", json, &ids).unwrap().len() as u64, "{kind}: {json}");
+        }
+    }
+    // A row of another module is refused, not misread.
+    let accounts = crm.matcher("Accounts").unwrap();
+    let mut account_rows = Vec::new();
+    accounts.scan_rows(Query::new("Accounts"), &mut |r| {
+        account_rows.push(r);
+        true
+    })
+    .unwrap();
+    let compiled = m.compile_vtiger(&fast_cases()[0].0).unwrap();
+    assert_eq!(m.matches_row(&compiled, &account_rows[0]).unwrap_err().code(), "invalid_argument");
+    let mut account_batch = crm_core::Rows::new(accounts.row_layout());
+    account_batch.push(account_rows[0].clone()).unwrap();
+    assert_eq!(m.count_in(&compiled, &account_batch).unwrap_err().code(), "invalid_argument");
+    assert_eq!(m.scan_rows(Query::new("Accounts"), &mut |_| true).unwrap_err().code(), "invalid_argument");
+    // Stopping early: the callback's `false` ends the scan.
+    let mut seen = 0;
+    m.scan_rows(Query::new("Potentials"), &mut |_| {
+        seen += 1;
+        seen < 3
+    })
+    .unwrap();
+    assert_eq!(seen, 3);
+    assert_eq!(crm.count_matching("NoSuchModule", "[]").unwrap_err().code(), "not_found");
+    // Deleted records are not counted.
+    let cond = format!("[{}]", row("amount", "greater than", "1000", "", 0));
+    assert_eq!(crm.count_matching("Potentials", &cond).unwrap(), 3);
+    let zeta = recs.iter().find(|r| r.label == "Zeta").unwrap().id;
+    drop(m);
+    crm.delete(zeta).unwrap();
+    assert_eq!(crm.count_matching("Potentials", &cond).unwrap(), 2);
+}
+
+#[test]
+fn rows_agree_with_records_memory() {
+    rows_agree("memory");
+}
+
+#[test]
+fn rows_agree_with_records_sqlite_file() {
+    rows_agree("sqlite");
+}

@@ -1034,3 +1034,52 @@ fn workflow_push_down_leaves_differing_tests_to_the_evaluator() {
         Some(Condition::cmp("description", Op::Contains, "x"))
     );
 }
+
+// ----- rows (bulk condition evaluation) -----
+
+proptest! {
+    #![proptest_config(cases(24))]
+
+    /// A compiled condition gives the tracing evaluator's result on a record, on the record's row and on
+    /// the row the store reads directly (memory store and SQLite file).
+    #[test]
+    fn compiled_conditions_on_rows_agree_with_the_evaluator(deals in prop::collection::vec(deal(), 0..8), trees in prop::collection::vec(tree(), 1..12), file in any::<bool>()) {
+        let (mut crm, _k) = store(file);
+        for d in &deals {
+            let f = d.fields(&crm);
+            crm.create("Potentials", f).unwrap();
+        }
+        let recs = by_id(crm.find(Query::new("Potentials")).unwrap());
+        let schema = crm.schema().clone();
+        let m = schema.module("Potentials").unwrap();
+        let layout = crm_core::RowLayout::new(m);
+        let matcher = crm.matcher("Potentials").unwrap();
+        let mut stored = Vec::new();
+        matcher.scan_rows(Query::new("Potentials"), &mut |r| { stored.push(r); true }).unwrap();
+        stored.sort_by_key(|r| r.id);
+        prop_assert_eq!(stored.len(), recs.len());
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        for t in &trees {
+            let cond = wf_cond(t, &recs);
+            let compiled = cond.compile(m, &NoEnv);
+            let by_matcher = matcher.compile(&cond);
+            let mut batch = crm_core::Rows::new(&layout);
+            for s in &stored {
+                batch.push(s.clone()).unwrap();
+            }
+            for (i, (r, s)) in recs.iter().zip(&stored).enumerate() {
+                prop_assert_eq!(&s.to_record(), r);
+                let ctx = crm_core::workflow::Ctx { schema: &schema, module: m, before: None, record: r, now, tz: chrono_tz::UTC, env: &NoEnv };
+                let want = cond.eval(&ctx, &mut vec![]);
+                let row = crm_core::Row::from_record(&layout, r).unwrap();
+                prop_assert_eq!(compiled.eval(&ctx), want, "record {:?}\ncondition {:?}", r.values, cond);
+                prop_assert_eq!(compiled.eval_row(&row, &ctx).unwrap(), want, "row {:?}\ncondition {:?}", r.values, cond);
+                prop_assert_eq!(compiled.eval_row(s, &ctx).unwrap(), want, "stored row {:?}\ncondition {:?}", r.values, cond);
+                prop_assert_eq!(compiled.eval_at(&batch, i, &ctx).unwrap(), want, "column-major row {:?}\ncondition {:?}", r.values, cond);
+                if let Ok(c) = &by_matcher {
+                    prop_assert_eq!(matcher.matches_row(c, s).unwrap(), matcher.matches(c, r));
+                }
+            }
+        }
+    }
+}

@@ -261,6 +261,24 @@ crm_status crm_expression_eval(const struct crm_store *store,
                                char **out_json);
 
 /**
+ * How many live records of `module` (name or label) meet `condition_json` (vtiger's condition JSON array,
+ * see the module docs), into `*out_count` (required). The condition is compiled once and the records
+ * stream from the store as slot rows ([`crm_core::Crm::count_matching`]), at the store's current time.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (a condition
+ * that does not fit the module), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with
+ * other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `condition_json` NULL or NUL-terminated; `out_count` NULL
+ * or writable.
+ */
+crm_status crm_condition_count(const struct crm_store *store,
+                               const char *module,
+                               const char *condition_json,
+                               uint64_t *out_count);
+
+/**
  * The lead-conversion field mapping as JSON into `*out_json` (required, owned by the caller): `{"rows":
  * [{"lead": "company", "account": "accountname", "contact": null, "potential": "potentialname",
  * "editable": false}, ...]}` (vtiger's default until changed).

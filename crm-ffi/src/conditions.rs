@@ -1,5 +1,5 @@
 //! Evaluating workflow conditions and expressions against stored records outside a save
-//! ([`crm_core::Crm::matching`], [`crm_core::Crm::evaluate`]).
+//! ([`crm_core::Crm::matching`], [`crm_core::Crm::count_matching`], [`crm_core::Crm::evaluate`]).
 //!
 //! Conditions cross in vtiger's JSON shape (a workflow's `test` array: `[{"fieldname": "amount",
 //! "operation": "greater than", "value": "1000", "valuetype": "rawtext", "joincondition": "", "groupid":
@@ -75,5 +75,34 @@ pub unsafe extern "C" fn crm_expression_eval(
         let value =
             unsafe { lock_store(store) }?.evaluate(module, expression, RecordId(record_id))?;
         out.set_json(&value.to_json())
+    })
+}
+
+/// How many live records of `module` (name or label) meet `condition_json` (vtiger's condition JSON array,
+/// see the module docs), into `*out_count` (required). The condition is compiled once and the records
+/// stream from the store as slot rows ([`crm_core::Crm::count_matching`]), at the store's current time.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (a condition
+/// that does not fit the module), `_NOT_FOUND` (module), storage errors. Thread-safety: serialised with
+/// other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `module`, `condition_json` NULL or NUL-terminated; `out_count` NULL
+/// or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_condition_count(
+    store: *const crm_store,
+    module: *const c_char,
+    condition_json: *const c_char,
+    out_count: *mut u64,
+) -> crm_status {
+    boundary::run(|| {
+        let module = unsafe { arg_str(module, "module") }?;
+        let condition = unsafe { arg_str(condition_json, "condition_json") }?;
+        let _: serde_json::Value = parse_json(condition, "condition_json")?;
+        let out = unsafe { Out::new(out_count, "out_count") }?;
+        let n = unsafe { lock_store(store) }?.count_matching(module, condition)?;
+        out.set(n);
+        Ok(())
     })
 }

@@ -70,7 +70,7 @@ pub mod workflows;
 pub mod fuzz;
 
 pub use callback::{crm_callback_reply, crm_callback_reply_set};
-pub use conditions::{crm_condition_matches, crm_expression_eval};
+pub use conditions::{crm_condition_count, crm_condition_matches, crm_expression_eval};
 pub use convert::{
     crm_lead_convert, crm_lead_mapping_get, crm_lead_mapping_set, crm_opportunity_create_for,
     crm_opportunity_create_for_new_customer,

@@ -1619,6 +1619,22 @@ fn conditions_and_expressions_over_stored_records() {
         let bad_field = s(r#"[{"fieldname": "nope", "operation": "is", "value": "x", "joincondition": "", "groupid": 0}]"#);
         assert_eq!(matches("Potentials", &bad_field, "[]").0, crm_status::InvalidArgument);
         assert!(msg().contains("nope"), "{}", msg());
+        // Counting over the whole module (live records only) gives what matching selects.
+        let count = |module: &str, cond: &CString| {
+            let module = s(module);
+            let mut n = u64::MAX;
+            let rc = unsafe { crm_condition_count(st.0, module.as_ptr(), cond.as_ptr(), &mut n) };
+            (rc, n)
+        };
+        assert_eq!(count("Potentials", &cond), (crm_status::Ok, 2));
+        assert_eq!(count("Opportunities", &only_big), (crm_status::Ok, 1));
+        assert_eq!(count("Potentials", &bad_field).0, crm_status::InvalidArgument);
+        assert_eq!(count("NoSuchModule", &cond).0, crm_status::NotFound);
+        assert_eq!(count("Potentials", &s("[{")).0, crm_status::InvalidJson);
+        assert_eq!(
+            unsafe { crm_condition_count(st.0, s("Potentials").as_ptr(), cond.as_ptr(), ptr::null_mut()) },
+            crm_status::NullPointer
+        );
 
         let eval = |expr: &str, record: i64| {
             let (module, expr) = (s("Potentials"), s(expr));

@@ -1,5 +1,5 @@
 //! Conditions and expressions of `crm.Crm` evaluated against stored records outside a save
-//! ([`crm_core::Crm::matching`], [`crm_core::Crm::evaluate`]). vtiger has no such calls: it evaluates
+//! ([`crm_core::Crm::matching`], [`crm_core::Crm::count_matching`], [`crm_core::Crm::evaluate`]). vtiger has no such calls: it evaluates
 //! them only while saving or in scheduled runs.
 
 use crate::convert::{from_value, to_id};
@@ -36,6 +36,25 @@ impl Crm {
             Ok(crm.matching(&module, &condition, &ids)?)
         })?;
         Ok(matched.into_iter().map(|id| id.0).collect())
+    }
+
+    /// How many live records of `module` meet `condition` (vtiger's workflow condition JSON, as text or as
+    /// a list of dicts, as in `matching`). The condition is compiled once and the records stream from the
+    /// store without building a dict per record. Raises `crm.NotFoundError` for an unknown module and
+    /// `crm.InvalidArgumentError` for a condition that does not fit the module.
+    fn count_matching(
+        &self,
+        py: Python<'_>,
+        module: String,
+        condition: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let condition = match condition.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.into_owned(),
+            Err(_) => to_json(condition)?.to_string(),
+        };
+        self.engine.run(py, Access::Read, move |crm| {
+            Ok(crm.count_matching(&module, &condition)?)
+        })
     }
 
     /// The value of workflow expression `expression` (`"amount * 2"`, `"concat(potentialname, ' - ',

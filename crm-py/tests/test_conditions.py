@@ -1,4 +1,4 @@
-"""Conditions and expressions evaluated against stored records: Crm.matching and Crm.evaluate."""
+"""Conditions and expressions evaluated against stored records: Crm.matching, Crm.count_matching and Crm.evaluate."""
 
 from __future__ import annotations
 
@@ -63,3 +63,19 @@ def test_evaluate_returns_python_values(db: crm.Crm, org: dict[str, Any]) -> Non
         db.evaluate("Potentials", "amount", org)
     with pytest.raises(crm.NotFoundError):
         db.evaluate("Potentials", "amount", 999_999)
+
+
+def test_count_matching_counts_live_records_of_the_module(db: crm.Crm, org: dict[str, Any]) -> None:
+    big = deal(db, org, "Big", "5000.50")
+    small = deal(db, org, "Small", "100.00", "Closed Won")
+    gone = deal(db, org, "Gone", "9000")
+    db.delete(gone)
+    cond = [rule("amount", "greater than", "1000", "or"), rule("sales_stage", "is", "Closed Won")]
+    ids = [r["id"] for r in db.find("Potentials")]
+    assert db.count_matching("Potentials", cond) == len(db.matching("Potentials", cond, ids)) == 2
+    assert db.count_matching("Opportunities", json.dumps([rule("amount", "greater than", "1000")])) == 1
+    assert small["id"] in ids and big["id"] in ids
+    with pytest.raises(crm.NotFoundError):
+        db.count_matching("NoSuchModule", cond)
+    with pytest.raises(crm.InvalidArgumentError, match="nope"):
+        db.count_matching("Potentials", [rule("nope", "is", "x")])

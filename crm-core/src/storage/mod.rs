@@ -319,6 +319,34 @@ pub trait Store: Send {
         }
         Ok(out)
     }
+
+    // ----- rows (bulk condition evaluation) -----
+    /// Calls `f` with every record a normalized query selects (in its order and page) as a
+    /// [`Row`](crate::row::Row) of `layout`, until `f` returns false. The default reads records with
+    /// [`Store::query`] and converts them ([`rows_via_records`]); the SQLite adapter reads each row's columns
+    /// straight into slots, without building a map per record.
+    fn scan_rows(&self, q: &Query, layout: &std::sync::Arc<crate::row::RowLayout>, f: &mut dyn FnMut(crate::row::Row) -> bool) -> Result<()> {
+        rows_via_records(self, q, layout, f)
+    }
+}
+
+/// [`Store::scan_rows`] through [`Store::query`]: each record converted with
+/// [`Row::from_record`](crate::row::Row::from_record).
+///
+/// # Errors
+/// As [`Store::query`]; `InvalidArgument` when the query is not of the layout's module.
+pub fn rows_via_records<S: Store + ?Sized>(
+    store: &S,
+    q: &Query,
+    layout: &std::sync::Arc<crate::row::RowLayout>,
+    f: &mut dyn FnMut(crate::row::Row) -> bool,
+) -> Result<()> {
+    for r in store.query(q)? {
+        if !f(crate::row::Row::from_record(layout, &r)?) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

@@ -1786,6 +1786,39 @@ impl Store for SqliteStore {
             .db()?;
         rows.collect::<rusqlite::Result<Vec<_>>>().db()
     }
+    // ----- rows (bulk condition evaluation) -----
+    /// Reads the columns of each selected record straight into its row's slots (the same `SELECT` as
+    /// [`Store::query`], no map per record). When the stored module is not laid out as `layout` (another
+    /// handle changed the schema), converts records instead, so rows always have the layout asked for.
+    fn scan_rows(&self, q: &Query, layout: &std::sync::Arc<crate::row::RowLayout>, f: &mut dyn FnMut(crate::row::Row) -> bool) -> Result<()> {
+        let s = self.read_schema()?;
+        let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
+        if !layout.fits(m) {
+            return super::rows_via_records(self, q, layout, f);
+        }
+        let (sql, params) = Self::select_sql(m, q)?; // the same SELECT as `query`
+        let mut st = self.conn.prepare_cached(&sql).db()?;
+        let mut rows = st.query(params_from_iter(params.iter())).db()?;
+        while let Some(r) = rows.next().db()? {
+            let mut values = Vec::with_capacity(m.fields.len());
+            for (i, fd) in m.fields.iter().enumerate() {
+                let v = from_sql(fd.field_type, r.get_ref(4 + i).db()?);
+                values.push(if v.is_empty() { Value::Null } else { v });
+            }
+            let row = crate::row::Row::from_parts(
+                layout,
+                RecordId(r.get(0).db()?),
+                r.get(1).db()?,
+                r.get::<_, i64>(3).db()?.try_into().unwrap_or(0),
+                r.get::<_, i64>(2).db()? != 0,
+                values,
+            );
+            if !f(row) {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 // ----- write path: compact creation entries -----

@@ -341,7 +341,8 @@ static void import_export(crm_store *st, const char *dir) {
     remove(vcf);
 }
 
-/* Conditions and expressions evaluated against stored records: crm_condition_matches, crm_expression_eval. */
+/* Conditions and expressions evaluated against stored records: crm_condition_matches, crm_condition_count,
+   crm_expression_eval. */
 static void conditions(crm_store *st) {
     char *out = NULL;
     char ids[128];
@@ -367,6 +368,14 @@ static void conditions(crm_store *st) {
     CHECK_STATUS(crm_condition_matches(st, "Potentials", cond, "[]", NULL), CRM_STATUS_NULL_POINTER);
     CHECK_STATUS(crm_condition_matches(st, "\xff", cond, "[]", &out), CRM_STATUS_INVALID_UTF8);
     CHECK(out == NULL);
+    {
+        uint64_t n = 0;
+        CHECK_STATUS(crm_condition_count(st, "Potentials", cond, &n), CRM_OK);
+        CHECK(n >= 1);
+        CHECK_STATUS(crm_condition_count(st, "Potentials", "[{", &n), CRM_STATUS_INVALID_JSON);
+        CHECK_STATUS(crm_condition_count(st, "NoSuchModule", cond, &n), CRM_STATUS_NOT_FOUND);
+        CHECK_STATUS(crm_condition_count(st, "Potentials", cond, NULL), CRM_STATUS_NULL_POINTER);
+    }
 
     CHECK_STATUS(crm_expression_eval(st, "Potentials", "amount * 2", big, &out), CRM_OK);
     CHECK(out != NULL && strcmp(out, "\"10001.00\"") == 0);
