@@ -335,9 +335,9 @@ impl Crm {
         if self.cache.save && self.cache.save_data {
             return Ok(()); // read once per save: its lookups see one state of the caches
         }
+        let v = self.store.data_version()?;
         self.cache.unit_data = self.store.unit_is_exclusive();
         self.cache.save_data = self.cache.save;
-        let v = self.store.data_version()?;
         if self.cache.data_version != Some(v) {
             self.cache.data_version = Some(v);
             self.cache.directory = None;

@@ -454,8 +454,6 @@ impl SqliteStore {
         let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).db()?;
         conn.pragma_update(None, "foreign_keys", true).db()?;
         conn.pragma_update(None, "synchronous", "NORMAL").db()?;
-        // Savepoint journals (one per write inside a unit of work) stay in memory instead of temp files.
-        conn.pragma_update(None, "temp_store", "MEMORY").db()?;
         conn.set_prepared_statement_cache_capacity(512);
         let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
         conn.create_scalar_function("crm_fold", 1, det, |ctx| {
