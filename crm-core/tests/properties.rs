@@ -859,6 +859,32 @@ proptest! {
 
 // ----- regressions found by the properties above (each on memory and a SQLite file) -----
 
+/// Text in another case: the evaluator's `is not "PROSPECTING"` holds for "Prospecting" (exact compare),
+/// so the push-down may not select with a case-blind `<>`; `not (is ...)` likewise; `is` still pushes down.
+#[test]
+fn case_variants_stay_candidates() {
+    use crm_core::workflow::condition::{Cond, FieldPath, Operand, Test, WfOp};
+    for file in [false, true] {
+        let (mut crm, _k) = store(file);
+        let fields = Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01");
+        let id = crm.create("Potentials", fields).unwrap().id;
+        let schema = crm.schema().clone();
+        let m = schema.module("Potentials").unwrap();
+        let test = |op| Cond::Test(Test { field: FieldPath::Own("sales_stage".into()), op, value: Operand::Raw("PROSPECTING".into()) });
+        let record = crm.get(id).unwrap();
+        let now = chrono::Utc::now();
+        let ctx = crm_core::workflow::Ctx { schema: &schema, module: m, before: None, record: &record, now, tz: chrono_tz::UTC, env: &NoEnv };
+        for cond in [test(WfOp::IsNot), Cond::Not(Box::new(test(WfOp::Is))), Cond::Any(vec![Cond::Any(vec![]), Cond::All(vec![test(WfOp::IsNot)])])] {
+            assert!(cond.eval(&ctx, &mut vec![]), "{cond:?}");
+            if let Some(q) = cond.to_query(m) {
+                let found: Vec<RecordId> = crm.find(Query::new("Potentials").filter(q)).unwrap().iter().map(|r| r.id).collect();
+                assert!(found.contains(&id), "{cond:?} (file: {file})");
+            }
+        }
+        assert!(test(WfOp::Is).to_query(m).is_some(), "a case-blind `=` is wider than `is`: still pushed down");
+    }
+}
+
 /// An empty compare value: `Ne` holds for every record and ordering never does, in both stores (SQL's
 /// `<> NULL` used to make `NOT (phone <> '')` select records with a phone).
 #[test]

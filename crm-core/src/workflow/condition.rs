@@ -531,10 +531,20 @@ impl Cond {
     /// storage; `None` when some test needs the workflow evaluator (then every record is a candidate and
     /// [`Cond::eval`] decides).
     pub fn to_query(&self, module: &Module) -> Option<query::Condition> {
+        self.to_query_in(module, false)
+    }
+
+    /// [`Cond::to_query`] for a tree under `negated` (an odd number of `not`s above it). The query must keep
+    /// every record the evaluator accepts. Queries compare text ignoring case, the evaluator compares it
+    /// exactly: a query `=` is wider than the evaluator's `is`, so it may stand for `is` only where it is not
+    /// negated, and a query `<>` narrower than `is not`, so that only under a negation; orderings of text
+    /// (folded in queries, byte-wise in the evaluator) are left to the evaluator (issue 9, found by the
+    /// push-down property test).
+    fn to_query_in(&self, module: &Module, negated: bool) -> Option<query::Condition> {
         match self {
-            Cond::All(v) => Some(query::Condition::All(v.iter().map(|c| c.to_query(module)).collect::<Option<_>>()?)),
-            Cond::Any(v) => Some(query::Condition::Any(v.iter().map(|c| c.to_query(module)).collect::<Option<_>>()?)),
-            Cond::Not(c) => Some(query::Condition::Not(Box::new(c.to_query(module)?))),
+            Cond::All(v) => Some(query::Condition::All(v.iter().map(|c| c.to_query_in(module, negated)).collect::<Option<_>>()?)),
+            Cond::Any(v) => Some(query::Condition::Any(v.iter().map(|c| c.to_query_in(module, negated)).collect::<Option<_>>()?)),
+            Cond::Not(c) => Some(query::Condition::Not(Box::new(c.to_query_in(module, !negated)?))),
             Cond::Test(t) => {
                 let FieldPath::Own(f) = &t.field else { return None };
                 let field = module.field(f)?;
@@ -554,6 +564,17 @@ impl Cond {
                     && matches!(t.op, WfOp::Contains | WfOp::DoesNotContain | WfOp::StartsWith | WfOp::EndsWith);
                 let multi_is = field.field_type == FieldType::MultiPicklist && matches!(t.op, WfOp::Is | WfOp::IsNot) && raw.is_some();
                 if empty_text || multi_is {
+                    return None;
+                }
+                let cased = raw.as_deref().is_some_and(|r| !r.is_empty())
+                    && (field.field_type.is_textual() || matches!(field.field_type, FieldType::Picklist | FieldType::MultiPicklist));
+                let narrower = match t.op {
+                    WfOp::Is => negated,
+                    WfOp::IsNot => !negated,
+                    WfOp::LessThan | WfOp::GreaterThan | WfOp::LessOrEqual | WfOp::GreaterOrEqual | WfOp::Before | WfOp::After | WfOp::Between => true,
+                    _ => false,
+                };
+                if cased && narrower {
                     return None;
                 }
                 let op = match t.op {
