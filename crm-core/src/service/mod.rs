@@ -224,11 +224,10 @@ impl Crm {
         if self.cache.dry_numbers.is_none() {
             return self.store.next_auto_number(module, prefix);
         }
-        let state = self.dry_number_state(module, prefix)?;
-        let out = format!("{}{}", state.prefix, state.next);
-        let next = AutoNumberState { next: crate::storage::increment_counter(&state.next), ..state };
+        let mut state = self.dry_number_state(module, prefix)?;
+        let out = state.take();
         if let Some(d) = self.cache.dry_numbers.as_mut() {
-            d.insert(module.to_string(), next);
+            d.insert(module.to_string(), state);
         }
         Ok(out)
     }
@@ -238,7 +237,7 @@ impl Crm {
         if let Some(s) = self.cache.dry_numbers.as_ref().and_then(|d| d.get(module)) {
             return Ok(s.clone());
         }
-        Ok(self.store.auto_number_state(module)?.unwrap_or(AutoNumberState { prefix: prefix.to_string(), next: "1".into() }))
+        Ok(self.store.auto_number_state(module)?.unwrap_or_else(|| AutoNumberState::start(prefix)))
     }
 
     /// Starts (`true`) or ends counting auto-numbers without reserving them (dry-run imports).
@@ -535,7 +534,7 @@ impl Crm {
     pub fn auto_number(&self, module: &str) -> Result<AutoNumberState> {
         let m = self.module(module)?;
         let an = m.auto_number.as_ref().ok_or_else(|| Error::invalid(format!("{} has no auto-number field", m.name)))?;
-        Ok(self.store.auto_number_state(&m.name)?.unwrap_or(AutoNumberState { prefix: an.prefix.clone(), next: "1".into() }))
+        Ok(self.store.auto_number_state(&m.name)?.unwrap_or_else(|| AutoNumberState::start(&an.prefix)))
     }
 
     /// Configures a module's auto-number. As in vtiger, with an unchanged prefix the next number may not go

@@ -3,7 +3,7 @@
 //! Useful for tests, previews and short-lived hosts. Commits are atomic: every change is checked before
 //! any is applied.
 
-use super::{AutoNumberState, Change, ChangeSet, Store, increment_counter};
+use super::{AutoNumberState, Change, ChangeSet, Store};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold, order};
@@ -185,13 +185,7 @@ impl Store for MemoryStore {
     }
 
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
-        let st = self
-            .auto_numbers
-            .entry(module.to_string())
-            .or_insert_with(|| AutoNumberState { prefix: default_prefix.to_string(), next: "1".into() });
-        let out = format!("{}{}", st.prefix, st.next);
-        st.next = increment_counter(&st.next);
-        Ok(out)
+        Ok(self.auto_numbers.entry(module.to_string()).or_insert_with(|| AutoNumberState::start(default_prefix)).take())
     }
 
     fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {

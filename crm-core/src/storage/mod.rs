@@ -174,6 +174,20 @@ pub struct AutoNumberState {
     pub next: String,
 }
 
+impl AutoNumberState {
+    /// The state of a module that has handed out no number yet: `prefix` and 1.
+    pub fn start(prefix: &str) -> AutoNumberState {
+        AutoNumberState { prefix: prefix.to_string(), next: "1".into() }
+    }
+
+    /// Hands out the current number (`prefix` + `next`) and moves `next` on by one.
+    pub fn take(&mut self) -> String {
+        let out = format!("{}{}", self.prefix, self.next);
+        self.next = increment_counter(&self.next);
+        out
+    }
+}
+
 /// A storage backend.
 ///
 /// Error mapping every adapter follows: a stale `expected_version` → `Error::Conflict`; a violated

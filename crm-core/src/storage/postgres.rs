@@ -1358,7 +1358,7 @@ impl Store for PostgresStore {
 
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
         if self.unit {
-            let state = match self.unit_numbers.remove(module) {
+            let mut state = match self.unit_numbers.remove(module) {
                 Some(s) => s,
                 None => self.write(|c| {
                     c.execute("INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING", &[&module, &default_prefix])?;
@@ -1367,8 +1367,8 @@ impl Store for PostgresStore {
                     Ok(AutoNumberState { prefix: get(&row, 0)?, next: get(&row, 1)? })
                 })?,
             };
-            let out = format!("{}{}", state.prefix, state.next);
-            self.unit_numbers.insert(module.to_string(), AutoNumberState { next: increment_counter(&state.next), ..state });
+            let out = state.take();
+            self.unit_numbers.insert(module.to_string(), state);
             return Ok(out);
         }
         self.write(|c| {

@@ -1206,13 +1206,12 @@ impl Store for SqliteStore {
     fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
         if self.unit {
             // Inside a unit: counted in memory, written back when the unit commits (see `unit_numbers`).
-            let state = match self.unit_numbers.remove(module) {
+            let mut state = match self.unit_numbers.remove(module) {
                 Some(s) => s,
-                None => self.auto_number_state(module)?.unwrap_or_else(|| AutoNumberState { prefix: default_prefix.to_string(), next: "1".into() }),
+                None => self.auto_number_state(module)?.unwrap_or_else(|| AutoNumberState::start(default_prefix)),
             };
-            let out = format!("{}{}", state.prefix, state.next);
-            let next = AutoNumberState { next: increment_counter(&state.next), ..state };
-            self.unit_numbers.insert(module.to_string(), next);
+            let out = state.take();
+            self.unit_numbers.insert(module.to_string(), state);
             return Ok(out);
         }
         self.write(|tx| {
