@@ -591,13 +591,7 @@ impl Crm {
     }
 
     fn sync_journal(&self, run: &mut Run) {
-        let r = &run.report;
-        run.journal.rows = r.rows;
-        run.journal.created = r.created;
-        run.journal.updated = r.updated;
-        run.journal.merged = r.merged;
-        run.journal.skipped = r.skipped;
-        run.journal.failed = r.failed;
+        set_journal_counts(&mut run.journal, &run.report);
     }
 
     /// Records a row that needs no write (failed, skipped, or anything in a dry run).
@@ -758,7 +752,8 @@ impl Crm {
                 }
             }
         }
-        let (schema, _) = self.module_arc(&run.module)?;
+        // Added picklist values changed the schema: read the module again only then.
+        let schema = if unknown.is_empty() { schema } else { self.module_arc(&run.module)?.0 };
         let m = schema.modules.get(&mname).ok_or_else(|| Error::not_found(format!("module '{mname}'")))?;
         // References: resolve by name, create the missing ones when allowed.
         let names: Vec<(String, String)> = input
@@ -979,27 +974,13 @@ impl Crm {
             lens.push(p.changes.0.len());
             cs.0.append(&mut p.changes.0);
         }
-        // The counts as they stand once the batch is in (not a copy of the whole report: its row reports grow).
-        let r = &run.report;
-        let mut tentative = ImportReport {
-            rows: r.rows,
-            created: r.created,
-            updated: r.updated,
-            merged: r.merged,
-            skipped: r.skipped,
-            failed: r.failed,
-            ..ImportReport::default()
-        };
+        // The journal as it stands once the batch is in.
+        let mut counts = run.report.counters();
         for p in &batch {
-            tentative.count(p.report.outcome);
+            counts.count(p.report.outcome);
         }
         let mut j = run.journal.clone();
-        j.rows = tentative.rows;
-        j.created = tentative.created;
-        j.updated = tentative.updated;
-        j.merged = tentative.merged;
-        j.skipped = tentative.skipped;
-        j.failed = tentative.failed;
+        set_journal_counts(&mut j, &counts);
         cs.push(Change::PutImport(j));
         let ok: Vec<bool> = match self.commit(&cs) {
             Ok(()) => vec![true; batch.len()],
@@ -1215,6 +1196,11 @@ impl Run {
 }
 
 /// Replaces a value in a planned insert: the record, its `Insert` change and its change-log entry.
+/// Copies a report's row counters into the journal.
+fn set_journal_counts(j: &mut ImportJournal, r: &ImportReport) {
+    (j.rows, j.created, j.updated, j.merged, j.skipped, j.failed) = (r.rows, r.created, r.updated, r.merged, r.skipped, r.failed);
+}
+
 fn patch(record: &mut Record, cs: &mut ChangeSet, field: &str, value: Value) {
     record.values.insert(field.to_string(), value.clone());
     for c in &mut cs.0 {
