@@ -92,13 +92,14 @@ struct Cache {
     dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
     /// Write path: the workflows of each module (filtered once from `workflows`, dropped with it).
     module_workflows: std::collections::HashMap<String, Arc<Vec<crate::workflow::Workflow>>>,
-    /// Inside an exclusive unit of work ([`Store::unit_is_exclusive`]): the stored schema version was
-    /// checked (`unit_schema`) and the data version read (`unit_data`) since the unit began.
+    /// The stored schema version was checked since the exclusive unit of work
+    /// ([`Store::unit_is_exclusive`]) began.
     unit_schema: bool,
-    unit_data: bool,
-    /// Inside one save ([`Crm::in_one_save`]): the data version was read for it already.
+    /// Inside one save ([`Crm::in_one_save`]).
     save: bool,
-    save_data: bool,
+    /// The data version was read since the exclusive unit or the outermost save began: nothing another
+    /// handle commits can reach this handle until that ends.
+    data_fresh: bool,
     /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
     refs: std::collections::HashMap<String, crate::value::RecordId>,
     /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
@@ -181,7 +182,7 @@ impl Crm {
     /// keeping it would hand out ids that another handle can reserve again.
     pub(crate) fn end_unit(&mut self, commit: bool) -> Result<()> {
         self.cache.unit_schema = false;
-        self.cache.unit_data = false;
+        self.cache.data_fresh = false;
         let out = self.store.end_unit(commit);
         if !commit || out.is_err() {
             self.cache.next_id = self.cache.end_id;
@@ -197,8 +198,8 @@ impl Crm {
         self.cache.save = true;
         let out = plan(self);
         self.cache.save = outer;
-        if !outer {
-            self.cache.save_data = false;
+        if !outer && !self.store.unit_is_exclusive() {
+            self.cache.data_fresh = false;
         }
         out
     }
@@ -328,15 +329,12 @@ impl Crm {
 
     /// Drops the caches when another handle wrote to the store since they were filled.
     fn check_cache(&mut self) -> Result<()> {
-        if self.cache.unit_data && self.store.unit_is_exclusive() {
-            return Ok(()); // nobody else can commit before the unit ends
-        }
-        if self.cache.save && self.cache.save_data {
-            return Ok(()); // read once per save: its lookups see one state of the caches
+        let held = self.store.unit_is_exclusive() || self.cache.save;
+        if held && self.cache.data_fresh {
+            return Ok(()); // read once per exclusive unit or save
         }
         let v = self.store.data_version()?;
-        self.cache.unit_data = self.store.unit_is_exclusive();
-        self.cache.save_data = self.cache.save;
+        self.cache.data_fresh = held;
         if self.cache.data_version != Some(v) {
             self.cache.data_version = Some(v);
             self.cache.directory = None;
