@@ -1,5 +1,6 @@
 //! The fast write path keeps every rule: the same operations give the same change log, the same
-//! auto-number decisions and the same references on the memory store, SQLite in memory and a SQLite file.
+//! auto-number decisions and the same references on the memory store, SQLite in memory and a SQLite file
+//! (and PostgreSQL for the import's auto-number and reference checks, with the `postgres` feature).
 
 use chrono::Duration;
 use crm_core::clock::FixedClock;
@@ -9,14 +10,32 @@ use crm_core::storage::Store;
 use crm_core::*;
 use std::sync::Arc;
 
-fn env(kind: &str) -> (Crm, Arc<FixedClock>, Option<tempfile::TempDir>) {
+#[cfg(feature = "postgres")]
+#[path = "support/pg.rs"]
+mod pg;
+
+/// What keeps a store's backing alive during a test: a SQLite file's folder, a PostgreSQL schema.
+enum Keep {
+    Nothing,
+    Dir(tempfile::TempDir),
+    #[cfg(feature = "postgres")]
+    #[allow(dead_code)]
+    Schema(pg::TestSchema),
+}
+
+fn env(kind: &str) -> (Crm, Arc<FixedClock>, Keep) {
     let clock = Arc::new(FixedClock::at("2026-11-20 10:00:00"));
     let (store, dir): (Box<dyn Store>, _) = match kind {
-        "memory" => (Box::new(MemoryStore::new()), None),
-        "sqlite_memory" => (Box::new(SqliteStore::open_in_memory().unwrap()), None),
+        "memory" => (Box::new(MemoryStore::new()), Keep::Nothing),
+        "sqlite_memory" => (Box::new(SqliteStore::open_in_memory().unwrap()), Keep::Nothing),
+        #[cfg(feature = "postgres")]
+        "postgres" => {
+            let schema = pg::TestSchema::new();
+            (Box::new(schema.store()), Keep::Schema(schema))
+        }
         _ => {
             let dir = tempfile::tempdir().unwrap();
-            (Box::new(SqliteStore::open(dir.path().join("crm.db")).unwrap()), Some(dir))
+            (Box::new(SqliteStore::open(dir.path().join("crm.db")).unwrap()), Keep::Dir(dir))
         }
     };
     let mut crm = Crm::with_store(store).unwrap().with_clock(clock.clone());
@@ -54,7 +73,7 @@ fn change_log_reads_the_same_on_every_store() {
         crm.restore(r.id).unwrap();
         let l = log(&crm, r.id);
         assert_eq!(l.len(), 4, "{kind}");
-        if let Some(dir) = &_dir {
+        if let Keep::Dir(dir) = &_dir {
             // The creation is one detail row holding every field; the update keeps one row per field.
             let other = SqliteStore::open(dir.path().join("crm.db")).unwrap();
             let rows: Vec<(String, i64)> = other
@@ -83,7 +102,11 @@ fn change_log_reads_the_same_on_every_store() {
 /// organizations named by the file are created once and then found by name.
 #[test]
 fn import_checks_numbers_and_reuses_references() {
-    for kind in ["memory", "sqlite_memory", "sqlite_file"] {
+    let mut kinds = vec!["memory", "sqlite_memory", "sqlite_file"];
+    if cfg!(feature = "postgres") {
+        kinds.push("postgres");
+    }
+    for kind in kinds {
         let (mut crm, _clock, _dir) = env(kind);
         let first = crm.create("Potentials", Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
         let taken = first.get("potential_no").to_text().unwrap();
@@ -144,7 +167,7 @@ fn auto_numbers_of_a_batched_import_are_stored_with_each_batch() {
         assert_eq!(numbers, (1..=2_500).collect::<Vec<_>>(), "{kind}: consecutive, no repeats");
         assert_eq!(crm.auto_number("Potentials").unwrap().next, "2501", "{kind}");
         let fields = Fields::new().with("potentialname", "after").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01");
-        if let Some(dir) = &dir {
+        if let Keep::Dir(dir) = &dir {
             let mut other = Crm::open(dir.path().join("crm.db").to_str().unwrap()).unwrap();
             other.set_actor("admin").unwrap();
             assert_eq!(other.create("Potentials", fields.clone()).unwrap().get("potential_no").to_string(), "POT2501", "{kind}");

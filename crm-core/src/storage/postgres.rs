@@ -1774,6 +1774,15 @@ impl Store for PostgresStore {
         row.map(|r| get(&r, 0)).transpose()
     }
 
+    // ----- write path (import) -----
+    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
+        let Some(an) = &module.auto_number else { return Ok(false) };
+        // The module table holds live and deleted records; the number's unique index answers in one probe
+        // (one round trip, instead of two counts that each read the schema version first).
+        let sql = format!("SELECT 1 FROM {} WHERE {} = $1 LIMIT 1", ident(&module.table_name())?, ident(&an.field)?);
+        Ok(self.conn()?.query_opt(&sql, &[&number])?.is_some())
+    }
+
     // ----- schema customization -----
     fn schema_version(&self) -> Result<Option<u64>> {
         Self::stored_schema_version(&mut *self.conn()?, false)
