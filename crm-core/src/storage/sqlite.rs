@@ -455,10 +455,10 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", true).db()?;
         conn.pragma_update(None, "synchronous", "NORMAL").db()?;
         conn.set_prepared_statement_cache_capacity(512);
-        // Query-planner stability: plans never depend on bound values. Without it SQLite marks every
-        // `col = ?` statement "re-prepare when rebound" and rusqlite's statement cache clears the bindings
-        // of each statement it takes back, so every cached lookup was compiled again on every use (~57k
-        // instructions each; benches/README "Sixth round").
+        // Query-planner stability: plans never depend on bound values. Without it SQLite marks statements
+        // with a `col = ?` term "re-prepare when rebound", and rusqlite's statement cache clears the
+        // bindings of each statement it takes back, so such cached lookups were compiled again on every use
+        // (~57k instructions each; benches/README "Sixth round").
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).db()?;
         let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
         conn.create_scalar_function("crm_fold", 1, det, |ctx| {
