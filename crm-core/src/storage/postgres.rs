@@ -40,6 +40,10 @@
 //!   its savepoint alone; a failed *read* aborts the whole transaction (PostgreSQL's rule), and
 //!   [`Store::end_unit`] then reports the rollback instead of committing.
 //!
+//! Round trips: every statement is one, so a commit holding a long run of inserts (an import batch: new
+//! records, change log, stage history, outbox mail, journal rows) writes it with one statement per table,
+//! the rows bound as arrays and expanded by `unnest` (module `bulk`); shorter commits go change by change.
+//!
 //! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
 //! error); several connections opening an *empty* database at the same moment may fail or install the
 //! default filters and workflows twice (open one handle first, as the tests do).
@@ -69,6 +73,8 @@ use rust_decimal::Decimal;
 use std::cell::{Cell, RefCell, RefMut};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+
+mod bulk;
 
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
@@ -242,11 +248,42 @@ fn column_type(t: FieldType) -> &'static str {
     }
 }
 
+/// A value converted to its column's type (`None` inside is SQL NULL).
+enum Typed {
+    Int(Option<i64>),
+    Num(Option<Decimal>),
+    Bool(Option<bool>),
+    Date(Option<NaiveDate>),
+    Ts(Option<NaiveDateTime>),
+    Time(Option<NaiveTime>),
+    Text(Option<String>),
+}
+
+impl Typed {
+    /// The value as one statement parameter.
+    fn param(self) -> P {
+        match self {
+            Typed::Int(v) => Box::new(v),
+            Typed::Num(v) => Box::new(v),
+            Typed::Bool(v) => Box::new(v),
+            Typed::Date(v) => Box::new(v),
+            Typed::Ts(v) => Box::new(v),
+            Typed::Time(v) => Box::new(v),
+            Typed::Text(v) => Box::new(v),
+        }
+    }
+}
+
 /// A value as a parameter of the field's column type; `None` when it does not fit that type.
 fn value_param(t: FieldType, v: &Value) -> Option<P> {
+    value_typed(t, v).map(Typed::param)
+}
+
+/// A value in the field's column type; `None` when it does not fit that type.
+fn value_typed(t: FieldType, v: &Value) -> Option<Typed> {
     let text = v.to_text();
     Some(match kind(t) {
-        Kind::Int => Box::new(match v {
+        Kind::Int => Typed::Int(match v {
             Value::Null => None,
             Value::Int(i) => Some(*i),
             Value::Ref(r) => Some(r.0),
@@ -256,7 +293,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(s) => Some(s.trim().parse::<i64>().ok()?),
             },
         }),
-        Kind::Num => Box::new(match v {
+        Kind::Num => Typed::Num(match v {
             Value::Null => None,
             Value::Decimal(d) => Some(*d),
             Value::Int(i) => Some(Decimal::from(*i)),
@@ -265,7 +302,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(s) => Some(crate::value::parse_decimal(s)?),
             },
         }),
-        Kind::Bool => Box::new(match v {
+        Kind::Bool => Typed::Bool(match v {
             Value::Null => None,
             Value::Bool(b) => Some(*b),
             Value::Int(i) => Some(*i != 0),
@@ -278,7 +315,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(_) => return None,
             },
         }),
-        Kind::Date => Box::new(match v {
+        Kind::Date => Typed::Date(match v {
             Value::Null => None,
             Value::Date(d) => Some(*d),
             Value::DateTime(d) => Some(d.date()),
@@ -287,7 +324,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(s) => Some(crate::value::parse_date(s)?),
             },
         }),
-        Kind::Ts => Box::new(match v {
+        Kind::Ts => Typed::Ts(match v {
             Value::Null => None,
             Value::DateTime(d) => Some(whole_seconds(*d)),
             Value::Date(d) => Some(d.and_time(NaiveTime::MIN)),
@@ -296,7 +333,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(s) => Some(crate::value::parse_datetime(s)?),
             },
         }),
-        Kind::Time => Box::new(match v {
+        Kind::Time => Typed::Time(match v {
             Value::Null => None,
             Value::Time(t) => Some(t.with_nanosecond(0).unwrap_or(*t)),
             _ => match &text {
@@ -304,7 +341,7 @@ fn value_param(t: FieldType, v: &Value) -> Option<P> {
                 Some(s) => Some(NaiveTime::parse_from_str(s.trim(), "%H:%M:%S").ok()?),
             },
         }),
-        Kind::Text => Box::new(text),
+        Kind::Text => Typed::Text(text),
     })
 }
 
@@ -1409,8 +1446,17 @@ impl Store for PostgresStore {
         }
         let schema = self.schema.clone().ok_or_else(|| Error::invalid("no schema stored yet"))?;
         self.write(|c| {
-            for ch in &changes.0 {
-                Self::apply(c, &schema, ch)?;
+            // Long runs of inserts (an import batch) go as one statement per table; the rest change by change.
+            let mut rest = changes.0.as_slice();
+            while let Some(first) = rest.first() {
+                let run = rest.iter().take_while(|ch| bulk::is_bulk(ch)).count();
+                if run >= bulk::MIN_RUN {
+                    bulk::write_run(c, &schema, &rest[..run])?;
+                    rest = &rest[run..];
+                } else {
+                    Self::apply(c, &schema, first)?;
+                    rest = &rest[1..];
+                }
             }
             Ok(())
         })?;

@@ -1,0 +1,287 @@
+//! Bulk writes: a run of inserts — new records, change-log entries, stage history, outbox mail, import-journal
+//! rows, what an import batch commits — goes to PostgreSQL as one statement per table, the rows bound as
+//! arrays and expanded by `unnest`, instead of one round trip per row. Rows keep their order (serial ids
+//! follow the change set), and the run is one part of the caller's transaction like any other change.
+
+use super::{Conn, Kind, P, PostgresStore, Typed, fmt_dt, get, ident, kind, refs, signed, value_typed};
+use crate::error::{Error, Result, StorageError};
+use crate::history::{HistoryEntry, StageEntry};
+use crate::io::ImportRowFate;
+use crate::query::fold;
+use crate::record::Record;
+use crate::schema::{Module, Schema};
+use crate::storage::Change;
+use crate::workflow::mail::Mail;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+use std::collections::HashSet;
+
+/// Runs shorter than this are written change by change (a single save): the array statements pay off
+/// only for many rows.
+pub(super) const MIN_RUN: usize = 16;
+
+/// Whether [`write_run`] can write this change.
+pub(super) fn is_bulk(c: &Change) -> bool {
+    matches!(c, Change::Insert(_) | Change::History(_) | Change::Stage(_) | Change::PutMail(_) | Change::ImportRow(_))
+}
+
+/// Writes a run of changes for which [`is_bulk`] holds: the records' `crm_entity` rows first, then each
+/// module's rows, the change log with its details, stage history, outbox mail and journal rows.
+pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result<()> {
+    let mut records: Vec<(&str, Vec<&Record>)> = Vec::new();
+    let (mut history, mut stages, mut mails, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for ch in run {
+        match ch {
+            Change::Insert(r) => match records.iter_mut().find(|(m, _)| *m == r.module) {
+                Some((_, list)) => list.push(r),
+                None => records.push((&r.module, vec![r])),
+            },
+            Change::History(h) => history.push(h),
+            Change::Stage(s) => stages.push(s),
+            Change::PutMail(m) => mails.push(m),
+            Change::ImportRow(r) => rows.push(r),
+            other => return Err(Error::invalid(format!("not a bulk change: {other:?}"))),
+        }
+    }
+    entities(c, records.iter().flat_map(|(_, list)| list.iter().copied()))?;
+    for (name, list) in &records {
+        let m = schema.modules.get(*name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")))?;
+        module_rows(c, m, list)?;
+    }
+    histories(c, &history)?;
+    stage_rows(c, &stages)?;
+    outbox(c, schema, &mails)?;
+    journal_rows(c, &rows)
+}
+
+fn entities<'a>(c: &mut Conn, records: impl Iterator<Item = &'a Record>) -> Result<()> {
+    let (mut ids, mut modules, mut labels, mut keys, mut deleted, mut versions) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for r in records {
+        ids.push(r.id.0);
+        modules.push(r.module.as_str());
+        labels.push(r.label.as_str());
+        keys.push(fold(r.label.trim()));
+        deleted.push(r.deleted);
+        versions.push(signed(r.version));
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO crm_entity (id, module, label, label_key, deleted, version)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[])",
+        &[&ids, &modules, &labels, &keys, &deleted, &versions],
+    )?;
+    Ok(())
+}
+
+/// One column of many rows, in the column's type.
+enum Column {
+    Int(Vec<Option<i64>>),
+    Num(Vec<Option<Decimal>>),
+    Bool(Vec<Option<bool>>),
+    Date(Vec<Option<NaiveDate>>),
+    Ts(Vec<Option<NaiveDateTime>>),
+    Time(Vec<Option<NaiveTime>>),
+    Text(Vec<Option<String>>),
+}
+
+impl Column {
+    fn new(k: Kind, rows: usize) -> Column {
+        match k {
+            Kind::Int => Column::Int(Vec::with_capacity(rows)),
+            Kind::Num => Column::Num(Vec::with_capacity(rows)),
+            Kind::Bool => Column::Bool(Vec::with_capacity(rows)),
+            Kind::Date => Column::Date(Vec::with_capacity(rows)),
+            Kind::Ts => Column::Ts(Vec::with_capacity(rows)),
+            Kind::Time => Column::Time(Vec::with_capacity(rows)),
+            Kind::Text => Column::Text(Vec::with_capacity(rows)),
+        }
+    }
+
+    /// The array type the column is bound as.
+    fn array_type(&self) -> &'static str {
+        match self {
+            Column::Int(_) => "bigint[]",
+            Column::Num(_) => "numeric[]",
+            Column::Bool(_) => "boolean[]",
+            Column::Date(_) => "date[]",
+            Column::Ts(_) => "timestamp[]",
+            Column::Time(_) => "time[]",
+            Column::Text(_) => "text[]",
+        }
+    }
+
+    /// Appends a value of the column's kind (what `value_typed` gives for the field of the column).
+    fn push(&mut self, v: Typed) -> Result<()> {
+        match (self, v) {
+            (Column::Int(c), Typed::Int(v)) => c.push(v),
+            (Column::Num(c), Typed::Num(v)) => c.push(v),
+            (Column::Bool(c), Typed::Bool(v)) => c.push(v),
+            (Column::Date(c), Typed::Date(v)) => c.push(v),
+            (Column::Ts(c), Typed::Ts(v)) => c.push(v),
+            (Column::Time(c), Typed::Time(v)) => c.push(v),
+            (Column::Text(c), Typed::Text(v)) => c.push(v),
+            _ => return Err(StorageError::Backend("a value of another type than its column".into()).into()),
+        }
+        Ok(())
+    }
+
+    fn param(self) -> P {
+        match self {
+            Column::Int(v) => Box::new(v),
+            Column::Num(v) => Box::new(v),
+            Column::Bool(v) => Box::new(v),
+            Column::Date(v) => Box::new(v),
+            Column::Ts(v) => Box::new(v),
+            Column::Time(v) => Box::new(v),
+            Column::Text(v) => Box::new(v),
+        }
+    }
+}
+
+fn module_rows(c: &mut Conn, m: &Module, records: &[&Record]) -> Result<()> {
+    let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(kind(f.field_type), records.len())).collect();
+    for r in records {
+        for (f, col) in m.fields.iter().zip(columns.iter_mut()) {
+            let v = r.get(&f.name);
+            let typed = value_typed(f.field_type, v)
+                .ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))?;
+            col.push(typed)?;
+        }
+    }
+    let mut names = String::from("id");
+    let mut arrays = String::from("$1::bigint[]");
+    for (i, (f, col)) in m.fields.iter().zip(&columns).enumerate() {
+        names.push_str(", ");
+        names.push_str(&ident(&f.name)?);
+        arrays.push_str(&format!(", ${}::{}", i + 2, col.array_type()));
+    }
+    let sql = format!("INSERT INTO {} ({names}) SELECT * FROM unnest({arrays})", ident(&m.table_name())?);
+    let ids: Vec<i64> = records.iter().map(|r| r.id.0).collect();
+    let mut params: Vec<P> = Vec::with_capacity(columns.len() + 1);
+    params.push(Box::new(ids));
+    params.extend(columns.into_iter().map(Column::param));
+    c.execute(&sql, &refs(&params))?;
+    Ok(())
+}
+
+/// Change-log entries take their ids from the table's sequence first, so that their details can name them.
+fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    let rows = c.query("SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM generate_series(1, $1::bigint)", &[&n])?;
+    let mut ids: Vec<i64> = rows.iter().map(|r| get(r, 0)).collect::<Result<_>>()?;
+    ids.sort_unstable();
+    let (mut records, mut modules, mut actors, mut ats, mut kinds, mut related) = (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut owners, mut fields, mut before, mut after) = (vec![], vec![], vec![], vec![]);
+    for (h, id) in entries.iter().zip(&ids) {
+        records.push(h.record.0);
+        modules.push(h.module.as_str());
+        actors.push(h.actor.as_str());
+        ats.push(fmt_dt(h.at));
+        kinds.push(h.kind.as_str());
+        related.push(h.related.map(|r| r.0));
+        for d in &h.changes {
+            owners.push(*id);
+            fields.push(d.field.as_str());
+            before.push(d.before.as_deref());
+            after.push(d.after.as_deref());
+        }
+    }
+    c.execute(
+        "INSERT INTO crm_history (id, record_id, module, actor, at, kind, related_id)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])",
+        &[&ids, &records, &modules, &actors, &ats, &kinds, &related],
+    )?;
+    if !owners.is_empty() {
+        c.execute(
+            "INSERT INTO crm_history_detail (history_id, field, before, after)
+             SELECT h, f, b, a FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS d(h, f, b, a, n) ORDER BY n",
+            &[&owners, &fields, &before, &after],
+        )?;
+    }
+    Ok(())
+}
+
+fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
+    if stages.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<i64> = stages.iter().map(|s| s.record.0).collect();
+    let names: Vec<Option<&str>> = stages.iter().map(|s| s.stage.as_deref()).collect();
+    let amounts: Vec<Option<Decimal>> = stages.iter().map(|s| s.amount).collect();
+    let probabilities: Vec<Option<Decimal>> = stages.iter().map(|s| s.probability).collect();
+    let forecasts: Vec<Option<Decimal>> = stages.iter().map(|s| s.forecast_amount).collect();
+    let dates: Vec<Option<NaiveDate>> = stages.iter().map(|s| s.closingdate).collect();
+    let ats: Vec<String> = stages.iter().map(|s| fmt_dt(s.at)).collect();
+    let actors: Vec<&str> = stages.iter().map(|s| s.actor.as_str()).collect();
+    c.execute(
+        "INSERT INTO crm_stage_history (record_id, stage, amount, probability, forecast_amount, closingdate, at, actor)
+         SELECT r, s, a, p, f, d, t, u FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::date[],
+         $7::text[], $8::text[]) WITH ORDINALITY AS x(r, s, a, p, f, d, t, u, n) ORDER BY n",
+        &[&records, &names, &amounts, &probabilities, &forecasts, &dates, &ats, &actors],
+    )?;
+    Ok(())
+}
+
+/// Outbox mail is upserted by id like a single save does; a run naming one mail twice (which one statement
+/// cannot upsert) is written mail by mail.
+fn outbox(c: &mut Conn, schema: &Schema, mails: &[&Mail]) -> Result<()> {
+    if mails.is_empty() {
+        return Ok(());
+    }
+    let mut seen = HashSet::new();
+    if !mails.iter().all(|m| seen.insert(m.id)) {
+        for m in mails {
+            PostgresStore::apply(c, schema, &Change::PutMail((*m).clone()))?;
+        }
+        return Ok(());
+    }
+    let ids: Vec<i64> = mails.iter().map(|m| m.id).collect();
+    let records: Vec<Option<i64>> = mails.iter().map(|m| m.record.map(|r| r.0)).collect();
+    let workflows: Vec<Option<i64>> = mails.iter().map(|m| m.workflow).collect();
+    let from: Vec<&str> = mails.iter().map(|m| m.from.as_str()).collect();
+    let reply_to: Vec<&str> = mails.iter().map(|m| m.reply_to.as_str()).collect();
+    let to: Vec<String> = mails.iter().map(|m| m.to.join(", ")).collect();
+    let cc: Vec<String> = mails.iter().map(|m| m.cc.join(", ")).collect();
+    let bcc: Vec<String> = mails.iter().map(|m| m.bcc.join(", ")).collect();
+    let subjects: Vec<&str> = mails.iter().map(|m| m.subject.as_str()).collect();
+    let bodies: Vec<&str> = mails.iter().map(|m| m.body.as_str()).collect();
+    let statuses: Vec<&str> = mails.iter().map(|m| m.status.as_str()).collect();
+    let errors: Vec<Option<&str>> = mails.iter().map(|m| m.error.as_deref()).collect();
+    let created: Vec<String> = mails.iter().map(|m| fmt_dt(m.created)).collect();
+    let sent: Vec<Option<String>> = mails.iter().map(|m| m.sent.map(fmt_dt)).collect();
+    c.execute(
+        "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+         ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id, workflow_id = excluded.workflow_id,
+         from_addr = excluded.from_addr, reply_to = excluded.reply_to, to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
+         bcc_addrs = excluded.bcc_addrs, subject = excluded.subject, body = excluded.body, status = excluded.status,
+         error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at",
+        &[&ids, &records, &workflows, &from, &reply_to, &to, &cc, &bcc, &subjects, &bodies, &statuses, &errors, &created, &sent],
+    )?;
+    Ok(())
+}
+
+fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let imports: Vec<i64> = rows.iter().map(|r| r.import_id).collect();
+    let lines: Vec<i64> = rows.iter().map(|r| signed(r.line)).collect();
+    let records: Vec<i64> = rows.iter().map(|r| r.record.0).collect();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    let previous: Vec<Option<&str>> = rows.iter().map(|r| r.previous.as_deref()).collect();
+    let versions: Vec<i64> = rows.iter().map(|r| signed(r.version)).collect();
+    c.execute(
+        "INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version)
+         SELECT i, l, r, a, p, v FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])
+         WITH ORDINALITY AS x(i, l, r, a, p, v, n) ORDER BY n",
+        &[&imports, &lines, &records, &actions, &previous, &versions],
+    )?;
+    Ok(())
+}
