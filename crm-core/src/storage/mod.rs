@@ -2,7 +2,7 @@
 //!
 //! [`Store`] is the one port every backend implements. Writes arrive as a [`ChangeSet`]: everything one
 //! operation changes (records, their history, stage history, users) is applied in **one transaction** by
-//! [`Store::commit`], or not at all. Reads take a [`Query`](crate::query::Query) so that filters, sorting,
+//! [`Store::commit`], or not at all. Reads take a [`Query`] so that filters, sorting,
 //! paging and aggregates can be pushed down to SQL.
 //!
 //! Adapters: [`memory::MemoryStore`] (always available), [`sqlite::SqliteStore`] (feature `sqlite`, on by

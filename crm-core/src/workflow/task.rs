@@ -188,7 +188,7 @@ pub enum Action {
     /// The name is **not** checked against the registered functions when the workflow is saved: workflows
     /// live in storage and outlive the process, and a host (or a C / Python binding) registers its functions
     /// after opening the store, so a save-time check would refuse valid stored workflows. A name that is
-    /// not registered when the task runs is skipped and shown as [`Effect::Skipped`](super::Effect::Skipped)
+    /// not registered when the task runs is skipped and shown as [`Effect::Skipped`]
     /// in the trace (the save goes on); a registered function that returns an error fails the save. Hosts
     /// check their setup with [`Crm::unregistered_functions`](crate::Crm::unregistered_functions).
     CustomFunction {
