@@ -669,7 +669,13 @@ impl Crm {
         input
     }
 
-    fn process_row(&mut self, run: &mut Run, mut input: RowInput) -> Result<()> {
+    /// Plans one row as one save: references, duplicates and the record itself see the caches checked
+    /// against the store once (one freshness read per row instead of one per lookup).
+    fn process_row(&mut self, run: &mut Run, input: RowInput) -> Result<()> {
+        self.in_one_save(|crm| crm.plan_row(run, input))
+    }
+
+    fn plan_row(&mut self, run: &mut Run, mut input: RowInput) -> Result<()> {
         let line = input.line;
         if !input.problems.is_empty() {
             self.finish_row(run, line, Outcome::Failed, None, std::mem::take(&mut input.problems));

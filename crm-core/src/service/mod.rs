@@ -97,6 +97,8 @@ struct Cache {
     unit_schema: bool,
     /// Inside one save ([`Crm::in_one_save`]).
     save: bool,
+    /// The stored schema version was checked since the outermost save began.
+    save_schema: bool,
     /// The data version was read since the exclusive unit or the outermost save began: nothing another
     /// handle commits can reach this handle until that ends.
     data_fresh: bool,
@@ -198,8 +200,11 @@ impl Crm {
         self.cache.save = true;
         let out = plan(self);
         self.cache.save = outer;
-        if !outer && !self.store.unit_is_exclusive() {
-            self.cache.data_fresh = false;
+        if !outer {
+            self.cache.save_schema = false;
+            if !self.store.unit_is_exclusive() {
+                self.cache.data_fresh = false;
+            }
         }
         out
     }
@@ -210,13 +215,15 @@ impl Crm {
     }
 
     /// [`Crm::refresh_schema`], but only once inside an exclusive unit of work, where no other handle
-    /// can change the stored schema (saves in a bulk operation do not re-read its version).
+    /// can change the stored schema (saves in a bulk operation do not re-read its version), and once per
+    /// outermost save (an imported row that also creates its organization reads it once).
     pub(crate) fn refresh_schema_for_write(&mut self) -> Result<bool> {
-        if self.cache.unit_schema && self.store.unit_is_exclusive() {
+        if (self.cache.unit_schema && self.store.unit_is_exclusive()) || self.cache.save_schema {
             return Ok(false);
         }
         let changed = self.refresh_schema()?;
         self.cache.unit_schema = self.store.unit_is_exclusive();
+        self.cache.save_schema = self.cache.save;
         Ok(changed)
     }
 
