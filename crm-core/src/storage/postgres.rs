@@ -961,13 +961,7 @@ impl PostgresStore {
                     &[&h.record.0, &h.module, &h.actor, &fmt_dt(h.at), &h.kind.as_str(), &h.related.map(|r| r.0), &fields, &before, &after],
                 )?;
             }
-            Change::Stage(s) => {
-                c.execute(
-                    "INSERT INTO crm_stage_history (record_id, stage, amount, probability, forecast_amount, closingdate, at, actor)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    &[&s.record.0, &s.stage, &s.amount, &s.probability, &s.forecast_amount, &s.closingdate, &fmt_dt(s.at), &s.actor],
-                )?;
-            }
+            Change::Stage(s) => bulk::stage_rows(c, &[s])?,
             Change::PutUser(u) => {
                 c.execute(
                     "INSERT INTO crm_users (id, user_name, full_name, email, role, active) VALUES ($1, $2, $3, $4, $5, $6)
@@ -1006,12 +1000,7 @@ impl PostgresStore {
                     ],
                 )?;
             }
-            Change::ImportRow(r) => {
-                c.execute(
-                    "INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version) VALUES ($1, $2, $3, $4, $5, $6)",
-                    &[&r.import_id, &signed(r.line), &r.record.0, &r.action.as_str(), &r.previous, &signed(r.version)],
-                )?;
-            }
+            Change::ImportRow(r) => bulk::journal_rows(c, &[r])?,
             Change::PutMapping(m) => {
                 let json = to_json(&m.mapping)?;
                 c.execute(
@@ -1139,32 +1128,7 @@ impl PostgresStore {
                 c.execute("DELETE FROM crm_workflow_once WHERE workflow_id = $1", &[id])?;
                 c.execute("DELETE FROM crm_workflow_queue WHERE workflow_id = $1", &[id])?;
             }
-            Change::PutMail(m) => {
-                c.execute(
-                    "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                     ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id, workflow_id = excluded.workflow_id,
-                     from_addr = excluded.from_addr, reply_to = excluded.reply_to, to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
-                     bcc_addrs = excluded.bcc_addrs, subject = excluded.subject, body = excluded.body, status = excluded.status,
-                     error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at",
-                    &[
-                        &m.id,
-                        &m.record.map(|r| r.0),
-                        &m.workflow,
-                        &m.from,
-                        &m.reply_to,
-                        &m.to.join(", "),
-                        &m.cc.join(", "),
-                        &m.bcc.join(", "),
-                        &m.subject,
-                        &m.body,
-                        &m.status.as_str(),
-                        &m.error,
-                        &fmt_dt(m.created),
-                        &m.sent.map(fmt_dt),
-                    ],
-                )?;
-            }
+            Change::PutMail(m) => bulk::outbox(c, &[m])?,
             Change::ActivatedOnce { workflow, record } => {
                 c.execute("INSERT INTO crm_workflow_once (workflow_id, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[workflow, &record.0])?;
             }

@@ -1,9 +1,9 @@
-//! Bulk writes: a run of inserts — new records, change-log entries, stage history, outbox mail, import-journal
+//! Bulk writes (also the single-row path of stage history, outbox mail and journal rows): a run of inserts — new records, change-log entries, stage history, outbox mail, import-journal
 //! rows, what an import batch commits — goes to PostgreSQL as one statement per table, the rows bound as
 //! arrays and expanded by `unnest`, instead of one round trip per row. Rows keep their order (serial ids
 //! follow the change set), and the run is one part of the caller's transaction like any other change.
 
-use super::{Conn, Kind, P, PostgresStore, Typed, fmt_dt, get, ident, kind, refs, signed, value_typed};
+use super::{Conn, Kind, P, Typed, fmt_dt, get, ident, kind, refs, signed, value_typed};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::ImportRowFate;
@@ -50,7 +50,7 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
     }
     histories(c, &history)?;
     stage_rows(c, &stages)?;
-    outbox(c, schema, &mails)?;
+    outbox(c, &mails)?;
     journal_rows(c, &rows)
 }
 
@@ -206,7 +206,7 @@ fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
     Ok(())
 }
 
-fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
+pub(super) fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
     if stages.is_empty() {
         return Ok(());
     }
@@ -227,16 +227,16 @@ fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
     Ok(())
 }
 
-/// Outbox mail is upserted by id like a single save does; a run naming one mail twice (which one statement
-/// cannot upsert) is written mail by mail.
-fn outbox(c: &mut Conn, schema: &Schema, mails: &[&Mail]) -> Result<()> {
+/// Outbox mail, upserted by id (a delivery run rewrites a mail's status); a run naming one mail twice
+/// (which one statement cannot upsert) is written mail by mail.
+pub(super) fn outbox(c: &mut Conn, mails: &[&Mail]) -> Result<()> {
     if mails.is_empty() {
         return Ok(());
     }
     let mut seen = HashSet::new();
     if !mails.iter().all(|m| seen.insert(m.id)) {
         for m in mails {
-            PostgresStore::apply(c, schema, &Change::PutMail((*m).clone()))?;
+            outbox(c, std::slice::from_ref(m))?;
         }
         return Ok(());
     }
@@ -267,7 +267,7 @@ fn outbox(c: &mut Conn, schema: &Schema, mails: &[&Mail]) -> Result<()> {
     Ok(())
 }
 
-fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> {
+pub(super) fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
