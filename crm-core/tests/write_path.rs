@@ -23,7 +23,9 @@ enum Keep {
     Schema(pg::TestSchema),
 }
 
-fn env(kind: &str) -> (Crm, Arc<FixedClock>, Keep) {
+/// A CRM on the store `kind`, its clock, and what keeps the store alive (bind it first, so that it is dropped
+/// after the CRM).
+fn env(kind: &str) -> (Keep, Crm, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::at("2026-11-20 10:00:00"));
     let (store, dir): (Box<dyn Store>, _) = match kind {
         "memory" => (Box::new(MemoryStore::new()), Keep::Nothing),
@@ -41,7 +43,7 @@ fn env(kind: &str) -> (Crm, Arc<FixedClock>, Keep) {
     let mut crm = Crm::with_store(store).unwrap().with_clock(clock.clone());
     crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
     crm.set_actor("admin").unwrap();
-    (crm, clock, dir)
+    (dir, crm, clock)
 }
 
 /// History entries without their storage ids (ids are per store).
@@ -55,7 +57,7 @@ fn log(crm: &Crm, id: RecordId) -> Vec<(ChangeKind, Vec<(String, Option<String>,
 fn change_log_reads_the_same_on_every_store() {
     let mut logs = Vec::new();
     for kind in ["memory", "sqlite_memory", "sqlite_file"] {
-        let (mut crm, clock, _dir) = env(kind);
+        let (_dir, mut crm, clock) = env(kind);
         let r = crm
             .create(
                 "Potentials",
@@ -107,7 +109,7 @@ fn import_checks_numbers_and_reuses_references() {
         kinds.push("postgres");
     }
     for kind in kinds {
-        let (mut crm, _clock, _dir) = env(kind);
+        let (_dir, mut crm, _clock) = env(kind);
         let first = crm.create("Potentials", Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
         let taken = first.get("potential_no").to_text().unwrap();
         let binned = crm.create("Potentials", Fields::new().with("potentialname", "b").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
@@ -149,7 +151,7 @@ fn import_checks_numbers_and_reuses_references() {
 #[test]
 fn auto_numbers_of_a_batched_import_are_stored_with_each_batch() {
     for kind in ["memory", "sqlite_memory", "sqlite_file"] {
-        let (mut crm, _clock, dir) = env(kind);
+        let (dir, mut crm, _clock) = env(kind);
         let mut csv = String::from("Opportunity Name,Sales Stage,Expected Close Date\n");
         for i in 0..2_500 {
             csv.push_str(&format!("deal {i},Prospecting,2027-01-01\n"));

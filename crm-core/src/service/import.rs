@@ -669,10 +669,14 @@ impl Crm {
         input
     }
 
-    /// Plans one row as one save: references, duplicates and the record itself see the caches checked
-    /// against the store once (one freshness read per row instead of one per lookup).
+    /// Plans one row as one save: the stored schema is checked first, and references, duplicates and the
+    /// record itself see the caches checked against the store once (one freshness read per row instead of
+    /// one per lookup).
     fn process_row(&mut self, run: &mut Run, input: RowInput) -> Result<()> {
-        self.in_one_save(|crm| crm.plan_row(run, input))
+        self.in_one_save(|crm| {
+            crm.refresh_schema_for_write()?;
+            crm.plan_row(run, input)
+        })
     }
 
     fn plan_row(&mut self, run: &mut Run, mut input: RowInput) -> Result<()> {

@@ -351,7 +351,12 @@ fn whole_seconds(d: NaiveDateTime) -> NaiveDateTime {
 
 /// A value bound for field `f`, or an `InvalidArgument` naming the field.
 fn bind_value(f: &Field, v: &Value) -> Result<P> {
-    value_param(f.field_type, v).ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))
+    field_value(f, v).map(Typed::param)
+}
+
+/// A value in field `f`'s column type, or an `InvalidArgument` naming the field.
+fn field_value(f: &Field, v: &Value) -> Result<Typed> {
+    value_typed(f.field_type, v).ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))
 }
 
 /// Reads column `i` as a value of field type `t`.

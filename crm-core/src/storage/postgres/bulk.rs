@@ -3,7 +3,7 @@
 //! arrays and expanded by `unnest`, instead of one round trip per row. Rows keep their order (serial ids
 //! follow the change set), and the run is one part of the caller's transaction like any other change.
 
-use super::{Conn, Kind, P, Typed, fmt_dt, get, ident, kind, refs, signed, value_typed};
+use super::{Conn, Kind, P, Typed, field_value, fmt_dt, get, ident, kind, refs, signed};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::ImportRowFate;
@@ -43,10 +43,15 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
             other => return Err(Error::invalid(format!("not a bulk change: {other:?}"))),
         }
     }
-    entities(c, records.iter().flat_map(|(_, list)| list.iter().copied()))?;
+    // Every value is converted before anything is written, as the change-by-change path does per record.
+    let mut tables = Vec::with_capacity(records.len());
     for (name, list) in &records {
         let m = schema.modules.get(*name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")))?;
-        module_rows(c, m, list)?;
+        tables.push(module_rows(m, list)?);
+    }
+    entities(c, records.iter().flat_map(|(_, list)| list.iter().copied()))?;
+    for (sql, params) in tables {
+        c.execute(&sql, &refs(&params))?;
     }
     histories(c, &history)?;
     stage_rows(c, &stages)?;
@@ -140,14 +145,12 @@ impl Column {
     }
 }
 
-fn module_rows(c: &mut Conn, m: &Module, records: &[&Record]) -> Result<()> {
+/// The statement and parameters that insert `records` into `m`'s table.
+fn module_rows(m: &Module, records: &[&Record]) -> Result<(String, Vec<P>)> {
     let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(kind(f.field_type), records.len())).collect();
     for r in records {
         for (f, col) in m.fields.iter().zip(columns.iter_mut()) {
-            let v = r.get(&f.name);
-            let typed = value_typed(f.field_type, v)
-                .ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))?;
-            col.push(typed)?;
+            col.push(field_value(f, r.get(&f.name))?)?;
         }
     }
     let mut names = String::from("id");
@@ -162,8 +165,7 @@ fn module_rows(c: &mut Conn, m: &Module, records: &[&Record]) -> Result<()> {
     let mut params: Vec<P> = Vec::with_capacity(columns.len() + 1);
     params.push(Box::new(ids));
     params.extend(columns.into_iter().map(Column::param));
-    c.execute(&sql, &refs(&params))?;
-    Ok(())
+    Ok((sql, params))
 }
 
 /// Change-log entries take their ids from the table's sequence first, so that their details can name them.
