@@ -267,6 +267,27 @@ fn a_data_version(s: &pg::TestSchema) -> u64 {
     s.store().data_version().unwrap()
 }
 
+/// A save's two freshness reads share a round trip: the data version read with the schema version answers
+/// the next data-version read only when no other statement ran in between; after any other statement the
+/// data version is read again and sees another connection's commit.
+#[test]
+fn the_data_version_read_with_the_schema_version_is_used_once_and_only_right_after() {
+    let s = pg::TestSchema::new();
+    let _ = crm(&s);
+    let mut other = crm(&s);
+    let a = s.store();
+    let before = a.data_version().unwrap();
+    a.schema_version().unwrap();
+    other.create("Potentials", deal("by another connection", "1", "Prospecting")).unwrap();
+    assert_eq!(a.data_version().unwrap(), before, "read together with the schema version, before the commit");
+    assert_ne!(a.data_version().unwrap(), before, "used once: read again");
+    let now = a.data_version().unwrap();
+    a.schema_version().unwrap();
+    a.setting("x").unwrap(); // another statement between the two reads
+    other.create("Potentials", deal("again", "1", "Prospecting")).unwrap();
+    assert_ne!(a.data_version().unwrap(), now, "a statement ran in between: read again");
+}
+
 #[test]
 fn crm_open_accepts_postgres_urls() {
     let s = pg::TestSchema::new();

@@ -101,6 +101,9 @@ pub struct PostgresStore {
     unit_numbers: std::collections::HashMap<String, AutoNumberState>,
     /// How often this connection bumped `crm_data_version` (see [`Store::data_version`]).
     own_bumps: Cell<i64>,
+    /// The data version [`Store::schema_version`] read in the same round trip, with the connection's
+    /// statement count right after: it answers the next [`Store::data_version`] if no statement ran between.
+    version_ahead: Cell<Option<(u64, i64)>>,
     /// The collation `lower()` uses for case-insensitive tests (quoted identifier).
     fold_collation: String,
     /// Where it is connected (without password), for `Debug`.
@@ -120,6 +123,8 @@ struct Conn {
     /// A statement failed since the open transaction's last good point: PostgreSQL has aborted it, and a
     /// later `COMMIT` would silently roll back (see [`Store::end_unit`]).
     failed: bool,
+    /// Statements sent so far.
+    sent: u64,
 }
 
 fn map_err(e: postgres::Error) -> Error {
@@ -167,6 +172,7 @@ fn refs(params: &[P]) -> Vec<&(dyn ToSql + Sync)> {
 
 impl Conn {
     fn stmt(&mut self, sql: &str) -> Result<Statement> {
+        self.sent += 1;
         if let Some(s) = self.stmts.get(sql) {
             return Ok(s.clone());
         }
@@ -195,8 +201,14 @@ impl Conn {
     }
     /// Runs statements without parameters (DDL, transaction control).
     fn batch(&mut self, sql: &str) -> Result<()> {
+        self.sent += 1;
         self.client.batch_execute(sql).db().inspect_err(|_| self.failed = true)
     }
+}
+
+/// The stored schema version's text as a number.
+fn parse_schema_version(v: String) -> Result<Option<u64>> {
+    v.parse().map(Some).map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into())
 }
 
 /// Reads a column, mapping a type mismatch to a storage error.
@@ -646,13 +658,14 @@ impl PostgresStore {
         let icu = client.query_opt("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu' LIMIT 1", &[]).db()?.is_some();
         let fold_collation = if icu { "\"und-x-icu\"" } else { "\"default\"" }.to_string();
         let mut store = PostgresStore {
-            conn: RefCell::new(Conn { client, stmts: HashMap::new(), failed: false }),
+            conn: RefCell::new(Conn { client, stmts: HashMap::new(), failed: false, sent: 0 }),
             schema: None,
             newer: RefCell::new(None),
             unit: false,
             unit_wrote: false,
             unit_numbers: Default::default(),
             own_bumps: Cell::new(0),
+            version_ahead: Cell::new(None),
             fold_collation,
             target,
         };
@@ -876,10 +889,7 @@ impl PostgresStore {
         };
         match c.query_opt(sql, &[])? {
             None => Ok(None),
-            Some(r) => {
-                let v: String = get(&r, 0)?;
-                v.parse().map(Some).map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into())
-            }
+            Some(r) => parse_schema_version(get(&r, 0)?),
         }
     }
 
@@ -1494,7 +1504,11 @@ impl Store for PostgresStore {
     fn data_version(&self) -> Result<u64> {
         // Every committed write bumps the sequence (see `write`); this connection's own bumps are taken
         // off, so the number moves only when another connection committed.
-        let v: i64 = get(&self.conn()?.query_one("SELECT last_value FROM crm_data_version", &[])?, 0)?;
+        let mut c = self.conn()?;
+        let v: i64 = match self.version_ahead.take() {
+            Some((at, v)) if at == c.sent => v,
+            _ => get(&c.query_one("SELECT last_value FROM crm_data_version", &[])?, 0)?,
+        };
         Ok(v.wrapping_sub(self.own_bumps.get()) as u64)
     }
 
@@ -1800,7 +1814,18 @@ impl Store for PostgresStore {
 
     // ----- schema customization -----
     fn schema_version(&self) -> Result<Option<u64>> {
-        Self::stored_schema_version(&mut *self.conn()?, false)
+        // A save reads the schema version and then the data version: one round trip for both (as if both
+        // were read at this moment), the data version kept for the next `data_version` call.
+        let mut c = self.conn()?;
+        let row = c.query_one(
+            "SELECT (SELECT value FROM crm_meta WHERE key = 'schema_version'), (SELECT last_value FROM crm_data_version)",
+            &[],
+        )?;
+        self.version_ahead.set(Some((c.sent, get(&row, 1)?)));
+        match get::<Option<String>>(&row, 0)? {
+            None => Ok(None),
+            Some(v) => parse_schema_version(v),
+        }
     }
 
     fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
