@@ -92,15 +92,12 @@ struct Cache {
     dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
     /// Write path: the workflows of each module (filtered once from `workflows`, dropped with it).
     module_workflows: std::collections::HashMap<String, Arc<Vec<crate::workflow::Workflow>>>,
-    /// The stored schema version was checked since the exclusive unit of work
-    /// ([`Store::unit_is_exclusive`]) began.
-    unit_schema: bool,
     /// Inside one save ([`Crm::in_one_save`]).
     save: bool,
-    /// The stored schema version was checked since the outermost save began.
-    save_schema: bool,
-    /// The data version was read since the exclusive unit or the outermost save began: nothing another
-    /// handle commits can reach this handle until that ends.
+    /// The stored schema version was checked since the exclusive unit of work
+    /// ([`Store::unit_is_exclusive`]) or the outermost save began (see [`Crm::holds_freshness`]).
+    schema_fresh: bool,
+    /// The data version was read since the exclusive unit or the outermost save began.
     data_fresh: bool,
     /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
     refs: std::collections::HashMap<String, crate::value::RecordId>,
@@ -183,8 +180,7 @@ impl Crm {
     /// handle reserved inside it are no longer reserved in the store, so the handle drops its id block:
     /// keeping it would hand out ids that another handle can reserve again.
     pub(crate) fn end_unit(&mut self, commit: bool) -> Result<()> {
-        self.cache.unit_schema = false;
-        self.cache.data_fresh = false;
+        self.forget_freshness();
         let out = self.store.end_unit(commit);
         if !commit || out.is_err() {
             self.cache.next_id = self.cache.end_id;
@@ -200,13 +196,22 @@ impl Crm {
         self.cache.save = true;
         let out = plan(self);
         self.cache.save = outer;
-        if !outer {
-            self.cache.save_schema = false;
-            if !self.store.unit_is_exclusive() {
-                self.cache.data_fresh = false;
-            }
+        if !outer && !self.store.unit_is_exclusive() {
+            self.forget_freshness();
         }
         out
+    }
+
+    /// Inside an exclusive unit of work or a save: what the store's schema and data versions were when
+    /// last read stands until it ends (nothing another handle commits reaches this handle before).
+    fn holds_freshness(&self) -> bool {
+        self.store.unit_is_exclusive() || self.cache.save
+    }
+
+    /// The end of an exclusive unit or of the outermost save: the versions are read again next time.
+    fn forget_freshness(&mut self) {
+        self.cache.schema_fresh = false;
+        self.cache.data_fresh = false;
     }
 
     /// Starts the store's unit of work (one transaction for many saves, see [`Store::begin_unit`]).
@@ -214,16 +219,16 @@ impl Crm {
         self.store.begin_unit()
     }
 
-    /// [`Crm::refresh_schema`], but only once inside an exclusive unit of work, where no other handle
-    /// can change the stored schema (saves in a bulk operation do not re-read its version), and once per
-    /// outermost save (an imported row that also creates its organization reads it once).
+    /// [`Crm::refresh_schema`], but only once inside an exclusive unit of work (saves in a bulk operation
+    /// do not re-read the stored version) or an outermost save (an imported row that also creates its
+    /// organization reads it once).
     pub(crate) fn refresh_schema_for_write(&mut self) -> Result<bool> {
-        if (self.cache.unit_schema && self.store.unit_is_exclusive()) || self.cache.save_schema {
+        let held = self.holds_freshness();
+        if held && self.cache.schema_fresh {
             return Ok(false);
         }
         let changed = self.refresh_schema()?;
-        self.cache.unit_schema = self.store.unit_is_exclusive();
-        self.cache.save_schema = self.cache.save;
+        self.cache.schema_fresh = held;
         Ok(changed)
     }
 
@@ -336,7 +341,7 @@ impl Crm {
 
     /// Drops the caches when another handle wrote to the store since they were filled.
     fn check_cache(&mut self) -> Result<()> {
-        let held = self.store.unit_is_exclusive() || self.cache.save;
+        let held = self.holds_freshness();
         if held && self.cache.data_fresh {
             return Ok(()); // read once per exclusive unit or save
         }
