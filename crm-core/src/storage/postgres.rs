@@ -780,31 +780,19 @@ impl PostgresStore {
         })
     }
 
-    fn write_record(c: &mut Conn, m: &Module, r: &Record, insert: bool) -> Result<()> {
-        let table = ident(&m.table_name())?;
-        let cols: Vec<String> = m.fields.iter().map(|f| ident(&f.name)).collect::<Result<_>>()?;
-        let mut vals: Vec<P> = Vec::with_capacity(cols.len() + 1);
-        vals.push(Box::new(r.id.0));
-        for f in &m.fields {
-            vals.push(bind_value(f, r.get(&f.name))?);
-        }
-        let sql = if insert {
-            c.execute(
-                "INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&r.id.0, &m.name, &r.label, &fold(r.label.trim()), &r.deleted, &signed(r.version)],
-            )?;
-            format!(
-                "INSERT INTO {table} (id{}{}) VALUES ($1{})",
-                if cols.is_empty() { "" } else { ", " },
-                cols.join(", "),
-                (2..=cols.len() + 1).map(|i| format!(", ${i}")).collect::<String>()
-            )
-        } else if cols.is_empty() {
+    /// Writes a changed record's fields (new records go through [`bulk::insert_records`]).
+    fn update_record(c: &mut Conn, m: &Module, r: &Record) -> Result<()> {
+        if m.fields.is_empty() {
             return Ok(());
-        } else {
-            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 2)).collect();
-            format!("UPDATE {table} SET {} WHERE id = $1", sets.join(", "))
-        };
+        }
+        let mut vals: Vec<P> = Vec::with_capacity(m.fields.len() + 1);
+        vals.push(Box::new(r.id.0));
+        let mut sets = Vec::with_capacity(m.fields.len());
+        for (i, f) in m.fields.iter().enumerate() {
+            vals.push(bind_value(f, r.get(&f.name))?);
+            sets.push(format!("{} = ${}", ident(&f.name)?, i + 2));
+        }
+        let sql = format!("UPDATE {} SET {} WHERE id = $1", ident(&m.table_name())?, sets.join(", "));
         c.execute(&sql, &refs(&vals))?;
         Ok(())
     }
@@ -936,7 +924,7 @@ impl PostgresStore {
     fn apply(c: &mut Conn, schema: &Schema, ch: &Change) -> Result<()> {
         let module = |name: &str| schema.modules.get(name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")));
         match ch {
-            Change::Insert(r) => Self::write_record(c, module(&r.module)?, r, true)?,
+            Change::Insert(r) => bulk::insert_records(c, module(&r.module)?, &[r])?,
             Change::Update { record: r, expected_version } => {
                 // Optimistic concurrency in SQL: a concurrent writer of the same row makes this wait, then
                 // see the new version and match nothing.
@@ -955,7 +943,7 @@ impl PostgresStore {
                         )),
                     });
                 }
-                Self::write_record(c, module(&r.module)?, r, false)?;
+                Self::update_record(c, module(&r.module)?, r)?;
             }
             Change::Purge(id) => {
                 c.execute("DELETE FROM crm_entity WHERE id = $1", &[&id.0])?;

@@ -1,7 +1,8 @@
-//! Bulk writes (also the single-row path of stage history, outbox mail and journal rows): a run of inserts — new records, change-log entries, stage history, outbox mail, import-journal
-//! rows, what an import batch commits — goes to PostgreSQL as one statement per table, the rows bound as
-//! arrays and expanded by `unnest`, instead of one round trip per row. Rows keep their order (serial ids
-//! follow the change set), and the run is one part of the caller's transaction like any other change.
+//! Inserts as arrays: a run of new records, change-log entries, stage history, outbox mail and
+//! import-journal rows — what an import batch commits — goes to PostgreSQL as one statement per table, the
+//! rows bound as arrays and expanded by `unnest`, instead of one round trip per row. Single changes use the
+//! same statements with one row. Rows keep their order (serial ids follow the change set), and a run is one
+//! part of the caller's transaction like any other change.
 
 use super::{Conn, Kind, P, Typed, field_value, fmt_dt, get, ident, kind, refs, signed};
 use crate::error::{Error, Result, StorageError};
@@ -43,15 +44,9 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
             other => return Err(Error::invalid(format!("not a bulk change: {other:?}"))),
         }
     }
-    // Every value is converted before anything is written, as the change-by-change path does per record.
-    let mut tables = Vec::with_capacity(records.len());
     for (name, list) in &records {
         let m = schema.modules.get(*name).ok_or_else(|| Error::invalid(format!("unknown module '{name}'")))?;
-        tables.push(module_rows(m, list)?);
-    }
-    entities(c, records.iter().flat_map(|(_, list)| list.iter().copied()))?;
-    for (sql, params) in tables {
-        c.execute(&sql, &refs(&params))?;
+        insert_records(c, m, list)?;
     }
     histories(c, &history)?;
     stage_rows(c, &stages)?;
@@ -59,7 +54,16 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
     journal_rows(c, &rows)
 }
 
-fn entities<'a>(c: &mut Conn, records: impl Iterator<Item = &'a Record>) -> Result<()> {
+/// New records of module `m`: every value is converted first (a value that does not fit its column is
+/// reported before anything is written), then their `crm_entity` rows and the module's rows go in.
+pub(super) fn insert_records(c: &mut Conn, m: &Module, records: &[&Record]) -> Result<()> {
+    let (sql, params) = module_rows(m, records)?;
+    entities(c, records)?;
+    c.execute(&sql, &refs(&params))?;
+    Ok(())
+}
+
+fn entities(c: &mut Conn, records: &[&Record]) -> Result<()> {
     let (mut ids, mut modules, mut labels, mut keys, mut deleted, mut versions) = (vec![], vec![], vec![], vec![], vec![], vec![]);
     for r in records {
         ids.push(r.id.0);
