@@ -47,9 +47,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("condition");
     g.throughput(Throughput::Elements(records.len() as u64)).sample_size(20);
-    g.bench_function("vtiger_json_compiled", |b| {
-        b.iter(|| records.iter().filter(|r| m.matches(black_box(&compiled), r)).count())
-    });
+    g.bench_function("vtiger_json_compiled", |b| b.iter(|| records.iter().filter(|r| m.matches(black_box(&compiled), r)).count()));
     g.bench_function("vtiger_json_compiled_rows", |b| {
         b.iter(|| rows.iter().filter(|r| m.matches_row(black_box(&compiled), r).unwrap_or(false)).count())
     });

@@ -19,7 +19,11 @@ fn main() -> Result<(), crm::Error> {
     let stage = if renamed { "Negotiation" } else { "Negotiation or Review" };
     let deal = crm.create(
         "Potentials",
-        Fields::new().with("potentialname", "Hooli renewal").with("amount", "12000").with("sales_stage", stage).with("closingdate", "2027-03-31"),
+        Fields::new()
+            .with("potentialname", "Hooli renewal")
+            .with("amount", "12000")
+            .with("sales_stage", stage)
+            .with("closingdate", "2027-03-31"),
     )?;
 
     // Layout editor: a custom picklist field in the "Custom Information" block.

@@ -6,10 +6,10 @@
 //!
 //! Run: `cargo run --example demo`
 
+use crm::chrono::Duration;
 use crm::clock::{Clock, FixedClock, SystemClock};
 use crm::{Crm, FieldType, Fields, NewUser, OwnerId, PipelineBy, Query, RecordId};
 use std::error::Error;
-use crm::chrono::Duration;
 use std::sync::Arc;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -25,7 +25,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     crm.add_group("Sales Team", &["admin", "sara"])?;
     crm.set_actor("admin")?;
 
-    let org = crm.create("Accounts", Fields::new().with("accountname", "Hooli").with("industry", "Technology").with("website", "hooli.example"))?;
+    let org =
+        crm.create("Accounts", Fields::new().with("accountname", "Hooli").with("industry", "Technology").with("website", "hooli.example"))?;
     let contact = crm.create(
         "Contacts",
         Fields::new().with("firstname", "Jane").with("lastname", "Smith").with("email", "jane@hooli.example").with("account_id", org.id),
@@ -107,7 +108,9 @@ fn print_history(crm: &Crm, id: RecordId) -> Result<(), Box<dyn Error>> {
         let id: Option<i64> = t.parse().ok();
         match (module.field(field).map(|f| f.field_type), id) {
             (Some(FieldType::Reference), Some(id)) => crm.get(RecordId(id)).map(|r| r.label).unwrap_or_else(|_| t.into()),
-            (Some(FieldType::Owner), Some(id)) => crm.owner(OwnerId(id)).ok().flatten().map(|o| o.name().to_string()).unwrap_or_else(|| t.into()),
+            (Some(FieldType::Owner), Some(id)) => {
+                crm.owner(OwnerId(id)).ok().flatten().map(|o| o.name().to_string()).unwrap_or_else(|| t.into())
+            }
             _ => t.to_string(),
         }
     };

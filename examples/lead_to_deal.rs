@@ -25,12 +25,8 @@ fn main() -> Result<(), crm::Error> {
     )?;
     println!("lead {} {}", lead.get("lead_no"), lead.label);
 
-    let conversion = LeadConversion::new().with_potential(
-        Fields::new()
-            .with("amount", "48000.00")
-            .with("sales_stage", "Qualification")
-            .with("closingdate", "2027-03-31"),
-    );
+    let conversion = LeadConversion::new()
+        .with_potential(Fields::new().with("amount", "48000.00").with("sales_stage", "Qualification").with("closingdate", "2027-03-31"));
     let out = crm.convert_lead(lead.id, conversion)?;
     let (Some(org), Some(contact), Some(deal)) = (out.account, out.contact, out.potential) else {
         return Err(crm::Error::InvalidArgument("conversion did not create all three records".into()));
@@ -47,18 +43,8 @@ fn main() -> Result<(), crm::Error> {
         deal_rec.get("probability"),
     );
 
-    let product = crm.create(
-        "Products",
-        Fields::new().with("productname", "Compression box").with("unit_price", "12000.00"),
-    )?;
-    crm.link(
-        deal,
-        product.id,
-        LinkInfo {
-            quantity: Some(rust_decimal::Decimal::from(4)),
-            ..LinkInfo::default()
-        },
-    )?;
+    let product = crm.create("Products", Fields::new().with("productname", "Compression box").with("unit_price", "12000.00"))?;
+    crm.link(deal, product.id, LinkInfo { quantity: Some(rust_decimal::Decimal::from(4)), ..LinkInfo::default() })?;
     let c = crm.comment(deal, "Demo went well; they want four boxes.")?;
     crm.reply(c.id, "Send the quote this week.")?;
     crm.create(
@@ -79,32 +65,18 @@ fn main() -> Result<(), crm::Error> {
         for (r, link) in &page.items {
             let extra = link
                 .as_ref()
-                .and_then(|l| {
-                    l.quantity
-                        .map(|q| format!(" x{q} at {}", l.price.map(|p| p.to_string()).unwrap_or_default()))
-                })
+                .and_then(|l| l.quantity.map(|q| format!(" x{q} at {}", l.price.map(|p| p.to_string()).unwrap_or_default())))
                 .unwrap_or_default();
             println!("  {module:<9} {}{extra}", r.label);
         }
     }
     println!("comments (newest first):");
     for c in crm.comments(deal)? {
-        println!(
-            "  {} {}: {}{}",
-            c.at,
-            c.author,
-            c.text,
-            if c.parent.is_some() { " (reply)" } else { "" }
-        );
+        println!("  {} {}: {}{}", c.at, c.author, c.text, if c.parent.is_some() { " (reply)" } else { "" });
     }
     println!("changes:");
     for h in crm.history(deal)? {
-        println!(
-            "  {} {:?} {}",
-            h.at,
-            h.kind,
-            h.related.map(|r| format!("-> {r}")).unwrap_or_default()
-        );
+        println!("  {} {:?} {}", h.at, h.kind, h.related.map(|r| format!("-> {r}")).unwrap_or_default());
     }
     let leads = crm.page(crm::Query::new("Leads"), 1, 10)?;
     println!("open leads after conversion: {}", leads.total);

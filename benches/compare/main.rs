@@ -55,8 +55,17 @@ fn floor(csv_path: &Path, db: &Path) -> Res<u64> {
             let prob = Decimal::from_str(&rec[12])?;
             let forecast = (amount * prob / Decimal::ONE_HUNDRED).round_dp(4);
             st.execute(rusqlite::params![
-                &rec[0], &rec[1], &rec[2], amount.to_string(), &rec[5], &rec[6], &rec[7], &rec[10], prob.to_string(),
-                forecast.to_string(), &rec[19]
+                &rec[0],
+                &rec[1],
+                &rec[2],
+                amount.to_string(),
+                &rec[5],
+                &rec[6],
+                &rec[7],
+                &rec[10],
+                prob.to_string(),
+                forecast.to_string(),
+                &rec[19]
             ])?;
             rows += 1;
         }
@@ -121,9 +130,7 @@ fn reads(db: &Path) -> Res<()> {
     let conn = rusqlite::Connection::open(db)?;
     conn.execute_batch("CREATE INDEX IF NOT EXISTS bench_stage_close ON potentials (sales_stage, closingdate); ANALYZE;")?;
     let from = "FROM potentials t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = 0";
-    let agg = |group: &str| {
-        format!("SELECT {group} g, count(*), sum(t.amount), sum(t.forecast_amount) {from} GROUP BY g ORDER BY g")
-    };
+    let agg = |group: &str| format!("SELECT {group} g, count(*), sum(t.amount), sum(t.forecast_amount) {from} GROUP BY g ORDER BY g");
     let run_sql = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Res<()> {
         let mut st = conn.prepare_cached(sql)?;
         let mut rows = st.query(params)?;
@@ -133,9 +140,7 @@ fn reads(db: &Path) -> Res<()> {
         Ok(())
     };
     let cols = "t.*, e.label, e.version";
-    let page_sql = format!(
-        "SELECT {cols} {from} AND t.sales_stage = ?1 ORDER BY t.closingdate DESC, t.id DESC LIMIT ?2 OFFSET ?3"
-    );
+    let page_sql = format!("SELECT {cols} {from} AND t.sales_stage = ?1 ORDER BY t.closingdate DESC, t.id DESC LIMIT ?2 OFFSET ?3");
     let count_sql = format!("SELECT count(*) {from} AND t.sales_stage = ?1");
     let keyset_sql = format!(
         "SELECT {cols} {from} AND t.sales_stage = ?1 AND (t.closingdate < ?2 OR (t.closingdate = ?2 AND t.id < ?3))
@@ -260,7 +265,14 @@ fn main() -> Res<()> {
     writeln!(out, "| {:<32} | {:>9} | {:>9} | {:>12} |", "contender", "seconds", "rows/s", "peak RSS MiB")?;
     writeln!(out, "| {:-<32} | {:->9} | {:->9} | {:->12} |", "", "", "", "")?;
     for r in &results {
-        writeln!(out, "| {:<32} | {:>9.2} | {:>9.0} | {:>12.1} |", r.name, r.seconds, r.rows as f64 / r.seconds, r.rss_kib as f64 / 1024.0)?;
+        writeln!(
+            out,
+            "| {:<32} | {:>9.2} | {:>9.0} | {:>12.1} |",
+            r.name,
+            r.seconds,
+            r.rows as f64 / r.seconds,
+            r.rss_kib as f64 / 1024.0
+        )?;
     }
     let rate = |p: &str| results.iter().find(|r| r.name.starts_with(p)).map(|r| r.rows as f64 / r.seconds);
     writeln!(out)?;

@@ -108,7 +108,9 @@ pub fn compare(me: &Path, csv: &Path, sqlite_db: &Path, sqlite_import: Option<(u
     let pg_report = pg_import.as_ref().and_then(|_| run(Command::new(me).arg("report").arg(&url)));
     let sqlite_report = run(Command::new(me).arg("report").arg(sqlite_db));
     let rate = |v: Option<(u64, f64)>| v.map_or("-".to_string(), |(n, s)| format!("{:.0}", n as f64 / s));
-    let ms = |v: &Option<serde_json::Value>| v.as_ref().and_then(|v| v["seconds"].as_f64()).map_or("-".to_string(), |s| format!("{:.1}", s * 1000.0));
+    let ms = |v: &Option<serde_json::Value>| {
+        v.as_ref().and_then(|v| v["seconds"].as_f64()).map_or("-".to_string(), |s| format!("{:.1}", s * 1000.0))
+    };
     let pg = pg_import.as_ref().and_then(|v| Some((v["rows"].as_u64()?, v["seconds"].as_f64()?)));
     println!("\nthe same import through crm, SQLite file versus PostgreSQL (schema {}), and the forecast report", "crm_bench");
     println!("{:<12} {:>16} {:>22}", "store", "import rows/s", "pipeline by stage ms");

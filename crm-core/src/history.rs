@@ -221,8 +221,15 @@ mod tests {
     fn diff_walks_both_maps() {
         let map = |pairs: &[(&str, Value)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>();
         let before = map(&[("a", Value::Int(1)), ("b", Value::Text("x".into())), ("d", Value::Text("same".into())), ("m", Value::Int(5))]);
-        let after = map(&[("b", Value::Text("y".into())), ("c", Value::Int(2)), ("d", Value::Text("same".into())), ("e", Value::Text("  ".into())), ("m", Value::Int(6))]);
-        let got: Vec<(String, Option<String>, Option<String>)> = diff(&before, &after, &["m"]).into_iter().map(|c| (c.field, c.before, c.after)).collect();
+        let after = map(&[
+            ("b", Value::Text("y".into())),
+            ("c", Value::Int(2)),
+            ("d", Value::Text("same".into())),
+            ("e", Value::Text("  ".into())),
+            ("m", Value::Int(6)),
+        ]);
+        let got: Vec<(String, Option<String>, Option<String>)> =
+            diff(&before, &after, &["m"]).into_iter().map(|c| (c.field, c.before, c.after)).collect();
         let s = |x: &str| Some(x.to_string());
         assert_eq!(got, vec![("a".into(), s("1"), None), ("b".into(), s("x"), s("y")), ("c".into(), None, s("2"))]);
         assert!(diff(&after, &after, &[]).is_empty());
@@ -247,7 +254,8 @@ mod tests {
 
     #[test]
     fn durations_merge_repeats_and_run_to_now() {
-        let h = [e("A", "2026-01-01 00:00:00"), e("A", "2026-01-01 01:00:00"), e("B", "2026-01-02 00:00:00"), e("A", "2026-01-03 00:00:00")];
+        let h =
+            [e("A", "2026-01-01 00:00:00"), e("A", "2026-01-01 01:00:00"), e("B", "2026-01-02 00:00:00"), e("A", "2026-01-03 00:00:00")];
         let d = stage_durations(&h, at("2026-01-03 12:00:00"));
         assert_eq!(d.len(), 3);
         assert_eq!(d[0].seconds, 86400);

@@ -40,8 +40,8 @@ pub mod io;
 pub mod limits;
 pub mod query;
 pub mod record;
-pub mod row;
 pub mod related;
+pub mod row;
 pub mod schema;
 mod service;
 pub mod storage;
@@ -54,22 +54,22 @@ pub use error::{Error, FieldError, Result, StorageError, ValidationCode, Validat
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};
+pub use related::{Comment, Relation};
 pub use row::{Row, RowLayout, Rows};
+pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
+pub use schema::index::IndexDef;
 pub use schema::{Field, FieldType, Module, Presence, Schema, StageKind};
-pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
+#[doc(hidden)]
+pub use service::fuzz as fuzzing;
 pub use service::{
     Converted, Crm, Cursor, LINKABLE, LeadConversion, LeadMapping, LeadMappingRow, LinkInfo, ListView, MassOutcome, MassResult, Page,
     RelatedPage, TransferTo,
 };
-pub use related::{Comment, Relation};
-pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
-pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};
-pub use schema::index::IndexDef;
-pub use service::{DeliveryReport, DryRun, Matcher, DryRunTarget, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
+pub use service::{DeliveryReport, DryRun, DryRunTarget, Matcher, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
+pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
-#[doc(hidden)]
-pub use service::fuzz as fuzzing;
+pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 
 /// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
 pub use chrono;

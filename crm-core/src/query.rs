@@ -92,13 +92,10 @@ impl Op {
         use FieldType as T;
         match self {
             Op::Eq | Op::Ne | Op::In | Op::IsEmpty | Op::IsNotEmpty => true,
-            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between => !matches!(
-                t,
-                T::Checkbox | T::MultiPicklist | T::Reference | T::Owner | T::Picklist
-            ),
-            Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => {
-                t.is_textual() || matches!(t, T::Picklist | T::MultiPicklist)
+            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between => {
+                !matches!(t, T::Checkbox | T::MultiPicklist | T::Reference | T::Owner | T::Picklist)
             }
+            Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => t.is_textual() || matches!(t, T::Picklist | T::MultiPicklist),
         }
     }
 
@@ -269,7 +266,12 @@ impl Condition {
                     values
                 };
                 if !op.arity().contains(&values.len()) {
-                    return Err(Error::invalid(format!("operator {op:?} on '{}' takes {:?} values, got {}", f.name, op.arity(), values.len())));
+                    return Err(Error::invalid(format!(
+                        "operator {op:?} on '{}' takes {:?} values, got {}",
+                        f.name,
+                        op.arity(),
+                        values.len()
+                    )));
                 }
                 let text_op = matches!(op, Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith);
                 let values = values
@@ -351,7 +353,11 @@ fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
         Op::Ne => v.is_empty() || order(v, first) != Ordering::Equal,
         Op::In => !v.is_empty() && args.iter().any(|a| order(v, a) == Ordering::Equal),
         // An empty compare value orders like SQL's NULL: nothing is less or greater than it (issue 10).
-        Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between if first.is_empty() || op == Op::Between && args.get(1).is_none_or(Value::is_empty) => false,
+        Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between
+            if first.is_empty() || op == Op::Between && args.get(1).is_none_or(Value::is_empty) =>
+        {
+            false
+        }
         Op::Lt => !v.is_empty() && order(v, first) == Ordering::Less,
         Op::Le => !v.is_empty() && order(v, first) != Ordering::Greater,
         Op::Gt => !v.is_empty() && order(v, first) == Ordering::Greater,

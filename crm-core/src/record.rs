@@ -101,7 +101,10 @@ impl Fields {
     pub fn from_json(j: &serde_json::Value) -> Result<Fields> {
         let obj = j.as_object().ok_or_else(|| Error::invalid("fields must be a JSON object"))?;
         Ok(Fields(
-            obj.iter().filter(|(k, _)| k.as_str() != "id" && k.as_str() != "module").map(|(k, v)| (k.clone(), Value::from_json(v))).collect(),
+            obj.iter()
+                .filter(|(k, _)| k.as_str() != "id" && k.as_str() != "module")
+                .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                .collect(),
         ))
     }
 }

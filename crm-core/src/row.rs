@@ -122,7 +122,12 @@ impl Row {
     /// `InvalidArgument` when more values than the layout's fields are given.
     pub fn new(layout: &Arc<RowLayout>, id: RecordId, mut values: Vec<Value>) -> Result<Row> {
         if values.len() > layout.fields.len() {
-            return Err(Error::invalid(format!("{} values given for the {} fields of {}", values.len(), layout.fields.len(), layout.module)));
+            return Err(Error::invalid(format!(
+                "{} values given for the {} fields of {}",
+                values.len(),
+                layout.fields.len(),
+                layout.module
+            )));
         }
         values.resize(layout.fields.len(), Value::Null);
         Ok(Row { id, label: String::new(), version: 0, deleted: false, layout: Arc::clone(layout), values })
@@ -138,7 +143,14 @@ impl Row {
             return Err(Error::invalid(format!("record {} is a {} record, not {}", record.id, record.module, layout.module)));
         }
         let values = layout.fields.iter().map(|(n, _)| record.values.get(n).cloned().unwrap_or(Value::Null)).collect();
-        Ok(Row { id: record.id, label: record.label.clone(), version: record.version, deleted: record.deleted, layout: Arc::clone(layout), values })
+        Ok(Row {
+            id: record.id,
+            label: record.label.clone(),
+            version: record.version,
+            deleted: record.deleted,
+            layout: Arc::clone(layout),
+            values,
+        })
     }
 
     /// Used by stores: a row whose values were read in slot order (`values.len()` must equal the layout's
@@ -176,15 +188,34 @@ impl Row {
 
     /// The record this row holds (`Null` slots left out).
     pub fn to_record(&self) -> Record {
-        let values: BTreeMap<String, Value> =
-            self.layout.fields.iter().zip(&self.values).filter(|(_, v)| !matches!(v, Value::Null)).map(|((n, _), v)| (n.clone(), v.clone())).collect();
-        Record { id: self.id, module: self.layout.module.clone(), label: self.label.clone(), version: self.version, deleted: self.deleted, values }
+        let values: BTreeMap<String, Value> = self
+            .layout
+            .fields
+            .iter()
+            .zip(&self.values)
+            .filter(|(_, v)| !matches!(v, Value::Null))
+            .map(|((n, _), v)| (n.clone(), v.clone()))
+            .collect();
+        Record {
+            id: self.id,
+            module: self.layout.module.clone(),
+            label: self.label.clone(),
+            version: self.version,
+            deleted: self.deleted,
+            values,
+        }
     }
 
     /// The record this row holds, consuming the row.
     pub fn into_record(self) -> Record {
-        let values: BTreeMap<String, Value> =
-            self.layout.fields.iter().zip(self.values).filter(|(_, v)| !matches!(v, Value::Null)).map(|((n, _), v)| (n.clone(), v)).collect();
+        let values: BTreeMap<String, Value> = self
+            .layout
+            .fields
+            .iter()
+            .zip(self.values)
+            .filter(|(_, v)| !matches!(v, Value::Null))
+            .map(|((n, _), v)| (n.clone(), v))
+            .collect();
         Record { id: self.id, module: self.layout.module.clone(), label: self.label, version: self.version, deleted: self.deleted, values }
     }
 }
@@ -316,7 +347,14 @@ mod tests {
         let layout = RowLayout::new(m);
         assert_eq!(layout.fingerprint(), module_fingerprint(m));
         assert!(layout.fits(m));
-        let mut r = Record { id: RecordId(7), module: "Potentials".into(), label: "Deal".into(), version: 3, deleted: false, values: Default::default() };
+        let mut r = Record {
+            id: RecordId(7),
+            module: "Potentials".into(),
+            label: "Deal".into(),
+            version: 3,
+            deleted: false,
+            values: Default::default(),
+        };
         r.values.insert("potentialname".into(), Value::Text("Deal".into()));
         r.values.insert("amount".into(), Value::Int(5));
         let row = Row::from_record(&layout, &r).expect("row");

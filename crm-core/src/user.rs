@@ -123,7 +123,11 @@ impl Directory {
     pub(crate) fn find_owner(&self, name: &str) -> Option<Owner> {
         let n = name.trim();
         let users = &self.users;
-        if let Some(u) = users.iter().find(|u| u.user_name.eq_ignore_ascii_case(n)).or_else(|| users.iter().find(|u| u.full_name.eq_ignore_ascii_case(n))) {
+        if let Some(u) = users
+            .iter()
+            .find(|u| u.user_name.eq_ignore_ascii_case(n))
+            .or_else(|| users.iter().find(|u| u.full_name.eq_ignore_ascii_case(n)))
+        {
             return Some(Owner::User(u.clone()));
         }
         self.groups.iter().find(|g| g.name.eq_ignore_ascii_case(n)).cloned().map(Owner::Group)

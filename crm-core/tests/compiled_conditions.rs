@@ -69,7 +69,12 @@ fn fast_cases() -> Vec<(String, Vec<&'static str>)> {
         (one("closingdate", "after", "2027-03-31"), vec!["Gamma", "epsilon renewal", "Zeta"]),
         (one("assigned_user_id", "is", "sam"), vec!["beta PILOT", "Gamma", "epsilon renewal", "Zeta"]),
         (
-            format!("[{},{},{}]", row("amount", "greater than", "900", "and", 0), row("sales_stage", "is", "Closed Won", "or", 0), row("sales_stage", "is", "Prospecting", "", 0)),
+            format!(
+                "[{},{},{}]",
+                row("amount", "greater than", "900", "and", 0),
+                row("sales_stage", "is", "Closed Won", "or", 0),
+                row("sales_stage", "is", "Prospecting", "", 0)
+            ),
             vec!["beta PILOT", "Alpha renewal", "epsilon renewal"],
         ),
         (
@@ -143,8 +148,8 @@ fn matcher_compiles_and_evaluates_expressions() {
 }
 
 fn matching_and_evaluate(kind: &str) {
-    use crm_core::{RecordId, Value};
     use crm_core::rust_decimal::Decimal;
+    use crm_core::{RecordId, Value};
     let dir = tempfile::tempdir().unwrap();
     let mut crm = open(kind, &dir);
     let recs = records(&mut crm);
@@ -238,11 +243,12 @@ fn rows_agree(kind: &str) {
     // A row of another module is refused, not misread.
     let accounts = crm.matcher("Accounts").unwrap();
     let mut account_rows = Vec::new();
-    accounts.scan_rows(Query::new("Accounts"), &mut |r| {
-        account_rows.push(r);
-        true
-    })
-    .unwrap();
+    accounts
+        .scan_rows(Query::new("Accounts"), &mut |r| {
+            account_rows.push(r);
+            true
+        })
+        .unwrap();
     let compiled = m.compile_vtiger(&fast_cases()[0].0).unwrap();
     assert_eq!(m.matches_row(&compiled, &account_rows[0]).unwrap_err().code(), "invalid_argument");
     let mut account_batch = crm_core::Rows::new(accounts.row_layout());

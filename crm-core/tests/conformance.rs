@@ -147,8 +147,15 @@ fn create_reports_every_problem_at_once(mut e: Env) {
     let long = "x".repeat(121);
     let err = e.crm.create("Potentials", deal(&long, "1", "Prospecting")).unwrap_err();
     assert_eq!(codes(&err), vec![("potentialname".into(), ValidationCode::TooLong)]);
-    let err = e.crm.create("Accounts", Fields::new().with("accountname", "X").with("email1", "not-an-email").with("website", "no way")).unwrap_err();
-    assert_eq!(codes(&err), vec![("website".into(), ValidationCode::InvalidFormat), ("email1".into(), ValidationCode::InvalidFormat)], "layout order");
+    let err = e
+        .crm
+        .create("Accounts", Fields::new().with("accountname", "X").with("email1", "not-an-email").with("website", "no way"))
+        .unwrap_err();
+    assert_eq!(
+        codes(&err),
+        vec![("website".into(), ValidationCode::InvalidFormat), ("email1".into(), ValidationCode::InvalidFormat)],
+        "layout order"
+    );
     assert_eq!(e.crm.create("Nonsense", Fields::new()).unwrap_err().code(), "not_found");
 }
 
@@ -162,12 +169,16 @@ fn failed_create_changes_nothing(mut e: Env) {
 
 fn references_resolve_by_name_and_are_checked(mut e: Env) {
     let org = e.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
-    let c = e.crm.create("Contacts", Fields::new().with("firstname", "Jane").with("lastname", "Smith").with("account_id", "Hooli")).unwrap();
+    let c =
+        e.crm.create("Contacts", Fields::new().with("firstname", "Jane").with("lastname", "Smith").with("account_id", "Hooli")).unwrap();
     assert_eq!(c.label, "Jane Smith");
     assert_eq!(c.get("account_id").as_ref_id(), Some(org.id));
     let p = e
         .crm
-        .create("Potentials", deal("d", "1", "Prospecting").with("related_to", "Accounts::::hooli").with("contact_id", "Contacts::::Jane Smith"))
+        .create(
+            "Potentials",
+            deal("d", "1", "Prospecting").with("related_to", "Accounts::::hooli").with("contact_id", "Contacts::::Jane Smith"),
+        )
         .unwrap();
     assert_eq!(p.get("related_to").as_ref_id(), Some(org.id));
     assert_eq!(p.get("contact_id").as_ref_id(), Some(c.id));
@@ -308,9 +319,15 @@ fn auto_numbers_are_unique_and_configurable(mut e: Env) {
 }
 
 fn find_filters_sorts_and_pages(mut e: Env) {
-    for (i, (amount, stage)) in [("500", "Prospecting"), ("15000", "Closed Won"), ("20000.50", "Closed Won"), ("9999.99", "Qualification"), ("10000", "Closed Lost")]
-        .iter()
-        .enumerate()
+    for (i, (amount, stage)) in [
+        ("500", "Prospecting"),
+        ("15000", "Closed Won"),
+        ("20000.50", "Closed Won"),
+        ("9999.99", "Qualification"),
+        ("10000", "Closed Lost"),
+    ]
+    .iter()
+    .enumerate()
     {
         e.clock.advance(Duration::minutes(1));
         e.crm.create("Potentials", deal(&format!("deal {i}"), amount, stage)).unwrap();
@@ -318,7 +335,8 @@ fn find_filters_sorts_and_pages(mut e: Env) {
     let names = |rs: Vec<Record>| rs.into_iter().map(|r| r.label).collect::<Vec<_>>();
     let q = Query::new("Potentials").filter(Condition::cmp("amount", Op::Gt, "10000")).order_by("-amount");
     assert_eq!(names(e.crm.find(q).unwrap()), ["deal 2", "deal 1"]);
-    let q = Query::new("Potentials").filter(Condition::cmp("amount", Op::Ge, "10000.00")).filter(Condition::eq("sales_stage", "Closed Won"));
+    let q =
+        Query::new("Potentials").filter(Condition::cmp("amount", Op::Ge, "10000.00")).filter(Condition::eq("sales_stage", "Closed Won"));
     assert_eq!(e.crm.count(q).unwrap(), 2);
     let q = Query::new("Potentials").filter(Condition::between("amount", "9999.99", "10000")).order_by("amount");
     assert_eq!(names(e.crm.find(q).unwrap()), ["deal 3", "deal 4"]);
@@ -340,7 +358,10 @@ fn find_filters_sorts_and_pages(mut e: Env) {
     assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::cmp("closingdate", Op::Lt, "2027-04-01"))).unwrap(), 5);
     assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::cmp("closingdate", Op::Gt, "2027-04-01"))).unwrap(), 0);
     // Bad queries are refused, never run.
-    assert_eq!(e.crm.find(Query::new("Potentials").filter(Condition::eq("amount\"; DROP TABLE potentials; --", "1"))).unwrap_err().code(), "invalid_argument");
+    assert_eq!(
+        e.crm.find(Query::new("Potentials").filter(Condition::eq("amount\"; DROP TABLE potentials; --", "1"))).unwrap_err().code(),
+        "invalid_argument"
+    );
     assert_eq!(e.crm.find(Query::new("Potentials").order_by("nope")).unwrap_err().code(), "invalid_argument");
     // Injection text as a value is only a value.
     assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("potentialname", "x' OR '1'='1"))).unwrap(), 0);
@@ -489,8 +510,22 @@ fn kinds() -> Vec<&'static str> {
 fn garbage_never_panics() {
     let forty_nines = "9".repeat(40);
     let nasty = [
-        "", " ", "\0", "\u{202e}evil", "'; DROP TABLE potentials; --", forty_nines.as_str(), "-0", "1e9", "NaN",
-        "2027-13-45", "٣٤٥", "😀😀", "\r\nBcc: x@y.z", "Accounts::::", "::::", "-9223372036854775809",
+        "",
+        " ",
+        "\0",
+        "\u{202e}evil",
+        "'; DROP TABLE potentials; --",
+        forty_nines.as_str(),
+        "-0",
+        "1e9",
+        "NaN",
+        "2027-13-45",
+        "٣٤٥",
+        "😀😀",
+        "\r\nBcc: x@y.z",
+        "Accounts::::",
+        "::::",
+        "-9223372036854775809",
     ];
     for kind in kinds() {
         let mut e = env(kind);
@@ -520,7 +555,10 @@ fn conditions_resolve_owner_and_reference_names() {
         assert_eq!(by(Condition::eq("assigned_user_id", "sara")), 1, "{kind}");
         assert_eq!(by(Condition::eq("assigned_user_id", "Administrator")), 1, "{kind}");
         assert_eq!(by(Condition::eq("related_to", "Accounts::::Hooli")), 1, "{kind}");
-        assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("assigned_user_id", "ghost"))).unwrap_err().code(), "invalid_argument");
+        assert_eq!(
+            e.crm.count(Query::new("Potentials").filter(Condition::eq("assigned_user_id", "ghost"))).unwrap_err().code(),
+            "invalid_argument"
+        );
     }
 }
 
@@ -531,6 +569,9 @@ fn picklist_conditions_ignore_case() {
         let mut e = env(kind);
         e.crm.create("Potentials", deal("a", "1", "Prospecting")).unwrap();
         assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::eq("sales_stage", "prospecting"))).unwrap(), 1, "{kind}");
-        assert_eq!(e.crm.count(Query::new("Potentials").filter(Condition::one_of("sales_stage", ["CLOSED WON", "prospecting"]))).unwrap(), 1);
+        assert_eq!(
+            e.crm.count(Query::new("Potentials").filter(Condition::one_of("sales_stage", ["CLOSED WON", "prospecting"]))).unwrap(),
+            1
+        );
     }
 }

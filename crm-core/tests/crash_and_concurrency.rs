@@ -33,23 +33,17 @@ fn open(path: &Path) -> Crm {
 fn new_db(dir: &Path) -> PathBuf {
     let path = dir.join("crm.db");
     let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
-    crm.add_user(NewUser::new("admin").full_name("Administrator"))
-        .unwrap();
+    crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
     path
 }
 
 fn spawn(mode: &str, db: &Path, extra: &[(&str, String)]) -> Child {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args([
-        "--exact",
-        "child_process",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env("CRM_CHILD", mode)
-    .env("CRM_DB", db)
-    .stdout(Stdio::piped())
-    .stderr(Stdio::inherit());
+    c.args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
+        .env("CRM_CHILD", mode)
+        .env("CRM_DB", db)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     for (k, v) in extra {
         c.env(k, v);
     }
@@ -60,9 +54,7 @@ fn spawn(mode: &str, db: &Path, extra: &[(&str, String)]) -> Child {
 fn wait_for(db: &Path, sql: &str, at_least: i64, child: &mut Child) {
     let start = Instant::now();
     loop {
-        if let Ok(conn) =
-            Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        {
+        if let Ok(conn) = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) {
             conn.busy_timeout(Duration::from_secs(5)).unwrap();
             if let Ok(n) = conn.query_row(sql, [], |r| r.get::<_, i64>(0))
                 && n >= at_least
@@ -73,10 +65,7 @@ fn wait_for(db: &Path, sql: &str, at_least: i64, child: &mut Child) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the child ended ({status}) before the file showed progress");
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no progress after 2 minutes: {sql}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress after 2 minutes: {sql}");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -93,15 +82,9 @@ fn one(conn: &Connection, sql: &str) -> i64 {
 /// Integrity and referential checks every crash must pass.
 fn check_file(db: &Path) {
     let conn = Connection::open(db).unwrap();
-    let ok: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
-    let fk: i64 = conn
-        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let fk: i64 = conn.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
     assert_eq!(fk, 0, "foreign key violations");
     // no half record: every entity has its module row and the other way round
     assert_eq!(
@@ -111,48 +94,24 @@ fn check_file(db: &Path) {
         ),
         0
     );
-    assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM potentials p WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = p.id)"
-        ),
-        0
-    );
+    assert_eq!(one(&conn, "SELECT COUNT(*) FROM potentials p WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = p.id)"), 0);
     // no orphan history, stage entries or import rows
+    assert_eq!(one(&conn, "SELECT COUNT(*) FROM crm_history h WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = h.record_id)"), 0);
     assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM crm_history h WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = h.record_id)"
-        ),
+        one(&conn, "SELECT COUNT(*) FROM crm_history_detail d WHERE NOT EXISTS (SELECT 1 FROM crm_history h WHERE h.id = d.history_id)"),
         0
     );
     assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM crm_history_detail d WHERE NOT EXISTS (SELECT 1 FROM crm_history h WHERE h.id = d.history_id)"
-        ),
+        one(&conn, "SELECT COUNT(*) FROM crm_stage_history s WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = s.record_id)"),
         0
     );
     assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM crm_stage_history s WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = s.record_id)"
-        ),
-        0
-    );
-    assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM crm_import_rows r WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = r.record_id)"
-        ),
+        one(&conn, "SELECT COUNT(*) FROM crm_import_rows r WHERE NOT EXISTS (SELECT 1 FROM crm_entity e WHERE e.id = r.record_id)"),
         0
     );
     // every record version has its change-log entry (creation = version 1)
     assert_eq!(
-        one(
-            &conn,
-            "SELECT COUNT(*) FROM crm_entity e WHERE e.version <> (SELECT COUNT(*) FROM crm_history h WHERE h.record_id = e.id)"
-        ),
+        one(&conn, "SELECT COUNT(*) FROM crm_entity e WHERE e.version <> (SELECT COUNT(*) FROM crm_history h WHERE h.record_id = e.id)"),
         0,
         "records whose version count differs from their change-log entries"
     );
@@ -169,20 +128,9 @@ fn check_file(db: &Path) {
 fn csv(dir: &Path, rows: usize) -> PathBuf {
     let path = dir.join("big.csv");
     let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    writeln!(
-        f,
-        "Opportunity Name,Amount,Sales Stage,Expected Close Date,Description"
-    )
-    .unwrap();
+    writeln!(f, "Opportunity Name,Amount,Sales Stage,Expected Close Date,Description").unwrap();
     for i in 0..rows {
-        writeln!(
-            f,
-            "Deal {i},{}.{:02},Prospecting,2027-01-{:02},\"row {i}, with a comma\"",
-            i * 3,
-            i % 100,
-            i % 28 + 1
-        )
-        .unwrap();
+        writeln!(f, "Deal {i},{}.{:02},Prospecting,2027-01-{:02},\"row {i}, with a comma\"", i * 3, i % 100, i % 28 + 1).unwrap();
     }
     f.flush().unwrap();
     path
@@ -200,10 +148,7 @@ fn child_process() {
     match mode.as_str() {
         "import" => {
             let mut crm = open(&db);
-            let o = ImportOptions {
-                batch_size: BATCH,
-                ..Default::default()
-            };
+            let o = ImportOptions { batch_size: BATCH, ..Default::default() };
             let file = std::env::var("CRM_CSV").unwrap();
             crm.import_csv_file(&file, "Potentials", &o, None).unwrap();
             // Finished before being killed: the parent notices (status Completed) and fails.
@@ -215,19 +160,12 @@ fn child_process() {
                     std::thread::spawn(move || {
                         let mut crm = open(&db);
                         for i in 0.. {
-                            let r = crm
-                                .create("Potentials", deal(&format!("storm {t}-{i}")))
-                                .unwrap();
+                            let r = crm.create("Potentials", deal(&format!("storm {t}-{i}"))).unwrap();
                             for k in 0..3 {
-                                crm.update(r.id, Fields::new().with("amount", format!("{k}.50")))
-                                    .unwrap();
+                                crm.update(r.id, Fields::new().with("amount", format!("{k}.50"))).unwrap();
                             }
                             if i % 5 == 4 {
-                                crm.update(
-                                    r.id,
-                                    Fields::new().with("sales_stage", "Qualification"),
-                                )
-                                .unwrap();
+                                crm.update(r.id, Fields::new().with("sales_stage", "Qualification")).unwrap();
                             }
                         }
                     })
@@ -238,30 +176,16 @@ fn child_process() {
             }
         }
         "writer" => {
-            let hot: Vec<RecordId> = std::env::var("CRM_HOT")
-                .unwrap()
-                .split(',')
-                .map(|s| RecordId(s.parse().unwrap()))
-                .collect();
+            let hot: Vec<RecordId> = std::env::var("CRM_HOT").unwrap().split(',').map(|s| RecordId(s.parse().unwrap())).collect();
             let out = writer(&db, &hot, &format!("p{}", std::process::id()));
-            println!(
-                "RESULT {}",
-                out.iter()
-                    .map(|n| n.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
+            println!("RESULT {}", out.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(","));
         }
         other => panic!("unknown CRM_CHILD {other}"),
     }
 }
 
 fn deal(name: &str) -> Fields {
-    Fields::new()
-        .with("potentialname", name)
-        .with("amount", "0")
-        .with("sales_stage", "Prospecting")
-        .with("closingdate", "2027-03-31")
+    Fields::new().with("potentialname", name).with("amount", "0").with("sales_stage", "Prospecting").with("closingdate", "2027-03-31")
 }
 
 // ----- crash: import -----
@@ -272,17 +196,8 @@ fn killed_import_leaves_whole_batches_and_can_be_undone_or_resumed() {
     let db = new_db(dir.path());
     let file = csv(dir.path(), ROWS);
     let child = {
-        let mut c = spawn(
-            "import",
-            &db,
-            &[("CRM_CSV", file.to_string_lossy().into_owned())],
-        );
-        wait_for(
-            &db,
-            "SELECT COUNT(*) FROM crm_import_rows",
-            (BATCH * 4) as i64,
-            &mut c,
-        );
+        let mut c = spawn("import", &db, &[("CRM_CSV", file.to_string_lossy().into_owned())]);
+        wait_for(&db, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 4) as i64, &mut c);
         c
     };
     kill(child);
@@ -292,11 +207,7 @@ fn killed_import_leaves_whole_batches_and_can_be_undone_or_resumed() {
     let imports = crm.imports().unwrap();
     assert_eq!(imports.len(), 1);
     let j = &imports[0];
-    assert_eq!(
-        j.status,
-        ImportStatus::Running,
-        "the import finished before it was killed; raise ROWS"
-    );
+    assert_eq!(j.status, ImportStatus::Running, "the import finished before it was killed; raise ROWS");
     // whole batches only: the journal, its rows and the records agree, in multiples of the batch size
     let live = crm.count(Query::new("Potentials")).unwrap();
     let fates = crm.import_rows(j.id).unwrap();
@@ -311,35 +222,17 @@ fn killed_import_leaves_whole_batches_and_can_be_undone_or_resumed() {
     }
 
     // resume: the rows the journal has are skipped, the rest is imported into the same import
-    let rep = crm
-        .resume_import_csv_file(
-            j.id,
-            &file,
-            &ImportOptions {
-                batch_size: 500,
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    let rep = crm.resume_import_csv_file(j.id, &file, &ImportOptions { batch_size: 500, ..Default::default() }, None).unwrap();
     assert_eq!(rep.import_id, j.id);
     assert_eq!(rep.rows, ROWS as u64);
     assert_eq!(rep.created, ROWS as u64, "{:?}", rep.row_reports.first());
     assert_eq!(crm.count(Query::new("Potentials")).unwrap(), ROWS as u64);
-    let names = crm
-        .count(Query::new("Potentials").filter(crm_core::Condition::eq("potentialname", "Deal 0")))
-        .unwrap();
+    let names = crm.count(Query::new("Potentials").filter(crm_core::Condition::eq("potentialname", "Deal 0"))).unwrap();
     assert_eq!(names, 1, "no row imported twice");
     let j2 = crm.imports().unwrap().remove(0);
-    assert_eq!(
-        (j2.status, j2.rows, j2.created),
-        (ImportStatus::Completed, ROWS as u64, ROWS as u64)
-    );
+    assert_eq!((j2.status, j2.rows, j2.created), (ImportStatus::Completed, ROWS as u64, ROWS as u64));
     // a completed import cannot be resumed
-    assert!(matches!(
-        crm.resume_import_csv_file(j.id, &file, &ImportOptions::default(), None),
-        Err(Error::Conflict(_))
-    ));
+    assert!(matches!(crm.resume_import_csv_file(j.id, &file, &ImportOptions::default(), None), Err(Error::Conflict(_))));
 
     // and the whole import, interrupted part and resumed part, undoes at once
     let undo = crm.undo_import(j.id).unwrap();
@@ -354,17 +247,8 @@ fn killed_import_can_be_undone_without_resuming() {
     let dir = tempfile::tempdir().unwrap();
     let db = new_db(dir.path());
     let file = csv(dir.path(), ROWS);
-    let mut c = spawn(
-        "import",
-        &db,
-        &[("CRM_CSV", file.to_string_lossy().into_owned())],
-    );
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM crm_import_rows",
-        (BATCH * 2) as i64,
-        &mut c,
-    );
+    let mut c = spawn("import", &db, &[("CRM_CSV", file.to_string_lossy().into_owned())]);
+    wait_for(&db, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 2) as i64, &mut c);
     kill(c);
     check_file(&db);
     let mut crm = open(&db);
@@ -375,10 +259,7 @@ fn killed_import_can_be_undone_without_resuming() {
     assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 0);
     assert_eq!(crm.imports().unwrap()[0].status, ImportStatus::Undone);
     // an undone import is not resumed
-    assert!(matches!(
-        crm.resume_import_csv_file(j.id, &file, &ImportOptions::default(), None),
-        Err(Error::Conflict(_))
-    ));
+    assert!(matches!(crm.resume_import_csv_file(j.id, &file, &ImportOptions::default(), None), Err(Error::Conflict(_))));
     drop(crm);
     check_file(&db);
 }
@@ -390,12 +271,7 @@ fn killed_save_storm_leaves_complete_history() {
     let dir = tempfile::tempdir().unwrap();
     let db = new_db(dir.path());
     let mut c = spawn("storm", &db, &[]);
-    wait_for(
-        &db,
-        "SELECT COUNT(*) FROM crm_entity WHERE module = 'Potentials'",
-        60,
-        &mut c,
-    );
+    wait_for(&db, "SELECT COUNT(*) FROM crm_entity WHERE module = 'Potentials'", 60, &mut c);
     kill(c);
     check_file(&db);
     let crm = open(&db);
@@ -403,12 +279,7 @@ fn killed_save_storm_leaves_complete_history() {
         let h = crm.history(r.id).unwrap();
         assert_eq!(h.len() as u64, r.version, "record {}", r.id);
         // the stored values are those of the last logged change
-        let amount = h.iter().rev().find_map(|e| {
-            e.changes
-                .iter()
-                .find(|c| c.field == "amount")
-                .map(|c| c.after.clone())
-        });
+        let amount = h.iter().rev().find_map(|e| e.changes.iter().find(|c| c.field == "amount").map(|c| c.after.clone()));
         if let Some(a) = amount {
             assert_eq!(r.get("amount").to_text(), a, "record {}", r.id);
         }
@@ -416,12 +287,7 @@ fn killed_save_storm_leaves_complete_history() {
     // the file is still writable, auto-numbers continue without collision
     let mut crm = open(&db);
     let r = crm.create("Potentials", deal("after the crash")).unwrap();
-    let n = crm
-        .count(Query::new("Potentials").filter(crm_core::Condition::eq(
-            "potential_no",
-            r.get("potential_no").clone(),
-        )))
-        .unwrap();
+    let n = crm.count(Query::new("Potentials").filter(crm_core::Condition::eq("potential_no", r.get("potential_no").clone()))).unwrap();
     assert_eq!(n, 1);
 }
 
@@ -433,20 +299,12 @@ fn writer(db: &Path, hot: &[RecordId], tag: &str) -> Vec<u64> {
     let mut crm = open(db);
     let mut done = vec![0u64; hot.len()];
     for i in 0..25 {
-        crm.create("Potentials", deal(&format!("{tag} {i}")))
-            .unwrap();
+        crm.create("Potentials", deal(&format!("{tag} {i}"))).unwrap();
         let k = i % hot.len();
         loop {
             let r = crm.get(hot[k]).unwrap();
             let amount = r.get("amount").as_decimal().unwrap_or_default();
-            match crm.update_version(
-                hot[k],
-                r.version,
-                Fields::new().with(
-                    "amount",
-                    Value::Decimal(amount + rust_decimal::Decimal::ONE),
-                ),
-            ) {
+            match crm.update_version(hot[k], r.version, Fields::new().with("amount", Value::Decimal(amount + rust_decimal::Decimal::ONE))) {
                 Ok(_) => {
                     done[k] += 1;
                     break;
@@ -465,22 +323,10 @@ fn processes_and_threads_write_one_file_without_losing_anything() {
     let db = new_db(dir.path());
     let hot: Vec<RecordId> = {
         let mut crm = open(&db);
-        (0..3)
-            .map(|i| {
-                crm.create("Potentials", deal(&format!("hot {i}")))
-                    .unwrap()
-                    .id
-            })
-            .collect()
+        (0..3).map(|i| crm.create("Potentials", deal(&format!("hot {i}"))).unwrap().id).collect()
     };
-    let hot_arg = hot
-        .iter()
-        .map(|h| h.0.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let children: Vec<Child> = (0..2)
-        .map(|_| spawn("writer", &db, &[("CRM_HOT", hot_arg.clone())]))
-        .collect();
+    let hot_arg = hot.iter().map(|h| h.0.to_string()).collect::<Vec<_>>().join(",");
+    let children: Vec<Child> = (0..2).map(|_| spawn("writer", &db, &[("CRM_HOT", hot_arg.clone())])).collect();
     let threads: Vec<_> = (0..3)
         .map(|t| {
             let (db, hot) = (db.clone(), hot.clone());
@@ -497,10 +343,7 @@ fn processes_and_threads_write_one_file_without_losing_anything() {
         let out = c.wait_with_output().unwrap();
         assert!(out.status.success(), "a writer process failed");
         let text = String::from_utf8_lossy(&out.stdout);
-        let line = text
-            .lines()
-            .find_map(|l| l.split_once("RESULT ").map(|(_, r)| r.trim()))
-            .expect("writer result");
+        let line = text.lines().find_map(|l| l.split_once("RESULT ").map(|(_, r)| r.trim())).expect("writer result");
         for (k, n) in line.split(',').enumerate() {
             total[k] += n.parse::<u64>().unwrap();
         }
@@ -510,21 +353,14 @@ fn processes_and_threads_write_one_file_without_losing_anything() {
     // no lost update: every successful increment is in the amount and in the version
     for (k, id) in hot.iter().enumerate() {
         let r = crm.get(*id).unwrap();
-        assert_eq!(
-            r.get("amount").as_decimal(),
-            Some(rust_decimal::Decimal::from(total[k])),
-            "hot record {k}"
-        );
+        assert_eq!(r.get("amount").as_decimal(), Some(rust_decimal::Decimal::from(total[k])), "hot record {k}");
         assert_eq!(r.version, 1 + total[k]);
         assert_eq!(crm.history(*id).unwrap().len() as u64, r.version);
     }
     // every creation landed, with a unique id and a unique auto-number
     let all = crm.find(Query::new("Potentials")).unwrap();
     assert_eq!(all.len(), 3 + 5 * 25);
-    let mut numbers: Vec<String> = all
-        .iter()
-        .map(|r| r.get("potential_no").to_string())
-        .collect();
+    let mut numbers: Vec<String> = all.iter().map(|r| r.get("potential_no").to_string()).collect();
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), all.len(), "auto-numbers collided");
@@ -539,9 +375,7 @@ fn a_stale_version_is_refused_across_handles() {
     let r = a.create("Potentials", deal("shared")).unwrap();
     let seen = a.get(r.id).unwrap();
     b.update(r.id, Fields::new().with("amount", "5")).unwrap();
-    let err = a
-        .update_version(r.id, seen.version, Fields::new().with("amount", "7"))
-        .unwrap_err();
+    let err = a.update_version(r.id, seen.version, Fields::new().with("amount", "7")).unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
     assert_eq!(a.get(r.id).unwrap().get("amount").to_string(), "5.00");
     // a plain update based on what it reads itself goes through
@@ -574,42 +408,15 @@ fn ids_stay_unique_after_a_rolled_back_import() {
     for i in 0..4000 {
         data.extend_from_slice(format!("Deal {i},Prospecting,2027-01-01\n").as_bytes());
     }
-    let o = ImportOptions {
-        batch_size: 100_000,
-        ..Default::default()
-    };
-    assert!(
-        a.import_csv(FailAfter(data, 0), "Potentials", &o, None)
-            .is_err()
-    );
+    let o = ImportOptions { batch_size: 100_000, ..Default::default() };
+    assert!(a.import_csv(FailAfter(data, 0), "Potentials", &o, None).is_err());
     assert_eq!(a.count(Query::new("Potentials")).unwrap(), 0);
     // every id a handle hands out is reserved in the store
     let r = a.create("Potentials", deal("a first")).unwrap();
-    let reserved: i64 = Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert!(
-        r.id.0 < reserved,
-        "id {} handed out, but the store has reserved ids below {reserved} only",
-        r.id
-    );
-    let mut ids: Vec<i64> = (0..70)
-        .map(|i| {
-            b.create("Potentials", deal(&format!("b {i}")))
-                .unwrap()
-                .id
-                .0
-        })
-        .collect();
-    ids.extend((0..70).map(|i| {
-        a.create("Potentials", deal(&format!("a {i}")))
-            .unwrap()
-            .id
-            .0
-    }));
+    let reserved: i64 = Connection::open(&db).unwrap().query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).unwrap();
+    assert!(r.id.0 < reserved, "id {} handed out, but the store has reserved ids below {reserved} only", r.id);
+    let mut ids: Vec<i64> = (0..70).map(|i| b.create("Potentials", deal(&format!("b {i}"))).unwrap().id.0).collect();
+    ids.extend((0..70).map(|i| a.create("Potentials", deal(&format!("a {i}"))).unwrap().id.0));
     ids.push(r.id.0);
     let n = ids.len();
     ids.sort();
@@ -639,36 +446,19 @@ fn a_dry_run_import_does_not_move_the_counter_under_other_handles() {
         })
     };
     let mut a = open(&db);
-    let rep = a
-        .import_csv_file(
-            &file,
-            "Potentials",
-            &ImportOptions {
-                dry_run: true,
-                ..Default::default()
-            },
-            None,
-        )
-        .unwrap();
+    let rep = a.import_csv_file(&file, "Potentials", &ImportOptions { dry_run: true, ..Default::default() }, None).unwrap();
     assert_eq!(rep.created, 600);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut b = creator.join().unwrap();
     for i in 0..5 {
         b.create("Potentials", deal(&format!("after {i}"))).unwrap();
-        a.create("Potentials", deal(&format!("a after {i}")))
-            .unwrap();
+        a.create("Potentials", deal(&format!("a after {i}"))).unwrap();
     }
     let all = a.find(Query::new("Potentials")).unwrap();
-    let mut numbers: Vec<String> = all
-        .iter()
-        .map(|r| r.get("potential_no").to_string())
-        .collect();
+    let mut numbers: Vec<String> = all.iter().map(|r| r.get("potential_no").to_string()).collect();
     numbers.sort();
     numbers.dedup();
     assert_eq!(numbers.len(), all.len(), "auto-numbers collided");
     // the dry run reserved none: numbers run 1..=n without gaps
-    assert!(
-        all.iter()
-            .any(|r| r.get("potential_no").to_string() == format!("POT{}", all.len()))
-    );
+    assert!(all.iter().any(|r| r.get("potential_no").to_string() == format!("POT{}", all.len())));
 }

@@ -79,7 +79,7 @@ fn every_custom_field_type_round_trips() {
             for ((_, input, _), name) in specs.iter().zip(&names) {
                 let org_id = org.id.0.to_string();
                 let text = match *input {
-                    "A |##| C" => "C", // a multi-select: has this value
+                    "A |##| C" => "C",          // a multi-select: has this value
                     "Hooli" => org_id.as_str(), // a reference: by id in a query
                     other => other,
                 };
@@ -105,7 +105,11 @@ fn multi_select_filters_on_any_of_several_values() {
         let a = crm.create("Potentials", deal("A").with(f.name.as_str(), "CRM |##| BI")).unwrap();
         let b = crm.create("Potentials", deal("B").with(f.name.as_str(), "ERP")).unwrap();
         let _c = crm.create("Potentials", deal("C")).unwrap();
-        let q = Query::new("Potentials").filter(Condition::Compare { field: f.name.clone(), op: Op::In, values: vec!["BI".into(), "ERP".into()] });
+        let q = Query::new("Potentials").filter(Condition::Compare {
+            field: f.name.clone(),
+            op: Op::In,
+            values: vec!["BI".into(), "ERP".into()],
+        });
         assert_eq!(ids(&crm.find(q).unwrap()), [a.id, b.id], "{store}");
         let q = Query::new("Potentials").filter(Condition::cmp(f.name.as_str(), Op::Ne, "BI"));
         let mut labels: Vec<String> = crm.find(q).unwrap().into_iter().map(|r| r.label).collect();
@@ -226,10 +230,15 @@ fn mass_edit_runs_workflows() {
 #[test]
 fn every_comparator_code_is_accepted_and_selects() {
     for (mut crm, store, _d) in both() {
-        for (name, amount, close) in [("Alpha one", "100", "2027-01-10"), ("Beta two", "500", "2027-02-10"), ("Gamma", "900", "2027-03-10")] {
+        for (name, amount, close) in [("Alpha one", "100", "2027-01-10"), ("Beta two", "500", "2027-02-10"), ("Gamma", "900", "2027-03-10")]
+        {
             crm.create("Potentials", deal(name).with("amount", amount).with("closingdate", close)).unwrap();
         }
-        crm.update(crm.find(Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Eq, "Gamma"))).unwrap()[0].id, Fields::new().with("nextstep", "x")).unwrap();
+        crm.update(
+            crm.find(Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Eq, "Gamma"))).unwrap()[0].id,
+            Fields::new().with("nextstep", "x"),
+        )
+        .unwrap();
         let cases: [(&str, &str, &str, &[&str]); 15] = [
             ("potentialname", "e", "Gamma", &["Gamma"]),
             ("potentialname", "n", "Gamma", &["Alpha one", "Beta two"]),
@@ -250,7 +259,8 @@ fn every_comparator_code_is_accepted_and_selects() {
         for (i, (field, code, value, want)) in cases.iter().enumerate() {
             let name = format!("case {i}");
             crm.save_filter(Filter::new("Potentials", &name).all(field, code, value)).unwrap_or_else(|e| panic!("{store}: {code}: {e}"));
-            let mut got: Vec<String> = crm.list("Potentials", &name, None, 1, 10).unwrap().page.records.into_iter().map(|r| r.label).collect();
+            let mut got: Vec<String> =
+                crm.list("Potentials", &name, None, 1, 10).unwrap().page.records.into_iter().map(|r| r.label).collect();
             got.sort();
             assert_eq!(got, *want, "{store}: {field} {code} {value}");
         }
@@ -290,8 +300,15 @@ fn field_edits_and_their_log_are_stored() {
     use crm_core::schema::edit::FieldUpdate;
     for (mut crm, store, dir) in both() {
         crm.set_clock(std::sync::Arc::new(crm_core::clock::FixedClock::at("2026-11-26 10:00:00")));
-        let f = crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).default_value("Gold")).unwrap();
-        crm.update_field("Potentials", "Tier", FieldUpdate { quick_create: Some(true), quick_create_sequence: Some(1), ..Default::default() }).unwrap();
+        let f = crm
+            .add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).default_value("Gold"))
+            .unwrap();
+        crm.update_field(
+            "Potentials",
+            "Tier",
+            FieldUpdate { quick_create: Some(true), quick_create_sequence: Some(1), ..Default::default() },
+        )
+        .unwrap();
         crm.update_field("Potentials", "Tier", FieldUpdate { clear_default: true, ..Default::default() }).unwrap();
         let check = |crm: &Crm| {
             let got = crm.module("Potentials").unwrap().field(&f.name).unwrap().clone();
@@ -314,8 +331,8 @@ fn field_edits_and_their_log_are_stored() {
 /// 2026-11-26, weeks from Sunday, calendar fiscal year), and selects through a saved filter in both stores.
 #[test]
 fn every_named_date_range() {
-    use crm_core::{DateRange as R, ViewSettings};
     use chrono::{Duration, NaiveDate};
+    use crm_core::{DateRange as R, ViewSettings};
     let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let today = d("2026-11-26");
     let s = ViewSettings::default();
@@ -346,7 +363,9 @@ fn every_named_date_range() {
     for (r, from, to) in fixed {
         assert_eq!(r.resolve(today, &s), (d(from), d(to)), "{r:?}");
     }
-    for (r, n) in [(R::Last7Days, 7), (R::Last14Days, 14), (R::Last30Days, 30), (R::Last60Days, 60), (R::Last90Days, 90), (R::Last120Days, 120)] {
+    for (r, n) in
+        [(R::Last7Days, 7), (R::Last14Days, 14), (R::Last30Days, 30), (R::Last60Days, 60), (R::Last90Days, 90), (R::Last120Days, 120)]
+    {
         assert_eq!(r.resolve(today, &s), (today - Duration::days(n - 1), today), "{r:?}");
     }
     for (r, n) in [(R::Next30Days, 30), (R::Next60Days, 60), (R::Next90Days, 90), (R::Next120Days, 120)] {
@@ -366,7 +385,8 @@ fn every_named_date_range() {
         for (i, (r, want)) in cases.into_iter().enumerate() {
             let name = format!("range {i}");
             crm.save_filter(Filter::new("Potentials", &name).date("closingdate", r)).unwrap();
-            let mut got: Vec<String> = crm.list("Potentials", &name, None, 1, 10).unwrap().page.records.into_iter().map(|r| r.label).collect();
+            let mut got: Vec<String> =
+                crm.list("Potentials", &name, None, 1, 10).unwrap().page.records.into_iter().map(|r| r.label).collect();
             got.sort();
             assert_eq!(got, want, "{store}: {r:?}");
         }

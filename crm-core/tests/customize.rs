@@ -43,7 +43,9 @@ fn custom_fields_store_filter_and_survive() {
         assert!(region.custom);
         let seats = crm.add_field("Opportunities", NewField::new("Seats", FieldType::Integer).name("seats")).unwrap();
         let margin = crm.add_field("Potentials", NewField::new("Margin", FieldType::Decimal).decimal(10, 3)).unwrap();
-        let d = crm.create("Potentials", deal("New deal").with("Region", "EMEA").with("seats", 12).with(margin.name.as_str(), "1.23456")).unwrap();
+        let d = crm
+            .create("Potentials", deal("New deal").with("Region", "EMEA").with("seats", 12).with(margin.name.as_str(), "1.23456"))
+            .unwrap();
         assert_eq!(d.get(&region.name), &Value::Text("EMEA".into()), "{store}");
         assert_eq!(crm.get(d.id).unwrap().get(&margin.name).to_string(), "1.235");
         let found = crm.find(Query::new("Potentials").filter(Condition::cmp(&seats.name, Op::Gt, "10"))).unwrap();
@@ -78,7 +80,8 @@ fn sqlite_custom_field_is_a_real_column() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: String = conn.query_row(&format!("SELECT \"{}\" FROM potentials", f.name), [], |r| r.get(0)).unwrap();
     assert_eq!(v, "EMEA");
-    let (op, json): (String, String) = conn.query_row("SELECT op, change FROM crm_schema_changes", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    let (op, json): (String, String) =
+        conn.query_row("SELECT op, change FROM crm_schema_changes", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
     assert_eq!(op, "add_field");
     assert!(json.contains("\"label\":\"Region\""), "{json}");
 }
@@ -87,7 +90,8 @@ fn sqlite_custom_field_is_a_real_column() {
 fn new_mandatory_field_applies_on_next_save() {
     both(|crm, store| {
         let old = crm.create("Potentials", deal("Old")).unwrap();
-        crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).name("tier").mandatory()).unwrap();
+        crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).name("tier").mandatory())
+            .unwrap();
         crm.add_field("Potentials", NewField::new("Segment", FieldType::Text).name("segment").mandatory().default_value("SMB")).unwrap();
         // stored records are not touched
         let r = crm.get(old.id).unwrap();
@@ -136,14 +140,19 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
         let upd = |u: FieldUpdate| u;
         assert_eq!(
             schema_code(
-                &crm.update_field("Potentials", "sales_stage", upd(FieldUpdate { mandatory: Some(false), ..Default::default() })).unwrap_err()
+                &crm.update_field("Potentials", "sales_stage", upd(FieldUpdate { mandatory: Some(false), ..Default::default() }))
+                    .unwrap_err()
             ),
             "protected"
         );
         assert_eq!(
             schema_code(
-                &crm.update_field("Potentials", "closingdate", upd(FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }))
-                    .unwrap_err()
+                &crm.update_field(
+                    "Potentials",
+                    "closingdate",
+                    upd(FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() })
+                )
+                .unwrap_err()
             ),
             "invalid_default"
         );
@@ -152,14 +161,22 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
         let f = crm.add_field("Potentials", NewField::new("Budget owner", FieldType::Text)).unwrap();
         assert!(crm.quick_create("Potentials", deal("Q").with(f.name.as_str(), "CFO")).is_err(), "{store}");
         let f = crm
-            .update_field("Potentials", "Budget owner", FieldUpdate { quick_create: Some(true), mass_editable: Some(false), ..Default::default() })
+            .update_field(
+                "Potentials",
+                "Budget owner",
+                FieldUpdate { quick_create: Some(true), mass_editable: Some(false), ..Default::default() },
+            )
             .unwrap();
         assert!(f.quick_create && !f.mass_editable && f.quick_create_sequence.is_some());
         let q = crm.quick_create("Potentials", deal("Q").with(f.name.as_str(), "CFO")).unwrap();
         assert_eq!(q.get(&f.name), &Value::Text("CFO".into()));
         // a standard field made mandatory: stored records survive until their next save
-        crm.update_field("Potentials", "nextstep", FieldUpdate { presence: Some(Presence::Shown), mandatory: Some(true), ..Default::default() })
-            .unwrap();
+        crm.update_field(
+            "Potentials",
+            "nextstep",
+            FieldUpdate { presence: Some(Presence::Shown), mandatory: Some(true), ..Default::default() },
+        )
+        .unwrap();
         assert_eq!(crm.get(q.id).unwrap().version, 1);
         let err = crm.update(q.id, Fields::new().with("amount", "1")).unwrap_err();
         assert_eq!(err.field_errors()[0].field, "nextstep");
@@ -175,13 +192,18 @@ fn bad_requests_change_nothing() {
         let errors = [
             crm.add_field("Potentials", NewField::new("region", FieldType::Text)).unwrap_err(),
             crm.update_field("Potentials", "nope", FieldUpdate::default()).unwrap_err(),
-            crm.update_field("Potentials", "amount", FieldUpdate { field_type: Some(FieldType::Integer), ..Default::default() }).unwrap_err(),
+            crm.update_field("Potentials", "amount", FieldUpdate { field_type: Some(FieldType::Integer), ..Default::default() })
+                .unwrap_err(),
             crm.delete_picklist_values("Potentials", "sales_stage", &["Prospecting"], None).unwrap_err(),
             crm.rename_picklist_value("Potentials", "sales_stage", "Closed Lost", "Lost").unwrap_err(),
             crm.add_field("Nope", NewField::new("X", FieldType::Text)).unwrap_err(),
         ];
         let codes: Vec<&str> = errors.iter().map(schema_code).collect();
-        assert_eq!(codes, ["duplicate_label", "unknown_field", "lossy_change", "mandatory_picklist", "not_editable", "unknown_module"], "{store}");
+        assert_eq!(
+            codes,
+            ["duplicate_label", "unknown_field", "lossy_change", "mandatory_picklist", "not_editable", "unknown_module"],
+            "{store}"
+        );
         assert!(errors.iter().all(|e| e.code() == "schema"));
         assert_eq!(crm.schema().version, version);
         assert_eq!(crm.schema(), &schema);
@@ -221,7 +243,10 @@ fn renaming_and_deleting_values_rewrites_every_record() {
         assert!(crm.module("Potentials").unwrap().field("leadsource").unwrap().default.is_none());
         // the record history is untouched; the schema log tells what happened
         let ops: Vec<&str> = crm.schema_changes().unwrap().iter().map(|e| e.change.op()).collect::<Vec<_>>().into_iter().collect();
-        assert_eq!(ops, ["update_field", "rename_picklist_value", "rename_picklist_value", "delete_picklist_values", "delete_picklist_values"]);
+        assert_eq!(
+            ops,
+            ["update_field", "rename_picklist_value", "rename_picklist_value", "delete_picklist_values", "delete_picklist_values"]
+        );
         // stage metadata
         crm.set_stage_meta("Discovery", StageKind::Open, dec!(5)).unwrap();
         let r = crm.create("Potentials", deal("E").with("sales_stage", "Discovery")).unwrap();
@@ -315,7 +340,10 @@ fn picklist_dependencies_are_enforced() {
         // a record stored before the dependency survives other edits
         crm.update(old.id, Fields::new().with("amount", "3")).unwrap();
         assert!(crm.update(old.id, Fields::new().with("country", "FR")).is_ok());
-        assert_eq!(schema_code(&crm.set_picklist_dependency("Potentials", "country", "region", &[("DE", &["EU"])]).unwrap_err()), "dependency");
+        assert_eq!(
+            schema_code(&crm.set_picklist_dependency("Potentials", "country", "region", &[("DE", &["EU"])]).unwrap_err()),
+            "dependency"
+        );
         assert_eq!(schema_code(&crm.delete_field("Potentials", "region").unwrap_err()), "in_use");
     });
 }

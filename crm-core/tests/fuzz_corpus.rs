@@ -101,7 +101,29 @@ fn mutate_and_run(target: &str, base_count: u64) {
                 rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 rng >> 33
             };
-            const TOKENS: &[&[u8]] = &[b"\"", b",", b"\n", b"\r\n", b"(", b")", b"[", b"]", b"{", b"}", b":", b"\\", b"'", b"=", b"\0", b"\xff", b"BEGIN:VCARD\n", b"END:VCARD\n", b"9999999999999999999999999999", b"-1", b"null"];
+            const TOKENS: &[&[u8]] = &[
+                b"\"",
+                b",",
+                b"\n",
+                b"\r\n",
+                b"(",
+                b")",
+                b"[",
+                b"]",
+                b"{",
+                b"}",
+                b":",
+                b"\\",
+                b"'",
+                b"=",
+                b"\0",
+                b"\xff",
+                b"BEGIN:VCARD\n",
+                b"END:VCARD\n",
+                b"9999999999999999999999999999",
+                b"-1",
+                b"null",
+            ];
             let mut failed = vec![];
             for i in 0..count {
                 let mut data = corpus[(next() as usize) % corpus.len()].clone();

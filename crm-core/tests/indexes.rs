@@ -3,9 +3,9 @@
 //! same records with and without an index; the SQLite file must keep the index across reopen and build
 //! the real one.
 
+use crm_core::storage::Store;
 use crm_core::storage::memory::MemoryStore;
 use crm_core::storage::sqlite::SqliteStore;
-use crm_core::storage::Store;
 use crm_core::*;
 
 #[cfg(feature = "postgres")]
@@ -86,7 +86,10 @@ fn add_list_drop_is_logged(mut e: Env) {
     // Drop by field list.
     let entry = e.crm.drop_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
     assert_eq!(entry.change.op(), "drop_index");
-    assert_eq!(e.crm.indexes("Potentials").unwrap().iter().map(|i| i.fields.join(",")).collect::<Vec<_>>(), ["closingdate", "closingdate,sales_stage"]);
+    assert_eq!(
+        e.crm.indexes("Potentials").unwrap().iter().map(|i| i.fields.join(",")).collect::<Vec<_>>(),
+        ["closingdate", "closingdate,sales_stage"]
+    );
     assert_eq!(schema_code(&e.crm.drop_index("Potentials", &["sales_stage", "closingdate"]).unwrap_err()), "unknown_index");
     // Re-adding after a drop gets a fresh name.
     let again = e.crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
@@ -177,7 +180,8 @@ fn listings_are_the_same_with_an_index(mut e: Env) {
         queries()
             .into_iter()
             .map(|q| {
-                let pages: Vec<Vec<RecordId>> = (1..=4).map(|p| crm.page(q.clone(), p, 6).unwrap().records.into_iter().map(|r| r.id).collect()).collect();
+                let pages: Vec<Vec<RecordId>> =
+                    (1..=4).map(|p| crm.page(q.clone(), p, 6).unwrap().records.into_iter().map(|r| r.id).collect()).collect();
                 (pages, walk(crm, q))
             })
             .collect::<Vec<_>>()

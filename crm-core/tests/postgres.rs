@@ -7,9 +7,9 @@
 #[path = "support/pg.rs"]
 mod pg;
 
+use crm_core::io::ImportOptions;
 use crm_core::storage::Store;
 use crm_core::storage::postgres::{LAYOUT_VERSION, PostgresStore};
-use crm_core::io::ImportOptions;
 use crm_core::*;
 use rust_decimal_macros::dec;
 
@@ -208,7 +208,9 @@ fn schema_change_by_one_connection_is_seen_by_another() {
     let mut b = crm(&s);
     let f = a.add_field("Potentials", NewField::new("Region", FieldType::Text).length(40)).unwrap();
     let seats = a.add_field("Potentials", NewField::new("Seats", FieldType::Integer)).unwrap();
-    let r = a.create("Potentials", deal("With region", "5", "Prospecting").with(f.name.clone(), "EMEA").with(seats.name.clone(), "12")).unwrap();
+    let r = a
+        .create("Potentials", deal("With region", "5", "Prospecting").with(f.name.clone(), "EMEA").with(seats.name.clone(), "12"))
+        .unwrap();
     // b reads the new columns without being told.
     assert_eq!(b.get(r.id).unwrap().get(&f.name), &Value::Text("EMEA".into()));
     assert_eq!(b.count(Query::new("Potentials").filter(Condition::eq(f.name.clone(), "EMEA"))).unwrap(), 1);
@@ -370,7 +372,8 @@ fn imported_state(crm: &Crm, import_id: i64) -> Vec<String> {
     let mut deals = crm.find(Query::new("Potentials")).unwrap();
     deals.sort_by(|a, b| a.label.cmp(&b.label));
     for r in &deals {
-        let mut values: Vec<String> = r.values.iter().filter(|(k, _)| k.as_str() != "related_to").map(|(k, v)| format!("{k}={v}")).collect();
+        let mut values: Vec<String> =
+            r.values.iter().filter(|(k, _)| k.as_str() != "related_to").map(|(k, v)| format!("{k}={v}")).collect();
         values.push(format!("related_to={}", r.get("related_to").as_ref_id().map(label).unwrap_or_default()));
         out.push(format!("{}: {}", r.label, values.join("; ")));
         for h in crm.history(r.id).unwrap() {
@@ -383,11 +386,21 @@ fn imported_state(crm: &Crm, import_id: i64) -> Vec<String> {
             out.push(format!("  history {:?} by {} at {}: {}", h.kind, h.actor, h.at, changes.join(", ")));
         }
         for s in crm.stage_history(r.id).unwrap() {
-            out.push(format!("  stage {:?} {:?} {:?} {:?} {:?} at {}", s.stage, s.amount, s.probability, s.forecast_amount, s.closingdate, s.at));
+            out.push(format!(
+                "  stage {:?} {:?} {:?} {:?} {:?} at {}",
+                s.stage, s.amount, s.probability, s.forecast_amount, s.closingdate, s.at
+            ));
         }
     }
     for m in crm.outbox().unwrap() {
-        out.push(format!("mail about {}: {} / {} / to {:?} / {:?}", m.record.map(label).unwrap_or_default(), m.subject, m.from, m.to, m.status));
+        out.push(format!(
+            "mail about {}: {} / {} / to {:?} / {:?}",
+            m.record.map(label).unwrap_or_default(),
+            m.subject,
+            m.from,
+            m.to,
+            m.status
+        ));
     }
     for row in crm.import_rows(import_id).unwrap() {
         out.push(format!("journal line {} {:?} {} v{}", row.line, row.action, label(row.record), row.version));
@@ -402,7 +415,13 @@ fn an_import_batch_reads_back_as_on_the_memory_store() {
     let mut csv = String::from("Opportunity Name,Organization Name,Amount,Sales Stage,Expected Close Date,Description\n");
     for i in 0..60 {
         let stage = ["Prospecting", "Qualification", "Closed Won", "Needs Analysis"][i % 4];
-        csv.push_str(&format!("\"Deal {i:02}, \"\"quoted\"\"\",Org {},{}.{:02},{stage},2027-0{}-15,\"Ünïcode {i}\"\n", i % 7, 1000 + i * 37, i % 100, 1 + i % 9));
+        csv.push_str(&format!(
+            "\"Deal {i:02}, \"\"quoted\"\"\",Org {},{}.{:02},{stage},2027-0{}-15,\"Ünïcode {i}\"\n",
+            i % 7,
+            1000 + i * 37,
+            i % 100,
+            1 + i % 9
+        ));
     }
     let options = ImportOptions { create_missing_references: true, batch_size: 25, ..Default::default() };
     let clock = std::sync::Arc::new(crm_core::clock::FixedClock::at("2026-12-06 10:00:00"));

@@ -52,21 +52,9 @@ const CUSTOM: &[(&str, FieldType)] = &[
 ];
 const TIERS: &[&str] = &["Gold", "Silver", "Bronze", "Ünïcødé tier"];
 const TAGS: &[&str] = &["CRM", "ERP", "BI", "Straße"];
-const STAGES: &[&str] = &[
-    "Prospecting",
-    "Qualification",
-    "Needs Analysis",
-    "Value Proposition",
-    "Closed Won",
-    "Closed Lost",
-];
+const STAGES: &[&str] = &["Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Closed Won", "Closed Lost"];
 const SOURCES: &[&str] = &["Cold Call", "Existing Customer", "Web Site", "Partner"];
-const ORGS: &[&str] = &[
-    "Hooli",
-    "Acme, Inc.",
-    "Ünïcode \"Q\" GmbH",
-    "=cmd|' /C calc'!A0",
-];
+const ORGS: &[&str] = &["Hooli", "Acme, Inc.", "Ünïcode \"Q\" GmbH", "=cmd|' /C calc'!A0"];
 
 enum Kind {
     Memory,
@@ -82,10 +70,8 @@ fn store(file: bool) -> (Crm, Kind) {
     } else {
         (Crm::open(":memory:").unwrap(), Kind::Memory)
     };
-    crm.add_user(NewUser::new("admin").full_name("Administrator"))
-        .unwrap();
-    crm.add_user(NewUser::new("sally").full_name("Sally Seller"))
-        .unwrap();
+    crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
+    crm.add_user(NewUser::new("sally").full_name("Sally Seller")).unwrap();
     crm.add_group("Sales Team", &["admin"]).unwrap();
     crm.set_actor("admin").unwrap();
     for (name, t) in CUSTOM {
@@ -101,37 +87,27 @@ fn store(file: bool) -> (Crm, Kind) {
         crm.add_field("Potentials", nf).unwrap();
     }
     for o in ORGS {
-        crm.create("Accounts", Fields::new().with("accountname", *o))
-            .unwrap();
+        crm.create("Accounts", Fields::new().with("accountname", *o)).unwrap();
     }
     (crm, kind)
 }
 
 fn org_id(crm: &Crm, name: &str) -> RecordId {
-    crm.find(Query::new("Accounts").filter(Condition::eq("accountname", name)))
-        .unwrap()[0]
-        .id
+    crm.find(Query::new("Accounts").filter(Condition::eq("accountname", name))).unwrap()[0].id
 }
 
 // ----- random records -----
 
 /// Text with the characters CSV and spreadsheets care about.
 fn text(max: usize) -> impl Strategy<Value = String> {
-    let pieces = prop::sample::select(vec![
-        "a", "Z", "7", " ", ",", ";", "\"", "'", "=", "+", "-", "@", "|", "#", "é", "ß", "中",
-        "🎉", "\t", "x",
-    ]);
+    let pieces =
+        prop::sample::select(vec!["a", "Z", "7", " ", ",", ";", "\"", "'", "=", "+", "-", "@", "|", "#", "é", "ß", "中", "🎉", "\t", "x"]);
     prop::collection::vec(pieces, 0..max).prop_map(|v| v.concat())
 }
 
 /// Text that may start with a formula character or a quote.
 fn tricky(max: usize) -> impl Strategy<Value = String> {
-    (
-        prop::sample::select(vec![
-            "", "=", "+", "-", "@", "'", "'=", "\"", "=1+1", "-x", "@SUM(A1)",
-        ]),
-        text(max),
-    )
+    (prop::sample::select(vec!["", "=", "+", "-", "@", "'", "'=", "\"", "=1+1", "-x", "@SUM(A1)"]), text(max))
         .prop_map(|(a, b)| a.to_string() + &b)
 }
 
@@ -140,8 +116,7 @@ fn decimal(max_int: i64, scale: u32) -> impl Strategy<Value = Decimal> {
 }
 
 fn date() -> impl Strategy<Value = NaiveDate> {
-    (1901i32..2099, 1u32..=12, 1u32..=28)
-        .prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    (1901i32..2099, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
 }
 
 fn time() -> impl Strategy<Value = NaiveTime> {
@@ -152,9 +127,7 @@ fn time() -> impl Strategy<Value = NaiveTime> {
 #[derive(Debug, Clone)]
 struct Deal(Vec<(&'static str, Value)>);
 
-fn opt<T: std::fmt::Debug + Clone + 'static>(
-    s: impl Strategy<Value = T> + 'static,
-) -> impl Strategy<Value = Option<T>> {
+fn opt<T: std::fmt::Debug + Clone + 'static>(s: impl Strategy<Value = T> + 'static) -> impl Strategy<Value = Option<T>> {
     prop::option::weighted(0.8, s)
 }
 
@@ -169,24 +142,16 @@ fn deal() -> impl Strategy<Value = Deal> {
         prop::sample::select(vec!["admin", "sally", "Sales Team"]),
         opt(prop::sample::select(ORGS)),
         opt(decimal(100, 0).prop_map(|d| d.abs())),
-        opt(prop::collection::vec(
-            prop::sample::select(vec!["line", "\n", "\r\n", ", \"q\"", "=x", " ", "中文"]),
-            1..8,
-        )
-        .prop_map(|v| v.concat())),
+        opt(prop::collection::vec(prop::sample::select(vec!["line", "\n", "\r\n", ", \"q\"", "=x", " ", "中文"]), 1..8)
+            .prop_map(|v| v.concat())),
     );
     let b = (
         opt(tricky(20)),
-        opt(prop::collection::vec(
-            prop::sample::select(vec!["l1", "\n", ",", "\"", "'", "=", "ü"]),
-            1..8,
-        )
-        .prop_map(|v| v.concat())),
+        opt(prop::collection::vec(prop::sample::select(vec!["l1", "\n", ",", "\"", "'", "=", "ü"]), 1..8).prop_map(|v| v.concat())),
         opt(-1_000_000_000i64..1_000_000_000),
         opt((-99_999_999i64..99_999_999, 0u32..=3).prop_map(|(m, s)| Decimal::new(m, s))),
         opt(decimal(9_999_999_999, 2)),
-        opt((0i64..=100_000, 0u32..=3)
-            .prop_map(|(m, s)| Decimal::new(m, s).min(Decimal::from(100)))),
+        opt((0i64..=100_000, 0u32..=3).prop_map(|(m, s)| Decimal::new(m, s).min(Decimal::from(100)))),
         opt(date()),
         opt((date(), time()).prop_map(|(d, t)| d.and_time(t))),
         opt(time()),
@@ -205,10 +170,7 @@ fn deal() -> impl Strategy<Value = Deal> {
             ("potentialname", Value::Text(a.0)),
             ("closingdate", Value::Date(a.3)),
             ("assigned_user_id", Value::Text(a.6.to_string())),
-            (
-                "sales_stage",
-                Value::Text(a.2.unwrap_or("Prospecting").to_string()),
-            ),
+            ("sales_stage", Value::Text(a.2.unwrap_or("Prospecting").to_string())),
         ];
         let mut put = |k: &'static str, x: Option<Value>| {
             if let Some(x) = x {
@@ -235,10 +197,7 @@ fn deal() -> impl Strategy<Value = Deal> {
         put("cf_url", c.2.map(Value::Text));
         put("cf_check", c.3.map(Value::Bool));
         put("cf_tier", c.4.map(|s| Value::Text(s.into())));
-        put(
-            "cf_tags",
-            c.5.map(|l| Value::List(l.into_iter().map(str::to_string).collect())),
-        );
+        put("cf_tags", c.5.map(|l| Value::List(l.into_iter().map(str::to_string).collect())));
         put("cf_org", c.6.map(|s| Value::Text(s.into())));
         Deal(v)
     })
@@ -266,13 +225,7 @@ fn portable(crm: &Crm, r: &Record, skip: &[&str]) -> BTreeMap<String, Value> {
         }
         let v = match v {
             Value::Ref(id) => Value::Text(format!("ref:{}", crm.get(*id).unwrap().label)),
-            Value::Owner(o) => Value::Text(format!(
-                "owner:{}",
-                crm.owner(*o)
-                    .unwrap()
-                    .map(|o| o.name().to_string())
-                    .unwrap_or_default()
-            )),
+            Value::Owner(o) => Value::Text(format!("owner:{}", crm.owner(*o).unwrap().map(|o| o.name().to_string()).unwrap_or_default())),
             other => other.clone(),
         };
         out.insert(k.clone(), v);
@@ -288,25 +241,13 @@ fn by_id(mut v: Vec<Record>) -> Vec<Record> {
 
 fn cases(n: u32) -> Config {
     // PROPTEST_CASES, when set, wins (Config::default reads it).
-    let env = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok());
-    Config {
-        cases: env.unwrap_or(n),
-        failure_persistence: None,
-        ..Config::default()
-    }
+    let env = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok());
+    Config { cases: env.unwrap_or(n), failure_persistence: None, ..Config::default() }
 }
 
 fn export_all(crm: &Crm) -> Vec<u8> {
     let mut out = Vec::new();
-    crm.export_csv(
-        &mut out,
-        "Potentials",
-        &ExportSelection::All(Query::new("Potentials")),
-        &ExportOptions::default(),
-    )
-    .unwrap();
+    crm.export_csv(&mut out, "Potentials", &ExportSelection::All(Query::new("Potentials")), &ExportOptions::default()).unwrap();
     out
 }
 
@@ -356,15 +297,8 @@ struct PicklistState {
 fn picklist_state(crm: &Crm, field: &str) -> PicklistState {
     let mut records = by_id(crm.find(Query::new("Potentials")).unwrap());
     // deleted records are rewritten too
-    records.extend(by_id(
-        crm.find(Query::new("Potentials").in_recycle_bin()).unwrap(),
-    ));
-    let f = crm
-        .module("Potentials")
-        .unwrap()
-        .field(field)
-        .unwrap()
-        .clone();
+    records.extend(by_id(crm.find(Query::new("Potentials").in_recycle_bin()).unwrap()));
+    let f = crm.module("Potentials").unwrap().field(field).unwrap().clone();
     PicklistState {
         records,
         values: crm.picklist_values("Potentials", field, None).unwrap(),
@@ -613,12 +547,7 @@ fn src() -> impl Strategy<Value = Src> {
 }
 
 fn tree() -> impl Strategy<Value = Tree> {
-    let leaf = (
-        0..COND_FIELDS.len(),
-        0..OPS.len(),
-        prop::collection::vec(src(), 0..4),
-    )
-        .prop_map(|(f, o, v)| Tree::Leaf(f, o, v));
+    let leaf = (0..COND_FIELDS.len(), 0..OPS.len(), prop::collection::vec(src(), 0..4)).prop_map(|(f, o, v)| Tree::Leaf(f, o, v));
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..3).prop_map(Tree::All),
@@ -633,11 +562,7 @@ fn value_of(records: &[Record], field: &str, i: usize) -> Value {
         return Value::Null;
     }
     let r = &records[i % records.len()];
-    if field == "id" {
-        Value::Int(r.id.0)
-    } else {
-        r.get(field).clone()
-    }
+    if field == "id" { Value::Int(r.id.0) } else { r.get(field).clone() }
 }
 
 fn compare_value(records: &[Record], field: &str, s: &Src) -> Value {
@@ -663,20 +588,13 @@ fn condition(t: &Tree, records: &[Record]) -> Condition {
         Tree::Leaf(f, o, srcs) => {
             let field = COND_FIELDS[*f];
             let op = OPS[*o];
-            let mut values: Vec<Value> = srcs
-                .iter()
-                .map(|s| compare_value(records, field, s))
-                .collect();
+            let mut values: Vec<Value> = srcs.iter().map(|s| compare_value(records, field, s)).collect();
             let arity = op.arity();
             while values.len() < *arity.start() {
                 values.push(compare_value(records, field, &Src::Exact(values.len())));
             }
             values.truncate((*arity.end()).min(3));
-            Condition::Compare {
-                field: field.to_string(),
-                op,
-                values,
-            }
+            Condition::Compare { field: field.to_string(), op, values }
         }
     }
 }
@@ -685,10 +603,7 @@ fn condition(t: &Tree, records: &[Record]) -> Condition {
 fn selected(crm: &Crm, c: &Condition) -> Result<Vec<String>, String> {
     crm.find(Query::new("Potentials").filter(c.clone()))
         .map(|v| {
-            let mut n: Vec<String> = v
-                .iter()
-                .map(|r| r.get("potential_no").to_string())
-                .collect();
+            let mut n: Vec<String> = v.iter().map(|r| r.get("potential_no").to_string()).collect();
             n.sort();
             n
         })
@@ -813,16 +728,10 @@ fn wf_cond(t: &Tree, records: &[Record]) -> crm_core::workflow::condition::Cond 
                 .collect();
             let value = match op {
                 WfOp::IsEmpty | WfOp::IsNotEmpty => Operand::None,
-                WfOp::Between => {
-                    Operand::Raw(texts.iter().take(2).cloned().collect::<Vec<_>>().join(","))
-                }
+                WfOp::Between => Operand::Raw(texts.iter().take(2).cloned().collect::<Vec<_>>().join(",")),
                 _ => Operand::Raw(texts.first().cloned().unwrap_or_default()),
             };
-            Cond::Test(Test {
-                field: FieldPath::Own(field.to_string()),
-                op,
-                value,
-            })
+            Cond::Test(Test { field: FieldPath::Own(field.to_string()), op, value })
         }
     }
 }
@@ -873,8 +782,11 @@ fn case_variants_stay_candidates() {
         let test = |op| Cond::Test(Test { field: FieldPath::Own("sales_stage".into()), op, value: Operand::Raw("PROSPECTING".into()) });
         let record = crm.get(id).unwrap();
         let now = chrono::Utc::now();
-        let ctx = crm_core::workflow::Ctx { schema: &schema, module: m, before: None, record: &record, now, tz: chrono_tz::UTC, env: &NoEnv };
-        for cond in [test(WfOp::IsNot), Cond::Not(Box::new(test(WfOp::Is))), Cond::Any(vec![Cond::Any(vec![]), Cond::All(vec![test(WfOp::IsNot)])])] {
+        let ctx =
+            crm_core::workflow::Ctx { schema: &schema, module: m, before: None, record: &record, now, tz: chrono_tz::UTC, env: &NoEnv };
+        for cond in
+            [test(WfOp::IsNot), Cond::Not(Box::new(test(WfOp::Is))), Cond::Any(vec![Cond::Any(vec![]), Cond::All(vec![test(WfOp::IsNot)])])]
+        {
             assert!(cond.eval(&ctx, &mut vec![]), "{cond:?}");
             if let Some(q) = cond.to_query(m) {
                 let found: Vec<RecordId> = crm.find(Query::new("Potentials").filter(q)).unwrap().iter().map(|r| r.id).collect();
@@ -893,10 +805,7 @@ fn empty_compare_values_select_alike() {
         let (mut crm, _k) = store(file);
         let f = Deal(vec![
             ("potentialname", Value::Text("A".into())),
-            (
-                "closingdate",
-                Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
-            ),
+            ("closingdate", Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())),
             ("assigned_user_id", Value::Text("admin".into())),
             ("sales_stage", Value::Text("Prospecting".into())),
             ("cf_phone", Value::Text("+1 555".into())),
@@ -905,28 +814,11 @@ fn empty_compare_values_select_alike() {
         .fields(&crm);
         crm.create("Potentials", f).unwrap();
         let n = |c: Condition| crm.count(Query::new("Potentials").filter(c)).unwrap();
-        assert_eq!(
-            n(Condition::Not(Box::new(Condition::cmp(
-                "cf_phone",
-                Op::Ne,
-                ""
-            )))),
-            0,
-            "file={file}"
-        );
+        assert_eq!(n(Condition::Not(Box::new(Condition::cmp("cf_phone", Op::Ne, "")))), 0, "file={file}");
         assert_eq!(n(Condition::cmp("cf_phone", Op::Ne, "")), 1);
         assert_eq!(n(Condition::cmp("cf_phone", Op::Eq, "")), 0);
         assert_eq!(n(Condition::cmp("cf_int", Op::Gt, "")), 0);
-        assert_eq!(
-            n(
-                Condition::Not(Box::new(Condition::cmp("cf_int", Op::Ge, ""))).and(Condition::cmp(
-                    "cf_int",
-                    Op::Eq,
-                    5
-                ))
-            ),
-            1
-        );
+        assert_eq!(n(Condition::Not(Box::new(Condition::cmp("cf_int", Op::Ge, ""))).and(Condition::cmp("cf_int", Op::Eq, 5))), 1);
     }
 }
 
@@ -938,59 +830,29 @@ fn multi_select_compare_values_are_single_values() {
         let (mut crm, _k) = store(file);
         let f = Deal(vec![
             ("potentialname", Value::Text("A".into())),
-            (
-                "closingdate",
-                Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
-            ),
+            ("closingdate", Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())),
             ("assigned_user_id", Value::Text("admin".into())),
             ("sales_stage", Value::Text("Prospecting".into())),
-            (
-                "cf_tags",
-                Value::List(vec!["ERP".into(), "BI".into(), "Straße".into()]),
-            ),
+            ("cf_tags", Value::List(vec!["ERP".into(), "BI".into(), "Straße".into()])),
         ])
         .fields(&crm);
         crm.create("Potentials", f).unwrap();
         let q = |c: Condition| crm.count(Query::new("Potentials").filter(c));
         let list = Value::List(vec!["CRM".into(), "BI".into()]);
         assert_eq!(
-            q(Condition::Compare {
-                field: "cf_tags".into(),
-                op: Op::In,
-                values: vec![list.clone(), "E".into()]
-            })
-            .unwrap(),
+            q(Condition::Compare { field: "cf_tags".into(), op: Op::In, values: vec![list.clone(), "E".into()] }).unwrap(),
             1,
             "file={file}"
         );
         let none = Value::List(vec!["ERP".into(), "BI".into()]);
         assert_eq!(
-            q(Condition::Compare {
-                field: "cf_tags".into(),
-                op: Op::In,
-                values: vec![Value::List(vec!["CRM".into()]), "E".into()]
-            })
-            .unwrap(),
+            q(Condition::Compare { field: "cf_tags".into(), op: Op::In, values: vec![Value::List(vec!["CRM".into()]), "E".into()] })
+                .unwrap(),
             0
         );
-        assert!(
-            q(Condition::Compare {
-                field: "cf_tags".into(),
-                op: Op::Eq,
-                values: vec![none]
-            })
-            .is_err()
-        );
+        assert!(q(Condition::Compare { field: "cf_tags".into(), op: Op::Eq, values: vec![none] }).is_err());
         assert!(q(Condition::cmp("cf_tags", Op::Ne, "ERP |##| BI")).is_err());
-        assert_eq!(
-            q(Condition::cmp(
-                "cf_tags",
-                Op::Eq,
-                Value::List(vec!["BI".into()])
-            ))
-            .unwrap(),
-            1
-        );
+        assert_eq!(q(Condition::cmp("cf_tags", Op::Eq, Value::List(vec!["BI".into()]))).unwrap(), 1);
     }
 }
 
@@ -1002,37 +864,19 @@ fn quoted_formula_text_round_trips() {
     for t in ["'=x", "''+1", "=1+1", "'-5", "-5"] {
         let f = Deal(vec![
             ("potentialname", Value::Text(format!("n{t}"))),
-            (
-                "closingdate",
-                Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()),
-            ),
+            ("closingdate", Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())),
             ("assigned_user_id", Value::Text("admin".into())),
             ("sales_stage", Value::Text("Prospecting".into())),
             ("cf_text", Value::Text(t.into())),
         ])
         .fields(&a);
-        ids.push((
-            t,
-            a.create("Potentials", f)
-                .unwrap()
-                .get("potential_no")
-                .to_string(),
-        ));
+        ids.push((t, a.create("Potentials", f).unwrap().get("potential_no").to_string()));
     }
     let csv = export_all(&a);
     let (mut b, _kb) = store(false);
-    b.import_csv(
-        csv.as_slice(),
-        "Potentials",
-        &ImportOptions::default(),
-        None,
-    )
-    .unwrap();
+    b.import_csv(csv.as_slice(), "Potentials", &ImportOptions::default(), None).unwrap();
     for (t, no) in ids {
-        let r = b
-            .find(Query::new("Potentials").filter(Condition::eq("potential_no", no.as_str())))
-            .unwrap()
-            .remove(0);
+        let r = b.find(Query::new("Potentials").filter(Condition::eq("potential_no", no.as_str()))).unwrap().remove(0);
         assert_eq!(r.get("cf_text"), &Value::Text(t.into()));
     }
 }
@@ -1044,21 +888,12 @@ fn workflow_push_down_leaves_differing_tests_to_the_evaluator() {
     use crm_core::workflow::condition::{Cond, FieldPath, Operand, Test, WfOp};
     let (crm, _k) = store(false);
     let m = crm.module("Potentials").unwrap();
-    let t = |f: &str, op: WfOp, raw: &str| {
-        Cond::Test(Test {
-            field: FieldPath::Own(f.into()),
-            op,
-            value: Operand::Raw(raw.into()),
-        })
-    };
+    let t = |f: &str, op: WfOp, raw: &str| Cond::Test(Test { field: FieldPath::Own(f.into()), op, value: Operand::Raw(raw.into()) });
     assert_eq!(t("description", WfOp::Contains, "").to_query(m), None);
     assert_eq!(t("description", WfOp::StartsWith, " ").to_query(m), None);
     assert_eq!(t("cf_tags", WfOp::Is, "ERP,BI").to_query(m), None);
     assert_eq!(t("cf_tags", WfOp::IsNot, "ERP").to_query(m), None);
-    assert_eq!(
-        t("description", WfOp::Contains, " x ").to_query(m),
-        Some(Condition::cmp("description", Op::Contains, "x"))
-    );
+    assert_eq!(t("description", WfOp::Contains, " x ").to_query(m), Some(Condition::cmp("description", Op::Contains, "x")));
 }
 
 // ----- rows (bulk condition evaluation) -----

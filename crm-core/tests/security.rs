@@ -235,7 +235,12 @@ fn vcard_export_cannot_inject_properties() {
     let evil = "x\r\nEMAIL:attacker@evil.example\r\nEND:VCARD\r\nBEGIN:VCARD";
     crm.create(
         "Contacts",
-        Fields::new().with("lastname", evil).with("firstname", "=1+1;x,y").with("title", "t\r\nEMAIL:a@b.c").with("description", evil).with("phone", "+1\n2"),
+        Fields::new()
+            .with("lastname", evil)
+            .with("firstname", "=1+1;x,y")
+            .with("title", "t\r\nEMAIL:a@b.c")
+            .with("description", evil)
+            .with("phone", "+1\n2"),
     )
     .unwrap();
     for version in [VcardVersion::V3, VcardVersion::V4] {

@@ -20,7 +20,11 @@ fn layout_is_relational_and_readable() {
         let mut crm = open(&path);
         crm.create(
             "Potentials",
-            Fields::new().with("potentialname", "Big deal").with("amount", "1000").with("sales_stage", "Qualification").with("closingdate", "2027-03-31"),
+            Fields::new()
+                .with("potentialname", "Big deal")
+                .with("amount", "1000")
+                .with("sales_stage", "Qualification")
+                .with("closingdate", "2027-03-31"),
         )
         .unwrap()
         .id
@@ -28,13 +32,14 @@ fn layout_is_relational_and_readable() {
     // A plain connection, as the sqlite3 shell or pandas would open it: no crm functions registered.
     let conn = rusqlite::Connection::open(&path).unwrap();
     let (name, amount, prob, stage, close): (String, String, String, String, String) = conn
-        .query_row(
-            "SELECT potentialname, amount, probability, sales_stage, closingdate FROM potentials WHERE id = ?1",
-            [id.0],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
+        .query_row("SELECT potentialname, amount, probability, sales_stage, closingdate FROM potentials WHERE id = ?1", [id.0], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap();
-    assert_eq!((name.as_str(), amount.as_str(), prob.as_str(), stage.as_str(), close.as_str()), ("Big deal", "1000.00", "20.000", "Qualification", "2027-03-31"));
+    assert_eq!(
+        (name.as_str(), amount.as_str(), prob.as_str(), stage.as_str(), close.as_str()),
+        ("Big deal", "1000.00", "20.000", "Qualification", "2027-03-31")
+    );
     // Money is exact text, never REAL.
     let ty: String = conn.query_row("SELECT typeof(amount) FROM potentials", [], |r| r.get(0)).unwrap();
     assert_eq!(ty, "text");
@@ -78,7 +83,10 @@ fn reopening_keeps_everything() {
         let mut crm = open(&path);
         crm.set_stage_probability_autofill(false).unwrap();
         let r = crm
-            .create("Potentials", Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+            )
             .unwrap();
         (r.id, r.get("potential_no").to_string())
     };
@@ -124,7 +132,10 @@ fn two_handles_see_each_others_records() {
     let mut a = open(&path);
     let mut b = open(&path);
     let r = a
-        .create("Potentials", Fields::new().with("potentialname", "shared").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+        .create(
+            "Potentials",
+            Fields::new().with("potentialname", "shared").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+        )
         .unwrap();
     let seen = b.get(r.id).unwrap();
     assert_eq!(seen.label, "shared");
@@ -134,7 +145,10 @@ fn two_handles_see_each_others_records() {
     assert_eq!(err.code(), "conflict");
     assert_eq!(a.get(r.id).unwrap().get("amount").to_string(), "5.00");
     let other = b
-        .create("Potentials", Fields::new().with("potentialname", "second").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+        .create(
+            "Potentials",
+            Fields::new().with("potentialname", "second").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+        )
         .unwrap();
     assert_eq!(other.get("potential_no").to_string(), "POT2", "auto-numbers stay unique across handles");
 }

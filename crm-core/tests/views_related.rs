@@ -32,11 +32,7 @@ fn both() -> Vec<(Crm, Option<tempfile::TempDir>)> {
 fn deal(crm: &mut Crm, name: &str, stage: &str, amount: &str, close: &str) -> Record {
     crm.create(
         "Potentials",
-        Fields::new()
-            .with("potentialname", name)
-            .with("sales_stage", stage)
-            .with("amount", amount)
-            .with("closingdate", close),
+        Fields::new().with("potentialname", name).with("sales_stage", stage).with("amount", amount).with("closingdate", close),
     )
     .unwrap()
 }
@@ -55,17 +51,7 @@ fn default_filters_are_shipped_listed_and_protected() {
         assert_eq!(n, ["All", "Potentials Won", "Prospecting"]);
         assert!(fs[0].default && fs.iter().all(|f| f.visibility == Visibility::System));
         assert_eq!(fs[0].columns[6], "amount");
-        assert_eq!(
-            fs[1].columns,
-            [
-                "potentialname",
-                "related_to",
-                "amount",
-                "closingdate",
-                "assigned_user_id",
-                "contact_id"
-            ]
-        );
+        assert_eq!(fs[1].columns, ["potentialname", "related_to", "amount", "closingdate", "assigned_user_id", "contact_id"]);
         deal(&mut crm, "A", "Closed Won", "10", "2027-01-01");
         deal(&mut crm, "B", "Prospecting", "20", "2027-01-01");
         deal(&mut crm, "C", "Closed Won", "30", "2027-01-01");
@@ -82,10 +68,7 @@ fn default_filters_are_shipped_listed_and_protected() {
         won_f.sort = vec![crm_core::Sort::desc("amount")];
         let saved = crm.save_filter(won_f.clone()).unwrap();
         assert_eq!(saved.visibility, Visibility::System);
-        assert_eq!(
-            crm.filter("Potentials", "Potentials Won").unwrap().columns,
-            ["potentialname", "amount"]
-        );
+        assert_eq!(crm.filter("Potentials", "Potentials Won").unwrap().columns, ["potentialname", "amount"]);
         won_f.all.clear();
         assert!(matches!(crm.save_filter(won_f), Err(Error::Conflict(_))));
         if let Some(d) = &dir {
@@ -116,9 +99,7 @@ fn filters_are_validated_on_save() {
         let dup = crm.save_filter(Filter::new("Potentials", "all"));
         assert!(matches!(dup, Err(Error::Conflict(_))));
         // Labels are accepted and stored as field names; empty columns copy the default filter's.
-        let ok = crm
-            .save_filter(Filter::new("Potentials", "Big").all("Amount", "h", "1000"))
-            .unwrap();
+        let ok = crm.save_filter(Filter::new("Potentials", "Big").all("Amount", "h", "1000")).unwrap();
         assert_eq!(ok.all[0].field, "amount");
         assert_eq!(ok.columns.len(), 9);
         assert!(ok.id > 0);
@@ -132,93 +113,51 @@ fn filters_combine_all_any_ranges_and_lists() {
         deal(&mut crm, "Nov small", "Closed Won", "50", "2026-11-30");
         deal(&mut crm, "Dec big", "Closed Won", "7000", "2026-12-05");
         deal(&mut crm, "Old", "Closed Lost", "9000", "2025-01-01");
-        let f = crm
-            .save_filter(Filter::new("Potentials", "This month").date("closingdate", DateRange::ThisMonth))
-            .unwrap();
-        assert_eq!(
-            names(&crm.list("Potentials", &f.id.to_string(), None, 1, 50).unwrap().page.records),
-            ["Nov big", "Nov small"]
-        );
+        let f = crm.save_filter(Filter::new("Potentials", "This month").date("closingdate", DateRange::ThisMonth)).unwrap();
+        assert_eq!(names(&crm.list("Potentials", &f.id.to_string(), None, 1, 50).unwrap().page.records), ["Nov big", "Nov small"]);
         let f = Filter::new("Potentials", "Next 30").date("closingdate", DateRange::Next30Days);
         let f = crm.save_filter(f).unwrap();
-        assert_eq!(
-            names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records),
-            ["Dec big", "Nov small"]
-        );
+        assert_eq!(names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records), ["Dec big", "Nov small"]);
         // all: amount >= 1000; any: stage is one of a comma list, or name ends with "Old".
-        let f = Filter::new("Potentials", "Combo")
-            .all("amount", "h", "1000")
-            .any("sales_stage", "e", "Prospecting,Closed Won")
-            .any("potentialname", "ew", "old");
-        let f = crm.save_filter(f).unwrap();
-        assert_eq!(
-            names(&crm.list("Potentials", "Combo", None, 1, 50).unwrap().page.records),
-            ["Dec big", "Nov big", "Old"]
+        let f = Filter::new("Potentials", "Combo").all("amount", "h", "1000").any("sales_stage", "e", "Prospecting,Closed Won").any(
+            "potentialname",
+            "ew",
+            "old",
         );
+        let f = crm.save_filter(f).unwrap();
+        assert_eq!(names(&crm.list("Potentials", "Combo", None, 1, 50).unwrap().page.records), ["Dec big", "Nov big", "Old"]);
         assert!(f.id > 0);
         // n with a list joins with AND.
-        let f = crm
-            .save_filter(Filter::new("Potentials", "Open").all("sales_stage", "n", "Closed Won,Closed Lost"))
-            .unwrap();
-        assert_eq!(
-            names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records),
-            ["Nov big"]
-        );
+        let f = crm.save_filter(Filter::new("Potentials", "Open").all("sales_stage", "n", "Closed Won,Closed Lost")).unwrap();
+        assert_eq!(names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records), ["Nov big"]);
         // bw on a date, y on an empty field, owners by name.
         let f = crm
-            .save_filter(
-                Filter::new("Potentials", "Range")
-                    .all("closingdate", "bw", "2026-11-01,2026-11-30")
-                    .all("nextstep", "y", "")
-                    .all("assigned_user_id", "e", "admin"),
-            )
+            .save_filter(Filter::new("Potentials", "Range").all("closingdate", "bw", "2026-11-01,2026-11-30").all("nextstep", "y", "").all(
+                "assigned_user_id",
+                "e",
+                "admin",
+            ))
             .unwrap();
         assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 2);
         // References match by the referenced record's name.
         let org = crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
         let hooli = deal(&mut crm, "Hooli deal", "Prospecting", "1", "2027-01-01");
         crm.update(hooli.id, Fields::new().with("related_to", Value::Ref(org.id))).unwrap();
-        let f = crm
-            .save_filter(Filter::new("Potentials", "Hooli").all("related_to", "e", "hooli"))
-            .unwrap();
-        assert_eq!(
-            names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records),
-            ["Hooli deal"]
-        );
-        let f = crm
-            .save_filter(Filter::new("Potentials", "Not Hooli").all("related_to", "n", "Hooli"))
-            .unwrap();
+        let f = crm.save_filter(Filter::new("Potentials", "Hooli").all("related_to", "e", "hooli")).unwrap();
+        assert_eq!(names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records), ["Hooli deal"]);
+        let f = crm.save_filter(Filter::new("Potentials", "Not Hooli").all("related_to", "n", "Hooli")).unwrap();
         assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 4);
-        let f = crm
-            .save_filter(Filter::new("Potentials", "Nobody").all("related_to", "e", "Nobody Inc"))
-            .unwrap();
+        let f = crm.save_filter(Filter::new("Potentials", "Nobody").all("related_to", "e", "Nobody Inc")).unwrap();
         assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 0);
         crm.delete(hooli.id).unwrap();
         // fiscal quarters follow the configured fiscal year start.
-        crm.set_view_settings(ViewSettings {
-            fiscal_year_start_month: 12,
-            ..ViewSettings::default()
-        })
-        .unwrap();
-        let f = crm
-            .save_filter(Filter::new("Potentials", "FQ").date("closingdate", DateRange::ThisFq))
-            .unwrap();
+        crm.set_view_settings(ViewSettings { fiscal_year_start_month: 12, ..ViewSettings::default() }).unwrap();
+        let f = crm.save_filter(Filter::new("Potentials", "FQ").date("closingdate", DateRange::ThisFq)).unwrap();
         // Fiscal quarter starting in December: 2026-09-01 ..= 2026-11-30.
-        assert_eq!(
-            names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records),
-            ["Nov big", "Nov small"]
-        );
-        assert!(
-            crm.set_view_settings(ViewSettings {
-                fiscal_year_start_month: 13,
-                ..ViewSettings::default()
-            })
-            .is_err()
-        );
+        assert_eq!(names(&crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.records), ["Nov big", "Nov small"]);
+        assert!(crm.set_view_settings(ViewSettings { fiscal_year_start_month: 13, ..ViewSettings::default() }).is_err());
         // createdtime is a datetime: today's range includes everything created now.
-        let f = crm
-            .save_filter(Filter::new("Potentials", "Today").date("createdtime", DateRange::Today))
-            .unwrap();
+        let f = crm.save_filter(Filter::new("Potentials", "Today").date("createdtime", DateRange::Today)).unwrap();
         assert_eq!(crm.list("Potentials", &f.name, None, 1, 50).unwrap().page.total, 4);
     }
 }
@@ -227,31 +166,15 @@ fn filters_combine_all_any_ranges_and_lists() {
 fn private_filters_and_default_flag() {
     for (mut crm, _d) in both() {
         // A new private filter belongs to the acting user, whatever owner was named.
-        let mine = crm
-            .save_filter(
-                Filter::new("Potentials", "Mine")
-                    .private("sally")
-                    .all("assigned_user_id", "e", "admin"),
-            )
-            .unwrap();
+        let mine = crm.save_filter(Filter::new("Potentials", "Mine").private("sally").all("assigned_user_id", "e", "admin")).unwrap();
         assert_eq!(mine.owner.as_deref(), Some("admin"));
-        let p = crm
-            .save_filter(Filter {
-                visibility: Visibility::Private,
-                owner: None,
-                ..Filter::new("Potentials", "Admin only")
-            })
-            .unwrap();
+        let p =
+            crm.save_filter(Filter { visibility: Visibility::Private, owner: None, ..Filter::new("Potentials", "Admin only") }).unwrap();
         assert_eq!(p.owner.as_deref(), Some("admin"));
         crm.set_actor("sally").unwrap();
         assert!(crm.filters("Potentials").unwrap().iter().all(|f| f.name != "Admin only"));
         assert!(matches!(crm.filter("Potentials", "Admin only"), Err(Error::NotFound(_))));
-        let d = crm
-            .save_filter(Filter {
-                default: true,
-                ..Filter::new("Potentials", "Sally default")
-            })
-            .unwrap();
+        let d = crm.save_filter(Filter { default: true, ..Filter::new("Potentials", "Sally default") }).unwrap();
         let fs = crm.filters("Potentials").unwrap();
         assert_eq!(fs.iter().filter(|f| f.default).map(|f| f.id).collect::<Vec<_>>(), [d.id]);
         assert_eq!(crm.default_filter("Potentials").unwrap().unwrap().id, d.id);
@@ -265,13 +188,7 @@ fn search_and_column_search_and_keyset_paging() {
     for (mut crm, _d) in both() {
         for i in 0..25 {
             let stage = if i % 3 == 0 { "Prospecting" } else { "Qualification" };
-            let r = deal(
-                &mut crm,
-                &format!("Deal {i:02}"),
-                stage,
-                &format!("{}", 100 * (i % 4)),
-                "2027-01-01",
-            );
+            let r = deal(&mut crm, &format!("Deal {i:02}"), stage, &format!("{}", 100 * (i % 4)), "2027-01-01");
             if i == 7 {
                 crm.update(r.id, Fields::new().with("nextstep", "Call ÜBER boss")).unwrap();
             }
@@ -280,9 +197,7 @@ fn search_and_column_search_and_keyset_paging() {
         assert_eq!(names(&p.records), ["Deal 07"]);
         assert_eq!(crm.search("Potentials", "deal 1", 1, 5).unwrap().total, 10);
         assert_eq!(crm.search("Potentials", "", 1, 5).unwrap().total, 25);
-        let p = crm
-            .search_columns("Potentials", &[("potentialname", "deal 0"), ("sales_stage", "Prospecting")], 1, 50)
-            .unwrap();
+        let p = crm.search_columns("Potentials", &[("potentialname", "deal 0"), ("sales_stage", "Prospecting")], 1, 50).unwrap();
         assert_eq!(names(&p.records), ["Deal 00", "Deal 03", "Deal 06", "Deal 09"]);
         assert!(crm.search_columns("Potentials", &[("nope", "x")], 1, 5).is_err());
         // Keyset pages over a sort key with many ties equal the offset listing.
@@ -313,9 +228,7 @@ fn mass_actions_skip_failures_and_write_history() {
         let b = deal(&mut crm, "B", "Prospecting", "20", "2027-01-01");
         let c = deal(&mut crm, "C", "Prospecting", "30", "2027-01-01");
         let missing = RecordId(999_999);
-        let r = crm
-            .mass_edit(&[a.id, b.id, missing], Fields::new().with("sales_stage", "Qualification"))
-            .unwrap();
+        let r = crm.mass_edit(&[a.id, b.id, missing], Fields::new().with("sales_stage", "Qualification")).unwrap();
         assert_eq!(r.succeeded, [a.id, b.id]);
         assert_eq!(r.failed.len(), 1);
         assert!(matches!(r.failed[0].error, Error::NotFound(_)));
@@ -324,9 +237,7 @@ fn mass_actions_skip_failures_and_write_history() {
         assert_eq!(crm.stage_history(b.id).unwrap().len(), 2);
         // A record that fails validation is skipped; the others go through.
         crm.update(c.id, Fields::new().with("probability", "5")).unwrap();
-        let r = crm
-            .mass_edit(&[a.id, c.id], Fields::new().with("sales_stage", "No such stage"))
-            .unwrap();
+        let r = crm.mass_edit(&[a.id, c.id], Fields::new().with("sales_stage", "No such stage")).unwrap();
         assert!(r.succeeded.is_empty());
         assert!(matches!(r.failed[0].error, Error::Validation(_)));
         let r = crm.mass_edit(&[a.id], Fields::new().with("forecast_amount", "1")).unwrap();
@@ -408,89 +319,31 @@ fn activities_open_and_done() {
 fn links_related_lists_and_documents_from_the_opportunity() {
     for (mut crm, _d) in both() {
         let org = crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
-        let con = crm
-            .create(
-                "Contacts",
-                Fields::new().with("lastname", "Belson").with("account_id", Value::Ref(org.id)),
-            )
-            .unwrap();
+        let con = crm.create("Contacts", Fields::new().with("lastname", "Belson").with("account_id", Value::Ref(org.id))).unwrap();
         let con2 = crm.create("Contacts", Fields::new().with("lastname", "Bighetti")).unwrap();
-        let prod = crm
-            .create("Products", Fields::new().with("productname", "Box").with("unit_price", "199.99"))
-            .unwrap();
-        let svc = crm
-            .create("Services", Fields::new().with("servicename", "Setup").with("unit_price", "50"))
-            .unwrap();
-        let doc = crm
-            .create(
-                "Documents",
-                Fields::new()
-                    .with("notes_title", "Proposal")
-                    .with("fileurl", "https://example.com/p.pdf"),
-            )
-            .unwrap();
+        let prod = crm.create("Products", Fields::new().with("productname", "Box").with("unit_price", "199.99")).unwrap();
+        let svc = crm.create("Services", Fields::new().with("servicename", "Setup").with("unit_price", "50")).unwrap();
+        let doc =
+            crm.create("Documents", Fields::new().with("notes_title", "Proposal").with("fileurl", "https://example.com/p.pdf")).unwrap();
         let pot = crm
             .create_opportunity_for(
                 con.id,
-                Fields::new()
-                    .with("potentialname", "Hooli boxes")
-                    .with("sales_stage", "Prospecting")
-                    .with("closingdate", "2027-02-01"),
+                Fields::new().with("potentialname", "Hooli boxes").with("sales_stage", "Prospecting").with("closingdate", "2027-02-01"),
             )
             .unwrap();
         assert_eq!(pot.get("related_to"), &Value::Ref(org.id));
         assert_eq!(pot.get("contact_id"), &Value::Ref(con.id));
         // The contact is linked; add another with a role, products with quantity and price, a document.
-        crm.link(
-            pot.id,
-            con2.id,
-            LinkInfo {
-                role: Some("Decision Maker".into()),
-                ..LinkInfo::default()
-            },
-        )
-        .unwrap();
-        let l = crm
-            .link(
-                pot.id,
-                prod.id,
-                LinkInfo {
-                    quantity: Some(dec!(3)),
-                    ..LinkInfo::default()
-                },
-            )
-            .unwrap();
+        crm.link(pot.id, con2.id, LinkInfo { role: Some("Decision Maker".into()), ..LinkInfo::default() }).unwrap();
+        let l = crm.link(pot.id, prod.id, LinkInfo { quantity: Some(dec!(3)), ..LinkInfo::default() }).unwrap();
         assert_eq!(l.price, Some(dec!(199.99)));
-        crm.link(
-            svc.id,
-            pot.id,
-            LinkInfo {
-                quantity: Some(dec!(1.5)),
-                price: Some(dec!(40.10)),
-                role: None,
-            },
-        )
-        .unwrap();
+        crm.link(svc.id, pot.id, LinkInfo { quantity: Some(dec!(1.5)), price: Some(dec!(40.10)), role: None }).unwrap();
         crm.link(pot.id, doc.id, LinkInfo::default()).unwrap();
-        assert!(
-            crm.link(
-                pot.id,
-                doc.id,
-                LinkInfo {
-                    role: Some("x".into()),
-                    ..LinkInfo::default()
-                }
-            )
-            .is_err()
-        );
+        assert!(crm.link(pot.id, doc.id, LinkInfo { role: Some("x".into()), ..LinkInfo::default() }).is_err());
         assert!(crm.link(pot.id, org.id, LinkInfo::default()).is_err());
         let contacts = crm.related(pot.id, "Contacts", 1, 10).unwrap();
         assert_eq!(contacts.total, 2);
-        let roles: Vec<Option<String>> = contacts
-            .items
-            .iter()
-            .map(|(_, l)| l.as_ref().and_then(|l| l.role.clone()))
-            .collect();
+        let roles: Vec<Option<String>> = contacts.items.iter().map(|(_, l)| l.as_ref().and_then(|l| l.role.clone())).collect();
         assert_eq!(roles, [None, Some("Decision Maker".into())]);
         let page2 = crm.related(pot.id, "Contacts", 2, 1).unwrap();
         assert_eq!(page2.items.len(), 1);
@@ -498,48 +351,21 @@ fn links_related_lists_and_documents_from_the_opportunity() {
         let svcs = crm.related(pot.id, "Services", 1, 10).unwrap();
         assert_eq!(svcs.items[0].1.as_ref().unwrap().price, Some(dec!(40.10)));
         assert_eq!(svcs.items[0].1.as_ref().unwrap().quantity, Some(dec!(1.5)));
-        assert_eq!(
-            crm.related(pot.id, "Documents", 1, 10).unwrap().items[0]
-                .0
-                .get("fileurl")
-                .to_string(),
-            "https://example.com/p.pdf"
-        );
+        assert_eq!(crm.related(pot.id, "Documents", 1, 10).unwrap().items[0].0.get("fileurl").to_string(), "https://example.com/p.pdf");
         // From the contact's side the opportunity shows (reference and link).
         assert_eq!(crm.related(con.id, "Potentials", 1, 10).unwrap().total, 1);
         assert_eq!(crm.related(con2.id, "Potentials", 1, 10).unwrap().total, 1);
         // History on both sides.
         let h = crm.history(pot.id).unwrap();
         assert!(h.iter().any(|e| e.kind == ChangeKind::Linked && e.related == Some(prod.id)));
-        assert!(
-            crm.history(prod.id)
-                .unwrap()
-                .iter()
-                .any(|e| e.kind == ChangeKind::Linked && e.related == Some(pot.id))
-        );
+        assert!(crm.history(prod.id).unwrap().iter().any(|e| e.kind == ChangeKind::Linked && e.related == Some(pot.id)));
         crm.unlink(prod.id, pot.id).unwrap();
         assert_eq!(crm.related(pot.id, "Products", 1, 10).unwrap().total, 0);
-        assert!(
-            crm.history(pot.id)
-                .unwrap()
-                .iter()
-                .any(|e| e.kind == ChangeKind::Unlinked && e.related == Some(prod.id))
-        );
+        assert!(crm.history(pot.id).unwrap().iter().any(|e| e.kind == ChangeKind::Unlinked && e.related == Some(prod.id)));
         assert!(matches!(crm.unlink(prod.id, pot.id), Err(Error::NotFound(_))));
-        crm.link(
-            pot.id,
-            prod.id,
-            LinkInfo {
-                quantity: Some(dec!(2)),
-                price: Some(dec!(180)),
-                role: None,
-            },
-        )
-        .unwrap();
+        crm.link(pot.id, prod.id, LinkInfo { quantity: Some(dec!(2)), price: Some(dec!(180)), role: None }).unwrap();
         // A quote from the opportunity carries its organization, contact and products.
-        let q = crm
-            .create_from_opportunity(pot.id, "Quotes", Fields::new().with("quotestage", "Created"))
-            .unwrap();
+        let q = crm.create_from_opportunity(pot.id, "Quotes", Fields::new().with("quotestage", "Created")).unwrap();
         assert_eq!(q.get("potential_id"), &Value::Ref(pot.id));
         assert_eq!(q.get("account_id"), &Value::Ref(org.id));
         assert_eq!(q.get("contact_id"), &Value::Ref(con.id));
@@ -549,11 +375,7 @@ fn links_related_lists_and_documents_from_the_opportunity() {
         assert_eq!(crm.related(q.id, "Services", 1, 10).unwrap().total, 1);
         assert_eq!(crm.related(pot.id, "Quotes", 1, 10).unwrap().items[0].0.id, q.id);
         let inv = crm
-            .create_from_opportunity(
-                pot.id,
-                "Invoice",
-                Fields::new().with("invoicestatus", "Created").with("subject", "INV for boxes"),
-            )
+            .create_from_opportunity(pot.id, "Invoice", Fields::new().with("invoicestatus", "Created").with("subject", "INV for boxes"))
             .unwrap();
         assert_eq!(inv.label, "INV for boxes");
         assert!(crm.create_from_opportunity(pot.id, "Contacts", Fields::new()).is_err());
@@ -580,9 +402,7 @@ fn lead_conversion() {
                     .with("description", "Met at the fair"),
             )
             .unwrap();
-        let other = crm
-            .create("Leads", Fields::new().with("lastname", "Dunn").with("company", "pied piper"))
-            .unwrap();
+        let other = crm.create("Leads", Fields::new().with("lastname", "Dunn").with("company", "pied piper")).unwrap();
         // Things hanging on the lead: a document link and a planned call.
         let doc = crm.create("Documents", Fields::new().with("notes_title", "Brochure")).unwrap();
         crm.link(lead.id, doc.id, LinkInfo::default()).unwrap();
@@ -607,23 +427,12 @@ fn lead_conversion() {
         assert_eq!(crm.count(Query::new("Contacts")).unwrap(), 0);
         assert_ne!(crm.get(lead.id).unwrap().get("converted"), &Value::Bool(true));
         // Neither organization nor contact.
-        let none = LeadConversion {
-            account: None,
-            contact: None,
-            ..LeadConversion::new()
-        };
+        let none = LeadConversion { account: None, contact: None, ..LeadConversion::new() };
         assert!(matches!(crm.convert_lead(lead.id, none), Err(Error::InvalidArgument(_))));
 
-        let conv = LeadConversion::new().with_potential(
-            Fields::new()
-                .with("closingdate", "2027-03-31")
-                .with("sales_stage", "Qualification")
-                .with("amount", "25000"),
-        );
-        let conv = LeadConversion {
-            assigned_to: Some("sally".into()),
-            ..conv
-        };
+        let conv = LeadConversion::new()
+            .with_potential(Fields::new().with("closingdate", "2027-03-31").with("sales_stage", "Qualification").with("amount", "25000"));
+        let conv = LeadConversion { assigned_to: Some("sally".into()), ..conv };
         let out = crm.convert_lead(lead.id, conv).unwrap();
         assert!(!out.account_reused);
         let org = crm.get(out.account.unwrap()).unwrap();
@@ -648,16 +457,8 @@ fn lead_conversion() {
         assert_eq!(pot.get("description").to_string(), "Met at the fair");
         assert_eq!(pot.get("isconvertedfromlead"), &Value::Bool(true));
         assert_eq!(pot.get("probability").to_string(), "20.000");
-        assert!(
-            crm.history(pot.id).unwrap()[0]
-                .changes
-                .iter()
-                .any(|c| c.field == "isconvertedfromlead")
-        );
-        assert_eq!(
-            crm.related(pot.id, "Contacts", 1, 10).unwrap().items[0].1.as_ref().unwrap().related,
-            con.id
-        );
+        assert!(crm.history(pot.id).unwrap()[0].changes.iter().any(|c| c.field == "isconvertedfromlead"));
+        assert_eq!(crm.related(pot.id, "Contacts", 1, 10).unwrap().items[0].1.as_ref().unwrap().related, con.id);
         // The lead's links and activities moved to the new records.
         assert_eq!(crm.related(con.id, "Documents", 1, 10).unwrap().items[0].0.id, doc.id);
         assert_eq!(crm.related(lead.id, "Documents", 1, 10).unwrap().total, 0);
@@ -668,15 +469,7 @@ fn lead_conversion() {
         // The lead is kept, converted, hidden from lists, and cannot be converted again.
         let l = crm.get(lead.id).unwrap();
         assert_eq!(l.get("converted"), &Value::Bool(true));
-        assert!(
-            crm.history(lead.id)
-                .unwrap()
-                .last()
-                .unwrap()
-                .changes
-                .iter()
-                .any(|c| c.field == "converted")
-        );
+        assert!(crm.history(lead.id).unwrap().last().unwrap().changes.iter().any(|c| c.field == "converted"));
         assert_eq!(names(&crm.find(Query::new("Leads")).unwrap()), ["Dunn"]);
         assert_eq!(crm.page(Query::new("Leads"), 1, 10).unwrap().total, 1);
         assert_eq!(crm.search("Leads", "hendricks", 1, 10).unwrap().total, 0);
@@ -713,11 +506,7 @@ fn lead_mapping_is_editable_except_locked_rows() {
         let lead = crm
             .create(
                 "Leads",
-                Fields::new()
-                    .with("lastname", "Gilfoyle")
-                    .with("company", "Anton")
-                    .with("phone", "1")
-                    .with("designation", "Call him"),
+                Fields::new().with("lastname", "Gilfoyle").with("company", "Anton").with("phone", "1").with("designation", "Call him"),
             )
             .unwrap();
         let out = crm
@@ -738,28 +527,19 @@ fn new_customer_in_one_transaction() {
             .create_for_new_customer(
                 Some(Fields::new().with("accountname", "Raviga")),
                 Some(Fields::new().with("firstname", "Laurie").with("lastname", "Bream")),
-                Fields::new()
-                    .with("potentialname", "Raviga fund")
-                    .with("sales_stage", "Prospecting")
-                    .with("closingdate", "2027-05-01"),
+                Fields::new().with("potentialname", "Raviga fund").with("sales_stage", "Prospecting").with("closingdate", "2027-05-01"),
             )
             .unwrap();
         let pot = crm.get(out.potential.unwrap()).unwrap();
         assert_eq!(pot.get("related_to"), &Value::Ref(out.account.unwrap()));
         assert_eq!(pot.get("contact_id"), &Value::Ref(out.contact.unwrap()));
         assert_ne!(pot.get("isconvertedfromlead"), &Value::Bool(true));
-        assert_eq!(
-            crm.get(out.contact.unwrap()).unwrap().get("account_id"),
-            &Value::Ref(out.account.unwrap())
-        );
+        assert_eq!(crm.get(out.contact.unwrap()).unwrap().get("account_id"), &Value::Ref(out.account.unwrap()));
         // An invalid opportunity stores nothing.
         let err = crm.create_for_new_customer(
             Some(Fields::new().with("accountname", "Bachmanity")),
             None,
-            Fields::new()
-                .with("potentialname", "x")
-                .with("sales_stage", "Nope")
-                .with("closingdate", "2027-05-01"),
+            Fields::new().with("potentialname", "x").with("sales_stage", "Nope").with("closingdate", "2027-05-01"),
         );
         assert!(matches!(err, Err(Error::Validation(_))));
         assert_eq!(crm.count(Query::new("Accounts")).unwrap(), 1);
@@ -768,10 +548,7 @@ fn new_customer_in_one_transaction() {
             .create_for_new_customer(
                 None,
                 Some(Fields::new().with("lastname", "Solo")),
-                Fields::new()
-                    .with("potentialname", "Solo deal")
-                    .with("sales_stage", "Prospecting")
-                    .with("closingdate", "2027-05-01"),
+                Fields::new().with("potentialname", "Solo deal").with("sales_stage", "Prospecting").with("closingdate", "2027-05-01"),
             )
             .unwrap();
         assert!(out.account.is_none());
@@ -779,21 +556,13 @@ fn new_customer_in_one_transaction() {
         let p = crm
             .create_opportunity_for(
                 org.id,
-                Fields::new()
-                    .with("potentialname", "Upsell")
-                    .with("sales_stage", "Prospecting")
-                    .with("closingdate", "2027-06-01"),
+                Fields::new().with("potentialname", "Upsell").with("sales_stage", "Prospecting").with("closingdate", "2027-06-01"),
             )
             .unwrap();
         assert_eq!(p.get("related_to"), &Value::Ref(org.id));
         assert_eq!(crm.related(org.id, "Potentials", 1, 10).unwrap().total, 2);
         assert!(crm.create_opportunity_for(p.id, Fields::new()).is_err());
-        assert!(
-            crm.find(Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, "upsell")))
-                .unwrap()
-                .len()
-                == 1
-        );
+        assert!(crm.find(Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, "upsell"))).unwrap().len() == 1);
     }
 }
 
@@ -810,23 +579,10 @@ fn sqlite_file_keeps_filters_comments_links_and_settings_across_reopen_and_purge
         let doc = crm.create("Documents", Fields::new().with("notes_title", "Spec")).unwrap();
         let prod = crm.create("Products", Fields::new().with("productname", "P")).unwrap();
         crm.link(pot.id, doc.id, LinkInfo::default()).unwrap();
-        crm.link(
-            pot.id,
-            prod.id,
-            LinkInfo {
-                quantity: Some(dec!(2.125)),
-                price: Some(dec!(10.10)),
-                role: None,
-            },
-        )
-        .unwrap();
+        crm.link(pot.id, prod.id, LinkInfo { quantity: Some(dec!(2.125)), price: Some(dec!(10.10)), role: None }).unwrap();
         crm.comment(pot.id, "remember me").unwrap();
         crm.save_filter(Filter::new("Potentials", "Mine").all("amount", "g", "1")).unwrap();
-        crm.set_view_settings(ViewSettings {
-            fiscal_year_start_month: 4,
-            week_start: chrono::Weekday::Mon,
-        })
-        .unwrap();
+        crm.set_view_settings(ViewSettings { fiscal_year_start_month: 4, week_start: chrono::Weekday::Mon }).unwrap();
         (pot, doc)
     };
     let mut crm = Crm::open(path).unwrap();

@@ -4,9 +4,9 @@
 
 use chrono::Duration;
 use crm_core::clock::FixedClock;
+use crm_core::storage::Store;
 use crm_core::storage::memory::MemoryStore;
 use crm_core::storage::sqlite::SqliteStore;
-use crm_core::storage::Store;
 use crm_core::*;
 use std::sync::Arc;
 
@@ -110,9 +110,19 @@ fn import_checks_numbers_and_reuses_references() {
     }
     for kind in kinds {
         let (_dir, mut crm, _clock) = env(kind);
-        let first = crm.create("Potentials", Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
+        let first = crm
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "a").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+            )
+            .unwrap();
         let taken = first.get("potential_no").to_text().unwrap();
-        let binned = crm.create("Potentials", Fields::new().with("potentialname", "b").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01")).unwrap();
+        let binned = crm
+            .create(
+                "Potentials",
+                Fields::new().with("potentialname", "b").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+            )
+            .unwrap();
         let binned_no = binned.get("potential_no").to_text().unwrap();
         crm.delete(binned.id).unwrap();
         let csv = format!(

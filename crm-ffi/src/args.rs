@@ -29,10 +29,7 @@ pub unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
         FfiError::new(
             crm_status::InvalidUtf8,
             "invalid_utf8",
-            format!(
-                "argument '{name}' is not valid UTF-8 (bad byte at offset {})",
-                e.valid_up_to()
-            ),
+            format!("argument '{name}' is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
         )
     })
 }
@@ -42,11 +39,7 @@ pub unsafe fn arg_str<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
 /// # Safety
 /// As [`arg_str`].
 pub unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
-    if p.is_null() {
-        Ok(None)
-    } else {
-        unsafe { arg_str(p, name) }.map(Some)
-    }
+    if p.is_null() { Ok(None) } else { unsafe { arg_str(p, name) }.map(Some) }
 }
 
 /// Parses JSON text into `T`: syntax errors are `CRM_STATUS_INVALID_JSON`, a wrong shape
@@ -54,11 +47,7 @@ pub unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Option<
 pub fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> FfiResult<T> {
     serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => FfiError::invalid(format!("{what}: {e}")),
-        _ => FfiError::new(
-            crm_status::InvalidJson,
-            "invalid_json",
-            format!("{what} is not valid JSON: {e}"),
-        ),
+        _ => FfiError::new(crm_status::InvalidJson, "invalid_json", format!("{what} is not valid JSON: {e}")),
     })
 }
 
@@ -66,10 +55,7 @@ pub fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> FfiResult<T> {
 ///
 /// # Safety
 /// As [`arg_str`].
-pub unsafe fn arg_opt_json<T: DeserializeOwned + Default>(
-    p: *const c_char,
-    name: &str,
-) -> FfiResult<T> {
+pub unsafe fn arg_opt_json<T: DeserializeOwned + Default>(p: *const c_char, name: &str) -> FfiResult<T> {
     match unsafe { arg_opt_str(p, name) }? {
         Some(t) => parse_json(t, name),
         None => Ok(T::default()),
@@ -90,10 +76,7 @@ pub fn value_from_raw(raw: &RawValue, what: &str) -> FfiResult<Value> {
     let t = raw.get().trim();
     let is_number = t.starts_with(|c: char| c == '-' || c.is_ascii_digit());
     if is_number && !t.contains(['e', 'E']) {
-        return Ok(t
-            .parse::<i64>()
-            .map(Value::Int)
-            .unwrap_or_else(|_| Value::Text(t.to_string())));
+        return Ok(t.parse::<i64>().map(Value::Int).unwrap_or_else(|_| Value::Text(t.to_string())));
     }
     let j: serde_json::Value = parse_json(t, what)?;
     Ok(Value::from_json(&j))
@@ -104,11 +87,7 @@ pub fn value_from_raw(raw: &RawValue, what: &str) -> FfiResult<Value> {
 /// back.
 pub fn fields_from_json(text: &str, what: &str) -> FfiResult<Fields> {
     let map: BTreeMap<String, Box<RawValue>> = parse_json(text, what).map_err(|e| {
-        if e.status == crm_status::InvalidArgument {
-            FfiError::invalid(format!("{what} must be a JSON object of field values"))
-        } else {
-            e
-        }
+        if e.status == crm_status::InvalidArgument { FfiError::invalid(format!("{what} must be a JSON object of field values")) } else { e }
     })?;
     let mut fields = Fields::new();
     for (k, raw) in map {
@@ -140,11 +119,7 @@ impl<T> Out<T> {
     /// # Safety
     /// `p` is NULL or valid for writing a `T`.
     pub unsafe fn new(p: *mut T, name: &str) -> FfiResult<Out<T>> {
-        if p.is_null() {
-            Err(FfiError::null(name))
-        } else {
-            Ok(Out { ptr: p })
-        }
+        if p.is_null() { Err(FfiError::null(name)) } else { Ok(Out { ptr: p }) }
     }
 
     /// An optional out-parameter: NULL means the caller does not want the value.
@@ -176,13 +151,8 @@ impl Out<*mut c_char> {
         if !self.wanted() {
             return Ok(());
         }
-        let text = serde_json::to_string(v).map_err(|e| {
-            FfiError::new(
-                crm_status::Error,
-                "serialize",
-                format!("cannot write JSON: {e}"),
-            )
-        })?;
+        let text =
+            serde_json::to_string(v).map_err(|e| FfiError::new(crm_status::Error, "serialize", format!("cannot write JSON: {e}")))?;
         self.set(into_c_string(text));
         Ok(())
     }

@@ -26,20 +26,11 @@ pub struct FfiError {
 impl FfiError {
     /// A failure without field details.
     pub fn new(status: crm_status, code: &'static str, message: impl Into<String>) -> FfiError {
-        FfiError {
-            status,
-            code,
-            message: message.into(),
-            details: vec![],
-        }
+        FfiError { status, code, message: message.into(), details: vec![] }
     }
     /// A NULL pointer where a value was required.
     pub fn null(arg: &str) -> FfiError {
-        FfiError::new(
-            crm_status::NullPointer,
-            "null_pointer",
-            format!("argument '{arg}' is NULL"),
-        )
+        FfiError::new(crm_status::NullPointer, "null_pointer", format!("argument '{arg}' is NULL"))
     }
     /// A malformed argument.
     pub fn invalid(msg: impl Into<String>) -> FfiError {
@@ -54,12 +45,7 @@ impl FfiError {
 impl From<crm_core::Error> for FfiError {
     fn from(e: crm_core::Error) -> FfiError {
         let code = e.code();
-        FfiError {
-            status: crm_status::from_code(code),
-            code,
-            message: e.to_string(),
-            details: e.field_errors().to_vec(),
-        }
+        FfiError { status: crm_status::from_code(code), code, message: e.to_string(), details: e.field_errors().to_vec() }
     }
 }
 

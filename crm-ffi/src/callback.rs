@@ -45,10 +45,7 @@ impl Reply {
 /// # Safety
 /// `reply` is NULL or the pointer crm passed to the running callback; `text` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_callback_reply_set(
-    reply: *mut crm_callback_reply,
-    text: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_callback_reply_set(reply: *mut crm_callback_reply, text: *const c_char) -> crm_status {
     boundary::run(|| {
         if reply.is_null() {
             return Err(FfiError::null("reply"));
@@ -72,9 +69,7 @@ pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> R
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             std::mem::forget(payload);
-            Err(format!(
-                "{what}: crm panicked around the host callback: {msg}"
-            ))
+            Err(format!("{what}: crm panicked around the host callback: {msg}"))
         }
     }
 }

@@ -72,8 +72,7 @@ pub unsafe extern "C" fn crm_expression_eval(
         let module = unsafe { arg_str(module, "module") }?;
         let expression = unsafe { arg_str(expression, "expression") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let value =
-            unsafe { lock_store(store) }?.evaluate(module, expression, RecordId(record_id))?;
+        let value = unsafe { lock_store(store) }?.evaluate(module, expression, RecordId(record_id))?;
         out.set_json(&value.to_json())
     })
 }

@@ -51,16 +51,12 @@ pub fn conversion_from_json(text: &str) -> FfiResult<LeadConversion> {
             "contact" => TransferTo::Contact,
             "account" => TransferTo::Account,
             _ => {
-                return Err(FfiError::invalid(format!(
-                    "transfer_to '{t}' is not \"contact\" or \"account\""
-                )));
+                return Err(FfiError::invalid(format!("transfer_to '{t}' is not \"contact\" or \"account\"")));
             }
         };
     }
     if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!(
-            "conversion_json: unexpected key '{k}'"
-        )));
+        return Err(FfiError::invalid(format!("conversion_json: unexpected key '{k}'")));
     }
     Ok(conv)
 }
@@ -74,10 +70,7 @@ pub fn conversion_from_json(text: &str) -> FfiResult<LeadConversion> {
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_lead_mapping_get(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_lead_mapping_get(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let m = unsafe { lock_store(store) }?.lead_mapping()?;
@@ -94,10 +87,7 @@ pub unsafe extern "C" fn crm_lead_mapping_get(
 /// # Safety
 /// `store` is NULL or a live handle; `mapping_json` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_lead_mapping_set(
-    store: *mut crm_store,
-    mapping_json: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_lead_mapping_set(store: *mut crm_store, mapping_json: *const c_char) -> crm_status {
     boundary::run(|| {
         let m: LeadMapping = unsafe { arg_json(mapping_json, "mapping_json") }?;
         Ok(unsafe { lock_store(store) }?.set_lead_mapping(m)?)
@@ -183,16 +173,9 @@ pub unsafe extern "C" fn crm_opportunity_create_for_new_customer(
     out_json: *mut *mut c_char,
 ) -> crm_status {
     boundary::run(|| {
-        let account = unsafe { arg_opt_str(account_json, "account_json") }?
-            .map(|t| fields_from_json(t, "account_json"))
-            .transpose()?;
-        let contact = unsafe { arg_opt_str(contact_json, "contact_json") }?
-            .map(|t| fields_from_json(t, "contact_json"))
-            .transpose()?;
-        let opp = fields_from_json(
-            unsafe { arg_str(opportunity_json, "opportunity_json") }?,
-            "opportunity_json",
-        )?;
+        let account = unsafe { arg_opt_str(account_json, "account_json") }?.map(|t| fields_from_json(t, "account_json")).transpose()?;
+        let contact = unsafe { arg_opt_str(contact_json, "contact_json") }?.map(|t| fields_from_json(t, "contact_json")).transpose()?;
+        let opp = fields_from_json(unsafe { arg_str(opportunity_json, "opportunity_json") }?, "opportunity_json")?;
         let out = unsafe { Out::optional(out_json) };
         let c = unsafe { lock_store(store) }?.create_for_new_customer(account, contact, opp)?;
         out.set_json(&converted_json(&c))

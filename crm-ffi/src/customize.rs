@@ -60,10 +60,7 @@ pub unsafe extern "C" fn crm_schema_apply(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_schema_changes(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_schema_changes(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let entries = unsafe { lock_store(store) }?.schema_changes()?;
@@ -79,10 +76,7 @@ pub unsafe extern "C" fn crm_schema_changes(
 /// # Safety
 /// `store` is NULL or a live handle; `out_reloaded` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_schema_refresh(
-    store: *mut crm_store,
-    out_reloaded: *mut bool,
-) -> crm_status {
+pub unsafe extern "C" fn crm_schema_refresh(store: *mut crm_store, out_reloaded: *mut bool) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_reloaded) };
         let reloaded = unsafe { lock_store(store) }?.refresh_schema()?;
@@ -201,11 +195,7 @@ pub unsafe extern "C" fn crm_fields_reorder(
 /// # Safety
 /// `store` is NULL or a live handle; `module`, `field` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_field_delete(
-    store: *mut crm_store,
-    module: *const c_char,
-    field: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_field_delete(store: *mut crm_store, module: *const c_char, field: *const c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let field = unsafe { arg_str(field, "field") }?;
@@ -267,11 +257,7 @@ pub unsafe extern "C" fn crm_block_rename(
 /// # Safety
 /// `store` is NULL or a live handle; `module`, `blocks_json` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_blocks_reorder(
-    store: *mut crm_store,
-    module: *const c_char,
-    blocks_json: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_blocks_reorder(store: *mut crm_store, module: *const c_char, blocks_json: *const c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let blocks: Vec<String> = unsafe { arg_json(blocks_json, "blocks_json") }?;
@@ -287,11 +273,7 @@ pub unsafe extern "C" fn crm_blocks_reorder(
 /// # Safety
 /// `store` is NULL or a live handle; `module`, `block` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_block_delete(
-    store: *mut crm_store,
-    module: *const c_char,
-    block: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_block_delete(store: *mut crm_store, module: *const c_char, block: *const c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let block = unsafe { arg_str(block, "block") }?;
@@ -419,12 +401,7 @@ pub unsafe extern "C" fn crm_picklist_delete(
         let field = unsafe { arg_str(field, "field") }?;
         let values: Vec<String> = unsafe { arg_json(values_json, "values_json") }?;
         let replacement = unsafe { arg_opt_str(replacement, "replacement") }?;
-        unsafe { lock_store(store) }?.delete_picklist_values(
-            module,
-            field,
-            &strs(&values),
-            replacement,
-        )?;
+        unsafe { lock_store(store) }?.delete_picklist_values(module, field, &strs(&values), replacement)?;
         Ok(())
     })
 }
@@ -449,12 +426,7 @@ pub unsafe extern "C" fn crm_picklist_set_roles(
         let field = unsafe { arg_str(field, "field") }?;
         let value = unsafe { arg_str(value, "value") }?;
         let roles: Vec<String> = unsafe { arg_json(roles_json, "roles_json") }?;
-        unsafe { lock_store(store) }?.set_picklist_value_roles(
-            module,
-            field,
-            value,
-            &strs(&roles),
-        )?;
+        unsafe { lock_store(store) }?.set_picklist_value_roles(module, field, value, &strs(&roles))?;
         Ok(())
     })
 }
@@ -479,10 +451,8 @@ pub unsafe extern "C" fn crm_picklist_set_dependency(
         let module = unsafe { arg_str(module, "module") }?;
         let source = unsafe { arg_str(source, "source") }?;
         let target = unsafe { arg_str(target, "target") }?;
-        let mapping: BTreeMap<String, Vec<String>> =
-            unsafe { arg_json(mapping_json, "mapping_json") }?;
-        let rows: Vec<(&str, Vec<&str>)> =
-            mapping.iter().map(|(k, v)| (k.as_str(), strs(v))).collect();
+        let mapping: BTreeMap<String, Vec<String>> = unsafe { arg_json(mapping_json, "mapping_json") }?;
+        let rows: Vec<(&str, Vec<&str>)> = mapping.iter().map(|(k, v)| (k.as_str(), strs(v))).collect();
         let refs: Vec<(&str, &[&str])> = rows.iter().map(|(k, v)| (*k, v.as_slice())).collect();
         unsafe { lock_store(store) }?.set_picklist_dependency(module, source, target, &refs)?;
         Ok(())
@@ -508,10 +478,7 @@ pub unsafe extern "C" fn crm_stage_meta_set(
         let stage = unsafe { arg_str(stage, "stage") }?;
         let kind = stage_kind(unsafe { arg_str(kind, "kind") }?)?;
         let p = unsafe { arg_str(probability, "probability") }?;
-        let p: Decimal = p
-            .trim()
-            .parse()
-            .map_err(|_| FfiError::invalid(format!("probability '{p}' is not a decimal")))?;
+        let p: Decimal = p.trim().parse().map_err(|_| FfiError::invalid(format!("probability '{p}' is not a decimal")))?;
         unsafe { lock_store(store) }?.set_stage_meta(stage, kind, p)?;
         Ok(())
     })

@@ -49,8 +49,7 @@ fn reporter(progress: crm_progress, user_data: *mut c_void) -> Option<impl FnMut
 }
 
 fn open_file(path: &str) -> FfiResult<std::fs::File> {
-    std::fs::File::open(path)
-        .map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))
+    std::fs::File::open(path).map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))
 }
 
 fn create_file(path: &str) -> FfiResult<std::io::BufWriter<std::fs::File>> {
@@ -92,12 +91,7 @@ pub unsafe extern "C" fn crm_import_csv(
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
         let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
-        let report = unsafe { lock_store(store) }?.import_csv(
-            std::io::BufReader::new(file),
-            module,
-            &options,
-            p,
-        )?;
+        let report = unsafe { lock_store(store) }?.import_csv(std::io::BufReader::new(file), module, &options, p)?;
         out.set_json(&report)
     })
 }
@@ -129,11 +123,7 @@ pub unsafe extern "C" fn crm_import_vcard(
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
         let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
-        let report = unsafe { lock_store(store) }?.import_vcard(
-            std::io::BufReader::new(file),
-            &options,
-            p,
-        )?;
+        let report = unsafe { lock_store(store) }?.import_vcard(std::io::BufReader::new(file), &options, p)?;
         out.set_json(&report)
     })
 }
@@ -146,10 +136,7 @@ pub unsafe extern "C" fn crm_import_vcard(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_imports(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_imports(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let list = unsafe { lock_store(store) }?.imports()?;
@@ -165,11 +152,7 @@ pub unsafe extern "C" fn crm_imports(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_import_rows(
-    store: *const crm_store,
-    import_id: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_import_rows(store: *const crm_store, import_id: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let rows = unsafe { lock_store(store) }?.import_rows(import_id)?;
@@ -187,11 +170,7 @@ pub unsafe extern "C" fn crm_import_rows(
 /// # Safety
 /// `store` is NULL or a live handle; `out_report_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_import_undo(
-    store: *mut crm_store,
-    import_id: i64,
-    out_report_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_import_undo(store: *mut crm_store, import_id: i64, out_report_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_report_json) };
         let r = unsafe { lock_store(store) }?.undo_import(import_id)?;
@@ -231,11 +210,7 @@ pub unsafe extern "C" fn crm_mapping_save(
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_mappings(
-    store: *const crm_store,
-    module: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_mappings(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
@@ -252,11 +227,7 @@ pub unsafe extern "C" fn crm_mappings(
 /// # Safety
 /// `store` is NULL or a live handle; `module`, `name` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_mapping_delete(
-    store: *mut crm_store,
-    module: *const c_char,
-    name: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_mapping_delete(store: *mut crm_store, module: *const c_char, name: *const c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let name = unsafe { arg_str(name, "name") }?;
@@ -276,30 +247,14 @@ pub fn selection_from_json(text: Option<&str>, module: &str) -> FfiResult<Export
     } else if let Some(q) = m.remove("all") {
         ExportSelection::All(query_from_json(q.get())?)
     } else if let Some(q) = m.remove("query") {
-        let page: u64 = m
-            .remove("page")
-            .map(|p| parse_json(p.get(), "selection_json page"))
-            .transpose()?
-            .unwrap_or(1);
-        let size: u64 = m
-            .remove("size")
-            .map(|p| parse_json(p.get(), "selection_json size"))
-            .transpose()?
-            .unwrap_or(50);
-        ExportSelection::Page {
-            query: query_from_json(q.get())?,
-            page,
-            size,
-        }
+        let page: u64 = m.remove("page").map(|p| parse_json(p.get(), "selection_json page")).transpose()?.unwrap_or(1);
+        let size: u64 = m.remove("size").map(|p| parse_json(p.get(), "selection_json size")).transpose()?.unwrap_or(50);
+        ExportSelection::Page { query: query_from_json(q.get())?, page, size }
     } else {
-        return Err(FfiError::invalid(
-            "selection_json needs \"ids\", \"query\" (with \"page\", \"size\") or \"all\"",
-        ));
+        return Err(FfiError::invalid("selection_json needs \"ids\", \"query\" (with \"page\", \"size\") or \"all\""));
     };
     if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!(
-            "selection_json: unexpected key '{k}'"
-        )));
+        return Err(FfiError::invalid(format!("selection_json: unexpected key '{k}'")));
     }
     Ok(sel)
 }
@@ -329,10 +284,7 @@ pub unsafe extern "C" fn crm_export_csv(
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let path = unsafe { arg_str(path, "path") }?;
-        let sel = selection_from_json(
-            unsafe { arg_opt_str(selection_json, "selection_json") }?,
-            module,
-        )?;
+        let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, module)?;
         let options: ExportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_count) };
         let crm = unsafe { lock_store(store) }?;
@@ -363,16 +315,11 @@ pub unsafe extern "C" fn crm_export_vcard(
 ) -> crm_status {
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
-        let sel = selection_from_json(
-            unsafe { arg_opt_str(selection_json, "selection_json") }?,
-            "Contacts",
-        )?;
+        let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, "Contacts")?;
         let version = match unsafe { arg_opt_str(version, "version") }? {
             None => VcardVersion::default(),
             Some(v) => serde_json::from_value(serde_json::Value::String(v.trim().to_string()))
-                .map_err(|_| {
-                    FfiError::invalid(format!("vCard version '{v}' is not \"3.0\" or \"4.0\""))
-                })?,
+                .map_err(|_| FfiError::invalid(format!("vCard version '{v}' is not \"3.0\" or \"4.0\"")))?,
         };
         let out = unsafe { Out::optional(out_count) };
         let crm = unsafe { lock_store(store) }?;
@@ -414,12 +361,7 @@ pub unsafe extern "C" fn crm_import_resume(
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
         let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
-        let report = unsafe { lock_store(store) }?.resume_import_csv(
-            import_id,
-            std::io::BufReader::new(file),
-            &options,
-            p,
-        )?;
+        let report = unsafe { lock_store(store) }?.resume_import_csv(import_id, std::io::BufReader::new(file), &options, p)?;
         out.set_json(&report)
     })
 }

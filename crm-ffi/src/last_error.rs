@@ -17,12 +17,7 @@ struct Slot {
 
 impl Slot {
     fn empty() -> Slot {
-        Slot {
-            message: CString::default(),
-            code: CString::default(),
-            json: c"[]".to_owned(),
-            set: false,
-        }
+        Slot { message: CString::default(), code: CString::default(), json: c"[]".to_owned(), set: false }
     }
 }
 
@@ -50,12 +45,7 @@ pub(crate) fn clear() {
 /// Records a failure as this thread's last error.
 pub(crate) fn set(e: &FfiError) {
     let json = serde_json::to_string(&e.details).unwrap_or_else(|_| "[]".to_string());
-    let slot = Slot {
-        message: c_string_lossy(&e.message),
-        code: c_string_lossy(e.code),
-        json: c_string_lossy(&json),
-        set: true,
-    };
+    let slot = Slot { message: c_string_lossy(&e.message), code: c_string_lossy(e.code), json: c_string_lossy(&json), set: true };
     let _ = LAST.try_with(|l| {
         if let Ok(mut l) = l.try_borrow_mut() {
             *l = slot;
@@ -65,8 +55,7 @@ pub(crate) fn set(e: &FfiError) {
 
 fn borrowed(pick: fn(&Slot) -> *const c_char) -> *const c_char {
     crate::boundary::run_or(c"".as_ptr(), || {
-        LAST.try_with(|l| l.try_borrow().map(|s| pick(&s)).unwrap_or(c"".as_ptr()))
-            .unwrap_or(c"".as_ptr())
+        LAST.try_with(|l| l.try_borrow().map(|s| pick(&s)).unwrap_or(c"".as_ptr())).unwrap_or(c"".as_ptr())
     })
 }
 

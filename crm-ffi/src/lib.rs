@@ -50,6 +50,8 @@ pub mod callback;
 pub mod conditions;
 pub mod convert;
 pub mod customize;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod import_export;
 pub mod indexes;
 pub mod last_error;
@@ -66,65 +68,50 @@ pub mod strings;
 pub mod users;
 pub mod views;
 pub mod workflows;
-#[doc(hidden)]
-pub mod fuzz;
 
 pub use callback::{crm_callback_reply, crm_callback_reply_set};
 pub use conditions::{crm_condition_count, crm_condition_matches, crm_expression_eval};
 pub use convert::{
-    crm_lead_convert, crm_lead_mapping_get, crm_lead_mapping_set, crm_opportunity_create_for,
-    crm_opportunity_create_for_new_customer,
+    crm_lead_convert, crm_lead_mapping_get, crm_lead_mapping_set, crm_opportunity_create_for, crm_opportunity_create_for_new_customer,
 };
 pub use customize::{
-    crm_block_add, crm_block_delete, crm_block_rename, crm_blocks_reorder, crm_field_add,
-    crm_field_delete, crm_field_move, crm_field_update, crm_fields_reorder, crm_picklist_add,
-    crm_picklist_delete, crm_picklist_rename, crm_picklist_reorder, crm_picklist_set_dependency,
-    crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes,
-    crm_schema_refresh, crm_stage_meta_set,
+    crm_block_add, crm_block_delete, crm_block_rename, crm_blocks_reorder, crm_field_add, crm_field_delete, crm_field_move,
+    crm_field_update, crm_fields_reorder, crm_picklist_add, crm_picklist_delete, crm_picklist_rename, crm_picklist_reorder,
+    crm_picklist_set_dependency, crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes, crm_schema_refresh,
+    crm_stage_meta_set,
 };
 pub use import_export::{
-    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_undo,
-    crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings,
-    crm_progress,
+    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_undo, crm_import_vcard, crm_imports,
+    crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
 };
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};
 pub use records::{
-    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge,
-    crm_record_quick_create, crm_record_restore, crm_record_stage_durations,
-    crm_record_stage_history, crm_record_update, crm_record_update_version,
+    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge, crm_record_quick_create,
+    crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update, crm_record_update_version,
 };
 pub use relations::{
-    crm_activities, crm_comment_add, crm_comment_reply, crm_comments, crm_create_from_opportunity,
-    crm_link, crm_related, crm_unlink,
+    crm_activities, crm_comment_add, crm_comment_reply, crm_comments, crm_create_from_opportunity, crm_link, crm_related, crm_unlink,
 };
 pub use reports::crm_pipeline;
 pub use schema::{crm_module_fields, crm_schema_json};
-pub use settings::{
-    crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill,
-};
+pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill};
 pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;
-pub use users::{
-    crm_group_add, crm_groups, crm_owner_get, crm_store_actor, crm_user_add, crm_user_get,
-    crm_users,
-};
+pub use users::{crm_group_add, crm_groups, crm_owner_get, crm_store_actor, crm_user_add, crm_user_get, crm_users};
 pub use views::{
-    crm_filter_delete, crm_filter_get, crm_filter_save, crm_filters, crm_list,
-    crm_record_page_after, crm_search, crm_search_columns, crm_view_settings_get,
-    crm_view_settings_set,
+    crm_filter_delete, crm_filter_get, crm_filter_save, crm_filters, crm_list, crm_record_page_after, crm_search, crm_search_columns,
+    crm_view_settings_get, crm_view_settings_set,
 };
 pub use workflows::{
-    crm_mailer, crm_outbox, crm_outbox_deliver, crm_outbox_mark_failed, crm_outbox_mark_sent,
-    crm_store_set_site_url, crm_store_set_time_zone, crm_store_time_zone, crm_workflow_add,
-    crm_workflow_delete, crm_workflow_dry_run, crm_workflow_function,
-    crm_workflow_function_register, crm_workflow_get, crm_workflow_queued_tasks, crm_workflow_run,
-    crm_workflow_unregistered_functions,
-    crm_workflow_set_active, crm_workflow_update, crm_workflow_update_vtiger, crm_workflows,
-    crm_workflows_add_vtiger, crm_workflows_run_due,
+    crm_mailer, crm_outbox, crm_outbox_deliver, crm_outbox_mark_failed, crm_outbox_mark_sent, crm_store_set_site_url,
+    crm_store_set_time_zone, crm_store_time_zone, crm_workflow_add, crm_workflow_delete, crm_workflow_dry_run, crm_workflow_function,
+    crm_workflow_function_register, crm_workflow_get, crm_workflow_queued_tasks, crm_workflow_run, crm_workflow_set_active,
+    crm_workflow_unregistered_functions, crm_workflow_update, crm_workflow_update_vtiger, crm_workflows, crm_workflows_add_vtiger,
+    crm_workflows_run_due,
 };
 
 #[cfg(test)]

@@ -70,11 +70,7 @@ pub unsafe extern "C" fn crm_mass_edit(
 /// # Safety
 /// `store` is NULL or a live handle; `ids_json` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_mass_delete(
-    store: *mut crm_store,
-    ids_json: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_mass_delete(store: *mut crm_store, ids_json: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let ids = unsafe { ids(ids_json) }?;
         let out = unsafe { Out::optional(out_json) };

@@ -65,8 +65,7 @@ pub fn query_from_json(text: &str) -> FfiResult<Query> {
     for s in spec.sort {
         q.sort.push(match s {
             serde_json::Value::String(k) => Sort::parse(&k),
-            other => serde_json::from_value::<Sort>(other)
-                .map_err(|e| FfiError::invalid(format!("query_json: sort key: {e}")))?,
+            other => serde_json::from_value::<Sort>(other).map_err(|e| FfiError::invalid(format!("query_json: sort key: {e}")))?,
         });
     }
     q.limit = spec.limit;
@@ -79,10 +78,7 @@ pub fn query_from_json(text: &str) -> FfiResult<Query> {
 /// "1000"}, {"any": [...]}]`; all must hold) into one condition; an empty array is `None`.
 pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Condition>> {
     let list: Vec<Box<RawValue>> = parse_json(text, what)?;
-    let mut all = list
-        .iter()
-        .map(|c| condition(c))
-        .collect::<FfiResult<Vec<_>>>()?;
+    let mut all = list.iter().map(|c| condition(c)).collect::<FfiResult<Vec<_>>>()?;
     Ok(match all.len() {
         0 => None,
         1 => all.pop(),
@@ -90,23 +86,15 @@ pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Conditio
     })
 }
 
-fn take<T: serde::de::DeserializeOwned>(
-    m: &mut BTreeMap<String, Box<RawValue>>,
-    key: &str,
-) -> FfiResult<Option<T>> {
-    m.remove(key)
-        .map(|raw| parse_json::<T>(raw.get(), &format!("condition '{key}'")))
-        .transpose()
+fn take<T: serde::de::DeserializeOwned>(m: &mut BTreeMap<String, Box<RawValue>>, key: &str) -> FfiResult<Option<T>> {
+    m.remove(key).map(|raw| parse_json::<T>(raw.get(), &format!("condition '{key}'"))).transpose()
 }
 
 fn condition(raw: &RawValue) -> FfiResult<Condition> {
     let mut m: BTreeMap<String, Box<RawValue>> = parse_json(raw.get(), "condition")?;
-    let group =
-        |m: &mut BTreeMap<String, Box<RawValue>>, key: &str| -> FfiResult<Option<Vec<Condition>>> {
-            take::<Vec<Box<RawValue>>>(m, key)?
-                .map(|list| list.iter().map(|c| condition(c)).collect())
-                .transpose()
-        };
+    let group = |m: &mut BTreeMap<String, Box<RawValue>>, key: &str| -> FfiResult<Option<Vec<Condition>>> {
+        take::<Vec<Box<RawValue>>>(m, key)?.map(|list| list.iter().map(|c| condition(c)).collect()).transpose()
+    };
     let c = if let Some(list) = group(&mut m, "all")? {
         Condition::All(list)
     } else if let Some(list) = group(&mut m, "any")? {
@@ -114,27 +102,17 @@ fn condition(raw: &RawValue) -> FfiResult<Condition> {
     } else if let Some(inner) = m.remove("not") {
         Condition::Not(Box::new(condition(&inner)?))
     } else {
-        let field: String = take(&mut m, "field")?.ok_or_else(|| {
-            FfiError::invalid(
-                "a condition needs \"field\" and \"op\" (or \"all\", \"any\", \"not\")",
-            )
-        })?;
-        let op_text: String = take(&mut m, "op")?
-            .ok_or_else(|| FfiError::invalid(format!("condition on '{field}' has no \"op\"")))?;
-        let op = Op::parse(&op_text).ok_or_else(|| {
-            FfiError::invalid(format!(
-                "condition on '{field}': unknown operator '{op_text}'"
-            ))
-        })?;
+        let field: String = take(&mut m, "field")?
+            .ok_or_else(|| FfiError::invalid("a condition needs \"field\" and \"op\" (or \"all\", \"any\", \"not\")"))?;
+        let op_text: String = take(&mut m, "op")?.ok_or_else(|| FfiError::invalid(format!("condition on '{field}' has no \"op\"")))?;
+        let op = Op::parse(&op_text).ok_or_else(|| FfiError::invalid(format!("condition on '{field}': unknown operator '{op_text}'")))?;
         let mut values = Vec::new();
         if let Some(v) = m.remove("value") {
             values.push(value_from_raw(&v, "condition value")?);
         }
         if let Some(list) = take::<Vec<Box<RawValue>>>(&mut m, "values")? {
             if !values.is_empty() {
-                return Err(FfiError::invalid(format!(
-                    "condition on '{field}' has both \"value\" and \"values\""
-                )));
+                return Err(FfiError::invalid(format!("condition on '{field}' has both \"value\" and \"values\"")));
             }
             for v in &list {
                 values.push(value_from_raw(v, "condition value")?);
@@ -143,9 +121,7 @@ fn condition(raw: &RawValue) -> FfiResult<Condition> {
         Condition::Compare { field, op, values }
     };
     if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!(
-            "condition: unexpected key '{k}'"
-        )));
+        return Err(FfiError::invalid(format!("condition: unexpected key '{k}'")));
     }
     Ok(c)
 }
@@ -168,11 +144,7 @@ fn condition(raw: &RawValue) -> FfiResult<Condition> {
 /// # Safety
 /// `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_find(
-    store: *const crm_store,
-    query_json: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_find(store: *const crm_store, query_json: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
@@ -192,11 +164,7 @@ pub unsafe extern "C" fn crm_record_find(
 /// # Safety
 /// `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `out_count` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_count(
-    store: *const crm_store,
-    query_json: *const c_char,
-    out_count: *mut u64,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_count(store: *const crm_store, query_json: *const c_char, out_count: *mut u64) -> crm_status {
     boundary::run(|| {
         let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
         let out = unsafe { Out::new(out_count, "out_count") }?;
@@ -230,22 +198,15 @@ pub unsafe extern "C" fn crm_aggregate(
     boundary::run(|| {
         let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
         let group_by = unsafe { arg_opt_str(group_by, "group_by") }?;
-        let sums: Vec<String> = if sums_json.is_null() {
-            vec![]
-        } else {
-            unsafe { arg_json(sums_json, "sums_json") }?
-        };
+        let sums: Vec<String> = if sums_json.is_null() { vec![] } else { unsafe { arg_json(sums_json, "sums_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let names: Vec<&str> = sums.iter().map(String::as_str).collect();
         let groups = unsafe { lock_store(store) }?.aggregate(query, group_by, &names)?;
         let rows: Vec<serde_json::Value> = groups
             .iter()
             .map(|g| {
-                let sums: serde_json::Map<String, serde_json::Value> = sums
-                    .iter()
-                    .zip(&g.sums)
-                    .map(|(name, d)| (name.clone(), serde_json::Value::String(d.to_string())))
-                    .collect();
+                let sums: serde_json::Map<String, serde_json::Value> =
+                    sums.iter().zip(&g.sums).map(|(name, d)| (name.clone(), serde_json::Value::String(d.to_string()))).collect();
                 serde_json::json!({ "key": g.key.to_json(), "count": g.count, "sums": sums })
             })
             .collect();

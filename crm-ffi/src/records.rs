@@ -88,11 +88,7 @@ pub unsafe extern "C" fn crm_record_quick_create(
 /// # Safety
 /// `store` is NULL or a live handle; `out_record_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_get(
-    store: *const crm_store,
-    id: i64,
-    out_record_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_get(store: *const crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_record_json, "out_record_json") }?;
         let record = unsafe { lock_store(store) }?.get(RecordId(id))?;
@@ -170,11 +166,7 @@ pub unsafe extern "C" fn crm_record_delete(store: *mut crm_store, id: i64) -> cr
 /// # Safety
 /// `store` is NULL or a live handle; `out_record_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_restore(
-    store: *mut crm_store,
-    id: i64,
-    out_record_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_restore(store: *mut crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_record_json) };
         let record = unsafe { lock_store(store) }?.restore(RecordId(id))?;
@@ -204,11 +196,7 @@ pub unsafe extern "C" fn crm_record_purge(store: *mut crm_store, id: i64) -> crm
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_history(
-    store: *const crm_store,
-    id: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_history(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let entries = unsafe { lock_store(store) }?.history(RecordId(id))?;
@@ -226,11 +214,7 @@ pub unsafe extern "C" fn crm_record_history(
 /// # Safety
 /// As `crm_record_history`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_stage_history(
-    store: *const crm_store,
-    id: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_stage_history(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let entries = unsafe { lock_store(store) }?.stage_history(RecordId(id))?;
@@ -247,11 +231,7 @@ pub unsafe extern "C" fn crm_record_stage_history(
 /// # Safety
 /// As `crm_record_history`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_record_stage_durations(
-    store: *const crm_store,
-    id: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_record_stage_durations(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let periods = unsafe { lock_store(store) }?.stage_durations(RecordId(id))?;

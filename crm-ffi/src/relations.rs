@@ -68,11 +68,7 @@ pub unsafe extern "C" fn crm_comment_reply(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_comments(
-    store: *const crm_store,
-    record: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_comments(store: *const crm_store, record: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let list = unsafe { lock_store(store) }?.comments(RecordId(record))?;
@@ -111,17 +107,9 @@ pub unsafe extern "C" fn crm_link(
     out_link_json: *mut *mut c_char,
 ) -> crm_status {
     boundary::run(|| {
-        let spec: LinkSpec = if info_json.is_null() {
-            LinkSpec::default()
-        } else {
-            unsafe { arg_json(info_json, "info_json") }?
-        };
+        let spec: LinkSpec = if info_json.is_null() { LinkSpec::default() } else { unsafe { arg_json(info_json, "info_json") }? };
         let out = unsafe { Out::optional(out_link_json) };
-        let info = LinkInfo {
-            role: spec.role,
-            quantity: spec.quantity,
-            price: spec.price,
-        };
+        let info = LinkInfo { role: spec.role, quantity: spec.quantity, price: spec.price };
         let rel = unsafe { lock_store(store) }?.link(RecordId(record), RecordId(related), info)?;
         out.set_json(&rel)
     })
@@ -136,11 +124,7 @@ pub unsafe extern "C" fn crm_link(
 /// # Safety
 /// `store` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_unlink(
-    store: *mut crm_store,
-    record: i64,
-    related: i64,
-) -> crm_status {
+pub unsafe extern "C" fn crm_unlink(store: *mut crm_store, record: i64, related: i64) -> crm_status {
     boundary::run(|| Ok(unsafe { lock_store(store) }?.unlink(RecordId(record), RecordId(related))?))
 }
 
@@ -167,11 +151,8 @@ pub unsafe extern "C" fn crm_related(
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let p = unsafe { lock_store(store) }?.related(RecordId(record), module, page, page_size)?;
-        let items: Vec<serde_json::Value> = p
-            .items
-            .iter()
-            .map(|(r, l)| serde_json::json!({ "record": record_json(r), "link": l }))
-            .collect();
+        let items: Vec<serde_json::Value> =
+            p.items.iter().map(|(r, l)| serde_json::json!({ "record": record_json(r), "link": l })).collect();
         out.set_json(&serde_json::json!({
             "items": items, "total": p.total, "page": p.page, "page_size": p.page_size,
         }))
@@ -187,12 +168,7 @@ pub unsafe extern "C" fn crm_related(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_activities(
-    store: *const crm_store,
-    record: i64,
-    done: bool,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_activities(store: *const crm_store, record: i64, done: bool, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let list = unsafe { lock_store(store) }?.activities(RecordId(record), done)?;
@@ -223,17 +199,9 @@ pub unsafe extern "C" fn crm_create_from_opportunity(
 ) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
-        let fields = if fields_json.is_null() {
-            Fields::new()
-        } else {
-            unsafe { arg_fields(fields_json, "fields_json") }?
-        };
+        let fields = if fields_json.is_null() { Fields::new() } else { unsafe { arg_fields(fields_json, "fields_json") }? };
         let out = unsafe { Out::optional(out_record_json) };
-        let r = unsafe { lock_store(store) }?.create_from_opportunity(
-            RecordId(opportunity),
-            module,
-            fields,
-        )?;
+        let r = unsafe { lock_store(store) }?.create_from_opportunity(RecordId(opportunity), module, fields)?;
         out.set_json(&record_json(&r))
     })
 }

@@ -21,9 +21,7 @@ pub fn pipeline_by(text: &str) -> FfiResult<PipelineBy> {
         other => other,
     };
     serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
-        FfiError::invalid(format!(
-            "unknown grouping '{text}' (total, stage, stage_kind, owner, close_month, close_quarter, close_year)"
-        ))
+        FfiError::invalid(format!("unknown grouping '{text}' (total, stage, stage_kind, owner, close_month, close_quarter, close_year)"))
     })
 }
 

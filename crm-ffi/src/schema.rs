@@ -15,10 +15,7 @@ use std::ffi::c_char;
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_schema_json(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_schema_json(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let mut crm = unsafe { lock_store(store) }?;
@@ -37,11 +34,7 @@ pub unsafe extern "C" fn crm_schema_json(
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_module_fields(
-    store: *const crm_store,
-    module: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_module_fields(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;

@@ -15,10 +15,7 @@ use std::ffi::c_char;
 /// # Safety
 /// `store` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_set_stage_probability_autofill(
-    store: *mut crm_store,
-    on: bool,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_set_stage_probability_autofill(store: *mut crm_store, on: bool) -> crm_status {
     boundary::run(|| Ok(unsafe { lock_store(store) }?.set_stage_probability_autofill(on)?))
 }
 
@@ -31,11 +28,7 @@ pub unsafe extern "C" fn crm_store_set_stage_probability_autofill(
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_auto_number_get(
-    store: *const crm_store,
-    module: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_auto_number_get(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;

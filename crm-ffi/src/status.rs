@@ -134,9 +134,7 @@ const ALL: [crm_status; 17] = [
 #[unsafe(no_mangle)]
 pub extern "C" fn crm_status_str(status: u32) -> *const c_char {
     crate::boundary::run_or(c"unknown status".as_ptr(), || {
-        crm_status::from_u32(status)
-            .map_or(c"unknown status", crm_status::description)
-            .as_ptr()
+        crm_status::from_u32(status).map_or(c"unknown status", crm_status::description).as_ptr()
     })
 }
 

@@ -38,10 +38,7 @@ pub(crate) fn to_boxed_mut_ptr<C: Castable>(v: C::RustType) -> *mut C {
 ///
 /// # Safety
 /// `p` is NULL or came from [`to_boxed_mut_ptr`] for the same `C` and was not freed.
-pub(crate) unsafe fn try_ref_from_ptr<'a, C: Castable>(
-    p: *const C,
-    name: &str,
-) -> FfiResult<&'a C::RustType> {
+pub(crate) unsafe fn try_ref_from_ptr<'a, C: Castable>(p: *const C, name: &str) -> FfiResult<&'a C::RustType> {
     if p.is_null() {
         return Err(FfiError::null(name));
     }
@@ -121,9 +118,9 @@ pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<StoreGuard<'a
             "this store is busy running a host callback on this thread; a callback must not call crm on the store that called it",
         ));
     }
-    let guard = m.lock().map_err(|_| {
-        FfiError::panic("this store is unusable: an earlier call panicked while using it; free it and open it again")
-    })?;
+    let guard = m
+        .lock()
+        .map_err(|_| FfiError::panic("this store is unusable: an earlier call panicked while using it; free it and open it again"))?;
     HELD.with(|h| h.borrow_mut().push(addr));
     let guard = StoreGuard { guard, addr };
     #[cfg(test)]
@@ -133,11 +130,10 @@ pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<StoreGuard<'a
     Ok(guard)
 }
 
-static VERSION: &CStr =
-    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-        Ok(v) => v,
-        Err(_) => c"unknown",
-    };
+static VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+    Ok(v) => v,
+    Err(_) => c"unknown",
+};
 
 /// The version of crm as `"MAJOR.MINOR.PATCH"`; equals the header's `CRM_VERSION` when the header matches
 /// the library.
@@ -163,10 +159,7 @@ pub extern "C" fn crm_version() -> *const c_char {
 /// # Safety
 /// `path` is NULL or a NUL-terminated string; `out` is NULL or valid for writing a pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_open(
-    path: *const c_char,
-    out: *mut *mut crm_store,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_open(path: *const c_char, out: *mut *mut crm_store) -> crm_status {
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
         let out = unsafe { Out::new(out, "out") }?;
@@ -199,10 +192,7 @@ pub unsafe extern "C" fn crm_store_free(store: *mut crm_store) {
 /// # Safety
 /// `store` is NULL or a live handle; `user_name` is NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_set_actor(
-    store: *mut crm_store,
-    user_name: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_set_actor(store: *mut crm_store, user_name: *const c_char) -> crm_status {
     boundary::run(|| {
         let name = unsafe { arg_str(user_name, "user_name") }?;
         unsafe { lock_store(store) }?.set_actor(name)?;

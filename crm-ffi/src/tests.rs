@@ -18,10 +18,7 @@ fn take(p: *mut c_char) -> serde_json::Value {
 }
 
 fn last_message() -> String {
-    unsafe { CStr::from_ptr(crm_last_error_message()) }
-        .to_str()
-        .unwrap()
-        .to_string()
+    unsafe { CStr::from_ptr(crm_last_error_message()) }.to_str().unwrap().to_string()
 }
 
 struct Store(*mut crm_store);
@@ -33,27 +30,17 @@ impl Drop for Store {
 
 fn open(path: &str) -> Store {
     let mut p = ptr::null_mut();
-    assert_eq!(
-        unsafe { crm_store_open(s(path).as_ptr(), &mut p) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_store_open(s(path).as_ptr(), &mut p) }, crm_status::Ok);
     let st = Store(p);
     let user = s(r#"{"user_name": "admin", "full_name": "Administrator"}"#);
-    assert_eq!(
-        unsafe { crm_user_add(st.0, user.as_ptr(), ptr::null_mut()) },
-        crm_status::Ok
-    );
-    assert_eq!(
-        unsafe { crm_store_set_actor(st.0, s("admin").as_ptr()) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_user_add(st.0, user.as_ptr(), ptr::null_mut()) }, crm_status::Ok);
+    assert_eq!(unsafe { crm_store_set_actor(st.0, s("admin").as_ptr()) }, crm_status::Ok);
     st
 }
 
 fn create(st: &Store, module: &str, fields: &str) -> serde_json::Value {
     let mut out = ptr::null_mut();
-    let status =
-        unsafe { crm_record_create(st.0, s(module).as_ptr(), s(fields).as_ptr(), &mut out) };
+    let status = unsafe { crm_record_create(st.0, s(module).as_ptr(), s(fields).as_ptr(), &mut out) };
     assert_eq!(status, crm_status::Ok, "{}", last_message());
     take(out)
 }
@@ -61,22 +48,14 @@ fn create(st: &Store, module: &str, fields: &str) -> serde_json::Value {
 #[test]
 fn a_panic_becomes_a_status_and_poisons_the_store() {
     let st = open(":memory:");
-    let deal = create(
-        &st,
-        "Potentials",
-        r#"{"potentialname": "A", "sales_stage": "Prospecting", "closingdate": "2027-01-31"}"#,
-    );
+    let deal = create(&st, "Potentials", r#"{"potentialname": "A", "sales_stage": "Prospecting", "closingdate": "2027-01-31"}"#);
     let id = deal["id"].as_i64().unwrap();
     let mut out: *mut c_char = ptr::null_mut();
     PANIC_WHILE_LOCKED.with(|c| c.set(true));
     let status = unsafe { crm_record_get(st.0, id, &mut out) };
     assert_eq!(status, crm_status::Panic);
     assert!(out.is_null(), "out-parameter untouched on failure");
-    assert!(
-        last_message().contains("test hook: forced panic"),
-        "{}",
-        last_message()
-    );
+    assert!(last_message().contains("test hook: forced panic"), "{}", last_message());
     let code = unsafe { CStr::from_ptr(crm_last_error_code()) };
     assert_eq!(code, c"panic");
     // The mutex was held during the panic: the store is refused from now on, but can still be freed.
@@ -105,41 +84,22 @@ fn exact_decimals_in_and_out_on_memory_and_sqlite() {
         let id = r["id"].as_i64().unwrap();
         let mut out = ptr::null_mut();
         let upd = s(r#"{"amount": "100.10"}"#);
-        assert_eq!(
-            unsafe { crm_record_update(st.0, id, upd.as_ptr(), &mut out) },
-            crm_status::Ok
-        );
+        assert_eq!(unsafe { crm_record_update(st.0, id, upd.as_ptr(), &mut out) }, crm_status::Ok);
         assert_eq!(take(out)["amount"], "100.10");
-        let q = s(
-            r#"{"module": "Opportunities", "conditions": [{"field": "amount", "op": ">", "value": 100.05}], "sort": ["-amount"]}"#,
-        );
-        assert_eq!(
-            unsafe { crm_record_find(st.0, q.as_ptr(), &mut out) },
-            crm_status::Ok
-        );
+        let q = s(r#"{"module": "Opportunities", "conditions": [{"field": "amount", "op": ">", "value": 100.05}], "sort": ["-amount"]}"#);
+        assert_eq!(unsafe { crm_record_find(st.0, q.as_ptr(), &mut out) }, crm_status::Ok);
         let found = take(out);
         assert_eq!(found["total"], 1);
         assert_eq!(found["records"][0]["id"], id);
         let q = s(r#"{"module": "Potentials"}"#);
         assert_eq!(
-            unsafe {
-                crm_aggregate(
-                    st.0,
-                    q.as_ptr(),
-                    s("sales_stage").as_ptr(),
-                    s(r#"["amount"]"#).as_ptr(),
-                    &mut out,
-                )
-            },
+            unsafe { crm_aggregate(st.0, q.as_ptr(), s("sales_stage").as_ptr(), s(r#"["amount"]"#).as_ptr(), &mut out,) },
             crm_status::Ok
         );
         let agg = take(out);
         assert_eq!(agg[0]["key"], "Qualification");
         assert_eq!(agg[0]["sums"]["amount"], "100.10");
-        assert_eq!(
-            unsafe { crm_record_stage_history(st.0, id, &mut out) },
-            crm_status::Ok
-        );
+        assert_eq!(unsafe { crm_record_stage_history(st.0, id, &mut out) }, crm_status::Ok);
         let stages = take(out);
         assert_eq!(stages.as_array().unwrap().len(), 2);
         assert_eq!(stages[1]["amount"], "100.10");
@@ -152,61 +112,26 @@ fn failures_write_nothing_and_describe_themselves() {
     let sentinel = ptr::dangling_mut::<c_char>();
     let mut out = sentinel;
     let bad = s(r#"{"potentialname": "", "amount": "12abc", "nope": 1}"#);
-    let status =
-        unsafe { crm_record_create(st.0, s("Potentials").as_ptr(), bad.as_ptr(), &mut out) };
+    let status = unsafe { crm_record_create(st.0, s("Potentials").as_ptr(), bad.as_ptr(), &mut out) };
     assert_eq!(status, crm_status::Validation);
     assert_eq!(out, sentinel);
-    let details: serde_json::Value = serde_json::from_str(
-        unsafe { CStr::from_ptr(crm_last_error_json()) }
-            .to_str()
-            .unwrap(),
-    )
-    .unwrap();
-    let fields: Vec<&str> = details
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["field"].as_str().unwrap())
-        .collect();
-    assert!(
-        fields.contains(&"amount") && fields.contains(&"nope") && fields.contains(&"potentialname"),
-        "{details}"
-    );
-    assert!(
-        details
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["code"] == "invalid_type" && d["field"] == "amount")
-    );
+    let details: serde_json::Value = serde_json::from_str(unsafe { CStr::from_ptr(crm_last_error_json()) }.to_str().unwrap()).unwrap();
+    let fields: Vec<&str> = details.as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"amount") && fields.contains(&"nope") && fields.contains(&"potentialname"), "{details}");
+    assert!(details.as_array().unwrap().iter().any(|d| d["code"] == "invalid_type" && d["field"] == "amount"));
     // A later success clears the slot.
     let mut n = 0u64;
-    assert_eq!(
-        unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), &mut n) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), &mut n) }, crm_status::Ok);
     assert_eq!(n, 0);
     assert_eq!(last_message(), "");
     assert_eq!(unsafe { CStr::from_ptr(crm_last_error_json()) }, c"[]");
     // A NULL out-parameter of a write is allowed, of a read is not (and nothing happens).
+    assert_eq!(unsafe { crm_record_get(st.0, 1, ptr::null_mut()) }, crm_status::NullPointer);
     assert_eq!(
-        unsafe { crm_record_get(st.0, 1, ptr::null_mut()) },
-        crm_status::NullPointer
-    );
-    assert_eq!(
-        unsafe {
-            crm_record_count(
-                st.0,
-                s(r#"{"module": "Potentials", "limt": 1}"#).as_ptr(),
-                &mut n,
-            )
-        },
+        unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials", "limt": 1}"#).as_ptr(), &mut n,) },
         crm_status::InvalidArgument
     );
-    assert_eq!(
-        unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials""#).as_ptr(), &mut n) },
-        crm_status::InvalidJson
-    );
+    assert_eq!(unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials""#).as_ptr(), &mut n) }, crm_status::InvalidJson);
 }
 
 /// A store pointer that may cross threads: the handle is documented as shareable (internal mutex).
@@ -240,31 +165,13 @@ fn one_store_many_threads_and_a_last_error_per_thread() {
     for (t, m) in messages.iter().enumerate() {
         assert!(m.contains(&format!("record {}", -(t as i64))), "{m}");
     }
-    assert_eq!(
-        last_message(),
-        "",
-        "the main thread's slot is untouched by the workers"
-    );
+    assert_eq!(last_message(), "", "the main thread's slot is untouched by the workers");
     let mut n = 0u64;
-    assert_eq!(
-        unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), &mut n) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_record_count(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), &mut n) }, crm_status::Ok);
     assert_eq!(n, 40);
     let mut out = ptr::null_mut();
     let q = s(r#"{"module": "Potentials"}"#);
-    assert_eq!(
-        unsafe {
-            crm_aggregate(
-                st.0,
-                q.as_ptr(),
-                ptr::null(),
-                s(r#"["amount"]"#).as_ptr(),
-                &mut out,
-            )
-        },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_aggregate(st.0, q.as_ptr(), ptr::null(), s(r#"["amount"]"#).as_ptr(), &mut out,) }, crm_status::Ok);
     // 4 threads × (0.50 + 1.50 + ... + 9.50) = 4 × 50 = 200.
     assert_eq!(take(out)[0]["sums"]["amount"], "200.00");
 }
@@ -273,43 +180,16 @@ fn one_store_many_threads_and_a_last_error_per_thread() {
 fn settings_and_auto_numbers() {
     let st = open(":memory:");
     let mut out = ptr::null_mut();
-    assert_eq!(
-        unsafe { crm_auto_number_get(st.0, s("Potentials").as_ptr(), &mut out) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_auto_number_get(st.0, s("Potentials").as_ptr(), &mut out) }, crm_status::Ok);
     assert_eq!(take(out), serde_json::json!({"prefix": "POT", "next": "1"}));
-    let status = unsafe {
-        crm_auto_number_set(
-            st.0,
-            s("Potentials").as_ptr(),
-            s("OPP-").as_ptr(),
-            s("0100").as_ptr(),
-        )
-    };
+    let status = unsafe { crm_auto_number_set(st.0, s("Potentials").as_ptr(), s("OPP-").as_ptr(), s("0100").as_ptr()) };
     assert_eq!(status, crm_status::Ok);
-    assert_eq!(
-        unsafe { crm_store_set_stage_probability_autofill(st.0, false) },
-        crm_status::Ok
-    );
-    let r = create(
-        &st,
-        "Potentials",
-        r#"{"potentialname": "N", "sales_stage": "Qualification", "closingdate": "2027-01-31"}"#,
-    );
+    assert_eq!(unsafe { crm_store_set_stage_probability_autofill(st.0, false) }, crm_status::Ok);
+    let r = create(&st, "Potentials", r#"{"potentialname": "N", "sales_stage": "Qualification", "closingdate": "2027-01-31"}"#);
     assert_eq!(r["potential_no"], "OPP-0100");
     assert!(r.get("probability").is_none(), "no autofill: {r}");
-    let status = unsafe {
-        crm_auto_number_set(
-            st.0,
-            s("Potentials").as_ptr(),
-            s("OPP-").as_ptr(),
-            s("5").as_ptr(),
-        )
-    };
+    let status = unsafe { crm_auto_number_set(st.0, s("Potentials").as_ptr(), s("OPP-").as_ptr(), s("5").as_ptr()) };
     assert_eq!(status, crm_status::InvalidArgument);
-    assert_eq!(
-        unsafe { crm_user_get(st.0, s("ADMIN").as_ptr(), &mut out) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_user_get(st.0, s("ADMIN").as_ptr(), &mut out) }, crm_status::Ok);
     assert_eq!(take(out)["full_name"], "Administrator");
 }

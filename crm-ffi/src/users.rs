@@ -21,11 +21,7 @@ use std::ffi::c_char;
 /// `store` is NULL or a live handle; `user_json` NULL or NUL-terminated; `out_user_json` NULL or
 /// writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_user_add(
-    store: *mut crm_store,
-    user_json: *const c_char,
-    out_user_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_user_add(store: *mut crm_store, user_json: *const c_char, out_user_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let new: NewUser = unsafe { arg_json(user_json, "user_json") }?;
         let out = unsafe { Out::optional(out_user_json) };
@@ -53,11 +49,7 @@ struct NewGroup {
 /// # Safety
 /// As `crm_user_add`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_group_add(
-    store: *mut crm_store,
-    group_json: *const c_char,
-    out_group_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_group_add(store: *mut crm_store, group_json: *const c_char, out_group_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let g: NewGroup = unsafe { arg_json(group_json, "group_json") }?;
         let out = unsafe { Out::optional(out_group_json) };
@@ -75,10 +67,7 @@ pub unsafe extern "C" fn crm_group_add(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_users(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_users(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let users = unsafe { lock_store(store) }?.users()?;
@@ -94,10 +83,7 @@ pub unsafe extern "C" fn crm_users(
 /// # Safety
 /// As `crm_users`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_groups(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_groups(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let groups = unsafe { lock_store(store) }?.groups()?;
@@ -114,11 +100,7 @@ pub unsafe extern "C" fn crm_groups(
 /// # Safety
 /// `store` is NULL or a live handle; `user_name` NULL or NUL-terminated; `out_user_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_user_get(
-    store: *const crm_store,
-    user_name: *const c_char,
-    out_user_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_user_get(store: *const crm_store, user_name: *const c_char, out_user_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let name = unsafe { arg_str(user_name, "user_name") }?;
         let out = unsafe { Out::new(out_user_json, "out_user_json") }?;
@@ -135,10 +117,7 @@ pub unsafe extern "C" fn crm_user_get(
 /// # Safety
 /// `store` is NULL or a live handle; `out_user_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_actor(
-    store: *const crm_store,
-    out_user_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_actor(store: *const crm_store, out_user_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_user_json, "out_user_json") }?;
         let crm = unsafe { lock_store(store) }?;

@@ -30,11 +30,7 @@ pub fn page_json(p: &Page) -> serde_json::Value {
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_filters(
-    store: *const crm_store,
-    module: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_filters(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
@@ -106,11 +102,7 @@ pub unsafe extern "C" fn crm_filter_save(
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_filter_delete(
-    store: *mut crm_store,
-    module: *const c_char,
-    id: i64,
-) -> crm_status {
+pub unsafe extern "C" fn crm_filter_delete(store: *mut crm_store, module: *const c_char, id: i64) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         Ok(unsafe { lock_store(store) }?.delete_filter(module, id)?)
@@ -225,14 +217,10 @@ pub unsafe extern "C" fn crm_record_page_after(
 ) -> crm_status {
     boundary::run(|| {
         let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
-        let cursor: Option<Cursor> = if cursor_json.is_null() {
-            None
-        } else {
-            unsafe { arg_json::<Option<Cursor>>(cursor_json, "cursor_json") }?
-        };
+        let cursor: Option<Cursor> =
+            if cursor_json.is_null() { None } else { unsafe { arg_json::<Option<Cursor>>(cursor_json, "cursor_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let (records, next) =
-            unsafe { lock_store(store) }?.page_after(query, cursor.as_ref(), size)?;
+        let (records, next) = unsafe { lock_store(store) }?.page_after(query, cursor.as_ref(), size)?;
         let records: Vec<serde_json::Value> = records.iter().map(record_json).collect();
         out.set_json(&serde_json::json!({ "records": records, "cursor": next }))
     })
@@ -246,10 +234,7 @@ pub unsafe extern "C" fn crm_record_page_after(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_view_settings_get(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_view_settings_get(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let s = unsafe { lock_store(store) }?.view_settings()?;
@@ -265,10 +250,7 @@ pub unsafe extern "C" fn crm_view_settings_get(
 /// # Safety
 /// `store` is NULL or a live handle; `settings_json` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_view_settings_set(
-    store: *mut crm_store,
-    settings_json: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_view_settings_set(store: *mut crm_store, settings_json: *const c_char) -> crm_status {
     boundary::run(|| {
         let s: ViewSettings = unsafe { arg_json(settings_json, "settings_json") }?;
         let r: FfiResult = Ok(unsafe { lock_store(store) }?.set_view_settings(s)?);

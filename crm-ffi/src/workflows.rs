@@ -38,13 +38,7 @@ use std::ffi::{CString, c_char, c_void};
 ///
 /// Thread-safety: called on the thread of `crm_outbox_deliver`, only during that call, while the store is
 /// locked: it must not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
-pub type crm_mailer = Option<
-    unsafe extern "C" fn(
-        user_data: *mut c_void,
-        mail_json: *const c_char,
-        reply: *mut crm_callback_reply,
-    ) -> i32,
->;
+pub type crm_mailer = Option<unsafe extern "C" fn(user_data: *mut c_void, mail_json: *const c_char, reply: *mut crm_callback_reply) -> i32>;
 
 /// A host workflow function for "invoke custom function" tasks: reads the record (JSON, borrowed for the
 /// call, as `crm_record_get` returns it) and returns 0 after optionally setting, with
@@ -55,13 +49,8 @@ pub type crm_mailer = Option<
 ///
 /// Thread-safety: called on whichever thread makes the write on the store, one call at a time per store
 /// (the store is locked meanwhile): it must not call crm on that store, and must not unwind into crm.
-pub type crm_workflow_function = Option<
-    unsafe extern "C" fn(
-        user_data: *mut c_void,
-        record_json: *const c_char,
-        reply: *mut crm_callback_reply,
-    ) -> i32,
->;
+pub type crm_workflow_function =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, record_json: *const c_char, reply: *mut crm_callback_reply) -> i32>;
 
 fn c_json<S: serde::Serialize>(v: &S) -> Result<CString, String> {
     let text = serde_json::to_string(v).map_err(|e| format!("cannot write JSON: {e}"))?;
@@ -125,11 +114,7 @@ pub unsafe extern "C" fn crm_workflows_add_vtiger(
 /// # Safety
 /// `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflows(
-    store: *const crm_store,
-    module: *const c_char,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflows(store: *const crm_store, module: *const c_char, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let module = unsafe { arg_opt_str(module, "module") }?.unwrap_or("");
         let out = unsafe { Out::new(out_json, "out_json") }?;
@@ -145,11 +130,7 @@ pub unsafe extern "C" fn crm_workflows(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflow_get(
-    store: *const crm_store,
-    id: i64,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflow_get(store: *const crm_store, id: i64, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let wf = unsafe { lock_store(store) }?.get_workflow(id)?;
@@ -210,11 +191,7 @@ pub unsafe extern "C" fn crm_workflow_update_vtiger(
 /// # Safety
 /// `store` is NULL or a live handle.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflow_set_active(
-    store: *mut crm_store,
-    id: i64,
-    active: bool,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflow_set_active(store: *mut crm_store, id: i64, active: bool) -> crm_status {
     boundary::run(|| {
         unsafe { lock_store(store) }?.set_workflow_active(id, active)?;
         Ok(())
@@ -254,11 +231,7 @@ pub unsafe extern "C" fn crm_workflow_dry_run(
 ) -> crm_status {
     boundary::run(|| {
         let target: DryRunTarget = unsafe { arg_json(target_json, "target_json") }?;
-        let fields = if fields_json.is_null() {
-            Fields::new()
-        } else {
-            unsafe { arg_fields(fields_json, "fields_json") }?
-        };
+        let fields = if fields_json.is_null() { Fields::new() } else { unsafe { arg_fields(fields_json, "fields_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let dry = unsafe { lock_store(store) }?.dry_run(target, fields)?;
         let record = dry.record.as_ref().map(record_json);
@@ -276,12 +249,7 @@ pub unsafe extern "C" fn crm_workflow_dry_run(
 /// # Safety
 /// `store` is NULL or a live handle; `out_trace_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflow_run(
-    store: *mut crm_store,
-    id: i64,
-    record: i64,
-    out_trace_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflow_run(store: *mut crm_store, id: i64, record: i64, out_trace_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_trace_json) };
         let trace = unsafe { lock_store(store) }?.run_workflow(id, RecordId(record))?;
@@ -294,19 +262,12 @@ fn parse_instant(text: &str) -> FfiResult<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
     }
-    for f in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
+    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
             return Ok(n.and_utc());
         }
     }
-    Err(FfiError::invalid(format!(
-        "'{t}' is not a date-time (\"2027-03-31 09:00:00\" in UTC, or RFC 3339)"
-    )))
+    Err(FfiError::invalid(format!("'{t}' is not a date-time (\"2027-03-31 09:00:00\" in UTC, or RFC 3339)")))
 }
 
 /// Runs what is due at `now` (`"2027-03-31 09:00:00"` in UTC, or RFC 3339 with an offset; NULL: the
@@ -322,15 +283,9 @@ fn parse_instant(text: &str) -> FfiResult<DateTime<Utc>> {
 /// # Safety
 /// `store` is NULL or a live handle; `now` NULL or NUL-terminated; `out_report_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflows_run_due(
-    store: *mut crm_store,
-    now: *const c_char,
-    out_report_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflows_run_due(store: *mut crm_store, now: *const c_char, out_report_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
-        let now = unsafe { arg_opt_str(now, "now") }?
-            .map(parse_instant)
-            .transpose()?;
+        let now = unsafe { arg_opt_str(now, "now") }?.map(parse_instant).transpose()?;
         let out = unsafe { Out::optional(out_report_json) };
         let mut crm = unsafe { lock_store(store) }?;
         let now = now.unwrap_or_else(|| crm.now().and_utc());
@@ -348,10 +303,7 @@ pub unsafe extern "C" fn crm_workflows_run_due(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflow_queued_tasks(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflow_queued_tasks(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let tasks = unsafe { lock_store(store) }?.queued_tasks()?;
@@ -368,10 +320,7 @@ pub unsafe extern "C" fn crm_workflow_queued_tasks(
 /// # Safety
 /// `store` is NULL or a live handle; `time_zone` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_set_time_zone(
-    store: *mut crm_store,
-    time_zone: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_set_time_zone(store: *mut crm_store, time_zone: *const c_char) -> crm_status {
     boundary::run(|| {
         let tz = unsafe { arg_str(time_zone, "time_zone") }?;
         Ok(unsafe { lock_store(store) }?.set_time_zone(tz)?)
@@ -386,10 +335,7 @@ pub unsafe extern "C" fn crm_store_set_time_zone(
 /// # Safety
 /// `store` is NULL or a live handle; `url` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_set_site_url(
-    store: *mut crm_store,
-    url: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_set_site_url(store: *mut crm_store, url: *const c_char) -> crm_status {
     boundary::run(|| {
         let url = unsafe { arg_str(url, "url") }?;
         unsafe { lock_store(store) }?.set_site_url(url);
@@ -406,10 +352,7 @@ pub unsafe extern "C" fn crm_store_set_site_url(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_outbox(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_outbox(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let mails = unsafe { lock_store(store) }?.outbox()?;
@@ -437,11 +380,7 @@ pub unsafe extern "C" fn crm_outbox_mark_sent(store: *mut crm_store, id: i64) ->
 /// # Safety
 /// `store` is NULL or a live handle; `error` NULL or NUL-terminated.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_outbox_mark_failed(
-    store: *mut crm_store,
-    id: i64,
-    error: *const c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_outbox_mark_failed(store: *mut crm_store, id: i64, error: *const c_char) -> crm_status {
     boundary::run(|| {
         let error = unsafe { arg_str(error, "error") }?;
         Ok(unsafe { lock_store(store) }?.mark_failed(id, error)?)
@@ -460,13 +399,7 @@ impl Mailer for HostMailer {
             let mut reply = Reply::default();
             // SAFETY: the host's function pointer and user data, called as documented at `crm_mailer`.
             let rc = unsafe { (self.f)(self.user_data, json.as_ptr(), reply.as_ptr()) };
-            if rc == 0 {
-                Ok(())
-            } else {
-                Err(reply
-                    .text
-                    .unwrap_or_else(|| format!("the mailer returned {rc}")))
-            }
+            if rc == 0 { Ok(()) } else { Err(reply.text.unwrap_or_else(|| format!("the mailer returned {rc}"))) }
         })
     }
 }
@@ -574,10 +507,7 @@ pub unsafe extern "C" fn crm_workflow_function_register(
 /// # Safety
 /// `store` is NULL or a live handle; `out_name` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_store_time_zone(
-    store: *const crm_store,
-    out_name: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_store_time_zone(store: *const crm_store, out_name: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_name, "out_name") }?;
         let tz = unsafe { lock_store(store) }?.time_zone();
@@ -596,17 +526,12 @@ pub unsafe extern "C" fn crm_store_time_zone(
 /// # Safety
 /// `store` is NULL or a live handle; `out_json` NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_workflow_unregistered_functions(
-    store: *const crm_store,
-    out_json: *mut *mut c_char,
-) -> crm_status {
+pub unsafe extern "C" fn crm_workflow_unregistered_functions(store: *const crm_store, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let missing = unsafe { lock_store(store) }?.unregistered_functions()?;
-        let missing: Vec<serde_json::Value> = missing
-            .into_iter()
-            .map(|(workflow, name)| serde_json::json!({ "workflow": workflow, "name": name }))
-            .collect();
+        let missing: Vec<serde_json::Value> =
+            missing.into_iter().map(|(workflow, name)| serde_json::json!({ "workflow": workflow, "name": name })).collect();
         out.set_json(&missing)
     })
 }

@@ -9,15 +9,7 @@ use std::process::Command;
 /// Native libraries the static library needs, as printed by
 /// `cargo rustc -p crm-ffi --lib --crate-type staticlib -- --print native-static-libs`.
 #[cfg(target_os = "linux")]
-const NATIVE_LIBS: &[&str] = &[
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
+const NATIVE_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
 #[cfg(target_os = "macos")]
 const NATIVE_LIBS: &[&str] = &["-lSystem", "-lc", "-lm"];
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
@@ -34,15 +26,9 @@ fn manifest_dir() -> PathBuf {
 /// is the one built from the current sources.
 fn static_lib() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe
-        .parent()
-        .expect("test binary sits in target/<profile>/deps");
+    let deps = exe.parent().expect("test binary sits in target/<profile>/deps");
     let profile_dir = deps.parent().expect("deps sits in target/<profile>");
-    let name = if cfg!(windows) {
-        "crm_ffi.lib"
-    } else {
-        "libcrm_ffi.a"
-    };
+    let name = if cfg!(windows) { "crm_ffi.lib" } else { "libcrm_ffi.a" };
     let mut candidates = vec![deps.join(name), profile_dir.join(name)];
     if let Ok(entries) = std::fs::read_dir(deps) {
         candidates.extend(entries.flatten().map(|e| e.path()).filter(|p| {
@@ -52,21 +38,10 @@ fn static_lib() -> PathBuf {
     }
     candidates
         .into_iter()
-        .filter_map(|p| {
-            std::fs::metadata(&p)
-                .and_then(|m| m.modified())
-                .ok()
-                .map(|t| (t, p))
-        })
+        .filter_map(|p| std::fs::metadata(&p).and_then(|m| m.modified()).ok().map(|t| (t, p)))
         .max()
         .map(|(_, p)| p)
-        .unwrap_or_else(|| {
-            panic!(
-                "no {name} in {} or {}",
-                deps.display(),
-                profile_dir.display()
-            )
-        })
+        .unwrap_or_else(|| panic!("no {name} in {} or {}", deps.display(), profile_dir.display()))
 }
 
 fn work_dir() -> PathBuf {
@@ -76,12 +51,7 @@ fn work_dir() -> PathBuf {
 }
 
 fn compile(source: &Path, name: &str) -> PathBuf {
-    compile_with(
-        &std::env::var("CC").unwrap_or_else(|_| "cc".to_string()),
-        "-std=c11",
-        source,
-        name,
-    )
+    compile_with(&std::env::var("CC").unwrap_or_else(|_| "cc".to_string()), "-std=c11", source, name)
 }
 
 fn compile_with(cc: &str, std: &str, source: &Path, name: &str) -> PathBuf {
@@ -104,11 +74,7 @@ fn compile_with(cc: &str, std: &str, source: &Path, name: &str) -> PathBuf {
 
 /// The program's argument: a fresh scratch directory (tests), or a store file inside it (the example).
 fn argument(scratch: &Path, store_file: bool) -> PathBuf {
-    if store_file {
-        scratch.join("pipeline.db")
-    } else {
-        scratch.to_path_buf()
-    }
+    if store_file { scratch.join("pipeline.db") } else { scratch.to_path_buf() }
 }
 
 fn run(program: &Path, arg: &Path) {
@@ -116,36 +82,19 @@ fn run(program: &Path, arg: &Path) {
 }
 
 fn run_with(program: &Path, arg: &Path, extra: &[PathBuf]) {
-    let out = Command::new(program)
-        .arg(arg)
-        .args(extra)
-        .output()
-        .expect("run C program");
+    let out = Command::new(program).arg(arg).args(extra).output().expect("run C program");
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        program.display(),
-        out.status
-    );
+    assert!(out.status.success(), "{} failed: {}", program.display(), out.status);
 }
 
 fn valgrind_available() -> bool {
-    Command::new("valgrind")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 fn run_under_valgrind(program: &Path, arg: &Path, extra: &[PathBuf]) {
     let out = Command::new("valgrind")
-        .args([
-            "--leak-check=full",
-            "--error-exitcode=1",
-            "--errors-for-leak-kinds=definite,indirect,possible",
-            "-q",
-        ])
+        .args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite,indirect,possible", "-q"])
         .arg(program)
         .arg(arg)
         .args(extra)
@@ -153,12 +102,7 @@ fn run_under_valgrind(program: &Path, arg: &Path, extra: &[PathBuf]) {
         .expect("run valgrind");
     print!("{}", String::from_utf8_lossy(&out.stdout));
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    assert!(
-        out.status.success(),
-        "valgrind reported errors or leaks for {}: {}",
-        program.display(),
-        out.status
-    );
+    assert!(out.status.success(), "valgrind reported errors or leaks for {}: {}", program.display(), out.status);
 }
 
 fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
@@ -174,9 +118,7 @@ fn build_and_run_with(source: PathBuf, name: &str, store_file: bool, extra: &[Pa
         let scratch = tempfile::tempdir().expect("temp dir");
         run_under_valgrind(&program, &argument(scratch.path(), store_file), extra);
     } else if std::env::var_os("CI").is_some() {
-        panic!(
-            "valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)"
-        );
+        panic!("valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)");
     } else {
         eprintln!("valgrind not installed: skipped the memcheck run of {name}");
     }
@@ -194,11 +136,7 @@ fn c_records() {
 
 #[test]
 fn c_capabilities() {
-    build_and_run(
-        manifest_dir().join("tests/c/capabilities.c"),
-        "capabilities",
-        false,
-    );
+    build_and_run(manifest_dir().join("tests/c/capabilities.c"), "capabilities", false);
 }
 
 // ----- declared indexes -----
@@ -225,12 +163,7 @@ fn cpp_host() {
         eprintln!("no C++ compiler ({cxx}): skipped");
         return;
     }
-    let program = compile_with(
-        &cxx,
-        "-std=c++17",
-        &manifest_dir().join("tests/c/header.cpp"),
-        "header_cpp",
-    );
+    let program = compile_with(&cxx, "-std=c++17", &manifest_dir().join("tests/c/header.cpp"), "header_cpp");
     let scratch = tempfile::tempdir().expect("temp dir");
     run(&program, scratch.path());
 }

@@ -37,12 +37,7 @@ fn a_postgres_url_opens_saves_and_reads() {
     assert_eq!(unsafe { crm_store_set_actor(st, s("admin").as_ptr()) }, crm_status::Ok);
     let fields = s(r#"{"potentialname": "Over the wire", "amount": "1234.50", "sales_stage": "Prospecting", "closingdate": "2027-01-31"}"#);
     let mut out = ptr::null_mut();
-    assert_eq!(
-        unsafe { crm_record_create(st, s("Potentials").as_ptr(), fields.as_ptr(), &mut out) },
-        crm_status::Ok,
-        "{}",
-        message()
-    );
+    assert_eq!(unsafe { crm_record_create(st, s("Potentials").as_ptr(), fields.as_ptr(), &mut out) }, crm_status::Ok, "{}", message());
     let created = take(out);
     let id = created["id"].as_i64().unwrap();
     // A second handle (another connection) reads what the first saved.

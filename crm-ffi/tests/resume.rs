@@ -13,17 +13,11 @@ fn s(text: &str) -> CString {
 
 fn open(path: &str) -> *mut crm_store {
     let mut st = ptr::null_mut();
-    assert_eq!(
-        unsafe { crm_store_open(s(path).as_ptr(), &mut st) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_store_open(s(path).as_ptr(), &mut st) }, crm_status::Ok);
     let user = s(r#"{"user_name": "admin"}"#);
     let status = unsafe { crm_user_add(st, user.as_ptr(), ptr::null_mut()) };
     assert!(status == crm_status::Ok || status == crm_status::Conflict);
-    assert_eq!(
-        unsafe { crm_store_set_actor(st, s("admin").as_ptr()) },
-        crm_status::Ok
-    );
+    assert_eq!(unsafe { crm_store_set_actor(st, s("admin").as_ptr()) }, crm_status::Ok);
     st
 }
 
@@ -52,61 +46,24 @@ fn an_interrupted_import_resumes_and_undoes_as_one() {
     let st = open(db.to_str().unwrap());
     let mut out = ptr::null_mut();
     let status = unsafe {
-        crm_import_csv(
-            st,
-            s(first.to_str().unwrap()).as_ptr(),
-            s("Potentials").as_ptr(),
-            opts.as_ptr(),
-            None,
-            ptr::null_mut(),
-            &mut out,
-        )
+        crm_import_csv(st, s(first.to_str().unwrap()).as_ptr(), s("Potentials").as_ptr(), opts.as_ptr(), None, ptr::null_mut(), &mut out)
     };
     assert_eq!(status, crm_status::Ok);
     let id = take(out)["import_id"].as_i64().unwrap();
     // a completed import does not resume
-    let status = unsafe {
-        crm_import_resume(
-            st,
-            id,
-            s(full.to_str().unwrap()).as_ptr(),
-            opts.as_ptr(),
-            None,
-            ptr::null_mut(),
-            ptr::null_mut(),
-        )
-    };
+    let status =
+        unsafe { crm_import_resume(st, id, s(full.to_str().unwrap()).as_ptr(), opts.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
     assert_eq!(status, crm_status::Conflict);
     unsafe { crm_store_free(st) };
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "UPDATE crm_imports SET status = 'running' WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
+    rusqlite::Connection::open(&db).unwrap().execute("UPDATE crm_imports SET status = 'running' WHERE id = ?1", [id]).unwrap();
 
     let st = open(db.to_str().unwrap());
     let mut out = ptr::null_mut();
-    let status = unsafe {
-        crm_import_resume(
-            st,
-            id,
-            s(full.to_str().unwrap()).as_ptr(),
-            opts.as_ptr(),
-            None,
-            ptr::null_mut(),
-            &mut out,
-        )
-    };
+    let status = unsafe { crm_import_resume(st, id, s(full.to_str().unwrap()).as_ptr(), opts.as_ptr(), None, ptr::null_mut(), &mut out) };
     assert_eq!(status, crm_status::Ok);
     let report = take(out);
     assert_eq!(
-        (
-            report["import_id"].as_i64(),
-            report["rows"].as_u64(),
-            report["created"].as_u64()
-        ),
+        (report["import_id"].as_i64(), report["rows"].as_u64(), report["created"].as_u64()),
         (Some(id), Some(10), Some(10)),
         "{report}"
     );
@@ -116,31 +73,11 @@ fn an_interrupted_import_resumes_and_undoes_as_one() {
     assert_eq!(journals[0]["status"], "completed", "{journals}");
     // misuse
     assert_eq!(
-        unsafe {
-            crm_import_resume(
-                st,
-                id,
-                ptr::null(),
-                ptr::null(),
-                None,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        },
+        unsafe { crm_import_resume(st, id, ptr::null(), ptr::null(), None, ptr::null_mut(), ptr::null_mut(),) },
         crm_status::NullPointer
     );
     assert_eq!(
-        unsafe {
-            crm_import_resume(
-                st,
-                999_999,
-                s(full.to_str().unwrap()).as_ptr(),
-                ptr::null(),
-                None,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        },
+        unsafe { crm_import_resume(st, 999_999, s(full.to_str().unwrap()).as_ptr(), ptr::null(), None, ptr::null_mut(), ptr::null_mut(),) },
         crm_status::NotFound
     );
     // both parts undo at once

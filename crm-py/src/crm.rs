@@ -271,11 +271,10 @@ impl Crm {
 
     /// The fields of a module (by name or label), in layout order, as dicts.
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
-        self.engine
-            .run(py, Access::Read, move |crm| {
-                crm.refresh_schema()?; // another handle on the same database may have changed it
-                Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
-            })
+        self.engine.run(py, Access::Read, move |crm| {
+            crm.refresh_schema()?; // another handle on the same database may have changed it
+            Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
+        })
     }
 
     /// The values of a picklist, in display order. `field` is a field name (`"sales_stage"`), a picklist

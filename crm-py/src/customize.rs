@@ -25,21 +25,13 @@ impl FieldSpec {
     /// Reads `"field"` or `(module, field)`.
     pub fn extract(v: &Bound<'_, PyAny>) -> PyResult<FieldSpec> {
         if let Ok(s) = v.cast::<PyString>() {
-            return Ok(FieldSpec {
-                module: None,
-                field: s.to_cow()?.into_owned(),
-            });
+            return Ok(FieldSpec { module: None, field: s.to_cow()?.into_owned() });
         }
         if let Ok(t) = v.cast::<PyTuple>() {
             let (m, f): (String, String) = t.extract()?;
-            return Ok(FieldSpec {
-                module: Some(m),
-                field: f,
-            });
+            return Ok(FieldSpec { module: Some(m), field: f });
         }
-        Err(PyTypeError::new_err(
-            "field is a str or a (module, field) tuple",
-        ))
+        Err(PyTypeError::new_err("field is a str or a (module, field) tuple"))
     }
 
     /// The module and field name (the module given, else the first module with a picklist field of that
@@ -49,10 +41,7 @@ impl FieldSpec {
             return Ok((crm.module(m)?.name.clone(), self.field.clone()));
         }
         let schema = crm.schema();
-        let is_picklist = |m: &crm_core::Module| {
-            m.field(&self.field)
-                .is_some_and(|f| f.picklist_name().is_some())
-        };
+        let is_picklist = |m: &crm_core::Module| m.field(&self.field).is_some_and(|f| f.picklist_name().is_some());
         let found = schema
             .modules
             .get("Potentials")
@@ -68,29 +57,43 @@ fn kind_of(s: &str) -> PyResult<StageKind> {
         "open" => Ok(StageKind::Open),
         "won" => Ok(StageKind::Won),
         "lost" => Ok(StageKind::Lost),
-        other => Err(crate::errors::invalid(format!(
-            "unknown stage kind '{other}' (open, won or lost)"
-        ))),
+        other => Err(crate::errors::invalid(format!("unknown stage kind '{other}' (open, won or lost)"))),
     }
 }
 
 /// Options `add_field` accepts (besides `label` and `type`).
 const NEW_FIELD_OPTIONS: &[&str] = &[
-    "name", "block", "mandatory", "quick_create", "hidden", "default", "max_length", "precision", "scale", "mass_editable",
-    "references", "values", "picklist",
+    "name",
+    "block",
+    "mandatory",
+    "quick_create",
+    "hidden",
+    "default",
+    "max_length",
+    "precision",
+    "scale",
+    "mass_editable",
+    "references",
+    "values",
+    "picklist",
 ];
 /// Changes `update_field` accepts.
 const FIELD_UPDATES: &[&str] = &[
-    "label", "mandatory", "quick_create", "quick_create_sequence", "presence", "default", "clear_default", "mass_editable", "type",
-    "max_length", "precision",
+    "label",
+    "mandatory",
+    "quick_create",
+    "quick_create_sequence",
+    "presence",
+    "default",
+    "clear_default",
+    "mass_editable",
+    "type",
+    "max_length",
+    "precision",
 ];
 
 /// The definition `base` + `options` as JSON; option names outside `allowed` are refused.
-fn with_options(
-    base: &[(&str, serde_json::Value)],
-    options: Option<&Bound<'_, PyDict>>,
-    allowed: &[&str],
-) -> PyResult<serde_json::Value> {
+fn with_options(base: &[(&str, serde_json::Value)], options: Option<&Bound<'_, PyDict>>, allowed: &[&str]) -> PyResult<serde_json::Value> {
     if let Some(o) = options {
         for k in o.keys() {
             let k: String = k.extract()?;
@@ -137,13 +140,7 @@ impl Crm {
     /// (`"shown"`/`"hidden"`), `default`, `clear_default`, `mass_editable`, `type` (lossless changes only),
     /// `max_length`, `precision` (may only grow). Returns the field.
     #[pyo3(signature = (module, field, **changes))]
-    fn update_field(
-        &self,
-        py: Python<'_>,
-        module: String,
-        field: String,
-        changes: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<FieldOut> {
+    fn update_field(&self, py: Python<'_>, module: String, field: String, changes: Option<&Bound<'_, PyDict>>) -> PyResult<FieldOut> {
         let def = with_options(&[], changes, FIELD_UPDATES)?;
         self.engine.run(py, Access::Write, move |crm| {
             let up: FieldUpdate = from_value(def, "field update")?;
@@ -153,29 +150,12 @@ impl Crm {
 
     /// Moves a field to a block (name or label) at a 1-based position (None: at the end).
     #[pyo3(signature = (module, field, block, position = None))]
-    fn move_field(
-        &self,
-        py: Python<'_>,
-        module: String,
-        field: String,
-        block: String,
-        position: Option<u32>,
-    ) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm
-                .move_field(&module, &field, &block, position)
-                .map(|_| ())?)
-        })
+    fn move_field(&self, py: Python<'_>, module: String, field: String, block: String, position: Option<u32>) -> PyResult<()> {
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.move_field(&module, &field, &block, position).map(|_| ())?))
     }
 
     /// Reorders the fields of a block: the listed ones first, then the others as they were.
-    fn reorder_fields(
-        &self,
-        py: Python<'_>,
-        module: String,
-        block: String,
-        fields: Vec<String>,
-    ) -> PyResult<()> {
+    fn reorder_fields(&self, py: Python<'_>, module: String, block: String, fields: Vec<String>) -> PyResult<()> {
         self.engine.run(py, Access::Write, move |crm| {
             let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
             Ok(crm.reorder_fields(&module, &block, &refs).map(|_| ())?)
@@ -185,9 +165,7 @@ impl Crm {
     /// Deletes a custom field and its values (refused with SchemaError for standard fields and fields a
     /// dependency, filter or workflow uses).
     fn delete_field(&self, py: Python<'_>, module: String, field: String) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.delete_field(&module, &field).map(|_| ())?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.delete_field(&module, &field).map(|_| ())?))
     }
 
     /// The blocks of a module in layout order: dicts with name, label, sequence, custom.
@@ -200,29 +178,14 @@ impl Crm {
     }
 
     /// Adds a custom block at the end of the layout; returns it.
-    fn add_block<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        label: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let b = self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.add_block(&module, &label)?)
-        })?;
+    fn add_block<'py>(&self, py: Python<'py>, module: String, label: String) -> PyResult<Bound<'py, PyAny>> {
+        let b = self.engine.run(py, Access::Write, move |crm| Ok(crm.add_block(&module, &label)?))?;
         to_py(py, &b)
     }
 
     /// Changes a block's label.
-    fn rename_block(
-        &self,
-        py: Python<'_>,
-        module: String,
-        block: String,
-        label: String,
-    ) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.rename_block(&module, &block, &label).map(|_| ())?)
-        })
+    fn rename_block(&self, py: Python<'_>, module: String, block: String, label: String) -> PyResult<()> {
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.rename_block(&module, &block, &label).map(|_| ())?))
     }
 
     /// Reorders blocks (the listed ones first).
@@ -235,30 +198,18 @@ impl Crm {
 
     /// Deletes an empty custom block.
     fn delete_block(&self, py: Python<'_>, module: String, block: String) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.delete_block(&module, &block).map(|_| ())?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.delete_block(&module, &block).map(|_| ())?))
     }
 
     // ----- picklist editor -----
 
     /// Appends one value to a picklist field's list.
-    fn add_picklist_value(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        value: String,
-    ) -> PyResult<()> {
+    fn add_picklist_value(&self, py: Python<'_>, field: &Bound<'_, PyAny>, value: String) -> PyResult<()> {
         self.add_picklist_values(py, field, vec![value])
     }
 
     /// Appends values to a picklist field's list.
-    fn add_picklist_values(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        values: Vec<String>,
-    ) -> PyResult<()> {
+    fn add_picklist_values(&self, py: Python<'_>, field: &Bound<'_, PyAny>, values: Vec<String>) -> PyResult<()> {
         let spec = FieldSpec::extract(field)?;
         self.engine.run(py, Access::Write, move |crm| {
             let (m, f) = spec.resolve(crm)?;
@@ -268,12 +219,7 @@ impl Crm {
     }
 
     /// Reorders a picklist (the listed values first).
-    fn reorder_picklist(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        values: Vec<String>,
-    ) -> PyResult<()> {
+    fn reorder_picklist(&self, py: Python<'_>, field: &Bound<'_, PyAny>, values: Vec<String>) -> PyResult<()> {
         let spec = FieldSpec::extract(field)?;
         self.engine.run(py, Access::Write, move |crm| {
             let (m, f) = spec.resolve(crm)?;
@@ -283,13 +229,7 @@ impl Crm {
     }
 
     /// Renames a picklist value everywhere: stored records, defaults, filters, workflow conditions.
-    fn rename_picklist_value(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        old: String,
-        new: String,
-    ) -> PyResult<()> {
+    fn rename_picklist_value(&self, py: Python<'_>, field: &Bound<'_, PyAny>, old: String, new: String) -> PyResult<()> {
         let spec = FieldSpec::extract(field)?;
         self.engine.run(py, Access::Write, move |crm| {
             let (m, f) = spec.resolve(crm)?;
@@ -310,37 +250,22 @@ impl Crm {
         self.engine.run(py, Access::Write, move |crm| {
             let (m, f) = spec.resolve(crm)?;
             let refs: Vec<&str> = values.iter().map(String::as_str).collect();
-            Ok(crm
-                .delete_picklist_values(&m, &f, &refs, replacement.as_deref())
-                .map(|_| ())?)
+            Ok(crm.delete_picklist_values(&m, &f, &refs, replacement.as_deref()).map(|_| ())?)
         })
     }
 
     /// Limits a picklist value to some roles (an empty list: every role).
-    fn set_picklist_value_roles(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        value: String,
-        roles: Vec<String>,
-    ) -> PyResult<()> {
+    fn set_picklist_value_roles(&self, py: Python<'_>, field: &Bound<'_, PyAny>, value: String, roles: Vec<String>) -> PyResult<()> {
         let spec = FieldSpec::extract(field)?;
         self.engine.run(py, Access::Write, move |crm| {
             let (m, f) = spec.resolve(crm)?;
             let refs: Vec<&str> = roles.iter().map(String::as_str).collect();
-            Ok(crm
-                .set_picklist_value_roles(&m, &f, &value, &refs)
-                .map(|_| ())?)
+            Ok(crm.set_picklist_value_roles(&m, &f, &value, &refs).map(|_| ())?)
         })
     }
 
     /// The values of a picklist field a user with `role` may choose.
-    fn picklist_values_for_role(
-        &self,
-        py: Python<'_>,
-        field: &Bound<'_, PyAny>,
-        role: String,
-    ) -> PyResult<Vec<String>> {
+    fn picklist_values_for_role(&self, py: Python<'_>, field: &Bound<'_, PyAny>, role: String) -> PyResult<Vec<String>> {
         let spec = FieldSpec::extract(field)?;
         self.engine.run(py, Access::Read, move |crm| {
             let (m, f) = spec.resolve(crm)?;
@@ -359,15 +284,9 @@ impl Crm {
         mapping: BTreeMap<String, Vec<String>>,
     ) -> PyResult<()> {
         self.engine.run(py, Access::Write, move |crm| {
-            let owned: Vec<(&str, Vec<&str>)> = mapping
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect()))
-                .collect();
-            let refs: Vec<(&str, &[&str])> =
-                owned.iter().map(|(k, v)| (*k, v.as_slice())).collect();
-            Ok(crm
-                .set_picklist_dependency(&module, &source, &target, &refs)
-                .map(|_| ())?)
+            let owned: Vec<(&str, Vec<&str>)> = mapping.iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect())).collect();
+            let refs: Vec<(&str, &[&str])> = owned.iter().map(|(k, v)| (*k, v.as_slice())).collect();
+            Ok(crm.set_picklist_dependency(&module, &source, &target, &refs).map(|_| ())?)
         })
     }
 
@@ -376,11 +295,7 @@ impl Crm {
     fn stages<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let values = self.engine.run(py, Access::Read, |crm| {
             crm.refresh_schema()?; // another handle on the same database may have changed it
-            Ok(crm
-                .schema()
-                .picklist("sales_stage")
-                .map(|p| p.values.clone())
-                .unwrap_or_default())
+            Ok(crm.schema().picklist("sales_stage").map(|p| p.values.clone()).unwrap_or_default())
         })?;
         let mut out = Vec::new();
         for v in values {
@@ -402,25 +317,15 @@ impl Crm {
     }
 
     /// Sets the kind (`"open"`, `"won"`, `"lost"`) and default probability (percent) of a sales stage.
-    fn set_stage_meta(
-        &self,
-        py: Python<'_>,
-        value: String,
-        kind: String,
-        probability: Decimal,
-    ) -> PyResult<()> {
+    fn set_stage_meta(&self, py: Python<'_>, value: String, kind: String, probability: Decimal) -> PyResult<()> {
         let kind = kind_of(&kind)?;
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.set_stage_meta(&value, kind, probability).map(|_| ())?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.set_stage_meta(&value, kind, probability).map(|_| ())?))
     }
 
     /// The schema change log, oldest first: dicts with version, actor, at (ISO text) and change (the edit as
     /// applied, tagged by its kind).
     fn schema_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let log = self
-            .engine
-            .run(py, Access::Read, |crm| Ok(crm.schema_changes()?))?;
+        let log = self.engine.run(py, Access::Read, |crm| Ok(crm.schema_changes()?))?;
         to_py(py, &log)
     }
 
@@ -429,8 +334,7 @@ impl Crm {
     /// the usual way; this one replays or scripts any edit.
     fn apply_schema_change<'py>(&self, py: Python<'py>, change: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let j = match change.cast::<PyString>() {
-            Ok(s) => serde_json::from_str(&s.to_cow()?)
-                .map_err(|e| crate::errors::invalid(format!("schema change is not JSON: {e}")))?,
+            Ok(s) => serde_json::from_str(&s.to_cow()?).map_err(|e| crate::errors::invalid(format!("schema change is not JSON: {e}")))?,
             Err(_) => to_json(change)?,
         };
         let entry = self.engine.run(py, Access::Write, move |crm| {
@@ -442,7 +346,6 @@ impl Crm {
 
     /// Reloads the schema when another handle changed it; True when it did.
     fn refresh_schema(&self, py: Python<'_>) -> PyResult<bool> {
-        self.engine
-            .run(py, Access::Read, |crm| Ok(crm.refresh_schema()?))
+        self.engine.run(py, Access::Read, |crm| Ok(crm.refresh_schema()?))
     }
 }

@@ -181,11 +181,7 @@ fn progress_fn(cb: Option<Py<PyAny>>) -> Option<impl FnMut(u64)> {
 }
 
 /// A query of `module` from `filter` (saved filter id or name) and `where`, for exports.
-fn export_query(
-    module: &str,
-    r#where: Option<&Bound<'_, PyAny>>,
-    order_by: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Query> {
+fn export_query(module: &str, r#where: Option<&Bound<'_, PyAny>>, order_by: Option<&Bound<'_, PyAny>>) -> PyResult<Query> {
     crate::convert::to_query(module, r#where, order_by, None, 0, false)
 }
 

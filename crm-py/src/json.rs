@@ -7,10 +7,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{
-    PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet,
-    PyString, PyTime, PyTuple,
-};
+use pyo3::types::{PyBool, PyDate, PyDateTime, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMapping, PySet, PyString, PyTime, PyTuple};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
@@ -34,33 +31,20 @@ pub fn to_json(v: &Bound<'_, PyAny>) -> PyResult<J> {
     }
     if v.is_instance_of::<PyFloat>() {
         let f: f64 = v.extract()?;
-        return Ok(serde_json::Number::from_f64(f)
-            .map(J::Number)
-            .unwrap_or(J::Null));
+        return Ok(serde_json::Number::from_f64(f).map(J::Number).unwrap_or(J::Null));
     }
-    if v.is_instance_of::<PyDateTime>()
-        || v.is_instance_of::<PyDate>()
-        || v.is_instance_of::<PyTime>()
-    {
+    if v.is_instance_of::<PyDateTime>() || v.is_instance_of::<PyDate>() || v.is_instance_of::<PyTime>() {
         return Ok(J::String(v.call_method0("isoformat")?.extract()?));
     }
     if let Ok(d) = v.cast::<PyDict>() {
         let mut m = serde_json::Map::new();
         for (k, val) in d.iter() {
-            let key = k
-                .cast::<PyString>()
-                .map_err(|_| PyTypeError::new_err("dict keys must be str"))?
-                .to_cow()?
-                .into_owned();
+            let key = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("dict keys must be str"))?.to_cow()?.into_owned();
             m.insert(key, to_json(&val)?);
         }
         return Ok(J::Object(m));
     }
-    if v.is_instance_of::<PyList>()
-        || v.is_instance_of::<PyTuple>()
-        || v.is_instance_of::<PySet>()
-        || v.is_instance_of::<PyFrozenSet>()
-    {
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() || v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>() {
         let mut out = Vec::new();
         for item in v.try_iter()? {
             out.push(to_json(&item?)?);
@@ -79,9 +63,7 @@ pub fn to_json(v: &Bound<'_, PyAny>) -> PyResult<J> {
     if type_name == "Decimal" {
         return Ok(J::String(v.str()?.to_cow()?.into_owned()));
     }
-    Err(PyTypeError::new_err(format!(
-        "unsupported value of type {type_name}"
-    )))
+    Err(PyTypeError::new_err(format!("unsupported value of type {type_name}")))
 }
 
 /// Converts a JSON value into a Python object.
@@ -126,6 +108,5 @@ pub fn from_py<T: DeserializeOwned>(v: &Bound<'_, PyAny>, what: &str) -> PyResul
 
 /// Reads a crm-core value from a JSON value (through its serde shape); errors name `what`.
 pub fn from_value<T: DeserializeOwned>(j: J, what: &str) -> Result<T, crate::errors::Failure> {
-    serde_json::from_value(j)
-        .map_err(|e| crm_core::Error::InvalidArgument(format!("{what}: {e}")).into())
+    serde_json::from_value(j).map_err(|e| crm_core::Error::InvalidArgument(format!("{what}: {e}")).into())
 }

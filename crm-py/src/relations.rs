@@ -6,10 +6,7 @@ use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_py};
 use chrono::NaiveDateTime;
-use crm_core::{
-    Comment, Converted, Fields, LeadConversion, LinkInfo, MassResult, RecordId, Relation,
-    TransferTo,
-};
+use crm_core::{Comment, Converted, Fields, LeadConversion, LinkInfo, MassResult, RecordId, Relation, TransferTo};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple};
 use rust_decimal::Decimal;
@@ -53,14 +50,7 @@ pub struct CommentOut {
 
 impl From<Comment> for CommentOut {
     fn from(c: Comment) -> Self {
-        CommentOut {
-            id: c.id,
-            record: c.record.0,
-            parent: c.parent,
-            author: c.author,
-            at: c.at,
-            text: c.text,
-        }
+        CommentOut { id: c.id, record: c.record.0, parent: c.parent, author: c.author, at: c.at, text: c.text }
     }
 }
 
@@ -86,11 +76,7 @@ impl From<MassResult> for MassOut {
             failed: m
                 .failed
                 .into_iter()
-                .map(|f| MassFailureOut {
-                    id: f.id.0,
-                    code: f.error.code(),
-                    message: f.error.to_string(),
-                })
+                .map(|f| MassFailureOut { id: f.id.0, code: f.error.code(), message: f.error.to_string() })
                 .collect(),
         }
     }
@@ -120,11 +106,7 @@ fn part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Fields>> {
     match v {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
-        Some(v) if v.is_instance_of::<PyBool>() => Ok(if v.extract::<bool>()? {
-            Some(Fields::new())
-        } else {
-            None
-        }),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(if v.extract::<bool>()? { Some(Fields::new()) } else { None }),
         Some(v) => Ok(Some(to_fields(v)?)),
     }
 }
@@ -144,26 +126,14 @@ impl Crm {
         price: Option<Decimal>,
     ) -> PyResult<RelationOut> {
         let (a, b) = (to_id(id)?, to_id(other_id)?);
-        let info = LinkInfo {
-            role,
-            quantity,
-            price,
-        };
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.link(a, b, info)?.into())
-        })
+        let info = LinkInfo { role, quantity, price };
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.link(a, b, info)?.into()))
     }
 
     /// Removes the link between two records.
-    fn unrelate(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        other_id: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
+    fn unrelate(&self, py: Python<'_>, id: &Bound<'_, PyAny>, other_id: &Bound<'_, PyAny>) -> PyResult<()> {
         let (a, b) = (to_id(id)?, to_id(other_id)?);
-        self.engine
-            .run(py, Access::Write, move |crm| Ok(crm.unlink(a, b)?))
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.unlink(a, b)?))
     }
 
     /// The records of `module` related to a record (through a reference field or a many-to-many link),
@@ -203,24 +173,14 @@ impl Crm {
 
     /// Adds a comment to a record, or with `parent` (a comment id) a reply to that comment; returns it.
     #[pyo3(signature = (id, text, parent = None))]
-    fn comment(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        text: String,
-        parent: Option<i64>,
-    ) -> PyResult<CommentOut> {
+    fn comment(&self, py: Python<'_>, id: &Bound<'_, PyAny>, text: String, parent: Option<i64>) -> PyResult<CommentOut> {
         let id = to_id(id)?;
         self.engine.run(py, Access::Write, move |crm| {
             let c = match parent {
                 Some(p) => {
                     let on = crm.comments(id)?.iter().any(|c| c.id == p);
                     if !on {
-                        return Err(crm_core::Error::NotFound(format!(
-                            "comment {p} on record {}",
-                            id.0
-                        ))
-                        .into());
+                        return Err(crm_core::Error::NotFound(format!("comment {p} on record {}", id.0)).into());
                     }
                     crm.reply(p, &text)?
                 }
@@ -233,29 +193,14 @@ impl Crm {
     /// The comments on a record, newest first (replies name their parent).
     fn comments(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<Vec<CommentOut>> {
         let id = to_id(id)?;
-        self.engine.run(py, Access::Read, move |crm| {
-            Ok(crm
-                .comments(id)?
-                .into_iter()
-                .map(CommentOut::from)
-                .collect())
-        })
+        self.engine.run(py, Access::Read, move |crm| Ok(crm.comments(id)?.into_iter().map(CommentOut::from).collect()))
     }
 
     /// The activities (Calendar records) of a record: open ones, or done ones with `done=True`.
     #[pyo3(signature = (id, *, done = false))]
-    fn activities<'py>(
-        &self,
-        py: Python<'py>,
-        id: &Bound<'py, PyAny>,
-        done: bool,
-    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn activities<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>, done: bool) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let id = to_id(id)?;
-        self.engine
-            .run(py, Access::Read, move |crm| {
-                Ok(Rows::new(crm, crm.activities(id, done)?)?)
-            })?
-            .into_dicts(py)
+        self.engine.run(py, Access::Read, move |crm| Ok(Rows::new(crm, crm.activities(id, done)?)?))?.into_dicts(py)
     }
 
     /// Creates a quote, sales order or invoice (`module` "Quotes", "SalesOrder", "Invoice") for an
@@ -281,50 +226,27 @@ impl Crm {
     // ----- mass actions -----
 
     /// Sets the same fields on many records (each saved on its own; failures are reported, not raised).
-    fn mass_edit(
-        &self,
-        py: Python<'_>,
-        ids: &Bound<'_, PyAny>,
-        fields: &Bound<'_, PyAny>,
-    ) -> PyResult<MassOut> {
+    fn mass_edit(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) -> PyResult<MassOut> {
         let (ids, fields) = (self::ids(ids)?, to_fields(fields)?);
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.mass_edit(&ids, fields)?.into())
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_edit(&ids, fields)?.into()))
     }
 
     /// Gives many records to another owner (user or group name).
-    fn mass_transfer(
-        &self,
-        py: Python<'_>,
-        ids: &Bound<'_, PyAny>,
-        owner: String,
-    ) -> PyResult<MassOut> {
+    fn mass_transfer(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, owner: String) -> PyResult<MassOut> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.mass_transfer(&ids, &owner)?.into())
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_transfer(&ids, &owner)?.into()))
     }
 
     /// Moves many records to the recycle bin.
     fn mass_delete(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<MassOut> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.mass_delete(&ids)?.into())
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_delete(&ids)?.into()))
     }
 
     /// Adds the same comment to many records.
-    fn mass_comment(
-        &self,
-        py: Python<'_>,
-        ids: &Bound<'_, PyAny>,
-        text: String,
-    ) -> PyResult<MassOut> {
+    fn mass_comment(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, text: String) -> PyResult<MassOut> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.mass_comment(&ids, &text)?.into())
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_comment(&ids, &text)?.into()))
     }
 
     // ----- lead conversion -----
@@ -348,31 +270,19 @@ impl Crm {
     ) -> PyResult<Bound<'py, PyDict>> {
         let lead = to_id(lead_id)?;
         let conv = LeadConversion {
-            account: if account.is_none() {
-                Some(Fields::new())
-            } else {
-                part(account)?
-            },
-            contact: if contact.is_none() {
-                Some(Fields::new())
-            } else {
-                part(contact)?
-            },
+            account: if account.is_none() { Some(Fields::new()) } else { part(account)? },
+            contact: if contact.is_none() { Some(Fields::new()) } else { part(contact)? },
             potential: part(opportunity)?,
             assigned_to,
             transfer_to: match transfer_to.as_str() {
                 "contact" | "Contacts" => TransferTo::Contact,
                 "account" | "Accounts" => TransferTo::Account,
                 other => {
-                    return Err(crate::errors::invalid(format!(
-                        "transfer_to is 'contact' or 'account', not '{other}'"
-                    )));
+                    return Err(crate::errors::invalid(format!("transfer_to is 'contact' or 'account', not '{other}'")));
                 }
             },
         };
-        let c = self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.convert_lead(lead, conv)?)
-        })?;
+        let c = self.engine.run(py, Access::Write, move |crm| Ok(crm.convert_lead(lead, conv)?))?;
         converted(py, &c)
     }
 
@@ -403,25 +313,19 @@ impl Crm {
         contact: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let (opp, account, contact) = (to_fields(opportunity)?, part(account)?, part(contact)?);
-        let c = self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.create_for_new_customer(account, contact, opp)?)
-        })?;
+        let c = self.engine.run(py, Access::Write, move |crm| Ok(crm.create_for_new_customer(account, contact, opp)?))?;
         converted(py, &c)
     }
 
     /// The lead-conversion field mapping: `{"rows": [{"lead", "account", "contact", "potential", "editable"}]}`.
     fn lead_mapping<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let m = self
-            .engine
-            .run(py, Access::Read, |crm| Ok(crm.lead_mapping()?))?;
+        let m = self.engine.run(py, Access::Read, |crm| Ok(crm.lead_mapping()?))?;
         to_py(py, &m)
     }
 
     /// Replaces the lead-conversion field mapping (the shape `lead_mapping()` returns).
     fn set_lead_mapping(&self, py: Python<'_>, mapping: &Bound<'_, PyAny>) -> PyResult<()> {
         let j = crate::json::to_json(mapping)?;
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.set_lead_mapping(from_value(j, "lead mapping")?)?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.set_lead_mapping(from_value(j, "lead mapping")?)?))
     }
 }

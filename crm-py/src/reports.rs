@@ -29,9 +29,7 @@ fn by_of(by: Option<&str>) -> PyResult<PipelineBy> {
         "quarter" => PipelineBy::CloseQuarter,
         "year" => PipelineBy::CloseYear,
         other => {
-            return Err(invalid(format!(
-                "unknown forecast grouping '{other}' (sales_stage, kind, owner, month, quarter, year or total)"
-            )));
+            return Err(invalid(format!("unknown forecast grouping '{other}' (sales_stage, kind, owner, month, quarter, year or total)")));
         }
     })
 }
@@ -56,10 +54,7 @@ impl Crm {
         let filter = to_where(r#where)?;
         self.engine.run(py, Access::Read, move |crm| {
             if crm.module(&module)?.name != "Potentials" {
-                return Err(crm_core::Error::InvalidArgument(format!(
-                    "a forecast is made over Potentials, not '{module}'"
-                ))
-                .into());
+                return Err(crm_core::Error::InvalidArgument(format!("a forecast is made over Potentials, not '{module}'")).into());
             }
             let rows = match as_of {
                 Some(d) => crm.pipeline_as_of(d, by, filter)?,
@@ -67,12 +62,7 @@ impl Crm {
             };
             Ok(rows
                 .into_iter()
-                .map(|r| ForecastOut {
-                    key: r.key,
-                    count: r.count,
-                    amount: r.amount,
-                    forecast_amount: r.forecast_amount,
-                })
+                .map(|r| ForecastOut { key: r.key, count: r.count, amount: r.amount, forecast_amount: r.forecast_amount })
                 .collect())
         })
     }

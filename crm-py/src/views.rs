@@ -19,9 +19,7 @@ pub fn filter_key(v: &Bound<'_, PyAny>) -> PyResult<String> {
     if v.is_instance_of::<PyInt>() {
         return Ok(v.extract::<i64>()?.to_string());
     }
-    v.extract::<String>().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err("a filter is given by id (int) or name (str)")
-    })
+    v.extract::<String>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("a filter is given by id (int) or name (str)"))
 }
 
 /// Turns the Pythonic definition into the serde shape of [`Filter`].
@@ -31,8 +29,7 @@ fn filter_json(module: &str, def: &Bound<'_, PyAny>) -> PyResult<J> {
         return Err(crate::errors::invalid("a filter definition is a dict"));
     };
     m.insert("module".into(), J::String(module.to_string()));
-    m.entry("visibility")
-        .or_insert_with(|| J::String("public".into()));
+    m.entry("visibility").or_insert_with(|| J::String("public".into()));
     for key in ["all", "any"] {
         if let Some(J::Array(conds)) = m.get_mut(key) {
             for c in conds.iter_mut() {
@@ -51,11 +48,7 @@ fn filter_json(module: &str, def: &Bound<'_, PyAny>) -> PyResult<J> {
     }
     if let Some(sort) = m.get_mut("sort") {
         if let J::String(s) = sort {
-            *sort = J::Array(
-                s.split(',')
-                    .map(|k| J::String(k.trim().to_string()))
-                    .collect(),
-            );
+            *sort = J::Array(s.split(',').map(|k| J::String(k.trim().to_string())).collect());
         }
         if let J::Array(keys) = sort {
             for k in keys.iter_mut() {
@@ -68,13 +61,7 @@ fn filter_json(module: &str, def: &Bound<'_, PyAny>) -> PyResult<J> {
     Ok(j)
 }
 
-fn page_dict<'py>(
-    py: Python<'py>,
-    rows: Rows,
-    total: u64,
-    page: u64,
-    page_size: u64,
-) -> PyResult<Bound<'py, PyDict>> {
+fn page_dict<'py>(py: Python<'py>, rows: Rows, total: u64, page: u64, page_size: u64) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("records", rows.into_dicts(py)?)?;
     d.set_item("total", total)?;
@@ -87,34 +74,20 @@ fn page_dict<'py>(
 impl Crm {
     /// The saved filters of a module the acting user sees, as dicts.
     fn filters<'py>(&self, py: Python<'py>, module: String) -> PyResult<Bound<'py, PyAny>> {
-        let fs = self
-            .engine
-            .run(py, Access::Read, move |crm| Ok(crm.filters(&module)?))?;
+        let fs = self.engine.run(py, Access::Read, move |crm| Ok(crm.filters(&module)?))?;
         to_py(py, &fs)
     }
 
     /// One filter by id or name.
-    fn filter<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        filter: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn filter<'py>(&self, py: Python<'py>, module: String, filter: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let key = filter_key(filter)?;
-        let f = self
-            .engine
-            .run(py, Access::Read, move |crm| Ok(crm.filter(&module, &key)?))?;
+        let f = self.engine.run(py, Access::Read, move |crm| Ok(crm.filter(&module, &key)?))?;
         to_py(py, &f)
     }
 
     /// Saves a filter (new without `id`, else replaces it) and returns it; see the module notes for the
     /// definition's shape.
-    fn save_filter<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        definition: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn save_filter<'py>(&self, py: Python<'py>, module: String, definition: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let j = filter_json(&module, definition)?;
         let f = self.engine.run(py, Access::Write, move |crm| {
             let f: Filter = from_value(j, "filter definition")?;
@@ -124,12 +97,7 @@ impl Crm {
     }
 
     /// Deletes a filter (by id or name); system filters cannot be deleted.
-    fn delete_filter(
-        &self,
-        py: Python<'_>,
-        module: String,
-        filter: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
+    fn delete_filter(&self, py: Python<'_>, module: String, filter: &Bound<'_, PyAny>) -> PyResult<()> {
         let key = filter_key(filter)?;
         self.engine.run(py, Access::Write, move |crm| {
             let id = crm.filter(&module, &key)?.id;
@@ -149,29 +117,19 @@ impl Crm {
         page: u64,
         page_size: u64,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let key = filter
-            .filter(|f| !f.is_none())
-            .map(filter_key)
-            .transpose()?;
+        let key = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let (f, rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
             let key = match key {
                 Some(k) => k,
                 None => match crm.default_filter(&module)? {
                     Some(f) => f.id.to_string(),
                     None => {
-                        return Err(
-                            crm_core::Error::NotFound(format!("a filter of {module}")).into()
-                        );
+                        return Err(crm_core::Error::NotFound(format!("a filter of {module}")).into());
                     }
                 },
             };
             let lv = crm.list(&module, &key, sort.as_deref(), page, page_size)?;
-            Ok((
-                lv.filter,
-                Rows::new(crm, lv.page.records)?,
-                lv.page.total,
-                lv.page.page,
-            ))
+            Ok((lv.filter, Rows::new(crm, lv.page.records)?, lv.page.total, lv.page.page))
         })?;
         let d = page_dict(py, rows, total, page, page_size)?;
         d.set_item("filter", to_py(py, &f)?)?;
@@ -180,14 +138,7 @@ impl Crm {
 
     /// Searches every text field of a module for `text` (ignoring case); one page with the total.
     #[pyo3(signature = (module, text, *, page = 1, page_size = 50))]
-    fn search<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        text: String,
-        page: u64,
-        page_size: u64,
-    ) -> PyResult<Bound<'py, PyDict>> {
+    fn search<'py>(&self, py: Python<'py>, module: String, text: String, page: u64, page_size: u64) -> PyResult<Bound<'py, PyDict>> {
         let (rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
             let p = crm.search(&module, &text, page, page_size)?;
             Ok((Rows::new(crm, p.records)?, p.total, p.page))
@@ -211,10 +162,7 @@ impl Crm {
             Err(_) => columns.extract()?,
         };
         let (rows, total, page) = self.engine.run(py, Access::Read, move |crm| {
-            let cols: Vec<(&str, &str)> = columns
-                .iter()
-                .map(|(a, b)| (a.as_str(), b.as_str()))
-                .collect();
+            let cols: Vec<(&str, &str)> = columns.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             let p = crm.search_columns(&module, &cols, page, page_size)?;
             Ok((Rows::new(crm, p.records)?, p.total, p.page))
         })?;

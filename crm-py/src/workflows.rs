@@ -39,8 +39,7 @@ enum Definition {
 
 fn definition(def: &Bound<'_, PyAny>) -> PyResult<(Definition, bool)> {
     let j: serde_json::Value = if let Ok(s) = def.cast::<PyString>() {
-        serde_json::from_str(&s.to_cow()?)
-            .map_err(|e| crate::errors::invalid(format!("workflow JSON: {e}")))?
+        serde_json::from_str(&s.to_cow()?).map_err(|e| crate::errors::invalid(format!("workflow JSON: {e}")))?
     } else {
         to_json(def)?
     };
@@ -53,14 +52,7 @@ fn definition(def: &Bound<'_, PyAny>) -> PyResult<(Definition, bool)> {
         return Err(crate::errors::invalid("no workflow given"));
     }
     let typed = items.iter().all(|i| i.get("trigger").is_some());
-    Ok((
-        if typed {
-            Definition::Typed(items)
-        } else {
-            Definition::Vtiger(j.to_string())
-        },
-        many,
-    ))
+    Ok((if typed { Definition::Typed(items) } else { Definition::Vtiger(j.to_string()) }, many))
 }
 
 /// A datetime from Python (naive = UTC) or now.
@@ -97,23 +89,13 @@ impl Crm {
     /// `execution_condition`, `test` conditions JSON, `tasks`) or crm's typed shape (`module`, `name`,
     /// `trigger`, `condition`, `tasks`, as returned by `workflows()`). Returns the new id; given a list,
     /// adds all or none and returns the ids.
-    fn add_workflow<'py>(
-        &self,
-        py: Python<'py>,
-        definition: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn add_workflow<'py>(&self, py: Python<'py>, definition: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (def, many) = self::definition(definition)?;
         let ids: Vec<i64> = self.engine.run(py, Access::Write, move |crm| match def {
-            Definition::Vtiger(text) => Ok(crm
-                .add_workflows_json(&text)?
-                .into_iter()
-                .map(|w| w.id)
-                .collect()),
+            Definition::Vtiger(text) => Ok(crm.add_workflows_json(&text)?.into_iter().map(|w| w.id).collect()),
             Definition::Typed(items) => {
-                let wfs: Vec<Workflow> = items
-                    .into_iter()
-                    .map(|i| crate::json::from_value(i, "workflow"))
-                    .collect::<Result<_, Failure>>()?;
+                let wfs: Vec<Workflow> =
+                    items.into_iter().map(|i| crate::json::from_value(i, "workflow")).collect::<Result<_, Failure>>()?;
                 let mut ids = Vec::new();
                 for wf in wfs {
                     ids.push(crm.add_workflow(wf)?.id);
@@ -124,43 +106,25 @@ impl Crm {
         if many {
             Ok(ids.into_pyobject(py)?.into_any())
         } else {
-            Ok(ids
-                .first()
-                .copied()
-                .unwrap_or_default()
-                .into_pyobject(py)?
-                .into_any())
+            Ok(ids.first().copied().unwrap_or_default().into_pyobject(py)?.into_any())
         }
     }
 
     /// The workflows (of `module`, or of every module) in execution order, as dicts in crm's typed shape.
     #[pyo3(signature = (module = None))]
-    fn workflows<'py>(
-        &self,
-        py: Python<'py>,
-        module: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let wfs = self.engine.run(py, Access::Read, move |crm| {
-            Ok(crm.workflows(module.as_deref().unwrap_or(""))?)
-        })?;
+    fn workflows<'py>(&self, py: Python<'py>, module: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+        let wfs = self.engine.run(py, Access::Read, move |crm| Ok(crm.workflows(module.as_deref().unwrap_or(""))?))?;
         to_py(py, &wfs)
     }
 
     /// One workflow as a dict.
     fn get_workflow<'py>(&self, py: Python<'py>, id: i64) -> PyResult<Bound<'py, PyAny>> {
-        let wf = self
-            .engine
-            .run(py, Access::Read, move |crm| Ok(crm.get_workflow(id)?))?;
+        let wf = self.engine.run(py, Access::Read, move |crm| Ok(crm.get_workflow(id)?))?;
         to_py(py, &wf)
     }
 
     /// Replaces workflow `id` with a definition (either shape, one object); returns it.
-    fn update_workflow<'py>(
-        &self,
-        py: Python<'py>,
-        id: i64,
-        definition: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn update_workflow<'py>(&self, py: Python<'py>, id: i64, definition: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (def, many) = self::definition(definition)?;
         if many {
             return Err(crate::errors::invalid("update_workflow takes one workflow"));
@@ -179,15 +143,12 @@ impl Crm {
     /// Turns a workflow on or off.
     #[pyo3(signature = (id, active = true))]
     fn set_workflow_active(&self, py: Python<'_>, id: i64, active: bool) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.set_workflow_active(id, active).map(|_| ())?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.set_workflow_active(id, active).map(|_| ())?))
     }
 
     /// Deletes a workflow with its queued tasks.
     fn delete_workflow(&self, py: Python<'_>, id: i64) -> PyResult<()> {
-        self.engine
-            .run(py, Access::Write, move |crm| Ok(crm.delete_workflow(id)?))
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.delete_workflow(id)?))
     }
 
     /// Evaluates the workflows for a change without writing anything. `target` is a record (id or dict) to
@@ -223,16 +184,9 @@ impl Crm {
     }
 
     /// Runs one workflow on one record now (whatever its trigger); returns its trace.
-    fn run_workflow<'py>(
-        &self,
-        py: Python<'py>,
-        id: i64,
-        record: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn run_workflow<'py>(&self, py: Python<'py>, id: i64, record: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let record = to_id(record)?;
-        let trace = self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.run_workflow(id, record)?)
-        })?;
+        let trace = self.engine.run(py, Access::Write, move |crm| Ok(crm.run_workflow(id, record)?))?;
         to_py(py, &trace)
     }
 
@@ -240,15 +194,9 @@ impl Crm {
     /// current time). Returns `{"workflows", "records", "delayed_tasks", "mails"}` counts and `"failures"`: a
     /// list of dicts for the runs and tasks that failed (the others still ran).
     #[pyo3(signature = (now = None))]
-    fn run_due<'py>(
-        &self,
-        py: Python<'py>,
-        now: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn run_due<'py>(&self, py: Python<'py>, now: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
         let now = utc(now)?;
-        let rep = self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.run_due(now.unwrap_or_else(Utc::now))?)
-        })?;
+        let rep = self.engine.run(py, Access::Write, move |crm| Ok(crm.run_due(now.unwrap_or_else(Utc::now))?))?;
         to_py(py, &rep)
     }
 
@@ -261,9 +209,7 @@ impl Crm {
 
     /// Delayed tasks waiting in the queue, by due time.
     fn queued_tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let q = self
-            .engine
-            .run(py, Access::Read, |crm| Ok(crm.queued_tasks()?))?;
+        let q = self.engine.run(py, Access::Read, |crm| Ok(crm.queued_tasks()?))?;
         to_py(py, &q)
     }
 
@@ -276,25 +222,18 @@ impl Crm {
 
     /// Marks an outbox mail as sent.
     fn mark_sent(&self, py: Python<'_>, id: i64) -> PyResult<()> {
-        self.engine
-            .run(py, Access::Write, move |crm| Ok(crm.mark_sent(id)?))
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mark_sent(id)?))
     }
 
     /// Marks an outbox mail as failed with the error (it is tried again by the next delivery).
     fn mark_failed(&self, py: Python<'_>, id: i64, error: String) -> PyResult<()> {
-        self.engine.run(py, Access::Write, move |crm| {
-            Ok(crm.mark_failed(id, &error)?)
-        })
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.mark_failed(id, &error)?))
     }
 
     /// Hands every queued or failed mail to `mailer`, a callable taking the mail as a dict; an exception
     /// it raises marks that mail failed (with the message) and delivery goes on. Returns `{"sent", "failed"}`.
     /// The mailer must not use a `Crm` (see the module notes: it raises CrmError "reentrant").
-    fn deliver_outbox<'py>(
-        &self,
-        py: Python<'py>,
-        mailer: Py<PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn deliver_outbox<'py>(&self, py: Python<'py>, mailer: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
         if !mailer.bind(py).is_callable() {
             return Err(PyTypeError::new_err("mailer must be callable"));
         }
@@ -319,11 +258,7 @@ impl Crm {
                     let d = record_dict(py, rec)?;
                     let out = function.call1(py, (d,))?;
                     let out = out.bind(py);
-                    if out.is_none() {
-                        Ok(Fields::new())
-                    } else {
-                        to_fields(out)
-                    }
+                    if out.is_none() { Ok(Fields::new()) } else { to_fields(out) }
                 })
                 .map_err(|e: PyErr| e.to_string())
             });
@@ -333,14 +268,12 @@ impl Crm {
 
     /// Sets the time zone workflows count days and wall-clock times in (IANA name).
     fn set_time_zone(&self, py: Python<'_>, name: String) -> PyResult<()> {
-        self.engine
-            .run(py, Access::Read, move |crm| Ok(crm.set_time_zone(&name)?))
+        self.engine.run(py, Access::Read, move |crm| Ok(crm.set_time_zone(&name)?))
     }
 
     /// The workflow time zone's name.
     fn time_zone(&self, py: Python<'_>) -> PyResult<String> {
-        self.engine
-            .run(py, Access::Read, |crm| Ok(crm.time_zone().to_string()))
+        self.engine.run(py, Access::Read, |crm| Ok(crm.time_zone().to_string()))
     }
 
     /// Sets the base URL used by the `crmdetailviewurl` / `siteurl` mail placeholders.

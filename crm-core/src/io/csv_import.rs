@@ -40,7 +40,16 @@ impl<R: Read> DecodingReader<R> {
     }
 
     fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Rc<RefCell<LineIndex>>) -> Self {
-        Self { inner, lines, decoder: encoding.new_decoder(), raw: vec![0; 8192], out: Vec::new(), pos: 0, eof: false, max_record: u64::MAX }
+        Self {
+            inner,
+            lines,
+            decoder: encoding.new_decoder(),
+            raw: vec![0; 8192],
+            out: Vec::new(),
+            pos: 0,
+            eof: false,
+            max_record: u64::MAX,
+        }
     }
 }
 

@@ -119,7 +119,8 @@ pub struct ImportReport {
 impl ImportReport {
     /// The row counters alone (no mapping, warnings or row reports, which grow with the file).
     pub(crate) fn counters(&self) -> ImportReport {
-        let (rows, created, updated, merged, skipped, failed) = (self.rows, self.created, self.updated, self.merged, self.skipped, self.failed);
+        let (rows, created, updated, merged, skipped, failed) =
+            (self.rows, self.created, self.updated, self.merged, self.skipped, self.failed);
         ImportReport { rows, created, updated, merged, skipped, failed, ..ImportReport::default() }
     }
 

@@ -20,9 +20,12 @@
 //!
 //! Beyond vtiger, each sales stage carries a kind (open/won/lost) and a default probability.
 
-use super::{AutoNumber as AutoNumberConfig, Block, Field, FieldType, Maintained, Module, Picklist, PicklistValue, Presence, Schema, Settings, StageKind, StageMeta};
-use rust_decimal::Decimal;
+use super::{
+    AutoNumber as AutoNumberConfig, Block, Field, FieldType, Maintained, Module, Picklist, PicklistValue, Presence, Schema, Settings,
+    StageKind, StageMeta,
+};
 use FieldType::*;
+use rust_decimal::Decimal;
 
 /// The full built-in schema.
 pub fn schema() -> Schema {
@@ -85,18 +88,54 @@ fn picklists() -> Vec<Picklist> {
         simple(
             "leadsource",
             &[
-                "Cold Call", "Existing Customer", "Self Generated", "Employee", "Partner", "Public Relations", "Direct Mail",
-                "Conference", "Trade Show", "Web Site", "Word of mouth", "Other",
+                "Cold Call",
+                "Existing Customer",
+                "Self Generated",
+                "Employee",
+                "Partner",
+                "Public Relations",
+                "Direct Mail",
+                "Conference",
+                "Trade Show",
+                "Web Site",
+                "Word of mouth",
+                "Other",
             ],
         ),
         simple(
             "industry",
             &[
-                "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications", "Construction", "Consulting",
-                "Education", "Electronics", "Energy", "Engineering", "Entertainment", "Environmental", "Finance",
-                "Food & Beverage", "Government", "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing",
-                "Media", "Not For Profit", "Recreation", "Retail", "Shipping", "Technology", "Telecommunications",
-                "Transportation", "Utilities", "Other",
+                "Apparel",
+                "Banking",
+                "Biotechnology",
+                "Chemicals",
+                "Communications",
+                "Construction",
+                "Consulting",
+                "Education",
+                "Electronics",
+                "Energy",
+                "Engineering",
+                "Entertainment",
+                "Environmental",
+                "Finance",
+                "Food & Beverage",
+                "Government",
+                "Healthcare",
+                "Hospitality",
+                "Insurance",
+                "Machinery",
+                "Manufacturing",
+                "Media",
+                "Not For Profit",
+                "Recreation",
+                "Retail",
+                "Shipping",
+                "Technology",
+                "Telecommunications",
+                "Transportation",
+                "Utilities",
+                "Other",
             ],
         ),
         simple("rating", &["Acquired", "Active", "Market Failed", "Project Cancelled", "Shutdown"]),
@@ -108,8 +147,17 @@ fn picklists() -> Vec<Picklist> {
         simple(
             "leadstatus",
             &[
-                "Attempted to Contact", "Cold", "Contact in Future", "Contacted", "Hot", "Junk Lead", "Lost Lead",
-                "Not Contacted", "Pre Qualified", "Qualified", "Warm",
+                "Attempted to Contact",
+                "Cold",
+                "Contact in Future",
+                "Contacted",
+                "Hot",
+                "Junk Lead",
+                "Lost Lead",
+                "Not Contacted",
+                "Pre Qualified",
+                "Qualified",
+                "Warm",
             ],
         ),
         simple("activitytype", &["Call", "Meeting", "Task"]),
@@ -120,8 +168,22 @@ fn picklists() -> Vec<Picklist> {
         simple(
             "usageunit",
             &[
-                "Box", "Carton", "Dozen", "Each", "Hours", "Impressions", "Lb", "M", "Pack", "Pages", "Pieces", "Quantity",
-                "Reams", "Sheet", "Spiral Binder", "Sq Ft",
+                "Box",
+                "Carton",
+                "Dozen",
+                "Each",
+                "Hours",
+                "Impressions",
+                "Lb",
+                "M",
+                "Pack",
+                "Pages",
+                "Pieces",
+                "Quantity",
+                "Reams",
+                "Sheet",
+                "Spiral Binder",
+                "Sq Ft",
             ],
         ),
         simple("servicecategory", &["Support", "Installation", "Migration", "Customization", "Training"]),
@@ -132,8 +194,18 @@ fn picklists() -> Vec<Picklist> {
         simple(
             "campaigntype",
             &[
-                "Conference", "Webinar", "Trade Show", "Public Relations", "Partners", "Referral Program", "Advertisement",
-                "Banner Ads", "Direct Mail", "Email", "Telemarketing", "Others",
+                "Conference",
+                "Webinar",
+                "Trade Show",
+                "Public Relations",
+                "Partners",
+                "Referral Program",
+                "Advertisement",
+                "Banner Ads",
+                "Direct Mail",
+                "Email",
+                "Telemarketing",
+                "Others",
             ],
         ),
         simple("campaignstatus", &["Planning", "Active", "Inactive", "Completed", "Cancelled"]),
@@ -658,9 +730,26 @@ mod tests {
         let p = s.module("Potentials").unwrap();
         let names: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
         for n in [
-            "potentialname", "potential_no", "related_to", "contact_id", "amount", "opportunity_type", "closingdate",
-            "leadsource", "nextstep", "assigned_user_id", "sales_stage", "campaignid", "probability", "modifiedtime",
-            "createdtime", "modifiedby", "forecast_amount", "isconvertedfromlead", "source", "description",
+            "potentialname",
+            "potential_no",
+            "related_to",
+            "contact_id",
+            "amount",
+            "opportunity_type",
+            "closingdate",
+            "leadsource",
+            "nextstep",
+            "assigned_user_id",
+            "sales_stage",
+            "campaignid",
+            "probability",
+            "modifiedtime",
+            "createdtime",
+            "modifiedby",
+            "forecast_amount",
+            "isconvertedfromlead",
+            "source",
+            "description",
         ] {
             assert!(names.contains(&n), "missing {n}");
         }

@@ -43,7 +43,9 @@
 //!   two values, and renaming it there (or back) would go wrong; the CSV import reads `a, b` in a
 //!   multi-select cell as two values too.
 
-use super::{Block, Field, FieldType, Maintained, Module, Picklist, PicklistDependency, PicklistValue, Presence, Schema, StageKind, StageMeta};
+use super::{
+    Block, Field, FieldType, Maintained, Module, Picklist, PicklistDependency, PicklistValue, Presence, Schema, StageKind, StageMeta,
+};
 use crate::value::{MULTI_SEPARATOR, Value, coerce};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -792,7 +794,8 @@ pub fn value_rewrites(before: &Schema, change: &SchemaChange) -> R<Vec<ValueRewr
         SchemaChange::DeletePicklistValues { module, field, values, replacement } => {
             let (_, _, p) = picklist_of(before, module, field)?;
             let to = replacement.as_ref().map(|r| p.find_ignore_case(r).map(|v| v.value.clone()).unwrap_or_else(|| r.clone()));
-            let pairs = values.iter().map(|v| (p.find_ignore_case(v).map(|x| x.value.clone()).unwrap_or_else(|| v.clone()), to.clone())).collect();
+            let pairs =
+                values.iter().map(|v| (p.find_ignore_case(v).map(|x| x.value.clone()).unwrap_or_else(|| v.clone()), to.clone())).collect();
             (module, field, pairs)
         }
         _ => return Ok(vec![]),
@@ -1210,8 +1213,11 @@ fn add_field(s: &mut Schema, module: &str, nf: &NewField) -> R<()> {
     }
     let m = module_of(s, &mname)?;
     let sequence = m.fields.iter().filter(|f| f.block == block).map(|f| f.sequence).max().unwrap_or(0) + 1;
-    let quick_create_sequence =
-        if nf.quick_create || nf.mandatory { Some(m.fields.iter().filter_map(|f| f.quick_create_sequence).max().unwrap_or(0) + 1) } else { None };
+    let quick_create_sequence = if nf.quick_create || nf.mandatory {
+        Some(m.fields.iter().filter_map(|f| f.quick_create_sequence).max().unwrap_or(0) + 1)
+    } else {
+        None
+    };
     let mut field = Field {
         name: name.clone(),
         label,
@@ -1269,7 +1275,10 @@ fn update_field(s: &mut Schema, module: &str, field: &str, u: &FieldUpdate) -> R
     if let Some(p) = u.presence {
         match p {
             Presence::AlwaysShown if f.presence != Presence::AlwaysShown => {
-                return Err(SchemaError::InvalidOption { field: name, message: "presence 'always shown' is for built-in fields only".into() });
+                return Err(SchemaError::InvalidOption {
+                    field: name,
+                    message: "presence 'always shown' is for built-in fields only".into(),
+                });
             }
             Presence::Hidden if f.presence == Presence::AlwaysShown => return Err(protected("is always shown and cannot be hidden")),
             Presence::Hidden if compulsory => return Err(protected("is compulsory and cannot be hidden")),
@@ -1330,7 +1339,10 @@ fn update_field(s: &mut Schema, module: &str, field: &str, u: &FieldUpdate) -> R
     }
     if let Some(p) = u.precision {
         if !matches!(f.field_type, FieldType::Decimal | FieldType::Currency) {
-            return Err(SchemaError::InvalidOption { field: name, message: "precision applies to decimal and currency fields only".into() });
+            return Err(SchemaError::InvalidOption {
+                field: name,
+                message: "precision applies to decimal and currency fields only".into(),
+            });
         }
         if f.precision.is_some_and(|old| p < old) {
             return Err(SchemaError::LossyChange { field: name, reason: format!("precision {p} is smaller than the current one") });
@@ -1388,9 +1400,9 @@ fn picklist_of<'a>(s: &'a Schema, module: &str, field: &str) -> R<(&'a Module, &
 }
 
 fn mandatory_user(s: &Schema, picklist: &str) -> Option<(String, String)> {
-    s.modules
-        .values()
-        .find_map(|m| m.fields.iter().find(|f| f.mandatory && f.picklist_name() == Some(picklist)).map(|f| (m.name.clone(), f.name.clone())))
+    s.modules.values().find_map(|m| {
+        m.fields.iter().find(|f| f.mandatory && f.picklist_name() == Some(picklist)).map(|f| (m.name.clone(), f.name.clone()))
+    })
 }
 
 /// Rewrites defaults and dependency mappings that hold `from` (a value of `picklist`).
@@ -1450,7 +1462,8 @@ fn rewrite_value_uses(s: &mut Schema, picklist: &str, from: &str, to: Option<&st
 fn set_dependency(s: &mut Schema, module: &str, source: &str, target: &str, mapping: &BTreeMap<String, Vec<String>>) -> R<()> {
     let (m, sf, sp) = picklist_of(s, module, source)?;
     let (_, tf, tp) = picklist_of(s, module, target)?;
-    let dep_err = |reason: &str| SchemaError::Dependency { source_field: sf.name.clone(), target: tf.name.clone(), reason: reason.to_string() };
+    let dep_err =
+        |reason: &str| SchemaError::Dependency { source_field: sf.name.clone(), target: tf.name.clone(), reason: reason.to_string() };
     if sf.field_type != FieldType::Picklist {
         return Err(dep_err("the controlling field must be a single-value picklist"));
     }
@@ -1564,7 +1577,11 @@ fn check_label(label: &str, what: &'static str) -> R<String> {
 fn check_value(v: &str) -> R<String> {
     let v = check_label(v, "picklist value")?;
     if v.contains("|##|") {
-        return Err(SchemaError::InvalidName { what: "picklist value", value: v, reason: "contains the multi-select separator |##|".into() });
+        return Err(SchemaError::InvalidName {
+            what: "picklist value",
+            value: v,
+            reason: "contains the multi-select separator |##|".into(),
+        });
     }
     if v.contains(',') {
         return Err(SchemaError::InvalidName {
@@ -1689,33 +1706,54 @@ mod tests {
     #[test]
     fn standard_and_compulsory_fields_are_protected() {
         let sc = s();
-        let upd = |f: &str, u: FieldUpdate| apply(&sc, &SchemaChange::UpdateField { module: "Potentials".into(), field: f.into(), update: u });
+        let upd =
+            |f: &str, u: FieldUpdate| apply(&sc, &SchemaChange::UpdateField { module: "Potentials".into(), field: f.into(), update: u });
         let del = |f: &str| apply(&sc, &SchemaChange::DeleteField { module: "Potentials".into(), field: f.into() });
         assert_eq!(del("amount").unwrap_err().code(), "standard");
         assert_eq!(del("nope").unwrap_err().code(), "unknown_field");
         assert_eq!(upd("sales_stage", FieldUpdate { mandatory: Some(false), ..Default::default() }).unwrap_err().code(), "protected");
-        assert_eq!(upd("closingdate", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(), "protected");
-        assert_eq!(upd("potentialname", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(), "protected");
+        assert_eq!(
+            upd("closingdate", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(),
+            "protected"
+        );
+        assert_eq!(
+            upd("potentialname", FieldUpdate { presence: Some(Presence::Hidden), ..Default::default() }).unwrap_err().code(),
+            "protected"
+        );
         assert_eq!(
             upd("closingdate", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(),
             "invalid_default"
         );
-        assert_eq!(upd("potential_no", FieldUpdate { default: Some("X".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
+        assert_eq!(
+            upd("potential_no", FieldUpdate { default: Some("X".into()), ..Default::default() }).unwrap_err().code(),
+            "invalid_default"
+        );
         assert_eq!(
             upd("createdtime", FieldUpdate { default: Some("2027-01-01".into()), ..Default::default() }).unwrap_err().code(),
             "invalid_default"
         );
-        assert_eq!(upd("assigned_user_id", FieldUpdate { default: Some("1".into()), ..Default::default() }).unwrap_err().code(), "invalid_default");
-        assert_eq!(upd("amount", FieldUpdate { label: Some("Sales Stage".into()), ..Default::default() }).unwrap_err().code(), "duplicate_label");
-        assert_eq!(upd("amount", FieldUpdate { field_type: Some(FieldType::Text), ..Default::default() }).unwrap_err().code(), "lossy_change");
+        assert_eq!(
+            upd("assigned_user_id", FieldUpdate { default: Some("1".into()), ..Default::default() }).unwrap_err().code(),
+            "invalid_default"
+        );
+        assert_eq!(
+            upd("amount", FieldUpdate { label: Some("Sales Stage".into()), ..Default::default() }).unwrap_err().code(),
+            "duplicate_label"
+        );
+        assert_eq!(
+            upd("amount", FieldUpdate { field_type: Some(FieldType::Text), ..Default::default() }).unwrap_err().code(),
+            "lossy_change"
+        );
         assert_eq!(upd("nextstep", FieldUpdate { max_length: Some(10), ..Default::default() }).unwrap_err().code(), "lossy_change");
         let ok =
-            upd("nextstep", FieldUpdate { max_length: Some(200), mandatory: Some(true), label: Some("Next".into()), ..Default::default() }).unwrap();
+            upd("nextstep", FieldUpdate { max_length: Some(200), mandatory: Some(true), label: Some("Next".into()), ..Default::default() })
+                .unwrap();
         let f = ok.module("Potentials").unwrap().field("nextstep").unwrap();
         assert_eq!((f.max_length, f.mandatory, f.label.as_str()), (Some(200), true, "Next"));
         let ok = upd("nextstep", FieldUpdate { field_type: Some(FieldType::TextArea), ..Default::default() }).unwrap();
         assert_eq!(ok.module("Potentials").unwrap().field("nextstep").unwrap().field_type, FieldType::TextArea);
-        let ok = upd("leadsource", FieldUpdate { default: Some("partner".into()), presence: Some(Presence::Hidden), ..Default::default() }).unwrap();
+        let ok = upd("leadsource", FieldUpdate { default: Some("partner".into()), presence: Some(Presence::Hidden), ..Default::default() })
+            .unwrap();
         let f = ok.module("Potentials").unwrap().field("leadsource").unwrap();
         assert_eq!((f.default.as_deref(), f.presence), (Some("Partner"), Presence::Hidden));
     }
@@ -1730,9 +1768,11 @@ mod tests {
         assert_eq!((b.name.as_str(), b.sequence, b.custom), ("blk_2", 4, true));
         let dup = apply(&sc, &SchemaChange::AddBlock { module: "Potentials".into(), name: None, label: "extra".into() });
         assert_eq!(dup.unwrap_err().code(), "duplicate_label");
-        let sc =
-            apply(&sc, &SchemaChange::MoveField { module: "Potentials".into(), field: "nextstep".into(), block: "Extra".into(), position: None })
-                .unwrap();
+        let sc = apply(
+            &sc,
+            &SchemaChange::MoveField { module: "Potentials".into(), field: "nextstep".into(), block: "Extra".into(), position: None },
+        )
+        .unwrap();
         let m = sc.module("Potentials").unwrap();
         assert_eq!(m.field("nextstep").unwrap().block, "blk_2");
         let seqs: Vec<u32> = {
@@ -1743,7 +1783,8 @@ mod tests {
         assert_eq!(seqs, (1..=seqs.len() as u32).collect::<Vec<_>>());
         let err = apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "Extra".into() }).unwrap_err();
         assert_eq!(err.code(), "block_not_empty");
-        let err = apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "LBL_CUSTOM_INFORMATION".into() }).unwrap_err();
+        let err =
+            apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "LBL_CUSTOM_INFORMATION".into() }).unwrap_err();
         assert_eq!(err.code(), "standard");
         let sc = apply(
             &sc,
@@ -1758,7 +1799,8 @@ mod tests {
         assert_eq!(sc.module("Potentials").unwrap().fields_in_layout_order()[0].name, "nextstep");
         let sc = apply(&sc, &SchemaChange::DeleteBlock { module: "Potentials".into(), block: "blk_2".into() }).unwrap();
         let sc =
-            apply(&sc, &SchemaChange::ReorderBlocks { module: "Potentials".into(), blocks: vec!["LBL_DESCRIPTION_INFORMATION".into()] }).unwrap();
+            apply(&sc, &SchemaChange::ReorderBlocks { module: "Potentials".into(), blocks: vec!["LBL_DESCRIPTION_INFORMATION".into()] })
+                .unwrap();
         let names: Vec<&str> = sc.module("Potentials").unwrap().blocks.iter().map(|b| b.name.as_str()).collect();
         assert_eq!(names, ["LBL_DESCRIPTION_INFORMATION", "LBL_OPPORTUNITY_INFORMATION", "LBL_CUSTOM_INFORMATION"]);
         let sc = apply(
@@ -1770,7 +1812,8 @@ mod tests {
             },
         )
         .unwrap();
-        let order: Vec<&str> = sc.module("Potentials").unwrap().fields_in_layout_order().iter().skip(1).take(3).map(|f| f.name.as_str()).collect();
+        let order: Vec<&str> =
+            sc.module("Potentials").unwrap().fields_in_layout_order().iter().skip(1).take(3).map(|f| f.name.as_str()).collect();
         assert_eq!(order, ["amount", "potentialname", "nextstep"]);
     }
 
@@ -1811,12 +1854,15 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), "mandatory_picklist");
-        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: "amount".into(), values: vec!["x".into()] }).unwrap_err();
+        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: "amount".into(), values: vec!["x".into()] })
+            .unwrap_err();
         assert_eq!(err.code(), "not_a_picklist");
-        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a |##| b".into()] }).unwrap_err();
+        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a |##| b".into()] })
+            .unwrap_err();
         assert_eq!(err.code(), "invalid_name");
         // issue 10: a comma would split the value in filter and workflow value lists (found by a property test)
-        let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a, b".into()] }).unwrap_err();
+        let err =
+            apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a, b".into()] }).unwrap_err();
         assert_eq!(err.code(), "invalid_name");
         let sc5 = apply(
             &sc,
@@ -1825,9 +1871,11 @@ mod tests {
         .unwrap();
         let first: Vec<&str> = sc5.picklist("sales_stage").unwrap().values.iter().take(3).map(|v| v.value.as_str()).collect();
         assert_eq!(first, ["Closed Lost", "Closed Won", "Prospecting"]);
-        let err = apply(&sc, &SchemaChange::SetStageMeta { value: "Closed Won".into(), kind: StageKind::Lost, probability: dec!(0) }).unwrap_err();
+        let err = apply(&sc, &SchemaChange::SetStageMeta { value: "Closed Won".into(), kind: StageKind::Lost, probability: dec!(0) })
+            .unwrap_err();
         assert_eq!(err.code(), "not_editable");
-        let sc6 = apply(&sc, &SchemaChange::SetStageMeta { value: "Qualification".into(), kind: StageKind::Open, probability: dec!(15) }).unwrap();
+        let sc6 = apply(&sc, &SchemaChange::SetStageMeta { value: "Qualification".into(), kind: StageKind::Open, probability: dec!(15) })
+            .unwrap();
         assert_eq!(sc6.stage("Qualification").unwrap().probability, dec!(15));
     }
 
@@ -1836,7 +1884,8 @@ mod tests {
         let sc = s();
         let sc = add(&sc, NewField::new("Region", FieldType::Picklist).values(&["EU", "US"]).name("region")).unwrap();
         let sc = add(&sc, NewField::new("Country", FieldType::Picklist).values(&["DE", "FR", "CA"]).name("country")).unwrap();
-        let map = |pairs: &[(&str, &[&str])]| pairs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect();
+        let map =
+            |pairs: &[(&str, &[&str])]| pairs.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect();
         let dep = |sc: &Schema, s: &str, t: &str, m: BTreeMap<String, Vec<String>>| {
             apply(sc, &SchemaChange::SetPicklistDependency { module: "Potentials".into(), source: s.into(), target: t.into(), mapping: m })
         };
@@ -1846,12 +1895,22 @@ mod tests {
         assert_eq!(dep(&sc, "region", "country", map(&[("XX", &["DE"])])).unwrap_err().code(), "unknown_value");
         let sc = apply(
             &sc,
-            &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "region".into(), from: "EU".into(), to: "Europe".into() },
+            &SchemaChange::RenamePicklistValue {
+                module: "Potentials".into(),
+                field: "region".into(),
+                from: "EU".into(),
+                to: "Europe".into(),
+            },
         )
         .unwrap();
         let sc = apply(
             &sc,
-            &SchemaChange::RenamePicklistValue { module: "Potentials".into(), field: "country".into(), from: "DE".into(), to: "Germany".into() },
+            &SchemaChange::RenamePicklistValue {
+                module: "Potentials".into(),
+                field: "country".into(),
+                from: "DE".into(),
+                to: "Germany".into(),
+            },
         )
         .unwrap();
         let d = &sc.module("Potentials").unwrap().dependencies[0];

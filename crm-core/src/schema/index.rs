@@ -55,9 +55,8 @@ pub fn resolve_fields(m: &Module, fields: &[String]) -> Result<Vec<String>, Sche
     }
     let mut out: Vec<String> = Vec::with_capacity(fields.len());
     for key in fields {
-        let f = m
-            .field_by_name_or_label(key.trim())
-            .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: key.clone() })?;
+        let f =
+            m.field_by_name_or_label(key.trim()).ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: key.clone() })?;
         if out.contains(&f.name) {
             return Err(invalid(m, &format!("field '{}' is listed twice", f.name)));
         }

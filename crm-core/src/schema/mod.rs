@@ -63,10 +63,7 @@ impl FieldType {
     }
     /// True for types stored as free text.
     pub fn is_textual(self) -> bool {
-        matches!(
-            self,
-            FieldType::Text | FieldType::TextArea | FieldType::Email | FieldType::Phone | FieldType::Url | FieldType::AutoNumber
-        )
+        matches!(self, FieldType::Text | FieldType::TextArea | FieldType::Email | FieldType::Phone | FieldType::Url | FieldType::AutoNumber)
     }
 }
 
@@ -352,9 +349,9 @@ impl Schema {
     /// Looks a module up by name (exact, then ignoring case, then by plural or singular label).
     pub fn module(&self, name: &str) -> Option<&Module> {
         self.modules.get(name).or_else(|| {
-            self.modules.values().find(|m| {
-                m.name.eq_ignore_ascii_case(name) || m.label.eq_ignore_ascii_case(name) || m.singular.eq_ignore_ascii_case(name)
-            })
+            self.modules
+                .values()
+                .find(|m| m.name.eq_ignore_ascii_case(name) || m.label.eq_ignore_ascii_case(name) || m.singular.eq_ignore_ascii_case(name))
         })
     }
     /// Looks a picklist up by name.

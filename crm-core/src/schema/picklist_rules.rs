@@ -77,7 +77,12 @@ pub fn check(
             errors.push(FieldError::new(
                 &d.target,
                 ValidationCode::NotAllowed,
-                format!("'{t}' is not allowed when {} is '{}' (allowed: {})", d.source, src.first().map_or("", String::as_str), allowed.join(", ")),
+                format!(
+                    "'{t}' is not allowed when {} is '{}' (allowed: {})",
+                    d.source,
+                    src.first().map_or("", String::as_str),
+                    allowed.join(", ")
+                ),
             ));
         }
     }

@@ -16,7 +16,6 @@ use crate::query::Query;
 use crate::record::Record;
 use crate::row::{Row, RowLayout, Rows};
 use crate::schema::Module;
-use std::sync::Arc;
 use crate::value::{RecordId, Value};
 use crate::workflow::compiled::CompiledCond;
 use crate::workflow::condition::Cond;
@@ -24,6 +23,7 @@ use crate::workflow::expr::{Expr, ExprValue};
 use crate::workflow::{Ctx, Env};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use std::sync::Arc;
 
 /// Evaluates conditions and expressions against records of one module (see the module docs).
 pub struct Matcher<'a> {
@@ -36,8 +36,14 @@ pub struct Matcher<'a> {
 }
 
 /// The record of a context whose record is not read (rows bring their own, see [`CompiledCond::eval_row`]).
-static NO_RECORD: Record =
-    Record { id: RecordId(0), module: String::new(), label: String::new(), version: 0, deleted: false, values: std::collections::BTreeMap::new() };
+static NO_RECORD: Record = Record {
+    id: RecordId(0),
+    module: String::new(),
+    label: String::new(),
+    version: 0,
+    deleted: false,
+    values: std::collections::BTreeMap::new(),
+};
 
 impl Crm {
     /// A [`Matcher`] for records of `module`, at the clock's current instant, in the workflow time zone.

@@ -132,11 +132,7 @@ pub enum TransferTo {
 impl LeadConversion {
     /// Organization and contact, no opportunity (vtiger's pre-checked boxes).
     pub fn new() -> Self {
-        LeadConversion {
-            account: Some(Fields::new()),
-            contact: Some(Fields::new()),
-            ..LeadConversion::default()
-        }
+        LeadConversion { account: Some(Fields::new()), contact: Some(Fields::new()), ..LeadConversion::default() }
     }
     /// Also creates an opportunity with these fields (builder style).
     pub fn with_potential(mut self, fields: Fields) -> Self {
@@ -174,19 +170,10 @@ impl Crm {
     pub fn set_lead_mapping(&mut self, mapping: LeadMapping) -> Result<()> {
         self.refresh_schema()?; // see the schema other handles stored
         for row in &mapping.rows {
-            self.module("Leads")?
-                .field(&row.lead)
-                .ok_or_else(|| Error::invalid(format!("Leads has no field '{}'", row.lead)))?;
-            for (m, f) in [
-                ("Accounts", &row.account),
-                ("Contacts", &row.contact),
-                ("Potentials", &row.potential),
-            ] {
+            self.module("Leads")?.field(&row.lead).ok_or_else(|| Error::invalid(format!("Leads has no field '{}'", row.lead)))?;
+            for (m, f) in [("Accounts", &row.account), ("Contacts", &row.contact), ("Potentials", &row.potential)] {
                 if let Some(f) = f {
-                    let fd = self
-                        .module(m)?
-                        .field(f)
-                        .ok_or_else(|| Error::invalid(format!("{m} has no field '{f}'")))?;
+                    let fd = self.module(m)?.field(f).ok_or_else(|| Error::invalid(format!("{m} has no field '{f}'")))?;
                     if !fd.is_writable() {
                         return Err(Error::invalid(format!("{m} field '{f}' is maintained by crm")));
                     }
@@ -199,10 +186,7 @@ impl Crm {
             }
         }
         let value = serde_json::to_string(&mapping).map_err(|e| Error::invalid(e.to_string()))?;
-        self.commit(&ChangeSet(vec![Change::PutSetting {
-            key: LEAD_MAPPING.into(),
-            value,
-        }]))
+        self.commit(&ChangeSet(vec![Change::PutSetting { key: LEAD_MAPPING.into(), value }]))
     }
 
     /// Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
@@ -223,11 +207,7 @@ impl Crm {
             return Err(Error::invalid("choose an organization or a contact to convert the lead into"));
         }
         let owner = match &conv.assigned_to {
-            Some(n) => Value::Owner(
-                self.find_owner(n)?
-                    .ok_or_else(|| Error::not_found(format!("user or group '{n}'")))?
-                    .id(),
-            ),
+            Some(n) => Value::Owner(self.find_owner(n)?.ok_or_else(|| Error::not_found(format!("user or group '{n}'")))?.id()),
             None => l.get("assigned_user_id").clone(),
         };
         let mapping = self.lead_mapping()?;
@@ -285,9 +265,7 @@ impl Crm {
                 }
             }
             m => {
-                return Err(Error::invalid(format!(
-                    "opportunities are created for organizations or contacts, not {m}"
-                )));
+                return Err(Error::invalid(format!("opportunities are created for organizations or contacts, not {m}")));
             }
         }
         for (k, v) in fields {
@@ -332,10 +310,7 @@ impl Crm {
             }
             for l in self.store.relations(lead.id, None, 0, None)? {
                 let other = self.get(l.related)?;
-                cs.push(Change::Unlink {
-                    record: lead.id,
-                    related: l.related,
-                });
+                cs.push(Change::Unlink { record: lead.id, related: l.related });
                 let now = self.now();
                 for (x, y) in [(lead, &other), (&other, lead)] {
                     cs.push(Change::History(HistoryEntry {
@@ -352,11 +327,7 @@ impl Crm {
                 if other.deleted || target == l.related {
                     continue;
                 }
-                let info = LinkInfo {
-                    role: l.role.filter(|_| other.module == "Contacts"),
-                    quantity: l.quantity,
-                    price: l.price,
-                };
+                let info = LinkInfo { role: l.role.filter(|_| other.module == "Contacts"), quantity: l.quantity, price: l.price };
                 cs.0.extend(self.plan_link(target, l.related, info)?.1.0);
             }
         }
@@ -393,11 +364,7 @@ impl Crm {
         let mut cs = ChangeSet::new();
         if let Some(a) = account {
             let name = a.get("accountname").and_then(Value::to_text).unwrap_or_default();
-            let existing = if name.trim().is_empty() {
-                None
-            } else {
-                self.store.find_by_label("Accounts", &name)?.first().copied()
-            };
+            let existing = if name.trim().is_empty() { None } else { self.store.find_by_label("Accounts", &name)?.first().copied() };
             match existing {
                 Some(id) => {
                     out.account = Some(id);
@@ -461,16 +428,9 @@ impl Crm {
             values.insert("modifiedby".into(), Value::Owner(u.id));
         }
         let changes = history::diff(&current.values, &values, &UNLOGGED);
-        let record = Record {
-            version: current.version + 1,
-            values,
-            ..current.clone()
-        };
+        let record = Record { version: current.version + 1, values, ..current.clone() };
         Ok(ChangeSet(vec![
-            Change::Update {
-                record,
-                expected_version: current.version,
-            },
+            Change::Update { record, expected_version: current.version },
             Change::History(HistoryEntry {
                 id: 0,
                 record: current.id,

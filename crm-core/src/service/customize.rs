@@ -105,12 +105,19 @@ impl Crm {
             cs.push(Change::PutSchema { schema: Box::new(after.clone()), expected_version: before.version });
             if let SchemaChange::DeleteField { module, field } = &change {
                 let m = before.module(module).ok_or_else(|| SchemaError::UnknownModule(module.clone()))?;
-                let f = m.field_by_name_or_label(field).ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
+                let f = m
+                    .field_by_name_or_label(field)
+                    .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
                 cs.push(Change::ClearField { module: m.name.clone(), field: f.name.clone() });
             }
             for rw in &rewrites {
                 for (module, field, _) in &rw.fields {
-                    cs.push(Change::ReplacePicklistValue { module: module.clone(), field: field.clone(), from: rw.from.clone(), to: rw.to.clone() });
+                    cs.push(Change::ReplacePicklistValue {
+                        module: module.clone(),
+                        field: field.clone(),
+                        from: rw.from.clone(),
+                        to: rw.to.clone(),
+                    });
                 }
             }
             let uses = self.schema_change_dependents(&before, &after, &change, &rewrites, &mut cs)?;
@@ -285,7 +292,12 @@ impl Crm {
     pub fn add_block(&mut self, module: &str, label: &str) -> Result<Block> {
         let entry = self.apply_schema_change(SchemaChange::AddBlock { module: module.into(), name: None, label: label.into() })?;
         let SchemaChange::AddBlock { module, name, .. } = entry.change else { return Err(Error::invalid("unexpected change")) };
-        self.module(&module)?.blocks.iter().find(|b| Some(&b.name) == name.as_ref()).cloned().ok_or_else(|| Error::not_found("the new block"))
+        self.module(&module)?
+            .blocks
+            .iter()
+            .find(|b| Some(&b.name) == name.as_ref())
+            .cloned()
+            .ok_or_else(|| Error::not_found("the new block"))
     }
 
     /// Changes a block's label.
@@ -321,7 +333,12 @@ impl Crm {
     /// # Errors
     /// `Schema(NotEditable)` for Closed Won / Closed Lost; `Schema(DuplicateValue)`; `Schema(UnknownValue)`.
     pub fn rename_picklist_value(&mut self, module: &str, field: &str, from: &str, to: &str) -> Result<SchemaChangeEntry> {
-        self.apply_schema_change(SchemaChange::RenamePicklistValue { module: module.into(), field: field.into(), from: from.into(), to: to.into() })
+        self.apply_schema_change(SchemaChange::RenamePicklistValue {
+            module: module.into(),
+            field: field.into(),
+            from: from.into(),
+            to: to.into(),
+        })
     }
 
     /// Deletes picklist values; records holding them move to `replacement` in the same transaction.
@@ -329,7 +346,13 @@ impl Crm {
     /// # Errors
     /// `Schema(MandatoryPicklist)` without a replacement for a picklist a mandatory field uses, or when the
     /// last value would go; `Schema(NotEditable)`; `Schema(UnknownValue)`.
-    pub fn delete_picklist_values(&mut self, module: &str, field: &str, values: &[&str], replacement: Option<&str>) -> Result<SchemaChangeEntry> {
+    pub fn delete_picklist_values(
+        &mut self,
+        module: &str,
+        field: &str,
+        values: &[&str],
+        replacement: Option<&str>,
+    ) -> Result<SchemaChangeEntry> {
         self.apply_schema_change(SchemaChange::DeletePicklistValues {
             module: module.into(),
             field: field.into(),
@@ -353,9 +376,20 @@ impl Crm {
     ///
     /// # Errors
     /// `Schema(Dependency)` for a cycle or a second controlling field; `Schema(UnknownValue)`.
-    pub fn set_picklist_dependency(&mut self, module: &str, source: &str, target: &str, mapping: &[(&str, &[&str])]) -> Result<SchemaChangeEntry> {
+    pub fn set_picklist_dependency(
+        &mut self,
+        module: &str,
+        source: &str,
+        target: &str,
+        mapping: &[(&str, &[&str])],
+    ) -> Result<SchemaChangeEntry> {
         let mapping: BTreeMap<String, Vec<String>> = mapping.iter().map(|(k, v)| ((*k).to_string(), strings(v))).collect();
-        self.apply_schema_change(SchemaChange::SetPicklistDependency { module: module.into(), source: source.into(), target: target.into(), mapping })
+        self.apply_schema_change(SchemaChange::SetPicklistDependency {
+            module: module.into(),
+            source: source.into(),
+            target: target.into(),
+            mapping,
+        })
     }
 
     /// Sets the kind (open/won/lost) and default probability of a sales stage.
@@ -367,7 +401,11 @@ impl Crm {
     pub fn picklist_values(&self, module: &str, field: &str, role: Option<&str>) -> Result<Vec<String>> {
         let f = self.field_of(module, field)?;
         let p = f.picklist_name().and_then(|p| self.schema.picklist(p)).ok_or_else(|| SchemaError::NotAPicklist(f.name.clone()))?;
-        Ok(p.values.iter().filter(|v| role.is_none_or(|r| v.roles.is_empty() || v.roles.iter().any(|x| x == r))).map(|v| v.value.clone()).collect())
+        Ok(p.values
+            .iter()
+            .filter(|v| role.is_none_or(|r| v.roles.is_empty() || v.roles.iter().any(|x| x == r)))
+            .map(|v| v.value.clone())
+            .collect())
     }
 
     // ----- hooks used by the save pipeline (service/records.rs) -----
@@ -400,7 +438,9 @@ impl Crm {
 
     fn field_of(&self, module: &str, field: &str) -> Result<Field> {
         let m = self.module(module)?;
-        m.field_by_name_or_label(field).cloned().ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.to_string() }.into())
+        m.field_by_name_or_label(field)
+            .cloned()
+            .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.to_string() }.into())
     }
 }
 
@@ -418,4 +458,3 @@ fn mentions<T: serde::Serialize + ?Sized>(value: &T, field: &str) -> bool {
         !before.is_some_and(ident) && !after.is_some_and(ident)
     })
 }
-

@@ -14,9 +14,9 @@ use crate::record::{Fields, Record};
 use crate::service::VcardImportOptions;
 use crate::user::NewUser;
 use crate::view::Filter;
+use crate::workflow::Ctx;
 use crate::workflow::condition::Cond;
 use crate::workflow::expr::Expr;
-use crate::workflow::Ctx;
 
 /// The names of the targets, as used for `fuzz/corpus/<name>/`.
 pub const TARGETS: &[&str] = &["csv_import", "vcard_import", "condition", "expression", "filter"];
@@ -69,8 +69,15 @@ fn fixture() -> Fixture {
                 .with("description", "=1+1 \"quoted\" ümlaut"),
         )
         .expect("fuzz fixture: opportunity");
-    crm.create("Potentials", Fields::new().with("potentialname", "Small").with("amount", "5").with("sales_stage", "Prospecting").with("closingdate", "2026-01-01"))
-        .expect("fuzz fixture: second opportunity");
+    crm.create(
+        "Potentials",
+        Fields::new()
+            .with("potentialname", "Small")
+            .with("amount", "5")
+            .with("sales_stage", "Prospecting")
+            .with("closingdate", "2026-01-01"),
+    )
+    .expect("fuzz fixture: second opportunity");
     Fixture { crm, deal }
 }
 
@@ -85,7 +92,8 @@ fn with_fixture(f: impl FnOnce(&Fixture)) {
 /// Options derived from the first bytes of the input (the rest is the file).
 fn options_from(head: [u8; 3]) -> ImportOptions {
     let [a, b, c] = head;
-    let delimiter = [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab][usize::from(a % 6)];
+    let delimiter =
+        [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab][usize::from(a % 6)];
     let encoding = [Encoding::Utf8, Encoding::Latin1, Encoding::Windows1252][usize::from((a / 6) % 3)];
     let date_format = [
         DateFormat::Iso,

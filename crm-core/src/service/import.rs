@@ -490,7 +490,8 @@ impl Crm {
         }
         for f in mapping.values().filter(|f| !f.trim().is_empty()) {
             if m.field_by_name_or_label(f).is_none()
-                && crate::io::csv_import::map_columns(m, std::slice::from_ref(f), &ImportOptions::default())?.first() == Some(&ColumnUse::Unmapped)
+                && crate::io::csv_import::map_columns(m, std::slice::from_ref(f), &ImportOptions::default())?.first()
+                    == Some(&ColumnUse::Unmapped)
             {
                 return Err(Error::invalid(format!("{} has no field '{f}'", m.name)));
             }
@@ -598,7 +599,9 @@ impl Crm {
     /// The row (or card) at `line` is past `max_rows`: it and the rest of the file are not read.
     fn stop_at_row_limit(&self, run: &mut Run, line: u64) {
         let max = run.options.max_rows;
-        run.report.warnings.push(format!("the file has more than {max} rows (limit max_rows); the rest, from line {line} on, was not imported"));
+        run.report
+            .warnings
+            .push(format!("the file has more than {max} rows (limit max_rows); the rest, from line {line} on, was not imported"));
         run.report.count(Outcome::Failed);
         run.report.rows += 1;
         run.report.row_reports.push(RowReport {
@@ -606,7 +609,12 @@ impl Crm {
             outcome: Outcome::Failed,
             record: None,
             fields: vec![],
-            problems: vec![problem(None, None, "limit", format!("more than {max} rows (limit max_rows): this row and the rest were not read"))],
+            problems: vec![problem(
+                None,
+                None,
+                "limit",
+                format!("more than {max} rows (limit max_rows): this row and the rest were not read"),
+            )],
         });
     }
 
@@ -758,7 +766,9 @@ impl Crm {
                 match self.add_picklist_values(&mname, name, &[item.as_str()]) {
                     Ok(_) => run.report.picklist_values_added.push(format!("{}: {item}", f.name)),
                     Err(e @ Error::Storage(_)) => return Err(e),
-                    Err(e) => notes.push(problem(col(&input, name).as_deref(), Some(name), "picklist", format!("cannot add '{item}': {e}"))),
+                    Err(e) => {
+                        notes.push(problem(col(&input, name).as_deref(), Some(name), "picklist", format!("cannot add '{item}': {e}")))
+                    }
                 }
             }
         }
@@ -1288,7 +1298,10 @@ impl Crm {
         let journal =
             self.store.imports()?.into_iter().find(|j| j.id == import_id).ok_or_else(|| Error::not_found(format!("import {import_id}")))?;
         if journal.status != ImportStatus::Running {
-            return Err(Error::Conflict(format!("import {import_id} is {:?}, not interrupted; only an interrupted import resumes", journal.status)));
+            return Err(Error::Conflict(format!(
+                "import {import_id} is {:?}, not interrupted; only an interrupted import resumes",
+                journal.status
+            )));
         }
         if journal.kind != "csv" {
             return Err(Error::Conflict(format!("import {import_id} is a {} import; only CSV imports resume", journal.kind)));

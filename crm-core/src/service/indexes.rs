@@ -32,7 +32,8 @@ impl Crm {
     /// `InvalidIndex` (no field, more than [`MAX_INDEX_FIELDS`](crate::schema::index::MAX_INDEX_FIELDS),
     /// a field twice, more than [`MAX_INDEXES_PER_MODULE`](crate::schema::index::MAX_INDEXES_PER_MODULE)).
     pub fn add_index(&mut self, module: &str, fields: &[&str]) -> Result<IndexDef> {
-        let change = SchemaChange::AddIndex { module: module.into(), fields: fields.iter().map(|f| (*f).to_string()).collect(), name: None };
+        let change =
+            SchemaChange::AddIndex { module: module.into(), fields: fields.iter().map(|f| (*f).to_string()).collect(), name: None };
         let entry = self.apply_schema_change(change)?;
         let SchemaChange::AddIndex { module, name, .. } = entry.change else { return Err(Error::invalid("unexpected change")) };
         self.indexes(&module)?.into_iter().find(|i| Some(&i.name) == name.as_ref()).ok_or_else(|| Error::not_found("the new index"))
@@ -43,7 +44,10 @@ impl Crm {
     /// # Errors
     /// `Schema`: `UnknownModule`, `UnknownField`, `UnknownIndex` (no index on that field list).
     pub fn drop_index(&mut self, module: &str, fields: &[&str]) -> Result<SchemaChangeEntry> {
-        self.apply_schema_change(SchemaChange::DropIndex { module: module.into(), fields: fields.iter().map(|f| (*f).to_string()).collect() })
+        self.apply_schema_change(SchemaChange::DropIndex {
+            module: module.into(),
+            fields: fields.iter().map(|f| (*f).to_string()).collect(),
+        })
     }
 
     /// The declared indexes of `module`, in the order they were added (the schema in force, including
@@ -76,7 +80,10 @@ mod tests {
         crm.set_actor("admin").unwrap();
         for i in 0..50 {
             let stage = ["Prospecting", "Closed Won", "Closed Lost"][i % 3];
-            let f = Fields::new().with("potentialname", format!("D{i}")).with("sales_stage", stage).with("closingdate", format!("2027-01-{:02}", 1 + i % 28));
+            let f = Fields::new()
+                .with("potentialname", format!("D{i}"))
+                .with("sales_stage", stage)
+                .with("closingdate", format!("2027-01-{:02}", 1 + i % 28));
             crm.create("Potentials", f).unwrap();
         }
         let ix = crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
@@ -84,7 +91,8 @@ mod tests {
         let sql_name = ix.sql_name(&m);
         let mut store = SqliteStore::open(&path).unwrap();
         crate::storage::Store::load_schema(&mut store).unwrap();
-        let deep = || Query::new("Potentials").filter(Condition::eq("sales_stage", "Closed Won")).order_by("-closingdate").normalize(&m).unwrap();
+        let deep =
+            || Query::new("Potentials").filter(Condition::eq("sales_stage", "Closed Won")).order_by("-closingdate").normalize(&m).unwrap();
         let offset = deep().offset(10).limit(20);
         let mut keyset = deep().limit(20);
         let key = keyset.sort[0].clone();

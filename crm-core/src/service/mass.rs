@@ -59,9 +59,7 @@ impl Crm {
         self.mass_update(ids, |crm, r| {
             let m = crm.module(&r.module)?;
             for (name, _) in fields.iter() {
-                let f = m
-                    .field_by_name_or_label(name)
-                    .ok_or_else(|| Error::invalid(format!("{} has no field '{name}'", m.name)))?;
+                let f = m.field_by_name_or_label(name).ok_or_else(|| Error::invalid(format!("{} has no field '{name}'", m.name)))?;
                 if !f.mass_editable {
                     return Err(Error::invalid(format!("field '{}' cannot be mass edited", f.name)));
                 }
@@ -75,9 +73,7 @@ impl Crm {
     /// # Errors
     /// `NotFound` for an unknown owner; storage errors from the commit.
     pub fn mass_transfer(&mut self, ids: &[RecordId], owner: &str) -> Result<MassResult> {
-        let o = self
-            .find_owner(owner)?
-            .ok_or_else(|| Error::not_found(format!("user or group '{owner}'")))?;
+        let o = self.find_owner(owner)?.ok_or_else(|| Error::not_found(format!("user or group '{owner}'")))?;
         let id = o.id().0.to_string();
         self.mass_update(ids, |crm, r| {
             if crm.module(&r.module)?.field("assigned_user_id").is_none() {
@@ -130,14 +126,7 @@ impl Crm {
                         related: None,
                         changes: vec![],
                     }));
-                    cs.push(Change::Update {
-                        expected_version: r.version,
-                        record: Record {
-                            deleted: true,
-                            version: r.version + 1,
-                            ..r
-                        },
-                    });
+                    cs.push(Change::Update { expected_version: r.version, record: Record { deleted: true, version: r.version + 1, ..r } });
                     out.succeeded.push(id);
                 }
                 Err(e) => out.fail(id, e),
@@ -185,13 +174,6 @@ impl Crm {
                 return Err(Error::invalid(format!("comment {p} belongs to record {}, not {record}", pc.record)));
             }
         }
-        Ok(Comment {
-            id: self.next_id()?,
-            record,
-            parent,
-            author: self.actor_name(),
-            at: self.now(),
-            text: text.to_string(),
-        })
+        Ok(Comment { id: self.next_id()?, record, parent, author: self.actor_name(), at: self.now(), text: text.to_string() })
     }
 }

@@ -7,31 +7,31 @@
 //! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
 //! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
+mod convert;
+mod customize;
 mod export;
 mod import;
-mod customize;
-mod records;
-mod views;
 mod mass;
+mod records;
 mod relations;
-mod convert;
+mod views;
 
-mod reports;
-mod workflows;
 mod conditions;
-mod indexes;
 #[doc(hidden)]
 pub mod fuzz;
+mod indexes;
+mod reports;
+mod workflows;
 
+pub use conditions::Matcher;
+pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
-pub use records::Page;
-pub use views::{Cursor, ListView};
 pub use mass::{MassOutcome, MassResult};
+pub use records::Page;
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
-pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
 pub use reports::{PipelineBy, PipelineRow};
-pub use conditions::Matcher;
+pub use views::{Cursor, ListView};
 pub use workflows::{DeliveryReport, DryRun, DryRunTarget, RunFailure, RunReport, WorkflowFunction};
 
 use crate::clock::{Clock, SystemClock};
@@ -156,7 +156,15 @@ impl Crm {
                 (s, true)
             }
         };
-        let mut crm = Crm { store, schema: Arc::new(schema), clock: Arc::new(SystemClock), actor: None, pending: Default::default(), wf: Default::default(), cache: Cache::default() };
+        let mut crm = Crm {
+            store,
+            schema: Arc::new(schema),
+            clock: Arc::new(SystemClock),
+            actor: None,
+            pending: Default::default(),
+            wf: Default::default(),
+            cache: Cache::default(),
+        };
         crm.install_default_filters()?;
         if new {
             crm.install_default_workflows()?;

@@ -146,7 +146,8 @@ impl Crm {
     pub fn aggregate(&self, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
-        let group = group_by.map(|g| m.field_by_name_or_label(g).map(|f| f.name.clone()).ok_or_else(|| Error::invalid(format!("no field '{g}'"))));
+        let group =
+            group_by.map(|g| m.field_by_name_or_label(g).map(|f| f.name.clone()).ok_or_else(|| Error::invalid(format!("no field '{g}'"))));
         let group = group.transpose()?;
         let mut names = Vec::new();
         for s in sums {
@@ -197,7 +198,9 @@ impl Crm {
                         match f.field_type {
                             // Picklist values match ignoring case, as record input does.
                             FieldType::Picklist | FieldType::MultiPicklist => {
-                                if let Some(pv) = f.picklist_name().and_then(|p| crm.schema.picklist(p)).and_then(|p| p.find_ignore_case(t.trim())) {
+                                if let Some(pv) =
+                                    f.picklist_name().and_then(|p| crm.schema.picklist(p)).and_then(|p| p.find_ignore_case(t.trim()))
+                                {
                                     *t = pv.value.clone();
                                 }
                             }
@@ -284,7 +287,14 @@ impl Crm {
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(Change::Insert(record.clone()));
-        cs.push(Change::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Created, history::diff(&BTreeMap::new(), &record.values, &UNLOGGED))));
+        cs.push(Change::History(HistoryEntry::new(
+            id,
+            &m.name,
+            &actor,
+            now,
+            ChangeKind::Created,
+            history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
+        )));
         if has_stage_history(m) {
             cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
         }
@@ -363,11 +373,19 @@ impl Crm {
         let mut record = Record { deleted, version: current.version + 1, ..current.clone() };
         // A restore runs the module's workflows like a modification (vtiger does too); their writes share
         // the restore's transaction and its change-log entry.
-        let extra = if deleted { ChangeSet::new() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
+        let extra =
+            if deleted { ChangeSet::new() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
         let changes = crate::history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
         let mut cs = ChangeSet::new();
         cs.push(Change::Update { record, expected_version: current.version });
-        cs.push(Change::History(HistoryEntry::new(id, &current.module, &self.actor_name(), now, if deleted { ChangeKind::Deleted } else { ChangeKind::Restored }, changes)));
+        cs.push(Change::History(HistoryEntry::new(
+            id,
+            &current.module,
+            &self.actor_name(),
+            now,
+            if deleted { ChangeKind::Deleted } else { ChangeKind::Restored },
+            changes,
+        )));
         cs.0.extend(extra.0);
         self.commit(&cs)
     }
@@ -486,7 +504,13 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    pub(crate) fn check(&mut self, schema: &Schema, m: &Module, values: &mut BTreeMap<String, Value>, errors: &mut ValidationErrors) -> Result<()> {
+    pub(crate) fn check(
+        &mut self,
+        schema: &Schema,
+        m: &Module,
+        values: &mut BTreeMap<String, Value>,
+        errors: &mut ValidationErrors,
+    ) -> Result<()> {
         self.check_fields(schema, m, values, errors, None)
     }
 
@@ -520,7 +544,11 @@ impl Crm {
                                 canonical = Some(Value::Text(pv.value.clone()));
                             }
                         }
-                        None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
+                        None => errors.push(FieldError::new(
+                            &f.name,
+                            ValidationCode::UnknownPicklistValue,
+                            format!("'{s}' is not a {} value", f.label),
+                        )),
                     }
                 }
                 (FieldType::MultiPicklist, Value::List(items)) => {
@@ -529,7 +557,11 @@ impl Crm {
                     for s in items {
                         match p.find_ignore_case(s) {
                             Some(pv) => fixed.push(pv.value.clone()),
-                            None => errors.push(FieldError::new(&f.name, ValidationCode::UnknownPicklistValue, format!("'{s}' is not a {} value", f.label))),
+                            None => errors.push(FieldError::new(
+                                &f.name,
+                                ValidationCode::UnknownPicklistValue,
+                                format!("'{s}' is not a {} value", f.label),
+                            )),
                         }
                     }
                     if fixed != *items {
@@ -543,20 +575,28 @@ impl Crm {
                     };
                     match entity {
                         Some((module, false)) if f.references.iter().any(|x| *x == module) => {}
-                        Some((_, true)) => {
-                            errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} is in the recycle bin")))
-                        }
+                        Some((_, true)) => errors.push(FieldError::new(
+                            &f.name,
+                            ValidationCode::InvalidReference,
+                            format!("record {id} is in the recycle bin"),
+                        )),
                         Some((module, _)) => errors.push(FieldError::new(
                             &f.name,
                             ValidationCode::InvalidReference,
                             format!("record {id} is a {module} record, expected {}", f.references.join(" or ")),
                         )),
-                        None => errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} does not exist"))),
+                        None => {
+                            errors.push(FieldError::new(&f.name, ValidationCode::InvalidReference, format!("record {id} does not exist")))
+                        }
                     }
                 }
                 (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
                     if !self.directory()?.is_owner(*id) {
-                        errors.push(FieldError::new(&f.name, ValidationCode::UnknownOwner, format!("owner {id} is not a registered user or group")));
+                        errors.push(FieldError::new(
+                            &f.name,
+                            ValidationCode::UnknownOwner,
+                            format!("owner {id} is not a registered user or group"),
+                        ));
                     }
                 }
                 _ => {}

@@ -69,10 +69,7 @@ impl Crm {
     /// # Errors
     /// `NotFound` for an unknown comment.
     pub fn reply(&mut self, comment: i64, text: &str) -> Result<Comment> {
-        let parent = self
-            .store
-            .comment(comment)?
-            .ok_or_else(|| Error::not_found(format!("comment {comment}")))?;
+        let parent = self.store.comment(comment)?.ok_or_else(|| Error::not_found(format!("comment {comment}")))?;
         let c = self.plan_comment(parent.record, Some(comment), text)?;
         self.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
         Ok(c)
@@ -93,12 +90,7 @@ impl Crm {
             Condition::one_of("eventstatus", ["Held", "Not Held"]),
         ]);
         let status = if done { finished } else { Condition::Not(Box::new(finished)) };
-        self.find(
-            Query::new("Calendar")
-                .filter(Condition::eq("parent_id", Value::Ref(record)))
-                .filter(status)
-                .order_by("date_start"),
-        )
+        self.find(Query::new("Calendar").filter(Condition::eq("parent_id", Value::Ref(record))).filter(status).order_by("date_start"))
     }
 
     /// Links a contact, product, service or document to a record (or replaces the link's details).
@@ -119,11 +111,7 @@ impl Crm {
     pub fn unlink(&mut self, record: RecordId, related: RecordId) -> Result<()> {
         let a = self.get(record)?;
         let b = self.get(related)?;
-        let linked = self
-            .store
-            .relations(record, Some(&b.module), 0, None)?
-            .into_iter()
-            .any(|r| r.related == related);
+        let linked = self.store.relations(record, Some(&b.module), 0, None)?.into_iter().any(|r| r.related == related);
         if !linked {
             return Err(Error::not_found(format!("record {related} is not linked to {record}")));
         }
@@ -152,10 +140,7 @@ impl Crm {
             std::mem::swap(&mut a, &mut b);
         }
         if !LINKABLE.contains(&b.module.as_str()) {
-            return Err(Error::invalid(format!(
-                "{} and {} records are not linked many-to-many",
-                a.module, b.module
-            )));
+            return Err(Error::invalid(format!("{} and {} records are not linked many-to-many", a.module, b.module)));
         }
         let priced = matches!(b.module.as_str(), "Products" | "Services");
         if info.role.is_some() && b.module != "Contacts" {
@@ -172,16 +157,8 @@ impl Crm {
             related: b.id,
             module: b.module.clone(),
             role: info.role.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
-            quantity: if priced {
-                Some(info.quantity.unwrap_or(Decimal::ONE))
-            } else {
-                None
-            },
-            price: if priced {
-                info.price.or_else(|| b.get("unit_price").as_decimal())
-            } else {
-                None
-            },
+            quantity: if priced { Some(info.quantity.unwrap_or(Decimal::ONE)) } else { None },
+            price: if priced { info.price.or_else(|| b.get("unit_price").as_decimal()) } else { None },
             at: self.now(),
         };
         let mut cs = ChangeSet(vec![Change::Link(rel.clone())]);
@@ -225,27 +202,14 @@ impl Crm {
         if links.is_empty() {
             // Only references: the page is cut in storage.
             let p = if by_ref.is_empty() {
-                Page {
-                    records: vec![],
-                    total: 0,
-                    page: page.max(1),
-                    page_size,
-                }
+                Page { records: vec![], total: 0, page: page.max(1), page_size }
             } else {
                 self.page(Query::new(target.name.clone()).filter(Condition::Any(by_ref)), page, page_size)?
             };
-            return Ok(RelatedPage {
-                items: p.records.into_iter().map(|r| (r, None)).collect(),
-                total: p.total,
-                page: p.page,
-                page_size,
-            });
+            return Ok(RelatedPage { items: p.records.into_iter().map(|r| (r, None)).collect(), total: p.total, page: p.page, page_size });
         }
-        let referencing = if by_ref.is_empty() {
-            vec![]
-        } else {
-            self.find(Query::new(target.name.clone()).filter(Condition::Any(by_ref)))?
-        };
+        let referencing =
+            if by_ref.is_empty() { vec![] } else { self.find(Query::new(target.name.clone()).filter(Condition::Any(by_ref)))? };
         let mut items: Vec<(Record, Option<Relation>)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for r in referencing {
@@ -264,12 +228,7 @@ impl Crm {
         let page = page.max(1);
         let skip = usize::try_from(page.saturating_sub(1).saturating_mul(page_size)).unwrap_or(usize::MAX);
         let take = usize::try_from(page_size).unwrap_or(usize::MAX);
-        Ok(RelatedPage {
-            items: items.into_iter().skip(skip).take(take).collect(),
-            total,
-            page,
-            page_size,
-        })
+        Ok(RelatedPage { items: items.into_iter().skip(skip).take(take).collect(), total, page, page_size })
     }
 
     /// Creates a quote, sales order or invoice for an opportunity: `potential_id`, organization, contact and
@@ -288,9 +247,7 @@ impl Crm {
         if !matches!(m.as_str(), "Quotes" | "SalesOrder" | "Invoice") {
             return Err(Error::invalid(format!("{m} records are not created from an opportunity")));
         }
-        let mut f = Fields::new()
-            .with("potential_id", Value::Ref(opportunity))
-            .with("subject", pot.label.clone());
+        let mut f = Fields::new().with("potential_id", Value::Ref(opportunity)).with("subject", pot.label.clone());
         for (from, to) in [("related_to", "account_id"), ("contact_id", "contact_id")] {
             if !pot.get(from).is_empty() {
                 f.set(to, pot.get(from).clone());
@@ -304,11 +261,7 @@ impl Crm {
         let copied = (|| -> Result<()> {
             for l in self.store.relations(opportunity, None, 0, None)? {
                 if matches!(l.module.as_str(), "Products" | "Services") {
-                    let info = LinkInfo {
-                        role: None,
-                        quantity: l.quantity,
-                        price: l.price,
-                    };
+                    let info = LinkInfo { role: None, quantity: l.quantity, price: l.price };
                     let (_, c) = self.plan_link(record.id, l.related, info)?;
                     cs.0.extend(c.0);
                 }

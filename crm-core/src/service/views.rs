@@ -65,11 +65,7 @@ pub(crate) fn hide_converted(q: Query) -> Query {
     if q.module != "Leads" || q.condition.as_ref().is_some_and(|c| c.fields().contains(&"converted")) {
         return q;
     }
-    let hide = Condition::Compare {
-        field: "converted".into(),
-        op: Op::Ne,
-        values: vec![Value::Bool(true)],
-    };
+    let hide = Condition::Compare { field: "converted".into(), op: Op::Ne, values: vec![Value::Bool(true)] };
     let mut q = q;
     q.condition = Some(match q.condition.take() {
         Some(c) => Condition::All(vec![c, hide]),
@@ -93,16 +89,10 @@ impl Crm {
     /// `InvalidArgument` for a fiscal-year start month outside 1..=12.
     pub fn set_view_settings(&mut self, s: ViewSettings) -> Result<()> {
         if !(1..=12).contains(&s.fiscal_year_start_month) {
-            return Err(Error::invalid(format!(
-                "fiscal year start month {} is not 1..=12",
-                s.fiscal_year_start_month
-            )));
+            return Err(Error::invalid(format!("fiscal year start month {} is not 1..=12", s.fiscal_year_start_month)));
         }
         let value = serde_json::to_string(&s).map_err(|e| Error::invalid(e.to_string()))?;
-        self.commit(&ChangeSet(vec![Change::PutSetting {
-            key: VIEW_SETTINGS.into(),
-            value,
-        }]))
+        self.commit(&ChangeSet(vec![Change::PutSetting { key: VIEW_SETTINGS.into(), value }]))
     }
 
     /// Installs vtiger's default Potentials filters that are missing (by name). Runs on every open; cheap
@@ -166,21 +156,12 @@ impl Crm {
                 c.field = f.name.clone();
             }
         }
-        filter.columns = filter
-            .columns
-            .iter()
-            .map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone()))
-            .collect();
+        filter.columns = filter.columns.iter().map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone())).collect();
         let q = filter.to_query(m, self.now().date(), &self.view_settings()?, self)?;
         filter.sort = q
             .sort
             .into_iter()
-            .filter(|s| {
-                filter
-                    .sort
-                    .iter()
-                    .any(|x| m.field_by_name_or_label(&x.field).is_some_and(|f| f.name == s.field))
-            })
+            .filter(|s| filter.sort.iter().any(|x| m.field_by_name_or_label(&x.field).is_some_and(|f| f.name == s.field)))
             .collect();
         if filter.columns.is_empty() {
             filter.columns = self.default_filter(&filter.module)?.map(|d| d.columns).unwrap_or_default();
@@ -188,10 +169,7 @@ impl Crm {
         let others = self.filters(&filter.module)?;
         let is_new = filter.id == 0;
         if !is_new {
-            let old = others
-                .iter()
-                .find(|f| f.id == filter.id)
-                .ok_or_else(|| Error::not_found(format!("filter {}", filter.id)))?;
+            let old = others.iter().find(|f| f.id == filter.id).ok_or_else(|| Error::not_found(format!("filter {}", filter.id)))?;
             if old.visibility == Visibility::System {
                 // Shipped filters keep their name and conditions; columns, sort and default may change.
                 if filter.name != old.name || filter.all != old.all || filter.any != old.any || filter.std_filter != old.std_filter {
@@ -223,23 +201,12 @@ impl Crm {
         if filter.visibility == Visibility::Public {
             filter.owner = filter.owner.or_else(|| self.actor.as_ref().map(|u| u.user_name.clone()));
         }
-        if others
-            .iter()
-            .any(|f| f.id != filter.id && f.name.eq_ignore_ascii_case(&filter.name))
-        {
-            return Err(Error::Conflict(format!(
-                "{} already has a filter named '{}'",
-                filter.module, filter.name
-            )));
+        if others.iter().any(|f| f.id != filter.id && f.name.eq_ignore_ascii_case(&filter.name)) {
+            return Err(Error::Conflict(format!("{} already has a filter named '{}'", filter.module, filter.name)));
         }
         let mut cs = ChangeSet::new();
         if filter.default {
-            for mut o in self
-                .store
-                .filters(&filter.module)?
-                .into_iter()
-                .filter(|f| f.default && f.id != filter.id)
-            {
+            for mut o in self.store.filters(&filter.module)?.into_iter().filter(|f| f.default && f.id != filter.id) {
                 o.default = false;
                 cs.push(Change::PutFilter(o));
             }
@@ -256,10 +223,7 @@ impl Crm {
     pub fn delete_filter(&mut self, module: &str, id: i64) -> Result<()> {
         let f = self.filter(module, &id.to_string())?;
         if f.visibility == Visibility::System {
-            return Err(Error::Conflict(format!(
-                "filter '{}' is shipped with crm and cannot be deleted",
-                f.name
-            )));
+            return Err(Error::Conflict(format!("filter '{}' is shipped with crm and cannot be deleted", f.name)));
         }
         self.commit(&ChangeSet(vec![Change::DeleteFilter(f.id)]))
     }
@@ -286,10 +250,7 @@ impl Crm {
             q.sort.clear();
             q = q.order_by(s);
         }
-        Ok(ListView {
-            page: self.page(q, page, page_size)?,
-            filter: f,
-        })
+        Ok(ListView { page: self.page(q, page, page_size)?, filter: f })
     }
 
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
@@ -318,9 +279,7 @@ impl Crm {
         let m = Crm::read_module(&s, module)?;
         let mut f = Filter::new(m.name.clone(), "search");
         for (field, text) in columns {
-            let fd = m
-                .field_by_name_or_label(field)
-                .ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+            let fd = m.field_by_name_or_label(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
             let code = if fd.field_type.is_textual() { "c" } else { "e" };
             f = f.all(&fd.name, code, text);
         }
@@ -339,20 +298,19 @@ impl Crm {
             return Err(Error::invalid("keyset paging needs a sort order"));
         };
         if m.field(&key.field).is_some_and(|f| f.field_type == FieldType::MultiPicklist) {
-            return Err(Error::invalid(format!(
-                "keyset paging cannot start from multi-select field '{}'; use Crm::page",
-                key.field
-            )));
+            return Err(Error::invalid(format!("keyset paging cannot start from multi-select field '{}'; use Crm::page", key.field)));
         }
         // One sort key: a true keyset, `(key, id)` strictly after the cursor, in the listing's order (ties
         // are ordered by id, descending when the key is). Index on the key + the rowid: no OFFSET at all.
         if let (Some(c), Some(last_id), 1) = (cursor, cursor.and_then(|c| c.id), q.sort.len()) {
             let (after, empty_tail) = keyset_after(&key, &c.last, last_id);
             let base = q.condition.take();
-            let and = |c: Condition| Some(match &base {
-                Some(old) => Condition::All(vec![old.clone(), c]),
-                None => c,
-            });
+            let and = |c: Condition| {
+                Some(match &base {
+                    Some(old) => Condition::All(vec![old.clone(), c]),
+                    None => c,
+                })
+            };
             q.condition = and(after);
             let mut records = self.store.query(&q)?;
             // Descending, records with an empty key follow every non-empty one: they are read by a second
@@ -380,11 +338,7 @@ impl Crm {
                     op: if key.descending { Op::Le } else { Op::Ge },
                     values: vec![c.last.clone()],
                 };
-                let from = if key.descending {
-                    Condition::Any(vec![from, Condition::is_empty(key.field.clone())])
-                } else {
-                    from
-                };
+                let from = if key.descending { Condition::Any(vec![from, Condition::is_empty(key.field.clone())]) } else { from };
                 q.condition = Some(match q.condition.take() {
                     Some(old) => Condition::All(vec![old, from]),
                     None => from,

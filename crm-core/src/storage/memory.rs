@@ -8,11 +8,11 @@ use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold, order};
 use crate::record::Record;
+use crate::related::{Comment, Relation};
 use crate::schema::Schema;
 use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
-use crate::related::{Comment, Relation};
 use crate::view::Filter;
 use crate::workflow::mail::Mail;
 use crate::workflow::{QueuedTask, Workflow};
@@ -109,7 +109,9 @@ impl MemoryStore {
                 Change::PutSchema { expected_version, .. } => {
                     let stored = self.schema.as_ref().map_or(0, |s| s.version);
                     if stored != *expected_version {
-                        return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected_version})")));
+                        return Err(Error::Conflict(format!(
+                            "the schema changed meanwhile (version {stored}, expected {expected_version})"
+                        )));
                     }
                 }
                 _ => {}

@@ -10,20 +10,20 @@
 //! (`tests/conformance.rs`) runs against every adapter.
 
 pub mod memory;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use crate::error::Result;
 use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query};
 use crate::record::Record;
+use crate::related::{Comment, Relation};
 use crate::schema::Schema;
 use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
 use crate::value::RecordId;
-use crate::related::{Comment, Relation};
 use crate::view::Filter;
 use crate::workflow::mail::Mail;
 use crate::workflow::{QueuedTask, Workflow};
@@ -339,7 +339,12 @@ pub trait Store: Send {
     /// [`Row`](crate::row::Row) of `layout`, until `f` returns false. The default reads records with
     /// [`Store::query`] and converts them ([`rows_via_records`]); the SQLite adapter reads each row's columns
     /// straight into slots, without building a map per record.
-    fn scan_rows(&self, q: &Query, layout: &std::sync::Arc<crate::row::RowLayout>, f: &mut dyn FnMut(crate::row::Row) -> bool) -> Result<()> {
+    fn scan_rows(
+        &self,
+        q: &Query,
+        layout: &std::sync::Arc<crate::row::RowLayout>,
+        f: &mut dyn FnMut(crate::row::Row) -> bool,
+    ) -> Result<()> {
         rows_via_records(self, q, layout, f)
     }
 }

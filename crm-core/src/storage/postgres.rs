@@ -368,7 +368,8 @@ fn bind_value(f: &Field, v: &Value) -> Result<P> {
 
 /// A value in field `f`'s column type, or an `InvalidArgument` naming the field.
 fn field_value(f: &Field, v: &Value) -> Result<Typed> {
-    value_typed(f.field_type, v).ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))
+    value_typed(f.field_type, v)
+        .ok_or_else(|| Error::invalid(format!("field '{}': '{v}' does not fit a {:?} column", f.name, f.field_type)))
 }
 
 /// Reads column `i` as a value of field type `t`.
@@ -642,7 +643,9 @@ impl PostgresStore {
         if let Some(s) = schema {
             let name = ident(s)?;
             // CREATE SCHEMA IF NOT EXISTS can race with another connection doing the same: take turns.
-            client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT")).db()?;
+            client
+                .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT"))
+                .db()?;
             client.batch_execute(&format!("SET search_path TO {name}")).db()?;
         } else {
             // A URL may name the CRM's schema with `options=-csearch_path=NAME`: create it when missing.
@@ -652,7 +655,11 @@ impl PostgresStore {
             if current.is_none()
                 && let Ok(name) = ident(&first)
             {
-                client.batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT")).db()?;
+                client
+                    .batch_execute(&format!(
+                        "BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT"
+                    ))
+                    .db()?;
             }
         }
         let icu = client.query_opt("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu' LIMIT 1", &[]).db()?.is_some();
@@ -677,7 +684,9 @@ impl PostgresStore {
         let c = self.conn.get_mut();
         c.batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE})"))?;
         let done = (|| {
-            c.batch("CREATE TABLE IF NOT EXISTS crm_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")?;
+            c.batch(
+                "CREATE TABLE IF NOT EXISTS crm_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            )?;
             let found: Option<i32> = get(&c.query_one("SELECT max(version) FROM crm_migrations", &[])?, 0)?;
             let found = found.unwrap_or(0);
             if found > LAYOUT_VERSION {
@@ -829,12 +838,19 @@ impl PostgresStore {
                 let unique = m.auto_number.as_ref().is_some_and(|a| a.field == f.name);
                 if indexed || unique {
                     let name = ident(&index_name(&m.table_name(), &f.name))?;
-                    c.batch(&format!("CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})", if unique { "UNIQUE " } else { "" }, ident(&f.name)?))?;
+                    c.batch(&format!(
+                        "CREATE {}INDEX IF NOT EXISTS {name} ON {table} ({})",
+                        if unique { "UNIQUE " } else { "" },
+                        ident(&f.name)?
+                    ))?;
                 }
             }
             Self::write_declared_indexes(c, m)?; // declared indexes
         }
-        c.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &[&json])?;
+        c.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&json],
+        )?;
         c.execute(
             "INSERT INTO crm_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             &[&schema.version.to_string()],
@@ -974,10 +990,16 @@ impl PostgresStore {
                 )?;
             }
             Change::PutGroup(g) => {
-                c.execute("INSERT INTO crm_groups (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name", &[&g.id.0, &g.name])?;
+                c.execute(
+                    "INSERT INTO crm_groups (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                    &[&g.id.0, &g.name],
+                )?;
                 c.execute("DELETE FROM crm_group_members WHERE group_id = $1", &[&g.id.0])?;
                 for m in &g.members {
-                    c.execute("INSERT INTO crm_group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&g.id.0, &m.0])?;
+                    c.execute(
+                        "INSERT INTO crm_group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&g.id.0, &m.0],
+                    )?;
                 }
             }
             // ----- import/export (issue 5) -----
@@ -1013,7 +1035,10 @@ impl PostgresStore {
                 )?;
             }
             Change::DeleteMapping { module, name } => {
-                c.execute("DELETE FROM crm_import_maps WHERE module = $1 AND lower(name COLLATE \"C\") = lower($2 COLLATE \"C\")", &[module, name])?;
+                c.execute(
+                    "DELETE FROM crm_import_maps WHERE module = $1 AND lower(name COLLATE \"C\") = lower($2 COLLATE \"C\")",
+                    &[module, name],
+                )?;
             }
             // ----- views, related records, settings (issue 6) -----
             Change::PutFilter(f) => {
@@ -1133,7 +1158,10 @@ impl PostgresStore {
             }
             Change::PutMail(m) => bulk::outbox(c, &[m])?,
             Change::ActivatedOnce { workflow, record } => {
-                c.execute("INSERT INTO crm_workflow_once (workflow_id, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[workflow, &record.0])?;
+                c.execute(
+                    "INSERT INTO crm_workflow_once (workflow_id, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[workflow, &record.0],
+                )?;
             }
             Change::PutQueuedTask(q) => {
                 let task = i64::try_from(q.task).unwrap_or(i64::MAX);
@@ -1320,7 +1348,14 @@ fn compile(c: &Condition, m: &Module, coll: &str, sql: &mut String, params: &mut
 
 fn read_comment(r: &Row) -> Result<Comment> {
     let at: String = get(r, 4)?;
-    Ok(Comment { id: get(r, 0)?, record: RecordId(get(r, 1)?), parent: get(r, 2)?, author: get(r, 3)?, at: parse_dt(&at), text: get(r, 5)? })
+    Ok(Comment {
+        id: get(r, 0)?,
+        record: RecordId(get(r, 1)?),
+        parent: get(r, 2)?,
+        author: get(r, 3)?,
+        at: parse_dt(&at),
+        text: get(r, 5)?,
+    })
 }
 
 impl Store for PostgresStore {
@@ -1365,7 +1400,10 @@ impl Store for PostgresStore {
             let mut state = match self.unit_numbers.remove(module) {
                 Some(s) => s,
                 None => self.write(|c| {
-                    c.execute("INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING", &[&module, &default_prefix])?;
+                    c.execute(
+                        "INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING",
+                        &[&module, &default_prefix],
+                    )?;
                     // Locked until the unit ends: no other connection takes numbers meanwhile.
                     let row = c.query_one("SELECT prefix, next FROM crm_autonum WHERE module = $1 FOR UPDATE", &[&module])?;
                     Ok(AutoNumberState { prefix: get(&row, 0)?, next: get(&row, 1)? })
@@ -1376,7 +1414,10 @@ impl Store for PostgresStore {
             return Ok(out);
         }
         self.write(|c| {
-            c.execute("INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING", &[&module, &default_prefix])?;
+            c.execute(
+                "INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, '1') ON CONFLICT (module) DO NOTHING",
+                &[&module, &default_prefix],
+            )?;
             // The row stays locked until the transaction ends: numbers are unique across connections.
             let row = c.query_one("SELECT prefix, next FROM crm_autonum WHERE module = $1 FOR UPDATE", &[&module])?;
             let (prefix, next): (String, String) = (get(&row, 0)?, get(&row, 1)?);
@@ -1504,7 +1545,8 @@ impl Store for PostgresStore {
         let Some((module, _)) = self.entity(id)? else { return Ok(None) };
         let s = self.read_schema()?;
         let m = Self::module(&s, &module)?;
-        let sql = format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = $1", Self::select_list(m)?, ident(&m.table_name())?);
+        let sql =
+            format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = $1", Self::select_list(m)?, ident(&m.table_name())?);
         let row = self.conn()?.query_opt(&sql, &[&id.0])?;
         row.map(|r| Self::read_row(m, &r)).transpose()
     }
@@ -1544,7 +1586,8 @@ impl Store for PostgresStore {
         let s = self.read_schema()?;
         let m = Self::module(&s, &q.module)?;
         let from = self.from_where(m, q, &mut params)?;
-        let group = group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
+        let group =
+            group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
         let mut sql = String::from("SELECT ");
         sql.push_str(&match group {
             Some(f) => format!("t.{}", ident(&f.name)?),
@@ -1579,15 +1622,19 @@ impl Store for PostgresStore {
     }
 
     fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
-        let rows = self
-            .conn()?
-            .query("SELECT id FROM crm_entity WHERE module = $1 AND label_key = $2 AND NOT deleted ORDER BY id", &[&module, &fold(label.trim())])?;
+        let rows = self.conn()?.query(
+            "SELECT id FROM crm_entity WHERE module = $1 AND label_key = $2 AND NOT deleted ORDER BY id",
+            &[&module, &fold(label.trim())],
+        )?;
         rows.iter().map(|r| Ok(RecordId(get(r, 0)?))).collect()
     }
 
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
         let mut c = self.conn()?;
-        let rows = c.query("SELECT id, record_id, module, actor, at, kind, related_id FROM crm_history WHERE record_id = $1 ORDER BY id", &[&id.0])?;
+        let rows = c.query(
+            "SELECT id, record_id, module, actor, at, kind, related_id FROM crm_history WHERE record_id = $1 ORDER BY id",
+            &[&id.0],
+        )?;
         let mut entries = Vec::with_capacity(rows.len());
         for r in &rows {
             let kind: String = get(r, 5)?;
@@ -1659,7 +1706,8 @@ impl Store for PostgresStore {
     fn groups(&self) -> Result<Vec<Group>> {
         let mut c = self.conn()?;
         let rows = c.query("SELECT id, name FROM crm_groups ORDER BY id", &[])?;
-        let mut groups = rows.iter().map(|r| Ok(Group { id: OwnerId(get(r, 0)?), name: get(r, 1)?, members: vec![] })).collect::<Result<Vec<_>>>()?;
+        let mut groups =
+            rows.iter().map(|r| Ok(Group { id: OwnerId(get(r, 0)?), name: get(r, 1)?, members: vec![] })).collect::<Result<Vec<_>>>()?;
         let members = c.query("SELECT group_id, user_id FROM crm_group_members ORDER BY group_id, user_id", &[])?;
         for r in &members {
             let (g, u): (i64, i64) = (get(r, 0)?, get(r, 1)?);
@@ -1672,9 +1720,10 @@ impl Store for PostgresStore {
 
     // ----- import/export (issue 5) -----
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
-        let rows = self
-            .conn()?
-            .query("SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id", &[])?;
+        let rows = self.conn()?.query(
+            "SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id",
+            &[],
+        )?;
         rows.iter()
             .map(|r| {
                 let at: String = get(r, 4)?;
@@ -1698,9 +1747,10 @@ impl Store for PostgresStore {
     }
 
     fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
-        let rows = self
-            .conn()?
-            .query("SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = $1 ORDER BY id", &[&import_id])?;
+        let rows = self.conn()?.query(
+            "SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = $1 ORDER BY id",
+            &[&import_id],
+        )?;
         rows.iter()
             .map(|r| {
                 let action: String = get(r, 3)?;
@@ -1717,9 +1767,10 @@ impl Store for PostgresStore {
     }
 
     fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
-        let rows = self
-            .conn()?
-            .query("SELECT module, name, mapping FROM crm_import_maps WHERE module = $1 ORDER BY lower(name COLLATE \"C\"), name COLLATE \"C\"", &[&module])?;
+        let rows = self.conn()?.query(
+            "SELECT module, name, mapping FROM crm_import_maps WHERE module = $1 ORDER BY lower(name COLLATE \"C\"), name COLLATE \"C\"",
+            &[&module],
+        )?;
         rows.iter()
             .map(|r| {
                 let (module, name, json): (String, String, String) = (get(r, 0)?, get(r, 1)?, get(r, 2)?);
@@ -1741,9 +1792,10 @@ impl Store for PostgresStore {
     }
 
     fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        let rows = self
-            .conn()?
-            .query("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = $1 ORDER BY at DESC, id DESC", &[&record.0])?;
+        let rows = self.conn()?.query(
+            "SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = $1 ORDER BY at DESC, id DESC",
+            &[&record.0],
+        )?;
         rows.iter().map(read_comment).collect()
     }
 
@@ -1835,7 +1887,8 @@ impl Store for PostgresStore {
         )?;
         rows.iter()
             .map(|r| {
-                let corrupt = |what: &str, e: serde_json::Error| Error::from(StorageError::Corrupt(format!("stored workflow: {what}: {e}")));
+                let corrupt =
+                    |what: &str, e: serde_json::Error| Error::from(StorageError::Corrupt(format!("stored workflow: {what}: {e}")));
                 let (trigger, conditions, tasks): (String, String, String) = (get(r, 5)?, get(r, 6)?, get(r, 7)?);
                 let next: Option<String> = get(r, 8)?;
                 Ok(Workflow {
@@ -1886,12 +1939,14 @@ impl Store for PostgresStore {
     }
 
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
-        let row = self.conn()?.query_opt("SELECT 1 FROM crm_workflow_once WHERE workflow_id = $1 AND record_id = $2", &[&workflow, &record.0])?;
+        let row =
+            self.conn()?.query_opt("SELECT 1 FROM crm_workflow_once WHERE workflow_id = $1 AND record_id = $2", &[&workflow, &record.0])?;
         Ok(row.is_some())
     }
 
     fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
-        let rows = self.conn()?.query("SELECT id, workflow_id, task_index, record_id, due FROM crm_workflow_queue ORDER BY due, id", &[])?;
+        let rows =
+            self.conn()?.query("SELECT id, workflow_id, task_index, record_id, due FROM crm_workflow_queue ORDER BY due, id", &[])?;
         rows.iter()
             .map(|r| {
                 let due: String = get(r, 4)?;

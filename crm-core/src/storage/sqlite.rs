@@ -29,11 +29,11 @@ use crate::error::{Error, Result, StorageError};
 use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Condition, Op, Query, fold};
 use crate::record::Record;
-use crate::schema::{Field, FieldType, Module, Schema};
+use crate::related::{Comment, Relation};
 use crate::schema::edit::SchemaChangeEntry;
+use crate::schema::{Field, FieldType, Module, Schema};
 use crate::user::{Group, User};
 use crate::value::{MULTI_SEPARATOR, OwnerId, RecordId, Value, parse_decimal};
-use crate::related::{Comment, Relation};
 use crate::view::Filter;
 use crate::workflow::mail::{Mail, MailStatus};
 use crate::workflow::{QueuedTask, Workflow};
@@ -473,7 +473,14 @@ impl SqliteStore {
         .db()?;
         conn.create_collation("crm_decimal", decimal_order).db()?;
         conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()?;
-        let mut store = SqliteStore { conn, schema: None, newer: Default::default(), unit: false, write_sql: WriteSql::default(), unit_numbers: Default::default() };
+        let mut store = SqliteStore {
+            conn,
+            schema: None,
+            newer: Default::default(),
+            unit: false,
+            write_sql: WriteSql::default(),
+            unit_numbers: Default::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -604,8 +611,11 @@ impl SqliteStore {
             }
             Self::write_declared_indexes(tx, m)?; // declared indexes
         }
-        tx.execute("INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [json])
-            .db()?;
+        tx.execute(
+            "INSERT INTO crm_meta (key, value) VALUES ('schema', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [json],
+        )
+        .db()?;
         tx.execute(
             "INSERT INTO crm_meta (key, value) VALUES ('schema_version', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [schema.version.to_string()],
@@ -651,12 +661,15 @@ impl SqliteStore {
                 purge_related(tx, *id)?; // issue 6: links and comments go with the record
             }
             Change::History(h) => {
-                tx.prepare_cached("INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                    .db()?
-                    .execute(params![h.record.0, h.module, h.actor, fmt_dt(h.at), h.kind.as_str(), h.related.map(|r| r.0)])
-                    .db()?;
+                tx.prepare_cached(
+                    "INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .db()?
+                .execute(params![h.record.0, h.module, h.actor, fmt_dt(h.at), h.kind.as_str(), h.related.map(|r| r.0)])
+                .db()?;
                 let hid = tx.last_insert_rowid();
-                let mut st = tx.prepare_cached("INSERT INTO crm_history_detail (history_id, field, before, after) VALUES (?1, ?2, ?3, ?4)").db()?;
+                let mut st =
+                    tx.prepare_cached("INSERT INTO crm_history_detail (history_id, field, before, after) VALUES (?1, ?2, ?3, ?4)").db()?;
                 if let Some(json) = compact_creation(h) {
                     // A creation is one detail row (see `CREATED_FIELDS`), like vtiger's one modtracker entry.
                     st.execute(params![hid, CREATED_FIELDS, Option::<String>::None, json]).db()?;
@@ -685,7 +698,8 @@ impl SqliteStore {
                 .db()?;
             }
             Change::PutUser(u) => {
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_users (id, user_name, full_name, email, role, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, full_name = excluded.full_name,
                      email = excluded.email, role = excluded.role, active = excluded.active",
@@ -694,7 +708,8 @@ impl SqliteStore {
                 .db()?;
             }
             Change::PutGroup(g) => {
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_groups (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
                     params![g.id.0, g.name],
                 )
@@ -708,7 +723,7 @@ impl SqliteStore {
             Change::PutFilter(f) => {
                 let json = serde_json::to_string(f).map_err(|e| StorageError::Backend(e.to_string()))?;
                 let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-                exec(tx, 
+                exec(tx,
                     "INSERT INTO crm_filters (id, module, name, visibility, owner, is_default, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (id) DO UPDATE SET module = excluded.module, name = excluded.name, visibility = excluded.visibility,
                      owner = excluded.owner, is_default = excluded.is_default, definition = excluded.definition",
@@ -720,19 +735,21 @@ impl SqliteStore {
                 exec(tx, "DELETE FROM crm_filters WHERE id = ?1", [id]).db()?;
             }
             Change::AddComment(c) => {
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_comments (id, record_id, parent_id, author, at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![c.id, c.record.0, c.parent, c.author, fmt_dt(c.at), c.text],
                 )
                 .db()?;
             }
             Change::Link(r) => {
-                exec(tx, 
+                exec(
+                    tx,
                     "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
                     [r.record.0, r.related.0],
                 )
                 .db()?;
-                exec(tx, 
+                exec(tx,
                     "INSERT INTO crm_relations (record_id, related_id, module, role, quantity, price, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                     params![
                         r.record.0,
@@ -747,14 +764,16 @@ impl SqliteStore {
                 .db()?;
             }
             Change::Unlink { record, related } => {
-                exec(tx, 
+                exec(
+                    tx,
                     "DELETE FROM crm_relations WHERE (record_id = ?1 AND related_id = ?2) OR (record_id = ?2 AND related_id = ?1)",
                     [record.0, related.0],
                 )
                 .db()?;
             }
             Change::PutSetting { key, value } => {
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     params![key, value],
                 )
@@ -778,7 +797,9 @@ impl SqliteStore {
                 let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
                 if f.field_type == FieldType::MultiPicklist {
                     let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
-                    let sql = format!("SELECT id, {column} FROM {table} WHERE instr('{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}', ?1) > 0");
+                    let sql = format!(
+                        "SELECT id, {column} FROM {table} WHERE instr('{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}', ?1) > 0"
+                    );
                     let rows: Vec<(i64, String)> = {
                         let mut st = tx.prepare(&sql).db()?;
                         st.query_map([needle], |r| Ok((r.get(0)?, r.get(1)?))).db()?.collect::<rusqlite::Result<_>>().db()?
@@ -801,7 +822,8 @@ impl SqliteStore {
             }
             Change::SchemaLog(e) => {
                 let json = serde_json::to_string(&e.change).map_err(|x| StorageError::Backend(x.to_string()))?;
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_schema_changes (version, op, actor, at, change) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![e.version as i64, e.change.op(), e.actor, fmt_dt(e.at), json],
                 )
@@ -809,7 +831,7 @@ impl SqliteStore {
             }
             // ----- workflows -----
             Change::PutWorkflow(w) => {
-                exec(tx, 
+                exec(tx,
                     "INSERT OR REPLACE INTO crm_workflows (id, module, name, description, active, execution_condition, trigger_def, conditions, tasks, next_trigger, is_default)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
@@ -834,7 +856,7 @@ impl SqliteStore {
                 exec(tx, "DELETE FROM crm_workflow_queue WHERE workflow_id = ?1", [id]).db()?;
             }
             Change::PutMail(m) => {
-                exec(tx, 
+                exec(tx,
                     "INSERT OR REPLACE INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     params![
@@ -857,10 +879,12 @@ impl SqliteStore {
                 .db()?;
             }
             Change::ActivatedOnce { workflow, record } => {
-                exec(tx, "INSERT OR IGNORE INTO crm_workflow_once (workflow_id, record_id) VALUES (?1, ?2)", params![workflow, record.0]).db()?;
+                exec(tx, "INSERT OR IGNORE INTO crm_workflow_once (workflow_id, record_id) VALUES (?1, ?2)", params![workflow, record.0])
+                    .db()?;
             }
             Change::PutQueuedTask(q) => {
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT OR REPLACE INTO crm_workflow_queue (id, workflow_id, task_index, record_id, due) VALUES (?1, ?2, ?3, ?4, ?5)",
                     params![q.id, q.workflow, q.task as i64, q.record.0, fmt_dt(q.due)],
                 )
@@ -895,14 +919,17 @@ impl SqliteStore {
                 .db()?;
             }
             Change::ImportRow(r) => {
-                tx.prepare_cached("INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                    .db()?
-                    .execute(params![r.import_id, r.line as i64, r.record.0, r.action.as_str(), r.previous, r.version as i64])
-                    .db()?;
+                tx.prepare_cached(
+                    "INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .db()?
+                .execute(params![r.import_id, r.line as i64, r.record.0, r.action.as_str(), r.previous, r.version as i64])
+                .db()?;
             }
             Change::PutMapping(m) => {
                 let json = serde_json::to_string(&m.mapping).map_err(|e| StorageError::Backend(e.to_string()))?;
-                exec(tx, 
+                exec(
+                    tx,
                     "INSERT INTO crm_import_maps (module, name, mapping) VALUES (?1, ?2, ?3)
                      ON CONFLICT (module, name) DO UPDATE SET name = excluded.name, mapping = excluded.mapping",
                     params![m.module, m.name, json],
@@ -923,8 +950,12 @@ impl SqliteStore {
     /// The stored schema version: the `schema_version` row, or (files written before it existed) the
     /// version inside the stored schema JSON.
     fn stored_schema_version(conn: &Connection) -> Result<Option<u64>> {
-        let v: Option<String> =
-            conn.prepare_cached("SELECT value FROM crm_meta WHERE key = 'schema_version'").db()?.query_row([], |r| r.get(0)).optional().db()?;
+        let v: Option<String> = conn
+            .prepare_cached("SELECT value FROM crm_meta WHERE key = 'schema_version'")
+            .db()?
+            .query_row([], |r| r.get(0))
+            .optional()
+            .db()?;
         if let Some(v) = v {
             return v.parse().map(Some).map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into());
         }
@@ -950,7 +981,8 @@ impl SqliteStore {
         let json: Option<String> =
             self.conn.query_row("SELECT value FROM crm_meta WHERE key = 'schema'", [], |r| r.get(0)).optional().db()?;
         let Some(json) = json else { return Ok(std::sync::Arc::clone(own)) };
-        let s = std::sync::Arc::new(serde_json::from_str::<Schema>(&json).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?);
+        let s =
+            std::sync::Arc::new(serde_json::from_str::<Schema>(&json).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")))?);
         *self.newer.borrow_mut() = Some(std::sync::Arc::clone(&s));
         Ok(s)
     }
@@ -1021,7 +1053,8 @@ impl SqliteStore {
 
     /// Builds `FROM ... WHERE ...` for a query, pushing its condition down.
     fn from_where(m: &Module, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
-        let mut sql = format!("FROM {} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {}", ident(&m.table_name())?, i32::from(q.deleted));
+        let mut sql =
+            format!("FROM {} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {}", ident(&m.table_name())?, i32::from(q.deleted));
         if let Some(c) = &q.condition {
             sql.push_str(" AND ");
             compile(c, m, &mut sql, params)?;
@@ -1334,12 +1367,18 @@ impl Store for SqliteStore {
     }
 
     fn get(&self, id: RecordId) -> Result<Option<Record>> {
-        let module: Option<String> =
-            self.conn.prepare_cached("SELECT module FROM crm_entity WHERE id = ?1").db()?.query_row([id.0], |r| r.get(0)).optional().db()?;
+        let module: Option<String> = self
+            .conn
+            .prepare_cached("SELECT module FROM crm_entity WHERE id = ?1")
+            .db()?
+            .query_row([id.0], |r| r.get(0))
+            .optional()
+            .db()?;
         let Some(module) = module else { return Ok(None) };
         let s = self.read_schema()?;
         let m = s.modules.get(&module).ok_or_else(|| Error::invalid(format!("module '{module}' is not in the stored schema")))?;
-        let sql = format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = ?1", Self::select_list(m)?, ident(&m.table_name())?);
+        let sql =
+            format!("SELECT {} FROM {} t JOIN crm_entity e ON e.id = t.id WHERE t.id = ?1", Self::select_list(m)?, ident(&m.table_name())?);
         self.conn.prepare_cached(&sql).db()?.query_row([id.0], |r| Self::read_row(m, r)).optional().db()
     }
 
@@ -1366,7 +1405,8 @@ impl Store for SqliteStore {
         let s = self.read_schema()?;
         let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
         let from = Self::from_where(m, q, &mut params)?;
-        let group = group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
+        let group =
+            group_by.map(|g| m.field(g).ok_or_else(|| Error::invalid(format!("cannot group by unknown field '{g}'")))).transpose()?;
         let mut sql = String::from("SELECT ");
         sql.push_str(&match group {
             Some(f) => format!("t.{}", ident(&f.name)?),
@@ -1402,8 +1442,7 @@ impl Store for SqliteStore {
     }
 
     fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
-        let mut st =
-            self.conn.prepare_cached(FIND_BY_LABEL).db()?;
+        let mut st = self.conn.prepare_cached(FIND_BY_LABEL).db()?;
         let rows = st.query_map(params![module, fold(label.trim())], |r| Ok(RecordId(r.get(0)?))).db()?;
         rows.collect::<rusqlite::Result<Vec<_>>>().db()
     }
@@ -1431,7 +1470,8 @@ impl Store for SqliteStore {
             .db()?
             .collect::<rusqlite::Result<Vec<_>>>()
             .db()?;
-        let mut st = self.conn.prepare_cached("SELECT field, before, after FROM crm_history_detail WHERE history_id = ?1 ORDER BY rowid").db()?;
+        let mut st =
+            self.conn.prepare_cached("SELECT field, before, after FROM crm_history_detail WHERE history_id = ?1 ORDER BY rowid").db()?;
         for e in &mut entries {
             let rows = st
                 .query_map([e.id], |r| Ok(FieldChange { field: r.get(0)?, before: r.get(1)?, after: r.get(2)? }))
@@ -1511,7 +1551,9 @@ impl Store for SqliteStore {
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id")
+            .prepare_cached(
+                "SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id",
+            )
             .db()?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);
         let rows = st
@@ -1540,7 +1582,9 @@ impl Store for SqliteStore {
     fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = ?1 ORDER BY rowid")
+            .prepare_cached(
+                "SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = ?1 ORDER BY rowid",
+            )
             .db()?;
         let rows = st
             .query_map([import_id], |r| {
@@ -1585,7 +1629,9 @@ impl Store for SqliteStore {
     fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = ?1 ORDER BY at DESC, id DESC")
+            .prepare_cached(
+                "SELECT id, record_id, parent_id, author, at, body FROM crm_comments WHERE record_id = ?1 ORDER BY at DESC, id DESC",
+            )
             .db()?;
         let rows = st.query_map([record.0], read_comment).db()?;
         rows.collect::<rusqlite::Result<Vec<_>>>().db()
@@ -1723,7 +1769,8 @@ impl Store for SqliteStore {
     }
 
     fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
-        let mut st = self.conn.prepare_cached("SELECT id, workflow_id, task_index, record_id, due FROM crm_workflow_queue ORDER BY due, id").db()?;
+        let mut st =
+            self.conn.prepare_cached("SELECT id, workflow_id, task_index, record_id, due FROM crm_workflow_queue ORDER BY due, id").db()?;
         let rows = st
             .query_map([], |r| {
                 let due: String = r.get(4)?;
@@ -1792,7 +1839,12 @@ impl Store for SqliteStore {
     /// Reads the columns of each selected record straight into its row's slots (the same `SELECT` as
     /// [`Store::query`], no map per record). When the stored module is not laid out as `layout` (another
     /// handle changed the schema), converts records instead, so rows always have the layout asked for.
-    fn scan_rows(&self, q: &Query, layout: &std::sync::Arc<crate::row::RowLayout>, f: &mut dyn FnMut(crate::row::Row) -> bool) -> Result<()> {
+    fn scan_rows(
+        &self,
+        q: &Query,
+        layout: &std::sync::Arc<crate::row::RowLayout>,
+        f: &mut dyn FnMut(crate::row::Row) -> bool,
+    ) -> Result<()> {
         let s = self.read_schema()?;
         let m = s.modules.get(&q.module).ok_or_else(|| Error::invalid(format!("module '{}' is not in the stored schema", q.module)))?;
         if !layout.fits(m) {

@@ -62,11 +62,7 @@ pub struct FilterCondition {
 impl FilterCondition {
     /// `field comparator value`.
     pub fn new(field: impl Into<String>, comparator: impl Into<String>, value: impl Into<String>) -> Self {
-        FilterCondition {
-            field: field.into(),
-            comparator: comparator.into(),
-            value: value.into(),
-        }
+        FilterCondition { field: field.into(), comparator: comparator.into(), value: value.into() }
     }
 }
 
@@ -139,10 +135,7 @@ impl Filter {
     }
     /// Sets the standard date filter (builder style).
     pub fn date(mut self, field: &str, range: DateRange) -> Filter {
-        self.std_filter = Some(StdFilter {
-            field: field.into(),
-            range,
-        });
+        self.std_filter = Some(StdFilter { field: field.into(), range });
         self
     }
     /// Adds a sort key, `field` or `-field` (builder style).
@@ -211,9 +204,7 @@ pub trait NameResolver {
 }
 
 fn field<'a>(module: &'a Module, name: &str) -> Result<&'a Field> {
-    module
-        .field_by_name_or_label(name)
-        .ok_or_else(|| Error::invalid(format!("{} has no field '{name}'", module.name)))
+    module.field_by_name_or_label(name).ok_or_else(|| Error::invalid(format!("{} has no field '{name}'", module.name)))
 }
 
 fn date_between(f: &Field, from: NaiveDate, to: NaiveDate) -> Result<Condition> {
@@ -224,10 +215,7 @@ fn date_between(f: &Field, from: NaiveDate, to: NaiveDate) -> Result<Condition> 
             Value::DateTime(from.and_time(chrono::NaiveTime::MIN)),
             Value::DateTime(to.and_hms_opt(23, 59, 59).unwrap_or(to.and_time(chrono::NaiveTime::MIN))),
         )),
-        t => Err(Error::invalid(format!(
-            "the standard filter needs a date field; '{}' is {t:?}",
-            f.name
-        ))),
+        t => Err(Error::invalid(format!("the standard filter needs a date field; '{}' is {t:?}", f.name))),
     }
 }
 
@@ -238,38 +226,22 @@ fn convert(module: &Module, c: &FilterCondition, names: &dyn NameResolver) -> Re
     let t = f.field_type;
     // vtiger's before/after exist only for dates and times.
     if matches!(code.as_str(), "b" | "a") && !matches!(t, FieldType::Date | FieldType::DateTime | FieldType::Time) {
-        return Err(Error::invalid(format!(
-            "comparator '{code}' needs a date or time field; '{}' is {t:?}",
-            f.name
-        )));
+        return Err(Error::invalid(format!("comparator '{code}' needs a date or time field; '{}' is {t:?}", f.name)));
     }
     if !op.fits(t) {
-        return Err(Error::invalid(format!(
-            "comparator '{code}' does not fit field '{}' of type {t:?}",
-            f.name
-        )));
+        return Err(Error::invalid(format!("comparator '{code}' does not fit field '{}' of type {t:?}", f.name)));
     }
     let name = f.name.clone();
     let raw = c.value.trim();
-    let cmp = |op: Op, v: Value| Condition::Compare {
-        field: name.clone(),
-        op,
-        values: vec![v],
-    };
+    let cmp = |op: Op, v: Value| Condition::Compare { field: name.clone(), op, values: vec![v] };
     match op {
         Op::IsEmpty | Op::IsNotEmpty => {
-            return Ok(Condition::Compare {
-                field: name,
-                op,
-                values: vec![],
-            });
+            return Ok(Condition::Compare { field: name, op, values: vec![] });
         }
         Op::Eq if raw.is_empty() => return Ok(Condition::is_empty(name)),
         Op::Ne if raw.is_empty() => return Ok(Condition::is_not_empty(name)),
         Op::Between => {
-            let (lo, hi) = raw
-                .split_once(',')
-                .ok_or_else(|| Error::invalid(format!("'bw' on '{}' needs 'from,to'", f.name)))?;
+            let (lo, hi) = raw.split_once(',').ok_or_else(|| Error::invalid(format!("'bw' on '{}' needs 'from,to'", f.name)))?;
             let lo = lo.trim();
             let hi = hi.trim();
             if t == FieldType::DateTime {
@@ -281,21 +253,13 @@ fn convert(module: &Module, c: &FilterCondition, names: &dyn NameResolver) -> Re
         _ => {}
     }
     let listy = matches!(t, FieldType::Picklist | FieldType::MultiPicklist | FieldType::Owner);
-    let items: Vec<&str> = if listy {
-        raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
-    } else {
-        vec![raw]
-    };
+    let items: Vec<&str> = if listy { raw.split(',').map(str::trim).filter(|s| !s.is_empty()).collect() } else { vec![raw] };
     let mut out = Vec::new();
     for item in items {
         let v = match t {
             FieldType::Owner => match item.parse::<i64>() {
                 Ok(i) => Value::Owner(OwnerId(i)),
-                Err(_) => Value::Owner(
-                    names
-                        .owner(item)
-                        .ok_or_else(|| Error::invalid(format!("no user or group named '{item}'")))?,
-                ),
+                Err(_) => Value::Owner(names.owner(item).ok_or_else(|| Error::invalid(format!("no user or group named '{item}'")))?),
             },
             FieldType::Reference => {
                 let ids = match item.parse::<i64>() {
@@ -307,11 +271,7 @@ fn convert(module: &Module, c: &FilterCondition, names: &dyn NameResolver) -> Re
                 let found = if ids.is_empty() {
                     Condition::Any(vec![])
                 } else {
-                    Condition::Compare {
-                        field: name.clone(),
-                        op: Op::In,
-                        values: ids,
-                    }
+                    Condition::Compare { field: name.clone(), op: Op::In, values: ids }
                 };
                 out.push(if op == Op::Ne { Condition::Not(Box::new(found)) } else { found });
                 continue;
@@ -347,10 +307,7 @@ fn day_edge(text: &str, end: bool) -> Value {
 
 /// vtiger's three default Potentials filters (§1.3): All (default), Potentials Won, Prospecting.
 pub fn default_filters() -> Vec<Filter> {
-    let sys = |name: &str, cols: &[&str]| Filter {
-        visibility: Visibility::System,
-        ..Filter::new("Potentials", name).columns(cols)
-    };
+    let sys = |name: &str, cols: &[&str]| Filter { visibility: Visibility::System, ..Filter::new("Potentials", name).columns(cols) };
     vec![
         Filter {
             default: true,
@@ -369,30 +326,15 @@ pub fn default_filters() -> Vec<Filter> {
                 ],
             )
         },
-        sys(
-            "Potentials Won",
-            &[
-                "potentialname",
-                "related_to",
-                "amount",
-                "closingdate",
-                "assigned_user_id",
-                "contact_id",
-            ],
-        )
-        .all("sales_stage", "e", "Closed Won"),
-        sys(
+        sys("Potentials Won", &["potentialname", "related_to", "amount", "closingdate", "assigned_user_id", "contact_id"]).all(
+            "sales_stage",
+            "e",
+            "Closed Won",
+        ),
+        sys("Prospecting", &["potentialname", "related_to", "amount", "leadsource", "closingdate", "assigned_user_id", "contact_id"]).all(
+            "sales_stage",
+            "e",
             "Prospecting",
-            &[
-                "potentialname",
-                "related_to",
-                "amount",
-                "leadsource",
-                "closingdate",
-                "assigned_user_id",
-                "contact_id",
-            ],
-        )
-        .all("sales_stage", "e", "Prospecting"),
+        ),
     ]
 }

@@ -25,10 +25,7 @@ pub struct ViewSettings {
 
 impl Default for ViewSettings {
     fn default() -> Self {
-        ViewSettings {
-            week_start: Weekday::Sun,
-            fiscal_year_start_month: 1,
-        }
+        ViewSettings { week_start: Weekday::Sun, fiscal_year_start_month: 1 }
     }
 }
 
@@ -202,24 +199,15 @@ mod tests {
         let s = ViewSettings::default();
         let today = d("2026-11-26"); // a Thursday
         assert_eq!(DateRange::ThisWeek.resolve(today, &s), (d("2026-11-22"), d("2026-11-28")));
-        let monday = ViewSettings {
-            week_start: Weekday::Mon,
-            ..s
-        };
+        let monday = ViewSettings { week_start: Weekday::Mon, ..s };
         assert_eq!(DateRange::LastWeek.resolve(today, &monday), (d("2026-11-16"), d("2026-11-22")));
         assert_eq!(DateRange::LastMonth.resolve(today, &s), (d("2026-10-01"), d("2026-10-31")));
         assert_eq!(DateRange::NextQuarter.resolve(today, &s), (d("2027-01-01"), d("2027-03-31")));
         assert_eq!(DateRange::Last7Days.resolve(today, &s), (d("2026-11-20"), d("2026-11-26")));
         assert_eq!(DateRange::Next30Days.resolve(today, &s), (d("2026-11-26"), d("2026-12-25")));
-        let april = ViewSettings {
-            fiscal_year_start_month: 4,
-            ..s
-        };
+        let april = ViewSettings { fiscal_year_start_month: 4, ..s };
         assert_eq!(DateRange::ThisFy.resolve(today, &april), (d("2026-04-01"), d("2027-03-31")));
-        assert_eq!(
-            DateRange::ThisFq.resolve(d("2027-02-10"), &april),
-            (d("2027-01-01"), d("2027-03-31"))
-        );
+        assert_eq!(DateRange::ThisFq.resolve(d("2027-02-10"), &april), (d("2027-01-01"), d("2027-03-31")));
         assert_eq!(DateRange::PrevFq.resolve(today, &april), (d("2026-07-01"), d("2026-09-30")));
         assert_eq!(DateRange::ThisFy.resolve(today, &s), (d("2026-01-01"), d("2026-12-31")));
         assert_eq!(DateRange::parse("last30days"), Some(DateRange::Last30Days));

@@ -491,9 +491,10 @@ fn contains_ascii(hay: &str, needle: &str) -> bool {
     }
     let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
     let last_start = h.len() - n.len();
-    h.iter().take(last_start + 1).enumerate().any(|(i, &c)| {
-        (c == lo || c == up) && h.get(i + 1..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest))
-    })
+    h.iter()
+        .take(last_start + 1)
+        .enumerate()
+        .any(|(i, &c)| (c == lo || c == up) && h.get(i + 1..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest)))
 }
 
 fn starts_with_ascii(hay: &str, needle: &str) -> bool {
@@ -521,8 +522,7 @@ mod tests {
 
     #[test]
     fn only_two_characters_fold_to_ascii() {
-        let found: Vec<char> =
-            (0x80..=0x10_FFFF).filter_map(char::from_u32).filter(|c| c.to_lowercase().any(|l| l.is_ascii())).collect();
+        let found: Vec<char> = (0x80..=0x10_FFFF).filter_map(char::from_u32).filter(|c| c.to_lowercase().any(|l| l.is_ascii())).collect();
         assert_eq!(found, ['\u{130}', '\u{212A}']);
         assert!(folds_to_ascii("\u{212A}elvin") && !folds_to_ascii("Café, Zürich office"));
     }

@@ -430,7 +430,11 @@ impl Cond {
     /// As [`Cond::from_vtiger`].
     pub fn from_rows(rows: &[VtigerCondition], module: &Module) -> Result<Cond> {
         if rows.len() > crate::limits::MAX_CONDITION_ROWS {
-            return Err(Error::invalid(format!("the condition has {} rows, the limit is {}", rows.len(), crate::limits::MAX_CONDITION_ROWS)));
+            return Err(Error::invalid(format!(
+                "the condition has {} rows, the limit is {}",
+                rows.len(),
+                crate::limits::MAX_CONDITION_ROWS
+            )));
         }
         // Groups in order of first appearance.
         let mut groups: Vec<RowGroup> = vec![];
@@ -571,7 +575,13 @@ impl Cond {
                 let narrower = match t.op {
                     WfOp::Is => negated,
                     WfOp::IsNot => !negated,
-                    WfOp::LessThan | WfOp::GreaterThan | WfOp::LessOrEqual | WfOp::GreaterOrEqual | WfOp::Before | WfOp::After | WfOp::Between => true,
+                    WfOp::LessThan
+                    | WfOp::GreaterThan
+                    | WfOp::LessOrEqual
+                    | WfOp::GreaterOrEqual
+                    | WfOp::Before
+                    | WfOp::After
+                    | WfOp::Between => true,
                     _ => false,
                 };
                 if cased && narrower {
@@ -782,7 +792,9 @@ impl Test {
                 };
                 match (date_of(v), target) {
                     // A birthday is today when its month and day are (vtiger does the same for `birthday`).
-                    (Some(d), Some(t)) if matches!(&self.field, FieldPath::Own(n) | FieldPath::Related { field: n, .. } if n == "birthday") => (d.month(), d.day()) == (t.month(), t.day()),
+                    (Some(d), Some(t)) if matches!(&self.field, FieldPath::Own(n) | FieldPath::Related { field: n, .. } if n == "birthday") => {
+                        (d.month(), d.day()) == (t.month(), t.day())
+                    }
                     (Some(d), Some(t)) => d == t,
                     _ => false,
                 }
