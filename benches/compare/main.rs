@@ -1,4 +1,4 @@
-//! Side-by-side comparison (issue 9): crm against hand-written floors, on one generated file.
+//! Side-by-side comparison: crm against hand-written floors, on one generated file.
 //!
 //! `cargo bench --bench compare -- [ROWS]` (default 1,000,000; e.g. `-- 100000` for a shorter run) generates,
 //! deterministically, an opportunities CSV with vtiger's export headers (see `benches/common`) and runs each
@@ -29,7 +29,7 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Instant;
 
-mod postgres; // issue 11: the PostgreSQL row
+mod postgres; // the PostgreSQL row
 
 /// (c) The floor: what a careful hand-written importer does, with no rules at all.
 fn floor(csv_path: &Path, db: &Path) -> Res<u64> {

@@ -1,4 +1,4 @@
-//! The PostgreSQL row of the comparison (issue 11): the same CSV imported through crm into PostgreSQL, and
+//! The PostgreSQL row of the comparison: the same CSV imported through crm into PostgreSQL, and
 //! the forecast report (pipeline by stage: counts, amounts and weighted revenue summed in SQL) timed on
 //! both stores, next to SQLite in the same run.
 //!

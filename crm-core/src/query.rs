@@ -242,7 +242,7 @@ impl Condition {
                     values
                 };
                 // Multi-select: one compare value is one picklist value. Lists (and text holding the separator)
-                // are several values: fine for `In` (any of them), refused for `Eq`/`Ne` (issue 10: the memory
+                // are several values: fine for `In` (any of them), refused for `Eq`/`Ne` (the memory
                 // and SQL adapters read such a value differently).
                 let values = if f.field_type == FieldType::MultiPicklist && matches!(op, Op::Eq | Op::Ne | Op::In) {
                     let mut flat = Vec::new();
@@ -352,7 +352,7 @@ fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
         Op::Eq => !v.is_empty() && order(v, first) == Ordering::Equal,
         Op::Ne => v.is_empty() || order(v, first) != Ordering::Equal,
         Op::In => !v.is_empty() && args.iter().any(|a| order(v, a) == Ordering::Equal),
-        // An empty compare value orders like SQL's NULL: nothing is less or greater than it (issue 10).
+        // An empty compare value orders like SQL's NULL: nothing is less or greater than it.
         Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Between
             if first.is_empty() || op == Op::Between && args.get(1).is_none_or(Value::is_empty) =>
         {

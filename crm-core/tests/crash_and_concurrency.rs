@@ -1,4 +1,4 @@
-//! Crash safety and concurrency on a real SQLite file (issue 10).
+//! Crash safety and concurrency on a real SQLite file.
 //!
 //! Child processes are this test binary run again (`std::env::current_exe()`) with `CRM_CHILD` naming what
 //! to do; the test `child_process` does that work and does nothing in a normal run. The parent kills a

@@ -34,7 +34,7 @@ fn ids(rs: &[crm_core::Record]) -> Vec<RecordId> {
     v
 }
 
-/// Issue 3: "Add a custom field of each type" — every type stores, reads back, filters, and (SQLite)
+/// "Add a custom field of each type" — every type stores, reads back, filters, and (SQLite)
 /// survives reopening the file.
 #[test]
 fn every_custom_field_type_round_trips() {
@@ -96,7 +96,7 @@ fn every_custom_field_type_round_trips() {
     }
 }
 
-/// Issue 3: "Multi-select picklists store several values and filter on any of them" — a list of values
+/// "Multi-select picklists store several values and filter on any of them" — a list of values
 /// matches records holding any one of them, in queries and in saved filters.
 #[test]
 fn multi_select_filters_on_any_of_several_values() {
@@ -122,7 +122,7 @@ fn multi_select_filters_on_any_of_several_values() {
     }
 }
 
-/// Issue 3: "Picklist dependency ... enforced on create/update/import" — the import half.
+/// "Picklist dependency ... enforced on create/update/import" — the import half.
 #[test]
 fn picklist_dependencies_are_enforced_on_import() {
     for (mut crm, store, _d) in both() {
@@ -139,7 +139,7 @@ fn picklist_dependencies_are_enforced_on_import() {
     }
 }
 
-/// Issue 3: "visible to all open handles" — reads of a handle that has not written since (get, find,
+/// "visible to all open handles" — reads of a handle that has not written since (get, find,
 /// count, search, listings, keyset pages) see a field another handle added, without a refresh.
 #[test]
 fn reads_see_another_handles_schema_change() {
@@ -182,7 +182,7 @@ fn reads_see_another_handles_schema_change() {
     assert!(b.get(r.id).unwrap().get(&f.name).is_empty());
 }
 
-/// Issue 6: "Sales Orders ... creatable from it with its organization, contact and products filled in".
+/// "Sales Orders ... creatable from it with its organization, contact and products filled in".
 #[test]
 fn sales_order_from_an_opportunity() {
     for (mut crm, store, _d) in both() {
@@ -202,7 +202,7 @@ fn sales_order_from_an_opportunity() {
     }
 }
 
-/// Issue 6: mass edit — "workflows run" on every edited record.
+/// Mass edit — "workflows run" on every edited record.
 #[test]
 fn mass_edit_runs_workflows() {
     for (mut crm, store, _d) in both() {
@@ -226,7 +226,7 @@ fn mass_edit_runs_workflows() {
     }
 }
 
-/// Issue 6: every vtiger comparator code is accepted when saving a filter and selects as vtiger does.
+/// Every vtiger comparator code is accepted when saving a filter and selects as vtiger does.
 #[test]
 fn every_comparator_code_is_accepted_and_selects() {
     for (mut crm, store, _d) in both() {
@@ -267,7 +267,7 @@ fn every_comparator_code_is_accepted_and_selects() {
     }
 }
 
-/// Issue 6 (lead conversion, vtiger's transfer of related records): the lead's comments, with their
+/// The lead's comments, with their
 /// threads, authors and times, move to the created contact together with its links.
 #[test]
 fn lead_comments_move_on_conversion() {
@@ -293,7 +293,7 @@ fn lead_comments_move_on_conversion() {
     }
 }
 
-/// Issue 3: "Change a field's ... quick-create flag and order ... default value" and "every schema change
+/// "Change a field's ... quick-create flag and order ... default value" and "every schema change
 /// is a versioned, stored change (who, when, what)" — the edits persist in the store (SQLite: reopened).
 #[test]
 fn field_edits_and_their_log_are_stored() {
@@ -327,7 +327,7 @@ fn field_edits_and_their_log_are_stored() {
     }
 }
 
-/// Issue 6: every named date range of the standard filter resolves as vtiger's (today = Thursday
+/// Every named date range of the standard filter resolves as vtiger's (today = Thursday
 /// 2026-11-26, weeks from Sunday, calendar fiscal year), and selects through a saved filter in both stores.
 #[test]
 fn every_named_date_range() {
@@ -393,7 +393,7 @@ fn every_named_date_range() {
     }
 }
 
-/// Issue 3, "visible to all open handles": a handle that has not written since another handle added a
+/// "visible to all open handles": a handle that has not written since another handle added a
 /// field can save a filter and a workflow on it, and import a column into it (SQLite; a memory store has
 /// one handle).
 #[test]

@@ -1,4 +1,4 @@
-//! Property tests (issue 10): random but valid data, checked against laws that must always hold.
+//! Property tests: random but valid data, checked against laws that must always hold.
 //!
 //! * CSV export → import into a fresh store gives back the same records (every field type, custom fields,
 //!   unicode, commas, quotes, newlines, leading `=`/`+`/`-`/`@`, decimals with scale, dates). Round trip

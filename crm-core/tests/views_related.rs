@@ -1,4 +1,4 @@
-//! Issue 6: filters and search, mass actions, related records, lead conversion and new-customer deals —
+//! Filters and search, mass actions, related records, lead conversion and new-customer deals —
 //! every test runs against the memory store and a real SQLite file.
 
 use crm_core::clock::FixedClock;

@@ -330,7 +330,7 @@ pub unsafe extern "C" fn crm_export_vcard(
     })
 }
 
-// ----- resume (issue 10) -----
+// ----- resume -----
 
 /// Resumes a CSV import that was interrupted (the process died mid-import): the data rows its journal
 /// counts (whole committed batches) are skipped and the rest of `path` is imported under the same import

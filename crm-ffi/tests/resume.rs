@@ -1,4 +1,4 @@
-//! `crm_import_resume` (issue 10): an interrupted CSV import continues under the same id, on a real file.
+//! `crm_import_resume`: an interrupted CSV import continues under the same id, on a real file.
 //! The interrupted state is what a killed import leaves (whole batches, journal `running`); crm-core's
 //! crash tests produce it with SIGKILL, here it is made by importing the first rows and marking the
 //! journal running.

@@ -520,7 +520,7 @@ impl Crm {
     }
 }
 
-// ----- shared by import_csv and resume_import_csv (issue 10) -----
+// ----- shared by import_csv and resume_import_csv -----
 
 /// CSV import options from `import_csv`'s keyword arguments.
 #[allow(clippy::too_many_arguments)]

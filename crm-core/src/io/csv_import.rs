@@ -568,7 +568,7 @@ mod cell_tests {
         assert_eq!(convert_cell(&f, "a, b", &o).unwrap(), Value::List(vec!["a".into(), "b".into()]));
         assert_eq!(unneutralize("'=1+1"), "=1+1");
         assert_eq!(unneutralize("'quoted"), "'quoted");
-        // issue 10: a text that itself looks neutralised survives export → import
+        // a text that itself looks neutralised survives export → import
         for t in ["'=x", "''=x", "'-5", "'", "''", "'@", "=1+1", "-5.00", "plain"] {
             assert_eq!(unneutralize(&crate::io::csv_export::neutralize(t)), t, "{t}");
         }

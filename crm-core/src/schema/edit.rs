@@ -1860,7 +1860,7 @@ mod tests {
         let err = apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a |##| b".into()] })
             .unwrap_err();
         assert_eq!(err.code(), "invalid_name");
-        // issue 10: a comma would split the value in filter and workflow value lists (found by a property test)
+        // a comma would split the value in filter and workflow value lists (found by a property test)
         let err =
             apply(&sc, &SchemaChange::AddPicklistValues { module: m.clone(), field: f.clone(), values: vec!["a, b".into()] }).unwrap_err();
         assert_eq!(err.code(), "invalid_name");

@@ -187,7 +187,7 @@ impl Crm {
         resume: Option<ImportJournal>,
     ) -> Result<ImportReport> {
         let mut progress = progress;
-        // ----- resume (issue 10): continue an interrupted import's journal, skipping the rows it has -----
+        // ----- resume: continue an interrupted import's journal, skipping the rows it has -----
         let mut to_skip = resume.as_ref().map_or(0, |j| j.rows);
         let mut run = match resume {
             Some(j) => self.resume_run(j, options.clone())?,
@@ -534,7 +534,7 @@ impl Crm {
             defaults.push((field.name.clone(), v.clone()));
         }
         let id = if options.dry_run { 0 } else { self.next_id()? };
-        // A dry run plans with the auto-numbers it would take, without reserving them (issue 10).
+        // A dry run plans with the auto-numbers it would take, without reserving them.
         self.set_dry_numbers(options.dry_run);
         let journal = ImportJournal {
             id,
@@ -1275,7 +1275,7 @@ fn contact_input(pos: u64, c: ContactCard) -> RowInput {
     input
 }
 
-// ----- resume (issue 10) -----
+// ----- resume -----
 
 impl Crm {
     /// Resumes a CSV import that was interrupted (the process died or the machine went down): the data

@@ -87,7 +87,7 @@ struct Cache {
     directory: Option<Arc<crate::user::Directory>>,
     workflows: Option<Arc<Vec<crate::workflow::Workflow>>>,
     /// During a dry-run import: the auto-numbers it would hand out next, by module, without reserving
-    /// them in the store (issue 10: giving reserved numbers back afterwards could move the counter back
+    /// them in the store (giving reserved numbers back afterwards could move the counter back
     /// under records another handle numbered meanwhile).
     dry_numbers: Option<std::collections::HashMap<String, AutoNumberState>>,
     /// Write path: the workflows of each module (filtered once from `workflows`, dropped with it).
@@ -129,7 +129,7 @@ impl Crm {
         if path == ":memory:" {
             return Crm::with_store(Box::new(MemoryStore::new()));
         }
-        // ----- PostgreSQL storage (issue 11) -----
+        // ----- PostgreSQL storage -----
         if path.starts_with("postgres://") || path.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
             return Crm::with_store(Box::new(crate::storage::postgres::PostgresStore::open(path)?));

@@ -34,11 +34,11 @@ pub struct MemoryStore {
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     imports: BTreeMap<i64, crate::io::ImportJournal>,
     import_rows: Vec<crate::io::ImportRowFate>,
     mappings: BTreeMap<(String, String), crate::io::SavedMapping>,
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     filters: BTreeMap<i64, Filter>,
     comments: Vec<Comment>,
     relations: Vec<Relation>,
@@ -214,7 +214,7 @@ impl Store for MemoryStore {
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
                     self.stages.retain(|s| s.record != *id);
-                    self.purge_related(*id); // issue 6: links and comments go with the record
+                    self.purge_related(*id); // links and comments go with the record
                 }
                 Change::History(h) => {
                     let mut h = h.clone();
@@ -228,7 +228,7 @@ impl Store for MemoryStore {
                 Change::PutGroup(g) => {
                     self.groups.insert(g.id.0, g.clone());
                 }
-                // ----- import/export (issue 5) -----
+                // ----- import/export -----
                 Change::PutImport(j) => {
                     self.imports.insert(j.id, j.clone());
                 }
@@ -239,7 +239,7 @@ impl Store for MemoryStore {
                 Change::DeleteMapping { module, name } => {
                     self.mappings.remove(&(module.clone(), name.to_lowercase()));
                 }
-                // ----- views, related records, settings (issue 6) -----
+                // ----- views, related records, settings -----
                 Change::PutFilter(f) => {
                     self.filters.insert(f.id, f.clone());
                 }
@@ -369,7 +369,7 @@ impl Store for MemoryStore {
         Ok(self.groups.values().cloned().collect())
     }
 
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
         Ok(self.imports.values().cloned().collect())
     }
@@ -381,7 +381,7 @@ impl Store for MemoryStore {
     fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
         Ok(self.mappings.values().filter(|m| m.module == module).cloned().collect())
     }
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     fn filters(&self, module: &str) -> Result<Vec<Filter>> {
         Ok(self.filters.values().filter(|f| f.module == module).cloned().collect())
     }

@@ -51,7 +51,7 @@ pub enum Change {
     PutUser(User),
     /// Creates or replaces a group.
     PutGroup(Group),
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     /// Creates or replaces the journal of an import.
     PutImport(crate::io::ImportJournal),
     /// Records what an import did to one record.
@@ -65,7 +65,7 @@ pub enum Change {
         /// Mapping name.
         name: String,
     },
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     /// Creates or replaces a list filter (its id is set).
     PutFilter(Filter),
     /// Deletes a list filter.
@@ -257,7 +257,7 @@ pub trait Store: Send {
     fn users(&self) -> Result<Vec<User>>;
     /// Every registered group.
     fn groups(&self) -> Result<Vec<Group>>;
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     /// Every import, oldest first.
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>>;
     /// The records an import touched, in file order.
@@ -265,7 +265,7 @@ pub trait Store: Send {
     /// The saved mappings of a module, by name.
     fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>>;
 
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     /// Every stored filter of `module`, lowest id first.
     fn filters(&self, module: &str) -> Result<Vec<Filter>>;
     /// The comments on a record, newest first.

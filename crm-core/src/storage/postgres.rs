@@ -1002,7 +1002,7 @@ impl PostgresStore {
                     )?;
                 }
             }
-            // ----- import/export (issue 5) -----
+            // ----- import/export -----
             Change::PutImport(j) => {
                 c.execute(
                     "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
@@ -1040,7 +1040,7 @@ impl PostgresStore {
                     &[module, name],
                 )?;
             }
-            // ----- views, related records, settings (issue 6) -----
+            // ----- views, related records, settings -----
             Change::PutFilter(f) => {
                 let json = to_json(f)?;
                 let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
@@ -1718,7 +1718,7 @@ impl Store for PostgresStore {
         Ok(groups)
     }
 
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
         let rows = self.conn()?.query(
             "SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id",
@@ -1780,7 +1780,7 @@ impl Store for PostgresStore {
             .collect()
     }
 
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     fn filters(&self, module: &str) -> Result<Vec<Filter>> {
         let rows = self.conn()?.query("SELECT definition FROM crm_filters WHERE module = $1 ORDER BY id", &[&module])?;
         rows.iter()

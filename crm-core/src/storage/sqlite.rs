@@ -270,7 +270,7 @@ CREATE TABLE IF NOT EXISTS crm_group_members (
 );
 ";
 
-// ----- views, related records, settings (issue 6) -----
+// ----- views, related records, settings -----
 /// Filters (definition as JSON, searchable columns beside it), comments, many-to-many links, settings.
 const VIEW_RELATED_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS crm_filters (
@@ -395,7 +395,7 @@ fn read_workflow(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<
     Ok(parse())
 }
 
-// ----- import/export (issue 5) -----
+// ----- import/export -----
 /// Imports, the fate of every record they touched (for undo), and saved column mappings.
 const IMPORT_TABLES: &str = "
 CREATE TABLE IF NOT EXISTS crm_imports (
@@ -658,7 +658,7 @@ impl SqliteStore {
                 exec(tx, "DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
                 exec(tx, "DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 exec(tx, "DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
-                purge_related(tx, *id)?; // issue 6: links and comments go with the record
+                purge_related(tx, *id)?; // links and comments go with the record
             }
             Change::History(h) => {
                 tx.prepare_cached(
@@ -719,7 +719,7 @@ impl SqliteStore {
                     exec(tx, "INSERT OR IGNORE INTO crm_group_members (group_id, user_id) VALUES (?1, ?2)", [g.id.0, m.0]).db()?;
                 }
             }
-            // ----- views, related records, settings (issue 6) -----
+            // ----- views, related records, settings -----
             Change::PutFilter(f) => {
                 let json = serde_json::to_string(f).map_err(|e| StorageError::Backend(e.to_string()))?;
                 let vis = serde_json::to_value(f.visibility).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
@@ -893,7 +893,7 @@ impl SqliteStore {
             Change::DeleteQueuedTask(id) => {
                 exec(tx, "DELETE FROM crm_workflow_queue WHERE id = ?1", [id]).db()?;
             }
-            // ----- import/export (issue 5) -----
+            // ----- import/export -----
             Change::PutImport(j) => {
                 tx.prepare_cached(
                     "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
@@ -1166,7 +1166,7 @@ fn compile(c: &Condition, m: &Module, sql: &mut String, params: &mut Vec<Sql>) -
                 Op::IsEmpty => format!("({raw} IS NULL OR {raw} = '')"),
                 Op::IsNotEmpty => format!("({raw} IS NOT NULL AND {raw} <> '')"),
                 Op::Eq => format!("{c} = {}", bind(&first)),
-                // `<> NULL` is unknown; an empty compare value differs from every non-empty field (issue 10)
+                // `<> NULL` is unknown; an empty compare value differs from every non-empty field
                 Op::Ne => format!("({raw} IS NULL OR coalesce({c} <> {}, 1))", bind(&first)),
                 Op::Lt => format!("{c} < {}", bind(&first)),
                 Op::Le => format!("{c} <= {}", bind(&first)),
@@ -1547,7 +1547,7 @@ impl Store for SqliteStore {
         Ok(groups)
     }
 
-    // ----- import/export (issue 5) -----
+    // ----- import/export -----
     fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
         let mut st = self
             .conn
@@ -1617,7 +1617,7 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    // ----- views, related records, settings (issue 6) -----
+    // ----- views, related records, settings -----
     fn filters(&self, module: &str) -> Result<Vec<Filter>> {
         let mut st = self.conn.prepare_cached("SELECT definition FROM crm_filters WHERE module = ?1 ORDER BY id").db()?;
         let rows = st.query_map([module], |r| r.get::<_, String>(0)).db()?.collect::<rusqlite::Result<Vec<_>>>().db()?;

@@ -542,7 +542,7 @@ impl Cond {
     /// every record the evaluator accepts. Queries compare text ignoring case, the evaluator compares it
     /// exactly: a query `=` is wider than the evaluator's `is`, so it may stand for `is` only where it is not
     /// negated, and a query `<>` narrower than `is not`, so that only under a negation; orderings of text
-    /// (folded in queries, byte-wise in the evaluator) are left to the evaluator (issue 9, found by the
+    /// (folded in queries, byte-wise in the evaluator) are left to the evaluator (found by the
     /// push-down property test).
     fn to_query_in(&self, module: &Module, negated: bool) -> Option<query::Condition> {
         match self {
@@ -552,7 +552,7 @@ impl Cond {
             Cond::Test(t) => {
                 let FieldPath::Own(f) = &t.field else { return None };
                 let field = module.field(f)?;
-                // The evaluator compares the trimmed text; so does the push-down (issue 10).
+                // The evaluator compares the trimmed text; so does the push-down.
                 let raw = match &t.value {
                     Operand::Raw(r) => Some(r.trim().to_string()),
                     Operand::None => None,
@@ -561,7 +561,7 @@ impl Cond {
                 if matches!(field.field_type, FieldType::Owner | FieldType::Reference) && raw.is_some() {
                     return None;
                 }
-                // Left to the evaluator (issue 10, found by a property test): text tests with an empty text
+                // Left to the evaluator (found by a property test): text tests with an empty text
                 // (`contains ""` holds for empty fields too), and `is` / `is not` on a multi-select, which
                 // mean "holds exactly these values" there but "has this value" in a query.
                 let empty_text = raw.as_deref().is_some_and(str::is_empty)
