@@ -21,7 +21,7 @@ struct Env {
 
 fn env(kind: &str) -> Env {
     #[cfg(feature = "postgres")]
-    let pg_schema = (kind == "postgres").then(pg::TestSchema::new);
+    let pg_schema = (kind == "postgres").then(|| pg::TestSchema::new().unwrap());
     let (store, dir): (Box<dyn Store>, _) = match kind {
         "memory" => (Box::new(MemoryStore::new()), None),
         #[cfg(feature = "postgres")]
@@ -49,7 +49,7 @@ macro_rules! every_store {
         mod sqlite_memory { $( #[test] fn $name() { super::$name(super::env("sqlite_memory")) } )* }
         mod sqlite_file { $( #[test] fn $name() { super::$name(super::env("sqlite_file")) } )* }
         #[cfg(feature = "postgres")]
-        mod postgres { $( #[test] fn $name() { super::$name(super::env("postgres")) } )* }
+        mod postgres { $( #[test] fn $name() { if super::pg::url().is_some() { super::$name(super::env("postgres")) } } )* }
     };
 }
 
@@ -262,7 +262,7 @@ fn schema_files_without_indexes_still_load() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_builds_and_drops_the_real_index() {
-    let schema = pg::TestSchema::new();
+    let Some(schema) = pg::TestSchema::new() else { return };
     let mut crm = Crm::with_store(Box::new(schema.store())).unwrap();
     let ix = crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
     let defs = || -> Vec<String> {
