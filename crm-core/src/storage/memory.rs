@@ -340,7 +340,7 @@ impl Store for MemoryStore {
             let g = &mut groups[i];
             g.count += 1;
             for (s, f) in g.sums.iter_mut().zip(sums) {
-                *s += r.get(f).as_decimal().unwrap_or_default();
+                *s = s.checked_add(r.get(f).as_decimal().unwrap_or_default()).ok_or_else(|| super::sum_overflow(f))?;
             }
         }
         groups.sort_by(|a, b| order(&a.key, &b.key));

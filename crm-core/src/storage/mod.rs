@@ -12,6 +12,8 @@
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -324,8 +326,8 @@ pub trait Store: Send {
             match out.last_mut() {
                 Some(last) if last.key == key => {
                     last.count += g.count;
-                    for (a, b) in last.sums.iter_mut().zip(&g.sums) {
-                        *a += *b;
+                    for ((a, b), f) in last.sums.iter_mut().zip(&g.sums).zip(sums) {
+                        *a = a.checked_add(*b).ok_or_else(|| sum_overflow(f))?;
                     }
                 }
                 _ => out.push(Aggregate { key, count: g.count, sums: g.sums }),
@@ -366,6 +368,11 @@ pub fn rows_via_records<S: Store + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// The error of a sum beyond the range of exact decimals, the same on every store.
+pub(crate) fn sum_overflow(field: &str) -> crate::error::Error {
+    crate::error::Error::invalid(format!("the sum of '{field}' is out of range"))
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

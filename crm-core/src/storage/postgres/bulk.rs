@@ -4,7 +4,7 @@
 //! same statements with one row. Rows keep their order (serial ids follow the change set), and a run is one
 //! part of the caller's transaction like any other change.
 
-use super::{Conn, Kind, P, Typed, field_value, fmt_dt, get, ident, kind, refs, signed};
+use super::db::{Conn, P, Typed, field_value, get, refs};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::ImportRowFate;
@@ -12,6 +12,7 @@ use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
 use crate::storage::Change;
+use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
 use crate::workflow::mail::Mail;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
@@ -57,9 +58,9 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
 /// New records of module `m`: every value is converted first (a value that does not fit its column is
 /// reported before anything is written), then their `crm_entity` rows and the module's rows go in.
 pub(super) fn insert_records(c: &mut Conn, m: &Module, records: &[&Record]) -> Result<()> {
-    let (sql, params) = module_rows(m, records)?;
+    let (sql, params) = module_rows(c, m, records)?;
     entities(c, records)?;
-    c.execute(&sql, &refs(&params))?;
+    c.execute_raw(&sql, &refs(&params))?;
     Ok(())
 }
 
@@ -76,7 +77,7 @@ fn entities(c: &mut Conn, records: &[&Record]) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    c.execute(
+    c.execute_raw(
         "INSERT INTO crm_entity (id, module, label, label_key, deleted, version)
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[])",
         &[&ids, &modules, &labels, &keys, &deleted, &versions],
@@ -150,21 +151,22 @@ impl Column {
 }
 
 /// The statement and parameters that insert `records` into `m`'s table.
-fn module_rows(m: &Module, records: &[&Record]) -> Result<(String, Vec<P>)> {
-    let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(kind(f.field_type), records.len())).collect();
+fn module_rows(c: &Conn, m: &Module, records: &[&Record]) -> Result<(String, Vec<P>)> {
+    let d = c.dialect;
+    let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(d.kind(f.field_type), records.len())).collect();
     for r in records {
         for (f, col) in m.fields.iter().zip(columns.iter_mut()) {
-            col.push(field_value(f, r.get(&f.name))?)?;
+            col.push(field_value(f.field_type, r.get(&f.name), &f.name)?)?;
         }
     }
     let mut names = String::from("id");
     let mut arrays = String::from("$1::bigint[]");
     for (i, (f, col)) in m.fields.iter().zip(&columns).enumerate() {
         names.push_str(", ");
-        names.push_str(&ident(&f.name)?);
+        names.push_str(&d.ident(&f.name)?);
         arrays.push_str(&format!(", ${}::{}", i + 2, col.array_type()));
     }
-    let sql = format!("INSERT INTO {} ({names}) SELECT * FROM unnest({arrays})", ident(&m.table_name())?);
+    let sql = format!("INSERT INTO {} ({names}) SELECT * FROM unnest({arrays})", d.ident(&m.table_name())?);
     let ids: Vec<i64> = records.iter().map(|r| r.id.0).collect();
     let mut params: Vec<P> = Vec::with_capacity(columns.len() + 1);
     params.push(Box::new(ids));
@@ -172,13 +174,26 @@ fn module_rows(m: &Module, records: &[&Record]) -> Result<(String, Vec<P>)> {
     Ok((sql, params))
 }
 
-/// Change-log entries take their ids from the table's sequence first, so that their details can name them.
-fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
+/// Change-log entries: one entry and its detail rows in one round trip; several take their ids from the
+/// table's sequence first, so that their details can name them.
+pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
+    if let [h] = entries {
+        let fields: Vec<&str> = h.changes.iter().map(|d| d.field.as_str()).collect();
+        let before: Vec<Option<&str>> = h.changes.iter().map(|d| d.before.as_deref()).collect();
+        let after: Vec<Option<&str>> = h.changes.iter().map(|d| d.after.as_deref()).collect();
+        c.execute_raw(
+            "WITH h AS (INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+             INSERT INTO crm_history_detail (history_id, field, before, after)
+             SELECT h.id, d.f, d.b, d.a FROM h, unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS d(f, b, a, n) ORDER BY d.n",
+            &[&h.record.0, &h.module, &h.actor, &fmt_dt(h.at), &h.kind.as_str(), &h.related.map(|r| r.0), &fields, &before, &after],
+        )?;
+        return Ok(());
+    }
     if entries.is_empty() {
         return Ok(());
     }
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    let rows = c.query("SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM generate_series(1, $1::bigint)", &[&n])?;
+    let rows = c.query_raw("SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM generate_series(1, $1::bigint)", &[&n])?;
     let mut ids: Vec<i64> = rows.iter().map(|r| get(r, 0)).collect::<Result<_>>()?;
     ids.sort_unstable();
     let (mut records, mut modules, mut actors, mut ats, mut kinds, mut related) = (vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -197,13 +212,13 @@ fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
             after.push(d.after.as_deref());
         }
     }
-    c.execute(
+    c.execute_raw(
         "INSERT INTO crm_history (id, record_id, module, actor, at, kind, related_id)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])",
         &[&ids, &records, &modules, &actors, &ats, &kinds, &related],
     )?;
     if !owners.is_empty() {
-        c.execute(
+        c.execute_raw(
             "INSERT INTO crm_history_detail (history_id, field, before, after)
              SELECT h, f, b, a FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS d(h, f, b, a, n) ORDER BY n",
             &[&owners, &fields, &before, &after],
@@ -224,7 +239,7 @@ pub(super) fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
     let dates: Vec<Option<NaiveDate>> = stages.iter().map(|s| s.closingdate).collect();
     let ats: Vec<String> = stages.iter().map(|s| fmt_dt(s.at)).collect();
     let actors: Vec<&str> = stages.iter().map(|s| s.actor.as_str()).collect();
-    c.execute(
+    c.execute_raw(
         "INSERT INTO crm_stage_history (record_id, stage, amount, probability, forecast_amount, closingdate, at, actor)
          SELECT r, s, a, p, f, d, t, u FROM unnest($1::bigint[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::date[],
          $7::text[], $8::text[]) WITH ORDINALITY AS x(r, s, a, p, f, d, t, u, n) ORDER BY n",
@@ -260,7 +275,7 @@ pub(super) fn outbox(c: &mut Conn, mails: &[&Mail]) -> Result<()> {
     let errors: Vec<Option<&str>> = mails.iter().map(|m| m.error.as_deref()).collect();
     let created: Vec<String> = mails.iter().map(|m| fmt_dt(m.created)).collect();
     let sent: Vec<Option<String>> = mails.iter().map(|m| m.sent.map(fmt_dt)).collect();
-    c.execute(
+    c.execute_raw(
         "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
          $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
@@ -283,7 +298,7 @@ pub(super) fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> 
     let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
     let previous: Vec<Option<&str>> = rows.iter().map(|r| r.previous.as_deref()).collect();
     let versions: Vec<i64> = rows.iter().map(|r| signed(r.version)).collect();
-    c.execute(
+    c.execute_raw(
         "INSERT INTO crm_import_rows (import_id, line, record_id, action, previous, version)
          SELECT i, l, r, a, p, v FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])
          WITH ORDINALITY AS x(i, l, r, a, p, v, n) ORDER BY n",

@@ -1,0 +1,608 @@
+//! The PostgreSQL adapter: the same engine for hosts that outgrow one SQLite file (feature `postgres`).
+//!
+//! Why the synchronous [`postgres`] crate: the [`Store`] port is synchronous (every `Crm` call returns
+//! when its commit is durable), so an async client would only add a runtime to block on; `postgres` is
+//! the maintained blocking wrapper around `tokio-postgres` (it runs that client on a private
+//! current-thread runtime). Connections are plain TCP/Unix sockets without TLS (`NoTls`): put the
+//! server on a trusted network or a local socket.
+//!
+//! **One database (more exactly: one schema, the first on the connection's `search_path`) holds one
+//! CRM.** Several application servers open the same URL and share it; each [`PostgresStore`] is one
+//! connection. To keep several CRMs in one database, give each its own schema: in the URL with
+//! `?options=-csearch_path%3Dsales` (the schema is created when missing), or with
+//! [`PostgresStore::open_schema`] (tests use one schema each).
+//!
+//! Layout — the same relational idea as the SQLite adapter, readable with `psql`:
+//!
+//! * one table per module (`potentials`, `accounts`, ...) with an `id` column and **one column per field**,
+//!   typed (see [`dialect`]): money, percentages and decimals `NUMERIC` (exact, never floating point), whole numbers,
+//!   references and owners `BIGINT`, checkboxes `BOOLEAN`, dates `DATE`, date-times `TIMESTAMP` (UTC, whole
+//!   seconds), times `TIME`, everything else `TEXT COLLATE "C"` (so that comparing and sorting text is
+//!   byte-wise, as in the other adapters); multi-select values are `a |##| b` text;
+//! * custom fields are added as columns by schema changes (`ALTER TABLE ... ADD COLUMN`), cleared (not
+//!   dropped) when deleted;
+//! * the `crm_*` side tables of the SQLite adapter (entity, history, stage history, users, groups,
+//!   imports, filters, comments, relations, settings, schema change log, workflows, outbox, ...);
+//! * `crm_migrations` — one row per applied layout version; a database written by a newer crm is refused.
+//!
+//! Concurrency (what a server adds over one file):
+//!
+//! * ids come from the sequence `crm_ids` (blocks handed out under a short advisory lock, never rolled
+//!   back, so ids are unique across connections and never reused);
+//! * auto-numbers are a row of `crm_autonum` locked `FOR UPDATE` until the transaction ends, so they are
+//!   unique across connections (inside a unit of work that row stays locked until the unit ends: two
+//!   concurrent imports into one module take turns on it);
+//! * optimistic concurrency is enforced in SQL (`UPDATE ... WHERE id = $1 AND version = $2`; no row → the
+//!   stale write is refused with `Conflict`), and so is the schema version check (row lock on it);
+//! * [`Store::data_version`] reads the sequence `crm_data_version`, bumped after every committed write,
+//!   minus this connection's own bumps: it moves exactly when another connection committed;
+//! * a unit of work is one transaction, each commit inside it a savepoint. A failed write rolls back to
+//!   its savepoint alone; a failed *read* aborts the whole transaction (PostgreSQL's rule), and
+//!   [`Store::end_unit`] then reports the rollback instead of committing.
+//!
+//! Round trips: every statement is one, so a commit holding a long run of inserts (an import batch: new
+//! records, change log, stage history, outbox mail, journal rows) writes it with one statement per table,
+//! the rows bound as arrays and expanded by `unnest` (module `bulk`); shorter commits go change by change.
+//!
+//! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
+//! error); several connections opening an *empty* database at the same moment may fail or install the
+//! default filters and workflows twice (open one handle first, as the tests do).
+//!
+//! Every statement and query comes from the shared SQL layer ([`crate::storage::sql`]) in PostgreSQL's
+//! [`dialect`]; this module keeps what only PostgreSQL has: connecting (schemas, session settings, the
+//! case-folding collation), `crm_migrations`, sequences and advisory locks, row-locked auto-numbers, the
+//! data-version sequence, aborted-transaction tracking and the `unnest` bulk path.
+
+mod bulk;
+mod db;
+mod dialect;
+
+use self::db::{Conn, PgResult, get, map_err};
+use self::dialect::Postgres;
+use super::{AutoNumberState, Change, ChangeSet, Store};
+use crate::error::{Error, Result, StorageError};
+use crate::history::{HistoryEntry, StageEntry};
+use crate::query::{Aggregate, Query};
+use crate::record::Record;
+use crate::related::{Comment, Relation};
+use crate::schema::edit::SchemaChangeEntry;
+use crate::schema::{Module, Schema};
+use crate::storage::sql::{self, Dialect};
+use crate::user::{Group, User};
+use crate::value::RecordId;
+use crate::view::Filter;
+use crate::workflow::mail::Mail;
+use crate::workflow::{QueuedTask, Workflow};
+use postgres::{Client, NoTls};
+use std::cell::{Cell, RefCell, RefMut};
+use std::sync::Arc;
+
+/// The layout version this build writes (the highest row of `crm_migrations`).
+pub const LAYOUT_VERSION: i32 = 1;
+
+/// Advisory lock keys (database-wide): layout migration and id-block allocation.
+const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
+const LOCK_IDS: i64 = 0x0063_726d_0069_6473;
+
+/// The id sequence and the data-version sequence (see [`Store::data_version`]).
+const SEQUENCES: &str = "CREATE SEQUENCE IF NOT EXISTS crm_ids; CREATE SEQUENCE IF NOT EXISTS crm_data_version;";
+
+/// Quotes a schema name (the rules of every identifier).
+fn ident(name: &str) -> Result<String> {
+    Postgres::default().ident(name)
+}
+
+/// A store in one PostgreSQL database (or schema), through one connection.
+pub struct PostgresStore {
+    conn: RefCell<Conn>,
+    schema: Option<Arc<Schema>>,
+    /// The stored schema when another connection changed it after this one loaded its own.
+    newer: RefCell<Option<Arc<Schema>>>,
+    /// True while a unit of work holds a transaction open.
+    unit: bool,
+    /// True when the open unit wrote something (its end bumps the data version).
+    unit_wrote: bool,
+    /// Auto-number counters taken inside the open unit: the first take locks the counter row
+    /// (`FOR UPDATE`) until the unit ends, so the rest are counted here and written back once at its end.
+    unit_numbers: std::collections::HashMap<String, AutoNumberState>,
+    /// How often this connection bumped `crm_data_version` (see [`Store::data_version`]).
+    own_bumps: Cell<i64>,
+    /// The data version [`Store::schema_version`] read in the same round trip, with the connection's
+    /// statement count right after: it answers the next [`Store::data_version`] if no statement ran between.
+    version_ahead: Cell<Option<(u64, i64)>>,
+    /// Where it is connected (without password), for `Debug`.
+    target: String,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/dbname`, or any
+    /// connection string the `postgres` crate accepts, `?options=-csearch_path%3Dname` included) and
+    /// creates or upgrades crm's tables in it.
+    ///
+    /// # Errors
+    /// `Storage(Io)` when the server cannot be reached, `Storage(Backend)` for a refused login or a bad
+    /// URL, `Storage(IncompatibleVersion)` when a newer crm wrote the database.
+    pub fn open(url: &str) -> Result<Self> {
+        Self::connect(url, None)
+    }
+
+    /// Like [`PostgresStore::open`], but keeps the CRM in schema `schema` of that database (created if
+    /// missing): several CRMs — or tests — can share one database this way.
+    ///
+    /// # Errors
+    /// As [`PostgresStore::open`]; `InvalidArgument` when `schema` is not a plain identifier.
+    pub fn open_schema(url: &str, schema: &str) -> Result<Self> {
+        Self::connect(url, Some(schema))
+    }
+
+    /// Drops schema `schema` of the database at `url` with everything in it (the CRM that
+    /// [`PostgresStore::open_schema`] put there). For tests and tools; never called by crm itself.
+    ///
+    /// # Errors
+    /// Storage errors; `InvalidArgument` when `schema` is not a plain identifier.
+    pub fn drop_schema(url: &str, schema: &str) -> Result<()> {
+        let name = ident(schema)?;
+        let mut client = Client::connect(url, NoTls).map_err(connect_err)?;
+        client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).db()
+    }
+
+    /// The underlying connection, for inspection in tests and tools (`psql`-like queries).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.conn.get_mut().client
+    }
+
+    fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
+        let target = redact(url);
+        let mut client = Client::connect(url, NoTls).map_err(connect_err)?;
+        // Sessions must read and write what the adapter expects whatever the server's defaults are.
+        client.batch_execute("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'").db()?;
+        if let Some(s) = schema {
+            let name = ident(s)?;
+            // CREATE SCHEMA IF NOT EXISTS can race with another connection doing the same: take turns.
+            client
+                .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT"))
+                .db()?;
+            client.batch_execute(&format!("SET search_path TO {name}")).db()?;
+        } else {
+            // A URL may name the CRM's schema with `options=-csearch_path=NAME`: create it when missing.
+            let row = client.query_one("SELECT current_schema()::text, current_setting('search_path')", &[]).db()?;
+            let (current, path): (Option<String>, String) = (get(&row, 0)?, get(&row, 1)?);
+            let first = path.split(',').next().unwrap_or_default().trim().trim_matches('"').to_string();
+            if current.is_none()
+                && let Ok(name) = ident(&first)
+            {
+                client
+                    .batch_execute(&format!(
+                        "BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE}); CREATE SCHEMA IF NOT EXISTS {name}; COMMIT"
+                    ))
+                    .db()?;
+            }
+        }
+        let icu = client.query_opt("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu' LIMIT 1", &[]).db()?.is_some();
+        let dialect = Postgres { fold_collation: if icu { "\"und-x-icu\"" } else { "\"default\"" } };
+        let mut store = PostgresStore {
+            conn: RefCell::new(Conn::new(client, dialect)),
+            schema: None,
+            newer: RefCell::new(None),
+            unit: false,
+            unit_wrote: false,
+            unit_numbers: Default::default(),
+            own_bumps: Cell::new(0),
+            version_ahead: Cell::new(None),
+            target,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let c = self.conn.get_mut();
+        c.batch_raw(&format!("BEGIN; SELECT pg_advisory_xact_lock({LOCK_MIGRATE})"))?;
+        let done = (|| {
+            c.batch_raw(
+                "CREATE TABLE IF NOT EXISTS crm_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            )?;
+            let found: Option<i32> = get(&c.query_one("SELECT max(version) FROM crm_migrations", &[])?, 0)?;
+            let found = found.unwrap_or(0);
+            if found > LAYOUT_VERSION {
+                return Err(StorageError::IncompatibleVersion { found: i64::from(found), supported: i64::from(LAYOUT_VERSION) }.into());
+            }
+            c.batch_raw(SEQUENCES)?;
+            sql::ddl::install(c)?;
+            // Steps that change existing tables go here, one layout version at a time: `if found < 2 { ... }`.
+            c.execute_raw("INSERT INTO crm_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING", &[&LAYOUT_VERSION])?;
+            Ok(())
+        })();
+        match done {
+            Ok(()) => c.batch_raw("COMMIT"),
+            Err(e) => {
+                let _ = c.batch_raw("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn conn(&self) -> Result<RefMut<'_, Conn>> {
+        self.conn.try_borrow_mut().map_err(|_| StorageError::Backend("connection is busy (re-entrant use)".into()).into())
+    }
+
+    /// Notes a committed write for other connections (see [`Store::data_version`]). Runs after the commit
+    /// so that whoever sees the new number also sees the data.
+    fn bump(&mut self) -> Result<()> {
+        self.conn.get_mut().query_one("SELECT nextval('crm_data_version')", &[])?;
+        self.own_bumps.set(self.own_bumps.get() + 1);
+        Ok(())
+    }
+
+    /// Runs `f` in one write transaction: its own, or a savepoint of the open unit of work. On error
+    /// everything `f` wrote is rolled back (only to the savepoint inside a unit).
+    fn write<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
+        let unit = self.unit;
+        let c = self.conn.get_mut();
+        if unit {
+            c.batch_raw("SAVEPOINT crm_write")?;
+            match f(c) {
+                Ok(v) => {
+                    c.batch_raw("RELEASE SAVEPOINT crm_write")?;
+                    self.unit_wrote = true;
+                    Ok(v)
+                }
+                Err(e) => {
+                    // Back to the savepoint: the unit's transaction is healthy again.
+                    if c.batch_raw("ROLLBACK TO SAVEPOINT crm_write; RELEASE SAVEPOINT crm_write").is_ok() {
+                        c.failed = false;
+                    }
+                    Err(e)
+                }
+            }
+        } else {
+            c.batch_raw("BEGIN")?;
+            let out = match f(c) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = c.batch_raw("ROLLBACK");
+                    return Err(e);
+                }
+            };
+            if let Err(e) = c.batch_raw("COMMIT") {
+                let _ = c.batch_raw("ROLLBACK");
+                return Err(e);
+            }
+            self.bump()?;
+            Ok(out)
+        }
+    }
+
+    /// The schema reads use: this handle's own, or the stored one when another connection changed it.
+    fn read_schema(&self) -> Result<Arc<Schema>> {
+        sql::schema::fresh(&mut *self.conn()?, self.schema.as_ref(), &self.newer)
+    }
+}
+
+impl Store for PostgresStore {
+    fn load_schema(&mut self) -> Result<Option<Schema>> {
+        let schema = sql::schema::load(self.conn.get_mut())?;
+        self.schema = schema.clone().map(Arc::new);
+        Ok(schema)
+    }
+
+    fn save_schema(&mut self, schema: &Schema) -> Result<()> {
+        self.write(|c| sql::schema::install(c, schema))?;
+        self.schema = Some(Arc::new(schema.clone()));
+        Ok(())
+    }
+
+    fn allocate_ids(&mut self, n: u64) -> Result<i64> {
+        let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
+        if n < 1 {
+            return Err(Error::invalid("allocate at least one id"));
+        }
+        // A sequence is never rolled back, so ids are never reused; the session-level advisory lock makes
+        // the block consecutive while other connections allocate too (it is released at once, even inside
+        // a unit of work).
+        let c = self.conn.get_mut();
+        c.query_one("SELECT pg_advisory_lock($1)", &[&LOCK_IDS])?;
+        let last = c.query_one("SELECT setval('crm_ids', nextval('crm_ids') + $1 - 1)", &[&n]);
+        let unlocked = c.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_IDS]);
+        let last: i64 = get(&last?, 0)?;
+        unlocked?;
+        Ok(last - n + 1)
+    }
+
+    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        if self.unit {
+            let mut state = match self.unit_numbers.remove(module) {
+                Some(s) => s,
+                // Locked until the unit ends: no other connection takes numbers meanwhile.
+                None => self.write(|c| sql::records::lock_auto_number(c, module, default_prefix))?,
+            };
+            let out = state.take();
+            self.unit_numbers.insert(module.to_string(), state);
+            return Ok(out);
+        }
+        // The row stays locked until the transaction ends: numbers are unique across connections.
+        self.write(|c| sql::records::next_auto_number(c, module, default_prefix))
+    }
+
+    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        if let Some(s) = self.unit_numbers.get(module) {
+            return Ok(Some(s.clone()));
+        }
+        sql::records::auto_number(&mut *self.conn()?, module, false)
+    }
+
+    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        if self.unit {
+            self.unit_numbers.insert(module.to_string(), state.clone());
+        }
+        self.write(|c| sql::records::set_auto_number(c, module, state))
+    }
+
+    fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let schema = self.schema.clone().ok_or_else(|| Error::invalid("no schema stored yet"))?;
+        self.write(|c| {
+            // Long runs of inserts (an import batch) go as one statement per table; the rest change by change.
+            let mut rest = changes.0.as_slice();
+            while let Some(first) = rest.first() {
+                let run = rest.iter().take_while(|ch| bulk::is_bulk(ch)).count();
+                if run >= bulk::MIN_RUN {
+                    bulk::write_run(c, &schema, &rest[..run])?;
+                    rest = &rest[run..];
+                } else {
+                    sql::apply(c, &schema, first)?;
+                    rest = &rest[1..];
+                }
+            }
+            Ok(())
+        })?;
+        // A committed PutSchema becomes the schema in force.
+        if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
+            self.schema = Some(Arc::new((**new).clone()));
+        }
+        Ok(())
+    }
+
+    fn begin_unit(&mut self) -> Result<()> {
+        if !self.unit {
+            let c = self.conn.get_mut();
+            c.batch_raw("BEGIN")?;
+            c.failed = false;
+            self.unit = true;
+            self.unit_wrote = false;
+        }
+        Ok(())
+    }
+
+    fn end_unit(&mut self, commit: bool) -> Result<()> {
+        if !self.unit {
+            return Ok(());
+        }
+        let numbers = std::mem::take(&mut self.unit_numbers);
+        if commit && !self.conn.get_mut().failed {
+            for (module, state) in &numbers {
+                if let Err(e) = self.set_auto_number(module, state) {
+                    self.unit = false;
+                    let _ = self.conn.get_mut().batch_raw("ROLLBACK");
+                    self.unit_wrote = false;
+                    return Err(e);
+                }
+            }
+            self.unit_numbers.clear(); // set_auto_number above counted them again
+        }
+        self.unit = false;
+        let c = self.conn.get_mut();
+        if commit && c.failed {
+            // A read failed inside the unit and aborted its transaction: COMMIT would quietly roll back.
+            let _ = c.batch_raw("ROLLBACK");
+            self.unit_wrote = false;
+            return Err(StorageError::Backend("the unit of work was rolled back: a statement inside it failed".into()).into());
+        }
+        if commit {
+            if let Err(e) = c.batch_raw("COMMIT") {
+                let _ = c.batch_raw("ROLLBACK");
+                return Err(e);
+            }
+            if std::mem::take(&mut self.unit_wrote) {
+                self.bump()?;
+            }
+            Ok(())
+        } else {
+            self.unit_wrote = false;
+            c.batch_raw("ROLLBACK")
+        }
+    }
+
+    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
+        sql::records::entity(&mut *self.conn()?, id)
+    }
+
+    fn data_version(&self) -> Result<u64> {
+        // Every committed write bumps the sequence (see `write`); this connection's own bumps are taken
+        // off, so the number moves only when another connection committed.
+        let mut c = self.conn()?;
+        let v: i64 = match self.version_ahead.take() {
+            Some((at, v)) if at == c.sent => v,
+            _ => get(&c.query_one("SELECT last_value FROM crm_data_version", &[])?, 0)?,
+        };
+        Ok(v.wrapping_sub(self.own_bumps.get()) as u64)
+    }
+
+    fn get(&self, id: RecordId) -> Result<Option<Record>> {
+        let Some((module, _)) = self.entity(id)? else { return Ok(None) };
+        let s = self.read_schema()?;
+        let _ = sql::compile::module(&s, &module)?;
+        sql::records::get(&mut *self.conn()?, || Ok(s), id)
+    }
+
+    fn query(&self, q: &Query) -> Result<Vec<Record>> {
+        let s = self.read_schema()?;
+        sql::records::query(&mut *self.conn()?, &s, q)
+    }
+
+    fn count(&self, q: &Query) -> Result<u64> {
+        let s = self.read_schema()?;
+        sql::records::count(&mut *self.conn()?, &s, q)
+    }
+
+    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let s = self.read_schema()?;
+        sql::records::aggregate(&mut *self.conn()?, &s, q, group_by, sums)
+    }
+
+    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let s = self.read_schema()?;
+        sql::records::aggregate_by_prefix(&mut *self.conn()?, &s, q, field, len, sums)
+    }
+
+    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
+        sql::records::find_by_label(&mut *self.conn()?, module, label)
+    }
+
+    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        sql::records::history(&mut *self.conn()?, id)
+    }
+
+    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
+        sql::records::stage_history(&mut *self.conn()?, id)
+    }
+
+    fn users(&self) -> Result<Vec<User>> {
+        sql::users::users(&mut *self.conn()?)
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        sql::users::groups(&mut *self.conn()?)
+    }
+
+    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
+        sql::imports::imports(&mut *self.conn()?)
+    }
+
+    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
+        sql::imports::import_rows(&mut *self.conn()?, import_id)
+    }
+
+    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
+        sql::imports::mappings(&mut *self.conn()?, module)
+    }
+
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        sql::views::filters(&mut *self.conn()?, module)
+    }
+
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        sql::relations::comments(&mut *self.conn()?, record)
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        sql::relations::comment(&mut *self.conn()?, id)
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        sql::relations::relations(&mut *self.conn()?, record, module, offset, limit)
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        sql::relations::count_relations(&mut *self.conn()?, record, module)
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        sql::views::setting(&mut *self.conn()?, key)
+    }
+
+    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
+        // The module table holds live and deleted records; the number's unique index answers in one probe
+        // (one round trip, instead of two counts that each read the schema version first).
+        sql::records::number_taken(&mut *self.conn()?, module, number)
+    }
+
+    fn schema_version(&self) -> Result<Option<u64>> {
+        // A save reads the schema version and then the data version: one round trip for both (as if both
+        // were read at this moment), the data version kept for the next `data_version` call.
+        let mut c = self.conn()?;
+        let row = c.query_one(
+            "SELECT (SELECT value FROM crm_meta WHERE key = 'schema_version'), (SELECT last_value FROM crm_data_version)",
+            &[],
+        )?;
+        self.version_ahead.set(Some((c.sent, get(&row, 1)?)));
+        get::<Option<String>>(&row, 0)?.map(|v| sql::schema::parse_version(&v)).transpose()
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        sql::schema::changes(&mut *self.conn()?)
+    }
+
+    fn workflows(&self) -> Result<Vec<Workflow>> {
+        sql::workflows::workflows(&mut *self.conn()?)
+    }
+
+    fn outbox(&self) -> Result<Vec<Mail>> {
+        sql::workflows::outbox(&mut *self.conn()?)
+    }
+
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        sql::workflows::was_activated(&mut *self.conn()?, workflow, record)
+    }
+
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        sql::workflows::queued_tasks(&mut *self.conn()?)
+    }
+
+    fn newer_schema(&self, version: u64) -> Result<Option<Arc<Schema>>> {
+        sql::schema::newer(&mut *self.conn()?, version, self.schema.as_ref(), &self.newer)
+    }
+}
+
+fn connect_err(e: postgres::Error) -> Error {
+    match map_err(e) {
+        Error::Storage(StorageError::Backend(m)) if !m.contains("password") && !m.contains("role") && !m.contains("database") => {
+            Error::Storage(StorageError::Io(std::io::Error::other(m)))
+        }
+        other => other,
+    }
+}
+
+/// The URL without its password (for `Debug` and messages).
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..s + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::FieldType;
+    use crate::value::Value;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://crm:secret@db:5432/crm"), "postgres://crm:***@db:5432/crm");
+        assert_eq!(redact("postgres://db/crm"), "postgres://db/crm");
+    }
+
+    #[test]
+    fn values_fit_their_columns() {
+        use self::db::value_typed;
+        assert!(value_typed(FieldType::Currency, &Value::Text("12abc".into())).is_none());
+        assert!(value_typed(FieldType::Currency, &Value::Int(3)).is_some());
+        assert!(value_typed(FieldType::Checkbox, &Value::Text("maybe".into())).is_none());
+        assert!(value_typed(FieldType::Text, &Value::Int(3)).is_some());
+    }
+}

@@ -1,0 +1,103 @@
+//! Import journals, the fate of every record an import touched, and saved column mappings, once for both
+//! engines.
+
+use super::db::rows;
+use super::{Arg, Db, fmt_dt, parse_dt, signed, to_json};
+use crate::error::{Result, StorageError};
+use crate::io::{ImportJournal, ImportRowFate, ImportStatus, RowAction, SavedMapping};
+use crate::value::RecordId;
+
+/// Creates or updates an import's journal.
+pub(crate) fn put_import<D: Db + ?Sized>(db: &mut D, j: &ImportJournal) -> Result<()> {
+    let at = fmt_dt(j.at);
+    db.execute(
+        &db.sql().put_import,
+        &[
+            Arg::Int(j.id),
+            Arg::Text(&j.module),
+            Arg::Text(&j.kind),
+            Arg::Text(&j.actor),
+            Arg::Text(&at),
+            Arg::Text(j.status.as_str()),
+            Arg::Int(signed(j.rows)),
+            Arg::Int(signed(j.created)),
+            Arg::Int(signed(j.updated)),
+            Arg::Int(signed(j.merged)),
+            Arg::Int(signed(j.skipped)),
+            Arg::Int(signed(j.failed)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records what an import did to one record.
+pub(crate) fn import_row<D: Db + ?Sized>(db: &mut D, r: &ImportRowFate) -> Result<()> {
+    db.execute(
+        &db.sql().insert_import_row,
+        &[
+            Arg::Int(r.import_id),
+            Arg::Int(signed(r.line)),
+            Arg::Int(r.record.0),
+            Arg::Text(r.action.as_str()),
+            Arg::opt_text(r.previous.as_deref()),
+            Arg::Int(signed(r.version)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Creates or replaces a saved mapping (by module and name, ignoring case).
+pub(crate) fn put_mapping<D: Db + ?Sized>(db: &mut D, m: &SavedMapping) -> Result<()> {
+    let json = to_json(&m.mapping)?;
+    db.execute(&db.sql().put_mapping, &[Arg::Text(&m.module), Arg::Text(&m.name), Arg::Owned(json)])?;
+    Ok(())
+}
+
+/// Deletes a saved mapping.
+pub(crate) fn delete_mapping<D: Db + ?Sized>(db: &mut D, module: &str, name: &str) -> Result<()> {
+    db.execute(&db.sql().delete_mapping, &[Arg::Text(module), Arg::Text(name)])?;
+    Ok(())
+}
+
+/// Every import, oldest first.
+pub(crate) fn imports<D: Db + ?Sized>(db: &mut D) -> Result<Vec<ImportJournal>> {
+    rows(db, &db.sql().imports, &[], |r| {
+        Ok(ImportJournal {
+            id: r.i64(0)?,
+            module: r.string(1)?,
+            kind: r.string(2)?,
+            actor: r.string(3)?,
+            at: parse_dt(&r.string(4)?),
+            status: ImportStatus::parse(&r.string(5)?).unwrap_or(ImportStatus::Running),
+            rows: r.u64(6)?,
+            created: r.u64(7)?,
+            updated: r.u64(8)?,
+            merged: r.u64(9)?,
+            skipped: r.u64(10)?,
+            failed: r.u64(11)?,
+        })
+    })
+}
+
+/// The records an import touched, in file order.
+pub(crate) fn import_rows<D: Db + ?Sized>(db: &mut D, import_id: i64) -> Result<Vec<ImportRowFate>> {
+    rows(db, &db.sql().import_rows, &[Arg::Int(import_id)], |r| {
+        Ok(ImportRowFate {
+            import_id: r.i64(0)?,
+            line: r.u64(1)?,
+            record: RecordId(r.i64(2)?),
+            action: RowAction::parse(&r.string(3)?).unwrap_or(RowAction::Created),
+            previous: r.text(4)?,
+            version: r.u64(5)?,
+        })
+    })
+}
+
+/// The saved mappings of a module, by name.
+pub(crate) fn mappings<D: Db + ?Sized>(db: &mut D, module: &str) -> Result<Vec<SavedMapping>> {
+    rows(db, &db.sql().mappings, &[Arg::Text(module)], |r| {
+        let name = r.string(1)?;
+        let mapping = serde_json::from_str(&r.string(2)?).map_err(|e| StorageError::Corrupt(format!("saved mapping '{name}': {e}")))?;
+        Ok(SavedMapping { module: r.string(0)?, name, mapping })
+    })
+}

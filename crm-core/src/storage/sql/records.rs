@@ -1,0 +1,362 @@
+//! Records, their change log and stage history, auto-numbers: the writes and reads of the record area,
+//! once for both engines.
+
+use super::db::{row, rows};
+use super::statements::each;
+use super::{Arg, Db, Dialect, SqlRow, compile, fmt_dt, parse_dt, signed};
+use crate::error::{Error, Result, StorageError};
+use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
+use crate::query::{Aggregate, Query, fold};
+use crate::record::Record;
+use crate::schema::{Module, Schema};
+use crate::storage::{AutoNumberState, sum_overflow};
+use crate::value::{RecordId, Value, parse_decimal};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// The statements of one module's table, built from the schema once per schema version, so that a write
+/// neither formats SQL nor quotes identifiers (the engines prepare each text once and keep it).
+#[derive(Debug)]
+pub(crate) struct RecordSql {
+    /// Inserts a row: the id, then every field in schema order.
+    pub(crate) insert: String,
+    /// Updates a row: the id, then every field (`None` for a module without fields).
+    pub(crate) update: Option<String>,
+    /// Reads one record by id.
+    pub(crate) get: String,
+}
+
+/// [`RecordSql`] per module, rebuilt when the schema version changes.
+#[derive(Debug, Default)]
+pub(crate) struct RecordSqlCache {
+    version: Option<u64>,
+    by_module: HashMap<String, Arc<RecordSql>>,
+}
+
+impl RecordSqlCache {
+    /// The statements of `m` under schema version `version`.
+    pub(crate) fn of(&mut self, d: &dyn Dialect, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
+        if self.version != Some(version) {
+            self.by_module.clear();
+            self.version = Some(version);
+        }
+        if let Some(s) = self.by_module.get(&m.name) {
+            return Ok(Arc::clone(s));
+        }
+        let s = Arc::new(RecordSql { insert: compile::insert_row(d, m)?, update: compile::update_row(d, m)?, get: compile::get(d, m)? });
+        self.by_module.insert(m.name.clone(), Arc::clone(&s));
+        Ok(s)
+    }
+}
+
+/// The parameters of a module row: the id, then every field in schema order.
+fn row_args<'a>(m: &'a Module, r: &'a Record, id: &'a Value) -> Vec<Arg<'a>> {
+    let mut args = Vec::with_capacity(m.fields.len() + 1);
+    args.push(Arg::Value(crate::schema::FieldType::Integer, id, "id"));
+    args.extend(m.fields.iter().map(|f| Arg::Value(f.field_type, r.get(&f.name), &f.name)));
+    args
+}
+
+/// [`Db::insert_records`] one record at a time: its entity row, then its module row.
+pub(crate) fn insert_each<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, records: &[&Record]) -> Result<()> {
+    let sql = db.record_sql(version, m)?;
+    for r in records {
+        let key = fold(r.label.trim());
+        db.execute(
+            &db.sql().insert_entity,
+            &[
+                Arg::Int(r.id.0),
+                Arg::Text(&m.name),
+                Arg::Text(&r.label),
+                Arg::Text(&key),
+                Arg::Bool(r.deleted),
+                Arg::Int(signed(r.version)),
+            ],
+        )?;
+        let id = Value::Int(r.id.0);
+        db.execute(&sql.insert, &row_args(m, r, &id))?;
+    }
+    Ok(())
+}
+
+/// A new state of a record, refused with `Conflict` unless the stored version is `expected` (checked in
+/// SQL: a concurrent writer of the same row makes this wait, then see the new version and match nothing).
+pub(crate) fn update<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, r: &Record, expected: u64) -> Result<()> {
+    let key = fold(r.label.trim());
+    let n = db.execute(
+        &db.sql().update_entity,
+        &[
+            Arg::Text(&r.label),
+            Arg::Text(&key),
+            Arg::Bool(r.deleted),
+            Arg::Int(signed(r.version)),
+            Arg::Int(r.id.0),
+            Arg::Int(signed(expected)),
+        ],
+    )?;
+    if n == 0 {
+        let found = row(db, &db.sql().entity_version, &[Arg::Int(r.id.0)], |x| x.i64(0))?;
+        return Err(match found {
+            None => Error::not_found(format!("record {}", r.id)),
+            Some(v) => Error::Conflict(format!("record {} was changed by someone else (version {v}, expected {expected})", r.id)),
+        });
+    }
+    if let Some(update) = &db.record_sql(version, m)?.update {
+        let id = Value::Int(r.id.0);
+        db.execute(update, &row_args(m, r, &id))?;
+    }
+    Ok(())
+}
+
+/// Removes a record for good, with its change log, stage history, links and comments.
+pub(crate) fn purge<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<()> {
+    for sql in each(&db.sql().purge) {
+        db.execute(sql, &[Arg::Int(id.0)])?;
+    }
+    Ok(())
+}
+
+/// The `field` of the one `crm_history_detail` row that holds every field of a creation: `after` is a JSON
+/// array of `[field, value]` pairs in the entry's order. Not a field name (field names are identifiers), so
+/// it cannot clash. Writing one row instead of one per field keeps a creation cheap; reads expand it, so the
+/// change log reads exactly as before. Entries whose fields all had no value before (creations) are stored
+/// this way; every other entry keeps one row per field.
+pub(crate) const CREATED_FIELDS: &str = "*created";
+
+/// The compact form of an entry, when it is a creation with at least one field.
+fn compact_creation(h: &HistoryEntry) -> Option<String> {
+    if h.kind != ChangeKind::Created || h.changes.is_empty() || h.changes.iter().any(|d| d.before.is_some()) {
+        return None;
+    }
+    let pairs: Vec<(&str, Option<&str>)> = h.changes.iter().map(|d| (d.field.as_str(), d.after.as_deref())).collect();
+    serde_json::to_string(&pairs).ok()
+}
+
+/// Reads [`compact_creation`]'s JSON back into field changes.
+fn expand_creation(json: &str) -> Result<Vec<FieldChange>> {
+    let pairs: Vec<(String, Option<String>)> =
+        serde_json::from_str(json).map_err(|e| StorageError::Corrupt(format!("compact creation entry: {e}")))?;
+    Ok(pairs.into_iter().map(|(field, after)| FieldChange { field, before: None, after }).collect())
+}
+
+/// [`Db::insert_history`] entry by entry: the entry, then its fields (a creation as one row).
+pub(crate) fn history_each<D: Db + ?Sized>(db: &mut D, entries: &[&HistoryEntry]) -> Result<()> {
+    for h in entries {
+        let at = fmt_dt(h.at);
+        let args = [
+            Arg::Int(h.record.0),
+            Arg::Text(&h.module),
+            Arg::Text(&h.actor),
+            Arg::Text(&at),
+            Arg::Text(h.kind.as_str()),
+            Arg::opt_int(h.related.map(|r| r.0)),
+        ];
+        let id = row(db, &db.sql().insert_history, &args, |r| r.i64(0))?.ok_or_else(|| StorageError::Backend("no history id".into()))?;
+        let detail = &db.sql().insert_history_detail;
+        if let Some(json) = compact_creation(h) {
+            db.execute(detail, &[Arg::Int(id), Arg::Text(CREATED_FIELDS), Arg::Null, Arg::Owned(json)])?;
+        } else {
+            for d in &h.changes {
+                db.execute(
+                    detail,
+                    &[Arg::Int(id), Arg::Text(&d.field), Arg::opt_text(d.before.as_deref()), Arg::opt_text(d.after.as_deref())],
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The parameters of a stage-history row.
+pub(crate) fn stage<D: Db + ?Sized>(db: &mut D, s: &StageEntry) -> Result<()> {
+    let at = fmt_dt(s.at);
+    db.execute(
+        &db.sql().insert_stage,
+        &[
+            Arg::Int(s.record.0),
+            Arg::opt_text(s.stage.as_deref()),
+            Arg::opt_num(s.amount),
+            Arg::opt_num(s.probability),
+            Arg::opt_num(s.forecast_amount),
+            Arg::opt_date(s.closingdate),
+            Arg::Text(&at),
+            Arg::Text(&s.actor),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A record row of [`compile::select_list`].
+pub(crate) fn read_record(m: &Module, row: &dyn SqlRow) -> Result<Record> {
+    let mut values = BTreeMap::new();
+    for (i, f) in m.fields.iter().enumerate() {
+        let v = row.value(4 + i, f.field_type)?;
+        if !v.is_empty() {
+            values.insert(f.name.clone(), v);
+        }
+    }
+    Ok(Record {
+        id: RecordId(row.i64(0)?),
+        module: m.name.clone(),
+        label: row.string(1)?,
+        deleted: row.flag(2)?,
+        version: row.u64(3)?,
+        values,
+    })
+}
+
+/// The module and recycle-bin flag of a record.
+pub(crate) fn entity<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Option<(String, bool)>> {
+    row(db, &db.sql().entity, &[Arg::Int(id.0)], |r| Ok((r.string(0)?, r.flag(1)?)))
+}
+
+/// One record (live or deleted); the schema is asked for only when the record exists.
+pub(crate) fn get<D: Db + ?Sized>(db: &mut D, schema: impl FnOnce() -> Result<Arc<Schema>>, id: RecordId) -> Result<Option<Record>> {
+    let Some((module, _)) = entity(db, id)? else { return Ok(None) };
+    let schema = schema()?;
+    let m = compile::module(&schema, &module)?;
+    let sql = db.record_sql(schema.version, m)?;
+    row(db, &sql.get, &[Arg::Int(id.0)], |r| read_record(m, r))
+}
+
+/// The records a normalized query selects, in its order and page.
+pub(crate) fn query<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query) -> Result<Vec<Record>> {
+    let m = compile::module(schema, &q.module)?;
+    let (sql, args) = compile::select(db.dialect(), m, q, db.dialect().no_limit())?;
+    rows(db, &sql, &args, |r| read_record(m, r))
+}
+
+/// How many records a query selects.
+pub(crate) fn count<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query) -> Result<u64> {
+    let m = compile::module(schema, &q.module)?;
+    let (sql, args) = compile::count(db.dialect(), m, q)?;
+    Ok(row(db, &sql, &args, |r| r.u64(0))?.unwrap_or(0))
+}
+
+fn read_sums(r: &dyn SqlRow, sums: &[&str]) -> Result<Vec<rust_decimal::Decimal>> {
+    let mut out = Vec::with_capacity(sums.len());
+    for (i, f) in sums.iter().enumerate() {
+        out.push(match r.text(2 + i)? {
+            None => rust_decimal::Decimal::ZERO,
+            Some(t) => parse_decimal(&t).ok_or_else(|| sum_overflow(f))?,
+        });
+    }
+    Ok(out)
+}
+
+/// Groups and sums (see [`compile::aggregate`]); no group for no records.
+pub(crate) fn aggregate<D: Db + ?Sized>(
+    db: &mut D,
+    schema: &Schema,
+    q: &Query,
+    group_by: Option<&str>,
+    sums: &[&str],
+) -> Result<Vec<Aggregate>> {
+    let m = compile::module(schema, &q.module)?;
+    let (sql, args, key_type) = compile::aggregate(db.dialect(), m, q, group_by, sums)?;
+    let groups = rows(db, &sql, &args, |r| Ok(Aggregate { key: r.value(0, key_type)?, count: r.u64(1)?, sums: read_sums(r, sums)? }))?;
+    // Without GROUP BY, SQL returns one row even for no records; keep the memory adapter's shape.
+    Ok(groups.into_iter().filter(|a| a.count > 0).collect())
+}
+
+/// Groups and sums by a date prefix (see [`compile::aggregate_by_prefix`]).
+pub(crate) fn aggregate_by_prefix<D: Db + ?Sized>(
+    db: &mut D,
+    schema: &Schema,
+    q: &Query,
+    field: &str,
+    len: usize,
+    sums: &[&str],
+) -> Result<Vec<Aggregate>> {
+    let m = compile::module(schema, &q.module)?;
+    let (sql, args) = compile::aggregate_by_prefix(db.dialect(), m, q, field, len, sums)?;
+    rows(db, &sql, &args, |r| {
+        let key = r.text(0)?.filter(|t| !t.is_empty()).map_or(Value::Null, Value::Text);
+        Ok(Aggregate { key, count: r.u64(1)?, sums: read_sums(r, sums)? })
+    })
+}
+
+/// Live records of a module with a label (ignoring case).
+pub(crate) fn find_by_label<D: Db + ?Sized>(db: &mut D, module: &str, label: &str) -> Result<Vec<RecordId>> {
+    let key = fold(label.trim());
+    rows(db, &db.sql().find_by_label, &[Arg::Text(module), Arg::Text(&key)], |r| Ok(RecordId(r.i64(0)?)))
+}
+
+/// Whether a record of the module has the auto-number (one probe of its unique index).
+pub(crate) fn number_taken<D: Db + ?Sized>(db: &mut D, m: &Module, number: &str) -> Result<bool> {
+    let Some(an) = &m.auto_number else { return Ok(false) };
+    let sql = compile::number_taken(db.dialect(), m, &an.field)?;
+    Ok(row(db, &sql, &[Arg::Text(number)], |_| Ok(()))?.is_some())
+}
+
+/// A record's change log, oldest first.
+pub(crate) fn history<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Vec<HistoryEntry>> {
+    let mut entries = rows(db, &db.sql().history, &[Arg::Int(id.0)], |r| {
+        Ok(HistoryEntry {
+            id: r.i64(0)?,
+            record: RecordId(r.i64(1)?),
+            module: r.string(2)?,
+            actor: r.string(3)?,
+            at: parse_dt(&r.string(4)?),
+            kind: ChangeKind::parse(&r.string(5)?).unwrap_or(ChangeKind::Updated),
+            related: r.int(6)?.map(RecordId),
+            changes: vec![],
+        })
+    })?;
+    let index: HashMap<i64, usize> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    let details = rows(db, &db.sql().history_details, &[Arg::Int(id.0)], |r| {
+        Ok((r.i64(0)?, FieldChange { field: r.string(1)?, before: r.text(2)?, after: r.text(3)? }))
+    })?;
+    for (hid, d) in details {
+        let Some(e) = index.get(&hid).and_then(|&i| entries.get_mut(i)) else { continue };
+        if d.field == CREATED_FIELDS {
+            e.changes.extend(expand_creation(d.after.as_deref().unwrap_or("[]"))?);
+        } else {
+            e.changes.push(d);
+        }
+    }
+    Ok(entries)
+}
+
+/// An opportunity's stage history, oldest first.
+pub(crate) fn stage_history<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Vec<StageEntry>> {
+    rows(db, &db.sql().stage_history, &[Arg::Int(id.0)], |r| {
+        Ok(StageEntry {
+            record: RecordId(r.i64(0)?),
+            stage: r.text(1)?,
+            amount: r.decimal(2)?,
+            probability: r.decimal(3)?,
+            forecast_amount: r.decimal(4)?,
+            closingdate: r.date(5)?,
+            at: parse_dt(&r.string(6)?),
+            actor: r.string(7)?,
+        })
+    })
+}
+
+/// The auto-number state of a module.
+pub(crate) fn auto_number<D: Db + ?Sized>(db: &mut D, module: &str, locked: bool) -> Result<Option<AutoNumberState>> {
+    let sql = if locked { &db.sql().auto_number_locked } else { &db.sql().auto_number };
+    row(db, sql, &[Arg::Text(module)], |r| Ok(AutoNumberState { prefix: r.string(0)?, next: r.string(1)? }))
+}
+
+/// The state of a module's auto-number, created with `default_prefix` and 1 when missing, its row locked
+/// until the transaction ends (where the engine locks rows; SQLite writes hold the database lock).
+pub(crate) fn lock_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, default_prefix: &str) -> Result<AutoNumberState> {
+    db.execute(&db.sql().auto_number_start, &[Arg::Text(module), Arg::Text(default_prefix)])?;
+    auto_number(db, module, true)?.ok_or_else(|| StorageError::Backend(format!("no auto-number row for {module}")).into())
+}
+
+/// Hands out the next auto-number of a module (in the caller's write transaction).
+pub(crate) fn next_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, default_prefix: &str) -> Result<String> {
+    let mut state = lock_auto_number(db, module, default_prefix)?;
+    let out = state.take();
+    db.execute(&db.sql().auto_number_next, &[Arg::Text(module), Arg::Text(&state.next)])?;
+    Ok(out)
+}
+
+/// Sets a module's auto-number state.
+pub(crate) fn set_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, state: &AutoNumberState) -> Result<()> {
+    db.execute(&db.sql().set_auto_number, &[Arg::Text(module), Arg::Text(&state.prefix), Arg::Text(&state.next)])?;
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The stored schema, its version, its change log and the schema changes that rewrite records (cleared
+//! fields, replaced picklist values), once for both engines.
+
+use super::db::{row, rows};
+use super::{Arg, ColumnKind, Db, ddl, fmt_dt, parse_dt, signed, to_json, unsigned};
+use crate::error::{Error, Result, StorageError};
+use crate::schema::edit::SchemaChangeEntry;
+use crate::schema::{FieldType, Schema};
+use crate::value::MULTI_SEPARATOR;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// The stored schema, if any.
+pub(crate) fn load<D: Db + ?Sized>(db: &mut D) -> Result<Option<Schema>> {
+    let json = row(db, &db.sql().schema, &[], |r| r.string(0))?;
+    json.map(|j| serde_json::from_str::<Schema>(&j).map_err(|e| StorageError::Corrupt(format!("stored schema: {e}")).into())).transpose()
+}
+
+/// A stored schema version's text as a number.
+pub(crate) fn parse_version(v: &str) -> Result<u64> {
+    v.parse().map_err(|_| StorageError::Corrupt(format!("schema_version '{v}'")).into())
+}
+
+/// The stored schema version (`locked`: the row stays locked until the transaction ends, where the engine
+/// locks rows), or for databases written before it had a row of its own, the version inside the schema.
+pub(crate) fn version<D: Db + ?Sized>(db: &mut D, locked: bool) -> Result<Option<u64>> {
+    let sql = if locked { &db.sql().schema_version_locked } else { &db.sql().schema_version };
+    if let Some(v) = row(db, sql, &[], |r| r.string(0))? {
+        return parse_version(&v).map(Some);
+    }
+    match db.dialect().legacy_schema_version() {
+        Some(legacy) => Ok(row(db, legacy, &[], |r| r.int(0))?.flatten().map(unsigned)),
+        None => Ok(None),
+    }
+}
+
+/// Stores the schema (JSON in `crm_meta`, its version beside it) and makes the layout follow it: tables,
+/// new columns, indexes. Columns are never dropped here.
+pub(crate) fn install<D: Db + ?Sized>(db: &mut D, schema: &Schema) -> Result<()> {
+    let json = to_json(schema)?;
+    for m in schema.modules.values() {
+        ddl::module_table(db, m)?;
+    }
+    let put = &db.sql().put_meta;
+    db.execute(put, &[Arg::Text("schema"), Arg::Owned(json)])?;
+    db.execute(put, &[Arg::Text("schema_version"), Arg::Owned(schema.version.to_string())])?;
+    Ok(())
+}
+
+/// Stores a schema derived from version `expected`, refused with `Conflict` when the stored version moved.
+pub(crate) fn put<D: Db + ?Sized>(db: &mut D, schema: &Schema, expected: u64) -> Result<()> {
+    let stored = version(db, true)?.unwrap_or(0);
+    if stored != expected {
+        return Err(Error::Conflict(format!("the schema changed meanwhile (version {stored}, expected {expected})")));
+    }
+    install(db, schema)
+}
+
+/// Removes every stored value of a field (the change log is kept).
+pub(crate) fn clear_field<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, field: &str) -> Result<()> {
+    let m = super::compile::module(schema, module)?;
+    let d = db.dialect();
+    let sql = format!("UPDATE {} SET {} = NULL", d.ident(&m.table_name())?, d.ident(field)?);
+    db.execute(&sql, &[])?;
+    Ok(())
+}
+
+/// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select);
+/// `to: None` removes the value.
+pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
+    db: &mut D,
+    schema: &Schema,
+    module: &str,
+    field: &str,
+    from: &str,
+    to: Option<&str>,
+) -> Result<()> {
+    let m = super::compile::module(schema, module)?;
+    let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
+    let d = db.dialect();
+    if d.kind(f.field_type) != ColumnKind::Text {
+        return Ok(());
+    }
+    let (table, column) = (d.ident(&m.table_name())?, d.ident(&f.name)?);
+    if f.field_type != FieldType::MultiPicklist {
+        let sql = format!("UPDATE {table} SET {column} = {} WHERE {column} = {}", d.placeholder(1), d.placeholder(2));
+        db.execute(&sql, &[Arg::opt_text(to), Arg::Text(from)])?;
+        return Ok(());
+    }
+    let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
+    let found = d.position(&format!("'{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}'"), &d.placeholder(1));
+    let select = format!("SELECT id, {column} FROM {table} WHERE {found} > 0");
+    let update = format!("UPDATE {table} SET {column} = {} WHERE id = {}", d.placeholder(1), d.placeholder(2));
+    let hits = rows(db, &select, &[Arg::Owned(needle)], |r| Ok((r.i64(0)?, r.string(1)?)))?;
+    for (id, text) in hits {
+        let mut out: Vec<String> = Vec::new();
+        for x in crate::value::split_multi(&text) {
+            let x = if x == from { to.map(str::to_string) } else { Some(x) };
+            if let Some(x) = x.filter(|x| !out.contains(x)) {
+                out.push(x);
+            }
+        }
+        let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
+        db.execute(&update, &[Arg::opt_text(joined.as_deref()), Arg::Int(id)])?;
+    }
+    Ok(())
+}
+
+/// Appends to the schema change log.
+pub(crate) fn log<D: Db + ?Sized>(db: &mut D, e: &SchemaChangeEntry) -> Result<()> {
+    let json = to_json(&e.change)?;
+    let at = fmt_dt(e.at);
+    db.execute(
+        &db.sql().insert_schema_change,
+        &[Arg::Int(signed(e.version)), Arg::Text(e.change.op()), Arg::Text(&e.actor), Arg::Text(&at), Arg::Owned(json)],
+    )?;
+    Ok(())
+}
+
+/// The schema change log, oldest first.
+pub(crate) fn changes<D: Db + ?Sized>(db: &mut D) -> Result<Vec<SchemaChangeEntry>> {
+    rows(db, &db.sql().schema_changes, &[], |r| {
+        let version = r.u64(0)?;
+        let change = serde_json::from_str(&r.string(3)?).map_err(|e| StorageError::Corrupt(format!("schema change {version}: {e}")))?;
+        Ok(SchemaChangeEntry { version, actor: r.string(1)?, at: parse_dt(&r.string(2)?), change })
+    })
+}
+
+/// The schema reads use: the handle's own, or — when another handle of the same database stored a newer one
+/// since — the stored one (loaded once per version and kept in `newer` until the handle catches up). Costs
+/// one indexed row read per call; makes reads see other handles' schema changes (new columns).
+pub(crate) fn fresh<D: Db + ?Sized>(db: &mut D, own: Option<&Arc<Schema>>, newer: &RefCell<Option<Arc<Schema>>>) -> Result<Arc<Schema>> {
+    let own = own.ok_or_else(|| Error::invalid("no schema stored yet"))?;
+    let stored = version(db, false)?;
+    if stored.is_none_or(|v| v == own.version) {
+        return Ok(Arc::clone(own));
+    }
+    if let Some(n) = newer.borrow().as_ref().filter(|n| Some(n.version) == stored) {
+        return Ok(Arc::clone(n));
+    }
+    let Some(s) = load(db)? else { return Ok(Arc::clone(own)) };
+    let s = Arc::new(s);
+    *newer.borrow_mut() = Some(Arc::clone(&s));
+    Ok(s)
+}
+
+/// The stored schema when it is newer than `version`, else `None` (see [`fresh`]).
+pub(crate) fn newer<D: Db + ?Sized>(
+    db: &mut D,
+    version_held: u64,
+    own: Option<&Arc<Schema>>,
+    newer: &RefCell<Option<Arc<Schema>>>,
+) -> Result<Option<Arc<Schema>>> {
+    if version(db, false)?.is_none_or(|v| v == version_held) {
+        return Ok(None);
+    }
+    let s = fresh(db, own, newer)?;
+    Ok((s.version != version_held).then_some(s))
+}

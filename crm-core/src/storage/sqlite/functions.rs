@@ -1,0 +1,66 @@
+//! The connection-local functions crm's SQLite queries use (never the stored schema, so the file opens
+//! anywhere): `crm_fold` (Unicode lower case, as the memory adapter folds), the collation `crm_decimal`
+//! and the aggregate `crm_sum`, which compare and add decimal text exactly with `rust_decimal`.
+
+use super::db::SqlResult;
+use crate::error::Result;
+use crate::query::fold;
+use crate::value::parse_decimal;
+use rusqlite::Connection;
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::ValueRef;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// The text `crm_sum` gives when the sum leaves the range of exact decimals: not a number, so the reader
+/// reports the overflow as a typed error (as every store does).
+pub(super) const OVERFLOW: &str = "overflow";
+
+/// Registers the functions on a connection.
+pub(super) fn register(conn: &Connection) -> Result<()> {
+    let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("crm_fold", 1, det, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => Some(fold(&String::from_utf8_lossy(t))),
+            ValueRef::Null => None,
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(f) => Some(f.to_string()),
+            ValueRef::Blob(b) => Some(fold(&String::from_utf8_lossy(b))),
+        })
+    })
+    .db()?;
+    conn.create_collation("crm_decimal", decimal_order).db()?;
+    conn.create_aggregate_function("crm_sum", 1, det, DecimalSum).db()
+}
+
+fn decimal_order(a: &str, b: &str) -> Ordering {
+    match (parse_decimal(a), parse_decimal(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
+}
+
+/// Exact decimal sum, the `crm_sum` aggregate (`None` inside once it overflowed).
+struct DecimalSum;
+
+impl rusqlite::functions::Aggregate<Option<Decimal>, Option<String>> for DecimalSum {
+    fn init(&self, _: &mut Context<'_>) -> rusqlite::Result<Option<Decimal>> {
+        Ok(Some(Decimal::ZERO))
+    }
+    fn step(&self, ctx: &mut Context<'_>, acc: &mut Option<Decimal>) -> rusqlite::Result<()> {
+        let add = match ctx.get_raw(0) {
+            ValueRef::Integer(i) => Decimal::from(i),
+            ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(parse_decimal).unwrap_or_default(),
+            _ => Decimal::ZERO,
+        };
+        *acc = acc.and_then(|a| a.checked_add(add));
+        Ok(())
+    }
+    fn finalize(&self, _: &mut Context<'_>, acc: Option<Option<Decimal>>) -> rusqlite::Result<Option<String>> {
+        Ok(Some(match acc {
+            None => Decimal::ZERO.to_string(),
+            Some(Some(d)) => d.to_string(),
+            Some(None) => OVERFLOW.to_string(),
+        }))
+    }
+}
