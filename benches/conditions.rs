@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(hits, records.iter().filter(|r| m.matches_uncompiled(&cond, r)).count());
     eprintln!("condition selects {hits} of {} records", records.len());
 
-    // The same records as slot rows (what `Store::scan_rows` hands out).
+    // The same records as slot rows (what `RecordStore::scan_rows` hands out).
     let rows: Vec<crm::Row> = records.iter().map(|r| crm::Row::from_record(m.row_layout(), r).expect("row")).collect();
     assert_eq!(hits, rows.iter().filter(|r| m.matches_row(&compiled, r).expect("layout")).count());
     // The same rows stored column by column.

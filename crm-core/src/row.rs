@@ -5,7 +5,7 @@
 //! records are in play, and that, not the comparison, bounds bulk condition evaluation. A [`Row`] holds the
 //! same values in a `Vec` in the order of the module's fields ([`Module::fields`]), so a compiled condition
 //! ([`CompiledCond`](crate::workflow::compiled::CompiledCond)) resolves each field to its slot once and then
-//! reads `values[slot]` directly. Rows are made by stores ([`Store::scan_rows`](crate::storage::Store::scan_rows))
+//! reads `values[slot]` directly. Rows are made by stores ([`RecordStore::scan_rows`](crate::storage::RecordStore::scan_rows))
 //! without building maps, or converted from and to records ([`Row::from_record`], [`Row::into_record`]).
 //!
 //! Every row carries its [`RowLayout`] (module name, field names and types, and a fingerprint of them), so a

@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use crm_core::clock::FixedClock;
+use crm_core::storage::RecordChange;
 use crm_core::storage::memory::MemoryStore;
 use crm_core::storage::sqlite::SqliteStore;
 use crm_core::storage::{Change, ChangeSet, Store};
@@ -478,21 +479,22 @@ fn commit_is_atomic(e: Env) {
     }
     for s in stores {
         s.save_schema(&Schema::builtin()).unwrap();
-        s.commit(&ChangeSet(vec![Change::Insert(r.clone()), Change::Insert(other.clone())])).unwrap();
+        s.commit(&ChangeSet(vec![Change::Record(RecordChange::Insert(r.clone())), Change::Record(RecordChange::Insert(other.clone()))]))
+            .unwrap();
         let mut changed = r.clone();
         changed.values.insert("nextstep".into(), Value::Text("x".into()));
         changed.version = 2;
         let stale = Record { version: 9, ..other.clone() };
         let res = s.commit(&ChangeSet(vec![
-            Change::Update { record: changed, expected_version: 1 },
-            Change::Update { record: stale, expected_version: 5 },
+            Change::Record(RecordChange::Update { record: changed, expected_version: 1 }),
+            Change::Record(RecordChange::Update { record: stale, expected_version: 5 }),
         ]));
         assert_eq!(res.unwrap_err().code(), "conflict");
         assert_eq!(s.get(r.id).unwrap().unwrap(), r, "first change rolled back");
         // Duplicate auto-number is refused and rolls back too.
         let mut dup = r.clone();
         dup.id = RecordId(77_777);
-        let res = s.commit(&ChangeSet(vec![Change::Insert(dup)]));
+        let res = s.commit(&ChangeSet(vec![Change::Record(RecordChange::Insert(dup))]));
         assert_eq!(res.unwrap_err().code(), "duplicate");
         assert!(s.get(RecordId(77_777)).unwrap().is_none());
     }

@@ -1,6 +1,8 @@
 //! Field and picklist customization against both stores (memory and a real SQLite file).
 
 use crm_core::schema::edit::FieldUpdate;
+use crm_core::storage::SchemaStoreChange;
+use crm_core::storage::prelude::*;
 use crm_core::{Condition, Crm, Error, FieldType, Fields, NewField, NewUser, Op, Presence, Query, StageKind, ValidationCode, Value};
 use rust_decimal_macros::dec;
 
@@ -412,15 +414,15 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
         let v2 = next(&base);
         first
             .commit(&ChangeSet(vec![
-                Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version },
-                Change::SchemaLog(entry(v2.version)),
+                Change::Schema(SchemaStoreChange::Put { schema: Box::new(v2.clone()), expected_version: base.version }),
+                Change::Schema(SchemaStoreChange::Log(entry(v2.version))),
             ]))
             .unwrap();
         // the second writer still derives from the base version
         let err = second
             .commit(&ChangeSet(vec![
-                Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version },
-                Change::SchemaLog(entry(v2.version)),
+                Change::Schema(SchemaStoreChange::Put { schema: Box::new(v2.clone()), expected_version: base.version }),
+                Change::Schema(SchemaStoreChange::Log(entry(v2.version))),
             ]))
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
@@ -439,8 +441,14 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
         let base = mem.load_schema().unwrap().unwrap();
         let c = SchemaChange::AddBlock { module: "Potentials".into(), name: Some("x".into()), label: "X".into() };
         let v2 = crm_core::schema::edit::apply(&base, &c).unwrap();
-        mem.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(v2.clone()), expected_version: base.version }])).unwrap();
-        let err = mem.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(v2), expected_version: base.version }])).unwrap_err();
+        mem.commit(&ChangeSet(vec![Change::Schema(SchemaStoreChange::Put {
+            schema: Box::new(v2.clone()),
+            expected_version: base.version,
+        })]))
+        .unwrap();
+        let err = mem
+            .commit(&ChangeSet(vec![Change::Schema(SchemaStoreChange::Put { schema: Box::new(v2), expected_version: base.version })]))
+            .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));
     }
     let dir = tempfile::tempdir().unwrap();

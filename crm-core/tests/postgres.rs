@@ -8,8 +8,8 @@
 mod pg;
 
 use crm_core::io::ImportOptions;
-use crm_core::storage::Store;
 use crm_core::storage::postgres::{LAYOUT_VERSION, PostgresStore};
+use crm_core::storage::prelude::*;
 use crm_core::*;
 use rust_decimal_macros::dec;
 
@@ -352,7 +352,12 @@ fn a_failed_read_inside_a_unit_is_not_committed_quietly() {
     let mut changed = store.get(r.id).unwrap().unwrap();
     changed.label = "inside the unit".into();
     changed.version = 2;
-    store.commit(&crm_core::storage::ChangeSet(vec![crm_core::storage::Change::Update { record: changed, expected_version: 1 }])).unwrap();
+    store
+        .commit(&crm_core::storage::ChangeSet(vec![crm_core::storage::Change::Record(crm_core::storage::RecordChange::Update {
+            record: changed,
+            expected_version: 1,
+        })]))
+        .unwrap();
     // A NUL byte is not valid text for the server: the read fails and aborts the transaction.
     let bad = Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, "a\0b")).normalize(m).unwrap();
     assert!(store.count(&bad).is_err());

@@ -12,7 +12,9 @@ use crm_core::chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crm_core::io::{ImportJournal, ImportRowFate, ImportStatus, RowAction};
 use crm_core::rust_decimal::Decimal;
 use crm_core::storage::postgres::PostgresStore;
+use crm_core::storage::prelude::*;
 use crm_core::storage::{Change, ChangeSet, Store};
+use crm_core::storage::{ImportChange, RecordChange, WorkflowChange};
 use crm_core::workflow::mail::{Mail, MailStatus};
 use crm_core::*;
 use std::collections::BTreeMap;
@@ -24,7 +26,7 @@ fn dt(s: &str) -> NaiveDateTime {
 
 /// Twelve records of three modules with everything a save writes for them; `dup`: mail ids repeat.
 fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
-    let mut out = vec![];
+    let mut out = ChangeSet::new();
     for i in 0..12i64 {
         let id = RecordId(base + i);
         let mut v = BTreeMap::new();
@@ -49,7 +51,14 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
             v.insert("date_start".to_string(), Value::Text("2027-01-01".into()));
             ("Calendar", format!("Call {i}"))
         };
-        out.push(Change::Insert(Record { id, module: module.into(), label, version: 1 + (i as u64 % 2), deleted: i == 5, values: v }));
+        out.push(RecordChange::Insert(Record {
+            id,
+            module: module.into(),
+            label,
+            version: 1 + (i as u64 % 2),
+            deleted: i == 5,
+            values: v,
+        }));
         let changes = if i % 4 == 0 {
             vec![]
         } else {
@@ -65,9 +74,9 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
         if i == 2 {
             h.related = Some(RecordId(base));
         }
-        out.push(Change::History(h));
+        out.push(RecordChange::History(h));
         if module == "Potentials" {
-            out.push(Change::Stage(StageEntry {
+            out.push(RecordChange::Stage(StageEntry {
                 record: id,
                 stage: Some("Prospecting".into()),
                 amount: Some(Decimal::from_str("1.10").unwrap()),
@@ -78,7 +87,7 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
                 actor: "admin".into(),
             }));
         }
-        out.push(Change::PutMail(Mail {
+        out.push(WorkflowChange::PutMail(Mail {
             id: 900 + if dup { i % 5 } else { i },
             from: "a@b".into(),
             reply_to: "".into(),
@@ -94,7 +103,7 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
             created: dt("2026-03-04 05:06:07.25"),
             sent: if i == 6 { Some(dt("2026-03-04 05:06:08")) } else { None },
         }));
-        out.push(Change::ImportRow(ImportRowFate {
+        out.push(ImportChange::ImportRow(ImportRowFate {
             import_id,
             line: i as u64 + 2,
             record: id,
@@ -103,7 +112,7 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
             version: 1,
         }));
     }
-    out
+    out.0
 }
 
 /// The stored rows of the test's records, as JSON lines (serial ids relative to the first).
@@ -162,8 +171,8 @@ fn bulk_equals_per_change(dup: bool) {
     a.load_schema().unwrap();
     let mut b = sb.store();
     b.load_schema().unwrap();
-    a.commit(&ChangeSet(vec![Change::PutImport(journal())])).unwrap();
-    b.commit(&ChangeSet(vec![Change::PutImport(journal())])).unwrap();
+    a.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(journal()))])).unwrap();
+    b.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(journal()))])).unwrap();
     let ch = changes(500000, 777, dup);
     assert!(ch.len() >= 16);
     a.commit(&ChangeSet(ch.clone())).unwrap();
@@ -184,12 +193,12 @@ fn a_failed_bulk_commit_inside_a_unit_leaves_it_usable() {
     let _ = Crm::with_store(Box::new(s.store())).unwrap();
     let mut a = s.store();
     a.load_schema().unwrap();
-    a.commit(&ChangeSet(vec![Change::PutImport(journal())])).unwrap();
+    a.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(journal()))])).unwrap();
     a.begin_unit().unwrap();
     let mut ch = changes(600000, 777, true);
     // duplicate record id in the run
-    if let Change::Insert(r) = ch[0].clone() {
-        ch.push(Change::Insert(r));
+    if let Change::Record(RecordChange::Insert(r)) = ch[0].clone() {
+        ch.push(Change::Record(RecordChange::Insert(r)));
     }
     let e = a.commit(&ChangeSet(ch)).unwrap_err();
     assert_eq!(e.code(), "duplicate", "{e}");
@@ -200,7 +209,7 @@ fn a_failed_bulk_commit_inside_a_unit_leaves_it_usable() {
     assert!(a.get(RecordId(600000)).unwrap().is_none());
     // bad value in module rows
     let mut ch = changes(800000, 777, true);
-    if let Change::Insert(r) = &mut ch[0] {
+    if let Change::Record(RecordChange::Insert(r)) = &mut ch[0] {
         r.values.insert("employees".into(), Value::Text("many".into()));
     }
     let e = a.commit(&ChangeSet(ch)).unwrap_err();

@@ -4,7 +4,8 @@
 
 mod support;
 
-use crm_core::storage::{Change, ChangeSet};
+use crm_core::storage::ChangeSet;
+use crm_core::storage::RecordChange;
 use crm_core::{Query, Record, RecordId, Schema, Value};
 use rust_decimal::Decimal;
 use support::Backend;
@@ -28,7 +29,7 @@ fn overflowing_sum_is_a_typed_error(b: Backend) {
         r.values.insert("amount".into(), Value::Decimal(half));
         r.values.insert("sales_stage".into(), Value::Text("Prospecting".into()));
         r.values.insert("closingdate".into(), Value::Text("2027-03-31".into()));
-        changes.push(Change::Insert(r));
+        changes.push(RecordChange::Insert(r));
     }
     store.commit(&changes).unwrap();
     let q = Query::new("Potentials").normalize(&schema.modules["Potentials"]).unwrap();

@@ -76,7 +76,7 @@ impl Crm {
 
     /// How many live records of `module` meet vtiger's condition JSON `condition` (the `test` array of a
     /// workflow), as [`Crm::matching`] would find them one by one. The condition is compiled once and the
-    /// records stream from the store as [`Row`]s (no record maps built; see [`Store::scan_rows`](crate::storage::Store::scan_rows)).
+    /// records stream from the store as [`Row`]s (no record maps built; see [`RecordStore::scan_rows`](crate::storage::RecordStore::scan_rows)).
     ///
     /// # Errors
     /// `NotFound` for an unknown module; `InvalidArgument` for a condition that does not fit the module.

@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::history::{self, ChangeKind, HistoryEntry};
 use crate::record::{Fields, Record};
 use crate::storage::{Change, ChangeSet};
+use crate::storage::{RecordChange, RelationChange, ViewChange};
 use crate::value::{RecordId, Value};
 use serde::{Deserialize, Serialize};
 
@@ -186,7 +187,7 @@ impl Crm {
             }
         }
         let value = serde_json::to_string(&mapping).map_err(|e| Error::invalid(e.to_string()))?;
-        self.commit(&ChangeSet(vec![Change::PutSetting { key: LEAD_MAPPING.into(), value }]))
+        self.commit(&ChangeSet(vec![Change::View(ViewChange::PutSetting { key: LEAD_MAPPING.into(), value })]))
     }
 
     /// Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
@@ -306,14 +307,14 @@ impl Crm {
         };
         if let Some(target) = target {
             if !self.store.comments(lead.id)?.is_empty() {
-                cs.push(Change::MoveComments { from: lead.id, to: target });
+                cs.push(RelationChange::MoveComments { from: lead.id, to: target });
             }
             for l in self.store.relations(lead.id, None, 0, None)? {
                 let other = self.get(l.related)?;
-                cs.push(Change::Unlink { record: lead.id, related: l.related });
+                cs.push(RelationChange::Unlink { record: lead.id, related: l.related });
                 let now = self.now();
                 for (x, y) in [(lead, &other), (&other, lead)] {
-                    cs.push(Change::History(HistoryEntry {
+                    cs.push(RecordChange::History(HistoryEntry {
                         id: 0,
                         record: x.id,
                         module: x.module.clone(),
@@ -402,8 +403,8 @@ impl Crm {
             record.values.insert("isconvertedfromlead".into(), Value::Bool(true));
             for ch in &mut c.0 {
                 match ch {
-                    Change::Insert(r) if r.id == record.id => *r = record.clone(),
-                    Change::History(h) if h.record == record.id && h.kind == ChangeKind::Created => {
+                    Change::Record(RecordChange::Insert(r)) if r.id == record.id => *r = record.clone(),
+                    Change::Record(RecordChange::History(h)) if h.record == record.id && h.kind == ChangeKind::Created => {
                         h.changes = history::diff(&Default::default(), &record.values, &UNLOGGED);
                     }
                     _ => {}
@@ -430,8 +431,8 @@ impl Crm {
         let changes = history::diff(&current.values, &values, &UNLOGGED);
         let record = Record { version: current.version + 1, values, ..current.clone() };
         Ok(ChangeSet(vec![
-            Change::Update { record, expected_version: current.version },
-            Change::History(HistoryEntry {
+            Change::Record(RecordChange::Update { record, expected_version: current.version }),
+            Change::Record(RecordChange::History(HistoryEntry {
                 id: 0,
                 record: current.id,
                 module: current.module.clone(),
@@ -440,7 +441,7 @@ impl Crm {
                 kind: ChangeKind::Updated,
                 related: None,
                 changes,
-            }),
+            })),
         ]))
     }
 }

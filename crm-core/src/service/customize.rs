@@ -41,7 +41,8 @@ use super::Crm;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::schema::edit::{self, FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError, ValueRewrite};
 use crate::schema::{Block, Field, Module, Schema, StageKind, picklist_rules};
-use crate::storage::{Change, ChangeSet};
+use crate::storage::ChangeSet;
+use crate::storage::{SchemaStoreChange, ViewChange, WorkflowChange};
 use crate::value::{Value, coerce};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -102,17 +103,17 @@ impl Crm {
             let after = edit::apply(&before, &change)?;
             let rewrites = edit::value_rewrites(&before, &change)?;
             let mut cs = ChangeSet::new();
-            cs.push(Change::PutSchema { schema: Box::new(after.clone()), expected_version: before.version });
+            cs.push(SchemaStoreChange::Put { schema: Box::new(after.clone()), expected_version: before.version });
             if let SchemaChange::DeleteField { module, field } = &change {
                 let m = before.module(module).ok_or_else(|| SchemaError::UnknownModule(module.clone()))?;
                 let f = m
                     .field_by_name_or_label(field)
                     .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
-                cs.push(Change::ClearField { module: m.name.clone(), field: f.name.clone() });
+                cs.push(SchemaStoreChange::ClearField { module: m.name.clone(), field: f.name.clone() });
             }
             for rw in &rewrites {
                 for (module, field, _) in &rw.fields {
-                    cs.push(Change::ReplacePicklistValue {
+                    cs.push(SchemaStoreChange::ReplacePicklistValue {
                         module: module.clone(),
                         field: field.clone(),
                         from: rw.from.clone(),
@@ -125,7 +126,7 @@ impl Crm {
                 return Err(SchemaError::InUse { field: field.clone(), uses }.into());
             }
             let entry = SchemaChangeEntry { version: after.version, actor: self.actor_name(), at: self.now(), change };
-            cs.push(Change::SchemaLog(entry.clone()));
+            cs.push(SchemaStoreChange::Log(entry.clone()));
             match self.commit(&cs) {
                 Ok(()) => {
                     self.schema = Arc::new(after);
@@ -203,7 +204,7 @@ impl Crm {
                     }
                 }
                 if changed {
-                    cs.push(Change::PutWorkflow(w));
+                    cs.push(WorkflowChange::PutWorkflow(w));
                 }
             }
             for (module, field, _) in &rw.fields {
@@ -221,7 +222,7 @@ impl Crm {
                         }
                     }
                     if changed {
-                        cs.push(Change::PutFilter(f));
+                        cs.push(ViewChange::PutFilter(f));
                     }
                 }
             }

@@ -42,6 +42,7 @@ use crate::query::{Condition, Query};
 use crate::record::{Fields, Record};
 use crate::schema::FieldType;
 use crate::storage::{AutoNumberState, Change, ChangeSet, increment_counter};
+use crate::storage::{ImportChange, RecordChange};
 use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -440,8 +441,8 @@ impl Crm {
                     continue;
                 }
                 let rec = Record { deleted: true, version: r.version + 1, ..r.clone() };
-                cs.push(Change::Update { record: rec, expected_version: r.version });
-                cs.push(Change::History(HistoryEntry {
+                cs.push(RecordChange::Update { record: rec, expected_version: r.version });
+                cs.push(RecordChange::History(HistoryEntry {
                     id: 0,
                     record: r.id,
                     module: r.module.clone(),
@@ -474,7 +475,7 @@ impl Crm {
             }
         }
         journal.status = ImportStatus::Undone;
-        cs.push(Change::PutImport(journal));
+        cs.push(ImportChange::PutImport(journal));
         self.commit(&cs)?;
         Ok(out)
     }
@@ -497,7 +498,7 @@ impl Crm {
             }
         }
         let sm = SavedMapping { module: m.name.clone(), name: name.trim().to_string(), mapping: mapping.clone() };
-        self.commit(&ChangeSet(vec![Change::PutMapping(sm)]))
+        self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutMapping(sm))]))
     }
 
     /// The saved mappings of a module, by name.
@@ -516,7 +517,7 @@ impl Crm {
         let Some(found) = found else {
             return Err(Error::not_found(format!("mapping '{name}' of {m}")));
         };
-        self.commit(&ChangeSet(vec![Change::DeleteMapping { module: m, name: found.name }]))
+        self.commit(&ChangeSet(vec![Change::Import(ImportChange::DeleteMapping { module: m, name: found.name })]))
     }
 
     // ----- the run -----
@@ -551,7 +552,7 @@ impl Crm {
             failed: 0,
         };
         if !options.dry_run {
-            self.commit(&ChangeSet(vec![Change::PutImport(journal.clone())]))?;
+            self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(journal.clone()))]))?;
         }
         let report = ImportReport { import_id: id, dry_run: options.dry_run, ..Default::default() };
         Ok(Run {
@@ -588,7 +589,7 @@ impl Crm {
         }
         run.journal.status = ImportStatus::Completed;
         self.sync_journal(run);
-        self.commit(&ChangeSet(vec![Change::PutImport(run.journal.clone())]))
+        self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(run.journal.clone()))]))
     }
 
     fn sync_journal(&self, run: &mut Run) {
@@ -874,7 +875,7 @@ impl Crm {
                     let mut changed = changed;
                     changed.extend(existing.values.keys().filter(|k| !record.values.contains_key(*k)).cloned());
                     let action = if outcome == Outcome::Merged { RowAction::Merged } else { RowAction::Updated };
-                    cs.push(Change::ImportRow(ImportRowFate {
+                    cs.push(ImportChange::ImportRow(ImportRowFate {
                         import_id: run.journal.id,
                         line,
                         record: record.id,
@@ -922,7 +923,7 @@ impl Crm {
                 if let Some(dt) = input.created {
                     patch(&mut record, &mut cs, "createdtime", Value::DateTime(dt));
                 }
-                cs.push(Change::ImportRow(ImportRowFate {
+                cs.push(ImportChange::ImportRow(ImportRowFate {
                     import_id: run.journal.id,
                     line,
                     record: record.id,
@@ -1001,7 +1002,7 @@ impl Crm {
         }
         let mut j = run.journal.clone();
         set_journal_counts(&mut j, &counts);
-        cs.push(Change::PutImport(j));
+        cs.push(ImportChange::PutImport(j));
         let ok: Vec<bool> = match self.commit(&cs) {
             Ok(()) => vec![true; batch.len()],
             Err(Error::Storage(crate::error::StorageError::Io(e))) => {
@@ -1042,7 +1043,7 @@ impl Crm {
         }
         if !run.options.dry_run {
             let j = run.journal.clone();
-            self.commit(&ChangeSet(vec![Change::PutImport(j)]))?;
+            self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(j))]))?;
         }
         Ok(())
     }
@@ -1069,7 +1070,7 @@ impl Crm {
             }
             match self.plan_insert("Potentials", f, Mode::Create, "IMPORT") {
                 Ok((r, mut cs)) => {
-                    cs.push(Change::ImportRow(ImportRowFate {
+                    cs.push(ImportChange::ImportRow(ImportRowFate {
                         import_id: run.journal.id,
                         line: 0,
                         record: r.id,
@@ -1104,7 +1105,7 @@ impl Crm {
         }
         match self.plan_insert(&m.name, f, Mode::Create, "IMPORT") {
             Ok((r, mut cs)) => {
-                cs.push(Change::ImportRow(ImportRowFate {
+                cs.push(ImportChange::ImportRow(ImportRowFate {
                     import_id: run.journal.id,
                     line,
                     record: r.id,
@@ -1225,10 +1226,10 @@ fn patch(record: &mut Record, cs: &mut ChangeSet, field: &str, value: Value) {
     record.values.insert(field.to_string(), value.clone());
     for c in &mut cs.0 {
         match c {
-            Change::Insert(r) if r.id == record.id => {
+            Change::Record(RecordChange::Insert(r)) if r.id == record.id => {
                 r.values.insert(field.to_string(), value.clone());
             }
-            Change::History(h) if h.record == record.id => {
+            Change::Record(RecordChange::History(h)) if h.record == record.id => {
                 for d in &mut h.changes {
                     if d.field == field {
                         d.after = value.to_text();

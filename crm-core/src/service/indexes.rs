@@ -90,7 +90,7 @@ mod tests {
         let m = crm.module("Potentials").unwrap().clone();
         let sql_name = ix.sql_name(&m);
         let mut store = SqliteStore::open(&path).unwrap();
-        crate::storage::Store::load_schema(&mut store).unwrap();
+        crate::storage::SchemaStore::load_schema(&mut store).unwrap();
         let deep =
             || Query::new("Potentials").filter(Condition::eq("sales_stage", "Closed Won")).order_by("-closingdate").normalize(&m).unwrap();
         let offset = deep().offset(10).limit(20);

@@ -17,7 +17,8 @@ use crate::error::{Error, Result};
 use crate::history::{ChangeKind, HistoryEntry};
 use crate::record::{Fields, Record};
 use crate::related::Comment;
-use crate::storage::{Change, ChangeSet};
+use crate::storage::ChangeSet;
+use crate::storage::{RecordChange, RelationChange};
 use crate::value::RecordId;
 
 /// A record a mass action skipped, and why.
@@ -116,7 +117,7 @@ impl Crm {
             match self.get(id) {
                 Ok(r) if r.deleted => out.fail(id, Error::Conflict(format!("record {id} is already in the recycle bin"))),
                 Ok(r) => {
-                    cs.push(Change::History(HistoryEntry {
+                    cs.push(RecordChange::History(HistoryEntry {
                         id: 0,
                         record: id,
                         module: r.module.clone(),
@@ -126,7 +127,10 @@ impl Crm {
                         related: None,
                         changes: vec![],
                     }));
-                    cs.push(Change::Update { expected_version: r.version, record: Record { deleted: true, version: r.version + 1, ..r } });
+                    cs.push(RecordChange::Update {
+                        expected_version: r.version,
+                        record: Record { deleted: true, version: r.version + 1, ..r },
+                    });
                     out.succeeded.push(id);
                 }
                 Err(e) => out.fail(id, e),
@@ -149,7 +153,7 @@ impl Crm {
         for id in unique(ids) {
             match self.plan_comment(id, None, text) {
                 Ok(c) => {
-                    cs.push(Change::AddComment(c));
+                    cs.push(RelationChange::AddComment(c));
                     out.succeeded.push(id);
                 }
                 Err(e) => out.fail(id, e),

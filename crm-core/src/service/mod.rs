@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::schema::{Module, Schema};
 use crate::storage::memory::MemoryStore;
 use crate::storage::{AutoNumberState, Change, ChangeSet, Store};
+use crate::storage::{ImportChange, RecordChange, SchemaStoreChange, UserChange, WorkflowChange};
 use crate::user::{Group, NewUser, Owner, User};
 use crate::value::OwnerId;
 use std::sync::Arc;
@@ -270,22 +271,22 @@ impl Crm {
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
         for c in &cs.0 {
             match c {
-                Change::PutUser(_) | Change::PutGroup(_) => self.cache.directory = None,
-                Change::PutWorkflow(_) | Change::DeleteWorkflow(_) => {
+                Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => self.cache.directory = None,
+                Change::Workflow(WorkflowChange::PutWorkflow(_)) | Change::Workflow(WorkflowChange::DeleteWorkflow(_)) => {
                     self.cache.workflows = None;
                     self.cache.module_workflows.clear();
                 }
                 // New records get higher ids than any cached name resolves to, and the log, journal and
                 // outbox hold no labels: the reference caches stay right.
-                Change::Insert(_)
-                | Change::History(_)
-                | Change::Stage(_)
-                | Change::PutImport(_)
-                | Change::ImportRow(_)
-                | Change::PutMail(_)
-                | Change::ActivatedOnce { .. }
-                | Change::PutQueuedTask(_)
-                | Change::DeleteQueuedTask(_) => {}
+                Change::Record(RecordChange::Insert(_))
+                | Change::Record(RecordChange::History(_))
+                | Change::Record(RecordChange::Stage(_))
+                | Change::Import(ImportChange::PutImport(_))
+                | Change::Import(ImportChange::ImportRow(_))
+                | Change::Workflow(WorkflowChange::PutMail(_))
+                | Change::Workflow(WorkflowChange::ActivatedOnce { .. })
+                | Change::Workflow(WorkflowChange::PutQueuedTask(_))
+                | Change::Workflow(WorkflowChange::DeleteQueuedTask(_)) => {}
                 // Anything else may rename, delete or restore a record.
                 _ => self.drop_reference_caches(),
             }
@@ -438,7 +439,8 @@ impl Crm {
     pub(crate) fn save_schema(&mut self, mut schema: Schema) -> Result<()> {
         let expected_version = schema.version;
         schema.version += 1;
-        self.store.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(schema.clone()), expected_version }]))?;
+        self.store
+            .commit(&ChangeSet(vec![Change::Schema(SchemaStoreChange::Put { schema: Box::new(schema.clone()), expected_version })]))?;
         self.schema = Arc::new(schema);
         Ok(())
     }
@@ -471,7 +473,7 @@ impl Crm {
         let id = OwnerId(self.next_id()?);
         let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
         let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role: new.role, active: true };
-        self.commit(&ChangeSet(vec![Change::PutUser(user.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::User(UserChange::PutUser(user.clone()))]))?;
         Ok(user)
     }
 
@@ -492,7 +494,7 @@ impl Crm {
             ids.push(self.user(m)?.id);
         }
         let group = Group { id: OwnerId(self.next_id()?), name: name.to_string(), members: ids };
-        self.commit(&ChangeSet(vec![Change::PutGroup(group.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::User(UserChange::PutGroup(group.clone()))]))?;
         Ok(group)
     }
 

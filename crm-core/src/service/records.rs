@@ -6,6 +6,7 @@ use crate::history::{self, ChangeKind, HistoryEntry, STAGE_FIELDS, StageDuration
 use crate::query::{Aggregate, Query};
 use crate::record::{Fields, Record};
 use crate::schema::{FieldType, Maintained, Module, Schema};
+use crate::storage::RecordChange;
 use crate::storage::{Change, ChangeSet};
 use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ impl Crm {
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.commit(&ChangeSet(vec![Change::Purge(id)]))
+        self.commit(&ChangeSet(vec![Change::Record(RecordChange::Purge(id))]))
     }
 
     /// Lists the records a query selects.
@@ -286,8 +287,8 @@ impl Crm {
         let extra = self.apply_workflows(None, &mut record, crate::workflow::Event::Create)?;
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
-        cs.push(Change::Insert(record.clone()));
-        cs.push(Change::History(HistoryEntry::new(
+        cs.push(RecordChange::Insert(record.clone()));
+        cs.push(RecordChange::History(HistoryEntry::new(
             id,
             &m.name,
             &actor,
@@ -296,7 +297,7 @@ impl Crm {
             history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
         )));
         if has_stage_history(m) {
-            cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
+            cs.push(RecordChange::Stage(StageEntry::of(&record, now, &actor)));
         }
         cs.0.extend(extra.0);
         Ok((record, cs))
@@ -354,10 +355,10 @@ impl Crm {
         let changes = history::diff(&current.values, &record.values, &UNLOGGED);
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
-        cs.push(Change::Update { record: record.clone(), expected_version: current.version });
-        cs.push(Change::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Updated, changes.clone())));
+        cs.push(RecordChange::Update { record: record.clone(), expected_version: current.version });
+        cs.push(RecordChange::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Updated, changes.clone())));
         if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
-            cs.push(Change::Stage(StageEntry::of(&record, now, &actor)));
+            cs.push(RecordChange::Stage(StageEntry::of(&record, now, &actor)));
         }
         cs.0.extend(extra.0);
         Ok(Some((record, cs)))
@@ -377,8 +378,8 @@ impl Crm {
             if deleted { ChangeSet::new() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
         let changes = crate::history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
         let mut cs = ChangeSet::new();
-        cs.push(Change::Update { record, expected_version: current.version });
-        cs.push(Change::History(HistoryEntry::new(
+        cs.push(RecordChange::Update { record, expected_version: current.version });
+        cs.push(RecordChange::History(HistoryEntry::new(
             id,
             &current.module,
             &self.actor_name(),

@@ -23,6 +23,7 @@ use crate::query::{Condition, Query};
 use crate::record::{Fields, Record};
 use crate::related::{Comment, Relation};
 use crate::storage::{Change, ChangeSet};
+use crate::storage::{RecordChange, RelationChange};
 use crate::value::{RecordId, Value};
 use rust_decimal::Decimal;
 
@@ -60,7 +61,7 @@ impl Crm {
     /// `NotFound` for an unknown or deleted record; `InvalidArgument` for empty text.
     pub fn comment(&mut self, record: RecordId, text: &str) -> Result<Comment> {
         let c = self.plan_comment(record, None, text)?;
-        self.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone()))]))?;
         Ok(c)
     }
 
@@ -71,7 +72,7 @@ impl Crm {
     pub fn reply(&mut self, comment: i64, text: &str) -> Result<Comment> {
         let parent = self.store.comment(comment)?.ok_or_else(|| Error::not_found(format!("comment {comment}")))?;
         let c = self.plan_comment(parent.record, Some(comment), text)?;
-        self.commit(&ChangeSet(vec![Change::AddComment(c.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone()))]))?;
         Ok(c)
     }
 
@@ -115,7 +116,7 @@ impl Crm {
         if !linked {
             return Err(Error::not_found(format!("record {related} is not linked to {record}")));
         }
-        let mut cs = ChangeSet(vec![Change::Unlink { record, related }]);
+        let mut cs = ChangeSet(vec![Change::Relation(RelationChange::Unlink { record, related })]);
         self.log_link(&mut cs, &a, &b, ChangeKind::Unlinked);
         self.commit(&cs)
     }
@@ -161,7 +162,7 @@ impl Crm {
             price: if priced { info.price.or_else(|| b.get("unit_price").as_decimal()) } else { None },
             at: self.now(),
         };
-        let mut cs = ChangeSet(vec![Change::Link(rel.clone())]);
+        let mut cs = ChangeSet(vec![Change::Relation(RelationChange::Link(rel.clone()))]);
         self.log_link(&mut cs, &a, &b, ChangeKind::Linked);
         Ok((rel, cs))
     }
@@ -169,7 +170,7 @@ impl Crm {
     fn log_link(&self, cs: &mut ChangeSet, a: &Record, b: &Record, kind: ChangeKind) {
         let now = self.now();
         for (x, y) in [(a, b), (b, a)] {
-            cs.push(Change::History(HistoryEntry {
+            cs.push(RecordChange::History(HistoryEntry {
                 id: 0,
                 record: x.id,
                 module: x.module.clone(),

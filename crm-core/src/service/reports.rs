@@ -1,7 +1,7 @@
 //! Forecast and pipeline reports over Opportunities.
 //!
 //! [`Crm::pipeline`] groups opportunities and sums `amount` and `forecast_amount` exactly, with a count. Sums
-//! and grouping are pushed down with [`Store::aggregate`](crate::storage::Store::aggregate) (SQL in the SQLite
+//! and grouping are pushed down with [`RecordStore::aggregate`](crate::storage::RecordStore::aggregate) (SQL in the SQLite
 //! adapter); period and stage-kind groups are folded from the pushed-down groups (by close date, by stage).
 //! [`Crm::pipeline_as_of`] rebuilds the pipeline as it stood at the end of a day from the stage history
 //! (which records stage, amount, forecast amount and close date after every change). Open/won/lost comes from
@@ -90,7 +90,7 @@ impl Crm {
     }
 
     /// Groups the opportunities `q` selects by the first `len` characters of a date field, summing amount and
-    /// forecast amount ([`Store::aggregate_by_date_prefix`](crate::storage::Store::aggregate_by_date_prefix)).
+    /// forecast amount ([`RecordStore::aggregate_by_date_prefix`](crate::storage::RecordStore::aggregate_by_date_prefix)).
     fn aggregate_date_prefix(&self, q: Query, field: &str, len: usize) -> Result<Vec<crate::query::Aggregate>> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &q.module)?;

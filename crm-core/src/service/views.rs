@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::query::{Condition, Op, Query};
 use crate::record::Record;
 use crate::schema::FieldType;
+use crate::storage::ViewChange;
 use crate::storage::{Change, ChangeSet};
 use crate::value::{OwnerId, RecordId, Value};
 use crate::view::{Filter, NameResolver, ViewSettings, Visibility, default_filters};
@@ -92,7 +93,7 @@ impl Crm {
             return Err(Error::invalid(format!("fiscal year start month {} is not 1..=12", s.fiscal_year_start_month)));
         }
         let value = serde_json::to_string(&s).map_err(|e| Error::invalid(e.to_string()))?;
-        self.commit(&ChangeSet(vec![Change::PutSetting { key: VIEW_SETTINGS.into(), value }]))
+        self.commit(&ChangeSet(vec![Change::View(ViewChange::PutSetting { key: VIEW_SETTINGS.into(), value })]))
     }
 
     /// Installs vtiger's default Potentials filters that are missing (by name). Runs on every open; cheap
@@ -105,7 +106,7 @@ impl Crm {
                 continue;
             }
             f.id = self.next_id()?;
-            cs.push(Change::PutFilter(f));
+            cs.push(ViewChange::PutFilter(f));
         }
         self.commit(&cs)
     }
@@ -208,10 +209,10 @@ impl Crm {
         if filter.default {
             for mut o in self.store.filters(&filter.module)?.into_iter().filter(|f| f.default && f.id != filter.id) {
                 o.default = false;
-                cs.push(Change::PutFilter(o));
+                cs.push(ViewChange::PutFilter(o));
             }
         }
-        cs.push(Change::PutFilter(filter.clone()));
+        cs.push(ViewChange::PutFilter(filter.clone()));
         self.commit(&cs)?;
         Ok(filter)
     }
@@ -225,7 +226,7 @@ impl Crm {
         if f.visibility == Visibility::System {
             return Err(Error::Conflict(format!("filter '{}' is shipped with crm and cannot be deleted", f.name)));
         }
-        self.commit(&ChangeSet(vec![Change::DeleteFilter(f.id)]))
+        self.commit(&ChangeSet(vec![Change::View(ViewChange::DeleteFilter(f.id))]))
     }
 
     /// A filter as a query (condition resolved on today's date, its sort; no page).

@@ -25,6 +25,7 @@ use crate::history::{self, ChangeKind, HistoryEntry};
 use crate::query::Query;
 use crate::record::{Fields, Record};
 use crate::storage::{Change, ChangeSet};
+use crate::storage::{RecordChange, WorkflowChange};
 use crate::user::{Owner, User};
 use crate::value::{OwnerId, RecordId, Value};
 use crate::workflow::mail::{Mail, MailStatus, Mailer};
@@ -204,7 +205,7 @@ impl Crm {
         wf.module = self.module(&wf.module)?.name.clone();
         wf.id = self.next_id()?;
         self.schedule_next(&mut wf);
-        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutWorkflow(wf.clone()))]))?;
         Ok(wf)
     }
 
@@ -230,7 +231,7 @@ impl Crm {
         for wf in &mut wfs {
             wf.id = self.next_id()?;
             self.schedule_next(wf);
-            cs.push(Change::PutWorkflow(wf.clone()));
+            cs.push(WorkflowChange::PutWorkflow(wf.clone()));
         }
         self.commit(&cs)?;
         Ok(wfs)
@@ -269,7 +270,7 @@ impl Crm {
         if old.trigger != wf.trigger || wf.next_trigger.is_none() {
             self.schedule_next(&mut wf);
         }
-        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutWorkflow(wf.clone()))]))?;
         Ok(wf)
     }
 
@@ -292,7 +293,7 @@ impl Crm {
     pub fn set_workflow_active(&mut self, id: i64, active: bool) -> Result<Workflow> {
         let mut wf = self.get_workflow(id)?;
         wf.active = active;
-        self.commit(&ChangeSet(vec![Change::PutWorkflow(wf.clone())]))?;
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutWorkflow(wf.clone()))]))?;
         Ok(wf)
     }
 
@@ -302,7 +303,7 @@ impl Crm {
     /// `NotFound`.
     pub fn delete_workflow(&mut self, id: i64) -> Result<()> {
         self.get_workflow(id)?;
-        self.commit(&ChangeSet(vec![Change::DeleteWorkflow(id)]))
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::DeleteWorkflow(id))]))
     }
 
     /// Registers a host function for "invoke custom function" tasks (replacing one of the same name).
@@ -410,16 +411,22 @@ impl Crm {
             for e in &t.effects {
                 match e {
                     Effect::UpdateField { .. } | Effect::CustomFunction { .. } | Effect::Skipped { .. } => {}
-                    Effect::ActivatedOnce => cs.push(Change::ActivatedOnce { workflow: t.workflow, record: record.id }),
+                    Effect::ActivatedOnce => cs.push(WorkflowChange::ActivatedOnce { workflow: t.workflow, record: record.id }),
                     Effect::Mail(m) => {
                         let mut m = m.clone();
                         m.id = self.next_id()?;
                         m.record = Some(record.id);
-                        cs.push(Change::PutMail(m));
+                        cs.push(WorkflowChange::PutMail(m));
                     }
                     Effect::Delay { task, due } => {
                         let id = self.next_id()?;
-                        cs.push(Change::PutQueuedTask(QueuedTask { id, workflow: t.workflow, task: *task, record: record.id, due: *due }));
+                        cs.push(WorkflowChange::PutQueuedTask(QueuedTask {
+                            id,
+                            workflow: t.workflow,
+                            task: *task,
+                            record: record.id,
+                            due: *due,
+                        }));
                     }
                     Effect::UpdateRelated { record: rid, field, value } => {
                         if !related.contains_key(rid) {
@@ -461,8 +468,8 @@ impl Crm {
                 }
             }
             new.version = old.version + 1;
-            cs.push(Change::Update { record: new.clone(), expected_version: old.version });
-            cs.push(Change::History(HistoryEntry {
+            cs.push(RecordChange::Update { record: new.clone(), expected_version: old.version });
+            cs.push(RecordChange::History(HistoryEntry {
                 id: 0,
                 record: id,
                 module: new.module.clone(),
@@ -587,8 +594,8 @@ impl Crm {
             record.values.insert("modifiedtime".into(), Value::DateTime(now));
         }
         record.version = current.version + 1;
-        cs.push(Change::Update { record: record.clone(), expected_version: current.version });
-        cs.push(Change::History(HistoryEntry {
+        cs.push(RecordChange::Update { record: record.clone(), expected_version: current.version });
+        cs.push(RecordChange::History(HistoryEntry {
             id: 0,
             record: record.id,
             module: record.module.clone(),
@@ -649,12 +656,12 @@ impl Crm {
             if let Trigger::Schedule(s) = &wf.trigger {
                 wf.next_trigger = s.next_after(now, self.wf.tz).map(|t| t.naive_utc());
             }
-            cs.push(Change::PutWorkflow(wf));
+            cs.push(WorkflowChange::PutWorkflow(wf));
             self.commit(&cs)?;
             report.workflows += 1;
         }
         for q in self.store.queued_tasks()?.into_iter().filter(|q| q.due <= now.naive_utc()) {
-            let mut cs = ChangeSet(vec![Change::DeleteQueuedTask(q.id)]);
+            let mut cs = ChangeSet(vec![Change::Workflow(WorkflowChange::DeleteQueuedTask(q.id))]);
             let wf = self.store.workflows()?.into_iter().find(|w| w.id == q.workflow);
             let rec = self.store.get(q.record)?;
             if let (Some(wf), Some(rec)) = (wf, rec)
@@ -668,7 +675,7 @@ impl Crm {
                     Err(e @ Error::Storage(_)) => return Err(e),
                     Err(e) => {
                         // The task leaves the queue (no endless retry); the failure is reported.
-                        cs = ChangeSet(vec![Change::DeleteQueuedTask(q.id)]);
+                        cs = ChangeSet(vec![Change::Workflow(WorkflowChange::DeleteQueuedTask(q.id))]);
                         report.failures.push(RunFailure { workflow: wf.id, record: rec.id, task: Some(q.task), error: e.to_string() });
                     }
                 }
@@ -742,7 +749,7 @@ impl Crm {
         m.status = MailStatus::Sent;
         m.error = None;
         m.sent = Some(self.now());
-        self.commit(&ChangeSet(vec![Change::PutMail(m)]))
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutMail(m))]))
     }
 
     /// Marks a mail as failed with the error; it stays in the outbox and is tried again by the next
@@ -754,7 +761,7 @@ impl Crm {
         let mut m = self.mail(id)?;
         m.status = MailStatus::Failed;
         m.error = Some(error.to_string());
-        self.commit(&ChangeSet(vec![Change::PutMail(m)]))
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutMail(m))]))
     }
 
     /// Hands every queued or failed mail to `mailer`, oldest first, and records each outcome as it goes
@@ -785,10 +792,10 @@ impl Crm {
 fn patch_insert(cs: &mut ChangeSet, id: RecordId, field: &str, value: Value) {
     for c in &mut cs.0 {
         match c {
-            Change::Insert(r) if r.id == id => {
+            Change::Record(RecordChange::Insert(r)) if r.id == id => {
                 r.values.insert(field.to_string(), value.clone());
             }
-            Change::History(h) if h.record == id && h.kind == ChangeKind::Created => {
+            Change::Record(RecordChange::History(h)) if h.record == id && h.kind == ChangeKind::Created => {
                 h.changes.retain(|c| c.field != field);
                 h.changes.push(history::FieldChange { field: field.to_string(), before: None, after: value.to_text() });
                 h.changes.sort_by(|a, b| a.field.cmp(&b.field));

@@ -1,15 +1,19 @@
 //! Storage ports and their adapters.
 //!
-//! [`Store`] is the one port every backend implements. Writes arrive as a [`ChangeSet`]: everything one
-//! operation changes (records, their history, stage history, users) is applied in **one transaction** by
-//! [`Store::commit`], or not at all. Reads take a [`Query`] so that filters, sorting,
-//! paging and aggregates can be pushed down to SQL.
+//! One port per area ([`RecordStore`], [`SchemaStore`], [`WorkflowStore`], [`ImportStore`], [`ViewStore`],
+//! [`RelationStore`], [`UserStore`]), composed into [`Store`], which adds commits and units of work. Writes
+//! arrive as a [`ChangeSet`] of area changes ([`RecordChange`], [`SchemaStoreChange`], ...): everything one
+//! operation changes is applied in **one transaction** by [`Store::commit`], or not at all. Reads take a
+//! [`Query`](crate::query::Query) so that filters, sorting, paging and aggregates can be pushed down to SQL.
 //!
-//! Adapters: [`memory::MemoryStore`] (always available), [`sqlite::SqliteStore`] (feature `sqlite`, on by
-//! default) and `postgres::PostgresStore` (feature `postgres`, off by default). One conformance suite
+//! Adapters: [`memory::MemoryStore`] (always available, the executable reference), [`sqlite::SqliteStore`]
+//! (feature `sqlite`, on by default) and `postgres::PostgresStore` (feature `postgres`, off by default), the
+//! last two written once over a shared SQL layer with a dialect (`sql`). One conformance suite
 //! (`tests/conformance.rs`) runs against every adapter.
 
+mod changes;
 pub mod memory;
+mod ports;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -17,154 +21,16 @@ pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use changes::{
+    Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
+};
+pub use ports::{ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
+
 use crate::error::Result;
-use crate::history::{HistoryEntry, StageEntry};
-use crate::query::{Aggregate, Query};
-use crate::record::Record;
-use crate::related::{Comment, Relation};
-use crate::schema::Schema;
-use crate::schema::edit::SchemaChangeEntry;
-use crate::user::{Group, User};
-use crate::value::RecordId;
-use crate::view::Filter;
-use crate::workflow::mail::Mail;
-use crate::workflow::{QueuedTask, Workflow};
 
-/// One write inside a [`ChangeSet`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    /// A new record (its version is 1).
-    Insert(Record),
-    /// A new state of an existing record. Refused with `Conflict` unless the stored version equals
-    /// `expected_version`; the stored version becomes `record.version`.
-    Update {
-        /// The whole record as it should be stored.
-        record: Record,
-        /// The version the change was based on.
-        expected_version: u64,
-    },
-    /// Removes a record and its change log for good.
-    Purge(RecordId),
-    /// Appends to the change log.
-    History(HistoryEntry),
-    /// Appends to an opportunity's stage history.
-    Stage(StageEntry),
-    /// Creates or replaces a user.
-    PutUser(User),
-    /// Creates or replaces a group.
-    PutGroup(Group),
-    // ----- import/export -----
-    /// Creates or replaces the journal of an import.
-    PutImport(crate::io::ImportJournal),
-    /// Records what an import did to one record.
-    ImportRow(crate::io::ImportRowFate),
-    /// Creates or replaces a saved column mapping (by module and name).
-    PutMapping(crate::io::SavedMapping),
-    /// Deletes a saved column mapping.
-    DeleteMapping {
-        /// Module name.
-        module: String,
-        /// Mapping name.
-        name: String,
-    },
-    // ----- views, related records, settings -----
-    /// Creates or replaces a list filter (its id is set).
-    PutFilter(Filter),
-    /// Deletes a list filter.
-    DeleteFilter(i64),
-    /// Adds a comment (its id is set).
-    AddComment(Comment),
-    /// Creates or replaces the many-to-many link between `record` and `related`.
-    Link(Relation),
-    /// Removes the link between two records (whichever side it was made on).
-    Unlink {
-        /// One side.
-        record: RecordId,
-        /// The other side.
-        related: RecordId,
-    },
-    /// Stores a setting as JSON text (lead-conversion mapping, view settings).
-    PutSetting {
-        /// Setting name.
-        key: String,
-        /// JSON text.
-        value: String,
-    },
-    // ----- schema customization -----
-    /// Stores a new schema and makes the physical layout follow it (new columns). Refused with
-    /// `Conflict` unless the stored schema version equals `expected_version`.
-    PutSchema {
-        /// The new schema.
-        schema: Box<Schema>,
-        /// The version it was derived from.
-        expected_version: u64,
-    },
-    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
-    ClearField {
-        /// Module.
-        module: String,
-        /// Field.
-        field: String,
-    },
-    /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
-    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
-    ReplacePicklistValue {
-        /// Module.
-        module: String,
-        /// Picklist field.
-        field: String,
-        /// Value to replace.
-        from: String,
-        /// Replacement, or `None` to remove.
-        to: Option<String>,
-    },
-    /// Appends to the schema change log.
-    SchemaLog(SchemaChangeEntry),
-    // ----- workflows -----
-    /// Creates or replaces a workflow (by id).
-    PutWorkflow(Workflow),
-    /// Deletes a workflow with its once-pairs and queued tasks.
-    DeleteWorkflow(i64),
-    /// Creates or replaces an outbox mail (by id).
-    PutMail(Mail),
-    /// Records that a once-workflow fired for a record.
-    ActivatedOnce {
-        /// The workflow.
-        workflow: i64,
-        /// The record.
-        record: RecordId,
-    },
-    /// Queues a delayed task (by id).
-    PutQueuedTask(QueuedTask),
-    /// Removes a queued task.
-    DeleteQueuedTask(i64),
-    // ----- lead conversion: comments follow the lead -----
-    /// Moves every comment on `from` (replies included) to `to`, keeping ids, authors, times and threads.
-    MoveComments {
-        /// The record the comments are on now.
-        from: RecordId,
-        /// The record they move to.
-        to: RecordId,
-    },
-}
-
-/// Everything one operation writes, applied atomically.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ChangeSet(pub Vec<Change>);
-
-impl ChangeSet {
-    /// An empty change set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-    /// Adds a change.
-    pub fn push(&mut self, c: Change) {
-        self.0.push(c);
-    }
-    /// True when there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
+/// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
+pub mod prelude {
+    pub use super::{ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
 }
 
 /// The live auto-number state of a module.
@@ -190,30 +56,10 @@ impl AutoNumberState {
     }
 }
 
-/// A storage backend.
-///
-/// Error mapping every adapter follows: a stale `expected_version` → `Error::Conflict`; a violated
-/// uniqueness (auto-number, user name) → `StorageError::Duplicate`; a database from a newer crm →
-/// `StorageError::IncompatibleVersion`; anything else → `StorageError::Backend`.
-pub trait Store: Send {
-    /// The stored schema, or `None` for a new, empty store.
-    fn load_schema(&mut self) -> Result<Option<Schema>>;
-    /// Stores the schema and makes the physical layout follow it (tables, columns, indexes).
-    fn save_schema(&mut self, schema: &Schema) -> Result<()>;
-    /// Reserves `n` consecutive ids (for records, users and groups) and returns the first. Ids are never
-    /// reused, even when the operation that reserved them fails.
-    fn allocate_ids(&mut self, n: u64) -> Result<i64>;
-    /// Hands out the next auto-number of `module` (`POT1`, `POT2`, ...), starting from `default_prefix` and 1
-    /// the first time.
-    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String>;
-    /// The auto-number state of `module`, if it has handed out or been configured.
-    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>>;
-    /// Sets the prefix and next number of `module`.
-    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()>;
+/// A storage backend: every area's port, commits and units of work.
+pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + Send {
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
-    /// Reads one record (live or deleted).
-    fn get(&self, id: RecordId) -> Result<Option<Record>>;
     /// Starts a unit of work: until [`Store::end_unit`], every write (commits, id and auto-number
     /// reservations) joins one transaction, and each [`Store::commit`] inside it is a savepoint that fails
     /// alone. Bulk operations use it to pay for one durable commit per batch. A crash loses the whole unit.
@@ -233,141 +79,11 @@ pub trait Store: Send {
     fn unit_is_exclusive(&self) -> bool {
         false
     }
-    /// The module of a record and whether it is in the recycle bin, without reading its fields.
-    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
-        Ok(self.get(id)?.map(|r| (r.module, r.deleted)))
-    }
     /// A number that changes whenever **another** handle commits to the same store (SQLite's
     /// `PRAGMA data_version`); handles use it to drop their caches. Stores that cannot be shared return 0.
     fn data_version(&self) -> Result<u64> {
         Ok(0)
     }
-    /// Lists the records a normalized query selects, in its order and page.
-    fn query(&self, q: &Query) -> Result<Vec<Record>>;
-    /// Counts the records a query selects, ignoring its page.
-    fn count(&self, q: &Query) -> Result<u64>;
-    /// Groups the records a query selects by `group_by` (or one group for all) and sums decimal `sums`
-    /// fields exactly. Groups come ordered by key.
-    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>>;
-    /// Ids of live records of `module` whose label equals `label` (ignoring case), lowest id first.
-    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>>;
-    /// The change log of a record, oldest first.
-    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>>;
-    /// The stage history of an opportunity, oldest first.
-    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>>;
-    /// Every registered user.
-    fn users(&self) -> Result<Vec<User>>;
-    /// Every registered group.
-    fn groups(&self) -> Result<Vec<Group>>;
-    // ----- import/export -----
-    /// Every import, oldest first.
-    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>>;
-    /// The records an import touched, in file order.
-    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>>;
-    /// The saved mappings of a module, by name.
-    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>>;
-
-    // ----- views, related records, settings -----
-    /// Every stored filter of `module`, lowest id first.
-    fn filters(&self, module: &str) -> Result<Vec<Filter>>;
-    /// The comments on a record, newest first.
-    fn comments(&self, record: RecordId) -> Result<Vec<Comment>>;
-    /// A comment by id.
-    fn comment(&self, id: i64) -> Result<Option<Comment>>;
-    /// Links of `record` (made on either side) to live or deleted records of `module` (every module when
-    /// `None`), oldest link first, skipping `offset` and returning at most `limit`. In each returned
-    /// [`Relation`], `record` is the record asked about and `related` the other side.
-    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>>;
-    /// How many links [`Store::relations`] would list without a page.
-    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64>;
-    /// A stored setting (JSON text).
-    fn setting(&self, key: &str) -> Result<Option<String>>;
-    // ----- schema customization -----
-    /// The version of the stored schema, read cheaply (without loading the schema); `None` for an empty
-    /// store. Lets every handle notice schema changes made through another handle.
-    fn schema_version(&self) -> Result<Option<u64>>;
-    /// The schema change log, oldest first.
-    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
-    // ----- workflows -----
-    /// Every workflow, ascending id.
-    fn workflows(&self) -> Result<Vec<Workflow>>;
-    /// Every outbox mail, ascending id.
-    fn outbox(&self) -> Result<Vec<Mail>>;
-    /// True when the once-workflow already fired for the record.
-    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
-    /// Every queued delayed task, by due time then id.
-    fn queued_tasks(&self) -> Result<Vec<QueuedTask>>;
-    // ----- schema freshness for reads -----
-    /// The stored schema when it is newer than `version` (another handle of the same database changed
-    /// it), else `None`; cheap when nothing changed. Lets reads through `&self` see other handles' schema
-    /// changes. The default suits stores that only one handle can open (the memory store).
-    fn newer_schema(&self, version: u64) -> Result<Option<std::sync::Arc<Schema>>> {
-        let _ = version;
-        Ok(None)
-    }
-    // ----- write path (import) -----
-    /// True when a record of `module`, live or in the recycle bin, has `number` as its auto-number. The
-    /// default counts with two queries; adapters with an index on the number override it with one probe.
-    fn auto_number_taken(&self, module: &crate::schema::Module, number: &str) -> Result<bool> {
-        let Some(an) = &module.auto_number else { return Ok(false) };
-        let q = Query::new(&module.name).filter(crate::query::Condition::eq(an.field.clone(), number)).normalize(module)?;
-        Ok(self.count(&q)? > 0 || self.count(&q.in_recycle_bin())? > 0)
-    }
-
-    // ----- reads -----
-    /// Like [`Store::aggregate`] grouped by the first `len` characters of a date field's stored text
-    /// (`yyyy-mm` for 7, `yyyy` for 4): the key is that prefix as text, or null for
-    /// records without a date. Groups come ordered by key. The default folds the per-day groups; the SQLite
-    /// adapter groups by the prefix in SQL (one scan instead of a walk of the date index).
-    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
-        let mut out: Vec<Aggregate> = Vec::new();
-        for g in self.aggregate(q, Some(field), sums)? {
-            let key = g.key.to_text().map_or(crate::value::Value::Null, |t| crate::value::Value::Text(t.chars().take(len).collect()));
-            match out.last_mut() {
-                Some(last) if last.key == key => {
-                    last.count += g.count;
-                    for ((a, b), f) in last.sums.iter_mut().zip(&g.sums).zip(sums) {
-                        *a = a.checked_add(*b).ok_or_else(|| sum_overflow(f))?;
-                    }
-                }
-                _ => out.push(Aggregate { key, count: g.count, sums: g.sums }),
-            }
-        }
-        Ok(out)
-    }
-
-    // ----- rows (bulk condition evaluation) -----
-    /// Calls `f` with every record a normalized query selects (in its order and page) as a
-    /// [`Row`](crate::row::Row) of `layout`, until `f` returns false. The default reads records with
-    /// [`Store::query`] and converts them ([`rows_via_records`]); the SQLite adapter reads each row's columns
-    /// straight into slots, without building a map per record.
-    fn scan_rows(
-        &self,
-        q: &Query,
-        layout: &std::sync::Arc<crate::row::RowLayout>,
-        f: &mut dyn FnMut(crate::row::Row) -> bool,
-    ) -> Result<()> {
-        rows_via_records(self, q, layout, f)
-    }
-}
-
-/// [`Store::scan_rows`] through [`Store::query`]: each record converted with
-/// [`Row::from_record`](crate::row::Row::from_record).
-///
-/// # Errors
-/// As [`Store::query`]; `InvalidArgument` when the query is not of the layout's module.
-pub fn rows_via_records<S: Store + ?Sized>(
-    store: &S,
-    q: &Query,
-    layout: &std::sync::Arc<crate::row::RowLayout>,
-    f: &mut dyn FnMut(crate::row::Row) -> bool,
-) -> Result<()> {
-    for r in store.query(q)? {
-        if !f(crate::row::Row::from_record(layout, &r)?) {
-            break;
-        }
-    }
-    Ok(())
 }
 
 /// The error of a sum beyond the range of exact decimals, the same on every store.

@@ -11,8 +11,8 @@ use crate::io::ImportRowFate;
 use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
-use crate::storage::Change;
 use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
+use crate::storage::{Change, ImportChange, RecordChange, WorkflowChange};
 use crate::workflow::mail::Mail;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
@@ -24,7 +24,12 @@ pub(super) const MIN_RUN: usize = 16;
 
 /// Whether [`write_run`] can write this change.
 pub(super) fn is_bulk(c: &Change) -> bool {
-    matches!(c, Change::Insert(_) | Change::History(_) | Change::Stage(_) | Change::PutMail(_) | Change::ImportRow(_))
+    matches!(
+        c,
+        Change::Record(RecordChange::Insert(_) | RecordChange::History(_) | RecordChange::Stage(_))
+            | Change::Workflow(WorkflowChange::PutMail(_))
+            | Change::Import(ImportChange::ImportRow(_))
+    )
 }
 
 /// Writes a run of changes for which [`is_bulk`] holds: the records' `crm_entity` rows first, then each
@@ -34,14 +39,14 @@ pub(super) fn write_run(c: &mut Conn, schema: &Schema, run: &[Change]) -> Result
     let (mut history, mut stages, mut mails, mut rows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for ch in run {
         match ch {
-            Change::Insert(r) => match records.iter_mut().find(|(m, _)| *m == r.module) {
+            Change::Record(RecordChange::Insert(r)) => match records.iter_mut().find(|(m, _)| *m == r.module) {
                 Some((_, list)) => list.push(r),
                 None => records.push((&r.module, vec![r])),
             },
-            Change::History(h) => history.push(h),
-            Change::Stage(s) => stages.push(s),
-            Change::PutMail(m) => mails.push(m),
-            Change::ImportRow(r) => rows.push(r),
+            Change::Record(RecordChange::History(h)) => history.push(h),
+            Change::Record(RecordChange::Stage(s)) => stages.push(s),
+            Change::Workflow(WorkflowChange::PutMail(m)) => mails.push(m),
+            Change::Import(ImportChange::ImportRow(r)) => rows.push(r),
             other => return Err(Error::invalid(format!("not a bulk change: {other:?}"))),
         }
     }

@@ -352,6 +352,15 @@ impl Db for Conn {
     fn insert_records(&mut self, _version: u64, m: &Module, records: &[&crate::record::Record]) -> Result<()> {
         super::bulk::insert_records(self, m, records)
     }
+    /// Long runs of inserts (an import batch: new records, change log, stage history, outbox mail, journal
+    /// rows) go as one statement per table; shorter ones change by change.
+    fn bulk_run(&self, changes: &[crate::storage::Change]) -> usize {
+        let n = changes.iter().take_while(|c| super::bulk::is_bulk(c)).count();
+        if n >= super::bulk::MIN_RUN { n } else { 0 }
+    }
+    fn write_bulk(&mut self, schema: &crate::schema::Schema, run: &[crate::storage::Change]) -> Result<()> {
+        super::bulk::write_run(self, schema, run)
+    }
     fn insert_history(&mut self, entries: &[&crate::history::HistoryEntry]) -> Result<()> {
         super::bulk::histories(self, entries)
     }

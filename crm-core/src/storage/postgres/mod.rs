@@ -15,7 +15,7 @@
 //! Layout — the same relational idea as the SQLite adapter, readable with `psql`:
 //!
 //! * one table per module (`potentials`, `accounts`, ...) with an `id` column and **one column per field**,
-//!   typed (see [`dialect`]): money, percentages and decimals `NUMERIC` (exact, never floating point), whole numbers,
+//!   typed (see `dialect`): money, percentages and decimals `NUMERIC` (exact, never floating point), whole numbers,
 //!   references and owners `BIGINT`, checkboxes `BOOLEAN`, dates `DATE`, date-times `TIMESTAMP` (UTC, whole
 //!   seconds), times `TIME`, everything else `TEXT COLLATE "C"` (so that comparing and sorting text is
 //!   byte-wise, as in the other adapters); multi-select values are `a |##| b` text;
@@ -48,8 +48,8 @@
 //! error); several connections opening an *empty* database at the same moment may fail or install the
 //! default filters and workflows twice (open one handle first, as the tests do).
 //!
-//! Every statement and query comes from the shared SQL layer ([`crate::storage::sql`]) in PostgreSQL's
-//! [`dialect`]; this module keeps what only PostgreSQL has: connecting (schemas, session settings, the
+//! Every statement and query comes from the shared SQL layer (`storage::sql`) in PostgreSQL's
+//! `dialect`; this module keeps what only PostgreSQL has: connecting (schemas, session settings, the
 //! case-folding collation), `crm_migrations`, sequences and advisory locks, row-locked auto-numbers, the
 //! data-version sequence, aborted-transaction tracking and the `unnest` bulk path.
 
@@ -59,23 +59,12 @@ mod dialect;
 
 use self::db::{Conn, PgResult, get, map_err};
 use self::dialect::Postgres;
-use super::{AutoNumberState, Change, ChangeSet, Store};
+use super::{AutoNumberState, ChangeSet, Store};
 use crate::error::{Error, Result, StorageError};
-use crate::history::{HistoryEntry, StageEntry};
-use crate::query::{Aggregate, Query};
-use crate::record::Record;
-use crate::related::{Comment, Relation};
-use crate::schema::edit::SchemaChangeEntry;
-use crate::schema::{Module, Schema};
-use crate::storage::sql::{self, Dialect};
-use crate::user::{Group, User};
-use crate::value::RecordId;
-use crate::view::Filter;
-use crate::workflow::mail::Mail;
-use crate::workflow::{QueuedTask, Workflow};
+use crate::storage::sql::adapter::HandleState;
+use crate::storage::sql::{self, Db, Dialect, SqlAdapter};
 use postgres::{Client, NoTls};
 use std::cell::{Cell, RefCell, RefMut};
-use std::sync::Arc;
 
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
@@ -95,19 +84,14 @@ fn ident(name: &str) -> Result<String> {
 /// A store in one PostgreSQL database (or schema), through one connection.
 pub struct PostgresStore {
     conn: RefCell<Conn>,
-    schema: Option<Arc<Schema>>,
-    /// The stored schema when another connection changed it after this one loaded its own.
-    newer: RefCell<Option<Arc<Schema>>>,
-    /// True while a unit of work holds a transaction open.
-    unit: bool,
+    /// This handle's schema and its open unit of work (one transaction, which keeps the rows of the
+    /// auto-numbers it took locked).
+    handle: HandleState,
     /// True when the open unit wrote something (its end bumps the data version).
     unit_wrote: bool,
-    /// Auto-number counters taken inside the open unit: the first take locks the counter row
-    /// (`FOR UPDATE`) until the unit ends, so the rest are counted here and written back once at its end.
-    unit_numbers: std::collections::HashMap<String, AutoNumberState>,
     /// How often this connection bumped `crm_data_version` (see [`Store::data_version`]).
     own_bumps: Cell<i64>,
-    /// The data version [`Store::schema_version`] read in the same round trip, with the connection's
+    /// The data version [`SchemaStore::schema_version`] read in the same round trip, with the connection's
     /// statement count right after: it answers the next [`Store::data_version`] if no statement ran between.
     version_ahead: Cell<Option<(u64, i64)>>,
     /// Where it is connected (without password), for `Debug`.
@@ -188,11 +172,8 @@ impl PostgresStore {
         let dialect = Postgres { fold_collation: if icu { "\"und-x-icu\"" } else { "\"default\"" } };
         let mut store = PostgresStore {
             conn: RefCell::new(Conn::new(client, dialect)),
-            schema: None,
-            newer: RefCell::new(None),
-            unit: false,
+            handle: HandleState::default(),
             unit_wrote: false,
-            unit_numbers: Default::default(),
             own_bumps: Cell::new(0),
             version_ahead: Cell::new(None),
             target,
@@ -239,11 +220,17 @@ impl PostgresStore {
         self.own_bumps.set(self.own_bumps.get() + 1);
         Ok(())
     }
+}
 
-    /// Runs `f` in one write transaction: its own, or a savepoint of the open unit of work. On error
-    /// everything `f` wrote is rolled back (only to the savepoint inside a unit).
-    fn write<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T>) -> Result<T> {
-        let unit = self.unit;
+impl SqlAdapter for PostgresStore {
+    fn read<T>(&self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        f(&mut *self.conn()?)
+    }
+
+    /// Its own transaction, or a savepoint of the open unit of work; a committed write bumps the data
+    /// version (see [`Store::data_version`]).
+    fn write<T>(&mut self, f: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        let unit = self.handle.unit.open;
         let c = self.conn.get_mut();
         if unit {
             c.batch_raw("SAVEPOINT crm_write")?;
@@ -279,33 +266,12 @@ impl PostgresStore {
         }
     }
 
-    /// The schema reads use: this handle's own, or the stored one when another connection changed it.
-    fn read_schema(&self) -> Result<Arc<Schema>> {
-        sql::schema::fresh(&mut *self.conn()?, self.schema.as_ref(), &self.newer)
-    }
-}
+    sql::adapter::handle_state!(handle);
 
-impl Store for PostgresStore {
-    fn load_schema(&mut self) -> Result<Option<Schema>> {
-        let schema = sql::schema::load(self.conn.get_mut())?;
-        self.schema = schema.clone().map(Arc::new);
-        Ok(schema)
-    }
-
-    fn save_schema(&mut self, schema: &Schema) -> Result<()> {
-        self.write(|c| sql::schema::install(c, schema))?;
-        self.schema = Some(Arc::new(schema.clone()));
-        Ok(())
-    }
-
-    fn allocate_ids(&mut self, n: u64) -> Result<i64> {
-        let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
-        if n < 1 {
-            return Err(Error::invalid("allocate at least one id"));
-        }
-        // A sequence is never rolled back, so ids are never reused; the session-level advisory lock makes
-        // the block consecutive while other connections allocate too (it is released at once, even inside
-        // a unit of work).
+    /// A sequence is never rolled back, so ids are never reused; the session-level advisory lock makes the
+    /// block consecutive while other connections allocate too (it is released at once, even inside a unit
+    /// of work).
+    fn reserve_ids(&mut self, n: i64) -> Result<i64> {
         let c = self.conn.get_mut();
         c.query_one("SELECT pg_advisory_lock($1)", &[&LOCK_IDS])?;
         let last = c.query_one("SELECT setval('crm_ids', nextval('crm_ids') + $1 - 1)", &[&n]);
@@ -315,90 +281,59 @@ impl Store for PostgresStore {
         Ok(last - n + 1)
     }
 
-    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
-        if self.unit {
-            let mut state = match self.unit_numbers.remove(module) {
-                Some(s) => s,
-                // Locked until the unit ends: no other connection takes numbers meanwhile.
-                None => self.write(|c| sql::records::lock_auto_number(c, module, default_prefix))?,
-            };
-            let out = state.take();
-            self.unit_numbers.insert(module.to_string(), state);
-            return Ok(out);
-        }
-        // The row stays locked until the transaction ends: numbers are unique across connections.
-        self.write(|c| sql::records::next_auto_number(c, module, default_prefix))
+    /// Locked until the unit ends: no other connection takes numbers meanwhile.
+    fn hold_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<AutoNumberState> {
+        self.write(|db| sql::records::lock_auto_number(db, module, default_prefix))
     }
 
-    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
-        if let Some(s) = self.unit_numbers.get(module) {
-            return Ok(Some(s.clone()));
-        }
-        sql::records::auto_number(&mut *self.conn()?, module, false)
+    fn store_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        self.write(|db| sql::records::set_auto_number(db, module, state))
     }
 
-    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
-        if self.unit {
-            self.unit_numbers.insert(module.to_string(), state.clone());
-        }
-        self.write(|c| sql::records::set_auto_number(c, module, state))
+    /// A save reads the schema version and then the data version: one round trip for both (as if both
+    /// were read at this moment), the data version kept for the next `data_version` call.
+    fn stored_schema_version(&self) -> Result<Option<u64>> {
+        let mut c = self.conn()?;
+        let row = c.query_one(
+            "SELECT (SELECT value FROM crm_meta WHERE key = 'schema_version'), (SELECT last_value FROM crm_data_version)",
+            &[],
+        )?;
+        self.version_ahead.set(Some((c.sent, get(&row, 1)?)));
+        get::<Option<String>>(&row, 0)?.map(|v| sql::schema::parse_version(&v)).transpose()
     }
+}
 
+impl Store for PostgresStore {
     fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let schema = self.schema.clone().ok_or_else(|| Error::invalid("no schema stored yet"))?;
-        self.write(|c| {
-            // Long runs of inserts (an import batch) go as one statement per table; the rest change by change.
-            let mut rest = changes.0.as_slice();
-            while let Some(first) = rest.first() {
-                let run = rest.iter().take_while(|ch| bulk::is_bulk(ch)).count();
-                if run >= bulk::MIN_RUN {
-                    bulk::write_run(c, &schema, &rest[..run])?;
-                    rest = &rest[run..];
-                } else {
-                    sql::apply(c, &schema, first)?;
-                    rest = &rest[1..];
-                }
-            }
-            Ok(())
-        })?;
-        // A committed PutSchema becomes the schema in force.
-        if let Some(new) = changes.0.iter().rev().find_map(|c| if let Change::PutSchema { schema, .. } = c { Some(schema) } else { None }) {
-            self.schema = Some(Arc::new((**new).clone()));
-        }
-        Ok(())
+        sql::adapter::commit(self, changes)
     }
 
     fn begin_unit(&mut self) -> Result<()> {
-        if !self.unit {
+        if !self.handle.unit.open {
             let c = self.conn.get_mut();
             c.batch_raw("BEGIN")?;
             c.failed = false;
-            self.unit = true;
+            self.handle.unit.open = true;
             self.unit_wrote = false;
         }
         Ok(())
     }
 
     fn end_unit(&mut self, commit: bool) -> Result<()> {
-        if !self.unit {
+        if !self.handle.unit.open {
             return Ok(());
         }
-        let numbers = std::mem::take(&mut self.unit_numbers);
         if commit && !self.conn.get_mut().failed {
-            for (module, state) in &numbers {
-                if let Err(e) = self.set_auto_number(module, state) {
-                    self.unit = false;
-                    let _ = self.conn.get_mut().batch_raw("ROLLBACK");
-                    self.unit_wrote = false;
-                    return Err(e);
-                }
+            // Written inside the unit (still open), so the counters commit with it.
+            if let Err(e) = sql::adapter::store_unit_numbers(self) {
+                self.handle.unit.open = false;
+                let _ = self.conn.get_mut().batch_raw("ROLLBACK");
+                self.unit_wrote = false;
+                return Err(e);
             }
-            self.unit_numbers.clear(); // set_auto_number above counted them again
         }
-        self.unit = false;
+        self.handle.unit.numbers.clear();
+        self.handle.unit.open = false;
         let c = self.conn.get_mut();
         if commit && c.failed {
             // A read failed inside the unit and aborted its transaction: COMMIT would quietly roll back.
@@ -421,10 +356,6 @@ impl Store for PostgresStore {
         }
     }
 
-    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
-        sql::records::entity(&mut *self.conn()?, id)
-    }
-
     fn data_version(&self) -> Result<u64> {
         // Every committed write bumps the sequence (see `write`); this connection's own bumps are taken
         // off, so the number moves only when another connection committed.
@@ -434,131 +365,6 @@ impl Store for PostgresStore {
             _ => get(&c.query_one("SELECT last_value FROM crm_data_version", &[])?, 0)?,
         };
         Ok(v.wrapping_sub(self.own_bumps.get()) as u64)
-    }
-
-    fn get(&self, id: RecordId) -> Result<Option<Record>> {
-        let Some((module, _)) = self.entity(id)? else { return Ok(None) };
-        let s = self.read_schema()?;
-        let _ = sql::compile::module(&s, &module)?;
-        sql::records::get(&mut *self.conn()?, || Ok(s), id)
-    }
-
-    fn query(&self, q: &Query) -> Result<Vec<Record>> {
-        let s = self.read_schema()?;
-        sql::records::query(&mut *self.conn()?, &s, q)
-    }
-
-    fn count(&self, q: &Query) -> Result<u64> {
-        let s = self.read_schema()?;
-        sql::records::count(&mut *self.conn()?, &s, q)
-    }
-
-    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
-        let s = self.read_schema()?;
-        sql::records::aggregate(&mut *self.conn()?, &s, q, group_by, sums)
-    }
-
-    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
-        let s = self.read_schema()?;
-        sql::records::aggregate_by_prefix(&mut *self.conn()?, &s, q, field, len, sums)
-    }
-
-    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
-        sql::records::find_by_label(&mut *self.conn()?, module, label)
-    }
-
-    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
-        sql::records::history(&mut *self.conn()?, id)
-    }
-
-    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
-        sql::records::stage_history(&mut *self.conn()?, id)
-    }
-
-    fn users(&self) -> Result<Vec<User>> {
-        sql::users::users(&mut *self.conn()?)
-    }
-
-    fn groups(&self) -> Result<Vec<Group>> {
-        sql::users::groups(&mut *self.conn()?)
-    }
-
-    fn imports(&self) -> Result<Vec<crate::io::ImportJournal>> {
-        sql::imports::imports(&mut *self.conn()?)
-    }
-
-    fn import_rows(&self, import_id: i64) -> Result<Vec<crate::io::ImportRowFate>> {
-        sql::imports::import_rows(&mut *self.conn()?, import_id)
-    }
-
-    fn mappings(&self, module: &str) -> Result<Vec<crate::io::SavedMapping>> {
-        sql::imports::mappings(&mut *self.conn()?, module)
-    }
-
-    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
-        sql::views::filters(&mut *self.conn()?, module)
-    }
-
-    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        sql::relations::comments(&mut *self.conn()?, record)
-    }
-
-    fn comment(&self, id: i64) -> Result<Option<Comment>> {
-        sql::relations::comment(&mut *self.conn()?, id)
-    }
-
-    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
-        sql::relations::relations(&mut *self.conn()?, record, module, offset, limit)
-    }
-
-    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
-        sql::relations::count_relations(&mut *self.conn()?, record, module)
-    }
-
-    fn setting(&self, key: &str) -> Result<Option<String>> {
-        sql::views::setting(&mut *self.conn()?, key)
-    }
-
-    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
-        // The module table holds live and deleted records; the number's unique index answers in one probe
-        // (one round trip, instead of two counts that each read the schema version first).
-        sql::records::number_taken(&mut *self.conn()?, module, number)
-    }
-
-    fn schema_version(&self) -> Result<Option<u64>> {
-        // A save reads the schema version and then the data version: one round trip for both (as if both
-        // were read at this moment), the data version kept for the next `data_version` call.
-        let mut c = self.conn()?;
-        let row = c.query_one(
-            "SELECT (SELECT value FROM crm_meta WHERE key = 'schema_version'), (SELECT last_value FROM crm_data_version)",
-            &[],
-        )?;
-        self.version_ahead.set(Some((c.sent, get(&row, 1)?)));
-        get::<Option<String>>(&row, 0)?.map(|v| sql::schema::parse_version(&v)).transpose()
-    }
-
-    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
-        sql::schema::changes(&mut *self.conn()?)
-    }
-
-    fn workflows(&self) -> Result<Vec<Workflow>> {
-        sql::workflows::workflows(&mut *self.conn()?)
-    }
-
-    fn outbox(&self) -> Result<Vec<Mail>> {
-        sql::workflows::outbox(&mut *self.conn()?)
-    }
-
-    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
-        sql::workflows::was_activated(&mut *self.conn()?, workflow, record)
-    }
-
-    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
-        sql::workflows::queued_tasks(&mut *self.conn()?)
-    }
-
-    fn newer_schema(&self, version: u64) -> Result<Option<Arc<Schema>>> {
-        sql::schema::newer(&mut *self.conn()?, version, self.schema.as_ref(), &self.newer)
     }
 }
 

@@ -108,6 +108,15 @@ pub(crate) trait Db {
     fn insert_records(&mut self, version: u64, m: &Module, records: &[&crate::record::Record]) -> Result<()> {
         super::records::insert_each(self, version, m, records)
     }
+    /// How many of the leading changes the engine writes at once with [`Db::write_bulk`] (0: none).
+    fn bulk_run(&self, changes: &[crate::storage::Change]) -> usize {
+        let _ = changes;
+        0
+    }
+    /// Writes a run of changes [`Db::bulk_run`] counted.
+    fn write_bulk(&mut self, schema: &crate::schema::Schema, run: &[crate::storage::Change]) -> Result<()> {
+        run.iter().try_for_each(|c| super::apply(self, schema, c))
+    }
     /// Appends change-log entries.
     fn insert_history(&mut self, entries: &[&crate::history::HistoryEntry]) -> Result<()> {
         super::records::history_each(self, entries)

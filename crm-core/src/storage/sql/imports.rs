@@ -1,10 +1,12 @@
 //! Import journals, the fate of every record an import touched, and saved column mappings, once for both
 //! engines.
 
+use super::adapter::SqlAdapter;
 use super::db::rows;
 use super::{Arg, Db, fmt_dt, parse_dt, signed, to_json};
 use crate::error::{Result, StorageError};
 use crate::io::{ImportJournal, ImportRowFate, ImportStatus, RowAction, SavedMapping};
+use crate::storage::{ImportChange, ImportStore};
 use crate::value::RecordId;
 
 /// Creates or updates an import's journal.
@@ -100,4 +102,28 @@ pub(crate) fn mappings<D: Db + ?Sized>(db: &mut D, module: &str) -> Result<Vec<S
         let mapping = serde_json::from_str(&r.string(2)?).map_err(|e| StorageError::Corrupt(format!("saved mapping '{name}': {e}")))?;
         Ok(SavedMapping { module: r.string(0)?, name, mapping })
     })
+}
+
+/// Writes one import change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &ImportChange) -> Result<()> {
+    match c {
+        ImportChange::PutImport(j) => put_import(db, j),
+        ImportChange::ImportRow(r) => import_row(db, r),
+        ImportChange::PutMapping(m) => put_mapping(db, m),
+        ImportChange::DeleteMapping { module, name } => delete_mapping(db, module, name),
+    }
+}
+
+impl<S: SqlAdapter> ImportStore for S {
+    fn imports(&self) -> Result<Vec<ImportJournal>> {
+        self.read(|db| imports(db))
+    }
+
+    fn import_rows(&self, import_id: i64) -> Result<Vec<ImportRowFate>> {
+        self.read(|db| import_rows(db, import_id))
+    }
+
+    fn mappings(&self, module: &str) -> Result<Vec<SavedMapping>> {
+        self.read(|db| mappings(db, module))
+    }
 }

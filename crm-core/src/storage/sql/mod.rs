@@ -8,6 +8,8 @@
 //!   with bound parameters; identifiers come only from the schema.
 //! * [`ddl`] — the side tables and the module tables (columns, indexes), as templates a dialect renders.
 //! * [`statements`] — every fixed statement, rendered once per dialect.
+//! * [`adapter`] — what an adapter provides ([`SqlAdapter`]) so that every storage port is implemented once
+//!   for both engines, in the area modules.
 //! * [`db`] — the narrow connection interface ([`Db`], [`SqlRow`], [`Arg`]) the adapters implement, and over
 //!   which the per-area modules ([`records`], [`schema`], [`workflows`], [`imports`], [`views`],
 //!   [`relations`], [`users`]) write their changes and answer their reads once for both engines.
@@ -19,6 +21,7 @@
 //! against `lower(... COLLATE ...)`, `unnest` bulk inserts). sea-query would add a dependency and an
 //! allocation-heavy statement tree per query while still needing custom expressions for each of those.
 
+pub(crate) mod adapter;
 pub(crate) mod compile;
 pub(crate) mod db;
 pub(crate) mod ddl;
@@ -32,6 +35,7 @@ pub(crate) mod users;
 pub(crate) mod views;
 pub(crate) mod workflows;
 
+pub(crate) use adapter::SqlAdapter;
 pub(crate) use db::{Arg, Db, SqlRow};
 pub(crate) use dialect::{ColumnKind, Dialect};
 
@@ -70,41 +74,16 @@ pub(crate) fn signed(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Writes one change (in the caller's transaction).
+/// Writes one change (in the caller's transaction), through the area it belongs to.
 pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &crate::schema::Schema, c: &crate::storage::Change) -> Result<()> {
     use crate::storage::Change;
     match c {
-        Change::Insert(r) => db.insert_records(schema.version, compile::module(schema, &r.module)?, &[r]),
-        Change::Update { record, expected_version } => {
-            records::update(db, schema.version, compile::module(schema, &record.module)?, record, *expected_version)
-        }
-        Change::Purge(id) => records::purge(db, *id),
-        Change::History(h) => db.insert_history(&[h]),
-        Change::Stage(s) => records::stage(db, s),
-        Change::PutUser(u) => users::put_user(db, u),
-        Change::PutGroup(g) => users::put_group(db, g),
-        Change::PutImport(j) => imports::put_import(db, j),
-        Change::ImportRow(r) => imports::import_row(db, r),
-        Change::PutMapping(m) => imports::put_mapping(db, m),
-        Change::DeleteMapping { module, name } => imports::delete_mapping(db, module, name),
-        Change::PutFilter(f) => views::put_filter(db, f),
-        Change::DeleteFilter(id) => views::delete_filter(db, *id),
-        Change::PutSetting { key, value } => views::put_setting(db, key, value),
-        Change::AddComment(c) => relations::add_comment(db, c),
-        Change::Link(r) => relations::link(db, r),
-        Change::Unlink { record, related } => relations::unlink(db, *record, *related),
-        Change::MoveComments { from, to } => relations::move_comments(db, *from, *to),
-        Change::PutSchema { schema: new, expected_version } => schema::put(db, new, *expected_version),
-        Change::ClearField { module, field } => schema::clear_field(db, schema, module, field),
-        Change::ReplacePicklistValue { module, field, from, to } => {
-            schema::replace_picklist_value(db, schema, module, field, from, to.as_deref())
-        }
-        Change::SchemaLog(e) => schema::log(db, e),
-        Change::PutWorkflow(w) => workflows::put_workflow(db, w),
-        Change::DeleteWorkflow(id) => workflows::delete_workflow(db, *id),
-        Change::PutMail(m) => workflows::put_mail(db, m),
-        Change::ActivatedOnce { workflow, record } => workflows::activated_once(db, *workflow, *record),
-        Change::PutQueuedTask(q) => workflows::put_queued_task(db, q),
-        Change::DeleteQueuedTask(id) => workflows::delete_queued_task(db, *id),
+        Change::Record(c) => records::apply(db, schema, c),
+        Change::Schema(c) => self::schema::apply(db, schema, c),
+        Change::Workflow(c) => workflows::apply(db, c),
+        Change::Import(c) => imports::apply(db, c),
+        Change::View(c) => views::apply(db, c),
+        Change::Relation(c) => relations::apply(db, c),
+        Change::User(c) => users::apply(db, c),
     }
 }

@@ -1,6 +1,7 @@
 //! Records, their change log and stage history, auto-numbers: the writes and reads of the record area,
 //! once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::statements::each;
 use super::{Arg, Db, Dialect, SqlRow, compile, fmt_dt, parse_dt, signed};
@@ -8,8 +9,9 @@ use crate::error::{Error, Result, StorageError};
 use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold};
 use crate::record::Record;
+use crate::row::{Row, RowLayout};
 use crate::schema::{Module, Schema};
-use crate::storage::{AutoNumberState, sum_overflow};
+use crate::storage::{AutoNumberState, RecordChange, RecordStore, rows_via_records, sum_overflow};
 use crate::value::{RecordId, Value, parse_decimal};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -210,11 +212,9 @@ pub(crate) fn entity<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Option<
     row(db, &db.sql().entity, &[Arg::Int(id.0)], |r| Ok((r.string(0)?, r.flag(1)?)))
 }
 
-/// One record (live or deleted); the schema is asked for only when the record exists.
-pub(crate) fn get<D: Db + ?Sized>(db: &mut D, schema: impl FnOnce() -> Result<Arc<Schema>>, id: RecordId) -> Result<Option<Record>> {
-    let Some((module, _)) = entity(db, id)? else { return Ok(None) };
-    let schema = schema()?;
-    let m = compile::module(&schema, &module)?;
+/// One record (live or deleted) of `module`.
+pub(crate) fn get<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, id: RecordId) -> Result<Option<Record>> {
+    let m = compile::module(schema, module)?;
     let sql = db.record_sql(schema.version, m)?;
     row(db, &sql.get, &[Arg::Int(id.0)], |r| read_record(m, r))
 }
@@ -359,4 +359,109 @@ pub(crate) fn next_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, default
 pub(crate) fn set_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, state: &AutoNumberState) -> Result<()> {
     db.execute(&db.sql().set_auto_number, &[Arg::Text(module), Arg::Text(&state.prefix), Arg::Text(&state.next)])?;
     Ok(())
+}
+
+/// Writes one record change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &Schema, c: &RecordChange) -> Result<()> {
+    match c {
+        RecordChange::Insert(r) => db.insert_records(schema.version, compile::module(schema, &r.module)?, &[r]),
+        RecordChange::Update { record, expected_version } => {
+            update(db, schema.version, compile::module(schema, &record.module)?, record, *expected_version)
+        }
+        RecordChange::Purge(id) => purge(db, *id),
+        RecordChange::History(h) => db.insert_history(&[h]),
+        RecordChange::Stage(s) => stage(db, s),
+    }
+}
+
+impl<S: SqlAdapter> RecordStore for S {
+    fn allocate_ids(&mut self, n: u64) -> Result<i64> {
+        let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
+        if n < 1 {
+            return Err(Error::invalid("allocate at least one id"));
+        }
+        self.reserve_ids(n)
+    }
+
+    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String> {
+        if self.unit_numbers().open {
+            // Inside a unit: the first take holds the counter, the rest count here (see `UnitNumbers`).
+            let mut state = match self.unit_numbers_mut().numbers.remove(module) {
+                Some(s) => s,
+                None => self.hold_auto_number(module, default_prefix)?,
+            };
+            let out = state.take();
+            self.unit_numbers_mut().numbers.insert(module.to_string(), state);
+            return Ok(out);
+        }
+        self.write(|db| next_auto_number(db, module, default_prefix))
+    }
+
+    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>> {
+        if let Some(s) = self.unit_numbers().numbers.get(module) {
+            return Ok(Some(s.clone()));
+        }
+        self.read(|db| auto_number(db, module, false))
+    }
+
+    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()> {
+        if self.unit_numbers().open {
+            self.unit_numbers_mut().numbers.insert(module.to_string(), state.clone());
+        }
+        self.store_auto_number(module, state)
+    }
+
+    fn get(&self, id: RecordId) -> Result<Option<Record>> {
+        let Some((module, _)) = self.entity(id)? else { return Ok(None) };
+        let s = self.read_schema()?;
+        self.read(|db| get(db, &s, &module, id))
+    }
+
+    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
+        self.read(|db| entity(db, id))
+    }
+
+    fn query(&self, q: &Query) -> Result<Vec<Record>> {
+        let s = self.read_schema()?;
+        self.read(|db| query(db, &s, q))
+    }
+
+    fn count(&self, q: &Query) -> Result<u64> {
+        let s = self.read_schema()?;
+        self.read(|db| count(db, &s, q))
+    }
+
+    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let s = self.read_schema()?;
+        self.read(|db| aggregate(db, &s, q, group_by, sums))
+    }
+
+    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let s = self.read_schema()?;
+        self.read(|db| aggregate_by_prefix(db, &s, q, field, len, sums))
+    }
+
+    fn scan_rows(&self, q: &Query, layout: &Arc<RowLayout>, f: &mut dyn FnMut(Row) -> bool) -> Result<()> {
+        if self.scan_direct(q, layout, f)? {
+            return Ok(());
+        }
+        rows_via_records(self, q, layout, f)
+    }
+
+    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>> {
+        self.read(|db| find_by_label(db, module, label))
+    }
+
+    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
+        // The module table holds live and deleted records; the number's unique index answers in one probe.
+        self.read(|db| number_taken(db, module, number))
+    }
+
+    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
+        self.read(|db| history(db, id))
+    }
+
+    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
+        self.read(|db| stage_history(db, id))
+    }
 }

@@ -1,9 +1,11 @@
 //! Comments and many-to-many links between records, once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::{Arg, Db, SqlRow, fmt_dt, parse_dt, signed};
 use crate::error::Result;
 use crate::related::{Comment, Relation};
+use crate::storage::{RelationChange, RelationStore};
 use crate::value::RecordId;
 
 /// Adds a comment.
@@ -93,4 +95,32 @@ pub(crate) fn relations<D: Db + ?Sized>(
 /// How many links [`relations`] would list without a page.
 pub(crate) fn count_relations<D: Db + ?Sized>(db: &mut D, record: RecordId, module: Option<&str>) -> Result<u64> {
     Ok(row(db, &db.sql().count_relations, &[Arg::Int(record.0), Arg::opt_text(module)], |r| r.u64(0))?.unwrap_or(0))
+}
+
+/// Writes one relation change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &RelationChange) -> Result<()> {
+    match c {
+        RelationChange::AddComment(c) => add_comment(db, c),
+        RelationChange::Link(r) => link(db, r),
+        RelationChange::Unlink { record, related } => unlink(db, *record, *related),
+        RelationChange::MoveComments { from, to } => move_comments(db, *from, *to),
+    }
+}
+
+impl<S: SqlAdapter> RelationStore for S {
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
+        self.read(|db| comments(db, record))
+    }
+
+    fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        self.read(|db| comment(db, id))
+    }
+
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>> {
+        self.read(|db| relations(db, record, module, offset, limit))
+    }
+
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64> {
+        self.read(|db| count_relations(db, record, module))
+    }
 }

@@ -1,11 +1,13 @@
 //! The stored schema, its version, its change log and the schema changes that rewrite records (cleared
 //! fields, replaced picklist values), once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::{Arg, ColumnKind, Db, ddl, fmt_dt, parse_dt, signed, to_json, unsigned};
 use crate::error::{Error, Result, StorageError};
 use crate::schema::edit::SchemaChangeEntry;
 use crate::schema::{FieldType, Schema};
+use crate::storage::{SchemaStore, SchemaStoreChange};
 use crate::value::MULTI_SEPARATOR;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -156,4 +158,43 @@ pub(crate) fn newer<D: Db + ?Sized>(
     }
     let s = fresh(db, own, newer)?;
     Ok((s.version != version_held).then_some(s))
+}
+
+/// Writes one schema change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &Schema, c: &SchemaStoreChange) -> Result<()> {
+    match c {
+        SchemaStoreChange::Put { schema: new, expected_version } => put(db, new, *expected_version),
+        SchemaStoreChange::ClearField { module, field } => clear_field(db, schema, module, field),
+        SchemaStoreChange::ReplacePicklistValue { module, field, from, to } => {
+            replace_picklist_value(db, schema, module, field, from, to.as_deref())
+        }
+        SchemaStoreChange::Log(e) => log(db, e),
+    }
+}
+
+impl<S: SqlAdapter> SchemaStore for S {
+    fn load_schema(&mut self) -> Result<Option<Schema>> {
+        let schema = self.read(|db| load(db))?;
+        self.schemas_mut().own = schema.clone().map(Arc::new);
+        Ok(schema)
+    }
+
+    fn save_schema(&mut self, schema: &Schema) -> Result<()> {
+        self.write(|db| install(db, schema))?;
+        self.schemas_mut().own = Some(Arc::new(schema.clone()));
+        Ok(())
+    }
+
+    fn schema_version(&self) -> Result<Option<u64>> {
+        self.stored_schema_version()
+    }
+
+    fn newer_schema(&self, held: u64) -> Result<Option<Arc<Schema>>> {
+        let s = self.schemas();
+        self.read(|db| newer(db, held, s.own.as_ref(), &s.newer))
+    }
+
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
+        self.read(|db| changes(db))
+    }
 }

@@ -21,7 +21,7 @@ macro_rules! statements {
 }
 
 statements! {
-    // ----- records -----
+    // Records
     /// The entity row of a new record.
     insert_entity = "INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES ($1, $2, $3, $4, $5, $6)";
     /// A record's entity row, only when its stored version is the expected one.
@@ -66,7 +66,7 @@ statements! {
     set_auto_number = "INSERT INTO crm_autonum (module, prefix, next) VALUES ($1, $2, $3)
                        ON CONFLICT (module) DO UPDATE SET prefix = excluded.prefix, next = excluded.next";
 
-    // ----- schema -----
+    // Schema
     /// The stored schema (JSON).
     schema = "SELECT value FROM crm_meta WHERE key = 'schema'";
     /// The stored schema version.
@@ -81,7 +81,7 @@ statements! {
     /// The schema change log, oldest first.
     schema_changes = "SELECT version, actor, at, change FROM crm_schema_changes ORDER BY version";
 
-    // ----- users -----
+    // Users
     /// Creates or replaces a user.
     put_user = "INSERT INTO crm_users (id, user_name, full_name, email, role, active) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (id) DO UPDATE SET user_name = excluded.user_name, full_name = excluded.full_name,
@@ -99,7 +99,7 @@ statements! {
     /// Every group membership.
     members = "SELECT group_id, user_id FROM crm_group_members ORDER BY group_id, user_id";
 
-    // ----- imports -----
+    // Imports
     /// Creates or updates an import's journal.
     put_import = "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -119,7 +119,7 @@ statements! {
     /// The saved mappings of a module, by name.
     mappings = "SELECT module, name, mapping FROM crm_import_maps WHERE module = $1 ORDER BY {maps_order}";
 
-    // ----- views -----
+    // Views
     /// Creates or replaces a filter.
     put_filter = "INSERT INTO crm_filters (id, module, name, visibility, owner, is_default, definition) VALUES ($1, $2, $3, $4, $5, $6, $7)
                   ON CONFLICT (id) DO UPDATE SET module = excluded.module, name = excluded.name, visibility = excluded.visibility,
@@ -133,7 +133,7 @@ statements! {
     /// A setting.
     setting = "SELECT value FROM crm_settings WHERE key = $1";
 
-    // ----- relations -----
+    // Relations
     /// A new comment.
     add_comment = "INSERT INTO crm_comments (id, record_id, parent_id, author, at, body) VALUES ($1, $2, $3, $4, $5, $6)";
     /// The comments on a record, newest first.
@@ -156,7 +156,7 @@ statements! {
                        JOIN crm_entity e ON e.id = CASE WHEN r.record_id = $1 THEN r.related_id ELSE r.record_id END
                        WHERE (r.record_id = $1 OR r.related_id = $1) AND (CAST($2 AS TEXT) IS NULL OR e.module = $2)";
 
-    // ----- workflows -----
+    // Workflows
     /// Creates or replaces a workflow.
     put_workflow = "INSERT INTO crm_workflows (id, module, name, description, active, execution_condition, trigger_def, conditions, tasks,
                     next_trigger, is_default) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)

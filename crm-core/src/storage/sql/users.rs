@@ -1,8 +1,10 @@
 //! Users and groups, once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::rows;
 use super::{Arg, Db};
 use crate::error::Result;
+use crate::storage::{UserChange, UserStore};
 use crate::user::{Group, User};
 use crate::value::OwnerId;
 
@@ -55,4 +57,22 @@ pub(crate) fn groups<D: Db + ?Sized>(db: &mut D) -> Result<Vec<Group>> {
         }
     }
     Ok(groups)
+}
+
+/// Writes one user change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &UserChange) -> Result<()> {
+    match c {
+        UserChange::PutUser(u) => put_user(db, u),
+        UserChange::PutGroup(g) => put_group(db, g),
+    }
+}
+
+impl<S: SqlAdapter> UserStore for S {
+    fn users(&self) -> Result<Vec<User>> {
+        self.read(|db| users(db))
+    }
+
+    fn groups(&self) -> Result<Vec<Group>> {
+        self.read(|db| groups(db))
+    }
 }

@@ -1,8 +1,10 @@
 //! List filters and settings, once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::{Arg, Db, to_json};
 use crate::error::{Result, StorageError};
+use crate::storage::{ViewChange, ViewStore};
 use crate::view::Filter;
 
 /// Creates or replaces a filter (its definition as JSON, searchable columns beside it).
@@ -46,4 +48,23 @@ pub(crate) fn put_setting<D: Db + ?Sized>(db: &mut D, key: &str, value: &str) ->
 /// A setting.
 pub(crate) fn setting<D: Db + ?Sized>(db: &mut D, key: &str) -> Result<Option<String>> {
     row(db, &db.sql().setting, &[Arg::Text(key)], |r| r.string(0))
+}
+
+/// Writes one view change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &ViewChange) -> Result<()> {
+    match c {
+        ViewChange::PutFilter(f) => put_filter(db, f),
+        ViewChange::DeleteFilter(id) => delete_filter(db, *id),
+        ViewChange::PutSetting { key, value } => put_setting(db, key, value),
+    }
+}
+
+impl<S: SqlAdapter> ViewStore for S {
+    fn filters(&self, module: &str) -> Result<Vec<Filter>> {
+        self.read(|db| filters(db, module))
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.read(|db| setting(db, key))
+    }
 }

@@ -1,9 +1,11 @@
 //! Workflows, the outbox, once-workflow pairs and queued tasks, once for both engines.
 
+use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::statements::each;
 use super::{Arg, Db, fmt_dt, parse_dt, to_json};
 use crate::error::{Error, Result, StorageError};
+use crate::storage::{WorkflowChange, WorkflowStore};
 use crate::value::RecordId;
 use crate::workflow::mail::{Mail, MailStatus};
 use crate::workflow::{QueuedTask, Workflow};
@@ -144,4 +146,34 @@ pub(crate) fn queued_tasks<D: Db + ?Sized>(db: &mut D) -> Result<Vec<QueuedTask>
             due: parse_dt(&r.string(4)?),
         })
     })
+}
+
+/// Writes one workflow change (in the caller's transaction).
+pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &WorkflowChange) -> Result<()> {
+    match c {
+        WorkflowChange::PutWorkflow(w) => put_workflow(db, w),
+        WorkflowChange::DeleteWorkflow(id) => delete_workflow(db, *id),
+        WorkflowChange::PutMail(m) => put_mail(db, m),
+        WorkflowChange::ActivatedOnce { workflow, record } => activated_once(db, *workflow, *record),
+        WorkflowChange::PutQueuedTask(q) => put_queued_task(db, q),
+        WorkflowChange::DeleteQueuedTask(id) => delete_queued_task(db, *id),
+    }
+}
+
+impl<S: SqlAdapter> WorkflowStore for S {
+    fn workflows(&self) -> Result<Vec<Workflow>> {
+        self.read(|db| workflows(db))
+    }
+
+    fn outbox(&self) -> Result<Vec<Mail>> {
+        self.read(|db| outbox(db))
+    }
+
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {
+        self.read(|db| was_activated(db, workflow, record))
+    }
+
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>> {
+        self.read(|db| queued_tasks(db))
+    }
 }

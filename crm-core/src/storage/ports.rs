@@ -1,0 +1,183 @@
+//! The storage ports, one per area. [`Store`](super::Store) composes them with commits and units of work.
+//!
+//! Error mapping every adapter follows: a stale `expected_version` → `Error::Conflict`; a violated
+//! uniqueness (auto-number, user name) → `StorageError::Duplicate`; a database from a newer crm →
+//! `StorageError::IncompatibleVersion`; a sum beyond the range of exact decimals → `InvalidArgument`;
+//! anything else → `StorageError::Backend`.
+
+use super::AutoNumberState;
+use crate::error::Result;
+use crate::history::{HistoryEntry, StageEntry};
+use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
+use crate::query::{Aggregate, Query};
+use crate::record::Record;
+use crate::related::{Comment, Relation};
+use crate::row::{Row, RowLayout};
+use crate::schema::edit::SchemaChangeEntry;
+use crate::schema::{Module, Schema};
+use crate::user::{Group, User};
+use crate::value::{RecordId, Value};
+use crate::view::Filter;
+use crate::workflow::mail::Mail;
+use crate::workflow::{QueuedTask, Workflow};
+use std::sync::Arc;
+
+/// Records (any module), ids, auto-numbers, the change log and stage history. Written with
+/// [`RecordChange`](super::RecordChange).
+pub trait RecordStore {
+    /// Reserves `n` consecutive ids (for records, users and groups) and returns the first. Ids are never
+    /// reused, even when the operation that reserved them fails.
+    fn allocate_ids(&mut self, n: u64) -> Result<i64>;
+    /// Hands out the next auto-number of `module` (`POT1`, `POT2`, ...), starting from `default_prefix` and 1
+    /// the first time.
+    fn next_auto_number(&mut self, module: &str, default_prefix: &str) -> Result<String>;
+    /// The auto-number state of `module`, if it has handed out or been configured.
+    fn auto_number_state(&self, module: &str) -> Result<Option<AutoNumberState>>;
+    /// Sets the prefix and next number of `module`.
+    fn set_auto_number(&mut self, module: &str, state: &AutoNumberState) -> Result<()>;
+    /// Reads one record (live or deleted).
+    fn get(&self, id: RecordId) -> Result<Option<Record>>;
+    /// The module of a record and whether it is in the recycle bin, without reading its fields.
+    fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
+        Ok(self.get(id)?.map(|r| (r.module, r.deleted)))
+    }
+    /// Lists the records a normalized query selects, in its order and page.
+    fn query(&self, q: &Query) -> Result<Vec<Record>>;
+    /// Counts the records a query selects, ignoring its page.
+    fn count(&self, q: &Query) -> Result<u64>;
+    /// Groups the records a query selects by `group_by` (or one group for all) and sums decimal `sums`
+    /// fields exactly. Groups come ordered by key.
+    fn aggregate(&self, q: &Query, group_by: Option<&str>, sums: &[&str]) -> Result<Vec<Aggregate>>;
+    /// Like [`RecordStore::aggregate`] grouped by the first `len` characters of a date field's stored text
+    /// (`yyyy-mm` for 7, `yyyy` for 4): the key is that prefix as text, or null for records without a date.
+    /// Groups come ordered by key. The default folds the per-day groups; the SQL adapters group by the
+    /// prefix in SQL (one scan instead of a walk of the date index).
+    fn aggregate_by_date_prefix(&self, q: &Query, field: &str, len: usize, sums: &[&str]) -> Result<Vec<Aggregate>> {
+        let mut out: Vec<Aggregate> = Vec::new();
+        for g in self.aggregate(q, Some(field), sums)? {
+            let key = g.key.to_text().map_or(Value::Null, |t| Value::Text(t.chars().take(len).collect()));
+            match out.last_mut() {
+                Some(last) if last.key == key => {
+                    last.count += g.count;
+                    for ((a, b), f) in last.sums.iter_mut().zip(&g.sums).zip(sums) {
+                        *a = a.checked_add(*b).ok_or_else(|| super::sum_overflow(f))?;
+                    }
+                }
+                _ => out.push(Aggregate { key, count: g.count, sums: g.sums }),
+            }
+        }
+        Ok(out)
+    }
+    /// Calls `f` with every record a normalized query selects (in its order and page) as a [`Row`] of
+    /// `layout`, until `f` returns false. The default reads records with [`RecordStore::query`] and converts
+    /// them ([`rows_via_records`]); the SQLite adapter reads each row's columns straight into slots, without
+    /// building a map per record.
+    fn scan_rows(&self, q: &Query, layout: &Arc<RowLayout>, f: &mut dyn FnMut(Row) -> bool) -> Result<()> {
+        rows_via_records(self, q, layout, f)
+    }
+    /// Ids of live records of `module` whose label equals `label` (ignoring case), lowest id first.
+    fn find_by_label(&self, module: &str, label: &str) -> Result<Vec<RecordId>>;
+    /// True when a record of `module`, live or in the recycle bin, has `number` as its auto-number. The
+    /// default counts with two queries; adapters with an index on the number override it with one probe.
+    fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
+        let Some(an) = &module.auto_number else { return Ok(false) };
+        let q = Query::new(&module.name).filter(crate::query::Condition::eq(an.field.clone(), number)).normalize(module)?;
+        Ok(self.count(&q)? > 0 || self.count(&q.in_recycle_bin())? > 0)
+    }
+    /// The change log of a record, oldest first.
+    fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>>;
+    /// The stage history of an opportunity, oldest first.
+    fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>>;
+}
+
+/// [`RecordStore::scan_rows`] through [`RecordStore::query`]: each record converted with
+/// [`Row::from_record`].
+///
+/// # Errors
+/// As [`RecordStore::query`]; `InvalidArgument` when the query is not of the layout's module.
+pub fn rows_via_records<S: RecordStore + ?Sized>(
+    store: &S,
+    q: &Query,
+    layout: &Arc<RowLayout>,
+    f: &mut dyn FnMut(Row) -> bool,
+) -> Result<()> {
+    for r in store.query(q)? {
+        if !f(Row::from_record(layout, &r)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The schema and its change log. Written with [`SchemaStoreChange`](super::SchemaStoreChange).
+pub trait SchemaStore {
+    /// The stored schema, or `None` for a new, empty store.
+    fn load_schema(&mut self) -> Result<Option<Schema>>;
+    /// Stores the schema and makes the physical layout follow it (tables, columns, indexes).
+    fn save_schema(&mut self, schema: &Schema) -> Result<()>;
+    /// The version of the stored schema, read cheaply (without loading the schema); `None` for an empty
+    /// store. Lets every handle notice schema changes made through another handle.
+    fn schema_version(&self) -> Result<Option<u64>>;
+    /// The stored schema when it is newer than `version` (another handle of the same database changed
+    /// it), else `None`; cheap when nothing changed. Lets reads through `&self` see other handles' schema
+    /// changes. The default suits stores that only one handle can open (the memory store).
+    fn newer_schema(&self, version: u64) -> Result<Option<Arc<Schema>>> {
+        let _ = version;
+        Ok(None)
+    }
+    /// The schema change log, oldest first.
+    fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
+}
+
+/// Workflows, the e-mail outbox, once-workflow pairs and queued tasks. Written with
+/// [`WorkflowChange`](super::WorkflowChange).
+pub trait WorkflowStore {
+    /// Every workflow, ascending id.
+    fn workflows(&self) -> Result<Vec<Workflow>>;
+    /// Every outbox mail, ascending id.
+    fn outbox(&self) -> Result<Vec<Mail>>;
+    /// True when the once-workflow already fired for the record.
+    fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
+    /// Every queued delayed task, by due time then id.
+    fn queued_tasks(&self) -> Result<Vec<QueuedTask>>;
+}
+
+/// Import journals and saved column mappings. Written with [`ImportChange`](super::ImportChange).
+pub trait ImportStore {
+    /// Every import, oldest first.
+    fn imports(&self) -> Result<Vec<ImportJournal>>;
+    /// The records an import touched, in file order.
+    fn import_rows(&self, import_id: i64) -> Result<Vec<ImportRowFate>>;
+    /// The saved mappings of a module, by name.
+    fn mappings(&self, module: &str) -> Result<Vec<SavedMapping>>;
+}
+
+/// List filters and settings. Written with [`ViewChange`](super::ViewChange).
+pub trait ViewStore {
+    /// Every stored filter of `module`, lowest id first.
+    fn filters(&self, module: &str) -> Result<Vec<Filter>>;
+    /// A stored setting (JSON text).
+    fn setting(&self, key: &str) -> Result<Option<String>>;
+}
+
+/// Comments and many-to-many links. Written with [`RelationChange`](super::RelationChange).
+pub trait RelationStore {
+    /// The comments on a record, newest first.
+    fn comments(&self, record: RecordId) -> Result<Vec<Comment>>;
+    /// A comment by id.
+    fn comment(&self, id: i64) -> Result<Option<Comment>>;
+    /// Links of `record` (made on either side) to live or deleted records of `module` (every module when
+    /// `None`), oldest link first, skipping `offset` and returning at most `limit`. In each returned
+    /// [`Relation`], `record` is the record asked about and `related` the other side.
+    fn relations(&self, record: RecordId, module: Option<&str>, offset: u64, limit: Option<u64>) -> Result<Vec<Relation>>;
+    /// How many links [`RelationStore::relations`] would list without a page.
+    fn count_relations(&self, record: RecordId, module: Option<&str>) -> Result<u64>;
+}
+
+/// Users and groups. Written with [`UserChange`](super::UserChange).
+pub trait UserStore {
+    /// Every registered user.
+    fn users(&self) -> Result<Vec<User>>;
+    /// Every registered group.
+    fn groups(&self) -> Result<Vec<Group>>;
+}
