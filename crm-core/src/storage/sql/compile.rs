@@ -277,3 +277,53 @@ pub(crate) fn condition<'q>(d: &dyn Dialect, c: &'q Condition, m: &'q Module, sq
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schema;
+
+    /// Standard SQL, as PostgreSQL speaks it.
+    struct Standard;
+    impl Dialect for Standard {}
+
+    /// A dialect overriding placeholders, booleans and the decimal column (as SQLite does).
+    struct Question;
+    impl Dialect for Question {
+        fn placeholder(&self, n: usize) -> String {
+            format!("?{n}")
+        }
+        fn bool_literal(&self, b: bool) -> &'static str {
+            if b { "1" } else { "0" }
+        }
+        fn compare_column(&self, col: String, t: FieldType) -> String {
+            if t.is_decimal() { format!("{col} COLLATE crm_decimal") } else { col }
+        }
+        fn sort_term(&self, col: &str, descending: bool) -> String {
+            format!("{col} {}", if descending { "DESC" } else { "ASC" })
+        }
+    }
+
+    fn compiled(d: &dyn Dialect, c: Condition, sort: &str) -> (String, usize) {
+        let schema = Schema::builtin();
+        let m = &schema.modules["Potentials"];
+        let q = Query::new("Potentials").filter(c).order_by(sort).normalize(m).unwrap();
+        let (sql, args) = select(d, m, &q, Arg::Null).unwrap();
+        (sql, args.len())
+    }
+
+    #[test]
+    fn one_compiler_speaks_each_dialect() {
+        let c = Condition::All(vec![Condition::cmp("amount", Op::Gt, "100"), Condition::cmp("sales_stage", Op::Ne, "Closed Lost")]);
+        let (pg, n) = compiled(&Standard, c.clone(), "-amount");
+        assert!(pg.contains(r#"t."amount" > $1 AND ("#), "{pg}");
+        assert!(pg.contains(r#"coalesce(t."sales_stage" <> $2, TRUE)"#), "{pg}");
+        assert!(pg.contains(r#"ORDER BY t."amount" DESC NULLS LAST, t.id DESC LIMIT $3 OFFSET $4"#), "{pg}");
+        assert!(pg.contains("e.deleted = FALSE"), "{pg}");
+        assert_eq!(n, 4);
+        let (lite, _) = compiled(&Question, c, "-amount");
+        assert!(lite.contains(r#"t."amount" COLLATE crm_decimal > ?1"#), "{lite}");
+        assert!(lite.contains(r#"ORDER BY t."amount" COLLATE crm_decimal DESC, t.id DESC LIMIT ?3 OFFSET ?4"#), "{lite}");
+        assert!(lite.contains("e.deleted = 0"), "{lite}");
+    }
+}

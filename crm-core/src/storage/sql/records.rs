@@ -342,7 +342,13 @@ pub(crate) fn auto_number<D: Db + ?Sized>(db: &mut D, module: &str, locked: bool
 
 /// The state of a module's auto-number, created with `default_prefix` and 1 when missing, its row locked
 /// until the transaction ends (where the engine locks rows; SQLite writes hold the database lock).
+///
+/// One statement when the row exists; a missing row is created first (concurrent creators wait for each
+/// other's insert, then lock the one row).
 pub(crate) fn lock_auto_number<D: Db + ?Sized>(db: &mut D, module: &str, default_prefix: &str) -> Result<AutoNumberState> {
+    if let Some(state) = auto_number(db, module, true)? {
+        return Ok(state);
+    }
     db.execute(&db.sql().auto_number_start, &[Arg::Text(module), Arg::Text(default_prefix)])?;
     auto_number(db, module, true)?.ok_or_else(|| StorageError::Backend(format!("no auto-number row for {module}")).into())
 }
