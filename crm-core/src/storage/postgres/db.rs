@@ -94,6 +94,10 @@ impl Conn {
     pub(super) fn new(client: Client, dialect: Postgres) -> Conn {
         Conn { client, stmts: HashMap::new(), failed: false, sent: 0, dialect, records: RecordSqlCache::default() }
     }
+    /// Forgets the record statements built from the schema (it was replaced).
+    pub(super) fn forget_statements(&mut self) {
+        self.records.clear();
+    }
     fn stmt(&mut self, sql: &str) -> Result<Statement> {
         self.sent += 1;
         if let Some(s) = self.stmts.get(sql) {

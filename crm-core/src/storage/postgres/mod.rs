@@ -268,6 +268,10 @@ impl SqlAdapter for PostgresStore {
 
     sql::adapter::handle_state!(handle);
 
+    fn schema_replaced(&mut self) {
+        self.conn.get_mut().forget_statements();
+    }
+
     /// A sequence is never rolled back, so ids are never reused; the session-level advisory lock makes the
     /// block consecutive while other connections allocate too (it is released at once, even inside a unit
     /// of work).

@@ -64,6 +64,8 @@ pub(crate) trait SqlAdapter: Send {
     fn state(&self) -> &HandleState;
     /// The handle's schemas and unit of work, to change.
     fn state_mut(&mut self) -> &mut HandleState;
+    /// Forgets what was built from the handle's schema (its record statements): the schema was replaced.
+    fn schema_replaced(&mut self);
     /// Reserves `n` (at least 1) consecutive ids that are never handed out again; returns the first.
     fn reserve_ids(&mut self, n: i64) -> Result<i64>;
     /// The first take of a module's counter inside a unit of work: its state, held until the unit ends.
@@ -134,6 +136,7 @@ pub(crate) fn commit<S: SqlAdapter>(s: &mut S, changes: &ChangeSet) -> Result<()
     s.write_changes(&schema, &changes.0)?;
     if let Some(new) = changes.new_schema() {
         s.schemas_mut().own = Some(Arc::new(new.clone()));
+        s.schema_replaced();
     }
     Ok(())
 }

@@ -28,26 +28,31 @@ pub(crate) struct RecordSql {
     pub(crate) get: String,
 }
 
-/// [`RecordSql`] per module, rebuilt when the schema version changes.
+/// [`RecordSql`] per schema version and module (reads may use a newer schema than writes while a handle
+/// catches up with another's change). Emptied when the handle's schema is replaced.
 #[derive(Debug, Default)]
 pub(crate) struct RecordSqlCache {
-    version: Option<u64>,
-    by_module: HashMap<String, Arc<RecordSql>>,
+    by_module: HashMap<(u64, String), Arc<RecordSql>>,
 }
 
 impl RecordSqlCache {
     /// The statements of `m` under schema version `version`.
     pub(crate) fn of(&mut self, d: &dyn Dialect, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
-        if self.version != Some(version) {
-            self.by_module.clear();
-            self.version = Some(version);
-        }
-        if let Some(s) = self.by_module.get(&m.name) {
+        let key = (version, m.name.clone());
+        if let Some(s) = self.by_module.get(&key) {
             return Ok(Arc::clone(s));
         }
+        if self.by_module.len() >= 256 {
+            self.by_module.clear();
+        }
         let s = Arc::new(RecordSql { insert: compile::insert_row(d, m)?, update: compile::update_row(d, m)?, get: compile::get(d, m)? });
-        self.by_module.insert(m.name.clone(), Arc::clone(&s));
+        self.by_module.insert(key, Arc::clone(&s));
         Ok(s)
+    }
+
+    /// Forgets every statement (the schema was replaced, perhaps under the same version).
+    pub(crate) fn clear(&mut self) {
+        self.by_module.clear();
     }
 }
 

@@ -176,12 +176,14 @@ impl<S: SqlAdapter> SchemaStore for S {
     fn load_schema(&mut self) -> Result<Option<Schema>> {
         let schema = self.read(|db| load(db))?;
         self.schemas_mut().own = schema.clone().map(Arc::new);
+        self.schema_replaced();
         Ok(schema)
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
         self.write(|db| install(db, schema))?;
         self.schemas_mut().own = Some(Arc::new(schema.clone()));
+        self.schema_replaced();
         Ok(())
     }
 

@@ -168,6 +168,10 @@ impl SqlAdapter for SqliteStore {
 
     sql::adapter::handle_state!(handle);
 
+    fn schema_replaced(&mut self) {
+        self.records.get_mut().clear();
+    }
+
     fn reserve_ids(&mut self, n: i64) -> Result<i64> {
         self.write(|db| records::reserve_ids(db, n))
     }
