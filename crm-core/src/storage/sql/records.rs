@@ -32,27 +32,27 @@ pub(crate) struct RecordSql {
 /// catches up with another's change). Emptied when the handle's schema is replaced.
 #[derive(Debug, Default)]
 pub(crate) struct RecordSqlCache {
-    by_module: HashMap<(u64, String), Arc<RecordSql>>,
+    /// Schema version → module → statements (looked up without allocating).
+    by_version: HashMap<u64, HashMap<String, Arc<RecordSql>>>,
 }
 
 impl RecordSqlCache {
     /// The statements of `m` under schema version `version`.
     pub(crate) fn of(&mut self, d: &dyn Dialect, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
-        let key = (version, m.name.clone());
-        if let Some(s) = self.by_module.get(&key) {
+        if let Some(s) = self.by_version.get(&version).and_then(|v| v.get(m.name.as_str())) {
             return Ok(Arc::clone(s));
         }
-        if self.by_module.len() >= 256 {
-            self.by_module.clear();
+        if self.by_version.len() >= 8 {
+            self.by_version.clear();
         }
         let s = Arc::new(RecordSql { insert: compile::insert_row(d, m)?, update: compile::update_row(d, m)?, get: compile::get(d, m)? });
-        self.by_module.insert(key, Arc::clone(&s));
+        self.by_version.entry(version).or_default().insert(m.name.clone(), Arc::clone(&s));
         Ok(s)
     }
 
     /// Forgets every statement (the schema was replaced, perhaps under the same version).
     pub(crate) fn clear(&mut self) {
-        self.by_module.clear();
+        self.by_version.clear();
     }
 }
 
