@@ -26,7 +26,7 @@ use std::sync::Arc;
 /// [`RecordChange`](super::RecordChange).
 pub trait RecordStore {
     /// Reserves `n` consecutive ids (for records, users and groups) and returns the first. Ids are never
-    /// reused, even when the operation that reserved them fails.
+    /// reused, even when the operation that reserved them fails. `n` of 0 is an `InvalidArgument`.
     fn allocate_ids(&mut self, n: u64) -> Result<i64>;
     /// Hands out the next auto-number of `module` (`POT1`, `POT2`, ...), starting from `default_prefix` and 1
     /// the first time.

@@ -126,6 +126,9 @@ impl RecordStore for MemoryStore {
     fn allocate_ids(&mut self, n: u64) -> Result<i64> {
         let first = self.next_id.max(1);
         let n = i64::try_from(n).map_err(|_| Error::invalid("too many ids"))?;
+        if n < 1 {
+            return Err(Error::invalid("allocate at least one id"));
+        }
         self.next_id = first.checked_add(n).ok_or_else(|| StorageError::Backend("id space exhausted".into()))?;
         Ok(first)
     }
