@@ -158,9 +158,24 @@ pub enum UserChange {
     PutGroup(Group),
 }
 
-/// One write inside a [`ChangeSet`]: a change of one area.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
+/// Declares [`Change`] over the area change types, with a `From` impl for each.
+macro_rules! change_of_areas {
+    ($($(#[$doc:meta])* $area:ident($t:ty),)*) => {
+        /// One write inside a [`ChangeSet`]: a change of one area.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Change {
+            $($(#[$doc])* $area($t),)*
+        }
+
+        $(impl From<$t> for Change {
+            fn from(c: $t) -> Change {
+                Change::$area(c)
+            }
+        })*
+    };
+}
+
+change_of_areas! {
     /// Records, change log, stage history.
     Record(RecordChange),
     /// The stored schema.
@@ -176,26 +191,6 @@ pub enum Change {
     /// Users and groups.
     User(UserChange),
 }
-
-macro_rules! into_change {
-    ($($area:ident($t:ty)),*) => {
-        $(impl From<$t> for Change {
-            fn from(c: $t) -> Change {
-                Change::$area(c)
-            }
-        })*
-    };
-}
-
-into_change!(
-    Record(RecordChange),
-    Schema(SchemaStoreChange),
-    Workflow(WorkflowChange),
-    Import(ImportChange),
-    View(ViewChange),
-    Relation(RelationChange),
-    User(UserChange)
-);
 
 impl Change {
     /// The new schema, when this change stores one.

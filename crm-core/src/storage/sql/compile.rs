@@ -282,27 +282,7 @@ pub(crate) fn condition<'q>(d: &dyn Dialect, c: &'q Condition, m: &'q Module, sq
 mod tests {
     use super::*;
     use crate::schema::Schema;
-
-    /// Standard SQL, as PostgreSQL speaks it.
-    struct Standard;
-    impl Dialect for Standard {}
-
-    /// A dialect overriding placeholders, booleans and the decimal column (as SQLite does).
-    struct Question;
-    impl Dialect for Question {
-        fn placeholder(&self, n: usize) -> String {
-            format!("?{n}")
-        }
-        fn bool_literal(&self, b: bool) -> &'static str {
-            if b { "1" } else { "0" }
-        }
-        fn compare_column(&self, col: String, t: FieldType) -> String {
-            if t.is_decimal() { format!("{col} COLLATE crm_decimal") } else { col }
-        }
-        fn sort_term(&self, col: &str, descending: bool) -> String {
-            format!("{col} {}", if descending { "DESC" } else { "ASC" })
-        }
-    }
+    use crate::storage::sql::dialect::testing::{Question, Standard};
 
     fn compiled(d: &dyn Dialect, c: Condition, sort: &str) -> (String, usize) {
         let schema = Schema::builtin();

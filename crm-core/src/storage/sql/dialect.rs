@@ -225,20 +225,38 @@ pub(crate) trait Dialect: Sync {
     }
 }
 
+/// Dialects for unit tests: every default, and one overriding what SQLite overrides in its queries.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use super::Dialect;
+    use crate::schema::FieldType;
 
-    /// Every default.
-    struct Standard;
+    /// Every default (standard SQL, as PostgreSQL speaks it).
+    pub(crate) struct Standard;
     impl Dialect for Standard {}
 
-    struct Question;
+    /// `?n` placeholders, 0/1 booleans, decimals under a collation, no NULLS clauses.
+    pub(crate) struct Question;
     impl Dialect for Question {
         fn placeholder(&self, n: usize) -> String {
             format!("?{n}")
         }
+        fn bool_literal(&self, b: bool) -> &'static str {
+            if b { "1" } else { "0" }
+        }
+        fn compare_column(&self, col: String, t: FieldType) -> String {
+            if t.is_decimal() { format!("{col} COLLATE crm_decimal") } else { col }
+        }
+        fn sort_term(&self, col: &str, descending: bool) -> String {
+            format!("{col} {}", if descending { "DESC" } else { "ASC" })
+        }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+    use super::testing::{Question, Standard};
 
     #[test]
     fn templates_render_placeholders_and_tokens() {
