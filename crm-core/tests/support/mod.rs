@@ -5,12 +5,11 @@
 //! `postgres::name`), so a failure names the backend it failed on:
 //!
 //! ```ignore
-//! #[path = "support/mod.rs"]
 //! mod support;
 //! use support::Backend;
 //!
 //! fn creates_a_deal(b: Backend) {
-//!     let mut t = b.crm();
+//!     let mut t = b.crm(); // admin registered and acting; `b.bare()` has no users
 //!     t.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
 //! }
 //! on_every_backend!(creates_a_deal);
@@ -174,12 +173,49 @@ impl Backend {
     /// A new CRM on a new database: fixed clock at [`START`], user `admin` (Administrator,
     /// admin@example.com) registered and acting. `None` when PostgreSQL has no server (skipped).
     pub fn try_crm(self) -> Option<TestCrm> {
+        let mut t = self.try_bare()?;
+        t.crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
+        t.crm.set_actor("admin").unwrap();
+        Some(t)
+    }
+
+    /// A new CRM on a new database with the fixed clock at [`START`] and no users (for tests that register
+    /// their own). `None` when PostgreSQL has no server (skipped).
+    pub fn try_bare(self) -> Option<TestCrm> {
         let mut db = self.database()?;
         let clock = Arc::new(FixedClock::at(START));
-        let mut crm = db.crm_with_clock(clock.clone());
-        crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
-        crm.set_actor("admin").unwrap();
+        let crm = db.crm_with_clock(clock.clone());
         Some(TestCrm { crm, clock, db })
+    }
+
+    /// [`Backend::try_crm`] inside a test that [`run`] started (the backend is available there).
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn crm(self) -> TestCrm {
+        self.try_crm().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// [`Backend::try_bare`] inside a test that [`run`] started.
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn bare(self) -> TestCrm {
+        self.try_bare().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// [`Backend::database`] inside a test that [`run`] started.
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn db(self) -> Database {
+        self.database().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// The backends of `list` that can run here (PostgreSQL only with a server), for tests that compare
+    /// backends in one loop.
+    pub fn available_of(list: &[Backend]) -> Vec<Backend> {
+        list.iter().copied().filter(|b| b.available()).collect()
     }
 
     /// Whether the backend can run here (PostgreSQL needs a server; see the module doc).
