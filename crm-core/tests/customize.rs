@@ -1,19 +1,17 @@
-//! Field and picklist customization against both stores (memory and a real SQLite file).
+//! Field and picklist customization on every storage backend (and, for several handles, on the shared ones).
 
 use crm_core::schema::edit::FieldUpdate;
 use crm_core::{Condition, Crm, Error, FieldType, Fields, NewField, NewUser, Op, Presence, Query, StageKind, ValidationCode, Value};
 use rust_decimal_macros::dec;
+use support::Backend;
 
-/// Runs `test` against a fresh memory store and a fresh SQLite file.
-fn both(test: impl Fn(&mut Crm, &str)) {
-    let mut mem = Crm::open(":memory:").unwrap();
-    setup(&mut mem);
-    test(&mut mem, "memory");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut sql = Crm::open(path.to_str().unwrap()).unwrap();
-    setup(&mut sql);
-    test(&mut sql, "sqlite");
+mod support;
+
+/// Runs `test` on a new CRM on `b`, set up as below, with the backend's name for messages.
+fn with_setup(b: Backend, test: impl FnOnce(&mut Crm, &str)) {
+    let mut t = b.bare();
+    setup(&mut t.crm);
+    test(&mut t.crm, b.name());
 }
 
 fn setup(crm: &mut Crm) {
@@ -34,9 +32,8 @@ fn schema_code(e: &Error) -> &'static str {
     }
 }
 
-#[test]
-fn custom_fields_store_filter_and_survive() {
-    both(|crm, store| {
+fn custom_fields_store_filter_and_survive(b: Backend) {
+    with_setup(b, |crm, store| {
         let before = crm.create("Potentials", deal("Old deal")).unwrap();
         let region = crm.add_field("Potentials", NewField::new("Region", FieldType::Text).length(40)).unwrap();
         assert!(region.name.starts_with("cf_"), "{store}");
@@ -86,9 +83,8 @@ fn sqlite_custom_field_is_a_real_column() {
     assert!(json.contains("\"label\":\"Region\""), "{json}");
 }
 
-#[test]
-fn new_mandatory_field_applies_on_next_save() {
-    both(|crm, store| {
+fn new_mandatory_field_applies_on_next_save(b: Backend) {
+    with_setup(b, |crm, store| {
         let old = crm.create("Potentials", deal("Old")).unwrap();
         crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).name("tier").mandatory())
             .unwrap();
@@ -112,9 +108,8 @@ fn new_mandatory_field_applies_on_next_save() {
     });
 }
 
-#[test]
-fn hidden_fields_keep_data_and_layout_edits_work() {
-    both(|crm, store| {
+fn hidden_fields_keep_data_and_layout_edits_work(b: Backend) {
+    with_setup(b, |crm, store| {
         let r = crm.create("Potentials", deal("A").with("nextstep", "Call back")).unwrap();
         let f = crm
             .update_field(
@@ -183,9 +178,8 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
     });
 }
 
-#[test]
-fn bad_requests_change_nothing() {
-    both(|crm, store| {
+fn bad_requests_change_nothing(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
         let version = crm.schema().version;
         let schema = crm.schema().clone();
@@ -211,9 +205,8 @@ fn bad_requests_change_nothing() {
     });
 }
 
-#[test]
-fn renaming_and_deleting_values_rewrites_every_record() {
-    both(|crm, store| {
+fn renaming_and_deleting_values_rewrites_every_record(b: Backend) {
+    with_setup(b, |crm, store| {
         let a = crm.create("Potentials", deal("A")).unwrap();
         let b = crm.create("Potentials", deal("B").with("sales_stage", "Qualification").with("leadsource", "Cold Call")).unwrap();
         let gone = crm.create("Potentials", deal("C")).unwrap();
@@ -257,9 +250,8 @@ fn renaming_and_deleting_values_rewrites_every_record() {
     });
 }
 
-#[test]
-fn multi_select_fields_store_filter_and_rewrite() {
-    both(|crm, store| {
+fn multi_select_fields_store_filter_and_rewrite(b: Backend) {
+    with_setup(b, |crm, store| {
         let f = crm.add_field("Potentials", NewField::new("Products", FieldType::MultiPicklist).values(&["CRM", "ERP", "BI"])).unwrap();
         let a = crm.create("Potentials", deal("A").with(f.name.as_str(), Value::List(vec!["crm".into(), "BI".into()]))).unwrap();
         let b = crm.create("Potentials", deal("B").with(f.name.as_str(), "ERP |##| BI")).unwrap();
@@ -281,9 +273,8 @@ fn multi_select_fields_store_filter_and_rewrite() {
     });
 }
 
-#[test]
-fn deleting_a_custom_field_removes_its_data_but_keeps_history() {
-    both(|crm, store| {
+fn deleting_a_custom_field_removes_its_data_but_keeps_history(b: Backend) {
+    with_setup(b, |crm, store| {
         let f = crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
         let r = crm.create("Potentials", deal("A").with("Region", "EMEA")).unwrap();
         crm.update(r.id, Fields::new().with("Region", "APAC")).unwrap();
@@ -304,9 +295,8 @@ fn deleting_a_custom_field_removes_its_data_but_keeps_history() {
     });
 }
 
-#[test]
-fn role_scoped_values() {
-    both(|crm, store| {
+fn role_scoped_values(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.set_picklist_value_roles("Potentials", "opportunity_type", "New Business", &["Manager"]).unwrap();
         assert_eq!(crm.picklist_values("Potentials", "opportunity_type", Some("Sales Rep")).unwrap(), ["Existing Business"]);
         crm.set_actor("rep").unwrap();
@@ -325,9 +315,8 @@ fn role_scoped_values() {
     });
 }
 
-#[test]
-fn picklist_dependencies_are_enforced() {
-    both(|crm, store| {
+fn picklist_dependencies_are_enforced(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.add_field("Potentials", NewField::new("Region", FieldType::Picklist).name("region").values(&["EU", "US"])).unwrap();
         crm.add_field("Potentials", NewField::new("Country", FieldType::Picklist).name("country").values(&["DE", "FR", "CA"])).unwrap();
         let old = crm.create("Potentials", deal("Old").with("region", "EU").with("country", "CA")).unwrap();
@@ -348,14 +337,11 @@ fn picklist_dependencies_are_enforced() {
     });
 }
 
-#[test]
-fn two_handles_on_one_file_see_each_others_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let path = path.to_str().unwrap();
-    let mut a = Crm::open(path).unwrap();
-    setup(&mut a);
-    let mut b = Crm::open(path).unwrap();
+fn two_handles_on_one_database_see_each_others_changes(backend: Backend) {
+    let mut t = backend.bare();
+    setup(&mut t.crm);
+    let mut b = t.second_handle();
+    let a = &mut t.crm;
     b.set_actor("rep").unwrap();
     let r = b.create("Potentials", deal("Shared")).unwrap();
 
@@ -380,19 +366,18 @@ fn two_handles_on_one_file_see_each_others_changes() {
     let v = a.schema().version;
     assert_eq!(who, [("admin", v - 2), ("rep", v - 1), ("admin", v)]);
     // a fresh handle reads the same
-    let c = Crm::open(path).unwrap();
-    assert_eq!(c.schema(), a.schema());
+    let c = t.second_handle();
+    assert_eq!(c.schema(), t.crm.schema());
 }
 
-#[test]
-fn a_stale_schema_write_is_refused_in_the_transaction() {
+mod stale_schema {
+    use super::*;
     use crm_core::schema::edit::SchemaChangeEntry;
     use crm_core::storage::memory::MemoryStore;
-    use crm_core::storage::sqlite::SqliteStore;
     use crm_core::storage::{Change, ChangeSet, Store};
     use crm_core::{Schema, SchemaChange};
 
-    fn stale_write(first: &mut dyn Store, second: &mut dyn Store) {
+    pub(super) fn stale_write(first: &mut dyn Store, second: &mut dyn Store) {
         let base = first.load_schema().unwrap().unwrap();
         second.load_schema().unwrap();
         let entry = |v: u64| SchemaChangeEntry {
@@ -432,10 +417,11 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(12, 0, 0).unwrap()
     }
 
-    let mut mem = MemoryStore::new();
-    mem.save_schema(&Schema::builtin()).unwrap();
-    // a memory store has one writer; a commit derived from an old version is refused the same way
-    {
+    /// A memory store has one writer; a commit derived from an old version is refused the same way.
+    #[test]
+    fn a_stale_schema_write_is_refused_by_the_memory_store() {
+        let mut mem = MemoryStore::new();
+        mem.save_schema(&Schema::builtin()).unwrap();
         let base = mem.load_schema().unwrap().unwrap();
         let c = SchemaChange::AddBlock { module: "Potentials".into(), name: Some("x".into()), label: "X".into() };
         let v2 = crm_core::schema::edit::apply(&base, &c).unwrap();
@@ -443,18 +429,21 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
         let err = mem.commit(&ChangeSet(vec![Change::PutSchema { schema: Box::new(v2), expected_version: base.version }])).unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    drop(Crm::open(path.to_str().unwrap()).unwrap());
-    let mut a = SqliteStore::open(&path).unwrap();
-    let mut b = SqliteStore::open(&path).unwrap();
-    stale_write(&mut a, &mut b);
 }
 
-#[test]
-fn concurrent_schema_edits_from_two_threads_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db").to_str().unwrap().to_string();
+/// Two handles on one database: a schema commit derived from a version another handle replaced is refused
+/// inside the transaction.
+fn a_stale_schema_write_is_refused_in_the_transaction(b: Backend) {
+    let mut db = b.db();
+    drop(db.crm_with_clock(std::sync::Arc::new(crm_core::clock::FixedClock::at(support::START))));
+    let mut first = db.store();
+    let mut second = db.store();
+    stale_schema::stale_write(first.as_mut(), second.as_mut());
+}
+
+fn concurrent_schema_edits_from_two_threads_lose_nothing(b: Backend) {
+    let db = b.db();
+    let path = db.location().unwrap();
     let mut first = Crm::open(&path).unwrap();
     setup(&mut first);
     let workers: Vec<_> = ["a", "b"]
@@ -484,9 +473,8 @@ fn concurrent_schema_edits_from_two_threads_lose_nothing() {
     assert!(!first.schema().settings.stage_probability_autofill);
 }
 
-#[test]
-fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
-    both(|crm, store| {
+fn saved_filters_follow_picklist_edits_and_protect_their_fields(b: Backend) {
+    with_setup(b, |crm, store| {
         // vtiger's shipped "Prospecting" filter tests sales_stage e 'Prospecting'.
         crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Prospect").unwrap();
         let f = crm.filter("Potentials", "Prospecting").unwrap();
@@ -503,9 +491,8 @@ fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
     });
 }
 
-#[test]
-fn workflows_follow_picklist_edits_and_protect_their_fields() {
-    both(|crm, store| {
+fn workflows_follow_picklist_edits_and_protect_their_fields(b: Backend) {
+    with_setup(b, |crm, store| {
         let tier = crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"])).unwrap();
         let wf = serde_json::json!({
             "workflowname": "Gold deals", "module_name": "Potentials", "execution_condition": 3,
@@ -525,4 +512,27 @@ fn workflows_follow_picklist_edits_and_protect_their_fields() {
         assert_eq!(schema_code(&err), "in_use", "{store}");
         assert!(err.to_string().contains("Gold deals"), "{err}");
     });
+}
+
+on_every_backend!(
+    custom_fields_store_filter_and_survive,
+    new_mandatory_field_applies_on_next_save,
+    hidden_fields_keep_data_and_layout_edits_work,
+    bad_requests_change_nothing,
+    renaming_and_deleting_values_rewrites_every_record,
+    multi_select_fields_store_filter_and_rewrite,
+    deleting_a_custom_field_removes_its_data_but_keeps_history,
+    role_scoped_values,
+    picklist_dependencies_are_enforced,
+    saved_filters_follow_picklist_edits_and_protect_their_fields,
+    workflows_follow_picklist_edits_and_protect_their_fields,
+);
+
+mod shared {
+    use super::*;
+    on_shared_backends!(
+        two_handles_on_one_database_see_each_others_changes,
+        a_stale_schema_write_is_refused_in_the_transaction,
+        concurrent_schema_edits_from_two_threads_lose_nothing,
+    );
 }
