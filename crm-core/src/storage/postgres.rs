@@ -75,6 +75,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 mod bulk;
+mod numeric;
 
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
@@ -276,7 +277,7 @@ impl Typed {
     fn param(self) -> P {
         match self {
             Typed::Int(v) => Box::new(v),
-            Typed::Num(v) => Box::new(v),
+            Typed::Num(v) => Box::new(v.map(numeric::Numeric)),
             Typed::Bool(v) => Box::new(v),
             Typed::Date(v) => Box::new(v),
             Typed::Ts(v) => Box::new(v),

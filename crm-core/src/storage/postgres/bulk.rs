@@ -4,6 +4,7 @@
 //! same statements with one row. Rows keep their order (serial ids follow the change set), and a run is one
 //! part of the caller's transaction like any other change.
 
+use super::numeric::numerics;
 use super::{Conn, Kind, P, Typed, field_value, fmt_dt, get, ident, kind, refs, signed};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
@@ -139,7 +140,7 @@ impl Column {
     fn param(self) -> P {
         match self {
             Column::Int(v) => Box::new(v),
-            Column::Num(v) => Box::new(v),
+            Column::Num(v) => Box::new(super::numeric::numerics(&v)),
             Column::Bool(v) => Box::new(v),
             Column::Date(v) => Box::new(v),
             Column::Ts(v) => Box::new(v),
@@ -218,9 +219,9 @@ pub(super) fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
     }
     let records: Vec<i64> = stages.iter().map(|s| s.record.0).collect();
     let names: Vec<Option<&str>> = stages.iter().map(|s| s.stage.as_deref()).collect();
-    let amounts: Vec<Option<Decimal>> = stages.iter().map(|s| s.amount).collect();
-    let probabilities: Vec<Option<Decimal>> = stages.iter().map(|s| s.probability).collect();
-    let forecasts: Vec<Option<Decimal>> = stages.iter().map(|s| s.forecast_amount).collect();
+    let amounts = numerics(&stages.iter().map(|s| s.amount).collect::<Vec<_>>());
+    let probabilities = numerics(&stages.iter().map(|s| s.probability).collect::<Vec<_>>());
+    let forecasts = numerics(&stages.iter().map(|s| s.forecast_amount).collect::<Vec<_>>());
     let dates: Vec<Option<NaiveDate>> = stages.iter().map(|s| s.closingdate).collect();
     let ats: Vec<String> = stages.iter().map(|s| fmt_dt(s.at)).collect();
     let actors: Vec<&str> = stages.iter().map(|s| s.actor.as_str()).collect();
