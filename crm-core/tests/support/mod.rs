@@ -24,7 +24,7 @@
 #[cfg(feature = "postgres")]
 pub mod pg;
 
-use crm_core::clock::FixedClock;
+use crm_core::clock::{Clock, FixedClock};
 use crm_core::storage::Store;
 use crm_core::storage::memory::MemoryStore;
 use crm_core::storage::sqlite::SqliteStore;
@@ -153,6 +153,12 @@ pub struct TestCrm {
 }
 
 impl TestCrm {
+    /// Sets the clock (of this handle and of every handle [`TestCrm::second_handle`] opens) to
+    /// `yyyy-mm-dd hh:mm:ss` UTC.
+    pub fn set_time(&self, text: &str) {
+        self.clock.set(FixedClock::at(text).now());
+    }
+
     /// Another handle on the same database (same clock), acting as `admin`.
     ///
     /// # Panics
