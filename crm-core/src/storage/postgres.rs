@@ -1305,7 +1305,8 @@ fn compile(c: &Condition, m: &Module, coll: &str, sql: &mut String, params: &mut
                 Op::IsNotEmpty if text_kind => format!("({col} IS NOT NULL AND {col} <> '')"),
                 Op::IsNotEmpty => format!("({col} IS NOT NULL)"),
                 Op::Eq => format!("{col} = {}", bind(params, first)?),
-                Op::Ne => format!("({col} IS NULL OR {col} <> {})", bind(params, first)?),
+                // `<> NULL` is unknown; an empty compare value differs from every non-empty field
+                Op::Ne => format!("({col} IS NULL OR coalesce({col} <> {}, TRUE))", bind(params, first)?),
                 Op::Lt => format!("{col} < {}", bind(params, first)?),
                 Op::Le => format!("{col} <= {}", bind(params, first)?),
                 Op::Gt => format!("{col} > {}", bind(params, first)?),
