@@ -152,6 +152,20 @@ pub struct TestCrm {
     pub db: Database,
 }
 
+/// A test CRM reads as its handle: `t.create(..)` is `t.crm.create(..)`.
+impl std::ops::Deref for TestCrm {
+    type Target = Crm;
+    fn deref(&self) -> &Crm {
+        &self.crm
+    }
+}
+
+impl std::ops::DerefMut for TestCrm {
+    fn deref_mut(&mut self) -> &mut Crm {
+        &mut self.crm
+    }
+}
+
 impl TestCrm {
     /// Sets the clock (of this handle and of every handle [`TestCrm::second_handle`] opens) to
     /// `yyyy-mm-dd hh:mm:ss` UTC.
