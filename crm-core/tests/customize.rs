@@ -67,13 +67,12 @@ fn custom_fields_store_filter_and_survive(b: Backend) {
 
 #[test]
 fn sqlite_custom_field_is_a_real_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
-    setup(&mut crm);
+    let mut t = Backend::SqliteFile.bare();
+    let path = t.db.path().unwrap();
+    let crm = &mut t.crm;
+    setup(crm);
     let f = crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
     crm.create("Potentials", deal("A").with("Region", "EMEA")).unwrap();
-    drop(crm);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: String = conn.query_row(&format!("SELECT \"{}\" FROM potentials", f.name), [], |r| r.get(0)).unwrap();
     assert_eq!(v, "EMEA");
