@@ -304,34 +304,34 @@ fn duplicates_undo_and_dry_run(b: Backend) {
     assert_eq!((r.merged, r.created, r.failed, r.import_id), (1, 1, 1, 0));
     assert_eq!(r.row_reports.len(), 3);
     assert!(r.row_reports[0].fields.contains(&"amount".to_string()), "{:?}", r.row_reports[0]);
-    assert_eq!(by(&crm, "Alpha")[0].get("amount"), &Value::Decimal(dec!(100.00)));
-    assert!(by(&crm, "Delta").is_empty());
+    assert_eq!(by(crm, "Alpha")[0].get("amount"), &Value::Decimal(dec!(100.00)));
+    assert!(by(crm, "Delta").is_empty());
     assert_eq!(crm.auto_number("Potentials").unwrap(), before);
 
     // Merge keeps what the row leaves empty; overwrite clears it.
     let merge = ImportOptions { dry_run: false, ..merge };
     let m = crm.import_csv("Opportunity Name,Amount,Next Step\nAlpha,175,\n".as_bytes(), "Potentials", &merge, None).unwrap();
     assert_eq!(m.merged, 1);
-    let a = by(&crm, "Alpha").remove(0);
+    let a = by(crm, "Alpha").remove(0);
     assert_eq!((a.get("amount").to_string(), a.get("nextstep").to_string()), ("175.00".into(), "call".into()));
     let over = ImportOptions { duplicates: Duplicates::Overwrite, match_on: vec!["potentialname".into()], ..opts() };
     let r = crm.import_csv(DEALS3.as_bytes(), "Potentials", &over, None).unwrap();
     assert_eq!((r.updated, r.created), (1, 1), "{:#?}", r.row_reports);
-    let a = by(&crm, "Alpha").remove(0);
+    let a = by(crm, "Alpha").remove(0);
     assert_eq!((a.get("amount").to_string(), a.get("nextstep").to_string()), ("150.00".into(), "".into()));
-    assert_eq!(by(&crm, "Omega").len(), 1);
+    assert_eq!(by(crm, "Omega").len(), 1);
 
     // Undo the overwrite: Alpha gets its merged values back, the new Omega goes to the recycle bin.
     let u = crm.undo_import(r.import_id).unwrap();
     assert_eq!((u.deleted, u.restored), (1, 1));
-    let a = by(&crm, "Alpha").remove(0);
+    let a = by(crm, "Alpha").remove(0);
     assert_eq!((a.get("amount").to_string(), a.get("nextstep").to_string()), ("175.00".into(), "call".into()));
-    assert!(by(&crm, "Omega").is_empty());
+    assert!(by(crm, "Omega").is_empty());
     assert_eq!(crm.count(Query::new("Potentials").in_recycle_bin()).unwrap(), 1);
     assert_eq!(crm.undo_import(r.import_id).unwrap_err().code(), "conflict");
 
     // Undo refuses when a record changed since.
-    let id = by(&crm, "Alpha")[0].id;
+    let id = by(crm, "Alpha")[0].id;
     crm.update(id, Fields::new().with("amount", "999")).unwrap();
     let e = crm.undo_import(m.import_id).unwrap_err();
     assert_eq!(e.code(), "conflict");
@@ -385,14 +385,14 @@ fn vcard_dialects(b: Backend) {
     let o = VcardImportOptions::default();
     let r = vcard(crm, "contacts_sample.vcf", &o);
     assert_eq!((r.rows, r.created, r.failed), (3, 3, 0), "{:#?}", r.row_reports);
-    let ahmad = contact(&crm, "Rahimi");
+    let ahmad = contact(crm, "Rahimi");
     assert_eq!(ahmad.get("description").to_string(), "Asked for a quote\r\nby Friday");
     assert_eq!(ahmad.get("mobile").to_string(), "+98 935 000 1111");
     assert_eq!(crm.get(ahmad.get("account_id").as_ref_id().unwrap()).unwrap().label, "Parsian Trading Co.");
 
     let r = vcard(crm, "outlook_21.vcf", &o);
     assert_eq!(r.created, 1, "{:#?}", r.row_reports);
-    let j = contact(&crm, "Müller");
+    let j = contact(crm, "Müller");
     assert_eq!(j.get("firstname").to_string(), "Jürgen");
     assert_eq!(j.get("department").to_string(), "Vertrieb");
     assert_eq!(j.get("phone").to_string(), "+49 30 1234567");
@@ -404,7 +404,7 @@ fn vcard_dialects(b: Backend) {
 
     let r = vcard(crm, "apple_30.vcf", &o);
     assert_eq!(r.created, 1, "{:#?}", r.row_reports);
-    let a = contact(&crm, "Appleseed");
+    let a = contact(crm, "Appleseed");
     assert_eq!(a.get("email").to_string(), "johnny@orchard.example");
     assert_eq!(a.get("secondaryemail").to_string(), "johnny.home@example.org");
     assert_eq!(a.get("mobile").to_string(), "+1 (555) 010-2030");
@@ -416,9 +416,9 @@ fn vcard_dialects(b: Backend) {
     let r = vcard(crm, "google_40.vcf", &o);
     check_sum(&r);
     assert_eq!((r.rows, r.created, r.failed), (5, 3, 2), "{:#?}", r.row_reports);
-    assert_eq!(contact(&crm, "Scully").get("phone").to_string(), "+1-202-555-0111");
-    assert_eq!(contact(&crm, "Mulder").get("firstname").to_string(), "Fox");
-    assert_eq!(contact(&crm, "Skinner").get("firstname").to_string(), "");
+    assert_eq!(contact(crm, "Scully").get("phone").to_string(), "+1-202-555-0111");
+    assert_eq!(contact(crm, "Mulder").get("firstname").to_string(), "Fox");
+    assert_eq!(contact(crm, "Skinner").get("firstname").to_string(), "");
     assert_eq!(codes(&r, 4), vec!["invalid_card"]);
     assert_eq!(codes(&r, 5), vec!["invalid_format"]);
 
@@ -439,7 +439,7 @@ fn vcard_duplicates_opportunities_export_and_undo(b: Backend) {
     assert_eq!(r.created, 3);
     let deals = crm.find(Query::new("Potentials")).unwrap();
     assert_eq!(deals.len(), 3);
-    let jane = contact(&crm, "Smith");
+    let jane = contact(crm, "Smith");
     let deal = deals.iter().find(|d| d.get("contact_id").as_ref_id() == Some(jane.id)).unwrap();
     assert_eq!(deal.get("potentialname").to_string(), "Acme Corp - new customer");
     assert_eq!(deal.get("related_to"), jane.get("account_id"));
@@ -578,7 +578,7 @@ fn an_interrupted_import_leaves_whole_batches_and_can_be_undone(b: Backend) {
     let e = crm.import_csv(reader, "Potentials", &ImportOptions { batch_size: 250, ..opts() }, None).unwrap_err();
     assert!(e.to_string().contains("disk went away"), "{e}");
     let n = crm.count(Query::new("Potentials")).unwrap();
-    assert!(n > 0 && n % 250 == 0, "{n} records: only whole batches");
+    assert!(n > 0 && n.is_multiple_of(250), "{n} records: only whole batches");
     let j = crm.imports().unwrap().remove(0);
     assert_eq!((j.status, j.created), (crm_core::io::ImportStatus::Running, n));
     assert_eq!(crm.undo_import(j.id).unwrap().deleted, n);

@@ -218,10 +218,11 @@ fn every_csv_export_path_neutralises_formulas(b: Backend) {
                 _ => Fields::new().with("lastname", format!("{formula}{i}")),
             };
             for f in &m.fields {
-                if matches!(f.field_type, FieldType::Text | FieldType::TextArea | FieldType::Phone) && f.is_writable() {
-                    if !["potentialname", "accountname", "lastname"].contains(&f.name.as_str()) {
-                        fields = fields.with(f.name.as_str(), *formula);
-                    }
+                if matches!(f.field_type, FieldType::Text | FieldType::TextArea | FieldType::Phone)
+                    && f.is_writable()
+                    && !["potentialname", "accountname", "lastname"].contains(&f.name.as_str())
+                {
+                    fields = fields.with(f.name.as_str(), *formula);
                 }
             }
             crm.create(module, fields).unwrap();

@@ -8,8 +8,11 @@ use support::Backend;
 
 mod support;
 
+/// A change-log entry without its storage id: the kind and each field's (name, before, after).
+type Entry = (ChangeKind, Vec<(String, Option<String>, Option<String>)>);
+
 /// History entries without their storage ids (ids are per store).
-fn log(crm: &Crm, id: RecordId) -> Vec<(ChangeKind, Vec<(String, Option<String>, Option<String>)>)> {
+fn log(crm: &Crm, id: RecordId) -> Vec<Entry> {
     crm.history(id).unwrap().into_iter().map(|h| (h.kind, h.changes.into_iter().map(|c| (c.field, c.before, c.after)).collect())).collect()
 }
 

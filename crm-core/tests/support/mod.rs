@@ -240,17 +240,11 @@ impl Backend {
 
     /// Whether the backend can run here (PostgreSQL needs a server; see the module doc).
     pub fn available(self) -> bool {
-        match self {
-            Backend::Postgres => {
-                #[cfg(feature = "postgres")]
-                {
-                    pg::url().is_some()
-                }
-                #[cfg(not(feature = "postgres"))]
-                false
-            }
-            _ => true,
+        #[cfg(feature = "postgres")]
+        if self == Backend::Postgres {
+            return pg::url().is_some();
         }
+        self != Backend::Postgres
     }
 
     /// A short name for messages.
