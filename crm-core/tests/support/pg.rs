@@ -29,7 +29,7 @@ pub fn url() -> Option<String> {
             SAID.call_once(|| {
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "note: PostgreSQL tests skipped: CRM_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server)"
+                    "\nnote: PostgreSQL tests skipped: CRM_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server)"
                 );
             });
             None
