@@ -211,7 +211,7 @@ impl Crm {
                 for mut f in self.store.filters(module)? {
                     let mut changed = false;
                     for c in f.all.iter_mut().chain(f.any.iter_mut()) {
-                        if c.field != *field && !(!label.is_empty() && c.field.eq_ignore_ascii_case(&label)) {
+                        if c.field != *field && (label.is_empty() || !c.field.eq_ignore_ascii_case(&label)) {
                             continue;
                         }
                         let joined = edit::replace_in_value_list(&c.value, &rw.from, rw.to.as_deref());

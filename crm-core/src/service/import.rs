@@ -735,7 +735,7 @@ impl Crm {
             let Some(pl) = f.picklist_name().and_then(|p| schema.picklist(p)) else {
                 continue;
             };
-            for item in items.iter().cloned() {
+            for item in items {
                 if !run.options.add_unknown_picklist_values {
                     continue; // the pipeline reports it
                 }
@@ -752,7 +752,7 @@ impl Crm {
                     // Validate the rest of the row as if the value existed: a known value stands in for it.
                     match (input.fields.get(name).cloned().unwrap_or_default(), pl.values.first()) {
                         (Value::List(l), _) => {
-                            let keep: Vec<String> = l.iter().filter(|x| !x.eq_ignore_ascii_case(&item)).cloned().collect();
+                            let keep: Vec<String> = l.iter().filter(|x| !x.eq_ignore_ascii_case(item)).cloned().collect();
                             input.fields.set(name.clone(), Value::List(keep));
                         }
                         (_, Some(first)) => input.fields.set(name.clone(), Value::Text(first.value.clone())),
