@@ -30,18 +30,18 @@
 
 mod auto_number;
 mod batches;
-mod csv;
 mod duplicates;
+mod from_csv;
+mod from_vcard;
 mod mappings;
 mod plan;
 mod references;
 mod resume;
 mod run;
 mod undo;
-mod vcard;
 
+pub use from_vcard::{NewCustomerOpportunity, VcardImportOptions};
 pub use undo::UndoReport;
-pub use vcard::{NewCustomerOpportunity, VcardImportOptions};
 
 use crate::io::{ImportJournal, ImportOptions, ImportReport, RowProblem, RowReport};
 use crate::record::{Fields, Record};

@@ -1,7 +1,7 @@
 //! An import run's life: starting it (journal, match fields, defaults), recording rows that need no write,
 //! the row limit, and finishing it (the journal's counts and status).
 
-use super::vcard::NewCustomerOpportunity;
+use super::from_vcard::NewCustomerOpportunity;
 use super::{Run, problem};
 use crate::error::{Error, Result};
 use crate::io::{ImportJournal, ImportOptions, ImportReport, ImportStatus, Outcome, RowProblem, RowReport};
