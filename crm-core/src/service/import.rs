@@ -34,6 +34,7 @@ mod duplicates;
 mod from_csv;
 mod from_vcard;
 mod mappings;
+mod picklists;
 mod plan;
 mod references;
 mod resume;

@@ -1,12 +1,15 @@
 //! Finding the record a row duplicates, by the run's match fields (committed or pending in the batch).
 
-use super::{RowInput, Run};
+use super::{Pending, RowInput, Run, problem, values_json};
 use crate::error::Result;
+use crate::io::{Duplicates, ImportRowFate, Outcome, RowAction, RowProblem, RowReport};
 use crate::query::{Condition, Query};
 use crate::record::Record;
 use crate::schema::FieldType;
 use crate::service::Crm;
+use crate::storage::Change;
 use crate::value::{Value, coerce};
+use std::collections::HashSet;
 
 impl Crm {
     /// The newest (highest id) live record whose match fields all equal the row's (committed or pending in
@@ -58,5 +61,72 @@ impl Crm {
             run.ambiguous += 1;
         }
         Ok(found.into_iter().max_by_key(|r| r.id))
+    }
+    /// Plans a row that matches `existing`: skipped, or an update (overwrite) or a merge of the match.
+    pub(super) fn plan_duplicate_row(
+        &mut self,
+        run: &mut Run,
+        input: &RowInput,
+        existing: Record,
+        defaulted: &HashSet<String>,
+        notes: Vec<RowProblem>,
+    ) -> Result<()> {
+        let line = input.line;
+        let outcome = match run.options.duplicates {
+            Duplicates::Skip => {
+                let msg = format!("duplicate of record {} ({})", existing.id, existing.label);
+                self.finish_row(run, line, Outcome::Skipped, Some(existing.id), vec![problem(None, None, "duplicate", msg)]);
+                return Ok(());
+            }
+            Duplicates::Merge => Outcome::Merged,
+            _ => Outcome::Updated,
+        };
+        let mut fields = input.fields.clone();
+        if outcome == Outcome::Merged {
+            for f in defaulted {
+                if !existing.get(f).is_empty() {
+                    fields.0.remove(f);
+                }
+            }
+        } else {
+            for f in &input.empty {
+                fields.set(f.clone(), Value::Null);
+            }
+        }
+        match self.plan_update(&existing, Some(existing.version), fields) {
+            Ok(None) => {
+                self.finish_row(run, line, outcome, Some(existing.id), notes);
+                Ok(())
+            }
+            Ok(Some((record, mut cs))) => {
+                let changed: Vec<String> = record
+                    .values
+                    .iter()
+                    .filter(|(k, v)| existing.get(k) != *v && *k != "modifiedtime" && *k != "modifiedby")
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let mut changed = changed;
+                changed.extend(existing.values.keys().filter(|k| !record.values.contains_key(*k)).cloned());
+                let action = if outcome == Outcome::Merged { RowAction::Merged } else { RowAction::Updated };
+                cs.push(Change::ImportRow(ImportRowFate {
+                    import_id: run.journal.id,
+                    line,
+                    record: record.id,
+                    action,
+                    previous: Some(values_json(&existing.values)),
+                    version: record.version,
+                }));
+                self.queue(
+                    run,
+                    Pending {
+                        report: RowReport { line, outcome, record: Some(record.id), fields: changed, problems: notes },
+                        changes: cs,
+                        record: Some(record),
+                        numbers: vec![],
+                    },
+                )
+            }
+            Err(e) => self.row_error(run, input, e, notes),
+        }
     }
 }
