@@ -15,6 +15,22 @@ impl Crm {
     /// Imports a CSV stream into a module. See [`ImportOptions`] for the choices and [`ImportReport`] for
     /// the result; every row goes through the normal save pipeline and is committed in batches.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::io::ImportOptions;
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let csv = "Opportunity Name,Amount,Sales Stage,Expected Close Date\nHooli renewal,12000,Prospecting,2027-03-31\n";
+    /// let report = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None)?;
+    /// assert_eq!((report.rows, report.created, report.failed), (1, 1, 0));
+    /// let undone = crm.undo_import(report.import_id)?; // the created record goes to the recycle bin
+    /// assert_eq!(undone.deleted, 1);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` for a file that cannot be read as CSV at all (empty, binary, wrong encoding in
     /// the first 64 KiB, a bad mapping); `NotFound` for an unknown module; storage errors. Bad rows are not
