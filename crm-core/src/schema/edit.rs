@@ -68,6 +68,22 @@ type R<T> = std::result::Result<T, SchemaError>;
 
 /// Checks `change` against `schema` and returns the next schema (its version one higher).
 ///
+/// # Example
+/// ```
+/// use crm_core::schema::edit::{self, NewField, SchemaChange};
+/// use crm_core::{FieldType, Schema};
+/// # fn main() -> Result<(), crm_core::SchemaError> {
+/// let before = Schema::builtin();
+/// let change = SchemaChange::AddField { module: "Opportunities".into(), field: NewField::new("Region", FieldType::Text) };
+/// let change = edit::prepare(&before, change)?; // fills in the generated name (`cf_<n>`) and `Potentials`
+/// let after = edit::apply(&before, &change)?;
+/// assert_eq!(after.version, before.version + 1);
+/// assert!(after.module("Potentials").and_then(|m| m.field_by_name_or_label("Region")).is_some());
+/// let dup = SchemaChange::AddField { module: "Potentials".into(), field: NewField::new("region", FieldType::Text) };
+/// assert_eq!(edit::apply(&after, &edit::prepare(&after, dup)?).unwrap_err().code(), "duplicate_label");
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// A [`SchemaError`] naming the rule that refuses the change.
 pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
