@@ -28,7 +28,7 @@
 //! next time such a record is saved, the save must supply a value, or the field's default fills it
 //! (defaults fill empty mandatory fields on update, not only on create). A hidden field keeps its data and
 //! stays writable through the API. Role scopes and dependencies keep values a record already holds (see
-//! [`picklist_rules`](crate::schema::picklist_rules)).
+//! [`crate::schema::picklist_rules`]).
 //!
 //! **Other concerns (saved filters, workflows).** [`Crm::schema_change_dependents`] is the one hook they
 //! extend: it receives each edit before it is stored and may add writes to the same transaction (rewrite a

@@ -1,12 +1,12 @@
 //! Import, undo, saved mappings and export through the facade.
 //!
-//! Every imported row goes through the same save pipeline as [`Crm::create`] / [`Crm::update`]
+//! Every imported row goes through the same save pipeline as [`Crm::create`](crate::Crm::create) / [`Crm::update`](crate::Crm::update)
 //! (`plan_insert` / `plan_update`: name resolution, conversion, validation, stage → probability, change log),
 //! and rows are committed `batch_size` at a time: one [`Store::commit`](crate::storage::Store::commit) per
 //! batch, with the import's journal and the fate of every record it touched in the same transaction. A
 //! failing row is reported and does not fail its batch; if a batch commit itself fails, its rows are retried
 //! one by one so only the guilty row fails. A crash leaves whole batches and an undoable import, which
-//! [`Crm::resume_import_csv`] continues: the journal's row count is committed with each batch, so the rows
+//! [`Crm::resume_import_csv`](crate::Crm::resume_import_csv) continues: the journal's row count is committed with each batch, so the rows
 //! it counts are exactly the ones to skip.
 //!
 //! System columns: the auto-number (e.g. Opportunity Number) and Created Time are taken as vtiger takes them
