@@ -42,6 +42,12 @@
 //!   keep lists of values comma-separated, as vtiger does, so a value with a comma could not be told from
 //!   two values, and renaming it there (or back) would go wrong; the CSV import reads `a, b` in a
 //!   multi-select cell as two values too.
+//!
+//! Where things are: the edit as data in `change`, its refusals in `error`, the change log's entry and
+//! [`prepare`] in `change_log`; [`apply`] (here) hands each edit to `fields`, `blocks`, `picklists` (values,
+//! roles, stage metadata) or `dependencies`, all checking names through `names`; `rewrites` follows a
+//! renamed or deleted picklist value into defaults and dependencies, and lists what the service must
+//! rewrite in records, filters and workflows ([`value_rewrites`]).
 
 mod blocks;
 mod change;

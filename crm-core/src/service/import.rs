@@ -27,6 +27,15 @@
 //! Known limits: with overwrite/merge, the last matching record is the base and other matches are left
 //! alone (vtiger deletes them); failed and skipped rows are kept in the report (memory grows with them,
 //! not with the file); a vCard file is read whole (cards are small), CSV is streamed.
+//!
+//! Where things are: the entry points read their files in `from_csv` and `from_vcard` (and `resume` for
+//! an interrupted CSV import); `run` starts and finishes a run and records rows that need no write; `plan`
+//! plans each row, handing its stages to `picklists` (unknown values), `references` (names → ids, missing
+//! records created), `duplicates` (the match and its update or merge) and `auto_number`; `batches` queues
+//! the planned rows and commits them; `undo` reads the journal and undoes an import; `mappings` keeps saved
+//! column mappings. A dry run is a mode of the same path rather than a path of its own: it reserves no import
+//! id or auto-numbers (`run`), notes the picklist values and references it would add and lets stand-ins
+//! through (`picklists`, `references`), and reports each planned row instead of queueing it (`batches`).
 
 mod auto_number;
 mod batches;
