@@ -31,7 +31,6 @@
 //! [`Crm`] facade in `service`.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod clock;
 pub mod error;

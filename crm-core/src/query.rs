@@ -336,7 +336,7 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
 fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
     let first = args.first().unwrap_or(&Value::Null);
     if let Value::List(items) = v {
-        let has = |x: &Value| x.to_text().is_some_and(|t| items.iter().any(|i| *i == t));
+        let has = |x: &Value| x.to_text().is_some_and(|t| items.contains(&t));
         return match op {
             Op::Eq => has(first),
             Op::Ne => !has(first),
@@ -416,6 +416,27 @@ impl Sort {
 }
 
 /// Which records of a module to list, in which order, which page.
+///
+/// # Example
+/// ```
+/// use crm_core::{Condition, Op, Query};
+/// use crm_core::{Crm, Fields, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin"))?;
+/// crm.set_actor("admin")?;
+/// let deal = crm.create("Potentials", Fields::new()
+///     .with("potentialname", "Hooli renewal")
+///     .with("amount", "12000")
+///     .with("sales_stage", "Prospecting")
+///     .with("closingdate", "2027-03-31"))?;
+/// let q = Query::new("Potentials")
+///     .filter(Condition::cmp("amount", Op::Ge, "10000").and(Condition::eq("sales_stage", "Prospecting")))
+///     .order_by("-amount")
+///     .page(1, 20);
+/// assert_eq!(crm.find(q)?[0].id, deal.id);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Query {
     /// Module name.

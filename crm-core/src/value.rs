@@ -332,6 +332,16 @@ const MAX_DIGITS: u32 = 28;
 ///
 /// References and owners given as numbers become ids; other lookups (by name) are the caller's job.
 /// Picklist membership, reference existence and mandatory checks happen later, in validation.
+///
+/// # Example
+/// ```
+/// use crm_core::value::coerce;
+/// use crm_core::{Schema, Value};
+/// let schema = Schema::builtin();
+/// let amount = schema.module("Potentials").and_then(|m| m.field("amount")).expect("a built-in field");
+/// assert_eq!(coerce(amount, Value::from("1200.5")).unwrap().to_text().as_deref(), Some("1200.50"));
+/// assert_eq!(coerce(amount, Value::from("a lot")).unwrap_err().code.as_str(), "invalid_type");
+/// ```
 pub fn coerce(field: &Field, value: Value) -> Result<Value, FieldError> {
     let err = |code, msg: String| Err(FieldError::new(&field.name, code, msg));
     if value.is_empty() {

@@ -191,6 +191,23 @@ impl Crm {
 
     /// Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::LeadConversion;
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let lead = crm.create("Leads", Fields::new().with("lastname", "Hendricks").with("company", "Pied Piper"))?;
+    /// let deal = Fields::new().with("amount", "48000").with("sales_stage", "Qualification").with("closingdate", "2027-03-31");
+    /// let out = crm.convert_lead(lead.id, LeadConversion::new().with_potential(deal))?;
+    /// let org = out.account.expect("an organization");
+    /// assert_eq!(crm.get(org)?.label, "Pied Piper");
+    /// assert!(out.contact.is_some() && out.potential.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown or deleted lead; `Conflict` when it is already converted;
     /// `InvalidArgument` when neither organization nor contact is asked for; `Validation` for the created

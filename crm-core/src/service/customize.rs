@@ -28,7 +28,7 @@
 //! next time such a record is saved, the save must supply a value, or the field's default fills it
 //! (defaults fill empty mandatory fields on update, not only on create). A hidden field keeps its data and
 //! stays writable through the API. Role scopes and dependencies keep values a record already holds (see
-//! [`picklist_rules`](crate::schema::picklist_rules)).
+//! [`crate::schema::picklist_rules`]).
 //!
 //! **Other concerns (saved filters, workflows).** [`Crm::schema_change_dependents`] is the one hook they
 //! extend: it receives each edit before it is stored and may add writes to the same transaction (rewrite a
@@ -211,7 +211,7 @@ impl Crm {
                 for mut f in self.store.filters(module)? {
                     let mut changed = false;
                     for c in f.all.iter_mut().chain(f.any.iter_mut()) {
-                        if c.field != *field && !(!label.is_empty() && c.field.eq_ignore_ascii_case(&label)) {
+                        if c.field != *field && (label.is_empty() || !c.field.eq_ignore_ascii_case(&label)) {
                             continue;
                         }
                         let joined = edit::replace_in_value_list(&c.value, &rw.from, rw.to.as_deref());

@@ -38,6 +38,27 @@ const CHUNK: u64 = 500;
 impl Crm {
     /// Writes records of a module as CSV; returns the number of records written.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::io::ExportOptions;
+    /// use crm_core::{ExportSelection, Query};
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let mut out = Vec::new();
+    /// let all = ExportSelection::All(Query::new("Potentials"));
+    /// assert_eq!(crm.export_csv(&mut out, "Potentials", &all, &ExportOptions::default())?, 1);
+    /// assert!(String::from_utf8_lossy(&out).contains("Hooli renewal"));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown module or id; `InvalidArgument` for an unknown column or a query of another
     /// module; `Storage(Io)` when writing fails.

@@ -52,6 +52,24 @@ fn unique(ids: &[RecordId]) -> Vec<RecordId> {
 impl Crm {
     /// Sets the same fields on many records.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let done = crm.mass_edit(&[deal.id], Fields::new().with("leadsource", "Trade Show"))?;
+    /// assert_eq!((done.succeeded, done.failed.len()), (vec![deal.id], 0));
+    /// assert_eq!(crm.get(deal.id)?.get("leadsource").to_string(), "Trade Show");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` when a field is unknown or not mass-editable in a record's module (that record
     /// fails); storage errors and `Conflict` from the commit.

@@ -185,6 +185,29 @@ impl Crm {
     /// One page (1-based) of the records of `module` related to `record`: those that reference it through
     /// any reference field, and those linked to it many-to-many; most recently modified first.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let call = crm.create("Calendar", Fields::new()
+    ///     .with("subject", "Follow-up call")
+    ///     .with("activitytype", "Call")
+    ///     .with("date_start", "2027-01-10")
+    ///     .with("eventstatus", "Planned")
+    ///     .with("parent_id", deal.id))?;
+    /// let page = crm.related(deal.id, "Calendar", 1, 20)?;
+    /// assert_eq!(page.items[0].0.id, call.id);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown record or module.
     pub fn related(&self, record: RecordId, module: &str, page: u64, page_size: u64) -> Result<RelatedPage> {

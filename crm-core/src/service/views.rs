@@ -255,6 +255,23 @@ impl Crm {
 
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
     /// `text`, ignoring case; one page with the total.
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let page = crm.search("Potentials", "hooli", 1, 20)?;
+    /// assert_eq!((page.total, page.records[0].id), (1, deal.id));
+    /// # Ok(()) }
+    /// ```
     pub fn search(&self, module: &str, text: &str, page: u64, page_size: u64) -> Result<Page> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, module)?;
