@@ -48,9 +48,10 @@ pub mod storage;
 pub mod user;
 pub mod value;
 pub mod view;
+pub mod wire;
 pub mod workflow;
 
-pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
+pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};

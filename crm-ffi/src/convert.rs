@@ -147,8 +147,9 @@ pub unsafe extern "C" fn crm_opportunity_create_for(
     boundary::run(|| {
         let fields = unsafe { crate::args::arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let r = unsafe { lock_store(store) }?.create_opportunity_for(RecordId(customer), fields)?;
-        out.set_json(&record_json(&r))
+        let mut crm = unsafe { lock_store(store) }?;
+        let r = crm.create_opportunity_for(RecordId(customer), fields)?;
+        out.set_json(&record_json(&crm, &r)?)
     })
 }
 

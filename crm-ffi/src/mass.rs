@@ -19,11 +19,11 @@ pub fn mass_json(r: &MassResult) -> serde_json::Value {
         .failed
         .iter()
         .map(|f| {
-            let code = f.error.code();
+            let kind = f.error.kind();
             serde_json::json!({
                 "id": f.id,
-                "status": crm_status::from_code(code) as u32,
-                "code": code,
+                "status": crm_status::from_kind(kind) as u32,
+                "code": kind.as_str(),
                 "message": f.error.to_string(),
                 "errors": f.error.field_errors(),
             })
