@@ -16,7 +16,10 @@
 //! * [`ErrorKind`](crate::ErrorKind) (re-exported here): the class of an error, which both bindings match
 //!   on exhaustively.
 //!
-//! Options (import, export, vCard, lead mapping) cross in the serde form of their own types
+//! * [`ConversionSpec`] (lead conversion) and [`SelectionSpec`] (which records an export writes): option
+//!   objects whose JSON form is not their engine type's serde form.
+//!
+//! The other options (import, export, vCard, lead mapping) cross in the serde form of their own types
 //! ([`crate::io::ImportOptions`], [`crate::io::ExportOptions`], [`crate::VcardImportOptions`], ...).
 //!
 //! Reading values from JSON keeps their exact digits: a JSON number `1000.10` becomes the text `1000.10`,
@@ -413,5 +416,154 @@ impl QuerySpec {
         q.offset = self.offset;
         q.deleted = self.deleted;
         Ok(q)
+    }
+}
+
+/// One record a lead conversion may create: skip it, create it from the lead's mapped values, or create
+/// it with these fields overriding the mapped ones.
+///
+/// JSON: `null`/`false` skip, `true` mapped values only, an object of fields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PartSpec {
+    /// Do not create it.
+    Skip,
+    /// Create it from the mapped lead values.
+    Mapped,
+    /// Create it, these fields overriding the mapped values.
+    With(Fields),
+}
+
+impl PartSpec {
+    /// The fields to create the record with (`None`: skip it).
+    pub fn into_fields(self) -> Option<Fields> {
+        match self {
+            PartSpec::Skip => None,
+            PartSpec::Mapped => Some(Fields::new()),
+            PartSpec::With(f) => Some(f),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PartSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PartSpec;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("null, false, true or an object of fields")
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<PartSpec, E> {
+                Ok(PartSpec::Skip)
+            }
+            fn visit_none<E: de::Error>(self) -> std::result::Result<PartSpec, E> {
+                Ok(PartSpec::Skip)
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> std::result::Result<PartSpec, E> {
+                Ok(if b { PartSpec::Mapped } else { PartSpec::Skip })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<PartSpec, A::Error> {
+                let FieldsIn(f) = FieldsIn::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(PartSpec::With(f))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A present key, `null` included, is `Some`: `null` means skip, an absent key the default.
+fn present<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<PartSpec>, D::Error> {
+    PartSpec::deserialize(d).map(Some)
+}
+
+/// The options of a lead conversion.
+///
+/// JSON: `{"account": {..}|true|false, "contact": {..}|true|false, "potential": {..}|true|false,
+/// "assigned_to": "jdoe", "transfer_to": "contact"|"account"}`; an absent part takes vtiger's default
+/// (organization and contact created, no opportunity). Unknown keys are refused.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionSpec {
+    /// The organization (absent: created from mapped values).
+    #[serde(default, deserialize_with = "present")]
+    pub account: Option<PartSpec>,
+    /// The contact (absent: created from mapped values).
+    #[serde(default, deserialize_with = "present")]
+    pub contact: Option<PartSpec>,
+    /// The opportunity (absent: not created).
+    #[serde(default, deserialize_with = "present")]
+    pub potential: Option<PartSpec>,
+    /// Owner of the created records (user or group name; absent: the lead's owner).
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Which created record takes over the lead's links: `contact` (default) or `account` (also
+    /// `Contacts`/`Accounts`, any case).
+    #[serde(default)]
+    pub transfer_to: Option<String>,
+}
+
+impl ConversionSpec {
+    /// The engine's conversion options.
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a `transfer_to` that is neither contact nor account.
+    pub fn into_conversion(self) -> Result<crate::LeadConversion> {
+        let defaults = crate::LeadConversion::new();
+        let transfer_to = match self.transfer_to.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("contact" | "contacts") => crate::TransferTo::Contact,
+            Some("account" | "accounts") => crate::TransferTo::Account,
+            Some(_) => {
+                let t = self.transfer_to.unwrap_or_default();
+                return Err(Error::invalid(format!("transfer_to '{t}' is not \"contact\" or \"account\"")));
+            }
+        };
+        Ok(crate::LeadConversion {
+            account: self.account.map_or(defaults.account, PartSpec::into_fields),
+            contact: self.contact.map_or(defaults.contact, PartSpec::into_fields),
+            potential: self.potential.map_or(defaults.potential, PartSpec::into_fields),
+            assigned_to: self.assigned_to,
+            transfer_to,
+        })
+    }
+}
+
+/// Which records an export writes.
+///
+/// JSON: `{"ids": [7, 8]}` (these records, in this order), `{"query": {..QuerySpec..}, "page": 1, "size":
+/// 50}` (one page), or `{"all": {..QuerySpec..}}` (everything the query selects). Unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionSpec {
+    /// These records, in this order.
+    #[serde(default)]
+    pub ids: Option<Vec<RecordId>>,
+    /// One page of this query.
+    #[serde(default)]
+    pub query: Option<QuerySpec>,
+    /// The page (1-based, default 1) with `query`.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// The page size (default 50) with `query`.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// Everything this query selects.
+    #[serde(default)]
+    pub all: Option<QuerySpec>,
+}
+
+impl SelectionSpec {
+    /// The engine's export selection.
+    ///
+    /// # Errors
+    /// `InvalidArgument` unless exactly one of `ids`, `query`, `all` is given (`page`/`size` only with
+    /// `query`), or for an unknown operator in the query.
+    pub fn into_selection(self) -> Result<crate::ExportSelection> {
+        use crate::ExportSelection as S;
+        let paged = self.page.is_some() || self.size.is_some();
+        match (self.ids, self.query, self.all) {
+            (Some(ids), None, None) if !paged => Ok(S::Ids(ids)),
+            (None, Some(q), None) => Ok(S::Page { query: q.into_query()?, page: self.page.unwrap_or(1), size: self.size.unwrap_or(50) }),
+            (None, None, Some(q)) if !paged => Ok(S::All(q.into_query()?)),
+            _ => Err(Error::invalid("a selection is one of \"ids\", \"query\" (with \"page\", \"size\") or \"all\"")),
+        }
     }
 }

@@ -142,3 +142,29 @@ fn a_driver_error_keeps_its_typed_source() {
     assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
     assert!(e.to_string().starts_with("database is corrupt"), "{e}");
 }
+
+#[test]
+fn option_specs_read_their_json() {
+    use crm_core::wire::{ConversionSpec, SelectionSpec};
+    use crm_core::{ExportSelection, TransferTo};
+    let c: ConversionSpec =
+        serde_json::from_str(r#"{"contact": null, "potential": {"amount": 10.50}, "transfer_to": "Accounts"}"#).unwrap();
+    let c = c.into_conversion().unwrap();
+    assert_eq!(c.account, Some(Fields::new()), "absent: vtiger's default");
+    assert_eq!(c.contact, None, "null skips");
+    assert_eq!(c.potential, Some(Fields::new().with("amount", Value::Text("10.50".into()))));
+    assert_eq!(c.transfer_to, TransferTo::Account);
+    let d = ConversionSpec::default().into_conversion().unwrap();
+    assert_eq!((d.account.is_some(), d.contact.is_some(), d.potential.is_none()), (true, true, true));
+    assert!(serde_json::from_str::<ConversionSpec>(r#"{"acount": true}"#).is_err());
+    let bad: ConversionSpec = serde_json::from_str(r#"{"transfer_to": "lead"}"#).unwrap();
+    assert_eq!(bad.into_conversion().unwrap_err().kind(), ErrorKind::InvalidArgument);
+
+    let s: SelectionSpec = serde_json::from_str(r#"{"ids": [7, 8]}"#).unwrap();
+    assert!(matches!(s.into_selection().unwrap(), ExportSelection::Ids(ids) if ids.len() == 2));
+    let s: SelectionSpec = serde_json::from_str(r#"{"query": {"module": "Potentials"}, "size": 10}"#).unwrap();
+    assert!(matches!(s.into_selection().unwrap(), ExportSelection::Page { page: 1, size: 10, .. }));
+    let s: SelectionSpec = serde_json::from_str(r#"{"all": {"module": "Potentials"}, "page": 2}"#).unwrap();
+    assert_eq!(s.into_selection().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert!(serde_json::from_str::<SelectionSpec>(r#"{"every": {}}"#).is_err());
+}

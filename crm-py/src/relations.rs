@@ -6,7 +6,8 @@ use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_py};
 use chrono::NaiveDateTime;
-use crm_core::{Comment, Converted, Fields, LeadConversion, LinkInfo, MassResult, RecordId, Relation, TransferTo};
+use crm_core::wire::{ConversionSpec, PartSpec};
+use crm_core::{Comment, Converted, Fields, LinkInfo, MassResult, RecordId, Relation};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple};
 use rust_decimal::Decimal;
@@ -102,12 +103,19 @@ fn ids(v: &Bound<'_, PyAny>) -> PyResult<Vec<RecordId>> {
 }
 
 /// `True` → empty fields (create with the mapped values), `False`/`None` → skip, a dict → override fields.
+/// Optional fields: None or False for none, True for empty fields, a dict of fields.
 fn part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Fields>> {
+    Ok(conversion_part(v)?.and_then(PartSpec::into_fields))
+}
+
+/// One part of a lead conversion: None takes the default, False skips, True creates from mapped values, a
+/// dict creates with these fields.
+fn conversion_part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PartSpec>> {
     match v {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
-        Some(v) if v.is_instance_of::<PyBool>() => Ok(if v.extract::<bool>()? { Some(Fields::new()) } else { None }),
-        Some(v) => Ok(Some(to_fields(v)?)),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(Some(if v.extract::<bool>()? { PartSpec::Mapped } else { PartSpec::Skip })),
+        Some(v) => Ok(Some(PartSpec::With(to_fields(v)?))),
     }
 }
 
@@ -269,19 +277,14 @@ impl Crm {
         transfer_to: String,
     ) -> PyResult<Bound<'py, PyDict>> {
         let lead = to_id(lead_id)?;
-        let conv = LeadConversion {
-            account: if account.is_none() { Some(Fields::new()) } else { part(account)? },
-            contact: if contact.is_none() { Some(Fields::new()) } else { part(contact)? },
-            potential: part(opportunity)?,
+        let spec = ConversionSpec {
+            account: conversion_part(account)?,
+            contact: conversion_part(contact)?,
+            potential: conversion_part(opportunity)?,
             assigned_to,
-            transfer_to: match transfer_to.as_str() {
-                "contact" | "Contacts" => TransferTo::Contact,
-                "account" | "Accounts" => TransferTo::Account,
-                other => {
-                    return Err(crate::errors::invalid(format!("transfer_to is 'contact' or 'account', not '{other}'")));
-                }
-            },
+            transfer_to: Some(transfer_to),
         };
+        let conv = spec.into_conversion().map_err(|e| PyErr::from(crate::errors::Failure::Core(e)))?;
         let c = self.engine.run(py, Access::Write, move |crm| Ok(crm.convert_lead(lead, conv)?))?;
         converted(py, &c)
     }
