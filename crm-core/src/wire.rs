@@ -13,7 +13,7 @@
 //!   The reserved keys are ignored, so a record can be edited and sent back.
 //! * [`QuerySpec`], [`ConditionSpec`], [`SortSpec`]: which records to read (conditions, sort, paging,
 //!   recycle bin), turned into a [`crate::Query`] by [`QuerySpec::into_query`].
-//! * [`ErrorKind`](crate::ErrorKind) (re-exported here): the class of an error, which both bindings match
+//! * [`ErrorKind`] (re-exported here): the class of an error, which both bindings match
 //!   on exhaustively.
 //!
 //! * [`ConversionSpec`] (lead conversion) and [`SelectionSpec`] (which records an export writes): option

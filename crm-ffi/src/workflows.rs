@@ -15,7 +15,7 @@
 //!
 //! Both run **while the store is locked**, on the thread that made the crm call: they must not call crm on
 //! the same store (refused with `CRM_STATUS_INVALID_ARGUMENT`, code `reentrant_call`), must not unwind into
-//! crm (no C++ exceptions or `longjmp`), and answer through [`crm_callback_reply_set`]
+//! crm (no C++ exceptions or `longjmp`), and answer through [`crm_callback_reply_set`](crate::crm_callback_reply_set)
 //! (crate::callback::crm_callback_reply_set).
 
 use crate::args::{Out, arg_fields, arg_json, arg_opt_str, arg_str, fields_from_json};

@@ -265,6 +265,9 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
     })
 }
 
+/// A module layout and its field names as Python strings.
+type LayoutKeys<'py> = (Arc<[String]>, Vec<Bound<'py, PyString>>);
+
 /// Records in crm-core's wire form ([`crm_core::wire::Record`]), ready to become dicts.
 pub struct Rows {
     /// The records, each with every field of its module in layout order.
@@ -281,7 +284,7 @@ impl Rows {
     /// every field of the module in layout order (None when empty).
     pub fn into_dicts(self, py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
         // Field-name strings are made once per module layout (records of a module share it).
-        let mut keys: Vec<(Arc<[String]>, Vec<Bound<'_, PyString>>)> = Vec::new();
+        let mut keys: Vec<LayoutKeys<'_>> = Vec::new();
         let mut out = Vec::with_capacity(self.records.len());
         for r in &self.records {
             let idx = match keys.iter().position(|(c, _)| Arc::ptr_eq(c, &r.columns)) {
