@@ -567,3 +567,39 @@ impl SelectionSpec {
         }
     }
 }
+
+/// A record a batch operation skipped, as both bindings report it: `{"id": 7, "code": "not_found",
+/// "message": "...", "errors": [..field errors of a validation failure..]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// The record.
+    pub id: RecordId,
+    /// The error's kind (its stable code).
+    pub code: ErrorKind,
+    /// A message for people.
+    pub message: String,
+    /// Every field problem when the kind is validation (empty otherwise).
+    pub errors: Vec<crate::FieldError>,
+}
+
+/// What a mass action did: `{"succeeded": [ids in request order], "failed": [Failure, ...]}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MassReport {
+    /// Records written (or already in the requested state).
+    pub succeeded: Vec<RecordId>,
+    /// Records skipped, with the reason.
+    pub failed: Vec<Failure>,
+}
+
+impl From<&crate::MassResult> for MassReport {
+    fn from(r: &crate::MassResult) -> Self {
+        MassReport {
+            succeeded: r.succeeded.clone(),
+            failed: r
+                .failed
+                .iter()
+                .map(|f| Failure { id: f.id, code: f.error.kind(), message: f.error.to_string(), errors: f.error.field_errors().to_vec() })
+                .collect(),
+        }
+    }
+}

@@ -6,8 +6,8 @@ use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_py};
 use chrono::NaiveDateTime;
-use crm_core::wire::{ConversionSpec, PartSpec};
-use crm_core::{Comment, Converted, Fields, LinkInfo, MassResult, RecordId, Relation};
+use crm_core::wire::{ConversionSpec, MassReport, PartSpec};
+use crm_core::{Comment, Converted, Fields, LinkInfo, RecordId, Relation};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple};
 use rust_decimal::Decimal;
@@ -55,32 +55,10 @@ impl From<Comment> for CommentOut {
     }
 }
 
-/// A record a mass action skipped, as a dict.
-#[derive(IntoPyObject)]
-pub struct MassFailureOut {
-    id: i64,
-    code: &'static str,
-    message: String,
-}
-
-/// What a mass action did, as a dict: `{"succeeded": [ids], "failed": [{"id", "code", "message"}]}`.
-#[derive(IntoPyObject)]
-pub struct MassOut {
-    succeeded: Vec<i64>,
-    failed: Vec<MassFailureOut>,
-}
-
-impl From<MassResult> for MassOut {
-    fn from(m: MassResult) -> Self {
-        MassOut {
-            succeeded: m.succeeded.into_iter().map(|i| i.0).collect(),
-            failed: m
-                .failed
-                .into_iter()
-                .map(|f| MassFailureOut { id: f.id.0, code: f.error.code(), message: f.error.to_string() })
-                .collect(),
-        }
-    }
+/// What a mass action did, as a dict in crm-core's wire shape ([`crm_core::wire::MassReport`], as the C API
+/// returns it): `{"succeeded": [ids], "failed": [{"id", "code", "message", "errors"}]}`.
+fn mass_out(py: Python<'_>, r: MassReport) -> PyResult<Bound<'_, PyAny>> {
+    crate::json::to_py(py, &r)
 }
 
 /// The records a conversion created, as a dict `{"Accounts": id, "Contacts": id, "Potentials": id}` (None
@@ -234,27 +212,31 @@ impl Crm {
     // ----- mass actions -----
 
     /// Sets the same fields on many records (each saved on its own; failures are reported, not raised).
-    fn mass_edit(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) -> PyResult<MassOut> {
+    fn mass_edit<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (ids, fields) = (self::ids(ids)?, to_fields(fields)?);
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_edit(&ids, fields)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_edit(&ids, fields)?)))?;
+        mass_out(py, r)
     }
 
     /// Gives many records to another owner (user or group name).
-    fn mass_transfer(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, owner: String) -> PyResult<MassOut> {
+    fn mass_transfer<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, owner: String) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_transfer(&ids, &owner)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_transfer(&ids, &owner)?)))?;
+        mass_out(py, r)
     }
 
     /// Moves many records to the recycle bin.
-    fn mass_delete(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<MassOut> {
+    fn mass_delete<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_delete(&ids)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_delete(&ids)?)))?;
+        mass_out(py, r)
     }
 
     /// Adds the same comment to many records.
-    fn mass_comment(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, text: String) -> PyResult<MassOut> {
+    fn mass_comment<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, text: String) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_comment(&ids, &text)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_comment(&ids, &text)?)))?;
+        mass_out(py, r)
     }
 
     // ----- lead conversion -----

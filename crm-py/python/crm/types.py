@@ -175,6 +175,7 @@ class MassFailure(TypedDict):
     id: int
     code: str
     message: str
+    errors: list[ErrorDetails]
 
 
 class MassResult(TypedDict):
