@@ -39,7 +39,9 @@
 //! ## Where we differ from the Rust API
 //! Records are identified by `int64_t` ids; fields are given by name (or label) in JSON objects whose
 //! numbers are read exactly (a JSON number `1000.10` keeps its digits). Queries are a small JSON language
-//! described at [`crm_record_find`].
+//! described at [`crm_record_find`]. Records, field input, queries, conversion options, export selections
+//! and mass-action results are crm-core's wire contract ([`crm_core::wire`]), shared with the Python
+//! binding; this crate only moves them across the boundary.
 
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
