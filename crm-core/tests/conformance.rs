@@ -261,7 +261,7 @@ fn delete_restore_purge(b: Backend) {
     assert_eq!(e.crm.purge(r.id).unwrap_err().code(), "conflict");
     e.crm.delete(r.id).unwrap();
     assert_eq!(e.crm.delete(r.id).unwrap_err().code(), "conflict");
-    assert!(e.crm.get(r.id).unwrap().deleted);
+    assert!(e.crm.get_deleted(r.id).unwrap().deleted);
     assert_eq!(e.crm.count(Query::new("Potentials")).unwrap(), 0);
     assert_eq!(e.crm.count(Query::new("Potentials").in_recycle_bin()).unwrap(), 1);
     assert_eq!(e.crm.update(r.id, Fields::new().with("amount", "1")).unwrap_err().code(), "not_found");

@@ -215,7 +215,7 @@ fn renaming_and_deleting_values_rewrites_every_record(b: Backend) {
 
         crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Discovery").unwrap();
         assert_eq!(crm.get(a.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}");
-        assert_eq!(crm.get(gone.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}: deleted records too");
+        assert_eq!(crm.get_deleted(gone.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}: deleted records too");
         assert_eq!(crm.get(a.id).unwrap().version, 1, "bulk rewrite does not bump versions");
         assert_eq!(crm.schema().stage("Discovery").unwrap().probability, dec!(10));
         assert_eq!(crm.count(Query::new("Potentials").filter(Condition::cmp("sales_stage", Op::Eq, "Discovery"))).unwrap(), 1);

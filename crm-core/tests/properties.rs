@@ -851,7 +851,7 @@ on_sql_stores! {
                 if before.iter().any(|r| r.id == *id) {
                     continue;
                 }
-                let r = crm.get(*id).unwrap();
+                let r = crm.get_deleted(*id).unwrap();
                 prop_assert!(r.deleted, "record {} created by the import is still live", id);
                 let h = crm.history(*id).unwrap();
                 prop_assert_eq!(h.last().map(|e| e.kind), Some(crm_core::ChangeKind::Deleted));

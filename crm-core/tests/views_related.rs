@@ -245,7 +245,7 @@ fn mass_actions_skip_failures_and_write_history(b: Backend) {
     let r = crm.mass_delete(&[a.id, c.id, a.id]).unwrap();
     assert_eq!(r.succeeded, [a.id]);
     assert!(matches!(r.failed[0].error, Error::Conflict(_)));
-    assert!(crm.get(a.id).unwrap().deleted);
+    assert!(crm.get_deleted(a.id).unwrap().deleted);
     assert_eq!(crm.history(a.id).unwrap().last().unwrap().kind, ChangeKind::Deleted);
     assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 1);
 }

@@ -272,7 +272,7 @@ fn restore_runs_workflows_in_its_transaction(b: Backend) {
         let e = deal(crm, "Again", "1", "Prospecting");
         crm.delete(e.id).unwrap();
         assert_eq!(crm.restore(e.id).unwrap_err().code(), "validation");
-        assert!(crm.get(e.id).unwrap().deleted);
+        assert!(crm.get_deleted(e.id).unwrap().deleted);
     });
 }
 

@@ -143,9 +143,6 @@ impl Matcher<'_> {
     /// `NotFound` when the record is unknown, in the recycle bin or of another module.
     pub fn record(&self, id: RecordId) -> Result<Record> {
         let record = self.crm.get(id)?;
-        if record.deleted {
-            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
-        }
         if record.module != self.module.name {
             return Err(Error::not_found(format!("record {id} is a {} record, not {}", record.module, self.module.name)));
         }

@@ -213,7 +213,7 @@ impl Crm {
     /// `InvalidArgument` when neither organization nor contact is asked for; `Validation` for the created
     /// records (field names are those of the target module).
     pub fn convert_lead(&mut self, lead: RecordId, conv: LeadConversion) -> Result<Converted> {
-        let l = self.get(lead)?;
+        let l = self.load(lead)?;
         if l.module != "Leads" || l.deleted {
             return Err(Error::not_found(format!("lead {lead}")));
         }
@@ -269,9 +269,6 @@ impl Crm {
     /// [`Crm::create`].
     pub fn create_opportunity_for(&mut self, customer: RecordId, fields: Fields) -> Result<Record> {
         let c = self.get(customer)?;
-        if c.deleted {
-            return Err(Error::not_found(format!("record {customer} is in the recycle bin")));
-        }
         let mut f = Fields::new();
         match c.module.as_str() {
             "Accounts" => f.set("related_to", Value::Ref(customer)),
@@ -326,7 +323,7 @@ impl Crm {
                 cs.push(Change::MoveComments { from: lead.id, to: target });
             }
             for l in self.store.relations(lead.id, None, 0, None)? {
-                let other = self.get(l.related)?;
+                let other = self.load(l.related)?;
                 cs.push(Change::Unlink { record: lead.id, related: l.related });
                 let now = self.now();
                 for (x, y) in [(lead, &other), (&other, lead)] {

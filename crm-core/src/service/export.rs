@@ -142,7 +142,7 @@ impl Crm {
         match selection {
             ExportSelection::Ids(ids) => {
                 for id in ids {
-                    let r = self.get(*id)?;
+                    let r = self.load(*id)?;
                     if r.module != module {
                         return Err(Error::invalid(format!("record {id} is a {} record, not {module}", r.module)));
                     }

@@ -131,7 +131,7 @@ impl Crm {
         let mut cs = ChangeSet::new();
         let now = self.now();
         for id in unique(ids) {
-            match self.get(id) {
+            match self.load(id) {
                 Ok(r) if r.deleted => out.fail(id, Error::Conflict(format!("record {id} is already in the recycle bin"))),
                 Ok(r) => {
                     cs.push(Change::History(HistoryEntry {
@@ -179,10 +179,7 @@ impl Crm {
 
     /// Checks the record and parent and returns the comment to store (its id reserved).
     pub(crate) fn plan_comment(&mut self, record: RecordId, parent: Option<i64>, text: &str) -> Result<Comment> {
-        let r = self.get(record)?;
-        if r.deleted {
-            return Err(Error::not_found(format!("record {record} is in the recycle bin")));
-        }
+        self.get(record)?;
         if text.trim().is_empty() {
             return Err(Error::invalid("a comment needs text"));
         }

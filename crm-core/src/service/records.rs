@@ -57,11 +57,35 @@ impl Crm {
         self.insert(module, fields, Mode::QuickCreate, "CRM")
     }
 
-    /// Reads a record (live or in the recycle bin).
+    /// Reads a live record. A record in the recycle bin is not read as if it were live: like vtiger,
+    /// `get` refuses it with `NotFound`; read it with [`Crm::get_deleted`].
     ///
     /// # Errors
-    /// `NotFound` when no record has this id.
+    /// `NotFound` when no record has this id or the record is in the recycle bin.
     pub fn get(&self, id: RecordId) -> Result<Record> {
+        let r = self.load(id)?;
+        if r.deleted {
+            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
+        }
+        Ok(r)
+    }
+
+    /// Reads a record in the recycle bin (the recycle bin's own read, as vtiger's Recycle Bin module
+    /// shows deleted records; list them with a query whose `deleted` is true).
+    ///
+    /// # Errors
+    /// `NotFound` when no record has this id or the record is live.
+    pub fn get_deleted(&self, id: RecordId) -> Result<Record> {
+        let r = self.load(id)?;
+        if !r.deleted {
+            return Err(Error::not_found(format!("record {id} is not in the recycle bin")));
+        }
+        Ok(r)
+    }
+
+    /// Reads a record whether live or in the recycle bin, for the operations that handle both (restore,
+    /// purge, history, links of deleted records).
+    pub(crate) fn load(&self, id: RecordId) -> Result<Record> {
         self.store.get(id)?.ok_or_else(|| Error::not_found(format!("record {id}")))
     }
 
@@ -104,7 +128,7 @@ impl Crm {
     /// # Errors
     /// `NotFound`; `Conflict` when the record is not in the recycle bin.
     pub fn purge(&mut self, id: RecordId) -> Result<()> {
-        let r = self.get(id)?;
+        let r = self.load(id)?;
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
@@ -164,13 +188,13 @@ impl Crm {
 
     /// The change log of a record, oldest first.
     pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
-        self.get(id)?;
+        self.load(id)?;
         self.store.history(id)
     }
 
     /// The stage history of an opportunity, oldest first.
     pub fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
-        self.get(id)?;
+        self.load(id)?;
         self.store.stage_history(id)
     }
 
@@ -320,7 +344,7 @@ impl Crm {
     }
 
     fn plan_update_checked(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
-        let fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
+        let fresh = if self.refresh_schema_for_write()? { Some(self.load(current.id)?) } else { None };
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {
@@ -364,7 +388,7 @@ impl Crm {
     }
 
     fn set_deleted(&mut self, id: RecordId, deleted: bool) -> Result<()> {
-        let current = self.get(id)?;
+        let current = self.load(id)?;
         if current.deleted == deleted {
             let state = if deleted { "already in" } else { "not in" };
             return Err(Error::Conflict(format!("record {id} is {state} the recycle bin")));

@@ -77,14 +77,14 @@ impl Crm {
 
     /// The comments on a record, newest first (replies name their parent).
     pub fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        self.get(record)?;
+        self.load(record)?;
         self.store.comments(record)
     }
 
     /// The activities (Calendar records) linked to a record through `parent_id`: open ones, or done ones
     /// when `done`; by start date.
     pub fn activities(&self, record: RecordId, done: bool) -> Result<Vec<Record>> {
-        self.get(record)?;
+        self.load(record)?;
         let finished = Condition::Any(vec![
             Condition::one_of("taskstatus", ["Completed", "Deferred"]),
             Condition::one_of("eventstatus", ["Held", "Not Held"]),
@@ -109,8 +109,8 @@ impl Crm {
     /// # Errors
     /// `NotFound` when they are not linked.
     pub fn unlink(&mut self, record: RecordId, related: RecordId) -> Result<()> {
-        let a = self.get(record)?;
-        let b = self.get(related)?;
+        let a = self.load(record)?;
+        let b = self.load(related)?;
         let linked = self.store.relations(record, Some(&b.module), 0, None)?.into_iter().any(|r| r.related == related);
         if !linked {
             return Err(Error::not_found(format!("record {related} is not linked to {record}")));
@@ -125,7 +125,7 @@ impl Crm {
         let get = |crm: &Crm, id: RecordId| -> Result<Record> {
             let r = match crm.pending.get(&id) {
                 Some(r) => r.clone(),
-                None => crm.get(id)?,
+                None => crm.load(id)?,
             };
             if r.deleted {
                 return Err(Error::not_found(format!("record {id} is in the recycle bin")));
@@ -211,7 +211,7 @@ impl Crm {
     /// # Errors
     /// `NotFound` for an unknown record or module.
     pub fn related(&self, record: RecordId, module: &str, page: u64, page_size: u64) -> Result<RelatedPage> {
-        let source = self.get(record)?;
+        let source = self.load(record)?;
         let target = self.module(module)?;
         let links = self.store.relations(record, Some(&target.name), 0, None)?;
         let by_ref: Vec<Condition> = target
@@ -262,7 +262,7 @@ impl Crm {
     /// `InvalidArgument` for another module or a record that is not an opportunity; `Validation` as
     /// [`Crm::create`].
     pub fn create_from_opportunity(&mut self, opportunity: RecordId, module: &str, fields: Fields) -> Result<Record> {
-        let pot = self.get(opportunity)?;
+        let pot = self.load(opportunity)?;
         if pot.module != "Potentials" || pot.deleted {
             return Err(Error::invalid(format!("record {opportunity} is not a live opportunity")));
         }

@@ -147,15 +147,15 @@ fn map_err(e: postgres::Error) -> Error {
             m
         }
     };
-    Error::Storage(match e.code() {
-        Some(c) if c.code().starts_with("23") => StorageError::Duplicate(msg),
-        Some(c) if *c == S::T_R_SERIALIZATION_FAILURE || *c == S::T_R_DEADLOCK_DETECTED || *c == S::LOCK_NOT_AVAILABLE => {
-            StorageError::Busy(msg)
-        }
-        Some(_) => StorageError::Backend(msg),
-        None if e.is_closed() => StorageError::Io(std::io::Error::other(msg)),
-        None => StorageError::Backend(msg),
-    })
+    use crate::error::ErrorKind as K;
+    let kind = match e.code() {
+        Some(c) if c.code().starts_with("23") => K::Duplicate,
+        Some(c) if *c == S::T_R_SERIALIZATION_FAILURE || *c == S::T_R_DEADLOCK_DETECTED || *c == S::LOCK_NOT_AVAILABLE => K::Busy,
+        None if e.is_closed() => return Error::Storage(StorageError::Io(std::io::Error::other(msg))),
+        _ => K::Storage,
+    };
+    // The driver's error stays the typed source; the message above is what people read.
+    Error::Storage(StorageError::driver(kind, msg, e))
 }
 
 trait PgResult<T> {
@@ -1200,7 +1200,9 @@ fn index_name(table: &str, field: &str) -> String {
 
 fn connect_err(e: postgres::Error) -> Error {
     match map_err(e) {
-        Error::Storage(StorageError::Backend(m)) if !m.contains("password") && !m.contains("role") && !m.contains("database") => {
+        Error::Storage(StorageError::Driver { kind: crate::error::ErrorKind::Storage, message: m, .. })
+            if !m.contains("password") && !m.contains("role") && !m.contains("database") =>
+        {
             Error::Storage(StorageError::Io(std::io::Error::other(m)))
         }
         other => other,
