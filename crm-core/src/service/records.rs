@@ -101,14 +101,18 @@ impl Crm {
 
     /// Removes a record from the recycle bin for good, with its change log.
     ///
+    /// The store deletes it only if it is still in the recycle bin at the version read here: a record
+    /// another handle restored or edited in between is never erased (the purge is refused instead).
+    ///
     /// # Errors
-    /// `NotFound`; `Conflict` when the record is not in the recycle bin.
+    /// `NotFound`; `Conflict` when the record is not in the recycle bin, or another handle restored or
+    /// changed it meanwhile.
     pub fn purge(&mut self, id: RecordId) -> Result<()> {
-        let r = self.get(id)?;
+        let r = self.store.get(id)?.ok_or_else(|| Error::not_found(format!("record {id}")))?;
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.commit(&ChangeSet(vec![Change::Purge(id)]))
+        self.commit(&ChangeSet(vec![Change::Purge { id, expected_version: r.version }]))
     }
 
     /// Lists the records a query selects.

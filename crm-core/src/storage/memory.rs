@@ -96,6 +96,12 @@ impl MemoryStore {
                     }
                     self.check_auto_number(record, &mut numbers)?;
                 }
+                Change::Purge { id, expected_version } => {
+                    let current = self.records.get(id).map(|r| (r.deleted, r.version));
+                    if current != Some((true, *expected_version)) {
+                        return Err(super::purge_refused(*id, *expected_version, current));
+                    }
+                }
                 Change::PutUser(u) => {
                     if self.users.values().any(|x| x.id != u.id && x.user_name.eq_ignore_ascii_case(&u.user_name)) {
                         return Err(StorageError::Duplicate(format!("user name '{}'", u.user_name)).into());
@@ -209,7 +215,7 @@ impl Store for MemoryStore {
                 Change::Update { record, .. } => {
                     self.put(record.clone());
                 }
-                Change::Purge(id) => {
+                Change::Purge { id, .. } => {
                     self.unindex(*id);
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);

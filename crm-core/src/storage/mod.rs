@@ -41,8 +41,15 @@ pub enum Change {
         /// The version the change was based on.
         expected_version: u64,
     },
-    /// Removes a record and its change log for good.
-    Purge(RecordId),
+    /// Removes a record in the recycle bin and its change log for good. Refused with `Conflict` unless the
+    /// record is still in the recycle bin at `expected_version` (another handle may have restored or
+    /// changed it since the purge was planned); `NotFound` when it is gone.
+    Purge {
+        /// The record.
+        id: RecordId,
+        /// The version the purge was based on.
+        expected_version: u64,
+    },
     /// Appends to the change log.
     History(HistoryEntry),
     /// Appends to an opportunity's stage history.
@@ -366,6 +373,17 @@ pub fn rows_via_records<S: Store + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// The error of a [`Change::Purge`] that matched nothing, given what is stored (`(deleted, version)` of
+/// the record, `None` when it is gone): `NotFound`, or `Conflict` when the record was restored or changed.
+pub fn purge_refused(id: RecordId, expected_version: u64, found: Option<(bool, u64)>) -> crate::error::Error {
+    use crate::error::Error;
+    match found {
+        None => Error::not_found(format!("record {id}")),
+        Some((false, _)) => Error::Conflict(format!("record {id} is no longer in the recycle bin: another handle restored it")),
+        Some((true, v)) => Error::Conflict(format!("record {id} was changed by someone else (version {v}, expected {expected_version})")),
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

@@ -961,8 +961,19 @@ impl PostgresStore {
                 }
                 Self::update_record(c, module(&r.module)?, r)?;
             }
-            Change::Purge(id) => {
-                c.execute("DELETE FROM crm_entity WHERE id = $1", &[&id.0])?;
+            Change::Purge { id, expected_version } => {
+                // Only a record still in the recycle bin at the version the purge saw: a concurrent restore
+                // holds the row, and once it commits this matches nothing.
+                let n =
+                    c.execute("DELETE FROM crm_entity WHERE id = $1 AND deleted AND version = $2", &[&id.0, &signed(*expected_version)])?;
+                if n == 0 {
+                    let found = c.query_opt("SELECT deleted, version FROM crm_entity WHERE id = $1", &[&id.0])?;
+                    let found = match found {
+                        Some(r) => Some((get::<bool>(&r, 0)?, count(get(&r, 1)?))),
+                        None => None,
+                    };
+                    return Err(super::purge_refused(*id, *expected_version, found));
+                }
                 c.execute("DELETE FROM crm_history WHERE record_id = $1", &[&id.0])?;
                 c.execute("DELETE FROM crm_stage_history WHERE record_id = $1", &[&id.0])?;
                 c.execute("DELETE FROM crm_relations WHERE record_id = $1 OR related_id = $1", &[&id.0])?;

@@ -653,9 +653,20 @@ impl SqliteStore {
                 let m = module(&r.module)?;
                 Self::write_record(tx, write_sql.of(schema, m)?, m, r, false)?;
             }
-            Change::Purge(id) => {
-                // The module row goes with it (ON DELETE CASCADE), and so does the history detail.
-                exec(tx, "DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
+            Change::Purge { id, expected_version } => {
+                // Only a record still in the recycle bin at the version the purge saw: never a record
+                // another handle restored or changed meanwhile. The module row goes with it (ON DELETE
+                // CASCADE), and so does the history detail.
+                let n =
+                    exec(tx, "DELETE FROM crm_entity WHERE id = ?1 AND deleted AND version = ?2", params![id.0, *expected_version as i64])
+                        .db()?;
+                if n == 0 {
+                    let found: Option<(bool, i64)> = tx
+                        .query_row("SELECT deleted, version FROM crm_entity WHERE id = ?1", [id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                        .db()?;
+                    return Err(super::purge_refused(*id, *expected_version, found.map(|(d, v)| (d, u64::try_from(v).unwrap_or(0)))));
+                }
                 exec(tx, "DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 exec(tx, "DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
                 purge_related(tx, *id)?; // links and comments go with the record
