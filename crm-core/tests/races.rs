@@ -74,6 +74,81 @@ fn account(name: &str) -> Fields {
     Fields::new().with("accountname", name)
 }
 
+// ----- two handles opening the same empty database -----
+
+/// Handles that open one empty database at the same instant.
+const OPENERS: usize = 3;
+
+fn concurrent_opens_install_one_set_of_defaults(b: Backend) {
+    // What one handle alone installs.
+    let reference = Crm::open(":memory:").unwrap();
+    let modules: Vec<String> = reference.schema().modules.keys().cloned().collect();
+    let workflows_of = |crm: &Crm| -> Vec<String> {
+        let mut names: Vec<String> =
+            modules.iter().flat_map(|m| crm.workflows(m).unwrap()).map(|w| format!("{}/{}", w.module, w.name)).collect();
+        names.sort();
+        names
+    };
+    let system_filters = |crm: &Crm| -> Vec<String> {
+        let mut names: Vec<String> =
+            crm.filters("Potentials").unwrap().into_iter().filter(|f| f.visibility == Visibility::System).map(|f| f.name).collect();
+        names.sort();
+        names
+    };
+    let (want_workflows, want_filters) = (workflows_of(&reference), system_filters(&reference));
+    assert!(!want_workflows.is_empty() && !want_filters.is_empty());
+    for round in 0..4 {
+        let mut db = b.database().unwrap();
+        // The stores are connected (and the tables created) first: the race is the defaults.
+        let stores: Vec<_> = (0..OPENERS).map(|_| db.store()).collect();
+        let barrier = Arc::new(Barrier::new(OPENERS));
+        let workers: Vec<_> = stores
+            .into_iter()
+            .enumerate()
+            .map(|(i, store)| {
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || -> crm_core::Result<Option<String>> {
+                    barrier.wait();
+                    let mut crm = Crm::with_store(store)?;
+                    if i > 0 {
+                        return Ok(None);
+                    }
+                    // The first handle goes on at once: a custom field and a numbered record, which a
+                    // late install must not overwrite or renumber.
+                    admin(&mut crm);
+                    crm.add_field("Potentials", NewField::new("Region", FieldType::Text).name("cf_region"))?;
+                    let r = crm.create(
+                        "Potentials",
+                        Fields::new()
+                            .with("potentialname", "first")
+                            .with("sales_stage", "Qualification")
+                            .with("closingdate", "2027-01-31")
+                            .with("cf_region", "EU"),
+                    )?;
+                    Ok(Some(r.get("potential_no").to_string()))
+                })
+            })
+            .collect();
+        let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        for r in &results {
+            assert!(r.is_ok(), "round {round}: an opening handle failed: {r:?}");
+        }
+        let first_number = results[0].as_ref().unwrap().clone().unwrap();
+        let mut after = db.crm_with_clock(Arc::new(crm_core::clock::FixedClock::at(support::START)));
+        admin(&mut after);
+        assert_eq!(system_filters(&after), want_filters, "round {round}: default filters");
+        assert_eq!(workflows_of(&after), want_workflows, "round {round}: default workflows");
+        let m = after.module("Potentials").unwrap();
+        assert!(m.field("cf_region").is_some(), "round {round}: the custom field was overwritten by a late install");
+        assert_eq!(after.schema().version, 2, "round {round}: schema version");
+        assert_eq!(after.schema_changes().unwrap().len(), 1, "round {round}: schema change log");
+        assert_eq!(first_number, "POT1", "round {round}");
+        assert_eq!(after.auto_number("Potentials").unwrap().next, "2", "round {round}: auto-number state");
+        let found = after.find(Query::new("Potentials")).unwrap();
+        assert_eq!(found.len(), 1, "round {round}");
+        assert_eq!(found[0].get("cf_region").to_string(), "EU", "round {round}: the record lost its custom value");
+    }
+}
 // ----- purge racing a restore and edit -----
 
 /// Rounds of the purge race.
@@ -128,6 +203,4 @@ fn purge_racing_a_restore_and_edit_is_refused(b: Backend) {
     eprintln!("{}: {refused} of {PURGE_ROUNDS} purges were refused", b.name());
 }
 
-on_shared_backends!(
-    purge_racing_a_restore_and_edit_is_refused,
-);
+on_shared_backends!(concurrent_opens_install_one_set_of_defaults, purge_racing_a_restore_and_edit_is_refused,);

@@ -231,6 +231,14 @@ pub trait Store: Send {
         let _ = commit;
         Ok(())
     }
+    /// Starts a unit of work ([`Store::begin_unit`]) that also holds the store's setup lock until it ends,
+    /// so that one handle at a time installs what a new store needs (the built-in schema, default filters
+    /// and workflows) and the others, checking again under the lock, find it installed. SQLite's unit
+    /// (`BEGIN IMMEDIATE`) already keeps other writers out; PostgreSQL adds a transaction-level advisory
+    /// lock.
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()
+    }
     /// Whether an open unit of work keeps every other handle from writing until it ends (SQLite's
     /// `BEGIN IMMEDIATE` write lock; a store nothing else shares). Then what a handle read once inside the
     /// unit — the stored schema version, [`Store::data_version`] — cannot move, and is not read again per

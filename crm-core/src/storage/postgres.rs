@@ -45,8 +45,8 @@
 //! the rows bound as arrays and expanded by `unnest` (module `bulk`); shorter commits go change by change.
 //!
 //! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
-//! error); several connections opening an *empty* database at the same moment may fail or install the
-//! default filters and workflows twice (open one handle first, as the tests do).
+//! error). Several connections opening an *empty* database at the same moment set it up one at a time
+//! ([`Store::begin_setup`] holds an advisory lock), so it gets one schema and one set of defaults.
 //!
 //! Queries are compiled to SQL with bound parameters only; identifiers come only from the schema and are
 //! quoted. Case-insensitive text tests compare `lower(...)` under an ICU collation when the server has one
@@ -79,9 +79,10 @@ mod bulk;
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
 
-/// Advisory lock keys (database-wide): layout migration and id-block allocation.
+/// Advisory lock keys (database-wide): layout migration, id-block allocation and setup (defaults).
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
 const LOCK_IDS: i64 = 0x0063_726d_0069_6473;
+const LOCK_SETUP: i64 = 0x0063_726d_7365_7475;
 
 /// A bound parameter.
 type P = Box<dyn ToSql + Sync + Send>;
@@ -1493,6 +1494,16 @@ impl Store for PostgresStore {
             c.failed = false;
             self.unit = true;
             self.unit_wrote = false;
+        }
+        Ok(())
+    }
+
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()?;
+        // Held until the unit ends: handles setting up the same empty database take turns.
+        if let Err(e) = self.conn.get_mut().query_one("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SETUP]) {
+            let _ = self.end_unit(false);
+            return Err(e);
         }
         Ok(())
     }
