@@ -202,5 +202,137 @@ fn purge_racing_a_restore_and_edit_is_refused(b: Backend) {
     }
     eprintln!("{}: {refused} of {PURGE_ROUNDS} purges were refused", b.name());
 }
+// ----- picklist rename and field delete racing a save -----
 
-on_shared_backends!(concurrent_opens_install_one_set_of_defaults, purge_racing_a_restore_and_edit_is_refused,);
+/// Rounds of the picklist and field races.
+const REWRITE_ROUNDS: usize = 24;
+
+fn rewritten_records_get_a_new_version_and_a_log_entry(b: Backend) {
+    let mut t = b.try_crm().unwrap();
+    let mut other = t.second_handle();
+    let tier = t.crm.add_field("Accounts", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"])).unwrap();
+    let notes = t.crm.add_field("Accounts", NewField::new("Notes", FieldType::Text)).unwrap();
+    let r = t.crm.create("Accounts", account("Hooli").with(tier.name.as_str(), "Gold").with(notes.name.as_str(), "call back")).unwrap();
+    let untouched = t.crm.create("Accounts", account("Initech").with(tier.name.as_str(), "Silver")).unwrap();
+    // Another handle read the record before the rename.
+    let seen = other.get(r.id).unwrap();
+    t.crm.rename_picklist_value("Accounts", &tier.name, "Gold", "Platinum").unwrap();
+    let now = t.crm.get(r.id).unwrap();
+    assert_eq!(now.get(&tier.name).to_string(), "Platinum");
+    assert_eq!(now.version, seen.version + 1, "a rewritten record gets a new version");
+    let last = t.crm.history(r.id).unwrap().pop().unwrap();
+    assert_eq!(last.kind, ChangeKind::Updated);
+    assert_eq!(last.actor, "admin");
+    assert_eq!(
+        (last.changes[0].field.as_str(), last.changes[0].before.as_deref(), last.changes[0].after.as_deref()),
+        (tier.name.as_str(), Some("Gold"), Some("Platinum"))
+    );
+    assert_eq!(t.crm.get(untouched.id).unwrap().version, untouched.version, "records without the value are not touched");
+    // A save based on the version read before the rename is refused, and can be retried.
+    let err = other.update_version(r.id, seen.version, Fields::new().with("website", "www.hooli.example")).unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    let saved = other.update(r.id, Fields::new().with("website", "www.hooli.example")).unwrap();
+    assert_eq!(saved.get(&tier.name).to_string(), "Platinum");
+    // Deleting a custom field: the records that held a value get a new version and a log entry too.
+    let before = t.crm.get(r.id).unwrap();
+    t.crm.delete_field("Accounts", &notes.name).unwrap();
+    let now = t.crm.get(r.id).unwrap();
+    assert_eq!(now.version, before.version + 1);
+    let last = t.crm.history(r.id).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.changes[0].field.as_str(), last.changes[0].before.as_deref(), last.changes[0].after.clone()),
+        (notes.name.as_str(), Some("call back"), None)
+    );
+    assert_eq!(t.crm.get(untouched.id).unwrap().version, untouched.version);
+}
+
+fn picklist_rename_racing_a_save_never_writes_the_old_value_back(b: Backend) {
+    let mut t = b.try_crm().unwrap();
+    let mut other = t.second_handle();
+    let tier = t.crm.add_field("Accounts", NewField::new("Tier", FieldType::Picklist).values(&["T0", "Other"])).unwrap();
+    let r = t.crm.create("Accounts", account("Hooli").with(tier.name.as_str(), "T0")).unwrap();
+    let (mut conflicts, mut sweep) = (0, Sweep::default());
+    for round in 0..REWRITE_ROUNDS {
+        let (old, new) = (format!("T{round}"), format!("T{}", round + 1));
+        let barrier = Barrier::new(2);
+        let (a, bh) = (&mut t.crm, &mut other);
+        let delay = sweep.delay(round);
+        let sweep = &mut sweep;
+        let (renamed, saved) = std::thread::scope(|s| {
+            let rename = s.spawn(|| {
+                barrier.wait();
+                let (out, took) = sweep.time(|| a.rename_picklist_value("Accounts", &tier.name, &old, &new));
+                sweep.saw(took);
+                out
+            });
+            let save = s.spawn(|| {
+                barrier.wait();
+                spin(delay); // the rename takes longer: the save starts later and later into it
+                bh.update(r.id, Fields::new().with("website", format!("www.r{round}.example")))
+            });
+            (rename.join().unwrap(), save.join().unwrap())
+        });
+        renamed.unwrap_or_else(|e| panic!("round {round}: rename failed: {e:?}"));
+        match saved {
+            Ok(_) => {}
+            Err(Error::Conflict(_)) => {
+                conflicts += 1;
+                other.update(r.id, Fields::new().with("website", format!("www.r{round}.example"))).unwrap();
+            }
+            Err(e) => panic!("round {round}: save failed: {e:?}"),
+        }
+        let now = t.crm.get(r.id).unwrap();
+        assert_eq!(now.get(&tier.name).to_string(), new, "round {round}: the racing save wrote the renamed value '{old}' back");
+        assert_eq!(now.get("website").to_string(), format!("www.r{round}.example"), "round {round}");
+    }
+    eprintln!("{}: {conflicts} of {REWRITE_ROUNDS} racing saves were refused and retried", b.name());
+}
+
+fn field_delete_racing_a_save_never_writes_the_old_value_back(b: Backend) {
+    let mut t = b.try_crm().unwrap();
+    let mut other = t.second_handle();
+    let r = t.crm.create("Accounts", account("Hooli")).unwrap();
+    let mut sweep = Sweep::default();
+    for round in 0..REWRITE_ROUNDS {
+        // The same field (same column) comes back each round: a value written back would reappear.
+        t.crm.add_field("Accounts", NewField::new("Scratch", FieldType::Text).name("cf_scratch")).unwrap();
+        let fresh = t.crm.get(r.id).unwrap();
+        assert!(fresh.get("cf_scratch").is_empty(), "round {round}: a value of the deleted field came back: {}", fresh.get("cf_scratch"));
+        t.crm.update(r.id, Fields::new().with("cf_scratch", format!("old {round}"))).unwrap();
+        other.refresh_schema().unwrap();
+        let barrier = Barrier::new(2);
+        let (a, bh) = (&mut t.crm, &mut other);
+        let delay = sweep.delay(round);
+        let sweep = &mut sweep;
+        let (deleted, saved) = std::thread::scope(|s| {
+            let delete = s.spawn(|| {
+                barrier.wait();
+                let (out, took) = sweep.time(|| a.delete_field("Accounts", "cf_scratch"));
+                sweep.saw(took);
+                out
+            });
+            let save = s.spawn(|| {
+                barrier.wait();
+                spin(delay); // the delete takes longer: the save starts later and later into it
+                bh.update(r.id, Fields::new().with("website", format!("www.r{round}.example")))
+            });
+            (delete.join().unwrap(), save.join().unwrap())
+        });
+        deleted.unwrap_or_else(|e| panic!("round {round}: delete failed: {e:?}"));
+        match saved {
+            Ok(_) | Err(Error::Conflict(_)) => {}
+            Err(e) => panic!("round {round}: save failed: {e:?}"),
+        }
+    }
+    t.crm.add_field("Accounts", NewField::new("Scratch", FieldType::Text).name("cf_scratch")).unwrap();
+    let last = t.crm.get(r.id).unwrap();
+    assert!(last.get("cf_scratch").is_empty(), "a value of the deleted field came back: {}", last.get("cf_scratch"));
+}
+
+on_shared_backends!(
+    concurrent_opens_install_one_set_of_defaults,
+    purge_racing_a_restore_and_edit_is_refused,
+    rewritten_records_get_a_new_version_and_a_log_entry,
+    picklist_rename_racing_a_save_never_writes_the_old_value_back,
+    field_delete_racing_a_save_never_writes_the_old_value_back,
+);

@@ -324,7 +324,18 @@ impl Crm {
     }
 
     fn plan_update_checked(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
-        let fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
+        let mut fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
+        // A schema edit may have committed between reading the schema and the record again: the record
+        // then holds values the schema lacks (a renamed picklist value). Read both again until they agree.
+        let mut tries = 0;
+        while fresh.is_some() && self.store.schema_version()? != Some(self.schema.version) {
+            tries += 1;
+            if tries > 8 {
+                return Err(Error::Conflict("the schema kept changing while the record was read".into()));
+            }
+            self.refresh_schema()?;
+            fresh = Some(self.get(current.id)?);
+        }
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {

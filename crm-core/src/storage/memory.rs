@@ -263,14 +263,27 @@ impl Store for MemoryStore {
                 }
                 // ----- schema customization -----
                 Change::PutSchema { schema, .. } => self.schema = Some((**schema).clone()),
-                Change::ClearField { module, field } => {
+                Change::ClearField { module, field, actor, at } => {
                     for r in self.records.values_mut().filter(|r| r.module == *module) {
-                        r.values.remove(field);
+                        if let Some(before) = r.values.remove(field).and_then(|v| v.to_text()) {
+                            r.version += 1;
+                            let mut h = super::rewrite_entry(r.id, module, field, Some(before), None, actor, *at);
+                            h.id = self.history.len() as i64 + 1;
+                            self.history.push(h);
+                        }
                     }
                 }
-                Change::ReplacePicklistValue { module, field, from, to } => {
+                Change::ReplacePicklistValue { module, field, from, to, actor, at } => {
                     for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        let before = r.values.get(field).and_then(Value::to_text);
                         replace_value(&mut r.values, field, from, to.as_deref());
+                        let after = r.values.get(field).and_then(Value::to_text);
+                        if after != before {
+                            r.version += 1;
+                            let mut h = super::rewrite_entry(r.id, module, field, before, after, actor, *at);
+                            h.id = self.history.len() as i64 + 1;
+                            self.history.push(h);
+                        }
                     }
                 }
                 Change::SchemaLog(e) => self.schema_log.push(e.clone()),

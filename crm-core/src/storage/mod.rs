@@ -104,15 +104,23 @@ pub enum Change {
         /// The version it was derived from.
         expected_version: u64,
     },
-    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
+    /// Removes every stored value of a field (a deleted custom field). The change log is kept. Each
+    /// record that held a value gets a new version and a change-log entry ([`rewrite_entry`]), so a save
+    /// planned before (on the old version) is refused with `Conflict` instead of writing the value back.
     ClearField {
         /// Module.
         module: String,
         /// Field.
         field: String,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
-    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
+    /// fields); `to: None` removes the value. Each rewritten record gets a new version and a change-log
+    /// entry ([`rewrite_entry`]), so a save planned before (on the old version) is refused with `Conflict`
+    /// instead of writing the old value back (vtiger rewrites the rows without either).
     ReplacePicklistValue {
         /// Module.
         module: String,
@@ -122,6 +130,10 @@ pub enum Change {
         from: String,
         /// Replacement, or `None` to remove.
         to: Option<String>,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Appends to the schema change log.
     SchemaLog(SchemaChangeEntry),
@@ -381,6 +393,22 @@ pub fn rows_via_records<S: Store + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// The change-log entry of a record that [`Change::ClearField`] or [`Change::ReplacePicklistValue`]
+/// rewrote: an update of `field` from `before` to `after` (stored text, as [`Value::to_text`](crate::value::Value::to_text)
+/// gives it) by `actor` at `at`.
+pub fn rewrite_entry(
+    id: RecordId,
+    module: &str,
+    field: &str,
+    before: Option<String>,
+    after: Option<String>,
+    actor: &str,
+    at: chrono::NaiveDateTime,
+) -> HistoryEntry {
+    let change = crate::history::FieldChange { field: field.to_string(), before, after };
+    HistoryEntry::new(id, module, actor, at, crate::history::ChangeKind::Updated, vec![change])
 }
 
 /// The error of a [`Change::Purge`] that matched nothing, given what is stored (`(deleted, version)` of

@@ -798,14 +798,35 @@ impl SqliteStore {
                 }
                 Self::write_schema(tx, new)?;
             }
-            Change::ClearField { module: m, field } => {
+            Change::ClearField { module: m, field, actor, at } => {
                 let m = module(m)?;
-                exec(tx, &format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
+                let (table, column) = (ident(&m.table_name())?, ident(field)?);
+                // Every record that held a value: a new version and a change-log entry (see `Change`).
+                let t = m.field(field).map_or(FieldType::Text, |f| f.field_type);
+                let held: Vec<(i64, Option<String>)> = {
+                    let mut st = tx.prepare(&format!("SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")).db()?;
+                    st.query_map([], |r| Ok((r.get(0)?, from_sql(t, r.get_ref(1)?).to_text())))
+                        .db()?
+                        .collect::<rusqlite::Result<_>>()
+                        .db()?
+                };
+                exec(tx, &format!("UPDATE {table} SET {column} = NULL"), []).db()?;
+                for (id, before) in held.into_iter().filter(|(_, b)| b.is_some()) {
+                    Self::log_rewrite(tx, schema, write_sql, super::rewrite_entry(RecordId(id), &m.name, field, before, None, actor, *at))?;
+                }
             }
-            Change::ReplacePicklistValue { module: m, field, from, to } => {
+            Change::ReplacePicklistValue { module: m, field, from, to, actor, at } => {
                 let m = module(m)?;
                 let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
                 let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+                let log = |tx: &Connection, write_sql: &mut WriteSql, id: i64, before: Option<String>, after: Option<String>| {
+                    Self::log_rewrite(
+                        tx,
+                        schema,
+                        write_sql,
+                        super::rewrite_entry(RecordId(id), &m.name, &f.name, before, after, actor, *at),
+                    )
+                };
                 if f.field_type == FieldType::MultiPicklist {
                     let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
                     let sql = format!(
@@ -826,9 +847,18 @@ impl SqliteStore {
                         }
                         let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
                         exec(tx, &update, params![joined, id]).db()?;
+                        if joined.as_deref() != Some(text.as_str()) {
+                            log(tx, write_sql, id, Some(text), joined)?;
+                        }
                     }
                 } else {
-                    exec(tx, &format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
+                    let ids: Vec<i64> = {
+                        let mut st = tx.prepare(&format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2 RETURNING id")).db()?;
+                        st.query_map(params![to, from], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+                    };
+                    for id in ids {
+                        log(tx, write_sql, id, Some(from.clone()), to.clone())?;
+                    }
                 }
             }
             Change::SchemaLog(e) => {
@@ -956,6 +986,12 @@ impl SqliteStore {
             }
         }
         Ok(())
+    }
+
+    /// Gives a record that a schema edit rewrote a new version and its change-log entry `h`.
+    fn log_rewrite(tx: &Connection, schema: &Schema, write_sql: &mut WriteSql, h: HistoryEntry) -> Result<()> {
+        exec(tx, "UPDATE crm_entity SET version = version + 1 WHERE id = ?1", [h.record.0]).db()?;
+        Self::apply(tx, schema, write_sql, &Change::History(h))
     }
 
     /// The stored schema version: the `schema_version` row, or (files written before it existed) the
