@@ -14,8 +14,6 @@
 //! * exporting "all" records while another handle edits reads one consistent state: no row twice or
 //!   missing.
 
-#![allow(unused_imports, dead_code)] // the other races follow in the next commits
-
 mod support;
 
 use crm_core::io::ExportOptions;
@@ -328,6 +326,102 @@ fn field_delete_racing_a_save_never_writes_the_old_value_back(b: Backend) {
     let last = t.crm.get(r.id).unwrap();
     assert!(last.get("cf_scratch").is_empty(), "a value of the deleted field came back: {}", last.get("cf_scratch"));
 }
+// ----- export while others edit -----
+
+/// Records exported (several of the export's pages).
+const EXPORT_ROWS: usize = 1_600;
+
+/// What an export wrote: account name → website.
+fn exported(csv: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8(csv.to_vec()).unwrap();
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split_once(',').map(|(a, b)| (a.to_string(), b.to_string())).unwrap())
+        .collect()
+}
+
+fn export_all_reads_one_consistent_state_while_another_handle_edits(b: Backend) {
+    let mut t = b.try_crm().unwrap();
+    let mut other = t.second_handle();
+    let mut state: BTreeMap<String, String> = BTreeMap::new();
+    let mut ids: Vec<(RecordId, String)> = Vec::new();
+    for i in 0..EXPORT_ROWS {
+        let name = format!("Acct{i:05}");
+        let r = t.crm.create("Accounts", account(&name).with("website", "www.v0.example")).unwrap();
+        state.insert(name.clone(), "www.v0.example".into());
+        ids.push((r.id, name));
+    }
+    let options = ExportOptions { columns: vec!["accountname".into(), "website".into()], ..ExportOptions::default() };
+    for round in 0..3 {
+        // The states the editor went through, in order: the export must match exactly one of them.
+        let mut states = vec![state.clone()];
+        let done = AtomicBool::new(false);
+        let barrier = Barrier::new(2);
+        let clock = &t.clock;
+        let (a, bh) = (&mut t.crm, &mut other);
+        let (done, barrier, options, ids) = (&done, &barrier, &options, &ids);
+        let (csv, edits) = std::thread::scope(|s| {
+            let export = s.spawn(move || {
+                barrier.wait();
+                let mut out = Vec::new();
+                let n = a.export_csv(&mut out, "Accounts", &ExportSelection::All(Query::new("Accounts")), options);
+                done.store(true, Ordering::SeqCst);
+                n.map(|_| out)
+            });
+            let edit = s.spawn(move || {
+                barrier.wait();
+                let mut edits: Vec<(String, Option<String>)> = Vec::new();
+                let mut k = 0usize;
+                // Edits move records across the export's pages: a newer modified time sorts first, a
+                // deleted record shifts the rest, a new one is inserted at the top.
+                while !done.load(Ordering::SeqCst) && k < 400 {
+                    clock.advance(chrono::Duration::seconds(1));
+                    let (id, name) = ids[(k * 7919 + round * 31) % ids.len()].clone();
+                    match k % 10 {
+                        9 => {
+                            let name = format!("New{round}x{k:04}");
+                            bh.create("Accounts", account(&name).with("website", "www.new.example")).unwrap();
+                            edits.push((name, Some("www.new.example".into())));
+                        }
+                        7 if bh.get(id).is_ok_and(|r| !r.deleted) => {
+                            bh.delete(id).unwrap();
+                            edits.push((name, None));
+                        }
+                        _ => {
+                            if bh.get(id).is_ok_and(|r| !r.deleted) {
+                                let v = format!("www.r{round}k{k}.example");
+                                bh.update(id, Fields::new().with("website", v.as_str())).unwrap();
+                                edits.push((name, Some(v)));
+                            }
+                        }
+                    }
+                    k += 1;
+                }
+                edits
+            });
+            (export.join().unwrap().unwrap(), edit.join().unwrap())
+        });
+        for (name, value) in &edits {
+            match value {
+                Some(v) => state.insert(name.clone(), v.clone()),
+                None => state.remove(name),
+            };
+            states.push(state.clone());
+        }
+        eprintln!("{} round {round}: {} edits ran beside the export", b.name(), edits.len());
+        let rows = exported(&csv);
+        let names: BTreeSet<&String> = rows.iter().map(|(n, _)| n).collect();
+        assert_eq!(names.len(), rows.len(), "round {round}: a row was exported twice ({} edits ran beside the export)", edits.len());
+        let got: BTreeMap<String, String> = rows.into_iter().collect();
+        assert!(
+            states.contains(&got),
+            "round {round}: the export matches no state the database was in ({} rows exported, {} edits ran beside it)",
+            got.len(),
+            edits.len()
+        );
+    }
+}
 
 on_shared_backends!(
     concurrent_opens_install_one_set_of_defaults,
@@ -335,4 +429,5 @@ on_shared_backends!(
     rewritten_records_get_a_new_version_and_a_log_entry,
     picklist_rename_racing_a_save_never_writes_the_old_value_back,
     field_delete_racing_a_save_never_writes_the_old_value_back,
+    export_all_reads_one_consistent_state_while_another_handle_edits,
 );

@@ -258,6 +258,18 @@ pub trait Store: Send {
     fn unit_is_exclusive(&self) -> bool {
         false
     }
+    /// Starts a read snapshot: until [`Store::end_snapshot`], every read through this handle sees the
+    /// store as it was at the first read, whatever other handles commit meanwhile (SQLite: a read
+    /// transaction; PostgreSQL: a `REPEATABLE READ` read-only transaction). Returns whether it started one:
+    /// `false` (and nothing happens) inside a unit of work, which already is a transaction, and for
+    /// stores no other handle can change (the memory store). Writing inside a snapshot is not allowed.
+    fn begin_snapshot(&self) -> Result<bool> {
+        Ok(false)
+    }
+    /// Ends the read snapshot [`Store::begin_snapshot`] started.
+    fn end_snapshot(&self) -> Result<()> {
+        Ok(())
+    }
     /// The module of a record and whether it is in the recycle bin, without reading its fields.
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
         Ok(self.get(id)?.map(|r| (r.module, r.deleted)))

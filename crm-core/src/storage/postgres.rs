@@ -1633,6 +1633,27 @@ impl Store for PostgresStore {
         }
     }
 
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.unit {
+            return Ok(false);
+        }
+        // One snapshot for every statement until the end (READ COMMITTED would take one per statement).
+        self.conn()?.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        // A read that failed inside aborted the transaction: COMMIT then rolls back, which is all a
+        // read-only transaction needs.
+        let out = c.batch("COMMIT");
+        if out.is_err() {
+            let _ = c.batch("ROLLBACK");
+        }
+        c.failed = false;
+        out
+    }
+
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
         let row = self.conn()?.query_opt("SELECT module, deleted FROM crm_entity WHERE id = $1", &[&id.0])?;
         row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()

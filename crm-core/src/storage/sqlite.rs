@@ -1399,6 +1399,22 @@ impl Store for SqliteStore {
         }
     }
 
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.unit || !self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        // A deferred transaction: its first read fixes the WAL snapshot every later read sees.
+        exec(&self.conn, "BEGIN", []).db()?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        exec(&self.conn, "COMMIT", []).db().map(|_| ())
+    }
+
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
         self.conn
             .prepare_cached("SELECT module, deleted FROM crm_entity WHERE id = ?1")
