@@ -216,7 +216,11 @@ fn renaming_and_deleting_values_rewrites_every_record(b: Backend) {
         crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Discovery").unwrap();
         assert_eq!(crm.get(a.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}");
         assert_eq!(crm.get_deleted(gone.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}: deleted records too");
-        assert_eq!(crm.get(a.id).unwrap().version, 1, "bulk rewrite does not bump versions");
+        // Each rewritten record gets a new version and a change-log entry (a save planned on the old
+        // version is refused instead of writing the old value back).
+        assert_eq!(crm.get(a.id).unwrap().version, 2, "{store}: a rewritten record gets a new version");
+        let logged = crm.history(a.id).unwrap().pop().unwrap().changes;
+        assert_eq!((logged[0].before.as_deref(), logged[0].after.as_deref()), (Some("Prospecting"), Some("Discovery")), "{store}");
         assert_eq!(crm.schema().stage("Discovery").unwrap().probability, dec!(10));
         assert_eq!(crm.count(Query::new("Potentials").filter(Condition::cmp("sales_stage", Op::Eq, "Discovery"))).unwrap(), 1);
         // shared picklist: every module using it, and the default

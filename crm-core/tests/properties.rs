@@ -276,6 +276,11 @@ fn picklist_state(crm: &Crm, field: &str) -> PicklistState {
     let mut records = by_id(crm.find(Query::new("Potentials")).unwrap());
     // deleted records are rewritten too
     records.extend(by_id(crm.find(Query::new("Potentials").in_recycle_bin()).unwrap()));
+    // A rewritten record gets a new version (and a change-log entry) each time: the values come back,
+    // the version moves on.
+    for r in &mut records {
+        r.version = 0;
+    }
     let f = crm.module("Potentials").unwrap().field(field).unwrap().clone();
     PicklistState {
         records,

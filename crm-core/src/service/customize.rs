@@ -7,13 +7,17 @@
 //! * the change log entry (who, when, the change as JSON — table `crm_schema_changes`), read back with
 //!   [`Crm::schema_changes`];
 //! * for a picklist rename or delete: every stored record of every module using the picklist (single and
-//!   multi-select fields, live and in the recycle bin) is rewritten, as vtiger does by direct SQL — without
-//!   record versions or change-log entries (vtiger writes no ModTracker rows either); field defaults and
-//!   dependency mappings are rewritten in the schema itself. Record change logs and stage history are
-//!   not rewritten: they record what was true at the time (vtiger's picklist editor leaves
-//!   `vtiger_potstagehistory` alone too), and [`Crm::schema_changes`] tells when a value was renamed;
+//!   multi-select fields, live and in the recycle bin) is rewritten, as vtiger does by direct SQL; field
+//!   defaults and dependency mappings are rewritten in the schema itself. Unlike vtiger (which writes no
+//!   ModTracker rows), each rewritten record gets a **new version and a change-log entry** (the field, the
+//!   old and the new value, the editor, the time): a save another handle planned before the rename, on
+//!   the old version, is then refused with `Conflict` (and can be retried) instead of writing the old
+//!   value back. Earlier change-log entries and stage history are not rewritten: they record what was
+//!   true at the time (vtiger's picklist editor leaves `vtiger_potstagehistory` alone too), and
+//!   [`Crm::schema_changes`] tells when a value was renamed;
 //! * for a deleted custom field: its stored values are cleared (the SQLite column stays, empty, so that
-//!   other handles still holding the previous schema keep working); its change log stays readable.
+//!   other handles still holding the previous schema keep working); its change log stays readable, and
+//!   each record that held a value gets a new version and a change-log entry, for the same reason.
 //!
 //! **Visible to every handle.** Before each schema edit and each record write the service compares the
 //! stored schema version with its own (one indexed row read, `crm_meta.schema_version`) and reloads the
@@ -101,6 +105,7 @@ impl Crm {
             let change = edit::prepare(&before, change.clone())?;
             let after = edit::apply(&before, &change)?;
             let rewrites = edit::value_rewrites(&before, &change)?;
+            let (actor, at) = (self.actor_name(), self.now());
             let mut cs = ChangeSet::new();
             cs.push(Change::PutSchema { schema: Box::new(after.clone()), expected_version: before.version });
             if let SchemaChange::DeleteField { module, field } = &change {
@@ -108,7 +113,7 @@ impl Crm {
                 let f = m
                     .field_by_name_or_label(field)
                     .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
-                cs.push(Change::ClearField { module: m.name.clone(), field: f.name.clone() });
+                cs.push(Change::ClearField { module: m.name.clone(), field: f.name.clone(), actor: actor.clone(), at });
             }
             for rw in &rewrites {
                 for (module, field, _) in &rw.fields {
@@ -117,6 +122,8 @@ impl Crm {
                         field: field.clone(),
                         from: rw.from.clone(),
                         to: rw.to.clone(),
+                        actor: actor.clone(),
+                        at,
                     });
                 }
             }
@@ -124,7 +131,7 @@ impl Crm {
             if let (SchemaChange::DeleteField { field, .. }, false) = (&change, uses.is_empty()) {
                 return Err(SchemaError::InUse { field: field.clone(), uses }.into());
             }
-            let entry = SchemaChangeEntry { version: after.version, actor: self.actor_name(), at: self.now(), change };
+            let entry = SchemaChangeEntry { version: after.version, actor, at, change };
             cs.push(Change::SchemaLog(entry.clone()));
             match self.commit(&cs) {
                 Ok(()) => {

@@ -125,14 +125,18 @@ impl Crm {
 
     /// Removes a record from the recycle bin for good, with its change log.
     ///
+    /// The store deletes it only if it is still in the recycle bin at the version read here: a record
+    /// another handle restored or edited in between is never erased (the purge is refused instead).
+    ///
     /// # Errors
-    /// `NotFound`; `Conflict` when the record is not in the recycle bin.
+    /// `NotFound`; `Conflict` when the record is not in the recycle bin, or another handle restored or
+    /// changed it meanwhile.
     pub fn purge(&mut self, id: RecordId) -> Result<()> {
         let r = self.load(id)?;
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.commit(&ChangeSet(vec![Change::Purge(id)]))
+        self.commit(&ChangeSet(vec![Change::Purge { id, expected_version: r.version }]))
     }
 
     /// Lists the records a query selects.
@@ -344,7 +348,18 @@ impl Crm {
     }
 
     fn plan_update_checked(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
-        let fresh = if self.refresh_schema_for_write()? { Some(self.load(current.id)?) } else { None };
+        let mut fresh = if self.refresh_schema_for_write()? { Some(self.load(current.id)?) } else { None };
+        // A schema edit may have committed between reading the schema and the record again: the record
+        // then holds values the schema lacks (a renamed picklist value). Read both again until they agree.
+        let mut tries = 0;
+        while fresh.is_some() && self.store.schema_version()? != Some(self.schema.version) {
+            tries += 1;
+            if tries > 8 {
+                return Err(Error::Conflict("the schema kept changing while the record was read".into()));
+            }
+            self.refresh_schema()?;
+            fresh = Some(self.load(current.id)?);
+        }
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {

@@ -95,9 +95,20 @@ impl Crm {
         self.commit(&ChangeSet(vec![Change::PutSetting { key: VIEW_SETTINGS.into(), value }]))
     }
 
-    /// Installs vtiger's default Potentials filters that are missing (by name). Runs on every open; cheap
-    /// when they exist.
+    /// Installs vtiger's default Potentials filters that are missing (by name). Opening a store does it
+    /// when one is missing; under the store's setup lock, so that handles doing it at once add one copy.
     pub fn install_default_filters(&mut self) -> Result<()> {
+        self.in_setup(Crm::put_missing_default_filters)
+    }
+
+    /// Whether every default filter is stored (by name).
+    pub(crate) fn default_filters_installed(&self) -> Result<bool> {
+        let existing = self.store.filters("Potentials")?;
+        Ok(default_filters().iter().all(|f| existing.iter().any(|e| e.visibility == Visibility::System && e.name == f.name)))
+    }
+
+    /// Stores the default filters that are missing (by name); the caller holds the setup lock.
+    pub(crate) fn put_missing_default_filters(&mut self) -> Result<()> {
         let existing = self.store.filters("Potentials")?;
         let mut cs = ChangeSet::new();
         for mut f in default_filters() {

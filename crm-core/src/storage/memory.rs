@@ -96,6 +96,12 @@ impl MemoryStore {
                     }
                     self.check_auto_number(record, &mut numbers)?;
                 }
+                Change::Purge { id, expected_version } => {
+                    let current = self.records.get(id).map(|r| (r.deleted, r.version));
+                    if current != Some((true, *expected_version)) {
+                        return Err(super::purge_refused(*id, *expected_version, current));
+                    }
+                }
                 Change::PutUser(u) => {
                     if self.users.values().any(|x| x.id != u.id && x.user_name.eq_ignore_ascii_case(&u.user_name)) {
                         return Err(StorageError::Duplicate(format!("user name '{}'", u.user_name)).into());
@@ -209,7 +215,7 @@ impl Store for MemoryStore {
                 Change::Update { record, .. } => {
                     self.put(record.clone());
                 }
-                Change::Purge(id) => {
+                Change::Purge { id, .. } => {
                     self.unindex(*id);
                     self.records.remove(id);
                     self.history.retain(|h| h.record != *id);
@@ -257,14 +263,27 @@ impl Store for MemoryStore {
                 }
                 // ----- schema customization -----
                 Change::PutSchema { schema, .. } => self.schema = Some((**schema).clone()),
-                Change::ClearField { module, field } => {
+                Change::ClearField { module, field, actor, at } => {
                     for r in self.records.values_mut().filter(|r| r.module == *module) {
-                        r.values.remove(field);
+                        if let Some(before) = r.values.remove(field).and_then(|v| v.to_text()) {
+                            r.version += 1;
+                            let mut h = super::rewrite_entry(r.id, module, field, Some(before), None, actor, *at);
+                            h.id = self.history.len() as i64 + 1;
+                            self.history.push(h);
+                        }
                     }
                 }
-                Change::ReplacePicklistValue { module, field, from, to } => {
+                Change::ReplacePicklistValue { module, field, from, to, actor, at } => {
                     for r in self.records.values_mut().filter(|r| r.module == *module) {
+                        let before = r.values.get(field).and_then(Value::to_text);
                         replace_value(&mut r.values, field, from, to.as_deref());
+                        let after = r.values.get(field).and_then(Value::to_text);
+                        if after != before {
+                            r.version += 1;
+                            let mut h = super::rewrite_entry(r.id, module, field, before, after, actor, *at);
+                            h.id = self.history.len() as i64 + 1;
+                            self.history.push(h);
+                        }
                     }
                 }
                 Change::SchemaLog(e) => self.schema_log.push(e.clone()),

@@ -41,8 +41,15 @@ pub enum Change {
         /// The version the change was based on.
         expected_version: u64,
     },
-    /// Removes a record and its change log for good.
-    Purge(RecordId),
+    /// Removes a record in the recycle bin and its change log for good. Refused with `Conflict` unless the
+    /// record is still in the recycle bin at `expected_version` (another handle may have restored or
+    /// changed it since the purge was planned); `NotFound` when it is gone.
+    Purge {
+        /// The record.
+        id: RecordId,
+        /// The version the purge was based on.
+        expected_version: u64,
+    },
     /// Appends to the change log.
     History(HistoryEntry),
     /// Appends to an opportunity's stage history.
@@ -97,15 +104,23 @@ pub enum Change {
         /// The version it was derived from.
         expected_version: u64,
     },
-    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
+    /// Removes every stored value of a field (a deleted custom field). The change log is kept. Each
+    /// record that held a value gets a new version and a change-log entry ([`rewrite_entry`]), so a save
+    /// planned before (on the old version) is refused with `Conflict` instead of writing the value back.
     ClearField {
         /// Module.
         module: String,
         /// Field.
         field: String,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
-    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
+    /// fields); `to: None` removes the value. Each rewritten record gets a new version and a change-log
+    /// entry ([`rewrite_entry`]), so a save planned before (on the old version) is refused with `Conflict`
+    /// instead of writing the old value back (vtiger rewrites the rows without either).
     ReplacePicklistValue {
         /// Module.
         module: String,
@@ -115,6 +130,10 @@ pub enum Change {
         from: String,
         /// Replacement, or `None` to remove.
         to: Option<String>,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Appends to the schema change log.
     SchemaLog(SchemaChangeEntry),
@@ -224,12 +243,32 @@ pub trait Store: Send {
         let _ = commit;
         Ok(())
     }
+    /// Starts a unit of work ([`Store::begin_unit`]) that also holds the store's setup lock until it ends,
+    /// so that one handle at a time installs what a new store needs (the built-in schema, default filters
+    /// and workflows) and the others, checking again under the lock, find it installed. SQLite's unit
+    /// (`BEGIN IMMEDIATE`) already keeps other writers out; PostgreSQL adds a transaction-level advisory
+    /// lock.
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()
+    }
     /// Whether an open unit of work keeps every other handle from writing until it ends (SQLite's
     /// `BEGIN IMMEDIATE` write lock; a store nothing else shares). Then what a handle read once inside the
     /// unit — the stored schema version, [`Store::data_version`] — cannot move, and is not read again per
     /// save. PostgreSQL units are ordinary transactions that other connections commit beside: `false`.
     fn unit_is_exclusive(&self) -> bool {
         false
+    }
+    /// Starts a read snapshot: until [`Store::end_snapshot`], every read through this handle sees the
+    /// store as it was at the first read, whatever other handles commit meanwhile (SQLite: a read
+    /// transaction; PostgreSQL: a `REPEATABLE READ` read-only transaction). Returns whether it started one:
+    /// `false` (and nothing happens) inside a unit of work, which already is a transaction, and for
+    /// stores no other handle can change (the memory store). Writing inside a snapshot is not allowed.
+    fn begin_snapshot(&self) -> Result<bool> {
+        Ok(false)
+    }
+    /// Ends the read snapshot [`Store::begin_snapshot`] started.
+    fn end_snapshot(&self) -> Result<()> {
+        Ok(())
     }
     /// The module of a record and whether it is in the recycle bin, without reading its fields.
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {
@@ -366,6 +405,33 @@ pub fn rows_via_records<S: Store + ?Sized>(
         }
     }
     Ok(())
+}
+
+/// The change-log entry of a record that [`Change::ClearField`] or [`Change::ReplacePicklistValue`]
+/// rewrote: an update of `field` from `before` to `after` (stored text, as [`Value::to_text`](crate::value::Value::to_text)
+/// gives it) by `actor` at `at`.
+pub fn rewrite_entry(
+    id: RecordId,
+    module: &str,
+    field: &str,
+    before: Option<String>,
+    after: Option<String>,
+    actor: &str,
+    at: chrono::NaiveDateTime,
+) -> HistoryEntry {
+    let change = crate::history::FieldChange { field: field.to_string(), before, after };
+    HistoryEntry::new(id, module, actor, at, crate::history::ChangeKind::Updated, vec![change])
+}
+
+/// The error of a [`Change::Purge`] that matched nothing, given what is stored (`(deleted, version)` of
+/// the record, `None` when it is gone): `NotFound`, or `Conflict` when the record was restored or changed.
+pub fn purge_refused(id: RecordId, expected_version: u64, found: Option<(bool, u64)>) -> crate::error::Error {
+    use crate::error::Error;
+    match found {
+        None => Error::not_found(format!("record {id}")),
+        Some((false, _)) => Error::Conflict(format!("record {id} is no longer in the recycle bin: another handle restored it")),
+        Some((true, v)) => Error::Conflict(format!("record {id} was changed by someone else (version {v}, expected {expected_version})")),
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

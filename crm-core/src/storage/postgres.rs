@@ -45,8 +45,8 @@
 //! the rows bound as arrays and expanded by `unnest` (module `bulk`); shorter commits go change by change.
 //!
 //! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
-//! error); several connections opening an *empty* database at the same moment may fail or install the
-//! default filters and workflows twice (open one handle first, as the tests do).
+//! error). Several connections opening an *empty* database at the same moment set it up one at a time
+//! ([`Store::begin_setup`] holds an advisory lock), so it gets one schema and one set of defaults.
 //!
 //! Queries are compiled to SQL with bound parameters only; identifiers come only from the schema and are
 //! quoted. Case-insensitive text tests compare `lower(...)` under an ICU collation when the server has one
@@ -80,9 +80,10 @@ mod numeric;
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
 
-/// Advisory lock keys (database-wide): layout migration and id-block allocation.
+/// Advisory lock keys (database-wide): layout migration, id-block allocation and setup (defaults).
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
 const LOCK_IDS: i64 = 0x0063_726d_0069_6473;
+const LOCK_SETUP: i64 = 0x0063_726d_7365_7475;
 
 /// A bound parameter.
 type P = Box<dyn ToSql + Sync + Send>;
@@ -886,6 +887,35 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// For a [`Change::ClearField`] or [`Change::ReplacePicklistValue`]: locks the `crm_entity` rows of the
+    /// records it is about to rewrite, in id order. [`Store::commit`] does it before anything else in the
+    /// transaction: a record save takes its entity row and then its module table, and the schema write
+    /// beside a rewrite locks the module tables (`CREATE INDEX IF NOT EXISTS`), so a rewrite that waited
+    /// for an entity row only after that would deadlock with the save.
+    fn lock_rewritten(c: &mut Conn, schema: &Schema, ch: &Change) -> Result<()> {
+        let (m, field, from) = match ch {
+            Change::ClearField { module, field, .. } => (module, field, None),
+            Change::ReplacePicklistValue { module, field, from, .. } => (module, field, Some(from)),
+            _ => return Ok(()),
+        };
+        let m = Self::module(schema, m)?;
+        let Some(f) = m.field(field) else { return Ok(()) };
+        let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+        let lock = |filter: &str| {
+            format!("SELECT e.id FROM crm_entity e WHERE e.id IN (SELECT id FROM {table} WHERE {filter}) ORDER BY e.id FOR UPDATE")
+        };
+        match from {
+            None => c.query(&lock(&format!("{column} IS NOT NULL")), &[])?,
+            Some(from) if f.field_type == FieldType::MultiPicklist => {
+                let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
+                c.query(&lock(&format!("strpos($2 || {column} || $2, $1) > 0")), &[&needle, &MULTI_SEPARATOR])?
+            }
+            Some(from) if kind(f.field_type) == Kind::Text => c.query(&lock(&format!("{column} = $1")), &[from])?,
+            Some(_) => return Ok(()),
+        };
+        Ok(())
+    }
+
     fn stored_schema_version(c: &mut Conn, lock: bool) -> Result<Option<u64>> {
         let sql = if lock {
             "SELECT value FROM crm_meta WHERE key = 'schema_version' FOR UPDATE"
@@ -962,8 +992,19 @@ impl PostgresStore {
                 }
                 Self::update_record(c, module(&r.module)?, r)?;
             }
-            Change::Purge(id) => {
-                c.execute("DELETE FROM crm_entity WHERE id = $1", &[&id.0])?;
+            Change::Purge { id, expected_version } => {
+                // Only a record still in the recycle bin at the version the purge saw: a concurrent restore
+                // holds the row, and once it commits this matches nothing.
+                let n =
+                    c.execute("DELETE FROM crm_entity WHERE id = $1 AND deleted AND version = $2", &[&id.0, &signed(*expected_version)])?;
+                if n == 0 {
+                    let found = c.query_opt("SELECT deleted, version FROM crm_entity WHERE id = $1", &[&id.0])?;
+                    let found = match found {
+                        Some(r) => Some((get::<bool>(&r, 0)?, count(get(&r, 1)?))),
+                        None => None,
+                    };
+                    return Err(super::purge_refused(*id, *expected_version, found));
+                }
                 c.execute("DELETE FROM crm_history WHERE record_id = $1", &[&id.0])?;
                 c.execute("DELETE FROM crm_stage_history WHERE record_id = $1", &[&id.0])?;
                 c.execute("DELETE FROM crm_relations WHERE record_id = $1 OR related_id = $1", &[&id.0])?;
@@ -1092,17 +1133,30 @@ impl PostgresStore {
                 }
                 Self::write_schema(c, new)?;
             }
-            Change::ClearField { module: m, field } => {
+            Change::ClearField { module: m, field, actor, at } => {
                 let m = module(m)?;
-                c.execute(&format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), &[])?;
+                let (table, column) = (ident(&m.table_name())?, ident(field)?);
+                // Every record that held a value: a new version and a change-log entry (see `Change`).
+                let held = format!("{column} IS NOT NULL");
+                let t = m.field(field).map_or(FieldType::Text, |f| f.field_type);
+                let mut log = Rewrites::default();
+                for row in c.query(&format!("SELECT id, {column} FROM {table} WHERE {held}"), &[])? {
+                    if let Some(before) = read_value(&row, 1, t)?.to_text() {
+                        log.push(get(&row, 0)?, Some(before), None);
+                    }
+                }
+                c.execute(&format!("UPDATE {table} SET {column} = NULL"), &[])?;
+                log.write(c, &m.name, field, actor, *at)?;
             }
-            Change::ReplacePicklistValue { module: m, field, from, to } => {
+            Change::ReplacePicklistValue { module: m, field, from, to, actor, at } => {
                 let m = module(m)?;
                 let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
                 let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+                let mut log = Rewrites::default();
                 if f.field_type == FieldType::MultiPicklist {
                     let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
-                    let sql = format!("SELECT id, {column} FROM {table} WHERE strpos($2 || {column} || $2, $1) > 0");
+                    let holds = format!("strpos($2 || {column} || $2, $1) > 0");
+                    let sql = format!("SELECT id, {column} FROM {table} WHERE {holds}");
                     let rows = c.query(&sql, &[&needle, &MULTI_SEPARATOR])?;
                     let update = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
                     for row in rows {
@@ -1117,10 +1171,16 @@ impl PostgresStore {
                         }
                         let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
                         c.execute(&update, &[&joined, &id])?;
+                        if joined.as_deref() != Some(text.as_str()) {
+                            log.push(id, Some(text), joined);
+                        }
                     }
                 } else if kind(f.field_type) == Kind::Text {
-                    c.execute(&format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2"), &[to, from])?;
+                    for row in c.query(&format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2 RETURNING id"), &[to, from])? {
+                        log.push(get(&row, 0)?, Some(from.clone()), to.clone());
+                    }
                 }
+                log.write(c, &m.name, &f.name, actor, *at)?;
             }
             Change::SchemaLog(e) => {
                 let json = to_json(&e.change)?;
@@ -1186,6 +1246,41 @@ impl PostgresStore {
 }
 
 /// An index name within PostgreSQL's 63 bytes (long names end in a hash of the full name).
+/// The records a schema edit rewrote ([`Change::ClearField`], [`Change::ReplacePicklistValue`]), with the
+/// field's text before and after; [`Rewrites::write`] gives each a new version and a change-log entry.
+#[derive(Default)]
+struct Rewrites {
+    ids: Vec<i64>,
+    before: Vec<Option<String>>,
+    after: Vec<Option<String>>,
+}
+
+impl Rewrites {
+    fn push(&mut self, id: i64, before: Option<String>, after: Option<String>) {
+        self.ids.push(id);
+        self.before.push(before);
+        self.after.push(after);
+    }
+
+    /// One round trip for all of them: the versions move on, and each record gets an `updated` entry with
+    /// one detail row (as [`super::rewrite_entry`] describes it).
+    fn write(&self, c: &mut Conn, module: &str, field: &str, actor: &str, at: NaiveDateTime) -> Result<()> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        c.execute(
+            "WITH d AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS d(id, b, a, n)),
+             v AS (UPDATE crm_entity e SET version = e.version + 1 FROM d WHERE e.id = d.id),
+             h AS (INSERT INTO crm_history (record_id, module, actor, at, kind) SELECT d.id, $4, $5, $6, 'updated' FROM d ORDER BY d.n
+                   RETURNING id, record_id)
+             INSERT INTO crm_history_detail (history_id, field, before, after)
+             SELECT h.id, $7, d.b, d.a FROM h JOIN d ON d.id = h.record_id ORDER BY h.id",
+            &[&self.ids, &self.before, &self.after, &module, &actor, &fmt_dt(at), &field],
+        )?;
+        Ok(())
+    }
+}
+
 fn index_name(table: &str, field: &str) -> String {
     let full = format!("{table}_{field}");
     if full.len() <= 63 {
@@ -1458,6 +1553,9 @@ impl Store for PostgresStore {
         }
         let schema = self.schema.clone().ok_or_else(|| Error::invalid("no schema stored yet"))?;
         self.write(|c| {
+            for ch in &changes.0 {
+                Self::lock_rewritten(c, &schema, ch)?; // first: see `lock_rewritten`
+            }
             // Long runs of inserts (an import batch) go as one statement per table; the rest change by change.
             let mut rest = changes.0.as_slice();
             while let Some(first) = rest.first() {
@@ -1486,6 +1584,16 @@ impl Store for PostgresStore {
             c.failed = false;
             self.unit = true;
             self.unit_wrote = false;
+        }
+        Ok(())
+    }
+
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()?;
+        // Held until the unit ends: handles setting up the same empty database take turns.
+        if let Err(e) = self.conn.get_mut().query_one("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SETUP]) {
+            let _ = self.end_unit(false);
+            return Err(e);
         }
         Ok(())
     }
@@ -1527,6 +1635,27 @@ impl Store for PostgresStore {
             self.unit_wrote = false;
             c.batch("ROLLBACK")
         }
+    }
+
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.unit {
+            return Ok(false);
+        }
+        // One snapshot for every statement until the end (READ COMMITTED would take one per statement).
+        self.conn()?.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        // A read that failed inside aborted the transaction: COMMIT then rolls back, which is all a
+        // read-only transaction needs.
+        let out = c.batch("COMMIT");
+        if out.is_err() {
+            let _ = c.batch("ROLLBACK");
+        }
+        c.failed = false;
+        out
     }
 
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {

@@ -656,9 +656,20 @@ impl SqliteStore {
                 let m = module(&r.module)?;
                 Self::write_record(tx, write_sql.of(schema, m)?, m, r, false)?;
             }
-            Change::Purge(id) => {
-                // The module row goes with it (ON DELETE CASCADE), and so does the history detail.
-                exec(tx, "DELETE FROM crm_entity WHERE id = ?1", [id.0]).db()?;
+            Change::Purge { id, expected_version } => {
+                // Only a record still in the recycle bin at the version the purge saw: never a record
+                // another handle restored or changed meanwhile. The module row goes with it (ON DELETE
+                // CASCADE), and so does the history detail.
+                let n =
+                    exec(tx, "DELETE FROM crm_entity WHERE id = ?1 AND deleted AND version = ?2", params![id.0, *expected_version as i64])
+                        .db()?;
+                if n == 0 {
+                    let found: Option<(bool, i64)> = tx
+                        .query_row("SELECT deleted, version FROM crm_entity WHERE id = ?1", [id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                        .optional()
+                        .db()?;
+                    return Err(super::purge_refused(*id, *expected_version, found.map(|(d, v)| (d, u64::try_from(v).unwrap_or(0)))));
+                }
                 exec(tx, "DELETE FROM crm_history WHERE record_id = ?1", [id.0]).db()?;
                 exec(tx, "DELETE FROM crm_stage_history WHERE record_id = ?1", [id.0]).db()?;
                 purge_related(tx, *id)?; // links and comments go with the record
@@ -790,14 +801,35 @@ impl SqliteStore {
                 }
                 Self::write_schema(tx, new)?;
             }
-            Change::ClearField { module: m, field } => {
+            Change::ClearField { module: m, field, actor, at } => {
                 let m = module(m)?;
-                exec(tx, &format!("UPDATE {} SET {} = NULL", ident(&m.table_name())?, ident(field)?), []).db()?;
+                let (table, column) = (ident(&m.table_name())?, ident(field)?);
+                // Every record that held a value: a new version and a change-log entry (see `Change`).
+                let t = m.field(field).map_or(FieldType::Text, |f| f.field_type);
+                let held: Vec<(i64, Option<String>)> = {
+                    let mut st = tx.prepare(&format!("SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")).db()?;
+                    st.query_map([], |r| Ok((r.get(0)?, from_sql(t, r.get_ref(1)?).to_text())))
+                        .db()?
+                        .collect::<rusqlite::Result<_>>()
+                        .db()?
+                };
+                exec(tx, &format!("UPDATE {table} SET {column} = NULL"), []).db()?;
+                for (id, before) in held.into_iter().filter(|(_, b)| b.is_some()) {
+                    Self::log_rewrite(tx, schema, write_sql, super::rewrite_entry(RecordId(id), &m.name, field, before, None, actor, *at))?;
+                }
             }
-            Change::ReplacePicklistValue { module: m, field, from, to } => {
+            Change::ReplacePicklistValue { module: m, field, from, to, actor, at } => {
                 let m = module(m)?;
                 let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
                 let (table, column) = (ident(&m.table_name())?, ident(&f.name)?);
+                let log = |tx: &Connection, write_sql: &mut WriteSql, id: i64, before: Option<String>, after: Option<String>| {
+                    Self::log_rewrite(
+                        tx,
+                        schema,
+                        write_sql,
+                        super::rewrite_entry(RecordId(id), &m.name, &f.name, before, after, actor, *at),
+                    )
+                };
                 if f.field_type == FieldType::MultiPicklist {
                     let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
                     let sql = format!(
@@ -818,9 +850,18 @@ impl SqliteStore {
                         }
                         let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
                         exec(tx, &update, params![joined, id]).db()?;
+                        if joined.as_deref() != Some(text.as_str()) {
+                            log(tx, write_sql, id, Some(text), joined)?;
+                        }
                     }
                 } else {
-                    exec(tx, &format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2"), params![to, from]).db()?;
+                    let ids: Vec<i64> = {
+                        let mut st = tx.prepare(&format!("UPDATE {table} SET {column} = ?1 WHERE {column} = ?2 RETURNING id")).db()?;
+                        st.query_map(params![to, from], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?
+                    };
+                    for id in ids {
+                        log(tx, write_sql, id, Some(from.clone()), to.clone())?;
+                    }
                 }
             }
             Change::SchemaLog(e) => {
@@ -948,6 +989,12 @@ impl SqliteStore {
             }
         }
         Ok(())
+    }
+
+    /// Gives a record that a schema edit rewrote a new version and its change-log entry `h`.
+    fn log_rewrite(tx: &Connection, schema: &Schema, write_sql: &mut WriteSql, h: HistoryEntry) -> Result<()> {
+        exec(tx, "UPDATE crm_entity SET version = version + 1 WHERE id = ?1", [h.record.0]).db()?;
+        Self::apply(tx, schema, write_sql, &Change::History(h))
     }
 
     /// The stored schema version: the `schema_version` row, or (files written before it existed) the
@@ -1353,6 +1400,22 @@ impl Store for SqliteStore {
         } else {
             self.conn.execute_batch("ROLLBACK").db()
         }
+    }
+
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.unit || !self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        // A deferred transaction: its first read fixes the WAL snapshot every later read sees.
+        exec(&self.conn, "BEGIN", []).db()?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        exec(&self.conn, "COMMIT", []).db().map(|_| ())
     }
 
     fn entity(&self, id: RecordId) -> Result<Option<(String, bool)>> {

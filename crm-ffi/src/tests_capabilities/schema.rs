@@ -53,6 +53,7 @@ fn schema_and_picklist_editing() {
         ));
         ok(unsafe { crm_picklist_rename(st.0, s("Potentials").as_ptr(), s(&region).as_ptr(), s("APAC").as_ptr(), s("Asia").as_ptr()) });
         assert_eq!(get(&st, d)[&region], "Asia");
+        assert_eq!(get(&st, d)["version"], 2, "a rewritten record gets a new version");
         ok(unsafe {
             crm_picklist_delete(st.0, s("Potentials").as_ptr(), s(&region).as_ptr(), s(r#"["Asia"]"#).as_ptr(), s("EU").as_ptr())
         });
