@@ -244,7 +244,7 @@ impl<R: Read> CsvSource<R> {
             };
             let mut seen: Vec<String> = Vec::new();
             for c in header {
-                let base = c.trim().trim_start_matches('\u{feff}').to_string();
+                let base = unneutralize(c.trim().trim_start_matches('\u{feff}')).to_string();
                 let mut name = base.clone();
                 let mut k = 2;
                 while seen.iter().any(|s| s == &name) {
