@@ -18,6 +18,11 @@
 //! | [`MAX_CLOSE_IN_DAYS`] | 36 500 days | the vCard import's `opportunity.close_in_days` | `InvalidArgument` naming the option |
 //! | [`MAX_VCARD_FILE_BYTES`] | 64 MiB | a vCard file (read whole) | `InvalidArgument` |
 //!
+//! Text holding NUL (`\0`) is refused in every text-like field with `Validation`
+//! ([`ValidationCode::InvalidFormat`](crate::ValidationCode::InvalidFormat)): PostgreSQL cannot store it
+//! and the stores must agree. Expression arithmetic is bounded by the decimal type (28 significant digits)
+//! and the calendar; beyond them an evaluation is an error, never a wrap or a panic.
+//!
 //! The two import limits are options because a host may need larger files (or want smaller ones);
 //! the others protect the engine itself and are fixed. vtiger has none of these limits except the
 //! database column sizes (its `text` columns hold 64 KiB, hence [`MAX_TEXT_CHARS`]).
