@@ -370,7 +370,7 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
 fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
     let first = args.first().unwrap_or(&Value::Null);
     if let Value::List(items) = v {
-        let has = |x: &Value| x.to_text().is_some_and(|t| items.iter().any(|i| *i == t));
+        let has = |x: &Value| x.to_text().is_some_and(|t| items.contains(&t));
         return match op {
             Op::Eq => has(first),
             Op::Ne => !has(first),
