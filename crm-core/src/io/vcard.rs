@@ -73,7 +73,9 @@ pub struct ContactCard {
 pub type CardResult = (u64, Result<ContactCard, String>);
 
 /// Reads every card of a vCard file (text already decoded). A broken card is returned as an error with
-/// its position; the cards around it are still read.
+/// its position; each non-blank line outside a card (binary garbage too) is returned as an error naming
+/// its line number; the cards around them are still read. A text without any card gives an empty list
+/// (see [`has_card`]).
 pub fn parse_cards(text: &str) -> Vec<CardResult> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
