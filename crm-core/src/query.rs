@@ -199,6 +199,40 @@ impl Condition {
         }
     }
 
+    /// How deeply the tree nests (a comparison is 1), walked without recursion.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((c, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match c {
+                Condition::All(v) | Condition::Any(v) => stack.extend(v.iter().map(|x| (x, d + 1))),
+                Condition::Not(x) => stack.push((x, d + 1)),
+                Condition::Compare { .. } => {}
+            }
+        }
+        deepest
+    }
+
+    /// The tree itself when it nests at most [`MAX_QUERY_DEPTH`](crate::limits::MAX_QUERY_DEPTH) levels.
+    /// A deeper tree is taken apart without recursion (dropping it could otherwise overflow the stack).
+    fn bounded(self) -> Result<Condition> {
+        let max = crate::limits::MAX_QUERY_DEPTH;
+        let depth = self.depth();
+        if depth <= max {
+            return Ok(self);
+        }
+        let mut stack = vec![self];
+        while let Some(c) = stack.pop() {
+            match c {
+                Condition::All(v) | Condition::Any(v) => stack.extend(v),
+                Condition::Not(x) => stack.push(*x),
+                Condition::Compare { .. } => {}
+            }
+        }
+        Err(Error::invalid(format!("the query condition nests {depth} levels deep; the limit is {max} (limits::MAX_QUERY_DEPTH)")))
+    }
+
     fn normalize(self, module: &Module) -> Result<Condition> {
         Ok(match self {
             Condition::All(v) => Condition::All(v.into_iter().map(|c| c.normalize(module)).collect::<Result<_>>()?),
@@ -496,12 +530,25 @@ impl Query {
         self
     }
 
+    /// The query itself when its condition nests at most [`MAX_QUERY_DEPTH`](crate::limits::MAX_QUERY_DEPTH)
+    /// levels; checked before anything walks the tree.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the limit.
+    pub fn bounded(mut self) -> Result<Query> {
+        if let Some(c) = self.condition.take() {
+            self.condition = Some(c.bounded()?);
+        }
+        Ok(self)
+    }
+
     /// Checks fields and operators against `module` and converts compare values to the fields' types;
     /// fills in the default sort (modified time, newest first).
     ///
     /// # Errors
     /// `InvalidArgument` for unknown fields, operators that do not fit, or values of the wrong type.
     pub fn normalize(mut self, module: &Module) -> Result<Query> {
+        self = self.bounded()?;
         self.module = module.name.clone();
         self.condition = self.condition.map(|c| c.normalize(module)).transpose()?;
         for s in &mut self.sort {

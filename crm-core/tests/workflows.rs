@@ -860,9 +860,16 @@ fn absurd_numbers_never_panic(b: Backend) {
                 );
             }
         }
-        assert_eq!(eval(crm, probe, d.id, "add_days(closingdate, 99999999999999)"), "");
-        assert_eq!(eval(crm, probe, d.id, "sub_days(closingdate, 9223372036854775808)"), "");
-        assert_eq!(eval(crm, probe, d.id, "power(2, -9223372036854775808)"), "");
+        // Beyond the calendar: a validation error naming the field, not a silent empty value.
+        for e in ["add_days(closingdate, 99999999999999)", "sub_days(closingdate, 9223372036854775808)"] {
+            let mut wf = crm.get_workflow(probe).unwrap();
+            wf.condition = Cond::default();
+            wf.tasks = vec![TaskDef::new("probe", Action::UpdateFields { updates: vec![FieldUpdate::expression("nextstep", e)] })];
+            crm.update_workflow(wf).unwrap();
+            let err = crm.dry_run(DryRunTarget::Record(d.id), Fields::new()).unwrap_err();
+            assert!(err.to_string().contains("nextstep"), "{e}: {err}");
+        }
+        assert_eq!(eval(crm, probe, d.id, "power(2, -9223372036854775808)"), "0"); // too small to tell from 0
         assert_eq!(eval(crm, probe, d.id, "add_time('10:00', 9223372036854775807)"), "04:07:00");
         assert_eq!(eval(crm, probe, d.id, "add_time('10:00', 1087)"), "04:07:00");
     });

@@ -425,19 +425,31 @@ fn crlf_from_field_values_never_reaches_any_header(b: Backend) {
             Fields::new().with("lastname", "Evil").with("email", "evil@example.com").with("description", "x\r\nBcc: victim@example.com"),
         )
         .unwrap();
-        let wf = Workflow::new("Potentials", "headers", Trigger::FirstSave).task(TaskDef::new(
-            "mail",
-            Action::SendEmail(EmailTask {
-                from: "$(contact_id : (Contacts) description)".into(),
-                reply_to: "$nextstep".into(),
-                to: "$(contact_id : (Contacts) email), $nextstep".into(),
-                cc: "cc@example.com\r\nBcc: victim@example.com".into(),
-                bcc: "audit@example.com".into(),
-                subject: "Deal $potentialname / $nextstep".into(),
-                body: "line 1\r\nline 2: $nextstep".into(),
-            }),
-        ));
-        let wf = crm.add_workflow(wf).unwrap();
+        let task = |from: &str, to: &str| {
+            TaskDef::new(
+                "mail",
+                Action::SendEmail(EmailTask {
+                    from: from.into(),
+                    reply_to: "$nextstep".into(),
+                    to: to.into(),
+                    cc: "cc@example.com\r\nBcc: victim@example.com".into(),
+                    bcc: "audit@example.com".into(),
+                    subject: "Deal $potentialname / $nextstep".into(),
+                    body: "line 1\r\nline 2: $nextstep".into(),
+                }),
+            )
+        };
+        // Record text with a line break in From or in a recipient: the mail is not queued at all.
+        let refused = [
+            ("$(contact_id : (Contacts) description)", "$(contact_id : (Contacts) email)"),
+            ("", "$(contact_id : (Contacts) email), $nextstep"),
+        ]
+        .map(|(from, to)| {
+            crm.add_workflow(Workflow::new("Potentials", format!("refused {to}"), Trigger::FirstSave).task(task(from, to))).unwrap().id
+        });
+        let wf = crm
+            .add_workflow(Workflow::new("Potentials", "headers", Trigger::FirstSave).task(task("", "$(contact_id : (Contacts) email)")))
+            .unwrap();
         crm.create(
             "Potentials",
             Fields::new()
@@ -448,6 +460,7 @@ fn crlf_from_field_values_never_reaches_any_header(b: Backend) {
                 .with("closingdate", "2027-01-01"),
         )
         .unwrap();
+        assert!(crm.outbox().unwrap().iter().all(|m| !refused.contains(&m.workflow.unwrap_or_default())));
         let m = crm.outbox().unwrap().into_iter().find(|m| m.workflow == Some(wf.id)).unwrap();
         let headers: Vec<&str> = [m.from.as_str(), m.reply_to.as_str(), m.subject.as_str()]
             .into_iter()

@@ -210,7 +210,8 @@ impl Crm {
     /// Lets conditions name owners (user name, full name, group name) and referenced records
     /// (`Accounts::::Hooli` or `Hooli`) instead of giving ids, as record input can. Unknown names stay
     /// as they are, so normalization reports them.
-    pub(crate) fn resolve_names(&self, m: &Module, mut query: Query) -> Result<Query> {
+    pub(crate) fn resolve_names(&self, m: &Module, query: Query) -> Result<Query> {
+        let mut query = query.bounded()?; // before anything walks the condition tree
         fn walk(crm: &Crm, m: &Module, c: &mut crate::query::Condition) -> Result<()> {
             use crate::query::Condition as C;
             match c {

@@ -56,7 +56,8 @@ impl Crm {
     /// The file is read whole: at most [`MAX_VCARD_FILE_BYTES`](crate::io::vcard::MAX_VCARD_FILE_BYTES).
     ///
     /// # Errors
-    /// `InvalidArgument` for an empty, binary or too large file; storage errors.
+    /// `InvalidArgument` for a file with no card (empty, binary) or too large, or options out of range
+    /// (naming the option); storage errors. Garbage lines between cards fail one by one with their line.
     pub fn import_vcard<R: Read>(&mut self, reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
         let out = self.import_vcard_run(reader, options, progress);
         self.set_dry_numbers(false); // a dry run counts auto-numbers until here, also when it failed
@@ -80,10 +81,14 @@ impl Crm {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) || bytes == b"\xEF\xBB\xBF" {
             return Err(Error::invalid("the file is empty"));
         }
-        if bytes.contains(&0) {
-            return Err(Error::invalid("the file is binary, not a vCard (it contains NUL bytes)"));
-        }
+        options.import.validate()?;
         let (text, _, _) = options.import.encoding.codec().decode(&bytes);
+        if !crate::io::vcard::has_card(&text) {
+            return Err(Error::invalid("no BEGIN:VCARD found: not a vCard file"));
+        }
+        if let Some(o) = &options.opportunity {
+            crate::io::options::close_date(self.now().date(), o.close_in_days)?;
+        }
         let mut run = self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?;
         let create_orgs = options.create_organizations;
         let an_state = self.auto_number("Contacts").ok();
@@ -131,7 +136,7 @@ impl Crm {
             return Ok(());
         };
         let contacts = std::mem::take(&mut run.new_contacts);
-        let close = self.now().date() + chrono::Duration::days(i64::from(o.close_in_days));
+        let close = crate::io::options::close_date(self.now().date(), o.close_in_days)?;
         for (contact, org, name, _) in contacts {
             let org_name = match org {
                 Some(id) => self.store.get(id)?.map(|r| r.label).unwrap_or_else(|| name.clone()),
