@@ -76,7 +76,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     crm.update(renewal.id, Fields::new().with("sales_stage", "Closed Won"))?;
 
     println!("\nOpportunities (most recently modified first):");
-    println!("{:<8} {:<26} {:<24} {:>10} {:>7}  {}", "No", "Name", "Stage", "Amount", "Prob %", "Close");
+    println!("{:<8} {:<26} {:<24} {:>10} {:>7}  Close", "No", "Name", "Stage", "Amount", "Prob %");
     for r in crm.find(Query::new("Potentials"))? {
         println!(
             "{:<8} {:<26} {:<24} {:>10} {:>7}  {}",

@@ -7,6 +7,7 @@
 # this script starts a throwaway cluster (initdb in a temp dir, a free local port, as the `postgres` system
 # user when run as root, since initdb refuses root), exports its URL, and stops and deletes it on exit. It
 # needs PostgreSQL's server programs (Debian: `apt-get install postgresql`; `.ci/run` installs them).
+# `CRM_TEST_POSTGRES_REQUIRED=1` is exported, so a PostgreSQL test without a server fails instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,8 @@ if [[ -z "${CRM_TEST_POSTGRES_URL:-}" ]]; then
     echo "scripts/test.sh: throwaway PostgreSQL at $CRM_TEST_POSTGRES_URL"
 fi
 
+# Every PostgreSQL test must run here: a missing server is a failure, never a silent skip.
+export CRM_TEST_POSTGRES_REQUIRED=1
 echo "+ cargo test --workspace --features crm-core/postgres"
 cargo test --workspace --features crm-core/postgres
 echo "+ bash crm-py/ci.sh"

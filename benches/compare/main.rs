@@ -208,8 +208,8 @@ fn child_mode(args: &[String]) -> Option<Res<()>> {
             let rows = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
             common::generate_csv(&arg(1, "gen PATH ROWS")?, rows)
         })(),
-        "floor" => (|| timed(&|| floor(&arg(1, "floor CSV DB")?, &arg(2, "floor CSV DB")?)))(),
-        "crm" => (|| timed(&|| crm_import(&arg(1, "crm CSV DB")?, &arg(2, "crm CSV DB")?)))(),
+        "floor" => timed(&|| floor(&arg(1, "floor CSV DB")?, &arg(2, "floor CSV DB")?)),
+        "crm" => timed(&|| crm_import(&arg(1, "crm CSV DB")?, &arg(2, "crm CSV DB")?)),
         "reads" => (|| reads(&arg(1, "reads DB")?))(),
         _ => return None,
     })

@@ -112,7 +112,7 @@ pub fn compare(me: &Path, csv: &Path, sqlite_db: &Path, sqlite_import: Option<(u
         v.as_ref().and_then(|v| v["seconds"].as_f64()).map_or("-".to_string(), |s| format!("{:.1}", s * 1000.0))
     };
     let pg = pg_import.as_ref().and_then(|v| Some((v["rows"].as_u64()?, v["seconds"].as_f64()?)));
-    println!("\nthe same import through crm, SQLite file versus PostgreSQL (schema {}), and the forecast report", "crm_bench");
+    println!("\nthe same import through crm, SQLite file versus PostgreSQL (schema crm_bench), and the forecast report");
     println!("{:<12} {:>16} {:>22}", "store", "import rows/s", "pipeline by stage ms");
     println!("{:<12} {:>16} {:>22}", "SQLite", rate(sqlite_import), ms(&sqlite_report));
     println!("{:<12} {:>16} {:>22}", "PostgreSQL", rate(pg), ms(&pg_report));

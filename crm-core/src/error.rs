@@ -1,8 +1,9 @@
 //! Errors: one small enum per concern, each with stable machine-readable codes.
 //!
-//! [`Error`] is what the [`Crm`](crate::Crm) facade returns. Its [`Error::code`] is a stable string
-//! (`"validation"`, `"not_found"`, ...) that the C and Python layers map to status codes and exception
-//! classes. Validation failures carry every problem at once as [`FieldError`]s.
+//! [`Error`] is what the [`Crm`](crate::Crm) facade returns. Its [`Error::kind`] is an exhaustive
+//! [`ErrorKind`] that the C and Python layers match on (status codes, exception classes), and its
+//! [`Error::code`] the kind's stable string (`"validation"`, `"not_found"`, ...). Validation failures carry
+//! every problem at once as [`FieldError`]s; driver failures keep the driver's error as their source.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -115,7 +116,13 @@ impl fmt::Display for ValidationErrors {
     }
 }
 
-/// Failures of a storage backend, already translated out of the backend's own error type.
+/// The error a database driver reported, kept as the typed source of a [`StorageError::Driver`].
+pub type DriverSource = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Failures of a storage backend, already classified out of the backend's own error type.
+///
+/// A failure the database driver reported ([`StorageError::Driver`]) keeps the driver's error
+/// (`rusqlite::Error`, `postgres::Error`) as its [`std::error::Error::source`], so a host can downcast it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
@@ -142,6 +149,129 @@ pub enum StorageError {
     /// Reading or writing a file failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
+    /// A failure the database driver reported, classified as `kind` (one of [`ErrorKind::Busy`],
+    /// [`ErrorKind::Duplicate`], [`ErrorKind::Corrupt`], [`ErrorKind::Storage`]), with the driver's error
+    /// as its source.
+    #[error("{}", driver_message(*kind, message))]
+    Driver {
+        /// How the failure is reported to callers.
+        kind: ErrorKind,
+        /// The driver's message, as shown to people.
+        message: String,
+        /// The driver's own error.
+        #[source]
+        source: DriverSource,
+    },
+}
+
+fn driver_message(kind: ErrorKind, message: &str) -> String {
+    match kind {
+        ErrorKind::Busy => format!("database is busy: {message}"),
+        ErrorKind::Duplicate => format!("duplicate value: {message}"),
+        ErrorKind::Corrupt => format!("database is corrupt or not a crm database: {message}"),
+        _ => format!("storage backend error: {message}"),
+    }
+}
+
+impl StorageError {
+    /// A driver failure classified as `kind`, with the driver's message; `source` stays the typed source.
+    /// Kinds other than busy, duplicate and corrupt are reported as [`ErrorKind::Storage`].
+    pub fn driver(kind: ErrorKind, message: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> StorageError {
+        let kind = match kind {
+            ErrorKind::Busy | ErrorKind::Duplicate | ErrorKind::Corrupt => kind,
+            _ => ErrorKind::Storage,
+        };
+        StorageError::Driver { kind, message: message.into(), source: Box::new(source) }
+    }
+
+    /// The kind callers see for this failure.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StorageError::IncompatibleVersion { .. } => ErrorKind::IncompatibleVersion,
+            StorageError::Corrupt(_) => ErrorKind::Corrupt,
+            StorageError::Busy(_) => ErrorKind::Busy,
+            StorageError::Duplicate(_) => ErrorKind::Duplicate,
+            StorageError::Backend(_) => ErrorKind::Storage,
+            StorageError::Io(_) => ErrorKind::Io,
+            StorageError::Driver { kind, .. } => *kind,
+        }
+    }
+}
+
+/// The class of an [`Error`], what the bindings match on: C status codes, Python exception classes.
+///
+/// Deliberately exhaustive (not `#[non_exhaustive]`): a new kind breaks the bindings' build until each
+/// maps it, instead of falling through to a generic error. [`ErrorKind::as_str`] is the stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A record did not pass validation ([`Error::Validation`]).
+    Validation,
+    /// The record, user, module or other named thing does not exist (or the record is in the recycle bin).
+    NotFound,
+    /// The change conflicts with the stored state.
+    Conflict,
+    /// The request itself is malformed.
+    InvalidArgument,
+    /// The database was written by a newer version of crm.
+    IncompatibleVersion,
+    /// The file is not a crm database or is damaged.
+    Corrupt,
+    /// The database stayed locked by another writer; retrying may succeed.
+    Busy,
+    /// A unique value already exists in storage.
+    Duplicate,
+    /// Any other failure of the storage backend.
+    Storage,
+    /// Reading or writing a file failed.
+    Io,
+    /// A schema edit was refused.
+    Schema,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 11] = [
+        ErrorKind::Validation,
+        ErrorKind::NotFound,
+        ErrorKind::Conflict,
+        ErrorKind::InvalidArgument,
+        ErrorKind::IncompatibleVersion,
+        ErrorKind::Corrupt,
+        ErrorKind::Busy,
+        ErrorKind::Duplicate,
+        ErrorKind::Storage,
+        ErrorKind::Io,
+        ErrorKind::Schema,
+    ];
+
+    /// The stable snake_case code (`"validation"`, `"not_found"`, ...), as [`Error::code`] returns it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::IncompatibleVersion => "incompatible_version",
+            ErrorKind::Corrupt => "corrupt",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Duplicate => "duplicate",
+            ErrorKind::Storage => "storage",
+            ErrorKind::Io => "io",
+            ErrorKind::Schema => "schema",
+        }
+    }
+
+    /// The kind with this code, if there is one.
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == code)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The error of every [`Crm`](crate::Crm) operation.
@@ -169,24 +299,23 @@ pub enum Error {
 }
 
 impl Error {
-    /// Stable machine-readable code: `validation`, `not_found`, `conflict`, `invalid_argument`,
-    /// `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`, `io` or `schema`.
-    pub fn code(&self) -> &'static str {
+    /// The class of the error: what the bindings map to a C status or a Python exception class.
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Validation(_) => "validation",
-            Error::NotFound(_) => "not_found",
-            Error::Conflict(_) => "conflict",
-            Error::InvalidArgument(_) => "invalid_argument",
-            Error::Storage(s) => match s {
-                StorageError::IncompatibleVersion { .. } => "incompatible_version",
-                StorageError::Corrupt(_) => "corrupt",
-                StorageError::Busy(_) => "busy",
-                StorageError::Duplicate(_) => "duplicate",
-                StorageError::Backend(_) => "storage",
-                StorageError::Io(_) => "io",
-            },
-            Error::Schema(_) => "schema",
+            Error::Validation(_) => ErrorKind::Validation,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::Storage(s) => s.kind(),
+            Error::Schema(_) => ErrorKind::Schema,
         }
+    }
+
+    /// Stable machine-readable code, [`ErrorKind::as_str`] of [`Error::kind`]: `validation`, `not_found`,
+    /// `conflict`, `invalid_argument`, `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`,
+    /// `io` or `schema`.
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// The field errors of a validation failure (empty for other errors).

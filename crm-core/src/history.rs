@@ -71,6 +71,27 @@ pub struct FieldChange {
 }
 
 /// One entry of a record's change log.
+///
+/// # Example
+/// ```
+/// use crm_core::ChangeKind;
+/// use crm_core::{Crm, Fields, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin"))?;
+/// crm.set_actor("admin")?;
+/// let deal = crm.create("Potentials", Fields::new()
+///     .with("potentialname", "Hooli renewal")
+///     .with("amount", "12000")
+///     .with("sales_stage", "Prospecting")
+///     .with("closingdate", "2027-03-31"))?;
+/// crm.update(deal.id, Fields::new().with("sales_stage", "Negotiation or Review"))?;
+/// let log = crm.history(deal.id)?;
+/// assert_eq!(log.iter().map(|e| e.kind).collect::<Vec<_>>(), [ChangeKind::Created, ChangeKind::Updated]);
+/// assert!(log[1].changes.iter().any(|c| c.field == "sales_stage" && c.after.as_deref() == Some("Negotiation or Review")));
+/// assert_eq!(crm.stage_history(deal.id)?.len(), 2);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     /// Sequence number given by storage (0 before it is stored).

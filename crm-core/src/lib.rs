@@ -27,11 +27,14 @@
 //!
 //! Modules: [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
 //! [`history`] (change log, stage history), [`storage`] (ports and adapters), [`clock`], [`user`],
-//! [`error`], [`workflow`] (triggers, vtiger conditions, expressions, tasks, e-mail outbox, schedules), and the
-//! [`Crm`] facade in `service`.
+//! [`error`], [`workflow`] (triggers, vtiger conditions, expressions, tasks, e-mail outbox, schedules), [`wire`]
+//! (what crosses the C and Python boundaries: records, field input, query specs), and the [`Crm`] facade in
+//! `service`.
+//!
+//! [`Crm::get`] reads live records only: a record in the recycle bin is `NotFound`, as in vtiger, and is read
+//! with [`Crm::get_deleted`].
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod clock;
 pub mod error;
@@ -48,9 +51,10 @@ pub mod storage;
 pub mod user;
 pub mod value;
 pub mod view;
+pub mod wire;
 pub mod workflow;
 
-pub use error::{Error, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
+pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};

@@ -13,7 +13,15 @@
 //! | [`MAX_CONDITION_DEPTH`] | 32 levels | nesting of a condition tree given as crm JSON (all / any / not) | `InvalidArgument` |
 //! | [`MAX_CSV_RECORD_BYTES`] | 1 MiB | one CSV record (a line, or several lines inside quotes), after decoding; default of [`ImportOptions::max_record_bytes`](crate::io::ImportOptions::max_record_bytes) | `InvalidArgument`: the import stops at that line (batches already committed stay, as for any unreadable CSV; undo them with `undo_import`) |
 //! | [`MAX_IMPORT_ROWS`] | 1 000 000 rows | CSV rows or vCards of one import (empty lines count); default of [`ImportOptions::max_rows`](crate::io::ImportOptions::max_rows) | the rows after the limit are not read: the report gets one `failed` row with code `limit` and a warning |
+//! | [`MAX_QUERY_DEPTH`] | 32 levels | nesting of a query's condition tree ([`Condition`](crate::Condition): all / any / not), checked before anything walks it | `InvalidArgument` naming the limit |
+//! | [`MAX_IMPORT_BATCH`] | 100 000 rows | [`ImportOptions::batch_size`](crate::io::ImportOptions::batch_size) | `InvalidArgument` naming the option |
+//! | [`MAX_CLOSE_IN_DAYS`] | 36 500 days | the vCard import's `opportunity.close_in_days` | `InvalidArgument` naming the option |
 //! | [`MAX_VCARD_FILE_BYTES`] | 64 MiB | a vCard file (read whole) | `InvalidArgument` |
+//!
+//! Text holding NUL (`\0`) is refused in every text-like field with `Validation`
+//! ([`ValidationCode::InvalidFormat`](crate::ValidationCode::InvalidFormat)): PostgreSQL cannot store it
+//! and the stores must agree. Expression arithmetic is bounded by the decimal type (28 significant digits)
+//! and the calendar; beyond them an evaluation is an error, never a wrap or a panic.
 //!
 //! The two import limits are options because a host may need larger files (or want smaller ones);
 //! the others protect the engine itself and are fixed. vtiger has none of these limits except the
@@ -49,3 +57,12 @@ pub const MAX_CSV_RECORD_BYTES: u64 = 1024 * 1024;
 
 /// Default most rows (CSV) or cards (vCard) in one import.
 pub const MAX_IMPORT_ROWS: u64 = 1_000_000;
+
+/// Deepest nesting of a query's condition tree (all / any / not).
+pub const MAX_QUERY_DEPTH: usize = 32;
+
+/// Largest `batch_size` of an import (rows held in memory before one commit).
+pub const MAX_IMPORT_BATCH: usize = 100_000;
+
+/// Largest `close_in_days` of the opportunity a vCard import creates per new customer (about 100 years).
+pub const MAX_CLOSE_IN_DAYS: u32 = 36_500;

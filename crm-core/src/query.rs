@@ -199,6 +199,40 @@ impl Condition {
         }
     }
 
+    /// How deeply the tree nests (a comparison is 1), walked without recursion.
+    pub fn depth(&self) -> usize {
+        let mut deepest = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((c, d)) = stack.pop() {
+            deepest = deepest.max(d);
+            match c {
+                Condition::All(v) | Condition::Any(v) => stack.extend(v.iter().map(|x| (x, d + 1))),
+                Condition::Not(x) => stack.push((x, d + 1)),
+                Condition::Compare { .. } => {}
+            }
+        }
+        deepest
+    }
+
+    /// The tree itself when it nests at most [`MAX_QUERY_DEPTH`](crate::limits::MAX_QUERY_DEPTH) levels.
+    /// A deeper tree is taken apart without recursion (dropping it could otherwise overflow the stack).
+    fn bounded(self) -> Result<Condition> {
+        let max = crate::limits::MAX_QUERY_DEPTH;
+        let depth = self.depth();
+        if depth <= max {
+            return Ok(self);
+        }
+        let mut stack = vec![self];
+        while let Some(c) = stack.pop() {
+            match c {
+                Condition::All(v) | Condition::Any(v) => stack.extend(v),
+                Condition::Not(x) => stack.push(*x),
+                Condition::Compare { .. } => {}
+            }
+        }
+        Err(Error::invalid(format!("the query condition nests {depth} levels deep; the limit is {max} (limits::MAX_QUERY_DEPTH)")))
+    }
+
     fn normalize(self, module: &Module) -> Result<Condition> {
         Ok(match self {
             Condition::All(v) => Condition::All(v.into_iter().map(|c| c.normalize(module)).collect::<Result<_>>()?),
@@ -336,7 +370,7 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
 fn compare(v: &Value, op: Op, args: &[Value]) -> bool {
     let first = args.first().unwrap_or(&Value::Null);
     if let Value::List(items) = v {
-        let has = |x: &Value| x.to_text().is_some_and(|t| items.iter().any(|i| *i == t));
+        let has = |x: &Value| x.to_text().is_some_and(|t| items.contains(&t));
         return match op {
             Op::Eq => has(first),
             Op::Ne => !has(first),
@@ -416,6 +450,27 @@ impl Sort {
 }
 
 /// Which records of a module to list, in which order, which page.
+///
+/// # Example
+/// ```
+/// use crm_core::{Condition, Op, Query};
+/// use crm_core::{Crm, Fields, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin"))?;
+/// crm.set_actor("admin")?;
+/// let deal = crm.create("Potentials", Fields::new()
+///     .with("potentialname", "Hooli renewal")
+///     .with("amount", "12000")
+///     .with("sales_stage", "Prospecting")
+///     .with("closingdate", "2027-03-31"))?;
+/// let q = Query::new("Potentials")
+///     .filter(Condition::cmp("amount", Op::Ge, "10000").and(Condition::eq("sales_stage", "Prospecting")))
+///     .order_by("-amount")
+///     .page(1, 20);
+/// assert_eq!(crm.find(q)?[0].id, deal.id);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Query {
     /// Module name.
@@ -475,12 +530,25 @@ impl Query {
         self
     }
 
+    /// The query itself when its condition nests at most [`MAX_QUERY_DEPTH`](crate::limits::MAX_QUERY_DEPTH)
+    /// levels; checked before anything walks the tree.
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the limit.
+    pub fn bounded(mut self) -> Result<Query> {
+        if let Some(c) = self.condition.take() {
+            self.condition = Some(c.bounded()?);
+        }
+        Ok(self)
+    }
+
     /// Checks fields and operators against `module` and converts compare values to the fields' types;
     /// fills in the default sort (modified time, newest first).
     ///
     /// # Errors
     /// `InvalidArgument` for unknown fields, operators that do not fit, or values of the wrong type.
     pub fn normalize(mut self, module: &Module) -> Result<Query> {
+        self = self.bounded()?;
         self.module = module.name.clone();
         self.condition = self.condition.map(|c| c.normalize(module)).transpose()?;
         for s in &mut self.sort {

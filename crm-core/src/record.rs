@@ -30,7 +30,8 @@ impl Record {
         self.values.get(field).unwrap_or(&NULL)
     }
 
-    /// The record as a flat JSON object: `id`, `module` and every non-empty field.
+    /// The record as a flat JSON object: `id`, `module` and every non-empty field. The bindings send
+    /// [`crate::wire::Record`] instead (with `label`, `version`, `deleted` and the module's layout).
     ///
     /// Decimals are strings of exact decimals (`"200.00"`), dates ISO strings, references and owners ids.
     pub fn to_json(&self) -> serde_json::Value {

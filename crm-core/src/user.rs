@@ -33,6 +33,17 @@ pub struct Group {
 }
 
 /// What the host gives to register a user.
+///
+/// # Example
+/// ```
+/// use crm_core::{Crm, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("ada").full_name("Ada Lovelace").email("ada@example.com"))?;
+/// crm.set_actor("ada")?; // the acting user: owner and author of what follows
+/// assert_eq!(crm.find_owner("ada")?.map(|o| o.name().to_string()).as_deref(), Some("Ada Lovelace"));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NewUser {
     /// Unique login name.

@@ -332,6 +332,16 @@ const MAX_DIGITS: u32 = 28;
 ///
 /// References and owners given as numbers become ids; other lookups (by name) are the caller's job.
 /// Picklist membership, reference existence and mandatory checks happen later, in validation.
+///
+/// # Example
+/// ```
+/// use crm_core::value::coerce;
+/// use crm_core::{Schema, Value};
+/// let schema = Schema::builtin();
+/// let amount = schema.module("Potentials").and_then(|m| m.field("amount")).expect("a built-in field");
+/// assert_eq!(coerce(amount, Value::from("1200.5")).unwrap().to_text().as_deref(), Some("1200.50"));
+/// assert_eq!(coerce(amount, Value::from("a lot")).unwrap_err().code.as_str(), "invalid_type");
+/// ```
 pub fn coerce(field: &Field, value: Value) -> Result<Value, FieldError> {
     let err = |code, msg: String| Err(FieldError::new(&field.name, code, msg));
     if value.is_empty() {
@@ -460,10 +470,14 @@ pub fn coerce(field: &Field, value: Value) -> Result<Value, FieldError> {
                 }
             }
         },
-        FieldType::MultiPicklist => match value {
-            Value::List(l) => Ok(Value::List(l.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())),
-            other => Ok(Value::List(split_multi(&text_of(other)))),
-        },
+        FieldType::MultiPicklist => {
+            let list = match value {
+                Value::List(l) => l.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+                other => split_multi(&text_of(other)),
+            };
+            list.iter().try_for_each(|s| no_nul(field, s))?;
+            Ok(Value::List(list))
+        }
         FieldType::Reference => match value {
             Value::Ref(r) => Ok(Value::Ref(r)),
             Value::Int(i) => Ok(Value::Ref(RecordId(i))),
@@ -501,10 +515,19 @@ fn check_len(field: &Field, s: String) -> Result<Value, FieldError> {
 }
 
 fn len_ok(field: &Field, s: &str) -> Result<(), FieldError> {
+    no_nul(field, s)?;
     let max = field.max_length.map_or(crate::limits::MAX_TEXT_CHARS, |m| (m as usize).min(crate::limits::MAX_TEXT_CHARS));
     let n = s.chars().count();
     if n > max {
         return Err(FieldError::new(&field.name, ValidationCode::TooLong, format!("is {n} characters long, the maximum is {max}")));
+    }
+    Ok(())
+}
+
+/// Text holding NUL is refused on every store: PostgreSQL cannot keep it, and the stores must agree.
+fn no_nul(field: &Field, s: &str) -> Result<(), FieldError> {
+    if s.contains('\0') {
+        return Err(FieldError::new(&field.name, ValidationCode::InvalidFormat, "contains a NUL character".to_string()));
     }
     Ok(())
 }

@@ -1,17 +1,18 @@
-//! Compiled conditions ([`crm_core::Matcher`]) give exactly the result of the tracing evaluator, on the
-//! memory store and on a SQLite file.
+//! Compiled conditions ([`crm_core::Matcher`]) give exactly the result of the tracing evaluator, on every
+//! storage backend.
 
 use crm_core::workflow::condition::Cond;
 use crm_core::{Crm, Fields, NewUser, Query, Record};
+use support::{Backend, TestCrm};
 
-fn open(kind: &str, dir: &tempfile::TempDir) -> Crm {
-    let path = dir.path().join("crm.db");
-    let mut crm = Crm::open(if kind == "memory" { ":memory:" } else { path.to_str().unwrap() }).unwrap();
-    crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
-    crm.add_user(NewUser::new("sam").full_name("Sam Seller").email("sam@example.com")).unwrap();
-    crm.set_actor("admin").unwrap();
-    crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
-    crm
+mod support;
+
+/// A CRM on `b` with `admin` acting, the user `sam` and the account Hooli.
+fn open(b: Backend) -> TestCrm {
+    let mut t = b.crm();
+    t.crm.add_user(NewUser::new("sam").full_name("Sam Seller").email("sam@example.com")).unwrap();
+    t.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
+    t
 }
 
 fn records(crm: &mut Crm) -> Vec<Record> {
@@ -95,10 +96,11 @@ fn slow_cases() -> Vec<String> {
     ]
 }
 
-fn check(kind: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut crm = open(kind, &dir);
-    let recs = records(&mut crm);
+fn compiled_conditions_agree_with_the_tracing_evaluator(b: Backend) {
+    let kind = b.name();
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let recs = records(crm);
     let m = crm.matcher("Potentials").unwrap();
     for (json, want) in fast_cases() {
         let cond = Cond::from_vtiger(&json, crm.module("Potentials").unwrap()).unwrap();
@@ -123,21 +125,10 @@ fn check(kind: &str) {
     }
 }
 
-#[test]
-fn compiled_conditions_agree_with_the_tracing_evaluator_memory() {
-    check("memory");
-}
-
-#[test]
-fn compiled_conditions_agree_with_the_tracing_evaluator_sqlite_file() {
-    check("sqlite");
-}
-
-#[test]
-fn matcher_compiles_and_evaluates_expressions() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut crm = open("sqlite", &dir);
-    let recs = records(&mut crm);
+fn matcher_compiles_and_evaluates_expressions(b: Backend) {
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let recs = records(crm);
     let m = crm.matcher("Potentials").unwrap();
     let e = m.expression("amount * 2").unwrap();
     let alpha = recs.iter().find(|r| r.label == "Alpha renewal").unwrap();
@@ -147,12 +138,13 @@ fn matcher_compiles_and_evaluates_expressions() {
     assert!(crm.matcher("NoSuchModule").is_err());
 }
 
-fn matching_and_evaluate(kind: &str) {
+fn matching_and_evaluate_by_id(b: Backend) {
     use crm_core::rust_decimal::Decimal;
     use crm_core::{RecordId, Value};
-    let dir = tempfile::tempdir().unwrap();
-    let mut crm = open(kind, &dir);
-    let recs = records(&mut crm);
+    let kind = b.name();
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let recs = records(crm);
     let id = |label: &str| recs.iter().find(|r| r.label == label).unwrap().id;
     let all: Vec<RecordId> = recs.iter().map(|r| r.id).collect();
     let cond = format!("[{}]", row("amount", "greater than", "1000", "", 0));
@@ -187,24 +179,15 @@ fn matching_and_evaluate(kind: &str) {
     assert_eq!(crm.evaluate("Potentials", "amount", id("Gamma")).unwrap_err().code(), "not_found");
 }
 
-#[test]
-fn matching_and_evaluate_by_id_memory() {
-    matching_and_evaluate("memory");
-}
-
-#[test]
-fn matching_and_evaluate_by_id_sqlite_file() {
-    matching_and_evaluate("sqlite");
-}
-
 // ----- rows (bulk condition evaluation) -----
 
 /// Every case above gives the same result on rows (read by the store, and converted from records) as on
 /// records; `count_matching` counts what `matching` selects; rows of another layout are refused.
-fn rows_agree(kind: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut crm = open(kind, &dir);
-    let recs = records(&mut crm);
+fn rows_agree_with_records(b: Backend) {
+    let kind = b.name();
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let recs = records(crm);
     let ids: Vec<crm_core::RecordId> = recs.iter().map(|r| r.id).collect();
     let m = crm.matcher("Potentials").unwrap();
     let mut rows = Vec::new();
@@ -273,12 +256,9 @@ fn rows_agree(kind: &str) {
     assert_eq!(crm.count_matching("Potentials", &cond).unwrap(), 2);
 }
 
-#[test]
-fn rows_agree_with_records_memory() {
-    rows_agree("memory");
-}
-
-#[test]
-fn rows_agree_with_records_sqlite_file() {
-    rows_agree("sqlite");
-}
+on_every_backend!(
+    compiled_conditions_agree_with_the_tracing_evaluator,
+    matcher_compiles_and_evaluates_expressions,
+    matching_and_evaluate_by_id,
+    rows_agree_with_records,
+);

@@ -1,4 +1,4 @@
-//! Crash safety and concurrency on a real SQLite file.
+//! Crash safety on a real SQLite file; concurrency on every shared backend (SQLite file, PostgreSQL).
 //!
 //! Child processes are this test binary run again (`std::env::current_exe()`) with `CRM_CHILD` naming what
 //! to do; the test `child_process` does that work and does nothing in a normal run. The parent kills a
@@ -6,8 +6,9 @@
 //! that it is intact: `PRAGMA integrity_check`, whole batches, no half record, no orphan history, a
 //! complete change log for every record version, an undoable and resumable import.
 //!
-//! Concurrency: two processes and several threads write the same file (WAL, busy timeout): no update is
-//! lost (a stale version is refused with `Conflict`), ids and auto-numbers stay unique, history is complete.
+//! Concurrency: two processes and several threads write the same database (for SQLite: WAL, busy timeout):
+//! no update is lost (a stale version is refused with `Conflict`), ids and auto-numbers stay unique, history
+//! is complete.
 #![cfg(unix)]
 
 use crm_core::io::{ImportOptions, ImportStatus};
@@ -17,27 +18,46 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{Backend, Database};
+
+mod support;
 
 /// Rows of the big import: enough that the child is still importing when it is killed.
 const ROWS: usize = 3_000;
 /// Rows per batch of the big import.
 const BATCH: usize = 20;
 
-fn open(path: &Path) -> Crm {
-    let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
+/// A handle on the database at `location` (a SQLite file's path or a PostgreSQL URL), acting as admin.
+fn open(location: &str) -> Crm {
+    let mut crm = Crm::open(location).unwrap();
     crm.set_actor("admin").unwrap();
     crm
 }
 
-/// A new database file with the user admin.
-fn new_db(dir: &Path) -> PathBuf {
-    let path = dir.join("crm.db");
-    let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
+/// A new database on `b` with the user admin, and its location for [`open`] (in this process or a child).
+fn new_db(b: Backend) -> (Database, String) {
+    let db = b.db();
+    let location = db.location().unwrap();
+    let mut crm = Crm::open(&location).unwrap();
     crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
-    path
+    (db, location)
 }
 
-fn spawn(mode: &str, db: &Path, extra: &[(&str, String)]) -> Child {
+/// A new SQLite file with the user admin: the database, its path and its location.
+fn new_file() -> (Database, PathBuf, String) {
+    let (db, location) = new_db(Backend::SqliteFile);
+    let path = db.path().unwrap();
+    (db, path, location)
+}
+
+/// The SQLite checks of [`check_file`] when `db` is a file (PostgreSQL enforces its keys itself).
+fn check_db(db: &Database) {
+    if let Some(path) = db.path() {
+        check_file(&path);
+    }
+}
+
+fn spawn(mode: &str, db: &str, extra: &[(&str, String)]) -> Child {
     let mut c = Command::new(std::env::current_exe().unwrap());
     c.args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
         .env("CRM_CHILD", mode)
@@ -144,7 +164,7 @@ fn child_process() {
     let Ok(mode) = std::env::var("CRM_CHILD") else {
         return;
     };
-    let db = PathBuf::from(std::env::var("CRM_DB").unwrap());
+    let db = std::env::var("CRM_DB").unwrap();
     match mode.as_str() {
         "import" => {
             let mut crm = open(&db);
@@ -192,16 +212,15 @@ fn deal(name: &str) -> Fields {
 
 #[test]
 fn killed_import_leaves_whole_batches_and_can_be_undone_or_resumed() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
-    let file = csv(dir.path(), ROWS);
+    let (_db, path, db) = new_file();
+    let file = csv(path.parent().unwrap(), ROWS);
     let child = {
         let mut c = spawn("import", &db, &[("CRM_CSV", file.to_string_lossy().into_owned())]);
-        wait_for(&db, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 4) as i64, &mut c);
+        wait_for(&path, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 4) as i64, &mut c);
         c
     };
     kill(child);
-    check_file(&db);
+    check_file(&path);
 
     let mut crm = open(&db);
     let imports = crm.imports().unwrap();
@@ -239,18 +258,17 @@ fn killed_import_leaves_whole_batches_and_can_be_undone_or_resumed() {
     assert_eq!(undo.deleted, ROWS as u64);
     assert_eq!(crm.count(Query::new("Potentials")).unwrap(), 0);
     drop(crm);
-    check_file(&db);
+    check_file(&path);
 }
 
 #[test]
 fn killed_import_can_be_undone_without_resuming() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
-    let file = csv(dir.path(), ROWS);
+    let (_db, path, db) = new_file();
+    let file = csv(path.parent().unwrap(), ROWS);
     let mut c = spawn("import", &db, &[("CRM_CSV", file.to_string_lossy().into_owned())]);
-    wait_for(&db, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 2) as i64, &mut c);
+    wait_for(&path, "SELECT COUNT(*) FROM crm_import_rows", (BATCH * 2) as i64, &mut c);
     kill(c);
-    check_file(&db);
+    check_file(&path);
     let mut crm = open(&db);
     let j = crm.imports().unwrap().remove(0);
     assert_eq!(j.status, ImportStatus::Running);
@@ -261,19 +279,18 @@ fn killed_import_can_be_undone_without_resuming() {
     // an undone import is not resumed
     assert!(matches!(crm.resume_import_csv_file(j.id, &file, &ImportOptions::default(), None), Err(Error::Conflict(_))));
     drop(crm);
-    check_file(&db);
+    check_file(&path);
 }
 
 // ----- crash: save storm -----
 
 #[test]
 fn killed_save_storm_leaves_complete_history() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
+    let (_db, path, db) = new_file();
     let mut c = spawn("storm", &db, &[]);
-    wait_for(&db, "SELECT COUNT(*) FROM crm_entity WHERE module = 'Potentials'", 60, &mut c);
+    wait_for(&path, "SELECT COUNT(*) FROM crm_entity WHERE module = 'Potentials'", 60, &mut c);
     kill(c);
-    check_file(&db);
+    check_file(&path);
     let crm = open(&db);
     for r in crm.find(Query::new("Potentials")).unwrap() {
         let h = crm.history(r.id).unwrap();
@@ -295,7 +312,7 @@ fn killed_save_storm_leaves_complete_history() {
 
 /// Creates records and increments the hot records' amounts with optimistic concurrency. Returns, per hot
 /// record, how many increments succeeded.
-fn writer(db: &Path, hot: &[RecordId], tag: &str) -> Vec<u64> {
+fn writer(db: &str, hot: &[RecordId], tag: &str) -> Vec<u64> {
     let mut crm = open(db);
     let mut done = vec![0u64; hot.len()];
     for i in 0..25 {
@@ -317,10 +334,8 @@ fn writer(db: &Path, hot: &[RecordId], tag: &str) -> Vec<u64> {
     done
 }
 
-#[test]
-fn processes_and_threads_write_one_file_without_losing_anything() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
+fn processes_and_threads_write_one_database_without_losing_anything(b: Backend) {
+    let (database, db) = new_db(b);
     let hot: Vec<RecordId> = {
         let mut crm = open(&db);
         (0..3).map(|i| crm.create("Potentials", deal(&format!("hot {i}"))).unwrap().id).collect()
@@ -348,7 +363,7 @@ fn processes_and_threads_write_one_file_without_losing_anything() {
             total[k] += n.parse::<u64>().unwrap();
         }
     }
-    check_file(&db);
+    check_db(&database);
     let crm = open(&db);
     // no lost update: every successful increment is in the amount and in the version
     for (k, id) in hot.iter().enumerate() {
@@ -366,10 +381,8 @@ fn processes_and_threads_write_one_file_without_losing_anything() {
     assert_eq!(numbers.len(), all.len(), "auto-numbers collided");
 }
 
-#[test]
-fn a_stale_version_is_refused_across_handles() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
+fn a_stale_version_is_refused_across_handles(backend: Backend) {
+    let (_database, db) = new_db(backend);
     let mut a = open(&db);
     let mut b = open(&db);
     let r = a.create("Potentials", deal("shared")).unwrap();
@@ -385,8 +398,7 @@ fn a_stale_version_is_refused_across_handles() {
 
 /// A failing import rolls its unit back, id reservations included: the handle must not keep handing out
 /// ids from a block the store no longer counts as taken, or another handle gets the same ids.
-#[test]
-fn ids_stay_unique_after_a_rolled_back_import() {
+fn ids_stay_unique_after_a_rolled_back_import(backend: Backend) {
     struct FailAfter(Vec<u8>, usize);
     impl std::io::Read for FailAfter {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -399,8 +411,7 @@ fn ids_stay_unique_after_a_rolled_back_import() {
             Ok(n)
         }
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
+    let (database, db) = new_db(backend);
     let mut a = open(&db);
     let mut b = open(&db);
     let mut data = b"Opportunity Name,Sales Stage,Expected Close Date\n".to_vec();
@@ -413,7 +424,7 @@ fn ids_stay_unique_after_a_rolled_back_import() {
     assert_eq!(a.count(Query::new("Potentials")).unwrap(), 0);
     // every id a handle hands out is reserved in the store
     let r = a.create("Potentials", deal("a first")).unwrap();
-    let reserved: i64 = Connection::open(&db).unwrap().query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).unwrap();
+    let reserved = ids_reserved_below(&database);
     assert!(r.id.0 < reserved, "id {} handed out, but the store has reserved ids below {reserved} only", r.id);
     let mut ids: Vec<i64> = (0..70).map(|i| b.create("Potentials", deal(&format!("b {i}"))).unwrap().id.0).collect();
     ids.extend((0..70).map(|i| a.create("Potentials", deal(&format!("a {i}"))).unwrap().id.0));
@@ -424,14 +435,26 @@ fn ids_stay_unique_after_a_rolled_back_import() {
     assert_eq!(ids.len(), n);
 }
 
+/// The first id the store has not reserved yet.
+fn ids_reserved_below(db: &Database) -> i64 {
+    if let Some(path) = db.path() {
+        return Connection::open(path).unwrap().query_row("SELECT value FROM crm_seq WHERE name = 'id'", [], |r| r.get(0)).unwrap();
+    }
+    #[cfg(feature = "postgres")]
+    if let support::Keep::Schema(s) = &db.keep {
+        let sql = format!("SELECT last_value FROM {}.crm_ids", s.name);
+        return s.client().query_one(&sql, &[]).unwrap().get::<_, i64>(0) + 1;
+    }
+    unreachable!("{:?} is not shared", db.backend)
+}
+
 /// A dry-run import counts the auto-numbers it would take without reserving them: it used to reserve
 /// them and put the counter back at the end, under the records another handle had numbered meanwhile, so
 /// that handle's next records got numbers that were taken.
-#[test]
-fn a_dry_run_import_does_not_move_the_counter_under_other_handles() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = new_db(dir.path());
-    let file = csv(dir.path(), 600);
+fn a_dry_run_import_does_not_move_the_counter_under_other_handles(backend: Backend) {
+    let (_database, db) = new_db(backend);
+    let csv_dir = tempfile::tempdir().unwrap();
+    let file = csv(csv_dir.path(), 600);
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let creator = {
         let (db, done) = (db.clone(), done.clone());
@@ -462,3 +485,10 @@ fn a_dry_run_import_does_not_move_the_counter_under_other_handles() {
     // the dry run reserved none: numbers run 1..=n without gaps
     assert!(all.iter().any(|r| r.get("potential_no").to_string() == format!("POT{}", all.len())));
 }
+
+on_shared_backends!(
+    processes_and_threads_write_one_database_without_losing_anything,
+    a_stale_version_is_refused_across_handles,
+    ids_stay_unique_after_a_rolled_back_import,
+    a_dry_run_import_does_not_move_the_counter_under_other_handles,
+);

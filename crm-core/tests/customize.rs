@@ -1,21 +1,19 @@
-//! Field and picklist customization against both stores (memory and a real SQLite file).
+//! Field and picklist customization on every storage backend (and, for several handles, on the shared ones).
 
 use crm_core::schema::edit::FieldUpdate;
 use crm_core::storage::SchemaStoreChange;
 use crm_core::storage::prelude::*;
 use crm_core::{Condition, Crm, Error, FieldType, Fields, NewField, NewUser, Op, Presence, Query, StageKind, ValidationCode, Value};
 use rust_decimal_macros::dec;
+use support::Backend;
 
-/// Runs `test` against a fresh memory store and a fresh SQLite file.
-fn both(test: impl Fn(&mut Crm, &str)) {
-    let mut mem = Crm::open(":memory:").unwrap();
-    setup(&mut mem);
-    test(&mut mem, "memory");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut sql = Crm::open(path.to_str().unwrap()).unwrap();
-    setup(&mut sql);
-    test(&mut sql, "sqlite");
+mod support;
+
+/// Runs `test` on a new CRM on `b`, set up as below, with the backend's name for messages.
+fn with_setup(b: Backend, test: impl FnOnce(&mut Crm, &str)) {
+    let mut t = b.bare();
+    setup(&mut t.crm);
+    test(&mut t.crm, b.name());
 }
 
 fn setup(crm: &mut Crm) {
@@ -36,9 +34,8 @@ fn schema_code(e: &Error) -> &'static str {
     }
 }
 
-#[test]
-fn custom_fields_store_filter_and_survive() {
-    both(|crm, store| {
+fn custom_fields_store_filter_and_survive(b: Backend) {
+    with_setup(b, |crm, store| {
         let before = crm.create("Potentials", deal("Old deal")).unwrap();
         let region = crm.add_field("Potentials", NewField::new("Region", FieldType::Text).length(40)).unwrap();
         assert!(region.name.starts_with("cf_"), "{store}");
@@ -72,13 +69,12 @@ fn custom_fields_store_filter_and_survive() {
 
 #[test]
 fn sqlite_custom_field_is_a_real_column() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
-    setup(&mut crm);
+    let mut t = Backend::SqliteFile.bare();
+    let path = t.db.path().unwrap();
+    let crm = &mut t.crm;
+    setup(crm);
     let f = crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
     crm.create("Potentials", deal("A").with("Region", "EMEA")).unwrap();
-    drop(crm);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: String = conn.query_row(&format!("SELECT \"{}\" FROM potentials", f.name), [], |r| r.get(0)).unwrap();
     assert_eq!(v, "EMEA");
@@ -88,9 +84,8 @@ fn sqlite_custom_field_is_a_real_column() {
     assert!(json.contains("\"label\":\"Region\""), "{json}");
 }
 
-#[test]
-fn new_mandatory_field_applies_on_next_save() {
-    both(|crm, store| {
+fn new_mandatory_field_applies_on_next_save(b: Backend) {
+    with_setup(b, |crm, store| {
         let old = crm.create("Potentials", deal("Old")).unwrap();
         crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"]).name("tier").mandatory())
             .unwrap();
@@ -114,9 +109,8 @@ fn new_mandatory_field_applies_on_next_save() {
     });
 }
 
-#[test]
-fn hidden_fields_keep_data_and_layout_edits_work() {
-    both(|crm, store| {
+fn hidden_fields_keep_data_and_layout_edits_work(b: Backend) {
+    with_setup(b, |crm, store| {
         let r = crm.create("Potentials", deal("A").with("nextstep", "Call back")).unwrap();
         let f = crm
             .update_field(
@@ -185,9 +179,8 @@ fn hidden_fields_keep_data_and_layout_edits_work() {
     });
 }
 
-#[test]
-fn bad_requests_change_nothing() {
-    both(|crm, store| {
+fn bad_requests_change_nothing(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
         let version = crm.schema().version;
         let schema = crm.schema().clone();
@@ -213,9 +206,8 @@ fn bad_requests_change_nothing() {
     });
 }
 
-#[test]
-fn renaming_and_deleting_values_rewrites_every_record() {
-    both(|crm, store| {
+fn renaming_and_deleting_values_rewrites_every_record(b: Backend) {
+    with_setup(b, |crm, store| {
         let a = crm.create("Potentials", deal("A")).unwrap();
         let b = crm.create("Potentials", deal("B").with("sales_stage", "Qualification").with("leadsource", "Cold Call")).unwrap();
         let gone = crm.create("Potentials", deal("C")).unwrap();
@@ -225,8 +217,12 @@ fn renaming_and_deleting_values_rewrites_every_record() {
 
         crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Discovery").unwrap();
         assert_eq!(crm.get(a.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}");
-        assert_eq!(crm.get(gone.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}: deleted records too");
-        assert_eq!(crm.get(a.id).unwrap().version, 1, "bulk rewrite does not bump versions");
+        assert_eq!(crm.get_deleted(gone.id).unwrap().get("sales_stage"), &Value::Text("Discovery".into()), "{store}: deleted records too");
+        // Each rewritten record gets a new version and a change-log entry (a save planned on the old
+        // version is refused instead of writing the old value back).
+        assert_eq!(crm.get(a.id).unwrap().version, 2, "{store}: a rewritten record gets a new version");
+        let logged = crm.history(a.id).unwrap().pop().unwrap().changes;
+        assert_eq!((logged[0].before.as_deref(), logged[0].after.as_deref()), (Some("Prospecting"), Some("Discovery")), "{store}");
         assert_eq!(crm.schema().stage("Discovery").unwrap().probability, dec!(10));
         assert_eq!(crm.count(Query::new("Potentials").filter(Condition::cmp("sales_stage", Op::Eq, "Discovery"))).unwrap(), 1);
         // shared picklist: every module using it, and the default
@@ -259,9 +255,8 @@ fn renaming_and_deleting_values_rewrites_every_record() {
     });
 }
 
-#[test]
-fn multi_select_fields_store_filter_and_rewrite() {
-    both(|crm, store| {
+fn multi_select_fields_store_filter_and_rewrite(b: Backend) {
+    with_setup(b, |crm, store| {
         let f = crm.add_field("Potentials", NewField::new("Products", FieldType::MultiPicklist).values(&["CRM", "ERP", "BI"])).unwrap();
         let a = crm.create("Potentials", deal("A").with(f.name.as_str(), Value::List(vec!["crm".into(), "BI".into()]))).unwrap();
         let b = crm.create("Potentials", deal("B").with(f.name.as_str(), "ERP |##| BI")).unwrap();
@@ -283,9 +278,8 @@ fn multi_select_fields_store_filter_and_rewrite() {
     });
 }
 
-#[test]
-fn deleting_a_custom_field_removes_its_data_but_keeps_history() {
-    both(|crm, store| {
+fn deleting_a_custom_field_removes_its_data_but_keeps_history(b: Backend) {
+    with_setup(b, |crm, store| {
         let f = crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
         let r = crm.create("Potentials", deal("A").with("Region", "EMEA")).unwrap();
         crm.update(r.id, Fields::new().with("Region", "APAC")).unwrap();
@@ -306,9 +300,8 @@ fn deleting_a_custom_field_removes_its_data_but_keeps_history() {
     });
 }
 
-#[test]
-fn role_scoped_values() {
-    both(|crm, store| {
+fn role_scoped_values(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.set_picklist_value_roles("Potentials", "opportunity_type", "New Business", &["Manager"]).unwrap();
         assert_eq!(crm.picklist_values("Potentials", "opportunity_type", Some("Sales Rep")).unwrap(), ["Existing Business"]);
         crm.set_actor("rep").unwrap();
@@ -327,9 +320,8 @@ fn role_scoped_values() {
     });
 }
 
-#[test]
-fn picklist_dependencies_are_enforced() {
-    both(|crm, store| {
+fn picklist_dependencies_are_enforced(b: Backend) {
+    with_setup(b, |crm, store| {
         crm.add_field("Potentials", NewField::new("Region", FieldType::Picklist).name("region").values(&["EU", "US"])).unwrap();
         crm.add_field("Potentials", NewField::new("Country", FieldType::Picklist).name("country").values(&["DE", "FR", "CA"])).unwrap();
         let old = crm.create("Potentials", deal("Old").with("region", "EU").with("country", "CA")).unwrap();
@@ -350,14 +342,11 @@ fn picklist_dependencies_are_enforced() {
     });
 }
 
-#[test]
-fn two_handles_on_one_file_see_each_others_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let path = path.to_str().unwrap();
-    let mut a = Crm::open(path).unwrap();
-    setup(&mut a);
-    let mut b = Crm::open(path).unwrap();
+fn two_handles_on_one_database_see_each_others_changes(backend: Backend) {
+    let mut t = backend.bare();
+    setup(&mut t.crm);
+    let mut b = t.second_handle();
+    let a = &mut t.crm;
     b.set_actor("rep").unwrap();
     let r = b.create("Potentials", deal("Shared")).unwrap();
 
@@ -382,19 +371,18 @@ fn two_handles_on_one_file_see_each_others_changes() {
     let v = a.schema().version;
     assert_eq!(who, [("admin", v - 2), ("rep", v - 1), ("admin", v)]);
     // a fresh handle reads the same
-    let c = Crm::open(path).unwrap();
-    assert_eq!(c.schema(), a.schema());
+    let c = t.second_handle();
+    assert_eq!(c.schema(), t.crm.schema());
 }
 
-#[test]
-fn a_stale_schema_write_is_refused_in_the_transaction() {
+mod stale_schema {
+    use super::*;
     use crm_core::schema::edit::SchemaChangeEntry;
     use crm_core::storage::memory::MemoryStore;
-    use crm_core::storage::sqlite::SqliteStore;
     use crm_core::storage::{Change, ChangeSet, Store};
     use crm_core::{Schema, SchemaChange};
 
-    fn stale_write(first: &mut dyn Store, second: &mut dyn Store) {
+    pub(super) fn stale_write(first: &mut dyn Store, second: &mut dyn Store) {
         let base = first.load_schema().unwrap().unwrap();
         second.load_schema().unwrap();
         let entry = |v: u64| SchemaChangeEntry {
@@ -434,10 +422,11 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(12, 0, 0).unwrap()
     }
 
-    let mut mem = MemoryStore::new();
-    mem.save_schema(&Schema::builtin()).unwrap();
-    // a memory store has one writer; a commit derived from an old version is refused the same way
-    {
+    /// A memory store has one writer; a commit derived from an old version is refused the same way.
+    #[test]
+    fn a_stale_schema_write_is_refused_by_the_memory_store() {
+        let mut mem = MemoryStore::new();
+        mem.save_schema(&Schema::builtin()).unwrap();
         let base = mem.load_schema().unwrap().unwrap();
         let c = SchemaChange::AddBlock { module: "Potentials".into(), name: Some("x".into()), label: "X".into() };
         let v2 = crm_core::schema::edit::apply(&base, &c).unwrap();
@@ -451,18 +440,21 @@ fn a_stale_schema_write_is_refused_in_the_transaction() {
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    drop(Crm::open(path.to_str().unwrap()).unwrap());
-    let mut a = SqliteStore::open(&path).unwrap();
-    let mut b = SqliteStore::open(&path).unwrap();
-    stale_write(&mut a, &mut b);
 }
 
-#[test]
-fn concurrent_schema_edits_from_two_threads_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db").to_str().unwrap().to_string();
+/// Two handles on one database: a schema commit derived from a version another handle replaced is refused
+/// inside the transaction.
+fn a_stale_schema_write_is_refused_in_the_transaction(b: Backend) {
+    let mut db = b.db();
+    drop(db.crm_with_clock(std::sync::Arc::new(crm_core::clock::FixedClock::at(support::START))));
+    let mut first = db.store();
+    let mut second = db.store();
+    stale_schema::stale_write(first.as_mut(), second.as_mut());
+}
+
+fn concurrent_schema_edits_from_two_threads_lose_nothing(b: Backend) {
+    let db = b.db();
+    let path = db.location().unwrap();
     let mut first = Crm::open(&path).unwrap();
     setup(&mut first);
     let workers: Vec<_> = ["a", "b"]
@@ -492,9 +484,8 @@ fn concurrent_schema_edits_from_two_threads_lose_nothing() {
     assert!(!first.schema().settings.stage_probability_autofill);
 }
 
-#[test]
-fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
-    both(|crm, store| {
+fn saved_filters_follow_picklist_edits_and_protect_their_fields(b: Backend) {
+    with_setup(b, |crm, store| {
         // vtiger's shipped "Prospecting" filter tests sales_stage e 'Prospecting'.
         crm.rename_picklist_value("Potentials", "sales_stage", "Prospecting", "Prospect").unwrap();
         let f = crm.filter("Potentials", "Prospecting").unwrap();
@@ -511,9 +502,8 @@ fn saved_filters_follow_picklist_edits_and_protect_their_fields() {
     });
 }
 
-#[test]
-fn workflows_follow_picklist_edits_and_protect_their_fields() {
-    both(|crm, store| {
+fn workflows_follow_picklist_edits_and_protect_their_fields(b: Backend) {
+    with_setup(b, |crm, store| {
         let tier = crm.add_field("Potentials", NewField::new("Tier", FieldType::Picklist).values(&["Gold", "Silver"])).unwrap();
         let wf = serde_json::json!({
             "workflowname": "Gold deals", "module_name": "Potentials", "execution_condition": 3,
@@ -533,4 +523,27 @@ fn workflows_follow_picklist_edits_and_protect_their_fields() {
         assert_eq!(schema_code(&err), "in_use", "{store}");
         assert!(err.to_string().contains("Gold deals"), "{err}");
     });
+}
+
+on_every_backend!(
+    custom_fields_store_filter_and_survive,
+    new_mandatory_field_applies_on_next_save,
+    hidden_fields_keep_data_and_layout_edits_work,
+    bad_requests_change_nothing,
+    renaming_and_deleting_values_rewrites_every_record,
+    multi_select_fields_store_filter_and_rewrite,
+    deleting_a_custom_field_removes_its_data_but_keeps_history,
+    role_scoped_values,
+    picklist_dependencies_are_enforced,
+    saved_filters_follow_picklist_edits_and_protect_their_fields,
+    workflows_follow_picklist_edits_and_protect_their_fields,
+);
+
+mod shared {
+    use super::*;
+    on_shared_backends!(
+        two_handles_on_one_database_see_each_others_changes,
+        a_stale_schema_write_is_refused_in_the_transaction,
+        concurrent_schema_edits_from_two_threads_lose_nothing,
+    );
 }

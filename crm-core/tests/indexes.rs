@@ -1,59 +1,23 @@
-//! Declared indexes (`Crm::add_index`, `drop_index`, `indexes`) on every storage adapter: memory, SQLite
-//! in memory, SQLite file, and PostgreSQL with the `postgres` feature. Listings must select and order the
-//! same records with and without an index; the SQLite file must keep the index across reopen and build
-//! the real one.
+//! Declared indexes (`Crm::add_index`, `drop_index`, `indexes`) on every storage backend (the support
+//! module's). Listings must select and order the same records with and without an index; the SQLite file
+//! and PostgreSQL must build the real one (the file keeps it across reopen).
 
-use crm_core::storage::Store;
-use crm_core::storage::memory::MemoryStore;
-use crm_core::storage::sqlite::SqliteStore;
 use crm_core::*;
+use support::Backend;
 
-#[cfg(feature = "postgres")]
-#[path = "support/pg.rs"]
-mod pg;
+mod support;
 
-struct Env {
-    crm: Crm,
-    _dir: Option<tempfile::TempDir>,
-    #[cfg(feature = "postgres")]
-    _pg: Option<pg::TestSchema>,
+on_every_backend!(
+    add_list_drop_is_logged,
+    refused_definitions_are_typed,
+    indexed_field_cannot_be_deleted,
+    listings_are_the_same_with_an_index
+);
+
+mod shared {
+    use super::*;
+    on_shared_backends!(another_handle_sees_a_new_index);
 }
-
-fn env(kind: &str) -> Env {
-    #[cfg(feature = "postgres")]
-    let pg_schema = (kind == "postgres").then(|| pg::TestSchema::new().unwrap());
-    let (store, dir): (Box<dyn Store>, _) = match kind {
-        "memory" => (Box::new(MemoryStore::new()), None),
-        #[cfg(feature = "postgres")]
-        "postgres" => (Box::new(pg_schema.as_ref().map(|p| p.store()).unwrap()), None),
-        "sqlite_memory" => (Box::new(SqliteStore::open_in_memory().unwrap()), None),
-        _ => {
-            let dir = tempfile::tempdir().unwrap();
-            (Box::new(SqliteStore::open(dir.path().join("crm.db")).unwrap()), Some(dir))
-        }
-    };
-    let mut crm = Crm::with_store(store).unwrap();
-    crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
-    crm.set_actor("admin").unwrap();
-    Env {
-        crm,
-        _dir: dir,
-        #[cfg(feature = "postgres")]
-        _pg: pg_schema,
-    }
-}
-
-macro_rules! every_store {
-    ($($name:ident),* $(,)?) => {
-        mod memory { $( #[test] fn $name() { super::$name(super::env("memory")) } )* }
-        mod sqlite_memory { $( #[test] fn $name() { super::$name(super::env("sqlite_memory")) } )* }
-        mod sqlite_file { $( #[test] fn $name() { super::$name(super::env("sqlite_file")) } )* }
-        #[cfg(feature = "postgres")]
-        mod postgres { $( #[test] fn $name() { if super::pg::url().is_some() { super::$name(super::env("postgres")) } } )* }
-    };
-}
-
-every_store!(add_list_drop_is_logged, refused_definitions_are_typed, indexed_field_cannot_be_deleted, listings_are_the_same_with_an_index);
 
 fn schema_code(e: &Error) -> &'static str {
     match e {
@@ -62,7 +26,8 @@ fn schema_code(e: &Error) -> &'static str {
     }
 }
 
-fn add_list_drop_is_logged(mut e: Env) {
+fn add_list_drop_is_logged(b: Backend) {
+    let mut e = b.crm();
     assert!(e.crm.indexes("Potentials").unwrap().is_empty());
     // Fields by name or label; stored canonical.
     let ix = e.crm.add_index("Opportunities", &["Sales Stage", "closingdate"]).unwrap();
@@ -98,7 +63,8 @@ fn add_list_drop_is_logged(mut e: Env) {
     assert!(e.crm.indexes("Accounts").unwrap().is_empty());
 }
 
-fn refused_definitions_are_typed(mut e: Env) {
+fn refused_definitions_are_typed(b: Backend) {
+    let mut e = b.crm();
     let version = e.crm.schema().version;
     assert_eq!(schema_code(&e.crm.add_index("Nope", &["x"]).unwrap_err()), "unknown_module");
     assert_eq!(schema_code(&e.crm.indexes("Nope").unwrap_err()), "unknown_module");
@@ -132,7 +98,8 @@ fn refused_definitions_are_typed(mut e: Env) {
     assert_eq!(e.crm.schema().version, version + added as u64);
 }
 
-fn indexed_field_cannot_be_deleted(mut e: Env) {
+fn indexed_field_cannot_be_deleted(b: Backend) {
+    let mut e = b.crm();
     let f = e.crm.add_field("Potentials", NewField::new("Region", FieldType::Text)).unwrap();
     e.crm.add_index("Potentials", &["sales_stage", &f.name]).unwrap();
     let err = e.crm.delete_field("Potentials", &f.name).unwrap_err();
@@ -144,7 +111,8 @@ fn indexed_field_cannot_be_deleted(mut e: Env) {
 
 /// The deep-page query of the benches: a stage filter, newest close date first, paged by offset and by
 /// keyset — the same records, in the same order, before and after declaring the index.
-fn listings_are_the_same_with_an_index(mut e: Env) {
+fn listings_are_the_same_with_an_index(b: Backend) {
+    let mut e = b.crm();
     let stages = ["Prospecting", "Closed Won", "Closed Lost"];
     for i in 0..60 {
         let day = 1 + (i * 7) % 28; // many ties on the date
@@ -200,8 +168,8 @@ fn listings_are_the_same_with_an_index(mut e: Env) {
 
 #[test]
 fn sqlite_file_builds_the_index_and_keeps_it_across_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
+    let db = Backend::SqliteFile.db();
+    let path = db.path().unwrap();
     let p = path.to_str().unwrap();
     let names = || -> Vec<String> {
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -236,14 +204,10 @@ fn sqlite_file_builds_the_index_and_keeps_it_across_reopen() {
     assert_ne!(names(), [sql_name]);
 }
 
-#[test]
-fn another_handle_sees_a_new_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("crm.db");
-    let p = p.to_str().unwrap();
-    let mut a = Crm::open(p).unwrap();
-    let b = Crm::open(p).unwrap();
-    let ix = a.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
+fn another_handle_sees_a_new_index(backend: Backend) {
+    let mut t = backend.crm();
+    let b = t.second_handle();
+    let ix = t.crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
     assert_eq!(b.indexes("Potentials").unwrap(), vec![ix]);
 }
 
@@ -262,7 +226,7 @@ fn schema_files_without_indexes_still_load() {
 #[cfg(feature = "postgres")]
 #[test]
 fn postgres_builds_and_drops_the_real_index() {
-    let Some(schema) = pg::TestSchema::new() else { return };
+    let Some(schema) = support::pg::TestSchema::new() else { return };
     let mut crm = Crm::with_store(Box::new(schema.store())).unwrap();
     let ix = crm.add_index("Potentials", &["sales_stage", "closingdate"]).unwrap();
     let defs = || -> Vec<String> {

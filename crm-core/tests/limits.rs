@@ -1,21 +1,21 @@
 //! Every documented limit of `crm_core::limits` is enforced with a typed error instead of unbounded work.
-//! Storage-touching checks run on the memory store and on a real SQLite file.
+//! Storage-touching checks run on every storage backend.
 
 use crm_core::io::{ImportOptions, Outcome};
 use crm_core::limits::*;
 use crm_core::workflow::condition::Cond;
 use crm_core::workflow::expr::Expr;
 use crm_core::{Crm, Fields, NewUser, ValidationCode, VcardImportOptions};
+use support::{Backend, TestCrm};
 
-fn stores() -> Vec<(Crm, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut v = vec![(Crm::open(":memory:").unwrap(), None), (Crm::open(path.to_str().unwrap()).unwrap(), Some(dir))];
-    for (crm, _) in &mut v {
-        crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
-        crm.set_actor("admin").unwrap();
-    }
-    v
+mod support;
+
+/// A new engine on `b`, acting as `admin`.
+fn open(b: Backend) -> TestCrm {
+    let mut t = b.bare();
+    t.crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
+    t.crm.set_actor("admin").unwrap();
+    t
 }
 
 fn deal(description: &str) -> Fields {
@@ -32,23 +32,22 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     std::thread::Builder::new().stack_size(1 << 20).spawn(f).unwrap().join().expect("overflowed or panicked")
 }
 
-#[test]
-fn text_without_a_length_of_its_own_is_capped() {
-    for (mut crm, _dir) in stores() {
-        let ok = "é".repeat(MAX_TEXT_CHARS); // characters, not bytes
-        let rec = crm.create("Potentials", deal(&ok)).unwrap();
-        assert_eq!(crm.get(rec.id).unwrap().get("description").to_string(), ok);
-        let e = crm.create("Potentials", deal(&"x".repeat(MAX_TEXT_CHARS + 1))).unwrap_err();
-        assert_eq!(e.code(), "validation");
-        assert_eq!((e.field_errors()[0].field.as_str(), e.field_errors()[0].code), ("description", ValidationCode::TooLong));
-        // A field's own max_length still applies (potentialname: 255 as in vtiger).
-        let e = crm.update(rec.id, Fields::new().with("potentialname", "n".repeat(256))).unwrap_err();
-        assert_eq!(e.field_errors()[0].code, ValidationCode::TooLong);
-        // E-mail and URL fields are capped before their format is checked.
-        let long_mail = format!("{}@example.com", "a".repeat(MAX_TEXT_CHARS));
-        let e = crm.create("Contacts", Fields::new().with("lastname", "L").with("email", long_mail)).unwrap_err();
-        assert_eq!(e.field_errors()[0].code, ValidationCode::TooLong);
-    }
+fn text_without_a_length_of_its_own_is_capped(b: Backend) {
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let ok = "é".repeat(MAX_TEXT_CHARS); // characters, not bytes
+    let rec = crm.create("Potentials", deal(&ok)).unwrap();
+    assert_eq!(crm.get(rec.id).unwrap().get("description").to_string(), ok);
+    let e = crm.create("Potentials", deal(&"x".repeat(MAX_TEXT_CHARS + 1))).unwrap_err();
+    assert_eq!(e.code(), "validation");
+    assert_eq!((e.field_errors()[0].field.as_str(), e.field_errors()[0].code), ("description", ValidationCode::TooLong));
+    // A field's own max_length still applies (potentialname: 255 as in vtiger).
+    let e = crm.update(rec.id, Fields::new().with("potentialname", "n".repeat(256))).unwrap_err();
+    assert_eq!(e.field_errors()[0].code, ValidationCode::TooLong);
+    // E-mail and URL fields are capped before their format is checked.
+    let long_mail = format!("{}@example.com", "a".repeat(MAX_TEXT_CHARS));
+    let e = crm.create("Contacts", Fields::new().with("lastname", "L").with("email", long_mail)).unwrap_err();
+    assert_eq!(e.field_errors()[0].code, ValidationCode::TooLong);
 }
 
 #[test]
@@ -117,47 +116,45 @@ fn csv_rows(n: usize) -> String {
     s
 }
 
-#[test]
-fn csv_record_length() {
-    for (mut crm, _dir) in stores() {
-        // An unclosed quote makes the rest of the file one record: refused once it passes the limit.
-        let mut file = csv_rows(3);
-        file.push_str("\"Unclosed,10,Prospecting,2027-01-01\n");
-        file.push_str(&"more text inside the quote\n".repeat(2000)); // 54 KB
-        let o = ImportOptions { max_record_bytes: 10_000, ..Default::default() };
-        let e = crm.import_csv(file.as_bytes(), "Potentials", &o, None).unwrap_err();
-        assert_eq!(e.code(), "invalid_argument");
-        assert!(e.to_string().contains("max_record_bytes") && e.to_string().contains("line 5"), "{e}");
-        // The default limit (1 MiB) holds for a 2 MiB cell.
-        let file = format!("{}\"{}\",10,Prospecting,2027-01-01\n", csv_rows(0), "x".repeat(2 << 20));
-        let e = crm.import_csv(file.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap_err();
-        assert!(e.to_string().contains("max_record_bytes"), "{e}");
-        // The same file imports (with the cell failing as too long) when the host raises the limit.
-        let o = ImportOptions { max_record_bytes: 4 << 20, ..Default::default() };
-        let r = crm.import_csv(file.as_bytes(), "Potentials", &o, None).unwrap();
-        assert_eq!((r.rows, r.failed), (1, 1));
-        assert_eq!(r.row_reports[0].problems[0].code, "too_long");
-    }
+fn csv_record_length(b: Backend) {
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    // An unclosed quote makes the rest of the file one record: refused once it passes the limit.
+    let mut file = csv_rows(3);
+    file.push_str("\"Unclosed,10,Prospecting,2027-01-01\n");
+    file.push_str(&"more text inside the quote\n".repeat(2000)); // 54 KB
+    let o = ImportOptions { max_record_bytes: 10_000, ..Default::default() };
+    let e = crm.import_csv(file.as_bytes(), "Potentials", &o, None).unwrap_err();
+    assert_eq!(e.code(), "invalid_argument");
+    assert!(e.to_string().contains("max_record_bytes") && e.to_string().contains("line 5"), "{e}");
+    // The default limit (1 MiB) holds for a 2 MiB cell.
+    let file = format!("{}\"{}\",10,Prospecting,2027-01-01\n", csv_rows(0), "x".repeat(2 << 20));
+    let e = crm.import_csv(file.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap_err();
+    assert!(e.to_string().contains("max_record_bytes"), "{e}");
+    // The same file imports (with the cell failing as too long) when the host raises the limit.
+    let o = ImportOptions { max_record_bytes: 4 << 20, ..Default::default() };
+    let r = crm.import_csv(file.as_bytes(), "Potentials", &o, None).unwrap();
+    assert_eq!((r.rows, r.failed), (1, 1));
+    assert_eq!(r.row_reports[0].problems[0].code, "too_long");
 }
 
-#[test]
-fn rows_per_import() {
-    for (mut crm, _dir) in stores() {
-        let o = ImportOptions { max_rows: 3, ..Default::default() };
-        let r = crm.import_csv(csv_rows(5).as_bytes(), "Potentials", &o, None).unwrap();
-        assert_eq!((r.rows, r.created, r.failed), (4, 3, 1));
-        assert_eq!(r.row_reports.last().map(|x| (x.line, x.outcome, x.problems[0].code.as_str())), Some((5, Outcome::Failed, "limit")));
-        assert!(r.warnings.iter().any(|w| w.contains("max_rows")));
-        // The import is whole up to the limit and can be undone.
-        crm.undo_import(r.import_id).unwrap();
-        // vCards count as rows too.
-        let card = |n: usize| format!("BEGIN:VCARD\nVERSION:3.0\nFN:P{n}\nN:P{n};;;;\nEND:VCARD\n");
-        let file: String = (0..4).map(card).collect();
-        let mut vo = VcardImportOptions::default();
-        vo.import.max_rows = 2;
-        let r = crm.import_vcard(file.as_bytes(), &vo, None).unwrap();
-        assert_eq!((r.rows, r.created, r.failed), (3, 2, 1));
-    }
+fn rows_per_import(b: Backend) {
+    let mut t = open(b);
+    let crm = &mut t.crm;
+    let o = ImportOptions { max_rows: 3, ..Default::default() };
+    let r = crm.import_csv(csv_rows(5).as_bytes(), "Potentials", &o, None).unwrap();
+    assert_eq!((r.rows, r.created, r.failed), (4, 3, 1));
+    assert_eq!(r.row_reports.last().map(|x| (x.line, x.outcome, x.problems[0].code.as_str())), Some((5, Outcome::Failed, "limit")));
+    assert!(r.warnings.iter().any(|w| w.contains("max_rows")));
+    // The import is whole up to the limit and can be undone.
+    crm.undo_import(r.import_id).unwrap();
+    // vCards count as rows too.
+    let card = |n: usize| format!("BEGIN:VCARD\nVERSION:3.0\nFN:P{n}\nN:P{n};;;;\nEND:VCARD\n");
+    let file: String = (0..4).map(card).collect();
+    let mut vo = VcardImportOptions::default();
+    vo.import.max_rows = 2;
+    let r = crm.import_vcard(file.as_bytes(), &vo, None).unwrap();
+    assert_eq!((r.rows, r.created, r.failed), (3, 2, 1));
 }
 
 #[test]
@@ -167,3 +164,5 @@ fn options_json_names_the_limits() {
     let d = ImportOptions::default();
     assert_eq!((d.max_rows, d.max_record_bytes), (MAX_IMPORT_ROWS, MAX_CSV_RECORD_BYTES));
 }
+
+on_every_backend!(text_without_a_length_of_its_own_is_capped, csv_record_length, rows_per_import,);

@@ -4,8 +4,9 @@
 //! newer layouts refused) and conditions pushed down to SQL with bound parameters.
 #![cfg(feature = "postgres")]
 
-#[path = "support/pg.rs"]
-mod pg;
+mod support;
+
+use support::pg;
 
 use crm_core::io::ImportOptions;
 use crm_core::storage::postgres::{LAYOUT_VERSION, PostgresStore};
@@ -320,7 +321,9 @@ fn unreachable_server_is_an_error_not_a_panic() {
     let err = PostgresStore::open("postgres://nobody@127.0.0.1:1/none").unwrap_err();
     assert!(matches!(err, Error::Storage(StorageError::Io(_))), "{err:?}");
     assert!(err.to_string().contains("connect"), "{err}");
-    assert!(PostgresStore::open_schema(&pg::url().unwrap(), "bad name; DROP").is_err());
+    if let Some(url) = pg::url() {
+        assert!(PostgresStore::open_schema(&url, "bad name; DROP").is_err());
+    }
 }
 
 #[test]

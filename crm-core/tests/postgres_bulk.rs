@@ -5,8 +5,9 @@
 //! unit of work leaves nothing behind and the unit usable. (Feature `postgres`; `CRM_TEST_POSTGRES_URL`.)
 #![cfg(feature = "postgres")]
 
-#[path = "support/pg.rs"]
-mod pg;
+mod support;
+
+use support::pg;
 
 use crm_core::chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use crm_core::io::{ImportJournal, ImportRowFate, ImportStatus, RowAction};

@@ -1,6 +1,7 @@
-//! Security: injection text in every place a caller can put text reaches SQLite only as a bound value or is
-//! refused with a typed error; the database stays intact (checked on a real SQLite file, and the same run on
-//! the memory store must agree). Exports neutralise spreadsheet formulas on every CSV path and cannot inject
+//! Security: injection text in every place a caller can put text reaches SQL only as a bound value or is
+//! refused with a typed error; the database stays intact (checked on every backend, which must agree with
+//! the memory store; the tables and indexes of a SQLite file and a PostgreSQL schema are counted before and
+//! after). Exports neutralise spreadsheet formulas on every CSV path and cannot inject
 //! vCard properties. (Mail header injection: `workflows.rs` and `workflows_and_io_more.rs`.)
 
 use crm_core::io::vcard_export::VcardVersion;
@@ -9,6 +10,9 @@ use crm_core::schema::edit::NewField;
 use crm_core::view::{Filter, FilterCondition};
 use crm_core::{Condition, Crm, ExportSelection, FieldType, Fields, NewUser, Op, Query, StageKind};
 use rust_decimal_macros::dec;
+use support::{Backend, Database};
+
+mod support;
 
 /// Classic and SQLite-specific injection payloads, LIKE wildcards and quoting characters.
 const NASTY: &[&str] = &[
@@ -27,7 +31,19 @@ const NASTY: &[&str] = &[
     "a\r\nb",
 ];
 
-/// Names of the tables and the record count, to compare before and after.
+/// Names of the tables, indexes and views of a shared database, to compare before and after.
+fn objects(db: &Database) -> Vec<String> {
+    if let Some(path) = db.path() {
+        return tables(&path);
+    }
+    #[cfg(feature = "postgres")]
+    if let support::Keep::Schema(s) = &db.keep {
+        return s.relations();
+    }
+    unreachable!("{:?} is not shared", db.backend)
+}
+
+/// Names of the tables, indexes, triggers and views of a SQLite file.
 fn tables(path: &std::path::Path) -> Vec<String> {
     let c = rusqlite::Connection::open(path).unwrap();
     let mut st = c.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index','trigger','view') ORDER BY name").unwrap();
@@ -45,12 +61,12 @@ fn deal(name: &str) -> Fields {
 }
 
 /// Runs every injection on one engine; returns what was stored, for comparing memory and SQLite.
-fn attack(crm: &mut Crm) -> Vec<String> {
+fn attack(crm: &mut Crm, nasty: &[&str]) -> Vec<String> {
     crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
     crm.set_actor("admin").unwrap();
     let base = crm.create("Potentials", deal("base")).unwrap();
     let mut seen = vec![];
-    for (i, bad) in NASTY.iter().enumerate() {
+    for (i, bad) in nasty.iter().enumerate() {
         let bad = *bad;
         // Field names: refused as unknown fields, never used as column names.
         let e = crm.create("Potentials", deal("n").with(bad, "1")).unwrap_err();
@@ -63,7 +79,7 @@ fn attack(crm: &mut Crm) -> Vec<String> {
         assert_eq!(crm.get(r.id).unwrap().get("description").to_string(), bad);
         assert_eq!(crm.count(Query::new("Potentials").filter(Condition::eq("potentialname", name.as_str()))).unwrap(), 1, "{bad:?}");
         let contains = crm.count(Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, bad))).unwrap();
-        assert_eq!(contains, NASTY[..=i].iter().filter(|o| format!("{o}#").contains(bad)).count() as u64, "contains {bad:?}");
+        assert_eq!(contains, nasty[..=i].iter().filter(|o| format!("{o}#").contains(bad)).count() as u64, "contains {bad:?}");
         // Filter values of every operator are bound values.
         for op in [Op::Eq, Op::Ne, Op::Contains, Op::NotContains, Op::StartsWith, Op::EndsWith, Op::Gt, Op::Lt] {
             let _ = crm.find(Query::new("Potentials").filter(Condition::cmp("potentialname", op, bad)));
@@ -139,87 +155,103 @@ fn attack(crm: &mut Crm) -> Vec<String> {
     seen
 }
 
-#[test]
-fn injection_text_is_data_or_refused_and_the_database_stays_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let before = {
-        drop(Crm::open(path.to_str().unwrap()).unwrap());
-        tables(&path)
-    };
-    let mut file = Crm::open(path.to_str().unwrap()).unwrap();
-    let stored_file = attack(&mut file);
+fn injection_text_is_data_or_refused_and_the_database_stays_intact(b: Backend) {
+    let clock = || std::sync::Arc::new(crm_core::clock::FixedClock::at(support::START));
+    let mut db = b.db();
+    let before = db.is_shared().then(|| {
+        drop(db.crm_with_clock(clock()));
+        objects(&db)
+    });
+    let mut crm = db.crm_with_clock(clock());
+    // Text holding NUL is refused on every store: that payload has a test of its own (`nul_in_text_is_refused`).
+    let nasty: Vec<&str> = NASTY.iter().copied().filter(|t| !t.contains('\0')).collect();
+    let stored = attack(&mut crm, &nasty);
     let mut mem = Crm::open(":memory:").unwrap();
-    let stored_mem = attack(&mut mem);
-    assert_eq!(stored_file, stored_mem);
+    let stored_mem = attack(&mut mem, &nasty);
+    assert_eq!(stored, stored_mem);
     // Both engines hold the same records.
     let names = |crm: &Crm| {
         let mut v: Vec<String> = crm.find(Query::new("Potentials")).unwrap().iter().map(|r| r.get("potentialname").to_string()).collect();
         v.sort();
         v
     };
-    assert_eq!(names(&file), names(&mem));
-    drop(file);
-    integrity_ok(&path);
-    let after = tables(&path);
+    assert_eq!(names(&crm), names(&mem));
+    drop(crm);
+    assert!(!std::path::Path::new("/tmp/pwn.db").exists() || std::fs::metadata("/tmp/pwn.db").is_ok_and(|m| m.len() == 0));
+    let Some(before) = before else { return };
+    if let Some(path) = db.path() {
+        integrity_ok(&path);
+    }
+    let after = objects(&db);
     for t in &before {
         assert!(after.contains(t), "table or index {t} disappeared");
     }
     assert!(after.iter().all(|t| !t.contains("pwn")));
-    assert!(!std::path::Path::new("/tmp/pwn.db").exists() || std::fs::metadata("/tmp/pwn.db").is_ok_and(|m| m.len() == 0));
-    // The file still opens and reads back every record.
-    let crm = Crm::open(path.to_str().unwrap()).unwrap();
+    // The database still opens and reads back every record.
+    let crm = db.crm_with_clock(clock());
     assert_eq!(names(&crm), names(&mem));
+}
+
+/// A NUL inside a text value is refused on every store with `invalid_format` naming the field (PostgreSQL
+/// cannot hold it, and the stores agree); nothing is written.
+fn nul_in_text_is_refused(b: Backend) {
+    let mut t = b.crm();
+    for (fields, field) in [(deal("\u{0}nul"), "potentialname"), (deal("ok").with("description", "a\u{0}b"), "description")] {
+        let e = t.crm.create("Potentials", fields).unwrap_err();
+        let crm_core::Error::Validation(v) = &e else { panic!("{e:?}") };
+        assert_eq!((v.errors()[0].field.as_str(), v.errors()[0].code.as_str()), (field, "invalid_format"), "{e}");
+    }
+    let r = t.crm.create("Potentials", deal("fine")).unwrap();
+    let e = t.crm.update(r.id, Fields::new().with("nextstep", "x\u{0}")).unwrap_err();
+    assert_eq!(e.code(), "validation");
+    assert_eq!(t.crm.count(Query::new("Potentials")).unwrap(), 1);
+    assert_eq!(t.crm.get(r.id).unwrap().get("nextstep").to_string(), "");
 }
 
 const FORMULAS: &[&str] = &["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C calc'!A0"];
 
-#[test]
-fn every_csv_export_path_neutralises_formulas() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    for mut crm in [Crm::open(":memory:").unwrap(), Crm::open(path.to_str().unwrap()).unwrap()] {
-        crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
-        crm.set_actor("admin").unwrap();
-        // Every text-like field of the three main modules gets a formula.
-        let schema = crm.schema().clone();
-        for module in ["Potentials", "Accounts", "Contacts"] {
-            let m = schema.module(module).unwrap();
-            for (i, formula) in FORMULAS.iter().enumerate() {
-                let mut fields = match module {
-                    "Potentials" => deal(&format!("{formula}{i}")),
-                    "Accounts" => Fields::new().with("accountname", format!("{formula}{i}")),
-                    _ => Fields::new().with("lastname", format!("{formula}{i}")),
-                };
-                for f in &m.fields {
-                    if matches!(f.field_type, FieldType::Text | FieldType::TextArea | FieldType::Phone) && f.is_writable() {
-                        if !["potentialname", "accountname", "lastname"].contains(&f.name.as_str()) {
-                            fields = fields.with(f.name.as_str(), *formula);
-                        }
-                    }
+fn every_csv_export_path_neutralises_formulas(b: Backend) {
+    let mut t = b.crm();
+    let crm = &mut t.crm;
+    // Every text-like field of the three main modules gets a formula.
+    let schema = crm.schema().clone();
+    for module in ["Potentials", "Accounts", "Contacts"] {
+        let m = schema.module(module).unwrap();
+        for (i, formula) in FORMULAS.iter().enumerate() {
+            let mut fields = match module {
+                "Potentials" => deal(&format!("{formula}{i}")),
+                "Accounts" => Fields::new().with("accountname", format!("{formula}{i}")),
+                _ => Fields::new().with("lastname", format!("{formula}{i}")),
+            };
+            for f in &m.fields {
+                if matches!(f.field_type, FieldType::Text | FieldType::TextArea | FieldType::Phone)
+                    && f.is_writable()
+                    && !["potentialname", "accountname", "lastname"].contains(&f.name.as_str())
+                {
+                    fields = fields.with(f.name.as_str(), *formula);
                 }
-                crm.create(module, fields).unwrap();
             }
-            let ids: Vec<_> = crm.find(Query::new(module)).unwrap().iter().map(|r| r.id).collect();
-            let selections = [
-                ExportSelection::All(Query::new(module)),
-                ExportSelection::Page { query: Query::new(module), page: 1, size: 100 },
-                ExportSelection::Ids(ids),
-            ];
-            for (header, selection) in [HeaderStyle::Labels, HeaderStyle::Names, HeaderStyle::Labels].into_iter().zip(&selections) {
-                for delimiter in [crm_core::io::Delimiter::Comma, crm_core::io::Delimiter::Semicolon, crm_core::io::Delimiter::Tab] {
-                    let mut out = Vec::new();
-                    let o = ExportOptions { header, delimiter, ..Default::default() };
-                    let n = crm.export_csv(&mut out, module, selection, &o).unwrap();
-                    assert_eq!(n, FORMULAS.len() as u64);
-                    let d = delimiter.byte().unwrap();
-                    let mut rd = csv::ReaderBuilder::new().delimiter(d).has_headers(true).from_reader(out.as_slice());
-                    for rec in rd.records() {
-                        for cell in rec.unwrap().iter() {
-                            let danger = cell.starts_with(['=', '+', '@', '\t', '\r'])
-                                || (cell.starts_with('-') && cell.parse::<rust_decimal::Decimal>().is_err());
-                            assert!(!danger, "{module}: cell {cell:?} is a live formula");
-                        }
+            crm.create(module, fields).unwrap();
+        }
+        let ids: Vec<_> = crm.find(Query::new(module)).unwrap().iter().map(|r| r.id).collect();
+        let selections = [
+            ExportSelection::All(Query::new(module)),
+            ExportSelection::Page { query: Query::new(module), page: 1, size: 100 },
+            ExportSelection::Ids(ids),
+        ];
+        for (header, selection) in [HeaderStyle::Labels, HeaderStyle::Names, HeaderStyle::Labels].into_iter().zip(&selections) {
+            for delimiter in [crm_core::io::Delimiter::Comma, crm_core::io::Delimiter::Semicolon, crm_core::io::Delimiter::Tab] {
+                let mut out = Vec::new();
+                let o = ExportOptions { header, delimiter, ..Default::default() };
+                let n = crm.export_csv(&mut out, module, selection, &o).unwrap();
+                assert_eq!(n, FORMULAS.len() as u64);
+                let d = delimiter.byte().unwrap();
+                let mut rd = csv::ReaderBuilder::new().delimiter(d).has_headers(true).from_reader(out.as_slice());
+                for rec in rd.records() {
+                    for cell in rec.unwrap().iter() {
+                        let danger = cell.starts_with(['=', '+', '@', '\t', '\r'])
+                            || (cell.starts_with('-') && cell.parse::<rust_decimal::Decimal>().is_err());
+                        assert!(!danger, "{module}: cell {cell:?} is a live formula");
                     }
                 }
             }
@@ -227,11 +259,9 @@ fn every_csv_export_path_neutralises_formulas() {
     }
 }
 
-#[test]
-fn vcard_export_cannot_inject_properties() {
-    let mut crm = Crm::open(":memory:").unwrap();
-    crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
-    crm.set_actor("admin").unwrap();
+fn vcard_export_cannot_inject_properties(b: Backend) {
+    let mut t = b.crm();
+    let crm = &mut t.crm;
     let evil = "x\r\nEMAIL:attacker@evil.example\r\nEND:VCARD\r\nBEGIN:VCARD";
     crm.create(
         "Contacts",
@@ -262,3 +292,10 @@ fn vcard_export_cannot_inject_properties() {
         assert_eq!(r.created, 1, "{r:?}");
     }
 }
+
+on_every_backend!(
+    injection_text_is_data_or_refused_and_the_database_stays_intact,
+    every_csv_export_path_neutralises_formulas,
+    vcard_export_cannot_inject_properties,
+    nul_in_text_is_refused,
+);

@@ -1,10 +1,16 @@
-//! What only the SQLite adapter can show: the file's layout, pragmas, versioning and durability.
+//! What only the SQLite adapter can show: the file's layout, pragmas and versioning; and what a file shares
+//! with PostgreSQL (reopening, two handles), run on both.
 
 use crm_core::storage::sqlite::{LAYOUT_VERSION, SqliteStore};
 use crm_core::*;
+use support::Backend;
 
-fn open(path: &std::path::Path) -> Crm {
-    let mut crm = Crm::open(path.to_str().unwrap()).unwrap();
+mod support;
+
+/// A handle on the database at `location` (a file path or a PostgreSQL URL), acting as admin (added on a
+/// new database).
+fn open(location: impl AsRef<std::ffi::OsStr>) -> Crm {
+    let mut crm = Crm::open(location.as_ref().to_str().unwrap()).unwrap();
     if crm.users().unwrap().is_empty() {
         crm.add_user(NewUser::new("admin").full_name("Administrator")).unwrap();
     }
@@ -14,8 +20,8 @@ fn open(path: &std::path::Path) -> Crm {
 
 #[test]
 fn layout_is_relational_and_readable() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
+    let db = Backend::SqliteFile.db();
+    let path = db.path().unwrap();
     let id = {
         let mut crm = open(&path);
         crm.create(
@@ -75,10 +81,9 @@ fn layout_is_relational_and_readable() {
     assert_eq!(n, 1);
 }
 
-#[test]
-fn reopening_keeps_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
+fn reopening_keeps_everything(backend: Backend) {
+    let db = backend.db();
+    let path = db.location().unwrap();
     let (id, no) = {
         let mut crm = open(&path);
         crm.set_stage_probability_autofill(false).unwrap();
@@ -103,8 +108,8 @@ fn reopening_keeps_everything() {
 
 #[test]
 fn newer_database_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
+    let db = Backend::SqliteFile.db();
+    let path = db.path().unwrap();
     drop(open(&path));
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", LAYOUT_VERSION + 1).unwrap();
@@ -125,10 +130,9 @@ fn not_a_database_is_a_clear_error() {
     assert_eq!(err.code(), "io");
 }
 
-#[test]
-fn two_handles_see_each_others_records() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
+fn two_handles_see_each_others_records(backend: Backend) {
+    let db = backend.db();
+    let path = db.location().unwrap();
     let mut a = open(&path);
     let mut b = open(&path);
     let r = a
@@ -152,3 +156,5 @@ fn two_handles_see_each_others_records() {
         .unwrap();
     assert_eq!(other.get("potential_no").to_string(), "POT2", "auto-numbers stay unique across handles");
 }
+
+on_shared_backends!(reopening_keeps_everything, two_handles_see_each_others_records);

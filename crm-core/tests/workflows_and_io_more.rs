@@ -1,6 +1,6 @@
 //! Workflows and import/export, clause by clause: imports and mass updates run workflows, every operator family,
-//! CR/LF in mail headers, every import option, undo refusals, formula prefixes, schedules across DST — against
-//! both the memory store and a real SQLite file.
+//! CR/LF in mail headers, every import option, undo refusals, formula prefixes, schedules across DST — on every
+//! storage backend.
 
 use chrono::{NaiveTime, TimeZone, Utc};
 use crm_core::clock::FixedClock;
@@ -11,6 +11,9 @@ use crm_core::workflow::task::{Action, FieldUpdate, TaskDef};
 use crm_core::workflow::{Trigger, Workflow};
 use crm_core::{Condition, Crm, DryRunTarget, Fields, NewUser, Query, Value};
 use std::sync::Arc;
+use support::Backend;
+
+mod support;
 
 const NOW: &str = "2026-11-26 12:00:00";
 
@@ -22,16 +25,11 @@ fn setup(crm: &mut Crm) {
     crm.set_actor("admin").unwrap();
 }
 
-/// Runs `f` against a memory store and a SQLite file.
-fn both(f: impl Fn(&mut Crm)) {
-    let mut mem = Crm::open(":memory:").unwrap();
-    setup(&mut mem);
-    f(&mut mem);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("crm.db");
-    let mut sql = Crm::open(path.to_str().unwrap()).unwrap();
-    setup(&mut sql);
-    f(&mut sql);
+/// Runs `f` on a new CRM on `b`, set up as above.
+fn with_setup(b: Backend, f: impl FnOnce(&mut Crm)) {
+    let mut t = b.bare();
+    setup(&mut t.crm);
+    f(&mut t.crm);
 }
 
 fn deal(crm: &mut Crm, name: &str, amount: &str, stage: &str) -> crm_core::Record {
@@ -50,9 +48,8 @@ fn by_name(crm: &Crm, n: &str) -> crm_core::Record {
     crm.find(Query::new("Potentials").filter(Condition::eq("potentialname", n))).unwrap().remove(0)
 }
 
-#[test]
-fn imports_and_mass_edits_run_workflows_so_forecast_is_never_stale() {
-    both(|crm| {
+fn imports_and_mass_edits_run_workflows_so_forecast_is_never_stale(b: Backend) {
+    with_setup(b, |crm| {
         // A first-save workflow of the host fires for imported rows too.
         let wf = Workflow::new("Potentials", "tag imports", Trigger::FirstSave)
             .task(TaskDef::new("t", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "welcome")] }));
@@ -84,9 +81,8 @@ fn imports_and_mass_edits_run_workflows_so_forecast_is_never_stale() {
     });
 }
 
-#[test]
-fn a_failing_scheduled_run_or_delayed_task_is_reported_once_and_does_not_block_the_rest() {
-    both(|crm| {
+fn a_failing_scheduled_run_or_delayed_task_is_reported_once_and_does_not_block_the_rest(b: Backend) {
+    with_setup(b, |crm| {
         let good = deal(crm, "Good", "5000", "Prospecting");
         let bad = deal(crm, "Bad", "6000", "Prospecting");
         // The scheduled task sets a picklist value that only "Bad" cannot take: a field update by name that
@@ -154,9 +150,8 @@ fn row(field: &str, op: &str, value: &str) -> serde_json::Value {
     serde_json::json!([{"fieldname": field, "operation": op, "value": value, "valuetype": "rawtext", "joincondition": "", "groupid": "0"}])
 }
 
-#[test]
-fn condition_vectors_multiselect_time_birthday_datetime() {
-    both(|crm| {
+fn condition_vectors_multiselect_time_birthday_datetime(b: Backend) {
+    with_setup(b, |crm| {
         // multi-select (custom field), date with month-day semantics (birthday), date-time
         crm.add_field(
             "Contacts",
@@ -224,9 +219,8 @@ fn condition_vectors_multiselect_time_birthday_datetime() {
     });
 }
 
-#[test]
-fn pipeline_as_of_uses_the_owner_of_that_day() {
-    both(|crm| {
+fn pipeline_as_of_uses_the_owner_of_that_day(b: Backend) {
+    with_setup(b, |crm| {
         crm.set_clock(Arc::new(FixedClock::at("2026-10-01 10:00:00")));
         let a = deal(crm, "A", "1000", "Qualification");
         let b = deal(crm, "B", "500", "Prospecting");
@@ -254,9 +248,8 @@ fn pipeline_as_of_uses_the_owner_of_that_day() {
     });
 }
 
-#[test]
-fn restore_runs_workflows_in_its_transaction() {
-    both(|crm| {
+fn restore_runs_workflows_in_its_transaction(b: Backend) {
+    with_setup(b, |crm| {
         let wf = Workflow::new("Potentials", "on modify", Trigger::Modify)
             .task(TaskDef::new("t", Action::UpdateFields { updates: vec![FieldUpdate::raw("nextstep", "restored, call again")] }));
         let wf = crm.add_workflow(wf).unwrap();
@@ -279,13 +272,12 @@ fn restore_runs_workflows_in_its_transaction() {
         let e = deal(crm, "Again", "1", "Prospecting");
         crm.delete(e.id).unwrap();
         assert_eq!(crm.restore(e.id).unwrap_err().code(), "validation");
-        assert!(crm.get(e.id).unwrap().deleted);
+        assert!(crm.get_deleted(e.id).unwrap().deleted);
     });
 }
 
-#[test]
-fn overwrite_with_several_matches_uses_the_newest_and_warns() {
-    both(|crm| {
+fn overwrite_with_several_matches_uses_the_newest_and_warns(b: Backend) {
+    with_setup(b, |crm| {
         let old = deal(crm, "Twin", "1", "Prospecting");
         let new = deal(crm, "Twin", "2", "Prospecting");
         let o = ImportOptions { duplicates: Duplicates::Overwrite, match_on: vec!["potentialname".into()], ..Default::default() };
@@ -297,9 +289,8 @@ fn overwrite_with_several_matches_uses_the_newest_and_warns() {
     });
 }
 
-#[test]
-fn unregistered_functions_are_listed_for_the_host() {
-    both(|crm| {
+fn unregistered_functions_are_listed_for_the_host(b: Backend) {
+    with_setup(b, |crm| {
         let wf = Workflow::new("Potentials", "fn", Trigger::EverySave)
             .task(TaskDef::new("a", Action::CustomFunction { name: "score".into() }))
             .task(TaskDef::new("b", Action::CustomFunction { name: "notify".into() }));
@@ -320,9 +311,8 @@ fn data(name: &str) -> Vec<u8> {
     std::fs::read(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)).unwrap()
 }
 
-#[test]
-fn vcard_broken_card_keeps_the_good_ones_and_size_is_limited() {
-    both(|crm| {
+fn vcard_broken_card_keeps_the_good_ones_and_size_is_limited(b: Backend) {
+    with_setup(b, |crm| {
         let o = crm_core::VcardImportOptions::default();
         let r = crm.import_vcard(data("broken.vcf").as_slice(), &o, None).unwrap();
         assert_eq!(r.created + r.updated + r.merged + r.skipped + r.failed, r.rows);
@@ -338,9 +328,8 @@ fn vcard_broken_card_keeps_the_good_ones_and_size_is_limited() {
     });
 }
 
-#[test]
-fn every_delimiter_encoding_and_formula_prefix() {
-    both(|crm| {
+fn every_delimiter_encoding_and_formula_prefix(b: Backend) {
+    with_setup(b, |crm| {
         use crm_core::io::{Delimiter, Encoding, ExportOptions};
         for (d, sep) in
             [(Delimiter::Comma, ","), (Delimiter::Semicolon, ";"), (Delimiter::Pipe, "|"), (Delimiter::Caret, "^"), (Delimiter::Tab, "\t")]
@@ -428,28 +417,39 @@ fn expression_operands_of_conditions_are_checked_when_saved() {
     assert!(Cond::from_vtiger(&rows("amont * 2"), &m).is_err());
 }
 
-#[test]
-fn crlf_from_field_values_never_reaches_any_header() {
-    both(|crm| {
+fn crlf_from_field_values_never_reaches_any_header(b: Backend) {
+    with_setup(b, |crm| {
         use crm_core::workflow::task::EmailTask;
         crm.create(
             "Contacts",
             Fields::new().with("lastname", "Evil").with("email", "evil@example.com").with("description", "x\r\nBcc: victim@example.com"),
         )
         .unwrap();
-        let wf = Workflow::new("Potentials", "headers", Trigger::FirstSave).task(TaskDef::new(
-            "mail",
-            Action::SendEmail(EmailTask {
-                from: "$(contact_id : (Contacts) description)".into(),
-                reply_to: "$nextstep".into(),
-                to: "$(contact_id : (Contacts) email), $nextstep".into(),
-                cc: "cc@example.com\r\nBcc: victim@example.com".into(),
-                bcc: "audit@example.com".into(),
-                subject: "Deal $potentialname / $nextstep".into(),
-                body: "line 1\r\nline 2: $nextstep".into(),
-            }),
-        ));
-        let wf = crm.add_workflow(wf).unwrap();
+        let task = |from: &str, to: &str| {
+            TaskDef::new(
+                "mail",
+                Action::SendEmail(EmailTask {
+                    from: from.into(),
+                    reply_to: "$nextstep".into(),
+                    to: to.into(),
+                    cc: "cc@example.com\r\nBcc: victim@example.com".into(),
+                    bcc: "audit@example.com".into(),
+                    subject: "Deal $potentialname / $nextstep".into(),
+                    body: "line 1\r\nline 2: $nextstep".into(),
+                }),
+            )
+        };
+        // Record text with a line break in From or in a recipient: the mail is not queued at all.
+        let refused = [
+            ("$(contact_id : (Contacts) description)", "$(contact_id : (Contacts) email)"),
+            ("", "$(contact_id : (Contacts) email), $nextstep"),
+        ]
+        .map(|(from, to)| {
+            crm.add_workflow(Workflow::new("Potentials", format!("refused {to}"), Trigger::FirstSave).task(task(from, to))).unwrap().id
+        });
+        let wf = crm
+            .add_workflow(Workflow::new("Potentials", "headers", Trigger::FirstSave).task(task("", "$(contact_id : (Contacts) email)")))
+            .unwrap();
         crm.create(
             "Potentials",
             Fields::new()
@@ -460,6 +460,7 @@ fn crlf_from_field_values_never_reaches_any_header() {
                 .with("closingdate", "2027-01-01"),
         )
         .unwrap();
+        assert!(crm.outbox().unwrap().iter().all(|m| !refused.contains(&m.workflow.unwrap_or_default())));
         let m = crm.outbox().unwrap().into_iter().find(|m| m.workflow == Some(wf.id)).unwrap();
         let headers: Vec<&str> = [m.from.as_str(), m.reply_to.as_str(), m.subject.as_str()]
             .into_iter()
@@ -479,9 +480,8 @@ fn crlf_from_field_values_never_reaches_any_header() {
     });
 }
 
-#[test]
-fn imported_auto_numbers_stay_unique() {
-    both(|crm| {
+fn imported_auto_numbers_stay_unique(b: Backend) {
+    with_setup(b, |crm| {
         let csv = "Opportunity Name,Opportunity Number,Expected Close Date,Sales Stage\nA,POT7,2027-01-01,Prospecting\nB,POT7,2027-01-01,Prospecting\nC,,2027-01-01,Prospecting\n";
         let r = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
         assert_eq!(r.created + r.failed, 3);
@@ -501,9 +501,8 @@ fn imported_auto_numbers_stay_unique() {
     });
 }
 
-#[test]
-fn undo_refuses_when_a_created_record_changed_since() {
-    both(|crm| {
+fn undo_refuses_when_a_created_record_changed_since(b: Backend) {
+    with_setup(b, |crm| {
         let csv = "Opportunity Name,Expected Close Date,Sales Stage\nU1,2027-01-01,Prospecting\nU2,2027-01-01,Prospecting\n";
         let r = crm.import_csv(csv.as_bytes(), "Potentials", &ImportOptions::default(), None).unwrap();
         let u1 = by_name(crm, "U1");
@@ -533,3 +532,18 @@ fn schedules_across_daylight_saving_changes_never_panic_or_stall() {
     let next = Schedule::Hourly.next_after(t("2027-03-28 00:30:00"), berlin).unwrap();
     assert_eq!(next, t("2027-03-28 01:30:00"));
 }
+
+on_every_backend!(
+    imports_and_mass_edits_run_workflows_so_forecast_is_never_stale,
+    a_failing_scheduled_run_or_delayed_task_is_reported_once_and_does_not_block_the_rest,
+    condition_vectors_multiselect_time_birthday_datetime,
+    pipeline_as_of_uses_the_owner_of_that_day,
+    restore_runs_workflows_in_its_transaction,
+    overwrite_with_several_matches_uses_the_newest_and_warns,
+    unregistered_functions_are_listed_for_the_host,
+    vcard_broken_card_keeps_the_good_ones_and_size_is_limited,
+    every_delimiter_encoding_and_formula_prefix,
+    crlf_from_field_values_never_reaches_any_header,
+    imported_auto_numbers_stay_unique,
+    undo_refuses_when_a_created_record_changed_since,
+);

@@ -1068,11 +1068,12 @@ crm_status crm_record_quick_create(struct crm_store *store,
                                    char **out_record_json);
 
 /**
- * Reads a record (live or in the recycle bin) into `*out_record_json` (required), owned by the caller
- * (free with `crm_string_free`).
+ * Reads a live record into `*out_record_json` (required), owned by the caller (free with
+ * `crm_string_free`). A record in the recycle bin is not read as if it were live: it is
+ * `CRM_STATUS_NOT_FOUND`, as in vtiger; read it with `crm_record_get_deleted`.
  *
- * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised with other
- * calls on the store.
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown id, or in the recycle bin), storage errors.
+ * Thread-safety: serialised with other calls on the store.
  *
  * # Safety
  * `store` is NULL or a live handle; `out_record_json` NULL or writable.
@@ -1080,6 +1081,21 @@ crm_status crm_record_quick_create(struct crm_store *store,
 crm_status crm_record_get(const struct crm_store *store,
                           int64_t id,
                           char **out_record_json);
+
+/**
+ * Reads a record in the recycle bin (its `deleted` is true) into `*out_record_json` (required), owned
+ * by the caller (free with `crm_string_free`). List the recycle bin with `crm_record_find` and
+ * `"deleted": true`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown id, or a live record), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_record_json` NULL or writable.
+ */
+crm_status crm_record_get_deleted(const struct crm_store *store,
+                                  int64_t id,
+                                  char **out_record_json);
 
 /**
  * Changes the given fields of a record; the others keep their values. On success, if

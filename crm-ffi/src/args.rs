@@ -8,11 +8,10 @@
 use crate::boundary::{FfiError, FfiResult};
 use crate::status::crm_status;
 use crate::strings::into_c_string;
-use crm_core::{Fields, Value};
+use crm_core::Fields;
+use crm_core::wire::FieldsIn;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
 use std::ffi::{CStr, c_char};
 
 /// Reads a required NUL-terminated UTF-8 string argument.
@@ -70,34 +69,15 @@ pub unsafe fn arg_json<T: DeserializeOwned>(p: *const c_char, name: &str) -> Ffi
     parse_json(unsafe { arg_str(p, name) }?, name)
 }
 
-/// A loosely typed value from raw JSON; numbers keep their exact digits (`1000.10` stays `"1000.10"`,
-/// integers become [`Value::Int`]).
-pub fn value_from_raw(raw: &RawValue, what: &str) -> FfiResult<Value> {
-    let t = raw.get().trim();
-    let is_number = t.starts_with(|c: char| c == '-' || c.is_ascii_digit());
-    if is_number && !t.contains(['e', 'E']) {
-        return Ok(t.parse::<i64>().map(Value::Int).unwrap_or_else(|_| Value::Text(t.to_string())));
-    }
-    let j: serde_json::Value = parse_json(t, what)?;
-    Ok(Value::from_json(&j))
-}
-
-/// Reads a JSON object of field values (`{"amount": "1000", "sales_stage": "Prospecting"}`). The record
-/// keys `id`, `module`, `version` and `deleted` are ignored, so a record's JSON can be edited and passed
+/// Reads a JSON object of field values (`{"amount": "1000", "sales_stage": "Prospecting"}`) in crm-core's
+/// wire form ([`crm_core::wire::FieldsIn`]): numbers keep their exact digits, and the record keys `id`,
+/// `module`, `label`, `version` and `deleted` are ignored, so a record's JSON can be edited and passed
 /// back.
 pub fn fields_from_json(text: &str, what: &str) -> FfiResult<Fields> {
-    let map: BTreeMap<String, Box<RawValue>> = parse_json(text, what).map_err(|e| {
+    let fields: FieldsIn = parse_json(text, what).map_err(|e| {
         if e.status == crm_status::InvalidArgument { FfiError::invalid(format!("{what} must be a JSON object of field values")) } else { e }
     })?;
-    let mut fields = Fields::new();
-    for (k, raw) in map {
-        if matches!(k.as_str(), "id" | "module" | "version" | "deleted") {
-            continue;
-        }
-        let v = value_from_raw(&raw, what)?;
-        fields.set(k, v);
-    }
-    Ok(fields)
+    Ok(fields.0)
 }
 
 /// Reads a required JSON-object-of-fields argument.

@@ -44,8 +44,8 @@ impl FfiError {
 
 impl From<crm_core::Error> for FfiError {
     fn from(e: crm_core::Error) -> FfiError {
-        let code = e.code();
-        FfiError { status: crm_status::from_code(code), code, message: e.to_string(), details: e.field_errors().to_vec() }
+        let kind = e.kind();
+        FfiError { status: crm_status::from_kind(kind), code: kind.as_str(), message: e.to_string(), details: e.field_errors().to_vec() }
     }
 }
 

@@ -4,13 +4,12 @@
 //! 14}` (`null` for a record that was not created).
 
 use crate::args::{Out, arg_json, arg_opt_str, arg_str, fields_from_json, parse_json};
-use crate::boundary::{self, FfiError, FfiResult};
+use crate::boundary::{self, FfiResult};
 use crate::records::record_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::{Converted, Fields, LeadConversion, LeadMapping, RecordId, TransferTo};
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use crm_core::wire::ConversionSpec;
+use crm_core::{Converted, LeadConversion, LeadMapping, RecordId};
 use std::ffi::c_char;
 
 fn converted_json(c: &Converted) -> serde_json::Value {
@@ -19,46 +18,10 @@ fn converted_json(c: &Converted) -> serde_json::Value {
     })
 }
 
-/// `null`/`false` = do not create; `true` = create with mapped values only; an object = create with
-/// these fields overriding the mapped values.
-fn part(raw: &RawValue, what: &str) -> FfiResult<Option<Fields>> {
-    match raw.get().trim() {
-        "null" | "false" => Ok(None),
-        "true" => Ok(Some(Fields::new())),
-        t => fields_from_json(t, what).map(Some),
-    }
-}
-
-/// Parses the conversion options of `crm_lead_convert`.
+/// Parses the conversion options of `crm_lead_convert` (crm-core's [`crm_core::wire::ConversionSpec`]).
 pub fn conversion_from_json(text: &str) -> FfiResult<LeadConversion> {
-    let mut m: BTreeMap<String, Box<RawValue>> = parse_json(text, "conversion_json")?;
-    let mut conv = LeadConversion::new();
-    if let Some(r) = m.remove("account") {
-        conv.account = part(&r, "conversion_json account")?;
-    }
-    if let Some(r) = m.remove("contact") {
-        conv.contact = part(&r, "conversion_json contact")?;
-    }
-    if let Some(r) = m.remove("potential") {
-        conv.potential = part(&r, "conversion_json potential")?;
-    }
-    if let Some(r) = m.remove("assigned_to") {
-        conv.assigned_to = parse_json::<Option<String>>(r.get(), "conversion_json assigned_to")?;
-    }
-    if let Some(r) = m.remove("transfer_to") {
-        let t: String = parse_json(r.get(), "conversion_json transfer_to")?;
-        conv.transfer_to = match t.to_ascii_lowercase().as_str() {
-            "contact" => TransferTo::Contact,
-            "account" => TransferTo::Account,
-            _ => {
-                return Err(FfiError::invalid(format!("transfer_to '{t}' is not \"contact\" or \"account\"")));
-            }
-        };
-    }
-    if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!("conversion_json: unexpected key '{k}'")));
-    }
-    Ok(conv)
+    let spec: ConversionSpec = parse_json(text, "conversion_json")?;
+    Ok(spec.into_conversion()?)
 }
 
 /// The lead-conversion field mapping as JSON into `*out_json` (required, owned by the caller): `{"rows":
@@ -147,8 +110,9 @@ pub unsafe extern "C" fn crm_opportunity_create_for(
     boundary::run(|| {
         let fields = unsafe { crate::args::arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let r = unsafe { lock_store(store) }?.create_opportunity_for(RecordId(customer), fields)?;
-        out.set_json(&record_json(&r))
+        let mut crm = unsafe { lock_store(store) }?;
+        let r = crm.create_opportunity_for(RecordId(customer), fields)?;
+        out.set_json(&record_json(&crm, &r)?)
     })
 }
 

@@ -18,13 +18,12 @@
 
 use crate::args::{Out, arg_json, arg_opt_json, arg_opt_str, arg_str, parse_json};
 use crate::boundary::{self, FfiError, FfiResult};
-use crate::query::query_from_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
 use crm_core::io::vcard_export::VcardVersion;
 use crm_core::io::{ExportOptions, ImportOptions};
-use crm_core::{ExportSelection, Query, RecordId, VcardImportOptions};
-use serde_json::value::RawValue;
+use crm_core::wire::SelectionSpec;
+use crm_core::{ExportSelection, Query, VcardImportOptions};
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 
@@ -235,28 +234,14 @@ pub unsafe extern "C" fn crm_mapping_delete(store: *mut crm_store, module: *cons
     })
 }
 
-/// Parses an export selection (see the module docs); NULL text selects every record of `module`.
+/// Parses an export selection (crm-core's [`crm_core::wire::SelectionSpec`], see the module docs); NULL
+/// text selects every record of `module`.
 pub fn selection_from_json(text: Option<&str>, module: &str) -> FfiResult<ExportSelection> {
     let Some(text) = text else {
         return Ok(ExportSelection::All(Query::new(module)));
     };
-    let mut m: BTreeMap<String, Box<RawValue>> = parse_json(text, "selection_json")?;
-    let sel = if let Some(ids) = m.remove("ids") {
-        let ids: Vec<i64> = parse_json(ids.get(), "selection_json ids")?;
-        ExportSelection::Ids(ids.into_iter().map(RecordId).collect())
-    } else if let Some(q) = m.remove("all") {
-        ExportSelection::All(query_from_json(q.get())?)
-    } else if let Some(q) = m.remove("query") {
-        let page: u64 = m.remove("page").map(|p| parse_json(p.get(), "selection_json page")).transpose()?.unwrap_or(1);
-        let size: u64 = m.remove("size").map(|p| parse_json(p.get(), "selection_json size")).transpose()?.unwrap_or(50);
-        ExportSelection::Page { query: query_from_json(q.get())?, page, size }
-    } else {
-        return Err(FfiError::invalid("selection_json needs \"ids\", \"query\" (with \"page\", \"size\") or \"all\""));
-    };
-    if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!("selection_json: unexpected key '{k}'")));
-    }
-    Ok(sel)
+    let spec: SelectionSpec = parse_json(text, "selection_json")?;
+    Ok(spec.into_selection()?)
 }
 
 /// Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`

@@ -39,7 +39,9 @@
 //! ## Where we differ from the Rust API
 //! Records are identified by `int64_t` ids; fields are given by name (or label) in JSON objects whose
 //! numbers are read exactly (a JSON number `1000.10` keeps its digits). Queries are a small JSON language
-//! described at [`crm_record_find`].
+//! described at [`crm_record_find`]. Records, field input, queries, conversion options, export selections
+//! and mass-action results are crm-core's wire contract ([`crm_core::wire`]), shared with the Python
+//! binding; this crate only moves them across the boundary.
 
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
@@ -89,8 +91,9 @@ pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_me
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};
 pub use records::{
-    crm_record_create, crm_record_delete, crm_record_get, crm_record_history, crm_record_purge, crm_record_quick_create,
-    crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update, crm_record_update_version,
+    crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_purge,
+    crm_record_quick_create, crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update,
+    crm_record_update_version,
 };
 pub use relations::{
     crm_activities, crm_comment_add, crm_comment_reply, crm_comments, crm_create_from_opportunity, crm_link, crm_related, crm_unlink,

@@ -4,32 +4,30 @@
 //! validated; the valid ones are written in one transaction and the others skipped. The result, into
 //! `*out_json` (optional, owned by the caller), lists both: `{"succeeded": [7, 9], "failed": [{"id": 8,
 //! "status": 5, "code": "validation", "message": "...", "errors": [{"field": .., "code": .., "message":
-//! ..}]}]}` (`status` is the `crm_status` the record's failure would have as a single call).
+//! ..}]}]}` (crm-core's `wire::MassReport`, as Python returns it; `status` is the `crm_status` the
+//! record's failure would have as a single call).
 
 use crate::args::{Out, arg_fields, arg_json, arg_str};
 use crate::boundary::{self, FfiError};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
+use crm_core::wire::MassReport;
 use crm_core::{MassResult, RecordId};
 use std::ffi::c_char;
 
-/// The JSON form of a mass action's result.
+/// The JSON form of a mass action's result: crm-core's [`crm_core::wire::MassReport`] (the shape Python
+/// returns too), each failure with the `crm_status` it would have as a single call.
 pub fn mass_json(r: &MassResult) -> serde_json::Value {
-    let failed: Vec<serde_json::Value> = r
-        .failed
-        .iter()
-        .map(|f| {
-            let code = f.error.code();
-            serde_json::json!({
-                "id": f.id,
-                "status": crm_status::from_code(code) as u32,
-                "code": code,
-                "message": f.error.to_string(),
-                "errors": f.error.field_errors(),
-            })
-        })
-        .collect();
-    serde_json::json!({ "succeeded": r.succeeded, "failed": failed })
+    let report = MassReport::from(r);
+    let mut j = serde_json::to_value(&report).unwrap_or(serde_json::Value::Null);
+    if let Some(failed) = j.get_mut("failed").and_then(serde_json::Value::as_array_mut) {
+        for (entry, f) in failed.iter_mut().zip(&report.failed) {
+            if let Some(m) = entry.as_object_mut() {
+                m.insert("status".into(), (crm_status::from_kind(f.code) as u32).into());
+            }
+        }
+    }
+    j
 }
 
 unsafe fn ids(p: *const c_char) -> Result<Vec<RecordId>, FfiError> {

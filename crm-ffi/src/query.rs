@@ -1,4 +1,5 @@
-//! Finding, counting and aggregating records with a small JSON query language.
+//! Finding, counting and aggregating records with a small JSON query language: crm-core's
+//! [`crm_core::wire::QuerySpec`], the same spec the Python binding builds from its arguments.
 //!
 //! ```json
 //! {
@@ -28,102 +29,27 @@
 //!
 //! Unknown keys are refused (`CRM_STATUS_INVALID_ARGUMENT`), so a typo never silently widens a query.
 
-use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json, value_from_raw};
-use crate::boundary::{self, FfiError, FfiResult};
-use crate::records::record_json;
+use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json};
+use crate::boundary::{self, FfiResult};
+use crate::records::records_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::{Condition, Op, Query, Sort};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
+use crm_core::wire::{ConditionSpec, QuerySpec};
+use crm_core::{Condition, Query};
 use std::ffi::c_char;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct QuerySpec {
-    module: String,
-    #[serde(default)]
-    conditions: Vec<Box<RawValue>>,
-    #[serde(default)]
-    sort: Vec<serde_json::Value>,
-    #[serde(default)]
-    limit: Option<u64>,
-    #[serde(default)]
-    offset: u64,
-    #[serde(default)]
-    deleted: bool,
-}
-
-/// Parses the JSON query language described in this module into a [`Query`].
+/// Parses the JSON query language ([`crm_core::wire::QuerySpec`], described in this module) into a
+/// [`Query`].
 pub fn query_from_json(text: &str) -> FfiResult<Query> {
     let spec: QuerySpec = parse_json(text, "query_json")?;
-    let mut q = Query::new(spec.module);
-    for c in &spec.conditions {
-        q = q.filter(condition(c)?);
-    }
-    for s in spec.sort {
-        q.sort.push(match s {
-            serde_json::Value::String(k) => Sort::parse(&k),
-            other => serde_json::from_value::<Sort>(other).map_err(|e| FfiError::invalid(format!("query_json: sort key: {e}")))?,
-        });
-    }
-    q.limit = spec.limit;
-    q.offset = spec.offset;
-    q.deleted = spec.deleted;
-    Ok(q)
+    Ok(spec.into_query()?)
 }
 
 /// Parses a JSON array of conditions of the query language (`[{"field": "amount", "op": ">", "value":
 /// "1000"}, {"any": [...]}]`; all must hold) into one condition; an empty array is `None`.
 pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Condition>> {
-    let list: Vec<Box<RawValue>> = parse_json(text, what)?;
-    let mut all = list.iter().map(|c| condition(c)).collect::<FfiResult<Vec<_>>>()?;
-    Ok(match all.len() {
-        0 => None,
-        1 => all.pop(),
-        _ => Some(Condition::All(all)),
-    })
-}
-
-fn take<T: serde::de::DeserializeOwned>(m: &mut BTreeMap<String, Box<RawValue>>, key: &str) -> FfiResult<Option<T>> {
-    m.remove(key).map(|raw| parse_json::<T>(raw.get(), &format!("condition '{key}'"))).transpose()
-}
-
-fn condition(raw: &RawValue) -> FfiResult<Condition> {
-    let mut m: BTreeMap<String, Box<RawValue>> = parse_json(raw.get(), "condition")?;
-    let group = |m: &mut BTreeMap<String, Box<RawValue>>, key: &str| -> FfiResult<Option<Vec<Condition>>> {
-        take::<Vec<Box<RawValue>>>(m, key)?.map(|list| list.iter().map(|c| condition(c)).collect()).transpose()
-    };
-    let c = if let Some(list) = group(&mut m, "all")? {
-        Condition::All(list)
-    } else if let Some(list) = group(&mut m, "any")? {
-        Condition::Any(list)
-    } else if let Some(inner) = m.remove("not") {
-        Condition::Not(Box::new(condition(&inner)?))
-    } else {
-        let field: String = take(&mut m, "field")?
-            .ok_or_else(|| FfiError::invalid("a condition needs \"field\" and \"op\" (or \"all\", \"any\", \"not\")"))?;
-        let op_text: String = take(&mut m, "op")?.ok_or_else(|| FfiError::invalid(format!("condition on '{field}' has no \"op\"")))?;
-        let op = Op::parse(&op_text).ok_or_else(|| FfiError::invalid(format!("condition on '{field}': unknown operator '{op_text}'")))?;
-        let mut values = Vec::new();
-        if let Some(v) = m.remove("value") {
-            values.push(value_from_raw(&v, "condition value")?);
-        }
-        if let Some(list) = take::<Vec<Box<RawValue>>>(&mut m, "values")? {
-            if !values.is_empty() {
-                return Err(FfiError::invalid(format!("condition on '{field}' has both \"value\" and \"values\"")));
-            }
-            for v in &list {
-                values.push(value_from_raw(v, "condition value")?);
-            }
-        }
-        Condition::Compare { field, op, values }
-    };
-    if let Some(k) = m.keys().next() {
-        return Err(FfiError::invalid(format!("condition: unexpected key '{k}'")));
-    }
-    Ok(c)
+    let list: Vec<ConditionSpec> = parse_json(text, what)?;
+    Ok(ConditionSpec::all(list)?)
 }
 
 /// Finds records with a JSON query (see below) into `*out_json` (required, owned by the caller, free with
@@ -150,7 +76,7 @@ pub unsafe extern "C" fn crm_record_find(store: *const crm_store, query_json: *c
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let crm = unsafe { lock_store(store) }?;
         let total = crm.count(query.clone())?;
-        let records: Vec<serde_json::Value> = crm.find(query)?.iter().map(record_json).collect();
+        let records = records_json(&crm, &crm.find(query)?)?;
         drop(crm);
         out.set_json(&serde_json::json!({ "records": records, "total": total }))
     })

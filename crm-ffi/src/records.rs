@@ -1,31 +1,36 @@
 //! Records: create, quick create, get, update, delete, restore, purge, history.
 //!
-//! Records cross as the flat JSON object of `Record::to_json`: `id`, `module`, `version`, `deleted` and
-//! every non-empty field (`{"id": 7, "module": "Potentials", "version": 1, "deleted": false,
-//! "potentialname": "Hooli renewal", "amount": "12000.50",
-//! "closingdate": "2027-03-31", "related_to": 5, "assigned_user_id": 1, ...}`). Money and percentages are
+//! Records cross in the wire form crm-core defines once for every binding ([`crm_core::wire::Record`]):
+//! a flat JSON object with `id`, `module`, `label`, `version` (for `crm_record_update_version`), `deleted`
+//! (true in the recycle bin), then every field of the module in layout order under vtiger's field names,
+//! `null` when empty (`{"id": 7, "module": "Potentials", "label": "Hooli renewal", "version": 1,
+//! "deleted": false, "potentialname": "Hooli renewal", "potential_no": "POT1", "amount": "12000.50",
+//! "related_to": 5, "closingdate": "2027-03-31", "description": null, ...}`). Money and percentages are
 //! strings of exact decimals, dates ISO strings, references and owners integer ids.
 //!
-//! Input fields are a JSON object of field name (or label) → value. Text works for every type; decimals
-//! may be strings or numbers (numbers keep their exact digits); references accept an id or the related
-//! record's name; owners a user name, full name, group name or id; `null` empties a field.
+//! `crm_record_get` reads live records only: a record in the recycle bin is `CRM_STATUS_NOT_FOUND`, as in
+//! vtiger; the recycle bin has its own read, `crm_record_get_deleted`.
+//!
+//! Input fields are a JSON object of field name (or label) → value ([`crm_core::wire::FieldsIn`]). Text
+//! works for every type; decimals may be strings or numbers (numbers keep their exact digits); references
+//! accept an id or the related record's name; owners a user name, full name, group name or id; `null`
+//! empties a field. The reserved keys `id`, `module`, `label`, `version` and `deleted` are ignored.
 
 use crate::args::{Out, arg_fields, arg_str};
-use crate::boundary;
+use crate::boundary::{self, FfiResult};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::{Record, RecordId};
+use crm_core::{Crm, Record, RecordId, wire};
 use std::ffi::c_char;
 
-/// The JSON form of a record: `Record::to_json` plus `version` (for `crm_record_update_version`) and
-/// `deleted` (true in the recycle bin). Input ignores these keys, so the JSON can be edited and sent back.
-pub fn record_json(record: &Record) -> serde_json::Value {
-    let mut j = record.to_json();
-    if let Some(m) = j.as_object_mut() {
-        m.insert("version".into(), record.version.into());
-        m.insert("deleted".into(), record.deleted.into());
-    }
-    j
+/// The wire form of a record ([`crm_core::wire::Record`]), every field of its module in layout order.
+pub fn record_json(crm: &Crm, record: &Record) -> FfiResult<wire::Record> {
+    Ok(wire::Record::new(crm.module(&record.module)?, record))
+}
+
+/// The wire form of several records (of any modules).
+pub fn records_json(crm: &Crm, records: &[Record]) -> FfiResult<Vec<wire::Record>> {
+    Ok(wire::records(crm, records)?)
 }
 
 /// Creates a record of `module` (name or label: `"Potentials"` or `"Opportunities"`) from `fields_json`
@@ -51,8 +56,9 @@ pub unsafe extern "C" fn crm_record_create(
         let module = unsafe { arg_str(module, "module") }?;
         let fields = unsafe { arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let record = unsafe { lock_store(store) }?.create(module, fields)?;
-        out.set_json(&record_json(&record))
+        let mut crm = unsafe { lock_store(store) }?;
+        let record = crm.create(module, fields)?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 
@@ -74,16 +80,18 @@ pub unsafe extern "C" fn crm_record_quick_create(
         let module = unsafe { arg_str(module, "module") }?;
         let fields = unsafe { arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let record = unsafe { lock_store(store) }?.quick_create(module, fields)?;
-        out.set_json(&record_json(&record))
+        let mut crm = unsafe { lock_store(store) }?;
+        let record = crm.quick_create(module, fields)?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 
-/// Reads a record (live or in the recycle bin) into `*out_record_json` (required), owned by the caller
-/// (free with `crm_string_free`).
+/// Reads a live record into `*out_record_json` (required), owned by the caller (free with
+/// `crm_string_free`). A record in the recycle bin is not read as if it were live: it is
+/// `CRM_STATUS_NOT_FOUND`, as in vtiger; read it with `crm_record_get_deleted`.
 ///
-/// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised with other
-/// calls on the store.
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown id, or in the recycle bin), storage errors.
+/// Thread-safety: serialised with other calls on the store.
 ///
 /// # Safety
 /// `store` is NULL or a live handle; `out_record_json` NULL or writable.
@@ -91,8 +99,28 @@ pub unsafe extern "C" fn crm_record_quick_create(
 pub unsafe extern "C" fn crm_record_get(store: *const crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_record_json, "out_record_json") }?;
-        let record = unsafe { lock_store(store) }?.get(RecordId(id))?;
-        out.set_json(&record_json(&record))
+        let crm = unsafe { lock_store(store) }?;
+        let record = crm.get(RecordId(id))?;
+        out.set_json(&record_json(&crm, &record)?)
+    })
+}
+
+/// Reads a record in the recycle bin (its `deleted` is true) into `*out_record_json` (required), owned
+/// by the caller (free with `crm_string_free`). List the recycle bin with `crm_record_find` and
+/// `"deleted": true`.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND` (unknown id, or a live record), storage errors.
+/// Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_record_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_record_get_deleted(store: *const crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_record_json, "out_record_json") }?;
+        let crm = unsafe { lock_store(store) }?;
+        let record = crm.get_deleted(RecordId(id))?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 
@@ -116,8 +144,9 @@ pub unsafe extern "C" fn crm_record_update(
     boundary::run(|| {
         let fields = unsafe { arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let record = unsafe { lock_store(store) }?.update(RecordId(id), fields)?;
-        out.set_json(&record_json(&record))
+        let mut crm = unsafe { lock_store(store) }?;
+        let record = crm.update(RecordId(id), fields)?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 
@@ -140,8 +169,9 @@ pub unsafe extern "C" fn crm_record_update_version(
     boundary::run(|| {
         let fields = unsafe { arg_fields(fields_json, "fields_json") }?;
         let out = unsafe { Out::optional(out_record_json) };
-        let record = unsafe { lock_store(store) }?.update_version(RecordId(id), version, fields)?;
-        out.set_json(&record_json(&record))
+        let mut crm = unsafe { lock_store(store) }?;
+        let record = crm.update_version(RecordId(id), version, fields)?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 
@@ -169,8 +199,9 @@ pub unsafe extern "C" fn crm_record_delete(store: *mut crm_store, id: i64) -> cr
 pub unsafe extern "C" fn crm_record_restore(store: *mut crm_store, id: i64, out_record_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::optional(out_record_json) };
-        let record = unsafe { lock_store(store) }?.restore(RecordId(id))?;
-        out.set_json(&record_json(&record))
+        let mut crm = unsafe { lock_store(store) }?;
+        let record = crm.restore(RecordId(id))?;
+        out.set_json(&record_json(&crm, &record)?)
     })
 }
 

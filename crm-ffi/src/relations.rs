@@ -7,7 +7,7 @@
 
 use crate::args::{Out, arg_fields, arg_json, arg_str};
 use crate::boundary;
-use crate::records::record_json;
+use crate::records::{record_json, records_json};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
 use crm_core::rust_decimal::Decimal;
@@ -150,9 +150,13 @@ pub unsafe extern "C" fn crm_related(
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let p = unsafe { lock_store(store) }?.related(RecordId(record), module, page, page_size)?;
-        let items: Vec<serde_json::Value> =
-            p.items.iter().map(|(r, l)| serde_json::json!({ "record": record_json(r), "link": l })).collect();
+        let crm = unsafe { lock_store(store) }?;
+        let p = crm.related(RecordId(record), module, page, page_size)?;
+        let items = p
+            .items
+            .iter()
+            .map(|(r, l)| Ok(serde_json::json!({ "record": record_json(&crm, r)?, "link": l })))
+            .collect::<crate::boundary::FfiResult<Vec<_>>>()?;
         out.set_json(&serde_json::json!({
             "items": items, "total": p.total, "page": p.page, "page_size": p.page_size,
         }))
@@ -171,8 +175,8 @@ pub unsafe extern "C" fn crm_related(
 pub unsafe extern "C" fn crm_activities(store: *const crm_store, record: i64, done: bool, out_json: *mut *mut c_char) -> crm_status {
     boundary::run(|| {
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let list = unsafe { lock_store(store) }?.activities(RecordId(record), done)?;
-        let list: Vec<serde_json::Value> = list.iter().map(record_json).collect();
+        let crm = unsafe { lock_store(store) }?;
+        let list = records_json(&crm, &crm.activities(RecordId(record), done)?)?;
         out.set_json(&list)
     })
 }
@@ -201,7 +205,8 @@ pub unsafe extern "C" fn crm_create_from_opportunity(
         let module = unsafe { arg_str(module, "module") }?;
         let fields = if fields_json.is_null() { Fields::new() } else { unsafe { arg_fields(fields_json, "fields_json") }? };
         let out = unsafe { Out::optional(out_record_json) };
-        let r = unsafe { lock_store(store) }?.create_from_opportunity(RecordId(opportunity), module, fields)?;
-        out.set_json(&record_json(&r))
+        let mut crm = unsafe { lock_store(store) }?;
+        let r = crm.create_from_opportunity(RecordId(opportunity), module, fields)?;
+        out.set_json(&record_json(&crm, &r)?)
     })
 }

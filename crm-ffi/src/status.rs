@@ -1,9 +1,11 @@
 //! The status codes every fallible function returns, and their static descriptions.
 //!
 //! The numbers are ABI: they never change and a retired number is never reused (keep it below as a
-//! "reserved" comment). New error classes of crm-core get a new number at the end; until then they map
-//! to `CRM_STATUS_ERROR`.
+//! "reserved" comment). Every crm-core [`ErrorKind`] has its status ([`crm_status::from_kind`] matches
+//! exhaustively, so a new kind gets a new number at the end before this crate builds again);
+//! `CRM_STATUS_ERROR` remains for failures of the boundary itself (a reply that cannot be serialised).
 
+use crm_core::ErrorKind;
 use std::ffi::{CStr, c_char};
 
 /// Outcome of a crm call. `CRM_STATUS_OK` (0, also spelled `CRM_OK`) is success; every other value is a
@@ -54,21 +56,21 @@ pub enum crm_status {
 }
 
 impl crm_status {
-    /// The status for a stable crm-core error code ([`crm_core::Error::code`]).
-    pub fn from_code(code: &str) -> crm_status {
-        match code {
-            "invalid_argument" => crm_status::InvalidArgument,
-            "validation" => crm_status::Validation,
-            "not_found" => crm_status::NotFound,
-            "conflict" => crm_status::Conflict,
-            "io" => crm_status::Io,
-            "storage" => crm_status::Storage,
-            "busy" => crm_status::Busy,
-            "incompatible_version" => crm_status::IncompatibleVersion,
-            "corrupt" => crm_status::Corrupt,
-            "duplicate" => crm_status::Duplicate,
-            "schema" => crm_status::Schema,
-            _ => crm_status::Error,
+    /// The status of a crm-core error kind ([`crm_core::Error::kind`]). The match is exhaustive: a new
+    /// kind in crm-core breaks this build until it is given a status here.
+    pub fn from_kind(kind: ErrorKind) -> crm_status {
+        match kind {
+            ErrorKind::InvalidArgument => crm_status::InvalidArgument,
+            ErrorKind::Validation => crm_status::Validation,
+            ErrorKind::NotFound => crm_status::NotFound,
+            ErrorKind::Conflict => crm_status::Conflict,
+            ErrorKind::Io => crm_status::Io,
+            ErrorKind::Storage => crm_status::Storage,
+            ErrorKind::Busy => crm_status::Busy,
+            ErrorKind::IncompatibleVersion => crm_status::IncompatibleVersion,
+            ErrorKind::Corrupt => crm_status::Corrupt,
+            ErrorKind::Duplicate => crm_status::Duplicate,
+            ErrorKind::Schema => crm_status::Schema,
         }
     }
 
@@ -154,10 +156,13 @@ mod tests {
     }
 
     #[test]
-    fn core_codes_map() {
-        assert_eq!(crm_status::from_code("validation"), crm_status::Validation);
-        assert_eq!(crm_status::from_code("busy"), crm_status::Busy);
-        assert_eq!(crm_status::from_code("something_new"), crm_status::Error);
+    fn core_kinds_map() {
+        assert_eq!(crm_status::from_kind(ErrorKind::Validation), crm_status::Validation);
+        assert_eq!(crm_status::from_kind(ErrorKind::Busy), crm_status::Busy);
+        for k in ErrorKind::ALL {
+            let s = crm_status::from_kind(k);
+            assert!(!matches!(s, crm_status::Ok | crm_status::Error | crm_status::Panic), "{k}");
+        }
         let s = unsafe { CStr::from_ptr(crm_status_str(6)) };
         assert_eq!(s, c"not found");
         let s = unsafe { CStr::from_ptr(crm_status_str(777)) };

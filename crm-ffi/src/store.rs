@@ -107,7 +107,7 @@ impl Drop for StoreGuard<'_> {
 /// `CRM_STATUS_INVALID_ARGUMENT` (code `reentrant_call`) instead of deadlocking.
 ///
 /// # Safety
-/// As [`try_ref_from_ptr`].
+/// As `try_ref_from_ptr`.
 pub unsafe fn lock_store<'a>(store: *const crm_store) -> FfiResult<StoreGuard<'a>> {
     let m = unsafe { try_ref_from_ptr(store, "store") }?;
     let addr = store as usize;

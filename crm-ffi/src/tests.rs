@@ -187,7 +187,7 @@ fn settings_and_auto_numbers() {
     assert_eq!(unsafe { crm_store_set_stage_probability_autofill(st.0, false) }, crm_status::Ok);
     let r = create(&st, "Potentials", r#"{"potentialname": "N", "sales_stage": "Qualification", "closingdate": "2027-01-31"}"#);
     assert_eq!(r["potential_no"], "OPP-0100");
-    assert!(r.get("probability").is_none(), "no autofill: {r}");
+    assert!(r["probability"].is_null(), "no autofill: {r}");
     let status = unsafe { crm_auto_number_set(st.0, s("Potentials").as_ptr(), s("OPP-").as_ptr(), s("5").as_ptr()) };
     assert_eq!(status, crm_status::InvalidArgument);
     assert_eq!(unsafe { crm_user_get(st.0, s("ADMIN").as_ptr(), &mut out) }, crm_status::Ok);

@@ -6,17 +6,17 @@
 use crate::args::{Out, arg_json, arg_opt_str, arg_str};
 use crate::boundary::{self, FfiResult};
 use crate::query::query_from_json;
-use crate::records::record_json;
+use crate::records::records_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::{Cursor, Filter, Page, ViewSettings};
+use crm_core::{Crm, Cursor, Filter, Page, ViewSettings};
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 
 /// The JSON form of a page of records.
-pub fn page_json(p: &Page) -> serde_json::Value {
-    let records: Vec<serde_json::Value> = p.records.iter().map(record_json).collect();
-    serde_json::json!({ "records": records, "total": p.total, "page": p.page, "page_size": p.page_size })
+pub fn page_json(crm: &Crm, p: &Page) -> FfiResult<serde_json::Value> {
+    let records = records_json(crm, &p.records)?;
+    Ok(serde_json::json!({ "records": records, "total": p.total, "page": p.page, "page_size": p.page_size }))
 }
 
 /// The filters of `module` the acting user sees, lowest id first, as a JSON array into `*out_json`
@@ -134,8 +134,9 @@ pub unsafe extern "C" fn crm_list(
         let filter = unsafe { arg_str(filter, "filter") }?;
         let sort = unsafe { arg_opt_str(sort, "sort") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let view = unsafe { lock_store(store) }?.list(module, filter, sort, page, page_size)?;
-        let mut j = page_json(&view.page);
+        let crm = unsafe { lock_store(store) }?;
+        let view = crm.list(module, filter, sort, page, page_size)?;
+        let mut j = page_json(&crm, &view.page)?;
         j["filter"] = serde_json::to_value(&view.filter).unwrap_or_default();
         out.set_json(&j)
     })
@@ -162,8 +163,9 @@ pub unsafe extern "C" fn crm_search(
         let module = unsafe { arg_str(module, "module") }?;
         let text = unsafe { arg_str(text, "text") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let p = unsafe { lock_store(store) }?.search(module, text, page, page_size)?;
-        out.set_json(&page_json(&p))
+        let crm = unsafe { lock_store(store) }?;
+        let p = crm.search(module, text, page, page_size)?;
+        out.set_json(&page_json(&crm, &p)?)
     })
 }
 
@@ -191,8 +193,9 @@ pub unsafe extern "C" fn crm_search_columns(
         let cols: BTreeMap<String, String> = unsafe { arg_json(columns_json, "columns_json") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let pairs: Vec<(&str, &str)> = cols.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let p = unsafe { lock_store(store) }?.search_columns(module, &pairs, page, page_size)?;
-        out.set_json(&page_json(&p))
+        let crm = unsafe { lock_store(store) }?;
+        let p = crm.search_columns(module, &pairs, page, page_size)?;
+        out.set_json(&page_json(&crm, &p)?)
     })
 }
 
@@ -220,8 +223,9 @@ pub unsafe extern "C" fn crm_record_page_after(
         let cursor: Option<Cursor> =
             if cursor_json.is_null() { None } else { unsafe { arg_json::<Option<Cursor>>(cursor_json, "cursor_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let (records, next) = unsafe { lock_store(store) }?.page_after(query, cursor.as_ref(), size)?;
-        let records: Vec<serde_json::Value> = records.iter().map(record_json).collect();
+        let crm = unsafe { lock_store(store) }?;
+        let (records, next) = crm.page_after(query, cursor.as_ref(), size)?;
+        let records = records_json(&crm, &records)?;
         out.set_json(&serde_json::json!({ "records": records, "cursor": next }))
     })
 }

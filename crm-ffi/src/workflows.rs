@@ -15,7 +15,7 @@
 //!
 //! Both run **while the store is locked**, on the thread that made the crm call: they must not call crm on
 //! the same store (refused with `CRM_STATUS_INVALID_ARGUMENT`, code `reentrant_call`), must not unwind into
-//! crm (no C++ exceptions or `longjmp`), and answer through [`crm_callback_reply_set`]
+//! crm (no C++ exceptions or `longjmp`), and answer through [`crm_callback_reply_set`](crate::crm_callback_reply_set)
 //! (crate::callback::crm_callback_reply_set).
 
 use crate::args::{Out, arg_fields, arg_json, arg_opt_str, arg_str, fields_from_json};
@@ -233,8 +233,9 @@ pub unsafe extern "C" fn crm_workflow_dry_run(
         let target: DryRunTarget = unsafe { arg_json(target_json, "target_json") }?;
         let fields = if fields_json.is_null() { Fields::new() } else { unsafe { arg_fields(fields_json, "fields_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
-        let dry = unsafe { lock_store(store) }?.dry_run(target, fields)?;
-        let record = dry.record.as_ref().map(record_json);
+        let mut crm = unsafe { lock_store(store) }?;
+        let dry = crm.dry_run(target, fields)?;
+        let record = dry.record.as_ref().map(|r| record_json(&crm, r)).transpose()?;
         out.set_json(&serde_json::json!({ "record": record, "workflows": dry.workflows }))
     })
 }
@@ -447,7 +448,7 @@ unsafe impl Sync for HostFunction {}
 impl HostFunction {
     fn call(&self, name: &str, record: &Record) -> Result<Fields, String> {
         guarded(&format!("workflow function '{name}'"), || {
-            let json = c_json(&record_json(record))?;
+            let json = c_json(&crm_core::wire::Record::sparse(record))?;
             let mut reply = Reply::default();
             // SAFETY: the host's function pointer and user data, called as documented at
             // `crm_workflow_function`.

@@ -13,6 +13,7 @@
 
 use crate::errors::invalid;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use crm_core::wire::{self, ConditionSpec, QuerySpec, SortSpec};
 use crm_core::{Condition, Fields, Op, Query, Record, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
@@ -24,6 +25,7 @@ use pyo3::types::{
 };
 use rust_decimal::Decimal;
 use std::str::FromStr;
+use std::sync::Arc;
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
@@ -94,15 +96,15 @@ pub fn to_value(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     Err(PyTypeError::new_err(format!("field '{field}': unsupported value of type {}", v.get_type().name()?)))
 }
 
-/// Converts a mapping of field name → value. `id` and `module` keys are ignored, so a record dict can be
-/// edited and handed back.
+/// Converts a mapping of field name → value. The wire record's reserved keys (`id`, `module`, `label`,
+/// `version`, `deleted`) are ignored, so a record dict can be edited and handed back.
 pub fn to_fields(fields: &Bound<'_, PyAny>) -> PyResult<Fields> {
     let map = fields.cast::<PyMapping>().map_err(|_| PyTypeError::new_err("fields must be a dict (field name -> value)"))?;
     let mut out = Fields::new();
     for item in map.items()?.iter() {
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
         let key = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("field names must be str"))?.to_cow()?.into_owned();
-        if key == "id" || key == "module" {
+        if wire::is_reserved(&key) {
             continue;
         }
         let value = to_value(&key, &v)?;
@@ -124,18 +126,18 @@ pub fn to_id(id: &Bound<'_, PyAny>) -> PyResult<crm_core::RecordId> {
     id.extract::<i64>().map(crm_core::RecordId).map_err(|_| PyTypeError::new_err("a record id is an int (or a record dict)"))
 }
 
-/// Builds one condition from `(field, op, value)`, `(field, op)`, `{"any": [...]}`, `{"all": [...]}` or
-/// `{"not": cond}`.
-fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<Condition> {
+/// Builds one condition of crm-core's wire spec from `(field, op, value)`, `(field, op)`, `{"any": [...]}`,
+/// `{"all": [...]}` or `{"not": cond}`.
+fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<ConditionSpec> {
     if let Ok(d) = c.cast::<PyDict>() {
         if d.len() != 1 {
             return Err(invalid("a condition dict has exactly one key: any, all or not"));
         }
         let (k, v): (String, Bound<'_, PyAny>) = d.items().get_item(0)?.extract()?;
         return match k.as_str() {
-            "any" => Ok(Condition::Any(to_condition_list(&v)?)),
-            "all" => Ok(Condition::All(to_condition_list(&v)?)),
-            "not" => Ok(Condition::Not(Box::new(to_condition(&v)?))),
+            "any" => Ok(ConditionSpec::Any(to_condition_list(&v)?)),
+            "all" => Ok(ConditionSpec::All(to_condition_list(&v)?)),
+            "not" => Ok(ConditionSpec::Not(Box::new(to_condition(&v)?))),
             other => Err(invalid(format!("unknown condition key '{other}' (use any, all or not)"))),
         };
     }
@@ -147,11 +149,12 @@ fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<Condition> {
     }
     let field: String = t.get_item(0)?.extract().map_err(|_| PyTypeError::new_err("a condition's field is a str"))?;
     let op_text: String = t.get_item(1)?.extract().map_err(|_| PyTypeError::new_err("a condition's operator is a str"))?;
-    let op = Op::parse(&op_text).ok_or_else(|| invalid(format!("unknown operator '{op_text}'")))?;
+    // An unknown operator is refused by the wire spec; the tuple's third item is read by the operator.
+    let op = Op::parse(&op_text);
     let mut values = Vec::new();
     if t.len() == 3 {
         let v = t.get_item(2)?;
-        let many = matches!(op, Op::In | Op::Between)
+        let many = matches!(op, Some(Op::In | Op::Between))
             && (v.is_instance_of::<PyList>()
                 || v.is_instance_of::<PyTuple>()
                 || v.is_instance_of::<PySet>()
@@ -160,14 +163,14 @@ fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<Condition> {
             for item in v.try_iter()? {
                 values.push(to_value(&field, &item?)?);
             }
-        } else if !(v.is_none() && matches!(op, Op::IsEmpty | Op::IsNotEmpty)) {
+        } else if !(v.is_none() && matches!(op, Some(Op::IsEmpty | Op::IsNotEmpty))) {
             values.push(to_value(&field, &v)?);
         }
     }
-    Ok(Condition::Compare { field, op, values })
+    Ok(ConditionSpec::compare(field, op_text, values))
 }
 
-fn to_condition_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<Condition>> {
+fn to_condition_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<ConditionSpec>> {
     if v.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err("conditions are a list of tuples"));
     }
@@ -182,6 +185,12 @@ fn to_condition_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<Condition>> {
 /// Converts `where`: `None`, a list of conditions (all must hold), a single condition, or a dict
 /// `{field: value}` meaning equality.
 pub fn to_where(w: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Condition>> {
+    let spec = to_where_spec(w)?;
+    spec.map(|c| c.into_condition().map_err(|e| crate::errors::Failure::Core(e).into())).transpose()
+}
+
+/// `where` as crm-core's wire condition spec.
+fn to_where_spec(w: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ConditionSpec>> {
     let Some(w) = w else { return Ok(None) };
     if w.is_none() {
         return Ok(None);
@@ -195,19 +204,20 @@ pub fn to_where(w: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Condition>> {
         for (k, v) in d.iter() {
             let field: String = k.extract().map_err(|_| PyTypeError::new_err("field names must be str"))?;
             let value = to_value(&field, &v)?;
-            let op = if value.is_empty() { Op::IsEmpty } else { Op::Eq };
+            let op = if value.is_empty() { "is empty" } else { "=" };
             let values = if value.is_empty() { vec![] } else { vec![value] };
-            all.push(Condition::Compare { field, op, values });
+            all.push(ConditionSpec::compare(field, op, values));
         }
-        return Ok(Some(Condition::All(all)));
+        return Ok(Some(ConditionSpec::All(all)));
     }
     if w.is_instance_of::<PyTuple>() {
         return Ok(Some(to_condition(w)?));
     }
-    Ok(Some(Condition::All(to_condition_list(w)?)))
+    Ok(Some(ConditionSpec::All(to_condition_list(w)?)))
 }
 
-/// Builds a query from the common keyword arguments of `find`, `count`, `iter`, `page`, `aggregate`.
+/// Builds a query from the common keyword arguments of `find`, `count`, `iter`, `page`, `aggregate`,
+/// through crm-core's wire spec ([`crm_core::wire::QuerySpec`], the one the C API reads as JSON).
 pub fn to_query(
     module: &str,
     r#where: Option<&Bound<'_, PyAny>>,
@@ -216,26 +226,24 @@ pub fn to_query(
     offset: u64,
     deleted: bool,
 ) -> PyResult<Query> {
-    let mut q = Query::new(module);
-    if let Some(c) = to_where(r#where)? {
-        q = q.filter(c);
-    }
+    let mut spec = QuerySpec::new(module);
+    spec.conditions.extend(to_where_spec(r#where)?);
     if let Some(o) = order_by {
         if let Ok(s) = o.cast::<PyString>() {
             for key in s.to_cow()?.split(',').filter(|k| !k.trim().is_empty()) {
-                q = q.order_by(key);
+                spec.sort.push(SortSpec::Key(key.to_string()));
             }
         } else if !o.is_none() {
             for key in o.try_iter()? {
                 let key: String = key?.extract().map_err(|_| PyTypeError::new_err("order_by is a str or a list of str"))?;
-                q = q.order_by(&key);
+                spec.sort.push(SortSpec::Key(key));
             }
         }
     }
-    q.limit = limit;
-    q.offset = offset;
-    q.deleted = deleted;
-    Ok(q)
+    spec.limit = limit;
+    spec.offset = offset;
+    spec.deleted = deleted;
+    spec.into_query().map_err(|e| crate::errors::Failure::Core(e).into())
 }
 
 /// Converts a value into its Python object.
@@ -257,42 +265,36 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
     })
 }
 
-/// Records of one or more modules with each module's fields in layout order: the dict keys.
+/// A module layout and its field names as Python strings.
+type LayoutKeys<'py> = (Arc<[String]>, Vec<Bound<'py, PyString>>);
+
+/// Records in crm-core's wire form ([`crm_core::wire::Record`]), ready to become dicts.
 pub struct Rows {
-    /// `(module, field names)` for every module the records belong to.
-    pub columns: Vec<(String, Vec<String>)>,
-    /// The records.
-    pub records: Vec<Record>,
+    /// The records, each with every field of its module in layout order.
+    pub records: Vec<wire::Record>,
 }
 
 impl Rows {
-    /// Reads the columns of the records' modules from the engine (call inside the engine lock).
+    /// The wire records of `records` (call inside the engine lock).
     pub fn new(crm: &crm_core::Crm, records: Vec<Record>) -> crm_core::Result<Rows> {
-        let mut columns: Vec<(String, Vec<String>)> = Vec::new();
-        for r in &records {
-            if !columns.iter().any(|(m, _)| *m == r.module) {
-                let m = crm.module(&r.module)?;
-                columns.push((r.module.clone(), m.fields_in_layout_order().iter().map(|f| f.name.clone()).collect()));
-            }
-        }
-        Ok(Rows { columns, records })
+        Ok(Rows { records: wire::records(crm, &records)? })
     }
 
-    /// The records as dicts: `id`, `module`, then every field of the module (None when empty).
+    /// The records as dicts: the wire record's keys `id`, `module`, `label`, `version`, `deleted`, then
+    /// every field of the module in layout order (None when empty).
     pub fn into_dicts(self, py: Python<'_>) -> PyResult<Vec<Bound<'_, PyDict>>> {
-        let keys: Vec<(Bound<'_, PyString>, Vec<Bound<'_, PyString>>)> =
-            self.columns.iter().map(|(m, cols)| (PyString::new(py, m), cols.iter().map(|c| PyString::new(py, c)).collect())).collect();
+        // Field-name strings are made once per module layout (records of a module share it).
+        let mut keys: Vec<LayoutKeys<'_>> = Vec::new();
         let mut out = Vec::with_capacity(self.records.len());
         for r in &self.records {
-            let Some(idx) = self.columns.iter().position(|(m, _)| *m == r.module) else { continue };
-            let (module, cols) = &keys[idx];
-            let d = PyDict::new(py);
-            d.set_item(intern!(py, "id"), r.id.0)?;
-            d.set_item(intern!(py, "module"), module)?;
-            for (name, key) in self.columns[idx].1.iter().zip(cols) {
-                d.set_item(key, from_value(py, r.get(name))?)?;
-            }
-            out.push(d);
+            let idx = match keys.iter().position(|(c, _)| Arc::ptr_eq(c, &r.columns)) {
+                Some(i) => i,
+                None => {
+                    keys.push((Arc::clone(&r.columns), r.columns.iter().map(|c| PyString::new(py, c)).collect()));
+                    keys.len() - 1
+                }
+            };
+            out.push(wire_dict(py, r, &keys[idx].1)?);
         }
         Ok(out)
     }
@@ -301,6 +303,28 @@ impl Rows {
     pub fn into_dict(self, py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
         self.into_dicts(py)?.into_iter().next().ok_or_else(|| invalid("no record"))
     }
+}
+
+/// One wire record as a dict; `keys` are its columns as Python strings.
+fn wire_dict<'py>(py: Python<'py>, r: &wire::Record, keys: &[Bound<'py, PyString>]) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "id"), r.id.0)?;
+    d.set_item(intern!(py, "module"), &r.module)?;
+    d.set_item(intern!(py, "label"), &r.label)?;
+    d.set_item(intern!(py, "version"), r.version)?;
+    d.set_item(intern!(py, "deleted"), r.deleted)?;
+    for (key, v) in keys.iter().zip(&r.values) {
+        d.set_item(key, from_value(py, v)?)?;
+    }
+    Ok(d)
+}
+
+/// A record as a dict where no schema is at hand (the record handed to a workflow function): the wire
+/// record's reserved keys and the non-empty fields ([`crm_core::wire::Record::sparse`]).
+pub fn sparse_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, PyDict>> {
+    let w = wire::Record::sparse(r);
+    let keys: Vec<_> = w.columns.iter().map(|c| PyString::new(py, c)).collect();
+    wire_dict(py, &w, &keys)
 }
 
 #[cfg(test)]

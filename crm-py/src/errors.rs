@@ -12,12 +12,16 @@
 //! OSError and its subclasses (FileNotFoundError, PermissionError, IsADirectoryError, ...) for file problems
 //! ```
 //!
+//! The class comes from crm-core's exhaustive [`ErrorKind`] (`code` is its stable string): busy,
+//! duplicate, corrupt, incompatible-version and other storage kinds are `crm.StorageError`, the `io` kind
+//! an `OSError`. A new kind breaks this crate's build until it has a class.
+//!
 //! Like polars (`PolarsError` + subclasses, one `From<PyPolarsErr> for PyErr`), every failure goes through
 //! [`Failure`] and its single `From<Failure> for PyErr` (the orphan rule forbids `From<crm_core::Error> for
 //! PyErr` here). Unlike `create_exception!`, the classes are built with `type(name, bases, dict)` so that
 //! `ValidationError` can also be a `ValueError` (as pydantic's is) and `NotFoundError` a `LookupError`.
 
-use crm_core::{Error, StorageError};
+use crm_core::{Error, ErrorKind, StorageError};
 use pyo3::exceptions::{PyException, PyLookupError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -211,32 +215,46 @@ pub fn to_py_err(py: Python<'_>, f: Failure) -> PyErr {
     made.unwrap_or_else(|e| e)
 }
 
-fn core_error(py: Python<'_>, e: Error) -> PyResult<PyErr> {
-    let code = e.code();
-    let msg = e.to_string();
-    match e {
-        Error::Validation(v) => {
-            let exc = validation_error(py)?.call1((msg,))?;
-            exc.setattr("code", code)?;
-            let list = PyList::empty(py);
-            for fe in v.errors() {
-                let d = PyDict::new(py);
-                d.set_item("field", &fe.field)?;
-                d.set_item("code", fe.code.as_str())?;
-                d.set_item("message", &fe.message)?;
-                list.append(d)?;
-            }
-            exc.setattr("errors", list)?;
-            Ok(PyErr::from_value(exc))
+/// The exception class of each error kind. The match is exhaustive: a new kind in crm-core breaks this
+/// build until it is given a class here. `None` for I/O errors, which become `OSError`s.
+fn class_of(py: Python<'_>, kind: ErrorKind) -> PyResult<Option<&Bound<'_, PyType>>> {
+    Ok(Some(match kind {
+        ErrorKind::Validation => validation_error(py)?,
+        ErrorKind::NotFound => not_found_error(py)?,
+        ErrorKind::Conflict => conflict_error(py)?,
+        ErrorKind::InvalidArgument => invalid_argument_error(py)?,
+        ErrorKind::Schema => schema_error(py)?,
+        ErrorKind::IncompatibleVersion | ErrorKind::Corrupt | ErrorKind::Busy | ErrorKind::Duplicate | ErrorKind::Storage => {
+            storage_error(py)?
         }
-        Error::NotFound(_) => with_code(not_found_error(py)?, msg, code),
-        Error::Conflict(_) => with_code(conflict_error(py)?, msg, code),
-        Error::InvalidArgument(_) => with_code(invalid_argument_error(py)?, msg, code),
-        Error::Schema(_) => with_code(schema_error(py)?, msg, code),
-        Error::Storage(StorageError::Io(io)) => os_error(py, &io, None),
-        Error::Storage(_) => with_code(storage_error(py)?, msg, code),
-        _ => with_code(crm_error(py)?, msg, code),
+        ErrorKind::Io => return Ok(None),
+    }))
+}
+
+fn core_error(py: Python<'_>, e: Error) -> PyResult<PyErr> {
+    let kind = e.kind();
+    let code = kind.as_str();
+    let msg = e.to_string();
+    let Some(class) = class_of(py, kind)? else {
+        return match e {
+            Error::Storage(StorageError::Io(io)) => os_error(py, &io, None),
+            other => os_error(py, &std::io::Error::other(other.to_string()), None),
+        };
+    };
+    let exc = class.call1((msg,))?;
+    exc.setattr("code", code)?;
+    if let Error::Validation(v) = &e {
+        let list = PyList::empty(py);
+        for fe in v.errors() {
+            let d = PyDict::new(py);
+            d.set_item("field", &fe.field)?;
+            d.set_item("code", fe.code.as_str())?;
+            d.set_item("message", &fe.message)?;
+            list.append(d)?;
+        }
+        exc.setattr("errors", list)?;
     }
+    Ok(PyErr::from_value(exc))
 }
 
 /// A `crm.InvalidArgumentError` for a malformed call detected while converting arguments.

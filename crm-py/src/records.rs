@@ -118,10 +118,18 @@ impl Crm {
         self.engine.run(py, Access::Write, move |crm| Ok(one(crm.quick_create(&module, fields)?, crm)?))?.into_dict(py)
     }
 
-    /// Reads a record (live or in the recycle bin) by id.
+    /// Reads a live record by id. A record in the recycle bin raises `crm.NotFoundError`, as in vtiger;
+    /// read it with `get_deleted`.
     fn get<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
         let id = to_id(id)?;
         self.engine.run(py, Access::Read, move |crm| Ok(one(crm.get(id)?, crm)?))?.into_dict(py)
+    }
+
+    /// Reads a record in the recycle bin by id (its `deleted` is True); a live record raises
+    /// `crm.NotFoundError`. List the recycle bin with `find(..., deleted=True)`.
+    fn get_deleted<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+        let id = to_id(id)?;
+        self.engine.run(py, Access::Read, move |crm| Ok(one(crm.get_deleted(id)?, crm)?))?.into_dict(py)
     }
 
     /// Changes the given fields of a record; with `version`, refuses (ConflictError) unless the stored

@@ -6,7 +6,8 @@ use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_py};
 use chrono::NaiveDateTime;
-use crm_core::{Comment, Converted, Fields, LeadConversion, LinkInfo, MassResult, RecordId, Relation, TransferTo};
+use crm_core::wire::{ConversionSpec, MassReport, PartSpec};
+use crm_core::{Comment, Converted, Fields, LinkInfo, RecordId, Relation};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyTuple};
 use rust_decimal::Decimal;
@@ -54,32 +55,10 @@ impl From<Comment> for CommentOut {
     }
 }
 
-/// A record a mass action skipped, as a dict.
-#[derive(IntoPyObject)]
-pub struct MassFailureOut {
-    id: i64,
-    code: &'static str,
-    message: String,
-}
-
-/// What a mass action did, as a dict: `{"succeeded": [ids], "failed": [{"id", "code", "message"}]}`.
-#[derive(IntoPyObject)]
-pub struct MassOut {
-    succeeded: Vec<i64>,
-    failed: Vec<MassFailureOut>,
-}
-
-impl From<MassResult> for MassOut {
-    fn from(m: MassResult) -> Self {
-        MassOut {
-            succeeded: m.succeeded.into_iter().map(|i| i.0).collect(),
-            failed: m
-                .failed
-                .into_iter()
-                .map(|f| MassFailureOut { id: f.id.0, code: f.error.code(), message: f.error.to_string() })
-                .collect(),
-        }
-    }
+/// What a mass action did, as a dict in crm-core's wire shape ([`crm_core::wire::MassReport`], as the C API
+/// returns it): `{"succeeded": [ids], "failed": [{"id", "code", "message", "errors"}]}`.
+fn mass_out(py: Python<'_>, r: MassReport) -> PyResult<Bound<'_, PyAny>> {
+    crate::json::to_py(py, &r)
 }
 
 /// The records a conversion created, as a dict `{"Accounts": id, "Contacts": id, "Potentials": id}` (None
@@ -102,12 +81,19 @@ fn ids(v: &Bound<'_, PyAny>) -> PyResult<Vec<RecordId>> {
 }
 
 /// `True` → empty fields (create with the mapped values), `False`/`None` → skip, a dict → override fields.
+/// Optional fields: None or False for none, True for empty fields, a dict of fields.
 fn part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Fields>> {
+    Ok(conversion_part(v)?.and_then(PartSpec::into_fields))
+}
+
+/// One part of a lead conversion: None takes the default, False skips, True creates from mapped values, a
+/// dict creates with these fields.
+fn conversion_part(v: Option<&Bound<'_, PyAny>>) -> PyResult<Option<PartSpec>> {
     match v {
         None => Ok(None),
         Some(v) if v.is_none() => Ok(None),
-        Some(v) if v.is_instance_of::<PyBool>() => Ok(if v.extract::<bool>()? { Some(Fields::new()) } else { None }),
-        Some(v) => Ok(Some(to_fields(v)?)),
+        Some(v) if v.is_instance_of::<PyBool>() => Ok(Some(if v.extract::<bool>()? { PartSpec::Mapped } else { PartSpec::Skip })),
+        Some(v) => Ok(Some(PartSpec::With(to_fields(v)?))),
     }
 }
 
@@ -226,27 +212,31 @@ impl Crm {
     // ----- mass actions -----
 
     /// Sets the same fields on many records (each saved on its own; failures are reported, not raised).
-    fn mass_edit(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, fields: &Bound<'_, PyAny>) -> PyResult<MassOut> {
+    fn mass_edit<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, fields: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let (ids, fields) = (self::ids(ids)?, to_fields(fields)?);
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_edit(&ids, fields)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_edit(&ids, fields)?)))?;
+        mass_out(py, r)
     }
 
     /// Gives many records to another owner (user or group name).
-    fn mass_transfer(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, owner: String) -> PyResult<MassOut> {
+    fn mass_transfer<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, owner: String) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_transfer(&ids, &owner)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_transfer(&ids, &owner)?)))?;
+        mass_out(py, r)
     }
 
     /// Moves many records to the recycle bin.
-    fn mass_delete(&self, py: Python<'_>, ids: &Bound<'_, PyAny>) -> PyResult<MassOut> {
+    fn mass_delete<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_delete(&ids)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_delete(&ids)?)))?;
+        mass_out(py, r)
     }
 
     /// Adds the same comment to many records.
-    fn mass_comment(&self, py: Python<'_>, ids: &Bound<'_, PyAny>, text: String) -> PyResult<MassOut> {
+    fn mass_comment<'py>(&self, py: Python<'py>, ids: &Bound<'py, PyAny>, text: String) -> PyResult<Bound<'py, PyAny>> {
         let ids = self::ids(ids)?;
-        self.engine.run(py, Access::Write, move |crm| Ok(crm.mass_comment(&ids, &text)?.into()))
+        let r = self.engine.run(py, Access::Write, move |crm| Ok(MassReport::from(&crm.mass_comment(&ids, &text)?)))?;
+        mass_out(py, r)
     }
 
     // ----- lead conversion -----
@@ -269,19 +259,14 @@ impl Crm {
         transfer_to: String,
     ) -> PyResult<Bound<'py, PyDict>> {
         let lead = to_id(lead_id)?;
-        let conv = LeadConversion {
-            account: if account.is_none() { Some(Fields::new()) } else { part(account)? },
-            contact: if contact.is_none() { Some(Fields::new()) } else { part(contact)? },
-            potential: part(opportunity)?,
+        let spec = ConversionSpec {
+            account: conversion_part(account)?,
+            contact: conversion_part(contact)?,
+            potential: conversion_part(opportunity)?,
             assigned_to,
-            transfer_to: match transfer_to.as_str() {
-                "contact" | "Contacts" => TransferTo::Contact,
-                "account" | "Accounts" => TransferTo::Account,
-                other => {
-                    return Err(crate::errors::invalid(format!("transfer_to is 'contact' or 'account', not '{other}'")));
-                }
-            },
+            transfer_to: Some(transfer_to),
         };
+        let conv = spec.into_conversion().map_err(|e| PyErr::from(crate::errors::Failure::Core(e)))?;
         let c = self.engine.run(py, Access::Write, move |crm| Ok(crm.convert_lead(lead, conv)?))?;
         converted(py, &c)
     }

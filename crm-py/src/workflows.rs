@@ -7,7 +7,7 @@
 //! another): such a call raises `crm.CrmError` with code `"reentrant"` instead of deadlocking. A workflow
 //! function receives the record as a dict and returns the fields to set (a dict, or None).
 
-use crate::convert::{Rows, from_value as value_to_py, to_fields, to_id};
+use crate::convert::{Rows, to_fields, to_id};
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::errors::Failure;
@@ -19,17 +19,6 @@ use crm_core::{DryRunTarget, Fields, Record};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDict, PyString};
-
-/// A record handed to a Python callback: `id`, `module` and its non-empty field values.
-fn record_dict<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("id", r.id.0)?;
-    d.set_item("module", &r.module)?;
-    for (k, v) in &r.values {
-        d.set_item(k, value_to_py(py, v)?)?;
-    }
-    Ok(d)
-}
 
 /// A workflow definition: typed shape (has `trigger`) or vtiger's shape; one object or a list.
 enum Definition {
@@ -255,7 +244,7 @@ impl Crm {
         self.engine.run(py, Access::Read, move |crm| {
             crm.register_function(&name, move |rec: &Record| {
                 Python::attach(|py| {
-                    let d = record_dict(py, rec)?;
+                    let d = crate::convert::sparse_dict(py, rec)?;
                     let out = function.call1(py, (d,))?;
                     let out = out.bind(py);
                     if out.is_none() { Ok(Fields::new()) } else { to_fields(out) }

@@ -79,6 +79,11 @@ def test_picklist_editor(db: crm.Crm, org: dict[str, Any]) -> None:
     rec = deal(db, org, "Heard on radio", "10", leadsource="Radio")
     db.rename_picklist_value("leadsource", "Radio", "Broadcast")
     assert db.get(rec["id"])["leadsource"] == "Broadcast"
+    # The rewritten record has a new version and a change-log entry: a save based on the old one conflicts.
+    last = db.history(rec["id"])[-1]
+    assert last["kind"] == "updated" and last["changes"] == [{"field": "leadsource", "before": "Radio", "after": "Broadcast"}]
+    with pytest.raises(crm.ConflictError):
+        db.update(rec["id"], {"nextstep": "call"}, version=1)
     assert "Radio" not in db.picklist_values("leadsource")
     db.delete_picklist_values("leadsource", ["Broadcast"], "Podcast")
     assert db.get(rec["id"])["leadsource"] == "Podcast"

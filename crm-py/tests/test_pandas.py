@@ -18,7 +18,7 @@ def test_find_into_dataframe(db: crm.Crm, org: dict[str, Any]) -> None:
     deal(db, org, "A", "100.10")
     deal(db, org, "B", "200.20", stage="Closed Won")
     df = pd.DataFrame(db.find("Potentials", order_by="potentialname"))
-    assert list(df.columns[:3]) == ["id", "module", "potentialname"]
+    assert list(df.columns[:6]) == ["id", "module", "label", "version", "deleted", "potentialname"]
     assert list(df["potentialname"]) == ["A", "B"]
     assert df["amount"].sum() == Decimal("300.30")  # object column of exact Decimals
     assert df.groupby("sales_stage")["amount"].sum().to_dict() == {"Closed Won": Decimal("200.20"), "Prospecting": Decimal("100.10")}

@@ -19,8 +19,8 @@ def test_create_returns_a_plain_dict_with_every_field(db: crm.Crm, org: dict[str
     assert type(rec) is dict
     assert rec["module"] == "Potentials"
     assert isinstance(rec["id"], int)
-    assert list(rec)[:2] == ["id", "module"]
-    assert {f["name"] for f in db.fields("Potentials")} == set(rec) - {"id", "module"}
+    assert list(rec)[:5] == ["id", "module", "label", "version", "deleted"]
+    assert {f["name"] for f in db.fields("Potentials")} == set(rec) - {"id", "module", "label", "version", "deleted"}
     assert rec["amount"] == Decimal("1000.00") and str(rec["amount"]) == "1000.00"
     assert rec["probability"] == Decimal("20")
     assert rec["closingdate"] == date(2027, 3, 31)

@@ -73,6 +73,8 @@ def test_mass_actions(db: crm.Crm, org: dict[str, Any]) -> None:
     res = db.mass_edit(ids + [999999], {"nextstep": "Call"})
     assert res["succeeded"] == ids and res["failed"][0]["id"] == 999999 and res["failed"][0]["code"] == "not_found"
     assert all(db.get(i)["nextstep"] == "Call" for i in ids)
+    bad = db.mass_edit(ids[:1], {"amount": "12abc"})["failed"][0]
+    assert bad["code"] == "validation" and [e["field"] for e in bad["errors"]] == ["amount"]
     sam = [u for u in db.users() if u["user_name"] == "sam"][0]
     assert db.mass_transfer(ids[:2], "sam")["succeeded"] == ids[:2]
     assert db.get(ids[0])["assigned_user_id"] == sam["id"]

@@ -3,7 +3,8 @@
 //! decimals exactly as stored with `.`, dates ISO (or a chosen format, Jalali too), multi-select values
 //! `a |##| b`, checkboxes `1`/`0`.
 //!
-//! Formula neutralisation (default on; vtiger has none): a text cell starting with `=`, `+`, `-`, `@`, tab or
+//! Formula neutralisation (default on; vtiger has none): a text cell (header cells included: a custom
+//! field's label is user text) starting with `=`, `+`, `-`, `@`, tab or
 //! CR gets a leading `'` so spreadsheets do not run it. Plain numbers such as `-5.00` are left alone. Import
 //! takes the `'` off again, so with neutralisation on, export → import gives back every text exactly (a text
 //! that itself starts with `'=` is exported as `''=`). With neutralisation off, a text starting with `'`
@@ -53,11 +54,13 @@ impl<W: Write> CsvExporter<W> {
         match options.header {
             crate::io::HeaderStyle::None => {}
             style => {
-                let names: Vec<&str> = columns
+                // Header cells follow the same rule as data cells: a custom field label is caller text.
+                let names: Vec<Cow<'_, str>> = columns
                     .iter()
                     .map(|f| if style == crate::io::HeaderStyle::Names { f.name.as_str() } else { f.label.as_str() })
+                    .map(|h| if options.neutralize_formulas { neutralize(h) } else { Cow::Borrowed(h) })
                     .collect();
-                out.write_record(&names).map_err(io_err)?;
+                out.write_record(names.iter().map(|h| h.as_bytes())).map_err(io_err)?;
             }
         }
         Ok(Self { out, columns, options })

@@ -174,30 +174,43 @@ pub struct CsvSource<R: Read> {
 }
 
 impl<R: Read> CsvSource<R> {
-    /// Opens a CSV stream: refuses an empty or binary file; a header-only file is fine (no rows).
+    /// Opens a CSV stream: refuses an empty or binary file; a header-only file is fine (no rows). Binary
+    /// garbage lines after the first (NUL or control bytes) are left to the rows, which fail one by one.
     ///
     /// # Errors
-    /// `InvalidArgument` for an empty file, binary content, a first chunk that is not valid UTF-8 when
-    /// UTF-8 was chosen, or an unreadable header.
+    /// `InvalidArgument` for options out of range (naming the option), an empty file, a first line that is
+    /// binary, a text line in the first chunk that is not valid UTF-8 when UTF-8 was chosen, or an
+    /// unreadable header.
     pub fn open(mut reader: R, options: &ImportOptions) -> Result<Self> {
+        options.validate()?;
         let mut head = Vec::with_capacity(SNIFF);
         (&mut reader).take(SNIFF as u64).read_to_end(&mut head).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Error::invalid("the file is empty"));
         }
-        if head.contains(&0) {
-            return Err(Error::invalid("the file is binary, not CSV text (it contains NUL bytes)"));
+        // A line holding NUL or other control bytes is binary garbage: when it is the first line the file is
+        // not text at all and is refused; further down it is reported as a failed row and the good rows
+        // around it import. Bytes invalid in UTF-8 on text lines mean a wrong encoding: refused with a hint.
+        let binary = |l: &[u8]| l.iter().any(|b| (*b < 0x20 && !matches!(b, b'\t' | b'\r')) || *b == 0x7f);
+        let mut lines = body.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace));
+        if lines.next().is_some_and(binary) {
+            return Err(Error::invalid("the file is binary, not CSV text (its first line holds NUL or control bytes)"));
         }
         let codec = options.encoding.codec();
-        if codec == encoding_rs::UTF_8
-            && let Err(e) = std::str::from_utf8(body)
-            && e.error_len().is_some()
-        {
-            return Err(Error::invalid(format!(
-                "the file is not valid UTF-8 (byte {}); choose its encoding, e.g. windows-1252",
-                e.valid_up_to() + 1
-            )));
+        if codec == encoding_rs::UTF_8 {
+            // Lines keep their `\n`, so only the last one (cut by the sniffing window) may end mid-character.
+            for (n, l) in body.split_inclusive(|b| *b == b'\n').enumerate().filter(|(_, l)| !binary(l.strip_suffix(b"\n").unwrap_or(l))) {
+                if let Err(e) = std::str::from_utf8(l)
+                    && e.error_len().is_some()
+                {
+                    return Err(Error::invalid(format!(
+                        "the file is not valid UTF-8 (line {}, byte {}); choose its encoding, e.g. windows-1252",
+                        n + 1,
+                        e.valid_up_to() + 1
+                    )));
+                }
+            }
         }
         let delimiter = match options.delimiter.byte() {
             Some(d) => d,
@@ -231,7 +244,7 @@ impl<R: Read> CsvSource<R> {
             };
             let mut seen: Vec<String> = Vec::new();
             for c in header {
-                let base = c.trim().trim_start_matches('\u{feff}').to_string();
+                let base = unneutralize(c.trim().trim_start_matches('\u{feff}')).to_string();
                 let mut name = base.clone();
                 let mut k = 2;
                 while seen.iter().any(|s| s == &name) {

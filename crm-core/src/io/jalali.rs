@@ -56,3 +56,19 @@ mod tests {
         assert_eq!(parse("garbage"), None);
     }
 }
+
+#[cfg(test)]
+mod extremes {
+    use super::*;
+
+    #[test]
+    fn extreme_years_are_not_dates() {
+        // Years beyond chrono's calendar give no date (never a panic in the calendar arithmetic).
+        for s in ["2147483647/01/01", "-2147483648/12/30", "999999/12/29", "-999999/01/01", "1405/255/255"] {
+            assert_eq!(parse(s), None, "{s}");
+        }
+        for d in [NaiveDate::MIN, NaiveDate::MAX] {
+            assert!(!format(d).is_empty());
+        }
+    }
+}

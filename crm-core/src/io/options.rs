@@ -220,8 +220,42 @@ impl ImportOptions {
     /// # Errors
     /// `InvalidArgument` naming the bad key.
     pub fn from_json(s: &str) -> crate::Result<Self> {
-        serde_json::from_str(s).map_err(|e| crate::Error::InvalidArgument(format!("import options: {e}")))
+        let o: Self = serde_json::from_str(s).map_err(|e| crate::Error::InvalidArgument(format!("import options: {e}")))?;
+        o.validate()?;
+        Ok(o)
     }
+
+    /// Range-checks the options (every import does this before it reads a row).
+    ///
+    /// # Errors
+    /// `InvalidArgument` naming the option: `batch_size` above
+    /// [`MAX_IMPORT_BATCH`](crate::limits::MAX_IMPORT_BATCH), a `decimal_separator` that is a digit or
+    /// equals `thousands_separator`.
+    pub fn validate(&self) -> crate::Result<()> {
+        let bad = |what: String| Err(crate::Error::InvalidArgument(format!("import options: {what}")));
+        if self.batch_size > crate::limits::MAX_IMPORT_BATCH {
+            return bad(format!("batch_size {} is above the limit {}", self.batch_size, crate::limits::MAX_IMPORT_BATCH));
+        }
+        if self.decimal_separator.is_ascii_digit() || self.thousands_separator.is_some_and(|t| t.is_ascii_digit()) {
+            return bad("decimal_separator and thousands_separator cannot be digits".into());
+        }
+        if self.thousands_separator == Some(self.decimal_separator) {
+            return bad(format!("decimal_separator and thousands_separator are both '{}'", self.decimal_separator));
+        }
+        Ok(())
+    }
+}
+
+/// The expected close date of an opportunity created `days` after `today` by a vCard import.
+///
+/// # Errors
+/// `InvalidArgument` naming `close_in_days` when it is above
+/// [`MAX_CLOSE_IN_DAYS`](crate::limits::MAX_CLOSE_IN_DAYS) or the date would not exist.
+pub fn close_date(today: NaiveDate, days: u32) -> crate::Result<NaiveDate> {
+    let max = crate::limits::MAX_CLOSE_IN_DAYS;
+    (days <= max).then(|| today.checked_add_days(chrono::Days::new(u64::from(days)))).flatten().ok_or_else(|| {
+        crate::Error::InvalidArgument(format!("vCard import options: opportunity.close_in_days {days} is above the limit {max}"))
+    })
 }
 
 /// The header row of an export.

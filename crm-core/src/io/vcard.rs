@@ -73,7 +73,9 @@ pub struct ContactCard {
 pub type CardResult = (u64, Result<ContactCard, String>);
 
 /// Reads every card of a vCard file (text already decoded). A broken card is returned as an error with
-/// its position; the cards around it are still read.
+/// its position; each non-blank line outside a card (binary garbage too) is returned as an error naming
+/// its line number; the cards around them are still read. A text without any card gives an empty list
+/// (see [`has_card`]).
 pub fn parse_cards(text: &str) -> Vec<CardResult> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
@@ -84,9 +86,13 @@ pub fn parse_cards(text: &str) -> Vec<CardResult> {
             if chunk.trim().is_empty() {
                 continue;
             }
-            n += 1;
-            let first = chunk.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-            out.push((n, Err(format!("line {line}: invalid line '{}' outside a card", first.chars().take(80).collect::<String>()))));
+            // Each garbage line is reported with its own line number.
+            for (i, l) in chunk.lines().enumerate() {
+                if !l.trim().is_empty() {
+                    n += 1;
+                    out.push((n, Err(format!("line {}: invalid line '{}' outside a card", line + i as u64, shown(l)))));
+                }
+            }
             continue;
         }
         n += 1;
@@ -99,19 +105,27 @@ pub fn parse_cards(text: &str) -> Vec<CardResult> {
             break;
         }
     }
-    if n == 0 {
-        out.push((1, Err("no BEGIN:VCARD found: not a vCard file".into())));
-    }
     out
+}
+
+/// Whether the text holds at least one `BEGIN:VCARD` line (a file without one is not a vCard file).
+pub fn has_card(text: &str) -> bool {
+    text.lines().any(is_begin)
+}
+
+/// A line as shown in a message: at most 80 characters, control characters (NUL, ...) escaped.
+fn shown(l: &str) -> String {
+    l.chars().take(80).flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
 }
 
 fn is_begin(l: &str) -> bool {
     l.trim_end().eq_ignore_ascii_case("BEGIN:VCARD")
 }
 
-/// Splits the text before each line that is exactly `BEGIN:VCARD`, so that one card missing its `END`
-/// cannot swallow the next one. Yields the 1-based line number of each piece and the piece. (Folded
-/// continuation lines start with a space or tab, so they are never taken for a `BEGIN`.)
+/// Splits the text before each line that is exactly `BEGIN:VCARD` and after each `END:VCARD`, so that one
+/// card missing its `END` cannot swallow the next one and lines between cards are seen (and reported).
+/// Yields the 1-based line number of each piece and the piece. (Folded continuation lines start with a
+/// space or tab, so they are never taken for a `BEGIN` or an `END`.)
 fn split_cards(text: &str) -> Vec<(u64, &str)> {
     let mut pieces = Vec::new();
     let (mut start, mut start_line, mut line, mut pos) = (0usize, 1u64, 1u64, 0usize);
@@ -123,6 +137,11 @@ fn split_cards(text: &str) -> Vec<(u64, &str)> {
         }
         pos += l.len();
         line += 1;
+        if l.trim_end().eq_ignore_ascii_case("END:VCARD") {
+            pieces.push((start_line, &text[start..pos]));
+            start = pos;
+            start_line = line;
+        }
     }
     if pos > start {
         pieces.push((start_line, &text[start..pos]));
@@ -139,7 +158,7 @@ fn parse_one(chunk: &str, line: u64) -> Result<ContactCard, String> {
             Entry::Eof => break,
             Entry::VCard(card) => return contact_of(&card),
             Entry::InvalidLine(l) => {
-                first_error.get_or_insert_with(|| format!("invalid line '{}'", l.chars().take(80).collect::<String>()));
+                first_error.get_or_insert_with(|| format!("invalid line '{}'", shown(&l)));
             }
             Entry::UnterminatedComponent(c) => {
                 first_error.get_or_insert_with(|| format!("card is not terminated (missing END:{c})"));
@@ -311,6 +330,6 @@ mod split_tests {
         assert_eq!((good.last_name.as_str(), good.first_name.as_deref()), ("Person", Some("Good")));
         assert_eq!(good.note.as_deref(), Some("foldedBEGIN:VCARD inside a note"));
         assert_eq!(split_cards("a\nb\n").len(), 1);
-        assert!(parse_cards("")[0].1.is_err());
+        assert!(parse_cards("").is_empty() && !has_card("junk\n"));
     }
 }

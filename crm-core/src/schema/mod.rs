@@ -343,6 +343,16 @@ pub struct Schema {
 
 impl Schema {
     /// The built-in schema (vtiger's stock modules after a fresh 7.x/8.x install, plus stage metadata).
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{FieldType, Schema};
+    /// let schema = Schema::builtin();
+    /// let m = schema.module("Opportunities").expect("found by label too");
+    /// assert_eq!(m.name, "Potentials");
+    /// assert_eq!(m.field("amount").map(|f| f.field_type), Some(FieldType::Currency));
+    /// assert!(schema.picklist("sales_stage").is_some_and(|p| p.find_ignore_case("closed won").is_some()));
+    /// ```
     pub fn builtin() -> Schema {
         builtin::schema()
     }

@@ -59,6 +59,24 @@ impl Crm {
     /// The ids among `ids` whose records meet vtiger's condition JSON `condition` (the `test` array of a
     /// workflow), in the order given (a repeated id is listed again). The condition is compiled once.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let big = r#"[{"fieldname":"amount","operation":"greater than","value":"10000","valuetype":"rawtext","joincondition":"","groupid":"0"}]"#;
+    /// assert_eq!(crm.matching("Potentials", big, &[deal.id])?, vec![deal.id]);
+    /// assert_eq!(crm.count_matching("Potentials", big)?, 1);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown module, or for an id that is unknown, in the recycle bin or of another
     /// module (nothing is returned then); `InvalidArgument` for a condition that does not fit the module.
@@ -125,9 +143,6 @@ impl Matcher<'_> {
     /// `NotFound` when the record is unknown, in the recycle bin or of another module.
     pub fn record(&self, id: RecordId) -> Result<Record> {
         let record = self.crm.get(id)?;
-        if record.deleted {
-            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
-        }
         if record.module != self.module.name {
             return Err(Error::not_found(format!("record {id} is a {} record, not {}", record.module, self.module.name)));
         }

@@ -192,12 +192,29 @@ impl Crm {
 
     /// Converts a lead into an organization, a contact and optionally an opportunity, in one transaction.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::LeadConversion;
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let lead = crm.create("Leads", Fields::new().with("lastname", "Hendricks").with("company", "Pied Piper"))?;
+    /// let deal = Fields::new().with("amount", "48000").with("sales_stage", "Qualification").with("closingdate", "2027-03-31");
+    /// let out = crm.convert_lead(lead.id, LeadConversion::new().with_potential(deal))?;
+    /// let org = out.account.expect("an organization");
+    /// assert_eq!(crm.get(org)?.label, "Pied Piper");
+    /// assert!(out.contact.is_some() && out.potential.is_some());
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown or deleted lead; `Conflict` when it is already converted;
     /// `InvalidArgument` when neither organization nor contact is asked for; `Validation` for the created
     /// records (field names are those of the target module).
     pub fn convert_lead(&mut self, lead: RecordId, conv: LeadConversion) -> Result<Converted> {
-        let l = self.get(lead)?;
+        let l = self.load(lead)?;
         if l.module != "Leads" || l.deleted {
             return Err(Error::not_found(format!("lead {lead}")));
         }
@@ -253,9 +270,6 @@ impl Crm {
     /// [`Crm::create`].
     pub fn create_opportunity_for(&mut self, customer: RecordId, fields: Fields) -> Result<Record> {
         let c = self.get(customer)?;
-        if c.deleted {
-            return Err(Error::not_found(format!("record {customer} is in the recycle bin")));
-        }
         let mut f = Fields::new();
         match c.module.as_str() {
             "Accounts" => f.set("related_to", Value::Ref(customer)),
@@ -310,7 +324,7 @@ impl Crm {
                 cs.push(RelationChange::MoveComments { from: lead.id, to: target });
             }
             for l in self.store.relations(lead.id, None, 0, None)? {
-                let other = self.get(l.related)?;
+                let other = self.load(l.related)?;
                 cs.push(RelationChange::Unlink { record: lead.id, related: l.related });
                 let now = self.now();
                 for (x, y) in [(lead, &other), (&other, lead)] {

@@ -7,13 +7,17 @@
 //! * the change log entry (who, when, the change as JSON — table `crm_schema_changes`), read back with
 //!   [`Crm::schema_changes`];
 //! * for a picklist rename or delete: every stored record of every module using the picklist (single and
-//!   multi-select fields, live and in the recycle bin) is rewritten, as vtiger does by direct SQL — without
-//!   record versions or change-log entries (vtiger writes no ModTracker rows either); field defaults and
-//!   dependency mappings are rewritten in the schema itself. Record change logs and stage history are
-//!   not rewritten: they record what was true at the time (vtiger's picklist editor leaves
-//!   `vtiger_potstagehistory` alone too), and [`Crm::schema_changes`] tells when a value was renamed;
+//!   multi-select fields, live and in the recycle bin) is rewritten, as vtiger does by direct SQL; field
+//!   defaults and dependency mappings are rewritten in the schema itself. Unlike vtiger (which writes no
+//!   ModTracker rows), each rewritten record gets a **new version and a change-log entry** (the field, the
+//!   old and the new value, the editor, the time): a save another handle planned before the rename, on
+//!   the old version, is then refused with `Conflict` (and can be retried) instead of writing the old
+//!   value back. Earlier change-log entries and stage history are not rewritten: they record what was
+//!   true at the time (vtiger's picklist editor leaves `vtiger_potstagehistory` alone too), and
+//!   [`Crm::schema_changes`] tells when a value was renamed;
 //! * for a deleted custom field: its stored values are cleared (the SQLite column stays, empty, so that
-//!   other handles still holding the previous schema keep working); its change log stays readable.
+//!   other handles still holding the previous schema keep working); its change log stays readable, and
+//!   each record that held a value gets a new version and a change-log entry, for the same reason.
 //!
 //! **Visible to every handle.** Before each schema edit and each record write the service compares the
 //! stored schema version with its own (one indexed row read, `crm_meta.schema_version`) and reloads the
@@ -28,7 +32,7 @@
 //! next time such a record is saved, the save must supply a value, or the field's default fills it
 //! (defaults fill empty mandatory fields on update, not only on create). A hidden field keeps its data and
 //! stays writable through the API. Role scopes and dependencies keep values a record already holds (see
-//! [`picklist_rules`](crate::schema::picklist_rules)).
+//! [`crate::schema::picklist_rules`]).
 //!
 //! **Other concerns (saved filters, workflows).** [`Crm::schema_change_dependents`] is the one hook they
 //! extend: it receives each edit before it is stored and may add writes to the same transaction (rewrite a
@@ -102,6 +106,7 @@ impl Crm {
             let change = edit::prepare(&before, change.clone())?;
             let after = edit::apply(&before, &change)?;
             let rewrites = edit::value_rewrites(&before, &change)?;
+            let (actor, at) = (self.actor_name(), self.now());
             let mut cs = ChangeSet::new();
             cs.push(SchemaStoreChange::Put { schema: Box::new(after.clone()), expected_version: before.version });
             if let SchemaChange::DeleteField { module, field } = &change {
@@ -109,7 +114,7 @@ impl Crm {
                 let f = m
                     .field_by_name_or_label(field)
                     .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
-                cs.push(SchemaStoreChange::ClearField { module: m.name.clone(), field: f.name.clone() });
+                cs.push(SchemaStoreChange::ClearField { module: m.name.clone(), field: f.name.clone(), actor: actor.clone(), at });
             }
             for rw in &rewrites {
                 for (module, field, _) in &rw.fields {
@@ -118,6 +123,8 @@ impl Crm {
                         field: field.clone(),
                         from: rw.from.clone(),
                         to: rw.to.clone(),
+                        actor: actor.clone(),
+                        at,
                     });
                 }
             }
@@ -125,7 +132,7 @@ impl Crm {
             if let (SchemaChange::DeleteField { field, .. }, false) = (&change, uses.is_empty()) {
                 return Err(SchemaError::InUse { field: field.clone(), uses }.into());
             }
-            let entry = SchemaChangeEntry { version: after.version, actor: self.actor_name(), at: self.now(), change };
+            let entry = SchemaChangeEntry { version: after.version, actor, at, change };
             cs.push(SchemaStoreChange::Log(entry.clone()));
             match self.commit(&cs) {
                 Ok(()) => {
@@ -212,7 +219,7 @@ impl Crm {
                 for mut f in self.store.filters(module)? {
                     let mut changed = false;
                     for c in f.all.iter_mut().chain(f.any.iter_mut()) {
-                        if c.field != *field && !(!label.is_empty() && c.field.eq_ignore_ascii_case(&label)) {
+                        if c.field != *field && (label.is_empty() || !c.field.eq_ignore_ascii_case(&label)) {
                             continue;
                         }
                         let joined = edit::replace_in_value_list(&c.value, &rw.from, rw.to.as_deref());

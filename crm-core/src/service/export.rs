@@ -1,14 +1,28 @@
 //! Export through the facade: CSV of any module (selected ids, one page of a query, or all of a query),
 //! and vCard of contacts. Streaming: records are read a page at a time and written as they come, so memory
 //! does not grow with the number of records.
+//!
+//! **All of a query is one consistent read**, even while other handles edit: the pages are read inside
+//! one read snapshot of the store ([`Store::begin_snapshot`](crate::storage::Store::begin_snapshot): a
+//! SQLite read transaction, a PostgreSQL `REPEATABLE READ` transaction), so no record is written twice or
+//! left out because an edit moved it from one page to another, and each page continues after the last
+//! record of the one before (keyset paging) instead of skipping an ever longer `OFFSET`:
+//!
+//! * a query without a sort of its own is exported in record id (creation) order, each page seeking the
+//!   primary key past the last id: the cost grows linearly with the number of records, however many
+//!   share a modified time (a bulk import gives thousands the same second);
+//! * a query with a sort follows it, paging with [`Crm::page_after`] (linear while the first sort key
+//!   mostly differs between records; records tying on it are skipped within their group); a sort whose
+//!   first key is a multi-select field pages by offset, inside the same snapshot.
 
 use super::Crm;
 use crate::error::{Error, Result, StorageError};
 use crate::io::csv_export::CsvExporter;
 use crate::io::options::ExportOptions;
 use crate::io::vcard_export::{VcardVersion, render};
-use crate::query::Query;
+use crate::query::{Condition, ID_FIELD, Op, Query};
 use crate::record::Record;
+use crate::schema::FieldType;
 use crate::value::{RecordId, Value};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -37,6 +51,27 @@ const CHUNK: u64 = 500;
 
 impl Crm {
     /// Writes records of a module as CSV; returns the number of records written.
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::io::ExportOptions;
+    /// use crm_core::{ExportSelection, Query};
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let mut out = Vec::new();
+    /// let all = ExportSelection::All(Query::new("Potentials"));
+    /// assert_eq!(crm.export_csv(&mut out, "Potentials", &all, &ExportOptions::default())?, 1);
+    /// assert!(String::from_utf8_lossy(&out).contains("Hooli renewal"));
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// `NotFound` for an unknown module or id; `InvalidArgument` for an unknown column or a query of another
@@ -121,7 +156,7 @@ impl Crm {
         match selection {
             ExportSelection::Ids(ids) => {
                 for id in ids {
-                    let r = self.get(*id)?;
+                    let r = self.load(*id)?;
                     if r.module != module {
                         return Err(Error::invalid(format!("record {id} is a {} record, not {module}", r.module)));
                     }
@@ -136,20 +171,69 @@ impl Crm {
             }
             ExportSelection::All(query) => {
                 check(query)?;
-                let mut offset = 0u64;
-                loop {
-                    let chunk = self.find(query.clone().offset(offset).limit(CHUNK))?;
-                    let got = chunk.len() as u64;
-                    for r in &chunk {
-                        f(self, r)?;
-                    }
-                    if got < CHUNK {
-                        break;
-                    }
-                    offset += got;
-                }
+                let snapshot = self.store.begin_snapshot()?;
+                let out = self.each_of_query(query, f);
+                let ended = if snapshot { self.store.end_snapshot() } else { Ok(()) };
+                out?;
+                ended?;
             }
         }
         Ok(())
+    }
+
+    /// Calls `f` with every record `query` selects (its page ignored), a page at a time: keyset pages
+    /// after the last record seen (see the module doc).
+    fn each_of_query(&self, query: &Query, f: &mut dyn FnMut(&Crm, &Record) -> Result<()>) -> Result<()> {
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
+        let mut q = super::views::hide_converted(self.resolve_names(m, query.clone())?.normalize(m)?);
+        if query.sort.is_empty() {
+            // Id order: each page seeks the primary key past the last id seen.
+            (q.sort, q.offset, q.limit) = (Vec::new(), 0, Some(CHUNK));
+            let base = q.condition.take();
+            let mut last: Option<RecordId> = None;
+            loop {
+                let mut page = q.clone();
+                page.condition = match (last, &base) {
+                    (None, b) => b.clone(),
+                    (Some(id), None) => Some(Condition::cmp(ID_FIELD, Op::Gt, id.0)),
+                    (Some(id), Some(b)) => Some(Condition::All(vec![b.clone(), Condition::cmp(ID_FIELD, Op::Gt, id.0)])),
+                };
+                let chunk = self.store.query(&page)?;
+                for r in &chunk {
+                    f(self, r)?;
+                }
+                match chunk.last() {
+                    Some(r) if chunk.len() as u64 == CHUNK => last = Some(r.id),
+                    _ => return Ok(()),
+                }
+            }
+        }
+        let keyset = q.sort.first().and_then(|k| m.field(&k.field)).is_some_and(|k| k.field_type != FieldType::MultiPicklist);
+        if keyset {
+            let mut cursor = None;
+            loop {
+                let (chunk, next) = self.page_after(q.clone(), cursor.as_ref(), CHUNK)?;
+                for r in &chunk {
+                    f(self, r)?;
+                }
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => return Ok(()),
+                }
+            }
+        }
+        let mut offset = 0u64;
+        loop {
+            let chunk = self.find(q.clone().offset(offset).limit(CHUNK))?;
+            let got = chunk.len() as u64;
+            for r in &chunk {
+                f(self, r)?;
+            }
+            if got < CHUNK {
+                return Ok(());
+            }
+            offset += got;
+        }
     }
 }

@@ -53,6 +53,24 @@ fn unique(ids: &[RecordId]) -> Vec<RecordId> {
 impl Crm {
     /// Sets the same fields on many records.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let done = crm.mass_edit(&[deal.id], Fields::new().with("leadsource", "Trade Show"))?;
+    /// assert_eq!((done.succeeded, done.failed.len()), (vec![deal.id], 0));
+    /// assert_eq!(crm.get(deal.id)?.get("leadsource").to_string(), "Trade Show");
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` when a field is unknown or not mass-editable in a record's module (that record
     /// fails); storage errors and `Conflict` from the commit.
@@ -114,7 +132,7 @@ impl Crm {
         let mut cs = ChangeSet::new();
         let now = self.now();
         for id in unique(ids) {
-            match self.get(id) {
+            match self.load(id) {
                 Ok(r) if r.deleted => out.fail(id, Error::Conflict(format!("record {id} is already in the recycle bin"))),
                 Ok(r) => {
                     cs.push(RecordChange::History(HistoryEntry {
@@ -165,10 +183,7 @@ impl Crm {
 
     /// Checks the record and parent and returns the comment to store (its id reserved).
     pub(crate) fn plan_comment(&mut self, record: RecordId, parent: Option<i64>, text: &str) -> Result<Comment> {
-        let r = self.get(record)?;
-        if r.deleted {
-            return Err(Error::not_found(format!("record {record} is in the recycle bin")));
-        }
+        self.get(record)?;
         if text.trim().is_empty() {
             return Err(Error::invalid("a comment needs text"));
         }

@@ -21,6 +21,7 @@ mod conditions;
 pub mod fuzz;
 mod indexes;
 mod reports;
+mod setup;
 mod workflows;
 
 pub use conditions::Matcher;
@@ -147,28 +148,22 @@ impl Crm {
         }
     }
 
-    /// Uses any store. A new, empty store gets the built-in schema.
+    /// Uses any store. A new, empty store gets the built-in schema, the default filters and workflows —
+    /// once, however many handles open it at the same instant (see `service::setup`).
     pub fn with_store(mut store: Box<dyn Store>) -> Result<Crm> {
-        let (schema, new) = match store.load_schema()? {
-            Some(s) => (s, false),
-            None => {
-                let s = Schema::builtin();
-                store.save_schema(&s)?;
-                (s, true)
-            }
-        };
+        let stored = store.load_schema()?;
+        let ready = stored.is_some();
         let mut crm = Crm {
             store,
-            schema: Arc::new(schema),
+            schema: Arc::new(stored.unwrap_or_else(Schema::builtin)),
             clock: Arc::new(SystemClock),
             actor: None,
             pending: Default::default(),
             wf: Default::default(),
             cache: Cache::default(),
         };
-        crm.install_default_filters()?;
-        if new {
-            crm.install_default_workflows()?;
+        if !ready || !crm.default_filters_installed()? {
+            crm.install_defaults()?;
         }
         Ok(crm)
     }

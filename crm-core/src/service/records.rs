@@ -58,11 +58,35 @@ impl Crm {
         self.insert(module, fields, Mode::QuickCreate, "CRM")
     }
 
-    /// Reads a record (live or in the recycle bin).
+    /// Reads a live record. A record in the recycle bin is not read as if it were live: like vtiger,
+    /// `get` refuses it with `NotFound`; read it with [`Crm::get_deleted`].
     ///
     /// # Errors
-    /// `NotFound` when no record has this id.
+    /// `NotFound` when no record has this id or the record is in the recycle bin.
     pub fn get(&self, id: RecordId) -> Result<Record> {
+        let r = self.load(id)?;
+        if r.deleted {
+            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
+        }
+        Ok(r)
+    }
+
+    /// Reads a record in the recycle bin (the recycle bin's own read, as vtiger's Recycle Bin module
+    /// shows deleted records; list them with a query whose `deleted` is true).
+    ///
+    /// # Errors
+    /// `NotFound` when no record has this id or the record is live.
+    pub fn get_deleted(&self, id: RecordId) -> Result<Record> {
+        let r = self.load(id)?;
+        if !r.deleted {
+            return Err(Error::not_found(format!("record {id} is not in the recycle bin")));
+        }
+        Ok(r)
+    }
+
+    /// Reads a record whether live or in the recycle bin, for the operations that handle both (restore,
+    /// purge, history, links of deleted records).
+    pub(crate) fn load(&self, id: RecordId) -> Result<Record> {
         self.store.get(id)?.ok_or_else(|| Error::not_found(format!("record {id}")))
     }
 
@@ -102,14 +126,18 @@ impl Crm {
 
     /// Removes a record from the recycle bin for good, with its change log.
     ///
+    /// The store deletes it only if it is still in the recycle bin at the version read here: a record
+    /// another handle restored or edited in between is never erased (the purge is refused instead).
+    ///
     /// # Errors
-    /// `NotFound`; `Conflict` when the record is not in the recycle bin.
+    /// `NotFound`; `Conflict` when the record is not in the recycle bin, or another handle restored or
+    /// changed it meanwhile.
     pub fn purge(&mut self, id: RecordId) -> Result<()> {
-        let r = self.get(id)?;
+        let r = self.load(id)?;
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.commit(&ChangeSet(vec![Change::Record(RecordChange::Purge(id))]))
+        self.commit(&ChangeSet(vec![Change::Record(RecordChange::Purge { id, expected_version: r.version })]))
     }
 
     /// Lists the records a query selects.
@@ -165,13 +193,13 @@ impl Crm {
 
     /// The change log of a record, oldest first.
     pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
-        self.get(id)?;
+        self.load(id)?;
         self.store.history(id)
     }
 
     /// The stage history of an opportunity, oldest first.
     pub fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
-        self.get(id)?;
+        self.load(id)?;
         self.store.stage_history(id)
     }
 
@@ -183,7 +211,8 @@ impl Crm {
     /// Lets conditions name owners (user name, full name, group name) and referenced records
     /// (`Accounts::::Hooli` or `Hooli`) instead of giving ids, as record input can. Unknown names stay
     /// as they are, so normalization reports them.
-    pub(crate) fn resolve_names(&self, m: &Module, mut query: Query) -> Result<Query> {
+    pub(crate) fn resolve_names(&self, m: &Module, query: Query) -> Result<Query> {
+        let mut query = query.bounded()?; // before anything walks the condition tree
         fn walk(crm: &Crm, m: &Module, c: &mut crate::query::Condition) -> Result<()> {
             use crate::query::Condition as C;
             match c {
@@ -321,7 +350,18 @@ impl Crm {
     }
 
     fn plan_update_checked(&mut self, current: &Record, expected: Option<u64>, fields: Fields) -> Result<Option<(Record, ChangeSet)>> {
-        let fresh = if self.refresh_schema_for_write()? { Some(self.get(current.id)?) } else { None };
+        let mut fresh = if self.refresh_schema_for_write()? { Some(self.load(current.id)?) } else { None };
+        // A schema edit may have committed between reading the schema and the record again: the record
+        // then holds values the schema lacks (a renamed picklist value). Read both again until they agree.
+        let mut tries = 0;
+        while fresh.is_some() && self.store.schema_version()? != Some(self.schema.version) {
+            tries += 1;
+            if tries > 8 {
+                return Err(Error::Conflict("the schema kept changing while the record was read".into()));
+            }
+            self.refresh_schema()?;
+            fresh = Some(self.load(current.id)?);
+        }
         let current = fresh.as_ref().unwrap_or(current);
         let id = current.id;
         if current.deleted {
@@ -365,7 +405,7 @@ impl Crm {
     }
 
     fn set_deleted(&mut self, id: RecordId, deleted: bool) -> Result<()> {
-        let current = self.get(id)?;
+        let current = self.load(id)?;
         if current.deleted == deleted {
             let state = if deleted { "already in" } else { "not in" };
             return Err(Error::Conflict(format!("record {id} is {state} the recycle bin")));

@@ -78,14 +78,14 @@ impl Crm {
 
     /// The comments on a record, newest first (replies name their parent).
     pub fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        self.get(record)?;
+        self.load(record)?;
         self.store.comments(record)
     }
 
     /// The activities (Calendar records) linked to a record through `parent_id`: open ones, or done ones
     /// when `done`; by start date.
     pub fn activities(&self, record: RecordId, done: bool) -> Result<Vec<Record>> {
-        self.get(record)?;
+        self.load(record)?;
         let finished = Condition::Any(vec![
             Condition::one_of("taskstatus", ["Completed", "Deferred"]),
             Condition::one_of("eventstatus", ["Held", "Not Held"]),
@@ -110,8 +110,8 @@ impl Crm {
     /// # Errors
     /// `NotFound` when they are not linked.
     pub fn unlink(&mut self, record: RecordId, related: RecordId) -> Result<()> {
-        let a = self.get(record)?;
-        let b = self.get(related)?;
+        let a = self.load(record)?;
+        let b = self.load(related)?;
         let linked = self.store.relations(record, Some(&b.module), 0, None)?.into_iter().any(|r| r.related == related);
         if !linked {
             return Err(Error::not_found(format!("record {related} is not linked to {record}")));
@@ -126,7 +126,7 @@ impl Crm {
         let get = |crm: &Crm, id: RecordId| -> Result<Record> {
             let r = match crm.pending.get(&id) {
                 Some(r) => r.clone(),
-                None => crm.get(id)?,
+                None => crm.load(id)?,
             };
             if r.deleted {
                 return Err(Error::not_found(format!("record {id} is in the recycle bin")));
@@ -186,10 +186,33 @@ impl Crm {
     /// One page (1-based) of the records of `module` related to `record`: those that reference it through
     /// any reference field, and those linked to it many-to-many; most recently modified first.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let call = crm.create("Calendar", Fields::new()
+    ///     .with("subject", "Follow-up call")
+    ///     .with("activitytype", "Call")
+    ///     .with("date_start", "2027-01-10")
+    ///     .with("eventstatus", "Planned")
+    ///     .with("parent_id", deal.id))?;
+    /// let page = crm.related(deal.id, "Calendar", 1, 20)?;
+    /// assert_eq!(page.items[0].0.id, call.id);
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `NotFound` for an unknown record or module.
     pub fn related(&self, record: RecordId, module: &str, page: u64, page_size: u64) -> Result<RelatedPage> {
-        let source = self.get(record)?;
+        let source = self.load(record)?;
         let target = self.module(module)?;
         let links = self.store.relations(record, Some(&target.name), 0, None)?;
         let by_ref: Vec<Condition> = target
@@ -240,7 +263,7 @@ impl Crm {
     /// `InvalidArgument` for another module or a record that is not an opportunity; `Validation` as
     /// [`Crm::create`].
     pub fn create_from_opportunity(&mut self, opportunity: RecordId, module: &str, fields: Fields) -> Result<Record> {
-        let pot = self.get(opportunity)?;
+        let pot = self.load(opportunity)?;
         if pot.module != "Potentials" || pot.deleted {
             return Err(Error::invalid(format!("record {opportunity} is not a live opportunity")));
         }

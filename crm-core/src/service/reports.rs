@@ -53,6 +53,25 @@ pub struct PipelineRow {
 impl Crm {
     /// The pipeline of opportunities matching `filter`, grouped by `by`, ordered by key.
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::PipelineBy;
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let rows = crm.pipeline(PipelineBy::Stage, None)?;
+    /// let prospecting = rows.iter().find(|r| r.key == "Prospecting").expect("a row per stage with deals");
+    /// assert_eq!((prospecting.count, prospecting.amount.to_string()), (1, "12000.00".to_string()));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` for a filter that does not fit the Potentials fields.
     pub fn pipeline(&self, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {

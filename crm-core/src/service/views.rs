@@ -96,9 +96,20 @@ impl Crm {
         self.commit(&ChangeSet(vec![Change::View(ViewChange::PutSetting { key: VIEW_SETTINGS.into(), value })]))
     }
 
-    /// Installs vtiger's default Potentials filters that are missing (by name). Runs on every open; cheap
-    /// when they exist.
+    /// Installs vtiger's default Potentials filters that are missing (by name). Opening a store does it
+    /// when one is missing; under the store's setup lock, so that handles doing it at once add one copy.
     pub fn install_default_filters(&mut self) -> Result<()> {
+        self.in_setup(Crm::put_missing_default_filters)
+    }
+
+    /// Whether every default filter is stored (by name).
+    pub(crate) fn default_filters_installed(&self) -> Result<bool> {
+        let existing = self.store.filters("Potentials")?;
+        Ok(default_filters().iter().all(|f| existing.iter().any(|e| e.visibility == Visibility::System && e.name == f.name)))
+    }
+
+    /// Stores the default filters that are missing (by name); the caller holds the setup lock.
+    pub(crate) fn put_missing_default_filters(&mut self) -> Result<()> {
         let existing = self.store.filters("Potentials")?;
         let mut cs = ChangeSet::new();
         for mut f in default_filters() {
@@ -256,6 +267,23 @@ impl Crm {
 
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
     /// `text`, ignoring case; one page with the total.
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// let page = crm.search("Potentials", "hooli", 1, 20)?;
+    /// assert_eq!((page.total, page.records[0].id), (1, deal.id));
+    /// # Ok(()) }
+    /// ```
     pub fn search(&self, module: &str, text: &str, page: u64, page_size: u64) -> Result<Page> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, module)?;

@@ -197,6 +197,31 @@ impl Crm {
 
     /// Adds a workflow after checking it (fields, operators, expressions, tasks, schedule).
     ///
+    /// # Example
+    /// ```
+    /// use crm_core::workflow::condition::{Cond, FieldPath, Operand, Test, WfOp};
+    /// use crm_core::workflow::task::{Action, EmailTask, TaskDef};
+    /// use crm_core::workflow::{Trigger, Workflow};
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let big = Test { field: FieldPath::Own("amount".into()), op: WfOp::GreaterThan, value: Operand::Raw("10000".into()) };
+    /// let alert = Workflow::new("Potentials", "Big deal alert", Trigger::FirstSave).when(Cond::Test(big)).task(TaskDef::new(
+    ///     "Tell sales",
+    ///     Action::SendEmail(EmailTask { to: "sales@example.com".into(), subject: "Big deal: $potentialname".into(), ..Default::default() }),
+    /// ));
+    /// crm.add_workflow(alert)?;
+    /// let deal = crm.create("Potentials", Fields::new()
+    ///     .with("potentialname", "Hooli renewal")
+    ///     .with("amount", "12000")
+    ///     .with("sales_stage", "Prospecting")
+    ///     .with("closingdate", "2027-03-31"))?;
+    /// assert!(crm.outbox()?.iter().any(|m| m.subject == "Big deal: Hooli renewal"));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// `InvalidArgument` naming the problem.
     pub fn add_workflow(&mut self, mut wf: Workflow) -> Result<Workflow> {
@@ -557,9 +582,6 @@ impl Crm {
     pub fn run_workflow(&mut self, id: i64, record: RecordId) -> Result<WorkflowTrace> {
         let wf = self.get_workflow(id)?;
         let current = self.get(record)?;
-        if current.deleted {
-            return Err(Error::not_found(format!("record {record} is in the recycle bin")));
-        }
         let mut cs = ChangeSet::new();
         let traces = self.run_for_record(&[wf], Event::Manual, &current, &mut cs)?;
         self.commit(&cs)?;

@@ -28,8 +28,15 @@ pub enum RecordChange {
         /// The version the change was based on.
         expected_version: u64,
     },
-    /// Removes a record, its change log, stage history, links and comments for good.
-    Purge(RecordId),
+    /// Removes a record in the recycle bin, its change log, stage history, links and comments for good.
+    /// Refused with `Conflict` unless the record is still in the recycle bin at `expected_version` (another
+    /// handle may have restored or changed it since the purge was planned); `NotFound` when it is gone.
+    Purge {
+        /// The record.
+        id: RecordId,
+        /// The version the purge was based on.
+        expected_version: u64,
+    },
     /// Appends to the change log.
     History(HistoryEntry),
     /// Appends to an opportunity's stage history.
@@ -47,15 +54,23 @@ pub enum SchemaStoreChange {
         /// The version it was derived from.
         expected_version: u64,
     },
-    /// Removes every stored value of a field (a deleted custom field). The change log is kept.
+    /// Removes every stored value of a field (a deleted custom field). The change log is kept. Each
+    /// record that held a value gets a new version and a change-log entry ([`rewrite_entry`](super::rewrite_entry)), so a save
+    /// planned before (on the old version) is refused with `Conflict` instead of writing the value back.
     ClearField {
         /// Module.
         module: String,
         /// Field.
         field: String,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select
-    /// fields); `to: None` removes the value. Record versions and change logs are not touched, as in vtiger.
+    /// fields); `to: None` removes the value. Each rewritten record gets a new version and a change-log
+    /// entry ([`rewrite_entry`](super::rewrite_entry)), so a save planned before (on the old version) is refused with `Conflict`
+    /// instead of writing the old value back (vtiger rewrites the rows without either).
     ReplacePicklistValue {
         /// Module.
         module: String,
@@ -65,6 +80,10 @@ pub enum SchemaStoreChange {
         from: String,
         /// Replacement, or `None` to remove.
         to: Option<String>,
+        /// Who made the schema edit (named in the change-log entries).
+        actor: String,
+        /// When (UTC).
+        at: chrono::NaiveDateTime,
     },
     /// Appends to the schema change log.
     Log(SchemaChangeEntry),

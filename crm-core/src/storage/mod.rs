@@ -27,6 +27,8 @@ pub use changes::{
 pub use ports::{ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
 
 use crate::error::Result;
+use crate::history::HistoryEntry;
+use crate::value::RecordId;
 
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
@@ -79,6 +81,26 @@ pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewS
     fn unit_is_exclusive(&self) -> bool {
         false
     }
+    /// Starts a unit of work ([`Store::begin_unit`]) that also holds the store's setup lock until it ends,
+    /// so that one handle at a time installs what a new store needs (the built-in schema, default filters
+    /// and workflows) and the others, checking again under the lock, find it installed. SQLite's unit
+    /// (`BEGIN IMMEDIATE`) already keeps other writers out; PostgreSQL adds a transaction-level advisory
+    /// lock.
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()
+    }
+    /// Starts a read snapshot: until [`Store::end_snapshot`], every read through this handle sees the
+    /// store as it was at the first read, whatever other handles commit meanwhile (SQLite: a read
+    /// transaction; PostgreSQL: a `REPEATABLE READ` read-only transaction). Returns whether it started one:
+    /// `false` (and nothing happens) inside a unit of work, which already is a transaction, and for
+    /// stores no other handle can change (the memory store). Writing inside a snapshot is not allowed.
+    fn begin_snapshot(&self) -> Result<bool> {
+        Ok(false)
+    }
+    /// Ends the read snapshot [`Store::begin_snapshot`] started.
+    fn end_snapshot(&self) -> Result<()> {
+        Ok(())
+    }
     /// A number that changes whenever **another** handle commits to the same store (SQLite's
     /// `PRAGMA data_version`); handles use it to drop their caches. Stores that cannot be shared return 0.
     fn data_version(&self) -> Result<u64> {
@@ -89,6 +111,33 @@ pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewS
 /// The error of a sum beyond the range of exact decimals, the same on every store.
 pub(crate) fn sum_overflow(field: &str) -> crate::error::Error {
     crate::error::Error::invalid(format!("the sum of '{field}' is out of range"))
+}
+
+/// The change-log entry of a record that [`SchemaStoreChange::ClearField`] or
+/// [`SchemaStoreChange::ReplacePicklistValue`] rewrote: an update of `field` from `before` to `after`
+/// (stored text, as [`Value::to_text`](crate::value::Value::to_text) gives it) by `actor` at `at`.
+pub fn rewrite_entry(
+    id: RecordId,
+    module: &str,
+    field: &str,
+    before: Option<String>,
+    after: Option<String>,
+    actor: &str,
+    at: chrono::NaiveDateTime,
+) -> HistoryEntry {
+    let change = crate::history::FieldChange { field: field.to_string(), before, after };
+    HistoryEntry::new(id, module, actor, at, crate::history::ChangeKind::Updated, vec![change])
+}
+
+/// The error of a [`RecordChange::Purge`] that matched nothing, given what is stored (`(deleted, version)`
+/// of the record, `None` when it is gone): `NotFound`, or `Conflict` when the record was restored or changed.
+pub fn purge_refused(id: RecordId, expected_version: u64, found: Option<(bool, u64)>) -> crate::error::Error {
+    use crate::error::Error;
+    match found {
+        None => Error::not_found(format!("record {id}")),
+        Some((false, _)) => Error::Conflict(format!("record {id} is no longer in the recycle bin: another handle restored it")),
+        Some((true, v)) => Error::Conflict(format!("record {id} was changed by someone else (version {v}, expected {expected_version})")),
+    }
 }
 
 /// Increments a decimal counter kept as text, keeping its width (`"0009"` → `"0010"`, `"9"` → `"10"`).

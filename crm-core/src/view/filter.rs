@@ -67,6 +67,25 @@ impl FilterCondition {
 }
 
 /// A stored list filter (custom view).
+///
+/// # Example
+/// ```
+/// use crm_core::Filter;
+/// use crm_core::{Crm, Fields, NewUser};
+/// # fn main() -> Result<(), crm_core::Error> {
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin"))?;
+/// crm.set_actor("admin")?;
+/// let deal = crm.create("Potentials", Fields::new()
+///     .with("potentialname", "Hooli renewal")
+///     .with("amount", "12000")
+///     .with("sales_stage", "Prospecting")
+///     .with("closingdate", "2027-03-31"))?;
+/// let big = crm.save_filter(Filter::new("Potentials", "Big deals").columns(&["potentialname", "amount"]).all("amount", "g", "10000"))?;
+/// let view = crm.list("Potentials", &big.name, Some("-amount"), 1, 20)?;
+/// assert_eq!((view.page.total, view.page.records[0].id), (1, deal.id));
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Filter {
     /// Id given by storage (0 before it is saved).

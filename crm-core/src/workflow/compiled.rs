@@ -37,6 +37,8 @@ pub struct CompiledCond {
     layout: u64,
 }
 
+// Most nodes are `Fast`, and they sit inline in their parent's `Vec` so evaluation walks contiguous memory.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     All(Vec<Node>),

@@ -17,7 +17,11 @@
 //! * `*` and `/` are exact decimal maths (vtiger uses floats); division by zero gives an empty value
 //!   (vtiger gives 0);
 //! * empty values count as 0 in arithmetic (like vtiger), but adding text that is not a number is an error;
-//! * an unknown field name is a compile error (vtiger evaluates it to empty).
+//! * an unknown field name is a compile error (vtiger evaluates it to empty);
+//! * arithmetic is checked: a sum, difference, product, quotient or power beyond 28 digits, and
+//!   `add_days`/`sub_days` beyond the calendar, are evaluation errors (a workflow then fails the save with
+//!   a validation error naming the field); `substring` positions and lengths of any size are clamped to
+//!   the text (vtiger's floats lose precision instead).
 //!
 //! Like vtiger, references evaluate to the **name** of the referenced record (owners to the owner's name).
 
@@ -508,12 +512,16 @@ impl Expr {
                 0 => Ok(ExprValue::Null),
                 _ => arg(0),
             },
-            Operator::Add => arith(|a, b| a.checked_add(b)).and_then(overflow_check(n)),
-            Operator::Sub => arith(|a, b| a.checked_sub(b)).and_then(overflow_check(n)),
-            Operator::Mul => arith(|a, b| a.checked_mul(b)).and_then(overflow_check(n)),
-            Operator::Div => arith(|a, b| if b.is_zero() { None } else { a.checked_div(b) }),
+            Operator::Add => arith(|a, b| a.checked_add(b)).and_then(overflow_check("+")),
+            Operator::Sub => arith(|a, b| a.checked_sub(b)).and_then(overflow_check("-")),
+            Operator::Mul => arith(|a, b| a.checked_mul(b)).and_then(overflow_check("*")),
+            // Division by zero is empty, as in vtiger; a quotient too large for a decimal is an error.
+            Operator::Div => {
+                let (a, b) = (arg(0)?.num()?, arg(1)?.num()?);
+                if b.is_zero() { Ok(ExprValue::Null) } else { Ok(ExprValue::Num(a.checked_div(b).ok_or_else(|| too_large("/"))?)) }
+            }
             Operator::Mod => arith(|a, b| if b.is_zero() { None } else { a.checked_rem(b) }),
-            Operator::Exp => Ok(power(&arg(0)?, &arg(1)?)),
+            Operator::Exp => power(&arg(0)?, &arg(1)?),
             Operator::Neg => Ok(ExprValue::Num(-arg(0)?.num()?)),
             Operator::Eq => Ok(ExprValue::Bool(compare(&arg(0)?, &arg(1)?) == Some(std::cmp::Ordering::Equal))),
             Operator::Neq => Ok(ExprValue::Bool(compare(&arg(0)?, &arg(1)?) != Some(std::cmp::Ordering::Equal))),
@@ -559,11 +567,16 @@ impl Expr {
     }
 }
 
-fn overflow_check(_n: &Node) -> impl Fn(ExprValue) -> std::result::Result<ExprValue, String> {
-    |v| match v {
-        ExprValue::Null => Err("number too large".into()),
+fn overflow_check(op: &'static str) -> impl Fn(ExprValue) -> std::result::Result<ExprValue, String> {
+    move |v| match v {
+        ExprValue::Null => Err(too_large(op)),
         v => Ok(v),
     }
+}
+
+/// The error of an operation whose result does not fit a decimal (28 significant digits).
+fn too_large(op: &str) -> String {
+    format!("the result of '{op}' is too large for a number (at most 28 digits)")
 }
 
 /// The argument nodes of a function call node's child.
@@ -589,19 +602,40 @@ fn compare(a: &ExprValue, b: &ExprValue) -> Option<std::cmp::Ordering> {
     }
 }
 
-fn power(base: &ExprValue, exp: &ExprValue) -> ExprValue {
-    let (Ok(b), Ok(e)) = (base.num(), exp.num()) else { return ExprValue::Null };
-    if b.is_zero() {
-        return ExprValue::Num(Decimal::ZERO);
+/// `base ^ exp`: operands that are not numbers give an empty value (as vtiger); a result too large for a
+/// decimal is an error. A result too small to tell from 0 is 0.
+fn power(base: &ExprValue, exp: &ExprValue) -> std::result::Result<ExprValue, String> {
+    let (Ok(b), Ok(e)) = (base.num(), exp.num()) else { return Ok(ExprValue::Null) };
+    if b.is_zero() || b == Decimal::ONE {
+        return Ok(ExprValue::Num(b));
     }
     if e.fract().is_zero()
         && let Some(i) = e.to_i64()
     {
-        let r = if i >= 0 { b.checked_powi(i) } else { b.checked_powi(i.saturating_neg()).and_then(|p| Decimal::ONE.checked_div(p)) };
-        return r.map_or(ExprValue::Null, ExprValue::Num);
+        let r = if i >= 0 {
+            b.checked_powi(i)
+        } else {
+            // b^-n = 1 / b^n: when b^n overflows (|b| > 1) the result is too small to tell from 0; when it
+            // underflows to 0 (|b| < 1) the result is too large.
+            match b.checked_powi(i.saturating_neg()) {
+                Some(p) if p.is_zero() => None,
+                Some(p) => Decimal::ONE.checked_div(p),
+                None if b.abs() > Decimal::ONE => Some(Decimal::ZERO),
+                None => None,
+            }
+        };
+        return r.map(ExprValue::Num).ok_or_else(|| too_large("^"));
+    }
+    if b.is_sign_negative() {
+        return Ok(ExprValue::Null); // no real root
     }
     use rust_decimal::MathematicalOps;
-    b.checked_powd(e).map_or(ExprValue::Null, ExprValue::Num)
+    match b.checked_powd(e) {
+        Some(r) => Ok(ExprValue::Num(r)),
+        // Out of range towards 0 (a base above 1 with a negative exponent, or below 1 with a positive one).
+        None if (b > Decimal::ONE) == e.is_sign_negative() => Ok(ExprValue::Num(Decimal::ZERO)),
+        None => Err(too_large("^")),
+    }
 }
 
 fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprValue, String> {
@@ -617,13 +651,16 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
         }
         "concat" => ExprValue::Text(a.iter().map(ExprValue::text).collect()),
         "substring" => {
+            // Positions and lengths beyond the text are clamped to it (as PHP's substr), whatever their size:
+            // they are exact decimals here, never machine integers that could wrap.
             let s: Vec<char> = get(0).text().chars().collect();
-            let len = s.len() as i64;
-            let start = if a.len() > 1 { get(1).num()?.trunc().to_i64().unwrap_or(0) } else { 0 };
-            let start = if start < 0 { (len + start).max(0) } else { start.min(len) };
-            let n = if a.len() > 2 { get(2).num()?.trunc().to_i64().unwrap_or(0) } else { len - start };
-            let end = if n < 0 { (len + n).max(start) } else { (start + n).min(len) };
-            let (s0, e0) = (usize::try_from(start).unwrap_or(0), usize::try_from(end).unwrap_or(0));
+            let len = Decimal::from(s.len());
+            let start = if a.len() > 1 { get(1).num()?.trunc() } else { Decimal::ZERO };
+            let start = if start.is_sign_negative() { (len + start.max(-len)).max(Decimal::ZERO) } else { start.min(len) };
+            let n = if a.len() > 2 { get(2).num()?.trunc() } else { len - start };
+            let end = if n.is_sign_negative() { (len + n.max(-len)).max(start) } else { start + n.min(len) };
+            let end = end.min(len);
+            let (s0, e0) = (start.to_usize().unwrap_or(0), end.to_usize().unwrap_or(0));
             ExprValue::Text(s.get(s0..e0).map(|c| c.iter().collect()).unwrap_or_default())
         }
         "time_diff" | "time_diffdays" => {
@@ -650,9 +687,10 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
         "add_days" | "sub_days" => {
             let (base, n) = if a.len() > 1 { (get(0).date(), get(1)) } else { (Some(now.date()), get(0)) };
             let Some(base) = base else { return Ok(ExprValue::Null) };
-            let Some(days) = n.num()?.trunc().to_i64() else { return Ok(ExprValue::Null) };
-            let days = if name == "sub_days" { days.saturating_neg() } else { days };
-            Duration::try_days(days).and_then(|x| base.checked_add_signed(x)).map_or(ExprValue::Null, ExprValue::Date)
+            let days = n.num()?.trunc();
+            let days = if name == "sub_days" { -days } else { days };
+            let date = days.to_i64().and_then(Duration::try_days).and_then(|x| base.checked_add_signed(x));
+            ExprValue::Date(date.ok_or_else(|| format!("{name}: {base} plus {days} days is not a date crm can hold"))?)
         }
         "get_date" => {
             let d = now.date();
@@ -682,7 +720,7 @@ fn call(name: &str, a: &[ExprValue], ctx: &Ctx<'_>) -> std::result::Result<ExprV
             let m = if name == "sub_time" { m.saturating_neg() } else { m };
             ExprValue::Time(base.overflowing_add_signed(Duration::try_minutes(m % 1440).unwrap_or_default()).0)
         }
-        "power" => power(&get(0), &get(1)),
+        "power" => power(&get(0), &get(1))?,
         other => return Err(format!("unknown function '{other}'")),
     })
 }

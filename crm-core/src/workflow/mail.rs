@@ -11,9 +11,26 @@
 //! names stay as written. References render as the referenced record's name, owners as the owner's name.
 //!
 //! Header safety: CR, LF and every other control character are replaced by a space in from, reply-to,
-//! subject and addresses, so a value can never start a new header. Addresses that are not e-mail addresses
-//! after rendering are dropped; so are addresses taken from a record whose `emailoptout` is set.
-//! Differences from vtiger: no Emails record is created, no tracking pixel, no signature appended.
+//! subject and addresses, so a value can never start a new header. Addresses taken from a record whose
+//! `emailoptout` is set are dropped.
+//!
+//! Record text is data, never structure:
+//! * **Recipients**: the literal text of a to/cc/bcc template may list several addresses (`,` or `;`);
+//!   literal items that are not addresses are dropped. A merge value from a record field must be exactly
+//!   one address (or be empty): a record's `a@x.com, b@y.com` or `a@x.com\nBcc: c@z` cannot add
+//!   recipients — the mail is not queued and the task is skipped with a reason naming the field
+//!   ([`recipients`]).
+//! * **From** must render to one mailbox (`address` or `Name <address>`, a name with `,` or `;` quoted),
+//!   or be empty (the owner's address, else the host's default); otherwise the task is skipped
+//!   ([`valid_from`]).
+//! * **HTML bodies**: a body that contains markup (a `<` followed by a letter, `/` or `!`) is HTML, and
+//!   every merge value in it is HTML-escaped (`&`, `<`, `>`, `"`, `'`); a plain-text body is rendered
+//!   unchanged ([`render_body`]).
+//!
+//! Differences from vtiger: no Emails record is created, no tracking pixel, no signature appended; vtiger
+//! neither escapes merge values nor checks that a field holds one address.
+//!
+//! The outbox has no paged read, retention or attempt counter yet: those live in the storage layer.
 
 use super::Ctx;
 use super::condition::FieldPath;
@@ -111,16 +128,63 @@ pub fn header_safe(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
 }
 
-/// One piece of a rendered template, remembering where its value came from (for opt-out checks).
+/// One piece of a rendered template, remembering where its value came from.
 struct Piece {
     text: String,
-    /// The record whose field produced the text (None for literal text).
+    /// The record whose field produced the text (None for literal text and for users' and general values).
     from_record: Option<RecordId>,
+    /// The field (as written in the template) that produced a record's text.
+    field: Option<String>,
+    /// True for a merge value (any `$...` that was replaced), false for the template's own text.
+    merged: bool,
 }
 
-/// Renders merge tags of `template` for the record of `ctx`.
+impl Piece {
+    fn literal(text: String) -> Piece {
+        Piece { text, from_record: None, field: None, merged: false }
+    }
+    fn merged(text: String) -> Piece {
+        Piece { text, from_record: None, field: None, merged: true }
+    }
+    fn of_record(text: String, id: RecordId, field: String) -> Piece {
+        Piece { text, from_record: Some(id), field: Some(field), merged: true }
+    }
+}
+
+/// Renders merge tags of `template` for the record of `ctx` (values as they are: for subjects, plain-text
+/// bodies and field updates).
 pub fn render(template: &str, ctx: &Ctx<'_>) -> String {
     pieces(template, ctx).into_iter().map(|p| p.text).collect()
+}
+
+/// Whether a mail body is HTML: it holds markup, a `<` followed by a letter, `/` or `!`.
+pub fn is_html(body: &str) -> bool {
+    body.as_bytes().windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// Escapes text for HTML: `&`, `<`, `>`, `"` and `'`.
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Renders a mail body: in an HTML body (see [`is_html`]) every merge value is HTML-escaped, so record text
+/// cannot add markup or scripts; a plain-text body is rendered as [`render`] does.
+pub fn render_body(template: &str, ctx: &Ctx<'_>) -> String {
+    if !is_html(template) {
+        return render(template, ctx);
+    }
+    pieces(template, ctx).into_iter().map(|p| if p.merged { html_escape(&p.text) } else { p.text }).collect()
 }
 
 fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
@@ -134,16 +198,16 @@ fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
             && let Some(end) = after.find(')').and_then(|f| after[f + 1..].find(')').map(|x| f + 1 + x))
             && let Some(p) = FieldPath::parse_ref(&after[..=end])
         {
-            out.push(Piece { text: std::mem::take(&mut lit), from_record: None });
-            out.extend(render_path(&p, ctx));
+            out.push(Piece::literal(std::mem::take(&mut lit)));
+            out.extend(render_path(&p, ctx, &after[..=end]));
             rest = &after[end + 1..];
             continue;
         }
         let name_len = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
         let name = &after[..name_len];
         if !name.is_empty() && ctx.module.field(name).is_some() {
-            out.push(Piece { text: std::mem::take(&mut lit), from_record: None });
-            out.push(Piece { text: ctx.display(ctx.record.get(name)), from_record: Some(ctx.record.id) });
+            out.push(Piece::literal(std::mem::take(&mut lit)));
+            out.push(Piece::of_record(ctx.display(ctx.record.get(name)), ctx.record.id, name.to_string()));
         } else {
             lit.push('$');
             lit.push_str(name);
@@ -151,11 +215,11 @@ fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
         rest = &after[name_len..];
     }
     lit.push_str(rest);
-    out.push(Piece { text: lit, from_record: None });
+    out.push(Piece::literal(lit));
     out
 }
 
-fn render_path(p: &FieldPath, ctx: &Ctx<'_>) -> Vec<Piece> {
+fn render_path(p: &FieldPath, ctx: &Ctx<'_>, written: &str) -> Vec<Piece> {
     let FieldPath::Related { via, module, field } = p else { return vec![] };
     if via == "general" {
         let now = ctx.local_now();
@@ -176,21 +240,21 @@ fn render_path(p: &FieldPath, ctx: &Ctx<'_>) -> Vec<Piece> {
             }
             other => format!("$({via} : ({module}) {other})"),
         };
-        return vec![Piece { text, from_record: None }];
+        return vec![Piece::merged(text)];
     }
     match ctx.record.get(via) {
         Value::Owner(o) if module == "Users" => {
             let users = ctx.env.owner_users(*o).unwrap_or_default();
             let texts: Vec<String> = users.iter().map(|u| user_field(u, field)).filter(|s| !s.is_empty()).collect();
-            vec![Piece { text: texts.join(", "), from_record: None }]
+            vec![Piece::merged(texts.join(", "))]
         }
         Value::Ref(id) => match ctx.env.record(*id) {
             Ok(Some(r)) if r.module == *module && !r.deleted => {
-                vec![Piece { text: ctx.display(r.get(field)), from_record: Some(r.id) }]
+                vec![Piece::of_record(ctx.display(r.get(field)), r.id, written.to_string())]
             }
-            _ => vec![Piece { text: String::new(), from_record: None }],
+            _ => vec![Piece::merged(String::new())],
         },
-        _ => vec![Piece { text: String::new(), from_record: None }],
+        _ => vec![Piece::merged(String::new())],
     }
 }
 
@@ -207,25 +271,88 @@ pub(crate) fn user_field(u: &crate::user::User, field: &str) -> String {
     }
 }
 
-/// Renders a comma-separated recipient template into addresses: opted-out records' values and anything
-/// that is not an e-mail address are dropped; duplicates are removed.
-pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Vec<String> {
+/// Renders a comma-separated recipient template into addresses: opted-out records' values are dropped,
+/// literal items that are not e-mail addresses are dropped, duplicates are removed. Users' addresses
+/// (`$(assigned_user_id : (Users) email1)`, all members of a group) may be several.
+///
+/// # Errors
+/// A reason naming the field when a record's value is not empty and not exactly one e-mail address (it
+/// holds a separator, a line break, several words, or is no address at all): record text never adds
+/// recipients.
+pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
+    // The item being built, and the record field that contributed to it (if any).
+    let mut item = String::new();
+    let mut item_field: Option<String> = None;
+    let finish = |item: &mut String, field: &mut Option<String>, out: &mut Vec<String>| -> Result<(), String> {
+        let a = header_safe(item);
+        let addr = a.rsplit_once('<').and_then(|(_, x)| x.strip_suffix('>')).unwrap_or(&a).trim().to_string();
+        if crate::value::is_email(&addr) {
+            if !out.iter().any(|x| x.eq_ignore_ascii_case(&addr)) {
+                out.push(addr);
+            }
+        } else if let Some(f) = field.as_deref()
+            && !a.is_empty()
+        {
+            return Err(format!("recipient '{}' from field '{f}' is not one e-mail address", a.chars().take(80).collect::<String>()));
+        }
+        item.clear();
+        *field = None;
+        Ok(())
+    };
     for p in pieces(template, ctx) {
         if let Some(id) = p.from_record
             && opted_out(id, ctx)
         {
             continue;
         }
-        for a in p.text.split([',', ';']) {
-            let a = header_safe(a);
-            let addr = a.rsplit_once('<').and_then(|(_, x)| x.strip_suffix('>')).unwrap_or(&a).trim().to_string();
-            if crate::value::is_email(&addr) && !out.iter().any(|x| x.eq_ignore_ascii_case(&addr)) {
-                out.push(addr);
+        match &p.field {
+            Some(f) => {
+                let v = p.text.trim();
+                if v.chars().any(|c| c == ',' || c == ';' || c.is_control()) {
+                    return Err(format!("field '{f}' holds more than one recipient or a line break; record text cannot add recipients"));
+                }
+                if !v.is_empty() {
+                    item.push_str(v);
+                    item_field = Some(f.clone());
+                }
+            }
+            None => {
+                for (i, part) in p.text.split([',', ';']).enumerate() {
+                    if i > 0 {
+                        finish(&mut item, &mut item_field, &mut out)?;
+                    }
+                    item.push_str(part);
+                }
             }
         }
     }
-    out
+    finish(&mut item, &mut item_field, &mut out)?;
+    Ok(out)
+}
+
+/// Whether a rendered From is one mailbox: an e-mail address, or `Name <address>` whose name holds no
+/// `<`, `>` or line break, and no `,` or `;` unless the whole name is double-quoted. Empty is valid (the
+/// default sender).
+pub fn valid_from(from: &str) -> bool {
+    let from = from.trim();
+    if from.is_empty() || crate::value::is_email(from) {
+        return true;
+    }
+    let Some((name, rest)) = from.rsplit_once('<') else { return false };
+    let Some(addr) = rest.strip_suffix('>') else { return false };
+    let name = name.trim();
+    let quoted = name.len() >= 2 && name.starts_with('"') && name.ends_with('"') && !name[1..name.len() - 1].contains('"');
+    crate::value::is_email(addr.trim())
+        && !name.contains(['<', '>'])
+        && !name.chars().any(char::is_control)
+        && (quoted || !name.contains([',', ';', '"']))
+}
+
+/// `Name <address>` for a user, the name quoted when it holds `,` or `;` (so it reads as one mailbox).
+pub fn mailbox(name: &str, address: &str) -> String {
+    let name = header_safe(&name.replace(['<', '>', '"'], ""));
+    if name.contains([',', ';']) { format!("\"{name}\" <{address}>") } else { format!("{name} <{address}>") }
 }
 
 fn opted_out(id: RecordId, ctx: &Ctx<'_>) -> bool {

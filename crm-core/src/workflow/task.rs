@@ -19,7 +19,7 @@
 
 use super::condition::{Cond, FieldPath, VtigerCondition, string_or_number};
 use super::expr::Expr;
-use super::mail::{Mail, MailStatus, header_safe, recipients, render};
+use super::mail::{Mail, MailStatus, header_safe, mailbox, recipients, render, render_body, valid_from};
 use super::schedule::Schedule;
 use super::{Ctx, Effect, Trigger, Workflow, is_date_type};
 use crate::error::{Error, FieldError, Result, ValidationCode};
@@ -476,7 +476,12 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             }
         }
         Action::SendEmail(e) => {
-            let (to, cc, bcc) = (recipients(&e.to, ctx), recipients(&e.cc, ctx), recipients(&e.bcc, ctx));
+            let (to, cc, bcc) = match (recipients(&e.to, ctx), recipients(&e.cc, ctx), recipients(&e.bcc, ctx)) {
+                (Ok(to), Ok(cc), Ok(bcc)) => (to, cc, bcc),
+                (Err(reason), _, _) | (_, Err(reason), _) | (_, _, Err(reason)) => {
+                    return Ok(vec![Effect::Skipped { task: index, reason }]);
+                }
+            };
             if to.is_empty() && cc.is_empty() && bcc.is_empty() {
                 out.push(Effect::Skipped { task: index, reason: "no recipient (empty, invalid or opted out)".into() });
                 return Ok(out);
@@ -487,7 +492,10 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 && let Some(crate::user::Owner::User(u)) = ctx.env.owner(*o)?
                 && !u.email.is_empty()
             {
-                from = header_safe(&format!("{} <{}>", u.full_name.replace(['<', '>', '"'], ""), u.email));
+                from = mailbox(&u.full_name, &u.email);
+            }
+            if !valid_from(&from) {
+                return Ok(vec![Effect::Skipped { task: index, reason: format!("From '{from}' is not one e-mail address") }]);
             }
             let reply = header_safe(&render(&e.reply_to, ctx));
             let reply = if crate::value::is_email(&reply) { reply } else { String::new() };
@@ -499,7 +507,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 cc,
                 bcc,
                 subject: header_safe(&render(&e.subject, ctx)),
-                body: render(&e.body, ctx),
+                body: render_body(&e.body, ctx),
                 record: (ctx.record.id.0 != 0).then_some(ctx.record.id),
                 workflow: (wf.id != 0).then_some(wf.id),
                 status: MailStatus::Queued,

@@ -5,12 +5,11 @@
 //! `postgres::name`), so a failure names the backend it failed on:
 //!
 //! ```ignore
-//! #[path = "support/mod.rs"]
 //! mod support;
 //! use support::Backend;
 //!
 //! fn creates_a_deal(b: Backend) {
-//!     let mut t = b.crm();
+//!     let mut t = b.crm(); // admin registered and acting; `b.bare()` has no users
 //!     t.crm.create("Accounts", Fields::new().with("accountname", "Hooli")).unwrap();
 //! }
 //! on_every_backend!(creates_a_deal);
@@ -25,7 +24,7 @@
 #[cfg(feature = "postgres")]
 pub mod pg;
 
-use crm_core::clock::FixedClock;
+use crm_core::clock::{Clock, FixedClock};
 use crm_core::storage::Store;
 use crm_core::storage::memory::MemoryStore;
 use crm_core::storage::sqlite::SqliteStore;
@@ -153,7 +152,27 @@ pub struct TestCrm {
     pub db: Database,
 }
 
+/// A test CRM reads as its handle: `t.create(..)` is `t.crm.create(..)`.
+impl std::ops::Deref for TestCrm {
+    type Target = Crm;
+    fn deref(&self) -> &Crm {
+        &self.crm
+    }
+}
+
+impl std::ops::DerefMut for TestCrm {
+    fn deref_mut(&mut self) -> &mut Crm {
+        &mut self.crm
+    }
+}
+
 impl TestCrm {
+    /// Sets the clock (of this handle and of every handle [`TestCrm::second_handle`] opens) to
+    /// `yyyy-mm-dd hh:mm:ss` UTC.
+    pub fn set_time(&self, text: &str) {
+        self.clock.set(FixedClock::at(text).now());
+    }
+
     /// Another handle on the same database (same clock), acting as `admin`.
     ///
     /// # Panics
@@ -174,27 +193,58 @@ impl Backend {
     /// A new CRM on a new database: fixed clock at [`START`], user `admin` (Administrator,
     /// admin@example.com) registered and acting. `None` when PostgreSQL has no server (skipped).
     pub fn try_crm(self) -> Option<TestCrm> {
+        let mut t = self.try_bare()?;
+        t.crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
+        t.crm.set_actor("admin").unwrap();
+        Some(t)
+    }
+
+    /// A new CRM on a new database with the fixed clock at [`START`] and no users (for tests that register
+    /// their own). `None` when PostgreSQL has no server (skipped).
+    pub fn try_bare(self) -> Option<TestCrm> {
         let mut db = self.database()?;
         let clock = Arc::new(FixedClock::at(START));
-        let mut crm = db.crm_with_clock(clock.clone());
-        crm.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
-        crm.set_actor("admin").unwrap();
+        let crm = db.crm_with_clock(clock.clone());
         Some(TestCrm { crm, clock, db })
+    }
+
+    /// [`Backend::try_crm`] inside a test that [`run`] started (the backend is available there).
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn crm(self) -> TestCrm {
+        self.try_crm().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// [`Backend::try_bare`] inside a test that [`run`] started.
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn bare(self) -> TestCrm {
+        self.try_bare().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// [`Backend::database`] inside a test that [`run`] started.
+    ///
+    /// # Panics
+    /// When the backend is not available.
+    pub fn db(self) -> Database {
+        self.database().unwrap_or_else(|| panic!("{} is not available here", self.name()))
+    }
+
+    /// The backends of `list` that can run here (PostgreSQL only with a server), for tests that compare
+    /// backends in one loop.
+    pub fn available_of(list: &[Backend]) -> Vec<Backend> {
+        list.iter().copied().filter(|b| b.available()).collect()
     }
 
     /// Whether the backend can run here (PostgreSQL needs a server; see the module doc).
     pub fn available(self) -> bool {
-        match self {
-            Backend::Postgres => {
-                #[cfg(feature = "postgres")]
-                {
-                    pg::url().is_some()
-                }
-                #[cfg(not(feature = "postgres"))]
-                false
-            }
-            _ => true,
+        #[cfg(feature = "postgres")]
+        if self == Backend::Postgres {
+            return pg::url().is_some();
         }
+        self != Backend::Postgres
     }
 
     /// A short name for messages.
@@ -216,24 +266,30 @@ pub fn run(backend: Backend, test: impl FnOnce(Backend)) {
 }
 
 /// Generates one `#[test]` per backend for each listed function `fn name(b: Backend)`: modules `memory`,
-/// `sqlite_memory`, `sqlite_file` and (with the `postgres` feature) `postgres`.
+/// `sqlite_memory`, `sqlite_file` and (with the `postgres` feature) `postgres`. A name preceded by
+/// `#[postgres_ignore = "reason"]` is ignored on PostgreSQL only (a known disagreement of that store, left
+/// visible with `cargo test -- --ignored`).
 #[macro_export]
 macro_rules! on_every_backend {
-    ($($name:ident),* $(,)?) => {
+    ($( $(#[postgres_ignore = $why:literal])? $name:ident ),* $(,)?) => {
         mod memory { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::Memory, super::$name) } )* }
         mod sqlite_memory { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::SqliteMemory, super::$name) } )* }
         mod sqlite_file { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::SqliteFile, super::$name) } )* }
         #[cfg(feature = "postgres")]
-        mod postgres { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::Postgres, super::$name) } )* }
+        mod postgres {
+            $( #[test] $(#[ignore = $why])? fn $name() { $crate::support::run($crate::support::Backend::Postgres, super::$name) } )*
+        }
     };
 }
 
 /// Like [`on_every_backend!`] for the backends a second handle can share (SQLite file, PostgreSQL).
 #[macro_export]
 macro_rules! on_shared_backends {
-    ($($name:ident),* $(,)?) => {
+    ($( $(#[postgres_ignore = $why:literal])? $name:ident ),* $(,)?) => {
         mod sqlite_file { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::SqliteFile, super::$name) } )* }
         #[cfg(feature = "postgres")]
-        mod postgres { $( #[test] fn $name() { $crate::support::run($crate::support::Backend::Postgres, super::$name) } )* }
+        mod postgres {
+            $( #[test] $(#[ignore = $why])? fn $name() { $crate::support::run($crate::support::Backend::Postgres, super::$name) } )*
+        }
     };
 }

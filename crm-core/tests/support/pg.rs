@@ -29,7 +29,7 @@ pub fn url() -> Option<String> {
             SAID.call_once(|| {
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "note: PostgreSQL tests skipped: CRM_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server)"
+                    "\nnote: PostgreSQL tests skipped: CRM_TEST_POSTGRES_URL is not set (bash scripts/test.sh starts a server)"
                 );
             });
             None
@@ -60,8 +60,18 @@ impl TestSchema {
         PostgresStore::open_schema(&self.url, &self.name).unwrap()
     }
 
+    /// A plain client on the server, for checks below the store (name the schema: [`TestSchema::name`]).
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+
+    /// The names of the relations (tables, indexes, sequences, views) in the schema, sorted.
+    pub fn relations(&self) -> Vec<String> {
+        let sql = "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1";
+        self.client().query(sql, &[&self.name]).unwrap().iter().map(|r| r.get(0)).collect()
+    }
+
     /// The server URL with the schema as the connection's search path, for `Crm::open`.
-    #[allow(dead_code)]
     pub fn crm_url(&self) -> String {
         let sep = if self.url.contains('?') { '&' } else { '?' };
         format!("{}{sep}options=-csearch_path%3D{}", self.url, self.name)

@@ -121,6 +121,15 @@ static void exercise(crm_store *st) {
     CHECK_STATUS(crm_record_delete(st, c), CRM_OK);
     CHECK_STATUS(crm_record_count(st, "{\"module\":\"Potentials\",\"deleted\":true}", &n), CRM_OK);
     CHECK(n == 1);
+    /* A record in the recycle bin is not read as if it were live; the bin has its own read. */
+    out = NULL;
+    CHECK_STATUS(crm_record_get(st, c, &out), CRM_STATUS_NOT_FOUND);
+    CHECK(out == NULL);
+    CHECK(strcmp(crm_last_error_code(), "not_found") == 0);
+    CHECK_STATUS(crm_record_get_deleted(st, c, &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"deleted\":true") && CONTAINS(out, "\"version\":2") && CONTAINS(out, "\"description\":null"));
+    crm_string_free(out);
+    CHECK_STATUS(crm_record_get_deleted(st, a, &out), CRM_STATUS_NOT_FOUND); /* a live record */
     CHECK_STATUS(crm_record_restore(st, c, &out), CRM_OK);
     CHECK(CONTAINS(out, "\"deleted\":false"));
     crm_string_free(out);

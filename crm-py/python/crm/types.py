@@ -1,6 +1,9 @@
 """Types of the values crm returns and accepts, for type checkers and readers.
 
-Records are plain ``dict[str, Any]``; the TypedDicts describe the other dicts (users, fields, history rows).
+Records are plain ``dict[str, Any]`` in crm-core's wire shape, the same as the C API's JSON: ``id``,
+``module``, ``label``, ``version`` (for ``update(..., version=...)``), ``deleted`` (True in the recycle
+bin), then every field of the module in layout order (None when empty). The TypedDicts describe the
+other dicts (users, fields, history rows).
 """
 
 from __future__ import annotations
@@ -172,6 +175,7 @@ class MassFailure(TypedDict):
     id: int
     code: str
     message: str
+    errors: list[ErrorDetails]
 
 
 class MassResult(TypedDict):

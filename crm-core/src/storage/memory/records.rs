@@ -5,7 +5,7 @@ use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold, order};
 use crate::record::Record;
-use crate::storage::{AutoNumberState, RecordChange, RecordStore, sum_overflow};
+use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, sum_overflow};
 use crate::value::{RecordId, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -43,27 +43,38 @@ impl MemoryStore {
                 }
                 self.check_auto_number(record, &mut seen.numbers)
             }
-            RecordChange::Purge(_) | RecordChange::History(_) | RecordChange::Stage(_) => Ok(()),
+            RecordChange::Purge { id, expected_version } => {
+                // Only a record still in the recycle bin at the version the purge saw.
+                let current = self.records.get(id).map(|r| (r.deleted, r.version));
+                if current == Some((true, *expected_version)) {
+                    Ok(())
+                } else {
+                    Err(purge_refused(*id, *expected_version, current))
+                }
+            }
+            RecordChange::History(_) | RecordChange::Stage(_) => Ok(()),
         }
     }
 
     pub(super) fn apply_record(&mut self, c: &RecordChange) {
         match c {
             RecordChange::Insert(r) | RecordChange::Update { record: r, .. } => self.put(r.clone()),
-            RecordChange::Purge(id) => {
+            RecordChange::Purge { id, .. } => {
                 self.unindex(*id);
                 self.records.remove(id);
                 self.history.retain(|h| h.record != *id);
                 self.stages.retain(|s| s.record != *id);
                 self.purge_related(*id); // links and comments go with the record
             }
-            RecordChange::History(h) => {
-                let mut h = h.clone();
-                h.id = self.history.len() as i64 + 1;
-                self.history.push(h);
-            }
+            RecordChange::History(h) => self.push_history(h.clone()),
             RecordChange::Stage(s) => self.stages.push(s.clone()),
         }
+    }
+
+    /// Appends a change-log entry, giving it the next id.
+    pub(super) fn push_history(&mut self, mut h: HistoryEntry) {
+        h.id = self.history.len() as i64 + 1;
+        self.history.push(h);
     }
 
     fn selected<'a>(&'a self, q: &'a Query) -> impl Iterator<Item = &'a Record> + 'a {

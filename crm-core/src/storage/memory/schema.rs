@@ -4,7 +4,7 @@ use super::MemoryStore;
 use crate::error::{Error, Result};
 use crate::schema::Schema;
 use crate::schema::edit::SchemaChangeEntry;
-use crate::storage::{SchemaStore, SchemaStoreChange};
+use crate::storage::{SchemaStore, SchemaStoreChange, rewrite_entry};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -22,15 +22,29 @@ impl MemoryStore {
     pub(super) fn apply_schema(&mut self, c: &SchemaStoreChange) {
         match c {
             SchemaStoreChange::Put { schema, .. } => self.schema = Some((**schema).clone()),
-            SchemaStoreChange::ClearField { module, field } => {
+            SchemaStoreChange::ClearField { module, field, actor, at } => {
+                // Every record that held a value: a new version and a change-log entry (see the change).
+                let mut log = Vec::new();
                 for r in self.records.values_mut().filter(|r| r.module == *module) {
-                    r.values.remove(field);
+                    if let Some(before) = r.values.remove(field).and_then(|v| v.to_text()) {
+                        r.version += 1;
+                        log.push(rewrite_entry(r.id, module, field, Some(before), None, actor, *at));
+                    }
                 }
+                log.into_iter().for_each(|h| self.push_history(h));
             }
-            SchemaStoreChange::ReplacePicklistValue { module, field, from, to } => {
+            SchemaStoreChange::ReplacePicklistValue { module, field, from, to, actor, at } => {
+                let mut log = Vec::new();
                 for r in self.records.values_mut().filter(|r| r.module == *module) {
+                    let before = r.values.get(field).and_then(Value::to_text);
                     replace_value(&mut r.values, field, from, to.as_deref());
+                    let after = r.values.get(field).and_then(Value::to_text);
+                    if after != before {
+                        r.version += 1;
+                        log.push(rewrite_entry(r.id, module, field, before, after, actor, *at));
+                    }
                 }
+                log.into_iter().for_each(|h| self.push_history(h));
             }
             SchemaStoreChange::Log(e) => self.schema_log.push(e.clone()),
         }

@@ -5,6 +5,7 @@
 //! part of the caller's transaction like any other change.
 
 use super::db::{Conn, P, Typed, field_value, get, refs};
+use super::numeric::numerics;
 use crate::error::{Error, Result, StorageError};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::ImportRowFate;
@@ -145,7 +146,7 @@ impl Column {
     fn param(self) -> P {
         match self {
             Column::Int(v) => Box::new(v),
-            Column::Num(v) => Box::new(v),
+            Column::Num(v) => Box::new(numerics(&v)),
             Column::Bool(v) => Box::new(v),
             Column::Date(v) => Box::new(v),
             Column::Ts(v) => Box::new(v),
@@ -181,6 +182,17 @@ fn module_rows(c: &Conn, m: &Module, records: &[&Record]) -> Result<(String, Vec
 
 /// Change-log entries: one entry and its detail rows in one round trip; several take their ids from the
 /// table's sequence first, so that their details can name them.
+/// Records a schema edit rewrote: every version moves on in one statement, then the change-log entries
+/// go as one run.
+pub(super) fn rewrites(c: &mut Conn, entries: &[HistoryEntry]) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = entries.iter().map(|h| h.record.0).collect();
+    c.execute_raw("UPDATE crm_entity SET version = version + 1 WHERE id = ANY($1)", &[&ids])?;
+    histories(c, &entries.iter().collect::<Vec<_>>())
+}
+
 pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
     if let [h] = entries {
         let fields: Vec<&str> = h.changes.iter().map(|d| d.field.as_str()).collect();
@@ -238,9 +250,9 @@ pub(super) fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {
     }
     let records: Vec<i64> = stages.iter().map(|s| s.record.0).collect();
     let names: Vec<Option<&str>> = stages.iter().map(|s| s.stage.as_deref()).collect();
-    let amounts: Vec<Option<Decimal>> = stages.iter().map(|s| s.amount).collect();
-    let probabilities: Vec<Option<Decimal>> = stages.iter().map(|s| s.probability).collect();
-    let forecasts: Vec<Option<Decimal>> = stages.iter().map(|s| s.forecast_amount).collect();
+    let amounts = numerics(&stages.iter().map(|s| s.amount).collect::<Vec<_>>());
+    let probabilities = numerics(&stages.iter().map(|s| s.probability).collect::<Vec<_>>());
+    let forecasts = numerics(&stages.iter().map(|s| s.forecast_amount).collect::<Vec<_>>());
     let dates: Vec<Option<NaiveDate>> = stages.iter().map(|s| s.closingdate).collect();
     let ats: Vec<String> = stages.iter().map(|s| fmt_dt(s.at)).collect();
     let actors: Vec<&str> = stages.iter().map(|s| s.actor.as_str()).collect();

@@ -3,6 +3,7 @@
 //! `InvalidArgument` before anything is sent), typed columns read back.
 
 use super::dialect::Postgres;
+use super::numeric::Numeric;
 use crate::error::{Error, Result, StorageError};
 use crate::query::ID_FIELD;
 use crate::schema::{FieldType, Module};
@@ -60,15 +61,15 @@ pub(super) fn map_err(e: postgres::Error) -> Error {
             m
         }
     };
-    Error::Storage(match e.code() {
-        Some(c) if c.code().starts_with("23") => StorageError::Duplicate(msg),
-        Some(c) if *c == S::T_R_SERIALIZATION_FAILURE || *c == S::T_R_DEADLOCK_DETECTED || *c == S::LOCK_NOT_AVAILABLE => {
-            StorageError::Busy(msg)
-        }
-        Some(_) => StorageError::Backend(msg),
-        None if e.is_closed() => StorageError::Io(std::io::Error::other(msg)),
-        None => StorageError::Backend(msg),
-    })
+    use crate::error::ErrorKind as K;
+    let kind = match e.code() {
+        Some(c) if c.code().starts_with("23") => K::Duplicate,
+        Some(c) if *c == S::T_R_SERIALIZATION_FAILURE || *c == S::T_R_DEADLOCK_DETECTED || *c == S::LOCK_NOT_AVAILABLE => K::Busy,
+        None if e.is_closed() => return Error::Storage(StorageError::Io(std::io::Error::other(msg))),
+        _ => K::Storage,
+    };
+    // The driver's error stays the typed source; the message above is what people read.
+    Error::Storage(StorageError::driver(kind, msg, e))
 }
 
 /// `?` for client results.
@@ -231,7 +232,7 @@ impl ToSql for Typed {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> std::result::Result<IsNull, BoxError> {
         match self {
             Typed::Int(v) => v.to_sql_checked(ty, out),
-            Typed::Num(v) => v.to_sql_checked(ty, out),
+            Typed::Num(v) => v.map(Numeric).to_sql_checked(ty, out),
             Typed::Bool(v) => v.to_sql_checked(ty, out),
             Typed::Date(v) => v.to_sql_checked(ty, out),
             Typed::Ts(v) => v.to_sql_checked(ty, out),
@@ -257,7 +258,7 @@ impl ToSql for Param<'_> {
                 Arg::Bool(b) => b.to_sql_checked(ty, out),
                 Arg::Text(s) => s.to_sql_checked(ty, out),
                 Arg::Owned(s) => s.as_str().to_sql_checked(ty, out),
-                Arg::Num(d) => d.to_sql_checked(ty, out),
+                Arg::Num(d) => Numeric(*d).to_sql_checked(ty, out),
                 Arg::Date(d) => d.to_sql_checked(ty, out),
             },
         }
@@ -367,5 +368,8 @@ impl Db for Conn {
     }
     fn insert_history(&mut self, entries: &[&crate::history::HistoryEntry]) -> Result<()> {
         super::bulk::histories(self, entries)
+    }
+    fn log_rewrites(&mut self, entries: &[crate::history::HistoryEntry]) -> Result<()> {
+        super::bulk::rewrites(self, entries)
     }
 }

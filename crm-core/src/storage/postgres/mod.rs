@@ -45,8 +45,8 @@
 //! the rows bound as arrays and expanded by `unnest` (module `bulk`); shorter commits go change by change.
 //!
 //! Where it differs from the SQLite adapter: text holding a NUL byte is refused by the server (a storage
-//! error); several connections opening an *empty* database at the same moment may fail or install the
-//! default filters and workflows twice (open one handle first, as the tests do).
+//! error). Several connections opening an *empty* database at the same moment set it up one at a time
+//! ([`Store::begin_setup`] holds an advisory lock), so it gets one schema and one set of defaults.
 //!
 //! Every statement and query comes from the shared SQL layer (`storage::sql`) in PostgreSQL's
 //! `dialect`; this module keeps what only PostgreSQL has: connecting (schemas, session settings, the
@@ -56,6 +56,7 @@
 mod bulk;
 mod db;
 mod dialect;
+mod numeric;
 
 use self::db::{Conn, PgResult, get, map_err};
 use self::dialect::Postgres;
@@ -69,9 +70,10 @@ use std::cell::{Cell, RefCell, RefMut};
 /// The layout version this build writes (the highest row of `crm_migrations`).
 pub const LAYOUT_VERSION: i32 = 1;
 
-/// Advisory lock keys (database-wide): layout migration and id-block allocation.
+/// Advisory lock keys (database-wide): layout migration, id-block allocation and setup (defaults).
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
 const LOCK_IDS: i64 = 0x0063_726d_0069_6473;
+const LOCK_SETUP: i64 = 0x0063_726d_7365_7475;
 
 /// The id sequence and the data-version sequence (see [`Store::data_version`]).
 const SEQUENCES: &str = "CREATE SEQUENCE IF NOT EXISTS crm_ids; CREATE SEQUENCE IF NOT EXISTS crm_data_version;";
@@ -323,6 +325,37 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn begin_setup(&mut self) -> Result<()> {
+        self.begin_unit()?;
+        // Held until the unit ends: handles setting up the same empty database take turns.
+        if let Err(e) = self.conn.get_mut().query_one("SELECT pg_advisory_xact_lock($1)", &[&LOCK_SETUP]) {
+            let _ = self.end_unit(false);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.handle.unit.open {
+            return Ok(false);
+        }
+        // One snapshot for every statement until the end (READ COMMITTED would take one per statement).
+        self.conn()?.batch_raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        let mut c = self.conn()?;
+        // A read that failed inside aborted the transaction: COMMIT then rolls back, which is all a
+        // read-only transaction needs.
+        let out = c.batch_raw("COMMIT");
+        if out.is_err() {
+            let _ = c.batch_raw("ROLLBACK");
+        }
+        c.failed = false;
+        out
+    }
+
     fn end_unit(&mut self, commit: bool) -> Result<()> {
         if !self.handle.unit.open {
             return Ok(());
@@ -374,7 +407,9 @@ impl Store for PostgresStore {
 
 fn connect_err(e: postgres::Error) -> Error {
     match map_err(e) {
-        Error::Storage(StorageError::Backend(m)) if !m.contains("password") && !m.contains("role") && !m.contains("database") => {
+        Error::Storage(StorageError::Driver { kind: crate::error::ErrorKind::Storage, message: m, .. })
+            if !m.contains("password") && !m.contains("role") && !m.contains("database") =>
+        {
             Error::Storage(StorageError::Io(std::io::Error::other(m)))
         }
         other => other,

@@ -103,6 +103,7 @@ pub(crate) trait SqlAdapter: Send {
     /// has them ([`Db::bulk_run`]).
     fn write_changes(&mut self, schema: &Schema, changes: &[Change]) -> Result<()> {
         self.write(|db| {
+            schema::lock_rewritten(db, schema, changes)?; // first: see `lock_rewritten`
             let mut rest = changes;
             while let Some(first) = rest.first() {
                 match db.bulk_run(rest) {

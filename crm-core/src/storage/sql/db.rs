@@ -121,6 +121,11 @@ pub(crate) trait Db {
     fn insert_history(&mut self, entries: &[&crate::history::HistoryEntry]) -> Result<()> {
         super::records::history_each(self, entries)
     }
+    /// Gives each record a schema edit rewrote a new version and its change-log entry (one entry per
+    /// record, from [`rewrite_entry`](crate::storage::rewrite_entry)).
+    fn log_rewrites(&mut self, entries: &[crate::history::HistoryEntry]) -> Result<()> {
+        super::records::rewrites_each(self, entries)
+    }
 }
 
 /// Every row of a query, converted by `f`.

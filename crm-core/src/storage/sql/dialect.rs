@@ -76,6 +76,11 @@ pub(crate) trait Dialect: Sync {
         }
     }
 
+    /// Whether writers lock rows (`SELECT ... FOR UPDATE`); false where a writer holds the whole database.
+    fn locks_rows(&self) -> bool {
+        true
+    }
+
     /// The LIMIT parameter that selects every row.
     fn no_limit(&self) -> super::Arg<'static> {
         super::Arg::Null

@@ -11,7 +11,7 @@ use crate::query::{Aggregate, Query, fold};
 use crate::record::Record;
 use crate::row::{Row, RowLayout};
 use crate::schema::{Module, Schema};
-use crate::storage::{AutoNumberState, RecordChange, RecordStore, rows_via_records, sum_overflow};
+use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, rows_via_records, sum_overflow};
 use crate::value::{RecordId, Value, parse_decimal};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -115,8 +115,14 @@ pub(crate) fn update<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, r: &R
     Ok(())
 }
 
-/// Removes a record for good, with its change log, stage history, links and comments.
-pub(crate) fn purge<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<()> {
+/// Removes a record in the recycle bin for good, with its change log, stage history, links and comments;
+/// refused (see [`purge_refused`]) unless it is still there at `expected` (checked in SQL: a concurrent
+/// restore holds the row, and once it commits the delete matches nothing).
+pub(crate) fn purge<D: Db + ?Sized>(db: &mut D, id: RecordId, expected: u64) -> Result<()> {
+    if db.execute(&db.sql().purge_entity, &[Arg::Int(id.0), Arg::Int(signed(expected))])? == 0 {
+        let found = row(db, &db.sql().entity_state, &[Arg::Int(id.0)], |r| Ok((r.flag(0)?, r.u64(1)?)))?;
+        return Err(purge_refused(id, expected, found));
+    }
     for sql in each(&db.sql().purge) {
         db.execute(sql, &[Arg::Int(id.0)])?;
     }
@@ -170,6 +176,15 @@ pub(crate) fn history_each<D: Db + ?Sized>(db: &mut D, entries: &[&HistoryEntry]
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// [`Db::log_rewrites`] entry by entry: the record's new version, then its change-log entry.
+pub(crate) fn rewrites_each<D: Db + ?Sized>(db: &mut D, entries: &[HistoryEntry]) -> Result<()> {
+    for h in entries {
+        db.execute(&db.sql().bump_version, &[Arg::Int(h.record.0)])?;
+        db.insert_history(&[h])?;
     }
     Ok(())
 }
@@ -379,7 +394,7 @@ pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &Schema, c: &RecordChang
         RecordChange::Update { record, expected_version } => {
             update(db, schema.version, compile::module(schema, &record.module)?, record, *expected_version)
         }
-        RecordChange::Purge(id) => purge(db, *id),
+        RecordChange::Purge { id, expected_version } => purge(db, *id, *expected_version),
         RecordChange::History(h) => db.insert_history(&[h]),
         RecordChange::Stage(s) => stage(db, s),
     }

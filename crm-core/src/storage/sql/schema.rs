@@ -7,8 +7,10 @@ use super::{Arg, ColumnKind, Db, ddl, fmt_dt, parse_dt, signed, to_json, unsigne
 use crate::error::{Error, Result, StorageError};
 use crate::schema::edit::SchemaChangeEntry;
 use crate::schema::{FieldType, Schema};
-use crate::storage::{SchemaStore, SchemaStoreChange};
-use crate::value::MULTI_SEPARATOR;
+use crate::history::HistoryEntry;
+use crate::storage::{Change, SchemaStore, SchemaStoreChange, rewrite_entry};
+use crate::value::{MULTI_SEPARATOR, RecordId};
+use chrono::NaiveDateTime;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -58,17 +60,74 @@ pub(crate) fn put<D: Db + ?Sized>(db: &mut D, schema: &Schema, expected: u64) ->
     install(db, schema)
 }
 
-/// Removes every stored value of a field (the change log is kept).
-pub(crate) fn clear_field<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, field: &str) -> Result<()> {
+/// Removes every stored value of a field (the change log is kept). Each record that held a value gets a
+/// new version and a change-log entry by `actor` at `at` ([`Db::log_rewrites`]).
+pub(crate) fn clear_field<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, field: &str, actor: &str, at: NaiveDateTime) -> Result<()> {
     let m = super::compile::module(schema, module)?;
     let d = db.dialect();
-    let sql = format!("UPDATE {} SET {} = NULL", d.ident(&m.table_name())?, d.ident(field)?);
-    db.execute(&sql, &[])?;
+    let (table, column) = (d.ident(&m.table_name())?, d.ident(field)?);
+    let t = m.field(field).map_or(FieldType::Text, |f| f.field_type);
+    let held = rows(db, &format!("SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"), &[], |r| {
+        Ok((r.i64(0)?, r.value(1, t)?.to_text()))
+    })?;
+    db.execute(&format!("UPDATE {table} SET {column} = NULL"), &[])?;
+    let log: Vec<HistoryEntry> = held
+        .into_iter()
+        .filter_map(|(id, before)| Some(rewrite_entry(RecordId(id), &m.name, field, Some(before?), None, actor, at)))
+        .collect();
+    db.log_rewrites(&log)
+}
+
+/// A schema change that rewrites records: its module, field and (for a picklist value) the value replaced.
+fn rewritten<'a>(c: &'a Change) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+    match c {
+        Change::Schema(SchemaStoreChange::ClearField { module, field, .. }) => Some((module, field, None)),
+        Change::Schema(SchemaStoreChange::ReplacePicklistValue { module, field, from, .. }) => Some((module, field, Some(from))),
+        _ => None,
+    }
+}
+
+/// Where the engine locks rows: locks the `crm_entity` rows of the records a change set's schema edits
+/// are about to rewrite, in id order, before anything else is written. A record save takes its entity row
+/// and then its module table, and the schema write beside a rewrite locks the module tables (`CREATE
+/// INDEX IF NOT EXISTS`), so a rewrite that waited for an entity row only after that would deadlock with
+/// the save. (SQLite's writers hold the database lock: nothing to do.)
+pub(crate) fn lock_rewritten<D: Db + ?Sized>(db: &mut D, schema: &Schema, changes: &[Change]) -> Result<()> {
+    if !db.dialect().locks_rows() {
+        return Ok(());
+    }
+    for (module, field, from) in changes.iter().filter_map(rewritten) {
+        let m = super::compile::module(schema, module)?;
+        let Some(f) = m.field(field) else { continue };
+        let d = db.dialect();
+        let (table, column) = (d.ident(&m.table_name())?, d.ident(&f.name)?);
+        let (filter, args) = match from {
+            None => (format!("{column} IS NOT NULL"), vec![]),
+            Some(from) if f.field_type == FieldType::MultiPicklist => {
+                let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
+                (format!("{} > 0", multi_holds(d, &column)), vec![Arg::Owned(needle)])
+            }
+            Some(from) if d.kind(f.field_type) == ColumnKind::Text => (format!("{column} = {}", d.placeholder(1)), vec![Arg::Text(from)]),
+            Some(_) => continue,
+        };
+        let lock = format!(
+            "SELECT e.id FROM crm_entity e WHERE e.id IN (SELECT id FROM {table} WHERE {filter}) ORDER BY e.id {}",
+            d.token("for_update")
+        );
+        rows(db, &lock, &args, |_| Ok(()))?;
+    }
     Ok(())
 }
 
+/// Where the multi-select text of `column` holds the needle bound as parameter 1 (`|##|value|##|`).
+fn multi_holds(d: &dyn super::Dialect, column: &str) -> String {
+    d.position(&format!("'{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}'"), &d.placeholder(1))
+}
+
 /// Rewrites a picklist value in every record of a module, live or deleted (single and multi-select);
-/// `to: None` removes the value.
+/// `to: None` removes the value. Each rewritten record gets a new version and a change-log entry by
+/// `actor` at `at` ([`Db::log_rewrites`]).
+#[allow(clippy::too_many_arguments)] // the change's fields, as the change names them
 pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
     db: &mut D,
     schema: &Schema,
@@ -76,6 +135,8 @@ pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
     field: &str,
     from: &str,
     to: Option<&str>,
+    actor: &str,
+    at: NaiveDateTime,
 ) -> Result<()> {
     let m = super::compile::module(schema, module)?;
     let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
@@ -84,14 +145,17 @@ pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
         return Ok(());
     }
     let (table, column) = (d.ident(&m.table_name())?, d.ident(&f.name)?);
+    let entry = |id: i64, before: Option<String>, after: Option<String>| rewrite_entry(RecordId(id), &m.name, &f.name, before, after, actor, at);
+    let mut log = Vec::new();
     if f.field_type != FieldType::MultiPicklist {
-        let sql = format!("UPDATE {table} SET {column} = {} WHERE {column} = {}", d.placeholder(1), d.placeholder(2));
-        db.execute(&sql, &[Arg::opt_text(to), Arg::Text(from)])?;
-        return Ok(());
+        let sql = format!("UPDATE {table} SET {column} = {} WHERE {column} = {} RETURNING id", d.placeholder(1), d.placeholder(2));
+        for id in rows(db, &sql, &[Arg::opt_text(to), Arg::Text(from)], |r| r.i64(0))? {
+            log.push(entry(id, Some(from.to_string()), to.map(str::to_string)));
+        }
+        return db.log_rewrites(&log);
     }
     let needle = format!("{MULTI_SEPARATOR}{from}{MULTI_SEPARATOR}");
-    let found = d.position(&format!("'{MULTI_SEPARATOR}' || {column} || '{MULTI_SEPARATOR}'"), &d.placeholder(1));
-    let select = format!("SELECT id, {column} FROM {table} WHERE {found} > 0");
+    let select = format!("SELECT id, {column} FROM {table} WHERE {} > 0", multi_holds(d, &column));
     let update = format!("UPDATE {table} SET {column} = {} WHERE id = {}", d.placeholder(1), d.placeholder(2));
     let hits = rows(db, &select, &[Arg::Owned(needle)], |r| Ok((r.i64(0)?, r.string(1)?)))?;
     for (id, text) in hits {
@@ -104,8 +168,11 @@ pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
         }
         let joined = (!out.is_empty()).then(|| out.join(MULTI_SEPARATOR));
         db.execute(&update, &[Arg::opt_text(joined.as_deref()), Arg::Int(id)])?;
+        if joined.as_deref() != Some(text.as_str()) {
+            log.push(entry(id, Some(text), joined));
+        }
     }
-    Ok(())
+    db.log_rewrites(&log)
 }
 
 /// Appends to the schema change log.
@@ -164,9 +231,9 @@ pub(crate) fn newer<D: Db + ?Sized>(
 pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &Schema, c: &SchemaStoreChange) -> Result<()> {
     match c {
         SchemaStoreChange::Put { schema: new, expected_version } => put(db, new, *expected_version),
-        SchemaStoreChange::ClearField { module, field } => clear_field(db, schema, module, field),
-        SchemaStoreChange::ReplacePicklistValue { module, field, from, to } => {
-            replace_picklist_value(db, schema, module, field, from, to.as_deref())
+        SchemaStoreChange::ClearField { module, field, actor, at } => clear_field(db, schema, module, field, actor, *at),
+        SchemaStoreChange::ReplacePicklistValue { module, field, from, to, actor, at } => {
+            replace_picklist_value(db, schema, module, field, from, to.as_deref(), actor, *at)
         }
         SchemaStoreChange::Log(e) => log(db, e),
     }

@@ -32,13 +32,19 @@ statements! {
     entity = "SELECT module, deleted FROM crm_entity WHERE id = $1";
     /// Live records of a module with a given folded label.
     find_by_label = "SELECT id FROM crm_entity WHERE module = $1 AND label_key = $2 AND deleted = {false} ORDER BY id";
-    /// Removes a record for good: the module row goes with its entity row (ON DELETE CASCADE), the change
-    /// log with its details; links and comments go with the record. One statement per table, in order.
-    purge = "DELETE FROM crm_entity WHERE id = $1;
-             DELETE FROM crm_history WHERE record_id = $1;
+    /// A record's recycle-bin flag and stored version.
+    entity_state = "SELECT deleted, version FROM crm_entity WHERE id = $1";
+    /// Removes a record's entity row (its module row goes with it: ON DELETE CASCADE), only while it is in
+    /// the recycle bin at the expected version: never a record another handle restored or changed.
+    purge_entity = "DELETE FROM crm_entity WHERE id = $1 AND deleted = {true} AND version = $2";
+    /// What goes with a purged record: the change log with its details, stage history, links and
+    /// comments. One statement per table, in order.
+    purge = "DELETE FROM crm_history WHERE record_id = $1;
              DELETE FROM crm_stage_history WHERE record_id = $1;
              DELETE FROM crm_relations WHERE record_id = $1 OR related_id = $1;
              DELETE FROM crm_comments WHERE record_id = $1";
+    /// Gives a record a new version (a schema edit rewrote it).
+    bump_version = "UPDATE crm_entity SET version = version + 1 WHERE id = $1";
     /// A change-log entry, giving its id.
     insert_history = "INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
     /// One field of a change-log entry.

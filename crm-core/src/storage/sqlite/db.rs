@@ -27,21 +27,22 @@ pub(super) struct Link<'a> {
     pub(super) records: &'a RefCell<RecordSqlCache>,
 }
 
+/// Classifies a rusqlite error, keeping it as the typed source.
 pub(super) fn map_err(e: rusqlite::Error) -> Error {
+    use crate::error::ErrorKind as K;
     use rusqlite::ErrorCode as C;
-    let msg = e.to_string();
-    Error::Storage(match &e {
+    let kind = match &e {
         rusqlite::Error::SqliteFailure(f, _) => match f.code {
-            C::DatabaseBusy | C::DatabaseLocked => StorageError::Busy(msg),
-            C::ConstraintViolation => StorageError::Duplicate(msg),
-            C::NotADatabase | C::DatabaseCorrupt => StorageError::Corrupt(msg),
-            C::CannotOpen | C::ReadOnly | C::DiskFull | C::PermissionDenied | C::SystemIoFailure => {
-                StorageError::Io(std::io::Error::other(msg))
-            }
-            _ => StorageError::Backend(msg),
+            C::DatabaseBusy | C::DatabaseLocked => K::Busy,
+            C::ConstraintViolation => K::Duplicate,
+            C::NotADatabase | C::DatabaseCorrupt => K::Corrupt,
+            C::CannotOpen | C::ReadOnly | C::DiskFull | C::PermissionDenied | C::SystemIoFailure => K::Io,
+            _ => K::Storage,
         },
-        _ => StorageError::Backend(msg),
-    })
+        _ => K::Storage,
+    };
+    let msg = e.to_string();
+    Error::Storage(if kind == K::Io { StorageError::Io(std::io::Error::other(e)) } else { StorageError::driver(kind, msg, e) })
 }
 
 /// `?` for rusqlite results.

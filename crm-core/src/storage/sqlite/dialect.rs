@@ -42,6 +42,9 @@ impl Dialect for Sqlite {
             _ => "",
         }
     }
+    fn locks_rows(&self) -> bool {
+        false // a writer holds the database lock (`BEGIN IMMEDIATE`)
+    }
     fn no_limit(&self) -> Arg<'static> {
         Arg::Int(-1)
     }

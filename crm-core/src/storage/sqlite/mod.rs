@@ -71,7 +71,9 @@ impl SqliteStore {
     /// `Storage(IncompatibleVersion)` when a newer crm wrote it.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let conn = Connection::open(path.as_ref()).map_err(|e| match map_err(e) {
-            Error::Storage(StorageError::Backend(m)) => Error::Storage(StorageError::Io(std::io::Error::other(m))),
+            Error::Storage(StorageError::Driver { kind: crate::error::ErrorKind::Storage, source, .. }) => {
+                Error::Storage(StorageError::Io(std::io::Error::other(source)))
+            }
             other => other,
         })?;
         Self::init(conn)
@@ -221,6 +223,22 @@ impl Store for SqliteStore {
             return Err(e);
         }
         Ok(())
+    }
+
+    fn begin_snapshot(&self) -> Result<bool> {
+        if self.handle.unit.open || !self.conn.is_autocommit() {
+            return Ok(false);
+        }
+        // A deferred transaction: its first read fixes the WAL snapshot every later read sees.
+        self.conn.execute_batch("BEGIN").db()?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("COMMIT").db()
     }
 
     fn data_version(&self) -> Result<u64> {

@@ -1,0 +1,207 @@
+//! vCard import: cards become Contacts linked to their organization, optionally each with a new opportunity.
+
+use super::{Progress, RowInput, Run, problem};
+use crate::error::{Error, Result};
+use crate::io::vcard::{ContactCard, parse_cards};
+use crate::io::{ImportOptions, ImportReport, ImportRowFate, RowAction};
+use crate::record::Fields;
+use crate::service::Crm;
+use crate::service::records::Mode;
+use crate::storage::ImportChange;
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+
+/// The opportunity created for each new customer of a vCard import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewCustomerOpportunity {
+    /// Name template: `{name}` (contact), `{organization}` (or the contact's name when none).
+    pub name_template: String,
+    /// Sales stage of the new opportunity.
+    pub sales_stage: String,
+    /// Expected close date = today + this many days.
+    pub close_in_days: u32,
+}
+
+impl Default for NewCustomerOpportunity {
+    fn default() -> Self {
+        Self { name_template: "{organization} - new customer".into(), sales_stage: "Prospecting".into(), close_in_days: 30 }
+    }
+}
+
+/// Options of a vCard import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VcardImportOptions {
+    /// Duplicates, match fields (e.g. `["email"]`), dry run, batch size, defaults. CSV-only keys are ignored;
+    /// `create_missing_references` decides whether an unknown ORG creates an organization (vtiger: yes).
+    pub import: ImportOptions,
+    /// Create one opportunity per newly created contact.
+    pub opportunity: Option<NewCustomerOpportunity>,
+    /// Link each contact to the organization named by ORG, creating it when missing (default true, as
+    /// vtiger). When false, an unknown organization is left out with a note.
+    pub create_organizations: bool,
+}
+
+impl Default for VcardImportOptions {
+    fn default() -> Self {
+        Self { import: ImportOptions::default(), opportunity: None, create_organizations: true }
+    }
+}
+
+impl Crm {
+    /// Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
+    /// created), optionally with one new opportunity per new contact. A broken card is reported with its
+    /// position; the others import. The file is decoded with `options.import.encoding` (default UTF-8).
+    /// The file is read whole: at most [`MAX_VCARD_FILE_BYTES`](crate::io::vcard::MAX_VCARD_FILE_BYTES).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a file with no card (empty, binary) or too large, or options out of range
+    /// (naming the option); storage errors. Garbage lines between cards fail one by one with their line.
+    pub fn import_vcard<R: Read>(&mut self, reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
+        let out = self.import_vcard_run(reader, options, progress);
+        self.set_dry_numbers(false); // a dry run counts auto-numbers until here, also when it failed
+        out
+    }
+
+    pub(super) fn import_vcard_run<R: Read>(
+        &mut self,
+        mut reader: R,
+        options: &VcardImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        self.refresh_schema()?; // see the schema other handles stored
+        let mut progress = progress;
+        let mut bytes = Vec::new();
+        let limit = crate::io::vcard::MAX_VCARD_FILE_BYTES;
+        (&mut reader).take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::invalid(format!("the vCard file is larger than {limit} bytes; split it or import it as CSV")));
+        }
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) || bytes == b"\xEF\xBB\xBF" {
+            return Err(Error::invalid("the file is empty"));
+        }
+        options.import.validate()?;
+        let (text, _, _) = options.import.encoding.codec().decode(&bytes);
+        if !crate::io::vcard::has_card(&text) {
+            return Err(Error::invalid("no BEGIN:VCARD found: not a vCard file"));
+        }
+        if let Some(o) = &options.opportunity {
+            crate::io::options::close_date(self.now().date(), o.close_in_days)?;
+        }
+        let mut run = self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?;
+        let create_orgs = options.create_organizations;
+        let an_state = self.auto_number("Contacts").ok();
+        for (pos, card) in parse_cards(&text) {
+            if run.report.rows >= run.options.max_rows {
+                self.stop_at_row_limit(&mut run, pos);
+                break;
+            }
+            run.report.rows += 1;
+            let input = match card {
+                Err(msg) => RowInput { line: pos, problems: vec![problem(None, None, "invalid_card", msg)], ..Default::default() },
+                Ok(c) => contact_input(pos, c),
+            };
+            let mut input = input;
+            if let Some(org) = input.organization.take() {
+                if self.resolve_reference(&["Accounts".to_string()], &org)?.is_some() || create_orgs {
+                    input.fields.set("account_id", format!("Accounts::::{org}"));
+                    run.options.create_missing_references = create_orgs;
+                } else {
+                    input.notes.push(problem(
+                        None,
+                        Some("account_id"),
+                        "organization_not_found",
+                        format!("no organization named '{org}'; the contact is imported without one"),
+                    ));
+                }
+            }
+            self.process_row(&mut run, input)?;
+            if run.batch.len() >= run.options.batch_size.max(1) {
+                self.flush(&mut run)?;
+                if let Some(p) = progress.as_mut() {
+                    p(run.rows_done_total());
+                }
+            }
+        }
+        self.finish_run(&mut run, an_state)?;
+        if let Some(p) = progress.as_mut() {
+            p(run.report.rows);
+        }
+        Ok(run.report)
+    }
+
+    pub(super) fn create_opportunities(&mut self, run: &mut Run) -> Result<()> {
+        let Some(o) = run.opportunity.clone() else {
+            return Ok(());
+        };
+        let contacts = std::mem::take(&mut run.new_contacts);
+        let close = crate::io::options::close_date(self.now().date(), o.close_in_days)?;
+        for (contact, org, name, _) in contacts {
+            let org_name = match org {
+                Some(id) => self.store.get(id)?.map(|r| r.label).unwrap_or_else(|| name.clone()),
+                None => name.clone(),
+            };
+            let title = o.name_template.replace("{name}", &name).replace("{organization}", &org_name);
+            let mut f = Fields::new()
+                .with("potentialname", title)
+                .with("sales_stage", o.sales_stage.as_str())
+                .with("closingdate", close)
+                .with("contact_id", contact);
+            if let Some(org) = org {
+                f.set("related_to", org);
+            }
+            match self.plan_insert("Potentials", f, Mode::Create, "IMPORT") {
+                Ok((r, mut cs)) => {
+                    cs.push(ImportChange::ImportRow(ImportRowFate {
+                        import_id: run.journal.id,
+                        line: 0,
+                        record: r.id,
+                        action: RowAction::CreatedReference,
+                        previous: None,
+                        version: r.version,
+                    }));
+                    self.commit(&cs)?;
+                    run.report.references_created += 1;
+                }
+                Err(e) => run.report.warnings.push(format!("no opportunity for contact {contact}: {e}")),
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn contact_input(pos: u64, c: ContactCard) -> RowInput {
+    let mut input = RowInput { line: pos, ..Default::default() };
+    let f = &mut input.fields;
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|s| !s.trim().is_empty()) {
+            f.set(k, v);
+        }
+    };
+    set("salutationtype", c.salutation.clone().filter(|s| ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof."].contains(&s.as_str())));
+    set("firstname", c.first_name);
+    set("lastname", Some(c.last_name));
+    set("department", c.department);
+    set("title", c.title);
+    let mut emails = c.emails.into_iter();
+    set("email", emails.next());
+    set("secondaryemail", emails.next());
+    set("phone", c.phone);
+    set("mobile", c.mobile);
+    set("homephone", c.home_phone);
+    set("fax", c.fax);
+    set("otherphone", c.other_phone);
+    set("mailingstreet", c.street);
+    set("mailingpobox", c.po_box);
+    set("mailingcity", c.city);
+    set("mailingstate", c.state);
+    set("mailingzip", c.zip);
+    set("mailingcountry", c.country);
+    set("description", c.note);
+    if let Some(b) = c.birthday {
+        input.fields.set("birthday", b);
+    }
+    input.organization = c.organization;
+    input
+}
