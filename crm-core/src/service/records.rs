@@ -278,12 +278,11 @@ impl Crm {
         let m = &schema.modules[&name];
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
         for f in &m.fields {
-            if let Some(d) = &f.default {
-                if let Ok(v) = coerce(f, Value::Text(d.clone())) {
-                    if !v.is_empty() {
-                        values.insert(f.name.clone(), v);
-                    }
-                }
+            if let Some(d) = &f.default
+                && let Ok(v) = coerce(f, Value::Text(d.clone()))
+                && !v.is_empty()
+            {
+                values.insert(f.name.clone(), v);
             }
         }
         if let (Some(u), Some(_)) = (&self.actor, m.field("assigned_user_id")) {
@@ -367,10 +366,10 @@ impl Crm {
         if current.deleted {
             return Err(Error::not_found(format!("record {id} is in the recycle bin")));
         }
-        if let Some(v) = expected {
-            if v != current.version {
-                return Err(Error::Conflict(format!("record {id} is at version {}, not {v}", current.version)));
-            }
+        if let Some(v) = expected
+            && v != current.version
+        {
+            return Err(Error::Conflict(format!("record {id} is at version {}, not {v}", current.version)));
         }
         let (schema, name) = self.module_arc(&current.module)?;
         let m = &schema.modules[&name];
@@ -615,7 +614,7 @@ impl Crm {
                         None => self.entity_cached(*id)?,
                     };
                     match entity {
-                        Some((module, false)) if f.references.iter().any(|x| *x == module) => {}
+                        Some((module, false)) if f.references.contains(&module) => {}
                         Some((_, true)) => errors.push(FieldError::new(
                             &f.name,
                             ValidationCode::InvalidReference,
@@ -631,14 +630,12 @@ impl Crm {
                         }
                     }
                 }
-                (FieldType::Owner, Value::Owner(id)) if f.is_writable() => {
-                    if !self.directory()?.is_owner(*id) {
-                        errors.push(FieldError::new(
-                            &f.name,
-                            ValidationCode::UnknownOwner,
-                            format!("owner {id} is not a registered user or group"),
-                        ));
-                    }
+                (FieldType::Owner, Value::Owner(id)) if f.is_writable() && !self.directory()?.is_owner(*id) => {
+                    errors.push(FieldError::new(
+                        &f.name,
+                        ValidationCode::UnknownOwner,
+                        format!("owner {id} is not a registered user or group"),
+                    ));
                 }
                 _ => {}
             }

@@ -46,11 +46,7 @@ impl MemoryStore {
             RecordChange::Purge { id, expected_version } => {
                 // Only a record still in the recycle bin at the version the purge saw.
                 let current = self.records.get(id).map(|r| (r.deleted, r.version));
-                if current == Some((true, *expected_version)) {
-                    Ok(())
-                } else {
-                    Err(purge_refused(*id, *expected_version, current))
-                }
+                if current == Some((true, *expected_version)) { Ok(()) } else { Err(purge_refused(*id, *expected_version, current)) }
             }
             RecordChange::History(_) | RecordChange::Stage(_) => Ok(()),
         }

@@ -5,9 +5,9 @@ use super::adapter::SqlAdapter;
 use super::db::{row, rows};
 use super::{Arg, ColumnKind, Db, ddl, fmt_dt, parse_dt, signed, to_json, unsigned};
 use crate::error::{Error, Result, StorageError};
+use crate::history::HistoryEntry;
 use crate::schema::edit::SchemaChangeEntry;
 use crate::schema::{FieldType, Schema};
-use crate::history::HistoryEntry;
 use crate::storage::{Change, SchemaStore, SchemaStoreChange, rewrite_entry};
 use crate::value::{MULTI_SEPARATOR, RecordId};
 use chrono::NaiveDateTime;
@@ -62,7 +62,14 @@ pub(crate) fn put<D: Db + ?Sized>(db: &mut D, schema: &Schema, expected: u64) ->
 
 /// Removes every stored value of a field (the change log is kept). Each record that held a value gets a
 /// new version and a change-log entry by `actor` at `at` ([`Db::log_rewrites`]).
-pub(crate) fn clear_field<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, field: &str, actor: &str, at: NaiveDateTime) -> Result<()> {
+pub(crate) fn clear_field<D: Db + ?Sized>(
+    db: &mut D,
+    schema: &Schema,
+    module: &str,
+    field: &str,
+    actor: &str,
+    at: NaiveDateTime,
+) -> Result<()> {
     let m = super::compile::module(schema, module)?;
     let d = db.dialect();
     let (table, column) = (d.ident(&m.table_name())?, d.ident(field)?);
@@ -79,7 +86,7 @@ pub(crate) fn clear_field<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &
 }
 
 /// A schema change that rewrites records: its module, field and (for a picklist value) the value replaced.
-fn rewritten<'a>(c: &'a Change) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+fn rewritten(c: &Change) -> Option<(&str, &str, Option<&str>)> {
     match c {
         Change::Schema(SchemaStoreChange::ClearField { module, field, .. }) => Some((module, field, None)),
         Change::Schema(SchemaStoreChange::ReplacePicklistValue { module, field, from, .. }) => Some((module, field, Some(from))),
@@ -145,7 +152,8 @@ pub(crate) fn replace_picklist_value<D: Db + ?Sized>(
         return Ok(());
     }
     let (table, column) = (d.ident(&m.table_name())?, d.ident(&f.name)?);
-    let entry = |id: i64, before: Option<String>, after: Option<String>| rewrite_entry(RecordId(id), &m.name, &f.name, before, after, actor, at);
+    let entry =
+        |id: i64, before: Option<String>, after: Option<String>| rewrite_entry(RecordId(id), &m.name, &f.name, before, after, actor, at);
     let mut log = Vec::new();
     if f.field_type != FieldType::MultiPicklist {
         let sql = format!("UPDATE {table} SET {column} = {} WHERE {column} = {} RETURNING id", d.placeholder(1), d.placeholder(2));
