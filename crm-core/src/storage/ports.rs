@@ -3,6 +3,7 @@
 //! Error mapping every adapter follows: a stale `expected_version` → `Error::Conflict`; a violated
 //! uniqueness (auto-number, user name) → `StorageError::Duplicate`; a database from a newer crm →
 //! `StorageError::IncompatibleVersion`; a sum beyond the range of exact decimals → `InvalidArgument`;
+//! a failure the database driver reports → `StorageError::Driver` (the driver's error kept as its source);
 //! anything else → `StorageError::Backend`.
 
 use super::AutoNumberState;
