@@ -603,3 +603,27 @@ impl From<&crate::MassResult> for MassReport {
         }
     }
 }
+
+/// The records a lead conversion (or a new customer with its opportunity) created, keyed by vtiger's
+/// module names: `{"Accounts": 12, "Contacts": 13, "Potentials": 14, "account_reused": false}` (`null`
+/// for a record not created).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    /// The organization (created or reused).
+    #[serde(rename = "Accounts")]
+    pub accounts: Option<RecordId>,
+    /// The contact.
+    #[serde(rename = "Contacts")]
+    pub contacts: Option<RecordId>,
+    /// The opportunity.
+    #[serde(rename = "Potentials")]
+    pub potentials: Option<RecordId>,
+    /// True when an existing organization with the same name was reused.
+    pub account_reused: bool,
+}
+
+impl From<&crate::Converted> for Conversion {
+    fn from(c: &crate::Converted) -> Self {
+        Conversion { accounts: c.account, contacts: c.contact, potentials: c.potential, account_reused: c.account_reused }
+    }
+}
