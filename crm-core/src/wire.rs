@@ -18,6 +18,10 @@
 //!
 //! * [`ConversionSpec`] (lead conversion) and [`SelectionSpec`] (which records an export writes): option
 //!   objects whose JSON form is not their engine type's serde form.
+//! * [`Conversion`]: what a lead conversion created, keyed by vtiger's module names.
+//! * Option values passed as text are read by one `FromStr` each, which both bindings call: the pipeline
+//!   grouping ([`crate::PipelineBy`]) and the stage kind ([`crate::StageKind`]) here; the import and export
+//!   option values in [`crate::io::option_names`].
 //!
 //! The other options (import, export, vCard, lead mapping) cross in the serde form of their own types
 //! ([`crate::io::ImportOptions`], [`crate::io::ExportOptions`], [`crate::VcardImportOptions`], ...).
@@ -39,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
 /// The keys of a wire record that are not fields; ignored in field input.
@@ -625,5 +630,44 @@ pub struct Conversion {
 impl From<&crate::Converted> for Conversion {
     fn from(c: &crate::Converted) -> Self {
         Conversion { accounts: c.account, contacts: c.contact, potentials: c.potential, account_reused: c.account_reused }
+    }
+}
+
+/// The value of option `option` is not one of `accepted`.
+fn unknown_value(option: &str, given: &str, accepted: &str) -> Error {
+    Error::invalid(format!("{option}: unknown value '{given}' (one of {accepted})"))
+}
+
+/// A pipeline grouping by name, any case: `total` (or `all`), `stage` (`sales_stage`), `stage_kind`
+/// (`kind`), `owner` (`assigned_user_id`), `close_month` (`month`), `close_quarter` (`quarter`),
+/// `close_year` (`year`).
+impl FromStr for crate::PipelineBy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        use crate::PipelineBy as B;
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "total" | "all" => B::Total,
+            "stage" | "sales_stage" => B::Stage,
+            "stage_kind" | "kind" => B::StageKind,
+            "owner" | "assigned_user_id" => B::Owner,
+            "close_month" | "month" => B::CloseMonth,
+            "close_quarter" | "quarter" => B::CloseQuarter,
+            "close_year" | "year" => B::CloseYear,
+            _ => return Err(unknown_value("by", s, "total, stage, stage_kind, owner, close_month, close_quarter, close_year")),
+        })
+    }
+}
+
+/// A stage kind by name, any case: `open`, `won`, `lost`.
+impl FromStr for crate::StageKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        use crate::StageKind as K;
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "open" => K::Open,
+            "won" => K::Won,
+            "lost" => K::Lost,
+            _ => return Err(unknown_value("kind", s, "open, won, lost")),
+        })
     }
 }

@@ -103,7 +103,18 @@ fn query_spec_reads_the_recycle_bin(b: Backend) {
     assert_eq!(bad.kind(), ErrorKind::InvalidArgument);
 }
 
-on_every_backend!(record_shape_round_trip, get_refuses_deleted, query_spec_reads_the_recycle_bin);
+fn conversion_result_is_keyed_by_module(b: Backend) {
+    let Some(mut t) = b.try_crm() else { return };
+    let lead = t.crm.create("Leads", Fields::new().with("lastname", "Hendricks").with("company", "Initech")).unwrap();
+    let spec: wire::ConversionSpec = serde_json::from_str(r#"{"contact": false}"#).unwrap();
+    let c = t.crm.convert_lead(lead.id, spec.into_conversion().unwrap()).unwrap();
+    let text = serde_json::to_string(&wire::Conversion::from(&c)).unwrap();
+    let account = c.account.unwrap().0;
+    assert_eq!(text, format!(r#"{{"Accounts":{account},"Contacts":null,"Potentials":null,"account_reused":false}}"#));
+    assert_eq!(serde_json::from_str::<wire::Conversion>(&text).unwrap(), wire::Conversion::from(&c));
+}
+
+on_every_backend!(record_shape_round_trip, get_refuses_deleted, query_spec_reads_the_recycle_bin, conversion_result_is_keyed_by_module);
 
 #[test]
 fn error_kinds_keep_their_codes() {
@@ -167,4 +178,81 @@ fn option_specs_read_their_json() {
     let s: SelectionSpec = serde_json::from_str(r#"{"all": {"module": "Potentials"}, "page": 2}"#).unwrap();
     assert_eq!(s.into_selection().unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert!(serde_json::from_str::<SelectionSpec>(r#"{"every": {}}"#).is_err());
+}
+
+#[test]
+fn options_read_names_symbols_and_aliases_alike() {
+    use crm_core::io::vcard_export::VcardVersion;
+    use crm_core::io::{DateFormat, Delimiter, Duplicates, Encoding, ExportOptions, HeaderStyle, ImportOptions};
+    let o = ImportOptions::from_json(
+        r#"{"delimiter": ";", "encoding": "Latin-1", "date_format": "DD.MM.YYYY", "duplicates": "MERGE",
+            "decimal_separator": ",", "thousands_separator": ""}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (o.delimiter, o.encoding, o.date_format, o.duplicates, o.decimal_separator, o.thousands_separator),
+        (Delimiter::Semicolon, Encoding::Latin1, DateFormat::DayMonthYearDot, Duplicates::Merge, ',', None)
+    );
+    // The canonical names, as options serialise, read back.
+    let canonical = serde_json::to_string(&o).unwrap();
+    assert!(canonical.contains(r#""delimiter":"semicolon""#) && canonical.contains(r#""encoding":"iso-8859-1""#), "{canonical}");
+    assert_eq!(ImportOptions::from_json(&canonical).unwrap(), o);
+    for (text, d) in [("\t", Delimiter::Tab), ("TAB", Delimiter::Tab), ("|", Delimiter::Pipe), ("auto", Delimiter::Auto)] {
+        assert_eq!(text.parse::<Delimiter>().unwrap(), d);
+    }
+    assert_eq!("cp1252".parse::<Encoding>().unwrap(), Encoding::Windows1252);
+    assert_eq!("utf_8".parse::<Encoding>().unwrap(), Encoding::Utf8);
+    assert_eq!("Names".parse::<HeaderStyle>().unwrap(), HeaderStyle::Names);
+    assert_eq!("3.0".parse::<VcardVersion>().unwrap(), VcardVersion::V3);
+    let e: ExportOptions = serde_json::from_str(r#"{"delimiter": ",", "header": "none"}"#).unwrap();
+    assert_eq!((e.delimiter, e.header), (Delimiter::Comma, HeaderStyle::None));
+    // A bad value is InvalidArgument naming the option and what it accepts, from text and from JSON.
+    let bad = "ebcdic".parse::<Encoding>().unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidArgument);
+    assert!(bad.to_string().contains("encoding: unknown value 'ebcdic' (one of utf-8"), "{bad}");
+    let bad = ImportOptions::from_json(r#"{"delimiter": "::"}"#).unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidArgument);
+    assert!(bad.to_string().contains("delimiter: unknown value '::'"), "{bad}");
+    let bad = ImportOptions::from_json(r#"{"decimal_separator": ""}"#).unwrap_err();
+    assert!(bad.to_string().contains("decimal_separator: '' is not one character"), "{bad}");
+    assert!("5.0".parse::<VcardVersion>().unwrap_err().to_string().contains("version: unknown value '5.0'"));
+}
+
+#[test]
+fn option_names_read_alike() {
+    use crm_core::{PipelineBy, StageKind};
+    for (text, by) in [
+        ("stage", PipelineBy::Stage),
+        ("sales_stage", PipelineBy::Stage),
+        ("Kind", PipelineBy::StageKind),
+        ("month", PipelineBy::CloseMonth),
+    ] {
+        assert_eq!(text.parse::<PipelineBy>().unwrap(), by);
+    }
+    assert_eq!("close_year".parse::<PipelineBy>().unwrap(), PipelineBy::CloseYear);
+    let e = "weekly".parse::<PipelineBy>().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("by: unknown value 'weekly'"), "{e}");
+    assert_eq!("WON".parse::<StageKind>().unwrap(), StageKind::Won);
+    assert!("maybe".parse::<StageKind>().unwrap_err().to_string().contains("kind: unknown value 'maybe' (one of open, won, lost)"));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn a_postgres_driver_error_keeps_its_typed_source() {
+    let Ok(server) = std::env::var("CRM_TEST_POSTGRES_URL") else {
+        assert!(std::env::var("CRM_TEST_POSTGRES_REQUIRED").is_err(), "CRM_TEST_POSTGRES_URL is required");
+        eprintln!("\nskipped: CRM_TEST_POSTGRES_URL is not set (a PostgreSQL server for the tests)");
+        return;
+    };
+    // The server answers, but refuses the database: an error of the server, not of the network.
+    let base = server.split('?').next().unwrap_or(&server);
+    let (host, _db) = base.rsplit_once('/').expect("a URL with a database name");
+    let url = format!("{host}/crm_no_such_database_{}", std::process::id());
+    let e = Crm::open(&url).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Storage, "{e}");
+    let source = std::error::Error::source(&e).expect("the driver's error is the source");
+    let pg = source.downcast_ref::<::postgres::Error>().unwrap_or_else(|| panic!("not a postgres::Error: {source:?}"));
+    assert_eq!(pg.code(), Some(&::postgres::error::SqlState::INVALID_CATALOG_NAME), "{pg:?}");
+    assert!(e.to_string().contains("crm_no_such_database"), "{e}");
 }
