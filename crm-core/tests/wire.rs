@@ -114,7 +114,27 @@ fn conversion_result_is_keyed_by_module(b: Backend) {
     assert_eq!(serde_json::from_str::<wire::Conversion>(&text).unwrap(), wire::Conversion::from(&c));
 }
 
-on_every_backend!(record_shape_round_trip, get_refuses_deleted, query_spec_reads_the_recycle_bin, conversion_result_is_keyed_by_module);
+/// History entries and users cross both boundaries with every key, `null` when empty (C once left out
+/// `related` and `role`, Python had them as None).
+fn history_and_users_keep_every_key(b: Backend) {
+    let Some(mut t) = b.try_crm() else { return };
+    let r = deal(&mut t.crm);
+    let h = serde_json::to_value(t.crm.history(r.id).unwrap()).unwrap();
+    let keys: Vec<&str> = h[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["actor", "at", "changes", "id", "kind", "module", "record", "related"]);
+    assert!(h[0]["related"].is_null());
+    let u = serde_json::to_value(t.crm.user("admin").unwrap()).unwrap();
+    let keys: Vec<&str> = u.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["active", "email", "full_name", "id", "role", "user_name"]);
+}
+
+on_every_backend!(
+    history_and_users_keep_every_key,
+    record_shape_round_trip,
+    get_refuses_deleted,
+    query_spec_reads_the_recycle_bin,
+    conversion_result_is_keyed_by_module
+);
 
 #[test]
 fn error_kinds_keep_their_codes() {
