@@ -671,3 +671,57 @@ impl FromStr for crate::StageKind {
         })
     }
 }
+
+/// An aggregate as both bindings return it: the field names it was asked for (labels resolved to names)
+/// and its groups. Serialises as the array of groups, each `{"count": 3, "key": "Prospecting", "sums":
+/// {"amount": "31000.00"}}`: `key` in the record JSON form (`null` for the empty group or without
+/// grouping), sums exact decimal strings keyed by field name in request order. Keys are written in the
+/// order `count`, `key`, `sums`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// The field grouped by, by name (`None`: one group of everything).
+    pub group_by: Option<String>,
+    /// The fields summed, by name, parallel to each group's `sums`.
+    pub sums: Vec<String>,
+    /// The groups.
+    pub groups: Vec<crate::Aggregate>,
+}
+
+/// Groups the records `query` selects by `group_by` and sums the `sums` fields (names or labels), naming
+/// the fields by their names.
+///
+/// # Errors
+/// As [`crate::Crm::aggregate`].
+pub fn aggregate(crm: &crate::Crm, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Groups> {
+    let module = query.module.clone();
+    let groups = crm.aggregate(query, group_by, sums)?;
+    let m = crm.module(&module)?;
+    let name = |n: &str| m.field_by_name_or_label(n).map_or_else(|| n.to_string(), |f| f.name.clone());
+    Ok(Groups { group_by: group_by.map(name), sums: sums.iter().map(|s| name(s)).collect(), groups })
+}
+
+impl Serialize for Groups {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        struct Sums<'a>(&'a [String], &'a [rust_decimal::Decimal]);
+        impl Serialize for Sums<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, d) in self.0.iter().zip(self.1) {
+                    m.serialize_entry(k, &d.to_string())?;
+                }
+                m.end()
+            }
+        }
+        struct One<'a>(&'a [String], &'a crate::Aggregate);
+        impl Serialize for One<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("count", &self.1.count)?;
+                m.serialize_entry("key", &self.1.key.to_json())?;
+                m.serialize_entry("sums", &Sums(self.0, &self.1.sums))?;
+                m.end()
+            }
+        }
+        s.collect_seq(self.groups.iter().map(|g| One(&self.sums, g)))
+    }
+}

@@ -128,7 +128,19 @@ fn history_and_users_keep_every_key(b: Backend) {
     assert_eq!(keys, ["active", "email", "full_name", "id", "role", "user_name"]);
 }
 
+fn aggregate_groups_name_their_fields(b: Backend) {
+    let Some(mut t) = b.try_crm() else { return };
+    deal(&mut t.crm);
+    let q = crm_core::Query::new("Opportunities");
+    let g = wire::aggregate(&t.crm, q, Some("Sales Stage"), &["Amount"]).unwrap();
+    assert_eq!((g.group_by.as_deref(), g.sums.as_slice()), (Some("sales_stage"), ["amount".to_string()].as_slice()));
+    assert_eq!(serde_json::to_value(&g).unwrap(), serde_json::json!([{"key": "Prospecting", "count": 1, "sums": {"amount": "12000.50"}}]));
+    let all = wire::aggregate(&t.crm, crm_core::Query::new("Potentials"), None, &[]).unwrap();
+    assert_eq!(serde_json::to_string(&all).unwrap(), r#"[{"count":1,"key":null,"sums":{}}]"#);
+}
+
 on_every_backend!(
+    aggregate_groups_name_their_fields,
     history_and_users_keep_every_key,
     record_shape_round_trip,
     get_refuses_deleted,
