@@ -725,3 +725,124 @@ impl Serialize for Groups {
         s.collect_seq(self.groups.iter().map(|g| One(&self.sums, g)))
     }
 }
+
+/// One condition of a saved filter: `{"field", "comparator", "value"}` or the short form `[field,
+/// comparator, value]` (value optional). A value that is not text is written as its JSON text (`1000`,
+/// `true`), `null` as empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterConditionSpec(pub crate::FilterCondition);
+
+/// A filter value as the text a saved filter stores.
+fn filter_value(v: serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl<'de> Deserialize<'de> for FilterConditionSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Object {
+            field: String,
+            comparator: String,
+            #[serde(default)]
+            value: serde_json::Value,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Object(Object),
+            Triple(String, String, #[serde(default)] serde_json::Value),
+            Pair((String, String)),
+        }
+        let (field, comparator, value) = match Form::deserialize(d)
+            .map_err(|_| de::Error::custom("a filter condition is {\"field\", \"comparator\", \"value\"} or [field, comparator, value]"))?
+        {
+            Form::Object(o) => (o.field, o.comparator, o.value),
+            Form::Triple(f, c, v) => (f, c, v),
+            Form::Pair((f, c)) => (f, c, serde_json::Value::Null),
+        };
+        Ok(FilterConditionSpec(crate::FilterCondition::new(field, comparator, filter_value(value))))
+    }
+}
+
+/// Sort keys of a saved filter: `"-amount, closingdate"`, `["-amount", "closingdate"]` or `[{"field",
+/// "descending"}]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SortKeys(pub Vec<Sort>);
+
+impl<'de> Deserialize<'de> for SortKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Text(String),
+            List(Vec<SortSpec>),
+        }
+        Ok(SortKeys(match Form::deserialize(d)? {
+            Form::Text(t) => t.split(',').map(str::trim).filter(|k| !k.is_empty()).map(Sort::parse).collect(),
+            Form::List(l) => l.into_iter().map(SortSpec::into_sort).collect(),
+        }))
+    }
+}
+
+/// A saved filter as both bindings accept it: the serde form of [`crate::Filter`] (as `filters` returns
+/// it), with conditions also as `[field, comparator, value]`, sort keys also as `"-amount, closingdate"`
+/// or `["-amount"]`, and `visibility` defaulting to `public`. Unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// Id of the filter to replace (0 or absent: a new one).
+    #[serde(default)]
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Module name or label.
+    pub module: String,
+    /// Columns shown, in order.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// The standard date filter.
+    #[serde(default)]
+    pub std_filter: Option<crate::view::filter::StdFilter>,
+    /// Conditions that must all hold.
+    #[serde(default)]
+    pub all: Vec<FilterConditionSpec>,
+    /// Conditions of which one must hold.
+    #[serde(default)]
+    pub any: Vec<FilterConditionSpec>,
+    /// Sort order.
+    #[serde(default)]
+    pub sort: SortKeys,
+    /// The module's default filter.
+    #[serde(default)]
+    pub default: bool,
+    /// Who sees it (default public).
+    #[serde(default)]
+    pub visibility: Option<crate::Visibility>,
+    /// The owner's user name (set by the engine on save).
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+impl FilterSpec {
+    /// The engine's filter (checked against the schema when saved).
+    pub fn into_filter(self) -> crate::Filter {
+        crate::Filter {
+            id: self.id,
+            name: self.name,
+            module: self.module,
+            columns: self.columns,
+            std_filter: self.std_filter,
+            all: self.all.into_iter().map(|c| c.0).collect(),
+            any: self.any.into_iter().map(|c| c.0).collect(),
+            sort: self.sort.0,
+            default: self.default,
+            visibility: self.visibility.unwrap_or(crate::Visibility::Public),
+            owner: self.owner,
+        }
+    }
+}

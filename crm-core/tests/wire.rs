@@ -251,6 +251,30 @@ fn options_read_names_symbols_and_aliases_alike() {
 }
 
 #[test]
+fn filter_specs_read_both_forms() {
+    use crm_core::{FilterCondition, Visibility, wire::FilterSpec};
+    let long: FilterSpec = serde_json::from_str(
+        r#"{"name": "Big", "module": "Potentials", "visibility": "private", "all": [{"field": "amount", "comparator": "g", "value": "250"}],
+            "sort": [{"field": "amount", "descending": true}]}"#,
+    )
+    .unwrap();
+    let short: FilterSpec = serde_json::from_str(
+        r#"{"name": "Big", "module": "Potentials", "visibility": "private", "all": [["amount", "g", 250]], "sort": "-amount"}"#,
+    )
+    .unwrap();
+    assert_eq!(long.clone().into_filter(), short.into_filter());
+    let f = long.into_filter();
+    assert_eq!((f.all, f.visibility), (vec![FilterCondition::new("amount", "g", "250")], Visibility::Private));
+    let d: FilterSpec =
+        serde_json::from_str(r#"{"name": "N", "module": "Potentials", "any": [["email", "y"]], "sort": ["-amount", "closingdate"]}"#)
+            .unwrap();
+    let d = d.into_filter();
+    assert_eq!((d.visibility, d.any[0].value.as_str(), d.sort.len()), (Visibility::Public, "", 2));
+    assert!(serde_json::from_str::<FilterSpec>(r#"{"name": "N", "module": "Potentials", "al": []}"#).is_err());
+    assert!(serde_json::from_str::<FilterSpec>(r#"{"name": "N", "module": "Potentials", "all": [["amount"]]}"#).is_err());
+}
+
+#[test]
 fn option_names_read_alike() {
     use crm_core::{PipelineBy, StageKind};
     for (text, by) in [
