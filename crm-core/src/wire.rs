@@ -846,3 +846,22 @@ impl FilterSpec {
         }
     }
 }
+
+/// `query` narrowed by the saved filter `filter` (id or name; `None`: unchanged): the filter's conditions
+/// and `query`'s must all hold; the filter's order applies when `query` has none.
+///
+/// # Errors
+/// `NotFound` for an unknown filter; as [`crate::Crm::filter_query`].
+pub fn with_filter(crm: &crate::Crm, mut query: Query, filter: Option<&str>) -> Result<Query> {
+    let Some(key) = filter else { return Ok(query) };
+    let f = crm.filter(&query.module, key)?;
+    let fq = crm.filter_query(&f)?;
+    query.condition = match (fq.condition, query.condition.take()) {
+        (Some(a), Some(b)) => Some(Condition::All(vec![a, b])),
+        (a, b) => a.or(b),
+    };
+    if query.sort.is_empty() {
+        query.sort = fq.sort;
+    }
+    Ok(query)
+}

@@ -139,7 +139,25 @@ fn aggregate_groups_name_their_fields(b: Backend) {
     assert_eq!(serde_json::to_string(&all).unwrap(), r#"[{"count":1,"key":null,"sums":{}}]"#);
 }
 
+fn a_saved_filter_narrows_a_query(b: Backend) {
+    let Some(mut t) = b.try_crm() else { return };
+    let r = deal(&mut t.crm);
+    let spec: wire::FilterSpec =
+        serde_json::from_str(r#"{"name": "Big", "module": "Potentials", "all": [["amount", "g", 10000]], "sort": "-amount"}"#).unwrap();
+    t.crm.save_filter(spec.into_filter()).unwrap();
+    let q = wire::with_filter(&t.crm, crm_core::Query::new("Potentials"), Some("Big")).unwrap();
+    assert_eq!(q.sort.len(), 1);
+    assert_eq!(t.crm.find(q).unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [r.id]);
+    let spec: QuerySpec =
+        serde_json::from_str(r#"{"module": "Potentials", "conditions": [{"field": "amount", "op": "<", "value": 100}]}"#).unwrap();
+    let q = wire::with_filter(&t.crm, spec.into_query().unwrap(), Some("Big")).unwrap();
+    assert_eq!(t.crm.count(q).unwrap(), 0, "both the filter's and the query's conditions hold");
+    let e = wire::with_filter(&t.crm, crm_core::Query::new("Potentials"), Some("Nope")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
 on_every_backend!(
+    a_saved_filter_narrows_a_query,
     aggregate_groups_name_their_fields,
     history_and_users_keep_every_key,
     record_shape_round_trip,

@@ -85,19 +85,10 @@ pub struct DurationOut {
     seconds: i64,
 }
 
-/// Adds a saved filter's conditions (and its order, when the query has none) to a query.
-pub fn with_filter(crm: &crm_core::Crm, mut q: Query, filter: Option<String>) -> crm_core::Result<Query> {
-    let Some(key) = filter else { return Ok(q) };
-    let f = crm.filter(&q.module, &key)?;
-    let fq = crm.filter_query(&f)?;
-    q.condition = match (fq.condition, q.condition.take()) {
-        (Some(a), Some(b)) => Some(crm_core::Condition::All(vec![a, b])),
-        (a, b) => a.or(b),
-    };
-    if q.sort.is_empty() {
-        q.sort = fq.sort;
-    }
-    Ok(q)
+/// Adds a saved filter's conditions (and its order, when the query has none) to a query: crm-core's
+/// [`crm_core::wire::with_filter`].
+pub fn with_filter(crm: &crm_core::Crm, q: Query, filter: Option<String>) -> crm_core::Result<Query> {
+    crm_core::wire::with_filter(crm, q, filter.as_deref())
 }
 
 fn one(r: Record, crm: &crm_core::Crm) -> crm_core::Result<Rows> {
