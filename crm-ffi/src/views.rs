@@ -73,9 +73,10 @@ pub unsafe extern "C" fn crm_filter_get(
 /// Saves a filter: `filter_json` as `crm_filters` returns it, with `"id": 0` (or no id) for a new one;
 /// `name` and `module` are required, `visibility` (`"public"` or `"private"`) defaults to public;
 /// conditions may also be `[field, comparator, value]` and `sort` `"-amount, closingdate"` or
-/// `["-amount"]` (crm-core's [`crm_core::wire::FilterSpec`], what Python's `save_filter` reads too). Conditions are checked
-/// against the schema (fields, comparators, values, sort keys). On success, if `out_filter_json` is not
-/// NULL, it receives the stored filter with its id (owned by the caller).
+/// `["-amount"]` (crm-core's [`crm_core::wire::FilterSpec`], what Python's `save_filter` reads too);
+/// unknown keys are refused. Conditions are checked against the schema (fields, comparators, values, sort
+/// keys). On success, if `out_filter_json` is not NULL, it receives the stored filter with its id (owned
+/// by the caller).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`, `_NOT_FOUND`
 /// (unknown id), `_CONFLICT` (name taken, system filter), storage errors. Thread-safety: serialised.
