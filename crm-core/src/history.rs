@@ -106,8 +106,9 @@ pub struct HistoryEntry {
     pub at: NaiveDateTime,
     /// What happened.
     pub kind: ChangeKind,
-    /// The other record, for links and unlinks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The other record, for links and unlinks. Always in the serialised entry (`null` when none), as
+    /// both bindings return it.
+    #[serde(default)]
     pub related: Option<RecordId>,
     /// Changed fields (empty for deletes and restores).
     pub changes: Vec<FieldChange>,

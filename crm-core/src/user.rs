@@ -14,8 +14,9 @@ pub struct User {
     pub full_name: String,
     /// E-mail address (may be empty).
     pub email: String,
-    /// Role name (the host's), used by role-scoped picklists.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Role name (the host's), used by role-scoped picklists. Always in the serialised user (`null`
+    /// when none), as both bindings return it.
+    #[serde(default)]
     pub role: Option<String>,
     /// Inactive users cannot be assigned new records.
     pub active: bool,

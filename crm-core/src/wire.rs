@@ -18,6 +18,10 @@
 //!
 //! * [`ConversionSpec`] (lead conversion) and [`SelectionSpec`] (which records an export writes): option
 //!   objects whose JSON form is not their engine type's serde form.
+//! * [`Conversion`]: what a lead conversion created, keyed by vtiger's module names.
+//! * Option values passed as text are read by one `FromStr` each, which both bindings call: the pipeline
+//!   grouping ([`crate::PipelineBy`]) and the stage kind ([`crate::StageKind`]) here; the import and export
+//!   option values in [`crate::io::option_names`].
 //!
 //! The other options (import, export, vCard, lead mapping) cross in the serde form of their own types
 //! ([`crate::io::ImportOptions`], [`crate::io::ExportOptions`], [`crate::VcardImportOptions`], ...).
@@ -39,6 +43,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::fmt;
+use std::str::FromStr;
 use std::sync::Arc;
 
 /// The keys of a wire record that are not fields; ignored in field input.
@@ -602,4 +607,261 @@ impl From<&crate::MassResult> for MassReport {
                 .collect(),
         }
     }
+}
+
+/// The records a lead conversion (or a new customer with its opportunity) created, keyed by vtiger's
+/// module names: `{"Accounts": 12, "Contacts": 13, "Potentials": 14, "account_reused": false}` (`null`
+/// for a record not created).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    /// The organization (created or reused).
+    #[serde(rename = "Accounts")]
+    pub accounts: Option<RecordId>,
+    /// The contact.
+    #[serde(rename = "Contacts")]
+    pub contacts: Option<RecordId>,
+    /// The opportunity.
+    #[serde(rename = "Potentials")]
+    pub potentials: Option<RecordId>,
+    /// True when an existing organization with the same name was reused.
+    pub account_reused: bool,
+}
+
+impl From<&crate::Converted> for Conversion {
+    fn from(c: &crate::Converted) -> Self {
+        Conversion { accounts: c.account, contacts: c.contact, potentials: c.potential, account_reused: c.account_reused }
+    }
+}
+
+/// The value of option `option` is not one of `accepted`.
+fn unknown_value(option: &str, given: &str, accepted: &str) -> Error {
+    Error::invalid(format!("{option}: unknown value '{given}' (one of {accepted})"))
+}
+
+/// A pipeline grouping by name, any case: `total` (or `all`), `stage` (`sales_stage`), `stage_kind`
+/// (`kind`), `owner` (`assigned_user_id`), `close_month` (`month`), `close_quarter` (`quarter`),
+/// `close_year` (`year`).
+impl FromStr for crate::PipelineBy {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        use crate::PipelineBy as B;
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "total" | "all" => B::Total,
+            "stage" | "sales_stage" => B::Stage,
+            "stage_kind" | "kind" => B::StageKind,
+            "owner" | "assigned_user_id" => B::Owner,
+            "close_month" | "month" => B::CloseMonth,
+            "close_quarter" | "quarter" => B::CloseQuarter,
+            "close_year" | "year" => B::CloseYear,
+            _ => return Err(unknown_value("by", s, "total, stage, stage_kind, owner, close_month, close_quarter, close_year")),
+        })
+    }
+}
+
+/// A stage kind by name, any case: `open`, `won`, `lost`.
+impl FromStr for crate::StageKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        use crate::StageKind as K;
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "open" => K::Open,
+            "won" => K::Won,
+            "lost" => K::Lost,
+            _ => return Err(unknown_value("kind", s, "open, won, lost")),
+        })
+    }
+}
+
+/// An aggregate as both bindings return it: the field names it was asked for (labels resolved to names)
+/// and its groups. Serialises as the array of groups, each `{"count": 3, "key": "Prospecting", "sums":
+/// {"amount": "31000.00"}}`: `key` in the record JSON form (`null` for the empty group or without
+/// grouping), sums exact decimal strings keyed by field name in request order. Keys are written in the
+/// order `count`, `key`, `sums`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// The field grouped by, by name (`None`: one group of everything).
+    pub group_by: Option<String>,
+    /// The fields summed, by name, parallel to each group's `sums`.
+    pub sums: Vec<String>,
+    /// The groups.
+    pub groups: Vec<crate::Aggregate>,
+}
+
+/// Groups the records `query` selects by `group_by` and sums the `sums` fields (names or labels), naming
+/// the fields by their names.
+///
+/// # Errors
+/// As [`crate::Crm::aggregate`].
+pub fn aggregate(crm: &crate::Crm, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Groups> {
+    let module = query.module.clone();
+    let groups = crm.aggregate(query, group_by, sums)?;
+    let m = crm.module(&module)?;
+    let name = |n: &str| m.field_by_name_or_label(n).map_or_else(|| n.to_string(), |f| f.name.clone());
+    Ok(Groups { group_by: group_by.map(name), sums: sums.iter().map(|s| name(s)).collect(), groups })
+}
+
+impl Serialize for Groups {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        struct Sums<'a>(&'a [String], &'a [rust_decimal::Decimal]);
+        impl Serialize for Sums<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, d) in self.0.iter().zip(self.1) {
+                    m.serialize_entry(k, &d.to_string())?;
+                }
+                m.end()
+            }
+        }
+        struct One<'a>(&'a [String], &'a crate::Aggregate);
+        impl Serialize for One<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("count", &self.1.count)?;
+                m.serialize_entry("key", &self.1.key.to_json())?;
+                m.serialize_entry("sums", &Sums(self.0, &self.1.sums))?;
+                m.end()
+            }
+        }
+        s.collect_seq(self.groups.iter().map(|g| One(&self.sums, g)))
+    }
+}
+
+/// One condition of a saved filter: `{"field", "comparator", "value"}` or the short form `[field,
+/// comparator, value]` (value optional). A value that is not text is written as its JSON text (`1000`,
+/// `true`), `null` as empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilterConditionSpec(pub crate::FilterCondition);
+
+/// A filter value as the text a saved filter stores.
+fn filter_value(v: serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl<'de> Deserialize<'de> for FilterConditionSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Object {
+            field: String,
+            comparator: String,
+            #[serde(default)]
+            value: serde_json::Value,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Object(Object),
+            Triple(String, String, #[serde(default)] serde_json::Value),
+            Pair((String, String)),
+        }
+        let (field, comparator, value) = match Form::deserialize(d)
+            .map_err(|_| de::Error::custom("a filter condition is {\"field\", \"comparator\", \"value\"} or [field, comparator, value]"))?
+        {
+            Form::Object(o) => (o.field, o.comparator, o.value),
+            Form::Triple(f, c, v) => (f, c, v),
+            Form::Pair((f, c)) => (f, c, serde_json::Value::Null),
+        };
+        Ok(FilterConditionSpec(crate::FilterCondition::new(field, comparator, filter_value(value))))
+    }
+}
+
+/// Sort keys of a saved filter: `"-amount, closingdate"`, `["-amount", "closingdate"]` or `[{"field",
+/// "descending"}]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SortKeys(pub Vec<Sort>);
+
+impl<'de> Deserialize<'de> for SortKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Text(String),
+            List(Vec<SortSpec>),
+        }
+        Ok(SortKeys(match Form::deserialize(d)? {
+            Form::Text(t) => t.split(',').map(str::trim).filter(|k| !k.is_empty()).map(Sort::parse).collect(),
+            Form::List(l) => l.into_iter().map(SortSpec::into_sort).collect(),
+        }))
+    }
+}
+
+/// A saved filter as both bindings accept it: the serde form of [`crate::Filter`] (as `filters` returns
+/// it), with conditions also as `[field, comparator, value]`, sort keys also as `"-amount, closingdate"`
+/// or `["-amount"]`, and `visibility` defaulting to `public`. Unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// Id of the filter to replace (0 or absent: a new one).
+    #[serde(default)]
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Module name or label.
+    pub module: String,
+    /// Columns shown, in order.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// The standard date filter.
+    #[serde(default)]
+    pub std_filter: Option<crate::view::filter::StdFilter>,
+    /// Conditions that must all hold.
+    #[serde(default)]
+    pub all: Vec<FilterConditionSpec>,
+    /// Conditions of which one must hold.
+    #[serde(default)]
+    pub any: Vec<FilterConditionSpec>,
+    /// Sort order.
+    #[serde(default)]
+    pub sort: SortKeys,
+    /// The module's default filter.
+    #[serde(default)]
+    pub default: bool,
+    /// Who sees it (default public).
+    #[serde(default)]
+    pub visibility: Option<crate::Visibility>,
+    /// The owner's user name (set by the engine on save).
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+impl FilterSpec {
+    /// The engine's filter (checked against the schema when saved).
+    pub fn into_filter(self) -> crate::Filter {
+        crate::Filter {
+            id: self.id,
+            name: self.name,
+            module: self.module,
+            columns: self.columns,
+            std_filter: self.std_filter,
+            all: self.all.into_iter().map(|c| c.0).collect(),
+            any: self.any.into_iter().map(|c| c.0).collect(),
+            sort: self.sort.0,
+            default: self.default,
+            visibility: self.visibility.unwrap_or(crate::Visibility::Public),
+            owner: self.owner,
+        }
+    }
+}
+
+/// `query` narrowed by the saved filter `filter` (id or name; `None`: unchanged): the filter's conditions
+/// and `query`'s must all hold; the filter's order applies when `query` has none.
+///
+/// # Errors
+/// `NotFound` for an unknown filter; as [`crate::Crm::filter_query`].
+pub fn with_filter(crm: &crate::Crm, mut query: Query, filter: Option<&str>) -> Result<Query> {
+    let Some(key) = filter else { return Ok(query) };
+    let f = crm.filter(&query.module, key)?;
+    let fq = crm.filter_query(&f)?;
+    query.condition = match (fq.condition, query.condition.take()) {
+        (Some(a), Some(b)) => Some(Condition::All(vec![a, b])),
+        (a, b) => a.or(b),
+    };
+    if query.sort.is_empty() {
+        query.sort = fq.sort;
+    }
+    Ok(query)
 }

@@ -310,7 +310,8 @@ crm_status crm_lead_mapping_set(struct crm_store *store,
  * "potential": {...}|true|false, "assigned_to": "jdoe", "transfer_to": "contact"|"account"}`: an object
  * creates the record with those fields overriding the mapped lead values, `true` with mapped values
  * only, `false`/`null` skips it; by default (key absent) organization and contact are created and no
- * opportunity (vtiger's pre-checked boxes). `*out_json` (optional, owned by the caller) receives the ids.
+ * opportunity (vtiger's pre-checked boxes). `*out_json` (optional, owned by the caller) receives the ids:
+ * `{"Accounts": 12, "Contacts": 13, "Potentials": null, "account_reused": false}`.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (neither
  * organization nor contact, bad key), `_NOT_FOUND` (unknown or deleted lead), `_CONFLICT` (already
@@ -348,7 +349,7 @@ crm_status crm_opportunity_create_for(struct crm_store *store,
  * skips one) and the opportunity from `opportunity_json`, in one transaction: the contact gets the
  * organization, the opportunity both, and the contact is linked to the opportunity; an existing
  * organization with the same name is reused. `*out_json` (optional, owned by the caller) receives the
- * ids.
+ * ids as `crm_lead_convert` does.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`,
  * `_VALIDATION` (any record; nothing is stored), storage errors. Thread-safety: serialised.
@@ -1017,9 +1018,10 @@ crm_status crm_record_count(const struct crm_store *store,
  * Groups the records a JSON query selects by `group_by` (a field name or label; NULL = one group of
  * everything) and sums decimal or integer fields exactly. `sums_json` is a JSON array of field names
  * (`["amount", "forecast_amount"]`; NULL = no sums). `*out_json` (required, owned by the caller)
- * receives `[{"key": "Prospecting", "count": 3, "sums": {"amount": "31000.00"}}]`: `key` in the record
- * JSON form (`null` for the empty group or without grouping), sums as exact decimal strings (empty
- * values count as 0).
+ * receives `[{"key": "Prospecting", "count": 3, "sums": {"amount": "31000.00"}}]` (crm-core's
+ * [`crm_core::wire::Groups`]): `key` in the record JSON form (`null` for the empty group or without
+ * grouping), sums as exact decimal strings keyed by field name (a label asked for is named by its
+ * field, as in Python), empty values counting as 0.
  *
  * Errors: as `crm_record_find`, plus `CRM_STATUS_INVALID_ARGUMENT` for an unknown `group_by` field or a
  * sum of a non-numeric field. Thread-safety: serialised with other calls on the store.
@@ -1337,7 +1339,8 @@ crm_status crm_create_from_opportunity(struct crm_store *store,
 /**
  * The forecast / pipeline report of opportunities, grouped by `by`: `"stage"` (the pipeline by sales
  * stage), `"stage_kind"` (open / won / lost), `"owner"`, `"close_month"` (`yyyy-mm`), `"close_quarter"`
- * (`yyyy-Qn`), `"close_year"`, or `"total"` (short forms `kind`, `month`, `quarter`, `year` work too).
+ * (`yyyy-Qn`), `"close_year"`, or `"total"` (also `kind`, `month`, `quarter`, `year`, `sales_stage`,
+ * `assigned_user_id`, `all`; any case: crm-core's parser, the one Python uses).
  * `filter_json` (NULL: every opportunity) is a JSON array of conditions of `crm_record_find`'s language
  * (`[{"field": "assigned_user_id", "op": "=", "value": "jdoe"}]`), all of which must hold. `as_of` (NULL:
  * now) is a date `"2027-03-31"`: the pipeline as it stood at the end of that day (UTC), rebuilt from the
@@ -1636,9 +1639,12 @@ crm_status crm_filter_get(const struct crm_store *store,
 
 /**
  * Saves a filter: `filter_json` as `crm_filters` returns it, with `"id": 0` (or no id) for a new one;
- * `name`, `module` and `visibility` (`"public"` or `"private"`) are required. Conditions are checked
- * against the schema (fields, comparators, values, sort keys). On success, if `out_filter_json` is not
- * NULL, it receives the stored filter with its id (owned by the caller).
+ * `name` and `module` are required, `visibility` (`"public"` or `"private"`) defaults to public;
+ * conditions may also be `[field, comparator, value]` and `sort` `"-amount, closingdate"` or
+ * `["-amount"]` (crm-core's [`crm_core::wire::FilterSpec`], what Python's `save_filter` reads too);
+ * unknown keys are refused. Conditions are checked against the schema (fields, comparators, values, sort
+ * keys). On success, if `out_filter_json` is not NULL, it receives the stored filter with its id (owned
+ * by the caller).
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`, `_NOT_FOUND`
  * (unknown id), `_CONFLICT` (name taken, system filter), storage errors. Thread-safety: serialised.

@@ -1,21 +1,20 @@
 //! Lead conversion and creating opportunities for customers.
 //!
-//! Conversion results come back as `{"account": 12, "account_reused": false, "contact": 13, "potential":
-//! 14}` (`null` for a record that was not created).
+//! Conversion results come back in crm-core's wire shape ([`crm_core::wire::Conversion`], as Python
+//! returns them): `{"Accounts": 12, "Contacts": 13, "Potentials": 14, "account_reused": false}` (`null` for
+//! a record that was not created).
 
 use crate::args::{Out, arg_json, arg_opt_str, arg_str, fields_from_json, parse_json};
 use crate::boundary::{self, FfiResult};
 use crate::records::record_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::wire::ConversionSpec;
+use crm_core::wire::{Conversion, ConversionSpec};
 use crm_core::{Converted, LeadConversion, LeadMapping, RecordId};
 use std::ffi::c_char;
 
-fn converted_json(c: &Converted) -> serde_json::Value {
-    serde_json::json!({
-        "account": c.account, "account_reused": c.account_reused, "contact": c.contact, "potential": c.potential,
-    })
+fn converted_json(c: &Converted) -> Conversion {
+    Conversion::from(c)
 }
 
 /// Parses the conversion options of `crm_lead_convert` (crm-core's [`crm_core::wire::ConversionSpec`]).
@@ -62,7 +61,8 @@ pub unsafe extern "C" fn crm_lead_mapping_set(store: *mut crm_store, mapping_jso
 /// "potential": {...}|true|false, "assigned_to": "jdoe", "transfer_to": "contact"|"account"}`: an object
 /// creates the record with those fields overriding the mapped lead values, `true` with mapped values
 /// only, `false`/`null` skips it; by default (key absent) organization and contact are created and no
-/// opportunity (vtiger's pre-checked boxes). `*out_json` (optional, owned by the caller) receives the ids.
+/// opportunity (vtiger's pre-checked boxes). `*out_json` (optional, owned by the caller) receives the ids:
+/// `{"Accounts": 12, "Contacts": 13, "Potentials": null, "account_reused": false}`.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (neither
 /// organization nor contact, bad key), `_NOT_FOUND` (unknown or deleted lead), `_CONFLICT` (already
@@ -120,7 +120,7 @@ pub unsafe extern "C" fn crm_opportunity_create_for(
 /// skips one) and the opportunity from `opportunity_json`, in one transaction: the contact gets the
 /// organization, the opportunity both, and the contact is linked to the opportunity; an existing
 /// organization with the same name is reused. `*out_json` (optional, owned by the caller) receives the
-/// ids.
+/// ids as `crm_lead_convert` does.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`,
 /// `_VALIDATION` (any record; nothing is stored), storage errors. Thread-safety: serialised.

@@ -484,7 +484,7 @@ pub unsafe extern "C" fn crm_stage_meta_set(
     })
 }
 
+/// A stage kind, read by crm-core's parser (the one Python's `set_stage_meta` uses).
 fn stage_kind(s: &str) -> FfiResult<StageKind> {
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
-        .map_err(|_| FfiError::invalid(format!("stage kind '{s}' is not one of open, won, lost")))
+    Ok(s.parse::<StageKind>()?)
 }

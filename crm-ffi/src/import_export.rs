@@ -1,10 +1,12 @@
 //! CSV and vCard import (with a progress callback), import journal and undo, saved column mappings, CSV
 //! and vCard export to a file.
 //!
-//! Options cross as JSON in crm-core's serde form; missing keys take their defaults. Import options:
-//! `{"has_header": true, "delimiter": "auto"|"comma"|"semicolon"|"tab"|..., "encoding": "utf-8"|
-//! "iso-8859-1"|"windows-1252", "date_format": "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|...,
-//! "decimal_separator": ".", "thousands_separator": ",", "mapping": {"column": "field"}, "defaults":
+//! Options cross as JSON in crm-core's serde form, read by crm-core's parsers (the ones Python's keyword
+//! arguments go through, `crm_core::io::option_names`); missing keys take their defaults; names are read in
+//! any case. Import options: `{"has_header": true, "delimiter": "auto"|"comma"|","|"semicolon"|";"|"tab"|
+//! "\t"|..., "encoding": "utf-8"|"iso-8859-1"|"latin-1"|"windows-1252"|"cp1252", "date_format":
+//! "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|...,
+//! "decimal_separator": ".", "thousands_separator": ","|""|null, "mapping": {"column": "field"}, "defaults":
 //! {"field": "value"}, "duplicates": "create"|"skip"|"overwrite"|"merge", "match_on": ["field"],
 //! "create_missing_references": false, "add_unknown_picklist_values": false, "dry_run": false,
 //! "batch_size": 250}`. The report (crm-core's `ImportReport`): `{"import_id": 5, "dry_run": false, "rows":
@@ -303,8 +305,7 @@ pub unsafe extern "C" fn crm_export_vcard(
         let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, "Contacts")?;
         let version = match unsafe { arg_opt_str(version, "version") }? {
             None => VcardVersion::default(),
-            Some(v) => serde_json::from_value(serde_json::Value::String(v.trim().to_string()))
-                .map_err(|_| FfiError::invalid(format!("vCard version '{v}' is not \"3.0\" or \"4.0\"")))?,
+            Some(v) => v.parse::<VcardVersion>()?,
         };
         let out = unsafe { Out::optional(out_count) };
         let crm = unsafe { lock_store(store) }?;

@@ -103,9 +103,10 @@ pub unsafe extern "C" fn crm_record_count(store: *const crm_store, query_json: *
 /// Groups the records a JSON query selects by `group_by` (a field name or label; NULL = one group of
 /// everything) and sums decimal or integer fields exactly. `sums_json` is a JSON array of field names
 /// (`["amount", "forecast_amount"]`; NULL = no sums). `*out_json` (required, owned by the caller)
-/// receives `[{"key": "Prospecting", "count": 3, "sums": {"amount": "31000.00"}}]`: `key` in the record
-/// JSON form (`null` for the empty group or without grouping), sums as exact decimal strings (empty
-/// values count as 0).
+/// receives `[{"key": "Prospecting", "count": 3, "sums": {"amount": "31000.00"}}]` (crm-core's
+/// [`crm_core::wire::Groups`]): `key` in the record JSON form (`null` for the empty group or without
+/// grouping), sums as exact decimal strings keyed by field name (a label asked for is named by its
+/// field, as in Python), empty values counting as 0.
 ///
 /// Errors: as `crm_record_find`, plus `CRM_STATUS_INVALID_ARGUMENT` for an unknown `group_by` field or a
 /// sum of a non-numeric field. Thread-safety: serialised with other calls on the store.
@@ -127,15 +128,7 @@ pub unsafe extern "C" fn crm_aggregate(
         let sums: Vec<String> = if sums_json.is_null() { vec![] } else { unsafe { arg_json(sums_json, "sums_json") }? };
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let names: Vec<&str> = sums.iter().map(String::as_str).collect();
-        let groups = unsafe { lock_store(store) }?.aggregate(query, group_by, &names)?;
-        let rows: Vec<serde_json::Value> = groups
-            .iter()
-            .map(|g| {
-                let sums: serde_json::Map<String, serde_json::Value> =
-                    sums.iter().zip(&g.sums).map(|(name, d)| (name.clone(), serde_json::Value::String(d.to_string()))).collect();
-                serde_json::json!({ "key": g.key.to_json(), "count": g.count, "sums": sums })
-            })
-            .collect();
-        out.set_json(&rows)
+        let groups = crm_core::wire::aggregate(&*unsafe { lock_store(store) }?, query, group_by, &names)?;
+        out.set_json(&groups)
     })
 }

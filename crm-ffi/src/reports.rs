@@ -9,25 +9,17 @@ use crm_core::PipelineBy;
 use crm_core::chrono::NaiveDate;
 use std::ffi::c_char;
 
-/// Reads a grouping name: crm-core's (`total`, `stage`, `stage_kind`, `owner`, `close_month`,
-/// `close_quarter`, `close_year`) or the short forms `kind`, `month`, `quarter`, `year`.
+/// Reads a grouping name with crm-core's parser (the one Python's `forecast` uses): `total` (`all`),
+/// `stage` (`sales_stage`), `stage_kind` (`kind`), `owner` (`assigned_user_id`), `close_month` (`month`),
+/// `close_quarter` (`quarter`), `close_year` (`year`), any case.
 pub fn pipeline_by(text: &str) -> FfiResult<PipelineBy> {
-    let t = text.trim().to_ascii_lowercase();
-    let name = match t.as_str() {
-        "kind" => "stage_kind",
-        "month" => "close_month",
-        "quarter" => "close_quarter",
-        "year" => "close_year",
-        other => other,
-    };
-    serde_json::from_value(serde_json::Value::String(name.to_string())).map_err(|_| {
-        FfiError::invalid(format!("unknown grouping '{text}' (total, stage, stage_kind, owner, close_month, close_quarter, close_year)"))
-    })
+    Ok(text.parse::<PipelineBy>()?)
 }
 
 /// The forecast / pipeline report of opportunities, grouped by `by`: `"stage"` (the pipeline by sales
 /// stage), `"stage_kind"` (open / won / lost), `"owner"`, `"close_month"` (`yyyy-mm`), `"close_quarter"`
-/// (`yyyy-Qn`), `"close_year"`, or `"total"` (short forms `kind`, `month`, `quarter`, `year` work too).
+/// (`yyyy-Qn`), `"close_year"`, or `"total"` (also `kind`, `month`, `quarter`, `year`, `sales_stage`,
+/// `assigned_user_id`, `all`; any case: crm-core's parser, the one Python uses).
 /// `filter_json` (NULL: every opportunity) is a JSON array of conditions of `crm_record_find`'s language
 /// (`[{"field": "assigned_user_id", "op": "=", "value": "jdoe"}]`), all of which must hold. `as_of` (NULL:
 /// now) is a date `"2027-03-31"`: the pipeline as it stood at the end of that day (UTC), rebuilt from the

@@ -99,6 +99,9 @@ fn exact_decimals_in_and_out_on_memory_and_sqlite() {
         let agg = take(out);
         assert_eq!(agg[0]["key"], "Qualification");
         assert_eq!(agg[0]["sums"]["amount"], "100.10");
+        // Sums are keyed by field name, a label asked for too (as Python's aggregate names them).
+        assert_eq!(unsafe { crm_aggregate(st.0, q.as_ptr(), ptr::null(), s(r#"["Amount"]"#).as_ptr(), &mut out,) }, crm_status::Ok);
+        assert_eq!(take(out), serde_json::json!([{"key": null, "count": 1, "sums": {"amount": "100.10"}}]));
         assert_eq!(unsafe { crm_record_stage_history(st.0, id, &mut out) }, crm_status::Ok);
         let stages = take(out);
         assert_eq!(stages.as_array().unwrap().len(), 2);

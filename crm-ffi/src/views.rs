@@ -9,7 +9,8 @@ use crate::query::query_from_json;
 use crate::records::records_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::{Crm, Cursor, Filter, Page, ViewSettings};
+use crm_core::wire::FilterSpec;
+use crm_core::{Crm, Cursor, Page, ViewSettings};
 use std::collections::BTreeMap;
 use std::ffi::c_char;
 
@@ -70,9 +71,12 @@ pub unsafe extern "C" fn crm_filter_get(
 }
 
 /// Saves a filter: `filter_json` as `crm_filters` returns it, with `"id": 0` (or no id) for a new one;
-/// `name`, `module` and `visibility` (`"public"` or `"private"`) are required. Conditions are checked
-/// against the schema (fields, comparators, values, sort keys). On success, if `out_filter_json` is not
-/// NULL, it receives the stored filter with its id (owned by the caller).
+/// `name` and `module` are required, `visibility` (`"public"` or `"private"`) defaults to public;
+/// conditions may also be `[field, comparator, value]` and `sort` `"-amount, closingdate"` or
+/// `["-amount"]` (crm-core's [`crm_core::wire::FilterSpec`], what Python's `save_filter` reads too);
+/// unknown keys are refused. Conditions are checked against the schema (fields, comparators, values, sort
+/// keys). On success, if `out_filter_json` is not NULL, it receives the stored filter with its id (owned
+/// by the caller).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT`, `_NOT_FOUND`
 /// (unknown id), `_CONFLICT` (name taken, system filter), storage errors. Thread-safety: serialised.
@@ -87,7 +91,7 @@ pub unsafe extern "C" fn crm_filter_save(
     out_filter_json: *mut *mut c_char,
 ) -> crm_status {
     boundary::run(|| {
-        let f: Filter = unsafe { arg_json(filter_json, "filter_json") }?;
+        let f = unsafe { arg_json::<FilterSpec>(filter_json, "filter_json") }?.into_filter();
         let out = unsafe { Out::optional(out_filter_json) };
         let f = unsafe { lock_store(store) }?.save_filter(f)?;
         out.set_json(&f)

@@ -52,13 +52,9 @@ impl FieldSpec {
     }
 }
 
+/// A stage kind, read by crm-core's parser (the one C's `crm_stage_meta_set` uses).
 fn kind_of(s: &str) -> PyResult<StageKind> {
-    match s {
-        "open" => Ok(StageKind::Open),
-        "won" => Ok(StageKind::Won),
-        "lost" => Ok(StageKind::Lost),
-        other => Err(crate::errors::invalid(format!("unknown stage kind '{other}' (open, won or lost)"))),
-    }
+    s.parse::<StageKind>().map_err(|e| crate::errors::Failure::from(e).into())
 }
 
 /// Options `add_field` accepts (besides `label` and `type`).

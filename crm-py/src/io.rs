@@ -20,6 +20,7 @@ use pyo3::types::PyDict;
 use std::collections::BTreeMap;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
+use std::str::FromStr;
 
 /// The result of an import (`Crm.import_csv`, `Crm.import_vcf`).
 #[pyclass(frozen, module = "crm", name = "ImportReport")]
@@ -136,35 +137,15 @@ fn path_text(p: PathBuf) -> PyResult<String> {
     p.to_str().map(str::to_string).ok_or_else(|| invalid("the path must be valid UTF-8"))
 }
 
-fn delimiter(d: &str) -> PyResult<serde_json::Value> {
-    Ok(serde_json::Value::String(
-        match d {
-            "," => "comma",
-            ";" => "semicolon",
-            "|" => "pipe",
-            "^" => "caret",
-            "\t" => "tab",
-            other => return Ok(serde_json::Value::String(other.to_lowercase())),
-        }
-        .into(),
-    ))
+/// An option given as a keyword argument, read by crm-core's own parser for that option (the one C's
+/// JSON goes through), so a bad value is the same `InvalidArgumentError` naming the option.
+fn option<T: FromStr<Err = crm_core::Error>>(value: &str) -> PyResult<T> {
+    value.parse::<T>().map_err(|e| PyErr::from(Failure::from(e)))
 }
 
-fn encoding(e: &str) -> String {
-    match e.to_lowercase().replace('_', "-").as_str() {
-        "utf-8" | "utf8" | "utf-8-sig" => "utf-8".into(),
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" => "iso-8859-1".into(),
-        "cp1252" | "windows-1252" => "windows-1252".into(),
-        other => other.to_string(),
-    }
-}
-
-fn one_char(what: &str, s: &str) -> PyResult<char> {
-    let mut it = s.chars();
-    match (it.next(), it.next()) {
-        (Some(c), None) => Ok(c),
-        _ => Err(invalid(format!("{what} is one character, not '{s}'"))),
-    }
+/// A JSON object of the keyword arguments given (absent ones are left to crm-core's defaults).
+fn given(pairs: Vec<(&str, Option<serde_json::Value>)>) -> serde_json::Value {
+    serde_json::Value::Object(pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect())
 }
 
 /// A Python progress callable as the engine's progress callback.
@@ -323,9 +304,9 @@ impl Crm {
             dry_run,
             ..ImportOptions::default()
         };
-        import.duplicates = from_value(serde_json::Value::String(duplicates.to_lowercase()), "duplicates").map_err(PyErr::from)?;
+        import.duplicates = option(&duplicates)?;
         if let Some(e) = encoding {
-            import.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
+            import.encoding = option(&e)?;
         }
         let opportunity = create_opportunities.then(|| {
             let d = NewCustomerOpportunity::default();
@@ -477,10 +458,10 @@ impl Crm {
         let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let query = export_query(&module, r#where, order_by)?;
         let mut o = ExportOptions { columns: columns.unwrap_or_default(), bom, neutralize_formulas, ..ExportOptions::default() };
-        o.header = from_value(serde_json::Value::String(header.to_lowercase()), "header").map_err(PyErr::from)?;
-        o.delimiter = from_value(self::delimiter(&delimiter)?, "delimiter").map_err(PyErr::from)?;
+        o.header = option(&header)?;
+        o.delimiter = option(&delimiter)?;
         if let Some(f) = date_format {
-            o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
+            o.date_format = option(&f)?;
         }
         self.engine.run(py, Access::Read, move |crm| {
             let sel = selection(crm, query, filter, ids, page, page_size)?;
@@ -508,7 +489,7 @@ impl Crm {
         let ids = ids_of(ids)?;
         let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let query = export_query("Contacts", r#where, None)?;
-        let version: VcardVersion = from_value(serde_json::Value::String(version), "version").map_err(PyErr::from)?;
+        let version: VcardVersion = option(&version)?;
         self.engine.run(py, Access::Read, move |crm| {
             let sel = selection(crm, query, filter, ids, None, None)?;
             let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
@@ -522,7 +503,7 @@ impl Crm {
 
 // ----- shared by import_csv and resume_import_csv -----
 
-/// CSV import options from `import_csv`'s keyword arguments.
+/// CSV import options from `import_csv`'s keyword arguments, read as the JSON object C passes.
 #[allow(clippy::too_many_arguments)]
 fn csv_options(
     delimiter: Option<String>,
@@ -540,35 +521,25 @@ fn csv_options(
     has_header: bool,
     batch_size: usize,
 ) -> PyResult<ImportOptions> {
-    let mut o = ImportOptions {
-        has_header,
-        mapping: mapping.unwrap_or_default(),
-        defaults: defaults.unwrap_or_default(),
-        match_on: match_on.unwrap_or_default(),
-        create_missing_references,
-        add_unknown_picklist_values,
-        dry_run,
-        batch_size,
-        ..ImportOptions::default()
-    };
-    if let Some(d) = delimiter {
-        o.delimiter = from_value(self::delimiter(&d)?, "delimiter").map_err(PyErr::from)?;
-    }
-    if let Some(e) = encoding {
-        o.encoding = from_value(serde_json::Value::String(self::encoding(&e)), "encoding").map_err(PyErr::from)?;
-    }
-    if let Some(f) = date_format {
-        o.date_format = from_value(serde_json::Value::String(f.to_lowercase()), "date_format").map_err(PyErr::from)?;
-    }
-    if let Some(s) = decimal_separator {
-        o.decimal_separator = one_char("decimal_separator", &s)?;
-    }
-    o.thousands_separator = match thousands_separator.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(one_char("thousands_separator", s)?),
-    };
-    if let Some(d) = duplicates {
-        o.duplicates = from_value(serde_json::Value::String(d.to_lowercase()), "duplicates").map_err(PyErr::from)?;
-    }
+    use serde_json::{Value as J, json};
+    let text = |v: Option<String>| v.map(J::String);
+    let o = given(vec![
+        ("has_header", Some(json!(has_header))),
+        ("delimiter", text(delimiter)),
+        ("encoding", text(encoding)),
+        ("date_format", text(date_format)),
+        ("decimal_separator", text(decimal_separator)),
+        ("thousands_separator", Some(thousands_separator.map_or(J::Null, J::String))),
+        ("mapping", mapping.map(|m| json!(m))),
+        ("defaults", defaults.map(|d| json!(d))),
+        ("duplicates", text(duplicates)),
+        ("match_on", match_on.map(|m| json!(m))),
+        ("create_missing_references", Some(json!(create_missing_references))),
+        ("add_unknown_picklist_values", Some(json!(add_unknown_picklist_values))),
+        ("dry_run", Some(json!(dry_run))),
+        ("batch_size", Some(json!(batch_size))),
+    ]);
+    // The same parser as C's `options_json`.
+    let o: ImportOptions = from_value(o, "import options").map_err(PyErr::from)?;
     Ok(o)
 }

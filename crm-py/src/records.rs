@@ -85,19 +85,10 @@ pub struct DurationOut {
     seconds: i64,
 }
 
-/// Adds a saved filter's conditions (and its order, when the query has none) to a query.
-pub fn with_filter(crm: &crm_core::Crm, mut q: Query, filter: Option<String>) -> crm_core::Result<Query> {
-    let Some(key) = filter else { return Ok(q) };
-    let f = crm.filter(&q.module, &key)?;
-    let fq = crm.filter_query(&f)?;
-    q.condition = match (fq.condition, q.condition.take()) {
-        (Some(a), Some(b)) => Some(crm_core::Condition::All(vec![a, b])),
-        (a, b) => a.or(b),
-    };
-    if q.sort.is_empty() {
-        q.sort = fq.sort;
-    }
-    Ok(q)
+/// Adds a saved filter's conditions (and its order, when the query has none) to a query: crm-core's
+/// [`crm_core::wire::with_filter`].
+pub fn with_filter(crm: &crm_core::Crm, q: Query, filter: Option<String>) -> crm_core::Result<Query> {
+    crm_core::wire::with_filter(crm, q, filter.as_deref())
 }
 
 fn one(r: Record, crm: &crm_core::Crm) -> crm_core::Result<Rows> {
@@ -273,23 +264,21 @@ impl Crm {
         deleted: bool,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let q = to_query(&module, r#where, None, None, 0, deleted)?;
-        let (groups, key, names) = self.engine.run(py, Access::Read, move |crm| {
+        let g = self.engine.run(py, Access::Read, move |crm| {
             let refs: Vec<&str> = sums.iter().map(String::as_str).collect();
-            let groups = crm.aggregate(q, group_by.as_deref(), &refs)?;
-            let m = crm.module(&module)?;
-            let canonical = |n: &str| m.field_by_name_or_label(n).map_or_else(|| n.to_string(), |f| f.name.clone());
-            Ok((groups, group_by.as_deref().map(canonical), sums.iter().map(|s| canonical(s)).collect::<Vec<_>>()))
+            Ok(crm_core::wire::aggregate(crm, q, group_by.as_deref(), &refs)?)
         })?;
-        let key = key.map(|k| PyString::new(py, &k));
-        let names: Vec<_> = names.iter().map(|n| PyString::new(py, n)).collect();
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
+        // crm-core's groups (crm_core::wire::Groups, C's JSON), laid out flat for data frames.
+        let key = g.group_by.as_deref().map(|k| PyString::new(py, k));
+        let names: Vec<_> = g.sums.iter().map(|n| PyString::new(py, n)).collect();
+        let mut out = Vec::with_capacity(g.groups.len());
+        for group in g.groups {
             let d = PyDict::new(py);
             if let Some(k) = &key {
-                d.set_item(k, from_value(py, &g.key)?)?;
+                d.set_item(k, from_value(py, &group.key)?)?;
             }
-            d.set_item("count", g.count)?;
-            for (n, s) in names.iter().zip(g.sums) {
+            d.set_item("count", group.count)?;
+            for (n, s) in names.iter().zip(group.sums) {
                 d.set_item(n, s)?;
             }
             out.push(d);

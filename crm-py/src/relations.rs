@@ -61,15 +61,11 @@ fn mass_out(py: Python<'_>, r: MassReport) -> PyResult<Bound<'_, PyAny>> {
     crate::json::to_py(py, &r)
 }
 
-/// The records a conversion created, as a dict `{"Accounts": id, "Contacts": id, "Potentials": id}` (None
-/// for a record not created) plus `"account_reused"`.
+/// The records a conversion created, in crm-core's wire shape ([`crm_core::wire::Conversion`], as the C
+/// API returns it): `{"Accounts": id, "Contacts": id, "Potentials": id, "account_reused": bool}` (None for
+/// a record not created).
 fn converted<'py>(py: Python<'py>, c: &Converted) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("Accounts", c.account.map(|r| r.0))?;
-    d.set_item("Contacts", c.contact.map(|r| r.0))?;
-    d.set_item("Potentials", c.potential.map(|r| r.0))?;
-    d.set_item("account_reused", c.account_reused)?;
-    Ok(d)
+    Ok(crate::json::to_py(py, &crm_core::wire::Conversion::from(c))?.cast_into::<PyDict>()?)
 }
 
 fn ids(v: &Bound<'_, PyAny>) -> PyResult<Vec<RecordId>> {

@@ -4,7 +4,6 @@
 use crate::convert::to_where;
 use crate::crm::Crm;
 use crate::engine::Access;
-use crate::errors::invalid;
 use chrono::NaiveDate;
 use crm_core::PipelineBy;
 use pyo3::prelude::*;
@@ -19,26 +18,17 @@ pub struct ForecastOut {
     forecast_amount: Decimal,
 }
 
+/// The grouping, read by crm-core's parser (the one C's `crm_pipeline` uses); none is `total`.
 fn by_of(by: Option<&str>) -> PyResult<PipelineBy> {
-    Ok(match by.unwrap_or("total") {
-        "total" | "all" => PipelineBy::Total,
-        "sales_stage" | "stage" => PipelineBy::Stage,
-        "kind" | "stage_kind" => PipelineBy::StageKind,
-        "owner" | "assigned_user_id" => PipelineBy::Owner,
-        "month" => PipelineBy::CloseMonth,
-        "quarter" => PipelineBy::CloseQuarter,
-        "year" => PipelineBy::CloseYear,
-        other => {
-            return Err(invalid(format!("unknown forecast grouping '{other}' (sales_stage, kind, owner, month, quarter, year or total)")));
-        }
-    })
+    by.unwrap_or("total").parse::<PipelineBy>().map_err(|e| crate::errors::Failure::from(e).into())
 }
 
 #[pymethods]
 impl Crm {
     /// The pipeline of opportunities (matching `where`) grouped `by` `"sales_stage"`, `"kind"`
     /// (open/won/lost), `"owner"`, `"month"` (`yyyy-mm` of the close date), `"quarter"` (`yyyy-Qn`),
-    /// `"year"` or `"total"` (None). One dict per group ordered by key: `{"key", "count", "amount",
+    /// `"year"` or `"total"` (None); also C's names (`"stage"`, `"stage_kind"`, `"close_month"`, ...), any
+    /// case. One dict per group ordered by key: `{"key", "count", "amount",
     /// "forecast_amount"}` with exact `Decimal` sums. With `as_of` (a date) the pipeline as it stood at the
     /// end of that day, from the stage history.
     #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None))]

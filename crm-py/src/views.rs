@@ -9,7 +9,7 @@ use crate::convert::{Rows, to_query};
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_json, to_py};
-use crm_core::{Cursor, Filter, Sort, ViewSettings};
+use crm_core::{Cursor, ViewSettings};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt};
 use serde_json::Value as J;
@@ -22,42 +22,14 @@ pub fn filter_key(v: &Bound<'_, PyAny>) -> PyResult<String> {
     v.extract::<String>().map_err(|_| pyo3::exceptions::PyTypeError::new_err("a filter is given by id (int) or name (str)"))
 }
 
-/// Turns the Pythonic definition into the serde shape of [`Filter`].
+/// The definition as crm-core's [`crm_core::wire::FilterSpec`] reads it (the JSON C's `crm_filter_save`
+/// takes), for `module`.
 fn filter_json(module: &str, def: &Bound<'_, PyAny>) -> PyResult<J> {
     let mut j = to_json(def)?;
     let J::Object(m) = &mut j else {
         return Err(crate::errors::invalid("a filter definition is a dict"));
     };
     m.insert("module".into(), J::String(module.to_string()));
-    m.entry("visibility").or_insert_with(|| J::String("public".into()));
-    for key in ["all", "any"] {
-        if let Some(J::Array(conds)) = m.get_mut(key) {
-            for c in conds.iter_mut() {
-                if let J::Array(parts) = c {
-                    let get = |i: usize| {
-                        parts.get(i).map(|p| match p {
-                            J::String(s) => s.clone(),
-                            J::Null => String::new(),
-                            other => other.to_string(),
-                        })
-                    };
-                    *c = serde_json::json!({"field": get(0).unwrap_or_default(), "comparator": get(1).unwrap_or_default(), "value": get(2).unwrap_or_default()});
-                }
-            }
-        }
-    }
-    if let Some(sort) = m.get_mut("sort") {
-        if let J::String(s) = sort {
-            *sort = J::Array(s.split(',').map(|k| J::String(k.trim().to_string())).collect());
-        }
-        if let J::Array(keys) = sort {
-            for k in keys.iter_mut() {
-                if let J::String(s) = k {
-                    *k = serde_json::to_value(Sort::parse(s)).unwrap_or(J::Null);
-                }
-            }
-        }
-    }
     Ok(j)
 }
 
@@ -90,8 +62,8 @@ impl Crm {
     fn save_filter<'py>(&self, py: Python<'py>, module: String, definition: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let j = filter_json(&module, definition)?;
         let f = self.engine.run(py, Access::Write, move |crm| {
-            let f: Filter = from_value(j, "filter definition")?;
-            Ok(crm.save_filter(f)?)
+            let f: crm_core::wire::FilterSpec = from_value(j, "filter definition")?;
+            Ok(crm.save_filter(f.into_filter())?)
         })?;
         to_py(py, &f)
     }

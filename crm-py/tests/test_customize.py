@@ -114,8 +114,9 @@ def test_roles_dependency_and_stage_meta(db: crm.Crm, org: dict[str, Any]) -> No
     db.set_stage_meta("Prospecting", "open", Decimal("15"))
     assert {s["value"]: s for s in db.stages()}["Prospecting"]["probability"] == Decimal("15")
     assert deal(db, org, "p", "100")["probability"] == Decimal("15")
-    with pytest.raises(crm.InvalidArgumentError):
+    with pytest.raises(crm.InvalidArgumentError, match=r"kind: unknown value 'maybe' \(one of open, won, lost\)"):
         db.set_stage_meta("Prospecting", "maybe", Decimal("1"))
+    db.set_stage_meta("Prospecting", "Open", Decimal("15"))  # any case, as in C
 
 
 def test_custom_fields_persist_in_the_file(tmp_path: Path) -> None:

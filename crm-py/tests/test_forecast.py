@@ -57,8 +57,11 @@ def test_forecast_as_of(pipeline: crm.Crm) -> None:
 
 
 def test_forecast_errors(pipeline: crm.Crm) -> None:
-    with pytest.raises(crm.InvalidArgumentError):
+    with pytest.raises(crm.InvalidArgumentError, match=r"by: unknown value 'weather' \(one of total, stage,"):
         pipeline.forecast(by="weather")
+    # C's names for the groupings work here too (one parser in crm-core).
+    assert pipeline.forecast(by="close_month") == pipeline.forecast(by="month")
+    assert pipeline.forecast(by="Stage") == pipeline.forecast(by="sales_stage")
     with pytest.raises(crm.InvalidArgumentError):
         pipeline.forecast("Accounts", by="month")
     with pytest.raises(crm.NotFoundError):

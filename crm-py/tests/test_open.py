@@ -66,6 +66,9 @@ def test_acting_user_named_in_history_and_owner() -> None:
         rec = db.create("Accounts", {"accountname": "Hooli"})
         assert rec["assigned_user_id"] == admin["id"]
         assert db.history(rec["id"])[0]["actor"] == "admin"
+        # Every key, None when empty: the keys C's JSON has.
+        assert sorted(db.history(rec["id"])[0]) == ["actor", "at", "changes", "id", "kind", "module", "record", "related"]
+        assert sorted(admin) == ["active", "email", "full_name", "id", "role", "user_name"] and admin["role"] is None
         sam = db.add_user("sam")
         db.set_user("sam")
         assert db.user == "sam"

@@ -58,6 +58,12 @@ def test_save_update_delete_filter(db: crm.Crm, deals: list[dict[str, Any]]) -> 
         db.save_filter("Potentials", {"name": "Bad", "all": [("no_such_field", "e", "1")]})
     with pytest.raises(crm.ConflictError):
         db.save_filter("Potentials", {"name": "All"})
+    # The JSON form C's crm_filter_save takes reads the same (one reader in crm-core); a typo is refused.
+    c_form = {"name": "C", "all": [{"field": "amount", "comparator": "g", "value": 1000}], "sort": [{"field": "amount", "descending": True}]}
+    assert db.save_filter("Potentials", c_form)["all"][0]["value"] == "1000"
+    assert [r["potentialname"] for r in db.find("Potentials", filter="C")] == ["Gamma", "Beta"]
+    with pytest.raises(crm.InvalidArgumentError, match="al"):
+        db.save_filter("Potentials", {"name": "Typo", "al": [("amount", "g", "1")]})
 
 
 def test_list_view_pages(db: crm.Crm, deals: list[dict[str, Any]]) -> None:

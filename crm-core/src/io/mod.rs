@@ -28,6 +28,7 @@ pub mod csv_import;
 pub mod jalali;
 pub mod journal;
 pub mod numbers;
+pub mod option_names;
 pub mod options;
 pub mod vcard;
 pub mod vcard_export;

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 /// How dates are written in a file. An ISO date (`yyyy-mm-dd`) is always accepted on import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub enum DateFormat {
     /// `2027-03-31` (default).
     #[default]
@@ -76,6 +77,7 @@ impl DateFormat {
 /// The column delimiter of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum Delimiter {
     /// Guess from the first line among `,` `;` `|` `^` and tab (default).
     #[default]
@@ -108,6 +110,7 @@ impl Delimiter {
 
 /// The character encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub enum Encoding {
     /// UTF-8, with or without a byte-order mark (default).
     #[default]
@@ -133,6 +136,7 @@ impl Encoding {
 /// What to do with a row that matches an existing record on [`ImportOptions::match_on`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum Duplicates {
     /// No duplicate check: every row creates a record (default).
     #[default]
@@ -158,8 +162,10 @@ pub struct ImportOptions {
     /// Date format of date cells (an ISO date is always accepted).
     pub date_format: DateFormat,
     /// Decimal separator of number cells (default `.`).
+    #[serde(deserialize_with = "super::option_names::decimal_separator")]
     pub decimal_separator: char,
-    /// Thousands separator of number cells (default `,`; `None` for none).
+    /// Thousands separator of number cells (default `,`; `None` or `""` for none).
+    #[serde(deserialize_with = "super::option_names::thousands_separator")]
     pub thousands_separator: Option<char>,
     /// Column → field (name or label). Columns are named by header text, or by 1-based position (`"3"`)
     /// without a header. Empty: columns are matched to field labels and names automatically.
@@ -261,6 +267,7 @@ pub fn close_date(today: NaiveDate, days: u32) -> crate::Result<NaiveDate> {
 /// The header row of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[serde(try_from = "String")]
 pub enum HeaderStyle {
     /// Field labels, as vtiger exports them (default).
     #[default]

@@ -30,16 +30,19 @@ fn lead_conversion_and_opportunities_for_customers() {
                 o,
             )
         });
-        let org = get(&st, conv["account"].as_i64().unwrap());
+        // The result's shape is crm-core's wire::Conversion, as Python returns it.
+        let keys: Vec<&str> = conv.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["Accounts", "Contacts", "Potentials", "account_reused"]);
+        let org = get(&st, conv["Accounts"].as_i64().unwrap());
         assert_eq!(org["accountname"], "Initech");
         assert_eq!(org["bill_city"], "Palo Alto");
-        let pot = get(&st, conv["potential"].as_i64().unwrap());
+        let pot = get(&st, conv["Potentials"].as_i64().unwrap());
         assert_eq!(pot["potentialname"], "Initech");
         assert_eq!(pot["amount"], "25000.00");
-        assert_eq!(get(&st, conv["contact"].as_i64().unwrap())["lastname"], "Hendricks");
+        assert_eq!(get(&st, conv["Contacts"].as_i64().unwrap())["lastname"], "Hendricks");
         assert_eq!(unsafe { crm_lead_convert(st.0, lead, ptr::null(), &mut out) }, crm_status::Conflict);
         // An opportunity for an existing contact, and for a new customer.
-        let contact = conv["contact"].as_i64().unwrap();
+        let contact = conv["Contacts"].as_i64().unwrap();
         let p = json_of(|o| unsafe {
             crm_opportunity_create_for(
                 st.0,
@@ -61,7 +64,7 @@ fn lead_conversion_and_opportunities_for_customers() {
             )
         });
         assert_eq!(n["account_reused"], false);
-        assert_eq!(get(&st, n["potential"].as_i64().unwrap())["related_to"], n["account"]);
+        assert_eq!(get(&st, n["Potentials"].as_i64().unwrap())["related_to"], n["Accounts"]);
         let n2 = json_of(|o| unsafe {
             crm_opportunity_create_for_new_customer(
                 st.0,
@@ -72,7 +75,7 @@ fn lead_conversion_and_opportunities_for_customers() {
             )
         });
         assert_eq!(n2["account_reused"], true);
-        assert_eq!(n2["contact"], J::Null);
+        assert_eq!(n2["Contacts"], J::Null);
         assert_eq!(
             unsafe {
                 crm_opportunity_create_for_new_customer(st.0, ptr::null(), ptr::null(), s(r#"{"potentialname": ""}"#).as_ptr(), &mut out)

@@ -178,3 +178,43 @@ fn import_with_progress_undo_mappings_and_export() {
         assert!(out.is_null());
     }
 }
+
+#[test]
+fn import_options_read_symbols_aliases_and_name_a_bad_one() {
+    for st in both() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("deals.csv");
+        // Latin-1 bytes, semicolons, a day-first date and a decimal comma.
+        std::fs::write(&csv, b"Deal;Amount;Stage;Close\nCaf\xe9;1.000,50;Prospecting;31.01.2027\n").unwrap();
+        let csv_path = s(csv.to_str().unwrap());
+        let options = r#"{"delimiter": ";", "encoding": "latin-1", "date_format": "DD.MM.YYYY", "decimal_separator": ",",
+            "thousands_separator": ".", "duplicates": "Skip", "match_on": ["potentialname"],
+            "mapping": {"Deal": "potentialname", "Amount": "amount", "Stage": "sales_stage", "Close": "closingdate"}}"#;
+        let report = json_of(|o| unsafe {
+            crm_import_csv(st.0, csv_path.as_ptr(), s("Potentials").as_ptr(), s(options).as_ptr(), None, ptr::null_mut(), o)
+        });
+        assert_eq!(report["created"], 1, "{report}");
+        let rows = json_of(|o| unsafe { crm_import_rows(st.0, report["import_id"].as_i64().unwrap(), o) });
+        let deal = get(&st, rows[0]["record"].as_i64().unwrap());
+        assert_eq!(
+            (&deal["potentialname"], &deal["amount"], &deal["closingdate"]),
+            (&json!("Café"), &json!("1000.50"), &json!("2027-01-31"))
+        );
+        // A bad value: InvalidArgument naming the option, with the message Python raises.
+        let mut out = ptr::null_mut();
+        let bad = r#"{"encoding": "ebcdic"}"#;
+        assert_eq!(
+            unsafe { crm_import_csv(st.0, csv_path.as_ptr(), s("Potentials").as_ptr(), s(bad).as_ptr(), None, ptr::null_mut(), &mut out) },
+            crm_status::InvalidArgument
+        );
+        assert!(
+            msg().contains("encoding: unknown value 'ebcdic' (one of utf-8, iso-8859-1 (latin-1), windows-1252 (cp1252))"),
+            "{}",
+            msg()
+        );
+        let mut n = 0u64;
+        let vcf = s(dir.path().join("out.vcf").to_str().unwrap());
+        assert_eq!(unsafe { crm_export_vcard(st.0, vcf.as_ptr(), ptr::null(), s("2.1").as_ptr(), &mut n) }, crm_status::InvalidArgument);
+        assert!(msg().contains("version: unknown value '2.1'"), "{}", msg());
+    }
+}

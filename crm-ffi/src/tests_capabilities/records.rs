@@ -63,3 +63,19 @@ fn every_error_kind_has_its_own_status_and_code() {
         assert_eq!((e.status, e.code), (crm_status::from_kind(k), k.as_str()));
     }
 }
+
+/// History entries and users carry every key, `null` when empty: the keys Python's dicts have.
+#[test]
+fn history_and_users_carry_every_key() {
+    for st in both() {
+        let a = deal(&st, "A", "Prospecting", "1000.10", "2027-03-31");
+        let h = json_of(|o| unsafe { crm_record_history(st.0, a, o) });
+        let keys: Vec<&str> = h[0].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["actor", "at", "changes", "id", "kind", "module", "record", "related"]);
+        assert_eq!(h[0]["related"], J::Null);
+        let users = json_of(|o| unsafe { crm_users(st.0, o) });
+        let keys: Vec<&str> = users[0].as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["active", "email", "full_name", "id", "role", "user_name"]);
+        assert_eq!(users[0]["role"], J::Null);
+    }
+}

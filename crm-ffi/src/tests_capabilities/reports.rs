@@ -42,8 +42,13 @@ fn pipeline_reports_by_every_grouping_with_filter_and_as_of() {
         // Before anything existed: empty.
         assert_eq!(report("stage", None, Some("2000-01-01")), json!([]));
         assert_eq!(report("stage", None, Some("2999-12-31"))[1]["count"], 2);
+        // Every grouping name Python's forecast accepts is accepted here (one parser in crm-core).
+        assert_eq!(report("sales_stage", None, None), report("stage", None, None));
+        assert_eq!(report("ALL", None, None), report("total", None, None));
+        assert_eq!(report("assigned_user_id", None, None), report("owner", None, None));
         let mut out = ptr::null_mut();
         assert_eq!(unsafe { crm_pipeline(st.0, s("weekly").as_ptr(), ptr::null(), ptr::null(), &mut out,) }, crm_status::InvalidArgument);
+        assert!(msg().contains("by: unknown value 'weekly' (one of total, stage,"), "{}", msg());
         assert_eq!(
             unsafe { crm_pipeline(st.0, s("stage").as_ptr(), ptr::null(), s("31/12/2027").as_ptr(), &mut out,) },
             crm_status::InvalidArgument

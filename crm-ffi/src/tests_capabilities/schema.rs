@@ -92,6 +92,7 @@ fn schema_and_picklist_editing() {
             unsafe { crm_stage_meta_set(st.0, s("Prospecting").as_ptr(), s("maybe").as_ptr(), s("15").as_ptr(),) },
             crm_status::InvalidArgument
         );
+        assert!(msg().contains("kind: unknown value 'maybe' (one of open, won, lost)"), "{}", msg());
         // Refused edits: CRM_STATUS_SCHEMA, nothing changed.
         assert_eq!(unsafe { crm_field_delete(st.0, s("Potentials").as_ptr(), s("amount").as_ptr()) }, crm_status::Schema);
         assert_eq!(code(), "schema");

@@ -27,6 +27,17 @@ fn views_filters_search_and_keyset_pages() {
         assert_eq!(page["records"].as_array().unwrap().len(), 2);
         assert_eq!(page["records"][0]["amount"], "300.00");
         ok(unsafe { crm_filter_delete(st.0, s("Potentials").as_ptr(), id(&saved)) });
+        // The short forms Python's save_filter takes (one reader, crm_core::wire::FilterSpec): conditions as
+        // [field, comparator, value], sort as text, visibility public by default.
+        let short = r#"{"name": "Big", "module": "Potentials", "all": [["amount", "g", 250]], "sort": "-amount"}"#;
+        let saved = json_of(|o| unsafe { crm_filter_save(st.0, s(short).as_ptr(), o) });
+        assert_eq!((&saved["visibility"], &saved["all"][0]["value"]), (&json!("public"), &json!("250")));
+        assert_eq!(saved["sort"], json!([{"field": "amount", "descending": true}]));
+        let page = json_of(|o| unsafe { crm_list(st.0, s("Potentials").as_ptr(), s("Big").as_ptr(), ptr::null(), 1, 2, o) });
+        assert_eq!((&page["total"], &page["records"][0]["amount"]), (&json!(3), &json!("500.00")));
+        ok(unsafe { crm_filter_delete(st.0, s("Potentials").as_ptr(), id(&saved)) });
+        let typo = r#"{"name": "Typo", "module": "Potentials", "al": [["amount", "g", 250]]}"#;
+        assert_eq!(unsafe { crm_filter_save(st.0, s(typo).as_ptr(), ptr::null_mut()) }, crm_status::InvalidArgument);
         let mut out = ptr::null_mut();
         assert_eq!(unsafe { crm_filter_get(st.0, s("Potentials").as_ptr(), s("Big").as_ptr(), &mut out) }, crm_status::NotFound);
         assert_eq!(unsafe { crm_filter_delete(st.0, s("Potentials").as_ptr(), id(&won)) }, crm_status::Conflict);
