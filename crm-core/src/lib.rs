@@ -31,6 +31,8 @@
 //! [`Crm`] facade in `service`.
 
 #![forbid(unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature, e.g. `postgres`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
 pub mod error;
