@@ -66,7 +66,7 @@ wait
 native="$(sed -n 's/.*native-static-libs: //p' "$log" | tail -n1)"
 if [[ -z "$native" ]]; then
     case "$(uname -s)" in
-        Darwin) native="-framework Security -framework CoreFoundation -framework SystemConfiguration -liconv -lSystem -lc -lm" ;;
+        Darwin) native="-framework CoreFoundation -liconv -lSystem -lc -lm" ;;
         *) native="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" ;;
     esac
 fi
