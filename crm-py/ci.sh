@@ -93,6 +93,10 @@ sdist_venv="$root/target/crm-py-sdist-venv"
 rm -rf "$sdists" "$sdist_venv"
 "$venv/bin/maturin" sdist --out "$sdists" -m crm-py/Cargo.toml
 sdist=("$sdists"/crm_engine-*.tar.gz)
+listing="$(tar tzf "${sdist[0]}")"
+for f in LICENSE-MIT LICENSE-APACHE pyproject.toml Cargo.lock; do
+    grep -q "^crm_engine-[^/]*/$f\$" <<<"$listing" || { echo "the sdist lacks $f" >&2; exit 1; }
+done
 "$python" -m venv "$sdist_venv"
 # pip builds the wheel from the sdist alone (in a temporary directory, with the maturin its pyproject asks
 # for); the dev profile and the shared target directory keep that to the crates the sdist itself holds.
