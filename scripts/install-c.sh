@@ -17,6 +17,7 @@
 # two cores; this does what cargo-c would for one library: `cargo rustc` with the soname (Linux) or
 # install name (macOS) passed to the linker, then copies the files.
 set -euo pipefail
+caller_dir="$PWD"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
@@ -29,8 +30,11 @@ if [[ $# -ne 1 ]]; then
     echo "usage: scripts/install-c.sh [--debug] PREFIX" >&2
     exit 2
 fi
-mkdir -p "$1"
-prefix="$(cd "$1" && pwd)"
+# An absolute prefix, not created here: with DESTDIR it need not exist on this machine.
+case "$1" in
+    /*) prefix="${1%/}" ;;
+    *) prefix="$caller_dir/${1%/}" ;;
+esac
 libdir="${LIBDIR:-$prefix/lib}"
 dest="${DESTDIR:-}"
 
