@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the crm Python wheel with maturin, installs it into a virtualenv of its own and checks it:
-# mypy's stubtest against the hand-written stubs, then the pytest suite against the installed wheel.
+# the wheel is abi3 (one wheel for every CPython >= 3.11), mypy's stubtest against the hand-written stubs,
+# the pytest suite against the installed wheel, the Python example; then the sdist: built with maturin,
+# installed with pip into a clean virtualenv (pip builds it with the maturin it fetches, dev profile), and
+# one smoke call through it.
 #
 # Needs only python3 (with venv and pip) and cargo. Exits non-zero on any failure, including a pytest run
 # that collected no test (pytest's exit code 5).
@@ -48,11 +51,15 @@ fi
 
 step "install the wheel"
 shopt -s nullglob
-built=("$wheels"/crm-*.whl)
+built=("$wheels"/crm_engine-*.whl)
 if [ "${#built[@]}" -ne 1 ]; then
     echo "expected exactly one wheel in $wheels, found ${#built[@]}" >&2
     exit 1
 fi
+case "${built[0]}" in
+    *-cp311-abi3-*) ;;
+    *) echo "the wheel is not abi3 for CPython >= 3.11: ${built[0]}" >&2; exit 1 ;;
+esac
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "${built[0]}"
 
 step "stubtest crm._crm"
@@ -79,6 +86,37 @@ fi
 
 step "example examples/python/pipeline.py"
 "$py" examples/python/pipeline.py
+
+step "sdist: build, pip install into a clean virtualenv, smoke call"
+sdists="$root/target/crm-py-sdist"
+sdist_venv="$root/target/crm-py-sdist-venv"
+rm -rf "$sdists" "$sdist_venv"
+"$venv/bin/maturin" sdist --out "$sdists" -m crm-py/Cargo.toml
+sdist=("$sdists"/crm_engine-*.tar.gz)
+listing="$(tar tzf "${sdist[0]}")"
+for f in LICENSE-MIT LICENSE-APACHE pyproject.toml Cargo.lock; do
+    grep -q "^crm_engine-[^/]*/$f\$" <<<"$listing" || { echo "the sdist lacks $f" >&2; exit 1; }
+done
+"$python" -m venv "$sdist_venv"
+# pip builds the wheel from the sdist alone (in a temporary directory, with the maturin its pyproject asks
+# for); the dev profile and the shared target directory keep that to the crates the sdist itself holds.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" MATURIN_PEP517_ARGS="--profile dev" \
+    "$sdist_venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-cache-dir "${sdist[0]}"
+(cd "$sdists" && "$sdist_venv/bin/python" - <<'PY'
+from datetime import date
+from decimal import Decimal
+import importlib.metadata
+
+import crm
+
+with crm.Crm(":memory:", user="admin") as db:
+    db.add_user("admin", full_name="Administrator")
+    deal = db.create("Potentials", {"potentialname": "Big deal", "amount": Decimal("1000"),
+                                    "sales_stage": "Qualification", "closingdate": date(2027, 3, 31)})
+    assert deal["forecast_amount"] == Decimal("200.00"), deal
+print("crm-engine", importlib.metadata.version("crm-engine"), "from the sdist:", crm.__file__)
+PY
+)
 
 step "done"
 echo "crm-py ci: all checks passed in ${SECONDS}s"

@@ -38,5 +38,6 @@ fi
 export CRM_TEST_POSTGRES_REQUIRED=1
 echo "+ cargo test --workspace --features crm-core/postgres"
 cargo test --workspace --features crm-core/postgres
+bash scripts/package.sh
 echo "+ bash crm-py/ci.sh"
 bash crm-py/ci.sh

@@ -35,6 +35,8 @@
 //! with [`Crm::get_deleted`].
 
 #![forbid(unsafe_code)]
+// docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature, e.g. `postgres`.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
 pub mod error;

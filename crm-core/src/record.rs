@@ -2,11 +2,15 @@
 
 use crate::error::{Error, Result};
 use crate::value::{RecordId, Value};
+use serde::{Deserialize, Serialize};
 use serde_json::Map;
 use std::collections::BTreeMap;
 
 /// One stored record of any module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serde gives it as an object with `id`, `module`, `label`, `version`, `deleted` and `values` (each value in
+/// its JSON form, see [`Value::to_json`]); the bindings' wire form is built from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     /// Unique across all modules.
     pub id: RecordId,
@@ -58,7 +62,8 @@ impl Record {
 /// let f = Fields::new().with("potentialname", "Big deal").with("amount", "1000");
 /// assert_eq!(f.len(), 2);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Fields(pub BTreeMap<String, Value>);
 
 impl Fields {
@@ -121,5 +126,31 @@ impl IntoIterator for Fields {
     type IntoIter = std::collections::btree_map::IntoIter<String, Value>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn records_and_fields_go_through_serde() {
+        let mut values = BTreeMap::new();
+        values.insert("amount".to_string(), Value::Decimal(dec!(200.00)));
+        values.insert("potentialname".to_string(), Value::Text("Big deal".into()));
+        let rec = Record { id: RecordId(7), module: "Potentials".into(), label: "Big deal".into(), version: 3, deleted: false, values };
+        let json = serde_json::to_value(&rec).unwrap();
+        assert_eq!(json["id"], 7);
+        assert_eq!(json["version"], 3);
+        assert_eq!(json["values"]["amount"], "200.00"); // exact decimal text, never a float
+        let back: Record = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!((back.id, back.version, back.deleted), (rec.id, rec.version, rec.deleted));
+        assert_eq!(serde_json::to_value(&back).unwrap(), json);
+
+        let fields = Fields::new().with("amount", "1000");
+        let json = serde_json::to_value(&fields).unwrap();
+        assert_eq!(json, serde_json::json!({"amount": "1000"}));
+        assert_eq!(serde_json::from_value::<Fields>(json).unwrap(), fields);
     }
 }

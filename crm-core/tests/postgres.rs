@@ -295,12 +295,12 @@ fn the_data_version_read_with_the_schema_version_is_used_once_and_only_right_aft
 fn crm_open_accepts_postgres_urls() {
     let Some(s) = pg::TestSchema::new() else { return };
     // The schema the URL's search_path names does not exist yet: opening creates it.
-    let mut c = Crm::open(&s.crm_url()).unwrap();
+    let mut c = Crm::open(s.crm_url()).unwrap();
     c.add_user(NewUser::new("admin").full_name("Administrator").email("admin@example.com")).unwrap();
     c.set_actor("admin").unwrap();
     let r = c.create("Potentials", deal("By URL", "1234.56", "Prospecting")).unwrap();
     drop(c);
-    let again = Crm::open(&s.crm_url().replacen("postgres://", "postgresql://", 1)).unwrap();
+    let again = Crm::open(s.crm_url().replacen("postgres://", "postgresql://", 1)).unwrap();
     assert_eq!(again.get(r.id).unwrap().get("amount"), &Value::Decimal(dec!(1234.56)));
     // it really is in that schema
     let n: i64 = s.store().client().query_one("SELECT count(*) FROM crm_entity", &[]).unwrap().get(0);

@@ -7,7 +7,9 @@
  * forecast report by stage (count, exact amount and weighted forecast per sales stage, via crm_pipeline) and the
  * open deals, largest first.
  *
- * Build (from the workspace root, after `cargo build -p crm-ffi`):
+ * Build against the installed library (`bash scripts/install-c.sh PREFIX`, PKG_CONFIG_PATH=PREFIX/lib/pkgconfig):
+ *   cc -std=c11 -Wall $(pkg-config --cflags crm) examples/c/pipeline.c $(pkg-config --libs crm) -o pipeline
+ * or from a checkout, after `cargo build -p crm-ffi`:
  *   cc -std=c11 -Wall -Wextra -Werror -I crm-ffi/include examples/c/pipeline.c target/debug/libcrm_ffi.a \
  *      -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc -o pipeline
  *   ./pipeline [store.db [potentials.csv]]      e.g. ./pipeline :memory: shared/data/vtiger_potentials_export.csv

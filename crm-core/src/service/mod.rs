@@ -122,19 +122,31 @@ impl std::fmt::Debug for Crm {
 impl Crm {
     /// Opens a store: `":memory:"` for an in-memory store, a `postgres://` or `postgresql://` URL for a
     /// PostgreSQL database (feature `postgres`; one database holds one CRM, see
-    /// `storage::postgres`), otherwise a SQLite file (created if missing).
+    /// `storage::postgres`), otherwise a SQLite file (created if missing). Takes anything path-like:
+    /// `&str`, `String`, `&Path`, `PathBuf` (a file name need not be UTF-8).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let file: std::path::PathBuf = dir.path().join("sales.db");
+    /// crm_core::Crm::open(&file)?; // a SQLite file, created
+    /// crm_core::Crm::open(":memory:")?; // in memory
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// Storage errors: the file or server cannot be opened, is not a crm database, or was written by a
     /// newer crm; `InvalidArgument` for a PostgreSQL URL when built without the `postgres` feature.
-    pub fn open(path: &str) -> Result<Crm> {
-        if path == ":memory:" {
+    pub fn open(location: impl AsRef<std::path::Path>) -> Result<Crm> {
+        let path = location.as_ref();
+        let text = path.to_str().unwrap_or("");
+        if text == ":memory:" {
             return Crm::with_store(Box::new(MemoryStore::new()));
         }
         // ----- PostgreSQL storage -----
-        if path.starts_with("postgres://") || path.starts_with("postgresql://") {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
-            return Crm::with_store(Box::new(crate::storage::postgres::PostgresStore::open(path)?));
+            return Crm::with_store(Box::new(crate::storage::postgres::PostgresStore::open(text)?));
             #[cfg(not(feature = "postgres"))]
             return Err(Error::invalid("cannot open a PostgreSQL URL: crm was built without the `postgres` feature"));
         }
@@ -144,7 +156,7 @@ impl Crm {
         }
         #[cfg(not(feature = "sqlite"))]
         {
-            Err(Error::invalid(format!("cannot open '{path}': built without the sqlite feature")))
+            Err(Error::invalid(format!("cannot open '{}': built without the sqlite feature", path.display())))
         }
     }
 
