@@ -62,9 +62,9 @@ case "${built[0]}" in
 esac
 "$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "${built[0]}"
 
-step "stubtest crm._crm"
+step "stubtest crm_engine._crm"
 # Run outside the source tree so that the installed package (with its .so) is the one checked.
-(cd "$wheels" && "$py" -m mypy.stubtest crm._crm)
+(cd "$wheels" && "$py" -m mypy.stubtest crm_engine._crm)
 
 step "pytest crm-py/tests"
 set +e
@@ -107,7 +107,7 @@ from datetime import date
 from decimal import Decimal
 import importlib.metadata
 
-import crm
+import crm_engine as crm
 
 with crm.Crm(":memory:", user="admin") as db:
     db.add_user("admin", full_name="Administrator")

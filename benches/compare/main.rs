@@ -6,7 +6,7 @@
 //!
 //! * (a) crm: CSV import through the Rust API into SQLite, every rule on;
 //! * (b) the same through the Python binding (`py_crm.py`, run with `target/crm-py-venv/bin/python` that
-//!   `bash crm-py/ci.sh` builds, or `$CRM_PY_PYTHON`; skipped with a message when `import crm` fails);
+//!   `bash crm-py/ci.sh` builds, or `$CRM_PY_PYTHON`; skipped with a message when `import crm_engine` fails);
 //! * (c) floor: `csv` + `rusqlite`, one cached INSERT in one transaction, forecast with `rust_decimal`;
 //! * (d) Python's `csv` + `decimal` + `sqlite3.executemany` (`py_floor.py`).
 //!

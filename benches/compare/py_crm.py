@@ -10,7 +10,7 @@ import resource
 import sys
 import time
 
-import crm
+import crm_engine as crm
 
 
 def main():

@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// A crm database: an SQLite file (created if missing), `":memory:"`, or a PostgreSQL database by URL.
 ///
 /// Usable from several threads at once; every call releases the interpreter while the engine works.
-#[pyclass(frozen, module = "crm", name = "Crm")]
+#[pyclass(frozen, module = "crm_engine", name = "Crm")]
 pub struct Crm {
     pub(crate) engine: Arc<Engine>,
     path: String,

@@ -90,7 +90,7 @@ static STORAGE_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn make_type<'py>(py: Python<'py>, def: &ExcDef, bases: Vec<Bound<'py, PyType>>) -> PyResult<Py<PyType>> {
     let dict = PyDict::new(py);
-    dict.set_item("__module__", "crm")?;
+    dict.set_item("__module__", "crm_engine")?;
     dict.set_item("__doc__", def.doc)?;
     if def.name == CRM_ERROR.name {
         dict.set_item("code", "error")?;

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 /// The result of an import (`Crm.import_csv`, `Crm.import_vcf`).
-#[pyclass(frozen, module = "crm", name = "ImportReport")]
+#[pyclass(frozen, module = "crm_engine", name = "ImportReport")]
 pub struct ImportReport {
     report: crm_core::io::ImportReport,
 }

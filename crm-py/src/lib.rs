@@ -1,7 +1,7 @@
 //! # crm-py
 //!
-//! Python bindings of crm: the private native module `crm._crm`, re-exported by the pure-Python package
-//! `crm` (`python/crm/__init__.py`). Layout after pydantic-core: maturin mixed project, hand-written
+//! Python bindings of crm: the private native module `crm_engine._crm`, re-exported by the pure-Python package
+//! `crm_engine` (`python/crm_engine/__init__.py`). Layout after pydantic-core: maturin mixed project, hand-written
 //! `_crm.pyi` stubs checked by mypy's stubtest.
 //!
 //! * [`crm::Crm`] — the `crm.Crm` class (open/close, users, schema) and, in `records.rs`, record operations.
@@ -33,7 +33,7 @@ pub mod workflows;
 
 use pyo3::prelude::*;
 
-/// The native module `crm._crm`.
+/// The native module `crm_engine._crm`.
 #[pymodule(gil_used = false)]
 pub mod _crm {
     #[pymodule_export]

@@ -313,7 +313,7 @@ impl Crm {
 }
 
 /// Lazy iterator over records, returned by `Crm.iter`; fetches one batch per engine call.
-#[pyclass(module = "crm", name = "RecordIterator")]
+#[pyclass(module = "crm_engine", name = "RecordIterator")]
 pub struct RecordIter {
     engine: Arc<Engine>,
     query: Query,

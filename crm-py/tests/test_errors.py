@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 from .conftest import deal
 
@@ -14,7 +14,7 @@ from .conftest import deal
 def test_hierarchy() -> None:
     for cls in (crm.ValidationError, crm.InvalidArgumentError, crm.NotFoundError, crm.ConflictError, crm.StorageError):
         assert issubclass(cls, crm.CrmError)
-        assert cls.__module__ == "crm"
+        assert cls.__module__ == "crm_engine"
     assert issubclass(crm.CrmError, Exception)
     assert issubclass(crm.ValidationError, ValueError)
     assert issubclass(crm.InvalidArgumentError, ValueError)

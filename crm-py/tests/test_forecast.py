@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 from .conftest import deal
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 
 def test_add_list_drop(db: crm.Crm) -> None:

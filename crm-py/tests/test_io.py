@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 DATA = Path(__file__).parent / "data"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 
 def test_memory_is_the_default() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 from .conftest import deal
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import crm
+import crm_engine as crm
 
 
 def test_users_and_groups(db: crm.Crm) -> None:

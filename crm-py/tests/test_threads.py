@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
-import crm
+import crm_engine as crm
 
 from .conftest import deal
 

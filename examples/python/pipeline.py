@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-import crm
+import crm_engine as crm
 
 SAMPLE = """\
 Opportunity Name,Organization Name,Amount,Type,Expected Close Date,Lead Source,Next Step,Sales Stage,Probability,Description

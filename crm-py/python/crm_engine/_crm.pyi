@@ -1,4 +1,4 @@
-"""Type stubs of the native module crm._crm (hand-written; checked with `python -m mypy.stubtest crm._crm`)."""
+"""Type stubs of the native module crm_engine._crm (hand-written; checked with `python -m mypy.stubtest crm_engine._crm`)."""
 
 import datetime
 import decimal
@@ -23,7 +23,7 @@ __all__ = [
 
 __version__: str
 
-from crm.types import (
+from crm_engine.types import (
     AutoNumber,
     BlockInfo,
     IndexInfo,
@@ -49,7 +49,7 @@ from crm.types import (
     UserInfo,
     Where,
 )
-from crm.types import ErrorDetails
+from crm_engine.types import ErrorDetails
 
 class CrmError(Exception):
     """Base class of every crm error. `code` is a stable machine-readable reason."""

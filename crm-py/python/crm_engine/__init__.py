@@ -11,7 +11,7 @@ then create, update, find and delete records of any built-in module. Records are
 'Hooli'
 """
 
-from crm._crm import (
+from crm_engine._crm import (
     ConflictError,
     Crm,
     CrmError,
