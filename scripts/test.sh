@@ -7,9 +7,18 @@
 # this script starts a throwaway cluster (initdb in a temp dir, a free local port, as the `postgres` system
 # user when run as root, since initdb refuses root), exports its URL, and stops and deletes it on exit. It
 # needs PostgreSQL's server programs (Debian: `apt-get install postgresql`; `.ci/run` installs them).
-# `CRM_TEST_POSTGRES_REQUIRED=1` is exported, so a PostgreSQL test without a server fails instead of skipping.
+# Without PostgreSQL's programs and without a URL, the PostgreSQL tests are skipped with one visible line per
+# test binary — except under CI (`CI=true`, `.ci/run` installs PostgreSQL), where a missing server fails.
+#
+# First the house style (`scripts/style.sh`: rustfmt, clippy with warnings denied, rustdoc with warnings
+# denied), then the suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "+ bash scripts/style.sh"
+bash scripts/style.sh
+
+pg_available=1
 
 if [[ -z "${CRM_TEST_POSTGRES_URL:-}" ]]; then
     pg_ctl=$(command -v pg_ctl 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n1 || true)
@@ -17,8 +26,14 @@ if [[ -z "${CRM_TEST_POSTGRES_URL:-}" ]]; then
     if [[ ! -x "$pg_bin/initdb" || ! -x "$pg_bin/pg_ctl" ]]; then
         echo "scripts/test.sh: PostgreSQL's initdb/pg_ctl not found: install PostgreSQL (Debian: apt-get install postgresql)" >&2
         echo "  or set CRM_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB to a server the tests may use" >&2
-        exit 1
+        if [[ "${CI:-}" == "true" ]]; then
+            exit 1
+        fi
+        echo "scripts/test.sh: the PostgreSQL tests are SKIPPED on this machine" >&2
+        pg_available=0
     fi
+fi
+if [[ -z "${CRM_TEST_POSTGRES_URL:-}" && $pg_available == 1 ]]; then
     pg_dir=$(mktemp -d /tmp/crm-pg.XXXXXX)
     if [[ $(id -u) == 0 ]]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
@@ -34,8 +49,11 @@ if [[ -z "${CRM_TEST_POSTGRES_URL:-}" ]]; then
     echo "scripts/test.sh: throwaway PostgreSQL at $CRM_TEST_POSTGRES_URL"
 fi
 
-# Every PostgreSQL test must run here: a missing server is a failure, never a silent skip.
-export CRM_TEST_POSTGRES_REQUIRED=1
+# Every PostgreSQL test must run here when a server is there: a missing server is then a failure, never a
+# silent skip.
+if [[ $pg_available == 1 ]]; then
+    export CRM_TEST_POSTGRES_REQUIRED=1
+fi
 echo "+ cargo test --workspace --features crm-core/postgres"
 cargo test --workspace --features crm-core/postgres
 bash scripts/package.sh
