@@ -5,6 +5,7 @@ mod conditions;
 mod convert;
 mod import_export;
 mod mass;
+mod paging;
 mod records;
 mod relations;
 mod reports;
