@@ -11,7 +11,7 @@ cargo test -p crm-ffi --test fuzz_corpus
 if [ "${FUZZ_CI_RUN:-0}" = 1 ]; then
   bash fuzz/build.sh
   TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-  for t in csv_import vcard_import condition expression filter ffi_json; do
+  for t in csv_import vcard_import condition expression filter export ffi_json; do
     mkdir -p "fuzz/corpus-work/$t" "fuzz/artifacts/$t"
     "fuzz/target/$TRIPLE/release/$t" "fuzz/corpus-work/$t" "fuzz/corpus/$t" -max_total_time="${FUZZ_SECONDS:-15}" \
       -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -artifact_prefix="fuzz/artifacts/$t/" 2>&1 | tail -n 3

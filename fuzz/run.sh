@@ -3,7 +3,7 @@
 # corpus fuzz/corpus/<target>/ (libFuzzer -merge=1 keeps only inputs that add coverage, so it stays small).
 # Crashes land in fuzz/artifacts/<target>/; copy each reproducer to fuzz/regressions/<target>/ once fixed.
 # Usage: bash fuzz/run.sh <target> [seconds] [extra libFuzzer flags...]
-# Targets: csv_import vcard_import condition expression filter ffi_json
+# Targets: csv_import vcard_import condition expression filter export ffi_json
 set -euo pipefail
 cd "$(dirname "$0")"
 t=${1:?target}; secs=${2:-300}; shift $(( $# > 1 ? 2 : 1 ))

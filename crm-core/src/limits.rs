@@ -14,6 +14,8 @@
 //! | [`MAX_CSV_RECORD_BYTES`] | 1 MiB | one CSV record (a line, or several lines inside quotes), after decoding; default of [`ImportOptions::max_record_bytes`](crate::io::ImportOptions::max_record_bytes) | `InvalidArgument`: the import stops at that line (batches already committed stay, as for any unreadable CSV; undo them with `undo_import`) |
 //! | [`MAX_IMPORT_ROWS`] | 1 000 000 rows | CSV rows or vCards of one import (empty lines count); default of [`ImportOptions::max_rows`](crate::io::ImportOptions::max_rows) | the rows after the limit are not read: the report gets one `failed` row with code `limit` and a warning |
 //! | [`MAX_QUERY_DEPTH`] | 32 levels | nesting of a query's condition tree ([`Condition`](crate::Condition): all / any / not), checked before anything walks it | `InvalidArgument` naming the limit |
+//! | [`MAX_BINDING_DEPTH`] | 128 levels | nesting of dicts, lists and tuples a binding converts (Python objects, including ones that contain themselves; C JSON, where it is serde_json's own recursion limit) | `InvalidArgument` naming the limit |
+//! | [`MAX_LOG_PAGE`] | 10 000 entries | `limit` of the paged log reads ([`Crm::history_page`](crate::Crm::history_page), [`Crm::schema_changes_page`](crate::Crm::schema_changes_page), [`Crm::import_rows_page`](crate::Crm::import_rows_page)); 0 is refused too | `InvalidArgument` naming the limit |
 //! | [`MAX_IMPORT_BATCH`] | 100 000 rows | [`ImportOptions::batch_size`](crate::io::ImportOptions::batch_size) | `InvalidArgument` naming the option |
 //! | [`MAX_CLOSE_IN_DAYS`] | 36 500 days | the vCard import's `opportunity.close_in_days` | `InvalidArgument` naming the option |
 //! | [`MAX_VCARD_FILE_BYTES`] | 64 MiB | a vCard file (read whole) | `InvalidArgument` |
@@ -60,6 +62,26 @@ pub const MAX_IMPORT_ROWS: u64 = 1_000_000;
 
 /// Deepest nesting of a query's condition tree (all / any / not).
 pub const MAX_QUERY_DEPTH: usize = 32;
+
+/// Deepest nesting of containers (dicts, lists, tuples) a binding converts into engine values: the same
+/// bound as serde_json's recursion limit, so Python and C refuse the same inputs. A Python object that
+/// contains itself reaches it instead of recursing until the process dies.
+pub const MAX_BINDING_DEPTH: usize = 128;
+
+/// Largest page of a paged log read (change log, schema change log, an import's rows).
+pub const MAX_LOG_PAGE: u64 = 10_000;
+
+/// The page size `limit` when it is 1..=[`MAX_LOG_PAGE`].
+///
+/// # Errors
+/// `InvalidArgument` naming the limit.
+pub fn log_page(limit: u64) -> crate::Result<u64> {
+    if (1..=MAX_LOG_PAGE).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(crate::Error::invalid(format!("limit {limit} is outside 1..={MAX_LOG_PAGE} (limits::MAX_LOG_PAGE)")))
+    }
+}
 
 /// Largest `batch_size` of an import (rows held in memory before one commit).
 pub const MAX_IMPORT_BATCH: usize = 100_000;

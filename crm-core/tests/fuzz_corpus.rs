@@ -79,6 +79,11 @@ fn replay_filter() {
     replay("filter");
 }
 
+#[test]
+fn replay_export() {
+    replay("export");
+}
+
 /// Brief fuzzing on stable Rust, in every `cargo test`: deterministic mutations of the kept corpus (bit
 /// flips, byte inserts and deletes, chunk duplication, splices of two inputs, structural bytes such as
 /// quotes, brackets and line breaks) run through the same harness functions. Not coverage-guided — that is
@@ -192,4 +197,9 @@ fn mutations_expression() {
 #[test]
 fn mutations_filter() {
     mutate_and_run("filter", 10_000);
+}
+
+#[test]
+fn mutations_export() {
+    mutate_and_run("export", 3_000);
 }

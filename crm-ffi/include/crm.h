@@ -401,6 +401,22 @@ crm_status crm_schema_changes(const struct crm_store *store,
                               char **out_json);
 
 /**
+ * One page of the schema change log, oldest first, in `crm_schema_changes`' form into `*out_json`
+ * (required, owned by the caller): at most `limit` changes whose version is above `after` (keyset paging:
+ * a negative `after` for the first page, then the last change's `version`). An empty array is the end.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_ARGUMENT` (`limit` 0 or above `MAX_LOG_PAGE`, 10 000),
+ * storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_schema_changes_page(const struct crm_store *store,
+                                   int64_t after,
+                                   uint64_t limit,
+                                   char **out_json);
+
+/**
  * Reloads the schema when another handle of the same database changed it; `*out_reloaded` (optional)
  * tells whether it did. Writes refresh by themselves; this is for reads after another handle's edit.
  *
@@ -730,6 +746,22 @@ crm_status crm_imports(const struct crm_store *store,
 crm_status crm_import_rows(const struct crm_store *store, int64_t import_id, char **out_json);
 
 /**
+ * One page of `crm_import_rows`, in file order, into `*out_json` (required, owned by the caller): at most
+ * `limit` rows after skipping `offset`. An empty array is the end.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_ARGUMENT` (`limit` 0 or above `MAX_LOG_PAGE`, 10 000),
+ * storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_import_rows_page(const struct crm_store *store,
+                                int64_t import_id,
+                                uint64_t offset,
+                                uint64_t limit,
+                                char **out_json);
+
+/**
  * Undoes an import, all or nothing in one transaction: records it created (and references it created)
  * go to the recycle bin; records it overwrote or merged get their previous values back.
  * `*out_report_json` (optional, owned by the caller) receives `{"deleted": 8, "restored": 2}`.
@@ -988,7 +1020,8 @@ crm_status crm_mass_transfer(struct crm_store *store,
  * "deleted": false}`; only `module` is required. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
  * `contains` `not contains` `starts with` `ends with` `is empty` `is not empty` (or `eq`, `ne`, `lt`,
  * ..., or vtiger's codes `e n l m g h bw c k s ew y ny`); `between` and `in` take `"values": [...]`.
- * Unknown keys are refused.
+ * Unknown keys are refused. Without `limit` every match is returned in one JSON text: to walk a large
+ * result in bounded memory, page it with `crm_record_page_after` (keyset paging).
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown key,
  * field or operator, operator that does not fit the field, value of the wrong type), `_NOT_FOUND`
@@ -1183,6 +1216,23 @@ crm_status crm_record_purge(struct crm_store *store,
 crm_status crm_record_history(const struct crm_store *store,
                               int64_t id,
                               char **out_json);
+
+/**
+ * One page of a record's change log, oldest first, as a JSON array into `*out_json` (required, owned by
+ * the caller), in `crm_record_history`'s form: at most `limit` entries whose id is above `after` (keyset
+ * paging: pass 0 for the first page, then the last entry's `id`). An empty array is the end.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, `_INVALID_ARGUMENT` (`limit` 0 or above
+ * `MAX_LOG_PAGE`, 10 000), storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_record_history_page(const struct crm_store *store,
+                                   int64_t id,
+                                   int64_t after,
+                                   uint64_t limit,
+                                   char **out_json);
 
 /**
  * The stage history of an opportunity, oldest first, as a JSON array into `*out_json` (required,

@@ -42,10 +42,16 @@ pub unsafe fn arg_opt_str<'a>(p: *const c_char, name: &str) -> FfiResult<Option<
 }
 
 /// Parses JSON text into `T`: syntax errors are `CRM_STATUS_INVALID_JSON`, a wrong shape
-/// `CRM_STATUS_INVALID_ARGUMENT`.
+/// `CRM_STATUS_INVALID_ARGUMENT`, and so is nesting deeper than
+/// [`MAX_BINDING_DEPTH`](crm_core::limits::MAX_BINDING_DEPTH) (serde_json's recursion limit): a limit of
+/// the engine, named in the message, not a syntax error.
 pub fn parse_json<T: DeserializeOwned>(text: &str, what: &str) -> FfiResult<T> {
     serde_json::from_str(text).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => FfiError::invalid(format!("{what}: {e}")),
+        _ if e.to_string().starts_with("recursion limit exceeded") => FfiError::invalid(format!(
+            "{what} nests deeper than {} levels; the limit is limits::MAX_BINDING_DEPTH ({e})",
+            crm_core::limits::MAX_BINDING_DEPTH
+        )),
         _ => FfiError::new(crm_status::InvalidJson, "invalid_json", format!("{what} is not valid JSON: {e}")),
     })
 }
@@ -75,7 +81,11 @@ pub unsafe fn arg_json<T: DeserializeOwned>(p: *const c_char, name: &str) -> Ffi
 /// back.
 pub fn fields_from_json(text: &str, what: &str) -> FfiResult<Fields> {
     let fields: FieldsIn = parse_json(text, what).map_err(|e| {
-        if e.status == crm_status::InvalidArgument { FfiError::invalid(format!("{what} must be a JSON object of field values")) } else { e }
+        if e.status == crm_status::InvalidArgument && !e.message.contains("MAX_BINDING_DEPTH") {
+            FfiError::invalid(format!("{what} must be a JSON object of field values"))
+        } else {
+            e
+        }
     })?;
     Ok(fields.0)
 }

@@ -68,6 +68,30 @@ pub unsafe extern "C" fn crm_schema_changes(store: *const crm_store, out_json: *
     })
 }
 
+/// One page of the schema change log, oldest first, in `crm_schema_changes`' form into `*out_json`
+/// (required, owned by the caller): at most `limit` changes whose version is above `after` (keyset paging:
+/// a negative `after` for the first page, then the last change's `version`). An empty array is the end.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_ARGUMENT` (`limit` 0 or above `MAX_LOG_PAGE`, 10 000),
+/// storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_schema_changes_page(
+    store: *const crm_store,
+    after: i64,
+    limit: u64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let after = u64::try_from(after).ok();
+        let entries = unsafe { lock_store(store) }?.schema_changes_page(after, limit)?;
+        out.set_json(&entries)
+    })
+}
+
 /// Reloads the schema when another handle of the same database changed it; `*out_reloaded` (optional)
 /// tells whether it did. Writes refresh by themselves; this is for reads after another handle's edit.
 ///

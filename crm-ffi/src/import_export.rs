@@ -161,6 +161,29 @@ pub unsafe extern "C" fn crm_import_rows(store: *const crm_store, import_id: i64
     })
 }
 
+/// One page of `crm_import_rows`, in file order, into `*out_json` (required, owned by the caller): at most
+/// `limit` rows after skipping `offset`. An empty array is the end.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_ARGUMENT` (`limit` 0 or above `MAX_LOG_PAGE`, 10 000),
+/// storage errors. Thread-safety: serialised with other calls.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_rows_page(
+    store: *const crm_store,
+    import_id: i64,
+    offset: u64,
+    limit: u64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let rows = unsafe { lock_store(store) }?.import_rows_page(import_id, offset, limit)?;
+        out.set_json(&rows)
+    })
+}
+
 /// Undoes an import, all or nothing in one transaction: records it created (and references it created)
 /// go to the recycle bin; records it overwrote or merged get their previous values back.
 /// `*out_report_json` (optional, owned by the caller) receives `{"deleted": 8, "restored": 2}`.

@@ -79,20 +79,20 @@ pub use convert::{
 pub use customize::{
     crm_block_add, crm_block_delete, crm_block_rename, crm_blocks_reorder, crm_field_add, crm_field_delete, crm_field_move,
     crm_field_update, crm_fields_reorder, crm_picklist_add, crm_picklist_delete, crm_picklist_rename, crm_picklist_reorder,
-    crm_picklist_set_dependency, crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes, crm_schema_refresh,
-    crm_stage_meta_set,
+    crm_picklist_set_dependency, crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes,
+    crm_schema_changes_page, crm_schema_refresh, crm_stage_meta_set,
 };
 pub use import_export::{
-    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_undo, crm_import_vcard, crm_imports,
-    crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
+    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_rows_page, crm_import_undo,
+    crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
 };
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};
 pub use records::{
-    crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_purge,
-    crm_record_quick_create, crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update,
+    crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_history_page,
+    crm_record_purge, crm_record_quick_create, crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update,
     crm_record_update_version,
 };
 pub use relations::{

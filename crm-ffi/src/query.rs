@@ -61,7 +61,8 @@ pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Conditio
 /// "deleted": false}`; only `module` is required. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
 /// `contains` `not contains` `starts with` `ends with` `is empty` `is not empty` (or `eq`, `ne`, `lt`,
 /// ..., or vtiger's codes `e n l m g h bw c k s ew y ny`); `between` and `in` take `"values": [...]`.
-/// Unknown keys are refused.
+/// Unknown keys are refused. Without `limit` every match is returned in one JSON text: to walk a large
+/// result in bounded memory, page it with `crm_record_page_after` (keyset paging).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown key,
 /// field or operator, operator that does not fit the field, value of the wrong type), `_NOT_FOUND`

@@ -235,6 +235,30 @@ pub unsafe extern "C" fn crm_record_history(store: *const crm_store, id: i64, ou
     })
 }
 
+/// One page of a record's change log, oldest first, as a JSON array into `*out_json` (required, owned by
+/// the caller), in `crm_record_history`'s form: at most `limit` entries whose id is above `after` (keyset
+/// paging: pass 0 for the first page, then the last entry's `id`). An empty array is the end.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, `_INVALID_ARGUMENT` (`limit` 0 or above
+/// `MAX_LOG_PAGE`, 10 000), storage errors. Thread-safety: serialised.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_record_history_page(
+    store: *const crm_store,
+    id: i64,
+    after: i64,
+    limit: u64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let entries = unsafe { lock_store(store) }?.history_page(RecordId(id), Some(after), limit)?;
+        out.set_json(&entries)
+    })
+}
+
 /// The stage history of an opportunity, oldest first, as a JSON array into `*out_json` (required,
 /// owned by the caller): `[{"record": 7, "stage": "Prospecting", "amount": "1000.00", "probability":
 /// "10.000", "forecast_amount": "100.00", "closingdate": "2027-03-31", "at": "2027-01-05T10:00:00",

@@ -196,3 +196,46 @@ fn settings_and_auto_numbers() {
     assert_eq!(unsafe { crm_user_get(st.0, s("ADMIN").as_ptr(), &mut out) }, crm_status::Ok);
     assert_eq!(take(out)["full_name"], "Administrator");
 }
+
+/// JSON nested `depth` levels of `{"not": ...}` around one comparison, as a query's condition.
+fn deep_query(depth: usize) -> String {
+    let mut c = r#"{"field": "potentialname", "op": "=", "value": "A"}"#.to_string();
+    for _ in 1..depth {
+        c = format!(r#"{{"not": {c}}}"#);
+    }
+    format!(r#"{{"module": "Potentials", "conditions": [{c}]}}"#)
+}
+
+#[test]
+fn deep_json_is_an_invalid_argument_naming_the_limit_and_the_store_stays_usable() {
+    let st = open(":memory:");
+    create(&st, "Potentials", r#"{"potentialname": "A", "sales_stage": "Prospecting", "closingdate": "2027-01-31"}"#);
+    let mut n = 0u64;
+    let code = || unsafe { CStr::from_ptr(crm_last_error_code()) }.to_str().unwrap().to_string();
+    // Within serde_json's recursion limit but deeper than the query limit: crm-core's bound.
+    for depth in [crm_core::limits::MAX_QUERY_DEPTH + 1, 100] {
+        let q = s(&deep_query(depth));
+        assert_eq!(unsafe { crm_record_count(st.0, q.as_ptr(), &mut n) }, crm_status::InvalidArgument, "{depth}");
+        assert!(last_message().contains("MAX_QUERY_DEPTH"), "{}", last_message());
+    }
+    // Beyond serde_json's recursion limit: the binding's bound, the same status, naming the limit.
+    for depth in [crm_core::limits::MAX_BINDING_DEPTH + 10, 100_000] {
+        let q = s(&deep_query(depth));
+        let mut out = ptr::null_mut();
+        assert_eq!(unsafe { crm_record_find(st.0, q.as_ptr(), &mut out) }, crm_status::InvalidArgument, "{depth}");
+        assert!(out.is_null());
+        assert_eq!(code(), "invalid_argument");
+        assert!(last_message().contains("MAX_BINDING_DEPTH"), "{}", last_message());
+        let fields = s(&format!(r#"{{"potentialname": {}1{}}}"#, "[".repeat(depth), "]".repeat(depth)));
+        let status = unsafe { crm_record_create(st.0, s("Potentials").as_ptr(), fields.as_ptr(), &mut out) };
+        assert_eq!(status, crm_status::InvalidArgument, "field values are never lists of lists: {}", last_message());
+        // A workflow's JSON (read by crm-core): refused with a typed status, never a crash.
+        let wf = s(&format!(r#"{{"name": "deep", "module": "Potentials", "condition": {}1{}}}"#, "[".repeat(depth), "]".repeat(depth)));
+        let status = unsafe { crm_workflow_add(st.0, wf.as_ptr(), &mut out) };
+        assert!(!matches!(status, crm_status::Ok | crm_status::Panic), "{status:?}");
+        assert!(out.is_null());
+    }
+    let q = s(&deep_query(crm_core::limits::MAX_QUERY_DEPTH - 1));
+    assert_eq!(unsafe { crm_record_count(st.0, q.as_ptr(), &mut n) }, crm_status::Ok, "{}", last_message());
+    assert_eq!(n, 1, "an even number of nots keeps the match");
+}

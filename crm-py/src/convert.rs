@@ -35,6 +35,12 @@ fn is_decimal(v: &Bound<'_, PyAny>) -> PyResult<bool> {
 
 /// Converts one Python value for field `field` (named in error messages).
 pub fn to_value(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    to_value_at(field, v, 0)
+}
+
+/// [`to_value`] inside `depth` record dicts (`{"id": ...}`), bounded so that a dict holding itself as its
+/// `id` is an error, not an endless recursion.
+fn to_value_at(field: &str, v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
     if v.is_none() {
         return Ok(Value::Null);
     }
@@ -74,7 +80,10 @@ pub fn to_value(field: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(d) = v.cast::<PyDict>()
         && let Some(id) = d.get_item(intern!(v.py(), "id"))?
     {
-        return to_value(field, &id);
+        if depth >= crm_core::limits::MAX_BINDING_DEPTH {
+            return Err(crate::json::too_deep());
+        }
+        return to_value_at(field, &id, depth + 1);
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() || v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>() {
         let mut out = Vec::new();
@@ -115,10 +124,17 @@ pub fn to_fields(fields: &Bound<'_, PyAny>) -> PyResult<Fields> {
 
 /// Reads a record id: an `int`, or a record dict.
 pub fn to_id(id: &Bound<'_, PyAny>) -> PyResult<crm_core::RecordId> {
+    to_id_at(id, 0)
+}
+
+fn to_id_at(id: &Bound<'_, PyAny>, depth: usize) -> PyResult<crm_core::RecordId> {
     if let Ok(d) = id.cast::<PyDict>()
         && let Some(v) = d.get_item(intern!(id.py(), "id"))?
     {
-        return to_id(&v);
+        if depth >= crm_core::limits::MAX_BINDING_DEPTH {
+            return Err(crate::json::too_deep());
+        }
+        return to_id_at(&v, depth + 1);
     }
     if id.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err("a record id is an int, not a bool"));
@@ -128,16 +144,26 @@ pub fn to_id(id: &Bound<'_, PyAny>) -> PyResult<crm_core::RecordId> {
 
 /// Builds one condition of crm-core's wire spec from `(field, op, value)`, `(field, op)`, `{"any": [...]}`,
 /// `{"all": [...]}` or `{"not": cond}`.
-fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<ConditionSpec> {
+///
+/// `depth` is the nesting level of `c` (1 for a top-level condition); a tree deeper than
+/// [`MAX_QUERY_DEPTH`](crm_core::limits::MAX_QUERY_DEPTH), or one that contains itself, is an
+/// `InvalidArgumentError` naming the limit, found before the tree is built.
+fn to_condition(c: &Bound<'_, PyAny>, depth: usize) -> PyResult<ConditionSpec> {
+    let max = crm_core::limits::MAX_QUERY_DEPTH;
+    if depth > max {
+        return Err(invalid(format!(
+            "the query condition nests deeper than {max} levels (or contains itself); the limit is {max} (limits::MAX_QUERY_DEPTH)"
+        )));
+    }
     if let Ok(d) = c.cast::<PyDict>() {
         if d.len() != 1 {
             return Err(invalid("a condition dict has exactly one key: any, all or not"));
         }
         let (k, v): (String, Bound<'_, PyAny>) = d.items().get_item(0)?.extract()?;
         return match k.as_str() {
-            "any" => Ok(ConditionSpec::Any(to_condition_list(&v)?)),
-            "all" => Ok(ConditionSpec::All(to_condition_list(&v)?)),
-            "not" => Ok(ConditionSpec::Not(Box::new(to_condition(&v)?))),
+            "any" => Ok(ConditionSpec::Any(to_condition_list(&v, depth + 1)?)),
+            "all" => Ok(ConditionSpec::All(to_condition_list(&v, depth + 1)?)),
+            "not" => Ok(ConditionSpec::Not(Box::new(to_condition(&v, depth + 1)?))),
             other => Err(invalid(format!("unknown condition key '{other}' (use any, all or not)"))),
         };
     }
@@ -170,14 +196,14 @@ fn to_condition(c: &Bound<'_, PyAny>) -> PyResult<ConditionSpec> {
     Ok(ConditionSpec::compare(field, op_text, values))
 }
 
-fn to_condition_list(v: &Bound<'_, PyAny>) -> PyResult<Vec<ConditionSpec>> {
+fn to_condition_list(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<Vec<ConditionSpec>> {
     if v.is_instance_of::<PyString>() {
         return Err(PyTypeError::new_err("conditions are a list of tuples"));
     }
     let seq = v.cast::<PySequence>().map_err(|_| PyTypeError::new_err("conditions are a list of tuples"))?;
     let mut out = Vec::new();
     for item in seq.try_iter()? {
-        out.push(to_condition(&item?)?);
+        out.push(to_condition(&item?, depth)?);
     }
     Ok(out)
 }
@@ -198,7 +224,7 @@ fn to_where_spec(w: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ConditionSpec>
     if let Ok(d) = w.cast::<PyDict>() {
         let special = d.len() == 1 && d.keys().get_item(0)?.extract::<String>().is_ok_and(|k| matches!(k.as_str(), "any" | "all" | "not"));
         if special {
-            return Ok(Some(to_condition(w)?));
+            return Ok(Some(to_condition(w, 1)?));
         }
         let mut all = Vec::new();
         for (k, v) in d.iter() {
@@ -211,9 +237,9 @@ fn to_where_spec(w: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ConditionSpec>
         return Ok(Some(ConditionSpec::All(all)));
     }
     if w.is_instance_of::<PyTuple>() {
-        return Ok(Some(to_condition(w)?));
+        return Ok(Some(to_condition(w, 1)?));
     }
-    Ok(Some(ConditionSpec::All(to_condition_list(w)?)))
+    Ok(Some(ConditionSpec::All(to_condition_list(w, 2)?)))
 }
 
 /// Builds a query from the common keyword arguments of `find`, `count`, `iter`, `page`, `aggregate`,

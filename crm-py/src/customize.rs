@@ -319,9 +319,16 @@ impl Crm {
     }
 
     /// The schema change log, oldest first: dicts with version, actor, at (ISO text) and change (the edit as
-    /// applied, tagged by its kind).
-    fn schema_changes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let log = self.engine.run(py, Access::Read, |crm| Ok(crm.schema_changes()?))?;
+    /// applied, tagged by its kind). All of it, or with `limit` one page of at most `limit` changes whose
+    /// version is above `after` (keyset paging: pass the last change's `version` for the next page; an empty
+    /// list is the end). `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`).
+    #[pyo3(signature = (*, after = None, limit = None))]
+    fn schema_changes<'py>(&self, py: Python<'py>, after: Option<u64>, limit: Option<u64>) -> PyResult<Bound<'py, PyAny>> {
+        let log = self.engine.run(py, Access::Read, move |crm| match limit {
+            Some(limit) => Ok(crm.schema_changes_page(after, limit)?),
+            None if after.is_some() => Err(crm_core::Error::InvalidArgument("schema_changes: `after` needs `limit`".into()).into()),
+            None => Ok(crm.schema_changes()?),
+        })?;
         to_py(py, &log)
     }
 

@@ -404,9 +404,15 @@ impl Crm {
         to_py(py, &j)
     }
 
-    /// What an import did to each record it touched, in file order.
-    fn import_rows<'py>(&self, py: Python<'py>, import_id: i64) -> PyResult<Bound<'py, PyAny>> {
-        let j = self.engine.run(py, Access::Read, move |crm| Ok(crm.import_rows(import_id)?))?;
+    /// What an import did to each record it touched, in file order: all of it, or with `limit` one page of
+    /// at most `limit` rows after skipping `offset`. `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`).
+    #[pyo3(signature = (import_id, *, offset = 0, limit = None))]
+    fn import_rows<'py>(&self, py: Python<'py>, import_id: i64, offset: u64, limit: Option<u64>) -> PyResult<Bound<'py, PyAny>> {
+        let j = self.engine.run(py, Access::Read, move |crm| match limit {
+            Some(limit) => Ok(crm.import_rows_page(import_id, offset, limit)?),
+            None if offset > 0 => Err(crm_core::Error::InvalidArgument("import_rows: `offset` needs `limit`".into()).into()),
+            None => Ok(crm.import_rows(import_id)?),
+        })?;
         to_py(py, &j)
     }
 

@@ -13,7 +13,22 @@ use serde::de::DeserializeOwned;
 use serde_json::Value as J;
 
 /// Converts a Python object into a JSON value.
+///
+/// Containers nest at most [`MAX_BINDING_DEPTH`](crm_core::limits::MAX_BINDING_DEPTH) levels (a dict that
+/// contains itself reaches the limit): deeper is an `InvalidArgumentError` naming the limit.
 pub fn to_json(v: &Bound<'_, PyAny>) -> PyResult<J> {
+    to_json_at(v, 0)
+}
+
+/// The `InvalidArgumentError` for a container nested deeper than the binding limit.
+pub fn too_deep() -> PyErr {
+    crate::errors::invalid(format!(
+        "the value nests deeper than {} levels (or contains itself); the limit is limits::MAX_BINDING_DEPTH",
+        crm_core::limits::MAX_BINDING_DEPTH
+    ))
+}
+
+fn to_json_at(v: &Bound<'_, PyAny>, depth: usize) -> PyResult<J> {
     if v.is_none() {
         return Ok(J::Null);
     }
@@ -36,18 +51,28 @@ pub fn to_json(v: &Bound<'_, PyAny>) -> PyResult<J> {
     if v.is_instance_of::<PyDateTime>() || v.is_instance_of::<PyDate>() || v.is_instance_of::<PyTime>() {
         return Ok(J::String(v.call_method0("isoformat")?.extract()?));
     }
+    let container = v.is_instance_of::<PyDict>()
+        || v.is_instance_of::<PyList>()
+        || v.is_instance_of::<PyTuple>()
+        || v.is_instance_of::<PySet>()
+        || v.is_instance_of::<PyFrozenSet>()
+        || v.cast::<PyMapping>().is_ok();
+    let depth = depth + usize::from(container);
+    if depth > crm_core::limits::MAX_BINDING_DEPTH {
+        return Err(too_deep());
+    }
     if let Ok(d) = v.cast::<PyDict>() {
         let mut m = serde_json::Map::new();
         for (k, val) in d.iter() {
             let key = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("dict keys must be str"))?.to_cow()?.into_owned();
-            m.insert(key, to_json(&val)?);
+            m.insert(key, to_json_at(&val, depth)?);
         }
         return Ok(J::Object(m));
     }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() || v.is_instance_of::<PySet>() || v.is_instance_of::<PyFrozenSet>() {
         let mut out = Vec::new();
         for item in v.try_iter()? {
-            out.push(to_json(&item?)?);
+            out.push(to_json_at(&item?, depth)?);
         }
         return Ok(J::Array(out));
     }
@@ -55,7 +80,7 @@ pub fn to_json(v: &Bound<'_, PyAny>) -> PyResult<J> {
         let mut out = serde_json::Map::new();
         for item in m.items()?.iter() {
             let (k, val): (String, Bound<'_, PyAny>) = item.extract()?;
-            out.insert(k, to_json(&val)?);
+            out.insert(k, to_json_at(&val, depth)?);
         }
         return Ok(J::Object(out));
     }

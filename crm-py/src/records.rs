@@ -5,7 +5,7 @@ use crate::convert::{Rows, from_value, to_fields, to_id, to_query};
 use crate::crm::Crm;
 use crate::engine::{Access, Engine};
 use chrono::{NaiveDate, NaiveDateTime};
-use crm_core::{Query, Record, Sort};
+use crm_core::{Cursor, Query, Record, Sort};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use rust_decimal::Decimal;
@@ -166,7 +166,8 @@ impl Crm {
 
     /// The records of `module` that match `where`, as a list of dicts (ready for `pandas.DataFrame`).
     /// `filter` (a saved filter's id or name) adds the filter's conditions, and its order unless `order_by`
-    /// is given.
+    /// is given. Without `limit` the list holds every match at once: to stream a large result in bounded
+    /// memory use `iter` (keyset-paged batches).
     #[pyo3(signature = (module, r#where = None, *, filter = None, order_by = None, limit = None, offset = 0, deleted = false))]
     #[allow(clippy::too_many_arguments)]
     fn find<'py>(
@@ -205,9 +206,12 @@ impl Crm {
         self.engine.run(py, Access::Read, move |crm| Ok(crm.count(with_filter(crm, q, filter)?)?))
     }
 
-    /// Iterates lazily over the matching records, fetching `batch` records at a time (one engine call per
-    /// batch, with offsets). Without `order_by` the order is creation time (then id), so records updated or
-    /// created while iterating are neither skipped nor repeated; deleting records meanwhile may skip some.
+    /// Iterates lazily over the matching records, fetching `batch` records at a time: one engine call per
+    /// batch, each seeking past the last record returned (keyset paging on the first sort key and the id,
+    /// as `page_after`), so memory stays bounded by `batch` and every batch costs the same however far the
+    /// iteration is. Without `order_by` the order is creation time (then id), so records updated, created
+    /// or deleted while iterating never make it skip or repeat another. This is the streaming form of
+    /// `find`, which returns every match at once in a list.
     #[pyo3(signature = (module, r#where = None, *, order_by = None, batch = 1000, deleted = false))]
     fn iter(
         &self,
@@ -221,7 +225,7 @@ impl Crm {
             return Err(crate::errors::invalid("batch must be at least 1"));
         }
         let query = to_query(&module, r#where, order_by, None, 0, deleted)?;
-        Ok(RecordIter { engine: Arc::clone(&self.engine), query, batch, offset: 0, done: false, buffer: VecDeque::new() })
+        Ok(RecordIter { engine: Arc::clone(&self.engine), query, batch, cursor: None, done: false, buffer: VecDeque::new() })
     }
 
     /// One page (1-based) of the matching records with the total count:
@@ -286,10 +290,20 @@ impl Crm {
         Ok(out)
     }
 
-    /// The change log of a record, oldest first.
-    fn history(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<Vec<HistoryOut>> {
+    /// The change log of a record, oldest first: all of it, or with `limit` one page of at most `limit`
+    /// entries whose id is above `after` (keyset paging: pass the last entry's `id` for the next page; an
+    /// empty list is the end). `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`).
+    #[pyo3(signature = (id, *, after = None, limit = None))]
+    fn history(&self, py: Python<'_>, id: &Bound<'_, PyAny>, after: Option<i64>, limit: Option<u64>) -> PyResult<Vec<HistoryOut>> {
         let id = to_id(id)?;
-        self.engine.run(py, Access::Read, move |crm| Ok(crm.history(id)?.into_iter().map(HistoryOut::from).collect()))
+        self.engine.run(py, Access::Read, move |crm| {
+            let entries = match limit {
+                Some(limit) => crm.history_page(id, after, limit)?,
+                None if after.is_some() => return Err(crm_core::Error::InvalidArgument("history: `after` needs `limit`".into()).into()),
+                None => crm.history(id)?,
+            };
+            Ok(entries.into_iter().map(HistoryOut::from).collect())
+        })
     }
 
     /// The stage history of an opportunity (stage, amount, probability, forecast, close date after each
@@ -312,13 +326,13 @@ impl Crm {
     }
 }
 
-/// Lazy iterator over records, returned by `Crm.iter`; fetches one batch per engine call.
+/// Lazy iterator over records, returned by `Crm.iter`; fetches one batch per engine call by keyset.
 #[pyclass(module = "crm_engine", name = "RecordIterator")]
 pub struct RecordIter {
     engine: Arc<Engine>,
     query: Query,
     batch: u64,
-    offset: u64,
+    cursor: Option<Cursor>,
     done: bool,
     buffer: VecDeque<Py<PyDict>>,
 }
@@ -332,17 +346,16 @@ impl RecordIter {
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyDict>>> {
         if self.buffer.is_empty() && !self.done {
             let mut q = self.query.clone();
-            q.limit = Some(self.batch);
-            q.offset = self.offset;
-            let rows = self.engine.run(py, Access::Read, move |crm| {
+            let (batch, cursor) = (self.batch, self.cursor.take());
+            let (rows, next) = self.engine.run(py, Access::Read, move |crm| {
                 if q.sort.is_empty() && crm.module(&q.module)?.field("createdtime").is_some() {
                     q.sort.push(Sort::asc("createdtime"));
                 }
-                Ok(Rows::new(crm, crm.find(q)?)?)
+                let (records, next) = crm.page_after(q, cursor.as_ref(), batch)?;
+                Ok((Rows::new(crm, records)?, next))
             })?;
-            let n = rows.records.len() as u64;
-            self.offset += n;
-            self.done = n < self.batch;
+            self.done = next.is_none();
+            self.cursor = next;
             self.buffer.extend(rows.into_dicts(py)?.into_iter().map(Bound::unbind));
         }
         Ok(self.buffer.pop_front())

@@ -242,6 +242,17 @@ impl Crm {
         self.store.schema_changes()
     }
 
+    /// One page of the schema change log, oldest first: at most `limit` changes whose version is above
+    /// `after` (keyset paging: pass the last change's version for the next page; `None` starts at the
+    /// beginning). SQL stores read only the page.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `limit` is 0 or above [`MAX_LOG_PAGE`](crate::limits::MAX_LOG_PAGE).
+    pub fn schema_changes_page(&self, after: Option<u64>, limit: u64) -> Result<Vec<SchemaChangeEntry>> {
+        let limit = crate::limits::log_page(limit)?;
+        self.store.schema_changes_page(after, limit)
+    }
+
     // ----- layout editor -----
 
     /// Adds a custom field and returns it (with its generated `cf_<n>` name unless one was given).

@@ -8,18 +8,23 @@
 //! stack overflow, a hang or an unbounded allocation is the bug the fuzzer looks for.
 
 use super::Crm;
+use super::ExportSelection;
 use super::workflows::StoreEnv;
-use crate::io::{DateFormat, Delimiter, Duplicates, Encoding, ImportOptions};
+use crate::io::vcard_export::VcardVersion;
+use crate::io::{DateFormat, Delimiter, Duplicates, Encoding, ExportOptions, HeaderStyle, ImportOptions};
+use crate::limits::{MAX_CLOSE_IN_DAYS, MAX_IMPORT_BATCH};
+use crate::query::{Condition, Op, Query};
 use crate::record::{Fields, Record};
-use crate::service::VcardImportOptions;
+use crate::service::{NewCustomerOpportunity, VcardImportOptions};
 use crate::user::NewUser;
+use crate::value::RecordId;
 use crate::view::Filter;
 use crate::workflow::Ctx;
 use crate::workflow::condition::Cond;
 use crate::workflow::expr::Expr;
 
 /// The names of the targets, as used for `fuzz/corpus/<name>/`.
-pub const TARGETS: &[&str] = &["csv_import", "vcard_import", "condition", "expression", "filter"];
+pub const TARGETS: &[&str] = &["csv_import", "vcard_import", "condition", "expression", "filter", "export"];
 
 /// Runs the target named `name` on `data`; `false` for an unknown name.
 pub fn run(name: &str, data: &[u8]) -> bool {
@@ -29,6 +34,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "condition" => condition(data),
         "expression" => expression(data),
         "filter" => filter(data),
+        "export" => export(data),
         _ => return false,
     }
     true
@@ -131,6 +137,40 @@ fn options_from(head: [u8; 3]) -> ImportOptions {
     o
 }
 
+/// The options the first bytes leave out, chosen by the file's last byte (which stays part of the file, so
+/// older corpus inputs keep their meaning for the first bytes): a column mapping built from the header
+/// line (unknown fields included), row and record-size caps, separators, batch sizes out of range and
+/// defaults that do not parse.
+fn more_options(o: &mut ImportOptions, file: &[u8]) {
+    let Some(&z) = file.last() else { return };
+    if z & 1 != 0 {
+        o.max_rows = u64::from(z >> 4);
+    }
+    if z & 2 != 0 {
+        o.max_record_bytes = u64::from(z >> 2) * 7;
+    }
+    if z & 4 != 0 {
+        const FIELDS: [&str; 7] = ["potentialname", "amount", "sales_stage", "closingdate", "related_to", "probability", "nosuchfield"];
+        let header = file.split(|&b| b == b'\n').next().unwrap_or_default();
+        let header = String::from_utf8_lossy(header);
+        let used = if z & 8 != 0 { FIELDS.len() } else { FIELDS.len() - 1 };
+        for (i, column) in header.split([',', ';', '|', '^', '\t']).enumerate().take(16) {
+            o.mapping.insert(column.trim_matches('"').to_string(), FIELDS[i % used].to_string());
+        }
+    }
+    if z & 16 != 0 {
+        o.thousands_separator = [None, Some(' '), Some('\''), Some(',')][usize::from(z >> 6)];
+    }
+    if z & 96 == 96 {
+        o.batch_size = if z & 128 != 0 { 0 } else { MAX_IMPORT_BATCH + 1 };
+    }
+    if z & 0xc0 == 0x80 {
+        o.defaults.insert("amount".into(), "1e400".into());
+        o.defaults.insert("closingdate".into(), "31.02.2027".into());
+        o.defaults.insert("nosuchfield".into(), "x".into());
+    }
+}
+
 /// CSV import into Potentials: the first three bytes choose the options, the rest is the file. A
 /// successful import is undone again (exercises the journal).
 pub fn csv_import(data: &[u8]) {
@@ -138,7 +178,8 @@ pub fn csv_import(data: &[u8]) {
         [a, b, c, rest @ ..] => ([*a, *b, *c], rest),
         _ => ([0, 0, 0], data),
     };
-    let options = options_from(head);
+    let mut options = options_from(head);
+    more_options(&mut options, file);
     let Some(mut crm) = fresh() else { return };
     let module = if head[2] & 128 != 0 { "Contacts" } else { "Potentials" };
     if let Ok(report) = crm.import_csv(file, module, &options, None)
@@ -160,6 +201,27 @@ pub fn vcard_import(data: &[u8]) {
     if head & 16 != 0 {
         options.import.duplicates = Duplicates::Merge;
         options.import.match_on = vec!["email".into()];
+    }
+    options.import.create_missing_references = head & 64 != 0;
+    options.import.add_unknown_picklist_values = head & 128 != 0;
+    // The file's last byte (still part of the file) picks the opportunity per new customer and the rest.
+    let z = file.last().copied().unwrap_or(0);
+    if head & 32 != 0 {
+        options.opportunity = Some(NewCustomerOpportunity {
+            name_template: ["{organization} - new customer", "{name}", "", "{name} {organization} {nosuch} {"][usize::from(z % 4)].into(),
+            sales_stage: ["Prospecting", "Closed Won", "Nope", ""][usize::from((z >> 2) % 4)].into(),
+            close_in_days: [0, 1, 30, MAX_CLOSE_IN_DAYS, MAX_CLOSE_IN_DAYS + 1, u32::MAX][usize::from((z >> 4) % 6)],
+        });
+    }
+    match z >> 6 {
+        1 => options.import.batch_size = 1,
+        2 => options.import.max_rows = 1,
+        3 => {
+            options.import.defaults.insert("leadsource".into(), "Nope".into());
+            options.import.duplicates = [Duplicates::Skip, Duplicates::Overwrite][usize::from(z & 1)];
+            options.import.match_on = vec!["lastname".into(), "nosuchfield".into()];
+        }
+        _ => {}
     }
     let Some(mut crm) = fresh() else { return };
     let _ = crm.import_vcard(file, &options, None);
@@ -216,5 +278,52 @@ pub fn filter(data: &[u8]) {
                 let _ = crm.list("Potentials", "All", Some(&text), 1, 20);
             }
         }
+    });
+}
+
+/// CSV and vCard export of the fixture with every option: the first three bytes choose the options and the
+/// selection, the rest is a list of columns (comma-separated) and a search text.
+pub fn export(data: &[u8]) {
+    let (head, rest) = match data {
+        [a, b, c, rest @ ..] => ([*a, *b, *c], rest),
+        _ => ([0, 0, 0], data),
+    };
+    let [a, b, c] = head;
+    let text = String::from_utf8_lossy(rest);
+    let (columns, search) = text.split_once('\n').unwrap_or((&text, ""));
+    let options = ExportOptions {
+        columns: columns.split(',').filter(|c| !c.is_empty()).take(32).map(str::to_string).collect(),
+        header: [HeaderStyle::Labels, HeaderStyle::Names, HeaderStyle::None][usize::from(a % 3)],
+        delimiter: [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab]
+            [usize::from((a / 3) % 6)],
+        date_format: [
+            DateFormat::Iso,
+            DateFormat::DayMonthYearDash,
+            DateFormat::MonthDayYearDash,
+            DateFormat::DayMonthYearDot,
+            DateFormat::DayMonthYearSlash,
+            DateFormat::MonthDayYearSlash,
+            DateFormat::Jalali,
+        ][usize::from(b % 7)],
+        neutralize_formulas: b & 8 == 0,
+        bom: b & 16 != 0,
+    };
+    let module = ["Potentials", "Contacts", "Accounts", "Nope"][usize::from(c % 4)];
+    let mut query = Query::new(module);
+    if !search.is_empty() {
+        let field = if module == "Potentials" { "potentialname" } else { "label" };
+        query = query.filter(Condition::cmp(field, Op::Contains, search));
+    }
+    let selection = match (c >> 2) % 3 {
+        0 => ExportSelection::All(query),
+        1 => ExportSelection::Page { query, page: u64::from(b >> 5), size: u64::from(a >> 4) },
+        _ => ExportSelection::Ids(rest.iter().take(8).map(|&x| RecordId(i64::from(x) - 2)).collect()),
+    };
+    with_fixture(|fx| {
+        let mut out = Vec::new();
+        let _ = fx.crm.export_csv(&mut out, module, &selection, &options);
+        out.clear();
+        let version = if c & 32 != 0 { VcardVersion::V3 } else { VcardVersion::V4 };
+        let _ = fx.crm.export_vcard(&mut out, &selection, version);
     });
 }

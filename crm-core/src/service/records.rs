@@ -197,6 +197,19 @@ impl Crm {
         self.store.history(id)
     }
 
+    /// One page of a record's change log, oldest first: at most `limit` entries whose id is above `after`
+    /// (keyset paging: pass the last entry's id to get the next page; `None` starts at the beginning).
+    /// SQL stores read only the page, so walking a long log costs bounded memory.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown record; `InvalidArgument` when `limit` is 0 or above
+    /// [`MAX_LOG_PAGE`](crate::limits::MAX_LOG_PAGE).
+    pub fn history_page(&self, id: RecordId, after: Option<i64>, limit: u64) -> Result<Vec<HistoryEntry>> {
+        let limit = crate::limits::log_page(limit)?;
+        self.load(id)?;
+        self.store.history_page(id, after.unwrap_or(i64::MIN), limit)
+    }
+
     /// The stage history of an opportunity, oldest first.
     pub fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
         self.load(id)?;

@@ -320,6 +320,8 @@ impl Crm {
     pub fn page_after(&self, query: Query, cursor: Option<&Cursor>, size: u64) -> Result<(Vec<Record>, Option<Cursor>)> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
+        // Conditions may name owners and referenced records, as in `find`.
+        let query = self.resolve_names(m, query)?;
         let mut q = hide_converted(query.normalize(m)?);
         q.offset = 0;
         q.limit = Some(size);

@@ -87,6 +87,12 @@ pub trait RecordStore {
     }
     /// The change log of a record, oldest first.
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>>;
+    /// One page of a record's change log: at most `limit` entries with an id above `after`, oldest
+    /// first. The default filters [`RecordStore::history`] (for stores that hold everything in memory);
+    /// SQL stores read only the page.
+    fn history_page(&self, id: RecordId, after: i64, limit: u64) -> Result<Vec<HistoryEntry>> {
+        Ok(self.history(id)?.into_iter().filter(|e| e.id > after).take(usize::try_from(limit).unwrap_or(usize::MAX)).collect())
+    }
     /// The stage history of an opportunity, oldest first.
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>>;
 }
@@ -128,6 +134,12 @@ pub trait SchemaStore {
     }
     /// The schema change log, oldest first.
     fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>>;
+    /// One page of the schema change log: at most `limit` changes with a version above `after` (all when `None`), oldest
+    /// first. The default filters [`SchemaStore::schema_changes`]; SQL stores read only the page.
+    fn schema_changes_page(&self, after: Option<u64>, limit: u64) -> Result<Vec<SchemaChangeEntry>> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        Ok(self.schema_changes()?.into_iter().filter(|c| after.is_none_or(|a| c.version > a)).take(limit).collect())
+    }
 }
 
 /// Workflows, the e-mail outbox, once-workflow pairs and queued tasks. Written with
@@ -149,6 +161,12 @@ pub trait ImportStore {
     fn imports(&self) -> Result<Vec<ImportJournal>>;
     /// The records an import touched, in file order.
     fn import_rows(&self, import_id: i64) -> Result<Vec<ImportRowFate>>;
+    /// One page of [`ImportStore::import_rows`]: at most `limit` rows after skipping `offset`. The default
+    /// slices the whole list; SQL stores read only the page.
+    fn import_rows_page(&self, import_id: i64, offset: u64, limit: u64) -> Result<Vec<ImportRowFate>> {
+        let (offset, limit) = (usize::try_from(offset).unwrap_or(usize::MAX), usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(self.import_rows(import_id)?.into_iter().skip(offset).take(limit).collect())
+    }
     /// The saved mappings of a module, by name.
     fn mappings(&self, module: &str) -> Result<Vec<SavedMapping>>;
 }

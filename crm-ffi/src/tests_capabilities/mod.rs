@@ -3,8 +3,10 @@
 
 mod conditions;
 mod convert;
+mod failures;
 mod import_export;
 mod mass;
+mod paging;
 mod records;
 mod relations;
 mod reports;

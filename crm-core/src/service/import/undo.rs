@@ -34,6 +34,17 @@ impl Crm {
         self.store.import_rows(import_id)
     }
 
+    /// One page of [`Crm::import_rows`], in file order: at most `limit` rows after skipping `offset`.
+    /// SQL stores read only the page.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when `limit` is 0 or above [`MAX_LOG_PAGE`](crate::limits::MAX_LOG_PAGE);
+    /// storage errors.
+    pub fn import_rows_page(&self, import_id: i64, offset: u64, limit: u64) -> Result<Vec<ImportRowFate>> {
+        let limit = crate::limits::log_page(limit)?;
+        self.store.import_rows_page(import_id, offset, limit)
+    }
+
     /// Undoes an import: records it created (and references it created) go to the recycle bin; records it
     /// overwrote or merged get their previous values back. All or nothing, in one transaction.
     ///

@@ -3,7 +3,7 @@
 
 use super::adapter::SqlAdapter;
 use super::db::rows;
-use super::{Arg, Db, fmt_dt, parse_dt, signed, to_json};
+use super::{Arg, Db, SqlRow, fmt_dt, parse_dt, signed, to_json};
 use crate::error::{Result, StorageError};
 use crate::io::{ImportJournal, ImportRowFate, ImportStatus, RowAction, SavedMapping};
 use crate::storage::{ImportChange, ImportStore};
@@ -83,15 +83,23 @@ pub(crate) fn imports<D: Db + ?Sized>(db: &mut D) -> Result<Vec<ImportJournal>> 
 
 /// The records an import touched, in file order.
 pub(crate) fn import_rows<D: Db + ?Sized>(db: &mut D, import_id: i64) -> Result<Vec<ImportRowFate>> {
-    rows(db, &db.sql().import_rows, &[Arg::Int(import_id)], |r| {
-        Ok(ImportRowFate {
-            import_id: r.i64(0)?,
-            line: r.u64(1)?,
-            record: RecordId(r.i64(2)?),
-            action: RowAction::parse(&r.string(3)?).unwrap_or(RowAction::Created),
-            previous: r.text(4)?,
-            version: r.u64(5)?,
-        })
+    rows(db, &db.sql().import_rows, &[Arg::Int(import_id)], import_row_fate)
+}
+
+/// One page of the records an import touched, in file order.
+pub(crate) fn import_rows_page<D: Db + ?Sized>(db: &mut D, import_id: i64, offset: u64, limit: u64) -> Result<Vec<ImportRowFate>> {
+    let (offset, limit) = (i64::try_from(offset).unwrap_or(i64::MAX), i64::try_from(limit).unwrap_or(i64::MAX));
+    rows(db, &db.sql().import_rows_page, &[Arg::Int(import_id), Arg::Int(limit), Arg::Int(offset)], import_row_fate)
+}
+
+fn import_row_fate(r: &dyn SqlRow) -> Result<ImportRowFate> {
+    Ok(ImportRowFate {
+        import_id: r.i64(0)?,
+        line: r.u64(1)?,
+        record: RecordId(r.i64(2)?),
+        action: RowAction::parse(&r.string(3)?).unwrap_or(RowAction::Created),
+        previous: r.text(4)?,
+        version: r.u64(5)?,
     })
 }
 
@@ -121,6 +129,10 @@ impl<S: SqlAdapter> ImportStore for S {
 
     fn import_rows(&self, import_id: i64) -> Result<Vec<ImportRowFate>> {
         self.read(|db| import_rows(db, import_id))
+    }
+
+    fn import_rows_page(&self, import_id: i64, offset: u64, limit: u64) -> Result<Vec<ImportRowFate>> {
+        self.read(|db| import_rows_page(db, import_id, offset, limit))
     }
 
     fn mappings(&self, module: &str) -> Result<Vec<SavedMapping>> {

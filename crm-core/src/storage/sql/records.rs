@@ -311,22 +311,41 @@ pub(crate) fn number_taken<D: Db + ?Sized>(db: &mut D, m: &Module, number: &str)
 
 /// A record's change log, oldest first.
 pub(crate) fn history<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Vec<HistoryEntry>> {
-    let mut entries = rows(db, &db.sql().history, &[Arg::Int(id.0)], |r| {
-        Ok(HistoryEntry {
-            id: r.i64(0)?,
-            record: RecordId(r.i64(1)?),
-            module: r.string(2)?,
-            actor: r.string(3)?,
-            at: parse_dt(&r.string(4)?),
-            kind: ChangeKind::parse(&r.string(5)?).unwrap_or(ChangeKind::Updated),
-            related: r.int(6)?.map(RecordId),
-            changes: vec![],
-        })
-    })?;
+    let entries = rows(db, &db.sql().history, &[Arg::Int(id.0)], history_entry)?;
+    let details = rows(db, &db.sql().history_details, &[Arg::Int(id.0)], history_detail)?;
+    with_details(entries, details)
+}
+
+/// One page of a record's change log: at most `limit` entries with an id above `after`, oldest first.
+/// Reads only the page's entries and their fields.
+pub(crate) fn history_page<D: Db + ?Sized>(db: &mut D, id: RecordId, after: i64, limit: u64) -> Result<Vec<HistoryEntry>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let entries = rows(db, &db.sql().history_page, &[Arg::Int(id.0), Arg::Int(after), Arg::Int(limit)], history_entry)?;
+    let Some(last) = entries.last().map(|e| e.id) else { return Ok(entries) };
+    let details = rows(db, &db.sql().history_details_page, &[Arg::Int(id.0), Arg::Int(after), Arg::Int(last)], history_detail)?;
+    with_details(entries, details)
+}
+
+fn history_entry(r: &dyn SqlRow) -> Result<HistoryEntry> {
+    Ok(HistoryEntry {
+        id: r.i64(0)?,
+        record: RecordId(r.i64(1)?),
+        module: r.string(2)?,
+        actor: r.string(3)?,
+        at: parse_dt(&r.string(4)?),
+        kind: ChangeKind::parse(&r.string(5)?).unwrap_or(ChangeKind::Updated),
+        related: r.int(6)?.map(RecordId),
+        changes: vec![],
+    })
+}
+
+fn history_detail(r: &dyn SqlRow) -> Result<(i64, FieldChange)> {
+    Ok((r.i64(0)?, FieldChange { field: r.string(1)?, before: r.text(2)?, after: r.text(3)? }))
+}
+
+/// Attaches each field change to its entry (creations expanded).
+fn with_details(mut entries: Vec<HistoryEntry>, details: Vec<(i64, FieldChange)>) -> Result<Vec<HistoryEntry>> {
     let index: HashMap<i64, usize> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-    let details = rows(db, &db.sql().history_details, &[Arg::Int(id.0)], |r| {
-        Ok((r.i64(0)?, FieldChange { field: r.string(1)?, before: r.text(2)?, after: r.text(3)? }))
-    })?;
     for (hid, d) in details {
         let Some(e) = index.get(&hid).and_then(|&i| entries.get_mut(i)) else { continue };
         if d.field == CREATED_FIELDS {
@@ -485,6 +504,10 @@ impl<S: SqlAdapter> RecordStore for S {
 
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
         self.read(|db| history(db, id))
+    }
+
+    fn history_page(&self, id: RecordId, after: i64, limit: u64) -> Result<Vec<HistoryEntry>> {
+        self.read(|db| history_page(db, id, after, limit))
     }
 
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {

@@ -3,7 +3,7 @@
 
 use super::adapter::SqlAdapter;
 use super::db::{row, rows};
-use super::{Arg, ColumnKind, Db, ddl, fmt_dt, parse_dt, signed, to_json, unsigned};
+use super::{Arg, ColumnKind, Db, SqlRow, ddl, fmt_dt, parse_dt, signed, to_json, unsigned};
 use crate::error::{Error, Result, StorageError};
 use crate::history::HistoryEntry;
 use crate::schema::edit::SchemaChangeEntry;
@@ -196,11 +196,20 @@ pub(crate) fn log<D: Db + ?Sized>(db: &mut D, e: &SchemaChangeEntry) -> Result<(
 
 /// The schema change log, oldest first.
 pub(crate) fn changes<D: Db + ?Sized>(db: &mut D) -> Result<Vec<SchemaChangeEntry>> {
-    rows(db, &db.sql().schema_changes, &[], |r| {
-        let version = r.u64(0)?;
-        let change = serde_json::from_str(&r.string(3)?).map_err(|e| StorageError::Corrupt(format!("schema change {version}: {e}")))?;
-        Ok(SchemaChangeEntry { version, actor: r.string(1)?, at: parse_dt(&r.string(2)?), change })
-    })
+    rows(db, &db.sql().schema_changes, &[], change_entry)
+}
+
+/// One page of the schema change log: at most `limit` changes after version `after`, oldest first.
+pub(crate) fn changes_page<D: Db + ?Sized>(db: &mut D, after: Option<u64>, limit: u64) -> Result<Vec<SchemaChangeEntry>> {
+    let after = after.map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    rows(db, &db.sql().schema_changes_page, &[Arg::Int(after), Arg::Int(limit)], change_entry)
+}
+
+fn change_entry(r: &dyn SqlRow) -> Result<SchemaChangeEntry> {
+    let version = r.u64(0)?;
+    let change = serde_json::from_str(&r.string(3)?).map_err(|e| StorageError::Corrupt(format!("schema change {version}: {e}")))?;
+    Ok(SchemaChangeEntry { version, actor: r.string(1)?, at: parse_dt(&r.string(2)?), change })
 }
 
 /// The schema reads use: the handle's own, or — when another handle of the same database stored a newer one
@@ -273,5 +282,9 @@ impl<S: SqlAdapter> SchemaStore for S {
 
     fn schema_changes(&self) -> Result<Vec<SchemaChangeEntry>> {
         self.read(|db| changes(db))
+    }
+
+    fn schema_changes_page(&self, after: Option<u64>, limit: u64) -> Result<Vec<SchemaChangeEntry>> {
+        self.read(|db| changes_page(db, after, limit))
     }
 }

@@ -54,6 +54,12 @@ statements! {
     /// The fields of a record's change log, entry by entry in order.
     history_details = "SELECT d.history_id, d.field, d.before, d.after FROM crm_history_detail d JOIN crm_history h ON h.id = d.history_id
                        WHERE h.record_id = $1 ORDER BY d.history_id, d.{rowid}";
+    /// One page of a record's change log: the entries after id `$2`, oldest first, at most `$3`.
+    history_page = "SELECT id, record_id, module, actor, at, kind, related_id FROM crm_history WHERE record_id = $1 AND id > $2
+                    ORDER BY id LIMIT $3";
+    /// The fields of the change-log entries `$2 < id <= $3` of a record, entry by entry in order.
+    history_details_page = "SELECT d.history_id, d.field, d.before, d.after FROM crm_history_detail d JOIN crm_history h ON h.id = d.history_id
+                            WHERE h.record_id = $1 AND h.id > $2 AND h.id <= $3 ORDER BY d.history_id, d.{rowid}";
     /// A stage-history row.
     insert_stage = "INSERT INTO crm_stage_history (record_id, stage, amount, probability, forecast_amount, closingdate, at, actor)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
@@ -86,6 +92,8 @@ statements! {
     insert_schema_change = "INSERT INTO crm_schema_changes (version, op, actor, at, change) VALUES ($1, $2, $3, $4, $5)";
     /// The schema change log, oldest first.
     schema_changes = "SELECT version, actor, at, change FROM crm_schema_changes ORDER BY version";
+    /// One page of the schema change log: the changes after version `$1`, oldest first, at most `$2`.
+    schema_changes_page = "SELECT version, actor, at, change FROM crm_schema_changes WHERE version > $1 ORDER BY version LIMIT $2";
 
     // Users
     /// Creates or replaces a user.
@@ -117,6 +125,9 @@ statements! {
     imports = "SELECT id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed FROM crm_imports ORDER BY id";
     /// The records an import touched, in file order.
     import_rows = "SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = $1 ORDER BY {rowid}";
+    /// One page of what an import did, in file order: at most `$2` rows after skipping `$3`.
+    import_rows_page = "SELECT import_id, line, record_id, action, previous, version FROM crm_import_rows WHERE import_id = $1
+                        ORDER BY {rowid} LIMIT $2 OFFSET $3";
     /// Creates or replaces a saved mapping (names compare ignoring case).
     put_mapping = "INSERT INTO crm_import_maps (module, name, mapping) VALUES ($1, $2, $3)
                    ON CONFLICT ({maps_key}) DO UPDATE SET name = excluded.name, mapping = excluded.mapping";

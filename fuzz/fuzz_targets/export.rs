@@ -1,0 +1,3 @@
+//! Fuzz target `export`: see `crm_core::fuzzing::export`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| crm_core::fuzzing::export(data));
