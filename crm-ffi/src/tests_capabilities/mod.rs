@@ -5,6 +5,7 @@ mod conditions;
 mod convert;
 mod import_export;
 mod mass;
+mod outbox;
 mod records;
 mod relations;
 mod reports;

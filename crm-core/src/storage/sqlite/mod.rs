@@ -43,7 +43,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The layout version this build writes (`PRAGMA user_version`).
-pub const LAYOUT_VERSION: i64 = 1;
+pub const LAYOUT_VERSION: i64 = 2;
 
 /// The id sequence: ids are never reused, even when the operation that reserved them fails.
 const SEQUENCE: &str = "CREATE TABLE IF NOT EXISTS crm_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)";
@@ -110,7 +110,7 @@ impl SqliteStore {
         }
         tx.execute_batch(SEQUENCE).db()?;
         sql::ddl::install(&mut Link { conn: &tx, records: &self.records })?;
-        // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
+        // Steps that change existing tables: version 2 (outbox attempts) is completed by `install` itself.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
     }
