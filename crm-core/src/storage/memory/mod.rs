@@ -43,6 +43,8 @@ pub struct MemoryStore {
     /// (module, auto-number) → record, for the uniqueness check.
     numbers: HashMap<(String, String), RecordId>,
     history: Vec<HistoryEntry>,
+    /// The last change-log id given out: ids are never reused, even after a purge removed the highest.
+    history_seq: i64,
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
