@@ -192,3 +192,31 @@ fn older_sqlite_outbox_migrates() {
     assert_eq!(m.next_attempt, Some(m.created));
     let _: Option<NaiveDateTime> = m.next_attempt;
 }
+
+/// The same on PostgreSQL: an outbox of the first layout (`crm_migrations` at version 1) migrates.
+#[cfg(feature = "postgres")]
+#[test]
+fn older_postgres_outbox_migrates() {
+    let Some(s) = support::pg::TestSchema::new() else { return };
+    let failed = {
+        let mut crm = Crm::with_store(Box::new(s.store())).unwrap().with_clock(Arc::new(crm_core::clock::FixedClock::at(support::START)));
+        crm.add_user(NewUser::new("admin").email("admin@example.com")).unwrap();
+        crm.set_actor("admin").unwrap();
+        queue_mails(&mut crm, 2);
+        let id = crm.outbox().unwrap()[0].id;
+        crm.mark_failed(id, "down").unwrap();
+        id
+    };
+    let mut c = s.client();
+    c.batch_execute(&format!(
+        "SET search_path TO \"{}\"; ALTER TABLE crm_outbox DROP COLUMN attempts; ALTER TABLE crm_outbox DROP COLUMN next_attempt_at;
+         DELETE FROM crm_migrations WHERE version > 1",
+        s.name
+    ))
+    .unwrap();
+    let crm = Crm::with_store(Box::new(s.store())).unwrap();
+    let v: i32 = c.query_one("SELECT max(version) FROM crm_migrations", &[]).unwrap().get(0);
+    assert_eq!(v, crm_core::storage::postgres::LAYOUT_VERSION);
+    let m = crm.mail(failed).unwrap();
+    assert_eq!((m.status, m.attempts, m.next_attempt), (MailStatus::Failed, 1, Some(m.created)));
+}
