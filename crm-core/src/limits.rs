@@ -18,6 +18,7 @@
 //! | [`MAX_LOG_PAGE`] | 10 000 entries | `limit` of the paged log reads ([`Crm::history_page`](crate::Crm::history_page), [`Crm::schema_changes_page`](crate::Crm::schema_changes_page), [`Crm::import_rows_page`](crate::Crm::import_rows_page)); 0 is refused too | `InvalidArgument` naming the limit |
 //! | [`MAX_IMPORT_BATCH`] | 100 000 rows | [`ImportOptions::batch_size`](crate::io::ImportOptions::batch_size) | `InvalidArgument` naming the option |
 //! | [`MAX_CLOSE_IN_DAYS`] | 36 500 days | the vCard import's `opportunity.close_in_days` | `InvalidArgument` naming the option |
+//! | [`MAX_MAIL_ATTEMPTS`] | 8 attempts | failed deliveries of one outbox mail; the wait before the next one starts at [`MAIL_RETRY_BASE_SECS`] (60 s) and doubles per failure | the mail stays failed for good and [`DeliveryReport::given_up`](crate::DeliveryReport) names it |
 //! | [`MAX_VCARD_FILE_BYTES`] | 64 MiB | a vCard file (read whole) | `InvalidArgument` |
 //!
 //! Text holding NUL (`\0`) is refused in every text-like field with `Validation`
@@ -88,3 +89,9 @@ pub const MAX_IMPORT_BATCH: usize = 100_000;
 
 /// Largest `close_in_days` of the opportunity a vCard import creates per new customer (about 100 years).
 pub const MAX_CLOSE_IN_DAYS: u32 = 36_500;
+
+/// Most delivery attempts of one outbox mail; after that many failures it stays failed for good.
+pub const MAX_MAIL_ATTEMPTS: u32 = 8;
+
+/// Wait before a failed mail's second attempt, in seconds; each further failure doubles it.
+pub const MAIL_RETRY_BASE_SECS: i64 = 60;

@@ -103,6 +103,8 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
             error: if i == 4 { Some("boom".into()) } else { None },
             created: dt("2026-03-04 05:06:07.25"),
             sent: if i == 6 { Some(dt("2026-03-04 05:06:08")) } else { None },
+            attempts: if i == 4 { 2 } else { 0 },
+            next_attempt: if i == 4 { Some(dt("2026-03-04 06:00:00")) } else { None },
         }));
         out.push(ImportChange::ImportRow(ImportRowFate {
             import_id,

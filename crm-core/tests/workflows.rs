@@ -193,7 +193,12 @@ impl Mailer for Failing {
 }
 
 fn failed_delivery_keeps_mail(b: Backend) {
-    with_setup(b, |crm| {
+    let mut t = b.bare();
+    setup(&mut t.crm);
+    let clock = Arc::new(FixedClock::at(NOW));
+    t.crm.set_clock(clock.clone());
+    let crm = &mut t.crm;
+    {
         deal(crm, "A", "1", "Prospecting");
         let r = crm.deliver_outbox(&mut Failing).unwrap();
         assert_eq!((r.sent, r.failed), (0, 1));
@@ -201,6 +206,9 @@ fn failed_delivery_keeps_mail(b: Backend) {
         assert_eq!(m.status, MailStatus::Failed);
         assert_eq!(m.error.as_deref(), Some("smtp down"));
         let mut ok = MemoryMailer::default();
+        // Tried again once its back-off has passed.
+        assert_eq!(crm.deliver_outbox(&mut ok).unwrap().sent, 0);
+        clock.advance(chrono::TimeDelta::seconds(crm_core::limits::MAIL_RETRY_BASE_SECS));
         assert_eq!(crm.deliver_outbox(&mut ok).unwrap().sent, 1);
         assert_eq!(ok.sent.len(), 1);
         let id = crm.outbox().unwrap()[0].id;
@@ -208,7 +216,7 @@ fn failed_delivery_keeps_mail(b: Backend) {
         assert_eq!(crm.outbox().unwrap()[0].status, MailStatus::Failed);
         crm.mark_sent(id).unwrap();
         assert_eq!(crm.outbox().unwrap()[0].status, MailStatus::Sent);
-    });
+    }
 }
 
 fn opted_out_contacts_are_skipped(b: Backend) {

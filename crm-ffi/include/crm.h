@@ -2024,6 +2024,39 @@ crm_status crm_outbox(const struct crm_store *store,
                       char **out_json);
 
 /**
+ * A page of the outbox as a JSON array into `*out_json` (required, owned by the caller), mails as
+ * `crm_outbox` gives them plus `"attempts"` and `"next_attempt"`: at most `limit` mails with ids above
+ * `after_id` (0: from the start), oldest first, only those with `status` (`"queued"`, `"sent"` or
+ * `"failed"`; NULL: every status). Pass the last id of a page as `after_id` for the next one; an empty
+ * array is the end. Each page costs the same however large the outbox is.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown status, `limit`
+ * beyond the address space), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `status` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_outbox_page(const struct crm_store *store,
+                           const char *status,
+                           int64_t after_id,
+                           uint64_t limit,
+                           char **out_json);
+
+/**
+ * Retention: removes sent mail sent before `before` (`"2027-03-31 09:00:00"` in UTC, or RFC 3339 with an
+ * offset) and writes how many into `*out_count` (optional). Queued and failed mail stay.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (bad time), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `before` NULL or NUL-terminated; `out_count` NULL or writable.
+ */
+crm_status crm_outbox_purge(struct crm_store *store,
+                            const char *before,
+                            uint64_t *out_count);
+
+/**
  * Marks an outbox mail as sent (for hosts that deliver mail themselves).
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
@@ -2034,8 +2067,9 @@ crm_status crm_outbox(const struct crm_store *store,
 crm_status crm_outbox_mark_sent(struct crm_store *store, int64_t id);
 
 /**
- * Marks an outbox mail as failed with `error`; it stays in the outbox and the next
- * `crm_outbox_deliver` tries it again.
+ * Marks an outbox mail as failed with `error` and counts the attempt; it stays in the outbox and a
+ * `crm_outbox_deliver` after the back-off (60 s, doubling per failure) tries it again, until it failed
+ * 8 times (`MAX_MAIL_ATTEMPTS`): then it stays failed for good.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
  * serialised with other calls on the store.
@@ -2043,13 +2077,17 @@ crm_status crm_outbox_mark_sent(struct crm_store *store, int64_t id);
  * # Safety
  * `store` is NULL or a live handle; `error` NULL or NUL-terminated.
  */
-crm_status crm_outbox_mark_failed(struct crm_store *store, int64_t id, const char *error);
+crm_status crm_outbox_mark_failed(struct crm_store *store,
+                                  int64_t id,
+                                  const char *error);
 
 /**
- * Hands every queued or failed outbox mail to the host's `mailer`, oldest first, and records each
+ * Hands every outbox mail that is due to the host's `mailer` (queued, or failed with its back-off passed;
+ * never mail given up on), oldest first, and records each
  * outcome as it goes (sent, or failed with the mailer's message). `user_data` is passed to every call
  * unchanged; crm never dereferences or frees it, and does not keep it after this call returns.
- * `*out_report_json` (optional, owned by the caller) receives `{"sent": 2, "failed": 1}`.
+ * `*out_report_json` (optional, owned by the caller) receives `{"sent": 2, "failed": 1, "given_up": [7]}` (`given_up`: ids of the mails that failed
+ * for the last allowed time in this run).
  *
  * Errors: `CRM_STATUS_NULL_POINTER` (`store` or `mailer` NULL), storage errors. A mailer failure is not
  * an error of this call. Thread-safety: serialised with other calls on the store; the mailer runs on

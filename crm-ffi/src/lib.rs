@@ -110,11 +110,11 @@ pub use views::{
     crm_view_settings_get, crm_view_settings_set,
 };
 pub use workflows::{
-    crm_mailer, crm_outbox, crm_outbox_deliver, crm_outbox_mark_failed, crm_outbox_mark_sent, crm_store_set_site_url,
-    crm_store_set_time_zone, crm_store_time_zone, crm_workflow_add, crm_workflow_delete, crm_workflow_dry_run, crm_workflow_function,
-    crm_workflow_function_register, crm_workflow_get, crm_workflow_queued_tasks, crm_workflow_run, crm_workflow_set_active,
-    crm_workflow_unregistered_functions, crm_workflow_update, crm_workflow_update_vtiger, crm_workflows, crm_workflows_add_vtiger,
-    crm_workflows_run_due,
+    crm_mailer, crm_outbox, crm_outbox_deliver, crm_outbox_mark_failed, crm_outbox_mark_sent, crm_outbox_page, crm_outbox_purge,
+    crm_store_set_site_url, crm_store_set_time_zone, crm_store_time_zone, crm_workflow_add, crm_workflow_delete, crm_workflow_dry_run,
+    crm_workflow_function, crm_workflow_function_register, crm_workflow_get, crm_workflow_queued_tasks, crm_workflow_run,
+    crm_workflow_set_active, crm_workflow_unregistered_functions, crm_workflow_update, crm_workflow_update_vtiger, crm_workflows,
+    crm_workflows_add_vtiger, crm_workflows_run_due,
 };
 
 #[cfg(test)]

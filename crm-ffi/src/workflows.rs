@@ -26,7 +26,7 @@ use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
 use crm_core::chrono::{DateTime, NaiveDateTime, Utc};
 use crm_core::workflow::Workflow;
-use crm_core::workflow::mail::{Mail, Mailer};
+use crm_core::workflow::mail::{Mail, MailStatus, Mailer};
 use crm_core::{DryRunTarget, Fields, Record, RecordId};
 use std::ffi::{CString, c_char, c_void};
 
@@ -361,6 +361,56 @@ pub unsafe extern "C" fn crm_outbox(store: *const crm_store, out_json: *mut *mut
     })
 }
 
+/// A page of the outbox as a JSON array into `*out_json` (required, owned by the caller), mails as
+/// `crm_outbox` gives them plus `"attempts"` and `"next_attempt"`: at most `limit` mails with ids above
+/// `after_id` (0: from the start), oldest first, only those with `status` (`"queued"`, `"sent"` or
+/// `"failed"`; NULL: every status). Pass the last id of a page as `after_id` for the next one; an empty
+/// array is the end. Each page costs the same however large the outbox is.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown status, `limit`
+/// beyond the address space), storage errors. Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `status` NULL or NUL-terminated; `out_json` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_outbox_page(
+    store: *const crm_store,
+    status: *const c_char,
+    after_id: i64,
+    limit: u64,
+    out_json: *mut *mut c_char,
+) -> crm_status {
+    boundary::run(|| {
+        let status = match unsafe { arg_opt_str(status, "status") }? {
+            None => None,
+            Some(s) => Some(MailStatus::parse(s).ok_or_else(|| FfiError::invalid(format!("status: '{s}' is not queued, sent or failed")))?),
+        };
+        let limit = usize::try_from(limit).map_err(|_| FfiError::invalid(format!("limit: {limit} is too large")))?;
+        let out = unsafe { Out::new(out_json, "out_json") }?;
+        let mails = unsafe { lock_store(store) }?.outbox_page(status, after_id, limit)?;
+        out.set_json(&mails)
+    })
+}
+
+/// Retention: removes sent mail sent before `before` (`"2027-03-31 09:00:00"` in UTC, or RFC 3339 with an
+/// offset) and writes how many into `*out_count` (optional). Queued and failed mail stay.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (bad time), storage errors.
+/// Thread-safety: serialised with other calls on the store.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `before` NULL or NUL-terminated; `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_outbox_purge(store: *mut crm_store, before: *const c_char, out_count: *mut u64) -> crm_status {
+    boundary::run(|| {
+        let before = parse_instant(unsafe { arg_str(before, "before") }?)?.naive_utc();
+        let out = unsafe { Out::optional(out_count) };
+        let n = unsafe { lock_store(store) }?.purge_outbox(before)?;
+        out.set(u64::try_from(n).unwrap_or(u64::MAX));
+        Ok(())
+    })
+}
+
 /// Marks an outbox mail as sent (for hosts that deliver mail themselves).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_NOT_FOUND`, storage errors. Thread-safety: serialised.
@@ -372,8 +422,9 @@ pub unsafe extern "C" fn crm_outbox_mark_sent(store: *mut crm_store, id: i64) ->
     boundary::run(|| Ok(unsafe { lock_store(store) }?.mark_sent(id)?))
 }
 
-/// Marks an outbox mail as failed with `error`; it stays in the outbox and the next
-/// `crm_outbox_deliver` tries it again.
+/// Marks an outbox mail as failed with `error` and counts the attempt; it stays in the outbox and a
+/// `crm_outbox_deliver` after the back-off (60 s, doubling per failure) tries it again, until it failed
+/// 8 times (`MAX_MAIL_ATTEMPTS`): then it stays failed for good.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`, storage errors. Thread-safety:
 /// serialised with other calls on the store.
@@ -405,10 +456,12 @@ impl Mailer for HostMailer {
     }
 }
 
-/// Hands every queued or failed outbox mail to the host's `mailer`, oldest first, and records each
+/// Hands every outbox mail that is due to the host's `mailer` (queued, or failed with its back-off passed;
+/// never mail given up on), oldest first, and records each
 /// outcome as it goes (sent, or failed with the mailer's message). `user_data` is passed to every call
 /// unchanged; crm never dereferences or frees it, and does not keep it after this call returns.
-/// `*out_report_json` (optional, owned by the caller) receives `{"sent": 2, "failed": 1}`.
+/// `*out_report_json` (optional, owned by the caller) receives `{"sent": 2, "failed": 1, "given_up": [7]}` (`given_up`: ids of the mails that failed
+/// for the last allowed time in this run).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER` (`store` or `mailer` NULL), storage errors. A mailer failure is not
 /// an error of this call. Thread-safety: serialised with other calls on the store; the mailer runs on

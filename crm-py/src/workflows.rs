@@ -14,9 +14,9 @@ use crate::errors::Failure;
 use crate::json::{to_json, to_py};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use crm_core::workflow::Workflow;
-use crm_core::workflow::mail::{Mail, Mailer};
+use crm_core::workflow::mail::{Mail, MailStatus, Mailer};
 use crm_core::{DryRunTarget, Fields, Record};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDict, PyString};
 
@@ -209,18 +209,44 @@ impl Crm {
         to_py(py, &mails)
     }
 
+    /// A page of the outbox: at most `limit` mails with ids above `after_id` (0: from the start), oldest
+    /// first, only those with `status` (`"queued"`, `"sent"`, `"failed"`; None: all). Mails carry
+    /// `attempts` and `next_attempt` too. Pass the last id of a page as `after_id` for the next; an empty
+    /// list is the end. Each page costs the same however large the outbox is. ValueError: unknown status.
+    #[pyo3(signature = (status=None, after_id=0, limit=100))]
+    fn outbox_page<'py>(&self, py: Python<'py>, status: Option<&str>, after_id: i64, limit: usize) -> PyResult<Bound<'py, PyAny>> {
+        let status = match status {
+            None => None,
+            Some(s) => {
+                Some(MailStatus::parse(s).ok_or_else(|| PyValueError::new_err(format!("status: '{s}' is not queued, sent or failed")))?)
+            }
+        };
+        let mails = self.engine.run(py, Access::Read, move |crm| Ok(crm.outbox_page(status, after_id, limit)?))?;
+        to_py(py, &mails)
+    }
+
+    /// Retention: removes sent mail sent before `before` (a `datetime`; naive ones are UTC) and returns
+    /// how many. Queued and failed mail stay.
+    fn purge_outbox(&self, py: Python<'_>, before: Bound<'_, PyAny>) -> PyResult<usize> {
+        let before = utc(Some(&before))?.map(|d| d.naive_utc()).ok_or_else(|| PyTypeError::new_err("before must be a datetime"))?;
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.purge_outbox(before)?))
+    }
+
     /// Marks an outbox mail as sent.
     fn mark_sent(&self, py: Python<'_>, id: i64) -> PyResult<()> {
         self.engine.run(py, Access::Write, move |crm| Ok(crm.mark_sent(id)?))
     }
 
-    /// Marks an outbox mail as failed with the error (it is tried again by the next delivery).
+    /// Marks an outbox mail as failed with the error and counts the attempt: a delivery after the back-off
+    /// (60 s, doubling per failure) tries it again, until 8 failures; then it stays failed for good.
     fn mark_failed(&self, py: Python<'_>, id: i64, error: String) -> PyResult<()> {
         self.engine.run(py, Access::Write, move |crm| Ok(crm.mark_failed(id, &error)?))
     }
 
-    /// Hands every queued or failed mail to `mailer`, a callable taking the mail as a dict; an exception
-    /// it raises marks that mail failed (with the message) and delivery goes on. Returns `{"sent", "failed"}`.
+    /// Hands every mail that is due (queued, or failed with its back-off passed; never mail given up on) to
+    /// `mailer`, a callable taking the mail as a dict; an exception it raises marks that mail failed (with
+    /// the message) and delivery goes on. Returns `{"sent", "failed", "given_up"}` (`given_up`: ids of the
+    /// mails that failed for the last allowed time in this run).
     /// The mailer must not use a `Crm` (see the module notes: it raises CrmError "reentrant").
     fn deliver_outbox<'py>(&self, py: Python<'py>, mailer: Py<PyAny>) -> PyResult<Bound<'py, PyAny>> {
         if !mailer.bind(py).is_callable() {

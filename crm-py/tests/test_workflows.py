@@ -121,12 +121,13 @@ def test_outbox_delivery_with_a_python_mailer(db: crm.Crm, org: dict[str, Any]) 
             raise ConnectionError("smtp down")
         seen.append(mail["subject"])
 
-    assert db.deliver_outbox(mailer) == {"sent": 1, "failed": 1}
+    assert db.deliver_outbox(mailer) == {"sent": 1, "failed": 1, "given_up": []}
     status = {m["id"]: m for m in db.outbox()}
     failed = [m for m in status.values() if m["status"] == "failed"]
     assert len(failed) == 1 and "smtp down" in failed[0]["error"]
-    assert db.deliver_outbox(lambda m: None) == {"sent": 1, "failed": 0}
-    assert all(m["status"] == "sent" for m in db.outbox())
+    assert failed[0]["attempts"] == 1 and failed[0]["next_attempt"] is not None
+    # The failed mail waits for its back-off (60 s): not tried again at once.
+    assert db.deliver_outbox(lambda m: None) == {"sent": 0, "failed": 0, "given_up": []}
     db.mark_failed(failed[0]["id"], "bounced")
     assert {m["id"]: m for m in db.outbox()}[failed[0]["id"]]["error"] == "bounced"
     db.mark_sent(failed[0]["id"])
@@ -136,10 +137,34 @@ def test_outbox_delivery_with_a_python_mailer(db: crm.Crm, org: dict[str, Any]) 
         db.deliver_outbox(3)  # type: ignore[arg-type]
 
 
+def test_outbox_pages_by_status_and_purges_sent_mail(db: crm.Crm, org: dict[str, Any]) -> None:
+    db.add_user("sam", email="sam@example.com")
+    for n in range(3):
+        deal(db, org, f"d{n}", "1", assigned_user_id="sam")
+    ids = [m["id"] for m in db.outbox()]
+    assert len(ids) == 3
+    db.mark_sent(ids[0])
+    first = db.outbox_page(limit=2)
+    assert [m["id"] for m in first] == ids[:2]
+    assert [m["id"] for m in db.outbox_page(after_id=first[-1]["id"], limit=2)] == ids[2:]
+    assert [m["id"] for m in db.outbox_page("sent")] == ids[:1]
+    assert [m["id"] for m in db.outbox_page("queued", limit=10)] == ids[1:]
+    assert db.outbox_page("failed") == []
+    with pytest.raises(ValueError):
+        db.outbox_page("lost")
+    with pytest.raises(OverflowError):
+        db.outbox_page(limit=-1)
+    assert db.purge_outbox(datetime(2000, 1, 1)) == 0
+    assert db.purge_outbox(datetime.now() + timedelta(days=1)) == 1
+    assert [m["id"] for m in db.outbox()] == ids[1:]
+    with pytest.raises(TypeError):
+        db.purge_outbox("yesterday")  # type: ignore[arg-type]
+
+
 def test_mailer_calling_back_into_the_crm_fails_the_mail_instead_of_deadlocking(db: crm.Crm, org: dict[str, Any]) -> None:
     db.add_user("sam", email="sam@example.com")
     deal(db, org, "one", "1", assigned_user_id="sam")
-    assert db.deliver_outbox(lambda m: db.count("Potentials")) == {"sent": 0, "failed": 1}
+    assert db.deliver_outbox(lambda m: db.count("Potentials")) == {"sent": 0, "failed": 1, "given_up": []}
     assert "reentrant" in db.outbox()[0]["error"] or "cannot be used" in db.outbox()[0]["error"]
 
 

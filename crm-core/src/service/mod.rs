@@ -293,7 +293,8 @@ impl Crm {
                 | Change::Workflow(WorkflowChange::PutMail(_))
                 | Change::Workflow(WorkflowChange::ActivatedOnce { .. })
                 | Change::Workflow(WorkflowChange::PutQueuedTask(_))
-                | Change::Workflow(WorkflowChange::DeleteQueuedTask(_)) => {}
+                | Change::Workflow(WorkflowChange::DeleteQueuedTask(_))
+                | Change::Workflow(WorkflowChange::DeleteMail(_)) => {}
                 // Anything else may rename, delete or restore a record.
                 _ => self.drop_reference_caches(),
             }

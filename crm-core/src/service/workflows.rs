@@ -30,7 +30,7 @@ use crate::user::{Owner, User};
 use crate::value::{OwnerId, RecordId, Value};
 use crate::workflow::mail::{Mail, MailStatus, Mailer};
 use crate::workflow::{self, Effect, Env, Event, QueuedTask, Trigger, Workflow, WorkflowTrace};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -124,7 +124,14 @@ pub struct DeliveryReport {
     pub sent: usize,
     /// Mails the mailer refused (kept as failed, with the error).
     pub failed: usize,
+    /// Ids of the mails this run gave up on: they failed for the
+    /// [`MAX_MAIL_ATTEMPTS`](crate::limits::MAX_MAIL_ATTEMPTS)th time and stay failed for good.
+    #[serde(default)]
+    pub given_up: Vec<i64>,
 }
+
+/// Mails a delivery run reads from the store at a time.
+const DELIVERY_PAGE: usize = 100;
 
 /// vtiger's default Potentials workflows (reference §7), in vtiger's JSON shape.
 const DEFAULT_WORKFLOWS: &str = r#"[
@@ -438,7 +445,7 @@ impl Crm {
                     Effect::UpdateField { .. } | Effect::CustomFunction { .. } | Effect::Skipped { .. } => {}
                     Effect::ActivatedOnce => cs.push(WorkflowChange::ActivatedOnce { workflow: t.workflow, record: record.id }),
                     Effect::Mail(m) => {
-                        let mut m = m.clone();
+                        let mut m = Mail::clone(m);
                         m.id = self.next_id()?;
                         m.record = Some(record.id);
                         cs.push(WorkflowChange::PutMail(m));
@@ -753,59 +760,114 @@ impl Crm {
 
     // ----- outbox -----
 
-    /// Every outbox mail, oldest first.
+    /// Every outbox mail, oldest first (reads the whole outbox: see [`Crm::outbox_page`]).
     pub fn outbox(&self) -> Result<Vec<Mail>> {
         self.store.outbox()
     }
 
-    fn mail(&self, id: i64) -> Result<Mail> {
-        self.store.outbox()?.into_iter().find(|m| m.id == id).ok_or_else(|| Error::not_found(format!("mail {id}")))
+    /// At most `limit` outbox mails with ids above `after` (0 for the first page), oldest first, only those
+    /// with `status` when given. The next page starts after the last id of this one; an index on
+    /// `(status, id)` serves it, so each page costs the same however large the outbox grows.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn outbox_page(&self, status: Option<MailStatus>, after: i64, limit: usize) -> Result<Vec<Mail>> {
+        self.store.outbox_page(status, after, limit)
     }
 
-    /// Marks a mail as sent.
+    /// One outbox mail by id.
+    ///
+    /// # Errors
+    /// `NotFound`; storage errors.
+    pub fn mail(&self, id: i64) -> Result<Mail> {
+        self.store.mail(id)?.ok_or_else(|| Error::not_found(format!("mail {id}")))
+    }
+
+    /// Marks a mail as sent (reads and writes that mail only).
     ///
     /// # Errors
     /// `NotFound`.
     pub fn mark_sent(&mut self, id: i64) -> Result<()> {
-        let mut m = self.mail(id)?;
+        let m = self.mail(id)?;
+        self.record_sent(m)
+    }
+
+    fn record_sent(&mut self, mut m: Mail) -> Result<()> {
         m.status = MailStatus::Sent;
         m.error = None;
+        m.next_attempt = None;
         m.sent = Some(self.now());
         self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutMail(m))]))
     }
 
-    /// Marks a mail as failed with the error; it stays in the outbox and is tried again by the next
-    /// [`Crm::deliver_outbox`].
+    /// Marks a mail as failed with the error and counts the attempt: the next
+    /// [`Crm::deliver_outbox`] after the back-off tries it again, until
+    /// [`MAX_MAIL_ATTEMPTS`](crate::limits::MAX_MAIL_ATTEMPTS) failures; then it stays failed for good.
     ///
     /// # Errors
     /// `NotFound`.
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<()> {
-        let mut m = self.mail(id)?;
-        m.status = MailStatus::Failed;
-        m.error = Some(error.to_string());
-        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutMail(m))]))
+        let m = self.mail(id)?;
+        self.record_failed(m, error).map(|_| ())
     }
 
-    /// Hands every queued or failed mail to `mailer`, oldest first, and records each outcome as it goes
-    /// (so a crash in the middle loses nothing and sends nothing twice that was recorded as sent).
+    /// Records a failed attempt; true when it was the last one allowed.
+    fn record_failed(&mut self, mut m: Mail, error: &str) -> Result<bool> {
+        m.fail(error, self.now());
+        let given_up = m.given_up();
+        self.commit(&ChangeSet(vec![Change::Workflow(WorkflowChange::PutMail(m))]))?;
+        Ok(given_up)
+    }
+
+    /// Hands every mail that is due to `mailer`, oldest first — queued mail, and failed mail whose back-off
+    /// has passed (never mail given up on) — and records each outcome as it goes (so a crash in the middle
+    /// loses nothing and sends nothing twice that was recorded as sent). The outbox is read in pages of due
+    /// mail and each outcome writes one mail by id, so a run costs the same per mail however much sent or
+    /// waiting mail the outbox holds.
     ///
     /// # Errors
     /// Storage errors.
     pub fn deliver_outbox(&mut self, mailer: &mut dyn Mailer) -> Result<DeliveryReport> {
         let mut report = DeliveryReport::default();
-        for m in self.store.outbox()?.into_iter().filter(|m| m.status != MailStatus::Sent) {
-            match mailer.send(&m) {
-                Ok(()) => {
-                    self.mark_sent(m.id)?;
-                    report.sent += 1;
-                }
-                Err(e) => {
-                    self.mark_failed(m.id, &e)?;
-                    report.failed += 1;
+        let now = self.now();
+        let mut after = 0;
+        loop {
+            let page = self.store.due_mail(now, after, DELIVERY_PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for m in page {
+                let id = m.id;
+                match mailer.send(&m) {
+                    Ok(()) => {
+                        self.record_sent(m)?;
+                        report.sent += 1;
+                    }
+                    Err(e) => {
+                        if self.record_failed(m, &e)? {
+                            report.given_up.push(id);
+                        }
+                        report.failed += 1;
+                    }
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Removes sent mail sent before `before` (UTC) and returns how many; queued and failed mail stay.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn purge_outbox(&mut self, before: NaiveDateTime) -> Result<usize> {
+        let mut purged = 0;
+        loop {
+            let ids = self.store.sent_before(before, DELIVERY_PAGE)?;
+            if ids.is_empty() {
+                return Ok(purged);
+            }
+            purged += ids.len();
+            self.commit(&ChangeSet(ids.into_iter().map(|id| Change::Workflow(WorkflowChange::DeleteMail(id))).collect()))?;
+        }
     }
 }
 

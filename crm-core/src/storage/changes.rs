@@ -109,6 +109,8 @@ pub enum WorkflowChange {
     PutQueuedTask(QueuedTask),
     /// Removes a queued task.
     DeleteQueuedTask(i64),
+    /// Removes an outbox mail (retention).
+    DeleteMail(i64),
 }
 
 /// A write to import journals and saved column mappings.

@@ -19,8 +19,9 @@ use crate::schema::{Module, Schema};
 use crate::user::{Group, User};
 use crate::value::{RecordId, Value};
 use crate::view::Filter;
-use crate::workflow::mail::Mail;
+use crate::workflow::mail::{Mail, MailStatus};
 use crate::workflow::{QueuedTask, Workflow};
+use chrono::NaiveDateTime;
 use std::sync::Arc;
 
 /// Records (any module), ids, auto-numbers, the change log and stage history. Written with
@@ -149,6 +150,16 @@ pub trait WorkflowStore {
     fn workflows(&self) -> Result<Vec<Workflow>>;
     /// Every outbox mail, ascending id.
     fn outbox(&self) -> Result<Vec<Mail>>;
+    /// One outbox mail by id (a primary-key read).
+    fn mail(&self, id: i64) -> Result<Option<Mail>>;
+    /// At most `limit` outbox mails with ids above `after`, ascending id, only those with `status` when
+    /// given (keyset paging on `(status, id)`).
+    fn outbox_page(&self, status: Option<MailStatus>, after: i64, limit: usize) -> Result<Vec<Mail>>;
+    /// At most `limit` mails due for delivery at `now` with ids above `after`, ascending id: queued mail,
+    /// and failed mail whose next attempt is at or before `now` (never mail that was given up on).
+    fn due_mail(&self, now: NaiveDateTime, after: i64, limit: usize) -> Result<Vec<Mail>>;
+    /// At most `limit` ids of sent mail sent before `before`, ascending.
+    fn sent_before(&self, before: NaiveDateTime, limit: usize) -> Result<Vec<i64>>;
     /// True when the once-workflow already fired for the record.
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool>;
     /// Every queued delayed task, by due time then id.

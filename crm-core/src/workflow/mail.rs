@@ -30,7 +30,14 @@
 //! Differences from vtiger: no Emails record is created, no tracking pixel, no signature appended; vtiger
 //! neither escapes merge values nor checks that a field holds one address.
 //!
-//! The outbox has no paged read, retention or attempt counter yet: those live in the storage layer.
+//! The outbox scales: [`Crm::outbox_page`](crate::Crm::outbox_page) reads it in pages by status (keyset on
+//! the id, served by an index on `(status, id)`), marking one mail reads and writes that mail only (by id),
+//! a delivery run reads only the mail that is due, and
+//! [`Crm::purge_outbox`](crate::Crm::purge_outbox) removes sent mail older than a cutoff. A failed mail
+//! counts its attempts; the next one waits [`MAIL_RETRY_BASE_SECS`](crate::limits::MAIL_RETRY_BASE_SECS)
+//! doubled per earlier failure (by the injected clock), and after
+//! [`MAX_MAIL_ATTEMPTS`](crate::limits::MAX_MAIL_ATTEMPTS) failures it stays failed for good
+//! (`next_attempt` empty) and the delivery run reports it.
 
 use super::Ctx;
 use super::condition::FieldPath;
@@ -101,6 +108,35 @@ pub struct Mail {
     pub created: NaiveDateTime,
     /// When it was sent (UTC).
     pub sent: Option<NaiveDateTime>,
+    /// Failed delivery attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When a failed mail is tried again (UTC); empty for queued and sent mail, and for failed mail that
+    /// reached [`MAX_MAIL_ATTEMPTS`](crate::limits::MAX_MAIL_ATTEMPTS) (failed for good).
+    #[serde(default)]
+    pub next_attempt: Option<NaiveDateTime>,
+}
+
+impl Mail {
+    /// Whether delivery gave up on this mail (failed [`MAX_MAIL_ATTEMPTS`](crate::limits::MAX_MAIL_ATTEMPTS) times).
+    pub fn given_up(&self) -> bool {
+        self.status == MailStatus::Failed && self.next_attempt.is_none()
+    }
+
+    /// Records a failed attempt at `now`: counts it and schedules the next one with back-off, or gives up.
+    pub fn fail(&mut self, error: &str, now: NaiveDateTime) {
+        use crate::limits::{MAIL_RETRY_BASE_SECS, MAX_MAIL_ATTEMPTS};
+        self.status = MailStatus::Failed;
+        self.error = Some(error.to_string());
+        self.attempts = self.attempts.saturating_add(1);
+        self.next_attempt = if self.attempts >= MAX_MAIL_ATTEMPTS {
+            None
+        } else {
+            let factor = 1i64.checked_shl(self.attempts - 1).unwrap_or(i64::MAX);
+            let wait = MAIL_RETRY_BASE_SECS.saturating_mul(factor);
+            Some(chrono::TimeDelta::try_seconds(wait).and_then(|d| now.checked_add_signed(d)).unwrap_or(NaiveDateTime::MAX))
+        };
+    }
 }
 
 /// The host's way of sending mail.

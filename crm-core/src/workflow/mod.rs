@@ -208,8 +208,8 @@ pub enum Effect {
         /// New value.
         value: Value,
     },
-    /// A mail goes to the outbox.
-    Mail(Mail),
+    /// A mail goes to the outbox (boxed: a mail is much larger than the other effects).
+    Mail(Box<Mail>),
     /// A record is created.
     CreateRecord {
         /// Its module.

@@ -499,7 +499,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             }
             let reply = header_safe(&render(&e.reply_to, ctx));
             let reply = if crate::value::is_email(&reply) { reply } else { String::new() };
-            out.push(Effect::Mail(Mail {
+            out.push(Effect::Mail(Box::new(Mail {
                 id: 0,
                 from,
                 reply_to: reply,
@@ -514,7 +514,9 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 error: None,
                 created: ctx.now.naive_utc(),
                 sent: None,
-            }));
+                attempts: 0,
+                next_attempt: None,
+            })));
         }
         Action::CreateTodo(t) => {
             let (d, time) = base(ctx, &t.date_field, t.days, t.time);

@@ -7,6 +7,7 @@ mod failures;
 mod import_export;
 mod mass;
 mod paging;
+mod outbox;
 mod records;
 mod relations;
 mod reports;

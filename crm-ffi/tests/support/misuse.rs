@@ -17,6 +17,7 @@ const OPTIONAL_STRINGS: &[(&str, &str)] = &[
     ("crm_filter_get", "id_or_name"),     // NULL: the module's default filter
     ("crm_workflows", "module"),          // NULL or "": every module
     ("crm_workflows_run_due", "now"),     // NULL: the current time
+    ("crm_outbox_page", "status"),        // NULL: every status
 ];
 
 /// One parameter of a prototype: its C type and name.

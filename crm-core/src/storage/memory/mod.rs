@@ -27,6 +27,8 @@ use crate::view::Filter;
 use crate::workflow::mail::Mail;
 use crate::workflow::{QueuedTask, Workflow};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// A store that lives in memory.
 #[derive(Debug, Default)]
@@ -41,6 +43,8 @@ pub struct MemoryStore {
     /// (module, auto-number) → record, for the uniqueness check.
     numbers: HashMap<(String, String), RecordId>,
     history: Vec<HistoryEntry>,
+    /// The last change-log id given out: ids are never reused, even after a purge removed the highest.
+    history_seq: i64,
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
@@ -55,12 +59,20 @@ pub struct MemoryStore {
     outbox: BTreeMap<i64, Mail>,
     once: BTreeSet<(i64, RecordId)>,
     queue: BTreeMap<i64, QueuedTask>,
+    /// Outbox mails handed out by reads so far (shared with [`MemoryStore::mails_read`]'s callers).
+    mails_read: Arc<AtomicU64>,
 }
 
 impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self { next_id: 1, ..Self::default() }
+    }
+
+    /// A counter of the outbox mails this store's reads have handed out, which keeps counting after the
+    /// store moved into a [`Crm`](crate::Crm): the measure of how much of the outbox an operation reads.
+    pub fn mails_read(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.mails_read)
     }
 
     /// Checks every change of a set against the store as the earlier changes of the set leave it.

@@ -69,7 +69,8 @@ impl MemoryStore {
 
     /// Appends a change-log entry, giving it the next id.
     pub(super) fn push_history(&mut self, mut h: HistoryEntry) {
-        h.id = self.history.len() as i64 + 1;
+        self.history_seq = self.history_seq.saturating_add(1);
+        h.id = self.history_seq;
         self.history.push(h);
     }
 

@@ -292,15 +292,19 @@ pub(super) fn outbox(c: &mut Conn, mails: &[&Mail]) -> Result<()> {
     let errors: Vec<Option<&str>> = mails.iter().map(|m| m.error.as_deref()).collect();
     let created: Vec<String> = mails.iter().map(|m| fmt_dt(m.created)).collect();
     let sent: Vec<Option<String>> = mails.iter().map(|m| m.sent.map(fmt_dt)).collect();
+    let attempts: Vec<i64> = mails.iter().map(|m| i64::from(m.attempts)).collect();
+    let next: Vec<Option<String>> = mails.iter().map(|m| m.next_attempt.map(fmt_dt)).collect();
     c.execute_raw(
-        "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at)
+        "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error, created_at, sent_at,
+         attempts, next_attempt_at)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[], $16::text[])
          ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id, workflow_id = excluded.workflow_id,
          from_addr = excluded.from_addr, reply_to = excluded.reply_to, to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
          bcc_addrs = excluded.bcc_addrs, subject = excluded.subject, body = excluded.body, status = excluded.status,
-         error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at",
-        &[&ids, &records, &workflows, &from, &reply_to, &to, &cc, &bcc, &subjects, &bodies, &statuses, &errors, &created, &sent],
+         error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at,
+         attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at",
+        &[&ids, &records, &workflows, &from, &reply_to, &to, &cc, &bcc, &subjects, &bodies, &statuses, &errors, &created, &sent, &attempts, &next],
     )?;
     Ok(())
 }

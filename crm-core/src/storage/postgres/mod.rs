@@ -68,7 +68,7 @@ use postgres::{Client, NoTls};
 use std::cell::{Cell, RefCell, RefMut};
 
 /// The layout version this build writes (the highest row of `crm_migrations`).
-pub const LAYOUT_VERSION: i32 = 1;
+pub const LAYOUT_VERSION: i32 = 2;
 
 /// Advisory lock keys (database-wide): layout migration, id-block allocation and setup (defaults).
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
@@ -198,7 +198,7 @@ impl PostgresStore {
             }
             c.batch_raw(SEQUENCES)?;
             sql::ddl::install(c)?;
-            // Steps that change existing tables go here, one layout version at a time: `if found < 2 { ... }`.
+            // Steps that change existing tables: version 2 (outbox attempts) is completed by `install` itself.
             c.execute_raw("INSERT INTO crm_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING", &[&LAYOUT_VERSION])?;
             Ok(())
         })();

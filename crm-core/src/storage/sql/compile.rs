@@ -221,6 +221,8 @@ pub(crate) fn condition<'q>(d: &dyn Dialect, c: &'q Condition, m: &'q Module, sq
             let c = d.compare_column(raw.clone(), f.field_type);
             let no = d.bool_literal(false);
             let value = |i: usize| values.get(i).map_or(Arg::Null, |v| Arg::Value(f.field_type, v, &f.name));
+            // A compared value, as the dialect compares it with the column.
+            let val = |args: &mut Vec<Arg<'q>>, i: usize| d.compare_value(bind(args, value(i)), f.field_type);
             if f.field_type == FieldType::MultiPicklist && matches!(op, Op::Eq | Op::Ne | Op::In) {
                 let has = |args: &mut Vec<Arg<'q>>, v: Option<&Value>| {
                     let needle = format!("{MULTI_SEPARATOR}{}{MULTI_SEPARATOR}", v.and_then(Value::to_text).unwrap_or_default());
@@ -241,18 +243,18 @@ pub(crate) fn condition<'q>(d: &dyn Dialect, c: &'q Condition, m: &'q Module, sq
             let s = match op {
                 Op::IsEmpty => d.empty_test(&raw, f.field_type),
                 Op::IsNotEmpty => format!("NOT {}", d.empty_test(&raw, f.field_type)),
-                Op::Eq => format!("{c} = {}", bind(args, value(0))),
+                Op::Eq => format!("{c} = {}", val(args, 0)),
                 // `<> NULL` is unknown; an empty compare value differs from every non-empty field
-                Op::Ne => format!("({raw} IS NULL OR coalesce({c} <> {}, {}))", bind(args, value(0)), d.bool_literal(true)),
-                Op::Lt => format!("{c} < {}", bind(args, value(0))),
-                Op::Le => format!("{c} <= {}", bind(args, value(0))),
-                Op::Gt => format!("{c} > {}", bind(args, value(0))),
-                Op::Ge => format!("{c} >= {}", bind(args, value(0))),
+                Op::Ne => format!("({raw} IS NULL OR coalesce({c} <> {}, {}))", val(args, 0), d.bool_literal(true)),
+                Op::Lt => format!("{c} < {}", val(args, 0)),
+                Op::Le => format!("{c} <= {}", val(args, 0)),
+                Op::Gt => format!("{c} > {}", val(args, 0)),
+                Op::Ge => format!("{c} >= {}", val(args, 0)),
                 Op::Between => {
-                    let lo = bind(args, value(0));
-                    format!("{c} BETWEEN {lo} AND {}", bind(args, value(1)))
+                    let lo = val(args, 0);
+                    format!("{c} BETWEEN {lo} AND {}", val(args, 1))
                 }
-                Op::In => format!("{c} IN ({})", (0..values.len()).map(|i| bind(args, value(i))).collect::<Vec<_>>().join(", ")),
+                Op::In => format!("{c} IN ({})", (0..values.len()).map(|i| val(args, i)).collect::<Vec<_>>().join(", ")),
                 Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => {
                     let needle = fold(&values.first().and_then(Value::to_text).unwrap_or_default());
                     let n = i64::try_from(needle.chars().count()).unwrap_or(i64::MAX);

@@ -189,6 +189,23 @@ CREATE INDEX IF NOT EXISTS crm_workflow_queue_due ON crm_workflow_queue (due, id
 /// Creates (or completes) the side tables.
 pub(crate) fn install<D: Db + ?Sized>(db: &mut D) -> Result<()> {
     let sql = db.dialect().render(TABLES);
+    db.batch(&sql)?;
+    outbox_attempts(db)
+}
+
+/// Layout version 2: the outbox's attempt counter and next-attempt time, added to an outbox of an older
+/// layout (and to a new one, which [`TABLES`] creates in the first layout). Mail that had failed before gets
+/// one attempt and is due at once, as the older layout would have retried it.
+fn outbox_attempts<D: Db + ?Sized>(db: &mut D) -> Result<()> {
+    let columns: Vec<String> = rows(db, db.dialect().table_columns(), &[Arg::Text("crm_outbox")], |r| r.string(0))?;
+    if columns.iter().any(|c| c == "attempts") {
+        return Ok(());
+    }
+    let sql = db.dialect().render(
+        "ALTER TABLE crm_outbox ADD COLUMN attempts {int} NOT NULL DEFAULT 0;
+         ALTER TABLE crm_outbox ADD COLUMN next_attempt_at TEXT;
+         UPDATE crm_outbox SET attempts = 1, next_attempt_at = created_at WHERE status = 'failed';",
+    );
     db.batch(&sql)
 }
 

@@ -124,6 +124,12 @@ pub(crate) trait Dialect: Sync {
         col
     }
 
+    /// A value (a placeholder) as compared with [`Dialect::compare_column`]'s column.
+    fn compare_value(&self, value: String, t: FieldType) -> String {
+        let _ = t;
+        value
+    }
+
     /// A column of a declared (multi-column) index, in the order crm sorts it.
     fn index_column(&self, col: String, t: FieldType) -> String {
         let _ = t;

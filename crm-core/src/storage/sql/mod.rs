@@ -17,7 +17,7 @@
 //! Why by hand and not with a query-builder crate: the statements are few and fixed, their shapes are
 //! tuned to the indexes (keyset paging through a declared index, one probe on the auto-number index), and
 //! the differences that matter are not in the syntax a builder abstracts but in the functions around it
-//! (SQLite's `crm_decimal` collation and `crm_sum` aggregate against PostgreSQL's `NUMERIC`, `crm_fold`
+//! (SQLite's decimal key expression and `crm_sum` aggregate against PostgreSQL's `NUMERIC`, `crm_fold`
 //! against `lower(... COLLATE ...)`, `unnest` bulk inserts). sea-query would add a dependency and an
 //! allocation-heavy statement tree per query while still needing custom expressions for each of those.
 

@@ -190,14 +190,33 @@ statements! {
                  FROM crm_workflows ORDER BY id";
     /// Creates or replaces an outbox mail.
     put_mail = "INSERT INTO crm_outbox (id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body,
-                status, error, created_at, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                status, error, created_at, sent_at, attempts, next_attempt_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                 ON CONFLICT (id) DO UPDATE SET record_id = excluded.record_id, workflow_id = excluded.workflow_id,
                 from_addr = excluded.from_addr, reply_to = excluded.reply_to, to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
                 bcc_addrs = excluded.bcc_addrs, subject = excluded.subject, body = excluded.body, status = excluded.status,
-                error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at";
+                error = excluded.error, created_at = excluded.created_at, sent_at = excluded.sent_at,
+                attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at";
+    /// Removes an outbox mail.
+    delete_mail = "DELETE FROM crm_outbox WHERE id = $1";
     /// Every outbox mail.
     outbox = "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error,
-              created_at, sent_at FROM crm_outbox ORDER BY id";
+              created_at, sent_at, attempts, next_attempt_at FROM crm_outbox ORDER BY id";
+    /// One outbox mail by id.
+    mail = "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error,
+              created_at, sent_at, attempts, next_attempt_at FROM crm_outbox WHERE id = $1";
+    /// A page of the outbox (keyset on id).
+    outbox_page = "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error,
+              created_at, sent_at, attempts, next_attempt_at FROM crm_outbox WHERE id > $1 ORDER BY id LIMIT $2";
+    /// A page of the outbox mails with one status (keyset on the `(status, id)` index).
+    outbox_page_status = "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error,
+              created_at, sent_at, attempts, next_attempt_at FROM crm_outbox WHERE status = $1 AND id > $2 ORDER BY id LIMIT $3";
+    /// A page of the mail due for delivery: queued, or failed with a next attempt at or before `$2`.
+    due_mail = "SELECT id, record_id, workflow_id, from_addr, reply_to, to_addrs, cc_addrs, bcc_addrs, subject, body, status, error,
+              created_at, sent_at, attempts, next_attempt_at FROM crm_outbox
+                WHERE id > $1 AND (status = 'queued' OR (status = 'failed' AND next_attempt_at <= $2)) ORDER BY id LIMIT $3";
+    /// Ids of sent mail sent before `$1`.
+    sent_before = "SELECT id FROM crm_outbox WHERE status = 'sent' AND sent_at < $1 ORDER BY id LIMIT $2";
     /// Notes that a once-workflow fired for a record.
     activated_once = "INSERT INTO crm_workflow_once (workflow_id, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     /// Whether a once-workflow fired for a record.

@@ -9,6 +9,7 @@ use crate::storage::{WorkflowChange, WorkflowStore};
 use crate::value::RecordId;
 use crate::workflow::mail::{Mail, MailStatus};
 use crate::workflow::{QueuedTask, Workflow};
+use chrono::NaiveDateTime;
 
 /// Creates or replaces a workflow.
 pub(crate) fn put_workflow<D: Db + ?Sized>(db: &mut D, w: &Workflow) -> Result<()> {
@@ -42,7 +43,7 @@ pub(crate) fn delete_workflow<D: Db + ?Sized>(db: &mut D, id: i64) -> Result<()>
 
 /// Creates or replaces an outbox mail.
 pub(crate) fn put_mail<D: Db + ?Sized>(db: &mut D, m: &Mail) -> Result<()> {
-    let (created, sent) = (fmt_dt(m.created), m.sent.map(fmt_dt));
+    let (created, sent, next) = (fmt_dt(m.created), m.sent.map(fmt_dt), m.next_attempt.map(fmt_dt));
     db.execute(
         &db.sql().put_mail,
         &[
@@ -60,6 +61,8 @@ pub(crate) fn put_mail<D: Db + ?Sized>(db: &mut D, m: &Mail) -> Result<()> {
             Arg::opt_text(m.error.as_deref()),
             Arg::Text(&created),
             Arg::opt_text(sent.as_deref()),
+            Arg::Int(i64::from(m.attempts)),
+            Arg::opt_text(next.as_deref()),
         ],
     )?;
     Ok(())
@@ -110,23 +113,54 @@ fn split_addrs(s: &str) -> Vec<String> {
 
 /// Every outbox mail, ascending id.
 pub(crate) fn outbox<D: Db + ?Sized>(db: &mut D) -> Result<Vec<Mail>> {
-    rows(db, &db.sql().outbox, &[], |r| {
-        Ok(Mail {
-            id: r.i64(0)?,
-            record: r.int(1)?.map(RecordId),
-            workflow: r.int(2)?,
-            from: r.string(3)?,
-            reply_to: r.string(4)?,
-            to: split_addrs(&r.string(5)?),
-            cc: split_addrs(&r.string(6)?),
-            bcc: split_addrs(&r.string(7)?),
-            subject: r.string(8)?,
-            body: r.string(9)?,
-            status: MailStatus::parse(&r.string(10)?).unwrap_or(MailStatus::Queued),
-            error: r.text(11)?,
-            created: parse_dt(&r.string(12)?),
-            sent: r.text(13)?.as_deref().and_then(crate::value::parse_datetime),
-        })
+    rows(db, &db.sql().outbox, &[], mail_row)
+}
+
+/// One outbox mail by id.
+pub(crate) fn mail<D: Db + ?Sized>(db: &mut D, id: i64) -> Result<Option<Mail>> {
+    row(db, &db.sql().mail, &[Arg::Int(id)], mail_row)
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// A page of the outbox, by status when given.
+pub(crate) fn outbox_page<D: Db + ?Sized>(db: &mut D, status: Option<MailStatus>, after: i64, n: usize) -> Result<Vec<Mail>> {
+    match status {
+        Some(s) => rows(db, &db.sql().outbox_page_status, &[Arg::Text(s.as_str()), Arg::Int(after), Arg::Int(limit(n))], mail_row),
+        None => rows(db, &db.sql().outbox_page, &[Arg::Int(after), Arg::Int(limit(n))], mail_row),
+    }
+}
+
+/// A page of the mail due for delivery at `now`.
+pub(crate) fn due_mail<D: Db + ?Sized>(db: &mut D, now: NaiveDateTime, after: i64, n: usize) -> Result<Vec<Mail>> {
+    rows(db, &db.sql().due_mail, &[Arg::Int(after), Arg::Owned(fmt_dt(now)), Arg::Int(limit(n))], mail_row)
+}
+
+/// Ids of sent mail sent before `before`.
+pub(crate) fn sent_before<D: Db + ?Sized>(db: &mut D, before: NaiveDateTime, n: usize) -> Result<Vec<i64>> {
+    rows(db, &db.sql().sent_before, &[Arg::Owned(fmt_dt(before)), Arg::Int(limit(n))], |r| r.i64(0))
+}
+
+fn mail_row(r: &dyn super::db::SqlRow) -> Result<Mail> {
+    Ok(Mail {
+        id: r.i64(0)?,
+        record: r.int(1)?.map(RecordId),
+        workflow: r.int(2)?,
+        from: r.string(3)?,
+        reply_to: r.string(4)?,
+        to: split_addrs(&r.string(5)?),
+        cc: split_addrs(&r.string(6)?),
+        bcc: split_addrs(&r.string(7)?),
+        subject: r.string(8)?,
+        body: r.string(9)?,
+        status: MailStatus::parse(&r.string(10)?).unwrap_or(MailStatus::Queued),
+        error: r.text(11)?,
+        created: parse_dt(&r.string(12)?),
+        sent: r.text(13)?.as_deref().and_then(crate::value::parse_datetime),
+        attempts: u32::try_from(r.i64(14)?).unwrap_or(u32::MAX),
+        next_attempt: r.text(15)?.as_deref().and_then(crate::value::parse_datetime),
     })
 }
 
@@ -157,6 +191,10 @@ pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &WorkflowChange) -> Result<()
         WorkflowChange::ActivatedOnce { workflow, record } => activated_once(db, *workflow, *record),
         WorkflowChange::PutQueuedTask(q) => put_queued_task(db, q),
         WorkflowChange::DeleteQueuedTask(id) => delete_queued_task(db, *id),
+        WorkflowChange::DeleteMail(id) => {
+            db.execute(&db.sql().delete_mail, &[Arg::Int(*id)])?;
+            Ok(())
+        }
     }
 }
 
@@ -167,6 +205,22 @@ impl<S: SqlAdapter> WorkflowStore for S {
 
     fn outbox(&self) -> Result<Vec<Mail>> {
         self.read(|db| outbox(db))
+    }
+
+    fn mail(&self, id: i64) -> Result<Option<Mail>> {
+        self.read(|db| mail(db, id))
+    }
+
+    fn outbox_page(&self, status: Option<MailStatus>, after: i64, limit: usize) -> Result<Vec<Mail>> {
+        self.read(|db| outbox_page(db, status, after, limit))
+    }
+
+    fn due_mail(&self, now: NaiveDateTime, after: i64, limit: usize) -> Result<Vec<Mail>> {
+        self.read(|db| due_mail(db, now, after, limit))
+    }
+
+    fn sent_before(&self, before: NaiveDateTime, limit: usize) -> Result<Vec<i64>> {
+        self.read(|db| sent_before(db, before, limit))
     }
 
     fn activated_once(&self, workflow: i64, record: RecordId) -> Result<bool> {

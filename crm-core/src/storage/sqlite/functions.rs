@@ -1,6 +1,8 @@
 //! The connection-local functions crm's SQLite queries use (never the stored schema, so the file opens
-//! anywhere): `crm_fold` (Unicode lower case, as the memory adapter folds), the collation `crm_decimal`
-//! and the aggregate `crm_sum`, which compare and add decimal text exactly with `rust_decimal`.
+//! anywhere): `crm_fold` (Unicode lower case, as the memory adapter folds) and the aggregate `crm_sum`,
+//! which adds decimal text exactly with `rust_decimal`. The collation `crm_decimal` is registered only for
+//! files an older crm wrote, whose decimal indexes used it until they are rebuilt at open
+//! (decimals are now compared through `dialect::decimal_key`, built from SQLite's own functions).
 
 use super::db::SqlResult;
 use crate::error::Result;

@@ -19,11 +19,12 @@
 //!
 //! Every statement and query comes from the shared SQL layer (`storage::sql`) in SQLite's
 //! `dialect`; this module keeps what only SQLite has: the connection (WAL journal, foreign keys, a busy
-//! timeout, query-planner stability), its functions (`crm_fold`, `crm_decimal`, `crm_sum`), `PRAGMA
+//! timeout, query-planner stability), its functions (`crm_fold`, `crm_sum`; decimals are keyed by SQLite's own functions), `PRAGMA
 //! user_version` migrations (a database written by a newer crm is refused), `BEGIN IMMEDIATE` units of work,
 //! the id sequence, `PRAGMA data_version`, and reading rows straight into slots.
 
 mod db;
+mod decimal_index;
 mod dialect;
 mod functions;
 mod records;
@@ -43,7 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The layout version this build writes (`PRAGMA user_version`).
-pub const LAYOUT_VERSION: i64 = 1;
+pub const LAYOUT_VERSION: i64 = 2;
 
 /// The id sequence: ids are never reused, even when the operation that reserved them fails.
 const SEQUENCE: &str = "CREATE TABLE IF NOT EXISTS crm_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)";
@@ -110,7 +111,8 @@ impl SqliteStore {
         }
         tx.execute_batch(SEQUENCE).db()?;
         sql::ddl::install(&mut Link { conn: &tx, records: &self.records })?;
-        // Steps that change existing tables go here, one layout version at a time: `if version < 2 { ... }`.
+        decimal_index::rebuild_collated(&tx)?;
+        // Steps that change existing tables: version 2 (outbox attempts) is completed by `install` itself.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
     }
