@@ -1,10 +1,16 @@
 //! Builds the C tests (`tests/c/*.c`) and the C example (`examples/c/pipeline.c` at the workspace root)
 //! with `cc -std=c11 -Wall -Wextra -Werror` against `include/crm.h` and the static library, runs them,
-//! and runs them again under `valgrind --leak-check=full --error-exitcode=1` when valgrind is installed
-//! (required when the `CI` environment variable is set, so CI cannot skip the memcheck silently).
+//! and runs them again under `valgrind --leak-check=full --error-exitcode=1` when valgrind is installed.
+//!
+//! A tool the machine lacks (the C compiler `CC`/`cc`, the C++ compiler `CXX`/`c++`, valgrind) skips what
+//! needs it with one line per tool on the standard error, written past the test harness's capture so that
+//! `cargo test` shows it; when the `CI` environment variable is set (`.ci/run` installs every tool) a
+//! missing tool is a failure instead, so CI cannot skip anything silently.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Once;
 
 /// Native libraries the static library needs, as printed by
 /// `cargo rustc -p crm-ffi --lib --crate-type staticlib -- --print native-static-libs`.
@@ -50,8 +56,29 @@ fn work_dir() -> PathBuf {
     d
 }
 
-fn compile(source: &Path, name: &str) -> PathBuf {
-    compile_with(&std::env::var("CC").unwrap_or_else(|_| "cc".to_string()), "-std=c11", source, name)
+/// Whether `program --version` runs and succeeds.
+fn runs(program: &str) -> bool {
+    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Says once per test binary and `said`, past the harness's capture, that something is skipped because
+/// `missing` is; under CI (`CI` set) panics instead.
+fn skip(said: &'static Once, missing: &str, skipped: &str) {
+    assert!(std::env::var_os("CI").is_none(), "{missing} is not installed but CI is set: CI must install it (.ci/run)");
+    said.call_once(|| {
+        let _ = writeln!(std::io::stderr().lock(), "\nnote: {skipped} skipped: {missing} is not installed");
+    });
+}
+
+/// The C compiler (`CC`, else `cc`), or `None` after the skip note when it does not run.
+fn c_compiler() -> Option<String> {
+    static SAID: Once = Once::new();
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    if runs(&cc) {
+        return Some(cc);
+    }
+    skip(&SAID, &format!("the C compiler `{cc}` (set CC or install build-essential)"), "the C programs");
+    None
 }
 
 fn compile_with(cc: &str, std: &str, source: &Path, name: &str) -> PathBuf {
@@ -88,10 +115,6 @@ fn run_with(program: &Path, arg: &Path, extra: &[PathBuf]) {
     assert!(out.status.success(), "{} failed: {}", program.display(), out.status);
 }
 
-fn valgrind_available() -> bool {
-    Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success())
-}
-
 fn run_under_valgrind(program: &Path, arg: &Path, extra: &[PathBuf]) {
     let out = Command::new("valgrind")
         .args(["--leak-check=full", "--error-exitcode=1", "--errors-for-leak-kinds=definite,indirect,possible", "-q"])
@@ -111,16 +134,16 @@ fn build_and_run(source: PathBuf, name: &str, store_file: bool) {
 
 /// As `build_and_run`, with more command-line arguments after the first.
 fn build_and_run_with(source: PathBuf, name: &str, store_file: bool, extra: &[PathBuf]) {
-    let program = compile(&source, name);
+    let Some(cc) = c_compiler() else { return };
+    let program = compile_with(&cc, "-std=c11", &source, name);
     let scratch = tempfile::tempdir().expect("temp dir");
     run_with(&program, &argument(scratch.path(), store_file), extra);
-    if valgrind_available() {
+    if runs("valgrind") {
         let scratch = tempfile::tempdir().expect("temp dir");
         run_under_valgrind(&program, &argument(scratch.path(), store_file), extra);
-    } else if std::env::var_os("CI").is_some() {
-        panic!("valgrind is not installed but CI is set: CI must install it (apt-get install -y valgrind)");
     } else {
-        eprintln!("valgrind not installed: skipped the memcheck run of {name}");
+        static SAID: Once = Once::new();
+        skip(&SAID, "valgrind (Debian: apt-get install valgrind)", "the memcheck runs of the C programs");
     }
 }
 
@@ -159,8 +182,9 @@ fn c_pipeline_example() {
 #[test]
 fn cpp_host() {
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".to_string());
-    if Command::new(&cxx).arg("--version").output().is_err() {
-        eprintln!("no C++ compiler ({cxx}): skipped");
+    if !runs(&cxx) {
+        static SAID: Once = Once::new();
+        skip(&SAID, &format!("the C++ compiler `{cxx}` (set CXX or install build-essential)"), "the header's C++ check");
         return;
     }
     let program = compile_with(&cxx, "-std=c++17", &manifest_dir().join("tests/c/header.cpp"), "header_cpp");

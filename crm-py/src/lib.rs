@@ -12,6 +12,7 @@
 //! Free-threaded Python: every class is `Sync` (the engine sits behind a `Mutex`, the iterator is a plain
 //! pyclass guarded by PyO3's borrow flag), so the module declares `gil_used = false`.
 
+#![cfg(feature = "python")]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
