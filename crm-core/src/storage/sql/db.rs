@@ -100,6 +100,13 @@ pub(crate) trait Db {
     fn query(&mut self, sql: &str, args: &[Arg<'_>], each: &mut dyn FnMut(&dyn SqlRow) -> Result<bool>) -> Result<()>;
     /// Runs statements without parameters (DDL).
     fn batch(&mut self, sql: &str) -> Result<()>;
+    /// Runs an `INSERT` of one row into a table whose `id` the engine assigns, and gives that id. The default
+    /// adds `RETURNING id`; SQLite overrides it with `last_insert_rowid()`, because its `RETURNING` first
+    /// materialises the row in a temporary b-tree (a b-tree opened per change-log entry).
+    fn insert_id(&mut self, insert: &str, args: &[Arg<'_>]) -> Result<i64> {
+        row(self, &format!("{insert} RETURNING id"), args, |r| r.i64(0))?
+            .ok_or_else(|| StorageError::Backend("no id from INSERT".into()).into())
+    }
 
     /// The statements of module `m`'s table under schema version `version` (built once per version).
     fn record_sql(&mut self, version: u64, m: &Module) -> Result<Arc<RecordSql>>;

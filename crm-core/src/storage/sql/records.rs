@@ -164,7 +164,7 @@ pub(crate) fn history_each<D: Db + ?Sized>(db: &mut D, entries: &[&HistoryEntry]
             Arg::Text(h.kind.as_str()),
             Arg::opt_int(h.related.map(|r| r.0)),
         ];
-        let id = row(db, &db.sql().insert_history, &args, |r| r.i64(0))?.ok_or_else(|| StorageError::Backend("no history id".into()))?;
+        let id = db.insert_id(&db.sql().insert_history, &args)?;
         let detail = &db.sql().insert_history_detail;
         if let Some(json) = compact_creation(h) {
             db.execute(detail, &[Arg::Int(id), Arg::Text(CREATED_FIELDS), Arg::Null, Arg::Owned(json)])?;

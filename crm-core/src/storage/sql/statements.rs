@@ -45,8 +45,8 @@ statements! {
              DELETE FROM crm_comments WHERE record_id = $1";
     /// Gives a record a new version (a schema edit rewrote it).
     bump_version = "UPDATE crm_entity SET version = version + 1 WHERE id = $1";
-    /// A change-log entry, giving its id.
-    insert_history = "INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+    /// A change-log entry (its id comes from [`Db::insert_id`](super::db::Db::insert_id)).
+    insert_history = "INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES ($1, $2, $3, $4, $5, $6)";
     /// One field of a change-log entry.
     insert_history_detail = "INSERT INTO crm_history_detail (history_id, field, before, after) VALUES ($1, $2, $3, $4)";
     /// A record's change log, oldest first.

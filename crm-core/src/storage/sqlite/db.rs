@@ -156,6 +156,10 @@ impl Db for Link<'_> {
     fn batch(&mut self, sql: &str) -> Result<()> {
         self.conn.execute_batch(sql).db()
     }
+    fn insert_id(&mut self, insert: &str, args: &[Arg<'_>]) -> Result<i64> {
+        self.execute(insert, args)?;
+        Ok(self.conn.last_insert_rowid())
+    }
     fn record_sql(&mut self, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
         self.records.borrow_mut().of(&Sqlite, version, m)
     }
