@@ -95,21 +95,27 @@ fn with_fixture(f: impl FnOnce(&Fixture)) {
     FIXTURE.with(f);
 }
 
+/// Every delimiter, in the order the harnesses pick them by byte.
+const DELIMITERS: [Delimiter; 6] =
+    [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab];
+
+/// Every date format, in the order the harnesses pick them by byte.
+const DATE_FORMATS: [DateFormat; 7] = [
+    DateFormat::Iso,
+    DateFormat::DayMonthYearDash,
+    DateFormat::MonthDayYearDash,
+    DateFormat::DayMonthYearDot,
+    DateFormat::DayMonthYearSlash,
+    DateFormat::MonthDayYearSlash,
+    DateFormat::Jalali,
+];
+
 /// Options derived from the first bytes of the input (the rest is the file).
 fn options_from(head: [u8; 3]) -> ImportOptions {
     let [a, b, c] = head;
-    let delimiter =
-        [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab][usize::from(a % 6)];
+    let delimiter = DELIMITERS[usize::from(a % 6)];
     let encoding = [Encoding::Utf8, Encoding::Latin1, Encoding::Windows1252][usize::from((a / 6) % 3)];
-    let date_format = [
-        DateFormat::Iso,
-        DateFormat::DayMonthYearDash,
-        DateFormat::MonthDayYearDash,
-        DateFormat::DayMonthYearDot,
-        DateFormat::DayMonthYearSlash,
-        DateFormat::MonthDayYearSlash,
-        DateFormat::Jalali,
-    ][usize::from(b % 7)];
+    let date_format = DATE_FORMATS[usize::from(b % 7)];
     let duplicates = [Duplicates::Create, Duplicates::Skip, Duplicates::Overwrite, Duplicates::Merge][usize::from((b / 7) % 4)];
     let mut o = ImportOptions {
         has_header: c & 1 == 0,
@@ -294,17 +300,8 @@ pub fn export(data: &[u8]) {
     let options = ExportOptions {
         columns: columns.split(',').filter(|c| !c.is_empty()).take(32).map(str::to_string).collect(),
         header: [HeaderStyle::Labels, HeaderStyle::Names, HeaderStyle::None][usize::from(a % 3)],
-        delimiter: [Delimiter::Auto, Delimiter::Comma, Delimiter::Semicolon, Delimiter::Pipe, Delimiter::Caret, Delimiter::Tab]
-            [usize::from((a / 3) % 6)],
-        date_format: [
-            DateFormat::Iso,
-            DateFormat::DayMonthYearDash,
-            DateFormat::MonthDayYearDash,
-            DateFormat::DayMonthYearDot,
-            DateFormat::DayMonthYearSlash,
-            DateFormat::MonthDayYearSlash,
-            DateFormat::Jalali,
-        ][usize::from(b % 7)],
+        delimiter: DELIMITERS[usize::from((a / 3) % 6)],
+        date_format: DATE_FORMATS[usize::from(b % 7)],
         neutralize_formulas: b & 8 == 0,
         bom: b & 16 != 0,
     };
