@@ -3,11 +3,9 @@
 use super::{Progress, RowInput, Run, problem};
 use crate::error::{Error, Result};
 use crate::io::vcard::{ContactCard, parse_cards};
-use crate::io::{ImportOptions, ImportReport, ImportRowFate, RowAction};
+use crate::io::{ImportOptions, ImportReport};
 use crate::record::Fields;
 use crate::service::Crm;
-use crate::service::records::Mode;
-use crate::storage::ImportChange;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 
@@ -151,20 +149,8 @@ impl Crm {
             if let Some(org) = org {
                 f.set("related_to", org);
             }
-            match self.plan_insert("Potentials", f, Mode::Create, "IMPORT") {
-                Ok((r, mut cs)) => {
-                    cs.push(ImportChange::ImportRow(ImportRowFate {
-                        import_id: run.journal.id,
-                        line: 0,
-                        record: r.id,
-                        action: RowAction::CreatedReference,
-                        previous: None,
-                        version: r.version,
-                    }));
-                    self.commit(&cs)?;
-                    run.report.references_created += 1;
-                }
-                Err(e) => run.report.warnings.push(format!("no opportunity for contact {contact}: {e}")),
+            if let Err(e) = self.create_on_the_way(run, "Potentials", f, 0)? {
+                run.report.warnings.push(format!("no opportunity for contact {contact}: {e}"));
             }
         }
         Ok(())

@@ -33,20 +33,8 @@ impl Crm {
             },
             [] => return Ok(Err(format!("{module} records have no name field"))),
         }
-        match self.plan_insert(&m.name, f, Mode::Create, "IMPORT") {
-            Ok((r, mut cs)) => {
-                cs.push(ImportChange::ImportRow(ImportRowFate {
-                    import_id: run.journal.id,
-                    line,
-                    record: r.id,
-                    action: RowAction::CreatedReference,
-                    previous: None,
-                    version: r.version,
-                }));
-                self.commit(&cs)?;
-                run.report.references_created += 1;
-                Ok(Ok(r.id))
-            }
+        match self.create_on_the_way(run, &m.name, f, line)? {
+            Ok(id) => Ok(Ok(id)),
             Err(Error::Validation(v)) => Ok(Err(format!("cannot create {} '{name}': {v}", m.name))),
             Err(e) => Err(e),
         }
@@ -118,5 +106,33 @@ impl Crm {
             }
         }
         Ok(())
+    }
+}
+
+impl Crm {
+    /// Creates a record an import needs on the way (a referenced organization, a contact's opportunity) and
+    /// journals it as a created reference of `line` (0: of no row), so undo removes it with the import.
+    ///
+    /// The inner error is why the record could not be planned (the caller decides whether that is the row's
+    /// problem or a warning).
+    ///
+    /// # Errors
+    /// Storage errors of the commit.
+    pub(super) fn create_on_the_way(&mut self, run: &mut Run, module: &str, fields: Fields, line: u64) -> Result<Result<RecordId>> {
+        let (r, mut cs) = match self.plan_insert(module, fields, Mode::Create, "IMPORT") {
+            Ok(planned) => planned,
+            Err(e) => return Ok(Err(e)),
+        };
+        cs.push(ImportChange::ImportRow(ImportRowFate {
+            import_id: run.journal.id,
+            line,
+            record: r.id,
+            action: RowAction::CreatedReference,
+            previous: None,
+            version: r.version,
+        }));
+        self.commit(&cs)?;
+        run.report.references_created += 1;
+        Ok(Ok(r.id))
     }
 }
