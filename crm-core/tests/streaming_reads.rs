@@ -168,4 +168,8 @@ fn find_each_memory_does_not_grow_with_the_result(b: Backend) {
     assert!(streamed * 8 < listed, "find_each peaked at {streamed} bytes, find at {listed}: it must not hold the result");
 }
 
-on_every_backend!(find_each_gives_what_find_gives, find_each_stops_when_told_and_passes_errors_on, find_each_memory_does_not_grow_with_the_result);
+on_every_backend!(
+    find_each_gives_what_find_gives,
+    find_each_stops_when_told_and_passes_errors_on,
+    find_each_memory_does_not_grow_with_the_result
+);

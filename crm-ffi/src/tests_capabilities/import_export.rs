@@ -127,7 +127,8 @@ fn import_with_progress_undo_mappings_and_export() {
         // The same file again with the vCard defaults (as Python's): the contact whose e-mail is known is
         // skipped, the one without an e-mail is created again; `import` keys given keep the other defaults.
         for (options, created, skipped) in [(ptr::null(), 1, 1), (s(r#"{"import": {"dry_run": true}}"#).into_raw().cast_const(), 1, 1)] {
-            let again = json_of(|o| unsafe { crm_import_vcard(st.0, s(vcf.to_str().unwrap()).as_ptr(), options, None, ptr::null_mut(), o) });
+            let again =
+                json_of(|o| unsafe { crm_import_vcard(st.0, s(vcf.to_str().unwrap()).as_ptr(), options, None, ptr::null_mut(), o) });
             assert_eq!((again["created"].clone(), again["skipped"].clone()), (json!(created), json!(skipped)), "{again}");
             if !options.is_null() {
                 drop(unsafe { CString::from_raw(options.cast_mut()) });

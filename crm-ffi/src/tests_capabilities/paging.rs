@@ -111,11 +111,17 @@ fn find_each_hands_out_what_find_lists() {
         let mut c = Collected { records: vec![], stop_after: Some(3) };
         let mut n = 0u64;
         let q = s(r#"{"module": "Potentials"}"#);
-        assert_eq!(unsafe { crm_record_find_each(st.0, q.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), &mut n) }, crm_status::Ok);
+        assert_eq!(
+            unsafe { crm_record_find_each(st.0, q.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), &mut n) },
+            crm_status::Ok
+        );
         assert_eq!((c.records.len(), n), (3, 3));
         assert_eq!(unsafe { crm_record_find_each(st.0, q.as_ptr(), None, ptr::null_mut(), &mut n) }, crm_status::NullPointer);
         let bad = s(r#"{"module": "Potentials", "sort": ["nope"]}"#);
-        assert_eq!(unsafe { crm_record_find_each(st.0, bad.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), ptr::null_mut()) }, crm_status::InvalidArgument);
+        assert_eq!(
+            unsafe { crm_record_find_each(st.0, bad.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), ptr::null_mut()) },
+            crm_status::InvalidArgument
+        );
         let mut count = 0u64;
         assert_eq!(unsafe { crm_record_count(st.0, q.as_ptr(), &mut count) }, crm_status::Ok);
         assert_eq!(count, 9);
