@@ -123,20 +123,48 @@ pub fn layout_columns(module: &Module) -> Arc<[String]> {
 /// # Errors
 /// `NotFound` when a record's module is unknown to the schema.
 pub fn records(crm: &crate::Crm, records: &[crate::Record]) -> Result<Vec<Record>> {
-    let mut layouts: HashMap<&str, Arc<[String]>> = HashMap::new();
-    let mut out = Vec::with_capacity(records.len());
-    for r in records {
-        let columns = match layouts.get(r.module.as_str()) {
+    let mut layouts = Layouts::default();
+    records.iter().map(|r| layouts.record(crm, r)).collect()
+}
+
+/// Turns records into wire records one at a time (e.g. as [`Crm::find_each`](crate::Crm::find_each) hands
+/// them out), reading each module's layout once.
+///
+/// ```
+/// # fn main() -> Result<(), crm_core::Error> {
+/// use crm_core::{Crm, Fields, Query, wire};
+/// let mut crm = Crm::open(":memory:")?;
+/// crm.create("Accounts", Fields::new().with("accountname", "Hooli"))?;
+/// let mut layouts = wire::Layouts::default();
+/// let mut out = Vec::new();
+/// crm.find_each(Query::new("Accounts"), |r| {
+///     out.push(layouts.record(&crm, &r)?);
+///     Ok(true)
+/// })?;
+/// assert_eq!(out[0].get("accountname").to_text().as_deref(), Some("Hooli"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct Layouts {
+    columns: HashMap<String, Arc<[String]>>,
+}
+
+impl Layouts {
+    /// The wire record of `r`.
+    ///
+    /// # Errors
+    /// `NotFound` when the record's module is unknown to the schema.
+    pub fn record(&mut self, crm: &crate::Crm, r: &crate::Record) -> Result<Record> {
+        let columns = match self.columns.get(r.module.as_str()) {
             Some(c) => Arc::clone(c),
             None => {
                 let c = layout_columns(crm.module(&r.module)?);
-                layouts.insert(&r.module, Arc::clone(&c));
+                self.columns.insert(r.module.clone(), Arc::clone(&c));
                 c
             }
         };
-        out.push(Record::with_columns(columns, r));
+        Ok(Record::with_columns(columns, r))
     }
-    Ok(out)
 }
 
 impl Serialize for Record {

@@ -17,8 +17,11 @@
 //!
 //! Every property runs once per SQL store, each compared with the memory store: a SQLite file
 //! (`sqlite_file::…`) and PostgreSQL (`postgres::…`, feature `postgres`, with a quarter of the cases: see
-//! `cases`). Case counts are small so the suite stays cheap in debug builds; run more with
-//! `PROPTEST_CASES=500 cargo test -p crm-core --test properties` (the variable overrides every count here).
+//! `cases`). Cases per run on the SQLite file (PostgreSQL: a quarter): export → import 32 (1–5 deals each),
+//! picklist rename 24, undo import 24, memory vs SQL selection 64, workflow push-down 64, compiled
+//! conditions on rows 64 (each case up to 7 deals and 11 random condition trees, so the selection laws
+//! see over 1,000 trees per run). Run more with `PROPTEST_CASES=500 cargo test -p crm-core --test
+//! properties` (the variable overrides every count here).
 
 use chrono::{NaiveDate, NaiveTime};
 use crm_core::io::{Duplicates, ExportOptions, ImportOptions};
@@ -701,7 +704,7 @@ macro_rules! on_sql_stores {
 
 on_sql_stores! {
     proptest! {
-        #![proptest_config(cases(SQL, 12))]
+        #![proptest_config(cases(SQL, 32))]
 
         #[test]
         fn export_then_import_gives_back_the_records(deals in prop::collection::vec(deal(), 1..6), from_file in any::<bool>()) {
@@ -728,7 +731,7 @@ on_sql_stores! {
     }
 
     proptest! {
-        #![proptest_config(cases(SQL, 10))]
+        #![proptest_config(cases(SQL, 24))]
 
         #[test]
         fn picklist_rename_and_back_is_identity(
@@ -782,7 +785,7 @@ on_sql_stores! {
     }
 
     proptest! {
-        #![proptest_config(cases(SQL, 10))]
+        #![proptest_config(cases(SQL, 24))]
 
         #[test]
         fn undo_import_restores_the_previous_state(
@@ -867,7 +870,7 @@ on_sql_stores! {
     }
 
     proptest! {
-        #![proptest_config(cases(SQL, 24))]
+        #![proptest_config(cases(SQL, 64))]
 
         #[test]
         fn memory_and_sql_select_the_same_records(deals in prop::collection::vec(deal(), 0..8), trees in prop::collection::vec(tree(), 1..12)) {
@@ -899,7 +902,7 @@ on_sql_stores! {
     }
 
     proptest! {
-        #![proptest_config(cases(SQL, 24))]
+        #![proptest_config(cases(SQL, 64))]
 
         /// Scheduled workflows select candidates with `to_query` and then evaluate: every record the evaluator
         /// accepts must be among the candidates.
@@ -929,7 +932,7 @@ on_sql_stores! {
     }
 
     proptest! {
-        #![proptest_config(cases(SQL, 24))]
+        #![proptest_config(cases(SQL, 64))]
 
         /// A compiled condition gives the tracing evaluator's result on a record, on the record's row and on
         /// the row the store reads directly (memory store and SQLite file).

@@ -170,6 +170,15 @@ typedef struct crm_store crm_store;
 typedef void (*crm_progress)(void *user_data, uint64_t rows_done);
 
 /**
+ * Receives one record of `crm_record_find_each` as JSON (`record_json`, valid only during the call; copy
+ * what you keep). Return 0 to go on, non-zero to stop (not an error).
+ *
+ * Runs on the calling thread while the store is locked: it must not call crm on the same store (such a
+ * call fails with `CRM_STATUS_INVALID_ARGUMENT`, `reentrant_call`) and must not unwind into crm.
+ */
+typedef int32_t (*crm_record_fn)(void *user_data, const char *record_json);
+
+/**
  * A host mailer: sends one mail given as JSON (`{"id": 3, "from": .., "reply_to": .., "to": [..], "cc":
  * [..], "bcc": [..], "subject": .., "body": .., "record": 7, "workflow": 2, "status": "queued", ...}`,
  * borrowed for the call). Returns 0 when the mail was sent; any other value when it was not, with the
@@ -1020,8 +1029,10 @@ crm_status crm_mass_transfer(struct crm_store *store,
  * "deleted": false}`; only `module` is required. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
  * `contains` `not contains` `starts with` `ends with` `is empty` `is not empty` (or `eq`, `ne`, `lt`,
  * ..., or vtiger's codes `e n l m g h bw c k s ew y ny`); `between` and `in` take `"values": [...]`.
- * Unknown keys are refused. Without `limit` every match is returned in one JSON text: to walk a large
- * result in bounded memory, page it with `crm_record_page_after` (keyset paging).
+ * Unknown keys are refused. Without `limit` every match is returned in one JSON text, written as the
+ * records are read (one read of the store; `total` is then the number written): to handle a large result
+ * in bounded memory, take the records one at a time with `crm_record_find_each`, or page with
+ * `crm_record_page_after` (keyset paging).
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown key,
  * field or operator, operator that does not fit the field, value of the wrong type), `_NOT_FOUND`
@@ -1033,6 +1044,26 @@ crm_status crm_mass_transfer(struct crm_store *store,
 crm_status crm_record_find(const struct crm_store *store,
                            const char *query_json,
                            char **out_json);
+
+/**
+ * Hands each record a JSON query (as `crm_record_find`'s, `limit`/`offset` included) selects to
+ * `on_record`, one at a time, in the query's order: one read of the store, one record in memory at a
+ * time, so memory does not grow with the result. `*out_count` (optional) receives how many records were
+ * handed out. `on_record` returning non-zero stops the walk; the call still succeeds.
+ *
+ * Errors: as `crm_record_find`, plus `CRM_STATUS_NULL_POINTER` when `on_record` is NULL. Records handed
+ * out before a failure stay handed out. Thread-safety: serialised with other calls on the store;
+ * `on_record` runs on this thread while the store is locked.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `on_record` NULL or a function
+ * following `crm_record_fn`'s contract; `out_count` NULL or writable.
+ */
+crm_status crm_record_find_each(const struct crm_store *store,
+                                const char *query_json,
+                                crm_record_fn on_record,
+                                void *user_data,
+                                uint64_t *out_count);
 
 /**
  * Counts the records a JSON query selects (ignoring `limit`/`offset`) into `*out_count` (required).

@@ -89,7 +89,7 @@ pub use import_export::{
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
-pub use query::{crm_aggregate, crm_record_count, crm_record_find};
+pub use query::{crm_aggregate, crm_record_count, crm_record_find, crm_record_find_each, crm_record_fn};
 pub use records::{
     crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_history_page,
     crm_record_purge, crm_record_quick_create, crm_record_restore, crm_record_stage_durations, crm_record_stage_history, crm_record_update,

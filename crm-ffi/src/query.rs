@@ -30,13 +30,13 @@
 //! Unknown keys are refused (`CRM_STATUS_INVALID_ARGUMENT`), so a typo never silently widens a query.
 
 use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json};
-use crate::boundary::{self, FfiResult};
-use crate::records::records_json;
+use crate::boundary::{self, FfiError, FfiResult};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::wire::{ConditionSpec, QuerySpec};
-use crm_core::{Condition, Query};
-use std::ffi::c_char;
+use crm_core::wire::{self, ConditionSpec, QuerySpec};
+use crm_core::{Condition, Crm, Query};
+use serde_json::value::RawValue;
+use std::ffi::{CString, c_char, c_void};
 
 /// Parses the JSON query language ([`crm_core::wire::QuerySpec`], described in this module) into a
 /// [`Query`].
@@ -61,8 +61,10 @@ pub fn conditions_from_json(text: &str, what: &str) -> FfiResult<Option<Conditio
 /// "deleted": false}`; only `module` is required. Operators: `=` `!=` `<` `<=` `>` `>=` `between` `in`
 /// `contains` `not contains` `starts with` `ends with` `is empty` `is not empty` (or `eq`, `ne`, `lt`,
 /// ..., or vtiger's codes `e n l m g h bw c k s ew y ny`); `between` and `in` take `"values": [...]`.
-/// Unknown keys are refused. Without `limit` every match is returned in one JSON text: to walk a large
-/// result in bounded memory, page it with `crm_record_page_after` (keyset paging).
+/// Unknown keys are refused. Without `limit` every match is returned in one JSON text, written as the
+/// records are read (one read of the store; `total` is then the number written): to handle a large result
+/// in bounded memory, take the records one at a time with `crm_record_find_each`, or page with
+/// `crm_record_page_after` (keyset paging).
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown key,
 /// field or operator, operator that does not fit the field, value of the wrong type), `_NOT_FOUND`
@@ -76,10 +78,78 @@ pub unsafe extern "C" fn crm_record_find(store: *const crm_store, query_json: *c
         let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let crm = unsafe { lock_store(store) }?;
-        let total = crm.count(query.clone())?;
-        let records = records_json(&crm, &crm.find(query)?)?;
+        let json = find_json(&crm, query)?;
         drop(crm);
-        out.set_json(&serde_json::json!({ "records": records, "total": total }))
+        out.set_json(&json)
+    })
+}
+
+/// `{"records": [...], "total": N}` for `query`, each record serialized as it is read. A query without a
+/// page counts what it read; a paged one counts its matches with a second statement.
+fn find_json(crm: &Crm, query: Query) -> FfiResult<Box<RawValue>> {
+    let whole = query.limit.is_none() && query.offset == 0;
+    let mut buf = b"{\"records\":[".to_vec();
+    let mut layouts = wire::Layouts::default();
+    let mut n = 0u64;
+    crm.find_each(query.clone(), |r| {
+        if n > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, &layouts.record(crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+        n += 1;
+        Ok(true)
+    })?;
+    let total = if whole { n } else { crm.count(query)? };
+    buf.extend_from_slice(format!("],\"total\":{total}}}").as_bytes());
+    let text = String::from_utf8(buf).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+    Ok(RawValue::from_string(text).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?)
+}
+
+/// Receives one record of `crm_record_find_each` as JSON (`record_json`, valid only during the call; copy
+/// what you keep). Return 0 to go on, non-zero to stop (not an error).
+///
+/// Runs on the calling thread while the store is locked: it must not call crm on the same store (such a
+/// call fails with `CRM_STATUS_INVALID_ARGUMENT`, `reentrant_call`) and must not unwind into crm.
+pub type crm_record_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, record_json: *const c_char) -> i32>;
+
+/// Hands each record a JSON query (as `crm_record_find`'s, `limit`/`offset` included) selects to
+/// `on_record`, one at a time, in the query's order: one read of the store, one record in memory at a
+/// time, so memory does not grow with the result. `*out_count` (optional) receives how many records were
+/// handed out. `on_record` returning non-zero stops the walk; the call still succeeds.
+///
+/// Errors: as `crm_record_find`, plus `CRM_STATUS_NULL_POINTER` when `on_record` is NULL. Records handed
+/// out before a failure stay handed out. Thread-safety: serialised with other calls on the store;
+/// `on_record` runs on this thread while the store is locked.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `query_json` NULL or NUL-terminated; `on_record` NULL or a function
+/// following `crm_record_fn`'s contract; `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_record_find_each(
+    store: *const crm_store,
+    query_json: *const c_char,
+    on_record: crm_record_fn,
+    user_data: *mut c_void,
+    out_count: *mut u64,
+) -> crm_status {
+    boundary::run(|| {
+        let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
+        let on_record = on_record.ok_or_else(|| FfiError::null("on_record"))?;
+        let out = unsafe { Out::optional(out_count) };
+        let crm = unsafe { lock_store(store) }?;
+        let mut layouts = wire::Layouts::default();
+        let mut n = 0u64;
+        crm.find_each(query, |r| {
+            let json = serde_json::to_string(&layouts.record(&crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+            let json = CString::new(json).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+            n += 1;
+            // SAFETY: the host's function and user data, called as documented at `crm_record_fn`; the text
+            // lives until the call returns.
+            Ok(unsafe { on_record(user_data, json.as_ptr()) } == 0)
+        })?;
+        drop(crm);
+        out.set(n);
+        Ok(())
     })
 }
 

@@ -273,16 +273,16 @@ impl Crm {
     /// new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
     /// `close_in_days`). Returns an `ImportReport`.
     #[pyo3(signature = (
-        path, *, duplicates = "skip".to_string(), match_on = None, create_opportunities = false,
+        path, *, duplicates = None, match_on = None, create_opportunities = false,
         create_organizations = true, encoding = None, defaults = None, dry_run = false, opportunity_name = None,
-        sales_stage = None, close_in_days = None, max_rows = crm_core::limits::MAX_IMPORT_ROWS, progress = None
+        sales_stage = None, close_in_days = None, max_rows = None, progress = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn import_vcf(
         &self,
         py: Python<'_>,
         path: PathBuf,
-        duplicates: String,
+        duplicates: Option<String>,
         match_on: Option<Vec<String>>,
         create_opportunities: bool,
         create_organizations: bool,
@@ -292,23 +292,30 @@ impl Crm {
         opportunity_name: Option<String>,
         sales_stage: Option<String>,
         close_in_days: Option<u32>,
-        max_rows: u64,
+        max_rows: Option<u64>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<ImportReport> {
         let path = path_text(path)?;
-        let mut import = ImportOptions {
-            max_rows,
-            match_on: match_on.unwrap_or_else(|| vec!["email".into()]),
-            defaults: defaults.unwrap_or_default(),
-            create_missing_references: create_organizations,
-            dry_run,
-            ..ImportOptions::default()
-        };
-        import.duplicates = option(&duplicates)?;
+        // crm-core's vCard defaults (VcardImportOptions::default), with the keywords given laid over them.
+        let mut o = VcardImportOptions { create_organizations, ..VcardImportOptions::default() };
+        let import = &mut o.import;
+        import.dry_run = dry_run;
+        if let Some(n) = max_rows {
+            import.max_rows = n;
+        }
+        if let Some(m) = match_on {
+            import.match_on = m;
+        }
+        if let Some(d) = defaults {
+            import.defaults = d;
+        }
+        if let Some(d) = duplicates {
+            import.duplicates = option(&d)?;
+        }
         if let Some(e) = encoding {
             import.encoding = option(&e)?;
         }
-        let opportunity = create_opportunities.then(|| {
+        o.opportunity = create_opportunities.then(|| {
             let d = NewCustomerOpportunity::default();
             NewCustomerOpportunity {
                 name_template: opportunity_name.unwrap_or(d.name_template),
@@ -316,7 +323,6 @@ impl Crm {
                 close_in_days: close_in_days.unwrap_or(d.close_in_days),
             }
         });
-        let o = VcardImportOptions { import, opportunity, create_organizations };
         let mut progress = progress_fn(progress);
         let report = self.engine.run(py, Access::Write, move |crm| {
             let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;

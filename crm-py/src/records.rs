@@ -166,7 +166,8 @@ impl Crm {
 
     /// The records of `module` that match `where`, as a list of dicts (ready for `pandas.DataFrame`).
     /// `filter` (a saved filter's id or name) adds the filter's conditions, and its order unless `order_by`
-    /// is given. Without `limit` the list holds every match at once: to stream a large result in bounded
+    /// is given. The records are read from the store one at a time (one consistent read) and turned into
+    /// dicts; without `limit` the list holds every match at once: to go through a large result in bounded
     /// memory use `iter` (keyset-paged batches).
     #[pyo3(signature = (module, r#where = None, *, filter = None, order_by = None, limit = None, offset = 0, deleted = false))]
     #[allow(clippy::too_many_arguments)]
@@ -186,7 +187,13 @@ impl Crm {
         self.engine
             .run(py, Access::Read, move |crm| {
                 let q = with_filter(crm, q, filter)?;
-                Ok(Rows::new(crm, crm.find(q)?)?)
+                let mut layouts = crm_core::wire::Layouts::default();
+                let mut records = Vec::new();
+                crm.find_each(q, |r| {
+                    records.push(layouts.record(crm, &r)?);
+                    Ok(true)
+                })?;
+                Ok(Rows { records })
             })?
             .into_dicts(py)
     }

@@ -64,3 +64,16 @@ def test_history_schema_changes_and_import_rows_are_paged(db: crm.Crm, org: dict
             db.schema_changes(limit=limit)
         with pytest.raises(crm.InvalidArgumentError, match="MAX_LOG_PAGE"):
             db.import_rows(report.import_id, limit=limit)
+
+
+def test_find_reads_one_record_at_a_time_and_lists_what_iter_walks(db: crm.Crm, org: dict[str, Any]) -> None:
+    for i in range(12):
+        deal(db, org, f"Deal {i:02}", str(100 + i % 4))
+    for order_by in (None, "potentialname", ["-amount", "potentialname"]):
+        listed = db.find("Potentials", order_by=order_by)
+        walked = list(db.iter("Potentials", order_by=order_by or "-modifiedtime", batch=5))
+        assert len(listed) == 12
+        if order_by is not None:
+            assert [r["id"] for r in listed] == [r["id"] for r in walked]
+    page = db.find("Potentials", order_by="potentialname", limit=3, offset=4)
+    assert [r["potentialname"] for r in page] == ["Deal 04", "Deal 05", "Deal 06"]

@@ -151,6 +151,36 @@ impl Crm {
         self.store.query(&super::views::hide_converted(query.normalize(m)?))
     }
 
+    /// Hands each record a query selects to `f`, in its order and page, until `f` returns `false` or an
+    /// error (which is returned). One read of the store — a single statement on SQLite and PostgreSQL, so
+    /// one consistent state — holding one record at a time: memory does not grow with the result, unlike
+    /// [`Crm::find`], which returns every match at once. Deep listings a page at a time: [`Crm::page_after`].
+    ///
+    /// ```
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// use crm_core::{Crm, Fields, Query};
+    /// let mut crm = Crm::open(":memory:")?;
+    /// for name in ["Hooli", "Pied Piper"] {
+    ///     crm.create("Accounts", Fields::new().with("accountname", name))?;
+    /// }
+    /// let mut names = Vec::new();
+    /// crm.find_each(Query::new("Accounts").order_by("accountname"), |r| {
+    ///     names.push(r.get("accountname").to_text().unwrap_or_default());
+    ///     Ok(true)
+    /// })?;
+    /// assert_eq!(names, ["Hooli", "Pied Piper"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Crm::find`]; and whatever `f` returns.
+    pub fn find_each(&self, query: Query, mut f: impl FnMut(Record) -> Result<bool>) -> Result<()> {
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &query.module)?;
+        let query = self.resolve_names(m, query)?;
+        self.store.query_each(&super::views::hide_converted(query.normalize(m)?), &mut f)
+    }
+
     /// Counts the records a query selects (ignoring its page).
     pub fn count(&self, query: Query) -> Result<u64> {
         let s = self.current_schema()?;

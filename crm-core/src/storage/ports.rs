@@ -45,6 +45,18 @@ pub trait RecordStore {
     }
     /// Lists the records a normalized query selects, in its order and page.
     fn query(&self, q: &Query) -> Result<Vec<Record>>;
+    /// Calls `f` with each record a normalized query selects, in its order and page, until `f` returns
+    /// false: one read of the store (one statement on the SQL stores), holding one record at a time, so
+    /// memory does not grow with the number of records. The default reads them all with
+    /// [`RecordStore::query`] first.
+    fn query_each(&self, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
+        for r in self.query(q)? {
+            if !f(r)? {
+                break;
+            }
+        }
+        Ok(())
+    }
     /// Counts the records a query selects, ignoring its page.
     fn count(&self, q: &Query) -> Result<u64>;
     /// Groups the records a query selects by `group_by` (or one group for all) and sums decimal `sums`

@@ -67,3 +67,63 @@ fn logs_are_paged() {
         }
     }
 }
+
+/// Collects the records `crm_record_find_each` hands out, stopping after `stop_after` when given.
+struct Collected {
+    records: Vec<J>,
+    stop_after: Option<usize>,
+}
+
+unsafe extern "C" fn collect(user_data: *mut c_void, record_json: *const c_char) -> i32 {
+    let c = unsafe { &mut *user_data.cast::<Collected>() };
+    c.records.push(serde_json::from_str(unsafe { CStr::from_ptr(record_json) }.to_str().unwrap()).unwrap());
+    i32::from(c.stop_after.is_some_and(|n| c.records.len() >= n))
+}
+
+#[test]
+fn find_each_hands_out_what_find_lists() {
+    for st in both() {
+        for i in 0..9 {
+            deal(&st, &format!("Each {i}"), "Prospecting", &format!("{}", 100 + i), "2027-01-31");
+        }
+        for query in [
+            r#"{"module": "Potentials", "sort": ["-amount"]}"#,
+            r#"{"module": "Potentials", "sort": ["potentialname"], "limit": 4, "offset": 2}"#,
+            r#"{"module": "Potentials", "conditions": [{"field": "amount", "op": ">", "value": "104"}]}"#,
+        ] {
+            let q = s(query);
+            let found = json_of(|o| unsafe { crm_record_find(st.0, q.as_ptr(), o) });
+            let mut c = Collected { records: vec![], stop_after: None };
+            let mut n = 0u64;
+            let status = unsafe { crm_record_find_each(st.0, q.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), &mut n) };
+            assert_eq!(status, crm_status::Ok, "{}", msg());
+            assert_eq!(J::Array(c.records.clone()), found["records"], "{query}");
+            assert_eq!(n as usize, c.records.len());
+        }
+        // Without a page, `total` is what was written; with one, every match.
+        let all = json_of(|o| unsafe { crm_record_find(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), o) });
+        assert_eq!(all["total"], 9);
+        assert_eq!(all["records"].as_array().unwrap().len(), 9);
+        let page = json_of(|o| unsafe { crm_record_find(st.0, s(r#"{"module": "Potentials", "limit": 2}"#).as_ptr(), o) });
+        assert_eq!(page["total"], 9);
+
+        // A non-zero return stops the walk; the call succeeds and the store goes on working.
+        let mut c = Collected { records: vec![], stop_after: Some(3) };
+        let mut n = 0u64;
+        let q = s(r#"{"module": "Potentials"}"#);
+        assert_eq!(
+            unsafe { crm_record_find_each(st.0, q.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), &mut n) },
+            crm_status::Ok
+        );
+        assert_eq!((c.records.len(), n), (3, 3));
+        assert_eq!(unsafe { crm_record_find_each(st.0, q.as_ptr(), None, ptr::null_mut(), &mut n) }, crm_status::NullPointer);
+        let bad = s(r#"{"module": "Potentials", "sort": ["nope"]}"#);
+        assert_eq!(
+            unsafe { crm_record_find_each(st.0, bad.as_ptr(), Some(collect), (&mut c as *mut Collected).cast(), ptr::null_mut()) },
+            crm_status::InvalidArgument
+        );
+        let mut count = 0u64;
+        assert_eq!(unsafe { crm_record_count(st.0, q.as_ptr(), &mut count) }, crm_status::Ok);
+        assert_eq!(count, 9);
+    }
+}

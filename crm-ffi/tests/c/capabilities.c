@@ -18,6 +18,14 @@ static long long num_after(const char *json, const char *key) {
     return p ? strtoll(p + strlen(pattern), NULL, 10) : -1;
 }
 
+/* crm_record_find_each's callback: counts the records and checks each is a Potentials record JSON. */
+static int32_t count_record(void *user_data, const char *record_json) {
+    int *n = user_data;
+    CHECK(CONTAINS(record_json, "\"module\":\"Potentials\""));
+    (*n)++;
+    return 0;
+}
+
 static long long create(crm_store *st, const char *module, const char *fields) {
     char *out = NULL;
     long long id;
@@ -209,6 +217,12 @@ static void exercise(crm_store *st) {
     CHECK_STATUS(crm_record_page_after(st, "{\"module\":\"Potentials\",\"sort\":[\"amount\"]}", NULL, 1, &out), CRM_OK);
     CHECK(CONTAINS(out, "\"amount\":\"500.00\"") && CONTAINS(out, "\"cursor\":{"));
     crm_string_free(out);
+    {
+        int seen = 0;
+        uint64_t handed = 0;
+        CHECK_STATUS(crm_record_find_each(st, "{\"module\":\"Potentials\"}", count_record, &seen, &handed), CRM_OK);
+        CHECK(seen > 0 && (uint64_t)seen == handed);
+    }
 
     /* Mass actions with per-record results. */
     snprintf(buf, sizeof buf, "[%lld,%lld,987654]", deal, other);

@@ -69,7 +69,7 @@ fn kind(p: &Param) -> Kind {
         "constchar*" => Kind::Str,
         "char**" => Kind::OutStr,
         "void*" => Kind::UserData,
-        "crm_progress" | "crm_mailer" | "crm_workflow_function" => Kind::Callback,
+        "crm_progress" | "crm_mailer" | "crm_workflow_function" | "crm_record_fn" => Kind::Callback,
         _ if t.ends_with('*') => Kind::OutOther,
         _ => Kind::Scalar,
     }
@@ -117,6 +117,7 @@ static uint64_t scratch[8];
 static const char *path = NULL;
 
 static void cb_crm_progress(void *user_data, uint64_t rows) { (void)user_data; (void)rows; }
+static int32_t cb_crm_record_fn(void *user_data, const char *record) { (void)user_data; (void)record; return 0; }
 static int32_t cb_crm_mailer(void *user_data, const char *mail, struct crm_callback_reply *reply) {
     (void)user_data; (void)mail; (void)reply; return 0;
 }

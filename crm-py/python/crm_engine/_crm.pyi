@@ -361,7 +361,7 @@ class Crm:
         self,
         path: str | os.PathLike[str],
         *,
-        duplicates: Literal["create", "skip", "overwrite", "merge"] = ...,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
         match_on: Sequence[str] | None = None,
         create_opportunities: bool = False,
         create_organizations: bool = True,
@@ -371,7 +371,7 @@ class Crm:
         opportunity_name: str | None = None,
         sales_stage: str | None = None,
         close_in_days: int | None = None,
-        max_rows: int = ...,
+        max_rows: int | None = None,
         progress: Callable[[int], object] | None = None,
     ) -> ImportReport: ...
     def undo_import(self, import_id: int) -> dict[str, int]: ...

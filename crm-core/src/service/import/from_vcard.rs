@@ -27,12 +27,25 @@ impl Default for NewCustomerOpportunity {
     }
 }
 
-/// Options of a vCard import.
+/// Options of a vCard import. The defaults, the same from Rust, C (JSON, missing keys) and Python (keywords
+/// not given): a contact whose e-mail is already a contact's is skipped (`duplicates: "skip"`,
+/// `match_on: ["email"]`), organizations are created, no opportunity.
+///
+/// ```
+/// use crm_core::io::Duplicates;
+/// use crm_core::VcardImportOptions;
+/// let given: VcardImportOptions = serde_json::from_str(r#"{"import": {"dry_run": true}}"#).unwrap();
+/// assert!(given.import.dry_run);
+/// assert_eq!(given.import.duplicates, Duplicates::Skip); // keys not given keep the vCard defaults
+/// assert_eq!(given.import.match_on, ["email"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VcardImportOptions {
-    /// Duplicates, match fields (e.g. `["email"]`), dry run, batch size, defaults. CSV-only keys are ignored;
-    /// `create_missing_references` decides whether an unknown ORG creates an organization (vtiger: yes).
+    /// Duplicates, match fields, dry run, batch size, defaults, encoding (see the defaults above; the keys
+    /// a caller leaves out keep them). CSV-only keys are ignored; organizations follow
+    /// `create_organizations`.
+    #[serde(deserialize_with = "over_vcard_defaults")]
     pub import: ImportOptions,
     /// Create one opportunity per newly created contact.
     pub opportunity: Option<NewCustomerOpportunity>,
@@ -43,8 +56,29 @@ pub struct VcardImportOptions {
 
 impl Default for VcardImportOptions {
     fn default() -> Self {
-        Self { import: ImportOptions::default(), opportunity: None, create_organizations: true }
+        Self { import: vcard_import_defaults(), opportunity: None, create_organizations: true }
     }
+}
+
+/// The import options a vCard import starts from.
+fn vcard_import_defaults() -> ImportOptions {
+    ImportOptions {
+        duplicates: crate::io::Duplicates::Skip,
+        match_on: vec!["email".into()],
+        create_missing_references: true,
+        ..ImportOptions::default()
+    }
+}
+
+/// Reads the `import` options as the keys given laid over [`vcard_import_defaults`].
+fn over_vcard_defaults<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<ImportOptions, D::Error> {
+    use serde::de::Error as _;
+    let given = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+    let serde_json::Value::Object(mut all) = serde_json::to_value(vcard_import_defaults()).map_err(D::Error::custom)? else {
+        return Err(D::Error::custom("import options are not an object"));
+    };
+    all.extend(given);
+    serde_json::from_value(serde_json::Value::Object(all)).map_err(D::Error::custom)
 }
 
 impl Crm {

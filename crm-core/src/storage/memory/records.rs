@@ -130,6 +130,28 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// The records a query selects, in its order and page (ties in id order, reversed when the first sort
+    /// key is descending).
+    fn ordered_page<'a>(&'a self, q: &'a Query) -> impl Iterator<Item = &'a Record> + 'a {
+        let mut v: Vec<&Record> = self.selected(q).collect();
+        v.sort_by(|a, b| {
+            for s in &q.sort {
+                let o = order(a.get(&s.field), b.get(&s.field));
+                let o = if s.descending { o.reverse() } else { o };
+                if o.is_ne() {
+                    return o;
+                }
+            }
+            let o = a.id.cmp(&b.id);
+            if q.sort.first().is_some_and(|s| s.descending) { o.reverse() } else { o }
+        });
+        let skip = usize::try_from(q.offset).unwrap_or(usize::MAX);
+        let take = q.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        v.into_iter().skip(skip).take(take)
+    }
+}
+
 impl RecordStore for MemoryStore {
     fn allocate_ids(&mut self, n: u64) -> Result<i64> {
         let first = self.next_id.max(1);
@@ -159,21 +181,16 @@ impl RecordStore for MemoryStore {
     }
 
     fn query(&self, q: &Query) -> Result<Vec<Record>> {
-        let mut v: Vec<&Record> = self.selected(q).collect();
-        v.sort_by(|a, b| {
-            for s in &q.sort {
-                let o = order(a.get(&s.field), b.get(&s.field));
-                let o = if s.descending { o.reverse() } else { o };
-                if o.is_ne() {
-                    return o;
-                }
+        Ok(self.ordered_page(q).cloned().collect())
+    }
+
+    fn query_each(&self, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
+        for r in self.ordered_page(q) {
+            if !f(r.clone())? {
+                break;
             }
-            let o = a.id.cmp(&b.id);
-            if q.sort.first().is_some_and(|s| s.descending) { o.reverse() } else { o }
-        });
-        let skip = usize::try_from(q.offset).unwrap_or(usize::MAX);
-        let take = q.limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-        Ok(v.into_iter().skip(skip).take(take).cloned().collect())
+        }
+        Ok(())
     }
 
     fn count(&self, q: &Query) -> Result<u64> {

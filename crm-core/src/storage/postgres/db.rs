@@ -12,6 +12,7 @@ use crate::storage::sql::statements::Statements;
 use crate::storage::sql::{Arg, ColumnKind, Db, Dialect, SqlRow};
 use crate::value::{OwnerId, RecordId, Value};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, Row, Statement};
 use rust_decimal::Decimal;
@@ -340,8 +341,12 @@ impl Db for Conn {
     fn query(&mut self, sql: &str, args: &[Arg<'_>], each: &mut dyn FnMut(&dyn SqlRow) -> Result<bool>) -> Result<()> {
         let p = params(args)?;
         let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(|x| x as &(dyn ToSql + Sync)).collect();
-        for r in &self.query_raw(sql, &refs)? {
-            if !each(&PgRow(r))? {
+        // Rows are read from the connection as they are handed on (a large result is never held whole);
+        // stopping early drops the rest of the result.
+        let s = self.stmt(sql)?;
+        let mut rows = self.client.query_raw(&s, refs).db().inspect_err(|_| self.failed = true)?;
+        while let Some(r) = rows.next().db().inspect_err(|_| self.failed = true)? {
+            if !each(&PgRow(&r))? {
                 break;
             }
         }

@@ -246,6 +246,14 @@ pub(crate) fn query<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query) -> R
     rows(db, &sql, &args, |r| read_record(m, r))
 }
 
+/// Each record a query selects, read from one statement and handed to `f` as it comes, until `f` returns
+/// false.
+pub(crate) fn query_each<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
+    let m = compile::module(schema, &q.module)?;
+    let (sql, args) = compile::select(db.dialect(), m, q, db.dialect().no_limit())?;
+    db.query(&sql, &args, &mut |r| f(read_record(m, r)?))
+}
+
 /// How many records a query selects.
 pub(crate) fn count<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query) -> Result<u64> {
     let m = compile::module(schema, &q.module)?;
@@ -469,6 +477,11 @@ impl<S: SqlAdapter> RecordStore for S {
     fn query(&self, q: &Query) -> Result<Vec<Record>> {
         let s = self.read_schema()?;
         self.read(|db| query(db, &s, q))
+    }
+
+    fn query_each(&self, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
+        let s = self.read_schema()?;
+        self.read(|db| query_each(db, &s, q, f))
     }
 
     fn count(&self, q: &Query) -> Result<u64> {
