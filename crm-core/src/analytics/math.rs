@@ -19,7 +19,7 @@ fn overflow(what: &str) -> Error {
     Error::invalid(format!("{what} is beyond the range of exact decimals"))
 }
 
-/// `a / b` rounded to `dp` places; `None` when `b` is zero.
+/// `a / b` rounded to `dp` places (and written with exactly `dp`); `None` when `b` is zero.
 ///
 /// # Errors
 /// `InvalidArgument` when the quotient overflows.
@@ -27,8 +27,9 @@ pub fn div(a: Decimal, b: Decimal, dp: u32, what: &str) -> Result<Option<Decimal
     if b.is_zero() {
         return Ok(None);
     }
-    let q = a.checked_div(b).ok_or_else(|| overflow(what))?;
-    Ok(Some(q.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)))
+    let mut q = a.checked_div(b).ok_or_else(|| overflow(what))?.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    q.rescale(dp); // always `dp` places: `0.5000`, `54.00`
+    Ok(Some(q))
 }
 
 /// `a * b`, checked.
@@ -69,6 +70,7 @@ mod tests {
     fn rounding_and_medians_are_exact() {
         assert_eq!(div(dec!(2), dec!(3), RATE_DP, "x").unwrap(), Some(dec!(0.6667)));
         assert_eq!(div(dec!(1), dec!(8), 2, "x").unwrap(), Some(dec!(0.13)));
+        assert_eq!(div(dec!(1), dec!(2), RATE_DP, "x").unwrap().map(|d| d.to_string()), Some("0.5000".to_string()));
         assert_eq!(div(dec!(1), Decimal::ZERO, 2, "x").unwrap(), None);
         assert_eq!(median((3, 4)), dec!(3.5));
         assert_eq!(median((-1, -1)), dec!(-1));

@@ -7,6 +7,7 @@
 pub mod by;
 pub mod category;
 pub mod math;
+pub mod options;
 pub mod period;
 pub mod rows;
 pub mod schema;
@@ -14,5 +15,6 @@ pub mod schema;
 pub use crate::service::analytics::{Quota, SnapshotRow};
 pub use by::{LostBy, ReportBy};
 pub use category::FORECAST_CATEGORIES;
+pub use options::{AnalyticsOptions, Report};
 pub use period::Period;
 pub use rows::{Cell, ReportRow};

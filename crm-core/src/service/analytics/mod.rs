@@ -17,6 +17,7 @@ mod forecast;
 mod outcomes;
 mod quotas;
 mod rules;
+mod run;
 mod stages;
 
 pub use forecast::SnapshotRow;
