@@ -44,8 +44,7 @@ fn amount_of(v: &Bound<'_, PyAny>) -> PyResult<rust_decimal::Decimal> {
         crm_core::Value::Text(t) => t,
         other => other.to_text().unwrap_or_default(),
     };
-    crm_core::value::parse_decimal(&text)
-        .ok_or_else(|| Failure::from(crm_core::Error::invalid(format!("amount: '{text}' is not an exact decimal number"))).into())
+    crm_core::analytics::options::parse_amount(&text).map_err(|e| Failure::from(e).into())
 }
 
 #[pymethods]

@@ -47,7 +47,8 @@ impl Crm {
                 Err(_) => Some(b.extract::<Vec<String>>()?),
             },
         };
-        let analytics = period.is_some() || names.as_ref().is_some_and(|n| n.len() != 1 || n[0].parse::<PipelineBy>().is_err());
+        let analytics = period.is_some()
+            || names.as_ref().is_some_and(|n| n.len() != 1 || (n[0].parse::<PipelineBy>().is_err() && n[0].parse::<ReportBy>().is_ok()));
         let filter = to_where(r#where)?;
         if analytics {
             if as_of.is_some() {

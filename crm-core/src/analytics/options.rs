@@ -104,6 +104,14 @@ impl std::str::FromStr for Report {
     }
 }
 
+/// An amount (a quota) from its text: an exact decimal, never through floating point.
+///
+/// # Errors
+/// `InvalidArgument` naming the text.
+pub fn parse_amount(text: &str) -> Result<rust_decimal::Decimal> {
+    crate::value::parse_decimal(text.trim()).ok_or_else(|| Error::invalid(format!("amount: '{text}' is not an exact decimal number")))
+}
+
 impl AnalyticsOptions {
     /// Reads the options from JSON text (`{}` when empty).
     ///

@@ -4,7 +4,7 @@
 use super::super::Crm;
 use crate::analytics::{AnalyticsOptions, LostBy, Report, ReportBy, ReportRow};
 use crate::error::Result;
-use crate::value::{format_date, parse_decimal};
+use crate::value::format_date;
 
 impl Crm {
     /// Runs the analytics call `report` (see [`Report`]) with options given as a JSON object, returning
@@ -31,9 +31,7 @@ impl Crm {
             Report::Forecast => self.forecast_by(&o.by_list(ReportBy::ForecastCategory)?, o.period.as_deref(), None),
             Report::SetQuota => {
                 let owner = o.required(&o.owner, "owner", "set_quota")?.to_string();
-                let text = o.required(&o.amount, "amount", "set_quota")?;
-                let amount = parse_decimal(text)
-                    .ok_or_else(|| crate::error::Error::invalid(format!("amount: '{text}' is not an exact decimal number")))?;
+                let amount = crate::analytics::options::parse_amount(o.required(&o.amount, "amount", "set_quota")?)?;
                 let q = self.set_quota(&owner, &period("set_quota")?, amount)?;
                 self.quota_rows(vec![q])
             }
