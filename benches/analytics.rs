@@ -86,7 +86,7 @@ fn store(n: u64) -> Res<PathBuf> {
             let steps = 1 + rng.next() % 5;
             let mut pos = (rng.next() % 3) as usize;
             let mut at = created;
-            let is_deleted = rng.next() % 100 == 0;
+            let is_deleted = rng.next().is_multiple_of(100);
             for s in 0..steps {
                 if s > 0 {
                     at += 1 + (rng.next() % 25) as i64;

@@ -11,6 +11,9 @@ use crm::rust_decimal::Decimal;
 use crm::{Crm, Fields, NewUser, PipelineBy};
 use std::sync::Arc;
 
+/// A deal of the quarter: name, owner, amount, lead source, created, moves as (day, stage), close date.
+type Deal = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)], &'static str);
+
 fn show(title: &str, rows: &[ReportRow]) {
     println!("\n== {title}");
     if rows.is_empty() {
@@ -44,7 +47,7 @@ fn main() -> Result<(), crm::Error> {
 
     // A quarter of deals: (name, owner, amount, source, created, moves as (day, stage), close date).
     #[rustfmt::skip]
-    let deals: [(&str, &str, &str, &str, &str, &[(&str, &str)], &str); 8] = [
+    let deals: [Deal; 8] = [
         ("Hooli renewal", "bob", "24000", "Existing Customer", "2027-01-04",
             &[("2027-01-11", "Needs Analysis"), ("2027-01-25", "Proposal or Price Quote"), ("2027-02-08", "Closed Won")], "2027-02-10"),
         ("Pied Piper pilot", "carol", "8000", "Web Site", "2027-01-05",

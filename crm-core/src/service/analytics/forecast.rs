@@ -60,15 +60,13 @@ fn rank(by: ReportBy, key: &str) -> usize {
     }
 }
 
+/// Report keys (sort rank and text per grouping) → count, amount and forecast amount.
+type Folded = BTreeMap<Vec<(usize, String)>, (u64, Decimal, Decimal)>;
+
 /// Store groups keyed by `by` (plus a trailing stage key when grouping by category) folded into report
 /// keys: owners named, quarters from months, a deal without a category in its stage's category.
-fn fold(
-    schema: &Schema,
-    dir: &Directory,
-    groups: Vec<DealGroup>,
-    by: &[ReportBy],
-) -> Result<BTreeMap<Vec<(usize, String)>, (u64, Decimal, Decimal)>> {
-    let mut out: BTreeMap<Vec<(usize, String)>, (u64, Decimal, Decimal)> = BTreeMap::new();
+fn fold(schema: &Schema, dir: &Directory, groups: Vec<DealGroup>, by: &[ReportBy]) -> Result<Folded> {
+    let mut out = Folded::new();
     for g in groups {
         let stage = g.keys.get(by.len()).and_then(|v| v.to_text()).unwrap_or_default();
         let mut key = Vec::with_capacity(by.len());
