@@ -38,6 +38,7 @@
 // docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature, e.g. `postgres`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod analytics;
 pub mod clock;
 pub mod error;
 pub mod history;

@@ -53,6 +53,7 @@ pub const ENTRY_POINTS: &[&str] = &[
     "crm_auto_number_set",
     "crm_stage_meta_set",
     "crm_record_update_version",
+    "crm_analytics",
 ];
 
 struct Args {
@@ -160,6 +161,7 @@ pub fn ffi_json(data: &[u8]) {
             "crm_store_set_time_zone" => crm_store_set_time_zone(st, args.s(0)),
             "crm_auto_number_set" => crm_auto_number_set(st, args.s(0), args.s(1), args.s(2)),
             "crm_stage_meta_set" => crm_stage_meta_set(st, args.s(0), args.s(1), args.s(2)),
+            "crm_analytics" => crm_analytics(st, args.s(0), args.s(1), &mut out),
             _ => crm_record_update_version(st, deal, delta as u64, args.s(0), &mut out),
         }
     };

@@ -84,6 +84,8 @@ fn picklists() -> Vec<Picklist> {
     };
     vec![
         stages,
+        crate::analytics::schema::forecast_category_picklist(),
+        crate::analytics::schema::lost_reason_picklist(),
         simple("opportunity_type", &["Existing Business", "New Business"]),
         simple(
             "leadsource",
@@ -328,6 +330,16 @@ impl Def {
         self
     }
 
+    /// Beyond vtiger: the forecast category and why a deal was lost (see `crate::analytics`).
+    fn analytics_fields(self) -> Self {
+        self.f("forecast_category", "Forecast Category", Picklist, "").f("lost_reason", "Lost Reason", Picklist, "").f(
+            "lost_reason_note",
+            "Lost Reason Note",
+            TextArea,
+            "",
+        )
+    }
+
     fn description(self) -> Self {
         self.block("LBL_DESCRIPTION_INFORMATION", "Description Details").f("description", "Description", TextArea, "U19")
     }
@@ -379,6 +391,7 @@ fn potentials() -> Module {
         .system()
         .f("forecast_amount", "Weighted Revenue", Currency, "X P25,4")
         .f("isconvertedfromlead", "Is Converted From Lead", Checkbox, "S Dno")
+        .analytics_fields()
         .block("LBL_CUSTOM_INFORMATION", "Custom Information")
         .description()
         .auto_number("potential_no", "POT")

@@ -319,11 +319,22 @@ pub struct Settings {
     /// When a create gives no probability, or an update changes the stage without a probability, take
     /// the stage's default probability. On by default.
     pub stage_probability_autofill: bool,
+    /// Sales stage → forecast category a deal takes when its stage is set (stages missing here go by their
+    /// kind: won → Closed, lost → Omitted, open → Pipeline). Editable; the built-in mapping by default.
+    #[serde(default = "crate::analytics::category::default_map")]
+    pub forecast_categories: std::collections::BTreeMap<String, String>,
+    /// Moving an opportunity to a lost stage requires a `lost_reason`. Off by default.
+    #[serde(default)]
+    pub require_lost_reason: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { stage_probability_autofill: true }
+        Self {
+            stage_probability_autofill: true,
+            forecast_categories: crate::analytics::category::default_map(),
+            require_lost_reason: false,
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! The facade is split by concern: [`records`] (create, update, delete, restore, purge, find), [`customize`]
 //! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
+// ----- sales analytics (forecast categories, quotas, win rate, funnel, ...) -----
+pub(crate) mod analytics;
 mod convert;
 mod customize;
 mod export;
@@ -177,6 +179,7 @@ impl Crm {
         if !ready || !crm.default_filters_installed()? {
             crm.install_defaults()?;
         }
+        crm.upgrade_analytics_schema()?; // stores from before the analytics fields get them
         Ok(crm)
     }
 

@@ -336,6 +336,7 @@ impl Crm {
         let dir = self.directory()?;
         self.apply_input(m, &mut values, fields, mode, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, None, given);
+        self.apply_analytics_rules(&schema, m, &mut values, None, &mut errors);
         let now = self.now();
         self.stamp(m, &mut values, now);
         if m.field("createdtime").is_some() {
@@ -422,6 +423,7 @@ impl Crm {
         let dir = self.directory()?;
         self.apply_input(m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), given);
+        self.apply_analytics_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         sort_errors(m, &mut errors);

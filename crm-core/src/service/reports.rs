@@ -4,7 +4,7 @@
 //! and grouping are pushed down with [`RecordStore::aggregate`](crate::storage::RecordStore::aggregate) (SQL in the SQLite
 //! adapter); period and stage-kind groups are folded from the pushed-down groups (by close date, by stage).
 //! [`Crm::pipeline_as_of`] rebuilds the pipeline as it stood at the end of a day from the stage history
-//! (which records stage, amount, forecast amount and close date after every change). Open/won/lost comes from
+//! (which records stage, amount, forecast amount and close date after every change), in SQL. Open/won/lost comes from
 //! the stage's kind in the schema (vtiger hard-codes "Closed Won"/"Closed Lost").
 
 use super::Crm;
@@ -138,62 +138,43 @@ impl Crm {
         })
     }
 
-    /// The pipeline as it stood at the end of `date` (UTC), from the stage history: each opportunity
-    /// (matching `filter` today, live) with the stage, amount, forecast amount and close date of its last
-    /// stage-history row on or before that day; opportunities created later are left out. Owners are the
-    /// owners of that day, read from the change log (owner changes are not part of the stage history); the
-    /// filter is applied to today's values.
+    /// The pipeline as it stood at the end of `date` (UTC), from the stage history, in one grouped statement
+    /// ([`AnalyticsStore::pipeline_as_of`](crate::storage::AnalyticsStore::pipeline_as_of)): each
+    /// opportunity matching `filter` today (live, or deleted after that day) with the stage, amount,
+    /// forecast amount and close date of its last stage-history row on or before that day; opportunities
+    /// created later, or already in the recycle bin that day, are left out. Owners are the owners of that
+    /// day, read from the change log (owner changes are not part of the stage history); the filter is
+    /// applied to today's values.
     ///
     /// # Errors
     /// As [`Crm::pipeline`].
     pub fn pipeline_as_of(&self, date: NaiveDate, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {
-        let mut q = Query::new("Potentials");
-        if let Some(c) = filter {
-            q = q.filter(c);
-        }
+        use crate::storage::analytics::AsOfKey;
+        let (_, q) = self.deal_query(filter.into_iter().collect())?;
         let end = date.succ_opt().unwrap_or(date).and_time(chrono::NaiveTime::MIN);
+        let key = match by {
+            PipelineBy::Total => AsOfKey::Total,
+            PipelineBy::Stage | PipelineBy::StageKind => AsOfKey::Stage,
+            PipelineBy::Owner => AsOfKey::Owner,
+            PipelineBy::CloseMonth | PipelineBy::CloseQuarter => AsOfKey::CloseDatePrefix(7),
+            PipelineBy::CloseYear => AsOfKey::CloseDatePrefix(4),
+        };
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
-        for r in self.find(q)? {
-            let Some(e) = self.store.stage_history(r.id)?.into_iter().rfind(|e| e.at < end) else { continue };
-            let key_value = match by {
-                PipelineBy::Stage | PipelineBy::StageKind => e.stage.clone().map(Value::Text).unwrap_or_default(),
-                PipelineBy::Owner => self.owner_as_of(&r, end)?,
-                PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => {
-                    e.closingdate.map(Value::Date).unwrap_or_default()
-                }
-                PipelineBy::Total => Value::Null,
+        for g in self.store.pipeline_as_of(&q, end, key)? {
+            let v = g.keys.into_iter().next().unwrap_or_default();
+            let key = match (by, &v) {
+                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t)) => t.clone(),
+                (PipelineBy::CloseQuarter, Value::Text(t)) => quarter_of_month(t),
+                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
+                _ => self.pipeline_key(by, &v)?,
             };
-            let key = self.pipeline_key(by, &key_value)?;
             let row =
                 rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
-            row.count += 1;
-            row.amount += e.amount.unwrap_or_default();
-            row.forecast_amount += e.forecast_amount.unwrap_or_default();
+            row.count += g.count;
+            row.amount = crate::analytics::math::add(row.amount, g.amount, "the sum of amount")?;
+            row.forecast_amount = crate::analytics::math::add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
         }
         Ok(rows.into_values().collect())
-    }
-
-    /// The owner of `r` just before `end`, from its change log: the value after the last owner change
-    /// before `end`, else the value before the first change after it, else today's owner.
-    fn owner_as_of(&self, r: &crate::record::Record, end: chrono::NaiveDateTime) -> Result<Value> {
-        let mut changes: Vec<(chrono::NaiveDateTime, Option<String>, Option<String>)> = self
-            .store
-            .history(r.id)?
-            .into_iter()
-            .flat_map(|h| {
-                let at = h.at;
-                h.changes.into_iter().filter(|c| c.field == "assigned_user_id").map(move |c| (at, c.before, c.after))
-            })
-            .collect();
-        changes.sort_by_key(|c| c.0);
-        let text = match changes.iter().rfind(|c| c.0 < end) {
-            Some(c) => c.2.clone(),
-            None => match changes.iter().find(|c| c.0 >= end) {
-                Some(c) => c.1.clone(),
-                None => return Ok(r.get("assigned_user_id").clone()),
-            },
-        };
-        Ok(text.map(|t| Value::from_text(crate::schema::FieldType::Owner, &t)).unwrap_or_default())
     }
 }
 

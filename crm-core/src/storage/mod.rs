@@ -11,6 +11,7 @@
 //! last two written once over a shared SQL layer with a dialect (`sql`). One conformance suite
 //! (`tests/conformance.rs`) runs against every adapter.
 
+pub mod analytics;
 mod changes;
 pub mod memory;
 mod ports;
@@ -21,6 +22,7 @@ pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use analytics::AnalyticsStore;
 pub use changes::{
     Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
 };
@@ -32,7 +34,7 @@ use crate::value::RecordId;
 
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
-    pub use super::{ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
+    pub use super::{AnalyticsStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
 }
 
 /// The live auto-number state of a module.
@@ -59,7 +61,9 @@ impl AutoNumberState {
 }
 
 /// A storage backend: every area's port, commits and units of work.
-pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + Send {
+pub trait Store:
+    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + AnalyticsStore + Send
+{
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
     /// Starts a unit of work: until [`Store::end_unit`], every write (commits, id and auto-number

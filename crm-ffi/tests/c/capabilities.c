@@ -196,6 +196,23 @@ static void exercise(crm_store *st) {
     CHECK_STATUS(crm_pipeline(st, "fortnight", NULL, NULL, &out), CRM_STATUS_INVALID_ARGUMENT);
     CHECK(out == NULL);
 
+    /* Sales analytics: one call by name, options as JSON. */
+    CHECK_STATUS(crm_analytics(st, "forecast", "{\"by\":\"forecast_category\"}", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"forecast_category\":\"Pipeline\"") && CONTAINS(out, "\"forecast_category\":\"Closed\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_analytics(st, "set_quota", "{\"owner\":\"admin\",\"period\":\"FY2027\",\"amount\":\"1000\"}", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"period\":\"FY2027\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_analytics(st, "attainment", "{\"period\":\"FY2027\"}", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"owner\":\"admin\"") && CONTAINS(out, "\"quota\":\"1000\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_analytics(st, "pipeline_as_of", "{\"date\":\"2001-01-01\"}", &out), CRM_OK);
+    CHECK(out != NULL && strcmp(out, "[]") == 0);
+    crm_string_free(out);
+    out = NULL;
+    CHECK_STATUS(crm_analytics(st, "win_rate", NULL, &out), CRM_STATUS_INVALID_ARGUMENT);
+    CHECK(out == NULL);
+
     /* Views. */
     CHECK_STATUS(crm_filter_save(st, "{\"name\":\"Asia\",\"module\":\"Potentials\",\"visibility\":\"public\","
                                      "\"all\":[{\"field\":\"cf_region\",\"comparator\":\"e\",\"value\":\"Asia\"}]}",

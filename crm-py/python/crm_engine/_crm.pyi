@@ -260,11 +260,41 @@ class Crm:
     def forecast(
         self,
         module: str = ...,
-        by: str | None = None,
+        by: str | Sequence[str] | None = None,
         *,
         where: Where = None,
         as_of: datetime.date | None = None,
-    ) -> list[ForecastRow]: ...
+        period: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The pipeline grouped `by` (rows `key`, `count`, `amount`, `forecast_amount`); with `period`, a list of
+        groupings or `"forecast_category"`/`"lead_source"`/`"type"`, the analytics forecast (a column per grouping)."""
+    # sales analytics (rows: counts as int, money and ratios as exact Decimal, None where a figure has no value)
+    def set_quota(self, owner: str, period: str, amount: decimal.Decimal | int | str) -> dict[str, Any]:
+        """Sets an owner's quota for a period (`2027-Q1`, `2027-03`, `2027`, `FY2027`, `FY2027-Q1`)."""
+    def quotas(self) -> list[dict[str, Any]]:
+        """Every stored quota: `owner`, `period`, `amount`."""
+    def attainment(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
+        """Won amount against quota and open-pipeline coverage of what remains, by `"owner"` or `"total"`."""
+    def win_rate(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
+        """Win rate by count and amount of the deals closed in the period, with days to close, by total/owner/lead_source/type."""
+    def sales_velocity(self, period: str) -> list[dict[str, Any]]:
+        """Open deals x win rate x average won amount / average days to close (one row)."""
+    def stage_funnel(self, period: str) -> list[dict[str, Any]]:
+        """Deals created in the period that reached each stage, went further, and were won."""
+    def time_in_stage(self, period: str) -> list[dict[str, Any]]:
+        """Average and median whole days in each stage for the deals created in the period."""
+    def lost_reasons(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
+        """Deals lost in the period by `"reason"` or `"last_open_stage"`."""
+    def pipeline_as_of(self, date: datetime.date, by: str | None = None, *, where: Where = None) -> list[dict[str, Any]]:
+        """The pipeline as it stood at the end of `date`, deleted deals included until deleted."""
+    def snapshot_pipeline(self) -> list[dict[str, Any]]:
+        """Stores today's open pipeline per forecast category, stage and owner; returns its rows."""
+    def pipeline_snapshots(self, start: datetime.date | None = None, end: datetime.date | None = None) -> list[dict[str, Any]]:
+        """The stored pipeline snapshots taken from `start` to `end` (both included)."""
+    def set_forecast_category(self, stage: str, category: str) -> None:
+        """Maps a sales stage to a forecast category for deals moved to it from now on."""
+    def set_require_lost_reason(self, on: bool) -> None:
+        """Requires (or not) a `lost_reason` when an opportunity moves to a lost stage."""
     # views
     def filters(self, module: str) -> list[dict[str, Any]]: ...
     def filter(self, module: str, filter: int | str) -> dict[str, Any]: ...

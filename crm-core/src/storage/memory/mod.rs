@@ -5,6 +5,7 @@
 //! any is applied. One file per area, each checking and applying its own change type and answering its
 //! own reads.
 
+mod analytics;
 mod imports;
 mod records;
 mod relations;

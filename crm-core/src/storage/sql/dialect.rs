@@ -176,6 +176,11 @@ pub(crate) trait Dialect: Sync {
         format!("substr({col}::text, 1, {len})")
     }
 
+    /// Whole calendar days from the date part of `from` to that of `to` (dates, date-times or their text).
+    fn days_between(&self, from: &str, to: &str) -> String {
+        format!("(CAST({to} AS DATE) - CAST({from} AS DATE))")
+    }
+
     /// A name for the index of one field, within the engine's identifier length.
     fn field_index_name(&self, table: &str, field: &str) -> String {
         let full = format!("{table}_{field}");

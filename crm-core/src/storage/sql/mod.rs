@@ -22,6 +22,7 @@
 //! allocation-heavy statement tree per query while still needing custom expressions for each of those.
 
 pub(crate) mod adapter;
+pub(crate) mod analytics;
 pub(crate) mod compile;
 pub(crate) mod db;
 pub(crate) mod ddl;

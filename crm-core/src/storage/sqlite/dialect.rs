@@ -96,6 +96,9 @@ impl Dialect for Sqlite {
     fn text_prefix(&self, col: &str, len: usize) -> String {
         format!("substr({col}, 1, {len})")
     }
+    fn days_between(&self, from: &str, to: &str) -> String {
+        format!("CAST(julianday(substr({to}, 1, 10)) - julianday(substr({from}, 1, 10)) AS INTEGER)")
+    }
     fn table_columns(&self) -> &'static str {
         "SELECT name FROM pragma_table_info(?1)"
     }
