@@ -28,6 +28,10 @@ pub(super) const MIN_RUN: usize = 16;
 /// Rows per multi-row statement.
 pub(super) const CHUNK: usize = 32;
 
+/// The most parameters one SQLite statement takes (`SQLITE_MAX_VARIABLE_NUMBER` of the bundled build):
+/// a table too wide for a chunk is written row by row.
+const MAX_PARAMS: usize = 32_766;
+
 /// Whether [`write_run`] can write this change.
 pub(super) fn is_bulk(c: &Change) -> bool {
     matches!(
@@ -61,6 +65,9 @@ fn chunk_text(single: &str, width: usize) -> Option<Rc<str>> {
 }
 
 fn make_chunk_text(single: &str, width: usize) -> Option<String> {
+    if width == 0 || CHUNK * width > MAX_PARAMS {
+        return None;
+    }
     let values = single.find("VALUES (")? + "VALUES ".len();
     let close = values + single[values..].find(')')?;
     let expected: Vec<String> = (1..=width).map(|i| format!("?{i}")).collect();
@@ -206,4 +213,26 @@ fn histories(db: &mut Link<'_>, entries: &[&HistoryEntry]) -> Result<()> {
         detail_args(h, id, |args| details.push(db, args).map(|_| ()))?;
     }
     details.flush_rows(db).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_repeats_the_value_list_with_the_parameters_numbered_on() {
+        let many = make_chunk_text("INSERT INTO t (a, b) VALUES (?1, ?2) ON CONFLICT (a) DO NOTHING", 2).unwrap();
+        assert!(many.starts_with("INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4), (?5, ?6)"), "{many}");
+        assert!(many.ends_with(&format!("(?{}, ?{}) ON CONFLICT (a) DO NOTHING", 2 * CHUNK - 1, 2 * CHUNK)), "{many}");
+        assert_eq!(many.matches('(').count(), CHUNK + 2);
+    }
+
+    #[test]
+    fn other_shapes_and_tables_too_wide_for_a_chunk_go_row_by_row() {
+        assert_eq!(make_chunk_text("INSERT INTO t (a, b) VALUES (?2, ?1)", 2), None);
+        assert_eq!(make_chunk_text("INSERT INTO t (a) SELECT ?1", 1), None);
+        let wide = MAX_PARAMS / CHUNK + 1;
+        let params: Vec<String> = (1..=wide).map(|i| format!("?{i}")).collect();
+        assert_eq!(make_chunk_text(&format!("INSERT INTO t VALUES ({})", params.join(", ")), wide), None);
+    }
 }
