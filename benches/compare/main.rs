@@ -8,14 +8,18 @@
 //! * (b) the same through the Python binding (`py_crm.py`, run with `target/crm-py-venv/bin/python` that
 //!   `bash crm-py/ci.sh` builds, or `$CRM_PY_PYTHON`; skipped with a message when `import crm_engine` fails);
 //! * (c) floor: `csv` + `rusqlite`, one cached INSERT in one transaction, forecast with `rust_decimal`;
-//! * (d) Python's `csv` + `decimal` + `sqlite3.executemany` (`py_floor.py`).
+//! * (d) Python's `csv` + `decimal` + `sqlite3.executemany` (`py_floor.py`);
+//! * (e) the same-work floor: `csv` + `rusqlite` writing exactly the rows and indexes crm writes for the same
+//!   file (see [`same_work`]); checked against crm's file of a small CSV before the timed runs.
 //!
 //! Each child prints one JSON line `{"rows":..,"seconds":..,"peak_rss_kib":..}`; the parent prints a table and
-//! the ratios a/c, a/d, b/a. Then the read side: the forecast report (by stage, by close month) and a deep list
+//! the ratios a/c, a/d, a/e, b/a. Then the read side: the forecast report (by stage, by close month) and a deep list
 //! page (filtered, sorted, near the end; offset and keyset) through crm, against the same queries hand-written
 //! in SQL on the same file with the right index (`reads` mode, see [`reads`]).
 //!
-//! Modes (for children and profiling): `gen PATH ROWS`, `floor CSV DB`, `crm CSV DB`, `reads DB`.
+//! Modes (for children and profiling): `gen PATH ROWS`, `floor CSV DB`, `crm CSV DB`, `same-work CSV DB [VARIANT]`,
+//! `check-same-work CRM_DB E_DB`, `reads DB`. With `CRM_COMPARE_LAYOUT=1` the parent also runs (e)'s leaner
+//! variants (indexes left out or built after the load, no creation row, no mail, journal ranges).
 //! Adding a contender: a `run_child` line in `main` (and a mode in `child_mode` when it runs in this binary).
 
 #[path = "../common/mod.rs"]
@@ -30,6 +34,7 @@ use std::str::FromStr;
 use std::time::Instant;
 
 mod postgres; // the PostgreSQL row
+mod same_work; // (e)
 
 /// (c) The floor: what a careful hand-written importer does, with no rules at all.
 fn floor(csv_path: &Path, db: &Path) -> Res<u64> {
@@ -210,6 +215,18 @@ fn child_mode(args: &[String]) -> Option<Res<()>> {
         })(),
         "floor" => timed(&|| floor(&arg(1, "floor CSV DB")?, &arg(2, "floor CSV DB")?)),
         "crm" => timed(&|| crm_import(&arg(1, "crm CSV DB")?, &arg(2, "crm CSV DB")?)),
+        "same-work" => timed(&|| {
+            let usage = "same-work CSV DB [VARIANT]";
+            let variant = args.get(3).map_or(Some(same_work::Variant::Same), |v| same_work::Variant::named(v)).ok_or(usage)?;
+            same_work::same_work(&arg(1, usage)?, &arg(2, usage)?, variant)
+        }),
+        "check-same-work" => (|| {
+            let diffs = same_work::check(&arg(1, "check-same-work CRM_DB E_DB")?, &arg(2, "check-same-work CRM_DB E_DB")?)?;
+            for d in &diffs {
+                println!("{d}");
+            }
+            if diffs.is_empty() { Ok(()) } else { Err(format!("(e) writes other rows than crm: {} differences", diffs.len()).into()) }
+        })(),
         "reads" => (|| reads(&arg(1, "reads DB")?))(),
         _ => return None,
     })
@@ -245,6 +262,23 @@ fn main() -> Res<()> {
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare");
     let crm_db = dir.join("crm.db");
 
+    // (e) must write what crm writes: compare both files of a small CSV first.
+    let small = common::csv_file(3000)?;
+    let (check_a, check_e) = (dir.join("check_crm.db"), dir.join("check_e.db"));
+    let ran = [
+        Command::new(&me).arg("crm").arg(&small).arg(&check_a).output()?,
+        Command::new(&me).arg("same-work").arg(&small).arg(&check_e).output()?,
+    ];
+    let check = Command::new(&me).arg("check-same-work").arg(&check_a).arg(&check_e).output()?;
+    if !ran.iter().all(|o| o.status.success()) || !check.status.success() {
+        return Err(format!(
+            "(e) does not write what crm writes (update benches/compare/same_work.rs):\n{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        )
+        .into());
+    }
+
     let mut results = Vec::new();
     let a = run_child("(a) crm, Rust API, all rules", Command::new(&me).arg("crm").arg(&csv_path).arg(&crm_db));
     results.extend(a);
@@ -259,15 +293,28 @@ fn main() -> Res<()> {
         "(d) python csv + sqlite3",
         Command::new("python3").arg(here.join("py_floor.py")).arg(&csv_path).arg(dir.join("py_floor.db")),
     ));
+    let e_db = dir.join("same_work.db");
+    results.extend(run_child("(e) same-work floor", Command::new(&me).arg("same-work").arg(&csv_path).arg(&e_db)));
+    if std::env::var_os("CRM_COMPARE_LAYOUT").is_some() {
+        for (name, label) in [
+            ("no-indexes", "(e) without 9 potentials indexes"),
+            ("indexes-after", "(e) 9 indexes built after load"),
+            ("no-creation-row", "(e) without the creation row"),
+            ("no-mail", "(e) without the creation mail"),
+            ("journal-ranges", "(e) journal as ranges"),
+        ] {
+            results.extend(run_child(label, Command::new(&me).arg("same-work").arg(&csv_path).arg(&e_db).arg(name)));
+        }
+    }
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "\n{rows} rows, one run each (SQLite {})\n", rusqlite::version())?;
-    writeln!(out, "| {:<32} | {:>9} | {:>9} | {:>12} |", "contender", "seconds", "rows/s", "peak RSS MiB")?;
-    writeln!(out, "| {:-<32} | {:->9} | {:->9} | {:->12} |", "", "", "", "")?;
+    writeln!(out, "| {:<36} | {:>9} | {:>9} | {:>12} |", "contender", "seconds", "rows/s", "peak RSS MiB")?;
+    writeln!(out, "| {:-<36} | {:->9} | {:->9} | {:->12} |", "", "", "", "")?;
     for r in &results {
         writeln!(
             out,
-            "| {:<32} | {:>9.2} | {:>9.0} | {:>12.1} |",
+            "| {:<36} | {:>9.2} | {:>9.0} | {:>12.1} |",
             r.name,
             r.seconds,
             r.rows as f64 / r.seconds,
@@ -276,7 +323,9 @@ fn main() -> Res<()> {
     }
     let rate = |p: &str| results.iter().find(|r| r.name.starts_with(p)).map(|r| r.rows as f64 / r.seconds);
     writeln!(out)?;
-    for (label, x, y) in [("a/c", "(a)", "(c)"), ("a/d", "(a)", "(d)"), ("b/a", "(b)", "(a)")] {
+    for (label, x, y) in
+        [("a/c", "(a)", "(c)"), ("a/d", "(a)", "(d)"), ("a/e", "(a)", "(e) same"), ("e/c", "(e) same", "(c)"), ("b/a", "(b)", "(a)")]
+    {
         match (rate(x), rate(y)) {
             (Some(x), Some(y)) => writeln!(out, "{label} (rows/s) = {:.3}", x / y)?,
             _ => writeln!(out, "{label}: not measured")?,

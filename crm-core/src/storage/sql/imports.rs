@@ -32,19 +32,21 @@ pub(crate) fn put_import<D: Db + ?Sized>(db: &mut D, j: &ImportJournal) -> Resul
     Ok(())
 }
 
+/// The parameters of an import-journal row (`insert_import_row`).
+pub(crate) fn import_row_args(r: &ImportRowFate) -> [Arg<'_>; 6] {
+    [
+        Arg::Int(r.import_id),
+        Arg::Int(signed(r.line)),
+        Arg::Int(r.record.0),
+        Arg::Text(r.action.as_str()),
+        Arg::opt_text(r.previous.as_deref()),
+        Arg::Int(signed(r.version)),
+    ]
+}
+
 /// Records what an import did to one record.
 pub(crate) fn import_row<D: Db + ?Sized>(db: &mut D, r: &ImportRowFate) -> Result<()> {
-    db.execute(
-        &db.sql().insert_import_row,
-        &[
-            Arg::Int(r.import_id),
-            Arg::Int(signed(r.line)),
-            Arg::Int(r.record.0),
-            Arg::Text(r.action.as_str()),
-            Arg::opt_text(r.previous.as_deref()),
-            Arg::Int(signed(r.version)),
-        ],
-    )?;
+    db.execute(&db.sql().insert_import_row, &import_row_args(r))?;
     Ok(())
 }
 

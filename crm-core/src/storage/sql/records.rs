@@ -57,29 +57,30 @@ impl RecordSqlCache {
 }
 
 /// The parameters of a module row: the id, then every field in schema order.
-fn row_args<'a>(m: &'a Module, r: &'a Record, id: &'a Value) -> Vec<Arg<'a>> {
+pub(crate) fn row_args<'a>(m: &'a Module, r: &'a Record, id: &'a Value) -> Vec<Arg<'a>> {
     let mut args = Vec::with_capacity(m.fields.len() + 1);
     args.push(Arg::Value(crate::schema::FieldType::Integer, id, "id"));
     args.extend(m.fields.iter().map(|f| Arg::Value(f.field_type, r.get(&f.name), &f.name)));
     args
 }
 
+/// The parameters of a record's `crm_entity` row (`insert_entity`).
+pub(crate) fn entity_args(r: &Record) -> [Arg<'_>; 6] {
+    [
+        Arg::Int(r.id.0),
+        Arg::Text(&r.module),
+        Arg::Text(&r.label),
+        Arg::Owned(fold(r.label.trim())),
+        Arg::Bool(r.deleted),
+        Arg::Int(signed(r.version)),
+    ]
+}
+
 /// [`Db::insert_records`] one record at a time: its entity row, then its module row.
 pub(crate) fn insert_each<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, records: &[&Record]) -> Result<()> {
     let sql = db.record_sql(version, m)?;
     for r in records {
-        let key = fold(r.label.trim());
-        db.execute(
-            &db.sql().insert_entity,
-            &[
-                Arg::Int(r.id.0),
-                Arg::Text(&m.name),
-                Arg::Text(&r.label),
-                Arg::Text(&key),
-                Arg::Bool(r.deleted),
-                Arg::Int(signed(r.version)),
-            ],
-        )?;
+        db.execute(&db.sql().insert_entity, &entity_args(r))?;
         let id = Value::Int(r.id.0);
         db.execute(&sql.insert, &row_args(m, r, &id))?;
     }
@@ -152,30 +153,36 @@ fn expand_creation(json: &str) -> Result<Vec<FieldChange>> {
     Ok(pairs.into_iter().map(|(field, after)| FieldChange { field, before: None, after }).collect())
 }
 
+/// The parameters of a change-log entry's row (`insert_history`).
+pub(crate) fn history_args(h: &HistoryEntry) -> [Arg<'_>; 6] {
+    [
+        Arg::Int(h.record.0),
+        Arg::Text(&h.module),
+        Arg::Text(&h.actor),
+        Arg::Owned(fmt_dt(h.at)),
+        Arg::Text(h.kind.as_str()),
+        Arg::opt_int(h.related.map(|r| r.0)),
+    ]
+}
+
+/// The parameters of the detail rows of entry `h` stored under id `id` (`insert_history_detail`), row by
+/// row: a creation as one row, every other entry one row per field.
+pub(crate) fn detail_args<'a>(h: &'a HistoryEntry, id: i64, mut row: impl FnMut([Arg<'a>; 4]) -> Result<()>) -> Result<()> {
+    if let Some(json) = compact_creation(h) {
+        return row([Arg::Int(id), Arg::Text(CREATED_FIELDS), Arg::Null, Arg::Owned(json)]);
+    }
+    for d in &h.changes {
+        row([Arg::Int(id), Arg::Text(&d.field), Arg::opt_text(d.before.as_deref()), Arg::opt_text(d.after.as_deref())])?;
+    }
+    Ok(())
+}
+
 /// [`Db::insert_history`] entry by entry: the entry, then its fields (a creation as one row).
 pub(crate) fn history_each<D: Db + ?Sized>(db: &mut D, entries: &[&HistoryEntry]) -> Result<()> {
     for h in entries {
-        let at = fmt_dt(h.at);
-        let args = [
-            Arg::Int(h.record.0),
-            Arg::Text(&h.module),
-            Arg::Text(&h.actor),
-            Arg::Text(&at),
-            Arg::Text(h.kind.as_str()),
-            Arg::opt_int(h.related.map(|r| r.0)),
-        ];
-        let id = db.insert_id(&db.sql().insert_history, &args)?;
+        let id = db.insert_id(&db.sql().insert_history, &history_args(h))?;
         let detail = &db.sql().insert_history_detail;
-        if let Some(json) = compact_creation(h) {
-            db.execute(detail, &[Arg::Int(id), Arg::Text(CREATED_FIELDS), Arg::Null, Arg::Owned(json)])?;
-        } else {
-            for d in &h.changes {
-                db.execute(
-                    detail,
-                    &[Arg::Int(id), Arg::Text(&d.field), Arg::opt_text(d.before.as_deref()), Arg::opt_text(d.after.as_deref())],
-                )?;
-            }
-        }
+        detail_args(h, id, |args| db.execute(detail, &args).map(|_| ()))?;
     }
     Ok(())
 }
@@ -189,22 +196,23 @@ pub(crate) fn rewrites_each<D: Db + ?Sized>(db: &mut D, entries: &[HistoryEntry]
     Ok(())
 }
 
-/// The parameters of a stage-history row.
+/// The parameters of a stage-history row (`insert_stage`).
+pub(crate) fn stage_args(s: &StageEntry) -> [Arg<'_>; 8] {
+    [
+        Arg::Int(s.record.0),
+        Arg::opt_text(s.stage.as_deref()),
+        Arg::opt_num(s.amount),
+        Arg::opt_num(s.probability),
+        Arg::opt_num(s.forecast_amount),
+        Arg::opt_date(s.closingdate),
+        Arg::Owned(fmt_dt(s.at)),
+        Arg::Text(&s.actor),
+    ]
+}
+
+/// Writes a stage-history row.
 pub(crate) fn stage<D: Db + ?Sized>(db: &mut D, s: &StageEntry) -> Result<()> {
-    let at = fmt_dt(s.at);
-    db.execute(
-        &db.sql().insert_stage,
-        &[
-            Arg::Int(s.record.0),
-            Arg::opt_text(s.stage.as_deref()),
-            Arg::opt_num(s.amount),
-            Arg::opt_num(s.probability),
-            Arg::opt_num(s.forecast_amount),
-            Arg::opt_date(s.closingdate),
-            Arg::Text(&at),
-            Arg::Text(&s.actor),
-        ],
-    )?;
+    db.execute(&db.sql().insert_stage, &stage_args(s))?;
     Ok(())
 }
 

@@ -43,29 +43,30 @@ pub(crate) fn delete_workflow<D: Db + ?Sized>(db: &mut D, id: i64) -> Result<()>
 
 /// Creates or replaces an outbox mail.
 pub(crate) fn put_mail<D: Db + ?Sized>(db: &mut D, m: &Mail) -> Result<()> {
-    let (created, sent, next) = (fmt_dt(m.created), m.sent.map(fmt_dt), m.next_attempt.map(fmt_dt));
-    db.execute(
-        &db.sql().put_mail,
-        &[
-            Arg::Int(m.id),
-            Arg::opt_int(m.record.map(|r| r.0)),
-            Arg::opt_int(m.workflow),
-            Arg::Text(&m.from),
-            Arg::Text(&m.reply_to),
-            Arg::Owned(m.to.join(", ")),
-            Arg::Owned(m.cc.join(", ")),
-            Arg::Owned(m.bcc.join(", ")),
-            Arg::Text(&m.subject),
-            Arg::Text(&m.body),
-            Arg::Text(m.status.as_str()),
-            Arg::opt_text(m.error.as_deref()),
-            Arg::Text(&created),
-            Arg::opt_text(sent.as_deref()),
-            Arg::Int(i64::from(m.attempts)),
-            Arg::opt_text(next.as_deref()),
-        ],
-    )?;
+    db.execute(&db.sql().put_mail, &mail_args(m))?;
     Ok(())
+}
+
+/// The parameters of an outbox row (`put_mail`).
+pub(crate) fn mail_args(m: &Mail) -> [Arg<'_>; 16] {
+    [
+        Arg::Int(m.id),
+        Arg::opt_int(m.record.map(|r| r.0)),
+        Arg::opt_int(m.workflow),
+        Arg::Text(&m.from),
+        Arg::Text(&m.reply_to),
+        Arg::Owned(m.to.join(", ")),
+        Arg::Owned(m.cc.join(", ")),
+        Arg::Owned(m.bcc.join(", ")),
+        Arg::Text(&m.subject),
+        Arg::Text(&m.body),
+        Arg::Text(m.status.as_str()),
+        Arg::opt_text(m.error.as_deref()),
+        Arg::Owned(fmt_dt(m.created)),
+        m.sent.map_or(Arg::Null, |t| Arg::Owned(fmt_dt(t))),
+        Arg::Int(i64::from(m.attempts)),
+        m.next_attempt.map_or(Arg::Null, |t| Arg::Owned(fmt_dt(t))),
+    ]
 }
 
 /// Notes that a once-workflow fired for a record.

@@ -132,6 +132,13 @@ impl SqlRow for Row<'_, '_> {
     }
 }
 
+impl Link<'_> {
+    /// The rowid of the last row inserted on this connection.
+    pub(super) fn last_insert_rowid(&self) -> i64 {
+        self.conn.last_insert_rowid()
+    }
+}
+
 impl Db for Link<'_> {
     fn dialect(&self) -> &dyn Dialect {
         &Sqlite
@@ -162,5 +169,14 @@ impl Db for Link<'_> {
     }
     fn record_sql(&mut self, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
         self.records.borrow_mut().of(&Sqlite, version, m)
+    }
+    /// Long runs of inserts (an import batch: new records, change log, stage history, outbox mail, journal
+    /// rows) go as multi-row statements ([`super::bulk`]); shorter ones change by change.
+    fn bulk_run(&self, changes: &[crate::storage::Change]) -> usize {
+        let n = changes.iter().take_while(|c| super::bulk::is_bulk(c)).count();
+        if n >= super::bulk::MIN_RUN { n } else { 0 }
+    }
+    fn write_bulk(&mut self, schema: &crate::schema::Schema, run: &[crate::storage::Change]) -> Result<()> {
+        super::bulk::write_run(self, schema, run)
     }
 }

@@ -23,6 +23,7 @@
 //! user_version` migrations (a database written by a newer crm is refused), `BEGIN IMMEDIATE` units of work,
 //! the id sequence, `PRAGMA data_version`, and reading rows straight into slots.
 
+mod bulk;
 mod db;
 mod decimal_index;
 mod dialect;
