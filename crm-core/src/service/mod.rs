@@ -10,6 +10,7 @@
 mod convert;
 mod customize;
 mod export;
+mod feed;
 mod import;
 mod mass;
 mod records;

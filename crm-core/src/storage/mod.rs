@@ -1,7 +1,7 @@
 //! Storage ports and their adapters.
 //!
 //! One port per area ([`RecordStore`], [`SchemaStore`], [`WorkflowStore`], [`ImportStore`], [`ViewStore`],
-//! [`RelationStore`], [`UserStore`]), composed into [`Store`], which adds commits and units of work. Writes
+//! [`RelationStore`], [`UserStore`], [`FeedStore`]), composed into [`Store`], which adds commits and units of work. Writes
 //! arrive as a [`ChangeSet`] of area changes ([`RecordChange`], [`SchemaStoreChange`], ...): everything one
 //! operation changes is applied in **one transaction** by [`Store::commit`], or not at all. Reads take a
 //! [`Query`](crate::query::Query) so that filters, sorting, paging and aggregates can be pushed down to SQL.
@@ -24,7 +24,7 @@ pub mod sqlite;
 pub use changes::{
     Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
 };
-pub use ports::{ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
+pub use ports::{FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
 
 use crate::error::Result;
 use crate::history::HistoryEntry;
@@ -32,7 +32,7 @@ use crate::value::RecordId;
 
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
-    pub use super::{ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
+    pub use super::{FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
 }
 
 /// The live auto-number state of a module.
@@ -59,7 +59,9 @@ impl AutoNumberState {
 }
 
 /// A storage backend: every area's port, commits and units of work.
-pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + Send {
+pub trait Store:
+    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + FeedStore + Send
+{
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
     /// Starts a unit of work: until [`Store::end_unit`], every write (commits, id and auto-number

@@ -5,6 +5,7 @@
 //! any is applied. One file per area, each checking and applying its own change type and answering its
 //! own reads.
 
+mod feed;
 mod imports;
 mod records;
 mod relations;
@@ -45,6 +46,8 @@ pub struct MemoryStore {
     history: Vec<HistoryEntry>,
     /// The last change-log id given out: ids are never reused, even after a purge removed the highest.
     history_seq: i64,
+    /// The highest change-log position trimmed away (the feed's retention; 0 when nothing was).
+    history_trimmed: i64,
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,
