@@ -4,6 +4,7 @@
 mod conditions;
 mod convert;
 mod failures;
+mod feed;
 mod import_export;
 mod mass;
 mod outbox;
