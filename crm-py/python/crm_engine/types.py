@@ -93,6 +93,20 @@ class HistoryEntry(TypedDict):
     changes: list[FieldChange]
 
 
+class ChangeEvent(TypedDict):
+    """One committed change from `Crm.changes` / `Crm.watch`: its position in the store's feed, the record
+    (None for a schema edit), module, kind, who, when, the other record of a link, and the changed fields."""
+
+    position: int
+    record: int | None
+    module: str
+    kind: str
+    actor: str
+    at: datetime.datetime
+    related: int | None
+    changes: list[FieldChange]
+
+
 class StageEntry(TypedDict):
     record: int
     stage: str | None
