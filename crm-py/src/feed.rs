@@ -59,7 +59,8 @@ impl Crm {
     /// `limit` (1..=10 000), only of `modules` (every module when `None`). Pass the last event's
     /// `position` as the next `since`; an empty list means nothing newer yet. A position older than what
     /// the change log keeps raises `FeedPositionExpiredError`.
-    #[pyo3(signature = (since = None, limit = crm_core::feed::DEFAULT_PAGE, modules = None))]
+    // 1000 is crm_core::feed::DEFAULT_PAGE, written as a literal so that the signature shows it.
+    #[pyo3(signature = (since = None, limit = 1000, modules = None))]
     fn changes(&self, py: Python<'_>, since: Option<i64>, limit: u64, modules: Option<Vec<String>>) -> PyResult<Vec<EventOut>> {
         let events = page(&self.engine, py, since, limit, &modules.unwrap_or_default())?;
         Ok(events.into_iter().map(EventOut::from).collect())
@@ -80,7 +81,7 @@ impl Crm {
     /// An iterator over the changes after `since` (`None`: from the oldest kept; pass `changes_position()`
     /// for new changes only) that never ends: at the end of the feed it sleeps `poll_interval` seconds
     /// (the interpreter released, Ctrl-C honoured) and asks again.
-    #[pyo3(signature = (since = None, poll_interval = 1.0, modules = None, limit = crm_core::feed::DEFAULT_PAGE))]
+    #[pyo3(signature = (since = None, poll_interval = 1.0, modules = None, limit = 1000))]
     fn watch(&self, since: Option<i64>, poll_interval: f64, modules: Option<Vec<String>>, limit: u64) -> PyResult<ChangeWatch> {
         if !poll_interval.is_finite() || poll_interval <= 0.0 || poll_interval > 86_400.0 {
             return Err(crate::errors::invalid(format!("poll_interval must be between 0 and 86400 seconds, not {poll_interval}")));

@@ -194,14 +194,14 @@ pub(super) fn rewrites(c: &mut Conn, entries: &[HistoryEntry]) -> Result<()> {
 }
 
 /// One change-log entry with its field rows, after the feed's lock.
-const ONE_ENTRY: &str = "WITH l AS (SELECT pg_advisory_xact_lock(27991836889277796)),
+const ONE_ENTRY: &str = "WITH l AS (SELECT pg_advisory_xact_lock(7378415044687560704 + 'crm_history'::regclass::oid::bigint)),
      h AS (INSERT INTO crm_history (record_id, module, actor, at, kind, related_id)
            SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint FROM l RETURNING id)
      INSERT INTO crm_history_detail (history_id, field, before, after)
      SELECT h.id, d.f, d.b, d.a FROM h, unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS d(f, b, a, n) ORDER BY d.n";
 
 /// `$1` change-log ids, after the feed's lock.
-const ENTRY_IDS: &str = "WITH l AS (SELECT pg_advisory_xact_lock(27991836889277796))
+const ENTRY_IDS: &str = "WITH l AS (SELECT pg_advisory_xact_lock(7378415044687560704 + 'crm_history'::regclass::oid::bigint))
      SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM l, generate_series(1, $1::bigint)";
 
 /// Change-log entries. Each statement that takes change-log ids first takes the feed's advisory lock
@@ -345,7 +345,7 @@ pub(super) fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> 
 mod tests {
     #[test]
     fn change_log_ids_are_taken_under_the_feed_lock() {
-        let lock = format!("pg_advisory_xact_lock({})", super::super::LOCK_FEED);
+        let lock = format!("pg_advisory_xact_lock({} + 'crm_history'::regclass::oid::bigint)", super::super::LOCK_FEED);
         assert!(super::ONE_ENTRY.contains(&lock) && super::ENTRY_IDS.contains(&lock));
     }
 }
