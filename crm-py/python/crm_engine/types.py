@@ -88,7 +88,7 @@ class HistoryEntry(TypedDict):
     module: str
     actor: str
     at: datetime.datetime
-    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked"]
+    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked", "commented", "purged", "schema_changed"]
     related: int | None
     changes: list[FieldChange]
 
