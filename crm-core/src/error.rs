@@ -227,11 +227,14 @@ pub enum ErrorKind {
     Io,
     /// A schema edit was refused.
     Schema,
+    /// The change feed no longer holds the changes after the position asked for (the change log was
+    /// trimmed past it): the consumer missed changes and must resynchronise.
+    FeedPositionExpired,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Validation,
         ErrorKind::NotFound,
         ErrorKind::Conflict,
@@ -243,6 +246,7 @@ impl ErrorKind {
         ErrorKind::Storage,
         ErrorKind::Io,
         ErrorKind::Schema,
+        ErrorKind::FeedPositionExpired,
     ];
 
     /// The stable snake_case code (`"validation"`, `"not_found"`, ...), as [`Error::code`] returns it.
@@ -259,6 +263,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Io => "io",
             ErrorKind::Schema => "schema",
+            ErrorKind::FeedPositionExpired => "feed_position_expired",
         }
     }
 
@@ -296,6 +301,15 @@ pub enum Error {
     /// A schema edit (layout or picklist editor) was refused; see [`SchemaError::code`](crate::schema::edit::SchemaError::code).
     #[error("schema change refused: {0}")]
     Schema(#[from] crate::schema::edit::SchemaError),
+    /// The change feed was asked for the changes after `position`, but the change log was trimmed up to
+    /// `trimmed` (see [`crate::feed`]).
+    #[error("feed position {position} expired: the change log was trimmed up to position {trimmed}; resynchronise and start from it")]
+    FeedPositionExpired {
+        /// The position asked for.
+        position: i64,
+        /// The highest position trimmed away.
+        trimmed: i64,
+    },
 }
 
 impl Error {
@@ -308,12 +322,13 @@ impl Error {
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::Storage(s) => s.kind(),
             Error::Schema(_) => ErrorKind::Schema,
+            Error::FeedPositionExpired { .. } => ErrorKind::FeedPositionExpired,
         }
     }
 
     /// Stable machine-readable code, [`ErrorKind::as_str`] of [`Error::kind`]: `validation`, `not_found`,
     /// `conflict`, `invalid_argument`, `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`,
-    /// `io` or `schema`.
+    /// `io`, `schema` or `feed_position_expired`.
     pub fn code(&self) -> &'static str {
         self.kind().as_str()
     }

@@ -1,6 +1,6 @@
 //! The change log ("Updates") and the stage history of opportunities.
 //!
-//! Every create, update, delete, restore, link and unlink writes one [`HistoryEntry`] in the same transaction as
+//! Every create, update, delete, restore, purge, link, unlink, comment and schema edit writes one [`HistoryEntry`] in the same transaction as
 //! the change, with one [`FieldChange`] per changed field (no cap on the number of fields). Values are kept
 //! in their canonical text form, so the log stays readable even after a field is deleted.
 //!
@@ -31,6 +31,13 @@ pub enum ChangeKind {
     Linked,
     /// Another record was unlinked from it.
     Unlinked,
+    /// A comment was added to it (the comment's text, id and parent in `changes`).
+    Commented,
+    /// Removed from the recycle bin for good. Its earlier entries go with it; this one stays in the log.
+    Purged,
+    /// A schema edit (layout or picklist editor) of the entry's module; `record` is 0 (no record) and
+    /// `changes` holds the schema version and the change as JSON.
+    SchemaChanged,
 }
 
 impl ChangeKind {
@@ -43,6 +50,9 @@ impl ChangeKind {
             ChangeKind::Restored => "restored",
             ChangeKind::Linked => "linked",
             ChangeKind::Unlinked => "unlinked",
+            ChangeKind::Commented => "commented",
+            ChangeKind::Purged => "purged",
+            ChangeKind::SchemaChanged => "schema_changed",
         }
     }
     /// Parses [`ChangeKind::as_str`].
@@ -54,6 +64,9 @@ impl ChangeKind {
             "restored" => ChangeKind::Restored,
             "linked" => ChangeKind::Linked,
             "unlinked" => ChangeKind::Unlinked,
+            "commented" => ChangeKind::Commented,
+            "purged" => ChangeKind::Purged,
+            "schema_changed" => ChangeKind::SchemaChanged,
             _ => return None,
         })
     }

@@ -41,6 +41,7 @@
 pub mod analytics;
 pub mod clock;
 pub mod error;
+pub mod feed;
 pub mod history;
 pub mod io;
 pub mod limits;
@@ -58,6 +59,7 @@ pub mod wire;
 pub mod workflow;
 
 pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
+pub use feed::{ChangeEvent, ChangeIter};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, Query, Sort};
 pub use record::{Fields, Record};

@@ -129,6 +129,11 @@ enum crm_status
    * still in use, lossy type change, ...); nothing was changed.
    */
   CRM_STATUS_SCHEMA = 16,
+  /**
+   * The change feed no longer holds the changes after the position asked for (the change log was
+   * trimmed past it): the consumer missed changes and must resynchronise.
+   */
+  CRM_STATUS_FEED_POSITION_EXPIRED = 17,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -721,6 +726,52 @@ crm_status crm_stage_meta_set(struct crm_store *store,
                               const char *stage,
                               const char *kind,
                               const char *probability);
+
+/**
+ * The committed changes after position `since`, oldest first, as a JSON array of events into `*out_json`
+ * (required, owned by the caller): at most `limit` (1..=10 000), only of the modules in `modules_json` (a
+ * JSON array of module names; NULL or `[]` for every module). A negative `since` starts at the oldest
+ * change kept. Pass the last event's `position` as the next `since`; an empty array means nothing newer yet.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (`limit` out of range, `since`
+ * beyond the end of the feed), `_FEED_POSITION_EXPIRED` (the change log was trimmed past `since`: resynchronise),
+ * storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `modules_json` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_changes(const struct crm_store *store,
+                       int64_t since,
+                       uint64_t limit,
+                       const char *modules_json,
+                       char **out_json);
+
+/**
+ * The current end of the feed into `*out_position` (required): the position of the newest committed
+ * change, 0 when there is none. A consumer starting here sees every change committed after this call.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_position` NULL or writable.
+ */
+crm_status crm_changes_position(const struct crm_store *store,
+                                int64_t *out_position);
+
+/**
+ * Removes the change log up to and including position `through` (the records' history of those changes
+ * too); asking for changes after an earlier position is then `CRM_STATUS_FEED_POSITION_EXPIRED`. The
+ * number of entries removed goes into `*out_removed` (optional).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_ARGUMENT` (`through` negative or beyond the end), storage
+ * errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_removed` NULL or writable.
+ */
+crm_status crm_changes_trim(struct crm_store *store,
+                            int64_t through,
+                            uint64_t *out_removed);
 
 /**
  * Imports a CSV file into `module` (name or label): every row goes through the normal save pipeline

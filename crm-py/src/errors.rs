@@ -8,6 +8,7 @@
 //!       ├── crm.NotFoundError        (also a LookupError) record, user, module
 //!       ├── crm.ConflictError        stale version, duplicate name, wrong recycle-bin state
 //!       ├── crm.SchemaError          (also a ValueError)  a refused field / block / picklist edit
+//!       ├── crm.FeedPositionExpiredError  the change log was trimmed past the position asked for
 //!       └── crm.StorageError         corrupt file, busy database, newer layout, backend failure
 //! OSError and its subclasses (FileNotFoundError, PermissionError, IsADirectoryError, ...) for file problems
 //! ```
@@ -77,6 +78,10 @@ const SCHEMA_ERROR: ExcDef = ExcDef {
     name: "SchemaError",
     doc: "A field, block or picklist edit was refused (duplicate label, standard field, value in use, ...); nothing changed.",
 };
+const FEED_POSITION_EXPIRED_ERROR: ExcDef = ExcDef {
+    name: "FeedPositionExpiredError",
+    doc: "The change feed no longer holds the changes after the position asked for (the change log was trimmed past it): resynchronise.",
+};
 const STORAGE_ERROR: ExcDef =
     ExcDef { name: "StorageError", doc: "The storage backend failed: corrupt or foreign file, busy database, newer layout." };
 
@@ -87,6 +92,7 @@ static NOT_FOUND_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static CONFLICT_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SCHEMA_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static STORAGE_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static FEED_POSITION_EXPIRED_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn make_type<'py>(py: Python<'py>, def: &ExcDef, bases: Vec<Bound<'py, PyType>>) -> PyResult<Py<PyType>> {
     let dict = PyDict::new(py);
@@ -149,6 +155,11 @@ pub fn storage_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     sub(py, &STORAGE_ERROR_T, &STORAGE_ERROR, None)
 }
 
+/// `crm.FeedPositionExpiredError`.
+pub fn feed_position_expired_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    sub(py, &FEED_POSITION_EXPIRED_ERROR_T, &FEED_POSITION_EXPIRED_ERROR, None)
+}
+
 /// Adds every exception class to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -159,6 +170,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ConflictError", conflict_error(py)?)?;
     m.add("StorageError", storage_error(py)?)?;
     m.add("SchemaError", schema_error(py)?)?;
+    m.add("FeedPositionExpiredError", feed_position_expired_error(py)?)?;
     Ok(())
 }
 
@@ -224,6 +236,7 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> PyResult<Option<&Bound<'_, PyTyp
         ErrorKind::Conflict => conflict_error(py)?,
         ErrorKind::InvalidArgument => invalid_argument_error(py)?,
         ErrorKind::Schema => schema_error(py)?,
+        ErrorKind::FeedPositionExpired => feed_position_expired_error(py)?,
         ErrorKind::IncompatibleVersion | ErrorKind::Corrupt | ErrorKind::Busy | ErrorKind::Duplicate | ErrorKind::Storage => {
             storage_error(py)?
         }

@@ -23,6 +23,7 @@ pub mod crm;
 pub mod customize;
 pub mod engine;
 pub mod errors;
+pub mod feed;
 pub mod indexes;
 pub mod io;
 pub mod json;
@@ -40,6 +41,8 @@ use pyo3::prelude::*;
 pub mod _crm {
     #[pymodule_export]
     use super::crm::Crm;
+    #[pymodule_export]
+    use super::feed::ChangeWatch;
     #[pymodule_export]
     use super::io::ImportReport;
     #[pymodule_export]

@@ -20,6 +20,12 @@ pub struct ChangeOut {
     after: Option<String>,
 }
 
+impl From<crm_core::FieldChange> for ChangeOut {
+    fn from(c: crm_core::FieldChange) -> Self {
+        ChangeOut { field: c.field, before: c.before, after: c.after }
+    }
+}
+
 /// One history entry, as a dict.
 #[derive(IntoPyObject)]
 pub struct HistoryOut {

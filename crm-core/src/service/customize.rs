@@ -134,6 +134,7 @@ impl Crm {
             }
             let entry = SchemaChangeEntry { version: after.version, actor, at, change };
             cs.push(SchemaStoreChange::Log(entry.clone()));
+            cs.push(crate::storage::RecordChange::History(crate::feed::schema_entry(entry.change.module(), before.version, &entry)?));
             match self.commit(&cs) {
                 Ok(()) => {
                     self.schema = Arc::new(after);

@@ -169,9 +169,10 @@ impl Crm {
         let mut out = MassResult::default();
         let mut cs = ChangeSet::new();
         for id in unique(ids) {
-            match self.plan_comment(id, None, text) {
-                Ok(c) => {
+            match self.plan_comment(id, None, text).and_then(|c| Ok((self.comment_entry(&c)?, c))) {
+                Ok((entry, c)) => {
                     cs.push(RelationChange::AddComment(c));
+                    cs.push(entry);
                     out.succeeded.push(id);
                 }
                 Err(e) => out.fail(id, e),

@@ -12,6 +12,7 @@ pub(crate) mod analytics;
 mod convert;
 mod customize;
 mod export;
+mod feed;
 mod import;
 mod mass;
 mod records;

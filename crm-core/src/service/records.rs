@@ -137,7 +137,12 @@ impl Crm {
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
-        self.commit(&ChangeSet(vec![Change::Record(RecordChange::Purge { id, expected_version: r.version })]))
+        // The purge removes the record's change log; its `purged` entry comes after, and stays (the feed's event).
+        let purged = HistoryEntry::new(id, &r.module, &self.actor_name(), self.now(), ChangeKind::Purged, vec![]);
+        self.commit(&ChangeSet(vec![
+            Change::Record(RecordChange::Purge { id, expected_version: r.version }),
+            Change::Record(RecordChange::History(purged)),
+        ]))
     }
 
     /// Lists the records a query selects.

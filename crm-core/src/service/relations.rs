@@ -61,7 +61,8 @@ impl Crm {
     /// `NotFound` for an unknown or deleted record; `InvalidArgument` for empty text.
     pub fn comment(&mut self, record: RecordId, text: &str) -> Result<Comment> {
         let c = self.plan_comment(record, None, text)?;
-        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone()))]))?;
+        let entry = self.comment_entry(&c)?;
+        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone())), entry.into()]))?;
         Ok(c)
     }
 
@@ -72,7 +73,8 @@ impl Crm {
     pub fn reply(&mut self, comment: i64, text: &str) -> Result<Comment> {
         let parent = self.store.comment(comment)?.ok_or_else(|| Error::not_found(format!("comment {comment}")))?;
         let c = self.plan_comment(parent.record, Some(comment), text)?;
-        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone()))]))?;
+        let entry = self.comment_entry(&c)?;
+        self.commit(&ChangeSet(vec![Change::Relation(RelationChange::AddComment(c.clone())), entry.into()]))?;
         Ok(c)
     }
 

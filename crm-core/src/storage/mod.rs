@@ -1,7 +1,7 @@
 //! Storage ports and their adapters.
 //!
 //! One port per area ([`RecordStore`], [`SchemaStore`], [`WorkflowStore`], [`ImportStore`], [`ViewStore`],
-//! [`RelationStore`], [`UserStore`]), composed into [`Store`], which adds commits and units of work. Writes
+//! [`RelationStore`], [`UserStore`], [`FeedStore`]), composed into [`Store`], which adds commits and units of work. Writes
 //! arrive as a [`ChangeSet`] of area changes ([`RecordChange`], [`SchemaStoreChange`], ...): everything one
 //! operation changes is applied in **one transaction** by [`Store::commit`], or not at all. Reads take a
 //! [`Query`](crate::query::Query) so that filters, sorting, paging and aggregates can be pushed down to SQL.
@@ -26,7 +26,7 @@ pub use analytics::AnalyticsStore;
 pub use changes::{
     Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
 };
-pub use ports::{ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
+pub use ports::{FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
 
 use crate::error::Result;
 use crate::history::HistoryEntry;
@@ -34,7 +34,9 @@ use crate::value::RecordId;
 
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
-    pub use super::{AnalyticsStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
+    pub use super::{
+        AnalyticsStore, FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore,
+    };
 }
 
 /// The live auto-number state of a module.
@@ -62,7 +64,7 @@ impl AutoNumberState {
 
 /// A storage backend: every area's port, commits and units of work.
 pub trait Store:
-    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + AnalyticsStore + Send
+    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + AnalyticsStore + FeedStore + Send
 {
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;

@@ -223,3 +223,17 @@ pub trait UserStore {
     /// Every registered group.
     fn groups(&self) -> Result<Vec<Group>>;
 }
+
+/// The change feed, read from the change log (see [`crate::feed`]): positions are change-log entry ids.
+pub trait FeedStore {
+    /// The change-log entries `q` selects, by position. Each store decides which entries a feed read returns
+    /// in this one place (`storage::memory::feed::select`, `storage::sql::feed::select`).
+    fn feed(&self, q: &crate::feed::FeedQuery) -> Result<Vec<HistoryEntry>>;
+    /// The highest committed position, or the highest trimmed one when that is higher (0 for an empty log).
+    fn feed_end(&self) -> Result<i64>;
+    /// The highest position trimmed away by [`FeedStore::trim_feed`] (0 when nothing was).
+    fn feed_trimmed(&self) -> Result<i64>;
+    /// Removes every change-log entry with a position up to `through` (with its field changes) and
+    /// remembers `through` as trimmed, in one transaction; returns how many entries went.
+    fn trim_feed(&mut self, through: i64) -> Result<u64>;
+}

@@ -5,6 +5,7 @@ mod analytics;
 mod conditions;
 mod convert;
 mod failures;
+mod feed;
 mod import_export;
 mod mass;
 mod outbox;

@@ -18,6 +18,7 @@ const OPTIONAL_STRINGS: &[(&str, &str)] = &[
     ("crm_workflows", "module"),          // NULL or "": every module
     ("crm_workflows_run_due", "now"),     // NULL: the current time
     ("crm_outbox_page", "status"),        // NULL: every status
+    ("crm_changes", "modules_json"),      // NULL: every module
 ];
 
 /// One parameter of a prototype: its C type and name.

@@ -14,7 +14,9 @@ then create, update, find and delete records of any built-in module. Records are
 from crm_engine._crm import (
     ConflictError,
     Crm,
+    ChangeWatch,
     CrmError,
+    FeedPositionExpiredError,
     ImportReport,
     InvalidArgumentError,
     NotFoundError,
@@ -28,7 +30,9 @@ from crm_engine._crm import (
 __all__ = [
     "ConflictError",
     "Crm",
+    "ChangeWatch",
     "CrmError",
+    "FeedPositionExpiredError",
     "ImportReport",
     "InvalidArgumentError",
     "NotFoundError",

@@ -11,6 +11,7 @@ __all__ = [
     "Crm",
     "ImportReport",
     "RecordIterator",
+    "ChangeWatch",
     "__version__",
     "CrmError",
     "ValidationError",
@@ -19,6 +20,7 @@ __all__ = [
     "ConflictError",
     "SchemaError",
     "StorageError",
+    "FeedPositionExpiredError",
 ]
 
 __version__: str
@@ -26,6 +28,7 @@ __version__: str
 from crm_engine.types import (
     AutoNumber,
     BlockInfo,
+    ChangeEvent,
     IndexInfo,
     Comment,
     Converted,
@@ -76,6 +79,9 @@ class SchemaError(CrmError, ValueError):
 class StorageError(CrmError):
     """The storage backend failed: corrupt or foreign file, busy database, newer layout."""
 
+class FeedPositionExpiredError(CrmError):
+    """The change feed no longer holds the changes after the position asked for (the change log was trimmed past it): resynchronise."""
+
 @final
 class ImportReport:
     """The result of an import."""
@@ -115,6 +121,16 @@ class RecordIterator:
 
     def __iter__(self) -> RecordIterator: ...
     def __next__(self) -> Record: ...
+
+@final
+class ChangeWatch:
+    """The iterator `Crm.watch` returns: every change after its start, waiting (polling) for new ones; never ends."""
+
+    @property
+    def position(self) -> int | None:
+        """The position of the last event handed out (where a restarted consumer resumes), None before one."""
+    def __iter__(self) -> ChangeWatch: ...
+    def __next__(self) -> ChangeEvent: ...
 
 @final
 class Crm:
@@ -200,6 +216,20 @@ class Crm:
     ) -> list[dict[str, Any]]: ...
     def history(self, id: RecordId, *, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
     def stage_history(self, id: RecordId) -> list[StageEntry]: ...
+    # the change feed
+    def changes(self, since: int | None = None, limit: int = 1000, modules: Sequence[str] | None = None) -> list[ChangeEvent]:
+        """The committed changes after position `since` (None: from the oldest kept), oldest first: at most `limit`,
+        only of `modules`. Pass the last event's `position` as the next `since`; an empty list means nothing newer.
+        Raises FeedPositionExpiredError when the change log was trimmed past `since`."""
+    def changes_position(self) -> int:
+        """The current end of the feed: the position of the newest committed change (0 when there is none)."""
+    def trim_changes(self, through: int) -> int:
+        """Removes the change log up to and including position `through`; returns how many entries went."""
+    def watch(
+        self, since: int | None = None, poll_interval: float = 1.0, modules: Sequence[str] | None = None, limit: int = 1000
+    ) -> ChangeWatch:
+        """An endless iterator over the changes after `since`, sleeping `poll_interval` seconds (the interpreter
+        released, Ctrl-C honoured) whenever it has caught up."""
     def stage_durations(self, id: RecordId) -> list[StageDuration]: ...
     # schema customization
     def add_field(self, module: str, *, label: str, type: str, **options: Any) -> FieldInfo: ...

@@ -88,7 +88,21 @@ class HistoryEntry(TypedDict):
     module: str
     actor: str
     at: datetime.datetime
-    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked"]
+    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked", "commented", "purged", "schema_changed"]
+    related: int | None
+    changes: list[FieldChange]
+
+
+class ChangeEvent(TypedDict):
+    """One committed change from `Crm.changes` / `Crm.watch`: its position in the store's feed, the record
+    (None for a schema edit), module, kind, who, when, the other record of a link, and the changed fields."""
+
+    position: int
+    record: int | None
+    module: str
+    kind: str
+    actor: str
+    at: datetime.datetime
     related: int | None
     changes: list[FieldChange]
 

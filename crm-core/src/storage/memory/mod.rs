@@ -6,6 +6,7 @@
 //! own reads.
 
 mod analytics;
+mod feed;
 mod imports;
 mod records;
 mod relations;
@@ -46,6 +47,8 @@ pub struct MemoryStore {
     history: Vec<HistoryEntry>,
     /// The last change-log id given out: ids are never reused, even after a purge removed the highest.
     history_seq: i64,
+    /// The highest change-log position trimmed away (the feed's retention; 0 when nothing was).
+    history_trimmed: i64,
     stages: Vec<StageEntry>,
     users: BTreeMap<i64, User>,
     groups: BTreeMap<i64, Group>,

@@ -193,15 +193,28 @@ pub(super) fn rewrites(c: &mut Conn, entries: &[HistoryEntry]) -> Result<()> {
     histories(c, &entries.iter().collect::<Vec<_>>())
 }
 
+/// One change-log entry with its field rows, after the feed's lock.
+const ONE_ENTRY: &str = "WITH l AS (SELECT pg_advisory_xact_lock(7378415044687560704 + 'crm_history'::regclass::oid::bigint)),
+     h AS (INSERT INTO crm_history (record_id, module, actor, at, kind, related_id)
+           SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text, $6::bigint FROM l RETURNING id)
+     INSERT INTO crm_history_detail (history_id, field, before, after)
+     SELECT h.id, d.f, d.b, d.a FROM h, unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS d(f, b, a, n) ORDER BY d.n";
+
+/// `$1` change-log ids, after the feed's lock.
+const ENTRY_IDS: &str = "WITH l AS (SELECT pg_advisory_xact_lock(7378415044687560704 + 'crm_history'::regclass::oid::bigint))
+     SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM l, generate_series(1, $1::bigint)";
+
+/// Change-log entries. Each statement that takes change-log ids first takes the feed's advisory lock
+/// ([`LOCK_FEED`](super::LOCK_FEED), in the statement itself: no extra round trip), held until the
+/// transaction ends, so that ids — the change feed's positions — are taken in commit order: a transaction
+/// that appends to the change log waits until the one before it committed (see [`crate::feed`]).
 pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
     if let [h] = entries {
         let fields: Vec<&str> = h.changes.iter().map(|d| d.field.as_str()).collect();
         let before: Vec<Option<&str>> = h.changes.iter().map(|d| d.before.as_deref()).collect();
         let after: Vec<Option<&str>> = h.changes.iter().map(|d| d.after.as_deref()).collect();
         c.execute_raw(
-            "WITH h AS (INSERT INTO crm_history (record_id, module, actor, at, kind, related_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
-             INSERT INTO crm_history_detail (history_id, field, before, after)
-             SELECT h.id, d.f, d.b, d.a FROM h, unnest($7::text[], $8::text[], $9::text[]) WITH ORDINALITY AS d(f, b, a, n) ORDER BY d.n",
+            ONE_ENTRY,
             &[&h.record.0, &h.module, &h.actor, &fmt_dt(h.at), &h.kind.as_str(), &h.related.map(|r| r.0), &fields, &before, &after],
         )?;
         return Ok(());
@@ -210,7 +223,7 @@ pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
         return Ok(());
     }
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
-    let rows = c.query_raw("SELECT nextval(pg_get_serial_sequence('crm_history', 'id')) FROM generate_series(1, $1::bigint)", &[&n])?;
+    let rows = c.query_raw(ENTRY_IDS, &[&n])?;
     let mut ids: Vec<i64> = rows.iter().map(|r| get(r, 0)).collect::<Result<_>>()?;
     ids.sort_unstable();
     let (mut records, mut modules, mut actors, mut ats, mut kinds, mut related) = (vec![], vec![], vec![], vec![], vec![], vec![]);
@@ -326,4 +339,13 @@ pub(super) fn journal_rows(c: &mut Conn, rows: &[&ImportRowFate]) -> Result<()> 
         &[&imports, &lines, &records, &actions, &previous, &versions],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn change_log_ids_are_taken_under_the_feed_lock() {
+        let lock = format!("pg_advisory_xact_lock({} + 'crm_history'::regclass::oid::bigint)", super::super::LOCK_FEED);
+        assert!(super::ONE_ENTRY.contains(&lock) && super::ENTRY_IDS.contains(&lock));
+    }
 }

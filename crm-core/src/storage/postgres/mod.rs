@@ -74,6 +74,12 @@ pub const LAYOUT_VERSION: i32 = 2;
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
 const LOCK_IDS: i64 = 0x0063_726d_0069_6473;
 const LOCK_SETUP: i64 = 0x0063_726d_7365_7475;
+/// The change feed's lock (transaction level), taken by every statement that takes change-log ids (written
+/// out in those statements, `bulk::histories`): change-log ids, the feed's positions, follow commit order.
+/// The key is this base plus the oid of the CRM's `crm_history` table, so that CRMs in other schemas of the
+/// same database do not wait for each other.
+#[cfg_attr(not(test), allow(dead_code))]
+const LOCK_FEED: i64 = 0x6665_6564_0000_0000;
 
 /// The id sequence and the data-version sequence (see [`Store::data_version`]).
 const SEQUENCES: &str = "CREATE SEQUENCE IF NOT EXISTS crm_ids; CREATE SEQUENCE IF NOT EXISTS crm_data_version;";

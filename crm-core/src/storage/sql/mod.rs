@@ -27,6 +27,7 @@ pub(crate) mod compile;
 pub(crate) mod db;
 pub(crate) mod ddl;
 pub(crate) mod dialect;
+pub(crate) mod feed;
 pub(crate) mod imports;
 pub(crate) mod records;
 pub(crate) mod relations;

@@ -342,7 +342,7 @@ pub(crate) fn history_page<D: Db + ?Sized>(db: &mut D, id: RecordId, after: i64,
     with_details(entries, details)
 }
 
-fn history_entry(r: &dyn SqlRow) -> Result<HistoryEntry> {
+pub(crate) fn history_entry(r: &dyn SqlRow) -> Result<HistoryEntry> {
     Ok(HistoryEntry {
         id: r.i64(0)?,
         record: RecordId(r.i64(1)?),
@@ -355,12 +355,12 @@ fn history_entry(r: &dyn SqlRow) -> Result<HistoryEntry> {
     })
 }
 
-fn history_detail(r: &dyn SqlRow) -> Result<(i64, FieldChange)> {
+pub(crate) fn history_detail(r: &dyn SqlRow) -> Result<(i64, FieldChange)> {
     Ok((r.i64(0)?, FieldChange { field: r.string(1)?, before: r.text(2)?, after: r.text(3)? }))
 }
 
 /// Attaches each field change to its entry (creations expanded).
-fn with_details(mut entries: Vec<HistoryEntry>, details: Vec<(i64, FieldChange)>) -> Result<Vec<HistoryEntry>> {
+pub(crate) fn with_details(mut entries: Vec<HistoryEntry>, details: Vec<(i64, FieldChange)>) -> Result<Vec<HistoryEntry>> {
     let index: HashMap<i64, usize> = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
     for (hid, d) in details {
         let Some(e) = index.get(&hid).and_then(|&i| entries.get_mut(i)) else { continue };
