@@ -206,6 +206,30 @@ fn import_maps_codes_names_and_symbols(b: Backend) {
     assert_eq!(base_copy(&gbp[0]), d("126.58"), "100 / 0.79");
 }
 
+fn export_writes_codes_and_converted_columns(b: Backend) {
+    let mut t = b.crm();
+    four_deals(&mut t);
+    let sel = crm_core::ExportSelection::All(Query::new("Potentials").order_by("potentialname"));
+    let cols = vec!["potentialname".to_string(), "amount".into(), "currency".into()];
+    let mut out = Vec::new();
+    let o = crm_core::io::ExportOptions { columns: cols.clone(), ..Default::default() };
+    t.export_csv(&mut out, "Potentials", &sel, &o).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.lines().nth(2), Some("B,1000.00,EUR"), "{text}");
+    let mut out = Vec::new();
+    let o = crm_core::io::ExportOptions { columns: cols, converted_to: Some("usd".into()), ..Default::default() };
+    t.export_csv(&mut out, "Potentials", &sel, &o).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "Opportunity Name,Amount,Amount (USD),Currency");
+    assert_eq!(&lines[1..], ["A,1000.00,1000.00,USD", "B,1000.00,1086.96,EUR", "C,1000.00,1052.63,EUR", "D,100000.00,666.67,JPY"]);
+    // The default columns leave the base copies out.
+    let mut out = Vec::new();
+    t.export_csv(&mut out, "Potentials", &sel, &Default::default()).unwrap();
+    let header = String::from_utf8(out).unwrap().lines().next().unwrap_or_default().to_string();
+    assert!(header.contains("Currency") && !header.contains("base currency"), "{header}");
+}
+
 fn older_stores_gain_currencies(b: Backend) {
     let Some(mut db) = b.database() else { return };
     // A store written before records carried a currency: the built-in schema without the new fields.
@@ -252,4 +276,5 @@ on_every_backend!(
     unknown_currencies_and_preferences,
     import_maps_codes_names_and_symbols,
     older_stores_gain_currencies,
+    export_writes_codes_and_converted_columns,
 );

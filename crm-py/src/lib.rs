@@ -19,6 +19,7 @@
 pub mod conditions;
 pub mod convert;
 pub mod crm;
+pub mod currency;
 pub mod customize;
 pub mod engine;
 pub mod errors;

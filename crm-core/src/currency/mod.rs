@@ -280,6 +280,23 @@ impl CurrencyBook {
     }
 }
 
+/// Reads a day `yyyy-mm-dd` as the bindings pass it (`what` names the argument in the error).
+///
+/// # Errors
+/// `InvalidArgument` for anything else.
+pub fn parse_day(text: &str, what: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| Error::invalid(format!("{what} '{text}' is not a date yyyy-mm-dd")))
+}
+
+/// Reads an exact decimal (an amount or a rate) as the bindings pass it (`what` names the argument).
+///
+/// # Errors
+/// `InvalidArgument` for text that is not a plain decimal number.
+pub fn parse_decimal(text: &str, what: &str) -> Result<Decimal> {
+    use std::str::FromStr;
+    Decimal::from_str(text.trim()).map_err(|_| Error::invalid(format!("{what} '{text}' is not a decimal number")))
+}
+
 /// The error of a missing rate.
 pub(crate) fn missing_rate(code: &str, day: NaiveDate) -> Error {
     Error::invalid(format!("no {code} rate is valid on {day}"))

@@ -378,16 +378,26 @@ impl Crm {
             if currency::money_fields(m).is_empty() {
                 continue;
             }
-            let mut values = r.values.clone();
-            if values.get(currency::CURRENCY_FIELD).is_none_or(Value::is_empty) {
-                values.insert(currency::CURRENCY_FIELD.into(), Value::Text(book.base.clone()));
-            }
-            if let Err(e) = fill_base_copies(&book, m, &mut values, today) {
-                let mut v = ValidationErrors::default();
-                v.push(e);
-                v.into_result()?;
-            }
-            if values != r.values {
+            let no_currency = r.values.get(currency::CURRENCY_FIELD).is_none_or(Value::is_empty);
+            let copies = match base_copies(&book, m, &r.values, today) {
+                Ok(c) => c,
+                Err(e) => {
+                    let mut v = ValidationErrors::default();
+                    v.push(e);
+                    return v.into_result().map(|_| None);
+                }
+            };
+            if no_currency || copies.iter().any(|(copy, v)| r.values.get(copy) != v.as_ref()) {
+                let mut values = r.values.clone();
+                if no_currency {
+                    values.insert(currency::CURRENCY_FIELD.into(), Value::Text(book.base.clone()));
+                }
+                for (copy, v) in copies {
+                    match v {
+                        Some(v) => values.insert(copy, v),
+                        None => values.remove(&copy),
+                    };
+                }
                 let set = out.get_or_insert_with(|| cs.clone());
                 if let Change::Record(RecordChange::Insert(r) | RecordChange::Update { record: r, .. }) = &mut set.0[i] {
                     r.values = values;
@@ -612,43 +622,61 @@ pub(crate) fn fill_base_copies(
     values: &mut BTreeMap<String, Value>,
     today: NaiveDate,
 ) -> std::result::Result<(), FieldError> {
-    let pairs = currency::money_fields(m);
-    if pairs.is_empty() {
-        return Ok(());
+    for (copy, v) in base_copies(book, m, values, today)? {
+        match v {
+            Some(v) => values.insert(copy, v),
+            None => values.remove(&copy),
+        };
     }
-    let code = values.get(currency::CURRENCY_FIELD).and_then(Value::to_text).unwrap_or_else(|| book.base.clone());
+    Ok(())
+}
+
+/// The base copies a record's values call for: `(copy field, value or none for an empty amount)`.
+///
+/// # Errors
+/// As [`fill_base_copies`].
+pub(crate) fn base_copies(
+    book: &CurrencyBook,
+    m: &Module,
+    values: &BTreeMap<String, Value>,
+    today: NaiveDate,
+) -> std::result::Result<Vec<(String, Option<Value>)>, FieldError> {
+    let pairs = currency::money_fields(m);
+    let mut out = Vec::with_capacity(pairs.len());
+    if pairs.is_empty() {
+        return Ok(out);
+    }
+    let code = values.get(currency::CURRENCY_FIELD).and_then(Value::as_str).unwrap_or(&book.base);
     let day = record_day(book, m, values, today);
-    let base = book.base_currency().clone();
+    let base = book.base_currency();
     for (money, copy) in pairs {
         let amount = match values.get(&money) {
             Some(Value::Decimal(d)) => *d,
             Some(Value::Int(i)) => Decimal::from(*i),
             _ => {
-                values.remove(&copy);
+                out.push((copy, None));
                 continue;
             }
         };
-        if book.currency(&code).is_none() {
+        if book.currency(code).is_none() {
             return Err(FieldError::new(
                 currency::CURRENCY_FIELD,
                 ValidationCode::UnknownCurrency,
                 format!("'{code}' is not a currency of this store"),
             ));
         }
-        if book.rate_on(&code, day).is_none() {
+        if book.rate_on(code, day).is_none() {
             return Err(FieldError::new(
                 currency::CURRENCY_FIELD,
                 ValidationCode::MissingRate,
                 format!("no {code} rate is valid on {day}"),
             ));
         }
-        let converted = book
-            .convert(amount, &code, &base.code, day)
+        let mut v = book
+            .convert(amount, code, &base.code, day)
             .map_err(|e| FieldError::new(money.as_str(), ValidationCode::OutOfRange, e.to_string()))?;
-        let mut v = converted;
-        let scale = m.field(&copy).map_or(MAX_DECIMALS, |f| f.decimal_scale());
-        v.rescale(scale);
-        values.insert(copy, Value::Decimal(v));
+        v.rescale(m.field(&copy).map_or(MAX_DECIMALS, |f| f.decimal_scale()));
+        out.push((copy, Some(Value::Decimal(v))));
     }
-    Ok(())
+    Ok(out)
 }

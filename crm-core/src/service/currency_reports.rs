@@ -300,3 +300,55 @@ fn convert_record(
     let day = super::currency::record_day(book, m, values, today);
     book.convert(v, &code, target, day)
 }
+
+/// The export columns with converted columns added (see `ExportOptions::converted_to`).
+pub(crate) struct ConvertedColumns {
+    /// The columns to write.
+    pub(crate) columns: Vec<crate::schema::Field>,
+    /// The book and the target currency, when converting.
+    pub(crate) book: Option<(CurrencyBook, String)>,
+}
+
+/// The marker between a money field's name and the target currency in a converted column's name.
+const CONVERTED_MARK: &str = "@";
+
+/// Adds after each money field among `columns` a column `field@EUR` labelled `Amount (EUR)`.
+///
+/// # Errors
+/// `NotFound` for a currency the store does not have.
+pub(crate) fn converted_columns(crm: &Crm, m: &Module, columns: Vec<crate::schema::Field>, to: Option<&str>) -> Result<ConvertedColumns> {
+    let Some(to) = to else { return Ok(ConvertedColumns { columns, book: None }) };
+    let book = crm.currency_book()?;
+    let target = book.currency(to).ok_or_else(|| Error::not_found(format!("currency '{to}'")))?.code.clone();
+    let money = currency::money_fields(m);
+    let mut out = Vec::with_capacity(columns.len() + money.len());
+    for f in columns {
+        let is_money = money.iter().any(|(n, _)| *n == f.name);
+        let extra = is_money.then(|| {
+            let mut c = f.clone();
+            c.name = format!("{}{CONVERTED_MARK}{target}", f.name);
+            c.label = format!("{} ({target})", f.label);
+            c
+        });
+        out.push(f);
+        out.extend(extra);
+    }
+    Ok(ConvertedColumns { columns: out, book: Some((book, target)) })
+}
+
+/// The cell of `field` for a record: a converted column's amount (empty when it cannot be converted), else
+/// the record's value.
+pub(crate) fn converted_cell(
+    book: &CurrencyBook,
+    m: &Module,
+    r: &crate::record::Record,
+    field: &str,
+    target: &str,
+    today: chrono::NaiveDate,
+) -> Value {
+    let Some((money, _)) = field.split_once(CONVERTED_MARK) else { return r.get(field).clone() };
+    match r.get(money).as_decimal() {
+        Some(v) => convert_record(book, m, &r.values, v, target, today).map_or(Value::Null, Value::Decimal),
+        None => Value::Null,
+    }
+}

@@ -3,6 +3,7 @@
 
 mod conditions;
 mod convert;
+mod currency;
 mod failures;
 mod import_export;
 mod mass;
