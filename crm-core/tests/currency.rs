@@ -8,7 +8,7 @@ mod support;
 use chrono::NaiveDate;
 use crm_core::currency::NewCurrency;
 use crm_core::io::ImportOptions;
-use crm_core::{Condition, Crm, Fields, Op, PipelineBy, Query, Record, Value};
+use crm_core::{Condition, Crm, FieldType, Fields, Op, PipelineBy, Query, Record, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use support::Backend;
@@ -230,6 +230,25 @@ fn export_writes_codes_and_converted_columns(b: Backend) {
     assert!(header.contains("Currency") && !header.contains("base currency"), "{header}");
 }
 
+fn custom_money_fields_and_expressions(b: Backend) {
+    let mut t = b.crm();
+    rates(&mut t);
+    let acme = t.create("Accounts", Fields::new().with("accountname", "Acme").with("annual_revenue", "5000")).unwrap();
+    assert!(acme.get("currency").is_empty(), "Accounts carry no currency until a money field is added");
+    let f = t.add_field("Accounts", crm_core::NewField::new("Contract Value", FieldType::Currency)).unwrap();
+    let copy = format!("{}_base", f.name);
+    let m = t.module("Accounts").unwrap().clone();
+    assert!(m.field("currency").is_some() && m.field(&copy).is_some() && m.field("annual_revenue_base").is_some());
+    let old = t.get(acme.id).unwrap();
+    assert_eq!((old.get("currency"), old.get("annual_revenue_base").as_decimal()), (&Value::Text("USD".into()), Some(d("5000"))));
+    let r = t.create("Accounts", Fields::new().with("accountname", "Globex").with(f.name.as_str(), "920").with("currency", "EUR")).unwrap();
+    assert_eq!(r.get(&copy).as_decimal(), Some(d("1000")), "created today (2026), rate 0.92");
+    // Expressions see the currency and the base values.
+    let deal = deal(&mut t, "E", "1000", "EUR", "2027-01-01");
+    assert_eq!(t.evaluate("Potentials", "amount_base * 2", deal.id).unwrap().as_decimal(), Some(d("2105.26")));
+    assert_eq!(t.evaluate("Potentials", "currency", deal.id).unwrap(), Value::Text("EUR".into()));
+}
+
 fn older_stores_gain_currencies(b: Backend) {
     let Some(mut db) = b.database() else { return };
     // A store written before records carried a currency: the built-in schema without the new fields.
@@ -277,4 +296,5 @@ on_every_backend!(
     import_maps_codes_names_and_symbols,
     older_stores_gain_currencies,
     export_writes_codes_and_converted_columns,
+    custom_money_fields_and_expressions,
 );

@@ -429,6 +429,9 @@ impl Crm {
             for q in [q.clone(), q.in_recycle_bin()] {
                 for r in self.store.query(&q)? {
                     let mut values = r.values.clone();
+                    if values.get(currency::CURRENCY_FIELD).is_none_or(Value::is_empty) {
+                        values.insert(currency::CURRENCY_FIELD.into(), Value::Text(book.base.clone()));
+                    }
                     if let Err(e) = fill_base_copies(book, m, &mut values, today) {
                         if problems.errors().len() < 10 {
                             problems.push(FieldError::new(e.field, e.code, format!("record {}: {}", r.id, e.message)));
@@ -491,6 +494,59 @@ impl Crm {
             before,
             after,
         });
+    }
+
+    /// Gives a module the `currency` field and a base copy of every money field that lacks one (after a
+    /// currency field was added to it), and fills them on its records (currency: the base). Idempotent.
+    ///
+    /// # Errors
+    /// Storage errors; `Conflict` when another handle kept changing the schema.
+    pub(crate) fn add_money_copies(&mut self, module: &str) -> Result<()> {
+        self.refresh_schema()?;
+        let mut schema = (*self.schema).clone();
+        let Some(m) = schema.modules.get_mut(module) else { return Ok(()) };
+        let builtin = crate::schema::Schema::builtin();
+        let template = builtin.modules.get("Potentials").and_then(|p| p.field("amount_base")).cloned();
+        let currency_field = builtin.modules.get("Potentials").and_then(|p| p.field(currency::CURRENCY_FIELD)).cloned();
+        let (Some(template), Some(currency_field)) = (template, currency_field) else { return Ok(()) };
+        let block = m.fields.iter().find(|f| f.field_type == crate::schema::FieldType::Currency).map(|f| f.block.clone());
+        let block = block.or_else(|| m.blocks.first().map(|b| b.name.clone())).unwrap_or_default();
+        let mut added = false;
+        let mut push = |m: &mut Module, mut f: crate::schema::Field| {
+            f.block = block.clone();
+            f.sequence = m.fields.iter().filter(|x| x.block == f.block).count() as u32 + 1;
+            m.fields.push(f);
+            added = true;
+        };
+        if m.field(currency::CURRENCY_FIELD).is_none() {
+            push(m, currency_field);
+        }
+        let money: Vec<crate::schema::Field> = m
+            .fields
+            .iter()
+            .filter(|f| f.field_type == crate::schema::FieldType::Currency && !f.name.ends_with(currency::BASE_SUFFIX))
+            .cloned()
+            .collect();
+        for f in money {
+            let copy = format!("{}{}", f.name, currency::BASE_SUFFIX);
+            if m.field(&copy).is_none() {
+                let mut c = template.clone();
+                c.label = format!("{} (base currency)", f.label);
+                c.name = copy;
+                c.custom = f.custom;
+                push(m, c);
+            }
+        }
+        if !added {
+            return Ok(());
+        }
+        self.save_schema(schema)?;
+        let book = self.currency_book()?;
+        let cs = self.refresh_changes(&book, None, Some(module))?;
+        if !cs.is_empty() {
+            self.store.commit(&cs)?;
+        }
+        Ok(())
     }
 
     /// True when the stored schema lacks the currency fields of the built-in modules (a store made before
