@@ -77,6 +77,7 @@ impl Crm {
     /// Adds a currency (or updates one and activates it). `rate`: units per one base unit, since always;
     /// required for a currency new to the store. Name, symbol and places default to the catalogue's.
     #[pyo3(signature = (code, *, name = None, symbol = None, rate = None, decimals = None, rounding = None))]
+    #[allow(clippy::too_many_arguments)]
     fn add_currency(
         &self,
         py: Python<'_>,

@@ -302,8 +302,8 @@ pub(crate) fn missing_rate(code: &str, day: NaiveDate) -> Error {
     Error::invalid(format!("no {code} rate is valid on {day}"))
 }
 
-/// What [`Crm::add_currency`] takes. Name, symbol and places default to the catalogue's
-/// ([`currency::SEED`]) for a code it knows.
+/// What [`Crm::add_currency`](crate::Crm::add_currency) takes. Name, symbol and places default to the catalogue's
+/// ([`SEED`]) for a code it knows.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct NewCurrency {
     /// ISO 4217 code.
