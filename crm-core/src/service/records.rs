@@ -478,6 +478,9 @@ impl Crm {
                 errors.push(FieldError::new(&name, ValidationCode::UnknownField, format!("{} has no field '{name}'", m.name)));
                 continue;
             };
+            if crate::currency::is_base_copy(m, &f.name) {
+                continue; // derived from amount, currency and date on every save: a record handed back keeps working
+            }
             if f.maintained == Maintained::System {
                 errors.push(FieldError::new(&f.name, ValidationCode::ReadOnly, "is maintained by crm and cannot be set"));
                 continue;
