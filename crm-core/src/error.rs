@@ -35,6 +35,10 @@ pub enum ValidationCode {
     ReadOnly,
     /// The field is not accepted in this operation (e.g. quick create of a non-quick-create field).
     NotAllowed,
+    /// A currency the store does not have (or that is inactive).
+    UnknownCurrency,
+    /// No conversion rate of the record's currency is valid on the record's date.
+    MissingRate,
 }
 
 impl ValidationCode {
@@ -52,6 +56,8 @@ impl ValidationCode {
             Self::UnknownOwner => "unknown_owner",
             Self::ReadOnly => "read_only",
             Self::NotAllowed => "not_allowed",
+            Self::UnknownCurrency => "unknown_currency",
+            Self::MissingRate => "missing_rate",
         }
     }
 }

@@ -40,6 +40,7 @@
 
 pub mod analytics;
 pub mod clock;
+pub mod currency;
 pub mod error;
 pub mod feed;
 pub mod history;

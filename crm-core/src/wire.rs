@@ -728,6 +728,19 @@ pub fn aggregate(crm: &crate::Crm, query: Query, group_by: Option<&str>, sums: &
     Ok(Groups { group_by: group_by.map(name), sums: sums.iter().map(|s| name(s)).collect(), groups })
 }
 
+/// [`aggregate`] with the money sums in `currency` (the base currency when `None`), as
+/// [`crate::Crm::aggregate_in`] computes them.
+///
+/// # Errors
+/// As [`crate::Crm::aggregate_in`].
+pub fn aggregate_in(crm: &crate::Crm, query: Query, group_by: Option<&str>, sums: &[&str], currency: Option<&str>) -> Result<Groups> {
+    let module = query.module.clone();
+    let groups = crm.aggregate_in(query, group_by, sums, currency)?;
+    let m = crm.module(&module)?;
+    let name = |n: &str| m.field_by_name_or_label(n).map_or_else(|| n.to_string(), |f| f.name.clone());
+    Ok(Groups { group_by: group_by.map(name), sums: sums.iter().map(|s| name(s)).collect(), groups })
+}
+
 impl Serialize for Groups {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         struct Sums<'a>(&'a [String], &'a [rust_decimal::Decimal]);

@@ -226,7 +226,7 @@ fn every_csv_export_path_neutralises_formulas(b: Backend) {
             for f in &m.fields {
                 if matches!(f.field_type, FieldType::Text | FieldType::TextArea | FieldType::Phone)
                     && f.is_writable()
-                    && !["potentialname", "accountname", "lastname"].contains(&f.name.as_str())
+                    && !["potentialname", "accountname", "lastname", "currency"].contains(&f.name.as_str())
                 {
                     fields = fields.with(f.name.as_str(), *formula);
                 }

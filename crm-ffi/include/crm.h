@@ -415,6 +415,181 @@ crm_status crm_opportunity_create_for_new_customer(struct crm_store *store,
                                                    char **out_json);
 
 /**
+ * The base currency as JSON into `*out_json` (required, owned by the caller): `{"code": "USD", "name":
+ * "USA, Dollars", "symbol": "$", "active": true, "decimals": 2, "rounding": "half_up"}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_currency_base(const struct crm_store *store,
+                             char **out_json);
+
+/**
+ * Sets the base currency (ISO code), allowed only while no record holds a money value; the new base as
+ * JSON into `*out_json` (optional).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_CONFLICT` (money values exist),
+ * `_INVALID_ARGUMENT` (not a three-letter code). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `code` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_currency_set_base(struct crm_store *store,
+                                 const char *code,
+                                 char **out_json);
+
+/**
+ * Adds (or updates and activates) a currency from JSON: `{"code": "EUR", "name": "Euro", "symbol": "€",
+ * "rate": "0.92", "decimals": 2, "rounding": "half_up"}` — only `code` is required, and `rate` (units per
+ * one base unit, since always) for a currency new to the store. The currency as JSON into `*out_json`
+ * (optional).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad code, missing
+ * or non-positive rate, more than 4 places). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `currency_json` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_currency_add(struct crm_store *store,
+                            const char *currency_json,
+                            char **out_json);
+
+/**
+ * Sets the rate of a currency (`rate`: a decimal string, units per one base unit) from `valid_from`
+ * (`yyyy-mm-dd`; NULL: since always) until the next rate. Logged; the base-currency copies of the
+ * currency's records are refreshed in the same transaction.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown currency),
+ * `_INVALID_ARGUMENT` (base currency, bad rate or date). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `code`, `rate`, `valid_from` NULL or NUL-terminated.
+ */
+crm_status crm_currency_set_rate(struct crm_store *store,
+                                 const char *code,
+                                 const char *rate,
+                                 const char *valid_from);
+
+/**
+ * The store's currencies (base first) as a JSON array into `*out_json` (required).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_currencies(const struct crm_store *store, char **out_json);
+
+/**
+ * The dated rates of a currency, oldest first, as JSON into `*out_json` (required): `[{"code": "EUR",
+ * "rate": "0.92", "valid_from": null}, {"code": "EUR", "rate": "0.95", "valid_from": "2027-01-01"}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND`. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `code` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_currency_rates(const struct crm_store *store,
+                              const char *code,
+                              char **out_json);
+
+/**
+ * The log of currency edits, oldest first, as JSON into `*out_json` (required): `[{"at": ..., "actor":
+ * "admin", "code": "EUR", "what": "rate", "valid_from": "2027-01-01", "before": "0.95", "after": "0.90"}]`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_currency_log(const struct crm_store *store,
+                            char **out_json);
+
+/**
+ * Converts `amount` (a decimal string) from one currency to another at the rates valid on `on`
+ * (`yyyy-mm-dd`), rounded to the target's places; the result as a decimal string into `*out_amount`
+ * (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown currency),
+ * `_INVALID_ARGUMENT` (bad amount or date, missing rate, overflow). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; the strings NULL or NUL-terminated; `out_amount` NULL or writable.
+ */
+crm_status crm_currency_convert(const struct crm_store *store,
+                                const char *amount,
+                                const char *from,
+                                const char *to,
+                                const char *on,
+                                char **out_amount);
+
+/**
+ * Sets (or, with NULL `code`, clears) a user's preferred currency: the currency of records the user
+ * creates without one.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown user), `_VALIDATION`
+ * (`unknown_currency`). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_name`, `code` NULL or NUL-terminated.
+ */
+crm_status crm_user_set_currency(struct crm_store *store, const char *user_name, const char *code);
+
+/**
+ * Sets the date field whose day picks the rate for a module's records (default: `closingdate` for
+ * Potentials); refreshes the module's base-currency copies.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module), `_INVALID_ARGUMENT` (not a
+ * date field). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `field` NULL or NUL-terminated.
+ */
+crm_status crm_currency_set_date_field(struct crm_store *store,
+                                       const char *module,
+                                       const char *field);
+
+/**
+ * `crm_pipeline` (today) with the sums in `currency` (NULL: the base currency), each opportunity
+ * converted at the rate of its close date, and with `subtotals` each row's per-currency sums in their
+ * own currencies: `[{"key": "all", "count": 4, "amount": "3553.33", "forecast_amount": "355.3300",
+ * "currency": "EUR", "subtotals": [{"currency": "EUR", "count": 2, "amount": "2000.00",
+ * "forecast_amount": "200.0000"}]}]`.
+ *
+ * Errors: as `crm_pipeline`, plus `_NOT_FOUND` (unknown currency) and `_INVALID_ARGUMENT` (missing
+ * rate). Thread-safety: serialised.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `by`, `filter_json`, `currency` NULL or NUL-terminated; `out_json`
+ * NULL or writable.
+ */
+crm_status crm_pipeline_in(const struct crm_store *store,
+                           const char *by,
+                           const char *filter_json,
+                           const char *currency,
+                           bool subtotals,
+                           char **out_json);
+
+/**
+ * `crm_aggregate` with the money sums in `currency` (NULL: the base currency), each record converted at
+ * its dated rate; same JSON in and out.
+ *
+ * Errors: as `crm_aggregate`, plus `_NOT_FOUND` (unknown currency) and `_INVALID_ARGUMENT` (missing
+ * rate). Thread-safety: serialised.
+ *
+ * # Safety
+ * As `crm_aggregate`; `currency` NULL or NUL-terminated.
+ */
+crm_status crm_aggregate_in(const struct crm_store *store,
+                            const char *query_json,
+                            const char *group_by,
+                            const char *sums_json,
+                            const char *currency,
+                            char **out_json);
+
+/**
  * Applies any schema change given as JSON, in crm-core's form, tagged by `"op"`: `add_field` (`module`,
  * `field` as for `crm_field_add`), `update_field` (`module`, `field`, `update`), `move_field` (`module`,
  * `field`, `block`, `position`?), `reorder_fields` (`module`, `block`, `fields`), `delete_field`,

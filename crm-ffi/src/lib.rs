@@ -52,6 +52,7 @@ pub mod boundary;
 pub mod callback;
 pub mod conditions;
 pub mod convert;
+pub mod currency;
 pub mod customize;
 pub mod feed;
 #[doc(hidden)]
@@ -78,6 +79,10 @@ pub use callback::{crm_callback_reply, crm_callback_reply_set};
 pub use conditions::{crm_condition_count, crm_condition_matches, crm_expression_eval};
 pub use convert::{
     crm_lead_convert, crm_lead_mapping_get, crm_lead_mapping_set, crm_opportunity_create_for, crm_opportunity_create_for_new_customer,
+};
+pub use currency::{
+    crm_aggregate_in, crm_currencies, crm_currency_add, crm_currency_base, crm_currency_convert, crm_currency_log, crm_currency_rates,
+    crm_currency_set_base, crm_currency_set_date_field, crm_currency_set_rate, crm_pipeline_in, crm_user_set_currency,
 };
 pub use customize::{
     crm_block_add, crm_block_delete, crm_block_rename, crm_blocks_reorder, crm_field_add, crm_field_delete, crm_field_move,

@@ -20,6 +20,7 @@ pub mod analytics;
 pub mod conditions;
 pub mod convert;
 pub mod crm;
+pub mod currency;
 pub mod customize;
 pub mod engine;
 pub mod errors;

@@ -269,8 +269,10 @@ impl Crm {
     }
 
     /// Groups the matching records by `group_by` (or not at all) and sums decimal fields exactly. Returns
-    /// one dict per group: `{group_by: key, "count": n, sum_field: Decimal, ...}`.
-    #[pyo3(signature = (module, group_by = None, sums = Vec::new(), r#where = None, *, deleted = false))]
+    /// one dict per group: `{group_by: key, "count": n, sum_field: Decimal, ...}`. Money fields sum in
+    /// `currency` (default: the base currency), each record converted at its dated rate.
+    #[pyo3(signature = (module, group_by = None, sums = Vec::new(), r#where = None, *, deleted = false, currency = None))]
+    #[allow(clippy::too_many_arguments)]
     fn aggregate<'py>(
         &self,
         py: Python<'py>,
@@ -279,11 +281,12 @@ impl Crm {
         sums: Vec<String>,
         r#where: Option<&Bound<'py, PyAny>>,
         deleted: bool,
+        currency: Option<String>,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let q = to_query(&module, r#where, None, None, 0, deleted)?;
         let g = self.engine.run(py, Access::Read, move |crm| {
             let refs: Vec<&str> = sums.iter().map(String::as_str).collect();
-            Ok(crm_core::wire::aggregate(crm, q, group_by.as_deref(), &refs)?)
+            Ok(crm_core::wire::aggregate_in(crm, q, group_by.as_deref(), &refs, currency.as_deref())?)
         })?;
         // crm-core's groups (crm_core::wire::Groups, C's JSON), laid out flat for data frames.
         let key = g.group_by.as_deref().map(|k| PyString::new(py, k));

@@ -1,5 +1,6 @@
 //! Forecast reports of `crm.Crm`: the opportunity pipeline grouped by stage, stage kind, owner or close
-//! period, today or as it stood on a past day.
+//! period, today or as it stood on a past day, in the base currency or a requested one; and the analytics
+//! forecast by period and forecast category.
 
 use crate::analytics::{pipeline_row, rows_to_py};
 use crate::convert::to_where;
@@ -10,10 +11,37 @@ use crm_core::PipelineBy;
 use crm_core::analytics::ReportBy;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rust_decimal::Decimal;
+
+/// One forecast row, as a dict.
+#[derive(IntoPyObject)]
+pub struct ForecastOut {
+    key: String,
+    count: u64,
+    amount: Decimal,
+    forecast_amount: Decimal,
+}
+
+/// The sums of one currency inside a forecast row, as a dict.
+#[derive(IntoPyObject)]
+pub struct SubtotalOut {
+    currency: String,
+    count: u64,
+    amount: Decimal,
+    forecast_amount: Decimal,
+}
 
 /// The grouping, read by crm-core's parser (the one C's `crm_pipeline` uses); none is `total`.
 fn by_of(by: Option<&str>) -> PyResult<PipelineBy> {
     by.unwrap_or("total").parse::<PipelineBy>().map_err(|e| crate::errors::Failure::from(e).into())
+}
+
+/// The module check every forecast makes.
+fn potentials_only(crm: &crm_core::Crm, module: &str) -> crm_core::Result<()> {
+    if crm.module(module)?.name != "Potentials" {
+        return Err(crm_core::Error::InvalidArgument(format!("a forecast is made over Potentials, not '{module}'")));
+    }
+    Ok(())
 }
 
 #[pymethods]
@@ -23,13 +51,17 @@ impl Crm {
     /// `"year"` or `"total"` (None); also C's names (`"stage"`, `"stage_kind"`, `"close_month"`, ...), any
     /// case. One dict per group ordered by key: `{"key", "count", "amount",
     /// "forecast_amount"}` with exact `Decimal` sums. With `as_of` (a date) the pipeline as it stood at the
-    /// end of that day, from the stage history.
+    /// end of that day, from the stage history. With `currency` (an ISO code) the sums are in that
+    /// currency, each deal converted at the rate of its close date (default: the base currency), and each
+    /// row says its `"currency"`; with `subtotals` each row also has `"subtotals"`: per currency, the
+    /// count and sums in that currency.
     ///
     /// With `period` (`"2027-Q1"`, `"2027-03"`, `"2027"`, `"FY2027"`), a list of groupings, or a grouping
     /// only analytics has (`"forecast_category"`, `"lead_source"`, `"type"`): the analytics forecast, one
     /// dict per group with a column per grouping (`"forecast_category"`, `"quarter"`, `"owner"` by user
     /// name, ...), `"period"`, `"count"`, `"amount"`, `"forecast_amount"`.
-    #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None, period = None))]
+    #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None, period = None, currency = None, subtotals = false))]
+    #[allow(clippy::too_many_arguments)]
     fn forecast<'py>(
         &self,
         py: Python<'py>,
@@ -38,6 +70,8 @@ impl Crm {
         r#where: Option<&Bound<'py, PyAny>>,
         as_of: Option<NaiveDate>,
         period: Option<String>,
+        currency: Option<String>,
+        subtotals: bool,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let names: Option<Vec<String>> = match by {
             None => None,
@@ -50,9 +84,10 @@ impl Crm {
         let analytics = period.is_some()
             || names.as_ref().is_some_and(|n| n.len() != 1 || (n[0].parse::<PipelineBy>().is_err() && n[0].parse::<ReportBy>().is_ok()));
         let filter = to_where(r#where)?;
+        let in_currency = currency.is_some() || subtotals;
         if analytics {
-            if as_of.is_some() {
-                return Err(crate::errors::invalid("as_of does not combine with period or analytics groupings"));
+            if as_of.is_some() || in_currency {
+                return Err(crate::errors::invalid("as_of, currency and subtotals do not combine with period or analytics groupings"));
             }
             let by = names
                 .unwrap_or_default()
@@ -61,24 +96,47 @@ impl Crm {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(crate::errors::Failure::from)?;
             let rows = self.engine.run(py, Access::Read, move |crm| {
-                if crm.module(&module)?.name != "Potentials" {
-                    return Err(crm_core::Error::InvalidArgument(format!("a forecast is made over Potentials, not '{module}'")).into());
-                }
+                potentials_only(crm, &module)?;
                 Ok(crm.forecast_by(&by, period.as_deref(), filter)?)
             })?;
             return rows_to_py(py, rows);
         }
         let by = by_of(names.as_ref().and_then(|n| n.first()).map(String::as_str))?;
+        if !in_currency {
+            let rows = self.engine.run(py, Access::Read, move |crm| {
+                potentials_only(crm, &module)?;
+                let rows = match as_of {
+                    Some(d) => crm.pipeline_as_of(d, by, filter)?,
+                    None => crm.pipeline(by, filter)?,
+                };
+                Ok(rows.into_iter().map(pipeline_row).collect())
+            })?;
+            return rows_to_py(py, rows);
+        }
         let rows = self.engine.run(py, Access::Read, move |crm| {
-            if crm.module(&module)?.name != "Potentials" {
-                return Err(crm_core::Error::InvalidArgument(format!("a forecast is made over Potentials, not '{module}'")).into());
+            potentials_only(crm, &module)?;
+            if as_of.is_some() {
+                return Err(crm_core::Error::InvalidArgument(
+                    "a forecast as of a past day is not converted: leave out currency and subtotals".into(),
+                )
+                .into());
             }
-            let rows = match as_of {
-                Some(d) => crm.pipeline_as_of(d, by, filter)?,
-                None => crm.pipeline(by, filter)?,
-            };
-            Ok(rows.into_iter().map(pipeline_row).collect())
+            Ok(crm.pipeline_in(by, filter, currency.as_deref(), subtotals)?)
         })?;
-        rows_to_py(py, rows)
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let d = ForecastOut { key: r.key, count: r.count, amount: r.amount, forecast_amount: r.forecast_amount }.into_pyobject(py)?;
+            d.set_item("currency", r.currency)?;
+            if subtotals {
+                let subs: Vec<SubtotalOut> = r
+                    .subtotals
+                    .into_iter()
+                    .map(|s| SubtotalOut { currency: s.currency, count: s.count, amount: s.amount, forecast_amount: s.forecast_amount })
+                    .collect();
+                d.set_item("subtotals", subs)?;
+            }
+            out.push(d);
+        }
+        Ok(out)
     }
 }

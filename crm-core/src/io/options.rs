@@ -295,6 +295,10 @@ pub struct ExportOptions {
     pub neutralize_formulas: bool,
     /// Write a UTF-8 byte-order mark first, for Excel (default false).
     pub bom: bool,
+    /// Adds, after each money field of a module whose records carry a currency, a column with the amount
+    /// converted to this currency (ISO code) at the record's dated rate, headed `Amount (EUR)` (default
+    /// none: amounts are written in each record's currency, next to its `Currency` column).
+    pub converted_to: Option<String>,
 }
 
 impl Default for ExportOptions {
@@ -306,6 +310,7 @@ impl Default for ExportOptions {
             date_format: DateFormat::Iso,
             neutralize_formulas: true,
             bom: false,
+            converted_to: None,
         }
     }
 }

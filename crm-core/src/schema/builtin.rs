@@ -344,6 +344,16 @@ impl Def {
         self.block("LBL_DESCRIPTION_INFORMATION", "Description Details").f("description", "Description", TextArea, "U19")
     }
 
+    /// The record's currency and, for each money field named, its base-currency copy (hidden, kept by crm).
+    fn money(self, fields: &[&str]) -> Self {
+        let mut def = self.f(crate::currency::CURRENCY_FIELD, "Currency", Text, "L100 U117");
+        for f in fields {
+            let label = def.module.field(f).map(|x| format!("{} (base currency)", x.label)).unwrap_or_default();
+            def = def.f(&format!("{f}{}", crate::currency::BASE_SUFFIX), &label, Currency, "S H P25,4");
+        }
+        def
+    }
+
     fn done(self) -> Module {
         self.module
     }
@@ -392,6 +402,7 @@ fn potentials() -> Module {
         .f("forecast_amount", "Weighted Revenue", Currency, "X P25,4")
         .f("isconvertedfromlead", "Is Converted From Lead", Checkbox, "S Dno")
         .analytics_fields()
+        .money(&["amount", "forecast_amount"])
         .block("LBL_CUSTOM_INFORMATION", "Custom Information")
         .description()
         .auto_number("potential_no", "POT")
@@ -634,6 +645,7 @@ fn inventory(def: Def, number: &str, prefix: &str, status: (&str, &str), extra: 
         .f("hdnGrandTotal", "Total", Currency, "S P25,2 U72")
         .f("assigned_user_id", "Assigned To", Owner, "M Q4")
         .system()
+        .money(&["hdnSubTotal", "hdnGrandTotal"])
         .block("LBL_ADDRESS_INFORMATION", "Address Details")
         .f("bill_street", "Billing Address", TextArea, "L250")
         .f("ship_street", "Shipping Address", TextArea, "L250")

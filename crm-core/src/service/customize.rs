@@ -273,7 +273,13 @@ impl Crm {
     pub fn add_field(&mut self, module: &str, field: NewField) -> Result<Field> {
         let entry = self.apply_schema_change(SchemaChange::AddField { module: module.to_string(), field })?;
         match entry.change {
-            SchemaChange::AddField { module, field } => self.field_of(&module, field.name.as_deref().unwrap_or_default()),
+            SchemaChange::AddField { module, field } => {
+                let f = self.field_of(&module, field.name.as_deref().unwrap_or_default())?;
+                if f.field_type == crate::schema::FieldType::Currency {
+                    self.add_money_copies(&module)?; // the record's currency and the field's base copy
+                }
+                Ok(f)
+            }
             _ => Err(Error::invalid("unexpected change")),
         }
     }

@@ -79,7 +79,8 @@ impl Crm {
     pub fn export_csv<W: Write>(&self, writer: W, module: &str, selection: &ExportSelection, options: &ExportOptions) -> Result<u64> {
         let m = self.module(module)?.clone();
         let columns = if options.columns.is_empty() {
-            m.fields_in_layout_order().into_iter().cloned().collect()
+            // Base-currency copies are derived: written only as converted columns.
+            m.fields_in_layout_order().into_iter().filter(|f| !crate::currency::is_base_copy(&m, &f.name)).cloned().collect()
         } else {
             let mut v = Vec::new();
             for c in &options.columns {
@@ -87,6 +88,9 @@ impl Crm {
             }
             v
         };
+        let converted = super::currency_reports::converted_columns(self, &m, columns, options.converted_to.as_deref())?;
+        let (columns, book) = (converted.columns, converted.book);
+        let today = self.now().date();
         let mut ex = CsvExporter::new(writer, columns, options.clone())?;
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut n = 0u64;
@@ -95,7 +99,12 @@ impl Crm {
                 names.clear();
             }
             let mut name_of = |v: &Value| -> Result<String> { crm.name_of(v, &mut names) };
-            ex.write(&|f| r.get(f).clone(), &mut name_of)?;
+            match &book {
+                Some((book, target)) => {
+                    ex.write(&|f| super::currency_reports::converted_cell(book, &m, r, f, target, today), &mut name_of)?
+                }
+                None => ex.write(&|f| r.get(f).clone(), &mut name_of)?,
+            }
             n += 1;
             Ok(())
         })?;

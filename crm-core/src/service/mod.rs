@@ -10,6 +10,8 @@
 // ----- sales analytics (forecast categories, quotas, win rate, funnel, ...) -----
 pub(crate) mod analytics;
 mod convert;
+mod currency;
+mod currency_reports;
 mod customize;
 mod export;
 mod feed;
@@ -29,6 +31,7 @@ mod workflows;
 
 pub use conditions::Matcher;
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
+pub use currency_reports::CurrencySubtotal;
 pub use export::ExportSelection;
 pub use import::{NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use mass::{MassOutcome, MassResult};
@@ -108,6 +111,8 @@ struct Cache {
     refs: std::collections::HashMap<String, crate::value::RecordId>,
     /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
     entities: std::collections::HashMap<crate::value::RecordId, (String, bool)>,
+    /// Write path: the currency book (see `service::currency`).
+    currencies: Option<Arc<crate::currency::CurrencyBook>>,
 }
 
 /// The most entries the reference caches hold before they start over (keeps memory flat on huge imports).
@@ -181,6 +186,9 @@ impl Crm {
             crm.install_defaults()?;
         }
         crm.upgrade_analytics_schema()?; // stores from before the analytics fields get them
+        if crm.lacks_currency_fields() {
+            crm.upgrade_currency_fields()?;
+        }
         Ok(crm)
     }
 
@@ -280,6 +288,8 @@ impl Crm {
 
     /// Commits a change set and drops the caches it makes stale.
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
+        let fixed = self.with_base_copies(cs)?; // every record write keeps its base-currency copies right
+        let cs = fixed.as_ref().unwrap_or(cs);
         for c in &cs.0 {
             match c {
                 Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => self.cache.directory = None,
@@ -361,7 +371,7 @@ impl Crm {
     }
 
     /// Drops the caches when another handle wrote to the store since they were filled.
-    fn check_cache(&mut self) -> Result<()> {
+    pub(crate) fn check_cache(&mut self) -> Result<()> {
         let held = self.holds_freshness();
         if held && self.cache.data_fresh {
             return Ok(()); // read once per exclusive unit or save
@@ -373,6 +383,7 @@ impl Crm {
             self.cache.directory = None;
             self.cache.workflows = None;
             self.cache.module_workflows.clear();
+            self.cache.currencies = None;
             self.drop_reference_caches();
         }
         Ok(())

@@ -37,8 +37,9 @@ pub(crate) enum Mode {
     Update,
 }
 
-/// Fields left out of change-log entries (vtiger leaves out modifiedtime as well).
-const UNLOGGED: [&str; 2] = ["modifiedtime", "modifiedby"];
+/// Fields left out of change-log entries (vtiger leaves out modifiedtime as well), and the built-in
+/// base-currency copies (derived from the amount, currency and date that are logged).
+const UNLOGGED: [&str; 6] = ["modifiedtime", "modifiedby", "amount_base", "forecast_amount_base", "hdnSubTotal_base", "hdnGrandTotal_base"];
 
 impl Crm {
     /// Creates a record with full validation. Fields not given take their defaults; `assigned_user_id`
@@ -221,9 +222,13 @@ impl Crm {
             }
             names.push(f.name.clone());
         }
+        // Money fields sum their base-currency copies (service::currency_reports).
+        let (names, scales) = self.base_sum_fields(m, &names, group.as_deref())?;
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let query = self.resolve_names(m, query)?;
-        self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)
+        let mut groups = self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)?;
+        Crm::rescale_sums(&mut groups, &scales);
+        Ok(groups)
     }
 
     /// The change log of a record, oldest first.
@@ -302,7 +307,7 @@ impl Crm {
         if let Some(c) = query.condition.as_mut() {
             walk(self, m, c)?;
         }
-        Ok(query)
+        Ok(super::currency_reports::money_to_base(m, query))
     }
 
     // ----- pipeline -----
@@ -352,6 +357,7 @@ impl Crm {
         }
         self.apply_customization_rules(&schema, m, &mut values, None, &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
+        self.currency_input(m, &mut values, None, &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;
 
@@ -362,6 +368,7 @@ impl Crm {
         }
         let mut record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
         let extra = self.apply_workflows(None, &mut record, crate::workflow::Event::Create)?;
+        self.currency_refill(m, &mut record.values)?;
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(RecordChange::Insert(record.clone()));
@@ -431,6 +438,7 @@ impl Crm {
         self.apply_analytics_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
+        self.currency_input(m, &mut values, Some(&current.values), &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;
         let changes = history::diff(&current.values, &values, &UNLOGGED);
@@ -441,6 +449,7 @@ impl Crm {
         self.stamp(m, &mut values, now);
         let mut record = Record { label: label_of(m, &values), version: current.version + 1, values, ..current.clone() };
         let extra = self.apply_workflows(Some(current), &mut record, crate::workflow::Event::Update)?;
+        self.currency_refill(m, &mut record.values)?;
         let changes = history::diff(&current.values, &record.values, &UNLOGGED);
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
@@ -506,6 +515,9 @@ impl Crm {
                 errors.push(FieldError::new(&name, ValidationCode::UnknownField, format!("{} has no field '{name}'", m.name)));
                 continue;
             };
+            if crate::currency::is_base_copy(m, &f.name) {
+                continue; // derived from amount, currency and date on every save: a record handed back keeps working
+            }
             if f.maintained == Maintained::System {
                 errors.push(FieldError::new(&f.name, ValidationCode::ReadOnly, "is maintained by crm and cannot be set"));
                 continue;

@@ -48,6 +48,13 @@ pub struct PipelineRow {
     pub amount: Decimal,
     /// Sum of forecast amounts (weighted revenue).
     pub forecast_amount: Decimal,
+    /// The currency of the sums, when asked for in one ([`Crm::pipeline_in`]); [`Crm::pipeline`] sums
+    /// in the base currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Per-currency sums in their own currencies, when asked for ([`Crm::pipeline_in`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subtotals: Vec<super::CurrencySubtotal>,
 }
 
 impl Crm {
@@ -99,8 +106,7 @@ impl Crm {
                 (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
                 _ => self.pipeline_key(by, &g.key)?,
             };
-            let row =
-                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, ..PipelineRow::empty() });
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
@@ -114,7 +120,16 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &q.module)?;
         let q = self.resolve_names(m, q)?;
-        self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &["amount", "forecast_amount"])
+        let (sums, scales) = self.base_sum_fields(m, &["amount".into(), "forecast_amount".into()], None)?; // base currency
+        let refs: Vec<&str> = sums.iter().map(String::as_str).collect();
+        let mut groups = self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &refs)?;
+        Crm::rescale_sums(&mut groups, &scales);
+        Ok(groups)
+    }
+
+    /// The key of a pipeline row for a record's grouping value.
+    pub(crate) fn pipeline_key_of(&self, by: PipelineBy, v: &Value) -> Result<String> {
+        self.pipeline_key(by, v)
     }
 
     fn pipeline_key(&self, by: PipelineBy, v: &Value) -> Result<String> {
@@ -168,13 +183,26 @@ impl Crm {
                 (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
                 _ => self.pipeline_key(by, &v)?,
             };
-            let row =
-                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, ..PipelineRow::empty() });
             row.count += g.count;
             row.amount = crate::analytics::math::add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = crate::analytics::math::add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
         }
         Ok(rows.into_values().collect())
+    }
+}
+
+impl PipelineRow {
+    /// A row with nothing counted yet.
+    fn empty() -> PipelineRow {
+        PipelineRow {
+            key: String::new(),
+            count: 0,
+            amount: Decimal::ZERO,
+            forecast_amount: Decimal::ZERO,
+            currency: None,
+            subtotals: vec![],
+        }
     }
 }
 

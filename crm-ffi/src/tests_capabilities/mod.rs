@@ -4,6 +4,7 @@
 mod analytics;
 mod conditions;
 mod convert;
+mod currency;
 mod failures;
 mod feed;
 mod import_export;

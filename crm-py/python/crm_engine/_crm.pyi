@@ -32,6 +32,9 @@ from crm_engine.types import (
     IndexInfo,
     Comment,
     Converted,
+    CurrencyChange,
+    CurrencyInfo,
+    CurrencyRate,
     ForecastRow,
     ImportProblem,
     Link,
@@ -213,6 +216,7 @@ class Crm:
         where: Where = None,
         *,
         deleted: bool = False,
+        currency: str | None = None,
     ) -> list[dict[str, Any]]: ...
     def history(self, id: RecordId, *, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
     def stage_history(self, id: RecordId) -> list[StageEntry]: ...
@@ -295,9 +299,13 @@ class Crm:
         where: Where = None,
         as_of: datetime.date | None = None,
         period: str | None = None,
+        currency: str | None = None,
+        subtotals: bool = False,
     ) -> list[dict[str, Any]]:
-        """The pipeline grouped `by` (rows `key`, `count`, `amount`, `forecast_amount`); with `period`, a list of
-        groupings or `"forecast_category"`/`"lead_source"`/`"type"`, the analytics forecast (a column per grouping)."""
+        """The pipeline grouped `by` (rows `key`, `count`, `amount`, `forecast_amount`); with `currency` the sums
+        are in that currency (each deal converted at the rate of its close date) and each row has
+        `"currency"`; with `subtotals` also `"subtotals"`. With `period`, a list of groupings or
+        `"forecast_category"`/`"lead_source"`/`"type"`, the analytics forecast (a column per grouping)."""
     # sales analytics (rows: counts as int, money and ratios as exact Decimal, None where a figure has no value)
     def set_quota(self, owner: str, period: str, amount: decimal.Decimal | int | str) -> dict[str, Any]:
         """Sets an owner's quota for a period (`2027-Q1`, `2027-03`, `2027`, `FY2027`, `FY2027-Q1`)."""
@@ -325,6 +333,42 @@ class Crm:
         """Maps a sales stage to a forecast category for deals moved to it from now on."""
     def set_require_lost_reason(self, on: bool) -> None:
         """Requires (or not) a `lost_reason` when an opportunity moves to a lost stage."""
+    # currencies
+    def base_currency(self) -> CurrencyInfo:
+        """The base currency (USD unless set while the store held no money value)."""
+    def set_base_currency(self, code: str) -> CurrencyInfo:
+        """Sets the base currency; raises ConflictError once a record holds a money value."""
+    def add_currency(
+        self,
+        code: str,
+        *,
+        name: str | None = None,
+        symbol: str | None = None,
+        rate: decimal.Decimal | None = None,
+        decimals: int | None = None,
+        rounding: str | None = None,
+    ) -> CurrencyInfo:
+        """Adds a currency; `rate` is units of it per one base unit, since always (required the first time)."""
+    def set_currency_rate(self, code: str, rate: decimal.Decimal, *, valid_from: datetime.date | None = None) -> CurrencyRate:
+        """Sets a dated rate (logged); the base-currency values of the currency's records are refreshed."""
+    def remove_currency_rate(self, code: str, *, valid_from: datetime.date | None = None) -> None:
+        """Removes the rate that starts on `valid_from` (the since-always rate when None)."""
+    def set_currency_active(self, code: str, active: bool) -> None:
+        """Activates or deactivates a currency."""
+    def currencies(self) -> list[CurrencyInfo]:
+        """The store's currencies, the base first."""
+    def currency_rates(self, code: str) -> list[CurrencyRate]:
+        """The dated rates of a currency, oldest first."""
+    def currency_log(self) -> list[CurrencyChange]:
+        """The log of currency edits, oldest first."""
+    def convert(self, amount: decimal.Decimal, from_currency: str, to_currency: str, *, on: datetime.date) -> decimal.Decimal:
+        """Converts an amount at the rates valid on `on`, rounded to the target currency's places."""
+    def set_currency_date_field(self, module: str, field: str) -> None:
+        """Sets the date field whose day picks the rate for a module's records."""
+    def set_user_currency(self, user: str, currency: str | None = None) -> None:
+        """Sets (None clears) a user's preferred currency, the default of the records they create."""
+    def user_currency(self, user: str) -> str | None:
+        """A user's preferred currency, or None."""
     # views
     def filters(self, module: str) -> list[dict[str, Any]]: ...
     def filter(self, module: str, filter: int | str) -> dict[str, Any]: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # A field value as returned in records: text, exact decimals, dates, checkboxes, multi-select lists,
 # reference / owner ids, or None when empty.
@@ -38,6 +38,37 @@ class UserInfo(TypedDict):
     email: str
     role: str | None
     active: bool
+
+
+class CurrencyInfo(TypedDict):
+    """A currency of the store: ISO code, name, symbol, active flag, decimal places and rounding mode."""
+
+    code: str
+    name: str
+    symbol: str
+    active: bool
+    decimals: int
+    rounding: Literal["half_up", "half_even", "down"]
+
+
+class CurrencyRate(TypedDict):
+    """Units of `code` per one base unit, valid from `valid_from` (None: since always) until the next rate."""
+
+    code: str
+    rate: decimal.Decimal
+    valid_from: datetime.date | None
+
+
+class CurrencyChange(TypedDict):
+    """One logged currency edit."""
+
+    at: datetime.datetime
+    actor: str
+    code: str
+    what: str
+    valid_from: datetime.date | None
+    before: decimal.Decimal | None
+    after: decimal.Decimal | None
 
 
 class AutoNumber(TypedDict):
@@ -151,11 +182,22 @@ class StageInfo(TypedDict):
     editable: bool
 
 
+class CurrencySubtotal(TypedDict):
+    """The count and sums of one currency inside a forecast row, in that currency."""
+
+    currency: str
+    count: int
+    amount: decimal.Decimal
+    forecast_amount: decimal.Decimal
+
+
 class ForecastRow(TypedDict):
     key: str
     count: int
     amount: decimal.Decimal
     forecast_amount: decimal.Decimal
+    currency: NotRequired[str]
+    subtotals: NotRequired[list[CurrencySubtotal]]
 
 
 class ListPage(TypedDict):

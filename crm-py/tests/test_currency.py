@@ -1,0 +1,80 @@
+"""Currencies: dated rates, exact conversion, the forecast and aggregates in two currencies, unknown codes."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+import crm_engine as crm
+
+
+def deal(db: crm.Crm, name: str, amount: str, currency: str, close: date) -> dict:
+    return db.create(
+        "Potentials",
+        {"potentialname": name, "amount": Decimal(amount), "currency": currency, "sales_stage": "Prospecting", "closingdate": close},
+    )
+
+
+@pytest.fixture
+def book(db: crm.Crm) -> crm.Crm:
+    db.add_currency("EUR", name="Euro", symbol="€", rate=Decimal("0.92"))
+    db.set_currency_rate("EUR", Decimal("0.95"), valid_from=date(2027, 1, 1))
+    db.add_currency("JPY", rate=Decimal("150"))
+    return db
+
+
+def test_currencies_and_rates(book: crm.Crm) -> None:
+    assert book.base_currency()["code"] == "USD"
+    assert [c["code"] for c in book.currencies()] == ["USD", "EUR", "JPY"]
+    jpy = next(c for c in book.currencies() if c["code"] == "JPY")
+    assert (jpy["name"], jpy["decimals"], jpy["rounding"]) == ("Japan, Yen", 0, "half_up")
+    assert book.currency_rates("EUR") == [
+        {"code": "EUR", "rate": Decimal("0.92"), "valid_from": None},
+        {"code": "EUR", "rate": Decimal("0.95"), "valid_from": date(2027, 1, 1)},
+    ]
+    assert book.convert(Decimal("100"), "EUR", "USD", on=date(2026, 12, 31)) == Decimal("108.70")
+    assert book.convert(Decimal("100"), "EUR", "USD", on=date(2027, 3, 31)) == Decimal("105.26")
+    assert str(book.convert(Decimal("100"), "EUR", "JPY", on=date(2027, 3, 31))) == "15789"
+    log = book.currency_log()
+    assert log[-1]["code"] == "JPY" and any(e["what"] == "rate" and e["after"] == Decimal("0.95") for e in log)
+    with pytest.raises(crm.NotFoundError):
+        book.convert(Decimal("1"), "XYZ", "USD", on=date(2027, 1, 1))
+
+
+def test_forecast_in_two_currencies(book: crm.Crm) -> None:
+    deal(book, "A", "1000", "USD", date(2026, 12, 31))
+    deal(book, "B", "1000", "Euro", date(2026, 12, 31))
+    deal(book, "C", "1000", "€", date(2027, 1, 1))
+    deal(book, "D", "100000", "JPY", date(2027, 3, 31))
+    usd = book.forecast("Potentials", currency="USD")
+    assert (usd[0]["amount"], usd[0]["currency"]) == (Decimal("3806.26"), "USD")  # 1000 + 1086.96 + 1052.63 + 666.67
+    eur = book.forecast("Potentials", currency="EUR", subtotals=True)
+    assert eur[0]["amount"] == Decimal("3553.33")  # 920.00 + 1000 + 1000 + 633.33
+    assert [(s["currency"], s["amount"]) for s in eur[0]["subtotals"]] == [
+        ("EUR", Decimal("2000.00")),
+        ("JPY", Decimal("100000.00")),
+        ("USD", Decimal("1000.00")),
+    ]
+    assert book.forecast("Potentials")[0]["amount"] == Decimal("3806.26")
+    assert book.aggregate("Potentials", sums=["amount"], currency="EUR")[0]["amount"] == Decimal("3553.33")
+    # A rate edit refreshes the base-currency values.
+    book.set_currency_rate("EUR", Decimal("0.90"), valid_from=date(2027, 1, 1))
+    assert book.forecast("Potentials")[0]["amount"] == Decimal("3864.74")
+    # Filters and sorts compare base-currency values.
+    big = book.find("Potentials", [("amount", ">", "1050")])
+    assert sorted(r["potentialname"] for r in big) == ["B", "C"]
+
+
+def test_unknown_currency_and_preference(book: crm.Crm) -> None:
+    with pytest.raises(crm.ValidationError) as e:
+        deal(book, "X", "1", "XYZ", date(2027, 1, 1))
+    assert e.value.errors[0]["field"] == "currency" and e.value.errors[0]["code"] == "unknown_currency"
+    book.set_user_currency("admin", "EUR")
+    assert book.user_currency("admin") == "EUR"
+    r = book.create("Potentials", {"potentialname": "P", "sales_stage": "Prospecting", "closingdate": date(2027, 1, 1)})
+    assert r["currency"] == "EUR"
+    deal(book, "M", "5", "USD", date(2027, 1, 1))
+    with pytest.raises(crm.ConflictError):
+        book.set_base_currency("EUR")
