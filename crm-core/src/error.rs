@@ -227,11 +227,13 @@ pub enum ErrorKind {
     Io,
     /// A schema edit was refused.
     Schema,
+    /// The acting user may not do this ([`Error::AccessDenied`]).
+    AccessDenied,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Validation,
         ErrorKind::NotFound,
         ErrorKind::Conflict,
@@ -243,6 +245,7 @@ impl ErrorKind {
         ErrorKind::Storage,
         ErrorKind::Io,
         ErrorKind::Schema,
+        ErrorKind::AccessDenied,
     ];
 
     /// The stable snake_case code (`"validation"`, `"not_found"`, ...), as [`Error::code`] returns it.
@@ -259,6 +262,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Io => "io",
             ErrorKind::Schema => "schema",
+            ErrorKind::AccessDenied => "access_denied",
         }
     }
 
@@ -296,6 +300,10 @@ pub enum Error {
     /// A schema edit (layout or picklist editor) was refused; see [`SchemaError::code`](crate::schema::edit::SchemaError::code).
     #[error("schema change refused: {0}")]
     Schema(#[from] crate::schema::edit::SchemaError),
+    /// The acting user's profile or the sharing model refuses the action; names the action, module and,
+    /// where one refused it, the field or record (see [`crate::access`]).
+    #[error("access denied: {0}")]
+    AccessDenied(crate::access::AccessDenied),
 }
 
 impl Error {
@@ -308,12 +316,13 @@ impl Error {
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::Storage(s) => s.kind(),
             Error::Schema(_) => ErrorKind::Schema,
+            Error::AccessDenied(_) => ErrorKind::AccessDenied,
         }
     }
 
     /// Stable machine-readable code, [`ErrorKind::as_str`] of [`Error::kind`]: `validation`, `not_found`,
     /// `conflict`, `invalid_argument`, `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`,
-    /// `io` or `schema`.
+    /// `io`, `schema` or `access_denied`.
     pub fn code(&self) -> &'static str {
         self.kind().as_str()
     }

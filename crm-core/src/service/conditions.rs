@@ -142,7 +142,7 @@ impl Matcher<'_> {
     /// # Errors
     /// `NotFound` when the record is unknown, in the recycle bin or of another module.
     pub fn record(&self, id: RecordId) -> Result<Record> {
-        let record = self.crm.get(id)?;
+        let record = self.crm.live_visible(id)?;
         if record.module != self.module.name {
             return Err(Error::not_found(format!("record {id} is a {} record, not {}", record.module, self.module.name)));
         }

@@ -213,6 +213,7 @@ impl Crm {
     /// `NotFound` for an unknown record or module.
     pub fn related(&self, record: RecordId, module: &str, page: u64, page_size: u64) -> Result<RelatedPage> {
         let source = self.load(record)?;
+        self.check_record(&source, crate::access::Action::View)?; // access control
         let target = self.module(module)?;
         let links = self.store.relations(record, Some(&target.name), 0, None)?;
         let by_ref: Vec<Condition> = target
@@ -243,8 +244,11 @@ impl Crm {
         }
         for l in &links {
             if seen.insert(l.related)
-                && let Some(r) = self.store.get(l.related)?.filter(|r| !r.deleted)
+                && let Some(mut r) = self.store.get(l.related)?.filter(|r| !r.deleted)
+                && self.check_record(&r, crate::access::Action::View).is_ok()
+            // access control
             {
+                self.redact(&mut r)?;
                 items.push((r, Some(l.clone())));
             }
         }

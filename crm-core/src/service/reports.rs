@@ -114,7 +114,8 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &q.module)?;
         let q = self.resolve_names(m, q)?;
-        self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &["amount", "forecast_amount"])
+        self.check_fields_visible(&m.name, &[field, "amount", "forecast_amount"])?; // access control
+        self.store.aggregate_by_date_prefix(&self.scoped(q.normalize(m)?)?, field, len, &["amount", "forecast_amount"])
     }
 
     fn pipeline_key(&self, by: PipelineBy, v: &Value) -> Result<String> {
@@ -152,6 +153,7 @@ impl Crm {
             q = q.filter(c);
         }
         let end = date.succ_opt().unwrap_or(date).and_time(chrono::NaiveTime::MIN);
+        self.check_fields_visible("Potentials", &["amount", "forecast_amount", "sales_stage", "closingdate"])?; // access control
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for r in self.find(q)? {
             let Some(e) = self.store.stage_history(r.id)?.into_iter().rfind(|e| e.at < end) else { continue };

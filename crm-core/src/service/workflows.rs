@@ -534,7 +534,7 @@ impl Crm {
     fn dry_run_inner(&mut self, target: DryRunTarget, changes: Fields) -> Result<Option<Record>> {
         match target {
             DryRunTarget::Record(id) => {
-                let current = self.get(id)?;
+                let current = self.live_visible(id)?;
                 match self.plan_update(&current, None, changes)? {
                     Some((r, _)) => Ok(Some(r)),
                     None => {
@@ -588,7 +588,7 @@ impl Crm {
     /// `NotFound`; task errors.
     pub fn run_workflow(&mut self, id: i64, record: RecordId) -> Result<WorkflowTrace> {
         let wf = self.get_workflow(id)?;
-        let current = self.get(record)?;
+        let current = self.live_visible(record)?;
         let mut cs = ChangeSet::new();
         let traces = self.run_for_record(&[wf], Event::Manual, &current, &mut cs)?;
         self.commit(&cs)?;

@@ -22,9 +22,10 @@ pub(crate) mod sql;
 pub mod sqlite;
 
 pub use changes::{
-    Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
+    AccessStoreChange, Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange,
+    WorkflowChange,
 };
-pub use ports::{ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
+pub use ports::{AccessStore, ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
 
 use crate::error::Result;
 use crate::history::HistoryEntry;
@@ -32,7 +33,7 @@ use crate::value::RecordId;
 
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
-    pub use super::{ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
+    pub use super::{AccessStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore};
 }
 
 /// The live auto-number state of a module.
@@ -59,7 +60,9 @@ impl AutoNumberState {
 }
 
 /// A storage backend: every area's port, commits and units of work.
-pub trait Store: RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + Send {
+pub trait Store:
+    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + AccessStore + Send
+{
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;
     /// Starts a unit of work: until [`Store::end_unit`], every write (commits, id and auto-number
