@@ -59,6 +59,7 @@ pub mod workflow;
 
 pub use access::{
     AccessDenied, AccessEdit, AccessModel, FieldAccess, ModuleRights, Party, Profile, Role, RuleAccess, Sharing, SharingRule,
+    SharingRuleSpec,
 };
 pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};

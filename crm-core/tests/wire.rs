@@ -187,7 +187,8 @@ fn error_kinds_keep_their_codes() {
             "duplicate",
             "storage",
             "io",
-            "schema"
+            "schema",
+            "access_denied"
         ]
     );
 }

@@ -53,6 +53,9 @@ pub enum crm_status {
     /// A schema or picklist edit was refused (unknown or standard field, duplicate label or value, field
     /// still in use, lossy type change, ...); nothing was changed.
     Schema = 16,
+    /// The acting user may not do this (profile or sharing); the message names the action, the module and
+    /// the field or record.
+    AccessDenied = 17,
 }
 
 impl crm_status {
@@ -71,11 +74,12 @@ impl crm_status {
             ErrorKind::Corrupt => crm_status::Corrupt,
             ErrorKind::Duplicate => crm_status::Duplicate,
             ErrorKind::Schema => crm_status::Schema,
+            ErrorKind::AccessDenied => crm_status::AccessDenied,
         }
     }
 
     /// Every status, in numeric order.
-    pub fn all() -> [crm_status; 17] {
+    pub fn all() -> [crm_status; 18] {
         ALL
     }
 
@@ -104,12 +108,13 @@ impl crm_status {
             crm_status::Duplicate => c"duplicate value",
             crm_status::Error => c"error",
             crm_status::Schema => c"schema change refused",
+            crm_status::AccessDenied => c"access denied",
         }
     }
 }
 
 /// Every status, in numeric order (not exported: cbindgen would turn it into a macro).
-const ALL: [crm_status; 17] = [
+const ALL: [crm_status; 18] = [
     crm_status::Ok,
     crm_status::InvalidArgument,
     crm_status::NullPointer,
@@ -127,6 +132,7 @@ const ALL: [crm_status; 17] = [
     crm_status::Duplicate,
     crm_status::Error,
     crm_status::Schema,
+    crm_status::AccessDenied,
 ];
 
 /// A static, NUL-terminated English description of a status number (`"ok"`, `"not found"`, ...);

@@ -32,7 +32,7 @@ pub use edit::AccessEdit;
 pub use profiles::{FieldAccess, ModuleRights, Profile};
 pub use rights::{Action, ModuleSight, Rights};
 pub use roles::Role;
-pub use sharing::{Party, RuleAccess, Sharing, SharingRule};
+pub use sharing::{Party, RuleAccess, Sharing, SharingRule, SharingRuleSpec};
 
 use crate::value::OwnerId;
 use serde::{Deserialize, Serialize};

@@ -75,7 +75,8 @@ impl RuleAccess {
 /// Records of `module` owned by `owner` are shared with `to`, read-only or read-write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharingRule {
-    /// Rule id (unique in the model).
+    /// Rule id (unique in the model; given when the rule is added).
+    #[serde(default)]
     pub id: i64,
     /// Module name.
     pub module: String,
@@ -85,4 +86,76 @@ pub struct SharingRule {
     pub to: Party,
     /// Read or read-write.
     pub access: RuleAccess,
+}
+
+/// A sharing rule as the bindings give it (Python keyword arguments, C JSON): the owner as a role or a
+/// group, the receiver as a role or a group, whether each role includes its subordinates, and the access
+/// (`read` or `read_write`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingRuleSpec {
+    /// Module name.
+    pub module: String,
+    /// Records owned by users of this role.
+    #[serde(default)]
+    pub owner_role: Option<String>,
+    /// Records owned by this group (or its members).
+    #[serde(default)]
+    pub owner_group: Option<String>,
+    /// The owner role includes its subordinates.
+    #[serde(default)]
+    pub owner_and_subordinates: bool,
+    /// Shared with users of this role.
+    #[serde(default)]
+    pub to_role: Option<String>,
+    /// Shared with the members of this group.
+    #[serde(default)]
+    pub to_group: Option<String>,
+    /// The receiving role includes its subordinates.
+    #[serde(default)]
+    pub to_and_subordinates: bool,
+    /// `read` (default) or `read_write`.
+    #[serde(default)]
+    pub access: Option<String>,
+}
+
+impl SharingRuleSpec {
+    /// The rule (id 0 until stored).
+    ///
+    /// # Errors
+    /// `InvalidArgument` unless exactly one owner and one receiver are given and the access is known.
+    pub fn into_rule(self) -> crate::error::Result<SharingRule> {
+        use crate::error::Error;
+        let party = |role: Option<String>, group: Option<String>, subs: bool, side: &str| match (role, group) {
+            (Some(r), None) if subs => Ok(Party::RoleAndSubordinates(r)),
+            (Some(r), None) => Ok(Party::Role(r)),
+            (None, Some(g)) if !subs => Ok(Party::Group(g)),
+            (None, Some(_)) => Err(Error::invalid(format!("{side}_and_subordinates applies to a role, not a group"))),
+            _ => Err(Error::invalid(format!("a sharing rule needs exactly one of {side}_role and {side}_group"))),
+        };
+        let access = match self.access.as_deref() {
+            None => RuleAccess::Read,
+            Some(a) => RuleAccess::parse(a).ok_or_else(|| Error::invalid(format!("unknown sharing access '{a}' (read, read_write)")))?,
+        };
+        Ok(SharingRule {
+            id: 0,
+            module: self.module,
+            owner: party(self.owner_role, self.owner_group, self.owner_and_subordinates, "owner")?,
+            to: party(self.to_role, self.to_group, self.to_and_subordinates, "to")?,
+            access,
+        })
+    }
+}
+
+impl std::str::FromStr for Sharing {
+    type Err = crate::error::Error;
+
+    /// [`Sharing::parse`], refusing unknown names with `InvalidArgument`.
+    fn from_str(s: &str) -> crate::error::Result<Sharing> {
+        Sharing::parse(s).ok_or_else(|| {
+            crate::error::Error::invalid(format!(
+                "unknown sharing '{s}' (private, public_read, public_read_write, public_read_write_delete)"
+            ))
+        })
+    }
 }

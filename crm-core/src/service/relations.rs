@@ -78,14 +78,14 @@ impl Crm {
 
     /// The comments on a record, newest first (replies name their parent).
     pub fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        self.load(record)?;
+        self.check_record(&self.load(record)?, crate::access::Action::View)?; // access control
         self.store.comments(record)
     }
 
     /// The activities (Calendar records) linked to a record through `parent_id`: open ones, or done ones
     /// when `done`; by start date.
     pub fn activities(&self, record: RecordId, done: bool) -> Result<Vec<Record>> {
-        self.load(record)?;
+        self.check_record(&self.load(record)?, crate::access::Action::View)?; // access control
         let finished = Condition::Any(vec![
             Condition::one_of("taskstatus", ["Completed", "Deferred"]),
             Condition::one_of("eventstatus", ["Held", "Not Held"]),
