@@ -225,7 +225,7 @@ impl Crm {
     ///
     /// # Errors
     /// `AccessDenied` (action `configure`) for other users; `NotFound`, `Conflict`, `InvalidArgument` from
-    /// [`crate::access::edit::apply`].
+    /// `access::edit::apply`.
     pub fn apply_access_change(&mut self, edit: AccessEdit) -> Result<AccessChangeEntry> {
         let mut attempt = 0;
         loop {

@@ -200,7 +200,7 @@ impl Crm {
     pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
         let r = self.load(id)?;
         self.check_record(&r, crate::access::Action::View)?; // access control
-        Ok(self.redact_history(&r.module, self.store.history(id)?)?)
+        self.redact_history(&r.module, self.store.history(id)?)
     }
 
     /// Drops the changes of fields hidden from the acting user from change-log entries.
