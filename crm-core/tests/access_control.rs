@@ -211,8 +211,15 @@ fn hidden_and_read_only_fields(b: Backend) {
     let report = report.unwrap();
     assert_eq!((report.created, report.failed), (1, 1), "{report:?}");
     assert!(report.row_reports.iter().any(|r| r.line == 3 && r.problems.iter().any(|p| p.code == "access_denied")), "{report:?}");
+    // a merge into a visible record keeps its hidden fields
+    let options =
+        ImportOptions { duplicates: crm_core::io::Duplicates::Merge, match_on: vec!["potentialname".into()], ..Default::default() };
+    let csv = "Opportunity Name,Description\ndeal of rep,merged\n";
+    let report = t.import_csv(csv.as_bytes(), "Potentials", &options, None).unwrap();
+    assert_eq!(report.merged, 1, "{report:?}");
     act(&mut t, "admin");
-    assert_eq!(t.get(deals["rep"]).unwrap().get("nextstep").to_string(), "call");
+    let d = t.get(deals["rep"]).unwrap();
+    assert_eq!((d.get("nextstep").to_string(), d.get("description").to_string()), ("call".into(), "merged".into()));
 }
 
 fn reports_sum_exactly_the_visible_records(b: Backend) {

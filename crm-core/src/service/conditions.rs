@@ -217,7 +217,7 @@ impl Matcher<'_> {
             return Err(Error::invalid(format!("query of {} given to a matcher of {}", query.module, self.module.name)));
         }
         let query = self.crm.resolve_names(&self.module, query)?;
-        let q = super::views::hide_converted(query.normalize(&self.module)?);
+        let q = self.crm.scoped(super::views::hide_converted(query.normalize(&self.module)?))?; // access control
         self.crm.store.scan_rows(&q, &self.layout, f)
     }
 
