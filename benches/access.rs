@@ -55,6 +55,7 @@ fn build(path: &std::path::Path, rows: u64) -> common::Res<()> {
     crm.set_sharing("Potentials", Sharing::Private)?;
     drop(crm);
     let mut store = SqliteStore::open(path)?;
+    crm::storage::SchemaStore::load_schema(&mut store)?; // the schema the writes follow
     let mut lcg = common::Lcg(7);
     let batch = 10_000u64;
     let mut done = 0;
@@ -121,7 +122,7 @@ fn bench(c: &mut Criterion) {
     crm.set_actor("u10").expect("vp");
     assert!(!crm.find(query()).expect("find").is_empty());
     g.bench_function("vice_president", |b| b.iter(|| black_box(crm.find(query()).expect("find"))));
-    // u20 is Manager 0.0: own role's user only (1 of 500 owners).
+    // u20 is Manager 0.0, with no role below: own deals only (1 of 500 owners).
     crm.set_actor("u20").expect("manager");
     g.bench_function("sales_manager", |b| b.iter(|| black_box(crm.find(query()).expect("find"))));
     g.finish();
