@@ -236,11 +236,13 @@ pub enum ErrorKind {
     /// The change feed no longer holds the changes after the position asked for (the change log was
     /// trimmed past it): the consumer missed changes and must resynchronise.
     FeedPositionExpired,
+    /// The acting user may not do this ([`Error::AccessDenied`]).
+    AccessDenied,
 }
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 12] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Validation,
         ErrorKind::NotFound,
         ErrorKind::Conflict,
@@ -253,6 +255,7 @@ impl ErrorKind {
         ErrorKind::Io,
         ErrorKind::Schema,
         ErrorKind::FeedPositionExpired,
+        ErrorKind::AccessDenied,
     ];
 
     /// The stable snake_case code (`"validation"`, `"not_found"`, ...), as [`Error::code`] returns it.
@@ -270,6 +273,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Schema => "schema",
             ErrorKind::FeedPositionExpired => "feed_position_expired",
+            ErrorKind::AccessDenied => "access_denied",
         }
     }
 
@@ -316,6 +320,10 @@ pub enum Error {
         /// The highest position trimmed away.
         trimmed: i64,
     },
+    /// The acting user's profile or the sharing model refuses the action; names the action, module and,
+    /// where one refused it, the field or record (see [`crate::access`]).
+    #[error("access denied: {0}")]
+    AccessDenied(crate::access::AccessDenied),
 }
 
 impl Error {
@@ -329,12 +337,13 @@ impl Error {
             Error::Storage(s) => s.kind(),
             Error::Schema(_) => ErrorKind::Schema,
             Error::FeedPositionExpired { .. } => ErrorKind::FeedPositionExpired,
+            Error::AccessDenied(_) => ErrorKind::AccessDenied,
         }
     }
 
     /// Stable machine-readable code, [`ErrorKind::as_str`] of [`Error::kind`]: `validation`, `not_found`,
     /// `conflict`, `invalid_argument`, `incompatible_version`, `corrupt`, `busy`, `duplicate`, `storage`,
-    /// `io`, `schema` or `feed_position_expired`.
+    /// `io`, `schema`, `feed_position_expired` or `access_denied`.
     pub fn code(&self) -> &'static str {
         self.kind().as_str()
     }

@@ -25,7 +25,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules: [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
+//! Modules: [`access`] (roles, profiles, sharing: who may see and change what), [`schema`] (metadata), [`value`] and [`record`] (data), [`query`] (conditions, sorting, paging),
 //! [`history`] (change log, stage history), [`storage`] (ports and adapters), [`clock`], [`user`],
 //! [`error`], [`workflow`] (triggers, vtiger conditions, expressions, tasks, e-mail outbox, schedules), [`wire`]
 //! (what crosses the C and Python boundaries: records, field input, query specs), and the [`Crm`] facade in
@@ -38,6 +38,7 @@
 // docs.rs (`--cfg docsrs`, nightly) marks each feature-gated item with its feature, e.g. `postgres`.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access;
 pub mod analytics;
 pub mod clock;
 pub mod currency;
@@ -59,10 +60,14 @@ pub mod view;
 pub mod wire;
 pub mod workflow;
 
+pub use access::{
+    AccessDenied, AccessEdit, AccessModel, FieldAccess, ModuleRights, Party, Profile, Role, RuleAccess, Sharing, SharingRule,
+    SharingRuleSpec,
+};
 pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use feed::{ChangeEvent, ChangeIter};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
-pub use query::{Aggregate, Condition, Op, Query, Sort};
+pub use query::{Aggregate, Condition, Op, OwnerScope, Query, Sort};
 pub use record::{Fields, Record};
 pub use related::{Comment, Relation};
 pub use row::{Row, RowLayout, Rows};

@@ -490,12 +490,36 @@ pub struct Query {
     /// List the recycle bin instead of live records.
     #[serde(default)]
     pub deleted: bool,
+    /// Access control: only records whose owner is in this scope (none = every record). Set by the
+    /// service from the acting user's rights (`Crm::scoped`), never by callers; every adapter applies it
+    /// in the same statement as the condition (SQL: `AND t.assigned_user_id IN (...)`).
+    #[serde(skip)]
+    pub scope: Option<OwnerScope>,
+}
+
+/// The owners whose records a [`Query`] may return: access control's record predicate, compiled from the
+/// acting user's rights ([`crate::access::Rights`]). The SQL adapters append it to the `WHERE` of every
+/// select, count and aggregate (`storage::sql::compile::from_where`); the memory adapter tests
+/// [`OwnerScope::admits`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerScope {
+    /// The owner field tested (`assigned_user_id`).
+    pub field: String,
+    /// The admitted owners, ascending; empty admits no record.
+    pub owners: std::sync::Arc<Vec<crate::value::OwnerId>>,
+}
+
+impl OwnerScope {
+    /// Whether a record whose owner field holds `v` is admitted (an empty owner never is).
+    pub fn admits(&self, v: &Value) -> bool {
+        matches!(v, Value::Owner(o) if self.owners.binary_search(o).is_ok())
+    }
 }
 
 impl Query {
     /// Every live record of `module`.
     pub fn new(module: impl Into<String>) -> Query {
-        Query { module: module.into(), condition: None, sort: vec![], limit: None, offset: 0, deleted: false }
+        Query { module: module.into(), condition: None, sort: vec![], limit: None, offset: 0, deleted: false, scope: None }
     }
     /// Adds a condition (and-ed with any existing one).
     pub fn filter(mut self, c: Condition) -> Query {

@@ -58,6 +58,9 @@ pub struct NewUser {
     /// Role name.
     #[serde(default)]
     pub role: Option<String>,
+    /// An administrator: every access right (see [`crate::access`]).
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 impl NewUser {
@@ -78,6 +81,11 @@ impl NewUser {
     /// Sets the role.
     pub fn role(mut self, r: impl Into<String>) -> Self {
         self.role = Some(r.into());
+        self
+    }
+    /// Makes the user an administrator.
+    pub fn admin(mut self, on: bool) -> Self {
+        self.is_admin = on;
         self
     }
 }

@@ -118,7 +118,8 @@ pub fn layout_columns(module: &Module) -> Arc<[String]> {
     module.fields_in_layout_order().iter().map(|f| f.name.clone()).collect()
 }
 
-/// Wire records of `records` (of any modules) in layout order, reading each module's layout once.
+/// Wire records of `records` (of any modules) in layout order, reading each module's layout once; the
+/// fields hidden from the acting user are left out.
 ///
 /// # Errors
 /// `NotFound` when a record's module is unknown to the schema.
@@ -158,7 +159,10 @@ impl Layouts {
         let columns = match self.columns.get(r.module.as_str()) {
             Some(c) => Arc::clone(c),
             None => {
-                let c = layout_columns(crm.module(&r.module)?);
+                // access control: the fields hidden from the acting user are not columns
+                let hidden = crm.hidden_fields(&r.module)?;
+                let all = layout_columns(crm.module(&r.module)?);
+                let c: Arc<[String]> = if hidden.is_empty() { all } else { all.iter().filter(|f| !hidden.contains(f)).cloned().collect() };
                 self.columns.insert(r.module.clone(), Arc::clone(&c));
                 c
             }

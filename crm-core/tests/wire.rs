@@ -188,7 +188,8 @@ fn error_kinds_keep_their_codes() {
             "storage",
             "io",
             "schema",
-            "feed_position_expired"
+            "feed_position_expired",
+            "access_denied"
         ]
     );
 }

@@ -134,6 +134,11 @@ enum crm_status
    * trimmed past it): the consumer missed changes and must resynchronise.
    */
   CRM_STATUS_FEED_POSITION_EXPIRED = 17,
+  /**
+   * The acting user may not do this (profile or sharing); the message names the action, the module and
+   * the field or record.
+   */
+  CRM_STATUS_ACCESS_DENIED = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -215,6 +220,69 @@ typedef int32_t (*crm_workflow_function)(void *user_data,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Applies one access change. `change_json` is an object tagged by `op`:
+ * `{"op": "add_role", "name": "Sales Manager", "parent": "Vice President"}`, `move_role` (`name`,
+ * `parent`), `delete_role` (`name`, `transfer_to`), `put_profile` (`name`, `modules`: `{"Potentials":
+ * {"view": true, "create": true, "edit": true, "delete": false}}`, `fields`: `{"Potentials": {"amount":
+ * "read_only", "nextstep": "hidden"}}`), `delete_profile` (`name`), `set_role_profiles` (`role`,
+ * `profiles`), `set_sharing` (`module`, `sharing`: `private`, `public_read`, `public_read_write`,
+ * `public_read_write_delete`), `add_sharing_rule` (`module`, `owner` and `to`: `{"kind": "role" |
+ * "role_and_subordinates" | "group", "name": ..}`, `access`: `read` | `read_write`),
+ * `delete_sharing_rule` (`id`), `set_user_role` (`user`, `role`), `set_admin` (`user`, `admin`),
+ * `set_group_members` (`group`, `members`). On success, if `out_entry_json` is not NULL, it receives the
+ * change-log entry (`{"version", "actor", "at", "change"}`), owned by the caller.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (wrong shape,
+ * a role moved under itself), `_NOT_FOUND` (unknown role, profile, module, field, user, group),
+ * `_CONFLICT` (name taken), `_ACCESS_DENIED` (the acting user is not an administrator while one exists).
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `change_json` NULL or NUL-terminated; `out_entry_json` NULL or
+ * writable.
+ */
+crm_status crm_access_change(struct crm_store *store,
+                             const char *change_json,
+                             char **out_entry_json);
+
+/**
+ * Adds a sharing rule given as the Python binding's keywords: `{"module": "Potentials", "owner_role":
+ * "Sales Person", "to_role": "Support", "access": "read"}` (or `owner_group` / `to_group`,
+ * `owner_and_subordinates` / `to_and_subordinates`). On success, if `out_rule_json` is not NULL, it
+ * receives the stored rule with its id, owned by the caller.
+ *
+ * Errors: as `crm_access_change`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * As `crm_access_change`.
+ */
+crm_status crm_sharing_rule_add(struct crm_store *store,
+                                const char *rule_json,
+                                char **out_rule_json);
+
+/**
+ * The access model as JSON into `*out_json` (required, owned by the caller): `{"roles", "profiles",
+ * "role_profiles", "sharing", "rules", "admins"}`.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_access_model(const struct crm_store *store, char **out_json);
+
+/**
+ * The access change log, oldest first, as a JSON array into `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls.
+ *
+ * # Safety
+ * As `crm_access_model`.
+ */
+crm_status crm_access_changes(const struct crm_store *store,
+                              char **out_json);
 
 /**
  * Runs the analytics call `report` with options `options_json` (a JSON object; NULL or `""` for none) and

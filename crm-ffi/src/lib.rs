@@ -46,6 +46,7 @@
 #![allow(non_camel_case_types)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod analytics;
 pub mod args;
 pub mod boundary;
@@ -74,6 +75,7 @@ pub mod users;
 pub mod views;
 pub mod workflows;
 
+pub use access::{crm_access_change, crm_access_changes, crm_access_model, crm_sharing_rule_add};
 pub use analytics::crm_analytics;
 pub use callback::{crm_callback_reply, crm_callback_reply_set};
 pub use conditions::{crm_condition_count, crm_condition_matches, crm_expression_eval};

@@ -25,7 +25,8 @@ use std::ffi::c_char;
 
 /// The wire form of a record ([`crm_core::wire::Record`]), every field of its module in layout order.
 pub fn record_json(crm: &Crm, record: &Record) -> FfiResult<wire::Record> {
-    Ok(wire::Record::new(crm.module(&record.module)?, record))
+    // through `wire::records`: the fields hidden from the acting user are left out
+    wire::records(crm, std::slice::from_ref(record))?.pop().ok_or_else(|| crm_core::Error::NotFound(format!("record {}", record.id)).into())
 }
 
 /// The wire form of several records (of any modules).

@@ -56,6 +56,9 @@ pub enum crm_status {
     /// The change feed no longer holds the changes after the position asked for (the change log was
     /// trimmed past it): the consumer missed changes and must resynchronise.
     FeedPositionExpired = 17,
+    /// The acting user may not do this (profile or sharing); the message names the action, the module and
+    /// the field or record.
+    AccessDenied = 18,
 }
 
 impl crm_status {
@@ -75,11 +78,12 @@ impl crm_status {
             ErrorKind::Duplicate => crm_status::Duplicate,
             ErrorKind::Schema => crm_status::Schema,
             ErrorKind::FeedPositionExpired => crm_status::FeedPositionExpired,
+            ErrorKind::AccessDenied => crm_status::AccessDenied,
         }
     }
 
     /// Every status, in numeric order.
-    pub fn all() -> [crm_status; 18] {
+    pub fn all() -> [crm_status; 19] {
         ALL
     }
 
@@ -109,12 +113,13 @@ impl crm_status {
             crm_status::Error => c"error",
             crm_status::Schema => c"schema change refused",
             crm_status::FeedPositionExpired => c"feed position expired",
+            crm_status::AccessDenied => c"access denied",
         }
     }
 }
 
 /// Every status, in numeric order (not exported: cbindgen would turn it into a macro).
-const ALL: [crm_status; 18] = [
+const ALL: [crm_status; 19] = [
     crm_status::Ok,
     crm_status::InvalidArgument,
     crm_status::NullPointer,
@@ -133,6 +138,7 @@ const ALL: [crm_status; 18] = [
     crm_status::Error,
     crm_status::Schema,
     crm_status::FeedPositionExpired,
+    crm_status::AccessDenied,
 ];
 
 /// A static, NUL-terminated English description of a status number (`"ok"`, `"not found"`, ...);

@@ -165,6 +165,14 @@ impl Crm {
         self.engine.is_closed(py)
     }
 
+    /// A cheap handle on the same store acting as `user_name`: the same methods, with that user's access
+    /// rights (what it may see and change) and named in history. Raises NotFoundError for an unknown user.
+    fn as_user(&self, py: Python<'_>, user_name: String) -> PyResult<Crm> {
+        let name = user_name.clone();
+        let canonical = self.engine.run(py, Access::Read, move |crm| Ok(crm.user(&name)?.user_name))?;
+        Ok(Crm { engine: Arc::new(self.engine.as_user(canonical)), path: self.path.clone() })
+    }
+
     /// Sets the acting user (named in history and `modifiedby`, default owner of new records).
     fn set_user(&self, py: Python<'_>, user_name: String) -> PyResult<()> {
         self.engine.run(py, Access::Read, move |crm| Ok(crm.set_actor(&user_name)?))
@@ -202,7 +210,7 @@ impl Crm {
     // ----- users and groups -----
 
     /// Registers a user; returns it as a dict.
-    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None))]
+    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None, is_admin = false))]
     fn add_user(
         &self,
         py: Python<'_>,
@@ -210,8 +218,9 @@ impl Crm {
         full_name: Option<String>,
         email: Option<String>,
         role: Option<String>,
+        is_admin: bool,
     ) -> PyResult<UserOut> {
-        let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role };
+        let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role, is_admin };
         self.engine.run(py, Access::Read, move |crm| Ok(crm.add_user(new)?.into()))
     }
 

@@ -57,9 +57,12 @@ enum State {
     Broken(String),
 }
 
-/// The engine and its state, shared by a `Crm` object and its iterators.
+/// The engine and its state, shared by a `Crm` object and its iterators (and by the `as_user` handles
+/// of the same store, each with its own acting user).
 pub struct Engine {
-    state: Mutex<State>,
+    state: std::sync::Arc<Mutex<State>>,
+    /// An `as_user` handle's user: acts as this user for each call (resolved once, then kept).
+    acting: Option<(String, Mutex<Option<crm_core::User>>)>,
 }
 
 impl Engine {
@@ -74,7 +77,32 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         }
-        Ok(Engine { state: Mutex::new(State::Open { crm: Box::new(crm), pending_actor }) })
+        Ok(Engine { state: std::sync::Arc::new(Mutex::new(State::Open { crm: Box::new(crm), pending_actor })), acting: None })
+    }
+
+    /// A handle on the same engine acting as `user_name` in every call (access control applies as to
+    /// that user); the store, its caches and its mutex are shared.
+    pub fn as_user(&self, user_name: String) -> Engine {
+        Engine { state: std::sync::Arc::clone(&self.state), acting: Some((user_name, Mutex::new(None))) }
+    }
+
+    /// Runs `f` as this handle's acting user (an `as_user` handle), then puts the engine's own back.
+    fn acting_as<T>(&self, crm: &mut Crm, f: impl FnOnce(&mut Crm) -> Result<T, Failure>) -> Result<T, Failure> {
+        let Some((name, resolved)) = &self.acting else { return f(crm) };
+        let mut slot = resolved.lock().unwrap_or_else(|p| p.into_inner());
+        let user = match slot.as_ref() {
+            Some(u) => u.clone(),
+            None => {
+                let u = crm.user(name)?;
+                *slot = Some(u.clone());
+                u
+            }
+        };
+        drop(slot);
+        let own = crm.replace_actor(Some(user));
+        let out = f(crm);
+        crm.replace_actor(own);
+        out
     }
 
     /// Runs `f` on the engine in this thread (call it detached).
@@ -85,7 +113,7 @@ impl Engine {
             State::Closed => return Err(Failure::Closed),
             State::Broken(m) => return Err(Failure::Internal(m.clone())),
         };
-        if let Some(name) = pending_actor.as_deref() {
+        if let Some(name) = pending_actor.as_deref().filter(|_| self.acting.is_none()) {
             if crm.set_actor(name).is_ok() {
                 *pending_actor = None;
             } else if access == Access::Write {
@@ -94,7 +122,7 @@ impl Engine {
                 );
             }
         }
-        match catch_unwind(AssertUnwindSafe(|| f(crm))) {
+        match catch_unwind(AssertUnwindSafe(|| self.acting_as(crm, f))) {
             Ok(r) => r,
             Err(payload) => {
                 let msg = payload
@@ -139,6 +167,9 @@ impl Engine {
 
     /// The acting user's name (or the one waiting to be registered).
     pub fn actor(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        if let Some((name, _)) = &self.acting {
+            return Ok(Some(name.clone()));
+        }
         py.detach(|| {
             let (_held, g) = self.lock()?;
             Ok::<_, Failure>(match &*g {

@@ -9,6 +9,7 @@
 //!       ├── crm.ConflictError        stale version, duplicate name, wrong recycle-bin state
 //!       ├── crm.SchemaError          (also a ValueError)  a refused field / block / picklist edit
 //!       ├── crm.FeedPositionExpiredError  the change log was trimmed past the position asked for
+//!       ├── crm.AccessDeniedError    (also a PermissionError) .action, .module, .field, .record
 //!       └── crm.StorageError         corrupt file, busy database, newer layout, backend failure
 //! OSError and its subclasses (FileNotFoundError, PermissionError, IsADirectoryError, ...) for file problems
 //! ```
@@ -82,6 +83,10 @@ const FEED_POSITION_EXPIRED_ERROR: ExcDef = ExcDef {
     name: "FeedPositionExpiredError",
     doc: "The change feed no longer holds the changes after the position asked for (the change log was trimmed past it): resynchronise.",
 };
+const ACCESS_DENIED_ERROR: ExcDef = ExcDef {
+    name: "AccessDeniedError",
+    doc: "The acting user may not do this (profile or sharing). `action`, `module`, `field` and `record` name what was refused.",
+};
 const STORAGE_ERROR: ExcDef =
     ExcDef { name: "StorageError", doc: "The storage backend failed: corrupt or foreign file, busy database, newer layout." };
 
@@ -93,6 +98,7 @@ static CONFLICT_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SCHEMA_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static STORAGE_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static FEED_POSITION_EXPIRED_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ACCESS_DENIED_ERROR_T: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn make_type<'py>(py: Python<'py>, def: &ExcDef, bases: Vec<Bound<'py, PyType>>) -> PyResult<Py<PyType>> {
     let dict = PyDict::new(py);
@@ -160,6 +166,11 @@ pub fn feed_position_expired_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType
     sub(py, &FEED_POSITION_EXPIRED_ERROR_T, &FEED_POSITION_EXPIRED_ERROR, None)
 }
 
+/// `crm.AccessDeniedError` (also a `PermissionError`).
+pub fn access_denied_error(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    sub(py, &ACCESS_DENIED_ERROR_T, &ACCESS_DENIED_ERROR, Some(py.get_type::<pyo3::exceptions::PyPermissionError>()))
+}
+
 /// Adds every exception class to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -171,6 +182,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StorageError", storage_error(py)?)?;
     m.add("SchemaError", schema_error(py)?)?;
     m.add("FeedPositionExpiredError", feed_position_expired_error(py)?)?;
+    m.add("AccessDeniedError", access_denied_error(py)?)?;
     Ok(())
 }
 
@@ -240,6 +252,7 @@ fn class_of(py: Python<'_>, kind: ErrorKind) -> PyResult<Option<&Bound<'_, PyTyp
         ErrorKind::IncompatibleVersion | ErrorKind::Corrupt | ErrorKind::Busy | ErrorKind::Duplicate | ErrorKind::Storage => {
             storage_error(py)?
         }
+        ErrorKind::AccessDenied => access_denied_error(py)?,
         ErrorKind::Io => return Ok(None),
     }))
 }
@@ -266,6 +279,12 @@ fn core_error(py: Python<'_>, e: Error) -> PyResult<PyErr> {
             list.append(d)?;
         }
         exc.setattr("errors", list)?;
+    }
+    if let Error::AccessDenied(d) = &e {
+        exc.setattr("action", &d.action)?;
+        exc.setattr("module", &d.module)?;
+        exc.setattr("field", &d.field)?;
+        exc.setattr("record", d.record)?;
     }
     Ok(PyErr::from_value(exc))
 }

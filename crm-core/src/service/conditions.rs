@@ -142,7 +142,7 @@ impl Matcher<'_> {
     /// # Errors
     /// `NotFound` when the record is unknown, in the recycle bin or of another module.
     pub fn record(&self, id: RecordId) -> Result<Record> {
-        let record = self.crm.get(id)?;
+        let record = self.crm.live_visible(id)?;
         if record.module != self.module.name {
             return Err(Error::not_found(format!("record {id} is a {} record, not {}", record.module, self.module.name)));
         }
@@ -217,7 +217,7 @@ impl Matcher<'_> {
             return Err(Error::invalid(format!("query of {} given to a matcher of {}", query.module, self.module.name)));
         }
         let query = self.crm.resolve_names(&self.module, query)?;
-        let q = super::views::hide_converted(query.normalize(&self.module)?);
+        let q = self.crm.scoped(super::views::hide_converted(query.normalize(&self.module)?))?; // access control
         self.crm.store.scan_rows(&q, &self.layout, f)
     }
 

@@ -218,6 +218,7 @@ impl Crm {
         if l.module != "Leads" || l.deleted {
             return Err(Error::not_found(format!("lead {lead}")));
         }
+        self.check_record(&l, crate::access::Action::Edit)?; // access control: converting changes the lead
         if l.get("converted") == &Value::Bool(true) {
             return Err(Error::Conflict(format!("lead {lead} is already converted")));
         }

@@ -78,10 +78,17 @@ impl Crm {
     /// module; `Storage(Io)` when writing fails.
     pub fn export_csv<W: Write>(&self, writer: W, module: &str, selection: &ExportSelection, options: &ExportOptions) -> Result<u64> {
         let m = self.module(module)?.clone();
+        let hidden = self.hidden_fields(&m.name)?; // access control: hidden fields are not exported
         let columns = if options.columns.is_empty() {
-            // Base-currency copies are derived: written only as converted columns.
-            m.fields_in_layout_order().into_iter().filter(|f| !crate::currency::is_base_copy(&m, &f.name)).cloned().collect()
+            // Base-currency copies are derived: written only as converted columns; hidden fields are left out.
+            m.fields_in_layout_order()
+                .into_iter()
+                .filter(|f| !crate::currency::is_base_copy(&m, &f.name) && !hidden.contains(&f.name))
+                .cloned()
+                .collect()
         } else {
+            let named: Vec<&str> = options.columns.iter().filter_map(|c| m.field_by_name_or_label(c)).map(|f| f.name.as_str()).collect();
+            self.check_fields_visible(&m.name, &named)?;
             let mut v = Vec::new();
             for c in &options.columns {
                 v.push(m.field_by_name_or_label(c).cloned().ok_or_else(|| Error::invalid(format!("{} has no field '{c}'", m.name)))?);
@@ -165,7 +172,9 @@ impl Crm {
         match selection {
             ExportSelection::Ids(ids) => {
                 for id in ids {
-                    let r = self.load(*id)?;
+                    let mut r = self.load(*id)?;
+                    self.check_record(&r, crate::access::Action::View)?; // access control
+                    self.redact(&mut r)?;
                     if r.module != module {
                         return Err(Error::invalid(format!("record {id} is a {} record, not {module}", r.module)));
                     }
@@ -195,7 +204,7 @@ impl Crm {
     fn each_of_query(&self, query: &Query, f: &mut dyn FnMut(&Crm, &Record) -> Result<()>) -> Result<()> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
-        let mut q = super::views::hide_converted(self.resolve_names(m, query.clone())?.normalize(m)?);
+        let mut q = self.scoped(super::views::hide_converted(self.resolve_names(m, query.clone())?.normalize(m)?))?;
         if query.sort.is_empty() {
             // Id order: each page seeks the primary key past the last id seen.
             (q.sort, q.offset, q.limit) = (Vec::new(), 0, Some(CHUNK));
@@ -208,7 +217,8 @@ impl Crm {
                     (Some(id), None) => Some(Condition::cmp(ID_FIELD, Op::Gt, id.0)),
                     (Some(id), Some(b)) => Some(Condition::All(vec![b.clone(), Condition::cmp(ID_FIELD, Op::Gt, id.0)])),
                 };
-                let chunk = self.store.query(&page)?;
+                let mut chunk = self.store.query(&page)?;
+                self.redact_all(&mut chunk)?;
                 for r in &chunk {
                     f(self, r)?;
                 }

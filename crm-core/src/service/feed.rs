@@ -36,6 +36,9 @@ impl Crm {
     /// `FeedPositionExpired` when the change log was trimmed past `since` (changes after it are gone);
     /// `InvalidArgument` when `limit` is 0 or above [`MAX_LOG_PAGE`](crate::limits::MAX_LOG_PAGE), or
     /// `since` is beyond the end of the feed (a position of another store?); storage errors.
+    ///
+    /// Access control: an acting user who is not an administrator gets the events of the records they may
+    /// view (and schema changes), without the fields hidden from them; the system context sees all.
     pub fn changes(&self, since: Option<i64>, limit: u64, modules: &[&str]) -> Result<Vec<ChangeEvent>> {
         let limit = crate::limits::log_page(limit)?;
         let modules: Vec<String> = modules.iter().map(|m| m.to_string()).collect();
@@ -65,7 +68,45 @@ impl Crm {
                     )));
                 }
             }
-            return Ok(entries.into_iter().map(ChangeEvent::from).collect());
+            let rights = self.rights()?;
+            if rights.unrestricted {
+                return Ok(entries.into_iter().map(ChangeEvent::from).collect());
+            }
+            return self.visible_changes(entries, limit, &modules);
+        }
+    }
+
+    /// Access control: the events among `entries` (a feed page of `limit`) that the acting user may see,
+    /// read on past the page until `limit` visible events are found or the feed ends, so that an empty
+    /// answer still means "nothing newer". An event is visible when its record is one the user may view
+    /// today (a purged record's events are not; schema changes are), with the fields hidden from the
+    /// user taken out of its changes.
+    fn visible_changes(&self, mut entries: Vec<crate::history::HistoryEntry>, limit: u64, modules: &[String]) -> Result<Vec<ChangeEvent>> {
+        let mut out = Vec::new();
+        loop {
+            let full = entries.len() as u64 == limit;
+            let last = entries.last().map(|e| e.id);
+            for mut e in entries {
+                if e.record.0 != 0 {
+                    let visible = match self.store.get(e.record)? {
+                        Some(r) => self.check_record(&r, crate::access::Action::View).is_ok(),
+                        None => false,
+                    };
+                    if !visible {
+                        continue;
+                    }
+                    let hidden = self.hidden_fields(&e.module)?;
+                    e.changes.retain(|c| !hidden.contains(&c.field));
+                }
+                out.push(ChangeEvent::from(e));
+                if out.len() as u64 == limit {
+                    return Ok(out);
+                }
+            }
+            match (full, last) {
+                (true, Some(after)) => entries = self.store.feed(&FeedQuery { after, limit, modules: modules.to_vec() })?,
+                _ => return Ok(out),
+            }
         }
     }
 

@@ -106,7 +106,7 @@ impl Crm {
         let mut out = MassResult::default();
         let mut cs = ChangeSet::new();
         for id in unique(ids) {
-            let planned = self.get(id).and_then(|r| {
+            let planned = self.live_visible(id).and_then(|r| {
                 let f = fields_for(self, &r)?;
                 self.plan_update(&r, None, f)
             });
@@ -132,7 +132,7 @@ impl Crm {
         let mut cs = ChangeSet::new();
         let now = self.now();
         for id in unique(ids) {
-            match self.load(id) {
+            match self.load(id).and_then(|r| self.check_record(&r, crate::access::Action::Delete).map(|()| r)) {
                 Ok(r) if r.deleted => out.fail(id, Error::Conflict(format!("record {id} is already in the recycle bin"))),
                 Ok(r) => {
                     cs.push(RecordChange::History(HistoryEntry {

@@ -8,6 +8,7 @@
 //! (layout and picklist editor), and this file (opening, schema, users and groups, settings).
 
 // ----- sales analytics (forecast categories, quotas, win rate, funnel, ...) -----
+mod access;
 pub(crate) mod analytics;
 mod convert;
 mod currency;
@@ -78,6 +79,8 @@ pub struct Crm {
     pending: std::collections::HashMap<crate::value::RecordId, crate::record::Record>,
     wf: workflows::WorkflowState,
     cache: Cache,
+    /// Access control: the acting users' compiled rights (see `service::access`).
+    access: access::SharedAccessCache,
 }
 
 /// What a handle keeps between operations so that a save does not re-read what did not change.
@@ -181,6 +184,7 @@ impl Crm {
             pending: Default::default(),
             wf: Default::default(),
             cache: Cache::default(),
+            access: Default::default(),
         };
         if !ready || !crm.default_filters_installed()? {
             crm.install_defaults()?;
@@ -495,8 +499,24 @@ impl Crm {
         }
         let id = OwnerId(self.next_id()?);
         let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
-        let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role: new.role, active: true };
+        // ----- access control: a role of the role tree, when one is defined -----
+        let role = new.role.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let role = match role {
+            Some(r) => {
+                let model = self.store.access_model()?.0;
+                match model.role(&r) {
+                    Some(known) => Some(known.name.clone()),
+                    None if model.roles.is_empty() => Some(r),
+                    None => return Err(Error::not_found(format!("role '{r}'"))),
+                }
+            }
+            None => None,
+        };
+        let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role, active: true };
         self.commit(&ChangeSet(vec![Change::User(UserChange::PutUser(user.clone()))]))?;
+        if new.is_admin {
+            self.set_admin(&user.user_name, true)?;
+        }
         Ok(user)
     }
 

@@ -65,10 +65,8 @@ impl Crm {
     /// # Errors
     /// `NotFound` when no record has this id or the record is in the recycle bin.
     pub fn get(&self, id: RecordId) -> Result<Record> {
-        let r = self.load(id)?;
-        if r.deleted {
-            return Err(Error::not_found(format!("record {id} is in the recycle bin")));
-        }
+        let mut r = self.live_visible(id)?; // access control: NotFound when not visible
+        self.redact(&mut r)?;
         Ok(r)
     }
 
@@ -78,10 +76,12 @@ impl Crm {
     /// # Errors
     /// `NotFound` when no record has this id or the record is live.
     pub fn get_deleted(&self, id: RecordId) -> Result<Record> {
-        let r = self.load(id)?;
+        let mut r = self.load(id)?;
         if !r.deleted {
             return Err(Error::not_found(format!("record {id} is not in the recycle bin")));
         }
+        self.check_record(&r, crate::access::Action::View)?; // access control
+        self.redact(&mut r)?;
         Ok(r)
     }
 
@@ -135,6 +135,7 @@ impl Crm {
     /// changed it meanwhile.
     pub fn purge(&mut self, id: RecordId) -> Result<()> {
         let r = self.load(id)?;
+        self.check_record(&r, crate::access::Action::Delete)?; // access control
         if !r.deleted {
             return Err(Error::Conflict(format!("record {id} is not in the recycle bin; delete it first")));
         }
@@ -154,7 +155,9 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
         let query = self.resolve_names(m, query)?;
-        self.store.query(&super::views::hide_converted(query.normalize(m)?))
+        let mut records = self.store.query(&self.scoped(super::views::hide_converted(query.normalize(m)?))?)?;
+        self.redact_all(&mut records)?;
+        Ok(records)
     }
 
     /// Hands each record a query selects to `f`, in its order and page, until `f` returns `false` or an
@@ -184,7 +187,14 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
         let query = self.resolve_names(m, query)?;
-        self.store.query_each(&super::views::hide_converted(query.normalize(m)?), &mut f)
+        let query = self.scoped(super::views::hide_converted(query.normalize(m)?))?; // access control
+        let hidden = self.hidden_fields(&m.name)?;
+        self.store.query_each(&query, &mut |mut r| {
+            for h in &hidden {
+                r.values.remove(h);
+            }
+            f(r)
+        })
     }
 
     /// Counts the records a query selects (ignoring its page).
@@ -192,7 +202,7 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
         let query = self.resolve_names(m, query)?;
-        self.store.count(&super::views::hide_converted(query.normalize(m)?))
+        self.store.count(&self.scoped(super::views::hide_converted(query.normalize(m)?))?)
     }
 
     /// One page (1-based) of a query, with the total count.
@@ -226,15 +236,29 @@ impl Crm {
         let (names, scales) = self.base_sum_fields(m, &names, group.as_deref())?;
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let query = self.resolve_names(m, query)?;
-        let mut groups = self.store.aggregate(&query.normalize(m)?, group.as_deref(), &refs)?;
+        self.check_fields_visible(&m.name, &refs)?; // access control
+        self.check_fields_visible(&m.name, &group.as_deref().into_iter().collect::<Vec<_>>())?;
+        let mut groups = self.store.aggregate(&self.scoped(query.normalize(m)?)?, group.as_deref(), &refs)?;
         Crm::rescale_sums(&mut groups, &scales);
         Ok(groups)
     }
 
     /// The change log of a record, oldest first.
     pub fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
-        self.load(id)?;
-        self.store.history(id)
+        let r = self.load(id)?;
+        self.check_record(&r, crate::access::Action::View)?; // access control
+        self.redact_history(&r.module, self.store.history(id)?)
+    }
+
+    /// Drops the changes of fields hidden from the acting user from change-log entries.
+    fn redact_history(&self, module: &str, mut entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEntry>> {
+        let hidden = self.hidden_fields(module)?;
+        if !hidden.is_empty() {
+            for e in &mut entries {
+                e.changes.retain(|c| !hidden.contains(&c.field));
+            }
+        }
+        Ok(entries)
     }
 
     /// One page of a record's change log, oldest first: at most `limit` entries whose id is above `after`
@@ -246,13 +270,15 @@ impl Crm {
     /// [`MAX_LOG_PAGE`](crate::limits::MAX_LOG_PAGE).
     pub fn history_page(&self, id: RecordId, after: Option<i64>, limit: u64) -> Result<Vec<HistoryEntry>> {
         let limit = crate::limits::log_page(limit)?;
-        self.load(id)?;
-        self.store.history_page(id, after.unwrap_or(i64::MIN), limit)
+        let r = self.load(id)?;
+        self.check_record(&r, crate::access::Action::View)?; // access control
+        self.redact_history(&r.module, self.store.history_page(id, after.unwrap_or(i64::MIN), limit)?)
     }
 
     /// The stage history of an opportunity, oldest first.
     pub fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
-        self.load(id)?;
+        let r = self.load(id)?;
+        self.check_record(&r, crate::access::Action::View)?; // access control
         self.store.stage_history(id)
     }
 
@@ -329,6 +355,7 @@ impl Crm {
         self.refresh_schema_for_write()?;
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
+        self.check_input(m, &fields, crate::access::Action::Create)?; // access control
         let mut values: BTreeMap<String, Value> = BTreeMap::new();
         for f in &m.fields {
             if let Some(d) = &f.default
@@ -388,14 +415,16 @@ impl Crm {
     }
 
     fn update_checked(&mut self, id: RecordId, expected: Option<u64>, fields: Fields) -> Result<Record> {
-        let current = self.get(id)?;
-        match self.plan_update(&current, expected, fields)? {
+        let current = self.live_visible(id)?;
+        let mut out = match self.plan_update(&current, expected, fields)? {
             Some((record, cs)) => {
                 self.commit(&cs)?;
-                Ok(record)
+                record
             }
-            None => Ok(current),
-        }
+            None => current,
+        };
+        self.redact(&mut out)?;
+        Ok(out)
     }
 
     /// Validates a change to `current` and returns the new record with everything the change writes,
@@ -429,6 +458,8 @@ impl Crm {
         }
         let (schema, name) = self.module_arc(&current.module)?;
         let m = &schema.modules[&name];
+        self.check_record(current, crate::access::Action::Edit)?; // access control
+        self.check_input(m, &fields, crate::access::Action::Edit)?;
         let mut values = current.values.clone();
         let mut errors = ValidationErrors::default();
         let given = gives_probability(m, &fields);
@@ -464,6 +495,7 @@ impl Crm {
 
     fn set_deleted(&mut self, id: RecordId, deleted: bool) -> Result<()> {
         let current = self.load(id)?;
+        self.check_record(&current, crate::access::Action::Delete)?; // access control
         if current.deleted == deleted {
             let state = if deleted { "already in" } else { "not in" };
             return Err(Error::Conflict(format!("record {id} is {state} the recycle bin")));

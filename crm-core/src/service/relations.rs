@@ -80,14 +80,14 @@ impl Crm {
 
     /// The comments on a record, newest first (replies name their parent).
     pub fn comments(&self, record: RecordId) -> Result<Vec<Comment>> {
-        self.load(record)?;
+        self.check_record(&self.load(record)?, crate::access::Action::View)?; // access control
         self.store.comments(record)
     }
 
     /// The activities (Calendar records) linked to a record through `parent_id`: open ones, or done ones
     /// when `done`; by start date.
     pub fn activities(&self, record: RecordId, done: bool) -> Result<Vec<Record>> {
-        self.load(record)?;
+        self.check_record(&self.load(record)?, crate::access::Action::View)?; // access control
         let finished = Condition::Any(vec![
             Condition::one_of("taskstatus", ["Completed", "Deferred"]),
             Condition::one_of("eventstatus", ["Held", "Not Held"]),
@@ -215,6 +215,7 @@ impl Crm {
     /// `NotFound` for an unknown record or module.
     pub fn related(&self, record: RecordId, module: &str, page: u64, page_size: u64) -> Result<RelatedPage> {
         let source = self.load(record)?;
+        self.check_record(&source, crate::access::Action::View)?; // access control
         let target = self.module(module)?;
         let links = self.store.relations(record, Some(&target.name), 0, None)?;
         let by_ref: Vec<Condition> = target
@@ -245,8 +246,11 @@ impl Crm {
         }
         for l in &links {
             if seen.insert(l.related)
-                && let Some(r) = self.store.get(l.related)?.filter(|r| !r.deleted)
+                && let Some(mut r) = self.store.get(l.related)?.filter(|r| !r.deleted)
+                && self.check_record(&r, crate::access::Action::View).is_ok()
+            // access control
             {
+                self.redact(&mut r)?;
                 items.push((r, Some(l.clone())));
             }
         }

@@ -122,7 +122,8 @@ impl Crm {
         let q = self.resolve_names(m, q)?;
         let (sums, scales) = self.base_sum_fields(m, &["amount".into(), "forecast_amount".into()], None)?; // base currency
         let refs: Vec<&str> = sums.iter().map(String::as_str).collect();
-        let mut groups = self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &refs)?;
+        self.check_fields_visible(&m.name, &[field, "amount", "forecast_amount"])?; // access control
+        let mut groups = self.store.aggregate_by_date_prefix(&self.scoped(q.normalize(m)?)?, field, len, &refs)?;
         Crm::rescale_sums(&mut groups, &scales);
         Ok(groups)
     }
@@ -167,6 +168,7 @@ impl Crm {
         use crate::storage::analytics::AsOfKey;
         let (_, q) = self.deal_query(filter.into_iter().collect())?;
         let end = date.succ_opt().unwrap_or(date).and_time(chrono::NaiveTime::MIN);
+        self.check_fields_visible("Potentials", &["amount", "forecast_amount", "sales_stage", "closingdate"])?; // access control
         let key = match by {
             PipelineBy::Total => AsOfKey::Total,
             PipelineBy::Stage | PipelineBy::StageKind => AsOfKey::Stage,

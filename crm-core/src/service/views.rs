@@ -289,10 +289,12 @@ impl Crm {
         let m = Crm::read_module(&s, module)?;
         let text = text.trim();
         let mut q = Query::new(m.name.clone());
+        let hidden = self.hidden_fields(&m.name)?; // access control: hidden fields are not searched
         if !text.is_empty() {
             let any = m
                 .fields
                 .iter()
+                .filter(|f| !hidden.contains(&f.name))
                 .filter(|f| f.field_type.is_textual() || matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist))
                 .map(|f| Condition::cmp(f.name.clone(), Op::Contains, text))
                 .collect();
@@ -318,11 +320,17 @@ impl Crm {
     /// Keyset paging: the next `size` records of `query` after `cursor` (from the start when `None`), and
     /// the cursor for the page after (None at the end). The query's page is ignored.
     pub fn page_after(&self, query: Query, cursor: Option<&Cursor>, size: u64) -> Result<(Vec<Record>, Option<Cursor>)> {
+        let (mut records, next) = self.page_after_unredacted(query, cursor, size)?;
+        self.redact_all(&mut records)?; // access control
+        Ok((records, next))
+    }
+
+    fn page_after_unredacted(&self, query: Query, cursor: Option<&Cursor>, size: u64) -> Result<(Vec<Record>, Option<Cursor>)> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &query.module)?;
         // Conditions may name owners and referenced records, as in `find`.
         let query = self.resolve_names(m, query)?;
-        let mut q = hide_converted(query.normalize(m)?);
+        let mut q = self.scoped(hide_converted(query.normalize(m)?))?; // access control
         q.offset = 0;
         q.limit = Some(size);
         let Some(key) = q.sort.first().cloned() else {

@@ -3,6 +3,7 @@
 //! Call sites name the area's change and push it (`changes.push(RecordChange::Insert(r))`); each adapter
 //! hands every change to the area that applies it.
 
+use crate::access::{AccessChangeEntry, AccessModel};
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
 use crate::record::Record;
@@ -179,6 +180,21 @@ pub enum UserChange {
     PutGroup(Group),
 }
 
+/// A write to the access model and its change log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccessStoreChange {
+    /// Stores a new model. Refused with `Conflict` unless the access version equals `expected_version`;
+    /// the version becomes `expected_version + 1`.
+    Put {
+        /// The new model.
+        model: Box<AccessModel>,
+        /// The access version it was derived from.
+        expected_version: u64,
+    },
+    /// Appends to the access change log.
+    Log(AccessChangeEntry),
+}
+
 /// Declares [`Change`] over the area change types, with a `From` impl for each.
 macro_rules! change_of_areas {
     ($($(#[$doc:meta])* $area:ident($t:ty),)*) => {
@@ -211,6 +227,8 @@ change_of_areas! {
     Relation(RelationChange),
     /// Users and groups.
     User(UserChange),
+    /// Access control.
+    Access(AccessStoreChange),
 }
 
 impl Change {

@@ -24,9 +24,12 @@ pub mod sqlite;
 
 pub use analytics::AnalyticsStore;
 pub use changes::{
-    Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange, WorkflowChange,
+    AccessStoreChange, Change, ChangeSet, ImportChange, RecordChange, RelationChange, SchemaStoreChange, UserChange, ViewChange,
+    WorkflowChange,
 };
-pub use ports::{FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records};
+pub use ports::{
+    AccessStore, FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, UserStore, ViewStore, WorkflowStore, rows_via_records,
+};
 
 use crate::error::Result;
 use crate::history::HistoryEntry;
@@ -35,7 +38,8 @@ use crate::value::RecordId;
 /// Every storage port at once, for code that uses several (`use crate::storage::prelude::*`).
 pub mod prelude {
     pub use super::{
-        AnalyticsStore, FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore, WorkflowStore,
+        AccessStore, AnalyticsStore, FeedStore, ImportStore, RecordStore, RelationStore, SchemaStore, Store, UserStore, ViewStore,
+        WorkflowStore,
     };
 }
 
@@ -64,7 +68,17 @@ impl AutoNumberState {
 
 /// A storage backend: every area's port, commits and units of work.
 pub trait Store:
-    RecordStore + SchemaStore + WorkflowStore + ImportStore + ViewStore + RelationStore + UserStore + AnalyticsStore + FeedStore + Send
+    RecordStore
+    + SchemaStore
+    + WorkflowStore
+    + ImportStore
+    + ViewStore
+    + RelationStore
+    + UserStore
+    + AnalyticsStore
+    + FeedStore
+    + AccessStore
+    + Send
 {
     /// Applies every change in one transaction, or none of them.
     fn commit(&mut self, changes: &ChangeSet) -> Result<()>;

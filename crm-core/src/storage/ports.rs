@@ -7,6 +7,7 @@
 //! anything else → `StorageError::Backend`.
 
 use super::AutoNumberState;
+use crate::access::{AccessChangeEntry, AccessModel};
 use crate::error::Result;
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
@@ -236,4 +237,19 @@ pub trait FeedStore {
     /// Removes every change-log entry with a position up to `through` (with its field changes) and
     /// remembers `through` as trimmed, in one transaction; returns how many entries went.
     fn trim_feed(&mut self, through: i64) -> Result<u64>;
+}
+
+/// Access control: the model (roles, profiles, sharing, rules, administrators), its version and change
+/// log. Written with [`AccessStoreChange`](super::AccessStoreChange).
+///
+/// The version moves with every stored model **and with every user or group change** (each
+/// [`UserChange`](super::UserChange) adds one), so that a handle that compiled a user's rights notices,
+/// with one cheap read, anything that can change them.
+pub trait AccessStore {
+    /// The access version: 0 for a store that never had an access or user change.
+    fn access_version(&self) -> Result<u64>;
+    /// The stored model (the default, unrestricted one when none was stored) and the access version.
+    fn access_model(&self) -> Result<(AccessModel, u64)>;
+    /// The access change log, oldest first.
+    fn access_changes(&self) -> Result<Vec<AccessChangeEntry>>;
 }

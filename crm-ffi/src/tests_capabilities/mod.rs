@@ -1,6 +1,7 @@
 //! Tests of the bindings of crm-core's capabilities through the exported functions, on an in-memory store
 //! and on a SQLite file: one file per capability, sharing the helpers below.
 
+mod access;
 mod analytics;
 mod conditions;
 mod convert;

@@ -60,6 +60,7 @@ fn every_error_kind_has_its_own_status_and_code() {
             ErrorKind::Io => crm_core::StorageError::Io(std::io::Error::other("x")).into(),
             ErrorKind::Schema => crm_core::SchemaError::UnknownModule("x".into()).into(),
             ErrorKind::FeedPositionExpired => crm_core::Error::FeedPositionExpired { position: 1, trimmed: 2 },
+            ErrorKind::AccessDenied => crm_core::Error::AccessDenied(crm_core::AccessDenied::module("edit", "Potentials")),
         });
         assert_eq!((e.status, e.code), (crm_status::from_kind(k), k.as_str()));
     }

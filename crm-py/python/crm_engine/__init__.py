@@ -12,6 +12,7 @@ then create, update, find and delete records of any built-in module. Records are
 """
 
 from crm_engine._crm import (
+    AccessDeniedError,
     ConflictError,
     Crm,
     ChangeWatch,
@@ -28,6 +29,7 @@ from crm_engine._crm import (
 )
 
 __all__ = [
+    "AccessDeniedError",
     "ConflictError",
     "Crm",
     "ChangeWatch",

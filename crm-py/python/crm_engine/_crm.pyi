@@ -21,6 +21,7 @@ __all__ = [
     "SchemaError",
     "StorageError",
     "FeedPositionExpiredError",
+    "AccessDeniedError",
 ]
 
 __version__: str
@@ -78,6 +79,15 @@ class ConflictError(CrmError):
 
 class SchemaError(CrmError, ValueError):
     """A field, block or picklist edit was refused; nothing changed."""
+
+class AccessDeniedError(CrmError, PermissionError):
+    """The acting user may not do this (profile or sharing): `action`, `module`, and `field` or `record`
+    name what was refused."""
+
+    action: str
+    module: str
+    field: str | None
+    record: int | None
 
 class StorageError(CrmError):
     """The storage backend failed: corrupt or foreign file, busy database, newer layout."""
@@ -159,13 +169,72 @@ class Crm:
     ) -> bool: ...
     # users and groups
     def add_user(
-        self, user_name: str, *, full_name: str | None = None, email: str | None = None, role: str | None = None
+        self,
+        user_name: str,
+        *,
+        full_name: str | None = None,
+        email: str | None = None,
+        role: str | None = None,
+        is_admin: bool = False,
     ) -> UserInfo: ...
     def add_group(self, name: str, members: Sequence[str] = ...) -> GroupInfo: ...
     def users(self) -> list[UserInfo]: ...
     def user_info(self, user_name: str) -> UserInfo: ...
     def owner(self, owner: int | str) -> dict[str, Any] | None: ...
     def groups(self) -> list[GroupInfo]: ...
+    # access control
+    def as_user(self, user_name: str) -> Crm:
+        """A cheap handle on the same store acting as `user_name` (same methods, that user's rights)."""
+    def add_role(self, name: str, parent: str | None = None) -> dict[str, Any]:
+        """Adds a role under `parent` (a root without); returns `{"name", "parent"}`."""
+    def roles(self) -> list[dict[str, Any]]:
+        """Every role, parents before children."""
+    def move_role(self, name: str, parent: str | None = None) -> None:
+        """Moves a role (with its subtree) under `parent`."""
+    def delete_role(self, name: str, transfer_to: str) -> None:
+        """Deletes a role; its users get `transfer_to`, its child roles move to its parent."""
+    def add_profile(
+        self,
+        name: str,
+        modules: Mapping[str, Mapping[str, bool]] | None = None,
+        fields: Mapping[str, Mapping[str, Literal["editable", "read_only", "hidden"]]] | None = None,
+    ) -> dict[str, Any]:
+        """Creates or replaces a profile: module rights (view, create, edit, delete) and field access."""
+    def profiles(self) -> list[dict[str, Any]]:
+        """Every profile."""
+    def set_role_profiles(self, role: str, profiles: Sequence[str]) -> None:
+        """Sets the profiles of a role (the rights of its users are their union)."""
+    def set_sharing(self, module: str, sharing: str) -> None:
+        """Sets a module's sharing: private, public_read, public_read_write, public_read_write_delete."""
+    def sharing(self, module: str) -> str:
+        """A module's organisation-wide sharing."""
+    def add_sharing_rule(
+        self,
+        module: str,
+        *,
+        owner_role: str | None = None,
+        owner_group: str | None = None,
+        owner_and_subordinates: bool = False,
+        to_role: str | None = None,
+        to_group: str | None = None,
+        to_and_subordinates: bool = False,
+        access: str | None = None,
+    ) -> dict[str, Any]:
+        """Shares records of `module` owned by a role or group with a role or group, read or read_write."""
+    def sharing_rules(self) -> list[dict[str, Any]]:
+        """Every sharing rule."""
+    def delete_sharing_rule(self, id: int) -> None:
+        """Deletes a sharing rule."""
+    def set_user_role(self, user_name: str, role: str | None = None) -> None:
+        """Sets a user's role."""
+    def set_admin(self, user_name: str, admin: bool) -> None:
+        """Makes a user an administrator or not."""
+    def is_admin(self, user_name: str) -> bool:
+        """Whether a user is an administrator."""
+    def set_group_members(self, group: str, members: Sequence[str]) -> None:
+        """Sets a group's members."""
+    def access_changes(self) -> list[dict[str, Any]]:
+        """The access change log, oldest first."""
     # schema
     def modules(self) -> list[str]: ...
     def fields(self, module: str) -> list[FieldInfo]: ...

@@ -76,7 +76,7 @@ impl Crm {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, "Potentials")?;
         let q = Query::new("Potentials").filter(Condition::All(conditions));
-        let q = self.resolve_names(m, q)?.normalize(m)?;
+        let q = self.scoped(self.resolve_names(m, q)?.normalize(m)?)?; // access control: visible deals only
         Ok((s, q))
     }
 

@@ -60,7 +60,8 @@ impl Crm {
         if found.len() > 1 {
             run.ambiguous += 1;
         }
-        Ok(found.into_iter().max_by_key(|r| r.id))
+        // access control: matched among the visible records, planned on the whole (unredacted) record
+        found.into_iter().max_by_key(|r| r.id).map(|r| self.load(r.id)).transpose()
     }
     /// Plans a row that matches `existing`: skipped, or an update (overwrite) or a merge of the match.
     pub(super) fn plan_duplicate_row(

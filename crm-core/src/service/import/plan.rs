@@ -130,6 +130,11 @@ impl Crm {
                 }
             }
             Error::Conflict(msg) | Error::NotFound(msg) | Error::InvalidArgument(msg) => notes.push(problem(None, None, "conflict", msg)),
+            // access control: the row is refused, the import goes on
+            Error::AccessDenied(d) => {
+                let column = d.field.as_ref().and_then(|f| input.columns.get(f)).map(String::as_str);
+                notes.push(problem(column, d.field.as_deref(), "access_denied", d.to_string()))
+            }
             other => return Err(other),
         }
         self.finish_row(run, input.line, Outcome::Failed, None, notes);

@@ -22,6 +22,7 @@ impl MemoryStore {
         self.records.values().filter(move |r| {
             r.module == q.module
                 && (with_deleted || r.deleted == q.deleted)
+                && q.scope.as_ref().is_none_or(|s| s.admits(r.get(&s.field)))
                 && q.condition.as_ref().is_none_or(|c| {
                     let id = Value::Int(r.id.0);
                     c.matches(&|f: &str| if f == crate::query::ID_FIELD { &id } else { r.get(f) })

@@ -5,6 +5,7 @@
 //! any is applied. One file per area, each checking and applying its own change type and answering its
 //! own reads.
 
+mod access;
 mod analytics;
 mod feed;
 mod imports;
@@ -63,6 +64,10 @@ pub struct MemoryStore {
     outbox: BTreeMap<i64, Mail>,
     once: BTreeSet<(i64, RecordId)>,
     queue: BTreeMap<i64, QueuedTask>,
+    /// Access control: the model, its version (moved by user and group changes too) and change log.
+    access: crate::access::AccessModel,
+    access_version: u64,
+    access_log: Vec<crate::access::AccessChangeEntry>,
     /// Outbox mails handed out by reads so far (shared with [`MemoryStore::mails_read`]'s callers).
     mails_read: Arc<AtomicU64>,
 }
@@ -82,10 +87,15 @@ impl MemoryStore {
     /// Checks every change of a set against the store as the earlier changes of the set leave it.
     fn check(&self, changes: &ChangeSet) -> Result<()> {
         let mut seen = records::Seen::default();
+        let mut access_version = self.access_version;
         for c in &changes.0 {
             match c {
                 Change::Record(c) => self.check_record(c, &mut seen)?,
-                Change::User(c) => self.check_user(c)?,
+                Change::User(c) => {
+                    self.check_user(c)?;
+                    access_version += 1;
+                }
+                Change::Access(c) => MemoryStore::check_access(c, &mut access_version)?,
                 Change::Schema(c) => self.check_schema(c)?,
                 Change::Workflow(_) | Change::Import(_) | Change::View(_) | Change::Relation(_) => {}
             }
@@ -109,7 +119,11 @@ impl Store for MemoryStore {
                 Change::Import(c) => self.apply_import(c),
                 Change::View(c) => self.apply_view(c),
                 Change::Relation(c) => self.apply_relation(c),
-                Change::User(c) => self.apply_user(c),
+                Change::User(c) => {
+                    self.apply_user(c);
+                    self.access_version += 1; // what a user sees may change with any user or group
+                }
+                Change::Access(c) => self.apply_access(c),
             }
         }
         Ok(())

@@ -26,6 +26,9 @@ pub(crate) fn deals_where<'q>(d: &dyn Dialect, m: &'q Module, q: &'q Query, with
         sql.push_str(" AND ");
         compile::condition(d, c, m, &mut sql, args)?;
     }
+    if let Some(s) = &q.scope {
+        compile::scope(d, s, m, &mut sql, args)?; // access control: the acting user's visible owners
+    }
     Ok(sql)
 }
 

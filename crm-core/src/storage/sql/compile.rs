@@ -82,7 +82,37 @@ pub(crate) fn from_where<'q>(d: &dyn Dialect, m: &'q Module, q: &'q Query, args:
         sql.push_str(" AND ");
         condition(d, c, m, &mut sql, args)?;
     }
+    if let Some(s) = &q.scope {
+        scope(d, s, m, &mut sql, args)?;
+    }
     Ok(sql)
+}
+
+/// Access control's record predicate ([`OwnerScope`](crate::query::OwnerScope)): ` AND t.<owner> IN (...)`
+/// with the owner ids bound (false when it admits no owner). Part of every select, count and aggregate,
+/// since all build their `FROM ... WHERE` with [`from_where`]; the analytics reads add it to theirs.
+pub(crate) fn scope<'q>(
+    d: &dyn Dialect,
+    s: &'q crate::query::OwnerScope,
+    m: &Module,
+    sql: &mut String,
+    args: &mut Vec<Arg<'q>>,
+) -> Result<()> {
+    let f = m.field(&s.field).ok_or_else(|| Error::invalid(format!("{} has no owner field '{}'", m.name, s.field)))?;
+    if s.owners.is_empty() {
+        sql.push_str(&format!(" AND {}", d.bool_literal(false)));
+        return Ok(());
+    }
+    sql.push_str(&format!(" AND t.{} IN (", d.ident(&f.name)?));
+    for (i, o) in s.owners.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        args.push(Arg::Int(o.0));
+        sql.push_str(&d.placeholder(args.len()));
+    }
+    sql.push(')');
+    Ok(())
 }
 
 /// The `SELECT` of a query: its records in its order and page.

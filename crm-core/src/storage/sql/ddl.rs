@@ -141,6 +141,13 @@ CREATE TABLE IF NOT EXISTS crm_schema_changes (
     change TEXT NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS crm_access_changes (
+    version {int} PRIMARY KEY,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    change TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS crm_workflows (
     id {int} PRIMARY KEY,
     module TEXT NOT NULL,

@@ -21,6 +21,7 @@
 //! against `lower(... COLLATE ...)`, `unnest` bulk inserts). sea-query would add a dependency and an
 //! allocation-heavy statement tree per query while still needing custom expressions for each of those.
 
+pub(crate) mod access;
 pub(crate) mod adapter;
 pub(crate) mod analytics;
 pub(crate) mod compile;
@@ -86,6 +87,10 @@ pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &crate::schema::Schema, 
         Change::Import(c) => imports::apply(db, c),
         Change::View(c) => views::apply(db, c),
         Change::Relation(c) => relations::apply(db, c),
-        Change::User(c) => users::apply(db, c),
+        Change::User(c) => {
+            users::apply(db, c)?;
+            access::bump(db) // what a user sees may change with any user or group
+        }
+        Change::Access(c) => access::apply(db, c),
     }
 }

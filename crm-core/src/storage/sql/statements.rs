@@ -113,6 +113,21 @@ statements! {
     /// Every group membership.
     members = "SELECT group_id, user_id FROM crm_group_members ORDER BY group_id, user_id";
 
+    // Access control
+    /// The access version.
+    access_version = "SELECT value FROM crm_meta WHERE key = 'access_version'";
+    /// The access version, locked until the transaction ends where the engine locks rows.
+    access_version_locked = "SELECT value FROM crm_meta WHERE key = 'access_version' {for_update}";
+    /// Moves the access version on by one.
+    bump_access_version = "INSERT INTO crm_meta (key, value) VALUES ('access_version', '1')
+                           ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(crm_meta.value AS BIGINT) + 1 AS TEXT)";
+    /// The stored access model (JSON).
+    access_model = "SELECT value FROM crm_meta WHERE key = 'access'";
+    /// An access change-log entry.
+    insert_access_change = "INSERT INTO crm_access_changes (version, actor, at, change) VALUES ($1, $2, $3, $4)";
+    /// The access change log, oldest first.
+    access_changes = "SELECT version, actor, at, change FROM crm_access_changes ORDER BY version";
+
     // Imports
     /// Creates or updates an import's journal.
     put_import = "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
