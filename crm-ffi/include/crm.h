@@ -817,8 +817,8 @@ crm_status crm_mapping_delete(struct crm_store *store, const char *module, const
 /**
  * Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
  * (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
- * "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
- * `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+ * "header": "labels"|"names"|"none", "delimiter": .., "date_format": ..|"jalali", "bom": false, "digits":
+ * "latin"|"persian", ...}`, crm-core's `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
  * written. A failed export may leave a partial file.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
@@ -1411,6 +1411,26 @@ crm_status crm_pipeline(const struct crm_store *store,
                         const char *filter_json,
                         const char *as_of,
                         char **out_json);
+
+/**
+ * `crm_pipeline` with close-date periods of a calendar: `calendar` (NULL: `"gregorian"`) is `"gregorian"`
+ * or `"jalali"` (also `"persian"`, `"shamsi"`; any case; crm-core's parser, the one Python uses). With
+ * `"jalali"`, `close_month` / `close_quarter` / `close_year` group by Jalali periods keyed `"1406-01"`,
+ * `"1406-Q1"`, `"1406"` (quarters are seasons; the year starts at Nowruz), and each row also has a
+ * `"label"` with the Persian name (`"فروردین ۱۴۰۶"`, `"بهار ۱۴۰۶"`, `"۱۴۰۶"`). Other arguments, the output
+ * and the errors are `crm_pipeline`'s (`_INVALID_ARGUMENT` also for an unknown calendar). `*out_json`
+ * (required) is owned by the caller (free with `crm_string_free`). Thread-safety: serialised with other
+ * calls on the store.
+ *
+ * # Safety
+ * As `crm_pipeline`; `calendar` NULL or NUL-terminated.
+ */
+crm_status crm_pipeline_in(const struct crm_store *store,
+                           const char *by,
+                           const char *filter_json,
+                           const char *as_of,
+                           const char *calendar,
+                           char **out_json);
 
 /**
  * The whole schema in force as JSON into `*out_json` (required, owned by the caller, free with

@@ -98,7 +98,7 @@ pub use records::{
 pub use relations::{
     crm_activities, crm_comment_add, crm_comment_reply, crm_comments, crm_create_from_opportunity, crm_link, crm_related, crm_unlink,
 };
-pub use reports::crm_pipeline;
+pub use reports::{crm_pipeline, crm_pipeline_in};
 pub use schema::{crm_module_fields, crm_schema_json};
 pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill};
 pub use status::{crm_status, crm_status_str};

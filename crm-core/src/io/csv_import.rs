@@ -23,7 +23,8 @@ const READ_AHEAD: u64 = 8 * 1024;
 /// become U+FFFD, which the importer reports per row.
 pub struct DecodingReader<R: Read> {
     inner: R,
-    lines: Rc<RefCell<LineIndex>>,
+    /// Where the newlines are, when the CSV reader reads from this one.
+    lines: Option<Rc<RefCell<LineIndex>>>,
     decoder: encoding_rs::Decoder,
     raw: Vec<u8>,
     out: Vec<u8>,
@@ -36,10 +37,10 @@ pub struct DecodingReader<R: Read> {
 impl<R: Read> DecodingReader<R> {
     /// Wraps a reader; a byte-order mark is detected and removed.
     pub fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
-        Self::with_lines(inner, encoding, Rc::default())
+        Self::with_lines(inner, encoding, None)
     }
 
-    fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Rc<RefCell<LineIndex>>) -> Self {
+    fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Option<Rc<RefCell<LineIndex>>>) -> Self {
         Self {
             inner,
             lines,
@@ -74,7 +75,11 @@ impl<R: Read> Read for DecodingReader<R> {
         let n = avail.len().min(buf.len());
         let chunk = avail.get(..n).unwrap_or(&[]);
         buf.get_mut(..n).unwrap_or(&mut []).copy_from_slice(chunk);
-        let mut lines = self.lines.borrow_mut();
+        let Some(lines) = &self.lines else {
+            self.pos += n;
+            return Ok(n);
+        };
+        let mut lines = lines.borrow_mut();
         lines.feed(chunk);
         // Everything not yet handed out as a record is one (unfinished) record: refuse to buffer more.
         if lines.total - lines.base > self.max_record.saturating_add(READ_AHEAD) {
@@ -160,7 +165,7 @@ pub enum RawRow {
 
 /// A CSV file opened for import: its header and a row iterator.
 pub struct CsvSource<R: Read> {
-    reader: csv::Reader<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, R>>>,
+    reader: csv::Reader<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, Transcoded<R>>>>,
     /// Column names (header text, or `1`, `2`, ... without a header).
     pub headers: Vec<String>,
     /// The delimiter in use.
@@ -185,6 +190,19 @@ impl<R: Read> CsvSource<R> {
         options.validate()?;
         let mut head = Vec::with_capacity(SNIFF);
         (&mut reader).take(SNIFF as u64).read_to_end(&mut head).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+        // UTF-16 (a BOM, the chosen encoding, or zero bytes at every other place) is turned into UTF-8
+        // first, so that sniffing, line numbers and the checks below see text.
+        let mut codec = options.encoding.codec();
+        let (head, reader) = match utf16(&head, codec) {
+            Some(wide) => {
+                let mut pre = DecodingReader::new(Cursor::new(head).chain(reader), wide);
+                let mut narrow = Vec::with_capacity(SNIFF);
+                (&mut pre).take(SNIFF as u64).read_to_end(&mut narrow).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+                codec = encoding_rs::UTF_8;
+                (narrow, Transcoded::Utf16(Box::new(pre)))
+            }
+            None => (head, Transcoded::Plain(reader)),
+        };
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Error::invalid("the file is empty"));
@@ -197,7 +215,6 @@ impl<R: Read> CsvSource<R> {
         if lines.next().is_some_and(binary) {
             return Err(Error::invalid("the file is binary, not CSV text (its first line holds NUL or control bytes)"));
         }
-        let codec = options.encoding.codec();
         if codec == encoding_rs::UTF_8 {
             // Lines keep their `\n`, so only the last one (cut by the sniffing window) may end mid-character.
             for (n, l) in body.split_inclusive(|b| *b == b'\n').enumerate().filter(|(_, l)| !binary(l.strip_suffix(b"\n").unwrap_or(l))) {
@@ -217,7 +234,7 @@ impl<R: Read> CsvSource<R> {
             None => sniff_delimiter(body),
         };
         let lines: Rc<RefCell<LineIndex>> = Rc::default();
-        let mut stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Rc::clone(&lines));
+        let mut stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Some(Rc::clone(&lines)));
         stream.max_record = options.max_record_bytes;
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(stream);
         let mut src = CsvSource {
@@ -338,6 +355,45 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     cands.get(best).copied().unwrap_or(b',')
 }
 
+/// The file as the CSV decoder reads it: as stored, or UTF-16 already turned into UTF-8.
+pub enum Transcoded<R: Read> {
+    /// The file's own bytes (an ASCII-compatible encoding).
+    Plain(R),
+    /// UTF-16 decoded to UTF-8 (the sniffed head, then the rest of the file).
+    Utf16(Box<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, R>>>),
+}
+
+impl<R: Read> Read for Transcoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Transcoded::Plain(r) => r.read(buf),
+            Transcoded::Utf16(r) => r.read(buf),
+        }
+    }
+}
+
+/// The UTF-16 flavour of a file starting with `head`: from its byte-order mark, else the chosen `codec`,
+/// else zero bytes only at odd (little-endian) or only at even (big-endian) offsets of the first 4 KiB (text
+/// in one-byte encodings and UTF-8 has no zero bytes). A UTF-8 BOM means UTF-8 whatever was chosen.
+fn utf16(head: &[u8], codec: &'static encoding_rs::Encoding) -> Option<&'static encoding_rs::Encoding> {
+    match head {
+        [0xFF, 0xFE, ..] => return Some(encoding_rs::UTF_16LE),
+        [0xFE, 0xFF, ..] => return Some(encoding_rs::UTF_16BE),
+        [0xEF, 0xBB, 0xBF, ..] => return None,
+        _ => {}
+    }
+    if codec == encoding_rs::UTF_16LE || codec == encoding_rs::UTF_16BE {
+        return Some(codec);
+    }
+    let sample = head.get(..head.len().min(4096) & !1).unwrap_or(&[]);
+    let zero_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|b| **b == 0).count();
+    match (zero_at(0), zero_at(1)) {
+        (0, odd) if odd > 0 => Some(encoding_rs::UTF_16LE),
+        (even, 0) if even > 0 => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    }
+}
+
 /// How a column is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnUse {
@@ -353,7 +409,8 @@ pub enum ColumnUse {
     Unmapped,
 }
 
-/// Comparison key of a header or label: lower case, letters and digits only, a trailing `(unit)` dropped.
+/// Comparison key of a header or label: [`crate::text::fold`]ed (lower case, Persian letter variants and
+/// digits, no ZWNJ or tatweel), letters and digits only, a trailing `(unit)` dropped.
 pub fn key(s: &str) -> String {
     let mut t = s.trim();
     if t.ends_with(')')
@@ -362,7 +419,7 @@ pub fn key(s: &str) -> String {
     {
         t = t.get(..i).unwrap_or(t);
     }
-    t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    crate::text::fold(t).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 fn field_for<'m>(m: &'m Module, wanted: &str) -> Option<&'m Field> {

@@ -304,6 +304,7 @@ pub fn export(data: &[u8]) {
         date_format: DATE_FORMATS[usize::from(b % 7)],
         neutralize_formulas: b & 8 == 0,
         bom: b & 16 != 0,
+        digits: if b & 32 != 0 { crate::io::Digits::Persian } else { crate::io::Digits::Latin },
     };
     let module = ["Potentials", "Contacts", "Accounts", "Nope"][usize::from(c % 4)];
     let mut query = Query::new(module);

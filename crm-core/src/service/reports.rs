@@ -9,9 +9,11 @@
 
 use super::Crm;
 use crate::error::Result;
+use crate::io::jalali::{self, Period};
 use crate::query::{Condition, Query};
 use crate::schema::StageKind;
 use crate::value::Value;
+use crate::view::Calendar;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -48,6 +50,26 @@ pub struct PipelineRow {
     pub amount: Decimal,
     /// Sum of forecast amounts (weighted revenue).
     pub forecast_amount: Decimal,
+    /// The group's display name when it differs from `key`: the Persian name of a Jalali period
+    /// (`بهار ۱۴۰۶` for `1406-Q1`). Absent (not serialised) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+impl PipelineRow {
+    fn empty(key: String, label: Option<String>) -> Self {
+        PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO, label }
+    }
+}
+
+/// The Jalali period length of a close-date grouping (`None` for the other groupings).
+fn jalali_period(by: PipelineBy) -> Option<Period> {
+    match by {
+        PipelineBy::CloseMonth => Some(Period::Month),
+        PipelineBy::CloseQuarter => Some(Period::Quarter),
+        PipelineBy::CloseYear => Some(Period::Year),
+        _ => None,
+    }
 }
 
 impl Crm {
@@ -75,6 +97,31 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a filter that does not fit the Potentials fields.
     pub fn pipeline(&self, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {
+        self.pipeline_in(by, filter, Calendar::Gregorian)
+    }
+
+    /// [`Crm::pipeline`] with close-date periods of `calendar`: with [`Calendar::Jalali`] the months,
+    /// quarters and years are Jalali, keyed `1406-01`, `1406-Q1`, `1406` (quarters are seasons, the year
+    /// starts at Nowruz) and each row carries its Persian [`PipelineRow::label`] (`فروردین ۱۴۰۶`, `بهار ۱۴۰۶`,
+    /// `۱۴۰۶`). Rows are ordered by key (chronologically).
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Calendar, Crm, Fields, NewUser, PipelineBy};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// crm.create("Potentials", Fields::new().with("potentialname", "Nowruz deal").with("amount", "100")
+    ///     .with("sales_stage", "Prospecting").with("closingdate", "2027-03-21"))?;
+    /// let rows = crm.pipeline_in(PipelineBy::CloseQuarter, None, Calendar::Jalali)?;
+    /// assert_eq!((rows[0].key.as_str(), rows[0].label.as_deref()), ("1406-Q1", Some("بهار ۱۴۰۶")));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Crm::pipeline`].
+    pub fn pipeline_in(&self, by: PipelineBy, filter: Option<Condition>, calendar: Calendar) -> Result<Vec<PipelineRow>> {
         let mut q = Query::new("Potentials");
         if let Some(c) = filter {
             q = q.filter(c);
@@ -85,7 +132,10 @@ impl Crm {
             PipelineBy::Owner => Some("assigned_user_id"),
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => Some("closingdate"),
         };
+        let jalali = (calendar == Calendar::Jalali).then(|| jalali_period(by)).flatten();
         let groups = match by {
+            // Jalali periods are folded from days (Jalali months do not follow Gregorian ones).
+            _ if jalali.is_some() => self.aggregate_date_prefix(q, "closingdate", 10)?,
             // Months, quarters (from months) and years are grouped by a prefix of the stored date in the store.
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter => self.aggregate_date_prefix(q, "closingdate", 7)?,
             PipelineBy::CloseYear => self.aggregate_date_prefix(q, "closingdate", 4)?,
@@ -93,14 +143,17 @@ impl Crm {
         };
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
-            let key = match (by, &g.key) {
-                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t)) => t.clone(),
-                (PipelineBy::CloseQuarter, Value::Text(t)) => quarter_of_month(t),
-                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
-                _ => self.pipeline_key(by, &g.key)?,
+            let (key, label) = match (by, &g.key, jalali) {
+                (_, Value::Text(t), Some(p)) => {
+                    crate::value::parse_date(t).and_then(|d| jalali::period(d, p)).map_or((String::new(), None), |(k, l)| (k, Some(l)))
+                }
+                (_, _, Some(_)) => (String::new(), None),
+                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t), None) => (t.clone(), None),
+                (PipelineBy::CloseQuarter, Value::Text(t), None) => (quarter_of_month(t), None),
+                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _, None) => (String::new(), None),
+                _ => (self.pipeline_key(by, &g.key, calendar)?, None),
             };
-            let row =
-                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow::empty(key, label));
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
@@ -117,8 +170,11 @@ impl Crm {
         self.store.aggregate_by_date_prefix(&q.normalize(m)?, field, len, &["amount", "forecast_amount"])
     }
 
-    fn pipeline_key(&self, by: PipelineBy, v: &Value) -> Result<String> {
+    fn pipeline_key(&self, by: PipelineBy, v: &Value, calendar: Calendar) -> Result<String> {
         let date = |v: &Value| v.as_date();
+        if let (Calendar::Jalali, Some(p)) = (calendar, jalali_period(by)) {
+            return Ok(date(v).and_then(|d| jalali::period(d, p)).map(|(k, _)| k).unwrap_or_default());
+        }
         Ok(match by {
             PipelineBy::Total => "all".into(),
             PipelineBy::Stage => v.to_text().unwrap_or_default(),
@@ -147,6 +203,20 @@ impl Crm {
     /// # Errors
     /// As [`Crm::pipeline`].
     pub fn pipeline_as_of(&self, date: NaiveDate, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {
+        self.pipeline_as_of_in(date, by, filter, Calendar::Gregorian)
+    }
+
+    /// [`Crm::pipeline_as_of`] with close-date periods of `calendar` (see [`Crm::pipeline_in`]).
+    ///
+    /// # Errors
+    /// As [`Crm::pipeline`].
+    pub fn pipeline_as_of_in(
+        &self,
+        date: NaiveDate,
+        by: PipelineBy,
+        filter: Option<Condition>,
+        calendar: Calendar,
+    ) -> Result<Vec<PipelineRow>> {
         let mut q = Query::new("Potentials");
         if let Some(c) = filter {
             q = q.filter(c);
@@ -163,9 +233,12 @@ impl Crm {
                 }
                 PipelineBy::Total => Value::Null,
             };
-            let key = self.pipeline_key(by, &key_value)?;
-            let row =
-                rows.entry(key.clone()).or_insert(PipelineRow { key, count: 0, amount: Decimal::ZERO, forecast_amount: Decimal::ZERO });
+            let key = self.pipeline_key(by, &key_value, calendar)?;
+            let label = match (calendar, jalali_period(by), key_value.as_date()) {
+                (Calendar::Jalali, Some(p), Some(d)) => jalali::period(d, p).map(|(_, l)| l),
+                _ => None,
+            };
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow::empty(key, label));
             row.count += 1;
             row.amount += e.amount.unwrap_or_default();
             row.forecast_amount += e.forecast_amount.unwrap_or_default();

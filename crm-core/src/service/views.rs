@@ -169,7 +169,7 @@ impl Crm {
             }
         }
         filter.columns = filter.columns.iter().map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone())).collect();
-        let q = filter.to_query(m, self.now().date(), &self.view_settings()?, self)?;
+        let q = filter.to_query(m, self.today(), &self.view_settings()?, self)?;
         filter.sort = q
             .sort
             .into_iter()
@@ -247,7 +247,7 @@ impl Crm {
     pub fn filter_query(&self, filter: &Filter) -> Result<Query> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &filter.module)?;
-        filter.to_query(m, self.now().date(), &self.view_settings()?, self)
+        filter.to_query(m, self.today(), &self.view_settings()?, self)
     }
 
     /// One page (1-based) of a filter's listing, by filter id or name; `sort` (`field` / `-field`) overrides

@@ -380,6 +380,12 @@ impl Crm {
         self.wf.tz.name()
     }
 
+    /// Today's date in the store's time zone ([`Crm::set_time_zone`], UTC by default), from the injected
+    /// clock: what "today", "this month" and the other date ranges of filters and reports start from.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.wf.tz).date_naive()
+    }
+
     /// Sets the base URL used by `$(general : (__VtigerMeta__) crmdetailviewurl)` and `siteurl`.
     pub fn set_site_url(&mut self, url: &str) {
         self.wf.site_url = url.to_string();

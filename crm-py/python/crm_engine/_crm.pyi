@@ -264,6 +264,7 @@ class Crm:
         *,
         where: Where = None,
         as_of: datetime.date | None = None,
+        calendar: Literal["gregorian", "jalali"] | None = None,
     ) -> list[ForecastRow]: ...
     # views
     def filters(self, module: str) -> list[dict[str, Any]]: ...
@@ -417,6 +418,7 @@ class Crm:
         date_format: str | None = None,
         bom: bool = False,
         neutralize_formulas: bool = True,
+        digits: Literal["latin", "persian"] | None = None,
     ) -> int: ...
     def export_vcf(
         self,

@@ -142,6 +142,7 @@ class ForecastRow(TypedDict):
     count: int
     amount: decimal.Decimal
     forecast_amount: decimal.Decimal
+    label: str
 
 
 class ListPage(TypedDict):

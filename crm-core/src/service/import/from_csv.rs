@@ -195,7 +195,7 @@ impl Crm {
                     Some(h),
                     None,
                     "encoding",
-                    format!("column {h} has bytes that are not valid {:?}; wrong encoding?", o.encoding),
+                    format!("column {h} has bytes that are not valid {}; wrong encoding?", o.encoding.name()),
                 ));
                 continue;
             }

@@ -141,9 +141,16 @@ pub(crate) trait Dialect: Sync {
         if descending { format!("{col} DESC NULLS LAST") } else { format!("{col} ASC NULLS FIRST") }
     }
 
-    /// The lower-cased text of a column, for case-insensitive tests against a needle folded in Rust.
+    /// The folded text of a column ([`crate::text::fold`]: lower case, then `translate()` of the Arabic
+    /// letter variants, native digits and joiners), for tests against a needle folded in Rust.
     fn fold(&self, col: &str) -> String {
-        format!("lower({col}::text)")
+        translate_fold(&format!("lower({col}::text)"))
+    }
+
+    /// A stored fold key (already lower case) refolded with the current [`crate::text::fold`]: its
+    /// character table only, so the lower-casing stays the one the key was made with.
+    fn refold(&self, key: &str) -> String {
+        translate_fold(key)
     }
 
     /// The 1-based position of `needle` in `haystack` (0 when absent).
@@ -237,6 +244,12 @@ pub(crate) trait Dialect: Sync {
 }
 
 /// Dialects for unit tests: every default, and one overriding what SQLite overrides in its queries.
+/// `translate(text, FOLD_FROM, FOLD_TO)`: the part of [`crate::text::fold`] after lower-casing, in standard
+/// SQL (the tables are constants without quotes).
+pub(crate) fn translate_fold(text: &str) -> String {
+    format!("translate({text}, '{}', '{}')", crate::text::FOLD_FROM, crate::text::FOLD_TO)
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::Dialect;

@@ -78,6 +78,9 @@ impl Dialect for Sqlite {
     fn fold(&self, col: &str) -> String {
         format!("crm_fold({col})")
     }
+    fn refold(&self, key: &str) -> String {
+        format!("crm_fold({key})")
+    }
     fn position(&self, haystack: &str, needle: &str) -> String {
         format!("instr({haystack}, {needle})")
     }

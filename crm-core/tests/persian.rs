@@ -1,0 +1,175 @@
+//! What crm's Persian users need, on every store: Arabic/Persian letter variants, ZWNJ and native digits
+//! matched as the same text (search, filters, references by name); files in Windows-1256 and UTF-16;
+//! Persian digits and Jalali dates in exports; Jalali forecast periods; date ranges in the Jalali calendar
+//! and in the store's time zone.
+
+mod support;
+
+use crm_core::io::{DateFormat, Digits, Encoding, ExportOptions, ImportOptions};
+use crm_core::{Calendar, Condition, DateRange, ExportSelection, Fields, Filter, Op, PipelineBy, Query, ViewSettings};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use support::Backend;
+
+fn names(rs: &[crm_core::Record]) -> Vec<String> {
+    let mut v: Vec<String> = rs.iter().map(|r| r.get("potentialname").to_text().unwrap_or_default()).collect();
+    v.sort();
+    v
+}
+
+fn deal(t: &mut support::TestCrm, name: &str, amount: &str, close: &str) {
+    t.create(
+        "Potentials",
+        Fields::new().with("potentialname", name).with("amount", amount).with("sales_stage", "Prospecting").with("closingdate", close),
+    )
+    .unwrap();
+}
+
+fn arabic_and_persian_letters_are_the_same_text(b: Backend) {
+    let mut t = b.crm();
+    // Stored with Arabic yeh and kaf (as a Windows keyboard writes them), a tatweel and a ZWNJ.
+    let org = t.create("Accounts", Fields::new().with("accountname", "شركت علي\u{200C}آباد مـهر")).unwrap();
+    // Searched with Persian yeh and kaf, without the joiner, with different case rules.
+    let found = t.search("Accounts", "شرکت علیآباد", 1, 50).unwrap();
+    assert_eq!(found.records.iter().map(|r| r.id).collect::<Vec<_>>(), [org.id], "search");
+    let q = Query::new("Accounts").filter(Condition::cmp("accountname", Op::Contains, "علی\u{200C}آباد مهر"));
+    assert_eq!(t.find(q).unwrap().len(), 1, "contains");
+    let q = Query::new("Accounts").filter(Condition::cmp("accountname", Op::StartsWith, "شرکت"));
+    assert_eq!(t.find(q).unwrap().len(), 1, "starts with");
+    // A reference by name (what `Accounts::::Name` in an import resolves) finds the same organization.
+    let d = t
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "قرارداد ۱۴۰۶")
+                .with("related_to", "شرکت علی‌آباد مهر")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-03-31"),
+        )
+        .unwrap();
+    assert_eq!(d.get("related_to").as_ref_id(), Some(org.id));
+    // Persian digits in a search term find ASCII digits and the other way round.
+    let q = Query::new("Potentials").filter(Condition::cmp("potentialname", Op::Contains, "1406"));
+    assert_eq!(t.find(q).unwrap().len(), 1, "digits");
+    let found = t.search("Potentials", "۱۴۰۶", 1, 50).unwrap();
+    assert_eq!(found.records.len(), 1, "search digits");
+}
+
+fn csv_in_windows_1256_and_utf16_imports(b: Backend) {
+    let mut t = b.crm();
+    let text = "Opportunity Name,Amount,Sales Stage,Expected Close Date\r\nفروش کیان,۱۲۰۰۰,Prospecting,2027-03-31\r\n";
+    // Windows-1256, chosen by its label.
+    // Windows-1256 has neither Persian yeh (written with Arabic yeh there) nor the Persian digits.
+    let narrow = text.replace("۱۲۰۰۰", "12000").replace('ی', "ي");
+    let (bytes, _, bad) = encoding_rs::WINDOWS_1256.encode(&narrow);
+    assert!(!bad);
+    let o = ImportOptions { encoding: Encoding::from_str("windows-1256").unwrap(), ..Default::default() };
+    let r = t.import_csv(bytes.as_ref(), "Potentials", &o, None).unwrap();
+    assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
+    // UTF-16LE with a BOM (Excel's "Unicode text"), with the default encoding: the BOM decides.
+    let mut wide = vec![0xFF, 0xFE];
+    wide.extend(text.replace("کیان", "آرش").encode_utf16().flat_map(u16::to_le_bytes));
+    let r = t.import_csv(wide.as_slice(), "Potentials", &ImportOptions::default(), None).unwrap();
+    assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
+    // UTF-16BE without a BOM, named.
+    let be: Vec<u8> = text.replace("کیان", "مینا").encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let o = ImportOptions { encoding: Encoding::from_str("UTF-16BE").unwrap(), ..Default::default() };
+    let r = t.import_csv(be.as_slice(), "Potentials", &o, None).unwrap();
+    assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
+    let all = t.find(Query::new("Potentials")).unwrap();
+    assert_eq!(names(&all), ["فروش آرش", "فروش مینا", "فروش کيان"]);
+    // the Windows-1256 name (Arabic yeh) is found with a Persian keyboard's yeh
+    assert_eq!(t.search("Potentials", "کیان", 1, 50).unwrap().records.len(), 1);
+    assert!(all.iter().all(|r| r.get("amount").as_decimal() == Some(Decimal::from(12000))));
+}
+
+fn export_with_bom_persian_digits_and_jalali_dates(b: Backend) {
+    let mut t = b.crm();
+    deal(&mut t, "نوروز", "1500.50", "2027-03-21");
+    let o = ExportOptions {
+        columns: vec!["potentialname".into(), "amount".into(), "closingdate".into(), "sales_stage".into()],
+        bom: true,
+        digits: Digits::Persian,
+        date_format: DateFormat::Jalali,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    t.export_csv(&mut out, "Potentials", &ExportSelection::All(Query::new("Potentials")), &o).unwrap();
+    assert!(out.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(out.clone()).unwrap();
+    assert!(text.contains("نوروز,۱۵۰۰٫۵۰,۱۴۰۶/۰۱/۰۱,Prospecting"), "{text}");
+    // and it imports back as it was
+    let mut fresh = b.crm();
+    let io = ImportOptions { date_format: DateFormat::Jalali, ..Default::default() };
+    let r = fresh.import_csv(out.as_slice(), "Potentials", &io, None).unwrap();
+    assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
+    let back = fresh.find(Query::new("Potentials")).unwrap();
+    assert_eq!(back[0].get("amount").as_decimal(), Some(Decimal::from_str("1500.50").unwrap()));
+    assert_eq!(back[0].get("closingdate").as_date(), chrono::NaiveDate::from_ymd_opt(2027, 3, 21));
+}
+
+fn jalali_quarters_across_nowruz(b: Backend) {
+    let mut t = b.crm();
+    // 1405 is not a leap year: 29 Esfand 1405 = 2027-03-20, 1 Farvardin 1406 = 2027-03-21; Khordad 1406 ends
+    // on 2027-06-21, Tir starts on 2027-06-22.
+    deal(&mut t, "a", "100", "2027-03-19"); // 28 Esfand 1405: 1405-Q4
+    deal(&mut t, "b", "200", "2027-03-20"); // 29 Esfand 1405: 1405-Q4
+    deal(&mut t, "c", "400", "2027-03-21"); // 1 Farvardin 1406: 1406-Q1
+    deal(&mut t, "d", "800", "2027-06-21"); // 31 Khordad 1406: 1406-Q1
+    deal(&mut t, "e", "1600", "2027-06-22"); // 1 Tir 1406: 1406-Q2
+    let rows = t.pipeline_in(PipelineBy::CloseQuarter, None, Calendar::Jalali).unwrap();
+    let got: Vec<(String, u64, String, Option<String>)> =
+        rows.into_iter().map(|r| (r.key, r.count, r.amount.normalize().to_string(), r.label)).collect();
+    assert_eq!(
+        got,
+        [
+            ("1405-Q4".to_string(), 2, "300".to_string(), Some("زمستان ۱۴۰۵".to_string())),
+            ("1406-Q1".to_string(), 2, "1200".to_string(), Some("بهار ۱۴۰۶".to_string())),
+            ("1406-Q2".to_string(), 1, "1600".to_string(), Some("تابستان ۱۴۰۶".to_string())),
+        ]
+    );
+    // The Gregorian grouping of the same deals is unchanged.
+    let g: Vec<(String, u64)> = t.pipeline(PipelineBy::CloseQuarter, None).unwrap().into_iter().map(|r| (r.key, r.count)).collect();
+    assert_eq!(g, [("2027-Q1".to_string(), 3), ("2027-Q2".to_string(), 2)]);
+    let years: Vec<(String, u64)> =
+        t.pipeline_in(PipelineBy::CloseYear, None, Calendar::Jalali).unwrap().into_iter().map(|r| (r.key, r.count)).collect();
+    assert_eq!(years, [("1405".to_string(), 2), ("1406".to_string(), 3)]);
+    let months = t.pipeline_in(PipelineBy::CloseMonth, None, Calendar::Jalali).unwrap();
+    assert_eq!(months[0].key, "1405-12");
+    assert_eq!(months[0].label.as_deref(), Some("اسفند ۱۴۰۵"));
+    // As of a past day, from the stage history: the same keys.
+    let as_of = t.pipeline_as_of_in(chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap(), PipelineBy::CloseQuarter, None, Calendar::Jalali);
+    assert_eq!(as_of.unwrap().iter().map(|r| r.key.as_str()).collect::<Vec<_>>(), ["1405-Q4", "1406-Q1", "1406-Q2"]);
+}
+
+fn this_jalali_month_at_2330_in_tehran(b: Backend) {
+    let mut t = b.crm();
+    t.set_time_zone("Asia/Tehran").unwrap();
+    t.set_view_settings(ViewSettings { calendar: Calendar::Jalali, ..ViewSettings::default() }).unwrap();
+    // Azar 1405 runs from 2026-11-22 to 2026-12-21; Dey starts on 2026-12-22.
+    deal(&mut t, "first of Azar", "1", "2026-11-22");
+    deal(&mut t, "last of Azar", "1", "2026-12-21");
+    deal(&mut t, "first of Dey", "1", "2026-12-22");
+    deal(&mut t, "last of Aban", "1", "2026-11-21");
+    let f = t.save_filter(Filter::new("Potentials", "This month").date("closingdate", DateRange::ThisMonth)).unwrap();
+    // 23:30 in Tehran (UTC+03:30) on 30 Azar, the last day of the month.
+    t.set_time("2026-12-21 20:00:00");
+    let page = t.list("Potentials", &f.name, None, 1, 50).unwrap().page;
+    assert_eq!(names(&page.records), ["first of Azar", "last of Azar"]);
+    // An hour later it is 1 Dey in Tehran, still 21 December in UTC: the store's day wins.
+    t.set_time("2026-12-21 21:00:00");
+    let page = t.list("Potentials", &f.name, None, 1, 50).unwrap().page;
+    assert_eq!(names(&page.records), ["first of Dey"]);
+    // The fiscal year starts on 1 Farvardin.
+    let fy = t.save_filter(Filter::new("Potentials", "FY").date("closingdate", DateRange::ThisFy)).unwrap();
+    let page = t.list("Potentials", &fy.name, None, 1, 50).unwrap().page;
+    assert_eq!(page.total, 4);
+}
+
+on_every_backend!(
+    arabic_and_persian_letters_are_the_same_text,
+    csv_in_windows_1256_and_utf16_imports,
+    export_with_bom_persian_digits_and_jalali_dates,
+    jalali_quarters_across_nowruz,
+    this_jalali_month_at_2330_in_tehran
+);
