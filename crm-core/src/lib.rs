@@ -41,6 +41,7 @@
 pub mod clock;
 pub mod error;
 pub mod history;
+pub mod i18n;
 pub mod io;
 pub mod limits;
 pub mod query;

@@ -58,6 +58,9 @@ pub struct NewUser {
     /// Role name.
     #[serde(default)]
     pub role: Option<String>,
+    /// The user's language (`"fa_ir"`); none: the store's ([`Crm::set_language`](crate::Crm::set_language)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl NewUser {
@@ -78,6 +81,11 @@ impl NewUser {
     /// Sets the role.
     pub fn role(mut self, r: impl Into<String>) -> Self {
         self.role = Some(r.into());
+        self
+    }
+    /// Sets the user's language (`"fa_ir"`, `"en_us"`).
+    pub fn language(mut self, code: impl Into<String>) -> Self {
+        self.language = Some(code.into());
         self
     }
 }

@@ -6,7 +6,7 @@
 mod support;
 
 use crm_core::io::{DateFormat, Digits, Encoding, ExportOptions, ImportOptions};
-use crm_core::{Calendar, Condition, DateRange, ExportSelection, Fields, Filter, Op, PipelineBy, Query, ViewSettings};
+use crm_core::{Calendar, Condition, DateRange, ExportSelection, Fields, Filter, NewUser, Op, PipelineBy, Query, ViewSettings};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 use support::Backend;
@@ -166,10 +166,112 @@ fn this_jalali_month_at_2330_in_tehran(b: Backend) {
     assert_eq!(page.total, 4);
 }
 
+fn persian_header_exports_import_with_zero_mapping(b: Backend) {
+    let mut t = b.crm();
+    t.add_user(NewUser::new("sara").full_name("Sara").language("fa_ir")).unwrap();
+    let org = t.create("Accounts", Fields::new().with("accountname", "کیان")).unwrap();
+    t.create(
+        "Potentials",
+        Fields::new()
+            .with("potentialname", "قرارداد سالانه")
+            .with("related_to", org.id)
+            .with("amount", "2500.50")
+            .with("sales_stage", "Closed Won")
+            .with("opportunity_type", "New Business")
+            .with("closingdate", "2027-03-31"),
+    )
+    .unwrap();
+    // Sara exports: Persian headers, Persian picklist values.
+    t.set_actor("sara").unwrap();
+    let o = ExportOptions { header: crm_core::io::HeaderStyle::Labels, ..Default::default() };
+    let mut out = Vec::new();
+    t.export_csv(&mut out, "Potentials", &ExportSelection::All(Query::new("Potentials")), &o).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let header = text.lines().next().unwrap().to_string();
+    for h in ["نام فرصت", "مقدار", "مرحله فروش", "نام سازمان", "تاریخ پیش بینی بسته شدن"] {
+        assert!(header.contains(h), "{h} not in {header}");
+    }
+    assert!(text.contains("برنده") && text.contains("کسب و کار جديد"), "{text}");
+    t.set_actor("admin").unwrap();
+    // The same file in Windows-1256 (which writes Persian yeh as Arabic yeh) and in UTF-16, imported by an
+    // English user without any mapping.
+    let arabic_yeh = text.replace('ی', "ي");
+    let (narrow, _, bad) = encoding_rs::WINDOWS_1256.encode(&arabic_yeh);
+    assert!(!bad, "{text}");
+    let mut wide = vec![0xFF, 0xFE];
+    wide.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    for (bytes, encoding) in [(narrow.to_vec(), "windows-1256"), (wide, "utf-8")] {
+        let mut fresh = b.crm();
+        fresh.create("Accounts", Fields::new().with("accountname", "کیان")).unwrap();
+        let io = ImportOptions { encoding: Encoding::from_str(encoding).unwrap(), ..Default::default() };
+        let r = fresh.import_csv(bytes.as_slice(), "Potentials", &io, None).unwrap();
+        assert_eq!((r.created, r.failed), (1, 0), "{encoding}: {r:?}");
+        for field in ["potentialname", "amount", "sales_stage", "related_to", "closingdate", "opportunity_type", "assigned_user_id"] {
+            assert!(r.mapping.iter().any(|(_, f)| f.as_deref() == Some(field)), "{encoding}: {field} not mapped: {:?}", r.mapping);
+        }
+        let d = &fresh.find(Query::new("Potentials")).unwrap()[0];
+        assert_eq!(d.get("sales_stage").as_str(), Some("Closed Won"), "stored as vtiger stores it");
+        assert_eq!(d.get("opportunity_type").as_str(), Some("New Business"));
+        assert_eq!(d.get("amount").as_decimal(), Some(Decimal::from_str("2500.50").unwrap()));
+        assert!(d.get("related_to").as_ref_id().is_some(), "{encoding}: the organization by its name");
+    }
+}
+
+fn labels_follow_the_acting_user_then_the_store(b: Backend) {
+    let mut t = b.crm();
+    assert_eq!(t.languages(), ["en_us", "fa_ir"]);
+    t.add_user(NewUser::new("sara").language("fa").email("sara@example.com")).unwrap();
+    t.add_user(NewUser::new("john")).unwrap();
+    let label = |t: &support::TestCrm, f: &str| t.fields("Potentials").unwrap().into_iter().find(|x| x.name == f).unwrap().label;
+    assert_eq!(label(&t, "sales_stage"), "Sales Stage");
+    t.set_actor("sara").unwrap();
+    assert_eq!(t.language().unwrap(), "fa_ir");
+    assert_eq!(label(&t, "sales_stage"), "مرحله فروش");
+    assert_eq!(label(&t, "amount"), "مقدار");
+    assert_eq!(t.localized_module("Potentials").unwrap().label, "فرصت های فروش");
+    // Validation messages in the reader's language.
+    let err = t.create("Potentials", Fields::new().with("potentialname", "x").with("closingdate", "2027-01-01")).unwrap_err();
+    assert!(err.to_string().contains("مرحله فروش الزامی است"), "{err}");
+    // Stored values stay vtiger's; reports show them translated.
+    t.create(
+        "Potentials",
+        Fields::new().with("potentialname", "x").with("sales_stage", "برنده").with("amount", "10").with("closingdate", "2027-01-01"),
+    )
+    .unwrap();
+    let rows = t.pipeline(PipelineBy::Stage, None).unwrap();
+    assert_eq!((rows[0].key.as_str(), rows[0].label.as_deref()), ("Closed Won", Some("برنده")));
+    // The store's language for users without one; the acting user's own language wins.
+    t.set_actor("john").unwrap();
+    assert_eq!(label(&t, "sales_stage"), "Sales Stage");
+    t.set_language("fa_ir").unwrap();
+    assert_eq!(label(&t, "sales_stage"), "مرحله فروش");
+    t.set_user_language("john", Some("en_us")).unwrap();
+    assert_eq!(label(&t, "sales_stage"), "Sales Stage");
+    // Custom labels per language, also for a custom field.
+    t.set_label("en_us", "Sales Stage", "Stage").unwrap();
+    assert_eq!(label(&t, "sales_stage"), "Stage");
+    t.set_actor("sara").unwrap();
+    assert_eq!(label(&t, "sales_stage"), "مرحله فروش");
+    assert!(t.set_language("klingon").is_err());
+}
+
+fn mail_merge_in_a_persian_store_writes_jalali_dates(b: Backend) {
+    let mut t = b.crm();
+    t.set_language("fa_ir").unwrap();
+    deal(&mut t, "نوروز", "100", "2027-03-21");
+    let mails = t.outbox().unwrap();
+    let body = &mails.last().expect("the default creation mail").body;
+    assert!(body.contains("1406/01/01"), "{body}");
+    assert!(!body.contains("2027-03-21"), "{body}");
+}
+
 on_every_backend!(
     arabic_and_persian_letters_are_the_same_text,
     csv_in_windows_1256_and_utf16_imports,
     export_with_bom_persian_digits_and_jalali_dates,
     jalali_quarters_across_nowruz,
-    this_jalali_month_at_2330_in_tehran
+    this_jalali_month_at_2330_in_tehran,
+    persian_header_exports_import_with_zero_mapping,
+    labels_follow_the_acting_user_then_the_store,
+    mail_merge_in_a_persian_store_writes_jalali_dates
 );

@@ -201,8 +201,9 @@ impl Crm {
 
     // ----- users and groups -----
 
-    /// Registers a user; returns it as a dict.
-    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None))]
+    /// Registers a user; returns it as a dict. `language` (`"fa_ir"`, `"en_us"`; default: the store's) is
+    /// the language labels, messages and exports are in while this user acts.
+    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None, language = None))]
     fn add_user(
         &self,
         py: Python<'_>,
@@ -210,8 +211,9 @@ impl Crm {
         full_name: Option<String>,
         email: Option<String>,
         role: Option<String>,
+        language: Option<String>,
     ) -> PyResult<UserOut> {
-        let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role };
+        let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role, language };
         self.engine.run(py, Access::Read, move |crm| Ok(crm.add_user(new)?.into()))
     }
 
@@ -269,11 +271,12 @@ impl Crm {
         })
     }
 
-    /// The fields of a module (by name or label), in layout order, as dicts.
+    /// The fields of a module (by name or label), in layout order, as dicts; labels in the acting user's
+    /// language (theirs, else the store's: `set_language`).
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
         self.engine.run(py, Access::Read, move |crm| {
             crm.refresh_schema()?; // another handle on the same database may have changed it
-            Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
+            Ok(crm.fields(&module)?.iter().map(FieldOut::from).collect())
         })
     }
 

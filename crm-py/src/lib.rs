@@ -25,6 +25,7 @@ pub mod errors;
 pub mod indexes;
 pub mod io;
 pub mod json;
+pub mod language;
 pub mod records;
 pub mod relations;
 pub mod reports;

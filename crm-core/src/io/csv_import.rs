@@ -6,6 +6,7 @@
 //! Empty lines, which the `csv` crate skips, are found from the gaps in line numbers and reported.
 
 use crate::error::{Error, FieldError, Result, ValidationCode};
+use crate::i18n::Labels;
 use crate::io::numbers::normalize_number;
 use crate::io::options::ImportOptions;
 use crate::schema::{Field, FieldType, Maintained, Module};
@@ -422,33 +423,39 @@ pub fn key(s: &str) -> String {
     crate::text::fold(t).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
-fn field_for<'m>(m: &'m Module, wanted: &str) -> Option<&'m Field> {
+fn field_for<'m>(m: &'m Module, wanted: &str, labels: &[Labels]) -> Option<&'m Field> {
     m.field_by_name_or_label(wanted.trim()).or_else(|| {
         let k = key(wanted);
         if k.is_empty() {
             return None;
         }
-        m.fields.iter().find(|f| key(&f.label) == k).or_else(|| m.fields.iter().find(|f| key(&f.name) == k))
+        m.fields
+            .iter()
+            .find(|f| key(&f.label) == k)
+            .or_else(|| m.fields.iter().find(|f| key(&f.name) == k))
+            // A header in another installed language (a vtiger export made by a Persian user).
+            .or_else(|| labels.iter().find_map(|l| m.fields.iter().find(|f| key(l.field(&m.name, f)) == k)))
     })
 }
 
 /// Decides what each column does. With an explicit mapping only mapped columns are used (by header text or
-/// 1-based position); otherwise columns are matched to field labels, then names.
+/// 1-based position); otherwise columns are matched to field labels, then names, then the field labels of
+/// `labels` (every installed language, custom labels included), all compared by [`key`].
 ///
 /// # Errors
 /// `InvalidArgument` when the mapping names a field the module does not have.
-pub fn map_columns(m: &Module, headers: &[String], options: &ImportOptions) -> Result<Vec<ColumnUse>> {
+pub fn map_columns(m: &Module, headers: &[String], options: &ImportOptions, labels: &[Labels]) -> Result<Vec<ColumnUse>> {
     let mut uses = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         let pos = (i + 1).to_string();
         let target = if options.mapping.is_empty() {
-            field_for(m, h)
+            field_for(m, h, labels)
         } else {
             let given = options.mapping.get(h).or_else(|| options.mapping.get(&pos));
             match given {
                 None => None,
                 Some(f) if f.trim().is_empty() => None,
-                Some(f) => Some(field_for(m, f).ok_or_else(|| Error::invalid(format!("mapping: {} has no field '{f}'", m.name)))?),
+                Some(f) => Some(field_for(m, f, labels).ok_or_else(|| Error::invalid(format!("mapping: {} has no field '{f}'", m.name)))?),
             }
         };
         let u = match target {

@@ -304,12 +304,15 @@ impl Picklist {
     pub fn get(&self, value: &str) -> Option<&PicklistValue> {
         self.values.iter().find(|v| v.value == value)
     }
-    /// Finds a value ignoring case (and Persian letter variants, [`crate::text::fold`]), returning the
-    /// stored spelling.
+    /// Finds a value ignoring case (and Persian letter variants, [`crate::text::fold`]), or by its name in
+    /// an installed language (`برنده` for `Closed Won`, [`crate::i18n`]), returning the stored spelling.
     pub fn find_ignore_case(&self, value: &str) -> Option<&PicklistValue> {
         self.get(value).or_else(|| {
             let low = crate::text::fold(value);
-            self.values.iter().find(|v| crate::text::fold(&v.value) == low)
+            self.values.iter().find(|v| crate::text::fold(&v.value) == low).or_else(|| {
+                let stored = crate::i18n::value_from_any_language(value, self.values.iter().map(|v| v.value.as_str()))?;
+                self.get(stored)
+            })
         })
     }
 }

@@ -87,6 +87,28 @@ impl Crm {
             }
             v
         };
+        // Headers and picklist values in the acting user's language (stored values stay vtiger's; import
+        // reads either language back).
+        let labels = self.labels()?;
+        let mut columns: Vec<crate::schema::Field> = columns;
+        let picklists: std::collections::HashSet<String> = columns
+            .iter()
+            .filter(|f| matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist))
+            .map(|f| f.name.clone())
+            .collect();
+        for f in &mut columns {
+            f.label = labels.field(&m.name, f).to_string();
+        }
+        let shown = |f: &str, v: Value| -> Value {
+            if !picklists.contains(f) {
+                return v;
+            }
+            match v {
+                Value::Text(t) => Value::Text(labels.value(&t).to_string()),
+                Value::List(l) => Value::List(l.iter().map(|x| labels.value(x).to_string()).collect()),
+                other => other,
+            }
+        };
         let mut ex = CsvExporter::new(writer, columns, options.clone())?;
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut n = 0u64;
@@ -95,7 +117,7 @@ impl Crm {
                 names.clear();
             }
             let mut name_of = |v: &Value| -> Result<String> { crm.name_of(v, &mut names) };
-            ex.write(&|f| r.get(f).clone(), &mut name_of)?;
+            ex.write(&|f| shown(f, r.get(f).clone()), &mut name_of)?;
             n += 1;
             Ok(())
         })?;

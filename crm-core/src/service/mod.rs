@@ -11,6 +11,7 @@ mod convert;
 mod customize;
 mod export;
 mod import;
+mod language;
 mod mass;
 mod records;
 mod relations;
@@ -22,7 +23,7 @@ pub mod fuzz;
 mod indexes;
 mod reports;
 mod setup;
-mod workflows;
+pub(crate) mod workflows;
 
 pub use conditions::Matcher;
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
@@ -478,10 +479,14 @@ impl Crm {
         if self.find_owner(&name)?.is_some() {
             return Err(Error::Conflict(format!("user or group '{name}' already exists")));
         }
+        let language = new.language.as_deref().filter(|l| !l.trim().is_empty()).map(crate::i18n::language).transpose()?;
         let id = OwnerId(self.next_id()?);
         let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
         let user = User { id, user_name: name, full_name, email: new.email.trim().to_string(), role: new.role, active: true };
         self.commit(&ChangeSet(vec![Change::User(UserChange::PutUser(user.clone()))]))?;
+        if let Some(code) = language {
+            self.set_user_language(&user.user_name, Some(code))?;
+        }
         Ok(user)
     }
 

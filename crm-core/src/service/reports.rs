@@ -51,7 +51,8 @@ pub struct PipelineRow {
     /// Sum of forecast amounts (weighted revenue).
     pub forecast_amount: Decimal,
     /// The group's display name when it differs from `key`: the Persian name of a Jalali period
-    /// (`بهار ۱۴۰۶` for `1406-Q1`). Absent (not serialised) otherwise.
+    /// (`بهار ۱۴۰۶` for `1406-Q1`), a stage in the acting user's language (`برنده` for `Closed Won`), `Open`
+    /// for `open`, `All` for `all`. Absent (not serialised) otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
@@ -158,7 +159,25 @@ impl Crm {
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
         }
-        Ok(rows.into_values().collect())
+        self.labelled(by, rows.into_values().collect())
+    }
+
+    /// Gives rows their display name in the acting user's language where it differs from the key: a
+    /// stage's translation, `Open`/`Won`/`Lost` for the stage kinds, `All` for the total.
+    fn labelled(&self, by: PipelineBy, mut rows: Vec<PipelineRow>) -> Result<Vec<PipelineRow>> {
+        let labels = self.labels()?;
+        for r in rows.iter_mut().filter(|r| r.label.is_none() && !r.key.is_empty()) {
+            let shown = match by {
+                PipelineBy::Stage => labels.value(&r.key),
+                PipelineBy::StageKind => labels.text(&format!("LBL_KIND_{}", r.key), &r.key),
+                PipelineBy::Total => labels.text("LBL_TOTAL", &r.key),
+                _ => continue,
+            };
+            if shown != r.key {
+                r.label = Some(shown.to_string());
+            }
+        }
+        Ok(rows)
     }
 
     /// Groups the opportunities `q` selects by the first `len` characters of a date field, summing amount and
@@ -243,7 +262,7 @@ impl Crm {
             row.amount += e.amount.unwrap_or_default();
             row.forecast_amount += e.forecast_amount.unwrap_or_default();
         }
-        Ok(rows.into_values().collect())
+        self.labelled(by, rows.into_values().collect())
     }
 
     /// The owner of `r` just before `end`, from its change log: the value after the last owner change
