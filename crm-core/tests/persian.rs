@@ -265,6 +265,31 @@ fn mail_merge_in_a_persian_store_writes_jalali_dates(b: Backend) {
     assert!(!body.contains("2027-03-21"), "{body}");
 }
 
+fn every_store_folds_like_the_rust_fold(b: Backend) {
+    let mut t = b.crm();
+    let names = ["شركت علي ۱۴۰۶", "شرکت علی 1406", "مـهر\u{200C}آباد", "Hoo\u{200C}li", "HOOLI ٣", "كيان", "ıstanbul İZMİR", "Straße"];
+    for n in names {
+        t.create("Accounts", Fields::new().with("accountname", n)).unwrap();
+    }
+    for needle in ["علی", "علي", "1406", "۱۴۰۶", "hooli", "3", "مهرآباد", "کی", "ك", "İzmir", "strasse", "STRAßE", "ـ"]
+    {
+        let x = crm_core::text::fold(needle);
+        for op in [Op::Contains, Op::StartsWith, Op::EndsWith] {
+            let want = names
+                .iter()
+                .map(|n| crm_core::text::fold(n))
+                .filter(|h| match op {
+                    Op::Contains => h.contains(&x),
+                    Op::StartsWith => h.starts_with(&x),
+                    _ => h.ends_with(&x),
+                })
+                .count();
+            let q = Query::new("Accounts").filter(Condition::cmp("accountname", op, needle));
+            assert_eq!(t.find(q).unwrap().len(), want, "{op:?} {needle:?} on {}", b.name());
+        }
+    }
+}
+
 on_every_backend!(
     arabic_and_persian_letters_are_the_same_text,
     csv_in_windows_1256_and_utf16_imports,
@@ -273,5 +298,67 @@ on_every_backend!(
     this_jalali_month_at_2330_in_tehran,
     persian_header_exports_import_with_zero_mapping,
     labels_follow_the_acting_user_then_the_store,
-    mail_merge_in_a_persian_store_writes_jalali_dates
+    mail_merge_in_a_persian_store_writes_jalali_dates,
+    every_store_folds_like_the_rust_fold
 );
+
+/// A store an older crm wrote keeps its label keys folded by plain lower case; opening it refolds them once,
+/// so a name stored with Arabic letters is found with Persian ones.
+#[test]
+fn older_sqlite_label_keys_are_refolded_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let id = {
+        let mut crm = crm_core::Crm::open(path.to_str().unwrap()).unwrap();
+        crm.add_user(NewUser::new("admin")).unwrap();
+        crm.set_actor("admin").unwrap();
+        crm.create("Accounts", Fields::new().with("accountname", "شركت علي")).unwrap().id
+    };
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("UPDATE crm_entity SET label_key = label; DELETE FROM crm_meta WHERE key = 'label_fold';").unwrap();
+    drop(c);
+    let mut crm = crm_core::Crm::open(path.to_str().unwrap()).unwrap();
+    crm.set_actor("admin").unwrap();
+    let d = crm
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "x")
+                .with("related_to", "شرکت علی")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap();
+    assert_eq!(d.get("related_to").as_ref_id(), Some(id));
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn older_postgres_label_keys_are_refolded_on_open() {
+    let Some(s) = support::pg::TestSchema::new() else { return };
+    let id = {
+        let mut crm = crm_core::Crm::with_store(Box::new(s.store())).unwrap();
+        crm.add_user(NewUser::new("admin")).unwrap();
+        crm.set_actor("admin").unwrap();
+        crm.create("Accounts", Fields::new().with("accountname", "شركت علي")).unwrap().id
+    };
+    let mut c = s.client();
+    c.batch_execute(&format!(
+        "SET search_path TO \"{}\"; UPDATE crm_entity SET label_key = label; DELETE FROM crm_meta WHERE key = 'label_fold'",
+        s.name
+    ))
+    .unwrap();
+    let mut crm = crm_core::Crm::with_store(Box::new(s.store())).unwrap();
+    crm.set_actor("admin").unwrap();
+    let d = crm
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "x")
+                .with("related_to", "شرکت علی")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap();
+    assert_eq!(d.get("related_to").as_ref_id(), Some(id));
+}

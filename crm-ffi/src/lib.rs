@@ -56,6 +56,7 @@ pub mod customize;
 pub mod fuzz;
 pub mod import_export;
 pub mod indexes;
+pub mod language;
 pub mod last_error;
 pub mod mass;
 pub mod query;
@@ -87,6 +88,7 @@ pub use import_export::{
     crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
 };
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
+pub use language::{crm_label_set, crm_labels_custom, crm_languages, crm_store_set_language, crm_user_set_language};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find};

@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 import crm_engine as crm
 
 HEADER = "Opportunity Name,Amount,Sales Stage,Expected Close Date\r\n"
@@ -66,3 +68,43 @@ def test_export_bom_persian_digits_jalali_dates(db: crm.Crm, tmp_path: Path) -> 
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert "نوروز,۱۵۰۰٫۵۰,۱۴۰۶/۰۱/۰۱" in data.decode("utf-8-sig")
+
+
+def test_labels_follow_the_acting_user_then_the_store(db: crm.Crm, tmp_path: Path) -> None:
+    assert db.languages() == ["en_us", "fa_ir"]
+    db.add_user("sara", language="fa_ir")
+
+    def label(field: str) -> str:
+        return next(f["label"] for f in db.fields("Potentials") if f["name"] == field)
+
+    assert label("sales_stage") == "Sales Stage"
+    _deal(db, "قرارداد", "100", date(2027, 3, 31))
+    db.update(db.find("Potentials")[0]["id"], {"sales_stage": "برنده"})  # a value in Persian is stored as vtiger's
+    assert db.find("Potentials")[0]["sales_stage"] == "Closed Won"
+    db.set_user("sara")
+    assert db.language() == "fa_ir"
+    assert label("sales_stage") == "مرحله فروش"
+    assert db.forecast("Potentials", by="sales_stage")[0]["label"] == "برنده"
+    with pytest.raises(crm.ValidationError, match="مرحله فروش الزامی است"):
+        db.create("Potentials", {"potentialname": "x", "closingdate": date(2027, 1, 1)})
+    db.set_label("fa_ir", "Sales Stage", "مرحله")
+    assert label("sales_stage") == "مرحله" and db.custom_labels("fa_ir") == {"Sales Stage": "مرحله"}
+    # Sara's export: Persian headers and values; imported back by an English user with no mapping.
+    out = tmp_path / "fa.csv"
+    db.export_csv(out, "Potentials", columns=["potentialname", "sales_stage", "amount", "closingdate"])
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "نام فرصت,مرحله,مقدار,تاریخ پیش بینی بسته شدن"
+    db.set_label("fa_ir", "Sales Stage", "")
+    db.export_csv(out, "Potentials", columns=["potentialname", "sales_stage", "amount", "closingdate"])
+    cp1256 = tmp_path / "fa-1256.csv"
+    cp1256.write_bytes(out.read_text(encoding="utf-8").replace("ی", "ي").encode("cp1256"))
+    db.set_user("admin")
+    r = db.import_csv(cp1256, "Potentials", encoding="windows-1256")
+    assert (r.created, r.failed) == (1, 0)
+    assert [f for _, f in r.mapping] == ["potentialname", "sales_stage", "amount", "closingdate"]
+    assert all(d["sales_stage"] == "Closed Won" for d in db.find("Potentials"))
+    db.set_language("fa")
+    assert label("sales_stage") == "مرحله فروش"
+    db.set_user_language("admin", "en_us")
+    assert label("sales_stage") == "Sales Stage"
+    with pytest.raises(crm.InvalidArgumentError, match="language: unknown value 'xx'"):
+        db.set_language("xx")

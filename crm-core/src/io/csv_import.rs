@@ -166,7 +166,7 @@ pub enum RawRow {
 
 /// A CSV file opened for import: its header and a row iterator.
 pub struct CsvSource<R: Read> {
-    reader: csv::Reader<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, Transcoded<R>>>>,
+    reader: csv::Reader<DecodingReader<Sniffed<Transcoded<R>>>>,
     /// Column names (header text, or `1`, `2`, ... without a header).
     pub headers: Vec<String>,
     /// The delimiter in use.
@@ -356,12 +356,15 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     cands.get(best).copied().unwrap_or(b',')
 }
 
+/// A stream whose first bytes (read to sniff it) are put back in front of the rest.
+type Sniffed<R> = std::io::Chain<Cursor<Vec<u8>>, R>;
+
 /// The file as the CSV decoder reads it: as stored, or UTF-16 already turned into UTF-8.
 pub enum Transcoded<R: Read> {
     /// The file's own bytes (an ASCII-compatible encoding).
     Plain(R),
     /// UTF-16 decoded to UTF-8 (the sniffed head, then the rest of the file).
-    Utf16(Box<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, R>>>),
+    Utf16(Box<DecodingReader<Sniffed<R>>>),
 }
 
 impl<R: Read> Read for Transcoded<R> {

@@ -62,3 +62,54 @@ fn windows_1256_and_utf16_files_import_and_persian_digits_export() {
         assert!(text.contains("شرکت آرش,۱۲۰۰۰٫۰۰,۱۴۰۶/۰۱/۱۱"), "{text}");
     }
 }
+
+#[test]
+fn languages_label_fields_for_the_acting_user_and_persian_headers_import() {
+    for st in both() {
+        let user = s(r#"{"user_name": "sara", "full_name": "Sara", "language": "fa_ir"}"#);
+        ok(unsafe { crm_user_add(st.0, user.as_ptr(), ptr::null_mut()) });
+        let langs = json_of(|o| unsafe { crm_languages(st.0, o) });
+        assert_eq!(langs, json!({"installed": ["en_us", "fa_ir"], "store": "en_us", "acting": "en_us"}));
+        let label = |field: &str| {
+            let fields = json_of(|o| unsafe { crm_module_fields(st.0, s("Potentials").as_ptr(), o) });
+            fields.as_array().unwrap().iter().find(|f| f["name"] == field).unwrap()["label"].clone()
+        };
+        assert_eq!(label("sales_stage"), "Sales Stage");
+        deal(&st, "قرارداد", "Closed Won", "100", "2027-03-31");
+        ok(unsafe { crm_store_set_actor(st.0, s("sara").as_ptr()) });
+        assert_eq!(label("sales_stage"), "مرحله فروش");
+        assert_eq!(json_of(|o| unsafe { crm_languages(st.0, o) })["acting"], "fa_ir");
+        // Custom label, then back.
+        ok(unsafe { crm_label_set(st.0, s("fa").as_ptr(), s("Sales Stage").as_ptr(), s("مرحله").as_ptr()) });
+        assert_eq!(label("sales_stage"), "مرحله");
+        let custom = json_of(|o| unsafe { crm_labels_custom(st.0, s("fa_ir").as_ptr(), o) });
+        assert_eq!(custom, json!({"Sales Stage": "مرحله"}));
+        ok(unsafe { crm_label_set(st.0, s("fa_ir").as_ptr(), s("Sales Stage").as_ptr(), s("").as_ptr()) });
+        // Sara's export has Persian headers and values; an English user imports it back without a mapping.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("fa.csv");
+        ok(unsafe {
+            crm_export_csv(st.0, s("Potentials").as_ptr(), s(out.to_str().unwrap()).as_ptr(), ptr::null(), ptr::null(), ptr::null_mut())
+        });
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.starts_with("شماره فرصت,نام فرصت") || text.contains("مرحله فروش"), "{text}");
+        assert!(text.contains("برنده"), "{text}");
+        let mut wide = vec![0xFE, 0xFF];
+        wide.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        std::fs::write(&out, &wide).unwrap();
+        ok(unsafe { crm_user_set_language(st.0, s("sara").as_ptr(), ptr::null()) });
+        ok(unsafe { crm_store_set_actor(st.0, s("admin").as_ptr()) });
+        let report = json_of(|o| unsafe {
+            crm_import_csv(st.0, s(out.to_str().unwrap()).as_ptr(), s("Potentials").as_ptr(), ptr::null(), None, ptr::null_mut(), o)
+        });
+        assert_eq!((&report["created"], &report["failed"]), (&json!(1), &json!(0)), "{report}");
+        let rows = json_of(|o| unsafe { crm_import_rows(st.0, report["import_id"].as_i64().unwrap(), o) });
+        assert_eq!(get(&st, rows[0]["record"].as_i64().unwrap())["sales_stage"], "Closed Won");
+        let mut o = ptr::null_mut();
+        assert_eq!(unsafe { crm_store_set_language(st.0, s("xx").as_ptr()) }, crm_status::InvalidArgument);
+        assert!(msg().contains("language: unknown value 'xx'"), "{}", msg());
+        assert_eq!(unsafe { crm_labels_custom(st.0, s("xx").as_ptr(), &mut o) }, crm_status::InvalidArgument);
+        ok(unsafe { crm_store_set_language(st.0, s("fa_ir").as_ptr()) });
+        assert_eq!(json_of(|o| unsafe { crm_languages(st.0, o) })["store"], "fa_ir");
+    }
+}

@@ -75,7 +75,7 @@ impl Dialect for Sqlite {
     fn sort_term(&self, col: &str, descending: bool) -> String {
         format!("{col} {}", if descending { "DESC" } else { "ASC" })
     }
-    fn fold(&self, col: &str) -> String {
+    fn fold(&self, col: &str, _needle: &str) -> String {
         format!("crm_fold({col})")
     }
     fn refold(&self, key: &str) -> String {
