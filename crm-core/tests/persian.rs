@@ -164,6 +164,11 @@ fn this_jalali_month_at_2330_in_tehran(b: Backend) {
     let fy = t.save_filter(Filter::new("Potentials", "FY").date("closingdate", DateRange::ThisFy)).unwrap();
     let page = t.list("Potentials", &fy.name, None, 1, 50).unwrap().page;
     assert_eq!(page.total, 4);
+    // A date-time field: "today" runs from local midnight (20:30 UTC the day before in Tehran).
+    deal(&mut t, "created just after midnight in Tehran", "1", "2027-06-01");
+    let today = t.save_filter(Filter::new("Potentials", "Created today").date("createdtime", DateRange::Today)).unwrap();
+    let page = t.list("Potentials", &today.name, None, 1, 50).unwrap().page;
+    assert_eq!(names(&page.records), ["created just after midnight in Tehran"]);
 }
 
 fn persian_header_exports_import_with_zero_mapping(b: Backend) {

@@ -385,6 +385,11 @@ impl Crm {
         self.wf.tz.name()
     }
 
+    /// The store's time zone ([`Crm::set_time_zone`]).
+    pub(crate) fn zone(&self) -> Tz {
+        self.wf.tz
+    }
+
     /// Today's date in the store's time zone ([`Crm::set_time_zone`], UTC by default), from the injected
     /// clock: what "today", "this month" and the other date ranges of filters and reports start from.
     pub fn today(&self) -> chrono::NaiveDate {

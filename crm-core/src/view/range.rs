@@ -2,7 +2,7 @@
 //!
 //! "Today" is the date of the injected clock in the store's time zone ([`Crm::set_time_zone`](crate::Crm::set_time_zone),
 //! as workflows use). Every range resolves to an inclusive pair of dates; on a datetime field it becomes
-//! `from 00:00:00 ..= to 23:59:59`, like vtiger's BETWEEN.
+//! `from 00:00:00 ..= to 23:59:59` local time (compared as UTC), like vtiger's BETWEEN.
 //!
 //! Months, quarters and years are Gregorian by default, or Jalali (Solar Hijri) with
 //! [`ViewSettings::calendar`] = [`Calendar::Jalali`]: "this month" is then the Jalali month around today, the
