@@ -71,13 +71,17 @@ fn csv_in_windows_1256_and_utf16_imports(b: Backend) {
     wide.extend(text.replace("کیان", "آرش").encode_utf16().flat_map(u16::to_le_bytes));
     let r = t.import_csv(wide.as_slice(), "Potentials", &ImportOptions::default(), None).unwrap();
     assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
+    // UTF-16LE without a BOM and without naming it: recognised by its zero bytes.
+    let bare: Vec<u8> = text.replace("کیان", "نیما").encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let r = t.import_csv(bare.as_slice(), "Potentials", &ImportOptions::default(), None).unwrap();
+    assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
     // UTF-16BE without a BOM, named.
     let be: Vec<u8> = text.replace("کیان", "مینا").encode_utf16().flat_map(u16::to_be_bytes).collect();
     let o = ImportOptions { encoding: Encoding::from_str("UTF-16BE").unwrap(), ..Default::default() };
     let r = t.import_csv(be.as_slice(), "Potentials", &o, None).unwrap();
     assert_eq!((r.created, r.failed), (1, 0), "{r:?}");
     let all = t.find(Query::new("Potentials")).unwrap();
-    assert_eq!(names(&all), ["فروش آرش", "فروش مینا", "فروش کيان"]);
+    assert_eq!(names(&all), ["فروش آرش", "فروش مینا", "فروش نیما", "فروش کيان"]);
     // the Windows-1256 name (Arabic yeh) is found with a Persian keyboard's yeh
     assert_eq!(t.search("Potentials", "کیان", 1, 50).unwrap().records.len(), 1);
     assert!(all.iter().all(|r| r.get("amount").as_decimal() == Some(Decimal::from(12000))));

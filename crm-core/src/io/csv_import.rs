@@ -389,12 +389,22 @@ fn utf16(head: &[u8], codec: &'static encoding_rs::Encoding) -> Option<&'static 
     if codec == encoding_rs::UTF_16LE || codec == encoding_rs::UTF_16BE {
         return Some(codec);
     }
-    let sample = head.get(..head.len().min(4096) & !1).unwrap_or(&[]);
-    let zero_at = |parity: usize| sample.iter().skip(parity).step_by(2).filter(|b| **b == 0).count();
-    match (zero_at(0), zero_at(1)) {
-        (0, odd) if odd > 0 => Some(encoding_rs::UTF_16LE),
-        (even, 0) if even > 0 => Some(encoding_rs::UTF_16BE),
-        _ => None,
+    let sample = head.get(..head.len().min(1024) & !1).unwrap_or(&[]);
+    // The high bytes of UTF-16 text in Latin and Persian script: 0x00 (ASCII: digits, commas, line breaks),
+    // 0x06 (Arabic letters), 0x20 (ZWNJ and punctuation); at least nine in ten of them, some zero, and no
+    // zero among the low bytes. Binary garbage and one-byte encodings fail this.
+    let looks_wide = |high: usize| {
+        let highs: Vec<u8> = sample.iter().skip(high).step_by(2).copied().collect();
+        let lows_have_zero = sample.iter().skip(1 - high).step_by(2).any(|b| *b == 0);
+        let script = highs.iter().filter(|b| matches!(b, 0x00 | 0x06 | 0x20)).count();
+        highs.len() >= 8 && !lows_have_zero && highs.contains(&0) && script * 10 >= highs.len() * 9
+    };
+    if looks_wide(1) {
+        Some(encoding_rs::UTF_16LE)
+    } else if looks_wide(0) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
     }
 }
 
