@@ -3,8 +3,11 @@
 //! [`fold`] is used by search and filters (`contains`, `starts with`, ... in the memory store, in
 //! workflows and, registered as the SQL function `crm_fold`, in SQLite), by label lookups (the stored
 //! `label_key` of every record, which `Accounts::::Name` references and duplicate checks on a name read),
-//! and by import header and picklist matching. PostgreSQL computes the same fold in SQL as
-//! `translate(lower(col), FOLD_FROM, FOLD_TO)` ([`FOLD_FROM`], [`FOLD_TO`]), so all three stores agree.
+//! and by import header and picklist matching. PostgreSQL computes the same fold in SQL: `lower(col)` then
+//! chained `replace()`s of the characters below, the letter and digit ones only when the needle has a
+//! Persian ی/ک or an ASCII digit (only then can they change the answer; faster than one `translate()` over
+//! the whole table [`FOLD_FROM`] → [`FOLD_TO`], which refolds stored label keys). All three stores agree
+//! (tested on every store against this function).
 //!
 //! What it does, in this order, one character at a time:
 //! 1. Unicode lower case (`str::to_lowercase`);
