@@ -45,6 +45,7 @@ pub mod currency;
 pub mod error;
 pub mod feed;
 pub mod history;
+pub mod i18n;
 pub mod io;
 pub mod limits;
 pub mod query;
@@ -54,6 +55,7 @@ pub mod row;
 pub mod schema;
 mod service;
 pub mod storage;
+pub mod text;
 pub mod user;
 pub mod value;
 pub mod view;
@@ -84,7 +86,7 @@ pub use service::{DeliveryReport, DryRun, DryRunTarget, Matcher, PipelineBy, Pip
 pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
-pub use view::{DateRange, Filter, FilterCondition, ViewSettings, Visibility};
+pub use view::{Calendar, DateRange, Filter, FilterCondition, ViewSettings, Visibility};
 
 /// Re-exported so hosts use the same `chrono` as the engine (dates, times, clocks).
 pub use chrono;

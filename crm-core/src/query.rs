@@ -339,10 +339,11 @@ impl Condition {
     }
 }
 
-/// Folds text for case-insensitive comparison (Unicode lower case). The SQLite adapter registers the same
-/// function as `crm_fold` so both backends agree.
+/// Folds text for case-insensitive comparison: [`crate::text::fold`] (Unicode lower case, Arabic/Persian
+/// letter variants, native digits, ZWNJ and tatweel). The SQLite adapter registers the same function as
+/// `crm_fold`; PostgreSQL computes it in SQL, so every backend agrees.
 pub fn fold(s: &str) -> String {
-    s.to_lowercase()
+    crate::text::fold(s)
 }
 
 /// Orders two values of the same field: empty first, then numbers numerically, dates chronologically,

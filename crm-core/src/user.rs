@@ -61,6 +61,9 @@ pub struct NewUser {
     /// An administrator: every access right (see [`crate::access`]).
     #[serde(default)]
     pub is_admin: bool,
+    /// The user's language (`"fa_ir"`); none: the store's ([`Crm::set_language`](crate::Crm::set_language)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl NewUser {
@@ -86,6 +89,11 @@ impl NewUser {
     /// Makes the user an administrator.
     pub fn admin(mut self, on: bool) -> Self {
         self.is_admin = on;
+        self
+    }
+    /// Sets the user's language (`"fa_ir"`, `"en_us"`).
+    pub fn language(mut self, code: impl Into<String>) -> Self {
+        self.language = Some(code.into());
         self
     }
 }

@@ -561,7 +561,8 @@ fn keeps_filters_comments_links_and_settings_across_reopen_and_purge_cleans_up(b
         crm.link(pot.id, prod.id, LinkInfo { quantity: Some(dec!(2.125)), price: Some(dec!(10.10)), role: None }).unwrap();
         crm.comment(pot.id, "remember me").unwrap();
         crm.save_filter(Filter::new("Potentials", "Mine").all("amount", "g", "1")).unwrap();
-        crm.set_view_settings(ViewSettings { fiscal_year_start_month: 4, week_start: chrono::Weekday::Mon }).unwrap();
+        crm.set_view_settings(ViewSettings { fiscal_year_start_month: 4, week_start: chrono::Weekday::Mon, ..ViewSettings::default() })
+            .unwrap();
         (pot, doc)
     };
     let mut crm = db.crm_with_clock(clock);

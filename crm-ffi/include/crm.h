@@ -1156,8 +1156,8 @@ crm_status crm_mapping_delete(struct crm_store *store, const char *module, const
 /**
  * Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
  * (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
- * "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
- * `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+ * "header": "labels"|"names"|"none", "delimiter": .., "date_format": ..|"jalali", "bom": false, "digits":
+ * "latin"|"persian", ...}`, crm-core's `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
  * written. A failed export may leave a partial file.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
@@ -1259,6 +1259,77 @@ crm_status crm_index_drop(struct crm_store *store,
  * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
  */
 crm_status crm_indexes(const struct crm_store *store, const char *module, char **out_json);
+
+/**
+ * The installed languages and the ones in force as JSON into `*out_json` (required, owned by the caller,
+ * free with `crm_string_free`): `{"installed": ["en_us", "fa_ir"], "store": "en_us", "acting": "fa_ir"}`
+ * (`acting`: the acting user's own language, else the store's).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, storage errors. Thread-safety: serialised with other calls on the
+ * store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_json` NULL or writable.
+ */
+crm_status crm_languages(const struct crm_store *store,
+                         char **out_json);
+
+/**
+ * Sets the store's language (`"fa_ir"`, also `"fa"`, `"fa-IR"`; `"en_us"`), read by users without a
+ * language of their own. Stored: every handle on the store sees it.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (not an installed language),
+ * storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `language` NULL or NUL-terminated.
+ */
+crm_status crm_store_set_language(struct crm_store *store,
+                                  const char *language);
+
+/**
+ * Sets a user's own language; NULL `language` clears it (the store's from then on). A new user's language
+ * can also be given to `crm_user_add` (`{"user_name": "sara", "language": "fa_ir"}`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (user), `_INVALID_ARGUMENT`
+ * (language), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `user_name` NULL or NUL-terminated; `language` NULL or NUL-terminated.
+ */
+crm_status crm_user_set_language(struct crm_store *store,
+                                 const char *user_name,
+                                 const char *language);
+
+/**
+ * Sets a custom label of a language: `key` is a catalogue key (`"Sales Stage"`, `"Potentials::Amount"`,
+ * a picklist value such as `"Closed Won"`, a module name) or a custom field's label; an empty `text`
+ * removes the custom label.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (language, empty key),
+ * storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `language`, `key`, `text` NULL or NUL-terminated.
+ */
+crm_status crm_label_set(struct crm_store *store,
+                         const char *language,
+                         const char *key,
+                         const char *text);
+
+/**
+ * The custom labels of a language as a JSON object (key → text) into `*out_json` (required, owned by the
+ * caller, free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (language), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `language` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_labels_custom(const struct crm_store *store,
+                             const char *language,
+                             char **out_json);
 
 /**
  * The message of the last failed crm call on this thread (`""` when the last status-returning call
@@ -1774,6 +1845,26 @@ crm_status crm_pipeline(const struct crm_store *store,
                         char **out_json);
 
 /**
+ * `crm_pipeline` with close-date periods of a calendar: `calendar` (NULL: `"gregorian"`) is `"gregorian"`
+ * or `"jalali"` (also `"persian"`, `"shamsi"`; any case; crm-core's parser, the one Python uses). With
+ * `"jalali"`, `close_month` / `close_quarter` / `close_year` group by Jalali periods keyed `"1406-01"`,
+ * `"1406-Q1"`, `"1406"` (quarters are seasons; the year starts at Nowruz), and each row also has a
+ * `"label"` with the Persian name (`"فروردین ۱۴۰۶"`, `"بهار ۱۴۰۶"`, `"۱۴۰۶"`). Other arguments, the output
+ * and the errors are `crm_pipeline`'s (`_INVALID_ARGUMENT` also for an unknown calendar). `*out_json`
+ * (required) is owned by the caller (free with `crm_string_free`). Thread-safety: serialised with other
+ * calls on the store.
+ *
+ * # Safety
+ * As `crm_pipeline`; `calendar` NULL or NUL-terminated.
+ */
+crm_status crm_pipeline_calendar(const struct crm_store *store,
+                                 const char *by,
+                                 const char *filter_json,
+                                 const char *as_of,
+                                 const char *calendar,
+                                 char **out_json);
+
+/**
  * The whole schema in force as JSON into `*out_json` (required, owned by the caller, free with
  * `crm_string_free`): `{"version": N, "modules": {"Potentials": {...fields, blocks...}}, "picklists":
  * {...}, "settings": {...}}`.
@@ -1789,7 +1880,8 @@ crm_status crm_schema_json(const struct crm_store *store,
 /**
  * The fields of one module (name or label) in layout order as a JSON array into `*out_json` (required,
  * owned by the caller): `[{"name": "potentialname", "label": "Opportunity Name", "type": "text",
- * "mandatory": true, ...}]`.
+ * "mandatory": true, ...}]`; labels in the acting user's language (theirs, else the store's:
+ * `crm_store_set_language`), e.g. `"نام فرصت"` for a `fa_ir` reader.
  *
  * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown module). Thread-safety:
  * serialised with other calls on the store.

@@ -4,8 +4,9 @@
 //! Options cross as JSON in crm-core's serde form, read by crm-core's parsers (the ones Python's keyword
 //! arguments go through, `crm_core::io::option_names`); missing keys take their defaults; names are read in
 //! any case. Import options: `{"has_header": true, "delimiter": "auto"|"comma"|","|"semicolon"|";"|"tab"|
-//! "\t"|..., "encoding": "utf-8"|"iso-8859-1"|"latin-1"|"windows-1252"|"cp1252", "date_format":
-//! "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|...,
+//! "\t"|..., "encoding": "utf-8"|"iso-8859-1"|"latin-1"|"windows-1252"|"cp1252"|"windows-1256"|"utf-16le"|
+//! "utf-16be"|any WHATWG encoding label (a UTF-8 or UTF-16 byte-order mark wins), "date_format":
+//! "yyyy-mm-dd"|"dd-mm-yyyy"|"mm/dd/yyyy"|"jalali"|...,
 //! "decimal_separator": ".", "thousands_separator": ","|""|null, "mapping": {"column": "field"}, "defaults":
 //! {"field": "value"}, "duplicates": "create"|"skip"|"overwrite"|"merge", "match_on": ["field"],
 //! "create_missing_references": false, "add_unknown_picklist_values": false, "dry_run": false,
@@ -271,8 +272,8 @@ pub fn selection_from_json(text: Option<&str>, module: &str) -> FfiResult<Export
 
 /// Writes records of `module` as CSV to the file at `path` (created or truncated). `selection_json`
 /// (NULL: every record of the module) and `options_json` (NULL: defaults; `{"columns": ["field", ...],
-/// "header": "labels"|"names"|"none", "delimiter": .., "date_format": .., ...}`, crm-core's
-/// `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
+/// "header": "labels"|"names"|"none", "delimiter": .., "date_format": ..|"jalali", "bom": false, "digits":
+/// "latin"|"persian", ...}`, crm-core's `ExportOptions`) as in the module docs. `*out_count` (optional) receives the number of records
 /// written. A failed export may leave a partial file.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown

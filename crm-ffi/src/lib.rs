@@ -60,6 +60,7 @@ pub mod feed;
 pub mod fuzz;
 pub mod import_export;
 pub mod indexes;
+pub mod language;
 pub mod last_error;
 pub mod mass;
 pub mod query;
@@ -98,6 +99,7 @@ pub use import_export::{
     crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
 };
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
+pub use language::{crm_label_set, crm_labels_custom, crm_languages, crm_store_set_language, crm_user_set_language};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find, crm_record_find_each, crm_record_fn};
@@ -109,7 +111,7 @@ pub use records::{
 pub use relations::{
     crm_activities, crm_comment_add, crm_comment_reply, crm_comments, crm_create_from_opportunity, crm_link, crm_related, crm_unlink,
 };
-pub use reports::crm_pipeline;
+pub use reports::{crm_pipeline, crm_pipeline_calendar};
 pub use schema::{crm_module_fields, crm_schema_json};
 pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill};
 pub use status::{crm_status, crm_status_str};

@@ -26,7 +26,8 @@ pub unsafe extern "C" fn crm_schema_json(store: *const crm_store, out_json: *mut
 
 /// The fields of one module (name or label) in layout order as a JSON array into `*out_json` (required,
 /// owned by the caller): `[{"name": "potentialname", "label": "Opportunity Name", "type": "text",
-/// "mandatory": true, ...}]`.
+/// "mandatory": true, ...}]`; labels in the acting user's language (theirs, else the store's:
+/// `crm_store_set_language`), e.g. `"نام فرصت"` for a `fa_ir` reader.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (unknown module). Thread-safety:
 /// serialised with other calls on the store.
@@ -40,7 +41,7 @@ pub unsafe extern "C" fn crm_module_fields(store: *const crm_store, module: *con
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let mut crm = unsafe { lock_store(store) }?;
         crm.refresh_schema()?; // another handle on the same database may have changed it
-        let fields = crm.module(module)?.fields_in_layout_order();
+        let fields = crm.fields(module)?;
         out.set_json(&fields)
     })
 }

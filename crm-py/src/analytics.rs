@@ -161,5 +161,11 @@ impl Crm {
 
 /// A pipeline row as a report row.
 pub fn pipeline_row(r: crm_core::PipelineRow) -> ReportRow {
-    ReportRow::new().with("key", r.key).with("count", r.count).with("amount", r.amount).with("forecast_amount", r.forecast_amount)
+    let label = r.label.unwrap_or_else(|| r.key.clone());
+    ReportRow::new()
+        .with("key", r.key)
+        .with("count", r.count)
+        .with("amount", r.amount)
+        .with("forecast_amount", r.forecast_amount)
+        .with("label", label)
 }

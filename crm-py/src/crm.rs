@@ -209,8 +209,10 @@ impl Crm {
 
     // ----- users and groups -----
 
-    /// Registers a user; returns it as a dict.
-    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None, is_admin = false))]
+    /// Registers a user; returns it as a dict. `language` (`"fa_ir"`, `"en_us"`; default: the store's) is
+    /// the language labels, messages and exports are in while this user acts; `is_admin` makes them an
+    /// administrator (every access right).
+    #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None, is_admin = false, language = None))]
     fn add_user(
         &self,
         py: Python<'_>,
@@ -219,8 +221,10 @@ impl Crm {
         email: Option<String>,
         role: Option<String>,
         is_admin: bool,
+        language: Option<String>,
     ) -> PyResult<UserOut> {
-        let new = NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role, is_admin };
+        let new =
+            NewUser { user_name, full_name: full_name.unwrap_or_default(), email: email.unwrap_or_default(), role, is_admin, language };
         self.engine.run(py, Access::Read, move |crm| Ok(crm.add_user(new)?.into()))
     }
 
@@ -278,11 +282,12 @@ impl Crm {
         })
     }
 
-    /// The fields of a module (by name or label), in layout order, as dicts.
+    /// The fields of a module (by name or label), in layout order, as dicts; labels in the acting user's
+    /// language (theirs, else the store's: `set_language`).
     fn fields(&self, py: Python<'_>, module: String) -> PyResult<Vec<FieldOut>> {
         self.engine.run(py, Access::Read, move |crm| {
             crm.refresh_schema()?; // another handle on the same database may have changed it
-            Ok(crm.module(&module)?.fields_in_layout_order().into_iter().map(FieldOut::from).collect())
+            Ok(crm.fields(&module)?.iter().map(FieldOut::from).collect())
         })
     }
 

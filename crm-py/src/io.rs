@@ -441,10 +441,12 @@ impl Crm {
     /// that order), or the records matching `filter` (saved filter id or name) and `where`, all of them or
     /// one page (`page`, `page_size`). `header`: `"labels"` (vtiger's), `"names"` or `"none"`; `columns`:
     /// fields to write (default: every field); references are written `Module::::Name` as vtiger does.
+    /// `date_format` as import's (`"jalali"` writes `1406/01/05`); `bom` writes a UTF-8 byte-order mark
+    /// (Excel needs it to show Persian); `digits="persian"` writes numbers and dates with Persian digits.
     #[pyo3(signature = (
         path, module, ids = None, *, filter = None, r#where = None, order_by = None, page = None, page_size = None,
         header = "labels".to_string(), columns = None, delimiter = ",".to_string(), date_format = None, bom = false,
-        neutralize_formulas = true
+        neutralize_formulas = true, digits = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn export_csv(
@@ -464,6 +466,7 @@ impl Crm {
         date_format: Option<String>,
         bom: bool,
         neutralize_formulas: bool,
+        digits: Option<String>,
     ) -> PyResult<u64> {
         let path = path_text(path)?;
         let ids = ids_of(ids)?;
@@ -474,6 +477,9 @@ impl Crm {
         o.delimiter = option(&delimiter)?;
         if let Some(f) = date_format {
             o.date_format = option(&f)?;
+        }
+        if let Some(d) = digits {
+            o.digits = option(&d)?;
         }
         self.engine.run(py, Access::Read, move |crm| {
             let sel = selection(crm, query, filter, ids, page, page_size)?;

@@ -29,6 +29,7 @@ pub mod feed;
 pub mod indexes;
 pub mod io;
 pub mod json;
+pub mod language;
 pub mod records;
 pub mod relations;
 pub mod reports;

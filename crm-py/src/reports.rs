@@ -7,8 +7,8 @@ use crate::convert::to_where;
 use crate::crm::Crm;
 use crate::engine::Access;
 use chrono::NaiveDate;
-use crm_core::PipelineBy;
 use crm_core::analytics::ReportBy;
+use crm_core::{Calendar, PipelineBy};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rust_decimal::Decimal;
@@ -60,7 +60,11 @@ impl Crm {
     /// only analytics has (`"forecast_category"`, `"lead_source"`, `"type"`): the analytics forecast, one
     /// dict per group with a column per grouping (`"forecast_category"`, `"quarter"`, `"owner"` by user
     /// name, ...), `"period"`, `"count"`, `"amount"`, `"forecast_amount"`.
-    #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None, period = None, currency = None, subtotals = false))]
+    ///
+    /// Rows of the pipeline also have a `"label"`: the key in the acting user's language. With
+    /// `calendar="jalali"` months, quarters and years are Jalali: keys `1406-01`, `1406-Q1`, `1406`, labels
+    /// `فروردین ۱۴۰۶`, `بهار ۱۴۰۶`, `۱۴۰۶`.
+    #[pyo3(signature = (module = "Potentials".to_string(), by = None, *, r#where = None, as_of = None, period = None, currency = None, subtotals = false, calendar = None))]
     #[allow(clippy::too_many_arguments)]
     fn forecast<'py>(
         &self,
@@ -72,7 +76,9 @@ impl Crm {
         period: Option<String>,
         currency: Option<String>,
         subtotals: bool,
+        calendar: Option<String>,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let calendar = calendar.as_deref().unwrap_or("gregorian").parse::<Calendar>().map_err(crate::errors::Failure::from)?;
         let names: Option<Vec<String>> = match by {
             None => None,
             Some(b) if b.is_none() => None,
@@ -86,8 +92,10 @@ impl Crm {
         let filter = to_where(r#where)?;
         let in_currency = currency.is_some() || subtotals;
         if analytics {
-            if as_of.is_some() || in_currency {
-                return Err(crate::errors::invalid("as_of, currency and subtotals do not combine with period or analytics groupings"));
+            if as_of.is_some() || in_currency || calendar != Calendar::Gregorian {
+                return Err(crate::errors::invalid(
+                    "as_of, currency, subtotals and calendar do not combine with period or analytics groupings",
+                ));
             }
             let by = names
                 .unwrap_or_default()
@@ -106,8 +114,8 @@ impl Crm {
             let rows = self.engine.run(py, Access::Read, move |crm| {
                 potentials_only(crm, &module)?;
                 let rows = match as_of {
-                    Some(d) => crm.pipeline_as_of(d, by, filter)?,
-                    None => crm.pipeline(by, filter)?,
+                    Some(d) => crm.pipeline_as_of_calendar(d, by, filter, calendar)?,
+                    None => crm.pipeline_calendar(by, filter, calendar)?,
                 };
                 Ok(rows.into_iter().map(pipeline_row).collect())
             })?;
@@ -115,9 +123,9 @@ impl Crm {
         }
         let rows = self.engine.run(py, Access::Read, move |crm| {
             potentials_only(crm, &module)?;
-            if as_of.is_some() {
+            if as_of.is_some() || calendar != Calendar::Gregorian {
                 return Err(crm_core::Error::InvalidArgument(
-                    "a forecast as of a past day is not converted: leave out currency and subtotals".into(),
+                    "a forecast in a currency is by Gregorian periods and of today: leave out as_of and calendar, or currency and subtotals".into(),
                 )
                 .into());
             }
@@ -125,7 +133,9 @@ impl Crm {
         })?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
+            let label = r.label.unwrap_or_else(|| r.key.clone());
             let d = ForecastOut { key: r.key, count: r.count, amount: r.amount, forecast_amount: r.forecast_amount }.into_pyobject(py)?;
+            d.set_item("label", label)?;
             d.set_item("currency", r.currency)?;
             if subtotals {
                 let subs: Vec<SubtotalOut> = r

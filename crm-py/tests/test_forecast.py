@@ -29,7 +29,8 @@ def rows(db: crm.Crm, by: str | None, **kw: Any) -> dict[str, dict[str, Any]]:
 
 def test_forecast_by_stage(pipeline: crm.Crm) -> None:
     r = rows(pipeline, "sales_stage")
-    assert r["Prospecting"] == {"key": "Prospecting", "count": 2, "amount": Decimal("3000.30"), "forecast_amount": Decimal("300.03")}
+    prospecting = {"key": "Prospecting", "count": 2, "amount": Decimal("3000.30"), "forecast_amount": Decimal("300.03")}
+    assert r["Prospecting"] == {**prospecting, "label": "Prospecting"}
     assert r["Closed Won"]["forecast_amount"] == Decimal("500") and r["Closed Lost"]["forecast_amount"] == Decimal("0")
     assert isinstance(r["Prospecting"]["amount"], Decimal)
     assert rows(pipeline, "stage") == r
@@ -44,7 +45,7 @@ def test_forecast_other_groupings(pipeline: crm.Crm) -> None:
     owners = rows(pipeline, "owner")
     assert owners["Sam"]["count"] == 1 and owners["Administrator"]["count"] == 3  # owners by full name
     total = pipeline.forecast()
-    assert total == [{"key": "all", "count": 4, "amount": Decimal("3800.30"), "forecast_amount": Decimal("800.03")}]
+    assert total == [{"key": "all", "count": 4, "amount": Decimal("3800.30"), "forecast_amount": Decimal("800.03"), "label": "All"}]
     filtered = rows(pipeline, "sales_stage", where=[("amount", ">", 900)])
     assert filtered["Prospecting"]["count"] == 2 and "Closed Lost" not in filtered
 

@@ -1,7 +1,8 @@
 //! Writing records as CSV, streaming to any [`Write`]: the header, then one line per record, flushed as it
 //! goes. Values round-trip through import: references as vtiger's `Module::::Name`, owners by name,
 //! decimals exactly as stored with `.`, dates ISO (or a chosen format, Jalali too), multi-select values
-//! `a |##| b`, checkboxes `1`/`0`.
+//! `a |##| b`, checkboxes `1`/`0`. With `digits = "persian"` numbers and dates are written with Persian
+//! digits (`۱۲۰۰۰٫۵۰`, `۱۴۰۶/۰۱/۰۵`), which import reads back.
 //!
 //! Formula neutralisation (default on; vtiger has none): a text cell (header cells included: a custom
 //! field's label is user text) starting with `=`, `+`, `-`, `@`, tab or
@@ -89,6 +90,14 @@ impl<W: Write> CsvExporter<W> {
                 _ => v.to_text().unwrap_or_default(),
             };
             let text = if self.options.neutralize_formulas { neutralize(&text).into_owned() } else { text };
+            // Numbers and dates in Persian digits (after neutralising, which leaves plain numbers alone); `٫`
+            // is the Persian decimal separator; import reads both back.
+            let text = match (&v, self.options.digits) {
+                (Value::Date(_) | Value::DateTime(_) | Value::Int(_) | Value::Decimal(_), crate::io::Digits::Persian) => {
+                    crate::text::persian_digits(&text).replace('.', "٫")
+                }
+                _ => text,
+            };
             cells.push(text);
         }
         self.out.write_record(&cells).map_err(io_err)

@@ -6,6 +6,7 @@
 //! Empty lines, which the `csv` crate skips, are found from the gaps in line numbers and reported.
 
 use crate::error::{Error, FieldError, Result, ValidationCode};
+use crate::i18n::Labels;
 use crate::io::numbers::normalize_number;
 use crate::io::options::ImportOptions;
 use crate::schema::{Field, FieldType, Maintained, Module};
@@ -23,7 +24,8 @@ const READ_AHEAD: u64 = 8 * 1024;
 /// become U+FFFD, which the importer reports per row.
 pub struct DecodingReader<R: Read> {
     inner: R,
-    lines: Rc<RefCell<LineIndex>>,
+    /// Where the newlines are, when the CSV reader reads from this one.
+    lines: Option<Rc<RefCell<LineIndex>>>,
     decoder: encoding_rs::Decoder,
     raw: Vec<u8>,
     out: Vec<u8>,
@@ -36,10 +38,10 @@ pub struct DecodingReader<R: Read> {
 impl<R: Read> DecodingReader<R> {
     /// Wraps a reader; a byte-order mark is detected and removed.
     pub fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
-        Self::with_lines(inner, encoding, Rc::default())
+        Self::with_lines(inner, encoding, None)
     }
 
-    fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Rc<RefCell<LineIndex>>) -> Self {
+    fn with_lines(inner: R, encoding: &'static encoding_rs::Encoding, lines: Option<Rc<RefCell<LineIndex>>>) -> Self {
         Self {
             inner,
             lines,
@@ -74,7 +76,11 @@ impl<R: Read> Read for DecodingReader<R> {
         let n = avail.len().min(buf.len());
         let chunk = avail.get(..n).unwrap_or(&[]);
         buf.get_mut(..n).unwrap_or(&mut []).copy_from_slice(chunk);
-        let mut lines = self.lines.borrow_mut();
+        let Some(lines) = &self.lines else {
+            self.pos += n;
+            return Ok(n);
+        };
+        let mut lines = lines.borrow_mut();
         lines.feed(chunk);
         // Everything not yet handed out as a record is one (unfinished) record: refuse to buffer more.
         if lines.total - lines.base > self.max_record.saturating_add(READ_AHEAD) {
@@ -160,7 +166,7 @@ pub enum RawRow {
 
 /// A CSV file opened for import: its header and a row iterator.
 pub struct CsvSource<R: Read> {
-    reader: csv::Reader<DecodingReader<std::io::Chain<Cursor<Vec<u8>>, R>>>,
+    reader: csv::Reader<DecodingReader<Sniffed<Transcoded<R>>>>,
     /// Column names (header text, or `1`, `2`, ... without a header).
     pub headers: Vec<String>,
     /// The delimiter in use.
@@ -185,6 +191,19 @@ impl<R: Read> CsvSource<R> {
         options.validate()?;
         let mut head = Vec::with_capacity(SNIFF);
         (&mut reader).take(SNIFF as u64).read_to_end(&mut head).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+        // UTF-16 (a BOM, the chosen encoding, or zero bytes at every other place) is turned into UTF-8
+        // first, so that sniffing, line numbers and the checks below see text.
+        let mut codec = options.encoding.codec();
+        let (head, reader) = match utf16(&head, codec) {
+            Some(wide) => {
+                let mut pre = DecodingReader::new(Cursor::new(head).chain(reader), wide);
+                let mut narrow = Vec::with_capacity(SNIFF);
+                (&mut pre).take(SNIFF as u64).read_to_end(&mut narrow).map_err(|e| Error::invalid(format!("cannot read the file: {e}")))?;
+                codec = encoding_rs::UTF_8;
+                (narrow, Transcoded::Utf16(Box::new(pre)))
+            }
+            None => (head, Transcoded::Plain(reader)),
+        };
         let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
         if body.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Error::invalid("the file is empty"));
@@ -197,7 +216,6 @@ impl<R: Read> CsvSource<R> {
         if lines.next().is_some_and(binary) {
             return Err(Error::invalid("the file is binary, not CSV text (its first line holds NUL or control bytes)"));
         }
-        let codec = options.encoding.codec();
         if codec == encoding_rs::UTF_8 {
             // Lines keep their `\n`, so only the last one (cut by the sniffing window) may end mid-character.
             for (n, l) in body.split_inclusive(|b| *b == b'\n').enumerate().filter(|(_, l)| !binary(l.strip_suffix(b"\n").unwrap_or(l))) {
@@ -217,7 +235,7 @@ impl<R: Read> CsvSource<R> {
             None => sniff_delimiter(body),
         };
         let lines: Rc<RefCell<LineIndex>> = Rc::default();
-        let mut stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Rc::clone(&lines));
+        let mut stream = DecodingReader::with_lines(Cursor::new(head).chain(reader), codec, Some(Rc::clone(&lines)));
         stream.max_record = options.max_record_bytes;
         let reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(stream);
         let mut src = CsvSource {
@@ -338,6 +356,58 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
     cands.get(best).copied().unwrap_or(b',')
 }
 
+/// A stream whose first bytes (read to sniff it) are put back in front of the rest.
+type Sniffed<R> = std::io::Chain<Cursor<Vec<u8>>, R>;
+
+/// The file as the CSV decoder reads it: as stored, or UTF-16 already turned into UTF-8.
+pub enum Transcoded<R: Read> {
+    /// The file's own bytes (an ASCII-compatible encoding).
+    Plain(R),
+    /// UTF-16 decoded to UTF-8 (the sniffed head, then the rest of the file).
+    Utf16(Box<DecodingReader<Sniffed<R>>>),
+}
+
+impl<R: Read> Read for Transcoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Transcoded::Plain(r) => r.read(buf),
+            Transcoded::Utf16(r) => r.read(buf),
+        }
+    }
+}
+
+/// The UTF-16 flavour of a file starting with `head`: from its byte-order mark, else the chosen `codec`,
+/// else zero bytes only at odd (little-endian) or only at even (big-endian) offsets of the first 4 KiB (text
+/// in one-byte encodings and UTF-8 has no zero bytes). A UTF-8 BOM means UTF-8 whatever was chosen.
+fn utf16(head: &[u8], codec: &'static encoding_rs::Encoding) -> Option<&'static encoding_rs::Encoding> {
+    match head {
+        [0xFF, 0xFE, ..] => return Some(encoding_rs::UTF_16LE),
+        [0xFE, 0xFF, ..] => return Some(encoding_rs::UTF_16BE),
+        [0xEF, 0xBB, 0xBF, ..] => return None,
+        _ => {}
+    }
+    if codec == encoding_rs::UTF_16LE || codec == encoding_rs::UTF_16BE {
+        return Some(codec);
+    }
+    let sample = head.get(..head.len().min(1024) & !1).unwrap_or(&[]);
+    // The high bytes of UTF-16 text in Latin and Persian script: 0x00 (ASCII: digits, commas, line breaks),
+    // 0x06 (Arabic letters), 0x20 (ZWNJ and punctuation); at least nine in ten of them, some zero, and no
+    // zero among the low bytes. Binary garbage and one-byte encodings fail this.
+    let looks_wide = |high: usize| {
+        let highs: Vec<u8> = sample.iter().skip(high).step_by(2).copied().collect();
+        let lows_have_zero = sample.iter().skip(1 - high).step_by(2).any(|b| *b == 0);
+        let script = highs.iter().filter(|b| matches!(b, 0x00 | 0x06 | 0x20)).count();
+        highs.len() >= 8 && !lows_have_zero && highs.contains(&0) && script * 10 >= highs.len() * 9
+    };
+    if looks_wide(1) {
+        Some(encoding_rs::UTF_16LE)
+    } else if looks_wide(0) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
 /// How a column is used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnUse {
@@ -353,7 +423,8 @@ pub enum ColumnUse {
     Unmapped,
 }
 
-/// Comparison key of a header or label: lower case, letters and digits only, a trailing `(unit)` dropped.
+/// Comparison key of a header or label: [`crate::text::fold`]ed (lower case, Persian letter variants and
+/// digits, no ZWNJ or tatweel), letters and digits only, a trailing `(unit)` dropped.
 pub fn key(s: &str) -> String {
     let mut t = s.trim();
     if t.ends_with(')')
@@ -362,36 +433,42 @@ pub fn key(s: &str) -> String {
     {
         t = t.get(..i).unwrap_or(t);
     }
-    t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    crate::text::fold(t).chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
-fn field_for<'m>(m: &'m Module, wanted: &str) -> Option<&'m Field> {
+fn field_for<'m>(m: &'m Module, wanted: &str, labels: &[Labels]) -> Option<&'m Field> {
     m.field_by_name_or_label(wanted.trim()).or_else(|| {
         let k = key(wanted);
         if k.is_empty() {
             return None;
         }
-        m.fields.iter().find(|f| key(&f.label) == k).or_else(|| m.fields.iter().find(|f| key(&f.name) == k))
+        m.fields
+            .iter()
+            .find(|f| key(&f.label) == k)
+            .or_else(|| m.fields.iter().find(|f| key(&f.name) == k))
+            // A header in another installed language (a vtiger export made by a Persian user).
+            .or_else(|| labels.iter().find_map(|l| m.fields.iter().find(|f| key(l.field(&m.name, f)) == k)))
     })
 }
 
 /// Decides what each column does. With an explicit mapping only mapped columns are used (by header text or
-/// 1-based position); otherwise columns are matched to field labels, then names.
+/// 1-based position); otherwise columns are matched to field labels, then names, then the field labels of
+/// `labels` (every installed language, custom labels included), all compared by [`key`].
 ///
 /// # Errors
 /// `InvalidArgument` when the mapping names a field the module does not have.
-pub fn map_columns(m: &Module, headers: &[String], options: &ImportOptions) -> Result<Vec<ColumnUse>> {
+pub fn map_columns(m: &Module, headers: &[String], options: &ImportOptions, labels: &[Labels]) -> Result<Vec<ColumnUse>> {
     let mut uses = Vec::with_capacity(headers.len());
     for (i, h) in headers.iter().enumerate() {
         let pos = (i + 1).to_string();
         let target = if options.mapping.is_empty() {
-            field_for(m, h)
+            field_for(m, h, labels)
         } else {
             let given = options.mapping.get(h).or_else(|| options.mapping.get(&pos));
             match given {
                 None => None,
                 Some(f) if f.trim().is_empty() => None,
-                Some(f) => Some(field_for(m, f).ok_or_else(|| Error::invalid(format!("mapping: {} has no field '{f}'", m.name)))?),
+                Some(f) => Some(field_for(m, f, labels).ok_or_else(|| Error::invalid(format!("mapping: {} has no field '{f}'", m.name)))?),
             }
         };
         let u = match target {

@@ -41,6 +41,54 @@ pub fn parse(s: &str) -> Option<NaiveDate> {
     to_gregorian(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
+/// The Persian names of the Jalali months, Farvardin first.
+pub const MONTH_NAMES: [&str; 12] = ["فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند"];
+
+/// The Persian names of the seasons, which are the Jalali quarters (spring = Farvardin–Khordad = Q1).
+pub const SEASON_NAMES: [&str; 4] = ["بهار", "تابستان", "پاییز", "زمستان"];
+
+/// The first day of Jalali month `month` (1–12) of `year`, shifted by `offset` months (any sign);
+/// `None` outside chrono's range.
+pub fn month_start(year: i32, month: u8, offset: i32) -> Option<NaiveDate> {
+    let index = i64::from(year) * 12 + i64::from(month.clamp(1, 12)) - 1 + i64::from(offset);
+    let y = i32::try_from(index.div_euclid(12)).ok()?;
+    let m = u8::try_from(index.rem_euclid(12) + 1).ok()?;
+    to_gregorian(y, m, 1)
+}
+
+/// A Jalali period's key and Persian label for a date: `by` is `"month"` (`1406-01`, `فروردین ۱۴۰۶`),
+/// `"quarter"` (`1406-Q1`, `بهار ۱۴۰۶`) or `"year"` (`1406`, `۱۴۰۶`).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use crm_core::io::jalali::{Period, period};
+/// let nowruz = NaiveDate::from_ymd_opt(2027, 3, 21).unwrap();
+/// assert_eq!(period(nowruz, Period::Quarter), Some(("1406-Q1".to_string(), "بهار ۱۴۰۶".to_string())));
+/// ```
+pub fn period(date: NaiveDate, by: Period) -> Option<(String, String)> {
+    let (y, m, _) = from_gregorian(date)?;
+    let year = crate::text::persian_digits(&y.to_string());
+    Some(match by {
+        Period::Month => (format!("{y:04}-{m:02}"), format!("{} {year}", MONTH_NAMES.get(usize::from(m) - 1)?)),
+        Period::Quarter => {
+            let q = (m - 1) / 3;
+            (format!("{y:04}-Q{}", q + 1), format!("{} {year}", SEASON_NAMES.get(usize::from(q))?))
+        }
+        Period::Year => (format!("{y:04}"), year),
+    })
+}
+
+/// A calendar period length, for [`period`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// A month.
+    Month,
+    /// A quarter (three months; a season in the Jalali calendar).
+    Quarter,
+    /// A year.
+    Year,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +102,17 @@ mod tests {
         assert_eq!(parse("1404/12/30"), None);
         assert_eq!(parse("1405/13/01"), None);
         assert_eq!(parse("garbage"), None);
+    }
+
+    #[test]
+    fn periods_across_nowruz() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 1405 is not a leap year: 29 Esfand 1405 = 2027-03-20, 1 Farvardin 1406 = 2027-03-21.
+        assert_eq!(period(d(2027, 3, 20), Period::Quarter).unwrap(), ("1405-Q4".into(), "زمستان ۱۴۰۵".into()));
+        assert_eq!(period(d(2027, 3, 21), Period::Month).unwrap(), ("1406-01".into(), "فروردین ۱۴۰۶".into()));
+        assert_eq!(period(d(2027, 3, 21), Period::Year).unwrap(), ("1406".into(), "۱۴۰۶".into()));
+        assert_eq!(month_start(1406, 1, -1), Some(d(2027, 2, 20)));
+        assert_eq!(month_start(1405, 12, 1), Some(d(2027, 3, 21)));
     }
 }
 

@@ -34,7 +34,7 @@ pub mod vcard;
 pub mod vcard_export;
 
 pub use journal::{ImportJournal, ImportRowFate, ImportStatus, RowAction, SavedMapping};
-pub use options::{DateFormat, Delimiter, Duplicates, Encoding, ExportOptions, HeaderStyle, ImportOptions};
+pub use options::{DateFormat, Delimiter, Digits, Duplicates, Encoding, ExportOptions, HeaderStyle, ImportOptions};
 
 use crate::value::RecordId;
 use serde::{Deserialize, Serialize};

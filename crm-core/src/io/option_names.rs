@@ -6,7 +6,7 @@
 //!
 //! Writing is unchanged: each value serialises under its canonical name (`"comma"`, `"iso-8859-1"`, ...).
 
-use super::options::{DateFormat, Delimiter, Duplicates, Encoding, HeaderStyle};
+use super::options::{DateFormat, Delimiter, Digits, Duplicates, Encoding, HeaderStyle};
 use crate::error::Error;
 use serde::{Deserialize, Deserializer};
 use std::str::FromStr;
@@ -52,7 +52,26 @@ impl FromStr for Encoding {
             "utf-8" | "utf8" | "utf-8-sig" => Encoding::Utf8,
             "iso-8859-1" | "iso8859-1" | "latin-1" | "latin1" | "l1" => Encoding::Latin1,
             "windows-1252" | "cp1252" => Encoding::Windows1252,
-            _ => return Err(unknown("encoding", s, "utf-8, iso-8859-1 (latin-1), windows-1252 (cp1252)")),
+            "utf-16" | "utf16" => Encoding::Other(encoding_rs::UTF_16LE),
+            f => {
+                // Every label of the WHATWG Encoding Standard (`windows-1256`, `cp1256`, `utf-16be`, ...); the
+                // "replacement" encoding (labels of encodings that are unsafe to decode) is refused.
+                let label = f.strip_prefix("cp").map_or_else(|| f.to_string(), |n| format!("windows-{n}"));
+                match encoding_rs::Encoding::for_label_no_replacement(label.as_bytes())
+                    .or_else(|| encoding_rs::Encoding::for_label_no_replacement(f.as_bytes()))
+                {
+                    Some(e) if e == encoding_rs::UTF_8 => Encoding::Utf8,
+                    Some(e) if e == encoding_rs::WINDOWS_1252 => Encoding::Windows1252,
+                    Some(e) => Encoding::Other(e),
+                    None => {
+                        return Err(unknown(
+                            "encoding",
+                            s,
+                            "utf-8, iso-8859-1 (latin-1), windows-1252 (cp1252), utf-16le, utf-16be, windows-1256 or any other WHATWG encoding label",
+                        ));
+                    }
+                }
+            }
         })
     }
 }
@@ -71,6 +90,17 @@ impl FromStr for DateFormat {
             _ => {
                 return Err(unknown("date_format", s, "yyyy-mm-dd, dd-mm-yyyy, mm-dd-yyyy, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, jalali"));
             }
+        })
+    }
+}
+
+impl FromStr for Digits {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Ok(match folded(s).as_str() {
+            "latin" | "ascii" | "western" => Digits::Latin,
+            "persian" | "farsi" | "fa" => Digits::Persian,
+            _ => return Err(unknown("digits", s, "latin, persian")),
         })
     }
 }
@@ -118,7 +148,7 @@ macro_rules! try_from_string {
         }
     )*};
 }
-try_from_string!(Delimiter, Encoding, DateFormat, Duplicates, HeaderStyle);
+try_from_string!(Delimiter, Encoding, DateFormat, Digits, Duplicates, HeaderStyle);
 
 /// One character, for option `option`.
 fn one_char(option: &str, s: &str) -> Result<char, Error> {

@@ -108,20 +108,21 @@ impl Delimiter {
     }
 }
 
-/// The character encoding of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(try_from = "String")]
+/// The character encoding of a file: any encoding of the WHATWG Encoding Standard (what `encoding_rs`
+/// decodes), named by any of its labels (`"windows-1256"`, `"cp1256"`, `"utf-16le"`, `"iso-8859-6"`,
+/// `"latin-1"`...). A UTF-8 or UTF-16 byte-order mark at the start of a file wins over the chosen encoding;
+/// a UTF-16 file without one is recognised by its zero bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {
     /// UTF-8, with or without a byte-order mark (default).
     #[default]
-    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
     Utf8,
     /// ISO-8859-1 (Latin-1), vtiger's other choice. Decoded as windows-1252, as browsers do.
-    #[serde(rename = "iso-8859-1", alias = "latin1", alias = "ISO-8859-1")]
     Latin1,
     /// Windows-1252.
-    #[serde(rename = "windows-1252", alias = "cp1252")]
     Windows1252,
+    /// Any other encoding `encoding_rs` knows (windows-1256, UTF-16LE/BE, ISO-8859-6, Shift_JIS, ...).
+    Other(&'static encoding_rs::Encoding),
 }
 
 impl Encoding {
@@ -129,7 +130,32 @@ impl Encoding {
         match self {
             Encoding::Utf8 => encoding_rs::UTF_8,
             Encoding::Latin1 | Encoding::Windows1252 => encoding_rs::WINDOWS_1252,
+            Encoding::Other(e) => e,
         }
+    }
+
+    /// The canonical name: `utf-8`, `iso-8859-1`, `windows-1252`, or the WHATWG name in lower case
+    /// (`windows-1256`, `utf-16le`).
+    pub fn name(self) -> String {
+        match self {
+            Encoding::Utf8 => "utf-8".into(),
+            Encoding::Latin1 => "iso-8859-1".into(),
+            Encoding::Windows1252 => "windows-1252".into(),
+            Encoding::Other(e) => e.name().to_ascii_lowercase(),
+        }
+    }
+}
+
+impl Serialize for Encoding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Encoding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Encoding::try_from(s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -293,12 +319,34 @@ pub struct ExportOptions {
     /// Prefix cells that start with `=`, `+`, `-`, `@`, tab or CR with `'`, against spreadsheet formula
     /// injection (default true).
     pub neutralize_formulas: bool,
-    /// Write a UTF-8 byte-order mark first, for Excel (default false).
+    /// Write a UTF-8 byte-order mark first, for Excel (default false; Excel needs it to show Persian).
     pub bom: bool,
     /// Adds, after each money field of a module whose records carry a currency, a column with the amount
     /// converted to this currency (ISO code) at the record's dated rate, headed `Amount (EUR)` (default
     /// none: amounts are written in each record's currency, next to its `Currency` column).
     pub converted_to: Option<String>,
+    /// The digits of numbers and dates: `latin` (default) or `persian` (`۱۴۰۶/۰۱/۰۵`, `۱۲۰۰۰٫۵۰`).
+    pub digits: Digits,
+}
+
+/// The digits an export writes numbers and dates with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Digits {
+    /// ASCII `0`–`9` (default).
+    #[default]
+    Latin,
+    /// Persian `۰`–`۹`, with the Persian decimal separator `٫`.
+    Persian,
+}
+
+impl From<Digits> for String {
+    fn from(d: Digits) -> String {
+        match d {
+            Digits::Latin => "latin".into(),
+            Digits::Persian => "persian".into(),
+        }
+    }
 }
 
 impl Default for ExportOptions {
@@ -311,6 +359,7 @@ impl Default for ExportOptions {
             neutralize_formulas: true,
             bom: false,
             converted_to: None,
+            digits: Digits::Latin,
         }
     }
 }

@@ -348,7 +348,7 @@ impl Def {
     fn money(self, fields: &[&str]) -> Self {
         let mut def = self.f(crate::currency::CURRENCY_FIELD, "Currency", Text, "L100 U117");
         for f in fields {
-            let label = def.module.field(f).map(|x| format!("{} (base currency)", x.label)).unwrap_or_default();
+            let label = def.module.field(f).map(|x| format!("{} in Base Currency", x.label)).unwrap_or_default();
             def = def.f(&format!("{f}{}", crate::currency::BASE_SUFFIX), &label, Currency, "S H P25,4");
         }
         def

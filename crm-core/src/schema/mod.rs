@@ -237,9 +237,9 @@ impl Module {
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
-    /// Looks a field up by name or label, ignoring case.
+    /// Looks a field up by name or label, ignoring case (and Persian letter variants: [`crate::text::same`]).
     pub fn field_by_name_or_label(&self, key: &str) -> Option<&Field> {
-        self.field(key).or_else(|| self.fields.iter().find(|f| f.label.eq_ignore_ascii_case(key) || f.name.eq_ignore_ascii_case(key)))
+        self.field(key).or_else(|| self.fields.iter().find(|f| crate::text::same(&f.label, key) || f.name.eq_ignore_ascii_case(key)))
     }
     /// Fields in layout order: blocks by sequence, then fields by sequence.
     pub fn fields_in_layout_order(&self) -> Vec<&Field> {
@@ -304,11 +304,15 @@ impl Picklist {
     pub fn get(&self, value: &str) -> Option<&PicklistValue> {
         self.values.iter().find(|v| v.value == value)
     }
-    /// Finds a value ignoring case, returning the stored spelling.
+    /// Finds a value ignoring case (and Persian letter variants, [`crate::text::fold`]), or by its name in
+    /// an installed language (`برنده` for `Closed Won`, [`crate::i18n`]), returning the stored spelling.
     pub fn find_ignore_case(&self, value: &str) -> Option<&PicklistValue> {
         self.get(value).or_else(|| {
-            let low = value.to_lowercase();
-            self.values.iter().find(|v| v.value.to_lowercase() == low)
+            let low = crate::text::fold(value);
+            self.values.iter().find(|v| crate::text::fold(&v.value) == low).or_else(|| {
+                let stored = crate::i18n::value_from_any_language(value, self.values.iter().map(|v| v.value.as_str()))?;
+                self.get(stored)
+            })
         })
     }
 }
@@ -372,7 +376,7 @@ impl Schema {
         self.modules.get(name).or_else(|| {
             self.modules
                 .values()
-                .find(|m| m.name.eq_ignore_ascii_case(name) || m.label.eq_ignore_ascii_case(name) || m.singular.eq_ignore_ascii_case(name))
+                .find(|m| m.name.eq_ignore_ascii_case(name) || crate::text::same(&m.label, name) || crate::text::same(&m.singular, name))
         })
     }
     /// Looks a picklist up by name.

@@ -53,7 +53,14 @@ impl Crm {
     pub fn matcher(&self, module: &str) -> Result<Matcher<'_>> {
         let module = self.module(module)?.clone();
         let tz = self.time_zone().parse::<Tz>().map_err(|_| Error::invalid(format!("unknown time zone '{}'", self.time_zone())))?;
-        Ok(Matcher { crm: self, env: StoreEnv { crm: self, dir: None }, layout: RowLayout::new(&module), module, now: self.wf_now(), tz })
+        Ok(Matcher {
+            crm: self,
+            env: StoreEnv { crm: self, dir: None, language: Default::default() },
+            layout: RowLayout::new(&module),
+            module,
+            now: self.wf_now(),
+            tz,
+        })
     }
 
     /// The ids among `ids` whose records meet vtiger's condition JSON `condition` (the `test` array of a

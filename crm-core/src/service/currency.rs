@@ -531,7 +531,7 @@ impl Crm {
             let copy = format!("{}{}", f.name, currency::BASE_SUFFIX);
             if m.field(&copy).is_none() {
                 let mut c = template.clone();
-                c.label = format!("{} (base currency)", f.label);
+                c.label = format!("{} in Base Currency", f.label);
                 c.name = copy;
                 c.custom = f.custom;
                 push(m, c);

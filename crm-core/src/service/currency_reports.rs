@@ -208,6 +208,7 @@ impl Crm {
                     forecast_amount: Decimal::ZERO,
                     currency: Some(target.clone()),
                     subtotals: vec![],
+                    label: None,
                 };
                 (row, BTreeMap::new())
             });

@@ -98,6 +98,28 @@ impl Crm {
         let converted = super::currency_reports::converted_columns(self, &m, columns, options.converted_to.as_deref())?;
         let (columns, book) = (converted.columns, converted.book);
         let today = self.now().date();
+        // Headers and picklist values in the acting user's language (stored values stay vtiger's; import
+        // reads either language back).
+        let labels = self.labels()?;
+        let mut columns: Vec<crate::schema::Field> = columns;
+        let picklists: std::collections::HashSet<String> = columns
+            .iter()
+            .filter(|f| matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist))
+            .map(|f| f.name.clone())
+            .collect();
+        for f in &mut columns {
+            f.label = labels.field(&m.name, f).to_string();
+        }
+        let shown = |f: &str, v: Value| -> Value {
+            if !picklists.contains(f) {
+                return v;
+            }
+            match v {
+                Value::Text(t) => Value::Text(labels.value(&t).to_string()),
+                Value::List(l) => Value::List(l.iter().map(|x| labels.value(x).to_string()).collect()),
+                other => other,
+            }
+        };
         let mut ex = CsvExporter::new(writer, columns, options.clone())?;
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut n = 0u64;
@@ -108,9 +130,9 @@ impl Crm {
             let mut name_of = |v: &Value| -> Result<String> { crm.name_of(v, &mut names) };
             match &book {
                 Some((book, target)) => {
-                    ex.write(&|f| super::currency_reports::converted_cell(book, &m, r, f, target, today), &mut name_of)?
+                    ex.write(&|f| shown(f, super::currency_reports::converted_cell(book, &m, r, f, target, today)), &mut name_of)?
                 }
-                None => ex.write(&|f| r.get(f).clone(), &mut name_of)?,
+                None => ex.write(&|f| shown(f, r.get(f).clone()), &mut name_of)?,
             }
             n += 1;
             Ok(())

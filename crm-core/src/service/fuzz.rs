@@ -236,7 +236,7 @@ pub fn vcard_import(data: &[u8]) {
 fn with_ctx(f: impl FnOnce(&Ctx<'_>)) {
     with_fixture(|fx| {
         let Ok(m) = fx.crm.module("Potentials") else { return };
-        let env = StoreEnv { crm: &fx.crm, dir: None };
+        let env = StoreEnv { crm: &fx.crm, dir: None, language: Default::default() };
         let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
         let ctx = Ctx { schema: &fx.crm.schema, module: m, before: Some(&fx.deal), record: &fx.deal, now, tz: chrono_tz::UTC, env: &env };
         f(&ctx);
@@ -305,6 +305,7 @@ pub fn export(data: &[u8]) {
         neutralize_formulas: b & 8 == 0,
         bom: b & 16 != 0,
         converted_to: None,
+        digits: if b & 32 != 0 { crate::io::Digits::Persian } else { crate::io::Digits::Latin },
     };
     let module = ["Potentials", "Contacts", "Accounts", "Nope"][usize::from(c % 4)];
     let mut query = Query::new(module);

@@ -17,6 +17,7 @@ mod customize;
 mod export;
 mod feed;
 mod import;
+mod language;
 mod mass;
 mod records;
 mod relations;
@@ -28,7 +29,7 @@ pub mod fuzz;
 mod indexes;
 mod reports;
 mod setup;
-mod workflows;
+pub(crate) mod workflows;
 
 pub use conditions::Matcher;
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
@@ -497,6 +498,7 @@ impl Crm {
         if self.find_owner(&name)?.is_some() {
             return Err(Error::Conflict(format!("user or group '{name}' already exists")));
         }
+        let language = new.language.as_deref().filter(|l| !l.trim().is_empty()).map(crate::i18n::language).transpose()?;
         let id = OwnerId(self.next_id()?);
         let full_name = if new.full_name.trim().is_empty() { name.clone() } else { new.full_name.trim().to_string() };
         // ----- access control: a role of the role tree, when one is defined -----
@@ -516,6 +518,9 @@ impl Crm {
         self.commit(&ChangeSet(vec![Change::User(UserChange::PutUser(user.clone()))]))?;
         if new.is_admin {
             self.set_admin(&user.user_name, true)?;
+        }
+        if let Some(code) = language {
+            self.set_user_language(&user.user_name, Some(code))?;
         }
         Ok(user)
     }

@@ -48,7 +48,8 @@ impl Crm {
     /// # Errors
     /// `Validation` with every field problem; `NotFound` for an unknown module.
     pub fn create(&mut self, module: &str, fields: Fields) -> Result<Record> {
-        self.insert(module, fields, Mode::Create, "CRM")
+        let done = self.insert(module, fields, Mode::Create, "CRM");
+        done.map_err(|e| self.localize_error(Some(module), e))
     }
 
     /// Quick create: only mandatory and quick-create fields are accepted; the rest take defaults.
@@ -56,7 +57,8 @@ impl Crm {
     /// # Errors
     /// As [`Crm::create`], plus `NotAllowed` for fields that are not in the quick-create form.
     pub fn quick_create(&mut self, module: &str, fields: Fields) -> Result<Record> {
-        self.insert(module, fields, Mode::QuickCreate, "CRM")
+        let done = self.insert(module, fields, Mode::QuickCreate, "CRM");
+        done.map_err(|e| self.localize_error(Some(module), e))
     }
 
     /// Reads a live record. A record in the recycle bin is not read as if it were live: like vtiger,
@@ -97,13 +99,15 @@ impl Crm {
     /// `Validation`; `NotFound` for an unknown or deleted record; `Conflict` when another handle changed it
     /// meanwhile.
     pub fn update(&mut self, id: RecordId, fields: Fields) -> Result<Record> {
-        self.update_checked(id, None, fields)
+        let done = self.update_checked(id, None, fields);
+        done.map_err(|e| self.localize_update_error(id, e))
     }
 
     /// Like [`Crm::update`], but refuses with `Conflict` unless the stored version is `version` — the
     /// optimistic-concurrency form for hosts that read, edit and write back.
     pub fn update_version(&mut self, id: RecordId, version: u64, fields: Fields) -> Result<Record> {
-        self.update_checked(id, Some(version), fields)
+        let done = self.update_checked(id, Some(version), fields);
+        done.map_err(|e| self.localize_update_error(id, e))
     }
 
     /// Moves a record to the recycle bin.

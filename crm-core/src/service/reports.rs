@@ -9,9 +9,11 @@
 
 use super::Crm;
 use crate::error::Result;
+use crate::io::jalali::{self, Period};
 use crate::query::{Condition, Query};
 use crate::schema::StageKind;
 use crate::value::Value;
+use crate::view::Calendar;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -55,6 +57,21 @@ pub struct PipelineRow {
     /// Per-currency sums in their own currencies, when asked for ([`Crm::pipeline_in`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subtotals: Vec<super::CurrencySubtotal>,
+    /// The group's display name when it differs from `key`: the Persian name of a Jalali period
+    /// (`بهار ۱۴۰۶` for `1406-Q1`), a stage in the acting user's language (`برنده` for `Closed Won`), `Open`
+    /// for `open`, `All` for `all`. Absent (not serialised) otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// The Jalali period length of a close-date grouping (`None` for the other groupings).
+fn jalali_period(by: PipelineBy) -> Option<Period> {
+    match by {
+        PipelineBy::CloseMonth => Some(Period::Month),
+        PipelineBy::CloseQuarter => Some(Period::Quarter),
+        PipelineBy::CloseYear => Some(Period::Year),
+        _ => None,
+    }
 }
 
 impl Crm {
@@ -82,6 +99,31 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a filter that does not fit the Potentials fields.
     pub fn pipeline(&self, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {
+        self.pipeline_calendar(by, filter, Calendar::Gregorian)
+    }
+
+    /// [`Crm::pipeline`] with close-date periods of `calendar`: with [`Calendar::Jalali`] the months,
+    /// quarters and years are Jalali, keyed `1406-01`, `1406-Q1`, `1406` (quarters are seasons, the year
+    /// starts at Nowruz) and each row carries its Persian [`PipelineRow::label`] (`فروردین ۱۴۰۶`, `بهار ۱۴۰۶`,
+    /// `۱۴۰۶`). Rows are ordered by key (chronologically).
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Calendar, Crm, Fields, NewUser, PipelineBy};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// crm.create("Potentials", Fields::new().with("potentialname", "Nowruz deal").with("amount", "100")
+    ///     .with("sales_stage", "Prospecting").with("closingdate", "2027-03-21"))?;
+    /// let rows = crm.pipeline_calendar(PipelineBy::CloseQuarter, None, Calendar::Jalali)?;
+    /// assert_eq!((rows[0].key.as_str(), rows[0].label.as_deref()), ("1406-Q1", Some("بهار ۱۴۰۶")));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Crm::pipeline`].
+    pub fn pipeline_calendar(&self, by: PipelineBy, filter: Option<Condition>, calendar: Calendar) -> Result<Vec<PipelineRow>> {
         let mut q = Query::new("Potentials");
         if let Some(c) = filter {
             q = q.filter(c);
@@ -92,7 +134,10 @@ impl Crm {
             PipelineBy::Owner => Some("assigned_user_id"),
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear => Some("closingdate"),
         };
+        let jalali = (calendar == Calendar::Jalali).then(|| jalali_period(by)).flatten();
         let groups = match by {
+            // Jalali periods are folded from days (Jalali months do not follow Gregorian ones).
+            _ if jalali.is_some() => self.aggregate_date_prefix(q, "closingdate", 10)?,
             // Months, quarters (from months) and years are grouped by a prefix of the stored date in the store.
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter => self.aggregate_date_prefix(q, "closingdate", 7)?,
             PipelineBy::CloseYear => self.aggregate_date_prefix(q, "closingdate", 4)?,
@@ -100,18 +145,46 @@ impl Crm {
         };
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
-            let key = match (by, &g.key) {
-                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t)) => t.clone(),
-                (PipelineBy::CloseQuarter, Value::Text(t)) => quarter_of_month(t),
-                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
-                _ => self.pipeline_key(by, &g.key)?,
-            };
-            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, ..PipelineRow::empty() });
+            let (key, label) = self.row_key(by, &g.key, jalali)?;
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { key, label, ..PipelineRow::empty() });
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
         }
-        Ok(rows.into_values().collect())
+        self.labelled(by, rows.into_values().collect())
+    }
+
+    /// The key (and, for a Jalali period, its Persian name) of the group whose value is `v`: a stored date
+    /// prefix (`yyyy-mm`, `yyyy`; a whole date for Jalali periods) for the close-date groupings.
+    fn row_key(&self, by: PipelineBy, v: &Value, jalali: Option<Period>) -> Result<(String, Option<String>)> {
+        Ok(match (by, v, jalali) {
+            (_, Value::Text(t), Some(p)) => {
+                crate::value::parse_date(t).and_then(|d| jalali::period(d, p)).map_or((String::new(), None), |(k, l)| (k, Some(l)))
+            }
+            (_, _, Some(_)) => (String::new(), None),
+            (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t), None) => (t.clone(), None),
+            (PipelineBy::CloseQuarter, Value::Text(t), None) => (quarter_of_month(t), None),
+            (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _, None) => (String::new(), None),
+            _ => (self.pipeline_key(by, v)?, None),
+        })
+    }
+
+    /// Gives rows their display name in the acting user's language where it differs from the key: a
+    /// stage's translation, `Open`/`Won`/`Lost` for the stage kinds, `All` for the total.
+    fn labelled(&self, by: PipelineBy, mut rows: Vec<PipelineRow>) -> Result<Vec<PipelineRow>> {
+        let labels = self.labels()?;
+        for r in rows.iter_mut().filter(|r| r.label.is_none() && !r.key.is_empty()) {
+            let shown = match by {
+                PipelineBy::Stage => labels.value(&r.key),
+                PipelineBy::StageKind => labels.text(&format!("LBL_KIND_{}", r.key), &r.key),
+                PipelineBy::Total => labels.text("LBL_TOTAL", &r.key),
+                _ => continue,
+            };
+            if shown != r.key {
+                r.label = Some(shown.to_string());
+            }
+        }
+        Ok(rows)
     }
 
     /// Groups the opportunities `q` selects by the first `len` characters of a date field, summing amount and
@@ -165,11 +238,27 @@ impl Crm {
     /// # Errors
     /// As [`Crm::pipeline`].
     pub fn pipeline_as_of(&self, date: NaiveDate, by: PipelineBy, filter: Option<Condition>) -> Result<Vec<PipelineRow>> {
+        self.pipeline_as_of_calendar(date, by, filter, Calendar::Gregorian)
+    }
+
+    /// [`Crm::pipeline_as_of`] with close-date periods of `calendar` (see [`Crm::pipeline_calendar`]).
+    ///
+    /// # Errors
+    /// As [`Crm::pipeline`].
+    pub fn pipeline_as_of_calendar(
+        &self,
+        date: NaiveDate,
+        by: PipelineBy,
+        filter: Option<Condition>,
+        calendar: Calendar,
+    ) -> Result<Vec<PipelineRow>> {
         use crate::storage::analytics::AsOfKey;
         let (_, q) = self.deal_query(filter.into_iter().collect())?;
         let end = date.succ_opt().unwrap_or(date).and_time(chrono::NaiveTime::MIN);
         self.check_fields_visible("Potentials", &["amount", "forecast_amount", "sales_stage", "closingdate"])?; // access control
+        let jalali = (calendar == Calendar::Jalali).then(|| jalali_period(by)).flatten();
         let key = match by {
+            _ if jalali.is_some() => AsOfKey::CloseDatePrefix(10),
             PipelineBy::Total => AsOfKey::Total,
             PipelineBy::Stage | PipelineBy::StageKind => AsOfKey::Stage,
             PipelineBy::Owner => AsOfKey::Owner,
@@ -179,18 +268,13 @@ impl Crm {
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in self.store.pipeline_as_of(&q, end, key)? {
             let v = g.keys.into_iter().next().unwrap_or_default();
-            let key = match (by, &v) {
-                (PipelineBy::CloseMonth | PipelineBy::CloseYear, Value::Text(t)) => t.clone(),
-                (PipelineBy::CloseQuarter, Value::Text(t)) => quarter_of_month(t),
-                (PipelineBy::CloseMonth | PipelineBy::CloseQuarter | PipelineBy::CloseYear, _) => String::new(),
-                _ => self.pipeline_key(by, &v)?,
-            };
-            let row = rows.entry(key.clone()).or_insert(PipelineRow { key, ..PipelineRow::empty() });
+            let (key, label) = self.row_key(by, &v, jalali)?;
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { key, label, ..PipelineRow::empty() });
             row.count += g.count;
             row.amount = crate::analytics::math::add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = crate::analytics::math::add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
         }
-        Ok(rows.into_values().collect())
+        self.labelled(by, rows.into_values().collect())
     }
 }
 
@@ -204,6 +288,7 @@ impl PipelineRow {
             forecast_amount: Decimal::ZERO,
             currency: None,
             subtotals: vec![],
+            label: None,
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! * Filters are stored per module; the three default Potentials filters of vtiger (All, Potentials Won,
 //!   Prospecting) are installed when a store is opened and cannot be deleted.
-//! * Named date ranges resolve with the injected clock ([`Crm::now`]); week start and fiscal-year start come
-//!   from [`ViewSettings`], stored in the store.
+//! * Named date ranges resolve with the injected clock on today's date in the store's time zone
+//!   ([`Crm::today`]; a date-time field's range runs between local midnights); week start, fiscal-year start
+//!   and calendar (Gregorian or Jalali) come from [`ViewSettings`], stored in the store.
 //! * A new default filter clears the default flag of the module's other filters (vtiger keeps a default per
 //!   user; crm has no per-user preferences yet, so the default is per module).
 //! * Converted leads are hidden from every listing of Leads ([`Crm::find`], [`Crm::page`], [`Crm::search`],
@@ -169,7 +170,7 @@ impl Crm {
             }
         }
         filter.columns = filter.columns.iter().map(|c| m.field_by_name_or_label(c).map_or_else(|| c.clone(), |f| f.name.clone())).collect();
-        let q = filter.to_query(m, self.now().date(), &self.view_settings()?, self)?;
+        let q = filter.to_query_in_zone(m, self.today(), &self.view_settings()?, self, self.zone())?;
         filter.sort = q
             .sort
             .into_iter()
@@ -247,7 +248,7 @@ impl Crm {
     pub fn filter_query(&self, filter: &Filter) -> Result<Query> {
         let s = self.current_schema()?;
         let m = Crm::read_module(&s, &filter.module)?;
-        filter.to_query(m, self.now().date(), &self.view_settings()?, self)
+        filter.to_query_in_zone(m, self.today(), &self.view_settings()?, self, self.zone())
     }
 
     /// One page (1-based) of a filter's listing, by filter id or name; `sort` (`field` / `-field`) overrides

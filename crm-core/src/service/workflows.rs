@@ -134,7 +134,7 @@ pub struct DeliveryReport {
 const DELIVERY_PAGE: usize = 100;
 
 /// vtiger's default Potentials workflows (reference §7), in vtiger's JSON shape.
-const DEFAULT_WORKFLOWS: &str = r#"[
+pub(crate) const DEFAULT_WORKFLOWS: &str = r#"[
  {"workflowname":"Calculate or Update forecast amount","summary":"Calculate or Update forecast amount","module_name":"Potentials",
   "execution_condition":3,"test":"[]","defaultworkflow":1,"status":1,
   "tasks":[{"summary":"update forecast amount","active":true,"task_type":"VTUpdateFieldsTask",
@@ -151,6 +151,8 @@ pub(super) struct StoreEnv<'a> {
     pub(super) crm: &'a Crm,
     /// Users and groups read once for a whole save (`None`: read from the store at each lookup).
     pub(super) dir: Option<Arc<crate::user::Directory>>,
+    /// The store's language, read at the first mail rendered.
+    pub(super) language: std::cell::OnceCell<String>,
 }
 
 impl StoreEnv<'_> {
@@ -188,6 +190,9 @@ impl Env for StoreEnv<'_> {
     }
     fn site_url(&self) -> String {
         self.crm.wf.site_url.clone()
+    }
+    fn language(&self) -> String {
+        self.language.get_or_init(|| self.crm.store_language().unwrap_or(crate::i18n::DEFAULT_LANGUAGE).to_string()).clone()
     }
 }
 
@@ -380,6 +385,17 @@ impl Crm {
         self.wf.tz.name()
     }
 
+    /// The store's time zone ([`Crm::set_time_zone`]).
+    pub(crate) fn zone(&self) -> Tz {
+        self.wf.tz
+    }
+
+    /// Today's date in the store's time zone ([`Crm::set_time_zone`], UTC by default), from the injected
+    /// clock: what "today", "this month" and the other date ranges of filters and reports start from.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.wf.tz).date_naive()
+    }
+
     /// Sets the base URL used by `$(general : (__VtigerMeta__) crmdetailviewurl)` and `siteurl`.
     pub fn set_site_url(&mut self, url: &str) {
         self.wf.site_url = url.to_string();
@@ -399,7 +415,7 @@ impl Crm {
         let now = self.wf_now();
         let dir = Some(self.directory()?);
         let traces = {
-            let env = StoreEnv { crm: self, dir };
+            let env = StoreEnv { crm: self, dir, language: Default::default() };
             workflow::run(&wfs, event, before, record, &self.schema, now, self.wf.tz, &env)?
         };
         // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
@@ -602,7 +618,7 @@ impl Crm {
         let now = self.wf_now();
         let dir = Some(self.directory()?);
         let traces = {
-            let env = StoreEnv { crm: self, dir };
+            let env = StoreEnv { crm: self, dir, language: Default::default() };
             workflow::run(wfs, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
         };
         if record.values != current.values {
@@ -731,7 +747,7 @@ impl Crm {
         let m = self.module(&rec.module)?.clone();
         let mut record = rec.clone();
         let effects = {
-            let env = StoreEnv { crm: self, dir: None };
+            let env = StoreEnv { crm: self, dir: None, language: Default::default() };
             let ctx = workflow::Ctx { schema: &self.schema, module: &m, before: None, record: rec, now, tz: self.wf.tz, env: &env };
             workflow::task::perform(wf, index, task, &ctx, false)?
         };

@@ -183,11 +183,28 @@ impl Filter {
     /// `InvalidArgument` for unknown fields, comparators that do not fit the field's type, a standard filter
     /// on a field that is not a date, or values that cannot be read.
     pub fn to_condition(&self, module: &Module, today: NaiveDate, settings: &ViewSettings, names: &dyn NameResolver) -> Result<Condition> {
+        self.to_condition_in_zone(module, today, settings, names, chrono_tz::UTC)
+    }
+
+    /// [`Filter::to_condition`] for a store in time zone `tz`: a named range on a date-time field runs from
+    /// local midnight of its first day to local 23:59:59 of its last day, compared as the UTC times crm
+    /// stores.
+    ///
+    /// # Errors
+    /// As [`Filter::to_condition`].
+    pub fn to_condition_in_zone(
+        &self,
+        module: &Module,
+        today: NaiveDate,
+        settings: &ViewSettings,
+        names: &dyn NameResolver,
+        tz: chrono_tz::Tz,
+    ) -> Result<Condition> {
         let mut parts = Vec::new();
         if let Some(sf) = &self.std_filter {
             let f = field(module, &sf.field)?;
             let (from, to) = sf.range.resolve(today, settings);
-            parts.push(date_between(f, from, to)?);
+            parts.push(date_between(f, from, to, tz)?);
         }
         let all: Vec<Condition> = self.all.iter().map(|c| convert(module, c, names)).collect::<Result<_>>()?;
         if !all.is_empty() {
@@ -205,10 +222,25 @@ impl Filter {
     /// # Errors
     /// As [`Filter::to_condition`], plus unknown sort fields and columns.
     pub fn to_query(&self, module: &Module, today: NaiveDate, settings: &ViewSettings, names: &dyn NameResolver) -> Result<Query> {
+        self.to_query_in_zone(module, today, settings, names, chrono_tz::UTC)
+    }
+
+    /// [`Filter::to_query`] for a store in time zone `tz` (see [`Filter::to_condition_in_zone`]).
+    ///
+    /// # Errors
+    /// As [`Filter::to_query`].
+    pub fn to_query_in_zone(
+        &self,
+        module: &Module,
+        today: NaiveDate,
+        settings: &ViewSettings,
+        names: &dyn NameResolver,
+        tz: chrono_tz::Tz,
+    ) -> Result<Query> {
         for c in &self.columns {
             field(module, c)?;
         }
-        let mut q = Query::new(module.name.clone()).filter(self.to_condition(module, today, settings, names)?);
+        let mut q = Query::new(module.name.clone()).filter(self.to_condition_in_zone(module, today, settings, names, tz)?);
         q.sort = self.sort.clone();
         q.normalize(module)
     }
@@ -226,13 +258,20 @@ fn field<'a>(module: &'a Module, name: &str) -> Result<&'a Field> {
     module.field_by_name_or_label(name).ok_or_else(|| Error::invalid(format!("{} has no field '{name}'", module.name)))
 }
 
-fn date_between(f: &Field, from: NaiveDate, to: NaiveDate) -> Result<Condition> {
+fn date_between(f: &Field, from: NaiveDate, to: NaiveDate, tz: chrono_tz::Tz) -> Result<Condition> {
+    use chrono::TimeZone;
+    // A local wall-clock time as the UTC time crm stores (a time a DST change skips reads as its neighbour).
+    let utc = |local: chrono::NaiveDateTime, first: bool| {
+        let t = tz.from_local_datetime(&local);
+        let t = if first { t.earliest() } else { t.latest() };
+        t.map_or(local, |t| t.naive_utc())
+    };
     match f.field_type {
         FieldType::Date => Ok(Condition::between(f.name.clone(), Value::Date(from), Value::Date(to))),
         FieldType::DateTime => Ok(Condition::between(
             f.name.clone(),
-            Value::DateTime(from.and_time(chrono::NaiveTime::MIN)),
-            Value::DateTime(to.and_hms_opt(23, 59, 59).unwrap_or(to.and_time(chrono::NaiveTime::MIN))),
+            Value::DateTime(utc(from.and_time(chrono::NaiveTime::MIN), true)),
+            Value::DateTime(utc(to.and_hms_opt(23, 59, 59).unwrap_or(to.and_time(chrono::NaiveTime::MIN)), false)),
         )),
         t => Err(Error::invalid(format!("the standard filter needs a date field; '{}' is {t:?}", f.name))),
     }

@@ -14,4 +14,4 @@ pub mod filter;
 pub mod range;
 
 pub use filter::{Filter, FilterCondition, NameResolver, StdFilter, Visibility, default_filters};
-pub use range::{DateRange, ViewSettings};
+pub use range::{Calendar, DateRange, ViewSettings};

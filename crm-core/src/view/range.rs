@@ -1,8 +1,13 @@
 //! vtiger's named date ranges ("standard filter"), resolved against the injected clock.
 //!
-//! "Today" is the UTC date of the injected clock (crm has no per-user time zone yet). Every range resolves
-//! to an inclusive pair of dates; on a datetime field it becomes
-//! `from 00:00:00 ..= to 23:59:59`, like vtiger's BETWEEN.
+//! "Today" is the date of the injected clock in the store's time zone ([`Crm::set_time_zone`](crate::Crm::set_time_zone),
+//! as workflows use). Every range resolves to an inclusive pair of dates; on a datetime field it becomes
+//! `from 00:00:00 ..= to 23:59:59` local time (compared as UTC), like vtiger's BETWEEN.
+//!
+//! Months, quarters and years are Gregorian by default, or Jalali (Solar Hijri) with
+//! [`ViewSettings::calendar`] = [`Calendar::Jalali`]: "this month" is then the Jalali month around today, the
+//! quarters are the seasons (Q1 = Farvardin–Khordad), and the fiscal year starts on the first day of the
+//! Jalali month [`ViewSettings::fiscal_year_start_month`] (default 1 = 1 Farvardin, Iran's fiscal year).
 //!
 //! Differences from vtiger, on purpose:
 //! * vtiger treats the fiscal year as the calendar year; here the fiscal year starts on a configurable month
@@ -19,13 +24,40 @@ use serde::{Deserialize, Serialize};
 pub struct ViewSettings {
     /// First day of the week (default Sunday).
     pub week_start: Weekday,
-    /// Month (1–12) in which the fiscal year starts (default 1 = calendar year).
+    /// Month (1–12) in which the fiscal year starts (default 1 = calendar year); a Jalali month with the
+    /// Jalali calendar.
     pub fiscal_year_start_month: u32,
+    /// The calendar of months, quarters and years (default Gregorian).
+    #[serde(default)]
+    pub calendar: Calendar,
 }
 
 impl Default for ViewSettings {
     fn default() -> Self {
-        ViewSettings { week_start: Weekday::Sun, fiscal_year_start_month: 1 }
+        ViewSettings { week_start: Weekday::Sun, fiscal_year_start_month: 1, calendar: Calendar::Gregorian }
+    }
+}
+
+/// The calendar that months, quarters and years follow in date ranges and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Calendar {
+    /// The Gregorian calendar (default).
+    #[default]
+    Gregorian,
+    /// The Solar Hijri (Jalali, Persian) calendar: months from Farvardin, the year from Nowruz.
+    Jalali,
+}
+
+impl std::str::FromStr for Calendar {
+    type Err = crate::Error;
+    /// `gregorian` or `jalali` (also `persian`, `shamsi`, `solar_hijri`), any case.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "gregorian" | "" => Ok(Calendar::Gregorian),
+            "jalali" | "persian" | "shamsi" | "solar_hijri" => Ok(Calendar::Jalali),
+            _ => Err(crate::Error::InvalidArgument(format!("calendar: unknown value '{s}' (one of gregorian, jalali)"))),
+        }
     }
 }
 
@@ -120,6 +152,16 @@ fn shift(d: NaiveDate, days: i64) -> NaiveDate {
     }
 }
 
+/// [`period`] in the Jalali calendar: `anchor` is a Jalali month.
+fn jalali_period(today: NaiveDate, anchor: u32, len: i32, offset: i32) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m, _) = crate::io::jalali::from_gregorian(today)?;
+    let anchor = anchor.clamp(1, 12) as i32;
+    let back = (i32::from(m) - anchor).rem_euclid(len);
+    let start = crate::io::jalali::month_start(y, m, -back + offset * len)?;
+    let next = crate::io::jalali::month_start(y, m, -back + (offset + 1) * len)?;
+    Some((start, next.pred_opt()?))
+}
+
 /// The period of `len` months that starts on a month congruent to `anchor` and contains `today`, shifted by
 /// `offset` periods.
 fn period(today: NaiveDate, anchor: u32, len: i32, offset: i32) -> (NaiveDate, NaiveDate) {
@@ -146,6 +188,10 @@ impl DateRange {
             let back = (7 + today.weekday().num_days_from_sunday() as i64 - s.week_start.num_days_from_sunday() as i64) % 7;
             let start = shift(today, -back + 7 * offset);
             (start, shift(start, 6))
+        };
+        let period = |today, anchor, len, offset| match s.calendar {
+            Calendar::Gregorian => period(today, anchor, len, offset),
+            Calendar::Jalali => jalali_period(today, anchor, len, offset).unwrap_or_else(|| period(today, anchor, len, offset)),
         };
         let last = |n: i64| (shift(today, -(n - 1)), today);
         let next = |n: i64| (today, shift(today, n - 1));
@@ -213,5 +259,20 @@ mod tests {
         assert_eq!(DateRange::parse("last30days"), Some(DateRange::Last30Days));
         assert_eq!(DateRange::parse("thisfq"), Some(DateRange::ThisFq));
         assert_eq!(DateRange::parse("nope"), None);
+    }
+
+    #[test]
+    fn jalali_ranges() {
+        let s = ViewSettings { calendar: Calendar::Jalali, ..ViewSettings::default() };
+        // 2026-11-26 is 5 Azar 1405 (Azar: 30 days, 22 Nov – 21 Dec); autumn 1405 is Mehr–Azar.
+        let today = d("2026-11-26");
+        assert_eq!(DateRange::ThisMonth.resolve(today, &s), (d("2026-11-22"), d("2026-12-21")));
+        assert_eq!(DateRange::LastMonth.resolve(today, &s), (d("2026-10-23"), d("2026-11-21")));
+        assert_eq!(DateRange::ThisQuarter.resolve(today, &s), (d("2026-09-23"), d("2026-12-21")));
+        // The fiscal year starts on 1 Farvardin: 1405 runs from 2026-03-21 to 2027-03-20.
+        assert_eq!(DateRange::ThisFy.resolve(today, &s), (d("2026-03-21"), d("2027-03-20")));
+        assert_eq!(DateRange::ThisYear.resolve(today, &s), (d("2026-03-21"), d("2027-03-20")));
+        assert_eq!(DateRange::NextYear.resolve(today, &s).0, d("2027-03-21"));
+        assert_eq!("Jalali".parse::<Calendar>().unwrap(), Calendar::Jalali);
     }
 }

@@ -25,6 +25,7 @@ use crate::query::{fold, order};
 use crate::record::Record;
 use crate::row::{Row, Rows};
 use crate::schema::{FieldType, Module};
+use crate::text::folds_to_ascii;
 use crate::value::Value;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
@@ -401,8 +402,8 @@ impl FastTest {
                     _ => return ctx.with_ctx(|c| self.test.eval(c).0),
                 };
                 // An ASCII needle meets folded text only in runs of ASCII characters: no other character
-                // folds to ASCII except the two `folds_to_ascii` names, so without them the ASCII search of
-                // the unfolded bytes gives the same answer.
+                // folds to ASCII or vanishes except the `folds_to_ascii` ones, so without them the ASCII
+                // search of the unfolded bytes gives the same answer.
                 let hit = if *ascii && (hay.is_ascii() || !folds_to_ascii(hay)) {
                     match op {
                         WfOp::StartsWith => !hay.is_empty() && starts_with_ascii(hay, needle),
@@ -448,19 +449,14 @@ fn equal(v: &Value, x: &Value, x_dec: Option<Decimal>, ctx: &impl Input) -> bool
 }
 
 /// Calls `f` with [`fold`]`(s)`, built in a per-thread buffer that is reused (no allocation once it has grown).
-/// Folding char by char equals `str::to_lowercase` except for the final-sigma rule, so text with `Σ` is
-/// folded by [`fold`] itself.
 fn with_folded<R>(s: &str, f: impl FnOnce(&str) -> R) -> R {
     thread_local! {
         static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    if s.contains('Σ') {
-        return f(&fold(s));
-    }
     BUF.with(|b| match b.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            buf.extend(s.chars().flat_map(char::to_lowercase));
+            crate::text::fold_into(s, &mut buf);
             f(&buf)
         }
         // Re-entered (cannot happen today): fold into a fresh string.
@@ -476,12 +472,6 @@ fn blank(s: &str) -> bool {
         Some(&b) if b.is_ascii() && !char::from(b).is_whitespace() => false,
         Some(_) => s.trim().is_empty(),
     }
-}
-
-/// True when `s` holds one of the two non-ASCII characters whose lower case contains ASCII: `İ` (U+0130,
-/// folds to `i̇`) and the Kelvin sign (U+212A, folds to `k`); unit test `only_two_characters_fold_to_ascii`.
-fn folds_to_ascii(s: &str) -> bool {
-    s.contains('\u{130}') || s.contains('\u{212A}')
 }
 
 /// Case-insensitive (ASCII) substring test: scans for the needle's first byte in either case, then compares.
@@ -523,10 +513,9 @@ mod tests {
     }
 
     #[test]
-    fn only_two_characters_fold_to_ascii() {
-        let found: Vec<char> = (0x80..=0x10_FFFF).filter_map(char::from_u32).filter(|c| c.to_lowercase().any(|l| l.is_ascii())).collect();
-        assert_eq!(found, ['\u{130}', '\u{212A}']);
+    fn folds_to_ascii_catches_persian_digits_and_joiners() {
         assert!(folds_to_ascii("\u{212A}elvin") && !folds_to_ascii("Café, Zürich office"));
+        assert!(folds_to_ascii("سال ۱۴۰۶") && folds_to_ascii("re\u{200C}newal"));
     }
 
     #[test]
@@ -547,7 +536,8 @@ mod tests {
 
     #[test]
     fn folding_into_the_buffer_equals_fold() {
-        for s in ["Café, Zürich office", "ΣΟΦΟΣ Σ", "İstanbul KELVIN \u{212A}", "چند ساله", "", "ASCII"] {
+        for s in ["Café, Zürich office", "ΣΟΦΟΣ Σ", "İstanbul KELVIN \u{212A}", "چند ساله", "", "ASCII", "كي ۱۴۰۶ ف\u{200C}ـر"]
+        {
             assert_eq!(with_folded(s, str::to_string), fold(s), "{s}");
         }
     }

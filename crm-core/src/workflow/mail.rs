@@ -223,7 +223,26 @@ pub fn render_body(template: &str, ctx: &Ctx<'_>) -> String {
     pieces(template, ctx).into_iter().map(|p| if p.merged { html_escape(&p.text) } else { p.text }).collect()
 }
 
+/// A merged value of the record's own field as mail shows it: [`Ctx::display`], with Jalali dates and
+/// translated picklist values when the mail's language is not `en_us` ([`crate::workflow::Env::language`]).
+fn mail_text(ctx: &Ctx<'_>, name: &str, labels: Option<&crate::i18n::Labels>) -> String {
+    let v = ctx.record.get(name);
+    let Some(labels) = labels else { return ctx.display(v) };
+    let jalali = labels.language() == "fa_ir";
+    match (v, ctx.module.field(name).map(|f| f.field_type)) {
+        (Value::Date(d), _) if jalali => crate::io::jalali::format(*d),
+        (Value::DateTime(t), _) if jalali => {
+            let local = ctx.to_local(*t);
+            format!("{} {}", crate::io::jalali::format(local.date()), local.format("%H:%M:%S"))
+        }
+        (Value::Text(t), Some(crate::schema::FieldType::Picklist)) => labels.value(t).to_string(),
+        _ => ctx.display(v),
+    }
+}
+
 fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
+    let language = ctx.env.language();
+    let labels = (language != crate::i18n::DEFAULT_LANGUAGE).then(|| crate::i18n::Labels::new(&language));
     let mut out = Vec::new();
     let mut lit = String::new();
     let mut rest = template;
@@ -243,7 +262,7 @@ fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
         let name = &after[..name_len];
         if !name.is_empty() && ctx.module.field(name).is_some() {
             out.push(Piece::literal(std::mem::take(&mut lit)));
-            out.push(Piece::of_record(ctx.display(ctx.record.get(name)), ctx.record.id, name.to_string()));
+            out.push(Piece::of_record(mail_text(ctx, name, labels.as_ref()), ctx.record.id, name.to_string()));
         } else {
             lit.push('$');
             lit.push_str(name);
@@ -260,6 +279,7 @@ fn render_path(p: &FieldPath, ctx: &Ctx<'_>, written: &str) -> Vec<Piece> {
     if via == "general" {
         let now = ctx.local_now();
         let text = match field.as_str() {
+            "date" if ctx.env.language() == "fa_ir" => crate::io::jalali::format(now.date()),
             "date" => now.format("%Y-%m-%d").to_string(),
             "time" => now.format("%H:%M:%S").to_string(),
             "dbtimezone" => "UTC".into(),

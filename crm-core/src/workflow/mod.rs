@@ -278,6 +278,11 @@ pub trait Env {
     fn call(&self, name: &str, record: &Record) -> Option<std::result::Result<Fields, String>>;
     /// The host's base URL for links in mail (may be empty).
     fn site_url(&self) -> String;
+    /// The language mail is written in (the store's; default `en_us`): with `fa_ir`, merged dates are
+    /// Jalali and picklist values Persian.
+    fn language(&self) -> String {
+        crate::i18n::DEFAULT_LANGUAGE.to_string()
+    }
 }
 
 /// Everything one evaluation reads.

@@ -218,7 +218,7 @@ fn import_options_read_symbols_aliases_and_name_a_bad_one() {
             crm_status::InvalidArgument
         );
         assert!(
-            msg().contains("encoding: unknown value 'ebcdic' (one of utf-8, iso-8859-1 (latin-1), windows-1252 (cp1252))"),
+            msg().contains("encoding: unknown value 'ebcdic' (one of utf-8, iso-8859-1 (latin-1), windows-1252 (cp1252), utf-16le,"),
             "{}",
             msg()
         );

@@ -12,6 +12,7 @@ mod import_export;
 mod mass;
 mod outbox;
 mod paging;
+mod persian;
 mod records;
 mod relations;
 mod reports;

@@ -212,6 +212,19 @@ static void exercise(crm_store *st) {
     out = NULL;
     CHECK_STATUS(crm_analytics(st, "win_rate", NULL, &out), CRM_STATUS_INVALID_ARGUMENT);
     CHECK(out == NULL);
+    /* Jalali periods and languages: Persian labels for a fa_ir store, stored values unchanged. */
+    CHECK_STATUS(crm_pipeline_calendar(st, "quarter", NULL, NULL, "jalali", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"key\":\"140") && CONTAINS(out, "\"label\":"));
+    crm_string_free(out);
+    CHECK_STATUS(crm_store_set_language(st, "fa_ir"), CRM_OK);
+    CHECK_STATUS(crm_module_fields(st, "Potentials", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"label\":\"مرحله فروش\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_languages(st, &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"store\":\"fa_ir\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_store_set_language(st, "en_us"), CRM_OK);
+    CHECK_STATUS(crm_store_set_language(st, "klingon"), CRM_STATUS_INVALID_ARGUMENT);
 
     /* Views. */
     CHECK_STATUS(crm_filter_save(st, "{\"name\":\"Asia\",\"module\":\"Potentials\",\"visibility\":\"public\","

@@ -198,6 +198,7 @@ class ForecastRow(TypedDict):
     forecast_amount: decimal.Decimal
     currency: NotRequired[str]
     subtotals: NotRequired[list[CurrencySubtotal]]
+    label: str
 
 
 class ListPage(TypedDict):

@@ -69,7 +69,7 @@ impl Crm {
         };
         let m = self.module(&run.module)?.clone();
         let mut src = CsvSource::open(reader, options)?;
-        let uses = map_columns(&m, &src.headers, options)?;
+        let uses = map_columns(&m, &src.headers, options, &self.every_language_labels()?)?;
         let mut ignored = Vec::new();
         for (h, u) in src.headers.iter().zip(&uses) {
             let field = match u {
@@ -195,7 +195,7 @@ impl Crm {
                     Some(h),
                     None,
                     "encoding",
-                    format!("column {h} has bytes that are not valid {:?}; wrong encoding?", o.encoding),
+                    format!("column {h} has bytes that are not valid {}; wrong encoding?", o.encoding.name()),
                 ));
                 continue;
             }

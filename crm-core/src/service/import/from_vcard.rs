@@ -119,7 +119,7 @@ impl Crm {
             return Err(Error::invalid("no BEGIN:VCARD found: not a vCard file"));
         }
         if let Some(o) = &options.opportunity {
-            crate::io::options::close_date(self.now().date(), o.close_in_days)?;
+            crate::io::options::close_date(self.today(), o.close_in_days)?;
         }
         let mut run = self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?;
         let create_orgs = options.create_organizations;
@@ -168,7 +168,7 @@ impl Crm {
             return Ok(());
         };
         let contacts = std::mem::take(&mut run.new_contacts);
-        let close = crate::io::options::close_date(self.now().date(), o.close_in_days)?;
+        let close = crate::io::options::close_date(self.today(), o.close_in_days)?;
         for (contact, org, name, _) in contacts {
             let org_name = match org {
                 Some(id) => self.store.get(id)?.map(|r| r.label).unwrap_or_else(|| name.clone()),

@@ -19,7 +19,13 @@ impl Crm {
         }
         for f in mapping.values().filter(|f| !f.trim().is_empty()) {
             if m.field_by_name_or_label(f).is_none()
-                && crate::io::csv_import::map_columns(m, std::slice::from_ref(f), &ImportOptions::default())?.first()
+                && crate::io::csv_import::map_columns(
+                    m,
+                    std::slice::from_ref(f),
+                    &ImportOptions::default(),
+                    &self.every_language_labels()?,
+                )?
+                .first()
                     == Some(&ColumnUse::Unmapped)
             {
                 return Err(Error::invalid(format!("{} has no field '{f}'", m.name)));

@@ -44,7 +44,7 @@ impl Crm {
                     continue; // the pipeline reports it
                 }
                 if run.options.dry_run {
-                    if run.dry_picks.insert((pl.name.clone(), item.to_lowercase())) {
+                    if run.dry_picks.insert((pl.name.clone(), crate::text::fold(item))) {
                         run.report.picklist_values_added.push(format!("{}: {item}", f.name));
                     }
                     notes.push(problem(

@@ -88,7 +88,7 @@ impl Crm {
                 continue; // the pipeline reports it
             }
             if run.options.dry_run {
-                if run.dry_refs.insert((target.clone(), ref_name.to_lowercase())) {
+                if run.dry_refs.insert((target.clone(), crate::text::fold(ref_name))) {
                     run.report.references_created += 1;
                 }
                 notes.push(problem(

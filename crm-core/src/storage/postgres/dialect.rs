@@ -4,8 +4,10 @@
 //! Columns are typed: money, percentages and decimals `NUMERIC` (exact, never floating point), whole
 //! numbers, references and owners `BIGINT`, checkboxes `BOOLEAN`, dates `DATE`, date-times `TIMESTAMP` (UTC,
 //! whole seconds), times `TIME`, everything else `TEXT COLLATE "C"` (so that comparing and sorting text is
-//! byte-wise, as in the other adapters). Case-insensitive text tests compare `lower(...)` against the needle
-//! folded in Rust — the same Unicode lower-casing for everything but a few special cases (`İ`).
+//! byte-wise, as in the other adapters). Case-insensitive text tests compare `lower(...)` with the rest of
+//! [`crate::text::fold`] in SQL (Arabic ي/ك as Persian ی/ک, native digits as ASCII, ZWNJ and tatweel
+//! dropped; `sql::dialect::fold_for_needle`) against the needle folded in Rust — the same Unicode lower-casing for everything but a few
+//! special cases (`İ`).
 
 use crate::storage::sql::Dialect;
 
@@ -23,7 +25,7 @@ impl Default for Postgres {
 }
 
 impl Dialect for Postgres {
-    fn fold(&self, col: &str) -> String {
-        format!("lower({col}::text COLLATE {})", self.fold_collation)
+    fn fold(&self, col: &str, needle: &str) -> String {
+        crate::storage::sql::dialect::fold_for_needle(&format!("lower({col}::text COLLATE {})", self.fold_collation), needle)
     }
 }

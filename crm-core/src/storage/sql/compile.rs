@@ -288,7 +288,7 @@ pub(crate) fn condition<'q>(d: &dyn Dialect, c: &'q Condition, m: &'q Module, sq
                 Op::Contains | Op::NotContains | Op::StartsWith | Op::EndsWith => {
                     let needle = fold(&values.first().and_then(Value::to_text).unwrap_or_default());
                     let n = i64::try_from(needle.chars().count()).unwrap_or(i64::MAX);
-                    let folded = d.fold(&raw);
+                    let folded = d.fold(&raw, &needle);
                     match op {
                         Op::Contains => format!("coalesce({} > 0, {no})", d.position(&folded, &bind(args, Arg::Owned(needle)))),
                         Op::NotContains => format!("({raw} IS NULL OR {} = 0)", d.position(&folded, &bind(args, Arg::Owned(needle)))),

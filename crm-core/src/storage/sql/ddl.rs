@@ -197,7 +197,30 @@ CREATE INDEX IF NOT EXISTS crm_workflow_queue_due ON crm_workflow_queue (due, id
 pub(crate) fn install<D: Db + ?Sized>(db: &mut D) -> Result<()> {
     let sql = db.dialect().render(TABLES);
     db.batch(&sql)?;
-    outbox_attempts(db)
+    outbox_attempts(db)?;
+    refold_label_keys(db)
+}
+
+/// The `crm_meta` key that records which fold the stored `label_key`s were made with.
+const LABEL_FOLD_KEY: &str = "label_fold";
+/// The current fold ([`crate::text::fold`] with Arabic/Persian letters, digits and joiners).
+const LABEL_FOLD: &str = "persian-1";
+
+/// Migration (no layout change): recomputes the `label_key` of records whose key was folded by an older crm
+/// (plain lower case), so that label lookups (`Accounts::::Name` references, duplicate checks by name) treat
+/// Arabic ي/ك and Persian ی/ک, native digits, ZWNJ and tatweel as the new fold does. The new key is the old
+/// key with the fold's character table applied ([`Dialect::refold`]); runs once, marked in `crm_meta`.
+pub(crate) fn refold_label_keys<D: Db + ?Sized>(db: &mut D) -> Result<()> {
+    let get = db.dialect().render("SELECT value FROM crm_meta WHERE key = $1");
+    let done: Vec<String> = rows(db, &get, &[Arg::Text(LABEL_FOLD_KEY)], |r| r.string(0))?;
+    if done.iter().any(|v| v == LABEL_FOLD) {
+        return Ok(());
+    }
+    let key = db.dialect().refold("label_key");
+    db.batch(&format!("UPDATE crm_entity SET label_key = {key} WHERE label_key <> {key}"))?;
+    let put = &db.sql().put_meta;
+    db.execute(put, &[Arg::Text(LABEL_FOLD_KEY), Arg::Text(LABEL_FOLD)])?;
+    Ok(())
 }
 
 /// Layout version 2: the outbox's attempt counter and next-attempt time, added to an outbox of an older

@@ -75,8 +75,11 @@ impl Dialect for Sqlite {
     fn sort_term(&self, col: &str, descending: bool) -> String {
         format!("{col} {}", if descending { "DESC" } else { "ASC" })
     }
-    fn fold(&self, col: &str) -> String {
+    fn fold(&self, col: &str, _needle: &str) -> String {
         format!("crm_fold({col})")
+    }
+    fn refold(&self, key: &str) -> String {
+        format!("crm_fold({key})")
     }
     fn position(&self, haystack: &str, needle: &str) -> String {
         format!("instr({haystack}, {needle})")
