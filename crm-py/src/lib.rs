@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod conditions;
 pub mod convert;
 pub mod crm;
@@ -37,6 +38,8 @@ use pyo3::prelude::*;
 /// The native module `crm_engine._crm`.
 #[pymodule(gil_used = false)]
 pub mod _crm {
+    #[pymodule_export]
+    use super::cli::run_cli;
     #[pymodule_export]
     use super::crm::Crm;
     #[pymodule_export]

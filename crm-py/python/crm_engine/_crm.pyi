@@ -19,6 +19,7 @@ __all__ = [
     "ConflictError",
     "SchemaError",
     "StorageError",
+    "run_cli",
 ]
 
 __version__: str
@@ -50,6 +51,11 @@ from crm_engine.types import (
     Where,
 )
 from crm_engine.types import ErrorDetails
+
+def run_cli(argv: Sequence[str]) -> int:
+    """Runs the ``crm`` command line (the same code as the ``crm`` binary) with ``argv``, without the
+    program name, writing to the process's stdout and stderr; returns the exit code (0 success, 1 error,
+    2 usage error). ``python -m crm_engine`` calls it."""
 
 class CrmError(Exception):
     """Base class of every crm error. `code` is a stable machine-readable reason."""
