@@ -13,6 +13,7 @@ mod relations;
 mod reports;
 mod schema;
 mod settings;
+mod transactions;
 mod views;
 mod workflows;
 
