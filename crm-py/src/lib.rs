@@ -30,6 +30,7 @@ pub mod records;
 pub mod relations;
 pub mod reports;
 pub mod settings;
+pub mod transactions;
 pub mod views;
 pub mod workflows;
 
@@ -46,6 +47,8 @@ pub mod _crm {
     use super::io::ImportReport;
     #[pymodule_export]
     use super::records::RecordIter;
+    #[pymodule_export]
+    use super::transactions::Transaction;
 
     use pyo3::prelude::*;
 

@@ -21,6 +21,7 @@ from crm_engine._crm import (
     RecordIterator,
     SchemaError,
     StorageError,
+    Transaction,
     ValidationError,
     __version__,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "RecordIterator",
     "SchemaError",
     "StorageError",
+    "Transaction",
     "ValidationError",
     "__version__",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "ConflictError",
     "SchemaError",
     "StorageError",
+    "Transaction",
     "run_cli",
 ]
 
@@ -123,6 +124,21 @@ class RecordIterator:
     def __next__(self) -> Record: ...
 
 @final
+class Transaction:
+    """A transaction as a context manager, returned by `Crm.transaction()`: begins on enter, commits on a
+    clean exit, rolls every write back when the block raises (the exception goes on)."""
+
+    def __enter__(self) -> Transaction:
+        """Opens the transaction (ConflictError when one is already open on the handle)."""
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        _exc_value: BaseException | None = None,
+        _traceback: TracebackType | None = None,
+    ) -> bool:
+        """Commits (no exception) or rolls back (an exception, which is not swallowed)."""
+
+@final
 class Crm:
     """A crm database: an SQLite file (created if missing), ":memory:", or a PostgreSQL database given by a
     `postgres://user:password@host:5432/dbname` URL (one database holds one CRM; add
@@ -144,6 +160,19 @@ class Crm:
         _exc_value: BaseException | None = None,
         _traceback: TracebackType | None = None,
     ) -> bool: ...
+    # transactions
+    def transaction(self) -> Transaction:
+        """`with db.transaction(): ...`: every write inside commits together, or none when the block raises.
+        On a SQLite file the transaction holds the write lock until it ends (other handles wait)."""
+    def begin_transaction(self) -> None:
+        """Opens a transaction by hand; end it with `commit_transaction()` or `rollback_transaction()`."""
+    def commit_transaction(self) -> None:
+        """Commits the open transaction (ConflictError when none is open)."""
+    def rollback_transaction(self) -> None:
+        """Rolls the open transaction back: none of its writes stay (ConflictError when none is open)."""
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open on this handle."""
     # users and groups
     def add_user(
         self, user_name: str, *, full_name: str | None = None, email: str | None = None, role: str | None = None
