@@ -2010,6 +2010,50 @@ crm_status crm_store_set_actor(struct crm_store *store,
 void crm_string_free(char *s);
 
 /**
+ * Opens a transaction on the store handle.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `CRM_STATUS_CONFLICT` (one is already open on this handle),
+ * `CRM_STATUS_BUSY` (another handle holds the write lock), storage errors. Thread-safety: serialised
+ * with other calls on the store; calls from other threads on the same handle join the transaction.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_transaction_begin(struct crm_store *store);
+
+/**
+ * Commits the open transaction: every write since `crm_transaction_begin` stays.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `CRM_STATUS_CONFLICT` (no transaction open), storage errors (the
+ * transaction is then rolled back and closed). Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_transaction_commit(struct crm_store *store);
+
+/**
+ * Rolls the open transaction back: no write since `crm_transaction_begin` stays.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `CRM_STATUS_CONFLICT` (no transaction open), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle.
+ */
+crm_status crm_transaction_rollback(struct crm_store *store);
+
+/**
+ * Writes whether a transaction is open on the handle into `*out_open` (required).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `out_open` NULL or writable.
+ */
+crm_status crm_transaction_is_open(const struct crm_store *store, bool *out_open);
+
+/**
  * Registers a user. `user_json` is an object `{"user_name": "jdoe", "full_name": "John Doe",
  * "email": "jdoe@example.com", "role": "Sales Manager"}` (only `user_name` is required). On success, if
  * `out_user_json` is not NULL, it receives the stored user as JSON (`{"id": .., "user_name": .., ...}`),

@@ -72,6 +72,7 @@ pub mod settings;
 pub mod status;
 pub mod store;
 pub mod strings;
+pub mod transactions;
 pub mod users;
 pub mod views;
 pub mod workflows;
@@ -117,6 +118,7 @@ pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage
 pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;
+pub use transactions::{crm_transaction_begin, crm_transaction_commit, crm_transaction_is_open, crm_transaction_rollback};
 pub use users::{crm_group_add, crm_groups, crm_owner_get, crm_store_actor, crm_user_add, crm_user_get, crm_users};
 pub use views::{
     crm_filter_delete, crm_filter_get, crm_filter_save, crm_filters, crm_list, crm_record_page_after, crm_search, crm_search_columns,

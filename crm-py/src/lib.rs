@@ -18,6 +18,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod cli;
 pub mod conditions;
 pub mod convert;
 pub mod crm;
@@ -34,6 +35,7 @@ pub mod records;
 pub mod relations;
 pub mod reports;
 pub mod settings;
+pub mod transactions;
 pub mod views;
 pub mod workflows;
 
@@ -43,6 +45,8 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = false)]
 pub mod _crm {
     #[pymodule_export]
+    use super::cli::run_cli;
+    #[pymodule_export]
     use super::crm::Crm;
     #[pymodule_export]
     use super::feed::ChangeWatch;
@@ -50,6 +54,8 @@ pub mod _crm {
     use super::io::ImportReport;
     #[pymodule_export]
     use super::records::RecordIter;
+    #[pymodule_export]
+    use super::transactions::Transaction;
 
     use pyo3::prelude::*;
 

@@ -29,6 +29,7 @@ pub mod fuzz;
 mod indexes;
 mod reports;
 mod setup;
+mod transactions;
 pub(crate) mod workflows;
 
 pub use conditions::Matcher;
@@ -111,6 +112,8 @@ struct Cache {
     schema_fresh: bool,
     /// The data version was read since the exclusive unit or the outermost save began.
     data_fresh: bool,
+    /// A caller's transaction is open ([`Crm::begin_transaction`]): bulk operations' units join it.
+    transaction: bool,
     /// Write path: reference names resolved by imports (`module\0folded name` → lowest live id).
     refs: std::collections::HashMap<String, crate::value::RecordId>,
     /// Write path: module and recycle-bin flag of referenced records, as the reference check read them.
@@ -213,6 +216,9 @@ impl Crm {
     /// handle reserved inside it are no longer reserved in the store, so the handle drops its id block:
     /// keeping it would hand out ids that another handle can reserve again.
     pub(crate) fn end_unit(&mut self, commit: bool) -> Result<()> {
+        if self.cache.transaction {
+            return Ok(()); // the caller's transaction decides (see `service::transactions`)
+        }
         self.forget_freshness();
         let out = self.store.end_unit(commit);
         if !commit || out.is_err() {

@@ -94,6 +94,16 @@ pub trait Store:
         let _ = commit;
         Ok(())
     }
+    /// Starts a caller's transaction ([`Crm::begin_transaction`](crate::Crm::begin_transaction)): a unit
+    /// of work that stays open across calls. Stores whose units cannot roll back (the memory store) keep
+    /// what rolling back needs here.
+    fn begin_transaction(&mut self) -> Result<()> {
+        self.begin_unit()
+    }
+    /// Ends the caller's transaction: commits it, or rolls every write of it back.
+    fn end_transaction(&mut self, commit: bool) -> Result<()> {
+        self.end_unit(commit)
+    }
     /// Whether an open unit of work keeps every other handle from writing until it ends (SQLite's
     /// `BEGIN IMMEDIATE` write lock; a store nothing else shares). Then what a handle read once inside the
     /// unit — the stored schema version, [`Store::data_version`] — cannot move, and is not read again per

@@ -18,6 +18,7 @@ mod relations;
 mod reports;
 mod schema;
 mod settings;
+mod transactions;
 mod views;
 mod workflows;
 

@@ -24,6 +24,7 @@ from crm_engine._crm import (
     RecordIterator,
     SchemaError,
     StorageError,
+    Transaction,
     ValidationError,
     __version__,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "RecordIterator",
     "SchemaError",
     "StorageError",
+    "Transaction",
     "ValidationError",
     "__version__",
 ]

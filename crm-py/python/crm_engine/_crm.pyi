@@ -22,6 +22,8 @@ __all__ = [
     "StorageError",
     "FeedPositionExpiredError",
     "AccessDeniedError",
+    "Transaction",
+    "run_cli",
 ]
 
 __version__: str
@@ -57,6 +59,11 @@ from crm_engine.types import (
     Where,
 )
 from crm_engine.types import ErrorDetails
+
+def run_cli(argv: Sequence[str]) -> int:
+    """Runs the ``crm`` command line (the same code as the ``crm`` binary) with ``argv``, without the
+    program name, writing to the process's stdout and stderr; returns the exit code (0 success, 1 error,
+    2 usage error). ``python -m crm_engine`` calls it."""
 
 class CrmError(Exception):
     """Base class of every crm error. `code` is a stable machine-readable reason."""
@@ -145,6 +152,20 @@ class ChangeWatch:
     def __iter__(self) -> ChangeWatch: ...
     def __next__(self) -> ChangeEvent: ...
 
+class Transaction:
+    """A transaction as a context manager, returned by `Crm.transaction()`: begins on enter, commits on a
+    clean exit, rolls every write back when the block raises (the exception goes on)."""
+
+    def __enter__(self) -> Transaction:
+        """Opens the transaction (ConflictError when one is already open on the handle)."""
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        _exc_value: BaseException | None = None,
+        _traceback: TracebackType | None = None,
+    ) -> bool:
+        """Commits (no exception) or rolls back (an exception, which is not swallowed)."""
+
 @final
 class Crm:
     """A crm database: an SQLite file (created if missing), ":memory:", or a PostgreSQL database given by a
@@ -167,6 +188,19 @@ class Crm:
         _exc_value: BaseException | None = None,
         _traceback: TracebackType | None = None,
     ) -> bool: ...
+    # transactions
+    def transaction(self) -> Transaction:
+        """`with db.transaction(): ...`: every write inside commits together, or none when the block raises.
+        On a SQLite file the transaction holds the write lock until it ends (other handles wait)."""
+    def begin_transaction(self) -> None:
+        """Opens a transaction by hand; end it with `commit_transaction()` or `rollback_transaction()`."""
+    def commit_transaction(self) -> None:
+        """Commits the open transaction (ConflictError when none is open)."""
+    def rollback_transaction(self) -> None:
+        """Rolls the open transaction back: none of its writes stay (ConflictError when none is open)."""
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open on this handle."""
     # users and groups
     def add_user(
         self,

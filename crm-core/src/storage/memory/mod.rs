@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// A store that lives in memory.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     schema: Option<Schema>,
     schema_log: Vec<SchemaChangeEntry>,
@@ -70,6 +70,8 @@ pub struct MemoryStore {
     access_log: Vec<crate::access::AccessChangeEntry>,
     /// Outbox mails handed out by reads so far (shared with [`MemoryStore::mails_read`]'s callers).
     mails_read: Arc<AtomicU64>,
+    /// The store as it was when the caller's transaction began, put back by a rollback.
+    before_transaction: Option<Box<MemoryStore>>,
 }
 
 impl MemoryStore {
@@ -107,6 +109,20 @@ impl MemoryStore {
 impl Store for MemoryStore {
     fn unit_is_exclusive(&self) -> bool {
         true // nothing else shares a memory store
+    }
+
+    fn begin_transaction(&mut self) -> Result<()> {
+        self.before_transaction = None;
+        self.before_transaction = Some(Box::new(self.clone()));
+        Ok(())
+    }
+
+    fn end_transaction(&mut self, commit: bool) -> Result<()> {
+        match self.before_transaction.take() {
+            Some(before) if !commit => *self = *before,
+            _ => {}
+        }
+        Ok(())
     }
 
     fn commit(&mut self, changes: &ChangeSet) -> Result<()> {
