@@ -133,8 +133,10 @@ pub fn records(crm: &crate::Crm, records: &[crate::Record]) -> Result<Vec<Record
 ///
 /// ```
 /// # fn main() -> Result<(), crm_core::Error> {
-/// use crm_core::{Crm, Fields, Query, wire};
+/// use crm_core::{Crm, Fields, NewUser, Query, wire};
 /// let mut crm = Crm::open(":memory:")?;
+/// crm.add_user(NewUser::new("admin"))?;
+/// crm.set_actor("admin")?;
 /// crm.create("Accounts", Fields::new().with("accountname", "Hooli"))?;
 /// let mut layouts = wire::Layouts::default();
 /// let mut out = Vec::new();

@@ -171,8 +171,10 @@ impl Crm {
     ///
     /// ```
     /// # fn main() -> Result<(), crm_core::Error> {
-    /// use crm_core::{Crm, Fields, Query};
+    /// use crm_core::{Crm, Fields, NewUser, Query};
     /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
     /// for name in ["Hooli", "Pied Piper"] {
     ///     crm.create("Accounts", Fields::new().with("accountname", name))?;
     /// }
