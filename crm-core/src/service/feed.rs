@@ -91,9 +91,7 @@ impl Crm {
                     let visible = match self.store.get(e.record)? {
                         Some(r) => self.check_record(&r, crate::access::Action::View).is_ok(),
                         // Purged: no owner left to test; shown to whoever sees every record of the module.
-                        None => {
-                            rights.may(&e.module, crate::access::Action::View) && rights.sight(&e.module).read.is_none()
-                        }
+                        None => rights.may(&e.module, crate::access::Action::View) && rights.sight(&e.module).read.is_none(),
                     };
                     if !visible {
                         continue;
