@@ -213,6 +213,7 @@ impl Crm {
     /// the language labels, messages and exports are in while this user acts; `is_admin` makes them an
     /// administrator (every access right).
     #[pyo3(signature = (user_name, *, full_name = None, email = None, role = None, is_admin = false, language = None))]
+    #[allow(clippy::too_many_arguments)]
     fn add_user(
         &self,
         py: Python<'_>,
