@@ -35,6 +35,9 @@ pub enum ValidationCode {
     ReadOnly,
     /// The field is not accepted in this operation (e.g. quick create of a non-quick-create field).
     NotAllowed,
+    /// Another live record has the same normalised values under a duplicate-prevention rule (the message
+    /// names the rule's fields and the existing record).
+    Duplicate,
 }
 
 impl ValidationCode {
@@ -52,6 +55,7 @@ impl ValidationCode {
             Self::UnknownOwner => "unknown_owner",
             Self::ReadOnly => "read_only",
             Self::NotAllowed => "not_allowed",
+            Self::Duplicate => "duplicate",
         }
     }
 }

@@ -31,6 +31,12 @@ pub enum ChangeKind {
     Linked,
     /// Another record was unlinked from it.
     Unlinked,
+    /// Merged: on the kept record, `related` names a record merged into it; on the merged record (moved to
+    /// the recycle bin), `related` names the kept one.
+    Merged,
+    /// A merged record was restored and its part of the merge undone: on the kept record, `related` names
+    /// the restored one.
+    Unmerged,
 }
 
 impl ChangeKind {
@@ -43,6 +49,8 @@ impl ChangeKind {
             ChangeKind::Restored => "restored",
             ChangeKind::Linked => "linked",
             ChangeKind::Unlinked => "unlinked",
+            ChangeKind::Merged => "merged",
+            ChangeKind::Unmerged => "unmerged",
         }
     }
     /// Parses [`ChangeKind::as_str`].
@@ -54,6 +62,8 @@ impl ChangeKind {
             "restored" => ChangeKind::Restored,
             "linked" => ChangeKind::Linked,
             "unlinked" => ChangeKind::Unlinked,
+            "merged" => ChangeKind::Merged,
+            "unmerged" => ChangeKind::Unmerged,
             _ => return None,
         })
     }

@@ -39,6 +39,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod clock;
+pub mod dedupe;
 pub mod error;
 pub mod history;
 pub mod io;

@@ -9,9 +9,11 @@
 
 mod convert;
 mod customize;
+pub(crate) mod duplicates; // finding duplicates, duplicate-prevention rules
 mod export;
 mod import;
 mod mass;
+mod merge; // merging duplicates, undone by restore
 mod records;
 mod relations;
 mod views;

@@ -12,6 +12,7 @@
 //! (`tests/conformance.rs`) runs against every adapter.
 
 mod changes;
+pub mod duplicates;
 pub mod memory;
 mod ports;
 #[cfg(feature = "postgres")]

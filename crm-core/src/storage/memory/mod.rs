@@ -59,6 +59,8 @@ pub struct MemoryStore {
     outbox: BTreeMap<i64, Mail>,
     once: BTreeSet<(i64, RecordId)>,
     queue: BTreeMap<i64, QueuedTask>,
+    /// What merges did to merged records, by merged record.
+    merges: BTreeMap<RecordId, crate::dedupe::MergeJournal>,
     /// Outbox mails handed out by reads so far (shared with [`MemoryStore::mails_read`]'s callers).
     mails_read: Arc<AtomicU64>,
 }

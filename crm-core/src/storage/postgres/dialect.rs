@@ -26,4 +26,7 @@ impl Dialect for Postgres {
     fn fold(&self, col: &str) -> String {
         format!("lower({col}::text COLLATE {})", self.fold_collation)
     }
+    fn dedupe_key(&self, col: &str, t: crate::schema::FieldType, normalize: bool) -> String {
+        crate::storage::sql::dialect::pg_dedupe_key(col, t, normalize, self.fold_collation)
+    }
 }

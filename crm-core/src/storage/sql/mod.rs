@@ -26,6 +26,7 @@ pub(crate) mod compile;
 pub(crate) mod db;
 pub(crate) mod ddl;
 pub(crate) mod dialect;
+pub(crate) mod duplicates;
 pub(crate) mod imports;
 pub(crate) mod records;
 pub(crate) mod relations;
