@@ -52,6 +52,7 @@ pub mod callback;
 pub mod conditions;
 pub mod convert;
 pub mod customize;
+pub mod duplicates;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod import_export;
@@ -82,6 +83,7 @@ pub use customize::{
     crm_picklist_set_dependency, crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes,
     crm_schema_changes_page, crm_schema_refresh, crm_stage_meta_set,
 };
+pub use duplicates::{crm_duplicate_rule_add, crm_duplicate_rule_drop, crm_duplicate_rules, crm_duplicates_find, crm_merge};
 pub use import_export::{
     crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_rows_page, crm_import_undo,
     crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,

@@ -3,6 +3,7 @@
 
 mod conditions;
 mod convert;
+mod duplicates;
 mod failures;
 mod import_export;
 mod mass;
