@@ -225,7 +225,35 @@ fn rules_added_over_existing_records_index_them(b: Backend) {
     assert!(err.field_errors()[0].message.contains(&c.id.to_string()), "{err}");
 }
 
+/// The key each store computes (SQLite's function, PostgreSQL's expression) is the Rust normaliser's.
+fn store_keys_are_the_normalisers(b: Backend) {
+    let mut t = b.crm();
+    let names = [
+        "  Hooli,\tInc.  ",
+        "ΣΑΣ Ltd",
+        "Straße – “Quoted” …",
+        "شركت\u{200C}ي ك ى ٣٤ ۵۶",
+        "مهـــدی، «تهران»؛ ٪",
+        "a\u{00A0}b\u{3000}c",
+        "İstanbul",
+    ];
+    for n in names {
+        account(&mut t, n);
+        account(&mut t, n);
+    }
+    let page = t.crm.find_duplicates("Accounts", &DuplicateSearch::on(["accountname"])).unwrap();
+    let mut keys: Vec<String> = page.groups.iter().map(|g| g.key.clone()).collect();
+    let mut want: Vec<String> = names.iter().map(|n| crm_core::dedupe::normalize(n)).collect();
+    keys.sort();
+    want.sort();
+    assert_eq!(keys, want);
+    for g in &page.groups {
+        assert_eq!(g.ids.len(), 2, "{g:?}");
+    }
+}
+
 on_every_backend!(
+    store_keys_are_the_normalisers,
     finds_duplicates_across_variants,
     finds_email_duplicates_with_plus_tags,
     merge_repoints_everything_and_restore_undoes_it,

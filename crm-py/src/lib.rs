@@ -20,6 +20,7 @@ pub mod conditions;
 pub mod convert;
 pub mod crm;
 pub mod customize;
+pub mod duplicates;
 pub mod engine;
 pub mod errors;
 pub mod indexes;

@@ -6,8 +6,8 @@
 //! Text, in this order:
 //! 1. every character is lower-cased on its own (Unicode simple lower case, no context rules such as the
 //!    Greek final sigma, so that PostgreSQL's `lower()` agrees);
-//! 2. Arabic letter variants become the Persian ones ([`LETTERS`]: `ي`/`ى` → `ی`, `ك` → `ک`), Persian and
-//!    Arabic-Indic digits become ASCII digits ([`DIGITS`]);
+//! 2. Arabic letter variants become the Persian ones ([`LETTERS`]: `ي`/`ى` → `ی`, `ك` → `ک`; Greek `ς` →
+//!    `σ`), Persian and Arabic-Indic digits become ASCII digits ([`DIGITS`]);
 //! 3. the zero-width non-joiner (U+200C) and tatweel (U+0640) are dropped ([`DROPPED`]);
 //! 4. punctuation and white space ([`SPACES`]: ASCII punctuation, Persian/Arabic punctuation, typographic
 //!    quotes and dashes, tabs, line breaks, no-break spaces) become a space;
@@ -18,8 +18,11 @@
 //!
 //! A value whose key is empty (only spaces and punctuation) matches nothing.
 
-/// Arabic letter variants and their Persian form.
-pub const LETTERS: [(char, char); 3] = [('\u{064A}', '\u{06CC}'), ('\u{0649}', '\u{06CC}'), ('\u{0643}', '\u{06A9}')];
+/// Letter variants and the form they match as: Arabic yeh and alef maksura → Persian yeh, Arabic kaf →
+/// Persian keheh, and the Greek final sigma → sigma (a database's `lower()` may apply the final-sigma rule
+/// that a character-wise lower case does not).
+pub const LETTERS: [(char, char); 4] =
+    [('\u{064A}', '\u{06CC}'), ('\u{0649}', '\u{06CC}'), ('\u{0643}', '\u{06A9}'), ('\u{03C2}', '\u{03C3}')];
 
 /// Persian (U+06F0..) and Arabic-Indic (U+0660..) digits, mapped to ASCII by their offset.
 pub const DIGITS: [char; 2] = ['\u{06F0}', '\u{0660}'];
