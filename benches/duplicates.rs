@@ -84,7 +84,7 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
-    let mut mem = Crm::open(":memory:").expect("memory");
+    let mut mem = common::open_admin(":memory:").expect("memory");
     let mut rng = common::Lcg(7);
     for i in 0..10_000 {
         mem.create("Accounts", Fields::new().with("accountname", name(i, &mut rng))).expect("create");

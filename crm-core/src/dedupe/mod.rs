@@ -1,7 +1,7 @@
 //! Duplicates: the normaliser that decides when two values are "the same", duplicate-prevention rules,
 //! and the shapes of duplicate searches and merges.
 //!
-//! * [`normalize`] / [`normalize_email`] — the matching keys (case, spaces, punctuation, Persian/Arabic
+//! * [`normalize()`] / [`normalize_email()`] — the matching keys (case, spaces, punctuation, Persian/Arabic
 //!   letter variants and digits, ZWNJ and tatweel; e-mail case and `+tags`), one function each, defined by
 //!   character tables the SQL stores reuse (see [`normalize`](mod@normalize)).
 //! * [`rules`] — per-module sets of fields whose normalised values must be unique.
@@ -43,7 +43,7 @@ pub fn matchable(t: FieldType) -> bool {
     )
 }
 
-/// Whether the normaliser applies to this type's text ([`normalize`]; e-mail: [`normalize_email`]); other
+/// Whether the normaliser applies to this type's text ([`normalize()`]; e-mail: [`normalize_email()`]); other
 /// matchable types (numbers, references, owners, dates) compare their stored text as it is.
 pub fn normalized_type(t: FieldType) -> bool {
     matches!(t, FieldType::Text | FieldType::TextArea | FieldType::Phone | FieldType::Url | FieldType::Picklist | FieldType::AutoNumber)

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 impl Crm {
     /// One page of groups of live records of `module` whose `search.fields` all match — after
-    /// normalisation ([`crate::dedupe::normalize`]: case, spaces, punctuation, Persian/Arabic letter
+    /// normalisation ([`crate::dedupe::normalize()`]: case, spaces, punctuation, Persian/Arabic letter
     /// variants and digits; e-mail case and `+tags`) or exactly — ordered by key. Pass the page's `next`
     /// as `after` for the next page; each page is one grouping query on the SQL stores, so memory holds one
     /// page of groups, not all of them.
@@ -154,7 +154,8 @@ impl Crm {
     /// Refuses `record` with a `Validation` error (code `duplicate` on each of the rule's fields, naming the
     /// existing record) when a rule of its module matches another live record (see [`Crm::rule_match`]).
     pub(crate) fn check_duplicate_rules(&self, record: &Record, before: Option<&Record>, exclude: &[RecordId]) -> Result<()> {
-        let s = self.current_schema()?;
+        // The schema the save was planned with (refreshed by the plan): no store read when no rule applies.
+        let s = std::sync::Arc::clone(&self.schema);
         let Some(m) = s.modules.get(&record.module) else { return Ok(()) };
         if m.duplicate_rules.is_empty() {
             return Ok(());
