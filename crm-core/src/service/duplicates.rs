@@ -23,9 +23,11 @@ impl Crm {
     /// # Example
     /// ```
     /// use crm_core::dedupe::DuplicateSearch;
-    /// use crm_core::{Crm, Fields};
+    /// use crm_core::{Crm, Fields, NewUser};
     /// # fn main() -> Result<(), crm_core::Error> {
     /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
     /// let a = crm.create("Accounts", Fields::new().with("accountname", "Hooli, Inc."))?;
     /// let b = crm.create("Accounts", Fields::new().with("accountname", "  HOOLI inc "))?;
     /// crm.create("Accounts", Fields::new().with("accountname", "Pied Piper"))?;
@@ -85,9 +87,11 @@ impl Crm {
     ///
     /// # Example
     /// ```
-    /// use crm_core::{Crm, ErrorKind, Fields};
+    /// use crm_core::{Crm, ErrorKind, Fields, NewUser};
     /// # fn main() -> Result<(), crm_core::Error> {
     /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
     /// crm.add_duplicate_rule("Accounts", &["accountname"])?;
     /// crm.create("Accounts", Fields::new().with("accountname", "Hooli"))?;
     /// let err = crm.create("Accounts", Fields::new().with("accountname", " hooli. ")).unwrap_err();
