@@ -39,6 +39,9 @@ pub enum ValidationCode {
     UnknownCurrency,
     /// No conversion rate of the record's currency is valid on the record's date.
     MissingRate,
+    /// Another live record has the same normalised values under a duplicate-prevention rule (the message
+    /// names the rule's fields and the existing record).
+    Duplicate,
 }
 
 impl ValidationCode {
@@ -58,6 +61,7 @@ impl ValidationCode {
             Self::NotAllowed => "not_allowed",
             Self::UnknownCurrency => "unknown_currency",
             Self::MissingRate => "missing_rate",
+            Self::Duplicate => "duplicate",
         }
     }
 }

@@ -38,6 +38,12 @@ pub enum ChangeKind {
     /// A schema edit (layout or picklist editor) of the entry's module; `record` is 0 (no record) and
     /// `changes` holds the schema version and the change as JSON.
     SchemaChanged,
+    /// Merged: on the kept record, `related` names a record merged into it; on the merged record (moved to
+    /// the recycle bin), `related` names the kept one.
+    Merged,
+    /// A merged record was restored and its part of the merge undone: on the kept record, `related` names
+    /// the restored one.
+    Unmerged,
 }
 
 impl ChangeKind {
@@ -53,6 +59,8 @@ impl ChangeKind {
             ChangeKind::Commented => "commented",
             ChangeKind::Purged => "purged",
             ChangeKind::SchemaChanged => "schema_changed",
+            ChangeKind::Merged => "merged",
+            ChangeKind::Unmerged => "unmerged",
         }
     }
     /// Parses [`ChangeKind::as_str`].
@@ -67,6 +75,8 @@ impl ChangeKind {
             "commented" => ChangeKind::Commented,
             "purged" => ChangeKind::Purged,
             "schema_changed" => ChangeKind::SchemaChanged,
+            "merged" => ChangeKind::Merged,
+            "unmerged" => ChangeKind::Unmerged,
             _ => return None,
         })
     }

@@ -42,6 +42,7 @@ pub mod access;
 pub mod analytics;
 pub mod clock;
 pub mod currency;
+pub mod dedupe;
 pub mod error;
 pub mod feed;
 pub mod history;

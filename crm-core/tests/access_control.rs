@@ -307,7 +307,43 @@ fn streams_feed_and_analytics_show_only_visible_records(b: Backend) {
     assert_eq!(rows.iter().map(|r| r.amount).sum::<Decimal>(), Decimal::from(200 + 300 + 400));
 }
 
+/// Duplicates and merge under access control: a restricted user's groups hold only the records they may
+/// view (groups left with one record drop out), and merging needs edit on the kept record and delete on
+/// the merged ones.
+fn duplicates_and_merge_respect_visibility(b: Backend) {
+    let (mut t, deals) = setup(b);
+    t.set_sharing("Potentials", Sharing::Private).unwrap();
+    // Same name as a deal of each: rep's twin is visible to mgr, vp's twin is not.
+    for o in ["rep", "vp"] {
+        t.create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", format!("Deal of {o}"))
+                .with("amount", "1")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-03-31")
+                .with("assigned_user_id", "mgr"),
+        )
+        .unwrap();
+    }
+    let search = crm_core::dedupe::DuplicateSearch { fields: vec!["potentialname".into()], ..Default::default() };
+    act(&mut t, "admin");
+    assert_eq!(t.find_duplicates("Potentials", &search).unwrap().groups.len(), 2);
+    act(&mut t, "mgr");
+    let page = t.find_duplicates("Potentials", &search).unwrap();
+    assert_eq!(page.groups.len(), 1, "{page:?}");
+    assert!(page.groups[0].ids.contains(&deals["rep"]));
+    // vp's deal is invisible to mgr: it cannot be merged away (NotFound, existence not leaked).
+    let twin = page.groups[0].ids.iter().copied().find(|id| *id != deals["rep"]).unwrap();
+    let refused = t.merge(
+        "Potentials",
+        &crm_core::dedupe::MergeRequest { keep: twin, others: vec![deals["vp"]], values: Default::default(), version: None },
+    );
+    assert_eq!(refused.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
 on_every_backend!(
+    duplicates_and_merge_respect_visibility,
     streams_feed_and_analytics_show_only_visible_records,
     nothing_configured_means_everything_visible,
     superior_sees_subordinates_not_the_reverse,

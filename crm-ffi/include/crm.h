@@ -971,6 +971,85 @@ crm_status crm_stage_meta_set(struct crm_store *store,
                               const char *probability);
 
 /**
+ * One page of duplicate groups of live records of `module`, as described by `search_json` (NULL: every
+ * default: the module's name field, normalised, first 1,000 groups), into `*out_page_json` (required,
+ * owned by the caller, free with `crm_string_free`).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_NOT_FOUND` (module),
+ * `_INVALID_ARGUMENT` (unknown field, a field that cannot be matched, a limit of 0 or above 10,000),
+ * storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `search_json` NULL or NUL-terminated; `out_page_json` NULL or
+ * writable.
+ */
+crm_status crm_duplicates_find(const struct crm_store *store,
+                               const char *module,
+                               const char *search_json,
+                               char **out_page_json);
+
+/**
+ * Merges records of `module` as `request_json` says (see the module documentation), in one transaction;
+ * restoring a merged record undoes its part. On success, if `out_report_json` is not NULL, it receives the
+ * report (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (no or too many
+ * others, a record twice or of another module), `_NOT_FOUND`, `_CONFLICT` (stale `version`),
+ * `_VALIDATION` (merged values), storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `request_json` NULL or NUL-terminated; `out_report_json`
+ * NULL or writable.
+ */
+crm_status crm_merge(struct crm_store *store,
+                     const char *module,
+                     const char *request_json,
+                     char **out_report_json);
+
+/**
+ * Adds a duplicate-prevention rule to `module` over `fields_json` (a JSON array of 1 to 4 field names or
+ * labels). On success, if `out_rule_json` is not NULL, it receives the rule (owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_SCHEMA` (codes `unknown_module`,
+ * `unknown_field`, `invalid_duplicate_rule`), `_CONFLICT`, storage errors. Thread-safety: serialised with
+ * other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `fields_json` NULL or NUL-terminated; `out_rule_json` NULL
+ * or writable.
+ */
+crm_status crm_duplicate_rule_add(struct crm_store *store,
+                                  const char *module,
+                                  const char *fields_json,
+                                  char **out_rule_json);
+
+/**
+ * Drops the duplicate-prevention rule of `module` over `fields_json` (a JSON array of field names or
+ * labels, any order).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_SCHEMA` (unknown module or field,
+ * no such rule), `_CONFLICT`, storage errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `fields_json` NULL or NUL-terminated.
+ */
+crm_status crm_duplicate_rule_drop(struct crm_store *store,
+                                   const char *module,
+                                   const char *fields_json);
+
+/**
+ * The duplicate-prevention rules of `module`, in the order they were added, as a JSON array into
+ * `*out_json` (required, owned by the caller).
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_SCHEMA` (unknown module), storage errors.
+ * Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module` NULL or NUL-terminated; `out_json` NULL or writable.
+ */
+crm_status crm_duplicate_rules(const struct crm_store *store, const char *module, char **out_json);
+
+/**
  * The committed changes after position `since`, oldest first, as a JSON array of events into `*out_json`
  * (required, owned by the caller): at most `limit` (1..=10 000), only of the modules in `modules_json` (a
  * JSON array of module names; NULL or `[]` for every module). A negative `since` starts at the oldest

@@ -55,6 +55,7 @@ pub mod conditions;
 pub mod convert;
 pub mod currency;
 pub mod customize;
+pub mod duplicates;
 pub mod feed;
 #[doc(hidden)]
 pub mod fuzz;
@@ -94,6 +95,7 @@ pub use customize::{
     crm_picklist_set_dependency, crm_picklist_set_roles, crm_picklist_values, crm_schema_apply, crm_schema_changes,
     crm_schema_changes_page, crm_schema_refresh, crm_stage_meta_set,
 };
+pub use duplicates::{crm_duplicate_rule_add, crm_duplicate_rule_drop, crm_duplicate_rules, crm_duplicates_find, crm_merge};
 pub use feed::{crm_changes, crm_changes_position, crm_changes_trim};
 pub use import_export::{
     crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_rows_page, crm_import_undo,

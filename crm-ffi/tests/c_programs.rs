@@ -168,6 +168,12 @@ fn c_indexes() {
     build_and_run(manifest_dir().join("tests/c/indexes.c"), "indexes", false);
 }
 
+// ----- duplicates and merge -----
+#[test]
+fn c_duplicates() {
+    build_and_run(manifest_dir().join("tests/c/duplicates.c"), "duplicates", false);
+}
+
 /// The example with a CSV to import (vtiger's export of opportunities, the copy kept with crm-core's tests).
 #[test]
 fn c_pipeline_example() {

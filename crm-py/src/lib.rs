@@ -24,6 +24,7 @@ pub mod convert;
 pub mod crm;
 pub mod currency;
 pub mod customize;
+pub mod duplicates;
 pub mod engine;
 pub mod errors;
 pub mod feed;

@@ -22,6 +22,7 @@ fn every_code() -> Vec<&'static str> {
         V::NotAllowed,
         V::UnknownCurrency,
         V::MissingRate,
+        V::Duplicate,
     ];
     for c in all {
         match c {
@@ -37,7 +38,8 @@ fn every_code() -> Vec<&'static str> {
             | V::ReadOnly
             | V::NotAllowed
             | V::UnknownCurrency
-            | V::MissingRate => {}
+            | V::MissingRate
+            | V::Duplicate => {}
         }
     }
     all.iter().map(|c| c.as_str()).collect()

@@ -233,6 +233,7 @@ impl Def {
                 fields: vec![],
                 auto_number: None,
                 indexes: vec![],
+                duplicate_rules: vec![],
                 compulsory: vec![],
                 indexed: vec![],
                 dependencies: vec![],

@@ -123,6 +123,12 @@ pub fn apply(schema: &Schema, change: &SchemaChange) -> R<Schema> {
             super::index::add(module_mut(&mut s, module)?, fields, name.as_deref().unwrap_or(&n))?
         }
         SchemaChange::DropIndex { module, fields } => super::index::drop(module_mut(&mut s, module)?, fields)?,
+        // ----- duplicate-prevention rules -----
+        SchemaChange::AddDuplicateRule { module, fields, name } => {
+            let n = format!("dr_{}", s.version + 1);
+            crate::dedupe::rules::add(module_mut(&mut s, module)?, fields, name.as_deref().unwrap_or(&n))?
+        }
+        SchemaChange::DropDuplicateRule { module, fields } => crate::dedupe::rules::drop(module_mut(&mut s, module)?, fields)?,
     }
     s.version = schema.version + 1;
     Ok(s)

@@ -217,6 +217,9 @@ pub struct Module {
     /// Declared composite indexes (see [`index`]); absent in files written before they existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<index::IndexDef>,
+    /// Duplicate-prevention rules (see [`crate::dedupe::rules`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_rules: Vec<crate::dedupe::DuplicateRule>,
 }
 
 /// A picklist dependency inside one module (vtiger's `vtiger_picklist_dependency`): when the `source`

@@ -47,6 +47,7 @@ mod picklists;
 mod plan;
 mod references;
 mod resume;
+mod rules; // duplicate-prevention rules
 mod run;
 mod undo;
 

@@ -14,11 +14,13 @@ mod convert;
 mod currency;
 mod currency_reports;
 mod customize;
+pub(crate) mod duplicates; // finding duplicates, duplicate-prevention rules
 mod export;
 mod feed;
 mod import;
 mod language;
 mod mass;
+mod merge; // merging duplicates, undone by restore
 mod records;
 mod relations;
 mod views;

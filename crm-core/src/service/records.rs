@@ -346,6 +346,7 @@ impl Crm {
 
     fn insert(&mut self, module: &str, fields: Fields, mode: Mode, source: &str) -> Result<Record> {
         let (record, cs) = self.plan_insert(module, fields, mode, source)?;
+        self.check_duplicate_rules(&record, None, &[])?; // duplicate-prevention rules (service::duplicates)
         self.commit(&cs)?;
         Ok(record)
     }
@@ -424,6 +425,7 @@ impl Crm {
         let current = self.live_visible(id)?;
         let mut out = match self.plan_update(&current, expected, fields)? {
             Some((record, cs)) => {
+                self.check_duplicate_rules(&record, Some(&current), &[])?; // duplicate-prevention rules (service::duplicates)
                 self.commit(&cs)?;
                 record
             }
@@ -524,6 +526,9 @@ impl Crm {
             changes,
         )));
         cs.0.extend(extra.0);
+        if !deleted {
+            cs.0.extend(self.plan_unmerge(&current)?.0); // a merged record's restore undoes its merge (service::merge)
+        }
         self.commit(&cs)
     }
 

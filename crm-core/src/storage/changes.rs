@@ -42,6 +42,17 @@ pub enum RecordChange {
     History(HistoryEntry),
     /// Appends to an opportunity's stage history.
     Stage(StageEntry),
+    /// Moves change-log entries (by id) to another record's log (a merge, or undoing one).
+    MoveHistory {
+        /// Entry ids.
+        ids: Vec<i64>,
+        /// The record they belong to from now on.
+        to: RecordId,
+    },
+    /// Stores (or replaces) what a merge did to a merged record.
+    PutMergeJournal(crate::dedupe::MergeJournal),
+    /// Forgets what a merge did to a merged record (it was restored and the merge undone).
+    DropMergeJournal(RecordId),
 }
 
 /// A write to the stored schema and what follows from it.
@@ -161,6 +172,13 @@ pub enum RelationChange {
         record: RecordId,
         /// The other side.
         related: RecordId,
+    },
+    /// Moves the comments with these ids to `to`, keeping ids, authors, times and threads.
+    MoveCommentIds {
+        /// Comment ids.
+        ids: Vec<i64>,
+        /// The record they move to.
+        to: RecordId,
     },
     /// Moves every comment on `from` (replies included) to `to`, keeping ids, authors, times and threads.
     MoveComments {

@@ -13,6 +13,7 @@
 
 pub mod analytics;
 mod changes;
+pub mod duplicates;
 pub mod memory;
 mod ports;
 #[cfg(feature = "postgres")]

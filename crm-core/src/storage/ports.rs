@@ -8,6 +8,7 @@
 
 use super::AutoNumberState;
 use crate::access::{AccessChangeEntry, AccessModel};
+use crate::dedupe::{DuplicateGroup, DuplicateRule, MergeJournal};
 use crate::error::Result;
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
@@ -109,6 +110,27 @@ pub trait RecordStore {
     }
     /// The stage history of an opportunity, oldest first.
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>>;
+    /// One page of groups of live records of `m` whose `fields` (canonical names) all match, normalised
+    /// ([`crate::dedupe::field_key`]) or exactly: groups with a key above `after`, ordered by key, at most
+    /// `limit`. The default reads the module's live records ([`super::duplicates::groups_by_scan`]); the SQL
+    /// stores group in SQL.
+    fn duplicate_groups(
+        &self,
+        m: &Module,
+        fields: &[String],
+        normalize: bool,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<DuplicateGroup>> {
+        super::duplicates::groups_by_scan(self, m, fields, normalize, after, limit)
+    }
+    /// Live records of `m` whose key under `rule` is `key`, lowest id first, at most `limit`. The default
+    /// reads the module's live records; the SQL stores probe their index of rule keys.
+    fn duplicate_key_holders(&self, m: &Module, rule: &DuplicateRule, key: &str, limit: u64) -> Result<Vec<RecordId>> {
+        super::duplicates::holders_by_scan(self, m, rule, key, limit)
+    }
+    /// What a merge did to a merged record, until it is restored or purged.
+    fn merge_journal(&self, id: RecordId) -> Result<Option<MergeJournal>>;
 }
 
 /// [`RecordStore::scan_rows`] through [`RecordStore::query`]: each record converted with

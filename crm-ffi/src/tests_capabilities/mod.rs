@@ -6,6 +6,7 @@ mod analytics;
 mod conditions;
 mod convert;
 mod currency;
+mod duplicates;
 mod failures;
 mod feed;
 mod import_export;

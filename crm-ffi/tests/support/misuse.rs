@@ -12,13 +12,14 @@
 /// String arguments whose NULL is a documented value (the header says what NULL means for each), so NULL
 /// there may succeed.
 const OPTIONAL_STRINGS: &[(&str, &str)] = &[
-    ("crm_export_csv", "selection_json"), // NULL: every record of the module
-    ("crm_export_csv", "options_json"),   // NULL: defaults
-    ("crm_filter_get", "id_or_name"),     // NULL: the module's default filter
-    ("crm_workflows", "module"),          // NULL or "": every module
-    ("crm_workflows_run_due", "now"),     // NULL: the current time
-    ("crm_outbox_page", "status"),        // NULL: every status
-    ("crm_changes", "modules_json"),      // NULL: every module
+    ("crm_export_csv", "selection_json"),   // NULL: every record of the module
+    ("crm_export_csv", "options_json"),     // NULL: defaults
+    ("crm_filter_get", "id_or_name"),       // NULL: the module's default filter
+    ("crm_workflows", "module"),            // NULL or "": every module
+    ("crm_workflows_run_due", "now"),       // NULL: the current time
+    ("crm_outbox_page", "status"),          // NULL: every status
+    ("crm_changes", "modules_json"),        // NULL: every module
+    ("crm_duplicates_find", "search_json"), // NULL: every default (name field, normalised, first page)
 ];
 
 /// One parameter of a prototype: its C type and name.

@@ -33,6 +33,9 @@ from crm_engine.types import (
     BlockInfo,
     ChangeEvent,
     IndexInfo,
+    DuplicatePage,
+    DuplicateRule,
+    MergeReport,
     Comment,
     Converted,
     CurrencyChange,
@@ -353,6 +356,38 @@ class Crm:
     def add_index(self, module: str, fields: Sequence[str]) -> IndexInfo: ...
     def drop_index(self, module: str, fields: Sequence[str]) -> None: ...
     def indexes(self, module: str) -> list[IndexInfo]: ...
+    def find_duplicates(self, module: str, fields: Sequence[str] | None = None, *, normalize: bool = True) -> list[list[int]]:
+        """Every group of live records of `module` whose `fields` (default: the name field) all match after
+        normalisation (case, spaces, punctuation, Persian/Arabic letters and digits, e-mail plus-tags) or
+        exactly, as lists of ids, lowest first."""
+    def duplicate_page(
+        self,
+        module: str,
+        fields: Sequence[str] | None = None,
+        *,
+        normalize: bool = True,
+        after: str | None = None,
+        limit: int = 1000,
+    ) -> DuplicatePage:
+        """One page of duplicate groups ordered by key; pass `next` as `after` for the next page."""
+    def merge(
+        self,
+        module: str,
+        keep: RecordId,
+        others: Sequence[RecordId],
+        values: Mapping[str, InputValue] | None = None,
+        *,
+        version: int | None = None,
+    ) -> MergeReport:
+        """Merges `others` into `keep` in one transaction: `values` maps a field to a merged record's id
+        (take its value) or to a value; references, links, comments, activities and history move to `keep`,
+        the others go to the recycle bin. Restoring a merged record undoes its part."""
+    def add_duplicate_rule(self, module: str, fields: Sequence[str]) -> DuplicateRule:
+        """Refuses creates, updates and imports of `module` whose normalised `fields` match another live record."""
+    def drop_duplicate_rule(self, module: str, fields: Sequence[str]) -> None:
+        """Drops the duplicate-prevention rule over `fields` (any order)."""
+    def duplicate_rules(self, module: str) -> list[DuplicateRule]:
+        """The duplicate-prevention rules of `module`, in the order they were added."""
     def add_picklist_value(self, field: str | tuple[str, str], value: str) -> None: ...
     def add_picklist_values(self, field: str | tuple[str, str], values: Sequence[str]) -> None: ...
     def reorder_picklist(self, field: str | tuple[str, str], values: Sequence[str]) -> None: ...

@@ -119,7 +119,7 @@ class HistoryEntry(TypedDict):
     module: str
     actor: str
     at: datetime.datetime
-    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked", "commented", "purged", "schema_changed"]
+    kind: Literal["created", "updated", "deleted", "restored", "linked", "unlinked", "commented", "purged", "schema_changed", "merged", "unmerged"]
     related: int | None
     changes: list[FieldChange]
 
@@ -173,6 +173,38 @@ class BlockInfo(TypedDict):
 class IndexInfo(TypedDict):
     name: str
     fields: list[str]
+
+
+class DuplicateRule(TypedDict):
+    """A duplicate-prevention rule: fields whose normalised values must be unique among live records."""
+
+    name: str
+    fields: list[str]
+
+
+class DuplicateGroup(TypedDict):
+    """Live records whose values match: the matching key and the ids, lowest first."""
+
+    key: str
+    ids: list[int]
+
+
+class DuplicatePage(TypedDict):
+    """One page of duplicate groups; ``next`` is the ``after`` of the next page (None on the last)."""
+
+    groups: list[DuplicateGroup]
+    next: str | None
+
+
+class MergeReport(TypedDict):
+    """What a merge did: the kept and merged ids, changed fields, repointed references, moved links and comments."""
+
+    kept: int
+    merged: list[int]
+    fields: list[str]
+    references: int
+    links: int
+    comments: int
 
 
 class StageInfo(TypedDict):

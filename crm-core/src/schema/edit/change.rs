@@ -181,6 +181,24 @@ pub enum SchemaChange {
         /// Field names or labels, in index order.
         fields: Vec<String>,
     },
+    // ----- duplicate-prevention rules -----
+    /// Adds a duplicate-prevention rule over `fields` (see [`crate::dedupe::rules`]).
+    AddDuplicateRule {
+        /// Module.
+        module: String,
+        /// Field names or labels.
+        fields: Vec<String>,
+        /// Internal name; generated (`dr_<n>`) when `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// Drops the duplicate-prevention rule over `fields` (in any order).
+    DropDuplicateRule {
+        /// Module.
+        module: String,
+        /// Field names or labels.
+        fields: Vec<String>,
+    },
 }
 
 impl SchemaChange {
@@ -203,7 +221,9 @@ impl SchemaChange {
             | SchemaChange::SetPicklistValueRoles { module, .. }
             | SchemaChange::SetPicklistDependency { module, .. }
             | SchemaChange::AddIndex { module, .. }
-            | SchemaChange::DropIndex { module, .. } => Some(module),
+            | SchemaChange::DropIndex { module, .. }
+            | SchemaChange::AddDuplicateRule { module, .. }
+            | SchemaChange::DropDuplicateRule { module, .. } => Some(module),
             SchemaChange::SetStageMeta { .. } => None,
         }
     }
@@ -226,7 +246,9 @@ impl SchemaChange {
             | SchemaChange::SetPicklistValueRoles { module, .. }
             | SchemaChange::SetPicklistDependency { module, .. }
             | SchemaChange::AddIndex { module, .. }
-            | SchemaChange::DropIndex { module, .. } => Some(module),
+            | SchemaChange::DropIndex { module, .. }
+            | SchemaChange::AddDuplicateRule { module, .. }
+            | SchemaChange::DropDuplicateRule { module, .. } => Some(module),
             SchemaChange::SetStageMeta { .. } => None,
         }
     }
@@ -265,6 +287,8 @@ impl SchemaChange {
             SchemaChange::SetStageMeta { .. } => "set_stage_meta",
             SchemaChange::AddIndex { .. } => "add_index",
             SchemaChange::DropIndex { .. } => "drop_index",
+            SchemaChange::AddDuplicateRule { .. } => "add_duplicate_rule",
+            SchemaChange::DropDuplicateRule { .. } => "drop_duplicate_rule",
         }
     }
 }

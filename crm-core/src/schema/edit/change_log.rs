@@ -64,6 +64,22 @@ pub fn prepare(schema: &Schema, change: SchemaChange) -> R<SchemaChange> {
             let m = module_of(schema, &module)?;
             SchemaChange::DropIndex { module: m.name.clone(), fields: crate::schema::index::resolve_fields(m, &fields)? }
         }
+        SchemaChange::AddDuplicateRule { module, fields, name } => {
+            let m = module_of(schema, &module)?;
+            let name = name.unwrap_or_else(|| {
+                let mut i = n;
+                while m.duplicate_rules.iter().any(|x| x.name == format!("dr_{i}")) {
+                    i += 1;
+                }
+                format!("dr_{i}")
+            });
+            let fields = crate::dedupe::rules::resolve_fields(m, &fields)?;
+            SchemaChange::AddDuplicateRule { module: m.name.clone(), fields, name: Some(name) }
+        }
+        SchemaChange::DropDuplicateRule { module, fields } => {
+            let m = module_of(schema, &module)?;
+            SchemaChange::DropDuplicateRule { module: m.name.clone(), fields: crate::dedupe::rules::resolve_fields(m, &fields)? }
+        }
         mut other => {
             if let Some(module) = other.module_mut() {
                 *module = module_of(schema, module)?.name.clone();

@@ -160,6 +160,15 @@ pub enum SchemaError {
         /// Why.
         reason: String,
     },
+    /// A duplicate-prevention rule that breaks a rule (no fields, too many, a field twice or of a type that
+    /// cannot be matched, the same fields twice, too many rules, no such rule to drop).
+    #[error("{module}: invalid duplicate rule: {reason}")]
+    InvalidDuplicateRule {
+        /// Module.
+        module: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl SchemaError {
@@ -188,6 +197,7 @@ impl SchemaError {
             SchemaError::DuplicateIndex { .. } => "duplicate_index",
             SchemaError::UnknownIndex { .. } => "unknown_index",
             SchemaError::InvalidIndex { .. } => "invalid_index",
+            SchemaError::InvalidDuplicateRule { .. } => "invalid_duplicate_rule",
         }
     }
 }

@@ -339,6 +339,7 @@ pub(super) fn delete_field(s: &mut Schema, module: &str, field: &str) -> R<()> {
         .collect();
     let mut uses = uses;
     uses.extend(crate::schema::index::uses_of(m, &name)); // declared indexes
+    uses.extend(crate::dedupe::rules::uses_of(m, &name)); // duplicate-prevention rules
     if !uses.is_empty() {
         return Err(SchemaError::InUse { field: name, uses });
     }

@@ -66,6 +66,14 @@ impl Crm {
         if let Some(existing) = existing {
             return self.plan_duplicate_row(run, &input, existing, &defaulted, notes);
         }
+        // Duplicate-prevention rules (see `rules`): the duplicate mode handles a match; creating fails.
+        if let Some((rule, existing)) = self.rule_duplicate(run, &input, m)? {
+            if run.options.duplicates != Duplicates::Create {
+                return self.plan_duplicate_row(run, &input, existing, &defaulted, notes);
+            }
+            let errors = crate::service::duplicates::duplicate_errors(&rule, existing.id, &existing.label);
+            return self.row_error(run, &input, crate::error::Error::Validation(errors), notes);
+        }
         // Create.
         match self.plan_insert(&mname, std::mem::take(&mut input.fields), Mode::Create, "IMPORT") {
             Ok((mut record, mut cs)) => {

@@ -68,6 +68,8 @@ pub struct MemoryStore {
     access: crate::access::AccessModel,
     access_version: u64,
     access_log: Vec<crate::access::AccessChangeEntry>,
+    /// What merges did to merged records, by merged record.
+    merges: BTreeMap<RecordId, crate::dedupe::MergeJournal>,
     /// Outbox mails handed out by reads so far (shared with [`MemoryStore::mails_read`]'s callers).
     mails_read: Arc<AtomicU64>,
     /// The store as it was when the caller's transaction began, put back by a rollback.

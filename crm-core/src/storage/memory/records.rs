@@ -48,7 +48,11 @@ impl MemoryStore {
                 let current = self.records.get(id).map(|r| (r.deleted, r.version));
                 if current == Some((true, *expected_version)) { Ok(()) } else { Err(purge_refused(*id, *expected_version, current)) }
             }
-            RecordChange::History(_) | RecordChange::Stage(_) => Ok(()),
+            RecordChange::History(_)
+            | RecordChange::Stage(_)
+            | RecordChange::MoveHistory { .. }
+            | RecordChange::PutMergeJournal(_)
+            | RecordChange::DropMergeJournal(_) => Ok(()),
         }
     }
 
@@ -61,6 +65,19 @@ impl MemoryStore {
                 self.history.retain(|h| h.record != *id);
                 self.stages.retain(|s| s.record != *id);
                 self.purge_related(*id); // links and comments go with the record
+                self.merges.remove(id);
+            }
+            RecordChange::MoveHistory { ids, to } => {
+                let ids: std::collections::HashSet<i64> = ids.iter().copied().collect();
+                for h in self.history.iter_mut().filter(|h| ids.contains(&h.id)) {
+                    h.record = *to;
+                }
+            }
+            RecordChange::PutMergeJournal(j) => {
+                self.merges.insert(j.merged, j.clone());
+            }
+            RecordChange::DropMergeJournal(id) => {
+                self.merges.remove(id);
             }
             RecordChange::History(h) => self.push_history(h.clone()),
             RecordChange::Stage(s) => self.stages.push(s.clone()),
@@ -235,5 +252,9 @@ impl RecordStore for MemoryStore {
 
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
         Ok(self.stages.iter().filter(|s| s.record == id).cloned().collect())
+    }
+
+    fn merge_journal(&self, id: RecordId) -> Result<Option<crate::dedupe::MergeJournal>> {
+        Ok(self.merges.get(&id).cloned())
     }
 }

@@ -19,6 +19,11 @@ impl MemoryStore {
                 self.relations.push(r.clone());
             }
             RelationChange::Unlink { record, related } => self.relations.retain(|x| !same_pair(x, *record, *related)),
+            RelationChange::MoveCommentIds { ids, to } => {
+                for c in self.comments.iter_mut().filter(|c| ids.contains(&c.id)) {
+                    c.record = *to;
+                }
+            }
             RelationChange::MoveComments { from, to } => {
                 for c in self.comments.iter_mut().filter(|c| c.record == *from) {
                     c.record = *to;

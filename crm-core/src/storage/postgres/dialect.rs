@@ -28,4 +28,7 @@ impl Dialect for Postgres {
     fn fold(&self, col: &str, needle: &str) -> String {
         crate::storage::sql::dialect::fold_for_needle(&format!("lower({col}::text COLLATE {})", self.fold_collation), needle)
     }
+    fn dedupe_key(&self, col: &str, t: crate::schema::FieldType, normalize: bool) -> String {
+        crate::storage::sql::dialect::pg_dedupe_key(col, t, normalize, self.fold_collation)
+    }
 }

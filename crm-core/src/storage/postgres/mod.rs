@@ -68,7 +68,13 @@ use postgres::{Client, NoTls};
 use std::cell::{Cell, RefCell, RefMut};
 
 /// The layout version this build writes (the highest row of `crm_migrations`).
-pub const LAYOUT_VERSION: i32 = 2;
+///
+/// 1: the first layout; 2: outbox attempts; 3: access control's change log (`crm_access_changes`), the
+/// duplicate-prevention keys and merge journals (`crm_dedupe_keys`, `crm_merges`), label keys folded the
+/// Persian-aware way (marked in `crm_meta`). Each step is added by `sql::ddl::install`, idempotently, when
+/// an older file is opened; a build that knows only an older layout refuses the file (it would not keep
+/// the new tables up to date).
+pub const LAYOUT_VERSION: i32 = 3;
 
 /// Advisory lock keys (database-wide): layout migration, id-block allocation and setup (defaults).
 const LOCK_MIGRATE: i64 = 0x0063_726d_6d69_6772;
@@ -204,7 +210,8 @@ impl PostgresStore {
             }
             c.batch_raw(SEQUENCES)?;
             sql::ddl::install(c)?;
-            // Steps that change existing tables: version 2 (outbox attempts) is completed by `install` itself.
+            // Steps that change existing tables: versions 2 (outbox attempts) and 3 (label keys refolded) are
+            // completed by `install` itself.
             c.execute_raw("INSERT INTO crm_migrations (version) VALUES ($1) ON CONFLICT (version) DO NOTHING", &[&LAYOUT_VERSION])?;
             Ok(())
         })();

@@ -117,7 +117,7 @@ pub(crate) trait SqlAdapter: Send {
                     }
                 }
             }
-            Ok(())
+            super::duplicates::maintain_keys(db, schema, changes) // the duplicate-rule key index
         })
     }
     /// The schema reads use: this handle's own, or the newer one another handle stored.

@@ -191,6 +191,20 @@ CREATE TABLE IF NOT EXISTS crm_workflow_queue (
     due {ctext} NOT NULL
 );
 CREATE INDEX IF NOT EXISTS crm_workflow_queue_due ON crm_workflow_queue (due, id);
+
+CREATE TABLE IF NOT EXISTS crm_dedupe_keys (
+    record_id {int} NOT NULL,
+    module TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    key {ctext} NOT NULL,
+    PRIMARY KEY (record_id, rule)
+);
+CREATE INDEX IF NOT EXISTS crm_dedupe_keys_key ON crm_dedupe_keys (module, rule, key, record_id);
+CREATE TABLE IF NOT EXISTS crm_merges (
+    record_id {int} PRIMARY KEY,
+    kept_id {int} NOT NULL,
+    journal TEXT NOT NULL
+);
 ";
 
 /// Creates (or completes) the side tables.

@@ -211,6 +211,27 @@ pub(crate) trait Dialect: Sync {
         "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1"
     }
 
+    /// A field's duplicate-matching text (see [`crate::dedupe::field_key`]; the stored text when not
+    /// `normalize`d), NULL when empty. The default is the normaliser as a PostgreSQL expression.
+    fn dedupe_key(&self, col: &str, t: FieldType, normalize: bool) -> String {
+        pg_dedupe_key(col, t, normalize, "\"default\"")
+    }
+
+    /// Joins the keys of several fields (U+001F between them; NULL when any is NULL).
+    fn dedupe_join(&self, keys: &[String]) -> String {
+        keys.join(" || chr(31) || ")
+    }
+
+    /// An expression as compared and sorted byte-wise (the order of Rust strings).
+    fn bytewise(&self, e: &str) -> String {
+        format!("({e}) COLLATE \"C\"")
+    }
+
+    /// The ids of a group as comma-separated text.
+    fn id_list(&self, col: &str) -> String {
+        format!("string_agg(({col})::text, ',')")
+    }
+
     /// Renders a template: `$n` becomes [`Dialect::placeholder`], `{name}` becomes [`Dialect::token`].
     fn render(&self, template: &str) -> String {
         let mut out = String::with_capacity(template.len() + 16);
@@ -246,6 +267,17 @@ pub(crate) trait Dialect: Sync {
         }
         out
     }
+}
+
+/// [`Dialect::dedupe_key`] in PostgreSQL, with `lower` under `collation`.
+pub(crate) fn pg_dedupe_key(col: &str, t: FieldType, normalize: bool, collation: &str) -> String {
+    use crate::dedupe::normalize::{postgres_email_expression, postgres_expression};
+    let e = match t {
+        FieldType::Email if normalize => postgres_email_expression(col, collation),
+        t if normalize && crate::dedupe::normalized_type(t) => postgres_expression(col, collation),
+        _ => format!("({col})::text"),
+    };
+    format!("NULLIF({e}, '')")
 }
 
 /// Dialects for unit tests: every default, and one overriding what SQLite overrides in its queries.

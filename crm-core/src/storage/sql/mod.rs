@@ -28,6 +28,7 @@ pub(crate) mod compile;
 pub(crate) mod db;
 pub(crate) mod ddl;
 pub(crate) mod dialect;
+pub(crate) mod duplicates;
 pub(crate) mod feed;
 pub(crate) mod imports;
 pub(crate) mod records;

@@ -432,6 +432,9 @@ pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, schema: &Schema, c: &RecordChang
         RecordChange::Purge { id, expected_version } => purge(db, *id, *expected_version),
         RecordChange::History(h) => db.insert_history(&[h]),
         RecordChange::Stage(s) => stage(db, s),
+        RecordChange::MoveHistory { .. } | RecordChange::PutMergeJournal(_) | RecordChange::DropMergeJournal(_) => {
+            super::duplicates::apply(db, c)
+        }
     }
 }
 
@@ -533,5 +536,24 @@ impl<S: SqlAdapter> RecordStore for S {
 
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>> {
         self.read(|db| stage_history(db, id))
+    }
+
+    fn duplicate_groups(
+        &self,
+        m: &Module,
+        fields: &[String],
+        normalize: bool,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<crate::dedupe::DuplicateGroup>> {
+        self.read(|db| super::duplicates::groups(db, m, fields, normalize, after, limit))
+    }
+
+    fn duplicate_key_holders(&self, m: &Module, rule: &crate::dedupe::DuplicateRule, key: &str, limit: u64) -> Result<Vec<RecordId>> {
+        self.read(|db| super::duplicates::holders(db, m, rule, key, limit))
+    }
+
+    fn merge_journal(&self, id: RecordId) -> Result<Option<crate::dedupe::MergeJournal>> {
+        self.read(|db| super::duplicates::journal(db, id))
     }
 }

@@ -104,6 +104,7 @@ pub(crate) fn apply<D: Db + ?Sized>(db: &mut D, c: &RelationChange) -> Result<()
         RelationChange::Link(r) => link(db, r),
         RelationChange::Unlink { record, related } => unlink(db, *record, *related),
         RelationChange::MoveComments { from, to } => move_comments(db, *from, *to),
+        RelationChange::MoveCommentIds { ids, to } => super::duplicates::move_comment_ids(db, ids, *to),
     }
 }
 

@@ -42,7 +42,9 @@ statements! {
     purge = "DELETE FROM crm_history WHERE record_id = $1;
              DELETE FROM crm_stage_history WHERE record_id = $1;
              DELETE FROM crm_relations WHERE record_id = $1 OR related_id = $1;
-             DELETE FROM crm_comments WHERE record_id = $1";
+             DELETE FROM crm_comments WHERE record_id = $1;
+             DELETE FROM crm_dedupe_keys WHERE record_id = $1;
+             DELETE FROM crm_merges WHERE record_id = $1";
     /// Gives a record a new version (a schema edit rewrote it).
     bump_version = "UPDATE crm_entity SET version = version + 1 WHERE id = $1";
     /// A change-log entry (its id comes from [`Db::insert_id`](super::db::Db::insert_id)).

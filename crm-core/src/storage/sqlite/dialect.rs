@@ -81,6 +81,23 @@ impl Dialect for Sqlite {
     fn refold(&self, key: &str) -> String {
         format!("crm_fold({key})")
     }
+    fn dedupe_key(&self, col: &str, t: FieldType, normalize: bool) -> String {
+        let kind = match t {
+            FieldType::Email if normalize => 2,
+            t if normalize && crate::dedupe::normalized_type(t) => 1,
+            _ => 0,
+        };
+        format!("NULLIF(crm_dedupe({col}, {kind}), '')")
+    }
+    fn dedupe_join(&self, keys: &[String]) -> String {
+        keys.join(" || char(31) || ")
+    }
+    fn bytewise(&self, e: &str) -> String {
+        e.to_string()
+    }
+    fn id_list(&self, col: &str) -> String {
+        format!("group_concat({col}, ',')")
+    }
     fn position(&self, haystack: &str, needle: &str) -> String {
         format!("instr({haystack}, {needle})")
     }

@@ -1,5 +1,6 @@
 //! The connection-local functions crm's SQLite queries use (never the stored schema, so the file opens
-//! anywhere): `crm_fold` (Unicode lower case, as the memory adapter folds) and the aggregate `crm_sum`,
+//! anywhere): `crm_fold` (Unicode lower case, as the memory adapter folds), `crm_dedupe` (the
+//! duplicate-matching key of `crate::dedupe`) and the aggregate `crm_sum`,
 //! which adds decimal text exactly with `rust_decimal`. The collation `crm_decimal` is registered only for
 //! files an older crm wrote, whose decimal indexes used it until they are rebuilt at open
 //! (decimals are now compared through `dialect::decimal_key`, built from SQLite's own functions).
@@ -29,6 +30,22 @@ pub(super) fn register(conn: &Connection) -> Result<()> {
             ValueRef::Real(f) => Some(f.to_string()),
             ValueRef::Blob(b) => Some(fold(&String::from_utf8_lossy(b))),
         })
+    })
+    .db()?;
+    // crm_dedupe(value, kind): the duplicate-matching key (kind 1 text, 2 e-mail, 0 the stored text).
+    conn.create_scalar_function("crm_dedupe", 2, det, |ctx| {
+        let kind = ctx.get::<i64>(1)?;
+        let text = match ctx.get_raw(0) {
+            ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+            ValueRef::Integer(i) => i.to_string(),
+            ValueRef::Real(f) => f.to_string(),
+            ValueRef::Null => return Ok(None),
+        };
+        Ok(Some(match kind {
+            1 => crate::dedupe::normalize(&text),
+            2 => crate::dedupe::normalize_email(&text),
+            _ => text,
+        }))
     })
     .db()?;
     conn.create_collation("crm_decimal", decimal_order).db()?;

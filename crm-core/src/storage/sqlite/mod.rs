@@ -45,7 +45,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The layout version this build writes (`PRAGMA user_version`).
-pub const LAYOUT_VERSION: i64 = 2;
+///
+/// 1: the first layout; 2: outbox attempts; 3: access control's change log (`crm_access_changes`), the
+/// duplicate-prevention keys and merge journals (`crm_dedupe_keys`, `crm_merges`), label keys folded the
+/// Persian-aware way (marked in `crm_meta`). Each step is added by `sql::ddl::install`, idempotently, when
+/// an older file is opened; a build that knows only an older layout refuses the file (it would not keep
+/// the new tables up to date).
+pub const LAYOUT_VERSION: i64 = 3;
 
 /// The id sequence: ids are never reused, even when the operation that reserved them fails.
 const SEQUENCE: &str = "CREATE TABLE IF NOT EXISTS crm_seq (name TEXT PRIMARY KEY, value INTEGER NOT NULL)";
@@ -113,7 +119,8 @@ impl SqliteStore {
         tx.execute_batch(SEQUENCE).db()?;
         sql::ddl::install(&mut Link { conn: &tx, records: &self.records })?;
         decimal_index::rebuild_collated(&tx)?;
-        // Steps that change existing tables: version 2 (outbox attempts) is completed by `install` itself.
+        // Steps that change existing tables: versions 2 (outbox attempts) and 3 (label keys refolded) are
+        // completed by `install` itself.
         tx.pragma_update(None, "user_version", LAYOUT_VERSION).db()?;
         tx.commit().db()
     }
