@@ -94,7 +94,7 @@ def test_funnel_time_in_stage_as_of_and_snapshots(sales: crm.Crm) -> None:
     (spell,) = sales.time_in_stage(period=month)
     assert spell["stage"] == "Prospecting" and spell["spells"] == 1 and spell["median_days"] == Decimal("0")
     rows = sales.pipeline_as_of(date(2999, 12, 31), by="kind")
-    assert rows[1] == {"key": "open", "count": 2, "amount": Decimal("10000"), "forecast_amount": Decimal("6800")}
+    assert rows[1] == {"key": "open", "count": 2, "amount": Decimal("10000"), "forecast_amount": Decimal("6800"), "label": "Open"}
     assert sales.pipeline_as_of(date(2000, 1, 1)) == []
     snap = sales.snapshot_pipeline()
     assert [(r["forecast_category"], r["stage"], r["count"]) for r in snap] == [

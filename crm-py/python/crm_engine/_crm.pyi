@@ -155,6 +155,7 @@ class ChangeWatch:
     def __iter__(self) -> ChangeWatch: ...
     def __next__(self) -> ChangeEvent: ...
 
+@final
 class Transaction:
     """A transaction as a context manager, returned by `Crm.transaction()`: begins on enter, commits on a
     clean exit, rolls every write back when the block raises (the exception goes on)."""
