@@ -336,7 +336,13 @@ fn older_stores_get_the_fields_on_open(b: Backend) {
     let Some(mut db) = b.database() else { return };
     let mut store = db.store();
     let mut old = Schema::builtin();
-    old.modules.get_mut("Potentials").unwrap().fields.retain(|f| !crm_core::analytics::schema::FIELDS.contains(&f.name.as_str()));
+    // Older than the analytics fields, and than currencies (whose upgrade fills the base-currency copies
+    // the reports sum).
+    old.modules
+        .get_mut("Potentials")
+        .unwrap()
+        .fields
+        .retain(|f| !crm_core::analytics::schema::FIELDS.contains(&f.name.as_str()) && f.name != "currency" && !f.name.ends_with("_base"));
     old.picklists.remove("forecast_category");
     old.picklists.remove("lost_reason");
     store.save_schema(&old).unwrap();

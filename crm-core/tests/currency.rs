@@ -290,7 +290,24 @@ fn older_stores_gain_currencies(b: Backend) {
     }
 }
 
+/// The analytics reports sum in the base currency too: each deal's base-currency copy, never its amount in
+/// its own currency (the same 3806.26 USD as the pipeline).
+fn analytics_sum_in_the_base_currency(b: Backend) {
+    let mut t = b.crm();
+    four_deals(&mut t);
+    let rows = t.forecast_by(&[crm_core::analytics::ReportBy::ForecastCategory], None, None).unwrap();
+    let total: Decimal = rows
+        .iter()
+        .filter_map(|r| match r.get("amount") {
+            Some(crm_core::analytics::Cell::Decimal(d)) => Some(*d),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(total.round_dp(2).to_string(), "3806.26", "{rows:?}");
+}
+
 on_every_backend!(
+    analytics_sum_in_the_base_currency,
     dated_rates_at_the_period_boundary,
     totals_in_two_reporting_currencies,
     rate_edits_refresh_the_base_copies,

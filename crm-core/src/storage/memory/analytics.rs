@@ -82,7 +82,7 @@ impl AnalyticsStore for MemoryStore {
         let mut groups = Vec::new();
         for r in self.deals(q, false) {
             let k = keys.iter().map(|k| key_of(r, k)).collect();
-            add(&mut groups, k, r.get("amount").as_decimal(), r.get("forecast_amount").as_decimal())?;
+            add(&mut groups, k, money(r, "amount"), money(r, "forecast_amount"))?;
         }
         Ok(sorted(groups))
     }
@@ -146,7 +146,7 @@ impl AnalyticsStore for MemoryStore {
                 .get(&r.id)
                 .and_then(|rows| rows.iter().rev().find_map(|e| e.stage.as_ref().filter(|s| open.contains(s))))
                 .map_or(Value::Null, |s| Value::Text(s.clone()));
-            add(&mut groups, vec![last], r.get("amount").as_decimal(), r.get("forecast_amount").as_decimal())?;
+            add(&mut groups, vec![last], money(r, "amount"), money(r, "forecast_amount"))?;
         }
         Ok(sorted(groups))
     }
@@ -193,5 +193,14 @@ impl MemoryStore {
             },
         };
         text.map_or(Value::Null, |t| Value::from_text(FieldType::Owner, t))
+    }
+}
+
+/// A money field of a deal for summing: its base-currency copy when the record carries one (sums across
+/// currencies are in the base currency), else the field itself.
+fn money(r: &Record, field: &str) -> Option<rust_decimal::Decimal> {
+    match r.get(&format!("{field}{}", crate::currency::BASE_SUFFIX)).as_decimal() {
+        Some(v) => Some(v),
+        None => r.get(field).as_decimal(),
     }
 }

@@ -37,6 +37,13 @@ fn deals_from(d: &dyn Dialect, m: &Module) -> Result<String> {
     Ok(format!("FROM {} t JOIN crm_entity e ON e.id = t.id", d.ident(&m.table_name())?))
 }
 
+/// The column to sum for a money field: its base-currency copy when the module's records carry a
+/// currency (sums across currencies are in the base currency), else the field itself.
+fn money(d: &dyn Dialect, m: &Module, field: &str) -> Result<String> {
+    let copy = format!("{field}{}", crate::currency::BASE_SUFFIX);
+    Ok(column(d, m, if crate::currency::is_base_copy(m, &copy) { &copy } else { field })?.0)
+}
+
 fn column(d: &dyn Dialect, m: &Module, field: &str) -> Result<(String, FieldType)> {
     let f = m.field(field).ok_or_else(|| Error::invalid(format!("{} has no field '{field}'", m.name)))?;
     Ok((format!("t.{}", d.ident(&f.name)?), f.field_type))
@@ -116,8 +123,8 @@ fn deal_groups<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, keys: &[DealKe
     let inner = format!(
         "SELECT {}{} AS a, {} AS f {} WHERE {}",
         select.concat(),
-        column(d, m, "amount")?.0,
-        column(d, m, "forecast_amount")?.0,
+        money(d, m, "amount")?,
+        money(d, m, "forecast_amount")?,
         deals_from(d, m)?,
         deals_where(d, m, q, false, &mut args)?
     );
@@ -207,8 +214,8 @@ fn last_open_stage<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, open: &[St
     };
     let inner = format!(
         "SELECT {key} AS k0, {} AS a, {} AS f {} WHERE {}",
-        column(d, m, "amount")?.0,
-        column(d, m, "forecast_amount")?.0,
+        money(d, m, "amount")?,
+        money(d, m, "forecast_amount")?,
         deals_from(d, m)?,
         deals_where(d, m, q, false, &mut args)?
     );
