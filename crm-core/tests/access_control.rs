@@ -187,6 +187,11 @@ fn hidden_and_read_only_fields(b: Backend) {
     assert!(e.to_string().contains("nextstep"), "{e}");
     assert_eq!(t.find(Query::new("Potentials").order_by("nextstep")).unwrap_err().kind(), ErrorKind::AccessDenied);
     assert_eq!(t.aggregate(Query::new("Potentials"), Some("nextstep"), &[]).unwrap_err().kind(), ErrorKind::AccessDenied);
+    // a workflow condition counted over the records may not test a hidden field either
+    let hidden = r#"[{"fieldname":"nextstep","operation":"is","value":"call","valuetype":"rawtext","joincondition":"","groupjoin":"and","groupid":"0"}]"#;
+    assert_eq!(t.count_matching("Potentials", hidden).unwrap_err().kind(), ErrorKind::AccessDenied);
+    let visible = r#"[{"fieldname":"sales_stage","operation":"is","value":"Prospecting","valuetype":"rawtext","joincondition":"","groupjoin":"and","groupid":"0"}]"#;
+    assert!(t.count_matching("Potentials", visible).is_ok());
     let e = t.update(deals["rep"], Fields::new().with("amount", "5")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AccessDenied);
     assert!(e.to_string().contains("amount"), "{e}");

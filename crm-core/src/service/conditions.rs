@@ -107,7 +107,10 @@ impl Crm {
     /// `NotFound` for an unknown module; `InvalidArgument` for a condition that does not fit the module.
     pub fn count_matching(&self, module: &str, condition: &str) -> Result<u64> {
         let matcher = self.matcher(module)?;
-        let cond = matcher.compile_vtiger(condition)?;
+        // Access control: a condition may not test fields hidden from the acting user (as a filter may not).
+        let parsed = Cond::from_vtiger(condition, &matcher.module)?;
+        self.check_fields_visible(&matcher.module.name, &parsed.own_fields())?;
+        let cond = parsed.compile(&matcher.module, &matcher.env);
         let mut n = 0u64;
         let mut failed = None;
         matcher.scan_rows(Query::new(&matcher.module.name), &mut |row| match matcher.matches_row(&cond, &row) {

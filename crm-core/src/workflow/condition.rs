@@ -333,6 +333,34 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// The fields of the record itself a condition reads: tested fields, compared fields, and the
+    /// reference fields it goes through to related records (not those named inside expressions).
+    pub fn own_fields(&self) -> Vec<&str> {
+        fn path<'a>(p: &'a FieldPath, out: &mut Vec<&'a str>) {
+            match p {
+                FieldPath::Own(f) => out.push(f),
+                FieldPath::Related { via, .. } => out.push(via),
+            }
+        }
+        fn walk<'a>(c: &'a Cond, out: &mut Vec<&'a str>) {
+            match c {
+                Cond::All(v) | Cond::Any(v) => v.iter().for_each(|x| walk(x, out)),
+                Cond::Not(x) => walk(x, out),
+                Cond::Test(t) => {
+                    path(&t.field, out);
+                    if let Operand::Field(p) = &t.value {
+                        path(p, out);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Replaces a picklist value in the rawtext compare values of tests on `fields` of the record itself
     /// (comma-separated lists too; `None` removes it); true when anything changed. Used by the picklist
     /// editor so stored conditions follow renames.
