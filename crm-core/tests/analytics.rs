@@ -377,7 +377,31 @@ fn older_stores_get_the_fields_on_open(b: Backend) {
     let _ = Decimal::ZERO;
 }
 
+/// Jalali periods: `1406-Q1` is spring 1406 (Nowruz 2027-03-21 to 2027-06-21), so a deal won on
+/// 2027-03-20 (the last day of Esfand 1405) falls in `2027-Q1` but not in `1406-Q1`; quotas and forecasts
+/// take the same names (Persian digits too).
+fn jalali_periods(b: Backend) {
+    let mut t = b.crm();
+    for (name, close) in [("Esfand", "2027-03-20"), ("Nowruz", "2027-03-21")] {
+        t.create(
+            "Potentials",
+            Fields::new().with("potentialname", name).with("amount", "1000").with("sales_stage", "Closed Won").with("closingdate", close),
+        )
+        .unwrap();
+    }
+    let count = |rows: &[ReportRow]| lines(rows).join(" ").split_whitespace().find_map(|c| c.strip_prefix("count=").map(str::to_string));
+    assert_eq!(count(&t.forecast_by(&[], Some("2027-Q1"), None).unwrap()).as_deref(), Some("2"));
+    assert_eq!(count(&t.forecast_by(&[], Some("1406-Q1"), None).unwrap()).as_deref(), Some("1"));
+    assert_eq!(count(&t.forecast_by(&[], Some("۱۴۰۵"), None).unwrap()).as_deref(), Some("1"));
+    let q = t.set_quota("admin", "1406-Q1", rust_decimal::Decimal::from(4000)).unwrap();
+    assert_eq!(q.period, "1406-Q1");
+    let rows = t.attainment("1406-Q1", ReportBy::Owner).unwrap();
+    let line = lines(&rows).join(" ");
+    assert!(line.contains("won_amount=1000") && line.contains("attainment=0.25"), "{line}");
+}
+
 on_every_backend!(
+    jalali_periods,
     forecast_by_category_and_period_and_owner,
     quotas_and_attainment,
     win_rate_and_days_to_close,

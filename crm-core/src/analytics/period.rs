@@ -1,7 +1,9 @@
 //! Report periods: a month `2027-03`, a quarter `2027-Q1`, a year `2027`, a fiscal year `FY2027` or a
 //! fiscal quarter `FY2027-Q1`. A fiscal year is named by the calendar year it ends in (Salesforce's
 //! convention) and starts in the month the view settings give (`ViewSettings::fiscal_year_start_month`,
-//! January by default, when fiscal and calendar years agree).
+//! January by default, when fiscal and calendar years agree). A year of 1200–1599 is a Jalali year: `1406`,
+//! `1406-Q1` (spring, the season of Nowruz), `1406-01` (Farvardin) are Jalali periods, the fiscal year of
+//! the Persian calendar starting on 1 Farvardin; Persian digits are read too.
 
 use crate::error::{Error, Result};
 use chrono::{Datelike, Months, NaiveDate};
@@ -20,12 +22,30 @@ pub struct Period {
 
 fn bad(text: &str) -> Error {
     Error::invalid(format!(
-        "period '{text}' is not a month (2027-03), quarter (2027-Q1), year (2027), fiscal year (FY2027) or fiscal quarter (FY2027-Q1)"
+        "period '{text}' is not a month (2027-03), quarter (2027-Q1), year (2027), fiscal year (FY2027), fiscal quarter (FY2027-Q1) or a Jalali one (1406-01, 1406-Q1, 1406)"
     ))
 }
 
 fn ymd(y: i32, m: u32, text: &str) -> Result<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(|| bad(text))
+}
+
+/// Jalali years: a year of 1200–1599 names a Jalali year (1406 began at Nowruz 2027), whose months and
+/// seasons are Jalali months and seasons.
+const JALALI_YEARS: std::ops::RangeInclusive<i32> = 1200..=1599;
+
+/// A Jalali span of `months` months from Jalali month `month` of `year`.
+fn jalali_span(key: String, y: i32, month: u32, months: u32, text: &str) -> Result<Period> {
+    let m = u8::try_from(month).map_err(|_| bad(text))?;
+    let from = crate::io::jalali::month_start(y, m, 0).ok_or_else(|| bad(text))?;
+    let after = i32::try_from(months).map_err(|_| bad(text))?;
+    let to = crate::io::jalali::month_start(y, m, after).and_then(|d| d.pred_opt()).ok_or_else(|| bad(text))?;
+    Ok(Period { key, from, to })
+}
+
+/// A span of `months` calendar months from `from`, or of Jalali months when the year is a Jalali one.
+fn span_of(key: String, y: i32, month: u32, months: u32, text: &str) -> Result<Period> {
+    if JALALI_YEARS.contains(&y) { jalali_span(key, y, month, months, text) } else { span(key, ymd(y, month, text)?, months, text) }
 }
 
 fn span(key: String, from: NaiveDate, months: u32, text: &str) -> Result<Period> {
@@ -59,12 +79,17 @@ impl Period {
     /// assert_eq!((q.from.to_string(), q.to.to_string()), ("2027-01-01".into(), "2027-03-31".into()));
     /// let fy = Period::parse("FY2027", 4).unwrap();
     /// assert_eq!((fy.from.to_string(), fy.to.to_string()), ("2026-04-01".into(), "2027-03-31".into()));
+    /// // Jalali periods: years 1200–1599 are Jalali (spring 1406 = Nowruz 2027 to the end of Khordad).
+    /// let spring = Period::parse("۱۴۰۶-Q1", 1).unwrap();
+    /// assert_eq!((spring.key.as_str(), spring.from.to_string(), spring.to.to_string()), ("1406-Q1", "2027-03-21".into(), "2027-06-21".into()));
     /// ```
     ///
     /// # Errors
     /// `InvalidArgument` naming the accepted forms.
     pub fn parse(text: &str, fiscal_start_month: u32) -> Result<Period> {
-        let t = text.trim();
+        // Persian and Arabic-Indic digits read as ASCII ones (۱۴۰۶-Q1).
+        let folded = crate::text::fold(text.trim());
+        let t = folded.as_str();
         if !(1..=12).contains(&fiscal_start_month) {
             return Err(Error::invalid(format!("fiscal year start month {fiscal_start_month} is not 1-12")));
         }
@@ -87,13 +112,13 @@ impl Period {
         match t.split_once('-') {
             None => {
                 let y = year(t, text)?;
-                span(format!("{y:04}"), ymd(y, 1, text)?, 12, text)
+                span_of(format!("{y:04}"), y, 1, 12, text)
             }
             Some((y, rest)) => {
                 let y = year(y, text)?;
                 if rest.starts_with(['Q', 'q']) {
                     let q = quarter(rest, text)?;
-                    return span(format!("{y:04}-Q{q}"), ymd(y, (q - 1) * 3 + 1, text)?, 3, text);
+                    return span_of(format!("{y:04}-Q{q}"), y, (q - 1) * 3 + 1, 3, text);
                 }
                 if rest.len() != 2 || !rest.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(bad(text));
@@ -102,7 +127,7 @@ impl Period {
                 if !(1..=12).contains(&m) {
                     return Err(bad(text));
                 }
-                span(format!("{y:04}-{m:02}"), ymd(y, m, text)?, 1, text)
+                span_of(format!("{y:04}-{m:02}"), y, m, 1, text)
             }
         }
     }
