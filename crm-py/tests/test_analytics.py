@@ -115,3 +115,10 @@ def test_category_mapping_and_required_lost_reason(sales: crm.Crm, org: dict[str
     assert sales.update(e["id"], {"sales_stage": "Closed Lost", "lost_reason": "Timing"})["forecast_category"] == "Omitted"
     with pytest.raises(crm.InvalidArgumentError):
         sales.set_forecast_category("Prospecting", "Maybe")
+
+
+def test_jalali_periods(sales: crm.Crm) -> None:
+    # Spring 1406 starts at Nowruz (2027-03-21): C (2027-03-20) closes in Esfand 1405, none of A-D in 1406.
+    assert [r["count"] for r in sales.forecast(by="forecast_category", period="1405-Q4")] == [1, 1, 1, 1]
+    assert sum(r["count"] for r in sales.forecast(by="forecast_category", period="۱۴۰۶-Q1")) == 0
+    assert sales.set_quota("jdoe", "1405", Decimal("20000"))["period"] == "1405"

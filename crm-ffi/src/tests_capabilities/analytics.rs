@@ -46,6 +46,9 @@ fn analytics_calls_by_name_with_json_options() {
             json!([{"owner": "jdoe", "period": "2027-Q1", "amount": "20000"}])
         );
         assert_eq!(analytics(&st, "quotas", "").as_array().unwrap().len(), 1);
+        // A Jalali period (spring 1406, from Nowruz), Persian digits too.
+        assert_eq!(analytics(&st, "set_quota", r#"{"owner": "jdoe", "period": "۱۴۰۶-Q1", "amount": "1"}"#)[0]["period"], "1406-Q1");
+        assert_eq!(analytics(&st, "quotas", "").as_array().unwrap().len(), 2);
         let att = analytics(&st, "attainment", r#"{"period": "2027-Q1"}"#);
         assert_eq!(att[0]["won_amount"], "10000.00");
         assert_eq!(att[0]["attainment"], "0.5000");

@@ -108,7 +108,7 @@ impl Crm {
         if by.contains(&ReportBy::ForecastCategory) {
             keys.push(DealKey::Field("sales_stage".into()));
         }
-        let groups = self.store.deal_groups(&q, &keys)?;
+        let groups = self.money_scale(self.store.deal_groups(&q, &keys)?)?;
         let dir = self.directory_now()?;
         let folded = fold(&schema, &dir, groups, &by)?;
         Ok(folded
@@ -141,7 +141,7 @@ impl Crm {
             DealKey::Field("assigned_user_id".into()),
             DealKey::Field("sales_stage".into()),
         ];
-        let groups = self.store.deal_groups(&q, &keys)?;
+        let groups = self.money_scale(self.store.deal_groups(&q, &keys)?)?;
         let dir = self.directory_now()?;
         let rows: Vec<SnapshotRow> = fold(&schema, &dir, groups, &by)?
             .into_iter()

@@ -80,6 +80,29 @@ impl Crm {
         Ok((s, q))
     }
 
+    /// Shows summed money with its field's scale (`amount` 2 places, `forecast_amount` 4): the stores sum the
+    /// base-currency copies when deals carry a currency, which keep the conversion's scale.
+    pub(crate) fn money_scale(
+        &self,
+        mut groups: Vec<crate::storage::analytics::DealGroup>,
+    ) -> Result<Vec<crate::storage::analytics::DealGroup>> {
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, "Potentials")?;
+        if crate::currency::money_fields(m).is_empty() {
+            return Ok(groups);
+        }
+        let places = self.currency_book()?.base_currency().decimals;
+        let scale = |f: &str| m.field(f).map_or(places, |f| f.decimal_scale()).max(places);
+        let (a, f) = (scale("amount"), scale("forecast_amount"));
+        for g in &mut groups {
+            g.amount = g.amount.round_dp(a);
+            g.amount.rescale(a);
+            g.forecast_amount = g.forecast_amount.round_dp(f);
+            g.forecast_amount.rescale(f);
+        }
+        Ok(groups)
+    }
+
     /// Reads a period name with the stored fiscal-year start.
     ///
     /// # Errors

@@ -35,7 +35,7 @@ impl Crm {
         keys.push(DealKey::Field("sales_stage".into()));
         let dir = self.directory_now()?;
         let mut out: BTreeMap<String, Closed> = BTreeMap::new();
-        for g in self.store.deal_groups(&q, &keys)? {
+        for g in self.money_scale(self.store.deal_groups(&q, &keys)?)? {
             let key = if by == ReportBy::Total { String::new() } else { key_text(&dir, &g.keys[0]) };
             let stage = g.keys.last().and_then(Value::to_text).unwrap_or_default();
             let c = out.entry(key).or_default();
@@ -110,7 +110,7 @@ impl Crm {
         let c = groups.into_values().next().unwrap_or_default();
         let stages = Stages::of(&*self.current_schema()?);
         let (_, open_q) = self.deal_query(vec![stage_in(&stages.open)])?;
-        let open: u64 = self.store.deal_groups(&open_q, &[])?.iter().map(|g| g.count).sum();
+        let open: u64 = self.money_scale(self.store.deal_groups(&open_q, &[])?)?.iter().map(|g| g.count).sum();
         let closed = c.won + c.lost;
         let (total_days, day_count) = c.days.as_ref().map_or((0, 0), |d| (d.total, d.count));
         let velocity = if total_days > 0 {
@@ -147,8 +147,8 @@ impl Crm {
         let stages = Stages::of(&*self.current_schema()?);
         let (_, q) = self.deal_query(vec![closing_in(&p), stage_in(&stages.lost)])?;
         let (groups, column) = match by {
-            LostBy::Reason => (self.store.deal_groups(&q, &[DealKey::Field("lost_reason".into())])?, "lost_reason"),
-            LostBy::LastOpenStage => (self.store.last_open_stage(&q, &stages.open)?, "last_open_stage"),
+            LostBy::Reason => (self.money_scale(self.store.deal_groups(&q, &[DealKey::Field("lost_reason".into())])?)?, "lost_reason"),
+            LostBy::LastOpenStage => (self.money_scale(self.store.last_open_stage(&q, &stages.open)?)?, "last_open_stage"),
         };
         let total: u64 = groups.iter().map(|g| g.count).sum();
         let mut out = Vec::with_capacity(groups.len());
