@@ -180,8 +180,9 @@ typedef struct crm_store crm_store;
 typedef void (*crm_progress)(void *user_data, uint64_t rows_done);
 
 /**
- * Receives one record of `crm_record_find_each` as JSON (`record_json`, valid only during the call; copy
- * what you keep). Return 0 to go on, non-zero to stop (not an error).
+ * Receives one record of `crm_record_find_each` as JSON with sorted keys, as `crm_record_find` writes
+ * them (`record_json`, valid only during the call; copy what you keep). Return 0 to go on, non-zero to
+ * stop (not an error).
  *
  * Runs on the calling thread while the store is locked: it must not call crm on the same store (such a
  * call fails with `CRM_STATUS_INVALID_ARGUMENT`, `reentrant_call`) and must not unwind into crm.

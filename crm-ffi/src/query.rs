@@ -95,7 +95,9 @@ fn find_json(crm: &Crm, query: Query) -> FfiResult<Box<RawValue>> {
         if n > 0 {
             buf.push(b',');
         }
-        serde_json::to_writer(&mut buf, &layouts.record(crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+        // As a JSON value first: records come out with sorted keys, as they always have from this call.
+        let v = serde_json::to_value(layouts.record(crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+        serde_json::to_writer(&mut buf, &v).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
         n += 1;
         Ok(true)
     })?;
@@ -105,8 +107,9 @@ fn find_json(crm: &Crm, query: Query) -> FfiResult<Box<RawValue>> {
     Ok(RawValue::from_string(text).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?)
 }
 
-/// Receives one record of `crm_record_find_each` as JSON (`record_json`, valid only during the call; copy
-/// what you keep). Return 0 to go on, non-zero to stop (not an error).
+/// Receives one record of `crm_record_find_each` as JSON with sorted keys, as `crm_record_find` writes
+/// them (`record_json`, valid only during the call; copy what you keep). Return 0 to go on, non-zero to
+/// stop (not an error).
 ///
 /// Runs on the calling thread while the store is locked: it must not call crm on the same store (such a
 /// call fails with `CRM_STATUS_INVALID_ARGUMENT`, `reentrant_call`) and must not unwind into crm.
@@ -140,7 +143,8 @@ pub unsafe extern "C" fn crm_record_find_each(
         let mut layouts = wire::Layouts::default();
         let mut n = 0u64;
         crm.find_each(query, |r| {
-            let json = serde_json::to_string(&layouts.record(&crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+            let v = serde_json::to_value(layouts.record(&crm, &r)?).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
+            let json = serde_json::to_string(&v).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
             let json = CString::new(json).map_err(|e| crm_core::Error::InvalidArgument(e.to_string()))?;
             n += 1;
             // SAFETY: the host's function and user data, called as documented at `crm_record_fn`; the text
