@@ -242,6 +242,11 @@ fn labels_follow_the_acting_user_then_the_store(b: Backend) {
     // Validation messages in the reader's language.
     let err = t.create("Potentials", Fields::new().with("potentialname", "x").with("closingdate", "2027-01-01")).unwrap_err();
     assert!(err.to_string().contains("مرحله فروش الزامی است"), "{err}");
+    // ... in an import's row report too.
+    let csv = "Opportunity Name,Expected Close Date\nx,2027-01-01\n";
+    let report = t.import_csv(csv.as_bytes(), "Potentials", &crm_core::io::ImportOptions::default(), None).unwrap();
+    let messages: Vec<&str> = report.row_reports.iter().flat_map(|r| r.problems.iter().map(|p| p.message.as_str())).collect();
+    assert!(messages.iter().any(|m| m.contains("مرحله فروش الزامی است")), "{messages:?}");
     // Stored values stay vtiger's; reports show them translated.
     t.create(
         "Potentials",

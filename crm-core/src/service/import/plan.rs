@@ -126,6 +126,8 @@ impl Crm {
     }
 
     pub(super) fn row_error(&mut self, run: &mut Run, input: &RowInput, e: Error, mut notes: Vec<RowProblem>) -> Result<()> {
+        // Validation messages in the acting user's language, as a save outside an import gives them.
+        let e = self.localize_error(Some(&run.module), e);
         match e {
             Error::Validation(v) => {
                 for fe in v.errors() {
