@@ -377,3 +377,19 @@ fn older_postgres_label_keys_are_refolded_on_open() {
         .unwrap();
     assert_eq!(d.get("related_to").as_ref_id(), Some(id));
 }
+
+mod shared {
+    use super::*;
+
+    /// The store's time zone is stored: a handle opened after `set_time_zone` counts "today" in it.
+    fn the_time_zone_is_the_stores(b: Backend) {
+        let mut t = b.crm();
+        t.set_time_zone("Asia/Tehran").unwrap();
+        let other = t.second_handle();
+        assert_eq!(other.time_zone(), "Asia/Tehran");
+        assert!(t.set_time_zone("Mars/Olympus").is_err());
+        assert_eq!(t.second_handle().time_zone(), "Asia/Tehran");
+    }
+
+    on_shared_backends!(the_time_zone_is_the_stores);
+}

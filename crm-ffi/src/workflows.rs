@@ -312,10 +312,10 @@ pub unsafe extern "C" fn crm_workflow_queued_tasks(store: *const crm_store, out_
     })
 }
 
-/// Sets the time zone workflows count days and wall-clock times in (IANA name, `"Europe/Berlin"`; default
-/// UTC). Not stored: set it after each open.
+/// Sets the store's time zone (IANA name, `"Asia/Tehran"`; default UTC): workflows count days and
+/// wall-clock times in it, and "today" of filters and reports is its day. Stored: handles opened later use it.
 ///
-/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown zone).
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown zone); storage errors.
 /// Thread-safety: serialised with other calls on the store.
 ///
 /// # Safety

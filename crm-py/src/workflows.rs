@@ -281,9 +281,10 @@ impl Crm {
         })
     }
 
-    /// Sets the time zone workflows count days and wall-clock times in (IANA name).
+    /// Sets the store's time zone (IANA name): workflows count days and wall-clock times in it and "today"
+    /// of filters and reports is its day; it is stored, so handles opened later use it.
     fn set_time_zone(&self, py: Python<'_>, name: String) -> PyResult<()> {
-        self.engine.run(py, Access::Read, move |crm| Ok(crm.set_time_zone(&name)?))
+        self.engine.run(py, Access::Write, move |crm| Ok(crm.set_time_zone(&name)?))
     }
 
     /// The workflow time zone's name.

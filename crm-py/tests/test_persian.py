@@ -108,3 +108,12 @@ def test_labels_follow_the_acting_user_then_the_store(db: crm.Crm, tmp_path: Pat
     assert label("sales_stage") == "Sales Stage"
     with pytest.raises(crm.InvalidArgumentError, match="language: unknown value 'xx'"):
         db.set_language("xx")
+
+
+def test_the_time_zone_is_stored(tmp_path: Path) -> None:
+    path = tmp_path / "tz.db"
+    with crm.Crm(str(path)) as first:
+        first.set_time_zone("Asia/Tehran")
+    with crm.Crm(str(path)) as again:
+        assert again.time_zone() == "Asia/Tehran"  # a handle opened later uses the stored zone
+

@@ -195,6 +195,7 @@ impl Crm {
         if !ready || !crm.default_filters_installed()? {
             crm.install_defaults()?;
         }
+        crm.load_time_zone()?;
         crm.upgrade_analytics_schema()?; // stores from before the analytics fields get them
         if crm.lacks_currency_fields() {
             crm.upgrade_currency_fields()?;

@@ -196,6 +196,9 @@ impl Env for StoreEnv<'_> {
     }
 }
 
+/// The setting holding the store's time zone ([`Crm::set_time_zone`]).
+const TIME_ZONE: &str = "time_zone";
+
 impl Crm {
     pub(super) fn wf_now(&self) -> DateTime<Utc> {
         self.wf.now.unwrap_or_else(|| self.clock.now())
@@ -371,12 +374,26 @@ impl Crm {
         Ok(out)
     }
 
-    /// Sets the time zone workflows count days and wall-clock times in (IANA name, e.g. `Europe/Berlin`).
+    /// Sets the store's time zone (IANA name, e.g. `Asia/Tehran`): workflows count days and wall-clock times
+    /// in it, and "today" of filters and reports is its day. It is stored: handles opened later use it.
     ///
     /// # Errors
-    /// `InvalidArgument` for an unknown zone.
+    /// `InvalidArgument` for an unknown zone; storage errors.
     pub fn set_time_zone(&mut self, name: &str) -> Result<()> {
-        self.wf.tz = name.parse::<Tz>().map_err(|_| Error::invalid(format!("unknown time zone '{name}'")))?;
+        let tz = name.parse::<Tz>().map_err(|_| Error::invalid(format!("unknown time zone '{name}'")))?;
+        self.commit(&ChangeSet(vec![Change::View(crate::storage::ViewChange::PutSetting {
+            key: TIME_ZONE.into(),
+            value: tz.name().to_string(),
+        })]))?;
+        self.wf.tz = tz;
+        Ok(())
+    }
+
+    /// Reads the stored time zone into the handle (at open); UTC when none is stored or it is unknown.
+    pub(crate) fn load_time_zone(&mut self) -> Result<()> {
+        if let Some(tz) = self.store.setting(TIME_ZONE)?.and_then(|n| n.parse::<Tz>().ok()) {
+            self.wf.tz = tz;
+        }
         Ok(())
     }
 

@@ -1,4 +1,4 @@
-//! Store settings read back: the acting user, owners and the time zone.
+//! Store settings read back: the acting user, owners and the time zone (stored with the store).
 
 use super::*;
 
@@ -29,4 +29,19 @@ fn actor_owner_and_time_zone_getters() {
     ok(unsafe { crm_store_open(c":memory:".as_ptr(), &mut raw) });
     let bare = Store(raw, None);
     assert_eq!(json_of(|o| unsafe { crm_store_actor(bare.0, o) }), J::Null);
+}
+
+#[test]
+fn the_time_zone_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crm.db").to_str().unwrap().to_string();
+    let st = open_at(&file, None);
+    ok(unsafe { crm_store_set_time_zone(st.0, s("Asia/Tehran").as_ptr()) });
+    let mut raw = ptr::null_mut();
+    ok(unsafe { crm_store_open(s(&file).as_ptr(), &mut raw) });
+    let again = Store(raw, None);
+    let mut p = ptr::null_mut();
+    ok(unsafe { crm_store_time_zone(again.0, &mut p) });
+    assert_eq!(unsafe { CStr::from_ptr(p) }, c"Asia/Tehran", "a handle opened later uses the stored zone");
+    unsafe { crm_string_free(p) };
 }
