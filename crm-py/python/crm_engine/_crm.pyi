@@ -110,33 +110,48 @@ class ImportReport:
     """The result of an import."""
 
     @property
-    def import_id(self) -> int: ...
+    def import_id(self) -> int:
+        """The import's id, for `undo_import` (0 for a dry run)."""
     @property
-    def dry_run(self) -> bool: ...
+    def dry_run(self) -> bool:
+        """True when nothing was written."""
     @property
-    def rows(self) -> int: ...
+    def rows(self) -> int:
+        """Data rows read."""
     @property
-    def created(self) -> int: ...
+    def created(self) -> int:
+        """Records created."""
     @property
-    def updated(self) -> int: ...
+    def updated(self) -> int:
+        """Records overwritten."""
     @property
-    def merged(self) -> int: ...
+    def merged(self) -> int:
+        """Records merged."""
     @property
-    def skipped(self) -> int: ...
+    def skipped(self) -> int:
+        """Rows skipped (empty, or duplicates with `duplicates="skip"`)."""
     @property
-    def failed(self) -> int: ...
+    def failed(self) -> int:
+        """Rows that failed."""
     @property
-    def references_created(self) -> int: ...
+    def references_created(self) -> int:
+        """Referenced records created on the way."""
     @property
-    def picklist_values_added(self) -> list[str]: ...
+    def picklist_values_added(self) -> list[str]:
+        """Picklist values added on the way (`"field: value"`)."""
     @property
-    def mapping(self) -> list[tuple[str, str | None]]: ...
+    def mapping(self) -> list[tuple[str, str | None]]:
+        """Column → field used (None for an ignored column)."""
     @property
-    def warnings(self) -> list[str]: ...
+    def warnings(self) -> list[str]:
+        """File-level notes (ignored columns, ...)."""
     @property
-    def errors(self) -> list[ImportProblem]: ...
+    def errors(self) -> list[ImportProblem]:
+        """The problems of the failed rows: dicts with line, column, field, code, message."""
     @property
-    def row_reports(self) -> list[dict[str, Any]]: ...
+    def row_reports(self) -> list[dict[str, Any]]:
+        """Every reported row (failed and skipped ones; every row in a dry run): dicts with line, outcome,
+        record, fields, problems."""
 
 @final
 class RecordIterator:
@@ -178,13 +193,18 @@ class Crm:
 
     def __new__(cls, path: str | os.PathLike[str] | None = None, user: str | None = None) -> Crm: ...
     @property
-    def path(self) -> str: ...
+    def path(self) -> str:
+        """The path given when opening (`":memory:"` for an in-memory store)."""
     @property
-    def user(self) -> str | None: ...
+    def user(self) -> str | None:
+        """The acting user's name, or None."""
     @property
-    def closed(self) -> bool: ...
-    def set_user(self, user_name: str) -> None: ...
-    def close(self) -> None: ...
+    def closed(self) -> bool:
+        """True once `close()` was called."""
+    def set_user(self, user_name: str) -> None:
+        """Sets the acting user (named in history and `modifiedby`, default owner of new records)."""
+    def close(self) -> None:
+        """Closes the database. Every later call raises `CrmError`; closing twice is fine."""
     def __enter__(self) -> Crm: ...
     def __exit__(
         self,
@@ -215,12 +235,22 @@ class Crm:
         role: str | None = None,
         is_admin: bool = False,
         language: str | None = None,
-    ) -> UserInfo: ...
-    def add_group(self, name: str, members: Sequence[str] = ...) -> GroupInfo: ...
-    def users(self) -> list[UserInfo]: ...
-    def user_info(self, user_name: str) -> UserInfo: ...
-    def owner(self, owner: int | str) -> dict[str, Any] | None: ...
-    def groups(self) -> list[GroupInfo]: ...
+    ) -> UserInfo:
+        """Registers a user; returns it as a dict. `language` (`"fa_ir"`, `"en_us"`; default: the store's) is
+        the language labels, messages and exports are in while this user acts; `is_admin` makes them an
+        administrator (every access right)."""
+    def add_group(self, name: str, members: Sequence[str] = ...) -> GroupInfo:
+        """Registers a group with members given by user name; returns it as a dict."""
+    def users(self) -> list[UserInfo]:
+        """Every registered user."""
+    def user_info(self, user_name: str) -> UserInfo:
+        """One user by user name (ignoring case)."""
+    def owner(self, owner: int | str) -> dict[str, Any] | None:
+        """An owner (a user or a group) by id (int) or by user name, full name or group name (str, ignoring
+        case): `{"kind": "user", "id": 1, "user_name": ...}` or `{"kind": "group", "id": 3, "name": ...,
+        "members": [...]}`; None when there is none."""
+    def groups(self) -> list[GroupInfo]:
+        """Every registered group."""
     # access control
     def as_user(self, user_name: str) -> Crm:
         """A cheap handle on the same store acting as `user_name` (same methods, that user's rights)."""
@@ -275,22 +305,42 @@ class Crm:
     def access_changes(self) -> list[dict[str, Any]]:
         """The access change log, oldest first."""
     # schema
-    def modules(self) -> list[str]: ...
-    def fields(self, module: str) -> list[FieldInfo]: ...
-    def picklist_values(self, field: str | tuple[str, str]) -> list[str]: ...
+    def modules(self) -> list[str]:
+        """The module names (`Potentials`, `Accounts`, ...)."""
+    def fields(self, module: str) -> list[FieldInfo]:
+        """The fields of a module (by name or label), in layout order, as dicts; labels in the acting user's
+        language (theirs, else the store's: `set_language`)."""
+    def picklist_values(self, field: str | tuple[str, str]) -> list[str]:
+        """The values of a picklist, in display order. `field` is a field name (`"sales_stage"`), a picklist
+        name, or a `(module, field)` pair."""
     # settings
-    def auto_number(self, module: str) -> AutoNumber: ...
-    def set_auto_number(self, module: str, prefix: str, next: str) -> None: ...
-    def set_stage_probability_autofill(self, on: bool) -> None: ...
+    def auto_number(self, module: str) -> AutoNumber:
+        """The prefix and next number of a module's auto-number (`{"prefix": "POT", "next": "1"}`)."""
+    def set_auto_number(self, module: str, prefix: str, next: str) -> None:
+        """Configures a module's auto-number. With an unchanged prefix the next number may not go below the
+        current one (numbers are never reused)."""
+    def set_stage_probability_autofill(self, on: bool) -> None:
+        """Turns the stage → default probability rule on or off (stored with the database)."""
     # records
-    def create(self, module: str, fields: Mapping[str, InputValue]) -> Record: ...
-    def quick_create(self, module: str, fields: Mapping[str, InputValue]) -> Record: ...
-    def get(self, id: RecordId) -> Record: ...
-    def get_deleted(self, id: RecordId) -> Record: ...
-    def update(self, id: RecordId, fields: Mapping[str, InputValue], *, version: int | None = None) -> Record: ...
-    def delete(self, id: RecordId) -> None: ...
-    def restore(self, id: RecordId) -> Record: ...
-    def purge(self, id: RecordId) -> None: ...
+    def create(self, module: str, fields: Mapping[str, InputValue]) -> Record:
+        """Creates a record of `module` from a dict of field values; returns the stored record."""
+    def quick_create(self, module: str, fields: Mapping[str, InputValue]) -> Record:
+        """Creates a record from the quick-create fields only (mandatory ones and those marked quick create)."""
+    def get(self, id: RecordId) -> Record:
+        """Reads a live record by id. A record in the recycle bin raises `crm.NotFoundError`, as in vtiger;
+        read it with `get_deleted`."""
+    def get_deleted(self, id: RecordId) -> Record:
+        """Reads a record in the recycle bin by id (its `deleted` is True); a live record raises
+        `crm.NotFoundError`. List the recycle bin with `find(..., deleted=True)`."""
+    def update(self, id: RecordId, fields: Mapping[str, InputValue], *, version: int | None = None) -> Record:
+        """Changes the given fields of a record; with `version`, refuses (ConflictError) unless the stored
+        record is still at that version."""
+    def delete(self, id: RecordId) -> None:
+        """Moves a record to the recycle bin."""
+    def restore(self, id: RecordId) -> Record:
+        """Restores a record from the recycle bin; returns it."""
+    def purge(self, id: RecordId) -> None:
+        """Removes a record in the recycle bin for good."""
     def find(
         self,
         module: str,
@@ -301,11 +351,23 @@ class Crm:
         limit: int | None = None,
         offset: int = 0,
         deleted: bool = False,
-    ) -> list[Record]: ...
-    def count(self, module: str, where: Where = None, *, filter: int | str | None = None, deleted: bool = False) -> int: ...
+    ) -> list[Record]:
+        """The records of `module` that match `where`, as a list of dicts (ready for `pandas.DataFrame`).
+        `filter` (a saved filter's id or name) adds the filter's conditions, and its order unless `order_by`
+        is given. The records are read from the store one at a time (one consistent read) and turned into
+        dicts; without `limit` the list holds every match at once: to go through a large result in bounded
+        memory use `iter` (keyset-paged batches)."""
+    def count(self, module: str, where: Where = None, *, filter: int | str | None = None, deleted: bool = False) -> int:
+        """How many records of `module` match `where`."""
     def iter(
         self, module: str, where: Where = None, *, order_by: OrderBy = None, batch: int = 1000, deleted: bool = False
-    ) -> RecordIterator: ...
+    ) -> RecordIterator:
+        """Iterates lazily over the matching records, fetching `batch` records at a time: one engine call per
+        batch, each seeking past the last record returned (keyset paging on the first sort key and the id,
+        as `page_after`), so memory stays bounded by `batch` and every batch costs the same however far the
+        iteration is. Without `order_by` the order is creation time (then id), so records updated, created
+        or deleted while iterating never make it skip or repeat another. This is the streaming form of
+        `find`, which returns every match at once in a list."""
     def page(
         self,
         module: str,
@@ -315,7 +377,9 @@ class Crm:
         page_size: int = 50,
         order_by: OrderBy = None,
         deleted: bool = False,
-    ) -> Page: ...
+    ) -> Page:
+        """One page (1-based) of the matching records with the total count: `{"records": [...], "total": n,
+        "page": p, "page_size": s}`."""
     def aggregate(
         self,
         module: str,
@@ -325,9 +389,17 @@ class Crm:
         *,
         deleted: bool = False,
         currency: str | None = None,
-    ) -> list[dict[str, Any]]: ...
-    def history(self, id: RecordId, *, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
-    def stage_history(self, id: RecordId) -> list[StageEntry]: ...
+    ) -> list[dict[str, Any]]:
+        """Groups the matching records by `group_by` (or not at all) and sums decimal fields exactly. Returns
+        one dict per group: `{group_by: key, "count": n, sum_field: Decimal, ...}`. Money fields sum in
+        `currency` (default: the base currency), each record converted at its dated rate."""
+    def history(self, id: RecordId, *, after: int | None = None, limit: int | None = None) -> list[HistoryEntry]:
+        """The change log of a record, oldest first: all of it, or with `limit` one page of at most `limit`
+        entries whose id is above `after` (keyset paging: pass the last entry's `id` for the next page; an
+        empty list is the end). `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`)."""
+    def stage_history(self, id: RecordId) -> list[StageEntry]:
+        """The stage history of an opportunity (stage, amount, probability, forecast, close date after each
+        change), oldest first."""
     # the change feed
     def changes(self, since: int | None = None, limit: int = 1000, modules: Sequence[str] | None = None) -> list[ChangeEvent]:
         """The committed changes after position `since` (None: from the oldest kept), oldest first: at most `limit`,
@@ -342,21 +414,42 @@ class Crm:
     ) -> ChangeWatch:
         """An endless iterator over the changes after `since`, sleeping `poll_interval` seconds (the interpreter
         released, Ctrl-C honoured) whenever it has caught up."""
-    def stage_durations(self, id: RecordId) -> list[StageDuration]: ...
+    def stage_durations(self, id: RecordId) -> list[StageDuration]:
+        """The periods an opportunity spent in each stage, up to now."""
     # schema customization
-    def add_field(self, module: str, *, label: str, type: str, **options: Any) -> FieldInfo: ...
-    def update_field(self, module: str, field: str, **changes: Any) -> FieldInfo: ...
-    def move_field(self, module: str, field: str, block: str, position: int | None = None) -> None: ...
-    def reorder_fields(self, module: str, block: str, fields: Sequence[str]) -> None: ...
-    def delete_field(self, module: str, field: str) -> None: ...
-    def blocks(self, module: str) -> list[BlockInfo]: ...
-    def add_block(self, module: str, label: str) -> BlockInfo: ...
-    def rename_block(self, module: str, block: str, label: str) -> None: ...
-    def reorder_blocks(self, module: str, blocks: Sequence[str]) -> None: ...
-    def delete_block(self, module: str, block: str) -> None: ...
-    def add_index(self, module: str, fields: Sequence[str]) -> IndexInfo: ...
-    def drop_index(self, module: str, fields: Sequence[str]) -> None: ...
-    def indexes(self, module: str) -> list[IndexInfo]: ...
+    def add_field(self, module: str, *, label: str, type: str, **options: Any) -> FieldInfo:
+        """Adds a custom field and returns it. `type` is a field type name (`"text"`, `"currency"`,
+        `"picklist"`, `"date"`, ...); options: `name`, `block`, `mandatory`, `quick_create`, `hidden`,
+        `default`, `max_length`, `precision`, `scale`, `mass_editable`, `references` (modules), `values` (a
+        new picklist's values) or `picklist` (share an existing one)."""
+    def update_field(self, module: str, field: str, **changes: Any) -> FieldInfo:
+        """Changes a field: `label`, `mandatory`, `quick_create`, `quick_create_sequence`, `presence`
+        (`"shown"`/`"hidden"`), `default`, `clear_default`, `mass_editable`, `type` (lossless changes only),
+        `max_length`, `precision` (may only grow). Returns the field."""
+    def move_field(self, module: str, field: str, block: str, position: int | None = None) -> None:
+        """Moves a field to a block (name or label) at a 1-based position (None: at the end)."""
+    def reorder_fields(self, module: str, block: str, fields: Sequence[str]) -> None:
+        """Reorders the fields of a block: the listed ones first, then the others as they were."""
+    def delete_field(self, module: str, field: str) -> None:
+        """Deletes a custom field and its values (refused with SchemaError for standard fields and fields a
+        dependency, filter or workflow uses)."""
+    def blocks(self, module: str) -> list[BlockInfo]:
+        """The blocks of a module in layout order: dicts with name, label, sequence, custom."""
+    def add_block(self, module: str, label: str) -> BlockInfo:
+        """Adds a custom block at the end of the layout; returns it."""
+    def rename_block(self, module: str, block: str, label: str) -> None:
+        """Changes a block's label."""
+    def reorder_blocks(self, module: str, blocks: Sequence[str]) -> None:
+        """Reorders blocks (the listed ones first)."""
+    def delete_block(self, module: str, block: str) -> None:
+        """Deletes an empty custom block."""
+    def add_index(self, module: str, fields: Sequence[str]) -> IndexInfo:
+        """Declares a composite index of `module` over `fields` (1 to 4 names or labels, in index order);
+        returns it. Part of the schema: stored, logged, seen by every handle; SQLite builds the real index."""
+    def drop_index(self, module: str, fields: Sequence[str]) -> None:
+        """Drops the declared index of `module` over exactly `fields` (names or labels, in index order)."""
+    def indexes(self, module: str) -> list[IndexInfo]:
+        """The declared indexes of `module`, in the order they were added."""
     def find_duplicates(self, module: str, fields: Sequence[str] | None = None, *, normalize: bool = True) -> list[list[int]]:
         """Every group of live records of `module` whose `fields` (default: the name field) all match after
         normalisation (case, spaces, punctuation, Persian/Arabic letters and digits, e-mail plus-tags) or
@@ -389,54 +482,141 @@ class Crm:
         """Drops the duplicate-prevention rule over `fields` (any order)."""
     def duplicate_rules(self, module: str) -> list[DuplicateRule]:
         """The duplicate-prevention rules of `module`, in the order they were added."""
-    def add_picklist_value(self, field: str | tuple[str, str], value: str) -> None: ...
-    def add_picklist_values(self, field: str | tuple[str, str], values: Sequence[str]) -> None: ...
-    def reorder_picklist(self, field: str | tuple[str, str], values: Sequence[str]) -> None: ...
-    def rename_picklist_value(self, field: str | tuple[str, str], old: str, new: str) -> None: ...
+    def add_picklist_value(self, field: str | tuple[str, str], value: str) -> None:
+        """Appends one value to a picklist field's list."""
+    def add_picklist_values(self, field: str | tuple[str, str], values: Sequence[str]) -> None:
+        """Appends values to a picklist field's list."""
+    def reorder_picklist(self, field: str | tuple[str, str], values: Sequence[str]) -> None:
+        """Reorders a picklist (the listed values first)."""
+    def rename_picklist_value(self, field: str | tuple[str, str], old: str, new: str) -> None:
+        """Renames a picklist value everywhere: stored records, defaults, filters, workflow conditions."""
     def delete_picklist_values(
         self, field: str | tuple[str, str], values: Sequence[str], replacement: str | None = None
-    ) -> None: ...
-    def set_picklist_value_roles(self, field: str | tuple[str, str], value: str, roles: Sequence[str]) -> None: ...
-    def picklist_values_for_role(self, field: str | tuple[str, str], role: str) -> list[str]: ...
-    def set_picklist_dependency(self, module: str, source: str, target: str, mapping: Mapping[str, Sequence[str]]) -> None: ...
-    def stages(self) -> list[StageInfo]: ...
-    def set_stage_meta(self, value: str, kind: Literal["open", "won", "lost"], probability: decimal.Decimal | int | str) -> None: ...
-    def schema_changes(self, *, after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]: ...
-    def refresh_schema(self) -> bool: ...
-    def apply_schema_change(self, change: str | Mapping[str, Any]) -> dict[str, Any]: ...
+    ) -> None:
+        """Deletes picklist values; records holding them get `replacement` (required for a mandatory field)."""
+    def set_picklist_value_roles(self, field: str | tuple[str, str], value: str, roles: Sequence[str]) -> None:
+        """Limits a picklist value to some roles (an empty list: every role)."""
+    def picklist_values_for_role(self, field: str | tuple[str, str], role: str) -> list[str]:
+        """The values of a picklist field a user with `role` may choose."""
+    def set_picklist_dependency(self, module: str, source: str, target: str, mapping: Mapping[str, Sequence[str]]) -> None:
+        """Makes picklist `target` depend on `source`: `mapping` maps each source value to the target values
+        allowed with it. An empty mapping removes the dependency."""
+    def stages(self) -> list[StageInfo]:
+        """The sales stages with their kind and default probability: `[{"value": "Prospecting", "kind": "open",
+        "probability": Decimal("10"), "editable": True}, ...]`."""
+    def set_stage_meta(self, value: str, kind: Literal["open", "won", "lost"], probability: decimal.Decimal | int | str) -> None:
+        """Sets the kind (`"open"`, `"won"`, `"lost"`) and default probability (percent) of a sales stage."""
+    def schema_changes(self, *, after: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """The schema change log, oldest first: dicts with version, actor, at (ISO text) and change (the edit
+        as applied, tagged by its kind). All of it, or with `limit` one page of at most `limit` changes
+        whose version is above `after` (keyset paging: pass the last change's `version` for the next page;
+        an empty list is the end). `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`)."""
+    def refresh_schema(self) -> bool:
+        """Reloads the schema when another handle changed it; True when it did."""
+    def apply_schema_change(self, change: str | Mapping[str, Any]) -> dict[str, Any]:
+        """Applies one raw schema edit (crm-core's `SchemaChange`, as a dict or JSON text tagged by its kind,
+        as `schema_changes()` shows them) and returns its log entry. The named helpers (`add_field`, ...)
+        are the usual way; this one replays or scripts any edit."""
     # workflows and outbox
-    def add_workflow(self, definition: str | Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any: ...
-    def workflows(self, module: str | None = None) -> list[dict[str, Any]]: ...
-    def get_workflow(self, id: int) -> dict[str, Any]: ...
-    def update_workflow(self, id: int, definition: str | Mapping[str, Any]) -> dict[str, Any]: ...
-    def set_workflow_active(self, id: int, active: bool = True) -> None: ...
-    def delete_workflow(self, id: int) -> None: ...
-    def dry_run(self, target: RecordId | str, changes: Mapping[str, InputValue] | None = None) -> dict[str, Any]: ...
-    def run_workflow(self, id: int, record: RecordId) -> dict[str, Any]: ...
-    def run_due(self, now: datetime.datetime | None = None) -> dict[str, Any]: ...
-    def unregistered_functions(self) -> list[tuple[int, str]]: ...
-    def queued_tasks(self) -> list[dict[str, Any]]: ...
-    def outbox(self) -> list[dict[str, Any]]: ...
-    def outbox_page(self, status: str | None = None, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]: ...
-    def purge_outbox(self, before: datetime.datetime) -> int: ...
-    def mark_sent(self, id: int) -> None: ...
-    def mark_failed(self, id: int, error: str) -> None: ...
-    def deliver_outbox(self, mailer: Callable[[dict[str, Any]], object]) -> dict[str, Any]: ...
-    def register_function(self, name: str, function: Callable[[Record], Mapping[str, InputValue] | None]) -> None: ...
-    def set_time_zone(self, name: str) -> None: ...
-    def time_zone(self) -> str: ...
-    def set_site_url(self, url: str) -> None: ...
+    def add_workflow(self, definition: str | Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Any:
+        """Adds a workflow: a dict or JSON text in vtiger's shape (`workflowname`, `module_name`,
+        `execution_condition`, `test` conditions JSON, `tasks`) or crm's typed shape (`module`, `name`,
+        `trigger`, `condition`, `tasks`, as returned by `workflows()`). Returns the new id; given a list,
+        adds all or none and returns the ids."""
+    def workflows(self, module: str | None = None) -> list[dict[str, Any]]:
+        """The workflows (of `module`, or of every module) in execution order, as dicts in crm's typed shape."""
+    def get_workflow(self, id: int) -> dict[str, Any]:
+        """One workflow as a dict."""
+    def update_workflow(self, id: int, definition: str | Mapping[str, Any]) -> dict[str, Any]:
+        """Replaces workflow `id` with a definition (either shape, one object); returns it."""
+    def set_workflow_active(self, id: int, active: bool = True) -> None:
+        """Turns a workflow on or off."""
+    def delete_workflow(self, id: int) -> None:
+        """Deletes a workflow with its queued tasks."""
+    def dry_run(self, target: RecordId | str, changes: Mapping[str, InputValue] | None = None) -> dict[str, Any]:
+        """Evaluates the workflows for a change without writing anything. `target` is a record (id or dict) to
+        change with `changes`, or a module name for a new record. Returns `{"record": dict, "workflows":
+        [trace, ...]}`, each trace with its tests and effects."""
+    def run_workflow(self, id: int, record: RecordId) -> dict[str, Any]:
+        """Runs one workflow on one record now (whatever its trigger); returns its trace."""
+    def run_due(self, now: datetime.datetime | None = None) -> dict[str, Any]:
+        """Runs the scheduled workflows and delayed tasks due at `now` (a datetime, naive = UTC; default: the
+        current time). Returns `{"workflows", "records", "delayed_tasks", "mails"}` counts and `"failures"`:
+        a list of dicts for the runs and tasks that failed (the others still ran)."""
+    def unregistered_functions(self) -> list[tuple[int, str]]:
+        """Custom functions that active workflows call but that are not registered on this handle, as
+        `(workflow_id, name)` tuples sorted; such tasks are skipped at run time. Call it after registering
+        the functions to find typos or missing registrations."""
+    def queued_tasks(self) -> list[dict[str, Any]]:
+        """Delayed tasks waiting in the queue, by due time."""
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every outbox mail, oldest first: dicts with id, from, reply_to, to, cc, bcc, subject, body, record,
+        workflow, status (`"queued"`, `"sent"`, `"failed"`), error, created, sent."""
+    def outbox_page(self, status: str | None = None, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """A page of the outbox: at most `limit` mails with ids above `after_id` (0: from the start), oldest
+        first, only those with `status` (`"queued"`, `"sent"`, `"failed"`; None: all). Mails carry
+        `attempts` and `next_attempt` too. Pass the last id of a page as `after_id` for the next; an empty
+        list is the end. Each page costs the same however large the outbox is. ValueError: unknown status."""
+    def purge_outbox(self, before: datetime.datetime) -> int:
+        """Retention: removes sent mail sent before `before` (a `datetime`; naive ones are UTC) and returns how
+        many. Queued and failed mail stay."""
+    def mark_sent(self, id: int) -> None:
+        """Marks an outbox mail as sent."""
+    def mark_failed(self, id: int, error: str) -> None:
+        """Marks an outbox mail as failed with the error and counts the attempt: a delivery after the back-off
+        (60 s, doubling per failure) tries it again, until 8 failures; then it stays failed for good."""
+    def deliver_outbox(self, mailer: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
+        """Hands every mail that is due (queued, or failed with its back-off passed; never mail given up on) to
+        `mailer`, a callable taking the mail as a dict; an exception it raises marks that mail failed (with
+        the message) and delivery goes on. Returns `{"sent", "failed", "given_up"}` (`given_up`: ids of the
+        mails that failed for the last allowed time in this run). The mailer must not use a `Crm` (see the
+        module notes: it raises CrmError "reentrant")."""
+    def register_function(self, name: str, function: Callable[[Record], Mapping[str, InputValue] | None]) -> None:
+        """Registers a Python callable for vtiger "invoke custom function" tasks named `name`. It is called
+        with the record (a dict) while the engine runs the workflow, and returns a dict of fields to set (or
+        None). An exception fails the save with its message. It must not use a `Crm`: that raises CrmError
+        "reentrant" (the engine is busy with the save that runs the workflow)."""
+    def set_time_zone(self, name: str) -> None:
+        """Sets the store's time zone (IANA name): workflows count days and wall-clock times in it and "today"
+        of filters and reports is its day; it is stored, so handles opened later use it."""
+    def time_zone(self) -> str:
+        """The workflow time zone's name."""
+    def set_site_url(self, url: str) -> None:
+        """Sets the base URL used by the `crmdetailviewurl` / `siteurl` mail placeholders."""
     # languages
-    def languages(self) -> list[str]: ...
-    def language(self) -> str: ...
-    def set_language(self, language: str) -> None: ...
-    def set_user_language(self, user_name: str, language: str | None) -> None: ...
-    def set_label(self, language: str, key: str, text: str) -> None: ...
-    def custom_labels(self, language: str) -> dict[str, str]: ...
+    def languages(self) -> list[str]:
+        """The installed languages (`["en_us", "fa_ir"]`)."""
+    def language(self) -> str:
+        """The language the acting user reads: their own, else the store's."""
+    def set_language(self, language: str) -> None:
+        """Sets the store's language (`"fa_ir"`, also `"fa"` or `"fa-IR"`), used by users without one of their
+        own: field labels, picklist values in exports and reports, validation messages."""
+    def set_user_language(self, user_name: str, language: str | None) -> None:
+        """Sets a user's own language (None: the store's from now on)."""
+    def set_label(self, language: str, key: str, text: str) -> None:
+        """Sets a custom label of a language: `key` is a catalogue key (`"Sales Stage"`,
+        `"Potentials::Amount"`, a picklist value, a custom field's label); an empty `text` removes it."""
+    def custom_labels(self, language: str) -> dict[str, str]:
+        """The custom labels of a language, key → text."""
     # conditions and expressions over stored records
-    def matching(self, module: str, condition: str | Sequence[Mapping[str, Any]] | Mapping[str, Any], ids: Iterable[RecordId]) -> list[int]: ...
-    def count_matching(self, module: str, condition: str | Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> int: ...
-    def evaluate(self, module: str, expression: str, id: RecordId) -> FieldValue: ...
+    def matching(self, module: str, condition: str | Sequence[Mapping[str, Any]] | Mapping[str, Any], ids: Iterable[RecordId]) -> list[int]:
+        """The ids among `ids` (ints or record dicts) whose records of `module` meet `condition`, in the order
+        given. `condition` is vtiger's workflow condition JSON (the `test` array: `[{"fieldname": "amount",
+        "operation": "greater than", "value": "1000", "joincondition": "", "groupid": 0}]`), as text or as a
+        list of dicts; it is compiled once. Every id must be a live record of `module`: an unknown id, a
+        record in the recycle bin or of another module raises `crm.NotFoundError`; a condition that does not
+        fit the module raises `crm.InvalidArgumentError`."""
+    def count_matching(self, module: str, condition: str | Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> int:
+        """How many live records of `module` meet `condition` (vtiger's workflow condition JSON, as text or as
+        a list of dicts, as in `matching`). The condition is compiled once and the records stream from the
+        store without building a dict per record. Raises `crm.NotFoundError` for an unknown module and
+        `crm.InvalidArgumentError` for a condition that does not fit the module."""
+    def evaluate(self, module: str, expression: str, id: RecordId) -> FieldValue:
+        """The value of workflow expression `expression` (`"amount * 2"`, `"concat(potentialname, ' - ',
+        sales_stage)"`, `"amount > 1000"`) for record `id` (int or record dict) of `module`: numbers as
+        `decimal.Decimal`, dates as `datetime.date`/`datetime`, comparisons as `bool`, empty as `None`.
+        Raises `crm.InvalidArgumentError` for a bad expression or a failed evaluation, `crm.NotFoundError`
+        as `matching`."""
     # reports
     def forecast(
         self,
@@ -519,17 +699,27 @@ class Crm:
     def user_currency(self, user: str) -> str | None:
         """A user's preferred currency, or None."""
     # views
-    def filters(self, module: str) -> list[dict[str, Any]]: ...
-    def filter(self, module: str, filter: int | str) -> dict[str, Any]: ...
-    def save_filter(self, module: str, definition: Mapping[str, Any]) -> dict[str, Any]: ...
-    def delete_filter(self, module: str, filter: int | str) -> None: ...
+    def filters(self, module: str) -> list[dict[str, Any]]:
+        """The saved filters of a module the acting user sees, as dicts."""
+    def filter(self, module: str, filter: int | str) -> dict[str, Any]:
+        """One filter by id or name."""
+    def save_filter(self, module: str, definition: Mapping[str, Any]) -> dict[str, Any]:
+        """Saves a filter (new without `id`, else replaces it) and returns it; see the module notes for the
+        definition's shape."""
+    def delete_filter(self, module: str, filter: int | str) -> None:
+        """Deletes a filter (by id or name); system filters cannot be deleted."""
     def list_view(
         self, module: str, filter: int | str | None = None, *, sort: str | None = None, page: int = 1, page_size: int = 50
-    ) -> ListPage: ...
-    def search(self, module: str, text: str, *, page: int = 1, page_size: int = 50) -> Page: ...
+    ) -> ListPage:
+        """One page of a filter's listing (the default filter when None): `{"filter": dict, "records": [...],
+        "total", "page", "page_size"}`; `sort` (`"-amount"`) overrides the filter's order."""
+    def search(self, module: str, text: str, *, page: int = 1, page_size: int = 50) -> Page:
+        """Searches every text field of a module for `text` (ignoring case); one page with the total."""
     def search_columns(
         self, module: str, columns: Mapping[str, str] | Sequence[tuple[str, str]], *, page: int = 1, page_size: int = 50
-    ) -> Page: ...
+    ) -> Page:
+        """Per-column search: every `{field: text}` must match (text fields contain the text, owners and
+        references match by name, other fields equal the value); one page with the total."""
     def page_after(
         self,
         module: str,
@@ -539,9 +729,16 @@ class Crm:
         page_size: int = 50,
         order_by: OrderBy = None,
         deleted: bool = False,
-    ) -> dict[str, Any]: ...
-    def view_settings(self) -> dict[str, Any]: ...
-    def set_view_settings(self, settings: Mapping[str, Any]) -> None: ...
+    ) -> dict[str, Any]:
+        """Keyset paging: the next `page_size` matching records after `cursor` (None: from the start), in the
+        query's order (`order_by`, default id) with the id breaking ties. Returns `{"records": [...],
+        "cursor": str | None}`; pass `cursor` back for the next page (an opaque string; None when there are
+        no more records). Unlike `page`, records inserted or deleted meanwhile do not shift later pages."""
+    def view_settings(self) -> dict[str, Any]:
+        """The settings named date ranges use, as a dict (`fiscal_year_start_month`, `week_start`, ...)."""
+    def set_view_settings(self, settings: Mapping[str, Any]) -> None:
+        """Stores the settings named date ranges use (a dict with both keys, as `view_settings` returns it;
+        `fiscal_year_start_month` 1..=12)."""
     # relations, comments, mass actions, lead conversion
     def relate(
         self,
@@ -551,21 +748,36 @@ class Crm:
         role: str | None = None,
         quantity: decimal.Decimal | int | str | None = None,
         price: decimal.Decimal | int | str | None = None,
-    ) -> Link: ...
-    def unrelate(self, id: RecordId, other_id: RecordId) -> None: ...
+    ) -> Link:
+        """Links two records many-to-many (a contact, product, service or document with another record). Extra
+        details: `role` for a contact, `quantity` and `price` for a product or service. Returns the link."""
+    def unrelate(self, id: RecordId, other_id: RecordId) -> None:
+        """Removes the link between two records."""
     def related(
         self, id: RecordId, module: str, *, page: int | None = None, page_size: int = 50, links: bool = False
-    ) -> list[Any]: ...
-    def comment(self, id: RecordId, text: str, parent: int | None = None) -> Comment: ...
-    def comments(self, id: RecordId) -> list[Comment]: ...
-    def activities(self, id: RecordId, *, done: bool = False) -> list[Record]: ...
+    ) -> list[Any]:
+        """The records of `module` related to a record (through a reference field or a many-to-many link), most
+        recently modified first; all of them, or one page when `page` is given. With `links=True`, a list of
+        `(record, link)` pairs, `link` the link dict (role, quantity, price) or None."""
+    def comment(self, id: RecordId, text: str, parent: int | None = None) -> Comment:
+        """Adds a comment to a record, or with `parent` (a comment id) a reply to that comment; returns it."""
+    def comments(self, id: RecordId) -> list[Comment]:
+        """The comments on a record, newest first (replies name their parent)."""
+    def activities(self, id: RecordId, *, done: bool = False) -> list[Record]:
+        """The activities (Calendar records) of a record: open ones, or done ones with `done=True`."""
     def create_from_opportunity(
         self, opportunity: RecordId, module: str, fields: Mapping[str, InputValue] | None = None
-    ) -> Record: ...
-    def mass_edit(self, ids: Iterable[RecordId], fields: Mapping[str, InputValue]) -> MassResult: ...
-    def mass_transfer(self, ids: Iterable[RecordId], owner: str) -> MassResult: ...
-    def mass_delete(self, ids: Iterable[RecordId]) -> MassResult: ...
-    def mass_comment(self, ids: Iterable[RecordId], text: str) -> MassResult: ...
+    ) -> Record:
+        """Creates a quote, sales order or invoice (`module` "Quotes", "SalesOrder", "Invoice") for an
+        opportunity, copying its organization, contact, subject and product/service lines; `fields` win."""
+    def mass_edit(self, ids: Iterable[RecordId], fields: Mapping[str, InputValue]) -> MassResult:
+        """Sets the same fields on many records (each saved on its own; failures are reported, not raised)."""
+    def mass_transfer(self, ids: Iterable[RecordId], owner: str) -> MassResult:
+        """Gives many records to another owner (user or group name)."""
+    def mass_delete(self, ids: Iterable[RecordId]) -> MassResult:
+        """Moves many records to the recycle bin."""
+    def mass_comment(self, ids: Iterable[RecordId], text: str) -> MassResult:
+        """Adds the same comment to many records."""
     def convert_lead(
         self,
         lead_id: RecordId,
@@ -575,17 +787,28 @@ class Crm:
         opportunity: Mapping[str, InputValue] | None = None,
         assigned_to: str | None = None,
         transfer_to: str = ...,
-    ) -> Converted: ...
-    def create_opportunity_for(self, customer: RecordId, fields: Mapping[str, InputValue]) -> Record: ...
+    ) -> Converted:
+        """Converts a lead: `account` / `contact` are True (create from the lead's mapped fields), False (skip)
+        or a dict of fields that override the mapped ones; `opportunity` is None (skip) or a dict of fields.
+        `assigned_to` owns the new records (default: the lead's owner); `transfer_to` ("contact" or
+        "account") takes over the lead's links. Returns `{"Accounts": id, "Contacts": id, "Potentials": id,
+        "account_reused": bool}` (None for what was not created)."""
+    def create_opportunity_for(self, customer: RecordId, fields: Mapping[str, InputValue]) -> Record:
+        """Creates an opportunity for an existing organization or contact (linked to it); returns the record."""
     def create_for_new_customer(
         self,
         opportunity: Mapping[str, InputValue],
         *,
         account: bool | Mapping[str, InputValue] | None = None,
         contact: bool | Mapping[str, InputValue] | None = None,
-    ) -> Converted: ...
-    def lead_mapping(self) -> dict[str, Any]: ...
-    def set_lead_mapping(self, mapping: Mapping[str, Any]) -> None: ...
+    ) -> Converted:
+        """Creates an opportunity with a new organization and/or contact in one transaction; returns the ids
+        like `convert_lead`."""
+    def lead_mapping(self) -> dict[str, Any]:
+        """The lead-conversion field mapping: `{"rows": [{"lead", "account", "contact", "potential",
+        "editable"}]}`."""
+    def set_lead_mapping(self, mapping: Mapping[str, Any]) -> None:
+        """Replaces the lead-conversion field mapping (the shape `lead_mapping()` returns)."""
     # import and export
     def import_csv(
         self,
@@ -609,7 +832,10 @@ class Crm:
         max_rows: int = ...,
         max_record_bytes: int = ...,
         progress: Callable[[int], object] | None = None,
-    ) -> ImportReport: ...
+    ) -> ImportReport:
+        """Imports a CSV file into `module`; every row goes through the normal save (validation, workflows,
+        change log) in batches of `batch_size` rows per transaction. Returns an `ImportReport`; bad rows are
+        reported in `errors`, not raised."""
     def import_vcf(
         self,
         path: str | os.PathLike[str],
@@ -626,8 +852,15 @@ class Crm:
         close_in_days: int | None = None,
         max_rows: int | None = None,
         progress: Callable[[int], object] | None = None,
-    ) -> ImportReport: ...
-    def undo_import(self, import_id: int) -> dict[str, int]: ...
+    ) -> ImportReport:
+        """Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
+        created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
+        new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
+        `close_in_days`). Returns an `ImportReport`."""
+    def undo_import(self, import_id: int) -> dict[str, int]:
+        """Undoes an import: created records (and created references) go to the recycle bin, overwritten and
+        merged records get their previous values back. Returns `{"deleted", "restored"}`. ConflictError when
+        already undone or when a record changed since."""
     def resume_import_csv(
         self,
         import_id: int,
@@ -647,12 +880,23 @@ class Crm:
         has_header: bool = True,
         batch_size: int = 250,
         progress: Callable[[int], object] | None = None,
-    ) -> ImportReport: ...
-    def imports(self) -> list[dict[str, Any]]: ...
-    def import_rows(self, import_id: int, *, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]: ...
-    def save_mapping(self, module: str, name: str, mapping: Mapping[str, str]) -> None: ...
-    def mappings(self, module: str) -> dict[str, dict[str, str]]: ...
-    def delete_mapping(self, module: str, name: str) -> None: ...
+    ) -> ImportReport:
+        """Resumes a CSV import that was interrupted (the process died mid-import): the rows its journal counts
+        (whole committed batches) are skipped and the rest of the file is imported under the same import id,
+        so `undo_import` takes back both parts at once. Pass the same file and options as the interrupted
+        run (`dry_run` is refused). The report counts the whole import. ConflictError when the import
+        completed or was undone; NotFoundError for an unknown import."""
+    def imports(self) -> list[dict[str, Any]]:
+        """Every import, oldest first, with its counts and status."""
+    def import_rows(self, import_id: int, *, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+        """What an import did to each record it touched, in file order: all of it, or with `limit` one page of
+        at most `limit` rows after skipping `offset`. `limit` is 1..=10 000 (`limits::MAX_LOG_PAGE`)."""
+    def save_mapping(self, module: str, name: str, mapping: Mapping[str, str]) -> None:
+        """Saves a named column → field mapping for later imports of `module`."""
+    def mappings(self, module: str) -> dict[str, dict[str, str]]:
+        """The saved mappings of a module: `{name: {column: field}}`."""
+    def delete_mapping(self, module: str, name: str) -> None:
+        """Deletes a saved mapping."""
     def export_csv(
         self,
         path: str | os.PathLike[str],
@@ -671,7 +915,13 @@ class Crm:
         bom: bool = False,
         neutralize_formulas: bool = True,
         digits: Literal["latin", "persian"] | None = None,
-    ) -> int: ...
+    ) -> int:
+        """Writes records of `module` to a CSV file; returns the number of rows written. Selection: `ids` (in
+        that order), or the records matching `filter` (saved filter id or name) and `where`, all of them or
+        one page (`page`, `page_size`). `header`: `"labels"` (vtiger's), `"names"` or `"none"`; `columns`:
+        fields to write (default: every field); references are written `Module::::Name` as vtiger does.
+        `date_format` as import's (`"jalali"` writes `1406/01/05`); `bom` writes a UTF-8 byte-order mark
+        (Excel needs it to show Persian); `digits="persian"` writes numbers and dates with Persian digits."""
     def export_vcf(
         self,
         path: str | os.PathLike[str],
@@ -680,4 +930,6 @@ class Crm:
         filter: int | str | None = None,
         where: Where = None,
         version: Literal["3.0", "4.0"] = ...,
-    ) -> int: ...
+    ) -> int:
+        """Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
+        number of cards written."""
