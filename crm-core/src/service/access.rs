@@ -154,6 +154,11 @@ impl Crm {
     /// (existence is not leaked), `AccessDenied` when the module right or the record right refuses.
     pub(crate) fn check_record(&self, r: &Record, a: Action) -> Result<()> {
         let rights = self.rights()?;
+        self.check_record_with(&rights, r, a)
+    }
+
+    /// [`Crm::check_record`] with rights already in hand (a loop over many records reads them once).
+    pub(crate) fn check_record_with(&self, rights: &Rights, r: &Record, a: Action) -> Result<()> {
         if rights.unrestricted {
             return Ok(());
         }

@@ -52,12 +52,13 @@ impl Crm {
         let next = if groups.len() as u64 == search.limit { groups.last().map(|g| g.key.clone()) } else { None };
         // Access control: a restricted user sees the groups' records they may view (a group keeps at least
         // two); the page's `next` still follows the store's page, so walking on skips nothing.
-        if !self.rights()?.reads_everything() {
+        let rights = self.rights()?;
+        if !rights.reads_everything() {
             for g in &mut groups {
                 let mut visible = Vec::with_capacity(g.ids.len());
                 for id in &g.ids {
                     if let Some(r) = self.store.get(*id)?
-                        && self.check_record(&r, crate::access::Action::View).is_ok()
+                        && self.check_record_with(&rights, &r, crate::access::Action::View).is_ok()
                     {
                         visible.push(*id);
                     }

@@ -89,15 +89,15 @@ impl Crm {
             for mut e in entries {
                 if e.record.0 != 0 {
                     let visible = match self.store.get(e.record)? {
-                        Some(r) => self.check_record(&r, crate::access::Action::View).is_ok(),
+                        Some(r) => self.check_record_with(&rights, &r, crate::access::Action::View).is_ok(),
                         // Purged: no owner left to test; shown to whoever sees every record of the module.
                         None => rights.may(&e.module, crate::access::Action::View) && rights.sight(&e.module).read.is_none(),
                     };
                     if !visible {
                         continue;
                     }
-                    let hidden = self.hidden_fields(&e.module)?;
-                    e.changes.retain(|c| !hidden.contains(&c.field));
+                    let hidden = rights.hidden_fields(&e.module);
+                    e.changes.retain(|c| !hidden.contains(&c.field.as_str()));
                 }
                 out.push(ChangeEvent::from(e));
                 if out.len() as u64 == limit {

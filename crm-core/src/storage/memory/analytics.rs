@@ -82,7 +82,7 @@ impl AnalyticsStore for MemoryStore {
         let mut groups = Vec::new();
         for r in self.deals(q, false) {
             let k = keys.iter().map(|k| key_of(r, k)).collect();
-            add(&mut groups, k, money(r, "amount"), money(r, "forecast_amount"))?;
+            add(&mut groups, k, money(r, "amount", AMOUNT_BASE), money(r, "forecast_amount", FORECAST_BASE))?;
         }
         Ok(sorted(groups))
     }
@@ -146,7 +146,7 @@ impl AnalyticsStore for MemoryStore {
                 .get(&r.id)
                 .and_then(|rows| rows.iter().rev().find_map(|e| e.stage.as_ref().filter(|s| open.contains(s))))
                 .map_or(Value::Null, |s| Value::Text(s.clone()));
-            add(&mut groups, vec![last], money(r, "amount"), money(r, "forecast_amount"))?;
+            add(&mut groups, vec![last], money(r, "amount", AMOUNT_BASE), money(r, "forecast_amount", FORECAST_BASE))?;
         }
         Ok(sorted(groups))
     }
@@ -196,11 +196,12 @@ impl MemoryStore {
     }
 }
 
-/// A money field of a deal for summing: its base-currency copy when the record carries one (sums across
-/// currencies are in the base currency), else the field itself.
-fn money(r: &Record, field: &str) -> Option<rust_decimal::Decimal> {
-    match r.get(&format!("{field}{}", crate::currency::BASE_SUFFIX)).as_decimal() {
-        Some(v) => Some(v),
-        None => r.get(field).as_decimal(),
-    }
+/// The base-currency copies of the two money fields the reports sum (`field` + `currency::BASE_SUFFIX`).
+const AMOUNT_BASE: &str = "amount_base";
+const FORECAST_BASE: &str = "forecast_amount_base";
+
+/// A money field of a deal for summing: its base-currency copy `base` when the record carries one (sums
+/// across currencies are in the base currency), else the field itself.
+fn money(r: &Record, field: &str, base: &str) -> Option<rust_decimal::Decimal> {
+    r.get(base).as_decimal().or_else(|| r.get(field).as_decimal())
 }
