@@ -111,8 +111,7 @@ pub fn add(m: &mut Module, fields: &[String], name: &str) -> Result<(), SchemaEr
     if m.duplicate_rules.len() >= MAX_RULES_PER_MODULE {
         return Err(invalid(m, &format!("a module carries at most {MAX_RULES_PER_MODULE} duplicate rules")));
     }
-    let digits = name.strip_prefix("dr_").unwrap_or_default();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || m.duplicate_rules.iter().any(|r| r.name == name) {
+    if !crate::schema::index::numbered_name(name, "dr_") || m.duplicate_rules.iter().any(|r| r.name == name) {
         return Err(invalid(m, &format!("bad or used rule name '{name}'")));
     }
     m.duplicate_rules.push(DuplicateRule { name: name.to_string(), fields });

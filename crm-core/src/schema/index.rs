@@ -65,6 +65,12 @@ pub fn resolve_fields(m: &Module, fields: &[String]) -> Result<Vec<String>, Sche
     Ok(out)
 }
 
+/// Whether `name` is `prefix` followed by digits (`ix_3`): the names the engine gives declared indexes and
+/// duplicate rules.
+pub(crate) fn numbered_name(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Adds the index `name` over `fields` to `m`.
 ///
 /// # Errors
@@ -78,8 +84,7 @@ pub fn add(m: &mut Module, fields: &[String], name: &str) -> Result<(), SchemaEr
     if m.indexes.len() >= MAX_INDEXES_PER_MODULE {
         return Err(invalid(m, &format!("a module carries at most {MAX_INDEXES_PER_MODULE} declared indexes")));
     }
-    let digits = name.strip_prefix("ix_").unwrap_or_default();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || m.indexes.iter().any(|i| i.name == name) {
+    if !numbered_name(name, "ix_") || m.indexes.iter().any(|i| i.name == name) {
         return Err(invalid(m, &format!("bad or used index name '{name}'")));
     }
     m.indexes.push(IndexDef { name: name.to_string(), fields });
