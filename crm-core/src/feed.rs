@@ -86,7 +86,8 @@ impl From<HistoryEntry> for ChangeEvent {
 }
 
 /// Which change-log entries a feed read selects: those with a position above `after`, oldest first, at
-/// most `limit`, of `modules` (every module when empty). What a store's selection function takes.
+/// most `limit`, of `modules` (every module when empty), that `sight` admits. What a store's selection
+/// function takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedQuery {
     /// The last position the consumer handled.
@@ -95,6 +96,17 @@ pub struct FeedQuery {
     pub limit: u64,
     /// Only entries of these modules; every module when empty.
     pub modules: Vec<String>,
+    /// Access control: per module, the records whose entries a restricted reader may see; entries of
+    /// modules not named here, and entries of no record (schema edits), are all selected. Empty for
+    /// readers who see everything. Applied in the store's read, so a page holds `limit` visible entries.
+    pub sight: std::collections::BTreeMap<String, crate::query::RecordSight>,
+}
+
+impl FeedQuery {
+    /// Whether `sight` admits an entry, given its record as stored now (`None`: purged).
+    pub fn admits(&self, e: &HistoryEntry, record: Option<&crate::record::Record>) -> bool {
+        e.record.0 == 0 || self.sight.get(&e.module).is_none_or(|s| s.admits(record))
+    }
 }
 
 /// The change-log entry of a schema edit: `record` 0 (no record), the edit's module (empty for an edit of no

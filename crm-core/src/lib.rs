@@ -70,7 +70,7 @@ pub use access::{
 pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCode, ValidationErrors};
 pub use feed::{ChangeEvent, ChangeIter};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
-pub use query::{Aggregate, Condition, Op, OwnerScope, Query, Sort};
+pub use query::{Aggregate, Condition, Op, OwnerScope, Query, RecordSight, Sort};
 pub use record::{Fields, Record};
 pub use related::{Comment, Relation};
 pub use row::{Row, RowLayout, Rows};

@@ -517,6 +517,30 @@ impl OwnerScope {
     }
 }
 
+/// Which records of one module a restricted reader may see, for the reads that span records rather than
+/// run a [`Query`] (the change feed, duplicate groups): set by the service from the acting user's rights
+/// (`Crm::record_sight`); each store applies it in its own read (SQL: in the statement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordSight {
+    /// No record (the user may not view the module).
+    Nothing,
+    /// Every record that exists (a purged record's change-log entries are not shown: its owner is gone).
+    Existing,
+    /// The records whose owner is admitted.
+    Owners(OwnerScope),
+}
+
+impl RecordSight {
+    /// Whether a record is admitted (`None`: it no longer exists).
+    pub fn admits(&self, record: Option<&crate::record::Record>) -> bool {
+        match (self, record) {
+            (RecordSight::Nothing, _) | (_, None) => false,
+            (RecordSight::Existing, Some(_)) => true,
+            (RecordSight::Owners(s), Some(r)) => s.admits(r.get(&s.field)),
+        }
+    }
+}
+
 impl Query {
     /// Every live record of `module`.
     pub fn new(module: impl Into<String>) -> Query {

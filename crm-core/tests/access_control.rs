@@ -347,7 +347,119 @@ fn duplicates_and_merge_respect_visibility(b: Backend) {
     assert_eq!(refused.unwrap_err().kind(), ErrorKind::NotFound);
 }
 
+/// The change feed and duplicate groups select a restricted user's records in the store's read; their
+/// pages are exactly what testing each entry's record against the user's rights gives (the reference:
+/// the administrator's pages, filtered by the records the user finds through scoped queries), for every
+/// page size: a private module (live, in the recycle bin, purged), a public module (purged too), a module
+/// the user may not view, schema edits, comments and a hidden field.
+fn restricted_pages_match_per_record_checks(b: Backend) {
+    let (mut t, deals) = setup(b);
+    t.set_sharing("Potentials", Sharing::Private).unwrap();
+    let mut p = Profile { name: "Managers".into(), modules: Default::default(), fields: Default::default() };
+    p.modules.insert("Potentials".into(), crm_core::ModuleRights { view: true, create: true, edit: true, delete: true });
+    p.modules.insert("Leads".into(), crm_core::ModuleRights { view: false, create: false, edit: false, delete: false });
+    p.fields.insert("Potentials".into(), BTreeMap::from([("nextstep".to_string(), crm_core::FieldAccess::Hidden)]));
+    t.put_profile(p).unwrap();
+    t.set_role_profiles("Manager", &["Managers"]).unwrap();
+    // Twins for duplicate groups: (owner, name).
+    let twins =
+        [("vp", "A"), ("rep", "A"), ("rep", "B"), ("rep2", "B"), ("vp", "B"), ("mgr", "C"), ("sup", "C"), ("mgr", "D"), ("rep", "D")];
+    for (o, n) in twins {
+        let f = Fields::new()
+            .with("potentialname", format!("twin {n}"))
+            .with("sales_stage", "Prospecting")
+            .with("closingdate", "2027-03-31")
+            .with("assigned_user_id", o);
+        t.create("Potentials", f).unwrap();
+    }
+    for (o, d) in &deals {
+        t.update(*d, Fields::new().with("nextstep", format!("call {o}")).with("amount", "7")).unwrap();
+    }
+    for n in ["Hendricks", "Dunn"] {
+        t.create("Leads", Fields::new().with("lastname", n).with("company", "Initech")).unwrap();
+    }
+    t.add_duplicate_rule("Leads", &["lastname"]).unwrap(); // a schema edit: no record, shown to all
+    let gone = t.create("Accounts", Fields::new().with("accountname", "Gone")).unwrap().id;
+    t.create("Accounts", Fields::new().with("accountname", "Stays")).unwrap();
+    t.comment(deals["rep2"], "call back").unwrap();
+    t.comment(deals["sup"], "not for mgr").unwrap();
+    t.delete(deals["rep"]).unwrap(); // in the recycle bin: still mgr's to see
+    for id in [gone, deals["vp"]] {
+        t.delete(id).unwrap();
+        t.purge(id).unwrap();
+    }
+    let all = t.changes(None, 1000, &[]).unwrap();
+
+    act(&mut t, "mgr");
+    let mut visible: Vec<RecordId> = Vec::new();
+    for m in ["Potentials", "Accounts"] {
+        for q in [Query::new(m), Query::new(m).in_recycle_bin()] {
+            visible.extend(t.find(q).unwrap().into_iter().map(|r| r.id));
+        }
+    }
+    assert_eq!(t.find(Query::new("Leads")).unwrap_err().kind(), ErrorKind::AccessDenied);
+    let purged_public = |id: RecordId| id == gone;
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|e| e.record.is_none_or(|r| visible.contains(&r) || purged_public(r)))
+        .cloned()
+        .map(|mut e| {
+            if e.record.is_some() && e.module == "Potentials" {
+                e.changes.retain(|c| c.field != "nextstep");
+            }
+            e
+        })
+        .collect();
+    assert!(expected.len() < all.len() && expected.iter().any(|e| e.record == Some(gone)), "{expected:?}");
+    assert!(expected.iter().any(|e| e.record.is_none()) && !expected.iter().any(|e| e.module == "Leads" && e.record.is_some()));
+    for limit in [1, 2, 3, 7, 1000] {
+        let mut since = None;
+        let mut got = Vec::new();
+        loop {
+            let page = t.changes(since, limit, &[]).unwrap();
+            let at = got.len();
+            let want = &expected[at..expected.len().min(at + limit as usize)];
+            assert_eq!(page, want, "page of {limit} after {since:?}");
+            let Some(last) = page.last() else { break };
+            since = Some(last.position);
+            got.extend(page);
+        }
+        assert_eq!(got, expected);
+        let only: Vec<_> = expected.iter().filter(|e| e.module == "Potentials").cloned().collect();
+        assert_eq!(t.changes(None, 1000, &["Potentials"]).unwrap(), only);
+    }
+
+    let search = |limit, after: Option<String>| crm_core::dedupe::DuplicateSearch {
+        fields: vec!["potentialname".into()],
+        limit,
+        after,
+        ..Default::default()
+    };
+    for limit in [1, 2, 3, 100] {
+        let mut after = None;
+        loop {
+            act(&mut t, "admin");
+            let mut want = t.find_duplicates("Potentials", &search(limit, after.clone())).unwrap();
+            for g in &mut want.groups {
+                g.ids.retain(|id| visible.contains(id));
+            }
+            want.groups.retain(|g| g.ids.len() > 1);
+            act(&mut t, "mgr");
+            let page = t.find_duplicates("Potentials", &search(limit, after.clone())).unwrap();
+            assert_eq!(page, want, "duplicates: page of {limit} after {after:?}");
+            match page.next {
+                Some(k) => after = Some(k),
+                None => break,
+            }
+        }
+    }
+    let page = t.find_duplicates("Potentials", &search(100, None)).unwrap();
+    let keys: Vec<usize> = page.groups.iter().map(|g| g.ids.len()).collect();
+    assert_eq!(keys, [2, 2], "{page:?}");
+}
+
 on_every_backend!(
+    restricted_pages_match_per_record_checks,
     duplicates_and_merge_respect_visibility,
     streams_feed_and_analytics_show_only_visible_records,
     nothing_configured_means_everything_visible,

@@ -234,6 +234,18 @@ impl Rights {
             .unwrap_or_default()
     }
 
+    /// The modules where the user does not see every record: those the user may not view, and those
+    /// with a read set of owners (sorted, each once; none for administrators and the system).
+    pub fn restricted_modules(&self) -> Vec<&str> {
+        if self.unrestricted {
+            return vec![];
+        }
+        let no_view = self.modules.iter().filter(|(_, r)| !r.view).map(|(m, _)| m.as_str());
+        let owners = self.sights.iter().filter(|(_, s)| s.read.is_some()).map(|(m, _)| m.as_str());
+        let set: BTreeSet<&str> = no_view.chain(owners).collect();
+        set.into_iter().collect()
+    }
+
     /// The owner sets of a module (every record for administrators, the system and modules whose sharing
     /// is the default).
     pub fn sight(&self, module: &str) -> ModuleSight {

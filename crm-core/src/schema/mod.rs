@@ -253,7 +253,12 @@ impl Module {
     }
     /// The SQL table name of the module (its name in lower case).
     pub fn table_name(&self) -> String {
-        self.name.to_ascii_lowercase()
+        Module::table_name_of(&self.name)
+    }
+
+    /// The storage table name of the module named `name` (see [`Module::table_name`]).
+    pub fn table_name_of(name: &str) -> String {
+        name.to_ascii_lowercase()
     }
 }
 

@@ -28,7 +28,7 @@ use crate::access::{
     AccessChangeEntry, AccessDenied, AccessEdit, AccessModel, Action, FieldAccess, Profile, Rights, Role, Sharing, SharingRule,
 };
 use crate::error::{Error, Result};
-use crate::query::{OwnerScope, Query};
+use crate::query::{OwnerScope, Query, RecordSight};
 use crate::record::{Fields, Record};
 use crate::schema::Module;
 use crate::storage::{AccessStoreChange, ChangeSet};
@@ -110,6 +110,22 @@ impl Crm {
             }
         }
         Ok(q)
+    }
+
+    /// Which records of `module` a user with `rights` may view, for the reads that span records (the
+    /// change feed, duplicate groups) to apply in the store: `None` for every record, else what
+    /// [`Crm::check_record_with`] admits for `View` — nothing without the module right, the owner scope
+    /// where the module has an owner field and the user a read set, else every existing record.
+    pub(crate) fn record_sight(&self, rights: &Rights, module: &str) -> Result<Option<RecordSight>> {
+        if rights.unrestricted {
+            return Ok(None);
+        }
+        if !rights.may(module, Action::View) {
+            return Ok(Some(RecordSight::Nothing));
+        }
+        let Some(owners) = rights.sight(module).read else { return Ok(None) };
+        let scoped = self.current_schema()?.module(module).is_some_and(|m| m.field(OWNER_FIELD).is_some());
+        Ok(Some(if scoped { RecordSight::Owners(OwnerScope { field: OWNER_FIELD.to_string(), owners }) } else { RecordSight::Existing }))
     }
 
     /// Refuses (AccessDenied, action `read`) fields of `module` hidden from the acting user: group-by and

@@ -42,6 +42,17 @@ impl Crm {
     pub fn changes(&self, since: Option<i64>, limit: u64, modules: &[&str]) -> Result<Vec<ChangeEvent>> {
         let limit = crate::limits::log_page(limit)?;
         let modules: Vec<String> = modules.iter().map(|m| m.to_string()).collect();
+        // Access control: the records whose events the acting user may see, selected by the store's read.
+        let rights = self.rights()?;
+        let restricted = !rights.reads_everything();
+        let mut sight = std::collections::BTreeMap::new();
+        if restricted {
+            for m in rights.restricted_modules() {
+                if let Some(s) = self.record_sight(&rights, m)? {
+                    sight.insert(m.to_string(), s);
+                }
+            }
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -50,7 +61,7 @@ impl Crm {
                 Some(p) => p,
                 None => self.store.feed_trimmed()?,
             };
-            let entries = self.store.feed(&FeedQuery { after, limit, modules: modules.clone() })?;
+            let entries = self.store.feed(&FeedQuery { after, limit, modules: modules.clone(), sight: sight.clone() })?;
             // Checked after the read: a trim committed before it shows here, so a read that could have
             // missed trimmed entries is never returned as complete.
             let trimmed = self.store.feed_trimmed()?;
@@ -68,46 +79,15 @@ impl Crm {
                     )));
                 }
             }
-            if self.rights()?.reads_everything() {
-                return Ok(entries.into_iter().map(ChangeEvent::from).collect());
-            }
-            return self.visible_changes(entries, limit, &modules);
-        }
-    }
-
-    /// Access control: the events among `entries` (a feed page of `limit`) that the acting user may see,
-    /// read on past the page until `limit` visible events are found or the feed ends, so that an empty
-    /// answer still means "nothing newer". An event is visible when its record is one the user may view
-    /// today (a purged record's, when the user may view every record of its module; schema changes
-    /// always), with the fields hidden from the user taken out of its changes.
-    fn visible_changes(&self, mut entries: Vec<crate::history::HistoryEntry>, limit: u64, modules: &[String]) -> Result<Vec<ChangeEvent>> {
-        let rights = self.rights()?;
-        let mut out = Vec::new();
-        loop {
-            let full = entries.len() as u64 == limit;
-            let last = entries.last().map(|e| e.id);
-            for mut e in entries {
-                if e.record.0 != 0 {
-                    let visible = match self.store.get(e.record)? {
-                        Some(r) => self.check_record_with(&rights, &r, crate::access::Action::View).is_ok(),
-                        // Purged: no owner left to test; shown to whoever sees every record of the module.
-                        None => rights.may(&e.module, crate::access::Action::View) && rights.sight(&e.module).read.is_none(),
-                    };
-                    if !visible {
-                        continue;
-                    }
+            let mut events: Vec<ChangeEvent> = entries.into_iter().map(ChangeEvent::from).collect();
+            if restricted {
+                // The fields hidden from the user leave the events of records.
+                for e in events.iter_mut().filter(|e| e.record.is_some()) {
                     let hidden = rights.hidden_fields(&e.module);
                     e.changes.retain(|c| !hidden.contains(&c.field.as_str()));
                 }
-                out.push(ChangeEvent::from(e));
-                if out.len() as u64 == limit {
-                    return Ok(out);
-                }
             }
-            match (full, last) {
-                (true, Some(after)) => entries = self.store.feed(&FeedQuery { after, limit, modules: modules.to_vec() })?,
-                _ => return Ok(out),
-            }
+            return Ok(events);
         }
     }
 

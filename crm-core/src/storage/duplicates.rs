@@ -6,12 +6,13 @@ use super::RecordStore;
 use crate::dedupe::rules::key_of;
 use crate::dedupe::{DuplicateGroup, DuplicateRule};
 use crate::error::Result;
-use crate::query::Query;
+use crate::query::{Query, RecordSight};
 use crate::schema::Module;
 use crate::value::RecordId;
 use std::collections::BTreeMap;
 
-/// [`RecordStore::duplicate_groups`] over every live record of `m`.
+/// [`RecordStore::duplicate_groups`] over every live record of `m`: groups of every record, holding the
+/// ids `sight` admits.
 ///
 /// # Errors
 /// As [`RecordStore::query`].
@@ -22,13 +23,15 @@ pub fn groups_by_scan<S: RecordStore + ?Sized>(
     normalize: bool,
     after: Option<&str>,
     limit: u64,
+    sight: Option<&RecordSight>,
 ) -> Result<Vec<DuplicateGroup>> {
-    let mut by_key: BTreeMap<String, Vec<RecordId>> = BTreeMap::new();
+    // Each key's records, with whether `sight` admits them.
+    let mut by_key: BTreeMap<String, Vec<(RecordId, bool)>> = BTreeMap::new();
     for r in store.query(&Query::new(&m.name).normalize(m)?)? {
         if let Some(k) = key_of(m, fields, &r, normalize)
             && after.is_none_or(|a| k.as_str() > a)
         {
-            by_key.entry(k).or_default().push(r.id);
+            by_key.entry(k).or_default().push((r.id, sight.is_none_or(|s| s.admits(Some(&r)))));
         }
     }
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -36,7 +39,8 @@ pub fn groups_by_scan<S: RecordStore + ?Sized>(
         .into_iter()
         .filter(|(_, ids)| ids.len() > 1)
         .take(take)
-        .map(|(key, mut ids)| {
+        .map(|(key, ids)| {
+            let mut ids: Vec<RecordId> = ids.into_iter().filter(|(_, seen)| *seen).map(|(id, _)| id).collect();
             ids.sort();
             DuplicateGroup { key, ids }
         })

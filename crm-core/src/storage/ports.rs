@@ -12,7 +12,7 @@ use crate::dedupe::{DuplicateGroup, DuplicateRule, MergeJournal};
 use crate::error::Result;
 use crate::history::{HistoryEntry, StageEntry};
 use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
-use crate::query::{Aggregate, Query};
+use crate::query::{Aggregate, Query, RecordSight};
 use crate::record::Record;
 use crate::related::{Comment, Relation};
 use crate::row::{Row, RowLayout};
@@ -112,8 +112,9 @@ pub trait RecordStore {
     fn stage_history(&self, id: RecordId) -> Result<Vec<StageEntry>>;
     /// One page of groups of live records of `m` whose `fields` (canonical names) all match, normalised
     /// ([`crate::dedupe::field_key`]) or exactly: groups with a key above `after`, ordered by key, at most
-    /// `limit`. The default reads the module's live records ([`super::duplicates::groups_by_scan`]); the SQL
-    /// stores group in SQL.
+    /// `limit`. With a `sight` (access control), the groups are the same but hold only the ids of the
+    /// records it admits, so some may hold fewer than two. The default reads the module's live records
+    /// ([`super::duplicates::groups_by_scan`]); the SQL stores group in SQL, in one statement.
     fn duplicate_groups(
         &self,
         m: &Module,
@@ -121,8 +122,9 @@ pub trait RecordStore {
         normalize: bool,
         after: Option<&str>,
         limit: u64,
+        sight: Option<&RecordSight>,
     ) -> Result<Vec<DuplicateGroup>> {
-        super::duplicates::groups_by_scan(self, m, fields, normalize, after, limit)
+        super::duplicates::groups_by_scan(self, m, fields, normalize, after, limit, sight)
     }
     /// Live records of `m` whose key under `rule` is `key`, lowest id first, at most `limit`. The default
     /// reads the module's live records; the SQL stores probe their index of rule keys.

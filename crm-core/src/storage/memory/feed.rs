@@ -5,18 +5,27 @@ use super::MemoryStore;
 use crate::error::Result;
 use crate::feed::FeedQuery;
 use crate::history::HistoryEntry;
+use crate::record::Record;
 use crate::storage::FeedStore;
+use crate::value::RecordId;
+use std::collections::BTreeMap;
 
 /// The entries a feed query selects: the one place the memory store decides what a feed read returns.
-pub(crate) fn select(log: &[HistoryEntry], q: &FeedQuery) -> Vec<HistoryEntry> {
+pub(crate) fn select(log: &[HistoryEntry], records: &BTreeMap<RecordId, Record>, q: &FeedQuery) -> Vec<HistoryEntry> {
     let start = log.partition_point(|h| h.id <= q.after);
     let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
-    log[start..].iter().filter(|h| q.modules.is_empty() || q.modules.contains(&h.module)).take(limit).cloned().collect()
+    log[start..]
+        .iter()
+        .filter(|h| q.modules.is_empty() || q.modules.contains(&h.module))
+        .filter(|h| q.sight.is_empty() || q.admits(h, records.get(&h.record)))
+        .take(limit)
+        .cloned()
+        .collect()
 }
 
 impl FeedStore for MemoryStore {
     fn feed(&self, q: &FeedQuery) -> Result<Vec<HistoryEntry>> {
-        Ok(select(&self.history, q))
+        Ok(select(&self.history, &self.records, q))
     }
 
     fn feed_end(&self) -> Result<i64> {

@@ -99,12 +99,25 @@ pub(crate) fn scope<'q>(
     args: &mut Vec<Arg<'q>>,
 ) -> Result<()> {
     let f = m.field(&s.field).ok_or_else(|| Error::invalid(format!("{} has no owner field '{}'", m.name, s.field)))?;
-    if s.owners.is_empty() {
+    owner_in(d, &f.name, &s.owners, sql, args)
+}
+
+/// ` AND t.<field> IN (...)` over a module table `t`: the owner test of an
+/// [`OwnerScope`](crate::query::OwnerScope) (false when it admits no owner), the owner ids bound. For
+/// [`scope`], and the reads that span records (the change feed's and duplicate groups' sight).
+pub(crate) fn owner_in(
+    d: &dyn Dialect,
+    field: &str,
+    owners: &[crate::value::OwnerId],
+    sql: &mut String,
+    args: &mut Vec<Arg<'_>>,
+) -> Result<()> {
+    if owners.is_empty() {
         sql.push_str(&format!(" AND {}", d.bool_literal(false)));
         return Ok(());
     }
-    sql.push_str(&format!(" AND t.{} IN (", d.ident(&f.name)?));
-    for (i, o) in s.owners.iter().enumerate() {
+    sql.push_str(&format!(" AND t.{} IN (", d.ident(field)?));
+    for (i, o) in owners.iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
         }

@@ -11,6 +11,7 @@ use super::db::{row, rows};
 use super::{Arg, Db, signed, to_json};
 use crate::dedupe::{DuplicateGroup, DuplicateRule, MergeJournal};
 use crate::error::{Result, StorageError};
+use crate::query::RecordSight;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
 use crate::storage::{Change, RecordChange, SchemaStoreChange};
@@ -27,7 +28,9 @@ fn key_expr<D: Db + ?Sized>(db: &D, m: &Module, fields: &[String], normalize: bo
     Ok(d.bytewise(&d.dedupe_join(&keys)))
 }
 
-/// One page of duplicate groups: keys above `after`, ordered byte-wise, at most `limit`.
+/// One page of duplicate groups: keys above `after`, ordered byte-wise, at most `limit`; with a `sight`,
+/// each group lists only the ids it admits (`CASE WHEN <owner scope> THEN id END`: the aggregate skips
+/// the others), in the same statement.
 pub(crate) fn groups<D: Db + ?Sized>(
     db: &mut D,
     m: &Module,
@@ -35,26 +38,36 @@ pub(crate) fn groups<D: Db + ?Sized>(
     normalize: bool,
     after: Option<&str>,
     limit: u64,
+    sight: Option<&RecordSight>,
 ) -> Result<Vec<DuplicateGroup>> {
     let d = db.dialect();
     let key = key_expr(db, m, fields, normalize)?;
     let table = d.ident(&m.table_name())?;
-    let after_test = if after.is_some() { format!(" AND k > {}", d.bytewise(&d.placeholder(1))) } else { String::new() };
-    let limit_ph = d.placeholder(if after.is_some() { 2 } else { 1 });
-    let sql = format!(
-        "SELECT k, {ids} FROM (SELECT t.id AS id, {key} AS k FROM {table} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {f}) s \
-         WHERE k IS NOT NULL{after_test} GROUP BY k HAVING count(*) > 1 ORDER BY k LIMIT {limit_ph}",
-        ids = d.id_list("id"),
-        f = d.bool_literal(false),
-    );
     let mut args = Vec::new();
+    let seen = match sight {
+        None | Some(RecordSight::Existing) => "t.id".to_string(),
+        Some(RecordSight::Nothing) => "NULL".to_string(),
+        Some(RecordSight::Owners(s)) => {
+            let mut test = d.bool_literal(true).to_string();
+            super::compile::owner_in(d, &s.field, &s.owners, &mut test, &mut args)?;
+            format!("CASE WHEN {test} THEN t.id END")
+        }
+    };
     if let Some(a) = after {
         args.push(Arg::Text(a));
     }
+    let after_test = if after.is_some() { format!(" AND k > {}", d.bytewise(&d.placeholder(args.len()))) } else { String::new() };
     args.push(Arg::Int(signed(limit)));
+    let sql = format!(
+        "SELECT k, {ids} FROM (SELECT {seen} AS id, {key} AS k FROM {table} t JOIN crm_entity e ON e.id = t.id WHERE e.deleted = {f}) s \
+         WHERE k IS NOT NULL{after_test} GROUP BY k HAVING count(*) > 1 ORDER BY k LIMIT {limit_ph}",
+        ids = d.id_list("id"),
+        f = d.bool_literal(false),
+        limit_ph = d.placeholder(args.len()),
+    );
     rows(db, &sql, &args, |r| {
         let mut ids = Vec::new();
-        for part in r.string(1)?.split(',') {
+        for part in r.text(1)?.iter().flat_map(|list| list.split(',')) {
             ids.push(RecordId(part.trim().parse().map_err(|_| StorageError::Corrupt(format!("record id '{part}'")))?));
         }
         ids.sort();

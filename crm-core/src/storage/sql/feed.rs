@@ -8,44 +8,78 @@
 
 use super::db::{row, rows};
 use super::records::{history_detail, history_entry, with_details};
-use super::{Arg, Db, SqlAdapter};
+use super::{Arg, Db, Dialect, SqlAdapter, compile};
 use crate::error::Result;
 use crate::feed::FeedQuery;
 use crate::history::HistoryEntry;
+use crate::query::RecordSight;
 use crate::storage::FeedStore;
 
 /// The `crm_meta` key of the highest trimmed position.
 const TRIMMED_KEY: &str = "feed_trimmed";
 
-/// `AND module IN ($first, ...)` for a module filter (nothing when empty), with its arguments.
-fn module_filter<'a>(column: &str, modules: &'a [String], first: usize) -> (String, Vec<Arg<'a>>) {
-    if modules.is_empty() {
-        return (String::new(), Vec::new());
+/// ` AND ...` of a feed query over the change log as `h`: its modules, and access control's sight (per
+/// restricted module, an `EXISTS` probe of the entry's record: in `crm_entity`, or in the module table
+/// with the owner scope of [`compile::owner_in`]), its arguments appended to `args`.
+fn entry_filter<'a>(d: &dyn Dialect, q: &'a FeedQuery, args: &mut Vec<Arg<'a>>) -> Result<String> {
+    let mut sql = String::new();
+    let names = |sql: &mut String, names: &mut dyn Iterator<Item = &'a String>, args: &mut Vec<Arg<'a>>| {
+        let marks: Vec<String> = names
+            .map(|m| {
+                args.push(Arg::Text(m));
+                d.placeholder(args.len())
+            })
+            .collect();
+        sql.push_str(&marks.join(", "));
+    };
+    if !q.modules.is_empty() {
+        sql.push_str(" AND h.module IN (");
+        names(&mut sql, &mut q.modules.iter(), args);
+        sql.push(')');
     }
-    let marks: Vec<String> = (0..modules.len()).map(|i| format!("${}", first + i)).collect();
-    (format!(" AND {column} IN ({})", marks.join(", ")), modules.iter().map(|m| Arg::Text(m)).collect())
+    if q.sight.is_empty() {
+        return Ok(sql);
+    }
+    sql.push_str(" AND (h.record_id = 0 OR h.module NOT IN (");
+    names(&mut sql, &mut q.sight.keys(), args);
+    sql.push(')');
+    for (module, sight) in &q.sight {
+        let probe = match sight {
+            RecordSight::Nothing => continue,
+            RecordSight::Existing => "SELECT 1 FROM crm_entity t WHERE t.id = h.record_id".to_string(),
+            RecordSight::Owners(_) => {
+                format!("SELECT 1 FROM {} t WHERE t.id = h.record_id", d.ident(&crate::schema::Module::table_name_of(module))?)
+            }
+        };
+        args.push(Arg::Text(module));
+        sql.push_str(&format!(" OR (h.module = {} AND EXISTS ({probe}", d.placeholder(args.len())));
+        if let RecordSight::Owners(s) = sight {
+            compile::owner_in(d, &s.field, &s.owners, &mut sql, args)?;
+        }
+        sql.push_str("))");
+    }
+    sql.push(')');
+    Ok(sql)
 }
 
 /// The entries a feed query selects, with their field changes: the one place the SQL stores decide what
-/// a feed read returns.
+/// a feed read returns. Two statements whatever the reader may see: the entries, then their field rows.
 pub(crate) fn select<D: Db + ?Sized>(db: &mut D, q: &FeedQuery) -> Result<Vec<HistoryEntry>> {
     let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    let (filter, module_args) = module_filter("module", &q.modules, 3);
-    let sql = db.dialect().render(&format!(
-        "SELECT id, record_id, module, actor, at, kind, related_id FROM crm_history WHERE id > $1{filter} ORDER BY id LIMIT $2"
-    ));
     let mut args = vec![Arg::Int(q.after), Arg::Int(limit)];
-    args.extend(module_args.iter().cloned());
+    let filter = entry_filter(db.dialect(), q, &mut args)?;
+    let sql = db.dialect().render(&format!(
+        "SELECT h.id, h.record_id, h.module, h.actor, h.at, h.kind, h.related_id FROM crm_history h WHERE h.id > $1{filter} ORDER BY h.id LIMIT $2"
+    ));
     let entries = rows(db, &sql, &args, history_entry)?;
     let Some(last) = entries.last().map(|e| e.id) else { return Ok(entries) };
-    let (filter, module_args) = module_filter("h.module", &q.modules, 3);
     let join = if filter.is_empty() { "" } else { " JOIN crm_history h ON h.id = d.history_id" };
     let sql = db.dialect().render(&format!(
         "SELECT d.history_id, d.field, d.before, d.after FROM crm_history_detail d{join}
          WHERE d.history_id > $1 AND d.history_id <= $2{filter} ORDER BY d.history_id, d.{{rowid}}"
     ));
-    let mut args = vec![Arg::Int(q.after), Arg::Int(last)];
-    args.extend(module_args);
+    // The same filter, its arguments after the same first two.
+    args[1] = Arg::Int(last);
     let details = rows(db, &sql, &args, history_detail)?;
     with_details(entries, details)
 }

@@ -545,8 +545,9 @@ impl<S: SqlAdapter> RecordStore for S {
         normalize: bool,
         after: Option<&str>,
         limit: u64,
+        sight: Option<&crate::query::RecordSight>,
     ) -> Result<Vec<crate::dedupe::DuplicateGroup>> {
-        self.read(|db| super::duplicates::groups(db, m, fields, normalize, after, limit))
+        self.read(|db| super::duplicates::groups(db, m, fields, normalize, after, limit, sight))
     }
 
     fn duplicate_key_holders(&self, m: &Module, rule: &crate::dedupe::DuplicateRule, key: &str, limit: u64) -> Result<Vec<RecordId>> {
