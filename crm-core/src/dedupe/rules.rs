@@ -71,25 +71,14 @@ pub fn key_of(m: &Module, fields: &[String], r: &Record, normalize: bool) -> Opt
 /// # Errors
 /// [`SchemaError::UnknownField`]; [`SchemaError::InvalidDuplicateRule`] otherwise.
 pub fn resolve_fields(m: &Module, fields: &[String]) -> Result<Vec<String>, SchemaError> {
-    if fields.is_empty() {
-        return Err(invalid(m, "a rule needs at least one field"));
-    }
-    if fields.len() > MAX_RULE_FIELDS {
-        return Err(invalid(m, &format!("a rule spans at most {MAX_RULE_FIELDS} fields, not {}", fields.len())));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(fields.len());
-    for key in fields {
-        let f =
-            m.field_by_name_or_label(key.trim()).ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: key.clone() })?;
-        if !matchable(f.field_type) {
-            return Err(invalid(m, &format!("field '{}' ({:?}) cannot be matched for duplicates", f.name, f.field_type)));
+    let check = |f: &crate::schema::Field| {
+        if matchable(f.field_type) {
+            Ok(())
+        } else {
+            Err(format!("field '{}' ({:?}) cannot be matched for duplicates", f.name, f.field_type))
         }
-        if out.contains(&f.name) {
-            return Err(invalid(m, &format!("field '{}' is listed twice", f.name)));
-        }
-        out.push(f.name.clone());
-    }
-    Ok(out)
+    };
+    crate::schema::index::resolve_field_list(m, fields, ("a rule", MAX_RULE_FIELDS), check, invalid)
 }
 
 /// Adds the rule `name` over `fields` to `m`.

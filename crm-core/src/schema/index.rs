@@ -47,16 +47,34 @@ impl IndexDef {
 /// # Errors
 /// [`SchemaError::UnknownField`] for a field the module lacks; [`SchemaError::InvalidIndex`] otherwise.
 pub fn resolve_fields(m: &Module, fields: &[String]) -> Result<Vec<String>, SchemaError> {
+    resolve_field_list(m, fields, ("an index", MAX_INDEX_FIELDS), |_| Ok(()), invalid)
+}
+
+/// The resolver of the field lists that schema edits declare (indexes, duplicate rules): resolves
+/// `fields` (names or labels) to canonical names and refuses, through `invalid`, an empty list, one longer
+/// than `max` (`what` names the list in the message: "an index"), a field twice, and a field `check`
+/// refuses (its reason).
+///
+/// # Errors
+/// [`SchemaError::UnknownField`] for a field the module lacks; `invalid(m, reason)` otherwise.
+pub(crate) fn resolve_field_list(
+    m: &Module,
+    fields: &[String],
+    (what, max): (&str, usize),
+    check: impl Fn(&super::Field) -> Result<(), String>,
+    invalid: fn(&Module, &str) -> SchemaError,
+) -> Result<Vec<String>, SchemaError> {
     if fields.is_empty() {
-        return Err(invalid(m, "an index needs at least one field"));
+        return Err(invalid(m, &format!("{what} needs at least one field")));
     }
-    if fields.len() > MAX_INDEX_FIELDS {
-        return Err(invalid(m, &format!("an index spans at most {MAX_INDEX_FIELDS} fields, not {}", fields.len())));
+    if fields.len() > max {
+        return Err(invalid(m, &format!("{what} spans at most {max} fields, not {}", fields.len())));
     }
     let mut out: Vec<String> = Vec::with_capacity(fields.len());
     for key in fields {
         let f =
             m.field_by_name_or_label(key.trim()).ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: key.clone() })?;
+        check(f).map_err(|reason| invalid(m, &reason))?;
         if out.contains(&f.name) {
             return Err(invalid(m, &format!("field '{}' is listed twice", f.name)));
         }
@@ -112,4 +130,41 @@ pub fn uses_of(m: &Module, field: &str) -> Vec<String> {
 
 fn invalid(m: &Module, reason: &str) -> SchemaError {
     SchemaError::InvalidIndex { module: m.name.clone(), reason: reason.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema::edit::SchemaError;
+
+    fn reason(e: SchemaError) -> String {
+        match e {
+            SchemaError::InvalidIndex { reason, .. } => format!("index: {reason}"),
+            SchemaError::InvalidDuplicateRule { reason, .. } => format!("rule: {reason}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Indexes and duplicate rules resolve their fields with one resolver: the same refusals, each in its
+    /// own error, and the rule's check of the field type on top.
+    #[test]
+    fn index_and_rule_fields_share_the_resolver() {
+        let schema = crate::schema::Schema::builtin();
+        let m = schema.module("Accounts").unwrap();
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let index = |v: &[&str]| super::resolve_fields(m, &list(v)).map_err(reason);
+        let rule = |v: &[&str]| crate::dedupe::rules::resolve_fields(m, &list(v)).map_err(reason);
+        assert_eq!(index(&["Organization Name", "website"]).unwrap(), ["accountname", "website"]);
+        assert_eq!(rule(&[" accountname "]).unwrap(), ["accountname"]);
+        assert_eq!(index(&[]).unwrap_err(), "index: an index needs at least one field");
+        assert_eq!(rule(&[]).unwrap_err(), "rule: a rule needs at least one field");
+        assert_eq!(index(&["accountname", "Organization Name"]).unwrap_err(), "index: field 'accountname' is listed twice");
+        assert_eq!(rule(&["accountname", "accountname"]).unwrap_err(), "rule: field 'accountname' is listed twice");
+        assert!(index(&["nope"]).unwrap_err().starts_with("UnknownField"));
+        assert!(rule(&["nope"]).unwrap_err().starts_with("UnknownField"));
+        let many = ["accountname"; 20];
+        assert!(index(&many).unwrap_err().starts_with("index: an index spans at most"));
+        assert!(rule(&many).unwrap_err().starts_with("rule: a rule spans at most"));
+        assert!(index(&["annual_revenue"]).is_ok());
+        assert!(rule(&["annual_revenue"]).unwrap_err().contains("cannot be matched for duplicates"));
+    }
 }
