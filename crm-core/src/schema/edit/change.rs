@@ -201,56 +201,43 @@ pub enum SchemaChange {
     },
 }
 
+/// The module field of a change (`&` or `&mut`, as `$change` is), `None` for the engine-wide edits: the
+/// one list of which edits name a module, for [`SchemaChange::module`] and `module_mut`.
+macro_rules! module_field {
+    ($change:expr) => {
+        match $change {
+            SchemaChange::AddField { module, .. }
+            | SchemaChange::UpdateField { module, .. }
+            | SchemaChange::MoveField { module, .. }
+            | SchemaChange::ReorderFields { module, .. }
+            | SchemaChange::DeleteField { module, .. }
+            | SchemaChange::AddBlock { module, .. }
+            | SchemaChange::RenameBlock { module, .. }
+            | SchemaChange::ReorderBlocks { module, .. }
+            | SchemaChange::DeleteBlock { module, .. }
+            | SchemaChange::AddPicklistValues { module, .. }
+            | SchemaChange::ReorderPicklist { module, .. }
+            | SchemaChange::RenamePicklistValue { module, .. }
+            | SchemaChange::DeletePicklistValues { module, .. }
+            | SchemaChange::SetPicklistValueRoles { module, .. }
+            | SchemaChange::SetPicklistDependency { module, .. }
+            | SchemaChange::AddIndex { module, .. }
+            | SchemaChange::DropIndex { module, .. }
+            | SchemaChange::AddDuplicateRule { module, .. }
+            | SchemaChange::DropDuplicateRule { module, .. } => Some(module),
+            SchemaChange::SetStageMeta { .. } => None,
+        }
+    };
+}
+
 impl SchemaChange {
     /// The module the change edits (`None` for sales-stage metadata, which is engine-wide).
     pub fn module(&self) -> Option<&str> {
-        match self {
-            SchemaChange::AddField { module, .. }
-            | SchemaChange::UpdateField { module, .. }
-            | SchemaChange::MoveField { module, .. }
-            | SchemaChange::ReorderFields { module, .. }
-            | SchemaChange::DeleteField { module, .. }
-            | SchemaChange::AddBlock { module, .. }
-            | SchemaChange::RenameBlock { module, .. }
-            | SchemaChange::ReorderBlocks { module, .. }
-            | SchemaChange::DeleteBlock { module, .. }
-            | SchemaChange::AddPicklistValues { module, .. }
-            | SchemaChange::ReorderPicklist { module, .. }
-            | SchemaChange::RenamePicklistValue { module, .. }
-            | SchemaChange::DeletePicklistValues { module, .. }
-            | SchemaChange::SetPicklistValueRoles { module, .. }
-            | SchemaChange::SetPicklistDependency { module, .. }
-            | SchemaChange::AddIndex { module, .. }
-            | SchemaChange::DropIndex { module, .. }
-            | SchemaChange::AddDuplicateRule { module, .. }
-            | SchemaChange::DropDuplicateRule { module, .. } => Some(module),
-            SchemaChange::SetStageMeta { .. } => None,
-        }
+        module_field!(self).map(String::as_str)
     }
 
     pub(super) fn module_mut(&mut self) -> Option<&mut String> {
-        match self {
-            SchemaChange::AddField { module, .. }
-            | SchemaChange::UpdateField { module, .. }
-            | SchemaChange::MoveField { module, .. }
-            | SchemaChange::ReorderFields { module, .. }
-            | SchemaChange::DeleteField { module, .. }
-            | SchemaChange::AddBlock { module, .. }
-            | SchemaChange::RenameBlock { module, .. }
-            | SchemaChange::ReorderBlocks { module, .. }
-            | SchemaChange::DeleteBlock { module, .. }
-            | SchemaChange::AddPicklistValues { module, .. }
-            | SchemaChange::ReorderPicklist { module, .. }
-            | SchemaChange::RenamePicklistValue { module, .. }
-            | SchemaChange::DeletePicklistValues { module, .. }
-            | SchemaChange::SetPicklistValueRoles { module, .. }
-            | SchemaChange::SetPicklistDependency { module, .. }
-            | SchemaChange::AddIndex { module, .. }
-            | SchemaChange::DropIndex { module, .. }
-            | SchemaChange::AddDuplicateRule { module, .. }
-            | SchemaChange::DropDuplicateRule { module, .. } => Some(module),
-            SchemaChange::SetStageMeta { .. } => None,
-        }
+        module_field!(self)
     }
 
     /// The change as JSON (the form the change log stores and bindings exchange).
@@ -466,4 +453,26 @@ pub struct FieldUpdate {
     /// New decimal precision (may only grow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SchemaChange;
+
+    /// `module` reads what `module_mut` writes, from the one list of edits that name a module.
+    #[test]
+    fn module_and_module_mut_agree() {
+        let mut c = SchemaChange::DropIndex { module: "opportunities".into(), fields: vec!["amount".into()] };
+        *c.module_mut().unwrap() = "Potentials".into();
+        assert_eq!(c.module(), Some("Potentials"));
+        let mut c = SchemaChange::AddDuplicateRule { module: "Accounts".into(), fields: vec![], name: None };
+        assert_eq!(c.module_mut().map(|m| m.clone()), Some("Accounts".to_string()));
+        let mut stage = SchemaChange::SetStageMeta {
+            value: "Prospecting".into(),
+            kind: crate::schema::StageKind::Open,
+            probability: rust_decimal::Decimal::TEN,
+        };
+        assert_eq!(stage.module(), None);
+        assert_eq!(stage.module_mut(), None);
+    }
 }
