@@ -159,49 +159,6 @@ fn two_handles_see_each_others_records(backend: Backend) {
 
 on_shared_backends!(reopening_keeps_everything, two_handles_see_each_others_records);
 
-/// What one store holds after an import, with record ids replaced by labels (ids differ between stores).
-fn imported_state(crm: &Crm, import_id: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let label = |id: RecordId| crm.get(id).map(|r| r.label).unwrap_or_else(|e| format!("? {e}"));
-    let mut deals = crm.find(Query::new("Potentials")).unwrap();
-    deals.sort_by(|a, b| a.label.cmp(&b.label));
-    for r in &deals {
-        let mut values: Vec<String> =
-            r.values.iter().filter(|(k, _)| k.as_str() != "related_to").map(|(k, v)| format!("{k}={v}")).collect();
-        values.push(format!("related_to={}", r.get("related_to").as_ref_id().map(label).unwrap_or_default()));
-        out.push(format!("{}: {}", r.label, values.join("; ")));
-        for h in crm.history(r.id).unwrap() {
-            let changes: Vec<String> = h
-                .changes
-                .iter()
-                .filter(|c| c.field != "related_to")
-                .map(|c| format!("{}:{:?}->{:?}", c.field, c.before, c.after))
-                .collect();
-            out.push(format!("  history {:?} by {} at {}: {}", h.kind, h.actor, h.at, changes.join(", ")));
-        }
-        for s in crm.stage_history(r.id).unwrap() {
-            out.push(format!(
-                "  stage {:?} {:?} {:?} {:?} {:?} at {}",
-                s.stage, s.amount, s.probability, s.forecast_amount, s.closingdate, s.at
-            ));
-        }
-    }
-    for m in crm.outbox().unwrap() {
-        out.push(format!(
-            "mail about {}: {} / {} / to {:?} / {:?}",
-            m.record.map(label).unwrap_or_default(),
-            m.subject,
-            m.from,
-            m.to,
-            m.status
-        ));
-    }
-    for row in crm.import_rows(import_id).unwrap() {
-        out.push(format!("journal line {} {:?} {} v{}", row.line, row.action, label(row.record), row.version));
-    }
-    out
-}
-
 /// An import batch goes to SQLite as multi-row statements (records, change log and its details, stage
 /// history, outbox mail, journal), in chunks with a remainder written row by row: it reads back exactly as
 /// the same import into the memory store.
@@ -233,7 +190,7 @@ fn an_import_batch_reads_back_as_on_the_memory_store() {
     let b = on_memory.import_csv(csv.as_bytes(), "Potentials", &options, None).unwrap();
     assert_eq!((a.created, a.failed, a.references_created), (150, 0, 7), "{a:?}");
     assert_eq!((b.created, b.failed, b.references_created), (150, 0, 7), "{b:?}");
-    let (file_state, memory_state) = (imported_state(&on_file, a.import_id), imported_state(&on_memory, b.import_id));
+    let (file_state, memory_state) = (support::imported_state(&on_file, a.import_id), support::imported_state(&on_memory, b.import_id));
     assert!(file_state.iter().any(|l| l.starts_with("mail about Deal 149")), "the creation workflow wrote mail: {file_state:#?}");
     assert!(file_state.iter().any(|l| l.contains("stage Some(\"Closed Won\")")), "{file_state:#?}");
     assert_eq!(file_state, memory_state);

@@ -293,3 +293,46 @@ macro_rules! on_shared_backends {
         }
     };
 }
+
+/// What one store holds after an import, with record ids replaced by labels (ids differ between stores).
+pub fn imported_state(crm: &Crm, import_id: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let label = |id: crm_core::RecordId| crm.get(id).map(|r| r.label).unwrap_or_else(|e| format!("? {e}"));
+    let mut deals = crm.find(crm_core::Query::new("Potentials")).unwrap();
+    deals.sort_by(|a, b| a.label.cmp(&b.label));
+    for r in &deals {
+        let mut values: Vec<String> =
+            r.values.iter().filter(|(k, _)| k.as_str() != "related_to").map(|(k, v)| format!("{k}={v}")).collect();
+        values.push(format!("related_to={}", r.get("related_to").as_ref_id().map(label).unwrap_or_default()));
+        out.push(format!("{}: {}", r.label, values.join("; ")));
+        for h in crm.history(r.id).unwrap() {
+            let changes: Vec<String> = h
+                .changes
+                .iter()
+                .filter(|c| c.field != "related_to")
+                .map(|c| format!("{}:{:?}->{:?}", c.field, c.before, c.after))
+                .collect();
+            out.push(format!("  history {:?} by {} at {}: {}", h.kind, h.actor, h.at, changes.join(", ")));
+        }
+        for s in crm.stage_history(r.id).unwrap() {
+            out.push(format!(
+                "  stage {:?} {:?} {:?} {:?} {:?} at {}",
+                s.stage, s.amount, s.probability, s.forecast_amount, s.closingdate, s.at
+            ));
+        }
+    }
+    for m in crm.outbox().unwrap() {
+        out.push(format!(
+            "mail about {}: {} / {} / to {:?} / {:?}",
+            m.record.map(label).unwrap_or_default(),
+            m.subject,
+            m.from,
+            m.to,
+            m.status
+        ));
+    }
+    for row in crm.import_rows(import_id).unwrap() {
+        out.push(format!("journal line {} {:?} {} v{}", row.line, row.action, label(row.record), row.version));
+    }
+    out
+}
