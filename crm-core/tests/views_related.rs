@@ -444,6 +444,11 @@ fn lead_conversion(b: Backend) {
     // The lead's links and activities moved to the new records.
     assert_eq!(crm.related(con.id, "Documents", 1, 10).unwrap().items[0].0.id, doc.id);
     assert_eq!(crm.related(lead.id, "Documents", 1, 10).unwrap().total, 0);
+    // The lead's link is logged as unlinked on both sides, each naming the other, as an unlink is.
+    for (x, y) in [(lead.id, doc.id), (doc.id, lead.id)] {
+        let unlinked: Vec<_> = crm.history(x).unwrap().into_iter().filter(|e| e.kind == ChangeKind::Unlinked).collect();
+        assert_eq!(unlinked.iter().map(|e| (e.related, e.actor.as_str())).collect::<Vec<_>>(), [(Some(y), "admin")], "{x}");
+    }
     let call = crm.get(call.id).unwrap();
     assert_eq!(call.get("parent_id"), &Value::Ref(pot.id));
     assert_eq!(call.get("contact_id"), &Value::Ref(con.id));

@@ -327,19 +327,7 @@ impl Crm {
             for l in self.store.relations(lead.id, None, 0, None)? {
                 let other = self.load(l.related)?;
                 cs.push(RelationChange::Unlink { record: lead.id, related: l.related });
-                let now = self.now();
-                for (x, y) in [(lead, &other), (&other, lead)] {
-                    cs.push(RecordChange::History(HistoryEntry {
-                        id: 0,
-                        record: x.id,
-                        module: x.module.clone(),
-                        actor: self.actor_name(),
-                        at: now,
-                        kind: ChangeKind::Unlinked,
-                        related: Some(y.id),
-                        changes: vec![],
-                    }));
-                }
+                self.log_link(cs, lead, &other, ChangeKind::Unlinked);
                 if other.deleted || target == l.related {
                     continue;
                 }

@@ -169,7 +169,9 @@ impl Crm {
         Ok((rel, cs))
     }
 
-    fn log_link(&self, cs: &mut ChangeSet, a: &Record, b: &Record, kind: ChangeKind) {
+    /// The change-log entries of a link or unlink between `a` and `b`: one on each side, naming the other
+    /// (links, unlinks, and the unlinks of a lead conversion).
+    pub(super) fn log_link(&self, cs: &mut ChangeSet, a: &Record, b: &Record, kind: ChangeKind) {
         let now = self.now();
         for (x, y) in [(a, b), (b, a)] {
             cs.push(RecordChange::History(HistoryEntry {
