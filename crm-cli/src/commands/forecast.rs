@@ -6,7 +6,6 @@ use crate::args::{By, ForecastArgs};
 use crate::chart::{self, Bar};
 use crate::output::Out;
 use crate::{CliError, CliResult, svg_chart};
-use crm_core::rust_decimal::Decimal;
 use crm_core::wire::ConditionSpec;
 use crm_core::{Crm, PipelineBy, PipelineRow};
 
@@ -27,15 +26,7 @@ fn pipeline_by(by: By) -> (PipelineBy, &'static str) {
 
 /// The sums of every row; `InvalidArgument` when a sum leaves the range of exact decimals.
 fn total(rows: &[PipelineRow]) -> crm_core::Result<PipelineRow> {
-    let mut t = PipelineRow {
-        key: "total".into(),
-        count: 0,
-        amount: Decimal::ZERO,
-        forecast_amount: Decimal::ZERO,
-        currency: None,
-        subtotals: vec![],
-        label: None,
-    };
+    let mut t = PipelineRow::new("total");
     let overflow = || crm_core::Error::InvalidArgument("the forecast total is out of range".into());
     for r in rows {
         t.count += r.count;

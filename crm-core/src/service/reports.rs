@@ -146,7 +146,7 @@ impl Crm {
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
             let (key, label) = self.row_key(by, &g.key, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { key, label, ..PipelineRow::empty() });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, ..PipelineRow::new(key) });
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
@@ -269,7 +269,7 @@ impl Crm {
         for g in self.store.pipeline_as_of(&q, end, key)? {
             let v = g.keys.into_iter().next().unwrap_or_default();
             let (key, label) = self.row_key(by, &v, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { key, label, ..PipelineRow::empty() });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, ..PipelineRow::new(key) });
             row.count += g.count;
             row.amount = crate::analytics::math::add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = crate::analytics::math::add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
@@ -279,10 +279,16 @@ impl Crm {
 }
 
 impl PipelineRow {
-    /// A row with nothing counted yet.
-    fn empty() -> PipelineRow {
+    /// A row of group `key` with nothing counted yet (no currency, subtotals or label): what reports and
+    /// hosts that add rows up start from.
+    ///
+    /// ```
+    /// let total = crm_core::PipelineRow::new("total");
+    /// assert_eq!((total.key.as_str(), total.count, total.amount), ("total", 0, rust_decimal::Decimal::ZERO));
+    /// ```
+    pub fn new(key: impl Into<String>) -> PipelineRow {
         PipelineRow {
-            key: String::new(),
+            key: key.into(),
             count: 0,
             amount: Decimal::ZERO,
             forecast_amount: Decimal::ZERO,
