@@ -7,14 +7,6 @@ fn change(st: &Store, json: &str) {
     ok(unsafe { crm_access_change(st.0, s(json).as_ptr(), ptr::null_mut()) });
 }
 
-fn names(st: &Store) -> Vec<String> {
-    let found = json_of(|o| unsafe { crm_record_find(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), o) });
-    let mut v: Vec<String> =
-        found["records"].as_array().unwrap().iter().map(|r| r["potentialname"].as_str().unwrap().to_string()).collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn roles_sharing_rules_and_profiles() {
     for st in both() {

@@ -19,14 +19,6 @@ unsafe extern "C" fn lock_after_first_batch(user_data: *mut c_void, rows_done: u
     }
 }
 
-fn names(st: &Store) -> Vec<String> {
-    let found = json_of(|o| unsafe { crm_record_find(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), o) });
-    let mut v: Vec<String> =
-        found["records"].as_array().unwrap().iter().map(|r| r["potentialname"].as_str().unwrap().to_string()).collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn an_import_failing_half_way_rolls_back_its_open_batch_and_the_handle_works() {
     let dir = tempfile::tempdir().unwrap();

@@ -103,6 +103,15 @@ fn deal(st: &Store, name: &str, stage: &str, amount: &str, close: &str) -> i64 {
     ))
 }
 
+/// The names of the opportunities `crm_record_find` returns to the acting user, sorted.
+fn names(st: &Store) -> Vec<String> {
+    let found = json_of(|o| unsafe { crm_record_find(st.0, s(r#"{"module": "Potentials"}"#).as_ptr(), o) });
+    let mut v: Vec<String> =
+        found["records"].as_array().unwrap().iter().map(|r| r["potentialname"].as_str().unwrap().to_string()).collect();
+    v.sort();
+    v
+}
+
 fn get(st: &Store, id: i64) -> J {
     json_of(|o| unsafe { crm_record_get(st.0, id, o) })
 }
