@@ -4,8 +4,8 @@
 
 use crate::args::{Out, arg_json, arg_opt_str, arg_str};
 use crate::boundary;
-use crate::query::{conditions_from_json, query_from_json};
-use crate::reports::pipeline_by;
+use crate::query::query_from_json;
+use crate::reports::{pipeline_by, pipeline_filter};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
 use crm_core::currency::{NewCurrency, parse_day, parse_decimal};
@@ -225,10 +225,7 @@ pub unsafe extern "C" fn crm_pipeline_in(
 ) -> crm_status {
     boundary::run(|| {
         let by = pipeline_by(unsafe { arg_str(by, "by") }?)?;
-        let filter = match unsafe { arg_opt_str(filter_json, "filter_json") }? {
-            Some(t) => conditions_from_json(t, "filter_json")?,
-            None => None,
-        };
+        let filter = unsafe { pipeline_filter(filter_json) }?;
         let currency = unsafe { arg_opt_str(currency, "currency") }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let rows = unsafe { lock_store(store) }?.pipeline_in(by, filter, currency, subtotals)?;

@@ -5,8 +5,8 @@ use crate::boundary::{self, FfiError, FfiResult};
 use crate::query::conditions_from_json;
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
-use crm_core::PipelineBy;
 use crm_core::chrono::NaiveDate;
+use crm_core::{Condition, PipelineBy};
 use std::ffi::c_char;
 
 /// Reads a grouping name with crm-core's parser (the one Python's `forecast` uses): `total` (`all`),
@@ -14,6 +14,30 @@ use std::ffi::c_char;
 /// `close_quarter` (`quarter`), `close_year` (`year`), any case.
 pub fn pipeline_by(text: &str) -> FfiResult<PipelineBy> {
     Ok(text.parse::<PipelineBy>()?)
+}
+
+/// The `filter_json` argument of the pipeline reports: NULL for every opportunity, else a JSON array of
+/// conditions of `crm_record_find`'s language, all of which must hold.
+///
+/// # Safety
+/// `filter_json` is NULL or NUL-terminated.
+pub(crate) unsafe fn pipeline_filter(filter_json: *const c_char) -> FfiResult<Option<Condition>> {
+    match unsafe { arg_opt_str(filter_json, "filter_json") }? {
+        Some(t) => conditions_from_json(t, "filter_json"),
+        None => Ok(None),
+    }
+}
+
+/// The `as_of` argument of the pipeline reports: NULL for now, else a date `yyyy-mm-dd`.
+///
+/// # Safety
+/// `as_of` is NULL or NUL-terminated.
+unsafe fn as_of_date(as_of: *const c_char) -> FfiResult<Option<NaiveDate>> {
+    unsafe { arg_opt_str(as_of, "as_of") }?
+        .map(|d| {
+            NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| FfiError::invalid(format!("as_of '{d}' is not a date yyyy-mm-dd")))
+        })
+        .transpose()
 }
 
 /// The forecast / pipeline report of opportunities, grouped by `by`: `"stage"` (the pipeline by sales
@@ -44,16 +68,8 @@ pub unsafe extern "C" fn crm_pipeline(
 ) -> crm_status {
     boundary::run(|| {
         let by = pipeline_by(unsafe { arg_str(by, "by") }?)?;
-        let filter = match unsafe { arg_opt_str(filter_json, "filter_json") }? {
-            Some(t) => conditions_from_json(t, "filter_json")?,
-            None => None,
-        };
-        let as_of = unsafe { arg_opt_str(as_of, "as_of") }?
-            .map(|d| {
-                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                    .map_err(|_| FfiError::invalid(format!("as_of '{d}' is not a date yyyy-mm-dd")))
-            })
-            .transpose()?;
+        let filter = unsafe { pipeline_filter(filter_json) }?;
+        let as_of = unsafe { as_of_date(as_of) }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let crm = unsafe { lock_store(store) }?;
         let rows = match as_of {
@@ -88,16 +104,8 @@ pub unsafe extern "C" fn crm_pipeline_calendar(
     boundary::run(|| {
         let by = pipeline_by(unsafe { arg_str(by, "by") }?)?;
         let calendar = unsafe { arg_opt_str(calendar, "calendar") }?.unwrap_or("gregorian").parse::<crm_core::Calendar>()?;
-        let filter = match unsafe { arg_opt_str(filter_json, "filter_json") }? {
-            Some(t) => conditions_from_json(t, "filter_json")?,
-            None => None,
-        };
-        let as_of = unsafe { arg_opt_str(as_of, "as_of") }?
-            .map(|d| {
-                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-                    .map_err(|_| FfiError::invalid(format!("as_of '{d}' is not a date yyyy-mm-dd")))
-            })
-            .transpose()?;
+        let filter = unsafe { pipeline_filter(filter_json) }?;
+        let as_of = unsafe { as_of_date(as_of) }?;
         let out = unsafe { Out::new(out_json, "out_json") }?;
         let crm = unsafe { lock_store(store) }?;
         let rows = match as_of {
