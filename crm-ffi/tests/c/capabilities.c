@@ -10,29 +10,12 @@
 
 #include <stdlib.h>
 
-static long long num_after(const char *json, const char *key) {
-    char pattern[64];
-    const char *p;
-    snprintf(pattern, sizeof pattern, "\"%s\":", key);
-    p = json ? strstr(json, pattern) : NULL;
-    return p ? strtoll(p + strlen(pattern), NULL, 10) : -1;
-}
-
 /* crm_record_find_each's callback: counts the records and checks each is a Potentials record JSON. */
 static int32_t count_record(void *user_data, const char *record_json) {
     int *n = user_data;
     CHECK(CONTAINS(record_json, "\"module\":\"Potentials\""));
     (*n)++;
     return 0;
-}
-
-static long long create(crm_store *st, const char *module, const char *fields) {
-    char *out = NULL;
-    long long id;
-    CHECK_STATUS(crm_record_create(st, module, fields, &out), CRM_OK);
-    id = num_after(out, "id");
-    crm_string_free(out);
-    return id;
 }
 
 /* Host state for the callbacks: user data is a pointer to this struct. */
