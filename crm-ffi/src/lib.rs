@@ -64,6 +64,7 @@ pub mod indexes;
 pub mod language;
 pub mod last_error;
 pub mod mass;
+pub mod progress;
 pub mod query;
 pub mod records;
 pub mod relations;
@@ -117,6 +118,10 @@ pub use relations::{
 pub use reports::{crm_pipeline, crm_pipeline_calendar};
 pub use schema::{crm_module_fields, crm_schema_json};
 pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill};
+pub use progress::{
+    crm_export_csv_v2, crm_import_csv_v2, crm_import_records, crm_import_records_resume, crm_import_resume_v2, crm_progress_info,
+    crm_progress_unit, crm_progress_v2,
+};
 pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;
