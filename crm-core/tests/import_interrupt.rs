@@ -197,7 +197,9 @@ fn records_import_stopped_resumes(b: Backend) {
     let crm = &mut t.crm;
     let close = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap();
     let rows = |n: i64| {
-        (0..n).map(move |i| Ok(vec![Value::from(format!("R{i}")), Value::Int(i), Value::from("Prospecting"), Value::Date(close), Value::Null]))
+        (0..n).map(move |i| {
+            Ok(vec![Value::from(format!("R{i}")), Value::Int(i), Value::from("Prospecting"), Value::Date(close), Value::Null])
+        })
     };
     let o = ImportOptions { batch_size: 2, ..ImportOptions::default() };
     let mut seen = Vec::new();
@@ -221,15 +223,15 @@ fn export_stops_between_chunks(b: Backend) {
     let crm = &mut t.crm;
     let n = crm_core::EXPORT_PROGRESS_EVERY + 20;
     let close = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap();
-    let rows = (0..n).map(|i| Ok(vec![Value::from(format!("E{i}")), Value::Int(1), Value::from("Prospecting"), Value::Date(close), Value::Null]));
+    let rows =
+        (0..n).map(|i| Ok(vec![Value::from(format!("E{i}")), Value::Int(1), Value::from("Prospecting"), Value::Date(close), Value::Null]));
     let o = ImportOptions { batch_size: 500, ..ImportOptions::default() };
     assert_eq!(crm.import_records("Potentials", Records::new(deal_columns(), rows), &o, None).unwrap().created, n);
     let all = ExportSelection::All(Query::new("Potentials"));
     let mut seen = Vec::new();
     let mut out = Vec::new();
-    let written = crm
-        .export_csv_with_progress(&mut out, "Potentials", &all, &ExportOptions::default(), Some(&mut stopping(&mut seen, 1)))
-        .unwrap();
+    let written =
+        crm.export_csv_with_progress(&mut out, "Potentials", &all, &ExportOptions::default(), Some(&mut stopping(&mut seen, 1))).unwrap();
     assert_eq!(written, crm_core::EXPORT_PROGRESS_EVERY);
     assert_eq!(seen, vec![ProgressUpdate { done: written, total: Some(n), unit: ProgressUnit::Rows, rows: written }]);
     assert_eq!(String::from_utf8(out).unwrap().lines().count() as u64, written + 1);

@@ -106,6 +106,10 @@ pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use language::{crm_label_set, crm_labels_custom, crm_languages, crm_store_set_language, crm_user_set_language};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
+pub use progress::{
+    crm_export_csv_v2, crm_import_csv_v2, crm_import_records, crm_import_records_resume, crm_import_resume_v2, crm_progress_info,
+    crm_progress_unit, crm_progress_v2,
+};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find, crm_record_find_each, crm_record_fn};
 pub use records::{
     crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_history_page,
@@ -118,10 +122,6 @@ pub use relations::{
 pub use reports::{crm_pipeline, crm_pipeline_calendar};
 pub use schema::{crm_module_fields, crm_schema_json};
 pub use settings::{crm_auto_number_get, crm_auto_number_set, crm_store_set_stage_probability_autofill};
-pub use progress::{
-    crm_export_csv_v2, crm_import_csv_v2, crm_import_records, crm_import_records_resume, crm_import_resume_v2, crm_progress_info,
-    crm_progress_unit, crm_progress_v2,
-};
 pub use status::{crm_status, crm_status_str};
 pub use store::{crm_store, crm_store_free, crm_store_open, crm_store_set_actor, crm_version};
 pub use strings::crm_string_free;

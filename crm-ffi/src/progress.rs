@@ -78,8 +78,7 @@ fn sink(progress: crm_progress_v2, user_data: *mut c_void) -> Option<ProgressFn<
 }
 
 fn open_sized(path: &str) -> boundary::FfiResult<(std::io::BufReader<std::fs::File>, Option<u64>)> {
-    let f = std::fs::File::open(path)
-        .map_err(|e| boundary::FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))?;
+    let f = std::fs::File::open(path).map_err(|e| boundary::FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))?;
     let size = f.metadata().ok().map(|m| m.len());
     Ok((std::io::BufReader::new(f), size))
 }

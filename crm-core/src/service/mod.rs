@@ -40,8 +40,8 @@ pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, Transf
 pub use currency_reports::CurrencySubtotal;
 pub use export::{EXPORT_PROGRESS_EVERY, ExportSelection};
 pub use import::{NewCustomerOpportunity, Records, UndoReport, VcardImportOptions};
-pub use progress::{Flow, Progress, ProgressFn, ProgressSink, ProgressUnit, ProgressUpdate};
 pub use mass::{MassOutcome, MassResult};
+pub use progress::{Flow, Progress, ProgressFn, ProgressSink, ProgressUnit, ProgressUpdate};
 pub use records::Page;
 pub use relations::{LINKABLE, LinkInfo, RelatedPage};
 pub use reports::{PipelineBy, PipelineRow};

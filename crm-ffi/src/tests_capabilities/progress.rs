@@ -81,7 +81,9 @@ fn records_import_typed_bad_rows_stop_resume_and_export_stop() {
         let options = s(r#"{"batch_size": 1}"#);
         let mut seen = Seen { stop_at: 2, ..Seen::default() };
         let user: *mut c_void = (&mut seen as *mut Seen).cast();
-        let r = json_of(|o| unsafe { crm_import_records(st.0, s("Potentials").as_ptr(), rows.as_ptr(), options.as_ptr(), Some(watch), user, o) });
+        let r = json_of(|o| unsafe {
+            crm_import_records(st.0, s("Potentials").as_ptr(), rows.as_ptr(), options.as_ptr(), Some(watch), user, o)
+        });
         // Batches of one committed row: A, then C (B failed in between); stopped after the second.
         assert_eq!(r["interrupted"], true);
         assert_eq!((r["rows"].as_u64(), r["created"].as_u64(), r["failed"].as_u64()), (Some(3), Some(2), Some(1)), "{r}");
@@ -91,18 +93,24 @@ fn records_import_typed_bad_rows_stop_resume_and_export_stop() {
         let id = r["import_id"].as_i64().unwrap();
         // Resuming the CSV way is refused; the records way finishes it.
         let mut out = ptr::null_mut();
-        let refused = unsafe { crm_import_resume_v2(st.0, id, s("/nonexistent.csv").as_ptr(), ptr::null(), None, ptr::null_mut(), &mut out) };
+        let refused =
+            unsafe { crm_import_resume_v2(st.0, id, s("/nonexistent.csv").as_ptr(), ptr::null(), None, ptr::null_mut(), &mut out) };
         assert_ne!(refused, crm_status::Ok);
         let r = json_of(|o| unsafe { crm_import_records_resume(st.0, id, rows.as_ptr(), options.as_ptr(), None, ptr::null_mut(), o) });
         assert_eq!((r["rows"].as_u64(), r["created"].as_u64(), r["failed"].as_u64()), (Some(5), Some(3), Some(2)), "{r}");
         assert_eq!(r["row_reports"][0]["line"], 4);
         let found = json_of(|o| unsafe {
-            crm_record_find(st.0, s(r#"{"module": "Potentials", "conditions": [{"field": "potentialname", "op": "=", "value": "A"}]}"#).as_ptr(), o)
+            crm_record_find(
+                st.0,
+                s(r#"{"module": "Potentials", "conditions": [{"field": "potentialname", "op": "=", "value": "A"}]}"#).as_ptr(),
+                o,
+            )
         });
         assert_eq!(found["records"][0]["amount"], "1000.10", "{found}");
         // Bad input is an error, not a crash; the handle stays usable.
         let mut out = ptr::null_mut();
-        let bad = unsafe { crm_import_records(st.0, s("Potentials").as_ptr(), s("{}").as_ptr(), ptr::null(), None, ptr::null_mut(), &mut out) };
+        let bad =
+            unsafe { crm_import_records(st.0, s("Potentials").as_ptr(), s("{}").as_ptr(), ptr::null(), None, ptr::null_mut(), &mut out) };
         assert_eq!(bad, crm_status::InvalidArgument);
         assert_eq!(count(st.0), 3);
 

@@ -1,12 +1,12 @@
 //! vCard import: cards become Contacts linked to their organization, optionally each with a new opportunity.
 
 use super::{RowInput, Run, problem};
-use crate::service::progress::{Progress, ProgressUnit, ProgressUpdate, report};
 use crate::error::{Error, Result};
 use crate::io::vcard::{ContactCard, parse_cards};
 use crate::io::{ImportOptions, ImportReport};
 use crate::record::Fields;
 use crate::service::Crm;
+use crate::service::progress::{Progress, ProgressUnit, ProgressUpdate, report};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 

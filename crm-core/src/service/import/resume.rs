@@ -5,8 +5,8 @@ use super::Run;
 use super::source::CsvRows;
 use crate::error::Result;
 use crate::io::{ImportJournal, ImportOptions, ImportReport};
-use crate::service::progress::Progress;
 use crate::service::Crm;
+use crate::service::progress::Progress;
 use std::io::Read;
 use std::path::Path;
 
@@ -68,7 +68,8 @@ impl Crm {
 
     /// A run that continues `journal`: its counts are the report's starting point.
     pub(super) fn resume_run(&mut self, journal: ImportJournal, options: ImportOptions) -> Result<Run> {
-        let mut run = self.start_run(&journal.module.clone(), &journal.kind.clone(), ImportOptions { dry_run: true, ..options.clone() }, None)?;
+        let mut run =
+            self.start_run(&journal.module.clone(), &journal.kind.clone(), ImportOptions { dry_run: true, ..options.clone() }, None)?;
         self.set_dry_numbers(false); // a real run: it reserves its numbers
         run.options = options;
         let r = &mut run.report;

@@ -90,10 +90,9 @@ impl Crm {
     /// The caller stopped the run between batches: the journal says interrupted (resumable, undoable).
     pub(super) fn interrupt_run(&mut self, run: &mut Run) -> Result<()> {
         run.report.interrupted = true;
-        run.report.warnings.push(format!(
-            "stopped after {} rows; the rows before are committed: resume the import or undo it",
-            run.report.rows
-        ));
+        run.report
+            .warnings
+            .push(format!("stopped after {} rows; the rows before are committed: resume the import or undo it", run.report.rows));
         if run.options.dry_run {
             return Ok(());
         }
