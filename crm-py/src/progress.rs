@@ -31,11 +31,8 @@ impl PySink {
         match progress {
             None => {}
             Some(p) if p.is_none() => {}
-            Some(p) if p.is_instance_of::<PyBool>() => {
-                if p.extract::<bool>()? {
-                    sink.bar = tqdm_bar(py)?;
-                }
-            }
+            Some(p) if p.is_instance_of::<PyBool>() && p.extract::<bool>()? => sink.bar = tqdm_bar(py)?,
+            Some(p) if p.is_instance_of::<PyBool>() => {}
             Some(p) if p.is_callable() => sink.callback = Some(p.clone().unbind()),
             Some(p) => {
                 return Err(pyo3::exceptions::PyTypeError::new_err(format!(

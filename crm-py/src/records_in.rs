@@ -54,7 +54,7 @@ fn cell(column: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if name == "NaTType" || name == "NAType" {
         return Ok(Value::Null);
     }
-    if ty.module()?.to_string() == "numpy" && v.hasattr("item")? {
+    if ty.module()? == "numpy" && v.hasattr("item")? {
         return cell(column, &v.call_method0("item")?);
     }
     crate::convert::to_value(column, v)

@@ -167,7 +167,7 @@ impl Crm {
                 None => ex.write(&|f| shown(f, r.get(f).clone()), &mut name_of)?,
             }
             n += 1;
-            if n % EXPORT_PROGRESS_EVERY == 0 && report(&mut progress, update_so_far(n)) {
+            if n.is_multiple_of(EXPORT_PROGRESS_EVERY) && report(&mut progress, update_so_far(n)) {
                 stopped = true;
                 return Err(Error::Conflict("export stopped".into())); // ends the walk; not returned
             }

@@ -122,10 +122,13 @@ impl<'a> Records<'a> {
     }
 }
 
+/// One JSON object's members, in their order, values unparsed.
+type Members = Vec<(String, Box<RawValue>)>;
+
 /// A JSON array of objects, each object's keys in their order.
-fn parse_objects(text: &str) -> std::result::Result<Vec<Vec<(String, Box<RawValue>)>>, serde_json::Error> {
+fn parse_objects(text: &str) -> std::result::Result<Vec<Members>, serde_json::Error> {
     use serde::de::{Deserializer, MapAccess, Visitor};
-    struct Obj(Vec<(String, Box<RawValue>)>);
+    struct Obj(Members);
     impl<'de> serde::Deserialize<'de> for Obj {
         fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
             struct V;
