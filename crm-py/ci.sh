@@ -10,7 +10,7 @@
 #
 # Environment:
 #   CRM_PY_PROFILE=debug|release   build profile of the wheel (default: debug, faster to build on 2 cores)
-#   CRM_PY_PANDAS=0                do not install pandas (its DataFrame test is then skipped)
+#   CRM_PY_PANDAS=0                do not install pandas, polars, pyarrow, tqdm (their tests are then skipped)
 #   CRM_PY_SLOW=0                  skip the tests marked slow (the 100k-row import: minutes in a debug build)
 #   PYTHON=python3.11              interpreter used to create the virtualenv
 set -euo pipefail
@@ -37,7 +37,7 @@ if [ ! -x "$py" ]; then
 fi
 packages=("maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10")
 if [ "${CRM_PY_PANDAS:-1}" != "0" ]; then
-    packages+=("pandas>=2")
+    packages+=("pandas>=2" "polars>=1" "pyarrow>=15" "tqdm>=4")
 fi
 "$py" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 

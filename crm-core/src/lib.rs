@@ -84,7 +84,8 @@ pub use service::{
     RelatedPage, TransferTo,
 };
 pub use service::{DeliveryReport, DryRun, DryRunTarget, Matcher, PipelineBy, PipelineRow, RunFailure, RunReport, WorkflowFunction};
-pub use service::{ExportSelection, NewCustomerOpportunity, Progress, UndoReport, VcardImportOptions};
+pub use service::{EXPORT_PROGRESS_EVERY, ExportSelection, NewCustomerOpportunity, Progress, Records, UndoReport, VcardImportOptions};
+pub use service::{Flow, ProgressFn, ProgressSink, ProgressUnit, ProgressUpdate};
 pub use user::{Group, NewUser, Owner, User};
 pub use value::{OwnerId, RecordId, Value};
 pub use view::{Calendar, DateRange, Filter, FilterCondition, ViewSettings, Visibility};

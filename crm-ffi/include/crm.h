@@ -149,6 +149,20 @@ typedef uint32_t crm_status;
 #endif // __cplusplus
 
 /**
+ * What a progress update counts.
+ */
+typedef enum crm_progress_unit {
+  /**
+   * Data rows (records, cards).
+   */
+  CRM_PROGRESS_UNIT_ROWS = 0,
+  /**
+   * Bytes of the input file read.
+   */
+  CRM_PROGRESS_UNIT_BYTES = 1,
+} crm_progress_unit;
+
+/**
  * Where a host callback puts its answer (fields JSON, or an error message). Opaque.
  *
  * Lifetime: valid only during the callback call it was passed to; never store it. Thread-safety: use it
@@ -170,14 +184,47 @@ typedef struct crm_store crm_store;
  * Import progress: called with the number of data rows done so far, after every committed batch
  * (`batch_size` rows) and once at the end.
  *
- * crm-core's importer has no cancellation, so there is no way to stop an import from here: the
- * callback's only job is to report. To take an import back, call `crm_import_undo` with its id afterwards
- * (batches are committed as they go, so the records of finished batches exist while the import runs).
+ * This callback only reports: to see totals and to stop an import between batches, use a
+ * `crm_progress_v2` with the `_v2` entry points. To take an import back, call `crm_import_undo` with its
+ * id afterwards (batches are committed as they go, so the records of finished batches exist while the
+ * import runs).
  *
  * Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
  * not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
  */
 typedef void (*crm_progress)(void *user_data, uint64_t rows_done);
+
+/**
+ * One progress update (version 2). Fields may be appended in later versions, never reordered.
+ */
+typedef struct crm_progress_info {
+  /**
+   * Amount done, in `unit`.
+   */
+  uint64_t done;
+  /**
+   * Amount in all, in `unit`; 0 when unknown.
+   */
+  uint64_t total;
+  /**
+   * What `done` and `total` count.
+   */
+  enum crm_progress_unit unit;
+  /**
+   * Data rows done so far, whatever the unit.
+   */
+  uint64_t rows;
+} crm_progress_info;
+
+/**
+ * Progress callback, version 2: called with `user_data` and the update (valid during the call only)
+ * after every committed batch and once at the end; returns 0 to go on, non-zero to stop between batches
+ * (see the module docs).
+ *
+ * Thread-safety: called on the thread of the import or export call, during it, while the store is
+ * locked: it must not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
+ */
+typedef int32_t (*crm_progress_v2)(void *user_data, const struct crm_progress_info *info);
 
 /**
  * Receives one record of `crm_record_find_each` as JSON with sorted keys, as `crm_record_find` writes
@@ -1499,6 +1546,101 @@ crm_status crm_mass_transfer(struct crm_store *store,
                              const char *ids_json,
                              const char *owner,
                              char **out_json);
+
+/**
+ * `crm_import_csv` with a version-2 progress callback: totals are bytes read out of the file's size, and
+ * the callback can stop the import between batches (module docs).
+ *
+ * Errors: as `crm_import_csv`. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_import_csv_v2(struct crm_store *store,
+                             const char *path,
+                             const char *module,
+                             const char *options_json,
+                             crm_progress_v2 progress,
+                             void *user_data,
+                             char **out_report_json);
+
+/**
+ * `crm_import_resume` with a version-2 progress callback; it resumes an import stopped by a callback
+ * (journal `"interrupted"`) as well as one whose process died.
+ *
+ * Errors: as `crm_import_resume`. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv_v2`.
+ */
+crm_status crm_import_resume_v2(struct crm_store *store,
+                                int64_t import_id,
+                                const char *path,
+                                const char *options_json,
+                                crm_progress_v2 progress,
+                                void *user_data,
+                                char **out_report_json);
+
+/**
+ * Imports records (`rows_json`, a JSON array of objects, see the module docs) into `module` exactly as
+ * `crm_import_csv` imports a file's rows: the same options (`options_json`, NULL: defaults; the CSV
+ * dialect keys do not apply), rules, report (into `*out_report_json`, optional, owned by the caller) and
+ * journal, so `crm_import_undo` takes it back. Progress counts rows out of the number of objects.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON` (options), `_INVALID_ARGUMENT`
+ * (`rows_json` not an array of objects, bad options, no column maps to a field), `_NOT_FOUND` (module),
+ * storage errors. Bad rows are reported, not errors. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `rows_json`, `options_json` NULL or NUL-terminated;
+ * `progress` NULL or a function following `crm_progress_v2`'s contract; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_records(struct crm_store *store,
+                              const char *module,
+                              const char *rows_json,
+                              const char *options_json,
+                              crm_progress_v2 progress,
+                              void *user_data,
+                              char **out_report_json);
+
+/**
+ * Resumes an interrupted import of records: pass the same `rows_json` and options; the rows its journal
+ * counts are skipped and the rest imported under the same id. Report and progress as in
+ * `crm_import_records`.
+ *
+ * Errors: as `crm_import_records`, plus `_NOT_FOUND` (unknown import) and `_CONFLICT` (the import is
+ * completed, undone, or not an import of records). Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_records`.
+ */
+crm_status crm_import_records_resume(struct crm_store *store,
+                                     int64_t import_id,
+                                     const char *rows_json,
+                                     const char *options_json,
+                                     crm_progress_v2 progress,
+                                     void *user_data,
+                                     char **out_report_json);
+
+/**
+ * `crm_export_csv` with a version-2 progress callback: it hears the records written out of the number
+ * selected every 500 records and at the end, and can stop the export there (`*out_count` then holds the
+ * records written, each a whole line of the file).
+ *
+ * Errors: as `crm_export_csv`. Thread-safety: as `crm_export_csv`; `progress` runs on this thread while
+ * the store is locked.
+ *
+ * # Safety
+ * As `crm_export_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_export_csv_v2(const struct crm_store *store,
+                             const char *module,
+                             const char *path,
+                             const char *selection_json,
+                             const char *options_json,
+                             crm_progress_v2 progress,
+                             void *user_data,
+                             uint64_t *out_count);
 
 /**
  * Finds records with a JSON query (see below) into `*out_json` (required, owned by the caller, free with

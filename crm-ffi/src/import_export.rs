@@ -33,9 +33,10 @@ use std::ffi::{c_char, c_void};
 /// Import progress: called with the number of data rows done so far, after every committed batch
 /// (`batch_size` rows) and once at the end.
 ///
-/// crm-core's importer has no cancellation, so there is no way to stop an import from here: the
-/// callback's only job is to report. To take an import back, call `crm_import_undo` with its id afterwards
-/// (batches are committed as they go, so the records of finished batches exist while the import runs).
+/// This callback only reports: to see totals and to stop an import between batches, use a
+/// `crm_progress_v2` with the `_v2` entry points. To take an import back, call `crm_import_undo` with its
+/// id afterwards (batches are committed as they go, so the records of finished batches exist while the
+/// import runs).
 ///
 /// Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
 /// not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
@@ -92,7 +93,7 @@ pub unsafe extern "C" fn crm_import_csv(
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
         let report = unsafe { lock_store(store) }?.import_csv(std::io::BufReader::new(file), module, &options, p)?;
         out.set_json(&report)
     })
@@ -124,7 +125,7 @@ pub unsafe extern "C" fn crm_import_vcard(
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
         let report = unsafe { lock_store(store) }?.import_vcard(std::io::BufReader::new(file), &options, p)?;
         out.set_json(&report)
     })
@@ -370,7 +371,7 @@ pub unsafe extern "C" fn crm_import_resume(
         let out = unsafe { Out::optional(out_report_json) };
         let file = open_file(path)?;
         let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn FnMut(u64));
+        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
         let report = unsafe { lock_store(store) }?.resume_import_csv(import_id, std::io::BufReader::new(file), &options, p)?;
         out.set_json(&report)
     })

@@ -1,16 +1,18 @@
 //! Import and export of `crm.Crm`: CSV and vCard files in, CSV and vCard files out, undo of an import,
 //! saved column mappings.
 //!
-//! Imports and exports run detached from the interpreter (other Python threads go on). A `progress`
-//! callable is called with the number of rows done after every batch and at the end; since the import
-//! cannot be interrupted half-way through a batch, an exception it raises is reported through
-//! `sys.unraisablehook` and does not stop the import. Like workflow functions, it must not use a `Crm`.
+//! Imports and exports run detached from the interpreter (other Python threads go on). Imports read a path
+//! or a binary file-like object, exports write a path or a file-like object (`streams`). `progress` is a
+//! callable receiving `(done, total)`, True for a tqdm bar, or None, and Ctrl-C stops a run between
+//! batches (`progress`). Like workflow functions, a progress callable must not use a `Crm`.
 
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::errors::{Failure, invalid};
 use crate::json::{from_value, to_py};
+use crate::progress::PySink;
 use crate::records::with_filter;
+use crate::streams::{PyReader, PyWriter, is_readable};
 use crate::views::filter_key;
 use crm_core::io::vcard_export::VcardVersion;
 use crm_core::io::{ExportOptions, ImportOptions, Outcome};
@@ -25,7 +27,7 @@ use std::str::FromStr;
 /// The result of an import (`Crm.import_csv`, `Crm.import_vcf`).
 #[pyclass(frozen, module = "crm_engine", name = "ImportReport")]
 pub struct ImportReport {
-    report: crm_core::io::ImportReport,
+    pub(crate) report: crm_core::io::ImportReport,
 }
 
 fn problems_of<'py>(py: Python<'py>, report: &crm_core::io::ImportReport, only_failed: bool) -> PyResult<Vec<Bound<'py, PyDict>>> {
@@ -101,6 +103,12 @@ impl ImportReport {
     fn mapping(&self) -> Vec<(String, Option<String>)> {
         self.report.mapping.clone()
     }
+    /// True when the import was stopped between batches (progress returned False): the rows counted
+    /// are committed; `resume_import_csv` / `resume_import_records` or `undo_import` it.
+    #[getter]
+    fn interrupted(&self) -> bool {
+        self.report.interrupted
+    }
     /// File-level notes (ignored columns, ...).
     #[getter]
     fn warnings(&self) -> Vec<String> {
@@ -128,7 +136,13 @@ impl ImportReport {
             r.merged,
             r.skipped,
             r.failed,
-            if r.dry_run { " dry_run" } else { "" }
+            if r.dry_run {
+                " dry_run"
+            } else if r.interrupted {
+                " interrupted"
+            } else {
+                ""
+            }
         )
     }
 }
@@ -146,19 +160,6 @@ fn option<T: FromStr<Err = crm_core::Error>>(value: &str) -> PyResult<T> {
 /// A JSON object of the keyword arguments given (absent ones are left to crm-core's defaults).
 fn given(pairs: Vec<(&str, Option<serde_json::Value>)>) -> serde_json::Value {
     serde_json::Value::Object(pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect())
-}
-
-/// A Python progress callable as the engine's progress callback.
-fn progress_fn(cb: Option<Py<PyAny>>) -> Option<impl FnMut(u64)> {
-    cb.map(|cb| {
-        move |n: u64| {
-            Python::attach(|py| {
-                if let Err(e) = cb.call1(py, (n,)) {
-                    e.write_unraisable(py, Some(cb.bind(py)));
-                }
-            })
-        }
-    })
 }
 
 /// A query of `module` from `filter` (saved filter id or name) and `where`, for exports.
@@ -199,6 +200,12 @@ impl Crm {
     /// change log) in batches of `batch_size` rows per transaction. Returns an `ImportReport`; bad rows are
     /// reported in `errors`, not raised.
     ///
+    /// `path`: a path or a binary file-like object (`open(..., "rb")`, `io.BytesIO`; a text stream is
+    /// refused). `progress`: a callable `(done, total)` called after every batch — bytes read out of the
+    /// file's size for a file or seekable stream, else rows with `total` None until the end — that may
+    /// return False to stop; True for a tqdm bar; None. Ctrl-C stops the import between batches and raises
+    /// `KeyboardInterrupt` (its `import_id` attribute names the import, which `resume_import_csv` resumes).
+    ///
     /// `delimiter`: `","`, `";"`, `"|"`, `"^"`, `"\t"` or `"auto"` (default); `encoding`: `"utf-8"`
     /// (default), `"latin-1"`, `"windows-1252"`; `date_format`: `"yyyy-mm-dd"`, `"dd.mm.yyyy"`,
     /// `"dd/mm/yyyy"`, `"mm/dd/yyyy"`, `"dd-mm-yyyy"`, `"mm-dd-yyyy"`, `"jalali"`; `thousands_separator`
@@ -217,7 +224,7 @@ impl Crm {
     fn import_csv(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         module: String,
         delimiter: Option<String>,
         encoding: Option<String>,
@@ -235,9 +242,9 @@ impl Crm {
         batch_size: usize,
         max_rows: u64,
         max_record_bytes: u64,
-        progress: Option<Py<PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
-        let path = path_text(path)?;
+        let input = Input::of(path)?;
         let mut o = csv_options(
             delimiter,
             encoding,
@@ -256,22 +263,20 @@ impl Crm {
         )?;
         o.max_rows = max_rows;
         o.max_record_bytes = max_record_bytes;
-        let mut progress = progress_fn(progress);
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
-            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
-            let p: crm_core::Progress<'_> = match progress.as_mut() {
-                Some(p) => Some(p),
-                None => None,
-            };
-            Ok(crm.import_csv(BufReader::new(f), &module, &o, p)?)
-        })?;
-        Ok(ImportReport { report })
+            let (reader, size) = input.open()?;
+            Ok(crm.import_csv_with_size(reader, size, &module, &o, Some(s))?)
+        });
+        finish_import(py, sink, report)
     }
 
     /// Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
     /// created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
     /// new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
-    /// `close_in_days`). Returns an `ImportReport`.
+    /// `close_in_days`). Returns an `ImportReport`. `path`: a path or a binary file-like object;
+    /// `progress` as in `import_csv` (cards out of the number in the file).
     #[pyo3(signature = (
         path, *, duplicates = None, match_on = None, create_opportunities = false,
         create_organizations = true, encoding = None, defaults = None, dry_run = false, opportunity_name = None,
@@ -281,7 +286,7 @@ impl Crm {
     fn import_vcf(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         duplicates: Option<String>,
         match_on: Option<Vec<String>>,
         create_opportunities: bool,
@@ -293,9 +298,9 @@ impl Crm {
         sales_stage: Option<String>,
         close_in_days: Option<u32>,
         max_rows: Option<u64>,
-        progress: Option<Py<PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
-        let path = path_text(path)?;
+        let input = Input::of(path)?;
         // crm-core's vCard defaults (VcardImportOptions::default), with the keywords given laid over them.
         let mut o = VcardImportOptions { create_organizations, ..VcardImportOptions::default() };
         let import = &mut o.import;
@@ -323,16 +328,13 @@ impl Crm {
                 close_in_days: close_in_days.unwrap_or(d.close_in_days),
             }
         });
-        let mut progress = progress_fn(progress);
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
-            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
-            let p: crm_core::Progress<'_> = match progress.as_mut() {
-                Some(p) => Some(p),
-                None => None,
-            };
-            Ok(crm.import_vcard(BufReader::new(f), &o, p)?)
-        })?;
-        Ok(ImportReport { report })
+            let (reader, _) = input.open()?;
+            Ok(crm.import_vcard(reader, &o, Some(s))?)
+        });
+        finish_import(py, sink, report)
     }
 
     /// Undoes an import: created records (and created references) go to the recycle bin, overwritten and
@@ -343,7 +345,8 @@ impl Crm {
         to_py(py, &rep)
     }
 
-    /// Resumes a CSV import that was interrupted (the process died mid-import): the rows its journal
+    /// Resumes a CSV import that was interrupted (stopped by Ctrl-C or `progress`, or the process died
+    /// mid-import; `path` a path or a binary file-like object): the rows its journal
     /// counts (whole committed batches) are skipped and the rest of the file is imported under the same
     /// import id, so `undo_import` takes back both parts at once. Pass the same file and options as the
     /// interrupted run (`dry_run` is refused). The report counts the whole import. ConflictError when the
@@ -359,7 +362,7 @@ impl Crm {
         &self,
         py: Python<'_>,
         import_id: i64,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         delimiter: Option<String>,
         encoding: Option<String>,
         date_format: Option<String>,
@@ -373,9 +376,9 @@ impl Crm {
         add_unknown_picklist_values: bool,
         has_header: bool,
         batch_size: usize,
-        progress: Option<Py<PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
-        let path = path_text(path)?;
+        let input = Input::of(path)?;
         let o = csv_options(
             delimiter,
             encoding,
@@ -392,16 +395,13 @@ impl Crm {
             has_header,
             batch_size,
         )?;
-        let mut progress = progress_fn(progress);
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
-            let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
-            let p: crm_core::Progress<'_> = match progress.as_mut() {
-                Some(p) => Some(p),
-                None => None,
-            };
-            Ok(crm.resume_import_csv(import_id, BufReader::new(f), &o, p)?)
-        })?;
-        Ok(ImportReport { report })
+            let (reader, size) = input.open()?;
+            Ok(crm.resume_import_csv_with_size(import_id, reader, size, &o, Some(s))?)
+        });
+        finish_import(py, sink, report)
     }
 
     /// Every import, oldest first, with its counts and status.
@@ -443,16 +443,22 @@ impl Crm {
     /// fields to write (default: every field); references are written `Module::::Name` as vtiger does.
     /// `date_format` as import's (`"jalali"` writes `1406/01/05`); `bom` writes a UTF-8 byte-order mark
     /// (Excel needs it to show Persian); `digits="persian"` writes numbers and dates with Persian digits.
+    ///
+    /// `path`: a path or a writable file-like object — a binary one gets bytes; a text one
+    /// (`io.TextIOBase`: `io.StringIO`, `sys.stdout`) gets `str`, whole characters. `progress` as in
+    /// `import_csv`: records written out of the number selected, every 500 and at the end; returning False
+    /// stops the export there (the records written stay, the count returned is theirs); Ctrl-C stops it
+    /// the same way and raises `KeyboardInterrupt`.
     #[pyo3(signature = (
         path, module, ids = None, *, filter = None, r#where = None, order_by = None, page = None, page_size = None,
         header = "labels".to_string(), columns = None, delimiter = ",".to_string(), date_format = None, bom = false,
-        neutralize_formulas = true, digits = None
+        neutralize_formulas = true, digits = None, progress = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn export_csv(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        path: &Bound<'_, PyAny>,
         module: String,
         ids: Option<&Bound<'_, PyAny>>,
         filter: Option<&Bound<'_, PyAny>>,
@@ -467,8 +473,9 @@ impl Crm {
         bom: bool,
         neutralize_formulas: bool,
         digits: Option<String>,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let path = path_text(path)?;
+        let output = Output::of(path)?;
         let ids = ids_of(ids)?;
         let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let query = export_query(&module, r#where, order_by)?;
@@ -481,14 +488,19 @@ impl Crm {
         if let Some(d) = digits {
             o.digits = option(&d)?;
         }
-        self.engine.run(py, Access::Read, move |crm| {
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
+        let written = self.engine.run(py, Access::Read, move |crm| {
             let sel = selection(crm, query, filter, ids, page, page_size)?;
-            let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
-            let mut w = BufWriter::new(f);
-            let n = crm.export_csv(&mut w, &module, &sel, &o)?;
-            w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
-            Ok(n)
-        })
+            output.write(|w| Ok(crm.export_csv_with_progress(w, &module, &sel, &o, Some(s))?))
+        });
+        match written {
+            Ok(n) => sink.finish(py, None).map(|()| n),
+            Err(e) => {
+                let _ = sink.finish(py, None);
+                Err(e)
+            }
+        }
     }
 
     /// Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
@@ -523,7 +535,7 @@ impl Crm {
 
 /// CSV import options from `import_csv`'s keyword arguments, read as the JSON object C passes.
 #[allow(clippy::too_many_arguments)]
-fn csv_options(
+pub(crate) fn csv_options(
     delimiter: Option<String>,
     encoding: Option<String>,
     date_format: Option<String>,
@@ -560,4 +572,84 @@ fn csv_options(
     // The same parser as C's `options_json`.
     let o: ImportOptions = from_value(o, "import options").map_err(PyErr::from)?;
     Ok(o)
+}
+
+// ----- inputs and outputs: a path or a file-like object -----
+
+/// Where an import reads from.
+pub(crate) enum Input {
+    Path(String),
+    Stream(PyReader, Option<u64>),
+}
+
+impl Input {
+    /// A path (str or os.PathLike) or a binary file-like object (anything with `.read`).
+    pub(crate) fn of(source: &Bound<'_, PyAny>) -> PyResult<Input> {
+        if is_readable(source) {
+            let (r, size) = PyReader::new(source);
+            return Ok(Input::Stream(r, size));
+        }
+        Ok(Input::Path(path_text(source.extract::<PathBuf>()?)?))
+    }
+
+    /// The bytes and their size when known.
+    pub(crate) fn open(self) -> Result<(Box<dyn std::io::Read>, Option<u64>), Failure> {
+        Ok(match self {
+            Input::Path(path) => {
+                let f = std::fs::File::open(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(BufReader::new(f)), size)
+            }
+            Input::Stream(r, size) => (Box::new(BufReader::new(r)), size),
+        })
+    }
+}
+
+/// Where an export writes to.
+pub(crate) enum Output {
+    Path(String),
+    Stream(PyWriter),
+}
+
+impl Output {
+    /// A path (str or os.PathLike) or a writable file-like object (anything with `.write`).
+    pub(crate) fn of(target: &Bound<'_, PyAny>) -> PyResult<Output> {
+        if target.hasattr("write")? {
+            return Ok(Output::Stream(PyWriter::new(target)?));
+        }
+        Ok(Output::Path(path_text(target.extract::<PathBuf>()?)?))
+    }
+
+    /// Runs `f` over a buffered writer, then flushes it.
+    pub(crate) fn write<T>(self, f: impl FnOnce(&mut dyn Write) -> Result<T, Failure>) -> Result<T, Failure> {
+        match self {
+            Output::Path(path) => {
+                let file = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
+                let mut w = BufWriter::new(file);
+                let out = f(&mut w)?;
+                w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
+                Ok(out)
+            }
+            Output::Stream(s) => {
+                let mut w = BufWriter::new(s);
+                let out = f(&mut w)?;
+                w.flush().map_err(|e| Failure::from(crm_core::Error::Storage(crm_core::StorageError::Io(e))))?;
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// The report, after closing the progress bar and raising a pending `KeyboardInterrupt`.
+pub(crate) fn finish_import(py: Python<'_>, sink: PySink, result: PyResult<crm_core::io::ImportReport>) -> PyResult<ImportReport> {
+    match result {
+        Ok(report) => {
+            sink.finish(py, Some(report.import_id))?;
+            Ok(ImportReport { report })
+        }
+        Err(e) => {
+            let _ = sink.finish(py, None);
+            Err(e)
+        }
+    }
 }

@@ -26,8 +26,11 @@ def test_an_import_failing_half_way_rolls_back_its_open_batch_and_the_handle_wor
         locker = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); sys.stdin.read()"
         held: list[subprocess.Popen[str]] = []
 
-        def lock_after_first_batch(done: int) -> None:
-            if done == 2 and not held:
+        batches: list[int] = []
+
+        def lock_after_first_batch(done: int, total: int | None) -> None:
+            batches.append(done)
+            if len(batches) == 1 and not held:
                 p = subprocess.Popen([sys.executable, "-c", locker, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                 assert p.stdout is not None and p.stdout.readline().strip() == "locked"
                 held.append(p)  # holds the write lock until its stdin is closed

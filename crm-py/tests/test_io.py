@@ -17,12 +17,15 @@ DATA = Path(__file__).parent / "data"
 
 def test_import_the_vtiger_export(db: crm.Crm, tmp_path: Path) -> None:
     db.add_group("Sales Team", ["admin"])  # owners named in the export
-    seen: list[int] = []
-    rep = db.import_csv(DATA / "vtiger_potentials_export.csv", "Potentials", create_missing_references=True, progress=seen.append)
+    seen: list[tuple[int, int | None]] = []
+    rep = db.import_csv(
+        DATA / "vtiger_potentials_export.csv", "Potentials", create_missing_references=True, progress=lambda d, t: seen.append((d, t))
+    )
     assert isinstance(rep, crm.ImportReport)
     assert rep.rows == 24 and rep.created + rep.failed + rep.skipped == rep.rows and rep.import_id > 0
     assert rep.created == 24 and rep.failed == 0 and rep.errors == [] and rep.references_created > 0
-    assert seen and seen[-1] == rep.rows
+    size = (DATA / "vtiger_potentials_export.csv").stat().st_size
+    assert seen and seen[-1] == (size, size)  # a file: bytes read out of its size
     assert all(set(e) == {"line", "column", "field", "code", "message"} for e in rep.errors)
     hooli = db.find("Potentials", {"potentialname": "Hooli deal 1"})[0]
     assert hooli["amount"] == Decimal("12000.00") and hooli["forecast_amount"] == Decimal("6000")
@@ -123,7 +126,7 @@ def test_progress_errors_do_not_stop_the_import(db: crm.Crm, tmp_path: Path) -> 
     path.write_text("Opportunity Name,Sales Stage,Expected Close Date,Organization Name\nA,Prospecting,2027-01-01,Hooli\n")
     raised: list[Any] = []
 
-    def bad(n: int) -> None:
+    def bad(done: int, total: int | None) -> None:
         raise RuntimeError("progress bar broke")
 
     import sys
@@ -223,15 +226,19 @@ def test_import_100k_rows_into_a_file_while_other_threads_run(tmp_path: Path) ->
         db.add_user("admin", full_name="Administrator")
         t = threading.Thread(target=ticker)
         t.start()
-        progress: list[int] = []
+        progress: list[tuple[int, int | None]] = []
         try:
-            rep = db.import_csv(path, "Potentials", create_missing_references=True, batch_size=1000, progress=progress.append)
+            rep = db.import_csv(
+                path, "Potentials", create_missing_references=True, batch_size=1000, progress=lambda d, t: progress.append((d, t))
+            )
         finally:
             done.set()
             t.join()
         assert (rep.rows, rep.created, rep.failed) == (100_000, 100_000, 0)
         assert rep.references_created == 50 and rep.errors == []
-        assert progress[-1] == 100_000 and len(progress) > 10
+        size = path.stat().st_size
+        assert progress[-1] == (size, size) and len(progress) > 10
+        assert all(t == size and 0 < d <= size for d, t in progress)
         assert ticks > 1  # the interpreter was released while importing
         assert db.count("Potentials") == 100_000
         by_stage = {r["key"]: r for r in db.forecast(by="sales_stage")}
@@ -261,10 +268,10 @@ def test_resume_an_interrupted_import(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     with crm.Crm(str(path), user="admin") as db:
-        seen: list[int] = []
-        res = db.resume_import_csv(rep.import_id, full, batch_size=2, progress=seen.append)
+        seen: list[tuple[int, int | None]] = []
+        res = db.resume_import_csv(rep.import_id, full, batch_size=2, progress=lambda d, t: seen.append((d, t)))
         assert (res.import_id, res.rows, res.created) == (rep.import_id, 10, 10)
-        assert db.count("Potentials") == 10 and seen[-1] == 10
+        assert db.count("Potentials") == 10 and seen[-1] == (full.stat().st_size,) * 2
         assert db.imports()[-1]["status"] == "completed"
         with pytest.raises(crm.NotFoundError):
             db.resume_import_csv(999999, full)

@@ -34,7 +34,7 @@ Broken row,Accounts::::Hooli,12abc,New Business,2027-13-45,,,Dreaming,,
 
 def load(db: crm.Crm, path: Path) -> crm.ImportReport:
     """Imports the CSV (every row through the normal save: validation, workflows, change log)."""
-    rep = db.import_csv(path, "Potentials", create_missing_references=True, progress=lambda n: None)
+    rep = db.import_csv(path, "Potentials", create_missing_references=True, progress=lambda done, total: None)
     print(f"imported {rep.created} of {rep.rows} rows (import {rep.import_id}; undo with db.undo_import)")
     for e in rep.errors:
         print(f"  line {e['line']}: {e['field'] or e['column']}: {e['message']}")

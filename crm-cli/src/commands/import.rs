@@ -5,10 +5,10 @@ use crate::args::ImportArgs;
 use crate::output::Out;
 use crate::{CliError, CliResult};
 use crm_core::io::{ImportOptions, ImportReport, Outcome};
-use crm_core::{Crm, NewCustomerOpportunity, VcardImportOptions};
+use crm_core::{Crm, Flow, NewCustomerOpportunity, ProgressFn, ProgressUnit, ProgressUpdate, VcardImportOptions};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value as J};
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 
 /// Runs `crm import`.
@@ -17,19 +17,16 @@ pub(crate) fn run(crm: &mut Crm, a: &ImportArgs, o: &mut Out<'_>) -> CliResult<(
         a.file.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("vcf") || e.eq_ignore_ascii_case("vcard"));
     let options = options(a, vcard)?;
     let open = || std::fs::File::open(&a.file).map_err(|e| CliError::Io(format!("cannot read {}: {e}", a.file.display())));
-    let lines = count_lines(open()?).map_err(|e| CliError::Io(format!("cannot read {}: {e}", a.file.display())))?;
-    // Rows of a CSV file (lines after the header) or cards of a vCard file (about one per 10 lines: only an
-    // estimate, the bar ends full anyway).
-    let total = if vcard { lines / 10 } else { lines.saturating_sub(u64::from(options.has_header)) };
-    let bar = progress_bar(total, o.json);
-    let mut tick = |done: u64| {
-        if done > bar.length().unwrap_or(0) {
-            bar.set_length(done);
-        }
-        bar.set_position(done)
-    };
+    let file = open()?;
+    let size = file.metadata().ok().map(|m| m.len());
+    // The engine reports the real total: bytes read out of the file's size for CSV, cards for vCard.
+    let bar = progress_bar(o.json);
+    let mut tick = ProgressFn(|u: ProgressUpdate| {
+        show(&bar, u);
+        Flow::Continue
+    });
     let progress: crm_core::Progress<'_> = Some(&mut tick);
-    let reader = BufReader::new(open()?);
+    let reader = BufReader::new(file);
     let module = a.module.as_deref().unwrap_or(if vcard { "Contacts" } else { "Potentials" });
     let result = if vcard {
         let opportunity = a.create_opportunities.then(NewCustomerOpportunity::default);
@@ -42,8 +39,8 @@ pub(crate) fn run(crm: &mut Crm, a: &ImportArgs, o: &mut Out<'_>) -> CliResult<(
         }
     } else {
         match a.resume {
-            Some(id) => crm.resume_import_csv(id, reader, &options, progress),
-            None => crm.import_csv(reader, module, &options, progress),
+            Some(id) => crm.resume_import_csv_with_size(id, reader, size, &options, progress),
+            None => crm.import_csv_with_size(reader, size, module, &options, progress),
         }
     };
     bar.finish_and_clear();
@@ -97,28 +94,28 @@ fn options(a: &ImportArgs, vcard: bool) -> CliResult<ImportOptions> {
     Ok(ImportOptions::from_json(&J::Object(m).to_string())?)
 }
 
-/// The lines of a file, read a block at a time (a last line without a newline counts): the progress
-/// bar's total. A quoted cell with line breaks makes it an estimate; the bar ends full anyway.
-fn count_lines(mut f: impl Read) -> std::io::Result<u64> {
-    let mut buf = vec![0u8; 1 << 16];
-    let (mut n, mut last) = (0u64, b'\n');
-    loop {
-        let got = f.read(&mut buf)?;
-        if got == 0 {
-            return Ok(n + u64::from(last != b'\n'));
-        }
-        n += buf[..got].iter().filter(|b| **b == b'\n').count() as u64;
-        last = buf[got - 1];
-    }
+fn progress_bar(json: bool) -> ProgressBar {
+    let target = if json { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
+    ProgressBar::with_draw_target(None, target)
 }
 
-fn progress_bar(total: u64, json: bool) -> ProgressBar {
-    let target = if json { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows {elapsed_precise} (eta {eta})") {
+/// Shows one progress update: its unit picks the bar's style (bytes of the file, or rows), its total the
+/// bar's length.
+fn show(bar: &ProgressBar, u: ProgressUpdate) {
+    let template = match u.unit {
+        ProgressUnit::Bytes => "{bar:40} {bytes}/{total_bytes} {elapsed_precise} (eta {eta})",
+        ProgressUnit::Rows => "{bar:40} {pos}/{len} rows {elapsed_precise} (eta {eta})",
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
-    bar
+    if bar.length() != u.total {
+        match u.total {
+            Some(t) => bar.set_length(t),
+            None => bar.unset_length(),
+        }
+    }
+    bar.set_position(u.done);
 }
 
 /// The text summary: counts, warnings, the first problem rows, and how to undo.

@@ -10,12 +10,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
-    /// Rows are being imported (or the import was interrupted).
+    /// Rows are being imported (or the process importing them died).
     Running,
     /// Every row was processed.
     Completed,
     /// The import was undone.
     Undone,
+    /// The caller stopped the import between batches (a progress sink said stop, Ctrl-C in Python): the
+    /// committed batches stay; resume it or undo it.
+    Interrupted,
 }
 
 impl ImportStatus {
@@ -25,6 +28,7 @@ impl ImportStatus {
             ImportStatus::Running => "running",
             ImportStatus::Completed => "completed",
             ImportStatus::Undone => "undone",
+            ImportStatus::Interrupted => "interrupted",
         }
     }
     /// Parses [`ImportStatus::as_str`].
@@ -33,6 +37,7 @@ impl ImportStatus {
             "running" => ImportStatus::Running,
             "completed" => ImportStatus::Completed,
             "undone" => ImportStatus::Undone,
+            "interrupted" => ImportStatus::Interrupted,
             _ => return None,
         })
     }
@@ -45,7 +50,7 @@ pub struct ImportJournal {
     pub id: i64,
     /// Module imported into.
     pub module: String,
-    /// `csv` or `vcard`.
+    /// `csv`, `vcard` or `records`.
     pub kind: String,
     /// Who imported.
     pub actor: String,

@@ -115,6 +115,10 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
     /// Failed and skipped rows (every row in a dry run), in file order.
     pub row_reports: Vec<RowReport>,
+    /// True when the caller stopped the import between batches (see [`Flow::Stop`](crate::Flow::Stop)):
+    /// the journal says interrupted, the rows counted here are committed, the rest was not read.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 impl ImportReport {

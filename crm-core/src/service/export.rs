@@ -16,6 +16,7 @@
 //!   first key is a multi-select field pages by offset, inside the same snapshot.
 
 use super::Crm;
+use super::progress::{Progress, ProgressUnit, ProgressUpdate, report};
 use crate::error::{Error, Result, StorageError};
 use crate::io::csv_export::CsvExporter;
 use crate::io::options::ExportOptions;
@@ -49,6 +50,9 @@ pub enum ExportSelection {
 
 const CHUNK: u64 = 500;
 
+/// How many records an export writes between two progress updates.
+pub const EXPORT_PROGRESS_EVERY: u64 = 500;
+
 impl Crm {
     /// Writes records of a module as CSV; returns the number of records written.
     ///
@@ -77,6 +81,25 @@ impl Crm {
     /// `NotFound` for an unknown module or id; `InvalidArgument` for an unknown column or a query of another
     /// module; `Storage(Io)` when writing fails.
     pub fn export_csv<W: Write>(&self, writer: W, module: &str, selection: &ExportSelection, options: &ExportOptions) -> Result<u64> {
+        self.export_csv_with_progress(writer, module, selection, options, None)
+    }
+
+    /// [`Crm::export_csv`] with progress: `progress` hears the records written out of the number selected
+    /// every [`EXPORT_PROGRESS_EVERY`] records and at the end; when it answers [`Flow::Stop`](crate::Flow::Stop)
+    /// the export stops there, with the records written so far (whole CSV lines) flushed, and returns
+    /// their number.
+    ///
+    /// # Errors
+    /// As [`Crm::export_csv`].
+    pub fn export_csv_with_progress<W: Write>(
+        &self,
+        writer: W,
+        module: &str,
+        selection: &ExportSelection,
+        options: &ExportOptions,
+        progress: Progress<'_>,
+    ) -> Result<u64> {
+        let mut progress = progress;
         let m = self.module(module)?.clone();
         let hidden = self.hidden_fields(&m.name)?; // access control: hidden fields are not exported
         let columns = if options.columns.is_empty() {
@@ -123,7 +146,16 @@ impl Crm {
         let mut ex = CsvExporter::new(writer, columns, options.clone())?;
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut n = 0u64;
-        self.each_selected(&m.name, selection, &mut |crm, r| {
+        let total = match (&progress, selection) {
+            (None, _) => None,
+            (Some(_), ExportSelection::Ids(ids)) => Some(ids.len() as u64),
+            (Some(_), ExportSelection::Page { .. }) => None,
+            (Some(_), ExportSelection::All(q)) => Some(self.count(q.clone())?),
+        };
+        let update = |n: u64| ProgressUpdate { done: n, total: Some(total.map_or(n, |t| t.max(n))), unit: ProgressUnit::Rows, rows: n };
+        let update_so_far = |n: u64| ProgressUpdate { total: total.map(|t| t.max(n)), ..update(n) };
+        let mut stopped = false;
+        let walked = self.each_selected(&m.name, selection, &mut |crm, r| {
             if names.len() > 10_000 {
                 names.clear();
             }
@@ -135,9 +167,19 @@ impl Crm {
                 None => ex.write(&|f| shown(f, r.get(f).clone()), &mut name_of)?,
             }
             n += 1;
+            if n.is_multiple_of(EXPORT_PROGRESS_EVERY) && report(&mut progress, update_so_far(n)) {
+                stopped = true;
+                return Err(Error::Conflict("export stopped".into())); // ends the walk; not returned
+            }
             Ok(())
-        })?;
+        });
+        if !stopped {
+            walked?;
+        }
         ex.finish()?;
+        if !stopped {
+            report(&mut progress, update(n));
+        }
         Ok(n)
     }
 

@@ -28,8 +28,9 @@
 //! alone (vtiger deletes them); failed and skipped rows are kept in the report (memory grows with them,
 //! not with the file); a vCard file is read whole (cards are small), CSV is streamed.
 //!
-//! Where things are: the entry points read their files in `from_csv` and `from_vcard` (and `resume` for
-//! an interrupted CSV import); `run` starts and finishes a run and records rows that need no write; `plan`
+//! Where things are: the entry points are `from_csv`, `from_records` and `from_vcard` (and `resume` for an
+//! interrupted CSV import); a CSV file and parsed records are two row sources (`source`, `records`) of one
+//! row pipeline (`rows`: column mapping, cells to a row, batches, progress and stopping); `run` starts and finishes a run and records rows that need no write; `plan`
 //! plans each row, handing its stages to `picklists` (unknown values), `references` (names → ids, missing
 //! records created), `duplicates` (the match and its update or merge) and `auto_number`; `batches` queues
 //! the planned rows and commits them; `undo` reads the journal and undoes an import; `mappings` keeps saved
@@ -41,17 +42,22 @@ mod auto_number;
 mod batches;
 mod duplicates;
 mod from_csv;
+mod from_records;
 mod from_vcard;
 mod mappings;
 mod picklists;
 mod plan;
+mod records;
 mod references;
 mod resume;
+mod rows;
 mod rules; // duplicate-prevention rules
 mod run;
+mod source;
 mod undo;
 
 pub use from_vcard::{NewCustomerOpportunity, VcardImportOptions};
+pub use records::Records;
 pub use undo::UndoReport;
 
 use crate::io::{ImportJournal, ImportOptions, ImportReport, RowProblem, RowReport};
@@ -60,9 +66,6 @@ use crate::storage::ChangeSet;
 use crate::value::{RecordId, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-
-/// A progress callback: called with the number of data rows done so far (after every batch and at the end).
-pub type Progress<'a> = Option<&'a mut dyn FnMut(u64)>;
 
 /// One row on its way into the pipeline.
 #[derive(Debug, Default)]

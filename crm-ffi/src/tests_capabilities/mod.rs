@@ -14,6 +14,7 @@ mod mass;
 mod outbox;
 mod paging;
 mod persian;
+mod progress;
 mod records;
 mod relations;
 mod reports;

@@ -12,14 +12,20 @@
 /// String arguments whose NULL is a documented value (the header says what NULL means for each), so NULL
 /// there may succeed.
 const OPTIONAL_STRINGS: &[(&str, &str)] = &[
-    ("crm_export_csv", "selection_json"),   // NULL: every record of the module
-    ("crm_export_csv", "options_json"),     // NULL: defaults
-    ("crm_filter_get", "id_or_name"),       // NULL: the module's default filter
-    ("crm_workflows", "module"),            // NULL or "": every module
-    ("crm_workflows_run_due", "now"),       // NULL: the current time
-    ("crm_outbox_page", "status"),          // NULL: every status
-    ("crm_changes", "modules_json"),        // NULL: every module
-    ("crm_duplicates_find", "search_json"), // NULL: every default (name field, normalised, first page)
+    ("crm_export_csv", "selection_json"),          // NULL: every record of the module
+    ("crm_export_csv", "options_json"),            // NULL: defaults
+    ("crm_filter_get", "id_or_name"),              // NULL: the module's default filter
+    ("crm_workflows", "module"),                   // NULL or "": every module
+    ("crm_workflows_run_due", "now"),              // NULL: the current time
+    ("crm_outbox_page", "status"),                 // NULL: every status
+    ("crm_changes", "modules_json"),               // NULL: every module
+    ("crm_duplicates_find", "search_json"),        // NULL: every default (name field, normalised, first page)
+    ("crm_import_csv_v2", "options_json"),         // NULL: defaults
+    ("crm_import_resume_v2", "options_json"),      // NULL: defaults
+    ("crm_import_records", "options_json"),        // NULL: defaults
+    ("crm_import_records_resume", "options_json"), // NULL: defaults
+    ("crm_export_csv_v2", "selection_json"),       // NULL: every record of the module
+    ("crm_export_csv_v2", "options_json"),         // NULL: defaults
 ];
 
 /// One parameter of a prototype: its C type and name.
@@ -71,7 +77,7 @@ fn kind(p: &Param) -> Kind {
         "constchar*" => Kind::Str,
         "char**" => Kind::OutStr,
         "void*" => Kind::UserData,
-        "crm_progress" | "crm_mailer" | "crm_workflow_function" | "crm_record_fn" => Kind::Callback,
+        "crm_progress" | "crm_progress_v2" | "crm_mailer" | "crm_workflow_function" | "crm_record_fn" => Kind::Callback,
         _ if t.ends_with('*') => Kind::OutOther,
         _ => Kind::Scalar,
     }
@@ -119,6 +125,7 @@ static uint64_t scratch[8];
 static const char *path = NULL;
 
 static void cb_crm_progress(void *user_data, uint64_t rows) { (void)user_data; (void)rows; }
+static int32_t cb_crm_progress_v2(void *user_data, const struct crm_progress_info *info) { (void)user_data; (void)info; return 0; }
 static int32_t cb_crm_record_fn(void *user_data, const char *record) { (void)user_data; (void)record; return 0; }
 static int32_t cb_crm_mailer(void *user_data, const char *mail, struct crm_callback_reply *reply) {
     (void)user_data; (void)mail; (void)reply; return 0;

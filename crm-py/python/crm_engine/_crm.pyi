@@ -61,7 +61,7 @@ from crm_engine.types import (
     UserInfo,
     Where,
 )
-from crm_engine.types import ErrorDetails
+from crm_engine.types import BinaryReader, ErrorDetails, Progress, RecordsData, Writer
 
 def run_cli(argv: Sequence[str]) -> int:
     """Runs the ``crm`` command line (the same code as the ``crm`` binary) with ``argv``, without the
@@ -142,6 +142,10 @@ class ImportReport:
     @property
     def mapping(self) -> list[tuple[str, str | None]]:
         """Column → field used (None for an ignored column)."""
+    @property
+    def interrupted(self) -> bool:
+        """True when the import was stopped between batches (progress returned False): the rows counted
+        are committed; `resume_import_csv` / `resume_import_records` or `undo_import` it."""
     @property
     def warnings(self) -> list[str]:
         """File-level notes (ignored columns, ...)."""
@@ -812,7 +816,7 @@ class Crm:
     # import and export
     def import_csv(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | BinaryReader,
         module: str,
         *,
         delimiter: str | None = None,
@@ -831,14 +835,20 @@ class Crm:
         batch_size: int = 250,
         max_rows: int = ...,
         max_record_bytes: int = ...,
-        progress: Callable[[int], object] | None = None,
+        progress: Progress = None,
     ) -> ImportReport:
         """Imports a CSV file into `module`; every row goes through the normal save (validation, workflows,
         change log) in batches of `batch_size` rows per transaction. Returns an `ImportReport`; bad rows are
-        reported in `errors`, not raised."""
+        reported in `errors`, not raised.
+
+        `path`: a path or a binary file-like object (`open(..., "rb")`, `io.BytesIO`; a text stream is
+        refused). `progress`: a callable `(done, total)` called after every batch — bytes read out of the
+        file's size for a file or seekable stream, else rows with `total` None until the end — that may
+        return False to stop; True for a tqdm bar; None. Ctrl-C stops the import between batches and raises
+        `KeyboardInterrupt` (its `import_id` attribute names the import, which `resume_import_csv` resumes)."""
     def import_vcf(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | BinaryReader,
         *,
         duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
         match_on: Sequence[str] | None = None,
@@ -851,12 +861,13 @@ class Crm:
         sales_stage: str | None = None,
         close_in_days: int | None = None,
         max_rows: int | None = None,
-        progress: Callable[[int], object] | None = None,
+        progress: Progress = None,
     ) -> ImportReport:
         """Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
         created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
         new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
-        `close_in_days`). Returns an `ImportReport`."""
+        `close_in_days`). Returns an `ImportReport`. `path`: a path or a binary file-like object;
+        `progress` as in `import_csv` (cards out of the number in the file)."""
     def undo_import(self, import_id: int) -> dict[str, int]:
         """Undoes an import: created records (and created references) go to the recycle bin, overwritten and
         merged records get their previous values back. Returns `{"deleted", "restored"}`. ConflictError when
@@ -864,7 +875,7 @@ class Crm:
     def resume_import_csv(
         self,
         import_id: int,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | BinaryReader,
         *,
         delimiter: str | None = None,
         encoding: str | None = None,
@@ -879,13 +890,63 @@ class Crm:
         add_unknown_picklist_values: bool = False,
         has_header: bool = True,
         batch_size: int = 250,
-        progress: Callable[[int], object] | None = None,
+        progress: Progress = None,
     ) -> ImportReport:
-        """Resumes a CSV import that was interrupted (the process died mid-import): the rows its journal counts
+        """Resumes a CSV import that was interrupted (stopped by Ctrl-C or `progress`, or the process died
+        mid-import; `path` a path or a binary file-like object): the rows its journal counts
         (whole committed batches) are skipped and the rest of the file is imported under the same import id,
         so `undo_import` takes back both parts at once. Pass the same file and options as the interrupted
         run (`dry_run` is refused). The report counts the whole import. ConflictError when the import
         completed or was undone; NotFoundError for an unknown import."""
+    def import_records(
+        self,
+        module: str,
+        data: RecordsData,
+        *,
+        date_format: str | None = None,
+        decimal_separator: str | None = None,
+        thousands_separator: str | None = ...,
+        mapping: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str] | None = None,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
+        match_on: Sequence[str] | None = None,
+        create_missing_references: bool = False,
+        add_unknown_picklist_values: bool = False,
+        dry_run: bool = False,
+        batch_size: int = 250,
+        max_rows: int = ...,
+        progress: Progress = None,
+    ) -> ImportReport:
+        """Imports rows of data into `module` exactly as `import_csv` imports a file's rows (the same
+        mapping by label or field name, rules, duplicates, defaults, dry run, report and journal, so
+        `undo_import` takes it back). `data`: an iterable of dicts (a generator is read a chunk at a time),
+        a pandas or polars DataFrame, or a pyarrow Table. Typed cells (`Decimal`, `date`, `datetime`,
+        `bool`, `int`) are kept typed; `None`, NaN and `NaT` are empty; `str` cells are read as CSV cells
+        (`date_format`, `decimal_separator`, `thousands_separator` apply). Row numbers in the report are
+        1-based positions. `progress`: a callable `(done, total)` (return False to stop), True for a tqdm
+        bar, or None; Ctrl-C stops between batches with `KeyboardInterrupt` (the import is then resumable
+        with `resume_import_records`)."""
+    def resume_import_records(
+        self,
+        import_id: int,
+        data: RecordsData,
+        *,
+        date_format: str | None = None,
+        decimal_separator: str | None = None,
+        thousands_separator: str | None = ...,
+        mapping: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str] | None = None,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
+        match_on: Sequence[str] | None = None,
+        create_missing_references: bool = False,
+        add_unknown_picklist_values: bool = False,
+        batch_size: int = 250,
+        progress: Progress = None,
+    ) -> ImportReport:
+        """Resumes an interrupted `import_records` (stopped by Ctrl-C or by `progress` returning False): pass
+        the same data and options; the rows its journal counts are skipped and the rest imported under the
+        same id. The report counts the whole import. ConflictError when the import completed, was undone,
+        or is not an import of records."""
     def imports(self) -> list[dict[str, Any]]:
         """Every import, oldest first, with its counts and status."""
     def import_rows(self, import_id: int, *, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
@@ -899,7 +960,7 @@ class Crm:
         """Deletes a saved mapping."""
     def export_csv(
         self,
-        path: str | os.PathLike[str],
+        path: str | os.PathLike[str] | Writer,
         module: str,
         ids: Iterable[RecordId] | None = None,
         *,
@@ -915,13 +976,20 @@ class Crm:
         bom: bool = False,
         neutralize_formulas: bool = True,
         digits: Literal["latin", "persian"] | None = None,
+        progress: Progress = None,
     ) -> int:
         """Writes records of `module` to a CSV file; returns the number of rows written. Selection: `ids` (in
         that order), or the records matching `filter` (saved filter id or name) and `where`, all of them or
         one page (`page`, `page_size`). `header`: `"labels"` (vtiger's), `"names"` or `"none"`; `columns`:
         fields to write (default: every field); references are written `Module::::Name` as vtiger does.
         `date_format` as import's (`"jalali"` writes `1406/01/05`); `bom` writes a UTF-8 byte-order mark
-        (Excel needs it to show Persian); `digits="persian"` writes numbers and dates with Persian digits."""
+        (Excel needs it to show Persian); `digits="persian"` writes numbers and dates with Persian digits.
+
+        `path`: a path or a writable file-like object — a binary one gets bytes; a text one
+        (`io.TextIOBase`: `io.StringIO`, `sys.stdout`) gets `str`, whole characters. `progress` as in
+        `import_csv`: records written out of the number selected, every 500 and at the end; returning False
+        stops the export there (the records written stay, the count returned is theirs); Ctrl-C stops it
+        the same way and raises `KeyboardInterrupt`."""
     def export_vcf(
         self,
         path: str | os.PathLike[str],

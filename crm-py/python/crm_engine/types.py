@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 # A field value as returned in records: text, exact decimals, dates, checkboxes, multi-select lists,
 # reference / owner ids, or None when empty.
@@ -22,6 +22,26 @@ Record = dict[str, Any]
 Condition = tuple[str, str] | tuple[str, str, Any] | Mapping[str, Any]
 Where = Sequence[Condition] | Condition | Mapping[str, Any] | None
 OrderBy = str | Sequence[str] | None
+
+
+class BinaryReader(Protocol):
+    """A binary file-like object to import from (anything with ``read`` returning bytes)."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class Writer(Protocol):
+    """A file-like object to export to: binary streams get bytes, text streams (``io.TextIOBase``) str."""
+
+    def write(self, data: Any, /) -> Any: ...
+
+
+Progress = Callable[[int, int | None], object] | bool | None
+"""``progress=``: a callable receiving ``(done, total)`` (``total`` None when unknown; return False to
+stop), True for a tqdm bar, or None."""
+
+RecordsData = Iterable[Mapping[str, Any]] | Any
+"""``import_records`` data: an iterable of dicts, a pandas or polars DataFrame, a pyarrow Table."""
 RecordId = int | Mapping[str, Any]
 
 

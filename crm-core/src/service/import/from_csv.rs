@@ -1,15 +1,12 @@
-//! CSV import: reading the file, mapping its columns to fields and turning each line into a row.
+//! CSV import's entry points: a CSV stream or file as the row source of the shared pipeline (`rows`).
 
-use super::{Progress, RowInput, problem};
-use crate::error::{Error, Result};
-use crate::io::csv_import::{ColumnUse, CsvSource, RawRow, convert_cell, map_columns};
-use crate::io::{ImportJournal, ImportOptions, ImportReport, Outcome};
+use super::source::CsvRows;
+use crate::error::Result;
+use crate::io::{ImportOptions, ImportReport};
 use crate::service::Crm;
-use crate::value::Value;
-use std::collections::HashMap;
+use crate::service::progress::Progress;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
 impl Crm {
     /// Imports a CSV stream into a module. See [`ImportOptions`] for the choices and [`ImportReport`] for
@@ -42,121 +39,34 @@ impl Crm {
         options: &ImportOptions,
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
-        self.refresh_schema()?; // see the schema other handles stored
-        // Each batch is one unit of work (one durable commit); an error rolls back the open batch only.
-        let result = self.import_csv_batches(reader, module, options, progress, None);
-        self.set_dry_numbers(false); // also when the run failed
-        let ended = self.end_unit(result.is_ok());
-        let report = result?;
-        ended?;
-        Ok(report)
+        self.import_csv_with_size(reader, None, module, options, progress)
     }
 
-    pub(super) fn import_csv_batches<R: Read>(
+    /// [`Crm::import_csv`] from a stream of `size` bytes (when known): progress then counts bytes read out
+    /// of `size` ([`ProgressUnit::Bytes`](crate::ProgressUnit::Bytes)); without it, rows.
+    ///
+    /// # Errors
+    /// As [`Crm::import_csv`].
+    pub fn import_csv_with_size<R: Read>(
         &mut self,
         reader: R,
+        size: Option<u64>,
         module: &str,
         options: &ImportOptions,
         progress: Progress<'_>,
-        resume: Option<ImportJournal>,
     ) -> Result<ImportReport> {
-        let mut progress = progress;
-        // ----- resume: continue an interrupted import's journal, skipping the rows it has -----
-        let mut to_skip = resume.as_ref().map_or(0, |j| j.rows);
-        let mut run = match resume {
-            Some(j) => self.resume_run(j, options.clone())?,
-            None => self.start_run(module, "csv", options.clone(), None)?,
+        self.refresh_schema()?; // see the schema other handles stored
+        let mut source = match CsvRows::open(reader, size, options) {
+            Ok(s) => s,
+            Err(e) => {
+                self.set_dry_numbers(false);
+                return Err(e);
+            }
         };
-        let m = self.module(&run.module)?.clone();
-        let mut src = CsvSource::open(reader, options)?;
-        let uses = map_columns(&m, &src.headers, options, &self.every_language_labels()?)?;
-        let mut ignored = Vec::new();
-        for (h, u) in src.headers.iter().zip(&uses) {
-            let field = match u {
-                ColumnUse::Field(f) | ColumnUse::AutoNumber(f) => Some(f.clone()),
-                ColumnUse::CreatedTime => Some("createdtime".to_string()),
-                ColumnUse::Ignored(f) => {
-                    ignored.push(format!("{h} ({f})"));
-                    None
-                }
-                ColumnUse::Unmapped => None,
-            };
-            run.report.mapping.push((h.clone(), field));
-        }
-        if !ignored.is_empty() {
-            run.report.warnings.push(format!("columns of system or computed fields are ignored: {}", ignored.join(", ")));
-        }
-        let unmapped: Vec<&String> = src.headers.iter().zip(&uses).filter(|(_, u)| **u == ColumnUse::Unmapped).map(|(h, _)| h).collect();
-        if !unmapped.is_empty() {
-            run.report.warnings.push(format!(
-                "columns that match no field are ignored: {}",
-                unmapped.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        if !uses.iter().any(|u| matches!(u, ColumnUse::Field(_))) {
-            return Err(Error::invalid("no column maps to a field of the module; give a mapping"));
-        }
-        let columns: Arc<HashMap<String, String>> = Arc::new(
-            src.headers
-                .iter()
-                .zip(&uses)
-                .filter_map(|(h, u)| match u {
-                    ColumnUse::Field(f) => Some((f.clone(), h.clone())),
-                    _ => None,
-                })
-                .collect(),
-        );
-        let an_state = self.auto_number(&m.name).ok();
-        while let Some(raw) = src.next_row()? {
-            if to_skip > 0 {
-                to_skip -= 1;
-                continue;
-            }
-            if run.report.rows >= run.options.max_rows {
-                let line = match raw {
-                    RawRow::Empty { line } | RawRow::Cells { line, .. } => line,
-                };
-                self.stop_at_row_limit(&mut run, line);
-                break;
-            }
-            run.report.rows += 1;
-            let input = match raw {
-                RawRow::Empty { line } => {
-                    self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", "empty line")]);
-                    continue;
-                }
-                RawRow::Cells { line, cells } => self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options),
-            };
-            if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
-                self.finish_row(
-                    &mut run,
-                    input.line,
-                    Outcome::Skipped,
-                    None,
-                    vec![problem(None, None, "empty", "every mapped cell is empty")],
-                );
-                continue;
-            }
-            if !run.options.dry_run {
-                self.begin_unit()?;
-            }
-            self.process_row(&mut run, input)?;
-            if run.batch.len() >= run.options.batch_size.max(1) {
-                self.flush(&mut run)?;
-                self.end_unit(true)?;
-                if let Some(p) = progress.as_mut() {
-                    p(run.rows_done_total());
-                }
-            }
-        }
-        self.finish_run(&mut run, an_state)?;
-        if let Some(p) = progress.as_mut() {
-            p(run.report.rows);
-        }
-        Ok(run.report)
+        self.import_from(&mut source, module, options, progress, None)
     }
 
-    /// [`Crm::import_csv`] from a file path.
+    /// [`Crm::import_csv`] from a file path; progress counts bytes read out of the file's size.
     ///
     /// # Errors
     /// As [`Crm::import_csv`], plus `Storage(Io)` when the file cannot be opened.
@@ -168,57 +78,7 @@ impl Crm {
         progress: Progress<'_>,
     ) -> Result<ImportReport> {
         let f = std::fs::File::open(path.as_ref()).map_err(crate::error::StorageError::Io)?;
-        self.import_csv(std::io::BufReader::new(f), module, options, progress)
-    }
-
-    pub(super) fn row_input(
-        &self,
-        m: &crate::schema::Module,
-        (headers, uses, columns): (&[String], &[ColumnUse], &Arc<HashMap<String, String>>),
-        line: u64,
-        cells: Vec<String>,
-        o: &ImportOptions,
-    ) -> RowInput {
-        let mut input = RowInput { line, columns: Arc::clone(columns), ..Default::default() };
-        if cells.len() != headers.len() {
-            input.problems.push(problem(
-                None,
-                None,
-                "columns",
-                format!("expected {} columns, found {} (a missing delimiter or an unclosed quote?)", headers.len(), cells.len()),
-            ));
-            return input;
-        }
-        for ((cell, h), u) in cells.iter().zip(headers).zip(uses) {
-            if cell.contains('\u{fffd}') {
-                input.problems.push(problem(
-                    Some(h),
-                    None,
-                    "encoding",
-                    format!("column {h} has bytes that are not valid {}; wrong encoding?", o.encoding.name()),
-                ));
-                continue;
-            }
-            match u {
-                ColumnUse::Field(name) => {
-                    let Some(f) = m.field(name) else { continue };
-                    match convert_cell(f, cell, o) {
-                        Ok(v) if v.is_empty() => input.empty.push(name.clone()),
-                        Ok(v) => input.fields.set(name.clone(), v),
-                        Err(e) => input.problems.push(problem(Some(h), Some(&e.field), e.code.as_str(), e.message)),
-                    }
-                }
-                ColumnUse::AutoNumber(name) if !cell.trim().is_empty() => input.auto_number = Some((name.clone(), cell.trim().to_string())),
-                ColumnUse::CreatedTime if !cell.trim().is_empty() => {
-                    if let Some(f) = m.field("createdtime")
-                        && let Ok(Value::DateTime(dt)) = convert_cell(f, cell, o)
-                    {
-                        input.created = Some(dt);
-                    }
-                }
-                _ => {}
-            }
-        }
-        input
+        let size = f.metadata().ok().map(|m| m.len());
+        self.import_csv_with_size(std::io::BufReader::new(f), size, module, options, progress)
     }
 }

@@ -1,11 +1,12 @@
 //! vCard import: cards become Contacts linked to their organization, optionally each with a new opportunity.
 
-use super::{Progress, RowInput, Run, problem};
+use super::{RowInput, Run, problem};
 use crate::error::{Error, Result};
 use crate::io::vcard::{ContactCard, parse_cards};
 use crate::io::{ImportOptions, ImportReport};
 use crate::record::Fields;
 use crate::service::Crm;
+use crate::service::progress::{Progress, ProgressUnit, ProgressUpdate, report};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 
@@ -124,7 +125,10 @@ impl Crm {
         let mut run = self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?;
         let create_orgs = options.create_organizations;
         let an_state = self.auto_number("Contacts").ok();
-        for (pos, card) in parse_cards(&text) {
+        let cards = parse_cards(&text);
+        let total = cards.len() as u64;
+        let update = |rows: u64| ProgressUpdate { done: rows, total: Some(total), unit: ProgressUnit::Rows, rows };
+        for (pos, card) in cards {
             if run.report.rows >= run.options.max_rows {
                 self.stop_at_row_limit(&mut run, pos);
                 break;
@@ -151,15 +155,14 @@ impl Crm {
             self.process_row(&mut run, input)?;
             if run.batch.len() >= run.options.batch_size.max(1) {
                 self.flush(&mut run)?;
-                if let Some(p) = progress.as_mut() {
-                    p(run.rows_done_total());
+                if report(&mut progress, update(run.rows_done_total())) {
+                    self.interrupt_run(&mut run)?;
+                    return Ok(run.report);
                 }
             }
         }
         self.finish_run(&mut run, an_state)?;
-        if let Some(p) = progress.as_mut() {
-            p(run.report.rows);
-        }
+        report(&mut progress, update(run.report.rows));
         Ok(run.report)
     }
 

@@ -87,6 +87,20 @@ impl Crm {
         self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(run.journal.clone()))]))
     }
 
+    /// The caller stopped the run between batches: the journal says interrupted (resumable, undoable).
+    pub(super) fn interrupt_run(&mut self, run: &mut Run) -> Result<()> {
+        run.report.interrupted = true;
+        run.report
+            .warnings
+            .push(format!("stopped after {} rows; the rows before are committed: resume the import or undo it", run.report.rows));
+        if run.options.dry_run {
+            return Ok(());
+        }
+        run.journal.status = ImportStatus::Interrupted;
+        self.sync_journal(run);
+        self.commit(&ChangeSet(vec![Change::Import(ImportChange::PutImport(run.journal.clone()))]))
+    }
+
     pub(super) fn sync_journal(&self, run: &mut Run) {
         set_journal_counts(&mut run.journal, &run.report);
     }
