@@ -20,6 +20,8 @@ const OPTIONAL_STRINGS: &[(&str, &str)] = &[
     ("crm_outbox_page", "status"),          // NULL: every status
     ("crm_changes", "modules_json"),        // NULL: every module
     ("crm_duplicates_find", "search_json"), // NULL: every default (name field, normalised, first page)
+    ("crm_arrow_records", "columns_json"),  // NULL: every visible column
+    ("crm_arrow_report", "options_json"),   // NULL: no options
 ];
 
 /// One parameter of a prototype: its C type and name.
