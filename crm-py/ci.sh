@@ -11,6 +11,8 @@
 # Environment:
 #   CRM_PY_PROFILE=debug|release   build profile of the wheel (default: debug, faster to build on 2 cores)
 #   CRM_PY_PANDAS=0                do not install pandas (its DataFrame test is then skipped)
+#   CRM_PY_ARROW=0                 do not install pyarrow and polars (the Arrow tests that need them are then
+#                                  skipped)
 #   CRM_PY_SLOW=0                  skip the tests marked slow (the 100k-row import: minutes in a debug build)
 #   PYTHON=python3.11              interpreter used to create the virtualenv
 set -euo pipefail
@@ -38,6 +40,10 @@ fi
 packages=("maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10")
 if [ "${CRM_PY_PANDAS:-1}" != "0" ]; then
     packages+=("pandas>=2")
+fi
+if [ "${CRM_PY_ARROW:-1}" != "0" ]; then
+    # Arrow out: pyarrow reads the PyCapsule stream (RecordBatchReader.from_stream, >= 15), polars too (>= 1.2).
+    packages+=("pyarrow>=15" "polars>=1.2")
 fi
 "$py" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 
