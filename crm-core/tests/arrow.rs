@@ -51,7 +51,10 @@ fn every_column_kind_has_its_type_and_value(b: Backend) {
         .with(n("Mp"), "A |##| C");
     let full = t.create("Potentials", full).unwrap();
     let empty = t
-        .create("Potentials", Fields::new().with("potentialname", "Empty").with("sales_stage", "Prospecting").with("closingdate", "2027-04-01"))
+        .create(
+            "Potentials",
+            Fields::new().with("potentialname", "Empty").with("sales_stage", "Prospecting").with("closingdate", "2027-04-01"),
+        )
         .unwrap();
 
     let batches = read(&t, RecordsSpec::new(Query::new("Potentials").order_by("potentialname")));
@@ -208,7 +211,8 @@ fn reports_have_typed_columns(b: Backend) {
     assert_eq!(p.column(1).as_primitive::<Int64Type>().value(row), 2);
     assert_eq!(p.column(2).as_primitive::<Decimal128Type>().value(row), 30_030);
 
-    let spec = ReportSpec::from_json("aggregate", r#"{"query": {"module": "Potentials"}, "group_by": "closingdate", "sums": ["Amount"]}"#).unwrap();
+    let spec = ReportSpec::from_json("aggregate", r#"{"query": {"module": "Potentials"}, "group_by": "closingdate", "sums": ["Amount"]}"#)
+        .unwrap();
     let a = t.report_arrow(spec).unwrap();
     let types: Vec<String> = a.schema().fields().iter().map(|f| format!("{}:{}", f.name(), f.data_type())).collect();
     assert_eq!(types, ["closingdate:Date32", "count:Int64", "amount:Decimal128(38, 2)"]);
@@ -227,4 +231,9 @@ fn reports_have_typed_columns(b: Backend) {
     assert_eq!(t.report_arrow(ReportSpec::from_json("nope", "").unwrap()).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
-on_every_backend!(every_column_kind_has_its_type_and_value, batches_are_pages_in_order_with_limit_and_offset, access_control_applies, reports_have_typed_columns);
+on_every_backend!(
+    every_column_kind_has_its_type_and_value,
+    batches_are_pages_in_order_with_limit_and_offset,
+    access_control_applies,
+    reports_have_typed_columns
+);

@@ -142,4 +142,3 @@ pub unsafe extern "C" fn crm_arrow_report(
         Ok::<(), FfiError>(())
     })
 }
-

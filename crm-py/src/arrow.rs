@@ -37,7 +37,8 @@ impl CrmRead for EngineRead {
 
 /// Imports an optional package, or raises `ImportError` naming it and what needs it.
 fn optional<'py>(py: Python<'py>, package: &str, what: &str) -> PyResult<Bound<'py, PyModule>> {
-    py.import(package).map_err(|_| PyImportError::new_err(format!("{what} needs the package '{package}', which is not installed: pip install {package}")))
+    py.import(package)
+        .map_err(|_| PyImportError::new_err(format!("{what} needs the package '{package}', which is not installed: pip install {package}")))
 }
 
 /// Record batches from crm, read once by any Arrow consumer through `__arrow_c_stream__` (the Arrow

@@ -58,7 +58,15 @@ pub struct ChangeOut {
 
 impl From<CurrencyChange> for ChangeOut {
     fn from(c: CurrencyChange) -> Self {
-        ChangeOut { at: c.at.and_utc(), actor: c.actor, code: c.code, what: c.what, valid_from: c.valid_from, before: c.before, after: c.after }
+        ChangeOut {
+            at: c.at.and_utc(),
+            actor: c.actor,
+            code: c.code,
+            what: c.what,
+            valid_from: c.valid_from,
+            before: c.before,
+            after: c.after,
+        }
     }
 }
 

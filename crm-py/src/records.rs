@@ -336,7 +336,12 @@ impl Crm {
             Ok(crm
                 .stage_durations(id)?
                 .into_iter()
-                .map(|d| DurationOut { stage: d.stage, entered: d.entered.and_utc(), left: d.left.map(|t| t.and_utc()), seconds: d.seconds })
+                .map(|d| DurationOut {
+                    stage: d.stage,
+                    entered: d.entered.and_utc(),
+                    left: d.left.map(|t| t.and_utc()),
+                    seconds: d.seconds,
+                })
                 .collect())
         })
     }

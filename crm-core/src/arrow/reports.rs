@@ -241,5 +241,6 @@ fn batch(cols: Vec<(String, DataType)>, rows: usize, value: impl Fn(usize, usize
         arrays.push(b.finish());
     }
     let schema = Arc::new(Schema::new(cols.into_iter().map(|(n, t)| Field::new(n, t, true)).collect::<Vec<_>>()));
-    RecordBatch::try_new_with_options(schema, arrays, &RecordBatchOptions::new().with_row_count(Some(rows))).map_err(super::from_arrow_error)
+    RecordBatch::try_new_with_options(schema, arrays, &RecordBatchOptions::new().with_row_count(Some(rows)))
+        .map_err(super::from_arrow_error)
 }
