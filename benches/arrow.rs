@@ -4,7 +4,7 @@
 //! as CSV (`export_csv`).
 //!
 //! The store is the cached file of `benches/read.rs` (`target/bench-data/`, built once). Run:
-//! `cargo bench --features arrow --bench arrow`.
+//! `cargo bench -p crm --features arrow --bench arrow` (`-p crm`: only the facade, not every workspace member).
 
 #[path = "common/mod.rs"]
 mod common;
