@@ -37,7 +37,7 @@ if [ ! -x "$py" ]; then
 fi
 packages=("maturin>=1.9.4,<2" "pytest>=8" "mypy>=1.10")
 if [ "${CRM_PY_PANDAS:-1}" != "0" ]; then
-    packages+=("pandas>=2" "polars>=1" "pyarrow>=15" "tqdm>=4")
+    packages+=("pandas>=2" "polars>=1.2" "pyarrow>=15" "tqdm>=4")
 fi
 "$py" -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 

@@ -40,6 +40,9 @@
 
 pub mod access;
 pub mod analytics;
+#[cfg(feature = "arrow")]
+#[cfg_attr(docsrs, doc(cfg(feature = "arrow")))]
+pub mod arrow;
 pub mod clock;
 pub mod currency;
 pub mod dedupe;

@@ -45,6 +45,71 @@
 /** Success; the same as CRM_STATUS_OK. */
 #define CRM_OK CRM_STATUS_OK
 
+/*
+ * The Arrow C data and C stream interfaces (https://arrow.apache.org/docs/format/CDataInterface.html,
+ * CStreamInterface.html), declared as the Arrow spec recommends so that a host that includes an Arrow
+ * library's declaration first (nanoarrow, arrow/c/abi.h) gets the same structs once.
+ */
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  /* Array type description */
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowSchema*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+struct ArrowArray {
+  /* Array data description */
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowArray*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif  /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  /* Callbacks providing stream functionality */
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  /* Release callback */
+  void (*release)(struct ArrowArrayStream*);
+
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif  /* ARROW_C_STREAM_INTERFACE */
+
 
 /**
  * Outcome of a crm call. `CRM_STATUS_OK` (0, also spelled `CRM_OK`) is success; every other value is a
@@ -367,6 +432,64 @@ crm_status crm_analytics(struct crm_store *store,
                          const char *report,
                          const char *options_json,
                          char **out_json);
+
+/**
+ * Streams the records a query selects as Arrow record batches into `*out` (required; the caller owns
+ * the stream and calls its `release`): `query_json` is `crm_record_find`'s query (`{"module":
+ * "Potentials", "conditions": [..], "sort": ["-amount"], "limit": 100, "offset": 0, "deleted": false}`;
+ * no sort: creation order); `columns_json` (NULL: `id`, `label`, `version`, then every field visible to the
+ * acting user in layout order) a JSON array of field names or labels and of `id`, `label`, `version`.
+ *
+ * Column types: money, decimals and percentages `decimal128(precision, scale)` of their field (format
+ * `d:P,S`), dates `date32` (`tdD`), date-times `timestamp[us, UTC]` (`tsu:UTC`), times `time64[us]`
+ * (`ttu`), checkboxes `bool` (`b`), multi-selects `list<utf8>` (`+l`), references, owners, integers,
+ * `id` and `version` `int64` (`l`), the rest `utf8` (`u`); empty values are nulls. The schema's metadata
+ * has `crm.module`; each field's has `crm.type` and `crm.label`.
+ *
+ * Batches of 1024 rows are read one keyset page at a time, when the consumer asks for them
+ * (`get_next`), each as one call on the store (serialised with its other calls) as the acting user of
+ * the moment the stream was made: access control applies (the user's records only, hidden fields not
+ * exported; asking for one is `CRM_STATUS_ACCESS_DENIED`), and a page read after the store's acting user
+ * changed fails. The first page is read here, so a bad query fails here. A failed `get_next` returns
+ * `EINVAL` and `get_last_error` says why.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (unknown
+ * column or operator), `_NOT_FOUND` (module), `_ACCESS_DENIED`, storage errors. Thread-safety: the stream
+ * may be read from any thread. Lifetime: release the stream before freeing the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle that outlives the stream; `query_json`, `columns_json` NULL or
+ * NUL-terminated; `out` NULL or writable for one `struct ArrowArrayStream`.
+ */
+crm_status crm_arrow_records(const struct crm_store *store,
+                             const char *query_json,
+                             const char *columns_json,
+                             struct ArrowArrayStream *out);
+
+/**
+ * Streams a report's rows as one Arrow record batch into `*out` (required; the caller owns the stream
+ * and calls its `release`). `report` is `pipeline` (options `{"by": "stage", "conditions": [..],
+ * "as_of": "2027-03-31", "calendar": "jalali"}`, all optional; columns `key`, `count`, `amount`,
+ * `forecast_amount`, `label`), `aggregate` (`{"query": {crm_record_find's query}, "group_by":
+ * "sales_stage", "sums": ["amount"]}`; columns: the field grouped by, with its type, `count`, one per
+ * sum), or any call of `crm_analytics` with its options (`options_json` NULL or `""`: none).
+ *
+ * Column types: counts `int64`, money and ratios `decimal128(38, scale)` (the largest scale in the
+ * column), text `utf8`; a column without any value is `utf8` of nulls. The report is computed here (it
+ * may write: `set_quota`, `snapshot_pipeline`, as `crm_analytics`); the stream holds it, so it may
+ * outlive the store.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (unknown report, option,
+ * grouping), the report's errors. Thread-safety: serialised with other calls on the store.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `report`, `options_json` NULL or NUL-terminated; `out` NULL or
+ * writable for one `struct ArrowArrayStream`.
+ */
+crm_status crm_arrow_report(struct crm_store *store,
+                            const char *report,
+                            const char *options_json,
+                            struct ArrowArrayStream *out);
 
 /**
  * Sets the answer of a host callback: crm copies `text` (NUL-terminated UTF-8) before returning, so it

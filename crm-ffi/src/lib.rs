@@ -49,6 +49,7 @@
 pub mod access;
 pub mod analytics;
 pub mod args;
+pub mod arrow;
 pub mod boundary;
 pub mod callback;
 pub mod conditions;

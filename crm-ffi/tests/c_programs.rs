@@ -168,6 +168,12 @@ fn c_indexes() {
     build_and_run(manifest_dir().join("tests/c/indexes.c"), "indexes", false);
 }
 
+// ----- Arrow out: the C stream interface -----
+#[test]
+fn c_arrow_streams() {
+    build_and_run(manifest_dir().join("tests/c/arrow.c"), "arrow", false);
+}
+
 // ----- duplicates and merge -----
 #[test]
 fn c_duplicates() {

@@ -159,13 +159,7 @@ impl Crm {
     }
 }
 
-/// A pipeline row as a report row.
+/// A pipeline row as a report row (crm-core's conversion, the one the Arrow form uses).
 pub fn pipeline_row(r: crm_core::PipelineRow) -> ReportRow {
-    let label = r.label.unwrap_or_else(|| r.key.clone());
-    ReportRow::new()
-        .with("key", r.key)
-        .with("count", r.count)
-        .with("amount", r.amount)
-        .with("forecast_amount", r.forecast_amount)
-        .with("label", label)
+    r.into()
 }

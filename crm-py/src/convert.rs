@@ -4,11 +4,11 @@
 //! `None` → empty; `bool`; `int` (beyond 64 bits: its digits as text, which a decimal field accepts);
 //! `decimal.Decimal` → exact decimal (never through float); `float` → the shortest text that round-trips
 //! (`0.1` stays `0.1`; pass `Decimal` or text to keep every digit); `str` (parsed by the field's type);
-//! `datetime.datetime` (aware ones converted to UTC), `datetime.date`, `datetime.time`; `list`/`tuple`/`set`
+//! `datetime.datetime` (aware ones converted to UTC, naive ones read as UTC), `datetime.date`, `datetime.time`; `list`/`tuple`/`set`
 //! of `str` → multi-select; a record dict (with an `"id"`) → its id, for reference fields.
 //!
-//! [`Value`] → Python (records): currency/decimal/percent → `Decimal`, dates → `date`, date-times → naive
-//! `datetime` in UTC, checkboxes → `bool`, multi-select → `list[str]`, references and owners → `int`,
+//! [`Value`] → Python (records): currency/decimal/percent → `Decimal`, dates → `date`, date-times → aware
+//! `datetime` in UTC (`tzinfo=datetime.timezone.utc`: the store keeps date-times in UTC), checkboxes → `bool`, multi-select → `list[str]`, references and owners → `int`,
 //! empty → `None`.
 
 use crate::errors::invalid;
@@ -282,7 +282,7 @@ pub fn from_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>
         Value::Decimal(d) => d.into_pyobject(py)?,
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         Value::Date(d) => d.into_pyobject(py)?.into_any(),
-        Value::DateTime(d) => d.into_pyobject(py)?.into_any(),
+        Value::DateTime(d) => d.and_utc().into_pyobject(py)?.into_any(), // stored in UTC: an aware datetime
         Value::Time(t) => t.into_pyobject(py)?.into_any(),
         Value::List(l) if l.is_empty() => py.None().into_bound(py),
         Value::List(l) => PyList::new(py, l)?.into_any(),

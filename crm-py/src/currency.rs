@@ -3,7 +3,7 @@
 
 use crate::crm::Crm;
 use crate::engine::Access;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::currency::{Currency, CurrencyChange, CurrencyRate, NewCurrency, Rounding};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
@@ -47,7 +47,7 @@ impl From<CurrencyRate> for RateOut {
 /// A logged currency edit, as a dict.
 #[derive(IntoPyObject)]
 pub struct ChangeOut {
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
     actor: String,
     code: String,
     what: String,
@@ -58,7 +58,15 @@ pub struct ChangeOut {
 
 impl From<CurrencyChange> for ChangeOut {
     fn from(c: CurrencyChange) -> Self {
-        ChangeOut { at: c.at, actor: c.actor, code: c.code, what: c.what, valid_from: c.valid_from, before: c.before, after: c.after }
+        ChangeOut {
+            at: c.at.and_utc(),
+            actor: c.actor,
+            code: c.code,
+            what: c.what,
+            valid_from: c.valid_from,
+            before: c.before,
+            after: c.after,
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::crm::Crm;
 use crate::engine::{Access, Engine};
 use crate::records::ChangeOut;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use crm_core::ChangeEvent;
 use pyo3::prelude::*;
 use std::collections::VecDeque;
@@ -25,7 +25,7 @@ pub struct EventOut {
     module: String,
     kind: &'static str,
     actor: String,
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
     related: Option<i64>,
     changes: Vec<ChangeOut>,
 }
@@ -38,7 +38,7 @@ impl From<ChangeEvent> for EventOut {
             module: e.module,
             kind: e.kind.as_str(),
             actor: e.actor,
-            at: e.at,
+            at: e.at.and_utc(),
             related: e.related.map(|r| r.0),
             changes: e.changes.into_iter().map(ChangeOut::from).collect(),
         }

@@ -18,6 +18,7 @@
 
 pub mod access;
 pub mod analytics;
+pub mod arrow;
 pub mod cli;
 pub mod conditions;
 pub mod convert;
@@ -48,6 +49,8 @@ use pyo3::prelude::*;
 /// The native module `crm_engine._crm`.
 #[pymodule(gil_used = false)]
 pub mod _crm {
+    #[pymodule_export]
+    use super::arrow::ArrowStream;
     #[pymodule_export]
     use super::cli::run_cli;
     #[pymodule_export]

@@ -4,7 +4,7 @@
 use crate::convert::{Rows, from_value, to_fields, to_id, to_query};
 use crate::crm::Crm;
 use crate::engine::{Access, Engine};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Cursor, Query, Record, Sort};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -33,7 +33,7 @@ pub struct HistoryOut {
     record: i64,
     module: String,
     actor: String,
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
     kind: &'static str,
     related: Option<i64>,
     changes: Vec<ChangeOut>,
@@ -46,7 +46,7 @@ impl From<crm_core::HistoryEntry> for HistoryOut {
             record: h.record.0,
             module: h.module,
             actor: h.actor,
-            at: h.at,
+            at: h.at.and_utc(),
             kind: h.kind.as_str(),
             related: h.related.map(|r| r.0),
             changes: h.changes.into_iter().map(|c| ChangeOut { field: c.field, before: c.before, after: c.after }).collect(),
@@ -63,7 +63,7 @@ pub struct StageOut {
     probability: Option<Decimal>,
     forecast_amount: Option<Decimal>,
     closingdate: Option<NaiveDate>,
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
     actor: String,
 }
 
@@ -76,7 +76,7 @@ impl From<crm_core::StageEntry> for StageOut {
             probability: s.probability,
             forecast_amount: s.forecast_amount,
             closingdate: s.closingdate,
-            at: s.at,
+            at: s.at.and_utc(),
             actor: s.actor,
         }
     }
@@ -86,8 +86,8 @@ impl From<crm_core::StageEntry> for StageOut {
 #[derive(IntoPyObject)]
 pub struct DurationOut {
     stage: String,
-    entered: NaiveDateTime,
-    left: Option<NaiveDateTime>,
+    entered: DateTime<Utc>,
+    left: Option<DateTime<Utc>>,
     seconds: i64,
 }
 
@@ -336,7 +336,12 @@ impl Crm {
             Ok(crm
                 .stage_durations(id)?
                 .into_iter()
-                .map(|d| DurationOut { stage: d.stage, entered: d.entered, left: d.left, seconds: d.seconds })
+                .map(|d| DurationOut {
+                    stage: d.stage,
+                    entered: d.entered.and_utc(),
+                    left: d.left.map(|t| t.and_utc()),
+                    seconds: d.seconds,
+                })
                 .collect())
         })
     }

@@ -5,7 +5,7 @@ use crate::convert::{Rows, to_fields, to_id};
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::json::{from_value, to_py};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use crm_core::wire::{ConversionSpec, MassReport, PartSpec};
 use crm_core::{Comment, Converted, Fields, LinkInfo, RecordId, Relation};
 use pyo3::prelude::*;
@@ -21,7 +21,7 @@ pub struct RelationOut {
     role: Option<String>,
     quantity: Option<Decimal>,
     price: Option<Decimal>,
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
 }
 
 impl From<Relation> for RelationOut {
@@ -33,7 +33,7 @@ impl From<Relation> for RelationOut {
             role: r.role,
             quantity: r.quantity,
             price: r.price,
-            at: r.at,
+            at: r.at.and_utc(),
         }
     }
 }
@@ -45,13 +45,13 @@ pub struct CommentOut {
     record: i64,
     parent: Option<i64>,
     author: String,
-    at: NaiveDateTime,
+    at: DateTime<Utc>,
     text: String,
 }
 
 impl From<Comment> for CommentOut {
     fn from(c: Comment) -> Self {
-        CommentOut { id: c.id, record: c.record.0, parent: c.parent, author: c.author, at: c.at, text: c.text }
+        CommentOut { id: c.id, record: c.record.0, parent: c.parent, author: c.author, at: c.at.and_utc(), text: c.text }
     }
 }
 

@@ -53,13 +53,26 @@ def test_dates_and_strings_that_parse(db: crm.Crm, org: dict[str, Any]) -> None:
     assert info.value.errors[0]["code"] == "invalid_format"
 
 
-def test_datetimes_naive_utc_and_aware_converted(db: crm.Crm, org: dict[str, Any]) -> None:
+def test_datetimes_are_aware_utc_out_and_naive_utc_or_aware_in(db: crm.Crm, org: dict[str, Any]) -> None:
     rec = deal(db, org, "Times", "1")
     created = rec["createdtime"]
-    assert isinstance(created, datetime) and created.tzinfo is None
-    aware = (created + timedelta(hours=2)).replace(tzinfo=timezone(timedelta(hours=2)))  # same instant
+    assert isinstance(created, datetime) and created.tzinfo is timezone.utc  # stored in UTC, returned aware
+    assert db.get(rec["id"])["modifiedtime"].tzinfo is timezone.utc
+    aware = created.astimezone(timezone(timedelta(hours=2)))  # the same instant in another zone
     assert db.count("Potentials", [("createdtime", "=", aware)]) == 1
+    assert db.count("Potentials", [("createdtime", "=", created.replace(tzinfo=None))]) == 1  # naive is UTC
     assert db.count("Potentials", [("createdtime", ">", created)]) == 0
+    field = db.add_field("Potentials", label="Kick-off", type="date_time")["name"]
+    tehran = timezone(timedelta(hours=3, minutes=30))
+    moved = db.update(rec["id"], {field: datetime(2027, 1, 2, 6, 34, 5, tzinfo=tehran)})
+    assert moved[field] == datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert moved[field].tzinfo is timezone.utc
+    assert db.update(rec["id"], {field: datetime(2027, 1, 2, 3, 4, 5)})[field] == datetime(2027, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    # history, stage history, comments and the change feed: aware too
+    assert all(h["at"].tzinfo is timezone.utc for h in db.history(rec["id"]))
+    assert all(s["at"].tzinfo is timezone.utc for s in db.stage_history(rec["id"]))
+    assert all(d["entered"].tzinfo is timezone.utc for d in db.stage_durations(rec["id"]))
+    assert all(e["at"].tzinfo is timezone.utc for e in db.changes())
 
 
 def test_times_checkboxes_integers_owner(db: crm.Crm) -> None:

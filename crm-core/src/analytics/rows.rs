@@ -115,3 +115,17 @@ impl Serialize for ReportRow {
         m.end()
     }
 }
+
+/// A pipeline row as a report row: `key`, `count`, `amount`, `forecast_amount`, `label` (the key when no
+/// display name differs).
+impl From<crate::PipelineRow> for ReportRow {
+    fn from(r: crate::PipelineRow) -> ReportRow {
+        let label = r.label.unwrap_or_else(|| r.key.clone());
+        ReportRow::new()
+            .with("key", r.key)
+            .with("count", r.count)
+            .with("amount", r.amount)
+            .with("forecast_amount", r.forecast_amount)
+            .with("label", label)
+    }
+}

@@ -13,6 +13,7 @@ then create, update, find and delete records of any built-in module. Records are
 
 from crm_engine._crm import (
     AccessDeniedError,
+    ArrowStream,
     ConflictError,
     Crm,
     ChangeWatch,
@@ -31,6 +32,7 @@ from crm_engine._crm import (
 
 __all__ = [
     "AccessDeniedError",
+    "ArrowStream",
     "ConflictError",
     "Crm",
     "ChangeWatch",

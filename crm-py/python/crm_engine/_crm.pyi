@@ -23,6 +23,7 @@ __all__ = [
     "FeedPositionExpiredError",
     "AccessDeniedError",
     "Transaction",
+    "ArrowStream",
     "run_cli",
 ]
 
@@ -188,6 +189,26 @@ class Transaction:
         _traceback: TracebackType | None = None,
     ) -> bool:
         """Commits (no exception) or rolls back (an exception, which is not swallowed)."""
+
+@final
+class ArrowStream:
+    """Record batches from crm, read once by any Arrow consumer through the Arrow PyCapsule interface
+    (`__arrow_c_stream__`): `pyarrow.table(s)`, `polars.DataFrame(s)`, duckdb, or the methods below.
+    Returned by `Crm.arrow` and `Crm.report_arrow`. Records are read a batch at a time as the consumer
+    asks, as the acting user of the moment the stream was made. pyarrow, pandas and polars are optional:
+    a method that needs a missing one raises ImportError naming it."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The Arrow PyCapsule stream protocol: a capsule named "arrow_array_stream" holding a
+        `struct ArrowArrayStream`. A stream is read once: a second call raises InvalidArgumentError.
+        `requested_schema` is accepted and ignored (the columns have crm's types)."""
+    def to_arrow(self) -> Any:
+        """Reads the stream into a `pyarrow.Table` (needs pyarrow)."""
+    def to_pandas(self) -> Any:
+        """Reads the stream into a `pandas.DataFrame` through pyarrow (needs pandas and pyarrow): decimals
+        as `decimal.Decimal` objects, date-times `datetime64[us, UTC]`, dates `datetime.date`."""
+    def to_polars(self) -> Any:
+        """Reads the stream into a `polars.DataFrame` (needs polars only: it reads the capsule itself)."""
 
 @final
 class Crm:
@@ -372,6 +393,70 @@ class Crm:
         iteration is. Without `order_by` the order is creation time (then id), so records updated, created
         or deleted while iterating never make it skip or repeat another. This is the streaming form of
         `find`, which returns every match at once in a list."""
+    def arrow(
+        self,
+        module: str,
+        where: Where = None,
+        columns: Sequence[str] | None = None,
+        order_by: OrderBy = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        deleted: bool = False,
+        batch_size: int = 1024,
+    ) -> ArrowStream:
+        """The records of `module` matching `where` (as `find`) as an `ArrowStream`: columns `id`, `label`,
+        `version`, then every field the acting user may see (or `columns`: field names or labels, and `id`,
+        `label`, `version`), ordered by `order_by` (default: creation order), `batch_size` rows a batch read
+        as the consumer asks. Types: money/decimal/percent `decimal128(precision, scale)` of the field, dates
+        `date32`, date-times `timestamp[us, tz=UTC]`, times `time64[us]`, checkboxes `bool`, multi-selects
+        `list<string>`, references, owners and integers `int64`, the rest `string`."""
+    def to_arrow(
+        self,
+        module: str,
+        where: Where = None,
+        columns: Sequence[str] | None = None,
+        order_by: OrderBy = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        deleted: bool = False,
+    ) -> Any:
+        """`arrow(...)` read into a `pyarrow.Table` (needs pyarrow)."""
+    def to_pandas(
+        self,
+        module: str,
+        where: Where = None,
+        columns: Sequence[str] | None = None,
+        order_by: OrderBy = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        deleted: bool = False,
+    ) -> Any:
+        """`arrow(...)` read into a `pandas.DataFrame` (needs pandas and pyarrow): money as exact
+        `decimal.Decimal`, date-times `datetime64[us, UTC]`."""
+    def to_polars(
+        self,
+        module: str,
+        where: Where = None,
+        columns: Sequence[str] | None = None,
+        order_by: OrderBy = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        deleted: bool = False,
+    ) -> Any:
+        """`arrow(...)` read into a `polars.DataFrame` (needs polars): money as `Decimal(precision, scale)`,
+        date-times `Datetime("us", "UTC")`."""
+    def report_arrow(self, report: str, **options: Any) -> ArrowStream:
+        """A report as an `ArrowStream` of one batch (then `.to_arrow()`, `.to_pandas()`, `.to_polars()`):
+        `"pipeline"` (options `by`, `where`, `as_of` (a date), `calendar`; columns `key`, `count`, `amount`,
+        `forecast_amount`, `label`), `"aggregate"` (options `module` (default Potentials), `where`,
+        `group_by`, `sums`; columns: the field grouped by with its type, `count`, one per sum), or any
+        analytics call (`"forecast"`, `"win_rate"`, `"attainment"`, `"quotas"`, ... with their options as
+        keywords, e.g. `period="2027-Q1"`, `by="owner"`). Counts are `int64`, money and ratios
+        `decimal128(38, scale)`, text `string`."""
     def page(
         self,
         module: str,
