@@ -26,8 +26,8 @@ const OPTIONAL_STRINGS: &[(&str, &str)] = &[
     ("crm_import_records_resume", "options_json"), // NULL: defaults
     ("crm_export_csv_v2", "selection_json"),       // NULL: every record of the module
     ("crm_export_csv_v2", "options_json"),         // NULL: defaults
-    ("crm_arrow_records", "columns_json"),  // NULL: every visible column
-    ("crm_arrow_report", "options_json"),   // NULL: no options
+    ("crm_arrow_records", "columns_json"),         // NULL: every visible column
+    ("crm_arrow_report", "options_json"),          // NULL: no options
 ];
 
 /// One parameter of a prototype: its C type and name.
