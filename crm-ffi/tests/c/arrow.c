@@ -8,20 +8,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-static long long id_of(const char *json) {
-    const char *p = json ? strstr(json, "\"id\":") : NULL;
-    return p ? strtoll(p + 5, NULL, 10) : -1;
-}
-
-static long long create(crm_store *st, const char *module, const char *fields) {
-    char *out = NULL;
-    long long id;
-    CHECK_STATUS(crm_record_create(st, module, fields, &out), CRM_OK);
-    id = id_of(out);
-    crm_string_free(out);
-    return id;
-}
-
 static int is_valid(const struct ArrowArray *a, int64_t i) {
     const uint8_t *bits = (const uint8_t *)a->buffers[0];
     int64_t j = i + a->offset;
