@@ -66,6 +66,7 @@ pub use change_log::{SchemaChangeEntry, prepare};
 pub use error::SchemaError;
 pub use names::{MAX_LABEL_LEN, RESERVED_NAMES};
 pub use rewrites::{ValueRewrite, picklist_users, replace_in_value_list, value_rewrites};
+pub(crate) use fields::base_copy_of;
 
 use crate::schema::Schema;
 use names::module_mut;
