@@ -33,6 +33,7 @@ mod reports;
 mod setup;
 mod transactions;
 pub(crate) mod workflows;
+mod workflow_language; // the default workflows in the store's language
 
 pub use conditions::Matcher;
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};
