@@ -308,7 +308,9 @@ fn analytics_sum_in_the_base_currency(b: Backend) {
 
 /// Sums of a report column by row key (`key` names the key column).
 fn column(rows: &[crm_core::analytics::ReportRow], key: &str, col: &str) -> Vec<(String, String)> {
-    rows.iter().map(|r| (r.text(key).unwrap_or_default().to_string(), r.decimal(col).map(|d| d.normalize().to_string()).unwrap_or_default())).collect()
+    rows.iter()
+        .map(|r| (r.text(key).unwrap_or_default().to_string(), r.decimal(col).map(|d| d.normalize().to_string()).unwrap_or_default()))
+        .collect()
 }
 
 /// Every analytics report takes a requested currency: each deal converted at the rate of its close date and
@@ -328,13 +330,19 @@ fn analytics_in_a_requested_currency(b: Backend) {
     assert_eq!(rows[0].decimal("amount").unwrap(), d("570938"));
     // By close month in EUR, as pipeline_in gives it.
     let rows = t.forecast_by_in(&[ReportBy::Month], None, None, Some("EUR")).unwrap();
-    assert_eq!(column(&rows, "month", "amount"), vec![("2026-12".into(), "1920".into()), ("2027-01".into(), "1000".into()), ("2027-03".into(), "633.33".into())]);
+    assert_eq!(
+        column(&rows, "month", "amount"),
+        vec![("2026-12".into(), "1920".into()), ("2027-01".into(), "1000".into()), ("2027-03".into(), "633.33".into())]
+    );
     // The base currency by default, without a currency column.
     let rows = t.forecast_by(&[ReportBy::Total], None, None).unwrap();
     assert_eq!((rows[0].text("currency"), rows[0].decimal("amount").unwrap().to_string()), (None, "3806.26".into()));
     // Per-currency subtotals: grouped by currency, each in its own.
     let rows = t.forecast_by_in(&[ReportBy::Currency], None, None, Some("EUR")).unwrap();
-    assert_eq!(column(&rows, "currency", "amount"), vec![("EUR".into(), "2000".into()), ("JPY".into(), "100000".into()), ("USD".into(), "1000".into())]);
+    assert_eq!(
+        column(&rows, "currency", "amount"),
+        vec![("EUR".into(), "2000".into()), ("JPY".into(), "100000".into()), ("USD".into(), "1000".into())]
+    );
     // Close A (USD) won and B (EUR) lost in 2026, C (EUR) won in 2027.
     t.update(a.id, Fields::new().with("sales_stage", "Closed Won")).unwrap();
     t.update(bb.id, Fields::new().with("sales_stage", "Closed Lost").with("lost_reason", "Price")).unwrap();
@@ -422,6 +430,50 @@ fn deleting_a_money_field_drops_its_base_copy(b: Backend) {
     assert_eq!(again.get("amount_base").as_decimal(), Some(d("10.53")));
 }
 
+/// Inventory documents carry their currency too and convert at their document date (the invoice date),
+/// or at a field configured instead; a deactivated currency is refused for new records and the change
+/// is logged.
+fn inventory_documents_convert_at_their_document_date(b: Backend) {
+    let mut t = b.crm();
+    rates(&mut t);
+    let acme = t.create("Accounts", Fields::new().with("accountname", "Acme")).unwrap();
+    // The totals are computed from line items; a money field of the document's own carries the amount.
+    let fee = t.add_field("Invoice", crm_core::NewField::new("Fee", FieldType::Currency)).unwrap().name;
+    let invoice = |t: &mut Crm, date: &str, due: &str| {
+        t.create(
+            "Invoice",
+            Fields::new()
+                .with("subject", "I")
+                .with("invoicestatus", "Created")
+                .with("account_id", acme.id)
+                .with(fee.as_str(), "1000")
+                .with("currency", "EUR")
+                .with("invoicedate", date)
+                .with("duedate", due),
+        )
+        .unwrap()
+    };
+    let copy = |r: &Record| r.get(&format!("{fee}_base")).as_decimal().unwrap();
+    assert_eq!(copy(&invoice(&mut t, "2026-12-31", "2027-02-01")), d("1086.96"), "1000 / 0.92 on the invoice date");
+    assert_eq!(copy(&invoice(&mut t, "2027-01-01", "2027-02-01")), d("1052.63"), "1000 / 0.95");
+    t.set_currency_date_field("Invoice", "duedate").unwrap();
+    assert_eq!(copy(&invoice(&mut t, "2026-12-31", "2027-02-01")), d("1052.63"), "the due date picks the rate now");
+    t.set_currency_active("JPY", false).unwrap();
+    let err = t
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "J")
+                .with("amount", "1")
+                .with("currency", "JPY")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].code.as_str(), "unknown_currency");
+    assert_eq!(t.currency_log().unwrap().last().map(|l| l.what.clone()), Some("deactivated".into()));
+}
+
 on_every_backend!(
     analytics_sum_in_the_base_currency,
     dated_rates_at_the_period_boundary,
@@ -436,4 +488,5 @@ on_every_backend!(
     analytics_in_a_requested_currency,
     pipeline_as_of_converts_each_deal,
     deleting_a_money_field_drops_its_base_copy,
+    inventory_documents_convert_at_their_document_date,
 );

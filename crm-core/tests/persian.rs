@@ -349,7 +349,11 @@ fn list_views_show_picklist_values_in_the_reader_s_language(b: Backend) {
     let d = t
         .create(
             "Potentials",
-            Fields::new().with("potentialname", "x").with("sales_stage", "Closed Won").with("amount", "10").with("closingdate", "2027-01-01"),
+            Fields::new()
+                .with("potentialname", "x")
+                .with("sales_stage", "Closed Won")
+                .with("amount", "10")
+                .with("closingdate", "2027-01-01"),
         )
         .unwrap();
     let stage = |t: &support::TestCrm| t.list("Potentials", "All", None, 1, 20).unwrap().page.records[0].get("sales_stage").clone();

@@ -74,7 +74,13 @@ impl Crm {
     /// close date, quotas (in the base currency) at the rate of the period's last day; rows say their
     /// `"currency"`.
     #[pyo3(signature = (period, by = None, *, currency = None))]
-    fn attainment<'py>(&self, py: Python<'py>, period: String, by: Option<String>, currency: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn attainment<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = report_by(by.as_deref(), ReportBy::Owner)?;
         let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.attainment_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)
@@ -84,7 +90,13 @@ impl Crm {
     /// ones, `by` `"total"` (None), `"owner"`, `"lead_source"` or `"type"`. With `currency` the amounts are
     /// in that currency, each deal converted at the rate of its close date.
     #[pyo3(signature = (period, by = None, *, currency = None))]
-    fn win_rate<'py>(&self, py: Python<'py>, period: String, by: Option<String>, currency: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn win_rate<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = report_by(by.as_deref(), ReportBy::Total)?;
         let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.win_rate_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)
@@ -113,7 +125,13 @@ impl Crm {
     /// Deals lost in a period `by` `"reason"` (None) or `"last_open_stage"`. With `currency` the amounts are
     /// in that currency, each deal converted at the rate of its close date.
     #[pyo3(signature = (period, by = None, *, currency = None))]
-    fn lost_reasons<'py>(&self, py: Python<'py>, period: String, by: Option<String>, currency: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn lost_reasons<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by: LostBy = by.as_deref().unwrap_or("reason").parse().map_err(Failure::from)?;
         let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.lost_reasons_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)

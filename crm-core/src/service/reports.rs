@@ -316,18 +316,24 @@ impl Crm {
             let g = a.group;
             let v = g.keys.into_iter().next().unwrap_or_default();
             let (key, label) = self.row_key(by, &v, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { key: key.clone(), label, currency: named.clone(), ..PipelineRow::empty() });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow {
+                key: key.clone(),
+                label,
+                currency: named.clone(),
+                ..PipelineRow::empty()
+            });
             row.count += g.count;
             row.amount = add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
             for s in a.subtotals.into_iter().filter(|_| subtotals) {
                 let code = s.keys.first().and_then(Value::to_text).unwrap_or_default();
-                let e = subs.entry(key.clone()).or_default().entry(code.clone()).or_insert_with(|| super::currency_reports::CurrencySubtotal {
-                    currency: code,
-                    count: 0,
-                    amount: Decimal::ZERO,
-                    forecast_amount: Decimal::ZERO,
-                });
+                let e =
+                    subs.entry(key.clone()).or_default().entry(code.clone()).or_insert_with(|| super::currency_reports::CurrencySubtotal {
+                        currency: code,
+                        count: 0,
+                        amount: Decimal::ZERO,
+                        forecast_amount: Decimal::ZERO,
+                    });
                 e.count += s.count;
                 e.amount = add(e.amount, s.amount, "the sum of amount")?;
                 e.forecast_amount = add(e.forecast_amount, s.forecast_amount, "the sum of forecast_amount")?;

@@ -96,10 +96,13 @@ fn analytics_in_a_requested_currency() {
         assert_eq!((rows[0]["currency"].as_str(), rows[0]["amount"].as_str()), (Some("EUR"), Some("1920.00")), "{rows}");
         assert_eq!(run("forecast", r#"{"by": "total"}"#)[0]["amount"], "2052.63");
         let per = run("forecast", r#"{"by": "currency"}"#);
-        assert_eq!(per, json!([
-            {"currency": "EUR", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"},
-            {"currency": "USD", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"}
-        ]));
+        assert_eq!(
+            per,
+            json!([
+                {"currency": "EUR", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"},
+                {"currency": "USD", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"}
+            ])
+        );
         let mut out = ptr::null_mut();
         let fields = s(r#"{"sales_stage": "Closed Won"}"#);
         ok(unsafe { crm_record_update(st.0, a, fields.as_ptr(), &mut out) });
@@ -109,7 +112,8 @@ fn analytics_in_a_requested_currency() {
         let today = crm_core::chrono::Utc::now().date_naive();
         let past = run("pipeline_as_of", &format!(r#"{{"date": "{today}", "by": "total", "currency": "EUR", "subtotals": true}}"#));
         assert_eq!(past[0]["amount"], "1920.00", "{past}");
-        let subs: Vec<(&str, &str)> = past.as_array().unwrap()[1..].iter().map(|r| (r["currency"].as_str().unwrap(), r["amount"].as_str().unwrap())).collect();
+        let subs: Vec<(&str, &str)> =
+            past.as_array().unwrap()[1..].iter().map(|r| (r["currency"].as_str().unwrap(), r["amount"].as_str().unwrap())).collect();
         assert_eq!(subs, [("EUR", "1000.00"), ("USD", "1000.00")]);
         let bad = unsafe { crm_analytics(st.0, s("forecast").as_ptr(), s(r#"{"currency": "XYZ"}"#).as_ptr(), &mut out) };
         assert_eq!(bad, crm_status::NotFound);

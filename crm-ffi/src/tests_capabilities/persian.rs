@@ -125,13 +125,20 @@ fn import_notes_list_rows_and_default_workflows_in_persian() {
         ok(unsafe { crm_store_set_actor(st.0, s("sara").as_ptr()) });
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deals.csv");
-        std::fs::write(&path, "Opportunity Name,Sales Stage,Expected Close Date,Foo\na,Closed Won,2027-01-01,x\n\nb,Prospecting\n").unwrap();
+        std::fs::write(&path, "Opportunity Name,Sales Stage,Expected Close Date,Foo\na,Closed Won,2027-01-01,x\n\nb,Prospecting\n")
+            .unwrap();
         let path = s(path.to_str().unwrap());
-        let report =
-            json_of(|o| unsafe { crm_import_csv(st.0, path.as_ptr(), s("Potentials").as_ptr(), s("{}").as_ptr(), None, ptr::null_mut(), o) });
+        let report = json_of(|o| unsafe {
+            crm_import_csv(st.0, path.as_ptr(), s("Potentials").as_ptr(), s("{}").as_ptr(), None, ptr::null_mut(), o)
+        });
         assert_eq!(report["warnings"], json!(["ستون‌هایی که با هیچ فیلدی جور نیستند نادیده گرفته شدند: Foo"]), "{report}");
-        let notes: Vec<&str> =
-            report["row_reports"].as_array().unwrap().iter().flat_map(|r| r["problems"].as_array().unwrap()).map(|p| p["message"].as_str().unwrap()).collect();
+        let notes: Vec<&str> = report["row_reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["problems"].as_array().unwrap())
+            .map(|p| p["message"].as_str().unwrap())
+            .collect();
         assert!(notes.contains(&"سطر خالی"), "{notes:?}");
         let page = json_of(|o| unsafe { crm_list(st.0, s("Potentials").as_ptr(), s("All").as_ptr(), ptr::null(), 1, 20, o) });
         let row = &page["records"][0];

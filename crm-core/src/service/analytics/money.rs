@@ -47,7 +47,6 @@ impl ReportCurrency {
     }
 }
 
-
 impl Crm {
     /// The currency of a report: `None` for the base currency.
     ///

@@ -109,8 +109,7 @@ impl Crm {
         let p = self.period(period)?;
         let stages = Stages::of(&*self.current_schema()?);
         let (_, q) = self.deal_query(vec![closing_in(&p)])?;
-        let groups =
-            self.deal_sums(&q, &[DealKey::Field("assigned_user_id".into()), DealKey::Field("sales_stage".into())], &rc, None)?;
+        let groups = self.deal_sums(&q, &[DealKey::Field("assigned_user_id".into()), DealKey::Field("sales_stage".into())], &rc, None)?;
         let mut per_owner: HashMap<Option<OwnerId>, Sums> = HashMap::new();
         for g in groups {
             let owner = g.keys.first().and_then(Value::as_owner);

@@ -132,13 +132,7 @@ impl Crm {
             };
             if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
                 let note = run.say("EMPTY_CELLS", &[]);
-                self.finish_row(
-                    &mut run,
-                    input.line,
-                    Outcome::Skipped,
-                    None,
-                    vec![problem(None, None, "empty", note)],
-                );
+                self.finish_row(&mut run, input.line, Outcome::Skipped, None, vec![problem(None, None, "empty", note)]);
                 continue;
             }
             if !run.options.dry_run {

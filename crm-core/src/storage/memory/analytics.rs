@@ -189,9 +189,7 @@ impl MemoryStore {
             .history
             .iter()
             .filter(|h| h.record == r.id)
-            .flat_map(|h| {
-                h.changes.iter().filter(move |c| c.field == field).map(move |c| (h.at, c.before.as_ref(), c.after.as_ref()))
-            })
+            .flat_map(|h| h.changes.iter().filter(move |c| c.field == field).map(move |c| (h.at, c.before.as_ref(), c.after.as_ref())))
             .collect();
         let text = match changes.iter().rfind(|c| c.0 < end) {
             Some(c) => c.2,
