@@ -154,9 +154,13 @@ impl Crm {
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = by.as_deref().unwrap_or("stage").parse::<PipelineBy>().map_err(Failure::from)?;
         let filter = to_where(r#where)?;
+        let in_currency = currency.is_some() || subtotals;
         let rows = self.engine.run(py, Access::Read, move |crm| {
             Ok(crm.pipeline_as_of_in(date, by, filter, currency.as_deref(), subtotals, crm_core::Calendar::Gregorian)?)
         })?;
+        if !in_currency {
+            return rows_to_py(py, rows.into_iter().map(pipeline_row).collect());
+        }
         crate::reports::pipeline_rows_to_py(py, rows, subtotals)
     }
 
