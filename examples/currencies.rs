@@ -5,6 +5,7 @@
 //! currencies, and prints the pipeline in dollars and in euros, each deal converted at the rate valid on its
 //! close date, with the per-currency subtotals. Then it edits a rate and shows the dollar total follow.
 
+use crm::analytics::ReportBy;
 use crm::currency::NewCurrency;
 use crm::rust_decimal::Decimal;
 use crm::{Crm, Fields, NewUser, PipelineBy};
@@ -51,6 +52,13 @@ fn main() -> Result<(), crm::Error> {
                 println!("    of which {}: {} deals, {}", s.currency, s.count, s.amount);
             }
         }
+    }
+    // The analytics reports take a currency too; by currency, each row stays in its own.
+    for row in crm.forecast_by_in(&[ReportBy::Quarter], None, None, Some("EUR"))? {
+        println!("forecast {}: {} EUR", row.text("quarter").unwrap_or_default(), row.decimal("amount").unwrap_or_default());
+    }
+    for row in crm.forecast_by(&[ReportBy::Currency], None, None)? {
+        println!("in {}: {}", row.text("currency").unwrap_or_default(), row.decimal("amount").unwrap_or_default());
     }
     crm.set_currency_rate("EUR", d("0.90"), Some(day(2027, 1, 1)))?;
     let usd = crm.pipeline(PipelineBy::Total, None)?;

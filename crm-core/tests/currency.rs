@@ -306,6 +306,174 @@ fn analytics_sum_in_the_base_currency(b: Backend) {
     assert_eq!(total.round_dp(2).to_string(), "3806.26", "{rows:?}");
 }
 
+/// Sums of a report column by row key (`key` names the key column).
+fn column(rows: &[crm_core::analytics::ReportRow], key: &str, col: &str) -> Vec<(String, String)> {
+    rows.iter()
+        .map(|r| (r.text(key).unwrap_or_default().to_string(), r.decimal(col).map(|d| d.normalize().to_string()).unwrap_or_default()))
+        .collect()
+}
+
+/// Every analytics report takes a requested currency: each deal converted at the rate of its close date and
+/// rounded to the currency's places, then summed (hand computations in the comments); grouped by currency,
+/// each row stays in its own currency; from JSON (C's `crm_analytics`) as from Rust.
+fn analytics_in_a_requested_currency(b: Backend) {
+    use crm_core::analytics::{LostBy, ReportBy};
+    let mut t = b.crm();
+    let [a, bb, c, _] = four_deals(&mut t);
+    // In EUR: A 1000 USD × 0.92 = 920.00, B and C 1000 EUR each, D 100000 JPY × 0.95 / 150 = 633.33.
+    let rows = t.forecast_by_in(&[ReportBy::Total], None, None, Some("eur")).unwrap();
+    assert_eq!(rows[0].text("currency"), Some("EUR"));
+    assert_eq!(rows[0].decimal("amount").unwrap().to_string(), "3553.33");
+    assert_eq!(rows[0].decimal("forecast_amount").unwrap(), d("355.33"), "92.00 + 100 + 100 + 63.33");
+    // In JPY (0 places): 150000 + 163043 + 157895 + 100000.
+    let rows = t.forecast_by_in(&[ReportBy::Total], None, None, Some("JPY")).unwrap();
+    assert_eq!(rows[0].decimal("amount").unwrap(), d("570938"));
+    // By close month in EUR, as pipeline_in gives it.
+    let rows = t.forecast_by_in(&[ReportBy::Month], None, None, Some("EUR")).unwrap();
+    assert_eq!(
+        column(&rows, "month", "amount"),
+        vec![("2026-12".into(), "1920".into()), ("2027-01".into(), "1000".into()), ("2027-03".into(), "633.33".into())]
+    );
+    // The base currency by default, without a currency column.
+    let rows = t.forecast_by(&[ReportBy::Total], None, None).unwrap();
+    assert_eq!((rows[0].text("currency"), rows[0].decimal("amount").unwrap().to_string()), (None, "3806.26".into()));
+    // Per-currency subtotals: grouped by currency, each in its own.
+    let rows = t.forecast_by_in(&[ReportBy::Currency], None, None, Some("EUR")).unwrap();
+    assert_eq!(
+        column(&rows, "currency", "amount"),
+        vec![("EUR".into(), "2000".into()), ("JPY".into(), "100000".into()), ("USD".into(), "1000".into())]
+    );
+    // Close A (USD) won and B (EUR) lost in 2026, C (EUR) won in 2027.
+    t.update(a.id, Fields::new().with("sales_stage", "Closed Won")).unwrap();
+    t.update(bb.id, Fields::new().with("sales_stage", "Closed Lost").with("lost_reason", "Price")).unwrap();
+    t.update(c.id, Fields::new().with("sales_stage", "Closed Won")).unwrap();
+    let w = t.win_rate_in("2026", ReportBy::Total, Some("EUR")).unwrap();
+    assert_eq!((w[0].decimal("won_amount").unwrap(), w[0].decimal("lost_amount").unwrap()), (d("920"), d("1000")));
+    assert_eq!(w[0].decimal("win_rate_amount").unwrap().to_string(), "0.4792", "920 / 1920");
+    assert_eq!(w[0].text("currency"), Some("EUR"));
+    let w = t.win_rate_in("2026", ReportBy::Total, Some("JPY")).unwrap();
+    assert_eq!((w[0].decimal("won_amount").unwrap(), w[0].decimal("lost_amount").unwrap()), (d("150000"), d("163043")));
+    let w = t.win_rate("2026", ReportBy::Total).unwrap();
+    assert_eq!((w[0].decimal("won_amount").unwrap(), w[0].decimal("lost_amount").unwrap()), (d("1000"), d("1086.96")));
+    let lost = t.lost_reasons_in("2026", LostBy::Reason, Some("JPY")).unwrap();
+    assert_eq!(column(&lost, "lost_reason", "amount"), vec![("Price".into(), "163043".into())]);
+    let lost = t.lost_reasons_in("2026", LostBy::LastOpenStage, Some("EUR")).unwrap();
+    assert_eq!(column(&lost, "last_open_stage", "amount"), vec![("Prospecting".into(), "1000".into())]);
+    let v = t.sales_velocity_in("2026", Some("EUR")).unwrap();
+    assert_eq!(v[0].decimal("average_won_amount").unwrap().to_string(), "920.00");
+    // A quota of 2000 USD is 1840.00 EUR at the rate of the period's last day (0.92 on 2026-12-31).
+    t.set_quota("admin", "2026", d("2000")).unwrap();
+    let at = t.attainment_in("2026", ReportBy::Owner, Some("EUR")).unwrap();
+    assert_eq!((at[0].decimal("quota").unwrap(), at[0].decimal("won_amount").unwrap()), (d("1840"), d("920")));
+    assert_eq!(at[0].decimal("attainment").unwrap().to_string(), "0.5000");
+    // The same through the JSON options C passes.
+    let rows = t.run_analytics("forecast", r#"{"by": "total", "currency": "EUR"}"#).unwrap();
+    assert_eq!(rows[0].decimal("amount").unwrap().to_string(), "3553.33");
+    let rows = t.run_analytics("win_rate", r#"{"period": "2026", "currency": "JPY"}"#).unwrap();
+    assert_eq!(rows[0].decimal("lost_amount").unwrap(), d("163043"));
+    assert!(t.forecast_by_in(&[ReportBy::Total], None, None, Some("XYZ")).is_err(), "an unknown currency");
+}
+
+/// The pipeline as of a past day converts each deal from its currency of that day (from the change log:
+/// the stage history keeps amounts, not currencies) at the rate of that day's close date.
+fn pipeline_as_of_converts_each_deal(b: Backend) {
+    use crm_core::clock::FixedClock;
+    use crm_core::view::Calendar;
+    use std::sync::Arc;
+    let mut t = b.crm();
+    let clock = Arc::new(FixedClock::at("2027-01-10 09:00:00"));
+    t.set_clock(clock.clone());
+    let [a, _, _, dd] = four_deals(&mut t);
+    clock.set(NaiveDate::from_ymd_opt(2027, 2, 10).unwrap().and_hms_opt(9, 0, 0).unwrap().and_utc());
+    t.update(a.id, Fields::new().with("currency", "EUR")).unwrap(); // A: 1000 USD then, 1000 EUR now
+    t.update(dd.id, Fields::new().with("amount", "200000")).unwrap(); // D: 100000 JPY then
+    let jan = day("2027-01-31");
+    // In USD: 1000 + 1086.96 + 1052.63 + 666.67 (the unconverted history would give 103000).
+    let usd = t.pipeline_as_of(jan, PipelineBy::Total, None).unwrap();
+    assert_eq!((usd[0].count, usd[0].amount.to_string()), (4, "3806.26".into()));
+    assert_eq!(usd[0].forecast_amount, d("380.63"));
+    let eur = t.pipeline_as_of_in(jan, PipelineBy::Total, None, Some("EUR"), true, Calendar::Gregorian).unwrap();
+    assert_eq!((eur[0].amount.to_string(), eur[0].currency.as_deref()), ("3553.33".into(), Some("EUR")));
+    let subs: Vec<(String, u64, Decimal)> = eur[0].subtotals.iter().map(|s| (s.currency.clone(), s.count, s.amount)).collect();
+    assert_eq!(subs, vec![("EUR".into(), 2, d("2000")), ("JPY".into(), 1, d("100000")), ("USD".into(), 1, d("1000"))]);
+    // By stage and in JPY: 150000 + 163043 + 157895 + 100000.
+    let jpy = t.pipeline_as_of_in(jan, PipelineBy::Stage, None, Some("JPY"), false, Calendar::Gregorian).unwrap();
+    assert_eq!((jpy[0].key.as_str(), jpy[0].amount), ("Prospecting", d("570938")));
+    // As of today it is today's pipeline: A 1086.96, B 1086.96, C 1052.63, D 200000 / 150 = 1333.33.
+    let today = t.today();
+    for cur in [None, Some("EUR"), Some("JPY")] {
+        let as_of = t.pipeline_as_of_in(today, PipelineBy::Total, None, cur, false, Calendar::Gregorian).unwrap();
+        let now = t.pipeline_in(PipelineBy::Total, None, cur, false).unwrap();
+        assert_eq!(as_of[0].amount, now[0].amount, "{cur:?}");
+    }
+    assert_eq!(t.pipeline_as_of(today, PipelineBy::Total, None).unwrap()[0].amount.to_string(), "4559.88");
+    let rows = t.run_analytics("pipeline_as_of", r#"{"date": "2027-01-31", "by": "total", "currency": "EUR", "subtotals": true}"#).unwrap();
+    assert_eq!(rows.len(), 4, "the row and its three currencies: {rows:?}");
+    assert_eq!(rows[0].decimal("amount").unwrap().to_string(), "3553.33");
+}
+
+/// Deleting a custom money field deletes its base-currency copy with it.
+fn deleting_a_money_field_drops_its_base_copy(b: Backend) {
+    let mut t = b.crm();
+    rates(&mut t);
+    let f = t.add_field("Potentials", crm_core::NewField::new("Budget", FieldType::Currency)).unwrap();
+    let copy = format!("{}_base", f.name);
+    let r = deal(&mut t, "A", "10", "EUR", "2027-03-31");
+    let r = t.update(r.id, Fields::new().with(&f.name, "92")).unwrap();
+    assert_eq!(r.get(&copy).as_decimal(), Some(d("96.84")), "92 / 0.95");
+    t.delete_field("Potentials", &f.name).unwrap();
+    assert!(t.module("Potentials").unwrap().field(&copy).is_none(), "the copy is gone from the schema");
+    assert_eq!(t.get(r.id).unwrap().get(&copy), &Value::Null, "and from the record");
+    // The name is free again: a new field of that label gets a copy of its own.
+    t.add_field("Potentials", crm_core::NewField::new("Budget", FieldType::Currency)).unwrap();
+    let again = deal(&mut t, "B", "10", "EUR", "2027-03-31");
+    assert_eq!(again.get("amount_base").as_decimal(), Some(d("10.53")));
+}
+
+/// Inventory documents carry their currency too and convert at their document date (the invoice date),
+/// or at a field configured instead; a deactivated currency is refused for new records and the change
+/// is logged.
+fn inventory_documents_convert_at_their_document_date(b: Backend) {
+    let mut t = b.crm();
+    rates(&mut t);
+    let acme = t.create("Accounts", Fields::new().with("accountname", "Acme")).unwrap();
+    // The totals are computed from line items; a money field of the document's own carries the amount.
+    let fee = t.add_field("Invoice", crm_core::NewField::new("Fee", FieldType::Currency)).unwrap().name;
+    let invoice = |t: &mut Crm, date: &str, due: &str| {
+        t.create(
+            "Invoice",
+            Fields::new()
+                .with("subject", "I")
+                .with("invoicestatus", "Created")
+                .with("account_id", acme.id)
+                .with(fee.as_str(), "1000")
+                .with("currency", "EUR")
+                .with("invoicedate", date)
+                .with("duedate", due),
+        )
+        .unwrap()
+    };
+    let copy = |r: &Record| r.get(&format!("{fee}_base")).as_decimal().unwrap();
+    assert_eq!(copy(&invoice(&mut t, "2026-12-31", "2027-02-01")), d("1086.96"), "1000 / 0.92 on the invoice date");
+    assert_eq!(copy(&invoice(&mut t, "2027-01-01", "2027-02-01")), d("1052.63"), "1000 / 0.95");
+    t.set_currency_date_field("Invoice", "duedate").unwrap();
+    assert_eq!(copy(&invoice(&mut t, "2026-12-31", "2027-02-01")), d("1052.63"), "the due date picks the rate now");
+    t.set_currency_active("JPY", false).unwrap();
+    let err = t
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "J")
+                .with("amount", "1")
+                .with("currency", "JPY")
+                .with("sales_stage", "Prospecting")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap_err();
+    assert_eq!(err.field_errors()[0].code.as_str(), "unknown_currency");
+    assert_eq!(t.currency_log().unwrap().last().map(|l| l.what.clone()), Some("deactivated".into()));
+}
+
 on_every_backend!(
     analytics_sum_in_the_base_currency,
     dated_rates_at_the_period_boundary,
@@ -317,4 +485,8 @@ on_every_backend!(
     older_stores_gain_currencies,
     export_writes_codes_and_converted_columns,
     custom_money_fields_and_expressions,
+    analytics_in_a_requested_currency,
+    pipeline_as_of_converts_each_deal,
+    deleting_a_money_field_drops_its_base_copy,
+    inventory_documents_convert_at_their_document_date,
 );

@@ -305,6 +305,94 @@ fn every_store_folds_like_the_rust_fold(b: Backend) {
     }
 }
 
+/// Every note an import report carries is in the reader's language: file warnings (ignored columns, the
+/// row limit) and row notes (empty line, wrong column count, duplicate row, the limit); English for an
+/// English reader.
+fn import_notes_in_the_reader_s_language(b: Backend) {
+    let mut t = b.crm();
+    t.add_user(NewUser::new("sara").language("fa_ir").email("sara@example.com")).unwrap();
+    let csv = "Opportunity Name,Sales Stage,Expected Close Date,Foo\n\
+               a,Prospecting,2027-01-01,x\n\
+               \n\
+               b,Prospecting\n\
+               a,Prospecting,2027-01-01,x\n\
+               c,Prospecting,2027-01-01,x\n";
+    let o = ImportOptions {
+        duplicates: crm_core::io::Duplicates::Skip,
+        match_on: vec!["potentialname".into()],
+        max_rows: 4,
+        ..ImportOptions::default()
+    };
+    let notes = |r: &crm_core::io::ImportReport| -> Vec<String> {
+        r.row_reports.iter().flat_map(|x| x.problems.iter().map(|p| format!("{}: {}", p.code, p.message))).collect()
+    };
+    let english = t.import_csv(csv.as_bytes(), "Potentials", &ImportOptions { dry_run: true, ..o.clone() }, None).unwrap();
+    assert!(english.warnings.contains(&"columns that match no field are ignored: Foo".to_string()), "{:?}", english.warnings);
+    assert!(notes(&english).contains(&"empty: empty line".to_string()), "{:?}", notes(&english));
+    t.set_actor("sara").unwrap();
+    let r = t.import_csv(csv.as_bytes(), "Potentials", &o, None).unwrap();
+    assert_eq!((r.rows, r.created, r.skipped, r.failed), (5, 1, 2, 2), "{r:?}");
+    assert!(r.warnings.contains(&"ستون‌هایی که با هیچ فیلدی جور نیستند نادیده گرفته شدند: Foo".to_string()), "{:?}", r.warnings);
+    assert!(r.warnings.iter().any(|w| w.starts_with("فایل بیش از 4 سطر دارد")), "{:?}", r.warnings);
+    let n = notes(&r);
+    assert!(n.contains(&"empty: سطر خالی".to_string()), "{n:?}");
+    assert!(n.iter().any(|m| m.starts_with("columns: 4 ستون انتظار می‌رفت و 2 ستون یافت شد")), "{n:?}");
+    assert!(n.iter().any(|m| m.starts_with("duplicate: تکراریِ رکورد")), "{n:?}");
+    assert!(n.contains(&"limit: بیش از 4 سطر (حد max_rows): این سطر و باقی خوانده نشدند".to_string()), "{n:?}");
+    assert!(n.iter().all(|m| !m.is_ascii()), "every note in Persian: {n:?}");
+}
+
+/// A list view shows picklist values in the reader's language; the stored value stays vtiger's.
+fn list_views_show_picklist_values_in_the_reader_s_language(b: Backend) {
+    let mut t = b.crm();
+    t.add_user(NewUser::new("sara").language("fa_ir").email("sara@example.com")).unwrap();
+    let d = t
+        .create(
+            "Potentials",
+            Fields::new()
+                .with("potentialname", "x")
+                .with("sales_stage", "Closed Won")
+                .with("amount", "10")
+                .with("closingdate", "2027-01-01"),
+        )
+        .unwrap();
+    let stage = |t: &support::TestCrm| t.list("Potentials", "All", None, 1, 20).unwrap().page.records[0].get("sales_stage").clone();
+    assert_eq!(stage(&t), crm_core::Value::Text("Closed Won".into()));
+    t.set_actor("sara").unwrap();
+    assert_eq!(stage(&t), crm_core::Value::Text("برنده".into()));
+    assert_eq!(t.get(d.id).unwrap().get("sales_stage"), &crm_core::Value::Text("Closed Won".into()), "stored as vtiger stores it");
+}
+
+/// The default workflows no one edited follow the store's language (names, summaries, the creation mail);
+/// an edited one is never touched.
+fn default_workflows_follow_the_store_language_unless_edited(b: Backend) {
+    let mut t = b.crm();
+    let names = |t: &support::TestCrm| -> Vec<String> { t.workflows("Potentials").unwrap().into_iter().map(|w| w.name).collect() };
+    assert_eq!(names(&t), ["Calculate or Update forecast amount", "Send Email to users on Potential creation"]);
+    t.set_language("fa_ir").unwrap();
+    assert_eq!(names(&t), ["محاسبه یا به روز رسانی مبلغ پیش بینی", "ارسال ایمیل به کاربران هنگام ایجاد فرصت فروش"]);
+    deal(&mut t, "x", "100", "2027-03-21");
+    let mail = t.outbox().unwrap().pop().expect("the creation mail");
+    assert_eq!(mail.subject, "درباره واگذاری فرصت فروش");
+    assert!(mail.body.contains("جزئیات فرصت فروش"), "{}", mail.body);
+    // The forecast workflow, once renamed by a user, keeps its name in every language.
+    let mut w = t.workflows("Potentials").unwrap().remove(0);
+    w.name = "پیش بینی ما".into();
+    t.update_workflow(w).unwrap();
+    t.set_language("en_us").unwrap();
+    assert_eq!(names(&t), ["پیش بینی ما", "Send Email to users on Potential creation"]);
+    deal(&mut t, "y", "100", "2027-03-21");
+    assert_eq!(t.outbox().unwrap().pop().unwrap().subject, "Regarding Potential Assignment");
+    // An edited subject makes the mail workflow the user's too.
+    let mut w = t.workflows("Potentials").unwrap().remove(1);
+    if let crm_core::workflow::task::Action::SendEmail(e) = &mut w.tasks[0].action {
+        e.subject = "New deal: $potentialname".into();
+    }
+    t.update_workflow(w).unwrap();
+    t.set_language("fa_ir").unwrap();
+    assert_eq!(names(&t), ["پیش بینی ما", "Send Email to users on Potential creation"]);
+}
+
 on_every_backend!(
     arabic_and_persian_letters_are_the_same_text,
     csv_in_windows_1256_and_utf16_imports,
@@ -314,7 +402,10 @@ on_every_backend!(
     persian_header_exports_import_with_zero_mapping,
     labels_follow_the_acting_user_then_the_store,
     mail_merge_in_a_persian_store_writes_jalali_dates,
-    every_store_folds_like_the_rust_fold
+    every_store_folds_like_the_rust_fold,
+    import_notes_in_the_reader_s_language,
+    list_views_show_picklist_values_in_the_reader_s_language,
+    default_workflows_follow_the_store_language_unless_edited
 );
 
 /// A store an older crm wrote keeps its label keys folded by plain lower case; opening it refolds them once,

@@ -29,7 +29,9 @@ pub unsafe extern "C" fn crm_languages(store: *const crm_store, out_json: *mut *
 }
 
 /// Sets the store's language (`"fa_ir"`, also `"fa"`, `"fa-IR"`; `"en_us"`), read by users without a
-/// language of their own. Stored: every handle on the store sees it.
+/// language of their own. Stored: every handle on the store sees it. The default workflows no one edited are
+/// rewritten in that language (names, task summaries, the creation mail's subject and body); an edited one
+/// is left as it is.
 ///
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_ARGUMENT` (not an installed language),
 /// storage errors. Thread-safety: serialised with other calls on the store.

@@ -120,6 +120,9 @@ pub unsafe extern "C" fn crm_filter_delete(store: *mut crm_store, module: *const
 /// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_NOT_FOUND` (module, filter),
 /// `_INVALID_ARGUMENT` (sort field, page 0), storage errors. Thread-safety: serialised.
 ///
+/// Picklist values in the rows are shown in the acting user's language (`"برنده"` for a `fa_ir` reader);
+/// `crm_record_get` and `crm_record_find` return the stored (vtiger) values.
+///
 /// # Safety
 /// `store` is NULL or a live handle; `module`, `filter`, `sort` NULL or NUL-terminated; `out_json` NULL
 /// or writable.

@@ -70,25 +70,43 @@ impl Crm {
     }
 
     /// Attainment in a period `by` `"owner"` (one row per quota holder) or `"total"` (the users' quotas).
-    #[pyo3(signature = (period, by = None))]
-    fn attainment<'py>(&self, py: Python<'py>, period: String, by: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    /// With `currency` (an ISO code) the money is in that currency: each deal converted at the rate of its
+    /// close date, quotas (in the base currency) at the rate of the period's last day; rows say their
+    /// `"currency"`.
+    #[pyo3(signature = (period, by = None, *, currency = None))]
+    fn attainment<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = report_by(by.as_deref(), ReportBy::Owner)?;
-        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.attainment(&period, by)?))?;
+        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.attainment_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)
     }
 
     /// Win rate by count and by amount of the deals closed in a period, with days to close of the won
-    /// ones, `by` `"total"` (None), `"owner"`, `"lead_source"` or `"type"`.
-    #[pyo3(signature = (period, by = None))]
-    fn win_rate<'py>(&self, py: Python<'py>, period: String, by: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    /// ones, `by` `"total"` (None), `"owner"`, `"lead_source"` or `"type"`. With `currency` the amounts are
+    /// in that currency, each deal converted at the rate of its close date.
+    #[pyo3(signature = (period, by = None, *, currency = None))]
+    fn win_rate<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = report_by(by.as_deref(), ReportBy::Total)?;
-        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.win_rate(&period, by)?))?;
+        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.win_rate_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)
     }
 
-    /// Sales velocity (one row): open deals × win rate × average won amount / average days to close.
-    fn sales_velocity<'py>(&self, py: Python<'py>, period: String) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.sales_velocity(&period)?))?;
+    /// Sales velocity (one row): open deals × win rate × average won amount / average days to close. With
+    /// `currency` the money is in that currency, each deal converted at the rate of its close date.
+    #[pyo3(signature = (period, *, currency = None))]
+    fn sales_velocity<'py>(&self, py: Python<'py>, period: String, currency: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.sales_velocity_in(&period, currency.as_deref())?))?;
         rows_to_py(py, rows)
     }
 
@@ -104,28 +122,46 @@ impl Crm {
         rows_to_py(py, rows)
     }
 
-    /// Deals lost in a period `by` `"reason"` (None) or `"last_open_stage"`.
-    #[pyo3(signature = (period, by = None))]
-    fn lost_reasons<'py>(&self, py: Python<'py>, period: String, by: Option<String>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    /// Deals lost in a period `by` `"reason"` (None) or `"last_open_stage"`. With `currency` the amounts are
+    /// in that currency, each deal converted at the rate of its close date.
+    #[pyo3(signature = (period, by = None, *, currency = None))]
+    fn lost_reasons<'py>(
+        &self,
+        py: Python<'py>,
+        period: String,
+        by: Option<String>,
+        currency: Option<String>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by: LostBy = by.as_deref().unwrap_or("reason").parse().map_err(Failure::from)?;
-        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.lost_reasons(&period, by)?))?;
+        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.lost_reasons_in(&period, by, currency.as_deref())?))?;
         rows_to_py(py, rows)
     }
 
     /// The pipeline as it stood at the end of `date` (deleted deals included until deleted), grouped `by`
-    /// a `forecast` grouping (`"stage"` by default): `{"key", "count", "amount", "forecast_amount"}`.
-    #[pyo3(signature = (date, by = None, *, r#where = None))]
+    /// a `forecast` grouping (`"stage"` by default): `{"key", "count", "amount", "forecast_amount"}`. Each
+    /// deal's amounts of that day are in its currency of that day and convert at the rate of that day's
+    /// close date into `currency` (the base currency by default); with `currency` or `subtotals` rows say
+    /// their `"currency"`, with `subtotals` they also have `"subtotals"` (per currency, in that currency).
+    #[pyo3(signature = (date, by = None, *, r#where = None, currency = None, subtotals = false))]
     fn pipeline_as_of<'py>(
         &self,
         py: Python<'py>,
         date: NaiveDate,
         by: Option<String>,
         r#where: Option<&Bound<'py, PyAny>>,
+        currency: Option<String>,
+        subtotals: bool,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
         let by = by.as_deref().unwrap_or("stage").parse::<PipelineBy>().map_err(Failure::from)?;
         let filter = to_where(r#where)?;
-        let rows = self.engine.run(py, Access::Read, move |crm| Ok(crm.pipeline_as_of(date, by, filter)?))?;
-        rows_to_py(py, rows.into_iter().map(pipeline_row).collect())
+        let in_currency = currency.is_some() || subtotals;
+        let rows = self.engine.run(py, Access::Read, move |crm| {
+            Ok(crm.pipeline_as_of_in(date, by, filter, currency.as_deref(), subtotals, crm_core::Calendar::Gregorian)?)
+        })?;
+        if !in_currency {
+            return rows_to_py(py, rows.into_iter().map(pipeline_row).collect());
+        }
+        crate::reports::pipeline_rows_to_py(py, rows, subtotals)
     }
 
     /// Stores today's open pipeline per forecast category, stage and owner (replacing one taken earlier

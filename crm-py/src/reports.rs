@@ -54,7 +54,9 @@ impl Crm {
     /// end of that day, from the stage history. With `currency` (an ISO code) the sums are in that
     /// currency, each deal converted at the rate of its close date (default: the base currency), and each
     /// row says its `"currency"`; with `subtotals` each row also has `"subtotals"`: per currency, the
-    /// count and sums in that currency.
+    /// count and sums in that currency. With `as_of` too, each deal's amounts of that day are in its
+    /// currency of that day and convert at the rate of that day's close date. The analytics forecast
+    /// (below) takes `currency` as well, and `by="currency"` gives its per-currency rows.
     ///
     /// With `period` (`"2027-Q1"`, `"2027-03"`, `"2027"`, `"FY2027"`), a list of groupings, or a grouping
     /// only analytics has (`"forecast_category"`, `"lead_source"`, `"type"`): the analytics forecast, one
@@ -92,9 +94,9 @@ impl Crm {
         let filter = to_where(r#where)?;
         let in_currency = currency.is_some() || subtotals;
         if analytics {
-            if as_of.is_some() || in_currency || calendar != Calendar::Gregorian {
+            if as_of.is_some() || subtotals || calendar != Calendar::Gregorian {
                 return Err(crate::errors::invalid(
-                    "as_of, currency, subtotals and calendar do not combine with period or analytics groupings",
+                    "as_of, subtotals and calendar do not combine with period or analytics groupings (group by \"currency\" for per-currency rows)",
                 ));
             }
             let by = names
@@ -105,7 +107,7 @@ impl Crm {
                 .map_err(crate::errors::Failure::from)?;
             let rows = self.engine.run(py, Access::Read, move |crm| {
                 potentials_only(crm, &module)?;
-                Ok(crm.forecast_by(&by, period.as_deref(), filter)?)
+                Ok(crm.forecast_by_in(&by, period.as_deref(), filter, currency.as_deref())?)
             })?;
             return rows_to_py(py, rows);
         }
@@ -123,30 +125,37 @@ impl Crm {
         }
         let rows = self.engine.run(py, Access::Read, move |crm| {
             potentials_only(crm, &module)?;
-            if as_of.is_some() || calendar != Calendar::Gregorian {
-                return Err(crm_core::Error::InvalidArgument(
-                    "a forecast in a currency is by Gregorian periods and of today: leave out as_of and calendar, or currency and subtotals".into(),
+            match as_of {
+                Some(d) => Ok(crm.pipeline_as_of_in(d, by, filter, currency.as_deref(), subtotals, calendar)?),
+                None if calendar != Calendar::Gregorian => Err(crm_core::Error::InvalidArgument(
+                    "a forecast of today in a currency is by Gregorian periods: leave out calendar, or currency and subtotals".into(),
                 )
-                .into());
+                .into()),
+                None => Ok(crm.pipeline_in(by, filter, currency.as_deref(), subtotals)?),
             }
-            Ok(crm.pipeline_in(by, filter, currency.as_deref(), subtotals)?)
         })?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let label = r.label.unwrap_or_else(|| r.key.clone());
-            let d = ForecastOut { key: r.key, count: r.count, amount: r.amount, forecast_amount: r.forecast_amount }.into_pyobject(py)?;
-            d.set_item("label", label)?;
-            d.set_item("currency", r.currency)?;
-            if subtotals {
-                let subs: Vec<SubtotalOut> = r
-                    .subtotals
-                    .into_iter()
-                    .map(|s| SubtotalOut { currency: s.currency, count: s.count, amount: s.amount, forecast_amount: s.forecast_amount })
-                    .collect();
-                d.set_item("subtotals", subs)?;
-            }
-            out.push(d);
-        }
-        Ok(out)
+        pipeline_rows_to_py(py, rows, subtotals)
     }
+}
+
+/// Pipeline rows in a currency as dicts: `key`, `count`, `amount`, `forecast_amount`, `label`, `currency`
+/// and, with `subtotals`, `subtotals` (a dict per currency).
+pub fn pipeline_rows_to_py(py: Python<'_>, rows: Vec<crm_core::PipelineRow>, subtotals: bool) -> PyResult<Vec<Bound<'_, PyDict>>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let label = r.label.unwrap_or_else(|| r.key.clone());
+        let d = ForecastOut { key: r.key, count: r.count, amount: r.amount, forecast_amount: r.forecast_amount }.into_pyobject(py)?;
+        d.set_item("label", label)?;
+        d.set_item("currency", r.currency)?;
+        if subtotals {
+            let subs: Vec<SubtotalOut> = r
+                .subtotals
+                .into_iter()
+                .map(|s| SubtotalOut { currency: s.currency, count: s.count, amount: s.amount, forecast_amount: s.forecast_amount })
+                .collect();
+            d.set_item("subtotals", subs)?;
+        }
+        out.push(d);
+    }
+    Ok(out)
 }

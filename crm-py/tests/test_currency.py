@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -78,3 +78,36 @@ def test_unknown_currency_and_preference(book: crm.Crm) -> None:
     deal(book, "M", "5", "USD", date(2027, 1, 1))
     with pytest.raises(crm.ConflictError):
         book.set_base_currency("EUR")
+
+
+def test_analytics_and_the_past_pipeline_in_a_requested_currency(book: crm.Crm) -> None:
+    a = deal(book, "A", "1000", "USD", date(2026, 12, 31))
+    b = deal(book, "B", "1000", "Euro", date(2026, 12, 31))
+    deal(book, "C", "1000", "€", date(2027, 1, 1))
+    deal(book, "D", "100000", "JPY", date(2027, 3, 31))
+    # The analytics forecast: 920.00 + 1000 + 1000 + 633.33 EUR; 150000 + 163043 + 157895 + 100000 JPY.
+    eur = book.forecast("Potentials", by="forecast_category", currency="EUR")
+    assert (eur[0]["forecast_category"], eur[0]["currency"], eur[0]["amount"]) == ("Pipeline", "EUR", Decimal("3553.33"))
+    assert book.forecast("Potentials", by=["total"], currency="JPY")[0]["amount"] == Decimal("570938")
+    per = book.forecast("Potentials", by="currency")
+    assert [(r["currency"], r["amount"]) for r in per] == [("EUR", Decimal("2000")), ("JPY", Decimal("100000")), ("USD", Decimal("1000"))]
+    # Closed deals: A won (1000 USD = 920.00 EUR), B lost (1000 EUR = 163043 JPY).
+    book.update(a["id"], {"sales_stage": "Closed Won"})
+    book.update(b["id"], {"sales_stage": "Closed Lost", "lost_reason": "Price"})
+    w = book.win_rate("2026", currency="EUR")[0]
+    assert (w["currency"], w["won_amount"], w["lost_amount"]) == ("EUR", Decimal("920.00"), Decimal("1000.00"))
+    assert book.lost_reasons("2026", currency="JPY")[0]["amount"] == Decimal("163043")
+    assert book.sales_velocity("2026", currency="EUR")[0]["average_won_amount"] == Decimal("920.00")
+    book.set_quota("admin", "2026", Decimal("2000"))
+    at = book.attainment("2026", currency="EUR")[0]
+    assert (at["quota"], at["won_amount"], at["attainment"]) == (Decimal("1840.00"), Decimal("920.00"), Decimal("0.5000"))
+    # The pipeline as of a day converts each deal too (as of today: today's pipeline), with subtotals.
+    today = datetime.now(timezone.utc).date()
+    past = book.forecast("Potentials", as_of=today, currency="EUR", subtotals=True)
+    assert past[0]["amount"] == book.forecast("Potentials", currency="EUR")[0]["amount"]
+    assert [s["currency"] for s in past[0]["subtotals"]] == ["EUR", "JPY", "USD"]
+    rows = book.pipeline_as_of(today, "total", currency="JPY")
+    assert (rows[0]["currency"], rows[0]["amount"]) == ("JPY", Decimal("570938"))
+    assert book.pipeline_as_of(today, "total")[0]["amount"] == Decimal("3806.26")
+    with pytest.raises(crm.NotFoundError):
+        book.win_rate("2026", currency="XYZ")

@@ -117,3 +117,30 @@ def test_the_time_zone_is_stored(tmp_path: Path) -> None:
     with crm.Crm(str(path)) as again:
         assert again.time_zone() == "Asia/Tehran"  # a handle opened later uses the stored zone
 
+
+
+def test_import_notes_list_views_and_default_workflows_in_persian(db: crm.Crm, tmp_path: Path) -> None:
+    db.add_user("sara", language="fa_ir")
+    src = tmp_path / "deals.csv"
+    src.write_text("Opportunity Name,Sales Stage,Expected Close Date,Foo\na,Closed Won,2027-01-01,x\n\nb,Prospecting\n", encoding="utf-8")
+    english = db.import_csv(src, "Potentials", dry_run=True)
+    assert "columns that match no field are ignored: Foo" in english.warnings
+    db.set_user("sara")
+    r = db.import_csv(src, "Potentials")
+    assert (r.created, r.skipped, r.failed) == (1, 1, 1)
+    assert "ستون‌هایی که با هیچ فیلدی جور نیستند نادیده گرفته شدند: Foo" in r.warnings
+    notes = [p["message"] for row in r.row_reports for p in row["problems"]]
+    assert "سطر خالی" in notes and any(n.startswith("4 ستون انتظار می‌رفت و 2 ستون یافت شد") for n in notes), notes
+    # A list view shows picklist values in the reader's language; the stored value stays vtiger's.
+    row = db.list_view("Potentials", "All")["records"][0]
+    assert row["sales_stage"] == "برنده"
+    assert db.get(row["id"])["sales_stage"] == "Closed Won"
+    # The default workflows no one edited follow the store's language; an edited one stays as it is.
+    db.set_user("admin")
+    db.set_language("fa_ir")
+    names = [w["name"] for w in db.workflows("Potentials")]
+    assert names == ["محاسبه یا به روز رسانی مبلغ پیش بینی", "ارسال ایمیل به کاربران هنگام ایجاد فرصت فروش"]
+    _deal(db, "c", "10", date(2027, 3, 21))
+    assert db.outbox()[-1]["subject"] == "درباره واگذاری فرصت فروش"
+    db.set_language("en_us")
+    assert [w["name"] for w in db.workflows("Potentials")][1] == "Send Email to users on Potential creation"

@@ -27,6 +27,8 @@ pub enum ReportBy {
     Quarter,
     /// Close year `yyyy`.
     Year,
+    /// The deal's currency: each group's sums in that currency, unconverted (per-currency subtotals).
+    Currency,
 }
 
 impl ReportBy {
@@ -42,6 +44,7 @@ impl ReportBy {
             ReportBy::Month => "month",
             ReportBy::Quarter => "quarter",
             ReportBy::Year => "year",
+            ReportBy::Currency => "currency",
         })
     }
 
@@ -55,6 +58,7 @@ impl ReportBy {
             ReportBy::Stage => "sales_stage",
             ReportBy::ForecastCategory => "forecast_category",
             ReportBy::Month | ReportBy::Quarter | ReportBy::Year => "closingdate",
+            ReportBy::Currency => crate::currency::CURRENCY_FIELD,
         })
     }
 
@@ -76,7 +80,7 @@ impl ReportBy {
 
 /// A grouping by name, any case: `total` (`all`), `owner` (`assigned_user_id`), `lead_source` (`source`,
 /// `leadsource`), `type` (`opportunity_type`), `stage` (`sales_stage`), `forecast_category` (`category`),
-/// `month`, `quarter`, `year`.
+/// `month`, `quarter`, `year`, `currency`.
 impl FromStr for ReportBy {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -90,9 +94,10 @@ impl FromStr for ReportBy {
             "month" | "close_month" => ReportBy::Month,
             "quarter" | "close_quarter" => ReportBy::Quarter,
             "year" | "close_year" => ReportBy::Year,
+            "currency" => ReportBy::Currency,
             _ => {
                 return Err(Error::invalid(format!(
-                    "by: unknown value '{s}' (one of total, owner, lead_source, type, stage, forecast_category, month, quarter, year)"
+                    "by: unknown value '{s}' (one of total, owner, lead_source, type, stage, forecast_category, month, quarter, year, currency)"
                 )));
             }
         })

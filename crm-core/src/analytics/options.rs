@@ -40,12 +40,18 @@ pub struct AnalyticsOptions {
     pub category: Option<String>,
     /// On or off for `set_require_lost_reason`.
     pub on: Option<bool>,
+    /// The currency money is reported in (ISO code; the base currency when absent): `forecast`,
+    /// `attainment`, `win_rate`, `sales_velocity`, `lost_reasons`, `pipeline_as_of`.
+    pub currency: Option<String>,
+    /// Per-currency subtotals in each row of `pipeline_as_of`.
+    pub subtotals: Option<bool>,
 }
 
 /// The calls `crm_analytics` answers, by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Report {
-    /// `forecast`: options `by` (name or list; `forecast_category` by default), `period`.
+    /// `forecast`: options `by` (name or list; `forecast_category` by default; `currency` for per-currency
+    /// rows), `period`, `currency`.
     Forecast,
     /// `set_quota`: `owner`, `period`, `amount`.
     SetQuota,
@@ -63,7 +69,7 @@ pub enum Report {
     TimeInStage,
     /// `lost_reasons`: `period`, `by` (`reason` by default, or `last_open_stage`).
     LostReasons,
-    /// `pipeline_as_of`: `date`, `by` (a pipeline grouping, `stage` by default).
+    /// `pipeline_as_of`: `date`, `by` (a pipeline grouping, `stage` by default), `currency`, `subtotals`.
     PipelineAsOf,
     /// `snapshot_pipeline`: none.
     SnapshotPipeline,

@@ -64,6 +64,7 @@ mod tests;
 pub use change::{FieldUpdate, NewField, SchemaChange};
 pub use change_log::{SchemaChangeEntry, prepare};
 pub use error::SchemaError;
+pub(crate) use fields::base_copy_of;
 pub use names::{MAX_LABEL_LEN, RESERVED_NAMES};
 pub use rewrites::{ValueRewrite, picklist_users, replace_in_value_list, value_rewrites};
 

@@ -115,6 +115,10 @@ impl Crm {
                     .field_by_name_or_label(field)
                     .ok_or_else(|| SchemaError::UnknownField { module: m.name.clone(), field: field.clone() })?;
                 cs.push(SchemaStoreChange::ClearField { module: m.name.clone(), field: f.name.clone(), actor: actor.clone(), at });
+                if let Some(copy) = edit::base_copy_of(m, f) {
+                    // The money field's base-currency copy is deleted with it.
+                    cs.push(SchemaStoreChange::ClearField { module: m.name.clone(), field: copy.name, actor: actor.clone(), at });
+                }
             }
             for rw in &rewrites {
                 for (module, field, _) in &rw.fields {

@@ -110,6 +110,26 @@ struct Run {
     opportunity: Option<NewCustomerOpportunity>,
     /// The auto-numbers of the rows in `batch` (write path: a set instead of a scan of the batch).
     batch_numbers: HashSet<String>,
+    /// The acting user's labels: the import's own notes are in their language.
+    labels: crate::i18n::Labels,
+}
+
+impl Run {
+    /// A note of the import in the reader's language (see [`say`]).
+    fn say(&self, key: &str, args: &[(&str, &str)]) -> String {
+        say(&self.labels, key, args)
+    }
+}
+
+/// The text of the import note `IMPORT_<key>` of the catalogue in `labels`' language, its `{name}`
+/// placeholders filled from `args`.
+fn say(labels: &crate::i18n::Labels, key: &str, args: &[(&str, &str)]) -> String {
+    let key = format!("IMPORT_{key}");
+    let mut text = labels.text(&key, &key).to_string();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
 }
 
 fn problem(column: Option<&str>, field: Option<&str>, code: &str, message: impl Into<String>) -> RowProblem {

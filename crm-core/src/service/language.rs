@@ -43,13 +43,17 @@ impl Crm {
         })
     }
 
-    /// Sets the store's language (`"fa_ir"`, also `"fa"`, `"fa-IR"`).
+    /// Sets the store's language (`"fa_ir"`, also `"fa"`, `"fa-IR"`). The default workflows no one edited
+    /// are rewritten in it: their names, task summaries and the creation mail's subject and body (a workflow
+    /// with any text of its own is left as it is).
     ///
     /// # Errors
     /// `InvalidArgument` for a language that is not installed.
     pub fn set_language(&mut self, code: &str) -> Result<()> {
         let code = i18n::language(code)?;
-        self.put_setting(LANGUAGE, code.to_string())
+        self.put_setting(LANGUAGE, code.to_string())?;
+        // The default workflows no one edited follow the store's language (names, summaries, mail).
+        self.localize_default_workflows(code)
     }
 
     /// A user's own language, if one was set ([`crate::NewUser::language`], [`Crm::set_user_language`]).
@@ -176,20 +180,7 @@ impl Crm {
             _ => return Error::Validation(errs),
         };
         let m = module.and_then(|m| self.module(m).ok());
-        let out = errs
-            .0
-            .into_iter()
-            .map(|mut fe| {
-                let label =
-                    m.and_then(|m| m.field(&fe.field).map(|f| labels.field(&m.name, f).to_string())).unwrap_or_else(|| fe.field.clone());
-                // The value an English message quotes ('12abc'), for the templates that show it.
-                let value = fe.message.split('\'').nth(1).unwrap_or_default().to_string();
-                if let Some(text) = labels.message(fe.code.as_str(), &label, &value) {
-                    fe.message = text.replace("{field}", &fe.field).replace("{module}", module.unwrap_or_default());
-                }
-                fe
-            })
-            .collect();
+        let out = errs.0.into_iter().map(|fe| localize_field_error(&labels, m, fe)).collect();
         Error::Validation(crate::error::ValidationErrors(out))
     }
 
@@ -210,4 +201,20 @@ impl Crm {
         let m = self.localized_module(module)?;
         Ok(m.fields_in_layout_order().into_iter().cloned().collect())
     }
+}
+
+/// One validation problem with its message in `labels`' language (the `ERR_` template of its code, the
+/// field's label translated); unchanged for `en_us` readers (whose messages are built in English with more
+/// detail) and for codes without a template.
+pub(crate) fn localize_field_error(labels: &Labels, m: Option<&Module>, mut fe: crate::error::FieldError) -> crate::error::FieldError {
+    if labels.language() == i18n::DEFAULT_LANGUAGE {
+        return fe;
+    }
+    let label = m.and_then(|m| m.field(&fe.field).map(|f| labels.field(&m.name, f).to_string())).unwrap_or_else(|| fe.field.clone());
+    // The value an English message quotes ('12abc'), for the templates that show it.
+    let value = fe.message.split('\'').nth(1).unwrap_or_default().to_string();
+    if let Some(text) = labels.message(fe.code.as_str(), &label, &value) {
+        fe.message = text.replace("{field}", &fe.field).replace("{module}", m.map(|m| m.name.as_str()).unwrap_or_default());
+    }
+    fe
 }

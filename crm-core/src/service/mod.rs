@@ -33,7 +33,8 @@ mod indexes;
 mod reports;
 mod setup;
 mod transactions;
-pub(crate) mod workflows;
+mod workflow_language;
+pub(crate) mod workflows; // the default workflows in the store's language
 
 pub use conditions::Matcher;
 pub use convert::{Converted, LeadConversion, LeadMapping, LeadMappingRow, TransferTo};

@@ -252,7 +252,50 @@ impl Crm {
         filter: Option<Condition>,
         calendar: Calendar,
     ) -> Result<Vec<PipelineRow>> {
+        self.pipeline_as_of_in(date, by, filter, None, false, calendar)
+    }
+
+    /// [`Crm::pipeline_as_of_calendar`] with the sums in `currency` (the base currency when `None`): each
+    /// deal's amounts of that day are in its currency of that day (read from the change log) and convert at
+    /// the rate of that day's close date (the day itself when it had none), rounded to the currency's
+    /// places; with `subtotals`, each row's per-currency sums in their own currencies. Rows name their
+    /// currency when one is named or subtotals are asked for.
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser, PipelineBy};
+    /// use crm_core::currency::NewCurrency;
+    /// use crm_core::view::Calendar;
+    /// use rust_decimal::Decimal;
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// crm.add_currency(NewCurrency::new("EUR", Decimal::new(8, 1)))?; // 1 USD = 0.8 EUR
+    /// for (amount, cur) in [("1000", "USD"), ("1000", "EUR")] {
+    ///     crm.create("Potentials", Fields::new().with("potentialname", "deal").with("amount", amount)
+    ///         .with("currency", cur).with("sales_stage", "Prospecting").with("closingdate", "2027-03-31"))?;
+    /// }
+    /// let today = crm.today();
+    /// let eur = crm.pipeline_as_of_in(today, PipelineBy::Total, None, Some("EUR"), true, Calendar::Gregorian)?;
+    /// assert_eq!(eur[0].amount.to_string(), "1800.00"); // 1000 × 0.8 + 1000
+    /// assert_eq!(eur[0].subtotals.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Crm::pipeline`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn pipeline_as_of_in(
+        &self,
+        date: NaiveDate,
+        by: PipelineBy,
+        filter: Option<Condition>,
+        currency: Option<&str>,
+        subtotals: bool,
+        calendar: Calendar,
+    ) -> Result<Vec<PipelineRow>> {
         use crate::storage::analytics::AsOfKey;
+        let rc = self.report_currency(currency)?;
         let (_, q) = self.deal_query(filter.into_iter().collect())?;
         let end = date.succ_opt().unwrap_or(date).and_time(chrono::NaiveTime::MIN);
         self.check_fields_visible("Potentials", &["amount", "forecast_amount", "sales_stage", "closingdate"])?; // access control
@@ -265,14 +308,34 @@ impl Crm {
             PipelineBy::CloseMonth | PipelineBy::CloseQuarter => AsOfKey::CloseDatePrefix(7),
             PipelineBy::CloseYear => AsOfKey::CloseDatePrefix(4),
         };
+        let named = (rc.named || subtotals).then(|| rc.code.clone());
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
-        for g in self.store.pipeline_as_of(&q, end, key)? {
+        let mut subs: BTreeMap<String, BTreeMap<String, super::currency_reports::CurrencySubtotal>> = BTreeMap::new();
+        let add = crate::analytics::math::add;
+        for a in self.as_of_sums(&q, end, key, &rc)? {
+            let g = a.group;
             let v = g.keys.into_iter().next().unwrap_or_default();
             let (key, label) = self.row_key(by, &v, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, ..PipelineRow::new(key) });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, currency: named.clone(), ..PipelineRow::new(key) });
             row.count += g.count;
-            row.amount = crate::analytics::math::add(row.amount, g.amount, "the sum of amount")?;
-            row.forecast_amount = crate::analytics::math::add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
+            row.amount = add(row.amount, g.amount, "the sum of amount")?;
+            row.forecast_amount = add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;
+            for s in a.subtotals.into_iter().filter(|_| subtotals) {
+                let code = s.keys.first().and_then(Value::to_text).unwrap_or_default();
+                let e =
+                    subs.entry(key.clone()).or_default().entry(code.clone()).or_insert_with(|| super::currency_reports::CurrencySubtotal {
+                        currency: code,
+                        count: 0,
+                        amount: Decimal::ZERO,
+                        forecast_amount: Decimal::ZERO,
+                    });
+                e.count += s.count;
+                e.amount = add(e.amount, s.amount, "the sum of amount")?;
+                e.forecast_amount = add(e.forecast_amount, s.forecast_amount, "the sum of forecast_amount")?;
+            }
+        }
+        for (k, row) in &mut rows {
+            row.subtotals = subs.remove(k).map(|m| m.into_values().collect()).unwrap_or_default();
         }
         self.labelled(by, rows.into_values().collect())
     }

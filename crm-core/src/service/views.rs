@@ -254,6 +254,11 @@ impl Crm {
     /// One page (1-based) of a filter's listing, by filter id or name; `sort` (`field` / `-field`) overrides
     /// the filter's order when given.
     ///
+    /// A listing is read by people: picklist values in its rows are shown in the acting user's language
+    /// (`Closed Won` → `برنده` for a `fa_ir` reader), as `fields()` labels and exports translate them. The
+    /// stored values stay vtiger's: [`Crm::get`], [`Crm::find`] and [`Crm::page`] return them, and filters
+    /// and saves take either language.
+    ///
     /// # Errors
     /// `NotFound` for an unknown filter; `InvalidArgument` for an unknown sort field.
     pub fn list(&self, module: &str, filter: &str, sort: Option<&str>, page: u64, page_size: u64) -> Result<ListView> {
@@ -263,7 +268,14 @@ impl Crm {
             q.sort.clear();
             q = q.order_by(s);
         }
-        Ok(ListView { page: self.page(q, page, page_size)?, filter: f })
+        let mut page = self.page(q, page, page_size)?;
+        let labels = self.labels()?;
+        let s = self.current_schema()?;
+        let m = Crm::read_module(&s, &f.module)?;
+        for r in &mut page.records {
+            shown_values(&labels, m, &mut r.values);
+        }
+        Ok(ListView { page, filter: f })
     }
 
     /// Searches every text field of a module (text, text area, e-mail, phone, URL, number, picklists) for
@@ -428,4 +440,30 @@ pub(crate) fn keyset_after(key: &crate::query::Sort, last: &Value, last_id: Reco
     // the key to the cursor instead of filtering every entry before it.
     let bound = Condition::Compare { field: f.clone(), op: if key.descending { Op::Le } else { Op::Ge }, values: vec![last.clone()] };
     (Condition::All(vec![bound, Condition::Any(vec![beyond, tie])]), key.descending.then(|| Condition::is_empty(f)))
+}
+
+/// Puts the picklist values of a record's `values` in `labels`' language (stored values are vtiger's
+/// English; custom labels given for the language win).
+pub(crate) fn shown_values(
+    labels: &crate::i18n::Labels,
+    m: &crate::schema::Module,
+    values: &mut std::collections::BTreeMap<String, Value>,
+) {
+    for f in m.fields.iter().filter(|f| matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist)) {
+        match values.get_mut(&f.name) {
+            Some(Value::Text(t)) => {
+                if let Some(shown) = labels.get(t).filter(|s| *s != t.as_str()) {
+                    *t = shown.to_string();
+                }
+            }
+            Some(Value::List(l)) => {
+                for x in l.iter_mut() {
+                    if let Some(shown) = labels.get(x).filter(|s| *s != x.as_str()) {
+                        *x = shown.to_string();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }

@@ -87,6 +87,12 @@ pub enum AsOfKey {
     Owner,
     /// The first `n` characters of that day's close date (`yyyy-mm-dd`).
     CloseDatePrefix(usize),
+    /// The currency of that day (from the change log; today's currency when it never changed).
+    Currency,
+    /// That day's amount, in that day's currency.
+    Amount,
+    /// That day's forecast amount, in that day's currency.
+    ForecastAmount,
 }
 
 /// Grouped reads over opportunities and their stage history.
@@ -103,13 +109,14 @@ pub trait AnalyticsStore {
     /// The days of every finished spell in a stage (a run of stage-history rows at one stage, ended by a row
     /// at another) of the deals `q` selects, grouped by stage, ordered by stage.
     fn stage_days(&self, q: &Query) -> Result<Vec<DaySpread>>;
-    /// The deals `q` selects grouped by the last of `open` stages in their stage history (`Null` when none),
-    /// with count and sums of today's amounts, ordered by key.
-    fn last_open_stage(&self, q: &Query, open: &[String]) -> Result<Vec<DealGroup>>;
+    /// The deals `q` selects grouped by the last of `open` stages in their stage history (`Null` when none)
+    /// and then by `more`, with count and sums of today's amounts, ordered by keys.
+    fn last_open_stage(&self, q: &Query, open: &[String], more: &[DealKey]) -> Result<Vec<DealGroup>>;
     /// The pipeline as it stood just before `end`: every deal `q` selects today, live or in the recycle bin
     /// (unless it was deleted before `end`), that has a stage-history row before `end`, with the stage,
-    /// amount, forecast amount and close date of its last such row, grouped by `key`.
-    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, key: AsOfKey) -> Result<Vec<DealGroup>>;
+    /// amount, forecast amount and close date of its last such row, grouped by `keys` (one group for none),
+    /// ordered by keys. The amounts summed are that day's, in that day's currency of each deal.
+    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, keys: &[AsOfKey]) -> Result<Vec<DealGroup>>;
 }
 
 /// Folds sorted durations into a [`DaySpread`] (checked sum: `InvalidArgument` past the range of `i64`).

@@ -75,3 +75,47 @@ fn currencies_rates_conversion_and_totals_in_two_currencies() {
         ok(unsafe { crm_currency_set_date_field(st.0, s("Potentials").as_ptr(), s("closingdate").as_ptr()) });
     }
 }
+
+/// `crm_analytics` takes `currency` (and, for `pipeline_as_of`, `subtotals`): each deal converted at the
+/// rate of its close date; rows say their currency.
+#[test]
+fn analytics_in_a_requested_currency() {
+    for st in both() {
+        let eur = json_of(|o| unsafe { crm_currency_add(st.0, s(r#"{"code": "EUR", "rate": "0.92"}"#).as_ptr(), o) });
+        assert_eq!(eur["code"], "EUR");
+        ok(unsafe { crm_currency_set_rate(st.0, s("EUR").as_ptr(), s("0.95").as_ptr(), s("2027-01-01").as_ptr()) });
+        let a = deal(&st, "A", "Prospecting", "1000", "2026-12-31");
+        create(
+            &st,
+            "Potentials",
+            r#"{"potentialname": "B", "sales_stage": "Prospecting", "amount": "1000", "currency": "EUR", "closingdate": "2027-01-01"}"#,
+        );
+        let run = |report: &str, options: &str| json_of(|o| unsafe { crm_analytics(st.0, s(report).as_ptr(), s(options).as_ptr(), o) });
+        // EUR: 1000 USD × 0.92 + 1000 EUR; the base (USD): 1000 + 1000 / 0.95.
+        let rows = run("forecast", r#"{"by": "total", "currency": "EUR"}"#);
+        assert_eq!((rows[0]["currency"].as_str(), rows[0]["amount"].as_str()), (Some("EUR"), Some("1920.00")), "{rows}");
+        assert_eq!(run("forecast", r#"{"by": "total"}"#)[0]["amount"], "2052.63");
+        let per = run("forecast", r#"{"by": "currency"}"#);
+        assert_eq!(
+            per,
+            json!([
+                {"currency": "EUR", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"},
+                {"currency": "USD", "count": 1, "amount": "1000.00", "forecast_amount": "100.0000"}
+            ])
+        );
+        let mut out = ptr::null_mut();
+        let fields = s(r#"{"sales_stage": "Closed Won"}"#);
+        ok(unsafe { crm_record_update(st.0, a, fields.as_ptr(), &mut out) });
+        unsafe { crm_string_free(out) };
+        let w = run("win_rate", r#"{"period": "2026", "currency": "EUR"}"#);
+        assert_eq!((w[0]["currency"].as_str(), w[0]["won_amount"].as_str()), (Some("EUR"), Some("920.00")), "{w}");
+        let today = crm_core::chrono::Utc::now().date_naive();
+        let past = run("pipeline_as_of", &format!(r#"{{"date": "{today}", "by": "total", "currency": "EUR", "subtotals": true}}"#));
+        assert_eq!(past[0]["amount"], "1920.00", "{past}");
+        let subs: Vec<(&str, &str)> =
+            past.as_array().unwrap()[1..].iter().map(|r| (r["currency"].as_str().unwrap(), r["amount"].as_str().unwrap())).collect();
+        assert_eq!(subs, [("EUR", "1000.00"), ("USD", "1000.00")]);
+        let bad = unsafe { crm_analytics(st.0, s("forecast").as_ptr(), s(r#"{"currency": "XYZ"}"#).as_ptr(), &mut out) };
+        assert_eq!(bad, crm_status::NotFound);
+    }
+}

@@ -114,3 +114,40 @@ fn languages_label_fields_for_the_acting_user_and_persian_headers_import() {
         assert_eq!(json_of(|o| unsafe { crm_languages(st.0, o) })["store"], "fa_ir");
     }
 }
+
+/// For a Persian reader: an import's own notes in Persian, list rows with translated picklist values (the
+/// stored value stays vtiger's); the default workflows no one edited follow the store's language.
+#[test]
+fn import_notes_list_rows_and_default_workflows_in_persian() {
+    for st in both() {
+        let user = s(r#"{"user_name": "sara", "full_name": "Sara", "language": "fa_ir"}"#);
+        ok(unsafe { crm_user_add(st.0, user.as_ptr(), ptr::null_mut()) });
+        ok(unsafe { crm_store_set_actor(st.0, s("sara").as_ptr()) });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deals.csv");
+        std::fs::write(&path, "Opportunity Name,Sales Stage,Expected Close Date,Foo\na,Closed Won,2027-01-01,x\n\nb,Prospecting\n")
+            .unwrap();
+        let path = s(path.to_str().unwrap());
+        let report = json_of(|o| unsafe {
+            crm_import_csv(st.0, path.as_ptr(), s("Potentials").as_ptr(), s("{}").as_ptr(), None, ptr::null_mut(), o)
+        });
+        assert_eq!(report["warnings"], json!(["ستون‌هایی که با هیچ فیلدی جور نیستند نادیده گرفته شدند: Foo"]), "{report}");
+        let notes: Vec<&str> = report["row_reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["problems"].as_array().unwrap())
+            .map(|p| p["message"].as_str().unwrap())
+            .collect();
+        assert!(notes.contains(&"سطر خالی"), "{notes:?}");
+        let page = json_of(|o| unsafe { crm_list(st.0, s("Potentials").as_ptr(), s("All").as_ptr(), ptr::null(), 1, 20, o) });
+        let row = &page["records"][0];
+        assert_eq!(row["sales_stage"], "برنده", "{page}");
+        assert_eq!(get(&st, row["id"].as_i64().unwrap())["sales_stage"], "Closed Won");
+        ok(unsafe { crm_store_set_actor(st.0, s("admin").as_ptr()) });
+        ok(unsafe { crm_store_set_language(st.0, s("fa_ir").as_ptr()) });
+        let wfs = json_of(|o| unsafe { crm_workflows(st.0, s("Potentials").as_ptr(), o) });
+        let names: Vec<&str> = wfs.as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["محاسبه یا به روز رسانی مبلغ پیش بینی", "ارسال ایمیل به کاربران هنگام ایجاد فرصت فروش"]);
+    }
+}

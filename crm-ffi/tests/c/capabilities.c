@@ -195,6 +195,15 @@ static void exercise(crm_store *st) {
     out = NULL;
     CHECK_STATUS(crm_analytics(st, "win_rate", NULL, &out), CRM_STATUS_INVALID_ARGUMENT);
     CHECK(out == NULL);
+    /* Reports in a requested currency: 1 USD = 0.8 EUR, so 500 + 1000 USD are 1200.00 EUR. */
+    CHECK_STATUS(crm_currency_add(st, "{\"code\":\"EUR\",\"rate\":\"0.8\"}", &out), CRM_OK);
+    crm_string_free(out);
+    CHECK_STATUS(crm_analytics(st, "forecast", "{\"by\":\"total\",\"currency\":\"EUR\"}", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"currency\":\"EUR\"") && CONTAINS(out, "\"amount\":\"1200.00\""));
+    crm_string_free(out);
+    out = NULL;
+    CHECK_STATUS(crm_analytics(st, "forecast", "{\"currency\":\"XYZ\"}", &out), CRM_STATUS_NOT_FOUND);
+    CHECK(out == NULL);
     /* Jalali periods and languages: Persian labels for a fa_ir store, stored values unchanged. */
     CHECK_STATUS(crm_pipeline_calendar(st, "quarter", NULL, NULL, "jalali", &out), CRM_OK);
     CHECK(CONTAINS(out, "\"key\":\"140") && CONTAINS(out, "\"label\":"));
@@ -205,6 +214,13 @@ static void exercise(crm_store *st) {
     crm_string_free(out);
     CHECK_STATUS(crm_languages(st, &out), CRM_OK);
     CHECK(CONTAINS(out, "\"store\":\"fa_ir\""));
+    crm_string_free(out);
+    /* List rows show picklist values in the reader's language; the untouched default workflows read in it. */
+    CHECK_STATUS(crm_list(st, "Potentials", "All", NULL, 1, 10, &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"sales_stage\":\"برنده\"") && !CONTAINS(out, "\"sales_stage\":\"Closed Won\""));
+    crm_string_free(out);
+    CHECK_STATUS(crm_workflows(st, "Potentials", &out), CRM_OK);
+    CHECK(CONTAINS(out, "\"name\":\"ارسال ایمیل به کاربران هنگام ایجاد فرصت فروش\""));
     crm_string_free(out);
     CHECK_STATUS(crm_store_set_language(st, "en_us"), CRM_OK);
     CHECK_STATUS(crm_store_set_language(st, "klingon"), CRM_STATUS_INVALID_ARGUMENT);

@@ -722,27 +722,31 @@ class Crm:
         """The pipeline grouped `by` (rows `key`, `count`, `amount`, `forecast_amount`); with `currency` the sums
         are in that currency (each deal converted at the rate of its close date) and each row has
         `"currency"`; with `subtotals` also `"subtotals"`. With `period`, a list of groupings or
-        `"forecast_category"`/`"lead_source"`/`"type"`, the analytics forecast (a column per grouping). With
+        `"forecast_category"`/`"lead_source"`/`"type"`/`"currency"`, the analytics forecast (a column per
+        grouping; `currency` converts it too, `by="currency"` keeps each row in its own currency). With `as_of`
+        and `currency`, each deal converts from its currency of that day at that day's close-date rate. With
         `calendar="jalali"` months, quarters and years are Jalali (`1406-Q1`, label `بهار ۱۴۰۶`)."""
     # sales analytics (rows: counts as int, money and ratios as exact Decimal, None where a figure has no value)
     def set_quota(self, owner: str, period: str, amount: decimal.Decimal | int | str) -> dict[str, Any]:
         """Sets an owner's quota for a period (`2027-Q1`, `2027-03`, `2027`, `FY2027`, `FY2027-Q1`)."""
     def quotas(self) -> list[dict[str, Any]]:
         """Every stored quota: `owner`, `period`, `amount`."""
-    def attainment(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
-        """Won amount against quota and open-pipeline coverage of what remains, by `"owner"` or `"total"`."""
-    def win_rate(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
-        """Win rate by count and amount of the deals closed in the period, with days to close, by total/owner/lead_source/type."""
-    def sales_velocity(self, period: str) -> list[dict[str, Any]]:
-        """Open deals x win rate x average won amount / average days to close (one row)."""
+    def attainment(self, period: str, by: str | None = None, *, currency: str | None = None) -> list[dict[str, Any]]:
+        """Won amount against quota and open-pipeline coverage of what remains, by `"owner"` or `"total"`; with `currency` in that currency (deals at their close-date rate, quotas at the period's last day)."""
+    def win_rate(self, period: str, by: str | None = None, *, currency: str | None = None) -> list[dict[str, Any]]:
+        """Win rate by count and amount of the deals closed in the period, with days to close, by total/owner/lead_source/type; amounts in `currency` (each deal at its close-date rate) when given."""
+    def sales_velocity(self, period: str, *, currency: str | None = None) -> list[dict[str, Any]]:
+        """Open deals x win rate x average won amount / average days to close (one row); money in `currency` when given."""
     def stage_funnel(self, period: str) -> list[dict[str, Any]]:
         """Deals created in the period that reached each stage, went further, and were won."""
     def time_in_stage(self, period: str) -> list[dict[str, Any]]:
         """Average and median whole days in each stage for the deals created in the period."""
-    def lost_reasons(self, period: str, by: str | None = None) -> list[dict[str, Any]]:
-        """Deals lost in the period by `"reason"` or `"last_open_stage"`."""
-    def pipeline_as_of(self, date: datetime.date, by: str | None = None, *, where: Where = None) -> list[dict[str, Any]]:
-        """The pipeline as it stood at the end of `date`, deleted deals included until deleted."""
+    def lost_reasons(self, period: str, by: str | None = None, *, currency: str | None = None) -> list[dict[str, Any]]:
+        """Deals lost in the period by `"reason"` or `"last_open_stage"`; amounts in `currency` when given."""
+    def pipeline_as_of(
+        self, date: datetime.date, by: str | None = None, *, where: Where = None, currency: str | None = None, subtotals: bool = False
+    ) -> list[dict[str, Any]]:
+        """The pipeline as it stood at the end of `date`, deleted deals included until deleted; each deal converted from its currency of that day at that day's close-date rate into `currency` (base by default), with per-currency `subtotals` on request."""
     def snapshot_pipeline(self) -> list[dict[str, Any]]:
         """Stores today's open pipeline per forecast category, stage and owner; returns its rows."""
     def pipeline_snapshots(self, start: datetime.date | None = None, end: datetime.date | None = None) -> list[dict[str, Any]]:

@@ -344,6 +344,14 @@ pub(super) fn delete_field(s: &mut Schema, module: &str, field: &str) -> R<()> {
         return Err(SchemaError::InUse { field: name, uses });
     }
     m.fields.retain(|x| x.name != name);
+    // A money field's base-currency copy goes with it.
+    if let Some(copy) = base_copy_of(m, &f) {
+        m.fields.retain(|x| x.name != copy.name);
+        if copy.block != f.block {
+            let order = block_order(m, &copy.block);
+            renumber(m, &copy.block, &order);
+        }
+    }
     let order = block_order(m, &f.block);
     renumber(m, &f.block, &order);
     // A picklist of its own goes with the field; shared picklists stay.
@@ -402,4 +410,12 @@ fn custom_uitype(t: FieldType) -> u32 {
         FieldType::Owner => 53,
         FieldType::AutoNumber => 4,
     }
+}
+
+/// The base-currency copy crm keeps of the money field `f` of `m` (`amount` → `amount_base`), if any.
+pub(crate) fn base_copy_of(m: &crate::schema::Module, f: &crate::schema::Field) -> Option<crate::schema::Field> {
+    if f.field_type != crate::schema::FieldType::Currency || f.name.ends_with(crate::currency::BASE_SUFFIX) {
+        return None;
+    }
+    m.field(&format!("{}{}", f.name, crate::currency::BASE_SUFFIX)).filter(|c| c.field_type == crate::schema::FieldType::Currency).cloned()
 }

@@ -94,9 +94,50 @@ impl Crm {
     /// (probability-weighted). Deals stored before forecast categories existed count in their stage's
     /// category. Rows come ordered by key; categories in forecast order.
     ///
+    /// Money is summed in the base currency; [`Crm::forecast_by_in`] names another.
+    ///
     /// # Errors
     /// `InvalidArgument` for a bad period or filter, or a sum beyond exact decimals.
     pub fn forecast_by(&self, by: &[ReportBy], period: Option<&str>, filter: Option<Condition>) -> Result<Vec<ReportRow>> {
+        self.forecast_by_in(by, period, filter, None)
+    }
+
+    /// [`Crm::forecast_by`] with the money in `currency` (the base currency when `None`): each deal
+    /// converted at the rate of its close date, rounded to that currency's places, then summed; the rows
+    /// then have a `currency` column. Grouped by [`ReportBy::Currency`], each row's sums are in its own
+    /// currency, unconverted (the per-currency subtotals).
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Fields, NewUser};
+    /// use crm_core::analytics::ReportBy;
+    /// use crm_core::currency::NewCurrency;
+    /// use rust_decimal::Decimal;
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// crm.add_currency(NewCurrency::new("EUR", Decimal::new(8, 1)))?; // 1 USD = 0.8 EUR
+    /// for (amount, cur) in [("1000", "USD"), ("1000", "EUR")] {
+    ///     crm.create("Potentials", Fields::new().with("potentialname", "deal").with("amount", amount)
+    ///         .with("currency", cur).with("sales_stage", "Prospecting").with("closingdate", "2027-03-31"))?;
+    /// }
+    /// let eur = crm.forecast_by_in(&[ReportBy::Total], None, None, Some("EUR"))?;
+    /// assert_eq!(eur[0].text("currency"), Some("EUR"));
+    /// assert_eq!(eur[0].decimal("amount").map(|d| d.to_string()), Some("1800.00".into())); // 1000 × 0.8 + 1000
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Crm::forecast_by`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn forecast_by_in(
+        &self,
+        by: &[ReportBy],
+        period: Option<&str>,
+        filter: Option<Condition>,
+        currency: Option<&str>,
+    ) -> Result<Vec<ReportRow>> {
+        let rc = self.report_currency(currency)?;
         let by: Vec<ReportBy> = by.iter().copied().filter(|b| *b != ReportBy::Total).collect();
         let mut conds: Vec<Condition> = filter.into_iter().collect();
         let p = period.map(|p| self.period(p)).transpose()?;
@@ -108,9 +149,11 @@ impl Crm {
         if by.contains(&ReportBy::ForecastCategory) {
             keys.push(DealKey::Field("sales_stage".into()));
         }
-        let groups = self.money_scale(self.store.deal_groups(&q, &keys)?)?;
+        let by_currency = by.iter().position(|b| *b == ReportBy::Currency);
+        let groups = self.deal_sums(&q, &keys, &rc, by_currency)?;
         let dir = self.directory_now()?;
         let folded = fold(&schema, &dir, groups, &by)?;
+        let named = (rc.named && by_currency.is_none()).then_some(rc.code.as_str());
         Ok(folded
             .into_iter()
             .map(|(key, (count, amount, forecast))| {
@@ -120,6 +163,9 @@ impl Crm {
                 }
                 if let Some(p) = &p {
                     row = row.with("period", p.key.as_str());
+                }
+                if let Some(c) = named {
+                    row = row.with("currency", c);
                 }
                 row.with("count", count).with("amount", amount).with("forecast_amount", forecast)
             })

@@ -14,6 +14,7 @@
 //! Owners appear by user name (groups by name).
 
 mod forecast;
+mod money;
 mod outcomes;
 mod quotas;
 mod rules;
@@ -22,6 +23,8 @@ mod stages;
 
 pub use forecast::SnapshotRow;
 pub use quotas::Quota;
+
+pub(crate) use money::ReportCurrency;
 
 use super::Crm;
 use crate::analytics::Period;

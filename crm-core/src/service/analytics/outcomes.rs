@@ -2,7 +2,7 @@
 //! velocity, and the reasons and stages of the losses.
 
 use super::super::Crm;
-use super::{Stages, closing_in, key_text, stage_in};
+use super::{ReportCurrency, Stages, closing_in, key_text, stage_in};
 use crate::analytics::{LostBy, ReportBy, ReportRow, math};
 use crate::error::{Error, Result};
 use crate::storage::analytics::{DaySpread, DealKey};
@@ -23,7 +23,7 @@ struct Closed {
 impl Crm {
     /// Won and lost deals with the close date in the period (figures per group) and the won ones' days to
     /// close, keyed by the group's text.
-    fn closed_in(&self, period: &str, by: ReportBy) -> Result<(String, BTreeMap<String, Closed>)> {
+    fn closed_in(&self, period: &str, by: ReportBy, rc: &ReportCurrency) -> Result<(String, BTreeMap<String, Closed>)> {
         if !matches!(by, ReportBy::Total | ReportBy::Owner | ReportBy::LeadSource | ReportBy::Type) {
             return Err(Error::invalid("win rates are by total, owner, lead_source or type"));
         }
@@ -35,7 +35,7 @@ impl Crm {
         keys.push(DealKey::Field("sales_stage".into()));
         let dir = self.directory_now()?;
         let mut out: BTreeMap<String, Closed> = BTreeMap::new();
-        for g in self.money_scale(self.store.deal_groups(&q, &keys)?)? {
+        for g in self.deal_sums(&q, &keys, rc, None)? {
             let key = if by == ReportBy::Total { String::new() } else { key_text(&dir, &g.keys[0]) };
             let stage = g.keys.last().and_then(Value::to_text).unwrap_or_default();
             let c = out.entry(key).or_default();
@@ -64,7 +64,17 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a bad period or grouping.
     pub fn win_rate(&self, period: &str, by: ReportBy) -> Result<Vec<ReportRow>> {
-        let (key, groups) = self.closed_in(period, by)?;
+        self.win_rate_in(period, by, None)
+    }
+
+    /// [`Crm::win_rate`] with the amounts in `currency` (the base currency when `None`), each deal converted
+    /// at the rate of its close date; the rows then have a `currency` column.
+    ///
+    /// # Errors
+    /// As [`Crm::win_rate`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn win_rate_in(&self, period: &str, by: ReportBy, currency: Option<&str>) -> Result<Vec<ReportRow>> {
+        let rc = self.report_currency(currency)?;
+        let (key, groups) = self.closed_in(period, by, &rc)?;
         let mut out = Vec::with_capacity(groups.len());
         for (k, c) in groups {
             let mut row = ReportRow::new();
@@ -80,9 +90,12 @@ impl Crm {
                 ),
                 _ => (None, None),
             };
+            row = row.with("period", key.as_str());
+            if rc.named {
+                row = row.with("currency", rc.code.as_str());
+            }
             out.push(
-                row.with("period", key.as_str())
-                    .with("closed", closed)
+                row.with("closed", closed)
                     .with("won", c.won)
                     .with("lost", c.lost)
                     .with("won_amount", c.won_amount)
@@ -106,7 +119,17 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a bad period or a figure beyond exact decimals.
     pub fn sales_velocity(&self, period: &str) -> Result<Vec<ReportRow>> {
-        let (key, groups) = self.closed_in(period, ReportBy::Total)?;
+        self.sales_velocity_in(period, None)
+    }
+
+    /// [`Crm::sales_velocity`] with the money in `currency` (the base currency when `None`), each won deal
+    /// converted at the rate of its close date; the row then has a `currency` column.
+    ///
+    /// # Errors
+    /// As [`Crm::sales_velocity`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn sales_velocity_in(&self, period: &str, currency: Option<&str>) -> Result<Vec<ReportRow>> {
+        let rc = self.report_currency(currency)?;
+        let (key, groups) = self.closed_in(period, ReportBy::Total, &rc)?;
         let c = groups.into_values().next().unwrap_or_default();
         let stages = Stages::of(&*self.current_schema()?);
         let (_, open_q) = self.deal_query(vec![stage_in(&stages.open)])?;
@@ -120,10 +143,12 @@ impl Crm {
         } else {
             None
         };
+        let mut row = ReportRow::new().with("period", key.as_str());
+        if rc.named {
+            row = row.with("currency", rc.code.as_str());
+        }
         Ok(vec![
-            ReportRow::new()
-                .with("period", key.as_str())
-                .with("open_deals", open)
+            row.with("open_deals", open)
                 .with("closed", closed)
                 .with("won", c.won)
                 .with("win_rate", math::div(Decimal::from(c.won), Decimal::from(closed), math::RATE_DP, "win rate")?)
@@ -143,21 +168,33 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a bad period.
     pub fn lost_reasons(&self, period: &str, by: LostBy) -> Result<Vec<ReportRow>> {
+        self.lost_reasons_in(period, by, None)
+    }
+
+    /// [`Crm::lost_reasons`] with the amounts in `currency` (the base currency when `None`), each deal
+    /// converted at the rate of its close date; the rows then have a `currency` column.
+    ///
+    /// # Errors
+    /// As [`Crm::lost_reasons`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn lost_reasons_in(&self, period: &str, by: LostBy, currency: Option<&str>) -> Result<Vec<ReportRow>> {
+        let rc = self.report_currency(currency)?;
         let p = self.period(period)?;
         let stages = Stages::of(&*self.current_schema()?);
         let (_, q) = self.deal_query(vec![closing_in(&p), stage_in(&stages.lost)])?;
         let (groups, column) = match by {
-            LostBy::Reason => (self.money_scale(self.store.deal_groups(&q, &[DealKey::Field("lost_reason".into())])?)?, "lost_reason"),
-            LostBy::LastOpenStage => (self.money_scale(self.store.last_open_stage(&q, &stages.open)?)?, "last_open_stage"),
+            LostBy::Reason => (self.deal_sums(&q, &[DealKey::Field("lost_reason".into())], &rc, None)?, "lost_reason"),
+            LostBy::LastOpenStage => (self.last_open_sums(&q, &stages.open, &rc)?, "last_open_stage"),
         };
         let total: u64 = groups.iter().map(|g| g.count).sum();
         let mut out = Vec::with_capacity(groups.len());
         for g in groups {
+            let mut row =
+                ReportRow::new().with(column, g.keys.first().and_then(Value::to_text).unwrap_or_default()).with("period", p.key.as_str());
+            if rc.named {
+                row = row.with("currency", rc.code.as_str());
+            }
             out.push(
-                ReportRow::new()
-                    .with(column, g.keys.first().and_then(Value::to_text).unwrap_or_default())
-                    .with("period", p.key.as_str())
-                    .with("count", g.count)
+                row.with("count", g.count)
                     .with("amount", g.amount)
                     .with("share", math::div(Decimal::from(g.count), Decimal::from(total), math::RATE_DP, "share")?),
             );

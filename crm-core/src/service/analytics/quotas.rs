@@ -92,14 +92,24 @@ impl Crm {
     /// # Errors
     /// `InvalidArgument` for a bad period or `by` other than owner or total.
     pub fn attainment(&self, period: &str, by: ReportBy) -> Result<Vec<ReportRow>> {
+        self.attainment_in(period, by, None)
+    }
+
+    /// [`Crm::attainment`] with the money in `currency` (the base currency when `None`): each deal converted
+    /// at the rate of its close date, the quotas (stated in the base currency) at the rate of the period's
+    /// last day; the rows then have a `currency` column.
+    ///
+    /// # Errors
+    /// As [`Crm::attainment`]; `NotFound` for an unknown currency; `InvalidArgument` for a missing rate.
+    pub fn attainment_in(&self, period: &str, by: ReportBy, currency: Option<&str>) -> Result<Vec<ReportRow>> {
+        let rc = self.report_currency(currency)?;
         if !matches!(by, ReportBy::Owner | ReportBy::Total) {
             return Err(Error::invalid("attainment is by owner or total"));
         }
         let p = self.period(period)?;
         let stages = Stages::of(&*self.current_schema()?);
         let (_, q) = self.deal_query(vec![closing_in(&p)])?;
-        let groups = self
-            .money_scale(self.store.deal_groups(&q, &[DealKey::Field("assigned_user_id".into()), DealKey::Field("sales_stage".into())])?)?;
+        let groups = self.deal_sums(&q, &[DealKey::Field("assigned_user_id".into()), DealKey::Field("sales_stage".into())], &rc, None)?;
         let mut per_owner: HashMap<Option<OwnerId>, Sums> = HashMap::new();
         for g in groups {
             let owner = g.keys.first().and_then(Value::as_owner);
@@ -117,7 +127,8 @@ impl Crm {
         let dir = self.directory_now()?;
         let mut rows: Vec<(String, Decimal, Sums)> = Vec::new();
         let mut total = (Decimal::ZERO, Sums::default());
-        for quota in self.quotas()?.into_iter().filter(|q| q.period == p.key) {
+        for mut quota in self.quotas()?.into_iter().filter(|q| q.period == p.key) {
+            quota.amount = self.quota_in(quota.amount, &rc, p.to)?;
             let owner = dir.owner(quota.owner);
             let mut ids = vec![quota.owner];
             if let Some(Owner::Group(g)) = &owner {
@@ -146,9 +157,12 @@ impl Crm {
             if by == ReportBy::Owner {
                 row = row.with("owner", owner);
             }
+            row = row.with("period", p.key.as_str());
+            if rc.named {
+                row = row.with("currency", rc.code.as_str());
+            }
             out.push(
-                row.with("period", p.key.as_str())
-                    .with("quota", quota)
+                row.with("quota", quota)
                     .with("won_count", s.won_count)
                     .with("won_amount", s.won)
                     .with("attainment", math::div(s.won, quota, math::RATE_DP, "attainment")?)

@@ -27,8 +27,9 @@ impl Crm {
         let report: Report = report.parse()?;
         let o = AnalyticsOptions::from_json(options_json)?;
         let period = |name: &str| o.required(&o.period, "period", name).map(str::to_string);
+        let cur = o.currency.as_deref();
         match report {
-            Report::Forecast => self.forecast_by(&o.by_list(ReportBy::ForecastCategory)?, o.period.as_deref(), None),
+            Report::Forecast => self.forecast_by_in(&o.by_list(ReportBy::ForecastCategory)?, o.period.as_deref(), None, cur),
             Report::SetQuota => {
                 let owner = o.required(&o.owner, "owner", "set_quota")?.to_string();
                 let amount = crate::analytics::options::parse_amount(o.required(&o.amount, "amount", "set_quota")?)?;
@@ -39,30 +40,43 @@ impl Crm {
                 let all = self.quotas()?;
                 self.quota_rows(all)
             }
-            Report::Attainment => self.attainment(&period("attainment")?, o.by_list(ReportBy::Owner)?[0]),
-            Report::WinRate => self.win_rate(&period("win_rate")?, o.by_list(ReportBy::Total)?[0]),
-            Report::SalesVelocity => self.sales_velocity(&period("sales_velocity")?),
+            Report::Attainment => self.attainment_in(&period("attainment")?, o.by_list(ReportBy::Owner)?[0], cur),
+            Report::WinRate => self.win_rate_in(&period("win_rate")?, o.by_list(ReportBy::Total)?[0], cur),
+            Report::SalesVelocity => self.sales_velocity_in(&period("sales_velocity")?, cur),
             Report::StageFunnel => self.stage_funnel(&period("stage_funnel")?),
             Report::TimeInStage => self.time_in_stage(&period("time_in_stage")?),
             Report::LostReasons => {
                 let by: LostBy = o.by_name()?.unwrap_or("reason").parse()?;
-                self.lost_reasons(&period("lost_reasons")?, by)
+                self.lost_reasons_in(&period("lost_reasons")?, by, cur)
             }
             Report::PipelineAsOf => {
                 let date = o.date.ok_or_else(|| crate::error::Error::invalid("pipeline_as_of needs the option 'date'"))?;
                 let by: crate::PipelineBy = o.by_name()?.unwrap_or("stage").parse()?;
-                Ok(self
-                    .pipeline_as_of(date, by, None)?
-                    .into_iter()
-                    .map(|r| {
-                        ReportRow::new()
-                            .with("key", r.key)
-                            .with("date", format_date(date))
-                            .with("count", r.count)
-                            .with("amount", r.amount)
-                            .with("forecast_amount", r.forecast_amount)
-                    })
-                    .collect())
+                let subtotals = o.subtotals.unwrap_or(false);
+                let rows = self.pipeline_as_of_in(date, by, None, cur, subtotals, crate::view::Calendar::Gregorian)?;
+                let mut out = Vec::new();
+                for r in rows {
+                    let mut row = ReportRow::new().with("key", r.key.as_str()).with("date", format_date(date));
+                    if let Some(c) = &r.currency {
+                        row = row.with("currency", c.as_str());
+                    }
+                    row = row.with("count", r.count).with("amount", r.amount).with("forecast_amount", r.forecast_amount);
+                    out.push(row);
+                    // Per-currency subtotals follow their row, keyed like it, each in its own currency.
+                    for s in r.subtotals {
+                        out.push(
+                            ReportRow::new()
+                                .with("key", r.key.as_str())
+                                .with("date", format_date(date))
+                                .with("currency", s.currency)
+                                .with("subtotal", "currency")
+                                .with("count", s.count)
+                                .with("amount", s.amount)
+                                .with("forecast_amount", s.forecast_amount),
+                        );
+                    }
+                }
+                Ok(out)
             }
             Report::SnapshotPipeline => self.snapshot_pipeline(),
             Report::PipelineSnapshots => self.pipeline_snapshots(o.from, o.to),

@@ -77,7 +77,8 @@ impl Crm {
                 }
             } else {
                 let line = p.report.line;
-                self.finish_row(run, line, Outcome::Failed, None, vec![problem(None, None, "storage", "the row could not be stored")]);
+                let note = run.say("NOT_STORED", &[]);
+                self.finish_row(run, line, Outcome::Failed, None, vec![problem(None, None, "storage", note)]);
             }
         }
         self.sync_journal(run);

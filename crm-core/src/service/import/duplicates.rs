@@ -75,7 +75,7 @@ impl Crm {
         let line = input.line;
         let outcome = match run.options.duplicates {
             Duplicates::Skip => {
-                let msg = format!("duplicate of record {} ({})", existing.id, existing.label);
+                let msg = run.say("DUPLICATE_ROW", &[("id", &existing.id.to_string()), ("label", &existing.label)]);
                 self.finish_row(run, line, Outcome::Skipped, Some(existing.id), vec![problem(None, None, "duplicate", msg)]);
                 return Ok(());
             }

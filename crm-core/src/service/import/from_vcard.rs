@@ -135,7 +135,10 @@ impl Crm {
             }
             run.report.rows += 1;
             let input = match card {
-                Err(msg) => RowInput { line: pos, problems: vec![problem(None, None, "invalid_card", msg)], ..Default::default() },
+                Err(msg) => {
+                    let note = run.say("INVALID_CARD", &[("detail", &msg)]);
+                    RowInput { line: pos, problems: vec![problem(None, None, "invalid_card", note)], ..Default::default() }
+                }
                 Ok(c) => contact_input(pos, c),
             };
             let mut input = input;
@@ -148,7 +151,7 @@ impl Crm {
                         None,
                         Some("account_id"),
                         "organization_not_found",
-                        format!("no organization named '{org}'; the contact is imported without one"),
+                        run.say("ORGANIZATION_NOT_FOUND", &[("name", &org)]),
                     ));
                 }
             }
@@ -187,7 +190,9 @@ impl Crm {
                 f.set("related_to", org);
             }
             if let Err(e) = self.create_on_the_way(run, "Potentials", f, 0)? {
-                run.report.warnings.push(format!("no opportunity for contact {contact}: {e}"));
+                let e = self.localize_error(Some("Potentials"), e);
+                let note = run.say("NO_OPPORTUNITY", &[("contact", &contact.to_string()), ("detail", &e.to_string())]);
+                run.report.warnings.push(note);
             }
         }
         Ok(())

@@ -51,7 +51,7 @@ impl Crm {
                         col(input, name).as_deref(),
                         Some(name),
                         "would_add_picklist_value",
-                        format!("would add '{item}' to {}", f.label),
+                        run.say("WOULD_ADD_PICKLIST_VALUE", &[("value", item), ("field", run.labels.field(mname, f))]),
                     ));
                     // Validate the rest of the row as if the value existed: a known value stands in for it.
                     match (input.fields.get(name).cloned().unwrap_or_default(), pl.values.first()) {
@@ -70,7 +70,10 @@ impl Crm {
                 match self.add_picklist_values(mname, name, &[item.as_str()]) {
                     Ok(_) => run.report.picklist_values_added.push(format!("{}: {item}", f.name)),
                     Err(e @ Error::Storage(_)) => return Err(e),
-                    Err(e) => notes.push(problem(col(input, name).as_deref(), Some(name), "picklist", format!("cannot add '{item}': {e}"))),
+                    Err(e) => {
+                        let note = run.say("PICKLIST_VALUE_NOT_ADDED", &[("value", item), ("detail", &e.to_string())]);
+                        notes.push(problem(col(input, name).as_deref(), Some(name), "picklist", note))
+                    }
                 }
             }
         }

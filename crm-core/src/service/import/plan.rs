@@ -46,7 +46,10 @@ impl Crm {
                         input.empty.retain(|e| e != &f);
                         defaulted.insert(f);
                     }
-                    Err(e) => problems.push(problem(None, Some(&f), e.code.as_str(), format!("default: {}", e.message))),
+                    Err(e) => {
+                        let e = crate::service::language::localize_field_error(&run.labels, Some(m), e);
+                        problems.push(problem(None, Some(&f), e.code.as_str(), run.say("DEFAULT", &[("detail", &e.message)])))
+                    }
                 }
             }
         }
@@ -92,7 +95,7 @@ impl Crm {
                                 col(&input, &an.field).as_deref(),
                                 Some(&an.field),
                                 "auto_number_taken",
-                                format!("{wanted} is taken; numbered {number} instead"),
+                                run.say("AUTO_NUMBER_TAKEN", &[("wanted", wanted), ("number", &number)]),
                             ));
                         }
                     }
@@ -139,11 +142,13 @@ impl Crm {
                     ));
                 }
             }
-            Error::Conflict(msg) | Error::NotFound(msg) | Error::InvalidArgument(msg) => notes.push(problem(None, None, "conflict", msg)),
+            Error::Conflict(msg) | Error::NotFound(msg) | Error::InvalidArgument(msg) => {
+                notes.push(problem(None, None, "conflict", run.say("CONFLICT", &[("detail", &msg)])))
+            }
             // access control: the row is refused, the import goes on
             Error::AccessDenied(d) => {
                 let column = d.field.as_ref().and_then(|f| input.columns.get(f)).map(String::as_str);
-                notes.push(problem(column, d.field.as_deref(), "access_denied", d.to_string()))
+                notes.push(problem(column, d.field.as_deref(), "access_denied", run.say("ACCESS_DENIED", &[("detail", &d.to_string())])))
             }
             other => return Err(other),
         }

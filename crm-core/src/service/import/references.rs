@@ -31,11 +31,14 @@ impl Crm {
                 }
                 None => f.set(last.clone(), name),
             },
-            [] => return Ok(Err(format!("{module} records have no name field"))),
+            [] => return Ok(Err(run.say("REFERENCE_WITHOUT_NAME", &[("module", module)]))),
         }
         match self.create_on_the_way(run, &m.name, f, line)? {
             Ok(id) => Ok(Ok(id)),
-            Err(Error::Validation(v)) => Ok(Err(format!("cannot create {} '{name}': {v}", m.name))),
+            Err(e @ Error::Validation(_)) => {
+                let v = self.localize_error(Some(&m.name), e);
+                Ok(Err(run.say("REFERENCE_NOT_CREATED", &[("module", &m.name), ("name", name), ("detail", &v.to_string())])))
+            }
             Err(e) => Err(e),
         }
     }
@@ -80,7 +83,7 @@ impl Crm {
                     col(input, &name).as_deref(),
                     Some(&name),
                     "invalid_reference",
-                    format!("'{text}' is not a {} reference", f.references.join(" or ")),
+                    run.say("NOT_A_REFERENCE", &[("value", text), ("modules", &f.references.join(" / "))]),
                 ));
                 continue;
             };
@@ -95,7 +98,7 @@ impl Crm {
                     col(input, &name).as_deref(),
                     Some(&name),
                     "would_create_reference",
-                    format!("would create {target} '{ref_name}'"),
+                    run.say("WOULD_CREATE_REFERENCE", &[("module", &target), ("name", ref_name)]),
                 ));
                 input.fields.0.remove(&name);
                 continue;

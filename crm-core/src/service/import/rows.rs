@@ -84,14 +84,14 @@ impl Crm {
             run.report.mapping.push((h.clone(), field));
         }
         if !ignored.is_empty() {
-            run.report.warnings.push(format!("columns of system or computed fields are ignored: {}", ignored.join(", ")));
+            let note = run.say("IGNORED_SYSTEM_COLUMNS", &[("columns", &ignored.join(", "))]);
+            run.report.warnings.push(note);
         }
         let unmapped: Vec<&String> = headers.iter().zip(&uses).filter(|(_, u)| **u == ColumnUse::Unmapped).map(|(h, _)| h).collect();
         if !unmapped.is_empty() {
-            run.report.warnings.push(format!(
-                "columns that match no field are ignored: {}",
-                unmapped.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
+            let columns = unmapped.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            let note = run.say("IGNORED_UNMATCHED_COLUMNS", &[("columns", &columns)]);
+            run.report.warnings.push(note);
         }
         if !uses.iter().any(|u| matches!(u, ColumnUse::Field(_))) {
             return Err(Error::invalid("no column maps to a field of the module; give a mapping"));
@@ -122,23 +122,21 @@ impl Crm {
             run.report.rows += 1;
             let input = match raw {
                 SourceRow::Empty { line } => {
-                    self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", "empty line")]);
+                    let note = run.say("EMPTY_LINE", &[]);
+                    self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", note)]);
                     continue;
                 }
                 SourceRow::Bad { line, problem } => {
                     self.finish_row(&mut run, line, Outcome::Failed, None, vec![problem]);
                     continue;
                 }
-                SourceRow::Cells { line, cells } => self.row_input(&m, (&headers, &uses, &columns), line, cells, &run.options),
+                SourceRow::Cells { line, cells } => {
+                    self.row_input(&m, (&headers, &uses, &columns), line, cells, (&run.options, &run.labels))
+                }
             };
             if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
-                self.finish_row(
-                    &mut run,
-                    input.line,
-                    Outcome::Skipped,
-                    None,
-                    vec![problem(None, None, "empty", "every mapped cell is empty")],
-                );
+                let note = run.say("EMPTY_CELLS", &[]);
+                self.finish_row(&mut run, input.line, Outcome::Skipped, None, vec![problem(None, None, "empty", note)]);
                 continue;
             }
             if !run.options.dry_run {
@@ -169,7 +167,7 @@ impl Crm {
         (headers, uses, columns): (&[String], &[ColumnUse], &Arc<HashMap<String, String>>),
         line: u64,
         cells: Vec<Value>,
-        o: &ImportOptions,
+        (o, labels): (&ImportOptions, &crate::i18n::Labels),
     ) -> RowInput {
         let mut input = RowInput { line, columns: Arc::clone(columns), ..Default::default() };
         if cells.len() != headers.len() {
@@ -177,7 +175,7 @@ impl Crm {
                 None,
                 None,
                 "columns",
-                format!("expected {} columns, found {} (a missing delimiter or an unclosed quote?)", headers.len(), cells.len()),
+                super::say(labels, "COLUMN_COUNT", &[("expected", &headers.len().to_string()), ("found", &cells.len().to_string())]),
             ));
             return input;
         }
@@ -209,7 +207,7 @@ impl Crm {
                     Some(h),
                     None,
                     "encoding",
-                    format!("column {h} has bytes that are not valid {}; wrong encoding?", o.encoding.name()),
+                    super::say(labels, "ENCODING", &[("column", h), ("encoding", &o.encoding.name())]),
                 ));
                 continue;
             }
@@ -219,7 +217,10 @@ impl Crm {
                     match convert_cell(f, &cell, o) {
                         Ok(v) if v.is_empty() => input.empty.push(name.clone()),
                         Ok(v) => input.fields.set(name.clone(), v),
-                        Err(e) => input.problems.push(problem(Some(h), Some(&e.field), e.code.as_str(), e.message)),
+                        Err(e) => {
+                            let e = crate::service::language::localize_field_error(labels, Some(m), e);
+                            input.problems.push(problem(Some(h), Some(&e.field), e.code.as_str(), e.message))
+                        }
                     }
                 }
                 ColumnUse::AutoNumber(name) if !cell.trim().is_empty() => input.auto_number = Some((name.clone(), cell.trim().to_string())),

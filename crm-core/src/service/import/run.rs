@@ -65,16 +65,15 @@ impl Crm {
             new_contacts: vec![],
             opportunity,
             batch_numbers: HashSet::new(),
+            labels: self.labels()?,
         })
     }
 
     pub(super) fn finish_run(&mut self, run: &mut Run, an_state: Option<AutoNumberState>) -> Result<()> {
         self.flush(run)?;
         if run.ambiguous > 0 {
-            run.report.warnings.push(format!(
-                "{} rows matched more than one existing record; each used the newest match (highest id) and left the others unchanged",
-                run.ambiguous
-            ));
+            let note = run.say("AMBIGUOUS_MATCHES", &[("count", &run.ambiguous.to_string())]);
+            run.report.warnings.push(note);
         }
         if run.options.dry_run {
             // A dry run counted auto-numbers without reserving them (see `start_run`): nothing to give back.
@@ -107,10 +106,10 @@ impl Crm {
 
     /// The row (or card) at `line` is past `max_rows`: it and the rest of the file are not read.
     pub(super) fn stop_at_row_limit(&self, run: &mut Run, line: u64) {
-        let max = run.options.max_rows;
-        run.report
-            .warnings
-            .push(format!("the file has more than {max} rows (limit max_rows); the rest, from line {line} on, was not imported"));
+        let max = run.options.max_rows.to_string();
+        let warning = run.say("ROW_LIMIT_REST", &[("max", &max), ("line", &line.to_string())]);
+        let note = run.say("ROW_LIMIT", &[("max", &max)]);
+        run.report.warnings.push(warning);
         run.report.count(Outcome::Failed);
         run.report.rows += 1;
         run.report.row_reports.push(RowReport {
@@ -118,12 +117,7 @@ impl Crm {
             outcome: Outcome::Failed,
             record: None,
             fields: vec![],
-            problems: vec![problem(
-                None,
-                None,
-                "limit",
-                format!("more than {max} rows (limit max_rows): this row and the rest were not read"),
-            )],
+            problems: vec![problem(None, None, "limit", note)],
         });
     }
 

@@ -138,7 +138,7 @@ impl AnalyticsStore for MemoryStore {
         day_groups(groups)
     }
 
-    fn last_open_stage(&self, q: &Query, open: &[String]) -> Result<Vec<DealGroup>> {
+    fn last_open_stage(&self, q: &Query, open: &[String], more: &[DealKey]) -> Result<Vec<DealGroup>> {
         let stages = self.stages_by_record();
         let mut groups = Vec::new();
         for r in self.deals(q, false) {
@@ -146,12 +146,14 @@ impl AnalyticsStore for MemoryStore {
                 .get(&r.id)
                 .and_then(|rows| rows.iter().rev().find_map(|e| e.stage.as_ref().filter(|s| open.contains(s))))
                 .map_or(Value::Null, |s| Value::Text(s.clone()));
-            add(&mut groups, vec![last], money(r, "amount", AMOUNT_BASE), money(r, "forecast_amount", FORECAST_BASE))?;
+            let mut keys = vec![last];
+            keys.extend(more.iter().map(|k| key_of(r, k)));
+            add(&mut groups, keys, money(r, "amount", AMOUNT_BASE), money(r, "forecast_amount", FORECAST_BASE))?;
         }
         Ok(sorted(groups))
     }
 
-    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, key: AsOfKey) -> Result<Vec<DealGroup>> {
+    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, keys: &[AsOfKey]) -> Result<Vec<DealGroup>> {
         let stages = self.stages_by_record();
         let mut groups = Vec::new();
         for r in self.deals(q, true) {
@@ -159,40 +161,44 @@ impl AnalyticsStore for MemoryStore {
                 continue; // in the recycle bin on that day
             }
             let Some(e) = stages.get(&r.id).and_then(|rows| rows.iter().rev().find(|e| e.at < end)) else { continue };
-            let k = match key {
-                AsOfKey::Total => Value::Null,
-                AsOfKey::Stage => e.stage.clone().map_or(Value::Null, Value::Text),
-                AsOfKey::CloseDatePrefix(n) => {
-                    e.closingdate.map_or(Value::Null, |d| Value::Text(crate::value::format_date(d).chars().take(n).collect()))
-                }
-                AsOfKey::Owner => self.owner_before(r, end),
-            };
-            add(&mut groups, vec![k], e.amount, e.forecast_amount)?;
+            let k = keys
+                .iter()
+                .map(|key| match key {
+                    AsOfKey::Total => Value::Null,
+                    AsOfKey::Stage => e.stage.clone().map_or(Value::Null, Value::Text),
+                    AsOfKey::CloseDatePrefix(n) => {
+                        e.closingdate.map_or(Value::Null, |d| Value::Text(crate::value::format_date(d).chars().take(*n).collect()))
+                    }
+                    AsOfKey::Owner => self.value_before(r, "assigned_user_id", FieldType::Owner, end),
+                    AsOfKey::Currency => self.value_before(r, crate::currency::CURRENCY_FIELD, FieldType::Text, end),
+                    AsOfKey::Amount => e.amount.map_or(Value::Null, Value::Decimal),
+                    AsOfKey::ForecastAmount => e.forecast_amount.map_or(Value::Null, Value::Decimal),
+                })
+                .collect();
+            add(&mut groups, k, e.amount, e.forecast_amount)?;
         }
         Ok(sorted(groups))
     }
 }
 
 impl MemoryStore {
-    /// The owner of `r` just before `end`, from its change log: the value after the last owner change before
-    /// `end`, else the value before the first change after it, else today's owner.
-    fn owner_before(&self, r: &Record, end: NaiveDateTime) -> Value {
+    /// The value of `field` of `r` just before `end`, from its change log: the value after the last change
+    /// before `end`, else the value before the first change after it, else today's value.
+    fn value_before(&self, r: &Record, field: &str, t: FieldType, end: NaiveDateTime) -> Value {
         let changes: Vec<(NaiveDateTime, Option<&String>, Option<&String>)> = self
             .history
             .iter()
             .filter(|h| h.record == r.id)
-            .flat_map(|h| {
-                h.changes.iter().filter(|c| c.field == "assigned_user_id").map(move |c| (h.at, c.before.as_ref(), c.after.as_ref()))
-            })
+            .flat_map(|h| h.changes.iter().filter(move |c| c.field == field).map(move |c| (h.at, c.before.as_ref(), c.after.as_ref())))
             .collect();
         let text = match changes.iter().rfind(|c| c.0 < end) {
             Some(c) => c.2,
             None => match changes.iter().find(|c| c.0 >= end) {
                 Some(c) => c.1,
-                None => return r.get("assigned_user_id").clone(),
+                None => return r.get(field).clone(),
             },
         };
-        text.map_or(Value::Null, |t| Value::from_text(FieldType::Owner, t))
+        text.map_or(Value::Null, |x| Value::from_text(t, x))
     }
 }
 

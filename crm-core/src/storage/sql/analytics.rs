@@ -113,10 +113,7 @@ fn deal_groups<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, keys: &[DealKe
     let mut select = Vec::new();
     let mut types = Vec::new();
     for (i, k) in keys.iter().enumerate() {
-        let (expr, t) = match k {
-            DealKey::Field(f) => column(d, m, f)?,
-            DealKey::DatePrefix(f, len) => (d.text_prefix(&column(d, m, f)?.0, *len), FieldType::Text),
-        };
+        let (expr, t) = deal_key(d, m, k)?;
         select.push(format!("{expr} AS k{i}, "));
         types.push(t);
     }
@@ -199,7 +196,7 @@ fn stage_days<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query) -> Result<Vec<D
     spreads(db, &with_d, FieldType::Text, &args)
 }
 
-fn last_open_stage<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, open: &[String]) -> Result<Vec<DealGroup>> {
+fn last_open_stage<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, open: &[String], more: &[DealKey]) -> Result<Vec<DealGroup>> {
     let m = compile::module(s, &q.module)?;
     let d = db.dialect();
     let mut args: Vec<Arg<'_>> = open.iter().map(|s| Arg::Text(s.as_str())).collect();
@@ -212,53 +209,79 @@ fn last_open_stage<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, open: &[St
             list.join(", ")
         )
     };
+    let mut select = format!("{key} AS k0, ");
+    let mut types = vec![FieldType::Text];
+    for (i, k) in more.iter().enumerate() {
+        let (expr, t) = deal_key(d, m, k)?;
+        select.push_str(&format!("{expr} AS k{}, ", i + 1));
+        types.push(t);
+    }
     let inner = format!(
-        "SELECT {key} AS k0, {} AS a, {} AS f {} WHERE {}",
+        "SELECT {select}{} AS a, {} AS f {} WHERE {}",
         money(d, m, "amount")?,
         money(d, m, "forecast_amount")?,
         deals_from(d, m)?,
         deals_where(d, m, q, false, &mut args)?
     );
-    grouped(db, &inner, &[FieldType::Text], &args)
+    grouped(db, &inner, &types, &args)
 }
 
-fn pipeline_as_of<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, end: NaiveDateTime, key: AsOfKey) -> Result<Vec<DealGroup>> {
+/// The expression and type of a deal grouping over the Potentials row `t`.
+fn deal_key(d: &dyn Dialect, m: &Module, k: &DealKey) -> Result<(String, FieldType)> {
+    Ok(match k {
+        DealKey::Field(f) => column(d, m, f)?,
+        DealKey::DatePrefix(f, len) => (d.text_prefix(&column(d, m, f)?.0, *len), FieldType::Text),
+    })
+}
+
+/// The value of `field` of the deal `t` just before the moment in placeholder `end_p`, from the change log:
+/// the value after the last change before it, else the value before the first change after it, else today's.
+fn value_before(d: &dyn Dialect, m: &Module, field: &str, end_p: &str) -> Result<String> {
+    // `field` is a field name of crm's own (an identifier it checked), never input text.
+    let change = |cmp: &str, col: &str, dir: &str| {
+        format!(
+            "(SELECT hd.{col} FROM crm_history h JOIN crm_history_detail hd ON hd.history_id = h.id WHERE h.record_id = t.id \
+             AND hd.field = '{field}' AND h.at {cmp} {end_p} ORDER BY h.id {dir} LIMIT 1)"
+        )
+    };
+    let exists = |cmp: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM crm_history h JOIN crm_history_detail hd ON hd.history_id = h.id WHERE h.record_id = t.id \
+             AND hd.field = '{field}' AND h.at {cmp} {end_p})"
+        )
+    };
+    let (col, _) = column(d, m, field)?;
+    Ok(format!(
+        "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE CAST({col} AS TEXT) END",
+        exists("<"),
+        change("<", "after", "DESC"),
+        exists(">="),
+        change(">=", "before", "ASC")
+    ))
+}
+
+fn pipeline_as_of<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, end: NaiveDateTime, keys: &[AsOfKey]) -> Result<Vec<DealGroup>> {
     let m = compile::module(s, &q.module)?;
     let d = db.dialect();
     let mut args = vec![Arg::Owned(crate::value::format_datetime(end))];
     let end_p = d.placeholder(1);
-    let (k, t) = match key {
-        AsOfKey::Total => ("CAST(NULL AS TEXT)".to_string(), FieldType::Text),
-        AsOfKey::Stage => ("s.stage".to_string(), FieldType::Text),
-        AsOfKey::CloseDatePrefix(n) => (d.text_prefix("s.closingdate", n), FieldType::Text),
-        AsOfKey::Owner => {
-            let change = |cmp: &str, col: &str, dir: &str| {
-                format!(
-                    "(SELECT hd.{col} FROM crm_history h JOIN crm_history_detail hd ON hd.history_id = h.id WHERE h.record_id = t.id \
-                     AND hd.field = 'assigned_user_id' AND h.at {cmp} {end_p} ORDER BY h.id {dir} LIMIT 1)"
-                )
-            };
-            let exists = |cmp: &str| {
-                format!(
-                    "EXISTS (SELECT 1 FROM crm_history h JOIN crm_history_detail hd ON hd.history_id = h.id WHERE h.record_id = t.id \
-                     AND hd.field = 'assigned_user_id' AND h.at {cmp} {end_p})"
-                )
-            };
-            let (owner_col, _) = column(d, m, "assigned_user_id")?;
-            (
-                format!(
-                    "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE CAST({owner_col} AS TEXT) END",
-                    exists("<"),
-                    change("<", "after", "DESC"),
-                    exists(">="),
-                    change(">=", "before", "ASC")
-                ),
-                FieldType::Text,
-            )
-        }
-    };
+    let mut select = String::new();
+    let mut types = Vec::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        let (k, t) = match key {
+            AsOfKey::Total => ("CAST(NULL AS TEXT)".to_string(), FieldType::Text),
+            AsOfKey::Stage => ("s.stage".to_string(), FieldType::Text),
+            AsOfKey::CloseDatePrefix(n) => (d.text_prefix("s.closingdate", *n), FieldType::Text),
+            AsOfKey::Owner => (value_before(d, m, "assigned_user_id", &end_p)?, FieldType::Text),
+            AsOfKey::Currency => (value_before(d, m, crate::currency::CURRENCY_FIELD, &end_p)?, FieldType::Text),
+            AsOfKey::Amount => ("s.amount".to_string(), FieldType::Currency),
+            AsOfKey::ForecastAmount => ("s.forecast_amount".to_string(), FieldType::Currency),
+        };
+        select.push_str(&format!("{k} AS k{i}, "));
+        types.push(t);
+    }
     let inner = format!(
-        "SELECT {k} AS k0, s.amount AS a, s.forecast_amount AS f {} \
+        "SELECT {select}s.amount AS a, s.forecast_amount AS f {} \
          JOIN crm_stage_history s ON s.id = (SELECT max(s2.id) FROM crm_stage_history s2 WHERE s2.record_id = t.id AND s2.at < {end_p}) \
          WHERE {} AND (e.deleted = {} OR NOT EXISTS (SELECT 1 FROM crm_history h WHERE h.record_id = t.id AND h.kind = 'deleted' \
          AND h.at < {end_p}))",
@@ -266,10 +289,12 @@ fn pipeline_as_of<D: Db + ?Sized>(db: &mut D, s: &Schema, q: &Query, end: NaiveD
         deals_where(d, m, q, true, &mut args)?,
         d.bool_literal(false),
     );
-    let mut groups = grouped(db, &inner, &[t], &args)?;
-    if key == AsOfKey::Owner {
+    let mut groups = grouped(db, &inner, &types, &args)?;
+    if let Some(i) = keys.iter().position(|k| *k == AsOfKey::Owner) {
         for g in &mut groups {
-            g.keys = g.keys.iter().map(|v| v.to_text().map_or(Value::Null, |t| Value::from_text(FieldType::Owner, &t))).collect();
+            if let Some(v) = g.keys.get_mut(i) {
+                *v = v.to_text().map_or(Value::Null, |t| Value::from_text(FieldType::Owner, &t));
+            }
         }
         groups = sort_groups(groups);
     }
@@ -293,12 +318,12 @@ impl<S: SqlAdapter> AnalyticsStore for S {
         let s = self.read_schema()?;
         self.read(|db| stage_days(db, &s, q))
     }
-    fn last_open_stage(&self, q: &Query, open: &[String]) -> Result<Vec<DealGroup>> {
+    fn last_open_stage(&self, q: &Query, open: &[String], more: &[DealKey]) -> Result<Vec<DealGroup>> {
         let s = self.read_schema()?;
-        self.read(|db| last_open_stage(db, &s, q, open))
+        self.read(|db| last_open_stage(db, &s, q, open, more))
     }
-    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, key: AsOfKey) -> Result<Vec<DealGroup>> {
+    fn pipeline_as_of(&self, q: &Query, end: NaiveDateTime, keys: &[AsOfKey]) -> Result<Vec<DealGroup>> {
         let s = self.read_schema()?;
-        self.read(|db| pipeline_as_of(db, &s, q, end, key))
+        self.read(|db| pipeline_as_of(db, &s, q, end, keys))
     }
 }
