@@ -37,6 +37,7 @@
 //! id or auto-numbers (`run`), notes the picklist values and references it would add and lets stand-ins
 //! through (`picklists`, `references`), and reports each planned row instead of queueing it (`batches`).
 
+mod ahead; // lines read ahead, planned a batch at a time
 mod auto_number;
 mod batches;
 mod duplicates;
@@ -107,6 +108,8 @@ struct Run {
     opportunity: Option<NewCustomerOpportunity>,
     /// The auto-numbers of the rows in `batch` (write path: a set instead of a scan of the batch).
     batch_numbers: HashSet<String>,
+    /// The imported auto-numbers of the lines read ahead, asked of the store at once.
+    probed: Option<ahead::Probed>,
 }
 
 fn problem(column: Option<&str>, field: Option<&str>, code: &str, message: impl Into<String>) -> RowProblem {

@@ -1,9 +1,10 @@
 //! CSV import: reading the file, mapping its columns to fields and turning each line into a row.
 
+use super::ahead::Ahead;
 use super::{Progress, RowInput, problem};
 use crate::error::{Error, Result};
 use crate::io::csv_import::{ColumnUse, CsvSource, RawRow, convert_cell, map_columns};
-use crate::io::{ImportJournal, ImportOptions, ImportReport, Outcome};
+use crate::io::{ImportJournal, ImportOptions, ImportReport};
 use crate::service::Crm;
 use crate::value::Value;
 use std::collections::HashMap;
@@ -107,41 +108,37 @@ impl Crm {
                 .collect(),
         );
         let an_state = self.auto_number(&m.name).ok();
-        while let Some(raw) = src.next_row()? {
-            if to_skip > 0 {
-                to_skip -= 1;
-                continue;
-            }
-            if run.report.rows >= run.options.max_rows {
-                let line = match raw {
-                    RawRow::Empty { line } | RawRow::Cells { line, .. } => line,
+        // A batch's lines are read first, then planned together (see `ahead`): as many as the batch has room
+        // for, so that it fills up exactly at the end of what was read.
+        let batch_size = run.options.batch_size.max(1);
+        let mut at_end = false;
+        while !at_end {
+            let room = if run.options.dry_run { batch_size } else { batch_size.saturating_sub(run.batch.len()).max(1) };
+            let mut lines = Vec::with_capacity(room.min(4096));
+            while lines.len() < room {
+                let Some(raw) = src.next_row()? else {
+                    at_end = true;
+                    break;
                 };
-                self.stop_at_row_limit(&mut run, line);
-                break;
-            }
-            run.report.rows += 1;
-            let input = match raw {
-                RawRow::Empty { line } => {
-                    self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", "empty line")]);
+                if to_skip > 0 {
+                    to_skip -= 1;
                     continue;
                 }
-                RawRow::Cells { line, cells } => self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options),
-            };
-            if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
-                self.finish_row(
-                    &mut run,
-                    input.line,
-                    Outcome::Skipped,
-                    None,
-                    vec![problem(None, None, "empty", "every mapped cell is empty")],
-                );
-                continue;
+                let line = match &raw {
+                    RawRow::Empty { line } | RawRow::Cells { line, .. } => *line,
+                };
+                if run.report.rows + lines.len() as u64 >= run.options.max_rows {
+                    lines.push(Ahead::Limit(line));
+                    at_end = true;
+                    break;
+                }
+                lines.push(match raw {
+                    RawRow::Empty { line } => Ahead::Empty(line),
+                    RawRow::Cells { line, cells } => Ahead::Row(self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options)),
+                });
             }
-            if !run.options.dry_run {
-                self.begin_unit()?;
-            }
-            self.process_row(&mut run, input)?;
-            if run.batch.len() >= run.options.batch_size.max(1) {
+            self.plan_ahead(&mut run, &m, lines)?;
+            if run.batch.len() >= batch_size {
                 self.flush(&mut run)?;
                 self.end_unit(true)?;
                 if let Some(p) = progress.as_mut() {

@@ -65,6 +65,7 @@ impl Crm {
             new_contacts: vec![],
             opportunity,
             batch_numbers: HashSet::new(),
+            probed: None,
         })
     }
 
