@@ -138,7 +138,7 @@ pub(crate) fn purge<D: Db + ?Sized>(db: &mut D, id: RecordId, expected: u64) -> 
 pub(crate) const CREATED_FIELDS: &str = "*created";
 
 /// The compact form of an entry, when it is a creation with at least one field.
-fn compact_creation(h: &HistoryEntry) -> Option<String> {
+pub(crate) fn compact_creation(h: &HistoryEntry) -> Option<String> {
     if h.kind != ChangeKind::Created || h.changes.is_empty() || h.changes.iter().any(|d| d.before.is_some()) {
         return None;
     }
