@@ -154,7 +154,10 @@ fn imported_numbers_read_ahead_are_checked_across_batches(b: Backend) {
     let mut t = b.crm();
     let crm = &mut t.crm;
     let first = crm
-        .create("Potentials", Fields::new().with("potentialname", "before").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+        .create(
+            "Potentials",
+            Fields::new().with("potentialname", "before").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+        )
         .unwrap();
     let taken = first.get("potential_no").to_text().unwrap();
     let csv = format!(
@@ -171,7 +174,8 @@ fn imported_numbers_read_ahead_are_checked_across_batches(b: Backend) {
     let options = io::ImportOptions { batch_size: 2, ..Default::default() };
     let report = crm.import_csv(csv.as_bytes(), "Potentials", &options, None).unwrap();
     assert_eq!((report.rows, report.created, report.skipped, report.failed), (8, 7, 1, 0), "{kind}: {report:?}");
-    let notes: Vec<u64> = report.row_reports.iter().filter(|r| r.problems.iter().any(|p| p.code == "auto_number_taken")).map(|r| r.line).collect();
+    let notes: Vec<u64> =
+        report.row_reports.iter().filter(|r| r.problems.iter().any(|p| p.code == "auto_number_taken")).map(|r| r.line).collect();
     assert_eq!(notes, vec![5, 7, 8], "{kind}: c, e and f are renumbered: {report:?}");
     let skipped: Vec<u64> = report.row_reports.iter().filter(|r| r.outcome == io::Outcome::Skipped).map(|r| r.line).collect();
     assert_eq!(skipped, vec![4], "{kind}");
@@ -184,7 +188,10 @@ fn imported_numbers_read_ahead_are_checked_across_batches(b: Backend) {
     numbers.dedup();
     assert_eq!(numbers.len(), n, "{kind}: {numbers:?}");
     let next = crm
-        .create("Potentials", Fields::new().with("potentialname", "after").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"))
+        .create(
+            "Potentials",
+            Fields::new().with("potentialname", "after").with("sales_stage", "Prospecting").with("closingdate", "2027-01-01"),
+        )
         .unwrap()
         .get("potential_no")
         .to_text()
@@ -192,4 +199,8 @@ fn imported_numbers_read_ahead_are_checked_across_batches(b: Backend) {
     assert!(next.trim_start_matches("POT").parse::<u64>().unwrap() > 960, "{kind}: {next}");
 }
 
-on_every_backend!(import_checks_numbers_and_reuses_references, auto_numbers_of_a_batched_import_are_stored_with_each_batch, imported_numbers_read_ahead_are_checked_across_batches);
+on_every_backend!(
+    import_checks_numbers_and_reuses_references,
+    auto_numbers_of_a_batched_import_are_stored_with_each_batch,
+    imported_numbers_read_ahead_are_checked_across_batches
+);

@@ -134,7 +134,9 @@ impl Crm {
                 }
                 lines.push(match raw {
                     RawRow::Empty { line } => Ahead::Empty(line),
-                    RawRow::Cells { line, cells } => Ahead::Row(self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options)),
+                    RawRow::Cells { line, cells } => {
+                        Ahead::Row(self.row_input(&m, (&src.headers, &uses, &columns), line, cells, &run.options))
+                    }
                 });
             }
             self.plan_ahead(&mut run, &m, lines)?;

@@ -12,12 +12,12 @@ use crate::io::ImportRowFate;
 use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
+use crate::storage::sql::records::{CREATED_FIELDS, compact_creation};
 use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
 use crate::storage::{Change, ImportChange, RecordChange, WorkflowChange};
 use crate::workflow::mail::Mail;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
-use crate::storage::sql::records::{CREATED_FIELDS, compact_creation};
 use std::collections::HashSet;
 
 /// Runs shorter than this are written change by change (a single save): the array statements pay off
