@@ -54,7 +54,7 @@ impl Crm {
     /// from the stored model and directory, cached until the access version moves (one cheap read).
     pub(crate) fn rights(&self) -> Result<Arc<Rights>> {
         let Some(actor) = self.actor.as_ref().map(|u| u.id) else { return Ok(Arc::new(Rights::unrestricted(None))) };
-        let v = self.store.access_version()?;
+        let v = self.held_read(|h| &mut h.access_version, || self.store.access_version())?;
         let mut cache = self.access.lock().unwrap_or_else(|p| p.into_inner());
         if cache.version != Some(v) {
             cache.rights.clear();

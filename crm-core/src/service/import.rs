@@ -38,6 +38,7 @@
 //! id or auto-numbers (`run`), notes the picklist values and references it would add and lets stand-ins
 //! through (`picklists`, `references`), and reports each planned row instead of queueing it (`batches`).
 
+mod ahead; // lines read ahead, planned a batch at a time
 mod auto_number;
 mod batches;
 mod duplicates;
@@ -112,6 +113,8 @@ struct Run {
     batch_numbers: HashSet<String>,
     /// The acting user's labels: the import's own notes are in their language.
     labels: crate::i18n::Labels,
+    /// The imported auto-numbers of the lines read ahead, asked of the store at once.
+    probed: Option<ahead::Probed>,
 }
 
 impl Run {

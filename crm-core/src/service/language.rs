@@ -37,10 +37,15 @@ impl Crm {
     /// # Errors
     /// Storage errors.
     pub fn store_language(&self) -> Result<&'static str> {
-        Ok(match self.store.setting(LANGUAGE)? {
-            Some(code) => i18n::language(&code).unwrap_or(i18n::DEFAULT_LANGUAGE),
-            None => i18n::DEFAULT_LANGUAGE,
-        })
+        self.held_read(
+            |h| &mut h.language,
+            || {
+                Ok(match self.store.setting(LANGUAGE)? {
+                    Some(code) => i18n::language(&code).unwrap_or(i18n::DEFAULT_LANGUAGE),
+                    None => i18n::DEFAULT_LANGUAGE,
+                })
+            },
+        )
     }
 
     /// Sets the store's language (`"fa_ir"`, also `"fa"`, `"fa-IR"`). The default workflows no one edited

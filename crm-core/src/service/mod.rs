@@ -125,6 +125,19 @@ struct Cache {
     entities: std::collections::HashMap<crate::value::RecordId, (String, bool)>,
     /// Write path: the currency book (see `service::currency`).
     currencies: Option<Arc<crate::currency::CurrencyBook>>,
+    /// Stored values read while the store's freshness is held (see [`Crm::held_read`]).
+    held: std::sync::Mutex<HeldReads>,
+}
+
+/// Stored values read once while the store's freshness is held (an exclusive unit of work or a save, see
+/// [`Crm::in_one_save`]) and used until it ends or this handle writes anything but new records: a save or a
+/// batch of imported rows reads them once, not once per record (each read a round trip on PostgreSQL).
+#[derive(Debug, Default)]
+pub(crate) struct HeldReads {
+    /// The access version ([`crate::storage::AccessStore::access_version`]).
+    pub(crate) access_version: Option<u64>,
+    /// The store's language.
+    pub(crate) language: Option<&'static str>,
 }
 
 /// The most entries the reference caches hold before they start over (keeps memory flat on huge imports).
@@ -257,6 +270,29 @@ impl Crm {
     fn forget_freshness(&mut self) {
         self.cache.schema_fresh = false;
         self.cache.data_fresh = false;
+        self.forget_held_reads();
+    }
+
+    /// Drops the values read while freshness was held.
+    fn forget_held_reads(&mut self) {
+        *self.cache.held.get_mut().unwrap_or_else(|p| p.into_inner()) = HeldReads::default();
+    }
+
+    /// A stored value: the one read while the store's freshness is held ([`HeldReads`]), else `read`.
+    pub(crate) fn held_read<T: Copy>(
+        &self,
+        field: impl Fn(&mut HeldReads) -> &mut Option<T>,
+        read: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        if !self.holds_freshness() {
+            return read();
+        }
+        if let Some(v) = *field(&mut self.cache.held.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(v);
+        }
+        let v = read()?;
+        *field(&mut self.cache.held.lock().unwrap_or_else(|p| p.into_inner())) = Some(v);
+        Ok(v)
     }
 
     /// Starts the store's unit of work (one transaction for many saves, see [`Store::begin_unit`]).
@@ -309,7 +345,10 @@ impl Crm {
         let cs = fixed.as_ref().unwrap_or(cs);
         for c in &cs.0 {
             match c {
-                Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => self.cache.directory = None,
+                Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => {
+                    self.cache.directory = None;
+                    self.forget_held_reads();
+                }
                 Change::Workflow(WorkflowChange::PutWorkflow(_)) | Change::Workflow(WorkflowChange::DeleteWorkflow(_)) => {
                     self.cache.workflows = None;
                     self.cache.module_workflows.clear();
@@ -338,6 +377,7 @@ impl Crm {
     pub(crate) fn drop_reference_caches(&mut self) {
         self.cache.refs.clear();
         self.cache.entities.clear();
+        self.forget_held_reads();
     }
 
     /// [`Crm::resolve_reference`] with the names already resolved kept (import rows name the same

@@ -146,7 +146,7 @@ impl Crm {
         let mut rows: BTreeMap<String, PipelineRow> = BTreeMap::new();
         for g in groups {
             let (key, label) = self.row_key(by, &g.key, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, ..PipelineRow::new(key) });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, ..PipelineRow::new(key.clone()) });
             row.count += g.count;
             row.amount += g.sums.first().copied().unwrap_or_default();
             row.forecast_amount += g.sums.get(1).copied().unwrap_or_default();
@@ -316,7 +316,7 @@ impl Crm {
             let g = a.group;
             let v = g.keys.into_iter().next().unwrap_or_default();
             let (key, label) = self.row_key(by, &v, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, currency: named.clone(), ..PipelineRow::new(key) });
+            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, currency: named.clone(), ..PipelineRow::new(key.clone()) });
             row.count += g.count;
             row.amount = add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;

@@ -24,6 +24,7 @@ use crate::view::Filter;
 use crate::workflow::mail::{Mail, MailStatus};
 use crate::workflow::{QueuedTask, Workflow};
 use chrono::NaiveDateTime;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Records (any module), ids, auto-numbers, the change log and stage history. Written with
@@ -99,6 +100,18 @@ pub trait RecordStore {
         let Some(an) = &module.auto_number else { return Ok(false) };
         let q = Query::new(&module.name).filter(crate::query::Condition::eq(an.field.clone(), number)).normalize(module)?;
         Ok(self.count(&q)? > 0 || self.count(&q.in_recycle_bin())? > 0)
+    }
+    /// Which of `numbers` a record of `module` (live or in the recycle bin) has as its auto-number: the
+    /// numbers an import batch brings, asked at once. The default asks [`RecordStore::auto_number_taken`]
+    /// for each; PostgreSQL answers them all in one statement.
+    fn auto_numbers_taken(&self, module: &Module, numbers: &[&str]) -> Result<HashSet<String>> {
+        let mut taken = HashSet::new();
+        for n in numbers {
+            if self.auto_number_taken(module, n)? {
+                taken.insert((*n).to_string());
+            }
+        }
+        Ok(taken)
     }
     /// The change log of a record, oldest first.
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>>;

@@ -10,6 +10,9 @@ impl Crm {
         if run.batch_numbers.contains(number) {
             return Ok(false);
         }
+        if let Some(p) = run.probed.as_ref().filter(|p| p.asked.contains(number)) {
+            return Ok(!p.taken.contains(number)); // asked with the batch's other numbers (see `ahead`)
+        }
         // Straight to the store: the number is already canonical text; one probe covers the live records
         // and the recycle bin.
         let m = self.module(module)?;

@@ -135,6 +135,12 @@ impl Crm {
             version: r.version,
         }));
         self.commit(&cs)?;
+        // A record of the imported module itself took a number the batch's read-ahead did not see taken.
+        if r.module == run.module
+            && let Some(n) = self.module(&r.module)?.auto_number.as_ref().and_then(|a| r.get(&a.field).to_text())
+        {
+            run.batch_numbers.insert(n);
+        }
         run.report.references_created += 1;
         Ok(Ok(r.id))
     }

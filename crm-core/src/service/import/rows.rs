@@ -4,10 +4,11 @@
 //! (`source`).
 
 use super::source::{RowSource, SourceRow};
+use super::ahead::Ahead;
 use super::{RowInput, problem};
 use crate::error::{Error, Result};
 use crate::io::csv_import::{ColumnUse, convert_cell, map_columns};
-use crate::io::{ImportJournal, ImportOptions, ImportReport, ImportStatus, Outcome};
+use crate::io::{ImportJournal, ImportOptions, ImportReport, ImportStatus};
 use crate::service::Crm;
 use crate::service::progress::{Progress, report};
 use crate::value::Value;
@@ -107,43 +108,40 @@ impl Crm {
                 .collect(),
         );
         let an_state = self.auto_number(&m.name).ok();
-        while let Some(raw) = source.next_row()? {
-            if to_skip > 0 {
-                to_skip -= 1;
-                continue;
-            }
-            let line = match &raw {
-                SourceRow::Empty { line } | SourceRow::Cells { line, .. } | SourceRow::Bad { line, .. } => *line,
-            };
-            if run.report.rows >= run.options.max_rows {
-                self.stop_at_row_limit(&mut run, line);
-                break;
-            }
-            run.report.rows += 1;
-            let input = match raw {
-                SourceRow::Empty { line } => {
-                    let note = run.say("EMPTY_LINE", &[]);
-                    self.finish_row(&mut run, line, Outcome::Skipped, None, vec![problem(None, None, "empty", note)]);
+        // A batch's lines are read first, then planned together (see `ahead`): as many as the batch has room
+        // for, so that it fills up exactly at the end of what was read.
+        let batch_size = run.options.batch_size.max(1);
+        let mut at_end = false;
+        while !at_end {
+            let room = if run.options.dry_run { batch_size } else { batch_size.saturating_sub(run.batch.len()).max(1) };
+            let mut lines = Vec::with_capacity(room.min(4096));
+            while lines.len() < room {
+                let Some(raw) = source.next_row()? else {
+                    at_end = true;
+                    break;
+                };
+                if to_skip > 0 {
+                    to_skip -= 1;
                     continue;
                 }
-                SourceRow::Bad { line, problem } => {
-                    self.finish_row(&mut run, line, Outcome::Failed, None, vec![problem]);
-                    continue;
+                let line = match &raw {
+                    SourceRow::Empty { line } | SourceRow::Cells { line, .. } | SourceRow::Bad { line, .. } => *line,
+                };
+                if run.report.rows + lines.len() as u64 >= run.options.max_rows {
+                    lines.push(Ahead::Limit(line));
+                    at_end = true;
+                    break;
                 }
-                SourceRow::Cells { line, cells } => {
-                    self.row_input(&m, (&headers, &uses, &columns), line, cells, (&run.options, &run.labels))
-                }
-            };
-            if input.fields.is_empty() && input.problems.is_empty() && input.auto_number.is_none() {
-                let note = run.say("EMPTY_CELLS", &[]);
-                self.finish_row(&mut run, input.line, Outcome::Skipped, None, vec![problem(None, None, "empty", note)]);
-                continue;
+                lines.push(match raw {
+                    SourceRow::Empty { line } => Ahead::Empty(line),
+                    SourceRow::Bad { line, problem } => Ahead::Bad(line, problem),
+                    SourceRow::Cells { line, cells } => {
+                        Ahead::Row(self.row_input(&m, (&headers, &uses, &columns), line, cells, (&run.options, &run.labels)))
+                    }
+                });
             }
-            if !run.options.dry_run {
-                self.begin_unit()?;
-            }
-            self.process_row(&mut run, input)?;
-            if run.batch.len() >= run.options.batch_size.max(1) {
+            self.plan_ahead(&mut run, &m, lines)?;
+            if run.batch.len() >= batch_size {
                 self.flush(&mut run)?;
                 self.end_unit(true)?;
                 if report(&mut progress, source.progress(run.rows_done_total())) {

@@ -66,6 +66,7 @@ impl Crm {
             opportunity,
             batch_numbers: HashSet::new(),
             labels: self.labels()?,
+            probed: None,
         })
     }
 

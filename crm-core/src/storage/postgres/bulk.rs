@@ -12,6 +12,7 @@ use crate::io::ImportRowFate;
 use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
+use crate::storage::sql::records::{CREATED_FIELDS, compact_creation};
 use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
 use crate::storage::{Change, ImportChange, RecordChange, WorkflowChange};
 use crate::workflow::mail::Mail;
@@ -210,9 +211,12 @@ const ENTRY_IDS: &str = "WITH l AS (SELECT pg_advisory_xact_lock(737841504468756
 /// that appends to the change log waits until the one before it committed (see [`crate::feed`]).
 pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
     if let [h] = entries {
-        let fields: Vec<&str> = h.changes.iter().map(|d| d.field.as_str()).collect();
-        let before: Vec<Option<&str>> = h.changes.iter().map(|d| d.before.as_deref()).collect();
-        let after: Vec<Option<&str>> = h.changes.iter().map(|d| d.after.as_deref()).collect();
+        let (mut fields, mut before, mut after) = (vec![], vec![], vec![]);
+        details(h, |f, b, a| {
+            fields.push(f);
+            before.push(b);
+            after.push(a);
+        });
         c.execute_raw(
             ONE_ENTRY,
             &[&h.record.0, &h.module, &h.actor, &fmt_dt(h.at), &h.kind.as_str(), &h.related.map(|r| r.0), &fields, &before, &after],
@@ -235,12 +239,12 @@ pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
         ats.push(fmt_dt(h.at));
         kinds.push(h.kind.as_str());
         related.push(h.related.map(|r| r.0));
-        for d in &h.changes {
+        details(h, |f, b, a| {
             owners.push(*id);
-            fields.push(d.field.as_str());
-            before.push(d.before.as_deref());
-            after.push(d.after.as_deref());
-        }
+            fields.push(f);
+            before.push(b);
+            after.push(a);
+        });
     }
     c.execute_raw(
         "INSERT INTO crm_history (id, record_id, module, actor, at, kind, related_id)
@@ -255,6 +259,17 @@ pub(super) fn histories(c: &mut Conn, entries: &[&HistoryEntry]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The detail rows of an entry, as the SQLite adapter stores them (`sql::records::detail_args`): a creation
+/// as one row holding its fields as JSON (read back field by field), every other entry one row per field.
+fn details<'a>(h: &'a HistoryEntry, mut row: impl FnMut(&'a str, Option<&'a str>, Option<String>)) {
+    if let Some(json) = compact_creation(h) {
+        return row(CREATED_FIELDS, None, Some(json));
+    }
+    for d in &h.changes {
+        row(d.field.as_str(), d.before.as_deref(), d.after.clone());
+    }
 }
 
 pub(super) fn stage_rows(c: &mut Conn, stages: &[&StageEntry]) -> Result<()> {

@@ -371,6 +371,13 @@ impl Db for Conn {
     fn write_bulk(&mut self, schema: &crate::schema::Schema, run: &[crate::storage::Change]) -> Result<()> {
         super::bulk::write_run(self, schema, run)
     }
+    /// One probe of the number's unique index for the whole list (`= ANY($1)`).
+    fn numbers_taken(&mut self, m: &Module, field: &str, numbers: &[&str]) -> Result<Option<std::collections::HashSet<String>>> {
+        let d = self.dialect;
+        let sql = format!("SELECT {f} FROM {} WHERE {f} = ANY($1::text[])", d.ident(&m.table_name())?, f = d.ident(field)?);
+        let rows = self.query_raw(&sql, &[&numbers])?;
+        Ok(Some(rows.iter().map(|r| get::<String>(r, 0)).collect::<Result<_>>()?))
+    }
     fn insert_history(&mut self, entries: &[&crate::history::HistoryEntry]) -> Result<()> {
         super::bulk::histories(self, entries)
     }

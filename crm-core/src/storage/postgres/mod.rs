@@ -290,13 +290,19 @@ impl SqlAdapter for PostgresStore {
     /// A sequence is never rolled back, so ids are never reused; the session-level advisory lock makes the
     /// block consecutive while other connections allocate too (it is released at once, even inside a unit
     /// of work).
+    /// Lock, block and unlock are one statement (one round trip): each step of the query needs the one before.
     fn reserve_ids(&mut self, n: i64) -> Result<i64> {
         let c = self.conn.get_mut();
-        c.query_one("SELECT pg_advisory_lock($1)", &[&LOCK_IDS])?;
-        let last = c.query_one("SELECT setval('crm_ids', nextval('crm_ids') + $1 - 1)", &[&n]);
-        let unlocked = c.query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_IDS]);
-        let last: i64 = get(&last?, 0)?;
-        unlocked?;
+        let row = c.query_one(
+            "WITH l AS (SELECT pg_advisory_lock($2)),
+                  b AS (SELECT setval('crm_ids', nextval('crm_ids') + $1 - 1) AS last FROM l)
+             SELECT b.last, pg_advisory_unlock($2) FROM b",
+            &[&n, &LOCK_IDS],
+        )?;
+        let (last, unlocked): (i64, bool) = (get(&row, 0)?, get(&row, 1)?);
+        if !unlocked {
+            return Err(StorageError::Backend("the id lock was not held".into()).into());
+        }
         Ok(last - n + 1)
     }
 

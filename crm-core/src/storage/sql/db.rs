@@ -115,6 +115,12 @@ pub(crate) trait Db {
     fn insert_records(&mut self, version: u64, m: &Module, records: &[&crate::record::Record]) -> Result<()> {
         super::records::insert_each(self, version, m, records)
     }
+    /// Which of `numbers` a record of `m` has in its auto-number `field`, in one statement; `None` when the
+    /// engine has no such statement (then each is probed).
+    fn numbers_taken(&mut self, m: &Module, field: &str, numbers: &[&str]) -> Result<Option<std::collections::HashSet<String>>> {
+        let _ = (m, field, numbers);
+        Ok(None)
+    }
     /// How many of the leading changes the engine writes at once with [`Db::write_bulk`] (0: none).
     fn bulk_run(&self, changes: &[crate::storage::Change]) -> usize {
         let _ = changes;

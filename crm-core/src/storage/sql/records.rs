@@ -13,7 +13,7 @@ use crate::row::{Row, RowLayout};
 use crate::schema::{Module, Schema};
 use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, rows_via_records, sum_overflow};
 use crate::value::{RecordId, Value, parse_decimal};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 /// The statements of one module's table, built from the schema once per schema version, so that a write
@@ -138,7 +138,7 @@ pub(crate) fn purge<D: Db + ?Sized>(db: &mut D, id: RecordId, expected: u64) -> 
 pub(crate) const CREATED_FIELDS: &str = "*created";
 
 /// The compact form of an entry, when it is a creation with at least one field.
-fn compact_creation(h: &HistoryEntry) -> Option<String> {
+pub(crate) fn compact_creation(h: &HistoryEntry) -> Option<String> {
     if h.kind != ChangeKind::Created || h.changes.is_empty() || h.changes.iter().any(|d| d.before.is_some()) {
         return None;
     }
@@ -323,6 +323,25 @@ pub(crate) fn number_taken<D: Db + ?Sized>(db: &mut D, m: &Module, number: &str)
     let Some(an) = &m.auto_number else { return Ok(false) };
     let sql = compile::number_taken(db.dialect(), m, &an.field)?;
     Ok(row(db, &sql, &[Arg::Text(number)], |_| Ok(()))?.is_some())
+}
+
+/// Which of `numbers` a record of the module has as its auto-number: one statement where the engine takes a
+/// list ([`Db::numbers_taken`]), else one probe each.
+pub(crate) fn numbers_taken<D: Db + ?Sized>(db: &mut D, m: &Module, numbers: &[&str]) -> Result<HashSet<String>> {
+    let Some(an) = &m.auto_number else { return Ok(HashSet::new()) };
+    if numbers.is_empty() {
+        return Ok(HashSet::new());
+    }
+    if let Some(taken) = db.numbers_taken(m, &an.field, numbers)? {
+        return Ok(taken);
+    }
+    let mut taken = HashSet::new();
+    for n in numbers {
+        if number_taken(db, m, n)? {
+            taken.insert((*n).to_string());
+        }
+    }
+    Ok(taken)
 }
 
 /// A record's change log, oldest first.
@@ -524,6 +543,10 @@ impl<S: SqlAdapter> RecordStore for S {
     fn auto_number_taken(&self, module: &Module, number: &str) -> Result<bool> {
         // The module table holds live and deleted records; the number's unique index answers in one probe.
         self.read(|db| number_taken(db, module, number))
+    }
+
+    fn auto_numbers_taken(&self, module: &Module, numbers: &[&str]) -> Result<HashSet<String>> {
+        self.read(|db| numbers_taken(db, module, numbers))
     }
 
     fn history(&self, id: RecordId) -> Result<Vec<HistoryEntry>> {
