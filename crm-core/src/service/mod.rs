@@ -23,6 +23,7 @@ mod mass;
 mod merge; // merging duplicates, undone by restore
 mod records;
 mod relations;
+mod save_plan; // what a save needs from the schema, once per schema
 mod views;
 
 mod conditions;
@@ -122,6 +123,8 @@ struct Cache {
     entities: std::collections::HashMap<crate::value::RecordId, (String, bool)>,
     /// Write path: the currency book (see `service::currency`).
     currencies: Option<Arc<crate::currency::CurrencyBook>>,
+    /// Write path: the save plans of the schema in force (see `service::save_plan`).
+    save_plans: save_plan::SavePlans,
 }
 
 /// The most entries the reference caches hold before they start over (keeps memory flat on huge imports).
@@ -300,10 +303,9 @@ impl Crm {
         self.cache.dry_numbers = if on { Some(Default::default()) } else { None };
     }
 
-    /// Commits a change set and drops the caches it makes stale.
+    /// Commits a change set and drops the caches it makes stale. Planned changes are trusted: every plan
+    /// that writes a record's values fills its base-currency copies (see `service::currency`).
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
-        let fixed = self.with_base_copies(cs)?; // every record write keeps its base-currency copies right
-        let cs = fixed.as_ref().unwrap_or(cs);
         for c in &cs.0 {
             match c {
                 Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => self.cache.directory = None,
