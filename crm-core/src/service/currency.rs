@@ -372,6 +372,18 @@ impl Crm {
         fill_copies(&book, m, pairs, values, today, &only).map_err(validation)
     }
 
+    /// True when a record's base copies take their rate on its creation day: its module has money fields
+    /// and the record has no date in the field the currency book takes the day from.
+    pub(crate) fn copies_read_creation_day(&mut self, r: &Record) -> Result<bool> {
+        let schema = Arc::clone(&self.schema);
+        let Some(m) = schema.modules.get(&r.module) else { return Ok(false) };
+        if self.save_plan(&schema, m).money.is_empty() {
+            return Ok(false);
+        }
+        let book = self.currency_book_cached()?;
+        Ok(book.date_field(&m.name).is_none_or(|f| !matches!(r.get(&f), Value::Date(_) | Value::DateTime(_))))
+    }
+
     /// Makes the base copies of a record that a plan writes with changed values right (the writes that do
     /// not go through a save: see the module doc): gives it the base currency when it has none and fills
     /// every copy. [`Crm::commit`] trusts planned changes.

@@ -100,7 +100,9 @@ impl Crm {
                 }
                 if let Some(dt) = input.created {
                     patch(&mut record, &mut cs, "createdtime", Value::DateTime(dt));
-                    // The creation day may be the day a base-currency copy's rate is taken on.
+                }
+                // The creation day may be the day a base-currency copy's rate is taken on.
+                if input.created.is_some() && self.copies_read_creation_day(&record)? {
                     let before = record.values.clone();
                     if let Err(e) = self.plan_base_copies(&mut record) {
                         return self.row_error(run, &input, e, notes);
