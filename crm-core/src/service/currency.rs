@@ -7,10 +7,13 @@
 //! [`CurrencyBook::date_field`]) and rounded to the base currency's places. Sorting, filtering and summing
 //! on the base copies compare like with like across currencies.
 //!
-//! A save fills the copies twice: before the workflows run (so conditions and expressions see them) and
-//! after (a workflow may change an amount); [`Crm::commit`] checks every record it writes once more, so
-//! the writes that do not go through a save (mass edits, workflow updates of related records, undo) keep
-//! them right too.
+//! A save fills the copies before the workflows run (so conditions and expressions see them) and, after
+//! them, again only the copies whose inputs a workflow changed (its money field, or the currency or the
+//! rate's day for every copy). [`Crm::commit`] trusts planned changes and does not look at them again:
+//! mass edits and undo go through the save's plan ([`Crm::plan_update`]), and the plans that change a
+//! record's values outside it (workflow updates of related records, scheduled workflow runs, an
+//! imported creation time) fill the copies with [`Crm::plan_base_copies`]. Merges, conversions and
+//! moves to and from the recycle bin change references, flags and stamps only, which no copy reads.
 //!
 //! **Rate edits refresh the copies.** A new or changed rate rewrites the base copies of every record in
 //! that currency whose copy changes, in the same transaction as the rate: one read of the currency's
@@ -29,7 +32,7 @@ use crate::storage::{Change, ChangeSet, RecordChange, ViewChange};
 use crate::value::Value;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The setting that holds the [`CurrencyBook`].
@@ -306,6 +309,7 @@ impl Crm {
     pub(crate) fn currency_input(
         &mut self,
         m: &Module,
+        money: &[(String, String)],
         values: &mut BTreeMap<String, Value>,
         before: Option<&BTreeMap<String, Value>>,
         errors: &mut ValidationErrors,
@@ -336,75 +340,68 @@ impl Crm {
             }
         };
         values.insert(currency::CURRENCY_FIELD.into(), Value::Text(code));
-        if let Err(e) = fill_base_copies(&book, m, values, self.now().date()) {
+        if let Err(e) = fill_copies(&book, m, money, values, self.now().date(), &|_| true) {
             errors.push(e);
         }
         Ok(())
     }
 
-    /// Fills the base copies again (after workflows); a missing rate is a validation error.
-    pub(crate) fn currency_refill(&mut self, m: &Module, values: &mut BTreeMap<String, Value>) -> Result<()> {
-        if currency::money_fields(m).is_empty() {
+    /// Fills the base copies again after the workflows, for the copies whose inputs the workflows changed
+    /// (`changed`: the fields they set on the record): a copy whose money field changed, or every copy when
+    /// the currency or the day the rate is taken on changed. A missing rate is a validation error.
+    pub(crate) fn currency_refill(
+        &mut self,
+        m: &Module,
+        pairs: &[(String, String)],
+        values: &mut BTreeMap<String, Value>,
+        changed: &BTreeSet<String>,
+    ) -> Result<()> {
+        if changed.is_empty() || pairs.is_empty() {
             return Ok(());
         }
         let book = self.currency_book_cached()?;
+        let day_field = book.date_field(&m.name);
+        let every = changed.contains(currency::CURRENCY_FIELD)
+            || changed.contains("createdtime")
+            || day_field.as_ref().is_some_and(|f| changed.contains(f));
+        if !every && !pairs.iter().any(|(money, _)| changed.contains(money)) {
+            return Ok(());
+        }
         let today = self.now().date();
-        fill_base_copies(&book, m, values, today).map_err(|e| {
-            let mut v = ValidationErrors::default();
-            v.push(e);
-            v.into_result().err().unwrap_or_else(|| Error::invalid("missing rate"))
-        })
+        let only = |money: &str| every || changed.contains(money);
+        fill_copies(&book, m, pairs, values, today, &only).map_err(validation)
     }
 
-    /// The change set with the base copies of every inserted or updated record made right (`None` when
-    /// they already are). See the module doc.
-    pub(crate) fn with_base_copies(&mut self, cs: &ChangeSet) -> Result<Option<ChangeSet>> {
-        let wants = |c: &Change| match c {
-            Change::Record(RecordChange::Insert(r) | RecordChange::Update { record: r, .. }) => {
-                self.schema.modules.get(&r.module).is_some_and(|m| m.field(currency::CURRENCY_FIELD).is_some())
-            }
-            _ => false,
-        };
-        if !cs.0.iter().any(wants) {
-            return Ok(None);
+    /// True when a record's base copies take their rate on its creation day: its module has money fields
+    /// and the record has no date in the field the currency book takes the day from.
+    pub(crate) fn copies_read_creation_day(&mut self, r: &Record) -> Result<bool> {
+        let schema = Arc::clone(&self.schema);
+        let Some(m) = schema.modules.get(&r.module) else { return Ok(false) };
+        if self.save_plan(&schema, m).money.is_empty() {
+            return Ok(false);
         }
         let book = self.currency_book_cached()?;
+        Ok(book.date_field(&m.name).is_none_or(|f| !matches!(r.get(&f), Value::Date(_) | Value::DateTime(_))))
+    }
+
+    /// Makes the base copies of a record that a plan writes with changed values right (the writes that do
+    /// not go through a save: see the module doc): gives it the base currency when it has none and fills
+    /// every copy. [`Crm::commit`] trusts planned changes.
+    ///
+    /// # Errors
+    /// `Validation` for a missing rate; storage errors reading the currency book.
+    pub(crate) fn plan_base_copies(&mut self, r: &mut Record) -> Result<()> {
         let schema = Arc::clone(&self.schema);
-        let today = self.now().date();
-        let mut out: Option<ChangeSet> = None;
-        for (i, c) in cs.0.iter().enumerate() {
-            let Change::Record(RecordChange::Insert(r) | RecordChange::Update { record: r, .. }) = c else { continue };
-            let Some(m) = schema.modules.get(&r.module) else { continue };
-            if currency::money_fields(m).is_empty() {
-                continue;
-            }
-            let no_currency = r.values.get(currency::CURRENCY_FIELD).is_none_or(Value::is_empty);
-            let copies = match base_copies(&book, m, &r.values, today) {
-                Ok(c) => c,
-                Err(e) => {
-                    let mut v = ValidationErrors::default();
-                    v.push(e);
-                    return v.into_result().map(|_| None);
-                }
-            };
-            if no_currency || copies.iter().any(|(copy, v)| r.values.get(copy) != v.as_ref()) {
-                let mut values = r.values.clone();
-                if no_currency {
-                    values.insert(currency::CURRENCY_FIELD.into(), Value::Text(book.base.clone()));
-                }
-                for (copy, v) in copies {
-                    match v {
-                        Some(v) => values.insert(copy, v),
-                        None => values.remove(&copy),
-                    };
-                }
-                let set = out.get_or_insert_with(|| cs.clone());
-                if let Change::Record(RecordChange::Insert(r) | RecordChange::Update { record: r, .. }) = &mut set.0[i] {
-                    r.values = values;
-                }
-            }
+        let Some(m) = schema.modules.get(&r.module) else { return Ok(()) };
+        if m.field(currency::CURRENCY_FIELD).is_none() || currency::money_fields(m).is_empty() {
+            return Ok(());
         }
-        Ok(out)
+        let book = self.currency_book_cached()?;
+        if r.values.get(currency::CURRENCY_FIELD).is_none_or(Value::is_empty) {
+            r.values.insert(currency::CURRENCY_FIELD.into(), Value::Text(book.base.clone()));
+        }
+        let today = self.now().date();
+        fill_base_copies(&book, m, &mut r.values, today).map_err(validation)
     }
 
     // ----- refresh and upgrade -----
@@ -678,7 +675,19 @@ pub(crate) fn fill_base_copies(
     values: &mut BTreeMap<String, Value>,
     today: NaiveDate,
 ) -> std::result::Result<(), FieldError> {
-    for (copy, v) in base_copies(book, m, values, today)? {
+    fill_copies(book, m, &currency::money_fields(m), values, today, &|_| true)
+}
+
+/// [`fill_base_copies`] for the money fields `only` accepts.
+fn fill_copies(
+    book: &CurrencyBook,
+    m: &Module,
+    pairs: &[(String, String)],
+    values: &mut BTreeMap<String, Value>,
+    today: NaiveDate,
+    only: &dyn Fn(&str) -> bool,
+) -> std::result::Result<(), FieldError> {
+    for (copy, v) in base_copies(book, m, pairs, values, today, only)? {
         match v {
             Some(v) => values.insert(copy, v),
             None => values.remove(&copy),
@@ -687,17 +696,26 @@ pub(crate) fn fill_base_copies(
     Ok(())
 }
 
+/// A base-copy problem as the `Validation` error a save reports.
+fn validation(e: FieldError) -> Error {
+    let mut v = ValidationErrors::default();
+    v.push(e);
+    v.into_result().err().unwrap_or_else(|| Error::invalid("missing rate"))
+}
+
 /// The base copies a record's values call for: `(copy field, value or none for an empty amount)`.
 ///
 /// # Errors
 /// As [`fill_base_copies`].
-pub(crate) fn base_copies(
+fn base_copies(
     book: &CurrencyBook,
     m: &Module,
+    pairs: &[(String, String)],
     values: &BTreeMap<String, Value>,
     today: NaiveDate,
+    only: &dyn Fn(&str) -> bool,
 ) -> std::result::Result<Vec<(String, Option<Value>)>, FieldError> {
-    let pairs = currency::money_fields(m);
+    let pairs: Vec<&(String, String)> = pairs.iter().filter(|(money, _)| only(money)).collect();
     let mut out = Vec::with_capacity(pairs.len());
     if pairs.is_empty() {
         return Ok(out);
@@ -706,11 +724,11 @@ pub(crate) fn base_copies(
     let day = record_day(book, m, values, today);
     let base = book.base_currency();
     for (money, copy) in pairs {
-        let amount = match values.get(&money) {
+        let amount = match values.get(money) {
             Some(Value::Decimal(d)) => *d,
             Some(Value::Int(i)) => Decimal::from(*i),
             _ => {
-                out.push((copy, None));
+                out.push((copy.clone(), None));
                 continue;
             }
         };
@@ -731,8 +749,8 @@ pub(crate) fn base_copies(
         let mut v = book
             .convert(amount, code, &base.code, day)
             .map_err(|e| FieldError::new(money.as_str(), ValidationCode::OutOfRange, e.to_string()))?;
-        v.rescale(m.field(&copy).map_or(MAX_DECIMALS, |f| f.decimal_scale()));
-        out.push((copy, Some(Value::Decimal(v))));
+        v.rescale(m.field(copy).map_or(MAX_DECIMALS, |f| f.decimal_scale()));
+        out.push((copy.clone(), Some(Value::Decimal(v))));
     }
     Ok(out)
 }

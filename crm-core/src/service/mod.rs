@@ -24,6 +24,7 @@ mod merge; // merging duplicates, undone by restore
 mod progress;
 mod records;
 mod relations;
+mod save_plan; // what a save needs from the schema, once per schema
 mod views;
 
 mod conditions;
@@ -127,6 +128,8 @@ struct Cache {
     currencies: Option<Arc<crate::currency::CurrencyBook>>,
     /// Stored values read while the store's freshness is held (see [`Crm::held_read`]).
     held: std::sync::Mutex<HeldReads>,
+    /// Write path: the save plans of the schema in force (see `service::save_plan`).
+    save_plans: save_plan::SavePlans,
 }
 
 /// Stored values read once while the store's freshness is held (an exclusive unit of work or a save, see
@@ -339,10 +342,9 @@ impl Crm {
         self.cache.dry_numbers = if on { Some(Default::default()) } else { None };
     }
 
-    /// Commits a change set and drops the caches it makes stale.
+    /// Commits a change set and drops the caches it makes stale. Planned changes are trusted: every plan
+    /// that writes a record's values fills its base-currency copies (see `service::currency`).
     pub(crate) fn commit(&mut self, cs: &ChangeSet) -> Result<()> {
-        let fixed = self.with_base_copies(cs)?; // every record write keeps its base-currency copies right
-        let cs = fixed.as_ref().unwrap_or(cs);
         for c in &cs.0 {
             match c {
                 Change::User(UserChange::PutUser(_)) | Change::User(UserChange::PutGroup(_)) => {

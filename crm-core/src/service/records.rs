@@ -1,6 +1,7 @@
 //! Record operations: create, quick create, update, delete, restore, purge, get, find, history.
 
 use super::Crm;
+use super::save_plan::SavePlan;
 use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
 use crate::history::{self, ChangeKind, HistoryEntry, STAGE_FIELDS, StageDuration, StageEntry};
 use crate::query::{Aggregate, Query};
@@ -11,6 +12,7 @@ use crate::storage::{Change, ChangeSet};
 use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One page of a listing with the total count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -363,35 +365,28 @@ impl Crm {
         let (schema, name) = self.module_arc(module)?;
         let m = &schema.modules[&name];
         self.check_input(m, &fields, crate::access::Action::Create)?; // access control
-        let mut values: BTreeMap<String, Value> = BTreeMap::new();
-        for f in &m.fields {
-            if let Some(d) = &f.default
-                && let Ok(v) = coerce(f, Value::Text(d.clone()))
-                && !v.is_empty()
-            {
-                values.insert(f.name.clone(), v);
-            }
-        }
-        if let (Some(u), Some(_)) = (&self.actor, m.field("assigned_user_id")) {
+        let plan = self.save_plan(&schema, m);
+        let mut values: BTreeMap<String, Value> = plan.defaults.iter().cloned().collect();
+        if let (Some(u), true) = (&self.actor, plan.owner) {
             values.insert("assigned_user_id".into(), Value::Owner(u.id));
         }
         let mut errors = ValidationErrors::default();
-        let given = gives_probability(m, &fields);
+        let given = gives_probability(&plan, m, &fields);
         let dir = self.directory()?;
-        self.apply_input(m, &mut values, fields, mode, &mut errors, &dir)?;
+        self.apply_input(&plan, m, &mut values, fields, mode, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, None, given);
         self.apply_analytics_rules(&schema, m, &mut values, None, &mut errors);
         let now = self.now();
-        self.stamp(m, &mut values, now);
-        if m.field("createdtime").is_some() {
+        self.stamp(&plan, &mut values, now);
+        if plan.created_time {
             values.insert("createdtime".into(), Value::DateTime(now));
         }
-        if m.field("source").is_some() {
+        if plan.source {
             values.insert("source".into(), Value::Text(source.into()));
         }
         self.apply_customization_rules(&schema, m, &mut values, None, &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
-        self.currency_input(m, &mut values, None, &mut errors)?;
+        self.currency_input(m, &plan.money, &mut values, None, &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;
 
@@ -401,8 +396,8 @@ impl Crm {
             values.insert(an.field.clone(), Value::Text(no));
         }
         let mut record = Record { id, module: m.name.clone(), label: label_of(m, &values), version: 1, deleted: false, values };
-        let extra = self.apply_workflows(None, &mut record, crate::workflow::Event::Create)?;
-        self.currency_refill(m, &mut record.values)?;
+        let (extra, set) = self.apply_workflows(None, &mut record, crate::workflow::Event::Create)?;
+        self.currency_refill(m, &plan.money, &mut record.values, &set)?;
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(RecordChange::Insert(record.clone()));
@@ -414,7 +409,7 @@ impl Crm {
             ChangeKind::Created,
             history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
         )));
-        if has_stage_history(m) {
+        if plan.stage_history {
             cs.push(RecordChange::Stage(StageEntry::of(&record, now, &actor)));
         }
         cs.0.extend(extra.0);
@@ -468,16 +463,17 @@ impl Crm {
         let m = &schema.modules[&name];
         self.check_record(current, crate::access::Action::Edit)?; // access control
         self.check_input(m, &fields, crate::access::Action::Edit)?;
+        let plan = self.save_plan(&schema, m);
         let mut values = current.values.clone();
         let mut errors = ValidationErrors::default();
-        let given = gives_probability(m, &fields);
+        let given = gives_probability(&plan, m, &fields);
         let dir = self.directory()?;
-        self.apply_input(m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
+        self.apply_input(&plan, m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), given);
         self.apply_analytics_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
-        self.currency_input(m, &mut values, Some(&current.values), &mut errors)?;
+        self.currency_input(m, &plan.money, &mut values, Some(&current.values), &mut errors)?;
         sort_errors(m, &mut errors);
         errors.into_result()?;
         let changes = history::diff(&current.values, &values, &UNLOGGED);
@@ -485,16 +481,16 @@ impl Crm {
             return Ok(None);
         }
         let now = self.now();
-        self.stamp(m, &mut values, now);
+        self.stamp(&plan, &mut values, now);
         let mut record = Record { label: label_of(m, &values), version: current.version + 1, values, ..current.clone() };
-        let extra = self.apply_workflows(Some(current), &mut record, crate::workflow::Event::Update)?;
-        self.currency_refill(m, &mut record.values)?;
+        let (extra, set) = self.apply_workflows(Some(current), &mut record, crate::workflow::Event::Update)?;
+        self.currency_refill(m, &plan.money, &mut record.values, &set)?;
         let changes = history::diff(&current.values, &record.values, &UNLOGGED);
         let actor = self.actor_name();
         let mut cs = ChangeSet::new();
         cs.push(RecordChange::Update { record: record.clone(), expected_version: current.version });
         cs.push(RecordChange::History(HistoryEntry::new(id, &m.name, &actor, now, ChangeKind::Updated, changes.clone())));
-        if has_stage_history(m) && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
+        if plan.stage_history && changes.iter().any(|c| STAGE_FIELDS.contains(&c.field.as_str()) || c.field == "forecast_amount") {
             cs.push(RecordChange::Stage(StageEntry::of(&record, now, &actor)));
         }
         cs.0.extend(extra.0);
@@ -512,9 +508,14 @@ impl Crm {
         let mut record = Record { deleted, version: current.version + 1, ..current.clone() };
         // A restore runs the module's workflows like a modification (vtiger does too); their writes share
         // the restore's transaction and its change-log entry.
-        let extra =
-            if deleted { ChangeSet::new() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
+        let (extra, set) =
+            if deleted { Default::default() } else { self.apply_workflows(Some(&current), &mut record, crate::workflow::Event::Update)? };
         let changes = crate::history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
+        let schema = Arc::clone(&self.schema);
+        if let Some(m) = schema.modules.get(&record.module) {
+            let plan = self.save_plan(&schema, m);
+            self.currency_refill(m, &plan.money, &mut record.values, &set)?; // what the workflows changed
+        }
         let mut cs = ChangeSet::new();
         cs.push(RecordChange::Update { record, expected_version: current.version });
         cs.push(RecordChange::History(HistoryEntry::new(
@@ -533,19 +534,21 @@ impl Crm {
     }
 
     /// Sets modifiedtime and modifiedby.
-    fn stamp(&self, m: &Module, values: &mut BTreeMap<String, Value>, now: chrono::NaiveDateTime) {
-        if m.field("modifiedtime").is_some() {
+    fn stamp(&self, plan: &SavePlan, values: &mut BTreeMap<String, Value>, now: chrono::NaiveDateTime) {
+        if plan.modified_time {
             values.insert("modifiedtime".into(), Value::DateTime(now));
         }
-        if m.field("modifiedby").is_some() {
+        if plan.modified_by {
             values.insert("modifiedby".into(), self.actor.as_ref().map_or(Value::Null, |u| Value::Owner(u.id)));
         }
     }
 
     /// Converts input values into field values, collecting problems. Names are resolved for references
     /// (`Accounts::::Hooli` or `Hooli`) and owners (user name, full name or group name).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn apply_input(
         &self,
+        plan: &SavePlan,
         m: &Module,
         values: &mut BTreeMap<String, Value>,
         fields: Fields,
@@ -554,11 +557,11 @@ impl Crm {
         dir: &crate::user::Directory,
     ) -> Result<()> {
         for (name, value) in fields {
-            let Some(f) = m.field_by_name_or_label(&name) else {
+            let Some((position, f)) = plan.field(m, &name) else {
                 errors.push(FieldError::new(&name, ValidationCode::UnknownField, format!("{} has no field '{name}'", m.name)));
                 continue;
             };
-            if crate::currency::is_base_copy(m, &f.name) {
+            if plan.is_base_copy(position) {
                 continue; // derived from amount, currency and date on every save: a record handed back keeps working
             }
             if f.maintained == Maintained::System {
@@ -754,8 +757,8 @@ impl Crm {
 
 /// Whether the caller's input names the probability field (by name or label): then the stage does not
 /// fill it in.
-pub(crate) fn gives_probability(m: &Module, fields: &Fields) -> bool {
-    fields.iter().any(|(k, _)| m.field_by_name_or_label(k).is_some_and(|f| f.name == "probability"))
+pub(crate) fn gives_probability(plan: &SavePlan, m: &Module, fields: &Fields) -> bool {
+    fields.iter().any(|(k, _)| plan.field(m, k).is_some_and(|(_, f)| f.name == "probability"))
 }
 
 /// Orders problems by the fields' layout position; unknown fields come last.
@@ -776,10 +779,6 @@ pub(crate) fn strip_module_prefix(s: &str) -> (Option<&str>, &str) {
         }
     }
     (None, s)
-}
-
-fn has_stage_history(m: &Module) -> bool {
-    m.field("sales_stage").is_some()
 }
 
 /// The record's name: its entity-name fields joined by a space.

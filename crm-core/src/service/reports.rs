@@ -316,7 +316,8 @@ impl Crm {
             let g = a.group;
             let v = g.keys.into_iter().next().unwrap_or_default();
             let (key, label) = self.row_key(by, &v, jalali)?;
-            let row = rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, currency: named.clone(), ..PipelineRow::new(key.clone()) });
+            let row =
+                rows.entry(key.clone()).or_insert_with(|| PipelineRow { label, currency: named.clone(), ..PipelineRow::new(key.clone()) });
             row.count += g.count;
             row.amount = add(row.amount, g.amount, "the sum of amount")?;
             row.forecast_amount = add(row.forecast_amount, g.forecast_amount, "the sum of forecast_amount")?;

@@ -420,14 +420,20 @@ impl Crm {
 
     // ----- the save hook -----
 
-    /// Runs the module's workflows for a save: updates `record` in place and returns the other writes.
-    pub(crate) fn apply_workflows(&mut self, before: Option<&Record>, record: &mut Record, event: Event) -> Result<ChangeSet> {
+    /// Runs the module's workflows for a save: updates `record` in place and returns the other writes and
+    /// the fields the workflows set on `record`.
+    pub(crate) fn apply_workflows(
+        &mut self,
+        before: Option<&Record>,
+        record: &mut Record,
+        event: Event,
+    ) -> Result<(ChangeSet, std::collections::BTreeSet<String>)> {
         if self.wf.depth > workflow::MAX_DEPTH {
-            return Ok(ChangeSet::new());
+            return Ok(Default::default());
         }
         let wfs = self.module_workflow_defs(&record.module)?;
         if wfs.is_empty() {
-            return Ok(ChangeSet::new());
+            return Ok(Default::default());
         }
         let now = self.wf_now();
         let dir = Some(self.directory()?);
@@ -460,7 +466,7 @@ impl Crm {
         } else {
             self.effects_to_changes(&traces, record, &mut cs, &mut BTreeMap::new())?;
         }
-        Ok(cs)
+        Ok((cs, set))
     }
 
     /// Turns effects (other than updates of `record` itself) into changes.
@@ -533,6 +539,7 @@ impl Crm {
                 }
             }
             new.version = old.version + 1;
+            self.plan_base_copies(&mut new)?;
             cs.push(RecordChange::Update { record: new.clone(), expected_version: old.version });
             cs.push(RecordChange::History(HistoryEntry {
                 id: 0,
@@ -593,9 +600,10 @@ impl Crm {
                     values.insert("assigned_user_id".into(), Value::Owner(u.id));
                 }
                 let mut errors = ValidationErrors::default();
-                let given = super::records::gives_probability(m, &changes);
+                let plan = self.save_plan(&schema, m);
+                let given = super::records::gives_probability(&plan, m, &changes);
                 let dir = self.directory()?;
-                self.apply_input(m, &mut values, changes, Mode::Create, &mut errors, &dir)?;
+                self.apply_input(&plan, m, &mut values, changes, Mode::Create, &mut errors, &dir)?;
                 errors.into_result()?;
                 self.autofill_probability(&schema, m, &mut values, None, given);
                 let now = Value::DateTime(self.now());
@@ -641,21 +649,22 @@ impl Crm {
         if record.values != current.values {
             self.validate_workflow_values(&mut record)?;
         }
-        self.own_update(current, record, cs);
+        self.own_update(current, record, cs)?;
         self.effects_to_changes(&traces, current, cs, &mut BTreeMap::new())?;
         Ok(traces)
     }
 
-    fn own_update(&self, current: &Record, mut record: Record, cs: &mut ChangeSet) {
+    fn own_update(&mut self, current: &Record, mut record: Record, cs: &mut ChangeSet) -> Result<()> {
         let changes = history::diff(&current.values, &record.values, &["modifiedtime", "modifiedby"]);
         if changes.is_empty() {
-            return;
+            return Ok(());
         }
         let now = self.wf_now().naive_utc();
         if self.schema.modules.get(&record.module).is_some_and(|m| m.field("modifiedtime").is_some()) {
             record.values.insert("modifiedtime".into(), Value::DateTime(now));
         }
         record.version = current.version + 1;
+        self.plan_base_copies(&mut record)?;
         cs.push(RecordChange::Update { record: record.clone(), expected_version: current.version });
         cs.push(RecordChange::History(HistoryEntry {
             id: 0,
@@ -667,6 +676,7 @@ impl Crm {
             related: None,
             changes,
         }));
+        Ok(())
     }
 
     /// Runs what is due at `now`: scheduled workflows whose next trigger time has come (over every record
@@ -772,7 +782,7 @@ impl Crm {
         self.validate_workflow_values(&mut record)?;
         let mails = effects.iter().filter(|e| matches!(e, Effect::Mail(_))).count();
         let trace = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: true, skipped: None, tests: vec![], effects };
-        self.own_update(rec, record, cs);
+        self.own_update(rec, record, cs)?;
         self.effects_to_changes(&[trace], rec, cs, &mut BTreeMap::new())?;
         Ok(mails)
     }

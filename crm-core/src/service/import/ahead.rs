@@ -4,9 +4,9 @@
 //! trip on PostgreSQL.
 
 use super::{RowInput, Run, problem};
-use crate::io::RowProblem;
 use crate::error::Result;
 use crate::io::Outcome;
+use crate::io::RowProblem;
 use crate::schema::Module;
 use crate::service::Crm;
 use std::collections::HashSet;

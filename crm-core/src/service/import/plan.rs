@@ -104,6 +104,22 @@ impl Crm {
                 if let Some(dt) = input.created {
                     patch(&mut record, &mut cs, "createdtime", Value::DateTime(dt));
                 }
+                // The creation day may be the day a base-currency copy's rate is taken on.
+                if input.created.is_some() && self.copies_read_creation_day(&record)? {
+                    let before = record.values.clone();
+                    if let Err(e) = self.plan_base_copies(&mut record) {
+                        return self.row_error(run, &input, e, notes);
+                    }
+                    if record.values != before {
+                        for c in &mut cs.0 {
+                            if let Change::Record(RecordChange::Insert(r)) = c
+                                && r.id == record.id
+                            {
+                                r.values.clone_from(&record.values);
+                            }
+                        }
+                    }
+                }
                 cs.push(ImportChange::ImportRow(ImportRowFate {
                     import_id: run.journal.id,
                     line,

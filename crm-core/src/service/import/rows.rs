@@ -3,8 +3,8 @@
 //! reporting progress and stopping between batches when asked. Sources differ only in how they read rows
 //! (`source`).
 
-use super::source::{RowSource, SourceRow};
 use super::ahead::Ahead;
+use super::source::{RowSource, SourceRow};
 use super::{RowInput, problem};
 use crate::error::{Error, Result};
 use crate::io::csv_import::{ColumnUse, convert_cell, map_columns};
