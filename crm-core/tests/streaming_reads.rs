@@ -1,45 +1,53 @@
 //! Reading a result of any size in bounded memory: [`Crm::find_each`] hands out the records a query selects
 //! one at a time from one read of the store, on every backend. It gives what `find` gives (order, page,
 //! filters, recycle bin), stops when told, passes the callback's error on, and its memory does not grow with
-//! the number of records: this binary counts the bytes the process holds (a counting global allocator)
+//! the number of records: this binary counts the bytes each thread holds (a counting global allocator)
 //! and compares the peak of walking 8,000 records with `find_each` against the peak of `find`.
 
 mod support;
 use crm_core::io::ImportOptions;
 use crm_core::{Condition, Crm, Error, Op, Query, RecordId};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use support::Backend;
 
-/// The system allocator, counting the bytes live now and the most live since the last [`reset_peak`].
+/// The system allocator, counting per thread the bytes live now and the most live since [`peak_growth`] began.
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    // Per thread: tests of other backends run at the same time in this binary, and their allocations must
+    // not count against the walk being measured. Const-initialised cells without destructors: using them
+    // never allocates.
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+/// Adds `delta` bytes to this thread's live count and raises its peak.
+fn count(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
+            count(layout.size() as isize);
         }
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        count(-(layout.size() as isize));
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            if new_size >= layout.size() {
-                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
-                PEAK.fetch_max(now, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
+            count(new_size as isize - layout.size() as isize);
         }
         p
     }
@@ -48,15 +56,14 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The memory measurements run one at a time (the counters are process-wide).
 static MEASURING: Mutex<()> = Mutex::new(());
 
 /// Bytes allocated beyond what was live when `f` started, at its peak.
 fn peak_growth(f: impl FnOnce()) -> usize {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
     f();
-    PEAK.load(Ordering::Relaxed).saturating_sub(base)
+    usize::try_from(PEAK.with(Cell::get) - base).unwrap_or(0)
 }
 
 fn import_deals(crm: &mut Crm, n: usize) {
