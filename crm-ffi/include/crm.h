@@ -1301,6 +1301,23 @@ crm_status crm_import_csv(struct crm_store *store,
                           char **out_report_json);
 
 /**
+ * `crm_import_csv` with a version-2 progress callback: totals are bytes read out of the file's size, and
+ * the callback can stop the import between batches (see `crm_progress_v2`).
+ *
+ * Errors: as `crm_import_csv`. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_import_csv_v2(struct crm_store *store,
+                             const char *path,
+                             const char *module,
+                             const char *options_json,
+                             crm_progress_v2 progress,
+                             void *user_data,
+                             char **out_report_json);
+
+/**
  * Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
  * or created), optionally with one new opportunity per new contact. `options_json` (NULL: defaults) is
  * `{"import": {..import options, see the module docs..}, "opportunity": {"name_template":
@@ -1435,6 +1452,26 @@ crm_status crm_export_csv(const struct crm_store *store,
                           uint64_t *out_count);
 
 /**
+ * `crm_export_csv` with a version-2 progress callback: it hears the records written out of the number
+ * selected every 500 records and at the end, and can stop the export there (`*out_count` then holds the
+ * records written, each a whole line of the file).
+ *
+ * Errors: as `crm_export_csv`. Thread-safety: as `crm_export_csv`; `progress` runs on this thread while
+ * the store is locked.
+ *
+ * # Safety
+ * As `crm_export_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_export_csv_v2(const struct crm_store *store,
+                             const char *module,
+                             const char *path,
+                             const char *selection_json,
+                             const char *options_json,
+                             crm_progress_v2 progress,
+                             void *user_data,
+                             uint64_t *out_count);
+
+/**
  * Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
  * module docs (of Contacts; NULL: every contact); `version` `"3.0"` or `"4.0"` (NULL: 4.0). `*out_count`
  * (optional) receives the number of cards written.
@@ -1473,6 +1510,64 @@ crm_status crm_import_resume(struct crm_store *store,
                              crm_progress progress,
                              void *user_data,
                              char **out_report_json);
+
+/**
+ * `crm_import_resume` with a version-2 progress callback; it resumes an import stopped by a callback
+ * (journal `"interrupted"`) as well as one whose process died.
+ *
+ * Errors: as `crm_import_resume`. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_csv_v2`.
+ */
+crm_status crm_import_resume_v2(struct crm_store *store,
+                                int64_t import_id,
+                                const char *path,
+                                const char *options_json,
+                                crm_progress_v2 progress,
+                                void *user_data,
+                                char **out_report_json);
+
+/**
+ * Imports records (`rows_json`, a JSON array of objects, see the module docs) into `module` exactly as
+ * `crm_import_csv` imports a file's rows: the same options (`options_json`, NULL: defaults; the CSV
+ * dialect keys do not apply), rules, report (into `*out_report_json`, optional, owned by the caller) and
+ * journal, so `crm_import_undo` takes it back. Progress counts rows out of the number of objects.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON` (options), `_INVALID_ARGUMENT`
+ * (`rows_json` not an array of objects, bad options, no column maps to a field), `_NOT_FOUND` (module),
+ * storage errors. Bad rows are reported, not errors. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * `store` is NULL or a live handle; `module`, `rows_json`, `options_json` NULL or NUL-terminated;
+ * `progress` NULL or a function following `crm_progress_v2`'s contract; `out_report_json` NULL or writable.
+ */
+crm_status crm_import_records(struct crm_store *store,
+                              const char *module,
+                              const char *rows_json,
+                              const char *options_json,
+                              crm_progress_v2 progress,
+                              void *user_data,
+                              char **out_report_json);
+
+/**
+ * Resumes an interrupted import of records: pass the same `rows_json` and options; the rows its journal
+ * counts are skipped and the rest imported under the same id. Report and progress as in
+ * `crm_import_records`.
+ *
+ * Errors: as `crm_import_records`, plus `_NOT_FOUND` (unknown import) and `_CONFLICT` (the import is
+ * completed, undone, or not an import of records). Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_records`.
+ */
+crm_status crm_import_records_resume(struct crm_store *store,
+                                     int64_t import_id,
+                                     const char *rows_json,
+                                     const char *options_json,
+                                     crm_progress_v2 progress,
+                                     void *user_data,
+                                     char **out_report_json);
 
 /**
  * Declares a composite index on `module` over `fields_json` (a JSON array of 1 to 4 field names or
@@ -1680,101 +1775,6 @@ crm_status crm_mass_transfer(struct crm_store *store,
                              const char *ids_json,
                              const char *owner,
                              char **out_json);
-
-/**
- * `crm_import_csv` with a version-2 progress callback: totals are bytes read out of the file's size, and
- * the callback can stop the import between batches (module docs).
- *
- * Errors: as `crm_import_csv`. Thread-safety: as `crm_import_csv`.
- *
- * # Safety
- * As `crm_import_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
- */
-crm_status crm_import_csv_v2(struct crm_store *store,
-                             const char *path,
-                             const char *module,
-                             const char *options_json,
-                             crm_progress_v2 progress,
-                             void *user_data,
-                             char **out_report_json);
-
-/**
- * `crm_import_resume` with a version-2 progress callback; it resumes an import stopped by a callback
- * (journal `"interrupted"`) as well as one whose process died.
- *
- * Errors: as `crm_import_resume`. Thread-safety: as `crm_import_csv`.
- *
- * # Safety
- * As `crm_import_csv_v2`.
- */
-crm_status crm_import_resume_v2(struct crm_store *store,
-                                int64_t import_id,
-                                const char *path,
-                                const char *options_json,
-                                crm_progress_v2 progress,
-                                void *user_data,
-                                char **out_report_json);
-
-/**
- * Imports records (`rows_json`, a JSON array of objects, see the module docs) into `module` exactly as
- * `crm_import_csv` imports a file's rows: the same options (`options_json`, NULL: defaults; the CSV
- * dialect keys do not apply), rules, report (into `*out_report_json`, optional, owned by the caller) and
- * journal, so `crm_import_undo` takes it back. Progress counts rows out of the number of objects.
- *
- * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON` (options), `_INVALID_ARGUMENT`
- * (`rows_json` not an array of objects, bad options, no column maps to a field), `_NOT_FOUND` (module),
- * storage errors. Bad rows are reported, not errors. Thread-safety: as `crm_import_csv`.
- *
- * # Safety
- * `store` is NULL or a live handle; `module`, `rows_json`, `options_json` NULL or NUL-terminated;
- * `progress` NULL or a function following `crm_progress_v2`'s contract; `out_report_json` NULL or writable.
- */
-crm_status crm_import_records(struct crm_store *store,
-                              const char *module,
-                              const char *rows_json,
-                              const char *options_json,
-                              crm_progress_v2 progress,
-                              void *user_data,
-                              char **out_report_json);
-
-/**
- * Resumes an interrupted import of records: pass the same `rows_json` and options; the rows its journal
- * counts are skipped and the rest imported under the same id. Report and progress as in
- * `crm_import_records`.
- *
- * Errors: as `crm_import_records`, plus `_NOT_FOUND` (unknown import) and `_CONFLICT` (the import is
- * completed, undone, or not an import of records). Thread-safety: as `crm_import_csv`.
- *
- * # Safety
- * As `crm_import_records`.
- */
-crm_status crm_import_records_resume(struct crm_store *store,
-                                     int64_t import_id,
-                                     const char *rows_json,
-                                     const char *options_json,
-                                     crm_progress_v2 progress,
-                                     void *user_data,
-                                     char **out_report_json);
-
-/**
- * `crm_export_csv` with a version-2 progress callback: it hears the records written out of the number
- * selected every 500 records and at the end, and can stop the export there (`*out_count` then holds the
- * records written, each a whole line of the file).
- *
- * Errors: as `crm_export_csv`. Thread-safety: as `crm_export_csv`; `progress` runs on this thread while
- * the store is locked.
- *
- * # Safety
- * As `crm_export_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
- */
-crm_status crm_export_csv_v2(const struct crm_store *store,
-                             const char *module,
-                             const char *path,
-                             const char *selection_json,
-                             const char *options_json,
-                             crm_progress_v2 progress,
-                             void *user_data,
-                             uint64_t *out_count);
 
 /**
  * Finds records with a JSON query (see below) into `*out_json` (required, owned by the caller, free with

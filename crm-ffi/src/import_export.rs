@@ -1,5 +1,6 @@
-//! CSV and vCard import (with a progress callback), import journal and undo, saved column mappings, CSV
-//! and vCard export to a file.
+//! CSV and vCard import (with a progress callback, version 1 or 2: see `progress`), import journal and
+//! undo, saved column mappings, CSV and vCard export to a file. Each `_v2` entry point is its first
+//! version with a `crm_progress_v2` callback; both run one body.
 //!
 //! Options cross as JSON in crm-core's serde form, read by crm-core's parsers (the ones Python's keyword
 //! arguments go through, `crm_core::io::option_names`); missing keys take their defaults; names are read in
@@ -21,38 +22,21 @@
 
 use crate::args::{Out, arg_json, arg_opt_json, arg_opt_str, arg_str, parse_json};
 use crate::boundary::{self, FfiError, FfiResult};
+use crate::progress::{as_progress, crm_progress, crm_progress_v2, reporter, sink};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
 use crm_core::io::vcard_export::VcardVersion;
 use crm_core::io::{ExportOptions, ImportOptions};
 use crm_core::wire::SelectionSpec;
-use crm_core::{ExportSelection, Query, VcardImportOptions};
+use crm_core::{ExportSelection, Progress, Query, VcardImportOptions};
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 
-/// Import progress: called with the number of data rows done so far, after every committed batch
-/// (`batch_size` rows) and once at the end.
-///
-/// This callback only reports: to see totals and to stop an import between batches, use a
-/// `crm_progress_v2` with the `_v2` entry points. To take an import back, call `crm_import_undo` with its
-/// id afterwards (batches are committed as they go, so the records of finished batches exist while the
-/// import runs).
-///
-/// Thread-safety: called on the thread of the import call, during it, while the store is locked: it must
-/// not call crm on that store, and must not unwind (C++ exceptions, `longjmp`) into crm.
-pub type crm_progress = Option<unsafe extern "C" fn(user_data: *mut c_void, rows_done: u64)>;
-
-fn reporter(progress: crm_progress, user_data: *mut c_void) -> Option<impl FnMut(u64)> {
-    progress.map(|f| {
-        move |n: u64| {
-            // SAFETY: the host's function pointer and user data, called as documented at `crm_progress`.
-            unsafe { f(user_data, n) }
-        }
-    })
-}
-
-fn open_file(path: &str) -> FfiResult<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))
+/// The file at `path`, buffered, and its size when known (progress counts bytes read out of it).
+fn open_sized(path: &str) -> FfiResult<(std::io::BufReader<std::fs::File>, Option<u64>)> {
+    let f = std::fs::File::open(path).map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))?;
+    let size = f.metadata().ok().map(|m| m.len());
+    Ok((std::io::BufReader::new(f), size))
 }
 
 fn create_file(path: &str) -> FfiResult<std::io::BufWriter<std::fs::File>> {
@@ -86,17 +70,50 @@ pub unsafe extern "C" fn crm_import_csv(
     user_data: *mut c_void,
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
-    boundary::run(|| {
-        let path = unsafe { arg_str(path, "path") }?;
-        let module = unsafe { arg_str(module, "module") }?;
-        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let file = open_file(path)?;
-        let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
-        let report = unsafe { lock_store(store) }?.import_csv(std::io::BufReader::new(file), module, &options, p)?;
-        out.set_json(&report)
-    })
+    let mut cb = reporter(progress, user_data);
+    boundary::run(|| unsafe { import_csv(store, path, module, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// `crm_import_csv` with a version-2 progress callback: totals are bytes read out of the file's size, and
+/// the callback can stop the import between batches (see `crm_progress_v2`).
+///
+/// Errors: as `crm_import_csv`. Thread-safety: as `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_csv_v2(
+    store: *mut crm_store,
+    path: *const c_char,
+    module: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress_v2,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| unsafe { import_csv(store, path, module, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// The body of `crm_import_csv` and `crm_import_csv_v2`, with the host's callback as a progress sink.
+///
+/// # Safety
+/// As `crm_import_csv`.
+unsafe fn import_csv(
+    store: *mut crm_store,
+    path: *const c_char,
+    module: *const c_char,
+    options_json: *const c_char,
+    progress: Progress<'_>,
+    out_report_json: *mut *mut c_char,
+) -> FfiResult<()> {
+    let path = unsafe { arg_str(path, "path") }?;
+    let module = unsafe { arg_str(module, "module") }?;
+    let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
+    let out = unsafe { Out::optional(out_report_json) };
+    let (reader, size) = open_sized(path)?;
+    let report = unsafe { lock_store(store) }?.import_csv_with_size(reader, size, module, &options, progress)?;
+    out.set_json(&report)
 }
 
 /// Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
@@ -123,10 +140,9 @@ pub unsafe extern "C" fn crm_import_vcard(
         let path = unsafe { arg_str(path, "path") }?;
         let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
         let out = unsafe { Out::optional(out_report_json) };
-        let file = open_file(path)?;
+        let (reader, _) = open_sized(path)?;
         let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
-        let report = unsafe { lock_store(store) }?.import_vcard(std::io::BufReader::new(file), &options, p)?;
+        let report = unsafe { lock_store(store) }?.import_vcard(reader, &options, as_progress(&mut cb))?;
         out.set_json(&report)
     })
 }
@@ -293,18 +309,57 @@ pub unsafe extern "C" fn crm_export_csv(
     options_json: *const c_char,
     out_count: *mut u64,
 ) -> crm_status {
-    boundary::run(|| {
-        let module = unsafe { arg_str(module, "module") }?;
-        let path = unsafe { arg_str(path, "path") }?;
-        let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, module)?;
-        let options: ExportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_count) };
-        let crm = unsafe { lock_store(store) }?;
-        let file = create_file(path)?;
-        let n = crm.export_csv(file, module, &sel, &options)?;
-        out.set(n);
-        Ok(())
-    })
+    boundary::run(|| unsafe { export_csv(store, module, path, selection_json, options_json, None, out_count) })
+}
+
+/// `crm_export_csv` with a version-2 progress callback: it hears the records written out of the number
+/// selected every 500 records and at the end, and can stop the export there (`*out_count` then holds the
+/// records written, each a whole line of the file).
+///
+/// Errors: as `crm_export_csv`. Thread-safety: as `crm_export_csv`; `progress` runs on this thread while
+/// the store is locked.
+///
+/// # Safety
+/// As `crm_export_csv`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn crm_export_csv_v2(
+    store: *const crm_store,
+    module: *const c_char,
+    path: *const c_char,
+    selection_json: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress_v2,
+    user_data: *mut c_void,
+    out_count: *mut u64,
+) -> crm_status {
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| unsafe { export_csv(store, module, path, selection_json, options_json, as_progress(&mut cb), out_count) })
+}
+
+/// The body of `crm_export_csv` and `crm_export_csv_v2`.
+///
+/// # Safety
+/// As `crm_export_csv`.
+unsafe fn export_csv(
+    store: *const crm_store,
+    module: *const c_char,
+    path: *const c_char,
+    selection_json: *const c_char,
+    options_json: *const c_char,
+    progress: Progress<'_>,
+    out_count: *mut u64,
+) -> FfiResult<()> {
+    let module = unsafe { arg_str(module, "module") }?;
+    let path = unsafe { arg_str(path, "path") }?;
+    let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, module)?;
+    let options: ExportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
+    let out = unsafe { Out::optional(out_count) };
+    let crm = unsafe { lock_store(store) }?;
+    let file = create_file(path)?;
+    let n = crm.export_csv_with_progress(file, module, &sel, &options, progress)?;
+    out.set(n);
+    Ok(())
 }
 
 /// Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
@@ -365,14 +420,47 @@ pub unsafe extern "C" fn crm_import_resume(
     user_data: *mut c_void,
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
-    boundary::run(|| {
-        let path = unsafe { arg_str(path, "path") }?;
-        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let file = open_file(path)?;
-        let mut cb = reporter(progress, user_data);
-        let p: crm_core::Progress<'_> = cb.as_mut().map(|f| f as &mut dyn crm_core::ProgressSink);
-        let report = unsafe { lock_store(store) }?.resume_import_csv(import_id, std::io::BufReader::new(file), &options, p)?;
-        out.set_json(&report)
-    })
+    let mut cb = reporter(progress, user_data);
+    boundary::run(|| unsafe { resume_import(store, import_id, path, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// `crm_import_resume` with a version-2 progress callback; it resumes an import stopped by a callback
+/// (journal `"interrupted"`) as well as one whose process died.
+///
+/// Errors: as `crm_import_resume`. Thread-safety: as `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_csv_v2`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_resume_v2(
+    store: *mut crm_store,
+    import_id: i64,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress_v2,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| unsafe { resume_import(store, import_id, path, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// The body of `crm_import_resume` and `crm_import_resume_v2`.
+///
+/// # Safety
+/// As `crm_import_csv`.
+unsafe fn resume_import(
+    store: *mut crm_store,
+    import_id: i64,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: Progress<'_>,
+    out_report_json: *mut *mut c_char,
+) -> FfiResult<()> {
+    let path = unsafe { arg_str(path, "path") }?;
+    let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
+    let out = unsafe { Out::optional(out_report_json) };
+    let (reader, size) = open_sized(path)?;
+    let report = unsafe { lock_store(store) }?.resume_import_csv_with_size(import_id, reader, size, &options, progress)?;
+    out.set_json(&report)
 }

@@ -61,6 +61,7 @@ pub mod feed;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod import_export;
+pub mod import_records;
 pub mod indexes;
 pub mod language;
 pub mod last_error;
@@ -100,17 +101,16 @@ pub use customize::{
 pub use duplicates::{crm_duplicate_rule_add, crm_duplicate_rule_drop, crm_duplicate_rules, crm_duplicates_find, crm_merge};
 pub use feed::{crm_changes, crm_changes_position, crm_changes_trim};
 pub use import_export::{
-    crm_export_csv, crm_export_vcard, crm_import_csv, crm_import_resume, crm_import_rows, crm_import_rows_page, crm_import_undo,
-    crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings, crm_progress,
+    crm_export_csv, crm_export_csv_v2, crm_export_vcard, crm_import_csv, crm_import_csv_v2, crm_import_resume, crm_import_resume_v2,
+    crm_import_rows, crm_import_rows_page, crm_import_undo, crm_import_vcard, crm_imports, crm_mapping_delete, crm_mapping_save,
+    crm_mappings,
 };
+pub use import_records::{crm_import_records, crm_import_records_resume};
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};
 pub use language::{crm_label_set, crm_labels_custom, crm_languages, crm_store_set_language, crm_user_set_language};
 pub use last_error::{crm_last_error_code, crm_last_error_json, crm_last_error_message};
 pub use mass::{crm_mass_comment, crm_mass_delete, crm_mass_edit, crm_mass_transfer};
-pub use progress::{
-    crm_export_csv_v2, crm_import_csv_v2, crm_import_records, crm_import_records_resume, crm_import_resume_v2, crm_progress_info,
-    crm_progress_unit, crm_progress_v2,
-};
+pub use progress::{crm_progress, crm_progress_info, crm_progress_unit, crm_progress_v2};
 pub use query::{crm_aggregate, crm_record_count, crm_record_find, crm_record_find_each, crm_record_fn};
 pub use records::{
     crm_record_create, crm_record_delete, crm_record_get, crm_record_get_deleted, crm_record_history, crm_record_history_page,
