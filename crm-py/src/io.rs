@@ -157,9 +157,9 @@ fn option<T: FromStr<Err = crm_core::Error>>(value: &str) -> PyResult<T> {
     value.parse::<T>().map_err(|e| PyErr::from(Failure::from(e)))
 }
 
-/// A JSON object of the keyword arguments given (absent ones are left to crm-core's defaults).
-fn given(pairs: Vec<(&str, Option<serde_json::Value>)>) -> serde_json::Value {
-    serde_json::Value::Object(pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect())
+/// The keyword arguments given, as JSON members (absent ones are left to crm-core's defaults).
+fn given(pairs: Vec<(&str, Option<serde_json::Value>)>) -> serde_json::Map<String, serde_json::Value> {
+    pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect()
 }
 
 /// A query of `module` from `filter` (saved filter id or name) and `where`, for exports.
@@ -245,24 +245,25 @@ impl Crm {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
         let input = Input::of(path)?;
-        let mut o = csv_options(
+        let o = ImportKeywords {
+            has_header: Some(has_header),
             delimiter,
             encoding,
             date_format,
             decimal_separator,
-            thousands_separator,
+            thousands_separator: Some(thousands_separator),
             mapping,
             defaults,
             duplicates,
             match_on,
-            create_missing_references,
-            add_unknown_picklist_values,
-            dry_run,
-            has_header,
-            batch_size,
-        )?;
-        o.max_rows = max_rows;
-        o.max_record_bytes = max_record_bytes;
+            create_missing_references: Some(create_missing_references),
+            add_unknown_picklist_values: Some(add_unknown_picklist_values),
+            dry_run: Some(dry_run),
+            batch_size: Some(batch_size),
+            max_rows: Some(max_rows),
+            max_record_bytes: Some(max_record_bytes),
+        }
+        .options()?;
         let mut sink = PySink::new(py, progress)?;
         let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
@@ -301,33 +302,10 @@ impl Crm {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
         let input = Input::of(path)?;
-        // crm-core's vCard defaults (VcardImportOptions::default), with the keywords given laid over them.
-        let mut o = VcardImportOptions { create_organizations, ..VcardImportOptions::default() };
-        let import = &mut o.import;
-        import.dry_run = dry_run;
-        if let Some(n) = max_rows {
-            import.max_rows = n;
-        }
-        if let Some(m) = match_on {
-            import.match_on = m;
-        }
-        if let Some(d) = defaults {
-            import.defaults = d;
-        }
-        if let Some(d) = duplicates {
-            import.duplicates = option(&d)?;
-        }
-        if let Some(e) = encoding {
-            import.encoding = option(&e)?;
-        }
-        o.opportunity = create_opportunities.then(|| {
-            let d = NewCustomerOpportunity::default();
-            NewCustomerOpportunity {
-                name_template: opportunity_name.unwrap_or(d.name_template),
-                sales_stage: sales_stage.unwrap_or(d.sales_stage),
-                close_in_days: close_in_days.unwrap_or(d.close_in_days),
-            }
-        });
+        let opportunity = new_customer_opportunity(create_opportunities, opportunity_name, sales_stage, close_in_days);
+        // crm-core's vCard defaults, with the keywords given laid over them.
+        let o = ImportKeywords { encoding, defaults, duplicates, match_on, dry_run: Some(dry_run), max_rows, ..ImportKeywords::default() }
+            .vcard(create_organizations, opportunity)?;
         let mut sink = PySink::new(py, progress)?;
         let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
@@ -379,22 +357,24 @@ impl Crm {
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
         let input = Input::of(path)?;
-        let o = csv_options(
+        let o = ImportKeywords {
+            has_header: Some(has_header),
             delimiter,
             encoding,
             date_format,
             decimal_separator,
-            thousands_separator,
+            thousands_separator: Some(thousands_separator),
             mapping,
             defaults,
             duplicates,
             match_on,
-            create_missing_references,
-            add_unknown_picklist_values,
-            false,
-            has_header,
-            batch_size,
-        )?;
+            create_missing_references: Some(create_missing_references),
+            add_unknown_picklist_values: Some(add_unknown_picklist_values),
+            dry_run: Some(false),
+            batch_size: Some(batch_size),
+            ..ImportKeywords::default()
+        }
+        .options()?;
         let mut sink = PySink::new(py, progress)?;
         let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
@@ -531,47 +511,93 @@ impl Crm {
     }
 }
 
-// ----- shared by import_csv and resume_import_csv -----
+// ----- the import keywords, read in one place -----
 
-/// CSV import options from `import_csv`'s keyword arguments, read as the JSON object C passes.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn csv_options(
-    delimiter: Option<String>,
-    encoding: Option<String>,
-    date_format: Option<String>,
-    decimal_separator: Option<String>,
-    thousands_separator: Option<String>,
-    mapping: Option<BTreeMap<String, String>>,
-    defaults: Option<BTreeMap<String, String>>,
-    duplicates: Option<String>,
-    match_on: Option<Vec<String>>,
-    create_missing_references: bool,
-    add_unknown_picklist_values: bool,
-    dry_run: bool,
-    has_header: bool,
-    batch_size: usize,
-) -> PyResult<ImportOptions> {
-    use serde_json::{Value as J, json};
-    let text = |v: Option<String>| v.map(J::String);
-    let o = given(vec![
-        ("has_header", Some(json!(has_header))),
-        ("delimiter", text(delimiter)),
-        ("encoding", text(encoding)),
-        ("date_format", text(date_format)),
-        ("decimal_separator", text(decimal_separator)),
-        ("thousands_separator", Some(thousands_separator.map_or(J::Null, J::String))),
-        ("mapping", mapping.map(|m| json!(m))),
-        ("defaults", defaults.map(|d| json!(d))),
-        ("duplicates", text(duplicates)),
-        ("match_on", match_on.map(|m| json!(m))),
-        ("create_missing_references", Some(json!(create_missing_references))),
-        ("add_unknown_picklist_values", Some(json!(add_unknown_picklist_values))),
-        ("dry_run", Some(json!(dry_run))),
-        ("batch_size", Some(json!(batch_size))),
-    ]);
-    // The same parser as C's `options_json`.
-    let o: ImportOptions = from_value(o, "import options").map_err(PyErr::from)?;
-    Ok(o)
+/// The opportunity a vCard import creates per new contact, from its keywords (None unless
+/// `create_opportunities`).
+fn new_customer_opportunity(
+    create: bool,
+    name: Option<String>,
+    sales_stage: Option<String>,
+    close_in_days: Option<u32>,
+) -> Option<NewCustomerOpportunity> {
+    create.then(|| {
+        let d = NewCustomerOpportunity::default();
+        NewCustomerOpportunity {
+            name_template: name.unwrap_or(d.name_template),
+            sales_stage: sales_stage.unwrap_or(d.sales_stage),
+            close_in_days: close_in_days.unwrap_or(d.close_in_days),
+        }
+    })
+}
+
+/// The keyword arguments of the imports (`import_csv`, `resume_import_csv`, `import_records`,
+/// `resume_import_records`, `import_vcf`; each takes those it has, `None` here for the others). The ones
+/// given become the JSON object C passes as `options_json`, read by crm-core's own parser, so a bad value
+/// is the same `InvalidArgumentError` naming the option from every import and from C.
+#[derive(Default)]
+pub(crate) struct ImportKeywords {
+    pub(crate) has_header: Option<bool>,
+    pub(crate) delimiter: Option<String>,
+    pub(crate) encoding: Option<String>,
+    pub(crate) date_format: Option<String>,
+    pub(crate) decimal_separator: Option<String>,
+    /// `Some(None)`: no thousands separator.
+    pub(crate) thousands_separator: Option<Option<String>>,
+    pub(crate) mapping: Option<BTreeMap<String, String>>,
+    pub(crate) defaults: Option<BTreeMap<String, String>>,
+    pub(crate) duplicates: Option<String>,
+    pub(crate) match_on: Option<Vec<String>>,
+    pub(crate) create_missing_references: Option<bool>,
+    pub(crate) add_unknown_picklist_values: Option<bool>,
+    pub(crate) dry_run: Option<bool>,
+    pub(crate) batch_size: Option<usize>,
+    pub(crate) max_rows: Option<u64>,
+    pub(crate) max_record_bytes: Option<u64>,
+}
+
+impl ImportKeywords {
+    /// The options of a CSV import or an import of records: the keywords given over crm-core's defaults.
+    pub(crate) fn options(self) -> PyResult<ImportOptions> {
+        self.over(serde_json::Map::new())
+    }
+
+    /// The options of a vCard import: the keywords given over crm-core's vCard defaults
+    /// ([`VcardImportOptions::default`]).
+    pub(crate) fn vcard(self, create_organizations: bool, opportunity: Option<NewCustomerOpportunity>) -> PyResult<VcardImportOptions> {
+        let base = match serde_json::to_value(VcardImportOptions::default().import) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(invalid("the vCard import's default options are not an object")),
+        };
+        Ok(VcardImportOptions { import: self.over(base)?, opportunity, create_organizations })
+    }
+
+    /// The keywords given laid over `base` (options as JSON), read as C's `options_json` is.
+    fn over(self, mut base: serde_json::Map<String, serde_json::Value>) -> PyResult<ImportOptions> {
+        use serde_json::{Value as J, json};
+        let text = |v: Option<String>| v.map(J::String);
+        let given = given(vec![
+            ("has_header", self.has_header.map(|b| json!(b))),
+            ("delimiter", text(self.delimiter)),
+            ("encoding", text(self.encoding)),
+            ("date_format", text(self.date_format)),
+            ("decimal_separator", text(self.decimal_separator)),
+            ("thousands_separator", self.thousands_separator.map(|t| t.map_or(J::Null, J::String))),
+            ("mapping", self.mapping.map(|m| json!(m))),
+            ("defaults", self.defaults.map(|d| json!(d))),
+            ("duplicates", text(self.duplicates)),
+            ("match_on", self.match_on.map(|m| json!(m))),
+            ("create_missing_references", self.create_missing_references.map(|b| json!(b))),
+            ("add_unknown_picklist_values", self.add_unknown_picklist_values.map(|b| json!(b))),
+            ("dry_run", self.dry_run.map(|b| json!(b))),
+            ("batch_size", self.batch_size.map(|n| json!(n))),
+            ("max_rows", self.max_rows.map(|n| json!(n))),
+            ("max_record_bytes", self.max_record_bytes.map(|n| json!(n))),
+        ]);
+        base.extend(given);
+        // The same parser as C's `options_json`.
+        Ok(from_value(J::Object(base), "import options")?)
+    }
 }
 
 // ----- inputs and outputs: a path or a file-like object -----

@@ -11,7 +11,7 @@
 use crate::crm::Crm;
 use crate::engine::Access;
 use crate::errors::Failure;
-use crate::io::{ImportReport, csv_options, finish_import};
+use crate::io::{ImportKeywords, ImportReport, finish_import};
 use crate::progress::PySink;
 use crm_core::{Records, Value};
 use pyo3::exceptions::PyTypeError;
@@ -288,23 +288,22 @@ impl Crm {
         max_rows: u64,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
-        let mut o = csv_options(
-            None,
-            None,
+        let o = ImportKeywords {
             date_format,
             decimal_separator,
-            thousands_separator,
+            thousands_separator: Some(thousands_separator),
             mapping,
             defaults,
             duplicates,
             match_on,
-            create_missing_references,
-            add_unknown_picklist_values,
-            dry_run,
-            true,
-            batch_size,
-        )?;
-        o.max_rows = max_rows;
+            create_missing_references: Some(create_missing_references),
+            add_unknown_picklist_values: Some(add_unknown_picklist_values),
+            dry_run: Some(dry_run),
+            batch_size: Some(batch_size),
+            max_rows: Some(max_rows),
+            ..ImportKeywords::default()
+        }
+        .options()?;
         let slot: Slot = Arc::default();
         let data = Data::of(data, &slot)?;
         let mut sink = PySink::new(py, progress)?;
@@ -343,22 +342,21 @@ impl Crm {
         batch_size: usize,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
-        let o = csv_options(
-            None,
-            None,
+        let o = ImportKeywords {
             date_format,
             decimal_separator,
-            thousands_separator,
+            thousands_separator: Some(thousands_separator),
             mapping,
             defaults,
             duplicates,
             match_on,
-            create_missing_references,
-            add_unknown_picklist_values,
-            false,
-            true,
-            batch_size,
-        )?;
+            create_missing_references: Some(create_missing_references),
+            add_unknown_picklist_values: Some(add_unknown_picklist_values),
+            dry_run: Some(false),
+            batch_size: Some(batch_size),
+            ..ImportKeywords::default()
+        }
+        .options()?;
         let slot: Slot = Arc::default();
         let data = Data::of(data, &slot)?;
         let mut sink = PySink::new(py, progress)?;
