@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use crm_core::arrow::{CrmRead, RecordBatches, RecordsSpec, ReportSpec};
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-use pyo3::types::{PyCapsule, PyDict};
+use pyo3::types::{PyCapsule, PyDict, PyTuple};
 use std::sync::{Arc, Mutex};
 
 /// Reads a stream's pages through the engine of a `Crm` object, one engine call per page, detached from
@@ -110,31 +110,14 @@ fn take<'py, T: FromPyObjectOwned<'py>>(options: &Bound<'py, PyDict>, key: &str)
 
 use pyo3::conversion::FromPyObjectOwned;
 
-impl Crm {
-    /// The stream of `module`'s records (shared by `arrow` and the `to_*` methods).
-    #[allow(clippy::too_many_arguments)]
-    fn records_stream(
-        &self,
-        py: Python<'_>,
-        module: &str,
-        r#where: Option<&Bound<'_, PyAny>>,
-        columns: Option<Vec<String>>,
-        order_by: Option<&Bound<'_, PyAny>>,
-        limit: Option<u64>,
-        offset: u64,
-        deleted: bool,
-        batch_size: usize,
-    ) -> PyResult<ArrowStream> {
-        if batch_size == 0 {
-            return Err(invalid("batch_size must be at least 1"));
-        }
-        let query = to_query(module, r#where, order_by, limit, offset, deleted)?;
-        let mut spec = RecordsSpec::new(query).batch_rows(batch_size);
-        spec.columns = columns;
-        let engine = Arc::clone(&self.engine);
-        let reader = py.detach(|| RecordBatches::new(EngineRead(engine), spec)).map_err(Failure::from)?;
-        Ok(ArrowStream::new(Box::new(reader)))
-    }
+/// The stream `Crm.arrow(*args, **kwargs)` returns: the `to_*` methods take `arrow`'s arguments, read by
+/// its one signature.
+fn records_stream<'py>(
+    crm: &Bound<'py, Crm>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, ArrowStream>> {
+    Ok(crm.call_method("arrow", args, kwargs)?.cast_into::<ArrowStream>()?)
 }
 
 #[pymethods]
@@ -159,67 +142,51 @@ impl Crm {
         deleted: bool,
         batch_size: usize,
     ) -> PyResult<ArrowStream> {
-        self.records_stream(py, &module, r#where, columns, order_by, limit, offset, deleted, batch_size)
+        if batch_size == 0 {
+            return Err(invalid("batch_size must be at least 1"));
+        }
+        let query = to_query(&module, r#where, order_by, limit, offset, deleted)?;
+        let mut spec = RecordsSpec::new(query).batch_rows(batch_size);
+        spec.columns = columns;
+        let engine = Arc::clone(&self.engine);
+        let reader = py.detach(|| RecordBatches::new(EngineRead(engine), spec)).map_err(Failure::from)?;
+        Ok(ArrowStream::new(Box::new(reader)))
     }
 
-    /// `arrow(...)` read into a `pyarrow.Table` (needs pyarrow).
-    #[pyo3(signature = (module, r#where = None, columns = None, order_by = None, *, limit = None, offset = 0, deleted = false))]
-    #[allow(clippy::too_many_arguments)]
+    /// `arrow(...)` read into a `pyarrow.Table` (needs pyarrow); the arguments are `arrow`'s.
+    #[pyo3(signature = (*args, **kwargs))]
     fn to_arrow<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        r#where: Option<&Bound<'py, PyAny>>,
-        columns: Option<Vec<String>>,
-        order_by: Option<&Bound<'py, PyAny>>,
-        limit: Option<u64>,
-        offset: u64,
-        deleted: bool,
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        optional(py, "pyarrow", "to_arrow")?;
-        let s = Bound::new(py, self.records_stream(py, &module, r#where, columns, order_by, limit, offset, deleted, 1024)?)?;
-        ArrowStream::to_arrow(&s)
+        optional(slf.py(), "pyarrow", "to_arrow")?;
+        ArrowStream::to_arrow(&records_stream(slf, args, kwargs)?)
     }
 
     /// `arrow(...)` read into a `pandas.DataFrame` (needs pandas and pyarrow): money as exact
-    /// `decimal.Decimal`, date-times `datetime64[us, UTC]`.
-    #[pyo3(signature = (module, r#where = None, columns = None, order_by = None, *, limit = None, offset = 0, deleted = false))]
-    #[allow(clippy::too_many_arguments)]
+    /// `decimal.Decimal`, date-times `datetime64[us, UTC]`; the arguments are `arrow`'s.
+    #[pyo3(signature = (*args, **kwargs))]
     fn to_pandas<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        r#where: Option<&Bound<'py, PyAny>>,
-        columns: Option<Vec<String>>,
-        order_by: Option<&Bound<'py, PyAny>>,
-        limit: Option<u64>,
-        offset: u64,
-        deleted: bool,
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        optional(py, "pandas", "to_pandas")?;
-        optional(py, "pyarrow", "to_pandas")?;
-        let s = Bound::new(py, self.records_stream(py, &module, r#where, columns, order_by, limit, offset, deleted, 1024)?)?;
-        ArrowStream::to_pandas(&s)
+        optional(slf.py(), "pandas", "to_pandas")?;
+        optional(slf.py(), "pyarrow", "to_pandas")?;
+        ArrowStream::to_pandas(&records_stream(slf, args, kwargs)?)
     }
 
     /// `arrow(...)` read into a `polars.DataFrame` (needs polars): money as `Decimal(precision, scale)`,
-    /// date-times `Datetime("us", "UTC")`.
-    #[pyo3(signature = (module, r#where = None, columns = None, order_by = None, *, limit = None, offset = 0, deleted = false))]
-    #[allow(clippy::too_many_arguments)]
+    /// date-times `Datetime("us", "UTC")`; the arguments are `arrow`'s.
+    #[pyo3(signature = (*args, **kwargs))]
     fn to_polars<'py>(
-        &self,
-        py: Python<'py>,
-        module: String,
-        r#where: Option<&Bound<'py, PyAny>>,
-        columns: Option<Vec<String>>,
-        order_by: Option<&Bound<'py, PyAny>>,
-        limit: Option<u64>,
-        offset: u64,
-        deleted: bool,
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        optional(py, "polars", "to_polars")?;
-        let s = Bound::new(py, self.records_stream(py, &module, r#where, columns, order_by, limit, offset, deleted, 1024)?)?;
-        ArrowStream::to_polars(&s)
+        optional(slf.py(), "polars", "to_polars")?;
+        ArrowStream::to_polars(&records_stream(slf, args, kwargs)?)
     }
 
     /// A report as an `ArrowStream` of one batch (then `.to_arrow()`, `.to_pandas()`, `.to_polars()`):

@@ -421,6 +421,7 @@ class Crm:
         limit: int | None = None,
         offset: int = 0,
         deleted: bool = False,
+        batch_size: int = 1024,
     ) -> Any:
         """`arrow(...)` read into a `pyarrow.Table` (needs pyarrow)."""
     def to_pandas(
@@ -433,6 +434,7 @@ class Crm:
         limit: int | None = None,
         offset: int = 0,
         deleted: bool = False,
+        batch_size: int = 1024,
     ) -> Any:
         """`arrow(...)` read into a `pandas.DataFrame` (needs pandas and pyarrow): money as exact
         `decimal.Decimal`, date-times `datetime64[us, UTC]`."""
@@ -446,6 +448,7 @@ class Crm:
         limit: int | None = None,
         offset: int = 0,
         deleted: bool = False,
+        batch_size: int = 1024,
     ) -> Any:
         """`arrow(...)` read into a `polars.DataFrame` (needs polars): money as `Decimal(precision, scale)`,
         date-times `Datetime("us", "UTC")`."""
