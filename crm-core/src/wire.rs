@@ -727,11 +727,7 @@ pub struct Groups {
 /// # Errors
 /// As [`crate::Crm::aggregate`].
 pub fn aggregate(crm: &crate::Crm, query: Query, group_by: Option<&str>, sums: &[&str]) -> Result<Groups> {
-    let module = query.module.clone();
-    let groups = crm.aggregate(query, group_by, sums)?;
-    let m = crm.module(&module)?;
-    let name = |n: &str| m.field_by_name_or_label(n).map_or_else(|| n.to_string(), |f| f.name.clone());
-    Ok(Groups { group_by: group_by.map(name), sums: sums.iter().map(|s| name(s)).collect(), groups })
+    aggregate_in(crm, query, group_by, sums, None)
 }
 
 /// [`aggregate`] with the money sums in `currency` (the base currency when `None`), as

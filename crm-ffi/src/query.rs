@@ -29,7 +29,7 @@
 //!
 //! Unknown keys are refused (`CRM_STATUS_INVALID_ARGUMENT`), so a typo never silently widens a query.
 
-use crate::args::{Out, arg_json, arg_opt_str, arg_str, parse_json};
+use crate::args::{Out, arg_str, parse_json};
 use crate::boundary::{self, FfiError, FfiResult};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
@@ -197,13 +197,6 @@ pub unsafe extern "C" fn crm_aggregate(
     sums_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> crm_status {
-    boundary::run(|| {
-        let query = query_from_json(unsafe { arg_str(query_json, "query_json") }?)?;
-        let group_by = unsafe { arg_opt_str(group_by, "group_by") }?;
-        let sums: Vec<String> = if sums_json.is_null() { vec![] } else { unsafe { arg_json(sums_json, "sums_json") }? };
-        let out = unsafe { Out::new(out_json, "out_json") }?;
-        let names: Vec<&str> = sums.iter().map(String::as_str).collect();
-        let groups = crm_core::wire::aggregate(&*unsafe { lock_store(store) }?, query, group_by, &names)?;
-        out.set_json(&groups)
-    })
+    // SAFETY: the caller's arguments as they came, and no currency (NULL: the base currency).
+    unsafe { crate::currency::crm_aggregate_in(store, query_json, group_by, sums_json, std::ptr::null(), out_json) }
 }

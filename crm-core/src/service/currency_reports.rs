@@ -87,11 +87,11 @@ impl Crm {
     /// As [`Crm::aggregate`]; `NotFound` for a currency the store does not have; `InvalidArgument` for a
     /// missing rate or an overflow.
     pub fn aggregate_in(&self, query: Query, group_by: Option<&str>, sums: &[&str], currency: Option<&str>) -> Result<Vec<Aggregate>> {
-        let book = self.currency_book()?;
-        let target = match currency {
-            Some(c) => book.currency(c).ok_or_else(|| Error::not_found(format!("currency '{c}'")))?.code.clone(),
-            None => book.base.clone(),
+        let Some(code) = currency else {
+            return self.aggregate(query, group_by, sums); // the base currency: no book to read
         };
+        let book = self.currency_book()?;
+        let target = book.currency(code).ok_or_else(|| Error::not_found(format!("currency '{code}'")))?.code.clone();
         if target == book.base {
             return self.aggregate(query, group_by, sums);
         }
