@@ -342,6 +342,29 @@ fn import_notes_in_the_reader_s_language(b: Backend) {
     assert!(n.iter().all(|m| !m.is_ascii()), "every note in Persian: {n:?}");
 }
 
+/// An import of records says that a record has keys the first one did not have in the reader's language
+/// too: the note comes from the catalogue, not from the source.
+fn unknown_record_columns_are_said_in_the_reader_s_language(b: Backend) {
+    let mut t = b.crm();
+    t.add_user(NewUser::new("sara").language("fa_ir").email("sara@example.com")).unwrap();
+    let json = r#"[
+        {"Opportunity Name": "a", "Sales Stage": "Prospecting", "Expected Close Date": "2027-01-01"},
+        {"Opportunity Name": "b", "Sales Stage": "Prospecting", "Expected Close Date": "2027-01-01", "Ticker": "X", "Rank": 2}
+    ]"#;
+    let note = |t: &mut support::TestCrm| -> (u64, String, Option<String>, String) {
+        let r = t.import_records("Potentials", crm_core::Records::from_json(json).unwrap(), &ImportOptions::default(), None).unwrap();
+        assert_eq!((r.rows, r.created, r.failed), (2, 1, 1), "{r:?}");
+        let bad = r.row_reports.iter().find(|x| x.outcome == crm_core::io::Outcome::Failed).unwrap();
+        let p = &bad.problems[0];
+        (bad.line, p.code.clone(), p.column.clone(), p.message.clone())
+    };
+    let english = note(&mut t);
+    assert_eq!(english, (2, "columns".into(), Some("Ticker".into()), "Ticker, Rank not among the columns of the first record".into()));
+    t.set_actor("sara").unwrap();
+    let persian = note(&mut t);
+    assert_eq!(persian, (2, "columns".into(), Some("Ticker".into()), "Ticker, Rank در میان ستون‌های نخستین رکورد نیست".into()));
+}
+
 /// A list view shows picklist values in the reader's language; the stored value stays vtiger's.
 fn list_views_show_picklist_values_in_the_reader_s_language(b: Backend) {
     let mut t = b.crm();
@@ -404,6 +427,7 @@ on_every_backend!(
     mail_merge_in_a_persian_store_writes_jalali_dates,
     every_store_folds_like_the_rust_fold,
     import_notes_in_the_reader_s_language,
+    unknown_record_columns_are_said_in_the_reader_s_language,
     list_views_show_picklist_values_in_the_reader_s_language,
     default_workflows_follow_the_store_language_unless_edited
 );

@@ -2,8 +2,7 @@
 //! maps), e.g. a DataFrame's rows or a JSON array of objects. They go through exactly the pipeline of a
 //! CSV import (`rows`); only reading differs.
 
-use super::problem;
-use super::source::SourceRow;
+use super::source::{SourceNote, SourceRow};
 use crate::error::{Error, Result};
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -112,8 +111,13 @@ impl<'a> Records<'a> {
                 if unknown.is_empty() {
                     SourceRow::Cells { line, cells }
                 } else {
-                    let msg = format!("{} not among the columns of the first record", unknown.join(", "));
-                    SourceRow::Bad { line, problem: problem(Some(&unknown[0]), None, "columns", msg) }
+                    let note = SourceNote {
+                        column: unknown.first().cloned(),
+                        code: "columns",
+                        key: "UNKNOWN_COLUMNS",
+                        args: vec![("columns", unknown.join(", "))],
+                    };
+                    SourceRow::Bad { line, note }
                 }
             }
         };

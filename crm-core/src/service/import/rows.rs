@@ -134,7 +134,11 @@ impl Crm {
                 }
                 lines.push(match raw {
                     SourceRow::Empty { line } => Ahead::Empty(line),
-                    SourceRow::Bad { line, problem } => Ahead::Bad(line, problem),
+                    SourceRow::Bad { line, note } => {
+                        let args: Vec<(&str, &str)> = note.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        let text = super::say(&run.labels, note.key, &args);
+                        Ahead::Bad(line, problem(note.column.as_deref(), None, note.code, text))
+                    }
                     SourceRow::Cells { line, cells } => {
                         Ahead::Row(self.row_input(&m, (&headers, &uses, &columns), line, cells, (&run.options, &run.labels)))
                     }

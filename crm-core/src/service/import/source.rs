@@ -8,7 +8,6 @@
 
 use super::records::Records;
 use crate::error::Result;
-use crate::io::RowProblem;
 use crate::io::csv_import::{CsvSource, RawRow};
 use crate::service::progress::{ProgressUnit, ProgressUpdate};
 use crate::value::Value;
@@ -22,8 +21,23 @@ pub(super) enum SourceRow {
     Empty { line: u64 },
     /// A row: one cell per column (a shorter or longer row fails with a `columns` problem).
     Cells { line: u64, cells: Vec<Value> },
-    /// A row the source could not read as cells (e.g. a record with a key that is not a column).
-    Bad { line: u64, problem: RowProblem },
+    /// A row the source could not read as cells (e.g. a record with a key that is not a column): its
+    /// problem's code and the note's catalogue key and arguments, said by the pipeline in the reader's
+    /// language.
+    Bad { line: u64, note: SourceNote },
+}
+
+/// A problem a source found in a row, before the pipeline saw it: a code (`columns`, ...) and the import
+/// note `IMPORT_<key>` of the message catalogues with its `{name}` arguments (see `import::say`).
+pub(super) struct SourceNote {
+    /// The column the problem is in, if one.
+    pub column: Option<String>,
+    /// The problem's code in the report.
+    pub code: &'static str,
+    /// The note's key in the catalogues, without `IMPORT_`.
+    pub key: &'static str,
+    /// The note's arguments.
+    pub args: Vec<(&'static str, String)>,
 }
 
 /// A source of rows for the import pipeline.
