@@ -4,7 +4,7 @@
 
 use crm_core::chrono::NaiveDate;
 use crm_core::io::{Duplicates, ExportOptions, ImportOptions, ImportReport, ImportStatus, Outcome};
-use crm_core::{Condition, ExportSelection, Flow, ProgressFn, ProgressUnit, ProgressUpdate, Query, Records, Value};
+use crm_core::{Condition, ExportSelection, Flow, ProgressFn, ProgressUnit, ProgressUpdate, Query, Records, Value, VcardImportOptions};
 use rust_decimal_macros::dec;
 use support::Backend;
 
@@ -246,6 +246,56 @@ fn export_stops_between_chunks(b: Backend) {
     assert_eq!(seen.last().map(|u| (u.done, u.total)), Some((n, Some(n))));
 }
 
+/// A vCard import (a real file of five cards, the last two bad) stopped after its first batch resumes
+/// past the cards its journal counts, under the same id, the bad cards reported at their positions; a CSV
+/// resume of it, and a vCard resume of a CSV import, are refused.
+fn vcard_import_stopped_resumes_and_undoes(b: Backend) {
+    let mut t = b.crm();
+    let crm = &mut t.crm;
+    let cards = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/google_40.vcf")).unwrap();
+    let mut o = VcardImportOptions::default();
+    o.import.batch_size = 2;
+    let mut seen = Vec::new();
+    let r = crm.import_vcard(cards.as_slice(), &o, Some(&mut stopping(&mut seen, 2))).unwrap();
+    assert_eq!((r.interrupted, r.rows, r.created), (true, 2, 2), "{r:#?}");
+    assert_eq!(seen.iter().map(|u| (u.done, u.total)).collect::<Vec<_>>(), vec![(2, Some(5))]);
+    assert_eq!(count(crm, "Contacts"), 2);
+    let j = crm.imports().unwrap().into_iter().find(|j| j.id == r.import_id).unwrap();
+    assert_eq!((j.status, j.kind.as_str(), j.rows), (ImportStatus::Interrupted, "vcard", 2));
+    assert!(crm.resume_import_csv(r.import_id, deals_csv(3).as_bytes(), &ImportOptions::default(), None).is_err());
+
+    let mut seen = Vec::new();
+    let mut sink = ProgressFn(|u: ProgressUpdate| {
+        seen.push(u);
+        Flow::Continue
+    });
+    let r2 = crm.resume_import_vcard(r.import_id, cards.as_slice(), &o, Some(&mut sink)).unwrap();
+    assert_eq!((r2.import_id, r2.interrupted, r2.rows, r2.created, r2.failed), (r.import_id, false, 5, 3, 2), "{r2:#?}");
+    check_sum(&r2);
+    let failed: Vec<(u64, &str)> = r2.row_reports.iter().map(|x| (x.line, x.problems[0].code.as_str())).collect();
+    assert_eq!(failed, vec![(4, "invalid_card"), (5, "invalid_format")]);
+    assert_eq!(seen.last().map(|u| (u.done, u.total)), Some((5, Some(5))));
+    assert_eq!(count(crm, "Contacts"), 3);
+    let j = crm.imports().unwrap().into_iter().find(|j| j.id == r.import_id).unwrap();
+    assert_eq!((j.status, j.rows, j.created, j.failed), (ImportStatus::Completed, 5, 3, 2));
+    assert!(matches!(crm.resume_import_vcard(r.import_id, cards.as_slice(), &o, None), Err(crm_core::Error::Conflict(_))));
+    // One undo takes back both parts.
+    crm.undo_import(r.import_id).unwrap();
+    assert_eq!(count(crm, "Contacts"), 0);
+
+    // A CSV import does not resume as a vCard import.
+    let csv = crm
+        .import_csv(
+            deals_csv(4).as_bytes(),
+            "Potentials",
+            &ImportOptions { batch_size: 2, ..ImportOptions::default() },
+            Some(&mut stopping(&mut Vec::new(), 2)),
+        )
+        .unwrap();
+    assert!(csv.interrupted);
+    assert!(matches!(crm.resume_import_vcard(csv.import_id, cards.as_slice(), &o, None), Err(crm_core::Error::Conflict(_))));
+}
+
 on_every_backend!(
     csv_import_stopped_at_batch_two_resumes_and_undoes,
     stopped_import_undoes_without_resuming,
@@ -253,4 +303,5 @@ on_every_backend!(
     records_from_maps_json_duplicates_and_references,
     records_import_stopped_resumes,
     export_stops_between_chunks,
+    vcard_import_stopped_resumes_and_undoes,
 );

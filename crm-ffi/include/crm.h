@@ -1338,6 +1338,22 @@ crm_status crm_import_vcard(struct crm_store *store,
                             char **out_report_json);
 
 /**
+ * `crm_import_vcard` with a version-2 progress callback: it hears the cards done out of the cards in the
+ * file after every batch and can stop the import between batches (`crm_import_vcard_resume` resumes it).
+ *
+ * Errors: as `crm_import_vcard`. Thread-safety: as `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_vcard`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_import_vcard_v2(struct crm_store *store,
+                               const char *path,
+                               const char *options_json,
+                               crm_progress_v2 progress,
+                               void *user_data,
+                               char **out_report_json);
+
+/**
  * Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
  * owned by the caller): `[{"id": 5, "module": "Potentials", "status": "done"|"undone"|..., ...}]`.
  *
@@ -1527,6 +1543,31 @@ crm_status crm_import_resume_v2(struct crm_store *store,
                                 crm_progress_v2 progress,
                                 void *user_data,
                                 char **out_report_json);
+
+/**
+ * Resumes a vCard import that was interrupted (stopped by a callback, or the process died): the cards its
+ * journal counts (whole committed batches) are skipped and the rest of `path` is imported under the same
+ * import id, so `crm_import_undo` takes back both parts at once. Pass the same file and options as the
+ * interrupted run (`options_json` as in `crm_import_vcard`, NULL: defaults; `dry_run` is refused).
+ * `progress` (NULL: none) hears cards done out of the cards in the file and can stop the resumed run
+ * between batches. `*out_report_json` (optional, owned by the caller) receives the report, which counts
+ * the whole import.
+ *
+ * Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad options,
+ * dry run, not a vCard file), `_NOT_FOUND` (unknown import), `_CONFLICT` (the import completed or was
+ * undone, or is not a vCard import), `_IO` (cannot open the file), storage errors. Thread-safety: as
+ * `crm_import_csv`.
+ *
+ * # Safety
+ * As `crm_import_vcard`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_import_vcard_resume(struct crm_store *store,
+                                   int64_t import_id,
+                                   const char *path,
+                                   const char *options_json,
+                                   crm_progress_v2 progress,
+                                   void *user_data,
+                                   char **out_report_json);
 
 /**
  * Imports records (`rows_json`, a JSON array of objects, see the module docs) into `module` exactly as

@@ -136,15 +136,47 @@ pub unsafe extern "C" fn crm_import_vcard(
     user_data: *mut c_void,
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
-    boundary::run(|| {
-        let path = unsafe { arg_str(path, "path") }?;
-        let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let (reader, _) = open_sized(path)?;
-        let mut cb = reporter(progress, user_data);
-        let report = unsafe { lock_store(store) }?.import_vcard(reader, &options, as_progress(&mut cb))?;
-        out.set_json(&report)
-    })
+    let mut cb = reporter(progress, user_data);
+    boundary::run(|| unsafe { import_vcard(store, path, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// `crm_import_vcard` with a version-2 progress callback: it hears the cards done out of the cards in the
+/// file after every batch and can stop the import between batches (`crm_import_vcard_resume` resumes it).
+///
+/// Errors: as `crm_import_vcard`. Thread-safety: as `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_vcard`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_vcard_v2(
+    store: *mut crm_store,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress_v2,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| unsafe { import_vcard(store, path, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// The body of `crm_import_vcard` and `crm_import_vcard_v2`.
+///
+/// # Safety
+/// As `crm_import_vcard`.
+unsafe fn import_vcard(
+    store: *mut crm_store,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: Progress<'_>,
+    out_report_json: *mut *mut c_char,
+) -> FfiResult<()> {
+    let path = unsafe { arg_str(path, "path") }?;
+    let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
+    let out = unsafe { Out::optional(out_report_json) };
+    let (reader, _) = open_sized(path)?;
+    let report = unsafe { lock_store(store) }?.import_vcard(reader, &options, progress)?;
+    out.set_json(&report)
 }
 
 /// Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
@@ -443,6 +475,42 @@ pub unsafe extern "C" fn crm_import_resume_v2(
 ) -> crm_status {
     let mut cb = sink(progress, user_data);
     boundary::run(|| unsafe { resume_import(store, import_id, path, options_json, as_progress(&mut cb), out_report_json) })
+}
+
+/// Resumes a vCard import that was interrupted (stopped by a callback, or the process died): the cards its
+/// journal counts (whole committed batches) are skipped and the rest of `path` is imported under the same
+/// import id, so `crm_import_undo` takes back both parts at once. Pass the same file and options as the
+/// interrupted run (`options_json` as in `crm_import_vcard`, NULL: defaults; `dry_run` is refused).
+/// `progress` (NULL: none) hears cards done out of the cards in the file and can stop the resumed run
+/// between batches. `*out_report_json` (optional, owned by the caller) receives the report, which counts
+/// the whole import.
+///
+/// Errors: `CRM_STATUS_NULL_POINTER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (bad options,
+/// dry run, not a vCard file), `_NOT_FOUND` (unknown import), `_CONFLICT` (the import completed or was
+/// undone, or is not a vCard import), `_IO` (cannot open the file), storage errors. Thread-safety: as
+/// `crm_import_csv`.
+///
+/// # Safety
+/// As `crm_import_vcard`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn crm_import_vcard_resume(
+    store: *mut crm_store,
+    import_id: i64,
+    path: *const c_char,
+    options_json: *const c_char,
+    progress: crm_progress_v2,
+    user_data: *mut c_void,
+    out_report_json: *mut *mut c_char,
+) -> crm_status {
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| {
+        let path = unsafe { arg_str(path, "path") }?;
+        let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
+        let out = unsafe { Out::optional(out_report_json) };
+        let (reader, _) = open_sized(path)?;
+        let report = unsafe { lock_store(store) }?.resume_import_vcard(import_id, reader, &options, as_progress(&mut cb))?;
+        out.set_json(&report)
+    })
 }
 
 /// The body of `crm_import_resume` and `crm_import_resume_v2`.

@@ -277,11 +277,12 @@ impl Crm {
     /// created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
     /// new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
     /// `close_in_days`). Returns an `ImportReport`. `path`: a path or a binary file-like object;
-    /// `progress` as in `import_csv` (cards out of the number in the file).
+    /// `progress` as in `import_csv` (cards out of the number in the file, after every `batch_size` cards;
+    /// False stops the import there, `resume_import_vcf` resumes it).
     #[pyo3(signature = (
         path, *, duplicates = None, match_on = None, create_opportunities = false,
         create_organizations = true, encoding = None, defaults = None, dry_run = false, opportunity_name = None,
-        sales_stage = None, close_in_days = None, max_rows = None, progress = None
+        sales_stage = None, close_in_days = None, max_rows = None, batch_size = None, progress = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn import_vcf(
@@ -299,18 +300,71 @@ impl Crm {
         sales_stage: Option<String>,
         close_in_days: Option<u32>,
         max_rows: Option<u64>,
+        batch_size: Option<usize>,
         progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ImportReport> {
         let input = Input::of(path)?;
         let opportunity = new_customer_opportunity(create_opportunities, opportunity_name, sales_stage, close_in_days);
         // crm-core's vCard defaults, with the keywords given laid over them.
-        let o = ImportKeywords { encoding, defaults, duplicates, match_on, dry_run: Some(dry_run), max_rows, ..ImportKeywords::default() }
-            .vcard(create_organizations, opportunity)?;
+        let o = ImportKeywords {
+            encoding,
+            defaults,
+            duplicates,
+            match_on,
+            dry_run: Some(dry_run),
+            max_rows,
+            batch_size,
+            ..ImportKeywords::default()
+        }
+        .vcard(create_organizations, opportunity)?;
         let mut sink = PySink::new(py, progress)?;
         let s = &mut sink;
         let report = self.engine.run(py, Access::Write, move |crm| {
             let (reader, _) = input.open()?;
             Ok(crm.import_vcard(reader, &o, Some(s))?)
+        });
+        finish_import(py, sink, report)
+    }
+
+    /// Resumes a vCard import that was interrupted (stopped by Ctrl-C or `progress`, or the process died
+    /// mid-import; `path` a path or a binary file-like object): the cards its journal counts (whole
+    /// committed batches) are skipped and the rest of the file is imported under the same import id, so
+    /// `undo_import` takes back both parts at once. Pass the same file and keywords as the interrupted run.
+    /// The report counts the whole import. ConflictError when the import completed or was undone, or is
+    /// not a vCard import; NotFoundError for an unknown import.
+    #[pyo3(signature = (
+        import_id, path, *, duplicates = None, match_on = None, create_opportunities = false,
+        create_organizations = true, encoding = None, defaults = None, opportunity_name = None,
+        sales_stage = None, close_in_days = None, max_rows = None, batch_size = None, progress = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn resume_import_vcf(
+        &self,
+        py: Python<'_>,
+        import_id: i64,
+        path: &Bound<'_, PyAny>,
+        duplicates: Option<String>,
+        match_on: Option<Vec<String>>,
+        create_opportunities: bool,
+        create_organizations: bool,
+        encoding: Option<String>,
+        defaults: Option<BTreeMap<String, String>>,
+        opportunity_name: Option<String>,
+        sales_stage: Option<String>,
+        close_in_days: Option<u32>,
+        max_rows: Option<u64>,
+        batch_size: Option<usize>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ImportReport> {
+        let input = Input::of(path)?;
+        let opportunity = new_customer_opportunity(create_opportunities, opportunity_name, sales_stage, close_in_days);
+        let o = ImportKeywords { encoding, defaults, duplicates, match_on, max_rows, batch_size, ..ImportKeywords::default() }
+            .vcard(create_organizations, opportunity)?;
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
+        let report = self.engine.run(py, Access::Write, move |crm| {
+            let (reader, _) = input.open()?;
+            Ok(crm.resume_import_vcard(import_id, reader, &o, Some(s))?)
         });
         finish_import(py, sink, report)
     }

@@ -147,6 +147,29 @@ def test_progress_false_stops_then_resume_and_undo(db: crm.Crm) -> None:
     assert db.undo_import(rep.import_id)["deleted"] == 10 and db.count("Potentials") == 0
 
 
+def test_vcf_import_stopped_resumes_and_undoes(db: crm.Crm) -> None:
+    sample = Path(__file__).parent / "data" / "contacts_sample.vcf"  # three cards
+    seen: list[tuple[int, int | None]] = []
+
+    def first_batch_only(done: int, total: int | None) -> bool:
+        seen.append((done, total))
+        return done < 1
+
+    rep = db.import_vcf(sample, batch_size=1, progress=first_batch_only)
+    assert rep.interrupted and (rep.rows, rep.created) == (1, 1)
+    assert seen == [(1, 3)]
+    assert db.imports()[-1]["status"] == "interrupted" and db.count("Contacts") == 1
+    with pytest.raises(crm.ConflictError):
+        db.resume_import_csv(rep.import_id, io.BytesIO(b"Last Name\nx\n"))  # not a CSV import
+    res = db.resume_import_vcf(rep.import_id, sample, batch_size=1)
+    assert not res.interrupted and (res.import_id, res.rows, res.created) == (rep.import_id, 3, 3)
+    assert db.count("Contacts") == 3
+    with pytest.raises(crm.ConflictError):
+        db.resume_import_vcf(rep.import_id, sample)  # completed
+    db.undo_import(rep.import_id)  # both parts at once
+    assert db.count("Contacts") == 0
+
+
 def test_keyboard_interrupt_mid_import_leaves_a_resumable_import(db: crm.Crm) -> None:
     header = "Opportunity Name,Amount,Sales Stage,Expected Close Date\n"
     body = "".join(f"Deal {i},{i}.50,Prospecting,2027-03-31\n" for i in range(10))

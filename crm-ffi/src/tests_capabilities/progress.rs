@@ -130,3 +130,41 @@ fn records_import_typed_bad_rows_stop_resume_and_export_stop() {
         assert_eq!(undone["deleted"], 3);
     }
 }
+
+#[test]
+fn vcard_import_stops_resumes_and_undoes() {
+    for st in both() {
+        // A real file of five cards (the last two bad), imported two at a time and stopped after the first
+        // batch.
+        let path = s(concat!(env!("CARGO_MANIFEST_DIR"), "/../crm-core/tests/data/google_40.vcf"));
+        let options = s(r#"{"import": {"batch_size": 2}}"#);
+        let mut seen = Seen { stop_at: 2, ..Seen::default() };
+        let user: *mut c_void = (&mut seen as *mut Seen).cast();
+        let r = json_of(|o| unsafe { crm_import_vcard_v2(st.0, path.as_ptr(), options.as_ptr(), Some(watch), user, o) });
+        assert_eq!((r["interrupted"].as_bool(), r["rows"].as_u64(), r["created"].as_u64()), (Some(true), Some(2), Some(2)), "{r}");
+        assert_eq!(seen.updates, vec![(2, 5, crm_progress_unit::Rows, 2)]);
+        let id = r["import_id"].as_i64().unwrap();
+        assert_eq!(json_of(|o| unsafe { crm_imports(st.0, o) })[0]["status"], "interrupted");
+        // Resuming it as a CSV import is refused; the vCard resume finishes it under the same id.
+        let mut out = ptr::null_mut();
+        let refused = unsafe { crm_import_resume_v2(st.0, id, path.as_ptr(), ptr::null(), None, ptr::null_mut(), &mut out) };
+        assert_eq!(refused, crm_status::Conflict);
+        let mut seen = Seen::default();
+        let user: *mut c_void = (&mut seen as *mut Seen).cast();
+        let r = json_of(|o| unsafe { crm_import_vcard_resume(st.0, id, path.as_ptr(), options.as_ptr(), Some(watch), user, o) });
+        assert_eq!(
+            (r["import_id"].as_i64(), r["interrupted"].as_bool(), r["rows"].as_u64(), r["created"].as_u64()),
+            (Some(id), Some(false), Some(5), Some(3)),
+            "{r}"
+        );
+        assert_eq!(seen.updates.last().map(|u| (u.0, u.1)), Some((5, 5)));
+        let refused = unsafe { crm_import_vcard_resume(st.0, id, path.as_ptr(), options.as_ptr(), None, ptr::null_mut(), &mut out) };
+        assert_eq!(refused, crm_status::Conflict);
+
+        // One undo takes back both parts of the import.
+        json_of(|o| unsafe { crm_import_undo(st.0, id, o) });
+        let mut contacts = 0;
+        ok(unsafe { crm_record_count(st.0, s(r#"{"module": "Contacts"}"#).as_ptr(), &mut contacts) });
+        assert_eq!(contacts, 0);
+    }
+}

@@ -953,13 +953,39 @@ class Crm:
         sales_stage: str | None = None,
         close_in_days: int | None = None,
         max_rows: int | None = None,
+        batch_size: int | None = None,
         progress: Progress = None,
     ) -> ImportReport:
         """Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
         created unless `create_organizations=False`); with `create_opportunities=True` one opportunity per
         new contact (`opportunity_name` template with `{name}` / `{organization}`, `sales_stage`,
         `close_in_days`). Returns an `ImportReport`. `path`: a path or a binary file-like object;
-        `progress` as in `import_csv` (cards out of the number in the file)."""
+        `progress` as in `import_csv` (cards out of the number in the file, after every `batch_size` cards;
+        False stops the import there, `resume_import_vcf` resumes it)."""
+    def resume_import_vcf(
+        self,
+        import_id: int,
+        path: str | os.PathLike[str] | BinaryReader,
+        *,
+        duplicates: Literal["create", "skip", "overwrite", "merge"] | None = None,
+        match_on: Sequence[str] | None = None,
+        create_opportunities: bool = False,
+        create_organizations: bool = True,
+        encoding: str | None = None,
+        defaults: Mapping[str, str] | None = None,
+        opportunity_name: str | None = None,
+        sales_stage: str | None = None,
+        close_in_days: int | None = None,
+        max_rows: int | None = None,
+        batch_size: int | None = None,
+        progress: Progress = None,
+    ) -> ImportReport:
+        """Resumes a vCard import that was interrupted (stopped by Ctrl-C or `progress`, or the process died
+        mid-import; `path` a path or a binary file-like object): the cards its journal counts (whole
+        committed batches) are skipped and the rest of the file is imported under the same import id, so
+        `undo_import` takes back both parts at once. Pass the same file and keywords as the interrupted run.
+        The report counts the whole import. ConflictError when the import completed or was undone, or is
+        not a vCard import; NotFoundError for an unknown import."""
     def undo_import(self, import_id: int) -> dict[str, int]:
         """Undoes an import: created records (and created references) go to the recycle bin, overwritten and
         merged records get their previous values back. Returns `{"deleted", "restored"}`. ConflictError when

@@ -3,7 +3,7 @@
 use super::{RowInput, Run, problem};
 use crate::error::{Error, Result};
 use crate::io::vcard::{ContactCard, parse_cards};
-use crate::io::{ImportOptions, ImportReport};
+use crate::io::{ImportJournal, ImportOptions, ImportReport};
 use crate::record::Fields;
 use crate::service::Crm;
 use crate::service::progress::{Progress, ProgressUnit, ProgressUpdate, report};
@@ -92,16 +92,60 @@ impl Crm {
     /// `InvalidArgument` for a file with no card (empty, binary) or too large, or options out of range
     /// (naming the option); storage errors. Garbage lines between cards fail one by one with their line.
     pub fn import_vcard<R: Read>(&mut self, reader: R, options: &VcardImportOptions, progress: Progress<'_>) -> Result<ImportReport> {
-        let out = self.import_vcard_run(reader, options, progress);
+        let out = self.import_vcard_run(reader, options, progress, None);
         self.set_dry_numbers(false); // a dry run counts auto-numbers until here, also when it failed
         out
     }
 
+    /// Resumes a vCard import that was interrupted (stopped by a progress sink, or the process died): the
+    /// cards its journal counts — whole committed batches — are skipped, the rest of the file is imported
+    /// under the same import id, so that [`Crm::undo_import`] undoes both parts at once. Pass the same
+    /// file and the same options as the interrupted run. The returned report counts the whole import; row
+    /// reports cover the resumed part only.
+    ///
+    /// # Example
+    /// ```
+    /// use crm_core::{Crm, Flow, NewUser, ProgressFn, ProgressUpdate, VcardImportOptions};
+    /// # fn main() -> Result<(), crm_core::Error> {
+    /// let mut crm = Crm::open(":memory:")?;
+    /// crm.add_user(NewUser::new("admin"))?;
+    /// crm.set_actor("admin")?;
+    /// let cards = "BEGIN:VCARD\nVERSION:3.0\nN:Doe;Jane\nEMAIL:jane@example.com\nEND:VCARD\n\
+    ///              BEGIN:VCARD\nVERSION:3.0\nN:Roe;Rick\nEMAIL:rick@example.com\nEND:VCARD\n";
+    /// let mut options = VcardImportOptions::default();
+    /// options.import.batch_size = 1;
+    /// let mut stop = ProgressFn(|_: ProgressUpdate| Flow::Stop); // stop after the first batch
+    /// let first = crm.import_vcard(cards.as_bytes(), &options, Some(&mut stop))?;
+    /// assert!(first.interrupted);
+    /// let all = crm.resume_import_vcard(first.import_id, cards.as_bytes(), &options, None)?;
+    /// assert_eq!((all.rows, all.created, all.interrupted), (2, 2, false));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown import; `Conflict` when the import is not interrupted (completed or
+    /// undone) or is not a vCard import; `InvalidArgument` for a dry run; otherwise as
+    /// [`Crm::import_vcard`].
+    pub fn resume_import_vcard<R: Read>(
+        &mut self,
+        import_id: i64,
+        reader: R,
+        options: &VcardImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport> {
+        self.refresh_schema()?;
+        let journal = self.resumable(import_id, "vcard", &options.import)?;
+        self.import_vcard_run(reader, options, progress, Some(journal))
+    }
+
+    /// A vCard import from its start, or (`resume`) continuing an interrupted one past the cards its
+    /// journal counts.
     pub(super) fn import_vcard_run<R: Read>(
         &mut self,
         mut reader: R,
         options: &VcardImportOptions,
         progress: Progress<'_>,
+        resume: Option<ImportJournal>,
     ) -> Result<ImportReport> {
         self.refresh_schema()?; // see the schema other handles stored
         let mut progress = progress;
@@ -122,13 +166,22 @@ impl Crm {
         if let Some(o) = &options.opportunity {
             crate::io::options::close_date(self.today(), o.close_in_days)?;
         }
-        let mut run = self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?;
+        let to_skip = resume.as_ref().map_or(0, |j| j.rows);
+        let mut run = match resume {
+            Some(journal) => {
+                let mut run = self.resume_run(journal, options.import.clone())?;
+                run.opportunity = options.opportunity.clone();
+                run
+            }
+            None => self.start_run("Contacts", "vcard", options.import.clone(), options.opportunity.clone())?,
+        };
         let create_orgs = options.create_organizations;
         let an_state = self.auto_number("Contacts").ok();
         let cards = parse_cards(&text);
         let total = cards.len() as u64;
         let update = |rows: u64| ProgressUpdate { done: rows, total: Some(total), unit: ProgressUnit::Rows, rows };
-        for (pos, card) in cards {
+        let to_skip = usize::try_from(to_skip).unwrap_or(usize::MAX);
+        for (pos, card) in cards.into_iter().skip(to_skip) {
             if run.report.rows >= run.options.max_rows {
                 self.stop_at_row_limit(&mut run, pos);
                 break;
