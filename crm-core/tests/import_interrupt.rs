@@ -3,6 +3,7 @@
 //! every storage backend.
 
 use crm_core::chrono::NaiveDate;
+use crm_core::io::vcard_export::VcardVersion;
 use crm_core::io::{Duplicates, ExportOptions, ImportOptions, ImportReport, ImportStatus, Outcome};
 use crm_core::{Condition, ExportSelection, Flow, ProgressFn, ProgressUnit, ProgressUpdate, Query, Records, Value, VcardImportOptions};
 use rust_decimal_macros::dec;
@@ -296,6 +297,43 @@ fn vcard_import_stopped_resumes_and_undoes(b: Backend) {
     assert!(matches!(crm.resume_import_vcard(csv.import_id, cards.as_slice(), &o, None), Err(crm_core::Error::Conflict(_))));
 }
 
+/// A vCard export hears the cards written out of the number selected, and stops where it is told to.
+fn vcard_export_reports_progress_and_stops(b: Backend) {
+    let mut t = b.crm();
+    let crm = &mut t.crm;
+    let n = crm_core::EXPORT_PROGRESS_EVERY + 20;
+    let rows = (0..n).map(|i| Ok(vec![Value::from(format!("Doe{i}")), Value::from(format!("p{i}@example.com"))]));
+    let columns = vec!["lastname".to_string(), "email".to_string()];
+    let o = ImportOptions { batch_size: 500, ..ImportOptions::default() };
+    assert_eq!(crm.import_records("Contacts", Records::new(columns, rows), &o, None).unwrap().created, n);
+    let all = ExportSelection::All(Query::new("Contacts"));
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    let written = crm.export_vcard_with_progress(&mut out, &all, VcardVersion::default(), Some(&mut stopping(&mut seen, 1))).unwrap();
+    assert_eq!(written, crm_core::EXPORT_PROGRESS_EVERY);
+    assert_eq!(seen, vec![ProgressUpdate { done: written, total: Some(n), unit: ProgressUnit::Rows, rows: written }]);
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!((text.matches("BEGIN:VCARD").count() as u64, text.matches("END:VCARD").count() as u64), (written, written));
+    // Going on to the end: the last update is the whole; ids give their own total.
+    let mut seen = Vec::new();
+    let mut sink = ProgressFn(|u: ProgressUpdate| {
+        seen.push(u);
+        Flow::Continue
+    });
+    let mut out = Vec::new();
+    assert_eq!(crm.export_vcard_with_progress(&mut out, &all, VcardVersion::V3, Some(&mut sink)).unwrap(), n);
+    assert_eq!(seen.iter().map(|u| (u.done, u.total)).collect::<Vec<_>>(), vec![(500, Some(n)), (n, Some(n))]);
+    let ids: Vec<crm_core::RecordId> = crm.find(Query::new("Contacts").limit(3)).unwrap().iter().map(|r| r.id).collect();
+    let mut seen = Vec::new();
+    let mut sink = ProgressFn(|u: ProgressUpdate| {
+        seen.push(u);
+        Flow::Continue
+    });
+    let written = crm.export_vcard_with_progress(Vec::new(), &ExportSelection::Ids(ids), VcardVersion::default(), Some(&mut sink)).unwrap();
+    assert_eq!(written, 3);
+    assert_eq!(seen.iter().map(|u| (u.done, u.total)).collect::<Vec<_>>(), vec![(3, Some(3))]);
+}
+
 on_every_backend!(
     csv_import_stopped_at_batch_two_resumes_and_undoes,
     stopped_import_undoes_without_resuming,
@@ -304,4 +342,5 @@ on_every_backend!(
     records_import_stopped_resumes,
     export_stops_between_chunks,
     vcard_import_stopped_resumes_and_undoes,
+    vcard_export_reports_progress_and_stops,
 );

@@ -1506,6 +1506,25 @@ crm_status crm_export_vcard(const struct crm_store *store,
                             uint64_t *out_count);
 
 /**
+ * `crm_export_vcard` with a version-2 progress callback: it hears the cards written out of the number
+ * selected every 500 cards and at the end, and can stop the export there (`*out_count` then holds the
+ * cards written, each whole in the file).
+ *
+ * Errors: as `crm_export_vcard`. Thread-safety: as `crm_export_vcard`; `progress` runs on this thread
+ * while the store is locked.
+ *
+ * # Safety
+ * As `crm_export_vcard`; `progress` NULL or a function following `crm_progress_v2`'s contract.
+ */
+crm_status crm_export_vcard_v2(const struct crm_store *store,
+                               const char *path,
+                               const char *selection_json,
+                               const char *version,
+                               crm_progress_v2 progress,
+                               void *user_data,
+                               uint64_t *out_count);
+
+/**
  * Resumes a CSV import that was interrupted (the process died mid-import): the data rows its journal
  * counts (whole committed batches) are skipped and the rest of `path` is imported under the same import
  * id, so `crm_import_undo` takes back both parts at once. Pass the same file and options as the

@@ -101,9 +101,9 @@ pub use customize::{
 pub use duplicates::{crm_duplicate_rule_add, crm_duplicate_rule_drop, crm_duplicate_rules, crm_duplicates_find, crm_merge};
 pub use feed::{crm_changes, crm_changes_position, crm_changes_trim};
 pub use import_export::{
-    crm_export_csv, crm_export_csv_v2, crm_export_vcard, crm_import_csv, crm_import_csv_v2, crm_import_resume, crm_import_resume_v2,
-    crm_import_rows, crm_import_rows_page, crm_import_undo, crm_import_vcard, crm_import_vcard_resume, crm_import_vcard_v2, crm_imports,
-    crm_mapping_delete, crm_mapping_save, crm_mappings,
+    crm_export_csv, crm_export_csv_v2, crm_export_vcard, crm_export_vcard_v2, crm_import_csv, crm_import_csv_v2, crm_import_resume,
+    crm_import_resume_v2, crm_import_rows, crm_import_rows_page, crm_import_undo, crm_import_vcard, crm_import_vcard_resume,
+    crm_import_vcard_v2, crm_imports, crm_mapping_delete, crm_mapping_save, crm_mappings,
 };
 pub use import_records::{crm_import_records, crm_import_records_resume};
 pub use indexes::{crm_index_add, crm_index_drop, crm_indexes};

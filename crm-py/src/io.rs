@@ -528,18 +528,15 @@ impl Crm {
             let sel = selection(crm, query, filter, ids, page, page_size)?;
             output.write(|w| Ok(crm.export_csv_with_progress(w, &module, &sel, &o, Some(s))?))
         });
-        match written {
-            Ok(n) => sink.finish(py, None).map(|()| n),
-            Err(e) => {
-                let _ = sink.finish(py, None);
-                Err(e)
-            }
-        }
+        finish_export(py, sink, written)
     }
 
     /// Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
-    /// number of cards written.
-    #[pyo3(signature = (path, ids = None, *, filter = None, r#where = None, version = "4.0".to_string()))]
+    /// number of cards written. `progress` as in `export_csv`: cards written out of the number selected,
+    /// every 500 and at the end; returning False stops the export there (the cards written stay, the count
+    /// returned is theirs); Ctrl-C stops it the same way and raises `KeyboardInterrupt`.
+    #[pyo3(signature = (path, ids = None, *, filter = None, r#where = None, version = "4.0".to_string(), progress = None))]
+    #[allow(clippy::too_many_arguments)]
     fn export_vcf(
         &self,
         py: Python<'_>,
@@ -548,20 +545,24 @@ impl Crm {
         filter: Option<&Bound<'_, PyAny>>,
         r#where: Option<&Bound<'_, PyAny>>,
         version: String,
+        progress: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let path = path_text(path)?;
         let ids = ids_of(ids)?;
         let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let query = export_query("Contacts", r#where, None)?;
         let version: VcardVersion = option(&version)?;
-        self.engine.run(py, Access::Read, move |crm| {
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
+        let written = self.engine.run(py, Access::Read, move |crm| {
             let sel = selection(crm, query, filter, ids, None, None)?;
             let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
             let mut w = BufWriter::new(f);
-            let n = crm.export_vcard(&mut w, &sel, version)?;
+            let n = crm.export_vcard_with_progress(&mut w, &sel, version, Some(s))?;
             w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
             Ok(n)
-        })
+        });
+        finish_export(py, sink, written)
     }
 }
 
@@ -716,6 +717,17 @@ impl Output {
                 w.flush().map_err(|e| Failure::from(crm_core::Error::Storage(crm_core::StorageError::Io(e))))?;
                 Ok(out)
             }
+        }
+    }
+}
+
+/// The number written, after closing the progress bar and raising a pending `KeyboardInterrupt`.
+fn finish_export(py: Python<'_>, sink: PySink, written: PyResult<u64>) -> PyResult<u64> {
+    match written {
+        Ok(n) => sink.finish(py, None).map(|()| n),
+        Err(e) => {
+            let _ = sink.finish(py, None);
+            Err(e)
         }
     }
 }

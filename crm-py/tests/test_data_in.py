@@ -147,7 +147,7 @@ def test_progress_false_stops_then_resume_and_undo(db: crm.Crm) -> None:
     assert db.undo_import(rep.import_id)["deleted"] == 10 and db.count("Potentials") == 0
 
 
-def test_vcf_import_stopped_resumes_and_undoes(db: crm.Crm) -> None:
+def test_vcf_import_stopped_resumes_and_vcf_export_reports_progress(db: crm.Crm, tmp_path: Path) -> None:
     sample = Path(__file__).parent / "data" / "contacts_sample.vcf"  # three cards
     seen: list[tuple[int, int | None]] = []
 
@@ -166,6 +166,11 @@ def test_vcf_import_stopped_resumes_and_undoes(db: crm.Crm) -> None:
     assert db.count("Contacts") == 3
     with pytest.raises(crm.ConflictError):
         db.resume_import_vcf(rep.import_id, sample)  # completed
+    # vCard export progress: cards written out of the number selected.
+    eseen: list[tuple[int, int | None]] = []
+    out = tmp_path / "out.vcf"
+    assert db.export_vcf(out, progress=lambda d, t: eseen.append((d, t))) == 3
+    assert eseen == [(3, 3)] and out.read_text().count("BEGIN:VCARD") == 3
     db.undo_import(rep.import_id)  # both parts at once
     assert db.count("Contacts") == 0
 

@@ -53,6 +53,62 @@ const CHUNK: u64 = 500;
 /// How many records an export writes between two progress updates.
 pub const EXPORT_PROGRESS_EVERY: u64 = 500;
 
+/// An export's progress: the number selected (when the sink wants it and it is known), an update every
+/// [`EXPORT_PROGRESS_EVERY`] records and one at the end, and whether the sink stopped the walk.
+struct Tracker<'a> {
+    progress: Progress<'a>,
+    total: Option<u64>,
+    stopped: bool,
+}
+
+impl<'a> Tracker<'a> {
+    fn new(crm: &Crm, progress: Progress<'a>, selection: &ExportSelection) -> Result<Self> {
+        let total = match (&progress, selection) {
+            (None, _) => None,
+            (Some(_), ExportSelection::Ids(ids)) => Some(ids.len() as u64),
+            (Some(_), ExportSelection::Page { .. }) => None,
+            (Some(_), ExportSelection::All(q)) => Some(crm.count(q.clone())?),
+        };
+        Ok(Tracker { progress, total, stopped: false })
+    }
+
+    fn update(&self, n: u64, at_end: bool) -> ProgressUpdate {
+        let total = match self.total {
+            Some(t) => Some(t.max(n)),
+            None if at_end => Some(n), // the end: everything there was is written
+            None => None,
+        };
+        ProgressUpdate { done: n, total, unit: ProgressUnit::Rows, rows: n }
+    }
+
+    /// `n` records are written: tells the sink every [`EXPORT_PROGRESS_EVERY`]; an error ends the walk
+    /// when it asks to stop.
+    fn written(&mut self, n: u64) -> Result<()> {
+        if !n.is_multiple_of(EXPORT_PROGRESS_EVERY) {
+            return Ok(());
+        }
+        let update = self.update(n, false);
+        if report(&mut self.progress, update) {
+            self.stopped = true;
+            return Err(Error::Conflict("export stopped".into())); // ends the walk; not returned
+        }
+        Ok(())
+    }
+
+    /// The walk's outcome: its error, unless the sink stopped it.
+    fn walked(&self, walked: Result<()>) -> Result<()> {
+        if self.stopped { Ok(()) } else { walked }
+    }
+
+    /// The last update, unless the sink stopped the export.
+    fn done(&mut self, n: u64) {
+        if !self.stopped {
+            let last = self.update(n, true);
+            report(&mut self.progress, last);
+        }
+    }
+}
+
 impl Crm {
     /// Writes records of a module as CSV; returns the number of records written.
     ///
@@ -99,7 +155,6 @@ impl Crm {
         options: &ExportOptions,
         progress: Progress<'_>,
     ) -> Result<u64> {
-        let mut progress = progress;
         let m = self.module(module)?.clone();
         let hidden = self.hidden_fields(&m.name)?; // access control: hidden fields are not exported
         let columns = if options.columns.is_empty() {
@@ -146,15 +201,7 @@ impl Crm {
         let mut ex = CsvExporter::new(writer, columns, options.clone())?;
         let mut names: HashMap<i64, String> = HashMap::new();
         let mut n = 0u64;
-        let total = match (&progress, selection) {
-            (None, _) => None,
-            (Some(_), ExportSelection::Ids(ids)) => Some(ids.len() as u64),
-            (Some(_), ExportSelection::Page { .. }) => None,
-            (Some(_), ExportSelection::All(q)) => Some(self.count(q.clone())?),
-        };
-        let update = |n: u64| ProgressUpdate { done: n, total: Some(total.map_or(n, |t| t.max(n))), unit: ProgressUnit::Rows, rows: n };
-        let update_so_far = |n: u64| ProgressUpdate { total: total.map(|t| t.max(n)), ..update(n) };
-        let mut stopped = false;
+        let mut tracker = Tracker::new(self, progress, selection)?;
         let walked = self.each_selected(&m.name, selection, &mut |crm, r| {
             if names.len() > 10_000 {
                 names.clear();
@@ -167,19 +214,11 @@ impl Crm {
                 None => ex.write(&|f| shown(f, r.get(f).clone()), &mut name_of)?,
             }
             n += 1;
-            if n.is_multiple_of(EXPORT_PROGRESS_EVERY) && report(&mut progress, update_so_far(n)) {
-                stopped = true;
-                return Err(Error::Conflict("export stopped".into())); // ends the walk; not returned
-            }
-            Ok(())
+            tracker.written(n)
         });
-        if !stopped {
-            walked?;
-        }
+        tracker.walked(walked)?;
         ex.finish()?;
-        if !stopped {
-            report(&mut progress, update(n));
-        }
+        tracker.done(n);
         Ok(n)
     }
 
@@ -187,18 +226,38 @@ impl Crm {
     ///
     /// # Errors
     /// `InvalidArgument` when the selection is not of Contacts; `Storage(Io)` when writing fails.
-    pub fn export_vcard<W: Write>(&self, mut writer: W, selection: &ExportSelection, version: VcardVersion) -> Result<u64> {
+    pub fn export_vcard<W: Write>(&self, writer: W, selection: &ExportSelection, version: VcardVersion) -> Result<u64> {
+        self.export_vcard_with_progress(writer, selection, version, None)
+    }
+
+    /// [`Crm::export_vcard`] with progress, as [`Crm::export_csv_with_progress`]: `progress` hears the cards
+    /// written out of the number selected every [`EXPORT_PROGRESS_EVERY`] cards and at the end; when it
+    /// answers [`Flow::Stop`](crate::Flow::Stop) the export stops there, with the cards written so far
+    /// (whole cards) flushed, and returns their number.
+    ///
+    /// # Errors
+    /// As [`Crm::export_vcard`].
+    pub fn export_vcard_with_progress<W: Write>(
+        &self,
+        mut writer: W,
+        selection: &ExportSelection,
+        version: VcardVersion,
+        progress: Progress<'_>,
+    ) -> Result<u64> {
         let mut n = 0u64;
-        self.each_selected("Contacts", selection, &mut |crm, r| {
+        let mut tracker = Tracker::new(self, progress, selection)?;
+        let walked = self.each_selected("Contacts", selection, &mut |crm, r| {
             let org = match r.get("account_id").as_ref_id() {
                 Some(id) => crm.store.get(id)?.map(|o| o.label),
                 None => None,
             };
             writer.write_all(render(r, org.as_deref(), version).as_bytes()).map_err(StorageError::Io)?;
             n += 1;
-            Ok(())
-        })?;
+            tracker.written(n)
+        });
+        tracker.walked(walked)?;
         writer.flush().map_err(StorageError::Io)?;
+        tracker.done(n);
         Ok(n)
     }
 

@@ -132,7 +132,7 @@ fn records_import_typed_bad_rows_stop_resume_and_export_stop() {
 }
 
 #[test]
-fn vcard_import_stops_resumes_and_undoes() {
+fn vcard_import_stops_resumes_and_exports_with_progress() {
     for st in both() {
         // A real file of five cards (the last two bad), imported two at a time and stopped after the first
         // batch.
@@ -160,6 +160,18 @@ fn vcard_import_stops_resumes_and_undoes() {
         assert_eq!(seen.updates.last().map(|u| (u.0, u.1)), Some((5, 5)));
         let refused = unsafe { crm_import_vcard_resume(st.0, id, path.as_ptr(), options.as_ptr(), None, ptr::null_mut(), &mut out) };
         assert_eq!(refused, crm_status::Conflict);
+
+        // Exporting them with progress: the cards written out of the number selected.
+        let dir = tempfile::tempdir().unwrap();
+        let out_path = dir.path().join("out.vcf");
+        let out_c = s(out_path.to_str().unwrap());
+        let mut seen = Seen::default();
+        let user: *mut c_void = (&mut seen as *mut Seen).cast();
+        let mut n = 0u64;
+        ok(unsafe { crm_export_vcard_v2(st.0, out_c.as_ptr(), ptr::null(), ptr::null(), Some(watch), user, &mut n) });
+        assert_eq!(n, 3);
+        assert_eq!(seen.updates, vec![(3, 3, crm_progress_unit::Rows, 3)]);
+        assert_eq!(std::fs::read_to_string(&out_path).unwrap().matches("BEGIN:VCARD").count(), 3);
 
         // One undo takes back both parts of the import.
         json_of(|o| unsafe { crm_import_undo(st.0, id, o) });

@@ -1116,6 +1116,9 @@ class Crm:
         filter: int | str | None = None,
         where: Where = None,
         version: Literal["3.0", "4.0"] = ...,
+        progress: Progress = None,
     ) -> int:
         """Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
-        number of cards written."""
+        number of cards written. `progress` as in `export_csv`: cards written out of the number selected,
+        every 500 and at the end; returning False stops the export there (the cards written stay, the count
+        returned is theirs); Ctrl-C stops it the same way and raises `KeyboardInterrupt`."""
