@@ -28,7 +28,9 @@ pub(crate) enum Arg<'a> {
     Num(Decimal),
     /// A date (ISO text where the engine has no date type).
     Date(NaiveDate),
-    /// A field value, bound as its column stores it: `(type, value, field name for messages)`.
+    /// A field value, bound as its column stores it: `(type, value, field name for messages)`. SQLite binds
+    /// the value alone; the type and name serve PostgreSQL's binder.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Value(FieldType, &'a Value, &'a str),
 }
 
