@@ -777,7 +777,7 @@ mod values_as_a_map {
     /// Every whole-map reading of `v` equals the same reading of `map`.
     fn same_as(v: &Values, map: &BTreeMap<String, Value>) -> Result<(), TestCaseError> {
         prop_assert_eq!(v.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
-        prop_assert_eq!((&v).into_iter().count(), map.len());
+        prop_assert_eq!(IntoIterator::into_iter(v).count(), map.len());
         prop_assert_eq!(v.clone().into_iter().collect::<Vec<_>>(), map.clone().into_iter().collect::<Vec<_>>());
         prop_assert_eq!(v.keys().collect::<Vec<_>>(), map.keys().collect::<Vec<_>>());
         prop_assert_eq!(v.values().collect::<Vec<_>>(), map.values().collect::<Vec<_>>());
