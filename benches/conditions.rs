@@ -1,8 +1,10 @@
 //! Condition evaluation over many records: a vtiger JSON condition compiled once ([`crm::Matcher`]) and
 //! evaluated against 10k imported opportunities (target: 10 million evaluations per second per core), the
 //! same condition through the tracing evaluator a save uses, and a workflow expression. The compiled
-//! condition runs on records (`BTreeMap` by field name), on slot rows ([`crm::Row`], one `Vec` per record)
-//! and on the same rows stored column by column ([`crm::Rows`]).
+//! condition runs on records as `crm.find` hands them out (values in the module's slot layout, read by
+//! slot), on the same records with their values by name only (a [`crm::Values`] without layout, as the
+//! `BTreeMap` records were), on slot rows ([`crm::Row`], one `Vec` per record) and on the same rows stored
+//! column by column ([`crm::Rows`]).
 //!
 //! Run: `cargo bench --bench conditions`
 
@@ -31,8 +33,13 @@ fn bench(c: &mut Criterion) {
     let compiled = m.compile_vtiger(CONDITION).expect("condition");
     assert_eq!(compiled.slow_tests(), 0);
     let cond = Cond::from_vtiger(CONDITION, crm.module("Potentials").expect("module")).expect("condition");
+    assert!(records.iter().all(|r| r.values.layout().is_some()), "records from the store carry the module's layout");
     let hits = records.iter().filter(|r| m.matches(&compiled, r)).count();
     assert_eq!(hits, records.iter().filter(|r| m.matches_uncompiled(&cond, r)).count());
+    // The same records with their values by name only.
+    let by_name: Vec<Record> =
+        records.iter().map(|r| Record { values: std::collections::BTreeMap::from(r.values.clone()).into(), ..r.clone() }).collect();
+    assert_eq!(hits, by_name.iter().filter(|r| m.matches(&compiled, r)).count());
     eprintln!("condition selects {hits} of {} records", records.len());
 
     // The same records as slot rows (what `RecordStore::scan_rows` hands out).
@@ -48,6 +55,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("condition");
     g.throughput(Throughput::Elements(records.len() as u64)).sample_size(20);
     g.bench_function("vtiger_json_compiled", |b| b.iter(|| records.iter().filter(|r| m.matches(black_box(&compiled), r)).count()));
+    g.bench_function("vtiger_json_compiled_records_by_name", |b| {
+        b.iter(|| by_name.iter().filter(|r| m.matches(black_box(&compiled), r)).count())
+    });
     g.bench_function("vtiger_json_compiled_rows", |b| {
         b.iter(|| rows.iter().filter(|r| m.matches_row(black_box(&compiled), r).unwrap_or(false)).count())
     });

@@ -48,7 +48,7 @@ fn cached(rows: u64) -> common::Res<std::path::PathBuf> {
         let mut cs = ChangeSet::new();
         for i in 0..rows {
             let n = name(i, &mut rng);
-            let mut values = std::collections::BTreeMap::new();
+            let mut values = crm::Values::new();
             values.insert("accountname".to_string(), Value::Text(n.clone()));
             let id = RecordId(first + i64::try_from(i)?);
             cs.push(RecordChange::Insert(Record { id, module: "Accounts".into(), label: n, version: 1, deleted: false, values }));

@@ -9,6 +9,7 @@
 //! each stage.
 
 use crate::record::Record;
+use crate::record::Values;
 use crate::value::{RecordId, Value};
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
@@ -228,7 +229,7 @@ pub fn time_in_stage(entries: &[StageEntry], now: NaiveDateTime) -> BTreeMap<Str
 
 /// The field-level differences between two value maps, in field-name order.
 /// `skip` names fields left out of the log (vtiger leaves out modifiedtime).
-pub fn diff(before: &BTreeMap<String, Value>, after: &BTreeMap<String, Value>, skip: &[&str]) -> Vec<FieldChange> {
+pub fn diff(before: &Values, after: &Values, skip: &[&str]) -> Vec<FieldChange> {
     use std::cmp::Ordering;
     // Both maps are sorted: one merge walk, and no text is formed for values that are equal.
     let (mut b, mut a) = (before.iter().peekable(), after.iter().peekable());
@@ -264,7 +265,7 @@ mod tests {
 
     #[test]
     fn diff_walks_both_maps() {
-        let map = |pairs: &[(&str, Value)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<BTreeMap<_, _>>();
+        let map = |pairs: &[(&str, Value)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect::<Values>();
         let before = map(&[("a", Value::Int(1)), ("b", Value::Text("x".into())), ("d", Value::Text("same".into())), ("m", Value::Int(5))]);
         let after = map(&[
             ("b", Value::Text("y".into())),

@@ -74,7 +74,7 @@ pub use error::{Error, ErrorKind, FieldError, Result, StorageError, ValidationCo
 pub use feed::{ChangeEvent, ChangeIter};
 pub use history::{ChangeKind, FieldChange, HistoryEntry, StageDuration, StageEntry};
 pub use query::{Aggregate, Condition, Op, OwnerScope, Query, RecordSight, Sort};
-pub use record::{Fields, Record};
+pub use record::{Fields, Record, Values};
 pub use related::{Comment, Relation};
 pub use row::{Row, RowLayout, Rows};
 pub use schema::edit::{FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError};

@@ -1,9 +1,9 @@
 //! Slot rows: a record's values by field position, for evaluating one condition against many records.
 //!
-//! [`Record`] keeps its values in a `BTreeMap` by field name; it stays the API everywhere (services,
-//! stores, bindings). Looking a field up in that map costs several cache misses on heap keys once many
-//! records are in play, and that, not the comparison, bounds bulk condition evaluation. A [`Row`] holds the
-//! same values in a `Vec` in the order of the module's fields ([`Module::fields`]), so a compiled condition
+//! [`Record`] stays the API everywhere (services, stores, bindings): its [`Values`] behave as a map by field
+//! name, and records from the stores keep them in the slots of the module's [`RowLayout`], which a compiled
+//! condition reads by slot too. A [`Row`] holds one record's values as a plain `Vec` in the order of the
+//! module's fields ([`Module::fields`]) with `Null` for empty, so a compiled condition
 //! ([`CompiledCond`](crate::workflow::compiled::CompiledCond)) resolves each field to its slot once and then
 //! reads `values[slot]` directly. Rows are made by stores ([`RecordStore::scan_rows`](crate::storage::RecordStore::scan_rows))
 //! without building maps, or converted from and to records ([`Row::from_record`], [`Row::into_record`]).
@@ -13,10 +13,9 @@
 //! error instead of being read by the wrong slots. vtiger has no such type.
 
 use crate::error::{Error, Result};
-use crate::record::Record;
+use crate::record::{Record, Values};
 use crate::schema::{FieldType, Module};
 use crate::value::{RecordId, Value};
-use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -26,13 +25,20 @@ pub struct RowLayout {
     module: String,
     fields: Vec<(String, FieldType)>,
     fingerprint: u64,
+    /// The slots in the order of their field names (a repeated name keeps only its first slot): how
+    /// [`Values`](crate::record::Values) iterates in name order and finds a name's slot.
+    by_name: Vec<usize>,
 }
 
 impl RowLayout {
     /// The layout of `module`'s rows (shared by every row made with it).
     pub fn new(module: &Module) -> Arc<RowLayout> {
         let fields: Vec<(String, FieldType)> = module.fields.iter().map(|f| (f.name.clone(), f.field_type)).collect();
-        Arc::new(RowLayout { fingerprint: fingerprint(&module.name, &fields), module: module.name.clone(), fields })
+        let mut by_name: Vec<usize> = (0..fields.len()).collect();
+        // Stable: of a repeated name the first slot comes first and is the one kept.
+        by_name.sort_by(|&a, &b| fields[a].0.cmp(&fields[b].0));
+        by_name.dedup_by(|b, a| fields[*a].0 == fields[*b].0);
+        Arc::new(RowLayout { fingerprint: fingerprint(&module.name, &fields), module: module.name.clone(), fields, by_name })
     }
 
     /// The module name.
@@ -45,9 +51,29 @@ impl RowLayout {
         &self.fields
     }
 
-    /// The slot of a field, if the layout has it.
+    /// The slot of a field, if the layout has it (the first one, should a name repeat).
+    #[inline]
     pub fn slot(&self, field: &str) -> Option<usize> {
-        self.fields.iter().position(|(n, _)| n == field)
+        let i = self.by_name.binary_search_by(|&s| self.name(s).cmp(field)).ok()?;
+        self.by_name.get(i).copied()
+    }
+
+    /// The field name in `slot` (empty past the end).
+    #[inline]
+    pub(crate) fn name(&self, slot: usize) -> &str {
+        self.fields.get(slot).map_or("", |(n, _)| n.as_str())
+    }
+
+    /// The field name in `slot`, as the `String` the layout holds.
+    #[inline]
+    pub(crate) fn name_string(&self, slot: usize) -> Option<&String> {
+        self.fields.get(slot).map(|(n, _)| n)
+    }
+
+    /// The slots in the order of their field names, each name once.
+    #[inline]
+    pub(crate) fn by_name(&self) -> &[usize] {
+        &self.by_name
     }
 
     /// A number that differs between layouts (module name, field names, order and types hashed).
@@ -142,7 +168,11 @@ impl Row {
         if record.module != layout.module {
             return Err(Error::invalid(format!("record {} is a {} record, not {}", record.id, record.module, layout.module)));
         }
-        let values = layout.fields.iter().map(|(n, _)| record.values.get(n).cloned().unwrap_or(Value::Null)).collect();
+        let values = if record.values.layout().is_some_and(|l| Arc::ptr_eq(l, layout)) && layout.by_name.len() == layout.fields.len() {
+            (0..layout.fields.len()).map(|s| record.values.slot(s).cloned().unwrap_or(Value::Null)).collect()
+        } else {
+            layout.fields.iter().map(|(n, _)| record.values.get(n).cloned().unwrap_or(Value::Null)).collect()
+        };
         Ok(Row {
             id: record.id,
             label: record.label.clone(),
@@ -186,37 +216,30 @@ impl Row {
         &self.values
     }
 
-    /// The record this row holds (`Null` slots left out).
+    /// The record this row holds (`Null` slots left out), its values kept in the row's layout.
     pub fn to_record(&self) -> Record {
-        let values: BTreeMap<String, Value> = self
-            .layout
-            .fields
-            .iter()
-            .zip(&self.values)
-            .filter(|(_, v)| !matches!(v, Value::Null))
-            .map(|((n, _), v)| (n.clone(), v.clone()))
-            .collect();
+        let slots = self.values.iter().map(|v| (!matches!(v, Value::Null)).then(|| v.clone())).collect();
         Record {
             id: self.id,
             module: self.layout.module.clone(),
             label: self.label.clone(),
             version: self.version,
             deleted: self.deleted,
-            values,
+            values: Values::from_slots(&self.layout, slots),
         }
     }
 
     /// The record this row holds, consuming the row.
     pub fn into_record(self) -> Record {
-        let values: BTreeMap<String, Value> = self
-            .layout
-            .fields
-            .iter()
-            .zip(self.values)
-            .filter(|(_, v)| !matches!(v, Value::Null))
-            .map(|((n, _), v)| (n.clone(), v))
-            .collect();
-        Record { id: self.id, module: self.layout.module.clone(), label: self.label, version: self.version, deleted: self.deleted, values }
+        let slots = self.values.into_iter().map(|v| (!matches!(v, Value::Null)).then_some(v)).collect();
+        Record {
+            id: self.id,
+            module: self.layout.module.clone(),
+            label: self.label,
+            version: self.version,
+            deleted: self.deleted,
+            values: Values::from_slots(&self.layout, slots),
+        }
     }
 }
 
@@ -330,7 +353,7 @@ impl Rows {
 
 /// A record of no module with no values (what a row out of range reads as).
 pub(crate) fn empty_record() -> Record {
-    Record { id: RecordId(0), module: String::new(), label: String::new(), version: 0, deleted: false, values: BTreeMap::new() }
+    Record { id: RecordId(0), module: String::new(), label: String::new(), version: 0, deleted: false, values: Values::new() }
 }
 
 #[cfg(test)]

@@ -96,16 +96,38 @@ fn slow_cases() -> Vec<String> {
     ]
 }
 
+/// The record with its values kept by name only (no slot layout), as a caller may build one.
+fn plain(r: &Record) -> Record {
+    let values: std::collections::BTreeMap<String, crm_core::Value> = r.values.clone().into();
+    Record { values: values.into(), ..r.clone() }
+}
+
 fn compiled_conditions_agree_with_the_tracing_evaluator(b: Backend) {
     let kind = b.name();
     let mut t = open(b);
     let crm = &mut t.crm;
     let recs = records(crm);
+    // Records as the store hands them out keep their values in the module's slot layout (read by slot);
+    // the same records by name only must give the same results.
+    let by_get: Vec<Record> = recs.iter().map(|r| crm.get(r.id).unwrap()).collect();
+    let plains: Vec<Record> = recs.iter().map(plain).collect();
     let m = crm.matcher("Potentials").unwrap();
+    for r in recs.iter().chain(&by_get) {
+        assert_eq!(r.values.layout().map(|l| l.fingerprint()), Some(m.row_layout().fingerprint()), "{kind}: {}", r.label);
+    }
+    assert!(plains.iter().all(|r| r.values.layout().is_none()));
+    assert_eq!(by_get, recs);
+    assert_eq!(plains, recs);
     for (json, want) in fast_cases() {
         let cond = Cond::from_vtiger(&json, crm.module("Potentials").unwrap()).unwrap();
         let compiled = m.compile_vtiger(&json).unwrap();
         assert_eq!(compiled.slow_tests(), 0, "{json}");
+        for ((r, g), p) in recs.iter().zip(&by_get).zip(&plains) {
+            let hit = m.matches(&compiled, r);
+            assert_eq!(m.matches(&compiled, g), hit, "{kind}: {json} on {} (read by id)", r.label);
+            assert_eq!(m.matches(&compiled, p), hit, "{kind}: {json} on {} (values by name)", r.label);
+            assert_eq!(m.matches_uncompiled(&cond, p), hit, "{kind}: {json} on {} (tracing, values by name)", r.label);
+        }
         let mut got: Vec<&str> = recs.iter().filter(|r| m.matches(&compiled, r)).map(|r| r.label.as_str()).collect();
         let mut slow: Vec<&str> = recs.iter().filter(|r| m.matches_uncompiled(&cond, r)).map(|r| r.label.as_str()).collect();
         let mut want = want;
@@ -119,8 +141,9 @@ fn compiled_conditions_agree_with_the_tracing_evaluator(b: Backend) {
         let cond = Cond::from_vtiger(&json, crm.module("Potentials").unwrap()).unwrap();
         let compiled = m.compile(&cond).unwrap();
         assert_eq!(compiled.slow_tests(), 1, "{json}");
-        for r in &recs {
+        for (r, p) in recs.iter().zip(&plains) {
             assert_eq!(m.matches(&compiled, r), m.matches_uncompiled(&cond, r), "{kind}: {json} on {}", r.label);
+            assert_eq!(m.matches(&compiled, p), m.matches_uncompiled(&cond, r), "{kind}: {json} on {} (values by name)", r.label);
         }
     }
 }

@@ -58,7 +58,7 @@ fn changes(base: i64, import_id: i64, dup: bool) -> Vec<Change> {
             label,
             version: 1 + (i as u64 % 2),
             deleted: i == 5,
-            values: v,
+            values: v.into(),
         }));
         let changes = if i % 4 == 0 {
             vec![]

@@ -14,6 +14,8 @@
 //! * A random condition selects the same records in memory (`Condition::matches`) and in a SQL store
 //!   (SQL push-down); a workflow condition selects the same records by its evaluator as by its
 //!   [`Cond::to_query`] push-down.
+//! * A record's `Values` behave as the `BTreeMap<String, Value>` they replaced, kept in a module's slot
+//!   layout or not (`values_as_a_map`, 256 cases, no store).
 //!
 //! Every property runs once per SQL store, each compared with the memory store: a SQLite file
 //! (`sqlite_file::…`) and PostgreSQL (`postgres::…`, feature `postgres`, with a quarter of the cases: see
@@ -28,7 +30,7 @@ use crm_core::io::{Duplicates, ExportOptions, ImportOptions};
 use crm_core::query::{Condition, Op};
 use crm_core::view::Filter;
 use crm_core::{Crm, ExportSelection, Fields, NewUser, Query, Record, RecordId, Value};
-use crm_core::{FieldType, NewField};
+use crm_core::{FieldType, NewField, Schema};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use rust_decimal::Decimal;
@@ -302,7 +304,7 @@ fn picklist_state(crm: &Crm, field: &str) -> PicklistState {
 // ----- 3. undo import restores the previous state -----
 
 /// A record as it matters for undo: everything but the times and author of the last change.
-fn essence(r: &Record) -> (RecordId, bool, BTreeMap<String, Value>) {
+fn essence(r: &Record) -> (RecordId, bool, crm_core::Values) {
     let mut v = r.values.clone();
     v.remove("modifiedtime");
     v.remove("modifiedby");
@@ -672,6 +674,166 @@ fn workflow_push_down_leaves_differing_tests_to_the_evaluator() {
     assert_eq!(t("description", WfOp::Contains, " x ").to_query(m), Some(Condition::cmp("description", Op::Contains, "x")));
 }
 
+/// A record's [`Values`](crm_core::Values) behave exactly as the `BTreeMap<String, Value>` they replaced,
+/// with and without a layout: random sequences of inserts, removals, reads, in-place changes and retains,
+/// then every way of reading the whole map (iteration, owned iteration, keys, values, length, equality
+/// across layouts, `Debug`, serde).
+mod values_as_a_map {
+    use super::*;
+    use crm_core::{RowLayout, Values};
+
+    /// Names in the Potentials layout, names outside it (sorting before, between and after them), and a
+    /// prefix of a layout name.
+    const NAMES: &[&str] =
+        &["amount", "sales_stage", "potentialname", "closingdate", "description", "a", "amount2", "amoun", "m_outside", "zz", "", "ü"];
+
+    #[derive(Debug, Clone)]
+    enum MapOp {
+        Insert(usize, Value),
+        Remove(usize),
+        Get(usize),
+        GetMut(usize, Value),
+        Retain(u16),
+        Extend(Vec<(usize, Value)>),
+        Clear,
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::Int),
+            "[a-z ]{0,6}".prop_map(Value::Text),
+            any::<bool>().prop_map(Value::Bool),
+            decimal(1_000, 2).prop_map(Value::Decimal),
+        ]
+    }
+
+    fn op() -> impl Strategy<Value = MapOp> {
+        let name = 0..NAMES.len();
+        prop_oneof![
+            4 => (name.clone(), value()).prop_map(|(n, v)| MapOp::Insert(n, v)),
+            2 => name.clone().prop_map(MapOp::Remove),
+            1 => name.clone().prop_map(MapOp::Get),
+            1 => (name.clone(), value()).prop_map(|(n, v)| MapOp::GetMut(n, v)),
+            1 => any::<u16>().prop_map(MapOp::Retain),
+            1 => prop::collection::vec((name, value()), 0..4).prop_map(MapOp::Extend),
+            1 => Just(MapOp::Clear),
+        ]
+    }
+
+    /// Applies `op` to `map`, returning what the call answered (as text, to compare across map types).
+    fn apply_btree(map: &mut BTreeMap<String, Value>, op: &MapOp) -> String {
+        let key = |n: usize| NAMES[n].to_string();
+        match op {
+            MapOp::Insert(n, v) => format!("{:?}", map.insert(key(*n), v.clone())),
+            MapOp::Remove(n) => format!("{:?}", map.remove(NAMES[*n])),
+            MapOp::Get(n) => format!("{:?} {}", map.get(NAMES[*n]), map.contains_key(NAMES[*n])),
+            MapOp::GetMut(n, v) => format!("{:?}", map.get_mut(NAMES[*n]).map(|x| std::mem::replace(x, v.clone()))),
+            MapOp::Retain(mask) => {
+                let mut seen = Vec::new();
+                map.retain(|k, _| {
+                    seen.push(k.clone());
+                    mask >> (NAMES.iter().position(|n| n == k).unwrap_or(0) % 16) & 1 == 1
+                });
+                format!("{seen:?}")
+            }
+            MapOp::Extend(kv) => {
+                map.extend(kv.iter().map(|(n, v)| (key(*n), v.clone())));
+                String::new()
+            }
+            MapOp::Clear => {
+                map.clear();
+                String::new()
+            }
+        }
+    }
+
+    fn apply_values(map: &mut Values, op: &MapOp) -> String {
+        let key = |n: usize| NAMES[n].to_string();
+        match op {
+            MapOp::Insert(n, v) => format!("{:?}", map.insert(key(*n), v.clone())),
+            MapOp::Remove(n) => format!("{:?}", map.remove(NAMES[*n])),
+            MapOp::Get(n) => format!("{:?} {}", map.get(NAMES[*n]), map.contains_key(NAMES[*n])),
+            MapOp::GetMut(n, v) => format!("{:?}", map.get_mut(NAMES[*n]).map(|x| std::mem::replace(x, v.clone()))),
+            MapOp::Retain(mask) => {
+                let mut seen = Vec::new();
+                map.retain(|k, _| {
+                    seen.push(k.clone());
+                    mask >> (NAMES.iter().position(|n| n == k).unwrap_or(0) % 16) & 1 == 1
+                });
+                format!("{seen:?}")
+            }
+            MapOp::Extend(kv) => {
+                map.extend(kv.iter().map(|(n, v)| (key(*n), v.clone())));
+                String::new()
+            }
+            MapOp::Clear => {
+                map.clear();
+                String::new()
+            }
+        }
+    }
+
+    /// Every whole-map reading of `v` equals the same reading of `map`.
+    fn same_as(v: &Values, map: &BTreeMap<String, Value>) -> Result<(), TestCaseError> {
+        prop_assert_eq!(v.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+        prop_assert_eq!(IntoIterator::into_iter(v).count(), map.len());
+        prop_assert_eq!(v.clone().into_iter().collect::<Vec<_>>(), map.clone().into_iter().collect::<Vec<_>>());
+        prop_assert_eq!(v.keys().collect::<Vec<_>>(), map.keys().collect::<Vec<_>>());
+        prop_assert_eq!(v.values().collect::<Vec<_>>(), map.values().collect::<Vec<_>>());
+        prop_assert_eq!((v.len(), v.is_empty()), (map.len(), map.is_empty()));
+        for n in NAMES {
+            prop_assert_eq!(v.get(n), map.get(*n));
+            prop_assert_eq!(v.contains_key(n), map.contains_key(*n));
+        }
+        prop_assert_eq!(format!("{v:?}"), format!("{map:?}"));
+        prop_assert_eq!(format!("{v:#?}"), format!("{map:#?}"));
+        let json = serde_json::to_string(v).unwrap();
+        prop_assert_eq!(&json, &serde_json::to_string(map).unwrap());
+        // Read back as the map reads it (values in their JSON form: a decimal comes back as text).
+        let back: Values = serde_json::from_str(&json).unwrap();
+        let back_map: BTreeMap<String, Value> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back.iter().collect::<Vec<_>>(), back_map.iter().collect::<Vec<_>>());
+        prop_assert_eq!(BTreeMap::from(v.clone()), map.clone());
+        prop_assert_eq!(v, &Values::from(map.clone()));
+        prop_assert_eq!(v, &map.clone().into_iter().collect::<Values>());
+        prop_assert_eq!(v, &v.clone());
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
+
+        #[test]
+        fn values_behave_as_a_btree_map(ops in prop::collection::vec(op(), 0..40), other in prop::collection::vec(op(), 0..8)) {
+            let layout = RowLayout::new(Schema::builtin().module("Potentials").unwrap());
+            let mut map = BTreeMap::new();
+            let mut slotted = Values::with_layout(&layout);
+            let mut plain = Values::new();
+            for op in &ops {
+                let want = apply_btree(&mut map, op);
+                prop_assert_eq!(apply_values(&mut slotted, op), want.clone(), "{:?}", op);
+                prop_assert_eq!(apply_values(&mut plain, op), want, "{:?}", op);
+            }
+            same_as(&slotted, &map)?;
+            same_as(&plain, &map)?;
+            prop_assert_eq!(&slotted, &plain);
+            prop_assert_eq!(&plain.clone().into_layout(&layout), &slotted);
+            prop_assert!(slotted.layout().is_some() && plain.layout().is_none());
+            // Equality is the maps' equality, whichever way each side keeps its entries.
+            let mut changed = map.clone();
+            let mut changed_slotted = slotted.clone();
+            for op in &other {
+                apply_btree(&mut changed, op);
+                apply_values(&mut changed_slotted, op);
+            }
+            prop_assert_eq!(slotted == changed_slotted, map == changed);
+            prop_assert_eq!(plain == changed_slotted, map == changed);
+            prop_assert_eq!(changed_slotted == Values::from(map.clone()), map == changed);
+        }
+    }
+}
+
 mod regressions {
     use super::*;
     on_every_backend!(
@@ -934,8 +1096,9 @@ on_sql_stores! {
     proptest! {
         #![proptest_config(cases(SQL, 64))]
 
-        /// A compiled condition gives the tracing evaluator's result on a record, on the record's row and on
-        /// the row the store reads directly (memory store and SQLite file).
+        /// A compiled condition gives the tracing evaluator's result on a record (as the store hands it out,
+        /// read by slot, and with its values by name), on the record's row and on the row the store reads
+        /// directly (memory store and SQLite file).
         #[test]
         fn compiled_conditions_on_rows_agree_with_the_evaluator(deals in prop::collection::vec(deal(), 0..8), trees in prop::collection::vec(tree(), 1..12), file in any::<bool>()) {
             let mut crm = store(either(SQL, file));
@@ -967,6 +1130,11 @@ on_sql_stores! {
                     let want = cond.eval(&ctx, &mut vec![]);
                     let row = crm_core::Row::from_record(&layout, r).unwrap();
                     prop_assert_eq!(compiled.eval(&ctx), want, "record {:?}\ncondition {:?}", r.values, cond);
+                    // The store's record reads its values by slot; the same values by name give the same.
+                    prop_assert_eq!(r.values.layout().map(|l| l.fingerprint()), Some(layout.fingerprint()));
+                    let plain = Record { values: BTreeMap::from(r.values.clone()).into(), ..r.clone() };
+                    let plain_ctx = crm_core::workflow::Ctx { record: &plain, ..ctx };
+                    prop_assert_eq!(compiled.eval(&plain_ctx), want, "record by name {:?}\ncondition {:?}", r.values, cond);
                     prop_assert_eq!(compiled.eval_row(&row, &ctx).unwrap(), want, "row {:?}\ncondition {:?}", r.values, cond);
                     prop_assert_eq!(compiled.eval_row(s, &ctx).unwrap(), want, "stored row {:?}\ncondition {:?}", r.values, cond);
                     prop_assert_eq!(compiled.eval_at(&batch, i, &ctx).unwrap(), want, "column-major row {:?}\ncondition {:?}", r.values, cond);

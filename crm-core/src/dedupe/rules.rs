@@ -16,11 +16,11 @@
 
 use super::{field_key, matchable};
 use crate::record::Record;
+use crate::record::Values;
 use crate::schema::Module;
 use crate::schema::edit::SchemaError;
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Most fields one rule may span.
 pub const MAX_RULE_FIELDS: usize = 4;
@@ -40,13 +40,13 @@ pub struct DuplicateRule {
 impl DuplicateRule {
     /// The rule's key for these values: the fields' normalised keys joined by U+001F, or `None` when any
     /// of them is empty (a record without a value is nobody's duplicate).
-    pub fn key(&self, m: &Module, values: &BTreeMap<String, Value>) -> Option<String> {
+    pub fn key(&self, m: &Module, values: &Values) -> Option<String> {
         record_key(m, &self.fields, values, true)
     }
 }
 
 /// The key of `fields` in `values` (see [`DuplicateRule::key`]); `normalize` false keeps the stored text.
-pub fn record_key(m: &Module, fields: &[String], values: &BTreeMap<String, Value>, normalize: bool) -> Option<String> {
+pub fn record_key(m: &Module, fields: &[String], values: &Values, normalize: bool) -> Option<String> {
     let mut parts = Vec::with_capacity(fields.len());
     for name in fields {
         let f = m.field(name)?;

@@ -14,8 +14,8 @@
 
 use super::{Module, Schema};
 use crate::error::{FieldError, ValidationCode};
+use crate::record::Values;
 use crate::value::Value;
-use std::collections::BTreeMap;
 
 /// The acting user's role: `None` when there is no acting user (no role restriction), `Some(None)` for
 /// a user without a role.
@@ -39,13 +39,7 @@ fn canon(schema: &Schema, m: &Module, field: &str, item: &str) -> String {
 
 /// Checks role scopes and dependencies of the picklist fields in `values` (`before`: the stored values of
 /// an update, `None` on create). Returns one error per offending field value.
-pub fn check(
-    schema: &Schema,
-    m: &Module,
-    values: &BTreeMap<String, Value>,
-    before: Option<&BTreeMap<String, Value>>,
-    role: ActingRole<'_>,
-) -> Vec<FieldError> {
+pub fn check(schema: &Schema, m: &Module, values: &Values, before: Option<&Values>, role: ActingRole<'_>) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if let Some(role) = role {
         for f in &m.fields {
@@ -62,7 +56,7 @@ pub fn check(
         }
     }
     for d in &m.dependencies {
-        let get = |vals: Option<&BTreeMap<String, Value>>, f: &str| -> Vec<String> {
+        let get = |vals: Option<&Values>, f: &str| -> Vec<String> {
             items(vals.and_then(|v| v.get(f))).iter().map(|i| canon(schema, m, f, i)).collect()
         };
         let (src, tgt) = (get(Some(values), &d.source), get(Some(values), &d.target));

@@ -42,7 +42,7 @@ static NO_RECORD: Record = Record {
     label: String::new(),
     version: 0,
     deleted: false,
-    values: std::collections::BTreeMap::new(),
+    values: crate::record::Values::new(),
 };
 
 impl Crm {

@@ -27,12 +27,13 @@ use crate::currency::{self, Currency, CurrencyBook, CurrencyChange, CurrencyRate
 use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
 use crate::query::{Condition, Query};
 use crate::record::Record;
+use crate::record::Values;
 use crate::schema::Module;
 use crate::storage::{Change, ChangeSet, RecordChange, ViewChange};
 use crate::value::Value;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The setting that holds the [`CurrencyBook`].
@@ -310,8 +311,8 @@ impl Crm {
         &mut self,
         m: &Module,
         money: &[(String, String)],
-        values: &mut BTreeMap<String, Value>,
-        before: Option<&BTreeMap<String, Value>>,
+        values: &mut Values,
+        before: Option<&Values>,
         errors: &mut ValidationErrors,
     ) -> Result<()> {
         if m.field(currency::CURRENCY_FIELD).is_none() {
@@ -353,7 +354,7 @@ impl Crm {
         &mut self,
         m: &Module,
         pairs: &[(String, String)],
-        values: &mut BTreeMap<String, Value>,
+        values: &mut Values,
         changed: &BTreeSet<String>,
     ) -> Result<()> {
         if changed.is_empty() || pairs.is_empty() {
@@ -656,7 +657,7 @@ impl IntoField for Error {
 }
 
 /// The day whose rate converts a record: its date field's day, else its creation day, else `today`.
-pub(crate) fn record_day(book: &CurrencyBook, m: &Module, values: &BTreeMap<String, Value>, today: NaiveDate) -> NaiveDate {
+pub(crate) fn record_day(book: &CurrencyBook, m: &Module, values: &Values, today: NaiveDate) -> NaiveDate {
     let day_of = |f: &str| match values.get(f) {
         Some(Value::Date(d)) => Some(*d),
         Some(Value::DateTime(t)) => Some(t.date()),
@@ -672,7 +673,7 @@ pub(crate) fn record_day(book: &CurrencyBook, m: &Module, values: &BTreeMap<Stri
 pub(crate) fn fill_base_copies(
     book: &CurrencyBook,
     m: &Module,
-    values: &mut BTreeMap<String, Value>,
+    values: &mut Values,
     today: NaiveDate,
 ) -> std::result::Result<(), FieldError> {
     fill_copies(book, m, &currency::money_fields(m), values, today, &|_| true)
@@ -683,7 +684,7 @@ fn fill_copies(
     book: &CurrencyBook,
     m: &Module,
     pairs: &[(String, String)],
-    values: &mut BTreeMap<String, Value>,
+    values: &mut Values,
     today: NaiveDate,
     only: &dyn Fn(&str) -> bool,
 ) -> std::result::Result<(), FieldError> {
@@ -711,7 +712,7 @@ fn base_copies(
     book: &CurrencyBook,
     m: &Module,
     pairs: &[(String, String)],
-    values: &BTreeMap<String, Value>,
+    values: &Values,
     today: NaiveDate,
     only: &dyn Fn(&str) -> bool,
 ) -> std::result::Result<Vec<(String, Option<Value>)>, FieldError> {

@@ -16,6 +16,7 @@ use super::reports::{PipelineBy, PipelineRow};
 use crate::currency::{self, CurrencyBook};
 use crate::error::{Error, Result};
 use crate::query::{Aggregate, Condition, Query};
+use crate::record::Values;
 use crate::schema::Module;
 use crate::value::Value;
 use rust_decimal::Decimal;
@@ -289,14 +290,7 @@ pub(crate) fn money_to_base(m: &Module, mut query: Query) -> Query {
 }
 
 /// Converts a value of a record (in the record's currency) to `target` at the record's day.
-fn convert_record(
-    book: &CurrencyBook,
-    m: &Module,
-    values: &BTreeMap<String, Value>,
-    v: Decimal,
-    target: &str,
-    today: chrono::NaiveDate,
-) -> Result<Decimal> {
+fn convert_record(book: &CurrencyBook, m: &Module, values: &Values, v: Decimal, target: &str, today: chrono::NaiveDate) -> Result<Decimal> {
     let code = values.get(currency::CURRENCY_FIELD).and_then(Value::to_text).unwrap_or_else(|| book.base.clone());
     let day = super::currency::record_day(book, m, values, today);
     book.convert(v, &code, target, day)

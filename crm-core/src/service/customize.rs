@@ -43,6 +43,7 @@
 
 use super::Crm;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::record::Values;
 use crate::schema::edit::{self, FieldUpdate, NewField, SchemaChange, SchemaChangeEntry, SchemaError, ValueRewrite};
 use crate::schema::{Block, Field, Module, Schema, StageKind, picklist_rules};
 use crate::storage::ChangeSet;
@@ -447,8 +448,8 @@ impl Crm {
         &self,
         schema: &Schema,
         m: &Module,
-        values: &mut BTreeMap<String, Value>,
-        before: Option<&BTreeMap<String, Value>>,
+        values: &mut Values,
+        before: Option<&Values>,
         errors: &mut ValidationErrors,
     ) {
         if before.is_some() {

@@ -8,10 +8,10 @@ use crate::dedupe::rules::{self, DuplicateRule};
 use crate::dedupe::{DuplicatePage, DuplicateSearch, MAX_GROUPS_PAGE};
 use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
 use crate::record::Record;
+use crate::record::Values;
 use crate::schema::Module;
 use crate::schema::edit::{SchemaChange, SchemaChangeEntry, SchemaError};
-use crate::value::{RecordId, Value};
-use std::collections::BTreeMap;
+use crate::value::RecordId;
 
 impl Crm {
     /// One page of groups of live records of `module` whose `search.fields` all match — after
@@ -148,8 +148,8 @@ impl Crm {
     pub(crate) fn rule_match(
         &self,
         m: &Module,
-        values: &BTreeMap<String, Value>,
-        before: Option<&BTreeMap<String, Value>>,
+        values: &Values,
+        before: Option<&Values>,
         exclude: &[RecordId],
     ) -> Result<Option<(DuplicateRule, RecordId)>> {
         for rule in &m.duplicate_rules {

@@ -62,10 +62,11 @@ pub use records::Records;
 pub use undo::UndoReport;
 
 use crate::io::{ImportJournal, ImportOptions, ImportReport, RowProblem, RowReport};
+use crate::record::Values;
 use crate::record::{Fields, Record};
 use crate::storage::ChangeSet;
-use crate::value::{RecordId, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use crate::value::RecordId;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// One row on its way into the pipeline.
@@ -139,7 +140,7 @@ fn problem(column: Option<&str>, field: Option<&str>, code: &str, message: impl 
     RowProblem { column: column.map(str::to_string), field: field.map(str::to_string), code: code.into(), message: message.into() }
 }
 
-fn values_json(values: &BTreeMap<String, Value>) -> String {
+fn values_json(values: &Values) -> String {
     let m: serde_json::Map<String, serde_json::Value> = values.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     serde_json::Value::Object(m).to_string()
 }

@@ -5,13 +5,13 @@ use super::save_plan::SavePlan;
 use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
 use crate::history::{self, ChangeKind, HistoryEntry, STAGE_FIELDS, StageDuration, StageEntry};
 use crate::query::{Aggregate, Query};
+use crate::record::Values;
 use crate::record::{Fields, Record};
 use crate::schema::{FieldType, Maintained, Module, Schema};
 use crate::storage::RecordChange;
 use crate::storage::{Change, ChangeSet};
 use crate::value::{RecordId, Value, coerce};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One page of a listing with the total count.
@@ -366,7 +366,7 @@ impl Crm {
         let m = &schema.modules[&name];
         self.check_input(m, &fields, crate::access::Action::Create)?; // access control
         let plan = self.save_plan(&schema, m);
-        let mut values: BTreeMap<String, Value> = plan.defaults.iter().cloned().collect();
+        let mut values: Values = plan.defaults.iter().cloned().collect();
         if let (Some(u), true) = (&self.actor, plan.owner) {
             values.insert("assigned_user_id".into(), Value::Owner(u.id));
         }
@@ -407,7 +407,7 @@ impl Crm {
             &actor,
             now,
             ChangeKind::Created,
-            history::diff(&BTreeMap::new(), &record.values, &UNLOGGED),
+            history::diff(&Values::new(), &record.values, &UNLOGGED),
         )));
         if plan.stage_history {
             cs.push(RecordChange::Stage(StageEntry::of(&record, now, &actor)));
@@ -534,7 +534,7 @@ impl Crm {
     }
 
     /// Sets modifiedtime and modifiedby.
-    fn stamp(&self, plan: &SavePlan, values: &mut BTreeMap<String, Value>, now: chrono::NaiveDateTime) {
+    fn stamp(&self, plan: &SavePlan, values: &mut Values, now: chrono::NaiveDateTime) {
         if plan.modified_time {
             values.insert("modifiedtime".into(), Value::DateTime(now));
         }
@@ -550,7 +550,7 @@ impl Crm {
         &self,
         plan: &SavePlan,
         m: &Module,
-        values: &mut BTreeMap<String, Value>,
+        values: &mut Values,
         fields: Fields,
         mode: Mode,
         errors: &mut ValidationErrors,
@@ -629,8 +629,8 @@ impl Crm {
         &self,
         schema: &Schema,
         m: &Module,
-        values: &mut BTreeMap<String, Value>,
-        before: Option<&BTreeMap<String, Value>>,
+        values: &mut Values,
+        before: Option<&Values>,
         given_probability: bool,
     ) {
         if !schema.settings.stage_probability_autofill || m.field("probability").is_none() {
@@ -652,13 +652,7 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    pub(crate) fn check(
-        &mut self,
-        schema: &Schema,
-        m: &Module,
-        values: &mut BTreeMap<String, Value>,
-        errors: &mut ValidationErrors,
-    ) -> Result<()> {
+    pub(crate) fn check(&mut self, schema: &Schema, m: &Module, values: &mut Values, errors: &mut ValidationErrors) -> Result<()> {
         self.check_fields(schema, m, values, errors, None)
     }
 
@@ -667,7 +661,7 @@ impl Crm {
         &mut self,
         schema: &Schema,
         m: &Module,
-        values: &mut BTreeMap<String, Value>,
+        values: &mut Values,
         errors: &mut ValidationErrors,
         only: Option<&std::collections::BTreeSet<String>>,
     ) -> Result<()> {
@@ -782,6 +776,6 @@ pub(crate) fn strip_module_prefix(s: &str) -> (Option<&str>, &str) {
 }
 
 /// The record's name: its entity-name fields joined by a space.
-pub(crate) fn label_of(m: &Module, values: &BTreeMap<String, Value>) -> String {
+pub(crate) fn label_of(m: &Module, values: &Values) -> String {
     m.entity_fields.iter().filter_map(|f| values.get(f).and_then(Value::to_text)).collect::<Vec<_>>().join(" ").trim().to_string()
 }

@@ -444,11 +444,7 @@ pub(crate) fn keyset_after(key: &crate::query::Sort, last: &Value, last_id: Reco
 
 /// Puts the picklist values of a record's `values` in `labels`' language (stored values are vtiger's
 /// English; custom labels given for the language win).
-pub(crate) fn shown_values(
-    labels: &crate::i18n::Labels,
-    m: &crate::schema::Module,
-    values: &mut std::collections::BTreeMap<String, Value>,
-) {
+pub(crate) fn shown_values(labels: &crate::i18n::Labels, m: &crate::schema::Module, values: &mut crate::record::Values) {
     for f in m.fields.iter().filter(|f| matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist)) {
         match values.get_mut(&f.name) {
             Some(Value::Text(t)) => {

@@ -587,7 +587,7 @@ impl Crm {
             DryRunTarget::New(module) => {
                 let (schema, name) = self.module_arc(&module)?;
                 let m = &schema.modules[&name];
-                let mut values = BTreeMap::new();
+                let mut values = crate::record::Values::new();
                 for f in m.fields.iter().filter(|f| f.is_writable()) {
                     if let Some(d) = &f.default
                         && let Ok(v) = crate::value::coerce(f, Value::Text(d.clone()))

@@ -13,9 +13,10 @@
 //! means. Difference from [`Cond::eval`]: owner names in compare values are resolved when the condition is
 //! compiled, not at every evaluation (compile again after renaming users or groups).
 //!
-//! Besides records (values by field name), a compiled condition reads slot rows ([`Row`], one record's
-//! values in field order; [`Rows`], many rows column by column): each fast test's field is resolved to its
-//! slot when compiling, so bulk evaluation reads `values[slot]` with no key comparison. Operands of
+//! Each fast test's field is resolved to its slot when compiling, so evaluation reads `values[slot]` with no
+//! key comparison from a record whose values are kept in the module's layout (as records from the stores
+//! are, see [`Values`](crate::record::Values); other records are read by name), from a slot row ([`Row`],
+//! one record's values in field order) and from [`Rows`] (many rows column by column). Operands of
 //! `and`/`or` are evaluated cheapest first (every test is pure, so only the short-circuit changes).
 
 use super::condition::{Cond, FieldPath, Operand, Test, WfOp, cmp, raw_to_value, values_equal};
@@ -124,9 +125,12 @@ impl CompiledCond {
         CompiledCond { root: compile(cond, module, env), layout: crate::row::module_fingerprint(module) }
     }
 
-    /// True when the record in `ctx` meets the condition (same result as [`Cond::eval`]).
+    /// True when the record in `ctx` meets the condition (same result as [`Cond::eval`]). When the
+    /// record's values are kept in the layout this condition was compiled for (records from the stores
+    /// are), each test reads its field's slot; otherwise it looks the field up by name.
     pub fn eval(&self, ctx: &Ctx<'_>) -> bool {
-        self.root.eval(&RecordInput(ctx))
+        let by_slot = ctx.record.values.layout().is_some_and(|l| l.fingerprint() == self.layout);
+        if by_slot { self.root.eval(&SlotsInput(ctx)) } else { self.root.eval(&RecordInput(ctx)) }
     }
 
     /// True when `row` meets the condition: the same result as [`CompiledCond::eval`] with the row's record
@@ -262,6 +266,21 @@ impl Input for RecordInput<'_, '_> {
     #[inline]
     fn value(&self, t: &FastTest) -> &Value {
         self.0.record.get(&t.field)
+    }
+    fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
+        f(self.0)
+    }
+}
+
+/// A record whose values are kept in the layout the condition was compiled for: read by slot.
+struct SlotsInput<'c, 'a>(&'c Ctx<'a>);
+
+static NULL: Value = Value::Null;
+
+impl Input for SlotsInput<'_, '_> {
+    #[inline]
+    fn value(&self, t: &FastTest) -> &Value {
+        self.0.record.values.slot(t.slot).unwrap_or(&NULL)
     }
     fn with_ctx<R>(&self, f: impl FnOnce(&Ctx<'_>) -> R) -> R {
         f(self.0)

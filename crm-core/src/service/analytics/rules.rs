@@ -4,9 +4,9 @@
 use super::super::Crm;
 use crate::analytics::category::{canonical, category_of};
 use crate::error::{Error, FieldError, Result, ValidationCode, ValidationErrors};
+use crate::record::Values;
 use crate::schema::{Module, Schema, StageKind};
 use crate::value::Value;
-use std::collections::BTreeMap;
 
 impl Crm {
     /// On create or update of an opportunity (`before` is `None` on create): when the stage is new or
@@ -17,14 +17,14 @@ impl Crm {
         &self,
         schema: &Schema,
         m: &Module,
-        values: &mut BTreeMap<String, Value>,
-        before: Option<&BTreeMap<String, Value>>,
+        values: &mut Values,
+        before: Option<&Values>,
         errors: &mut ValidationErrors,
     ) {
         if m.field("forecast_category").is_none() || m.field("sales_stage").is_none() {
             return;
         }
-        let get = |map: &BTreeMap<String, Value>, f: &str| map.get(f).cloned().unwrap_or_default();
+        let get = |map: &Values, f: &str| map.get(f).cloned().unwrap_or_default();
         let stage = get(values, "sales_stage");
         let stage_changed = before.is_none_or(|b| get(b, "sales_stage") != stage);
         if !stage_changed {

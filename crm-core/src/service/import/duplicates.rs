@@ -107,7 +107,7 @@ impl Crm {
                     .map(|(k, _)| k.clone())
                     .collect();
                 let mut changed = changed;
-                changed.extend(existing.values.keys().filter(|k| !record.values.contains_key(*k)).cloned());
+                changed.extend(existing.values.keys().filter(|k| !record.values.contains_key(k)).cloned());
                 let action = if outcome == Outcome::Merged { RowAction::Merged } else { RowAction::Updated };
                 cs.push(ImportChange::ImportRow(ImportRowFate {
                     import_id: run.journal.id,

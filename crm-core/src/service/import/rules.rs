@@ -6,10 +6,10 @@ use super::{RowInput, Run};
 use crate::dedupe::DuplicateRule;
 use crate::error::Result;
 use crate::record::Record;
+use crate::record::Values;
 use crate::schema::{FieldType, Module};
 use crate::service::Crm;
 use crate::value::{Value, coerce};
-use std::collections::BTreeMap;
 
 impl Crm {
     /// The rule and the live record a row matches, if any (rows pending in the batch are committed first
@@ -18,7 +18,7 @@ impl Crm {
         if m.duplicate_rules.is_empty() {
             return Ok(None);
         }
-        let mut values: BTreeMap<String, Value> = BTreeMap::new();
+        let mut values = Values::new();
         for name in m.duplicate_rules.iter().flat_map(|r| r.fields.iter()) {
             let (Some(f), Some(raw)) = (m.field(name), input.fields.get(name)) else { continue };
             let v = match (f.field_type, raw.clone()) {

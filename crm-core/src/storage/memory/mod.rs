@@ -22,6 +22,7 @@ use crate::history::{HistoryEntry, StageEntry};
 use crate::io::{ImportJournal, ImportRowFate, SavedMapping};
 use crate::record::Record;
 use crate::related::{Comment, Relation};
+use crate::row::RowLayout;
 use crate::schema::Schema;
 use crate::schema::edit::SchemaChangeEntry;
 use crate::user::{Group, User};
@@ -37,6 +38,8 @@ use std::sync::atomic::AtomicU64;
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     schema: Option<Schema>,
+    /// The slot layout of each module of `schema`, shared by the records kept and handed out.
+    layouts: HashMap<String, Arc<RowLayout>>,
     schema_log: Vec<SchemaChangeEntry>,
     next_id: i64,
     auto_numbers: HashMap<String, AutoNumberState>,
@@ -86,6 +89,12 @@ impl MemoryStore {
     /// store moved into a [`Crm`](crate::Crm): the measure of how much of the outbox an operation reads.
     pub fn mails_read(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.mails_read)
+    }
+
+    /// Replaces the schema, with the layouts of its modules.
+    fn set_schema(&mut self, schema: &Schema) {
+        self.layouts = schema.modules.values().map(|m| (m.name.clone(), RowLayout::new(m))).collect();
+        self.schema = Some(schema.clone());
     }
 
     /// Checks every change of a set against the store as the earlier changes of the set leave it.

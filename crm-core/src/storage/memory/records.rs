@@ -9,6 +9,7 @@ use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, 
 use crate::value::{RecordId, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the earlier changes of a set leave behind, for checking the later ones.
 #[derive(Default)]
@@ -108,8 +109,26 @@ impl MemoryStore {
         r.get(&field.field).to_text()
     }
 
+    /// The record as handed out: its values in the current layout of its module (records kept before a
+    /// schema change are laid out again as they leave).
+    fn out(&self, r: &Record) -> Record {
+        let mut r = r.clone();
+        self.lay_out(&mut r);
+        r
+    }
+
+    /// Keeps the record's values in the current layout of its module.
+    fn lay_out(&self, r: &mut Record) {
+        if let Some(layout) = self.layouts.get(&r.module)
+            && !r.values.layout().is_some_and(|l| Arc::ptr_eq(l, layout))
+        {
+            r.values = std::mem::take(&mut r.values).into_layout(layout);
+        }
+    }
+
     /// Stores a record, keeping the lookup indexes in step.
-    fn put(&mut self, r: Record) {
+    fn put(&mut self, mut r: Record) {
+        self.lay_out(&mut r);
         self.unindex(r.id);
         self.labels.entry((r.module.clone(), fold(r.label.trim()))).or_default().insert(r.id);
         if let Some(no) = self.auto_number_of(&r) {
@@ -195,16 +214,16 @@ impl RecordStore for MemoryStore {
     }
 
     fn get(&self, id: RecordId) -> Result<Option<Record>> {
-        Ok(self.records.get(&id).cloned())
+        Ok(self.records.get(&id).map(|r| self.out(r)))
     }
 
     fn query(&self, q: &Query) -> Result<Vec<Record>> {
-        Ok(self.ordered_page(q).cloned().collect())
+        Ok(self.ordered_page(q).map(|r| self.out(r)).collect())
     }
 
     fn query_each(&self, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
         for r in self.ordered_page(q) {
-            if !f(r.clone())? {
+            if !f(self.out(r))? {
                 break;
             }
         }

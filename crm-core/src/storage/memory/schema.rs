@@ -2,11 +2,11 @@
 
 use super::MemoryStore;
 use crate::error::{Error, Result};
+use crate::record::Values;
 use crate::schema::Schema;
 use crate::schema::edit::SchemaChangeEntry;
 use crate::storage::{SchemaStore, SchemaStoreChange, rewrite_entry};
 use crate::value::Value;
-use std::collections::BTreeMap;
 
 impl MemoryStore {
     pub(super) fn check_schema(&self, c: &SchemaStoreChange) -> Result<()> {
@@ -21,7 +21,7 @@ impl MemoryStore {
 
     pub(super) fn apply_schema(&mut self, c: &SchemaStoreChange) {
         match c {
-            SchemaStoreChange::Put { schema, .. } => self.schema = Some((**schema).clone()),
+            SchemaStoreChange::Put { schema, .. } => self.set_schema(schema),
             SchemaStoreChange::ClearField { module, field, actor, at } => {
                 // Every record that held a value: a new version and a change-log entry (see the change).
                 let mut log = Vec::new();
@@ -57,7 +57,7 @@ impl SchemaStore for MemoryStore {
     }
 
     fn save_schema(&mut self, schema: &Schema) -> Result<()> {
-        self.schema = Some(schema.clone());
+        self.set_schema(schema);
         Ok(())
     }
 
@@ -71,7 +71,7 @@ impl SchemaStore for MemoryStore {
 }
 
 /// Replaces (or with `to: None` removes) a picklist value in one record's field, single or multi-select.
-fn replace_value(values: &mut BTreeMap<String, Value>, field: &str, from: &str, to: Option<&str>) {
+fn replace_value(values: &mut Values, field: &str, from: &str, to: Option<&str>) {
     let new = match values.get(field) {
         Some(Value::Text(s)) if s == from => to.map(|t| Value::Text(t.to_string())),
         Some(Value::List(l)) if l.iter().any(|x| x == from) => {

@@ -8,12 +8,12 @@ use super::{Arg, Db, Dialect, SqlRow, compile, fmt_dt, parse_dt, signed};
 use crate::error::{Error, Result, StorageError};
 use crate::history::{ChangeKind, FieldChange, HistoryEntry, StageEntry};
 use crate::query::{Aggregate, Query, fold};
-use crate::record::Record;
+use crate::record::{Record, Values};
 use crate::row::{Row, RowLayout};
 use crate::schema::{Module, Schema};
 use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, rows_via_records, sum_overflow};
 use crate::value::{RecordId, Value, parse_decimal};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The statements of one module's table, built from the schema once per schema version, so that a write
@@ -26,6 +26,8 @@ pub(crate) struct RecordSql {
     pub(crate) update: Option<String>,
     /// Reads one record by id.
     pub(crate) get: String,
+    /// The module's slot layout, shared by every record read under this schema version.
+    pub(crate) layout: Arc<RowLayout>,
 }
 
 /// [`RecordSql`] per schema version and module (reads may use a newer schema than writes while a handle
@@ -45,7 +47,12 @@ impl RecordSqlCache {
         if self.by_version.len() >= 8 {
             self.by_version.clear();
         }
-        let s = Arc::new(RecordSql { insert: compile::insert_row(d, m)?, update: compile::update_row(d, m)?, get: compile::get(d, m)? });
+        let s = Arc::new(RecordSql {
+            insert: compile::insert_row(d, m)?,
+            update: compile::update_row(d, m)?,
+            get: compile::get(d, m)?,
+            layout: RowLayout::new(m),
+        });
         self.by_version.entry(version).or_default().insert(m.name.clone(), Arc::clone(&s));
         Ok(s)
     }
@@ -216,15 +223,21 @@ pub(crate) fn stage<D: Db + ?Sized>(db: &mut D, s: &StageEntry) -> Result<()> {
     Ok(())
 }
 
-/// A record row of [`compile::select_list`].
-pub(crate) fn read_record(m: &Module, row: &dyn SqlRow) -> Result<Record> {
-    let mut values = BTreeMap::new();
+/// The shared slot layout of `m` under schema version `version` (built afresh in the unexpected case that
+/// the cached one was made for another definition of the module).
+fn layout_of<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module) -> Result<Arc<RowLayout>> {
+    let layout = Arc::clone(&db.record_sql(version, m)?.layout);
+    Ok(if layout.fits(m) { layout } else { RowLayout::new(m) })
+}
+
+/// A record row of [`compile::select_list`], its values kept in `layout` (the layout of `m`).
+pub(crate) fn read_record(m: &Module, layout: &Arc<RowLayout>, row: &dyn SqlRow) -> Result<Record> {
+    let mut slots = Vec::with_capacity(m.fields.len());
     for (i, f) in m.fields.iter().enumerate() {
         let v = row.value(4 + i, f.field_type)?;
-        if !v.is_empty() {
-            values.insert(f.name.clone(), v);
-        }
+        slots.push((!v.is_empty()).then_some(v));
     }
+    let values = Values::from_slots(layout, slots);
     Ok(Record {
         id: RecordId(row.i64(0)?),
         module: m.name.clone(),
@@ -244,22 +257,25 @@ pub(crate) fn entity<D: Db + ?Sized>(db: &mut D, id: RecordId) -> Result<Option<
 pub(crate) fn get<D: Db + ?Sized>(db: &mut D, schema: &Schema, module: &str, id: RecordId) -> Result<Option<Record>> {
     let m = compile::module(schema, module)?;
     let sql = db.record_sql(schema.version, m)?;
-    row(db, &sql.get, &[Arg::Int(id.0)], |r| read_record(m, r))
+    let layout = if sql.layout.fits(m) { Arc::clone(&sql.layout) } else { RowLayout::new(m) };
+    row(db, &sql.get, &[Arg::Int(id.0)], |r| read_record(m, &layout, r))
 }
 
 /// The records a normalized query selects, in its order and page.
 pub(crate) fn query<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query) -> Result<Vec<Record>> {
     let m = compile::module(schema, &q.module)?;
+    let layout = layout_of(db, schema.version, m)?;
     let (sql, args) = compile::select(db.dialect(), m, q, db.dialect().no_limit())?;
-    rows(db, &sql, &args, |r| read_record(m, r))
+    rows(db, &sql, &args, |r| read_record(m, &layout, r))
 }
 
 /// Each record a query selects, read from one statement and handed to `f` as it comes, until `f` returns
 /// false.
 pub(crate) fn query_each<D: Db + ?Sized>(db: &mut D, schema: &Schema, q: &Query, f: &mut dyn FnMut(Record) -> Result<bool>) -> Result<()> {
     let m = compile::module(schema, &q.module)?;
+    let layout = layout_of(db, schema.version, m)?;
     let (sql, args) = compile::select(db.dialect(), m, q, db.dialect().no_limit())?;
-    db.query(&sql, &args, &mut |r| f(read_record(m, r)?))
+    db.query(&sql, &args, &mut |r| f(read_record(m, &layout, r)?))
 }
 
 /// How many records a query selects.

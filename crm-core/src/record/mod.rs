@@ -1,4 +1,8 @@
-//! Records: a module name, an id unique across modules, and typed field values.
+//! Records: a module name, an id unique across modules, and typed field values ([`Values`], by name, kept
+//! in the slots of the module's layout when a store hands them out).
+
+pub mod values;
+pub use values::Values;
 
 use crate::error::{Error, Result};
 use crate::value::{RecordId, Value};
@@ -22,8 +26,9 @@ pub struct Record {
     pub version: u64,
     /// True while the record is in the recycle bin.
     pub deleted: bool,
-    /// Field values by field name. Absent fields are empty.
-    pub values: BTreeMap<String, Value>,
+    /// Field values by field name. Absent fields are empty. Behaves as a `BTreeMap<String, Value>` (see
+    /// [`Values`]); records from the stores keep them in their module's slot order.
+    pub values: Values,
 }
 
 static NULL: Value = Value::Null;
@@ -139,7 +144,14 @@ mod tests {
         let mut values = BTreeMap::new();
         values.insert("amount".to_string(), Value::Decimal(dec!(200.00)));
         values.insert("potentialname".to_string(), Value::Text("Big deal".into()));
-        let rec = Record { id: RecordId(7), module: "Potentials".into(), label: "Big deal".into(), version: 3, deleted: false, values };
+        let rec = Record {
+            id: RecordId(7),
+            module: "Potentials".into(),
+            label: "Big deal".into(),
+            version: 3,
+            deleted: false,
+            values: values.into(),
+        };
         let json = serde_json::to_value(&rec).unwrap();
         assert_eq!(json["id"], 7);
         assert_eq!(json["version"], 3);
