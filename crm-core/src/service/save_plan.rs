@@ -3,11 +3,14 @@
 //! the module has (owner, creation and modification stamps, source, stage history), its money fields
 //! with their base-currency copies, and its fields by name. A handle keeps the plans of the schema it
 //! holds ([`Crm::save_plan`]); a new schema (an edit, or another handle's edit read on refresh) is a new
-//! `Arc<Schema>` and drops them.
+//! `Arc<Schema>` and drops them. A plan also holds the module's workflows prepared for it
+//! ([`crate::workflow::Prepared`]: compiled update expressions, parsed mail templates), made at the first
+//! save that runs them and made again when the workflow definitions change.
 
 use super::Crm;
 use crate::schema::{Field, Module, Schema};
 use crate::value::{Value, coerce};
+use crate::workflow::Workflow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,7 +37,12 @@ pub(crate) struct SavePlan {
     by_name: HashMap<String, usize>,
     /// By field position: the field is a base-currency copy.
     base_copy: Vec<bool>,
+    /// The module's workflows prepared for it, with the definitions they were prepared from.
+    workflows: std::sync::Mutex<Option<PreparedWorkflows>>,
 }
+
+/// Workflow definitions and their preparation for one module.
+type PreparedWorkflows = (Arc<Vec<Workflow>>, Arc<crate::workflow::Prepared>);
 
 impl SavePlan {
     /// The plan of `m`.
@@ -59,7 +67,22 @@ impl SavePlan {
             money: crate::currency::money_fields(m),
             by_name: m.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect(),
             base_copy: m.fields.iter().map(|f| crate::currency::is_base_copy(m, &f.name)).collect(),
+            workflows: std::sync::Mutex::new(None),
         }
+    }
+
+    /// `workflows` (the module's definitions) prepared for `m` of `schema`, the schema this plan was made
+    /// from: kept until other definitions are asked for.
+    pub(crate) fn workflows(&self, workflows: &Arc<Vec<Workflow>>, schema: &Schema, m: &Module) -> Arc<crate::workflow::Prepared> {
+        let mut held = self.workflows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((defs, prepared)) = held.as_ref()
+            && Arc::ptr_eq(defs, workflows)
+        {
+            return Arc::clone(prepared);
+        }
+        let prepared = Arc::new(crate::workflow::Prepared::new(workflows, schema, m));
+        *held = Some((Arc::clone(workflows), Arc::clone(&prepared)));
+        prepared
     }
 
     /// A field of `m` by name, else by label ([`Module::field_by_name_or_label`]), with its position.
