@@ -253,16 +253,38 @@ impl Template {
     pub(crate) fn render(&self, ctx: &Ctx<'_>) -> String {
         match self.parts.as_slice() {
             [Part::Literal(text)] => text.clone(),
-            _ => self.pieces(ctx).into_iter().map(|p| p.text).collect(),
+            _ => self.write(ctx, false),
         }
     }
 
     /// [`render_body`] of the template's text.
     pub(crate) fn render_body(&self, ctx: &Ctx<'_>) -> String {
-        if !self.html {
-            return self.render(ctx);
+        self.write(ctx, self.html)
+    }
+
+    /// The rendered text, merge values HTML-escaped with `escape` (written as it is made: the same text as
+    /// the pieces joined, without them).
+    fn write(&self, ctx: &Ctx<'_>, escape: bool) -> String {
+        let mut out = String::with_capacity(self.parts.iter().map(|p| if let Part::Literal(t) = p { t.len() + 16 } else { 16 }).sum());
+        let push = |out: &mut String, text: &str, merged: bool| {
+            if escape && merged { escape_into(out, text) } else { out.push_str(text) }
+        };
+        let mut labels: Option<Option<crate::i18n::Labels>> = None;
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Field(name) => {
+                    let labels = labels.get_or_insert_with(|| mail_labels(ctx));
+                    push(&mut out, &mail_text(ctx, name, labels.as_ref()), true);
+                }
+                Part::Path(p, written) => {
+                    for piece in render_path(p, ctx, written) {
+                        push(&mut out, &piece.text, piece.merged);
+                    }
+                }
+            }
         }
-        self.pieces(ctx).into_iter().map(|p| if p.merged { html_escape(&p.text) } else { p.text }).collect()
+        out
     }
 
     fn pieces(&self, ctx: &Ctx<'_>) -> Vec<Piece> {
@@ -273,10 +295,7 @@ impl Template {
             match part {
                 Part::Literal(text) => out.push(Piece::literal(text.clone())),
                 Part::Field(name) => {
-                    let labels = labels.get_or_insert_with(|| {
-                        let language = ctx.env.language();
-                        (language != crate::i18n::DEFAULT_LANGUAGE).then(|| crate::i18n::Labels::new(&language))
-                    });
+                    let labels = labels.get_or_insert_with(|| mail_labels(ctx));
                     out.push(Piece::of_record(mail_text(ctx, name, labels.as_ref()), ctx.record.id, name.clone()));
                 }
                 Part::Path(p, written) => out.extend(render_path(p, ctx, written)),
@@ -294,17 +313,31 @@ pub fn is_html(body: &str) -> bool {
 /// Escapes text for HTML: `&`, `<`, `>`, `"` and `'`.
 pub fn html_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
+    escape_into(&mut o, s);
     o
+}
+
+/// [`html_escape`] of `s`, appended to `o`.
+fn escape_into(o: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        o.push_str(&rest[..i]);
+        o.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[i + 1..];
+    }
+    o.push_str(rest);
+}
+
+/// The labels merged values are shown with: `None` in the default language ([`crate::workflow::Env::language`]).
+fn mail_labels(ctx: &Ctx<'_>) -> Option<crate::i18n::Labels> {
+    let language = ctx.env.language();
+    (language != crate::i18n::DEFAULT_LANGUAGE).then(|| crate::i18n::Labels::new(&language))
 }
 
 /// Renders a mail body: in an HTML body (see [`is_html`]) every merge value is HTML-escaped, so record text
@@ -488,4 +521,38 @@ fn opted_out(id: RecordId, ctx: &Ctx<'_>) -> bool {
         ctx.env.record(id).ok().flatten().map(|r| r.get("emailoptout").clone()).unwrap_or_default()
     };
     matches!(v, Value::Bool(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_replaces_the_five_characters_only() {
+        assert_eq!(html_escape("a&b<c>d\"e'f — ü"), "a&amp;b&lt;c&gt;d&quot;e&#39;f — ü");
+        assert_eq!(html_escape(""), "");
+    }
+
+    #[test]
+    fn a_template_keeps_unknown_names_as_text_and_reads_fields_and_paths() {
+        let schema = crate::schema::Schema::builtin();
+        let Some(m) = schema.module("Potentials") else { panic!("Potentials is built in") };
+        let t = Template::parse("Hi $nosuchfield, $potentialname costs $ $amount. $(assigned_user_id : (Users) email1)<b>", m);
+        assert_eq!(
+            t.parts,
+            vec![
+                Part::Literal("Hi $nosuchfield, ".into()),
+                Part::Field("potentialname".into()),
+                Part::Literal(" costs $ ".into()),
+                Part::Field("amount".into()),
+                Part::Literal(". ".into()),
+                Part::Path(
+                    FieldPath::Related { via: "assigned_user_id".into(), module: "Users".into(), field: "email1".into() },
+                    "(assigned_user_id : (Users) email1)".into()
+                ),
+                Part::Literal("<b>".into()),
+            ]
+        );
+        assert!(t.html);
+    }
 }
