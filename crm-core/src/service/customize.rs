@@ -448,6 +448,7 @@ impl Crm {
         &self,
         schema: &Schema,
         m: &Module,
+        plan: &crate::service::save_plan::SavePlan,
         values: &mut Values,
         before: Option<&Values>,
         errors: &mut ValidationErrors,
@@ -461,7 +462,8 @@ impl Crm {
                 }
             }
         }
-        let role = self.actor.as_ref().map(|u| u.role.as_deref());
+        // Without a role-restricted value among the module's picklists, no role can be refused one.
+        let role = self.actor.as_ref().filter(|_| plan.role_restricted).map(|u| u.role.as_deref());
         for e in picklist_rules::check(schema, m, values, before, role) {
             errors.push(e);
         }

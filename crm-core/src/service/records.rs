@@ -384,7 +384,7 @@ impl Crm {
         if plan.source {
             values.insert("source".into(), Value::Text(source.into()));
         }
-        self.apply_customization_rules(&schema, m, &mut values, None, &mut errors);
+        self.apply_customization_rules(&schema, m, &plan, &mut values, None, &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         self.currency_input(m, &plan.money, &mut values, None, &mut errors)?;
         sort_errors(m, &mut errors);
@@ -471,7 +471,7 @@ impl Crm {
         self.apply_input(&plan, m, &mut values, fields, Mode::Update, &mut errors, &dir)?;
         self.autofill_probability(&schema, m, &mut values, Some(&current.values), given);
         self.apply_analytics_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
-        self.apply_customization_rules(&schema, m, &mut values, Some(&current.values), &mut errors);
+        self.apply_customization_rules(&schema, m, &plan, &mut values, Some(&current.values), &mut errors);
         self.check(&schema, m, &mut values, &mut errors)?;
         self.currency_input(m, &plan.money, &mut values, Some(&current.values), &mut errors)?;
         sort_errors(m, &mut errors);
@@ -652,20 +652,28 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    pub(crate) fn check(&mut self, schema: &Schema, m: &Module, values: &mut Values, errors: &mut ValidationErrors) -> Result<()> {
+    pub(crate) fn check(
+        &mut self,
+        schema: &Arc<Schema>,
+        m: &Module,
+        values: &mut Values,
+        errors: &mut ValidationErrors,
+    ) -> Result<()> {
         self.check_fields(schema, m, values, errors, None)
     }
 
     /// [`Crm::check`] limited to the fields in `only` (all fields when `None`).
     pub(crate) fn check_fields(
         &mut self,
-        schema: &Schema,
+        schema: &Arc<Schema>,
         m: &Module,
         values: &mut Values,
         errors: &mut ValidationErrors,
         only: Option<&std::collections::BTreeSet<String>>,
     ) -> Result<()> {
-        for f in &m.fields {
+        // Only the fields with something to check (the plan's list, in field order).
+        let plan = self.save_plan(schema, m);
+        for f in plan.checked().iter().filter_map(|&i| m.fields.get(i)) {
             if only.is_some_and(|o| !o.contains(&f.name)) {
                 continue;
             }

@@ -3,11 +3,14 @@
 //! the module has (owner, creation and modification stamps, source, stage history), its money fields
 //! with their base-currency copies, and its fields by name. A handle keeps the plans of the schema it
 //! holds ([`Crm::save_plan`]); a new schema (an edit, or another handle's edit read on refresh) is a new
-//! `Arc<Schema>` and drops them.
+//! `Arc<Schema>` and drops them. A plan also holds the module's workflows prepared for it
+//! ([`crate::workflow::Prepared`]: compiled update expressions, parsed mail templates), made at the first
+//! save that runs them and made again when the workflow definitions change.
 
 use super::Crm;
-use crate::schema::{Field, Module, Schema};
+use crate::schema::{Field, FieldType, Module, Schema};
 use crate::value::{Value, coerce};
+use crate::workflow::Workflow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,11 +37,21 @@ pub(crate) struct SavePlan {
     by_name: HashMap<String, usize>,
     /// By field position: the field is a base-currency copy.
     base_copy: Vec<bool>,
+    /// A picklist of the module has a value restricted to roles ([`crate::schema::picklist_rules::check`]).
+    pub(crate) role_restricted: bool,
+    /// Positions of the fields [`Crm::check`] looks at, in field order: mandatory writable fields, and
+    /// picklists, multi-select picklists, references and owners (the other fields have nothing to check).
+    checked: Vec<usize>,
+    /// The module's workflows prepared for it, with the definitions they were prepared from.
+    workflows: std::sync::Mutex<Option<PreparedWorkflows>>,
 }
+
+/// Workflow definitions and their preparation for one module.
+type PreparedWorkflows = (Arc<Vec<Workflow>>, Arc<crate::workflow::Prepared>);
 
 impl SavePlan {
     /// The plan of `m`.
-    pub(crate) fn new(m: &Module) -> SavePlan {
+    pub(crate) fn new(schema: &Schema, m: &Module) -> SavePlan {
         let has = |f: &str| m.field(f).is_some();
         let defaults = m
             .fields
@@ -59,7 +72,42 @@ impl SavePlan {
             money: crate::currency::money_fields(m),
             by_name: m.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect(),
             base_copy: m.fields.iter().map(|f| crate::currency::is_base_copy(m, &f.name)).collect(),
+            role_restricted: m
+                .fields
+                .iter()
+                .filter_map(|f| f.picklist_name().and_then(|p| schema.picklist(p)))
+                .any(|p| p.values.iter().any(|v| !v.roles.is_empty())),
+            checked: m
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    (f.mandatory && f.is_writable())
+                        || matches!(f.field_type, FieldType::Picklist | FieldType::MultiPicklist | FieldType::Reference | FieldType::Owner)
+                })
+                .map(|(i, _)| i)
+                .collect(),
+            workflows: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The positions of the fields a check of values looks at ([`Crm::check`]), in field order.
+    pub(crate) fn checked(&self) -> &[usize] {
+        &self.checked
+    }
+
+    /// `workflows` (the module's definitions) prepared for `m` of `schema`, the schema this plan was made
+    /// from: kept until other definitions are asked for.
+    pub(crate) fn workflows(&self, workflows: &Arc<Vec<Workflow>>, schema: &Schema, m: &Module) -> Arc<crate::workflow::Prepared> {
+        let mut held = self.workflows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((defs, prepared)) = held.as_ref()
+            && Arc::ptr_eq(defs, workflows)
+        {
+            return Arc::clone(prepared);
+        }
+        let prepared = Arc::new(crate::workflow::Prepared::new(workflows, schema, m));
+        *held = Some((Arc::clone(workflows), Arc::clone(&prepared)));
+        prepared
     }
 
     /// A field of `m` by name, else by label ([`Module::field_by_name_or_label`]), with its position.
@@ -97,7 +145,7 @@ impl Crm {
         if let Some(p) = plans.by_module.get(&m.name) {
             return Arc::clone(p);
         }
-        let p = Arc::new(SavePlan::new(m));
+        let p = Arc::new(SavePlan::new(schema, m));
         plans.by_module.insert(m.name.clone(), Arc::clone(&p));
         p
     }

@@ -437,9 +437,11 @@ impl Crm {
         }
         let now = self.wf_now();
         let dir = Some(self.directory()?);
+        let schema = Arc::clone(&self.schema);
+        let prepared = schema.modules.get(&record.module).map(|m| self.save_plan(&schema, m).workflows(&wfs, &schema, m));
         let traces = {
             let env = StoreEnv { crm: self, dir, language: Default::default() };
-            workflow::run(&wfs, event, before, record, &self.schema, now, self.wf.tz, &env)?
+            workflow::run_prepared(&wfs, prepared.as_deref(), event, before, record, &schema, now, self.wf.tz, &env)?
         };
         // Values set by workflows pass the same checks as the caller's (picklists, references, owners,
         // mandatory fields).

@@ -190,7 +190,119 @@ impl Piece {
 /// Renders merge tags of `template` for the record of `ctx` (values as they are: for subjects, plain-text
 /// bodies and field updates).
 pub fn render(template: &str, ctx: &Ctx<'_>) -> String {
-    pieces(template, ctx).into_iter().map(|p| p.text).collect()
+    Template::parse(template, ctx.module).render(ctx)
+}
+
+/// A template read once against a module: its literal text and merge tags in order, so rendering it for
+/// a record neither scans the text nor looks its field names up in the module again. Rendering a
+/// prepared template gives exactly what rendering its text gives ([`render`], [`render_body`],
+/// [`recipients`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Template {
+    /// Literal text and merge tags in order, a literal (possibly empty) before each tag and at the end.
+    parts: Vec<Part>,
+    /// The text holds markup ([`is_html`]): merge values are escaped in a body.
+    html: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    /// Text as written (unknown `$names` included).
+    Literal(String),
+    /// `$field`, a field of the module.
+    Field(String),
+    /// `$(ref : (Module) field)`, with the text as written.
+    Path(FieldPath, String),
+}
+
+impl Template {
+    /// Reads `template` against `module` (a `$name` that is not one of its fields stays text).
+    pub(crate) fn parse(template: &str, module: &crate::schema::Module) -> Template {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut rest = template;
+        while let Some(pos) = rest.find('$') {
+            lit.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            if after.starts_with('(')
+                && let Some(end) = after.find(')').and_then(|f| after[f + 1..].find(')').map(|x| f + 1 + x))
+                && let Some(p) = FieldPath::parse_ref(&after[..=end])
+            {
+                parts.push(Part::Literal(std::mem::take(&mut lit)));
+                parts.push(Part::Path(p, after[..=end].to_string()));
+                rest = &after[end + 1..];
+                continue;
+            }
+            let name_len = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
+            let name = &after[..name_len];
+            if !name.is_empty() && module.field(name).is_some() {
+                parts.push(Part::Literal(std::mem::take(&mut lit)));
+                parts.push(Part::Field(name.to_string()));
+            } else {
+                lit.push('$');
+                lit.push_str(name);
+            }
+            rest = &after[name_len..];
+        }
+        lit.push_str(rest);
+        parts.push(Part::Literal(lit));
+        Template { parts, html: is_html(template) }
+    }
+
+    /// [`render`] of the template's text.
+    pub(crate) fn render(&self, ctx: &Ctx<'_>) -> String {
+        match self.parts.as_slice() {
+            [Part::Literal(text)] => text.clone(),
+            _ => self.write(ctx, false),
+        }
+    }
+
+    /// [`render_body`] of the template's text.
+    pub(crate) fn render_body(&self, ctx: &Ctx<'_>) -> String {
+        self.write(ctx, self.html)
+    }
+
+    /// The rendered text, merge values HTML-escaped with `escape` (written as it is made: the same text as
+    /// the pieces joined, without them).
+    fn write(&self, ctx: &Ctx<'_>, escape: bool) -> String {
+        let mut out = String::with_capacity(self.parts.iter().map(|p| if let Part::Literal(t) = p { t.len() + 16 } else { 16 }).sum());
+        let push = |out: &mut String, text: &str, merged: bool| {
+            if escape && merged { escape_into(out, text) } else { out.push_str(text) }
+        };
+        let mut labels: Option<Option<crate::i18n::Labels>> = None;
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Field(name) => {
+                    let labels = labels.get_or_insert_with(|| mail_labels(ctx));
+                    push(&mut out, &mail_text(ctx, name, labels.as_ref()), true);
+                }
+                Part::Path(p, written) => {
+                    for piece in render_path(p, ctx, written) {
+                        push(&mut out, &piece.text, piece.merged);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn pieces(&self, ctx: &Ctx<'_>) -> Vec<Piece> {
+        // The mail's language matters only for the record's own fields: read it at the first one.
+        let mut labels: Option<Option<crate::i18n::Labels>> = None;
+        let mut out = Vec::with_capacity(self.parts.len());
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push(Piece::literal(text.clone())),
+                Part::Field(name) => {
+                    let labels = labels.get_or_insert_with(|| mail_labels(ctx));
+                    out.push(Piece::of_record(mail_text(ctx, name, labels.as_ref()), ctx.record.id, name.clone()));
+                }
+                Part::Path(p, written) => out.extend(render_path(p, ctx, written)),
+            }
+        }
+        out
+    }
 }
 
 /// Whether a mail body is HTML: it holds markup, a `<` followed by a letter, `/` or `!`.
@@ -201,26 +313,37 @@ pub fn is_html(body: &str) -> bool {
 /// Escapes text for HTML: `&`, `<`, `>`, `"` and `'`.
 pub fn html_escape(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
+    escape_into(&mut o, s);
     o
+}
+
+/// [`html_escape`] of `s`, appended to `o`.
+fn escape_into(o: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+        o.push_str(&rest[..i]);
+        o.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        });
+        rest = &rest[i + 1..];
+    }
+    o.push_str(rest);
+}
+
+/// The labels merged values are shown with: `None` in the default language ([`crate::workflow::Env::language`]).
+fn mail_labels(ctx: &Ctx<'_>) -> Option<crate::i18n::Labels> {
+    let language = ctx.env.language();
+    (language != crate::i18n::DEFAULT_LANGUAGE).then(|| crate::i18n::Labels::new(&language))
 }
 
 /// Renders a mail body: in an HTML body (see [`is_html`]) every merge value is HTML-escaped, so record text
 /// cannot add markup or scripts; a plain-text body is rendered as [`render`] does.
 pub fn render_body(template: &str, ctx: &Ctx<'_>) -> String {
-    if !is_html(template) {
-        return render(template, ctx);
-    }
-    pieces(template, ctx).into_iter().map(|p| if p.merged { html_escape(&p.text) } else { p.text }).collect()
+    Template::parse(template, ctx.module).render_body(ctx)
 }
 
 /// A merged value of the record's own field as mail shows it: [`Ctx::display`], with Jalali dates and
@@ -238,40 +361,6 @@ fn mail_text(ctx: &Ctx<'_>, name: &str, labels: Option<&crate::i18n::Labels>) ->
         (Value::Text(t), Some(crate::schema::FieldType::Picklist)) => labels.value(t).to_string(),
         _ => ctx.display(v),
     }
-}
-
-fn pieces(template: &str, ctx: &Ctx<'_>) -> Vec<Piece> {
-    let language = ctx.env.language();
-    let labels = (language != crate::i18n::DEFAULT_LANGUAGE).then(|| crate::i18n::Labels::new(&language));
-    let mut out = Vec::new();
-    let mut lit = String::new();
-    let mut rest = template;
-    while let Some(pos) = rest.find('$') {
-        lit.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        if after.starts_with('(')
-            && let Some(end) = after.find(')').and_then(|f| after[f + 1..].find(')').map(|x| f + 1 + x))
-            && let Some(p) = FieldPath::parse_ref(&after[..=end])
-        {
-            out.push(Piece::literal(std::mem::take(&mut lit)));
-            out.extend(render_path(&p, ctx, &after[..=end]));
-            rest = &after[end + 1..];
-            continue;
-        }
-        let name_len = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
-        let name = &after[..name_len];
-        if !name.is_empty() && ctx.module.field(name).is_some() {
-            out.push(Piece::literal(std::mem::take(&mut lit)));
-            out.push(Piece::of_record(mail_text(ctx, name, labels.as_ref()), ctx.record.id, name.to_string()));
-        } else {
-            lit.push('$');
-            lit.push_str(name);
-        }
-        rest = &after[name_len..];
-    }
-    lit.push_str(rest);
-    out.push(Piece::literal(lit));
-    out
 }
 
 fn render_path(p: &FieldPath, ctx: &Ctx<'_>, written: &str) -> Vec<Piece> {
@@ -336,6 +425,20 @@ pub(crate) fn user_field(u: &crate::user::User, field: &str) -> String {
 /// holds a separator, a line break, several words, or is no address at all): record text never adds
 /// recipients.
 pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Result<Vec<String>, String> {
+    Template::parse(template, ctx.module).recipients(ctx)
+}
+
+impl Template {
+    /// [`recipients`] of the template's text.
+    pub(crate) fn recipients(&self, ctx: &Ctx<'_>) -> Result<Vec<String>, String> {
+        if self.parts.iter().all(|p| matches!(p, Part::Literal(t) if t.trim().is_empty())) {
+            return Ok(Vec::new()); // no text and no merge tag: no recipient (an empty cc or bcc)
+        }
+        recipients_of(self.pieces(ctx), ctx)
+    }
+}
+
+fn recipients_of(pieces: Vec<Piece>, ctx: &Ctx<'_>) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     // The item being built, and the record field that contributed to it (if any).
     let mut item = String::new();
@@ -356,7 +459,7 @@ pub fn recipients(template: &str, ctx: &Ctx<'_>) -> Result<Vec<String>, String> 
         *field = None;
         Ok(())
     };
-    for p in pieces(template, ctx) {
+    for p in pieces {
         if let Some(id) = p.from_record
             && opted_out(id, ctx)
         {
@@ -418,4 +521,38 @@ fn opted_out(id: RecordId, ctx: &Ctx<'_>) -> bool {
         ctx.env.record(id).ok().flatten().map(|r| r.get("emailoptout").clone()).unwrap_or_default()
     };
     matches!(v, Value::Bool(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_replaces_the_five_characters_only() {
+        assert_eq!(html_escape("a&b<c>d\"e'f — ü"), "a&amp;b&lt;c&gt;d&quot;e&#39;f — ü");
+        assert_eq!(html_escape(""), "");
+    }
+
+    #[test]
+    fn a_template_keeps_unknown_names_as_text_and_reads_fields_and_paths() {
+        let schema = crate::schema::Schema::builtin();
+        let Some(m) = schema.module("Potentials") else { panic!("Potentials is built in") };
+        let t = Template::parse("Hi $nosuchfield, $potentialname costs $ $amount. $(assigned_user_id : (Users) email1)<b>", m);
+        assert_eq!(
+            t.parts,
+            vec![
+                Part::Literal("Hi $nosuchfield, ".into()),
+                Part::Field("potentialname".into()),
+                Part::Literal(" costs $ ".into()),
+                Part::Field("amount".into()),
+                Part::Literal(". ".into()),
+                Part::Path(
+                    FieldPath::Related { via: "assigned_user_id".into(), module: "Users".into(), field: "email1".into() },
+                    "(assigned_user_id : (Users) email1)".into()
+                ),
+                Part::Literal("<b>".into()),
+            ]
+        );
+        assert!(t.html);
+    }
 }

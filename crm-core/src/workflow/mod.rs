@@ -400,9 +400,49 @@ pub fn run(
     tz: Tz,
     env: &dyn Env,
 ) -> Result<Vec<WorkflowTrace>> {
+    run_prepared(workflows, None, event, before, record, schema, now, tz, env)
+}
+
+/// The tasks of workflows prepared once for one module of one schema ([`task::PreparedTask`]), by
+/// workflow and task position in the list they were prepared from.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    tasks: Vec<Vec<task::PreparedTask>>,
+}
+
+impl Prepared {
+    /// Prepares the tasks of `workflows` for records of `module` (the other modules' workflows get none).
+    pub(crate) fn new(workflows: &[Workflow], schema: &Schema, module: &Module) -> Prepared {
+        let tasks = workflows
+            .iter()
+            .map(|w| {
+                if w.module != module.name {
+                    return Vec::new();
+                }
+                w.tasks.iter().map(|t| task::PreparedTask::new(t, schema, module)).collect()
+            })
+            .collect();
+        Prepared { tasks }
+    }
+}
+
+/// [`run`] with the workflows' tasks prepared for the record's module of `schema` ([`Prepared::new`] of
+/// the same `workflows`); the result is the same.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_prepared(
+    workflows: &[Workflow],
+    prepared: Option<&Prepared>,
+    event: Event,
+    before: Option<&Record>,
+    record: &mut Record,
+    schema: &Schema,
+    now: DateTime<Utc>,
+    tz: Tz,
+    env: &dyn Env,
+) -> Result<Vec<WorkflowTrace>> {
     let module = schema.module(&record.module).ok_or_else(|| Error::invalid(format!("unknown module '{}'", record.module)))?;
     let mut traces = Vec::new();
-    for wf in workflows.iter().filter(|w| w.module == module.name) {
+    for (wi, wf) in workflows.iter().enumerate().filter(|(_, w)| w.module == module.name) {
         let mut t = WorkflowTrace { workflow: wf.id, name: wf.name.clone(), fired: false, skipped: None, tests: vec![], effects: vec![] };
         if !wf.active {
             t.skipped = Some("inactive".into());
@@ -425,7 +465,8 @@ pub fn run(
         }
         for (i, task) in wf.tasks.iter().enumerate() {
             let ctx = Ctx { schema, module, before, record, now, tz, env };
-            let effects = task::perform(wf, i, task, &ctx, true)?;
+            let p = prepared.and_then(|p| p.tasks.get(wi)).and_then(|t| t.get(i));
+            let effects = task::perform_prepared(wf, i, task, p, &ctx, true)?;
             apply_own(record, &effects, module);
             t.effects.extend(effects);
         }

@@ -19,7 +19,7 @@
 
 use super::condition::{Cond, FieldPath, VtigerCondition, string_or_number};
 use super::expr::Expr;
-use super::mail::{Mail, MailStatus, header_safe, mailbox, recipients, render, render_body, valid_from};
+use super::mail::{Mail, MailStatus, Template, header_safe, mailbox, render, valid_from};
 use super::schedule::Schedule;
 use super::{Ctx, Effect, Trigger, Workflow, is_date_type};
 use crate::error::{Error, FieldError, Result, ValidationCode};
@@ -335,8 +335,9 @@ fn field_error(wf: &Workflow, f: &str, message: String) -> Error {
     )]))
 }
 
-/// Computes the value an update assigns, converted to `target`.
-fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, ctx: &Ctx<'_>) -> Result<Value> {
+/// Computes the value an update assigns, converted to `target`; `expr` is the update's expression when
+/// it was compiled beforehand.
+fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, expr: Option<&Expr>, ctx: &Ctx<'_>) -> Result<Value> {
     let v = match u.value_type {
         ValueType::Rawtext => {
             let raw = u.value.trim();
@@ -348,7 +349,14 @@ fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, ctx: &Ctx<'_>) -
             ctx.path_value(&p)?
         }
         ValueType::Expression => {
-            let e = compiled(&u.value, ctx.module)?;
+            let held;
+            let e = match expr {
+                Some(e) => e,
+                None => {
+                    held = compiled(&u.value, ctx.module)?;
+                    &*held
+                }
+            };
             e.eval(ctx).map_err(|m| field_error(wf, &target.name, format!("expression '{}': {m}", u.value)))?.into_value()
         }
     };
@@ -405,6 +413,70 @@ fn compiled(source: &str, module: &Module) -> Result<std::sync::Arc<Expr>> {
     Ok(e)
 }
 
+/// What performing a task needs from the schema, worked out once per module and schema (see
+/// [`super::Prepared`]): the target fields and compiled expressions of field updates, and the parsed
+/// templates of a mail. Performing a task with its preparation gives exactly what performing it without
+/// gives; a part that could not be prepared (an error, reported when the task runs) is left to the task.
+#[derive(Debug)]
+pub(crate) enum PreparedTask {
+    /// An update-fields task: one entry per update, in order.
+    Updates(Vec<PreparedUpdate>),
+    /// A send-e-mail task.
+    Mail(Box<PreparedMail>),
+    /// Nothing prepared.
+    Nothing,
+}
+
+/// One update of an update-fields task, prepared.
+#[derive(Debug)]
+pub(crate) struct PreparedUpdate {
+    /// The field the update sets (`None`: not found, the task reports it).
+    target: Option<Field>,
+    /// The compiled expression of an expression update.
+    expr: Option<std::sync::Arc<Expr>>,
+}
+
+/// The templates of a send-e-mail task, parsed against the module.
+#[derive(Debug)]
+pub(crate) struct PreparedMail {
+    from: Template,
+    reply_to: Template,
+    to: Template,
+    cc: Template,
+    bcc: Template,
+    subject: Template,
+    body: Template,
+}
+
+impl PreparedTask {
+    /// Prepares `task` for records of `m`.
+    pub(crate) fn new(task: &TaskDef, schema: &Schema, m: &Module) -> PreparedTask {
+        match &task.action {
+            Action::UpdateFields { updates } => PreparedTask::Updates(
+                updates
+                    .iter()
+                    .map(|u| PreparedUpdate {
+                        target: target_field(schema, m, &u.field).ok(),
+                        expr: (u.value_type == ValueType::Expression)
+                            .then(|| Expr::compile(&u.value, m).ok().map(std::sync::Arc::new))
+                            .flatten(),
+                    })
+                    .collect(),
+            ),
+            Action::SendEmail(e) => PreparedTask::Mail(Box::new(PreparedMail {
+                from: Template::parse(&e.from, m),
+                reply_to: Template::parse(&e.reply_to, m),
+                to: Template::parse(&e.to, m),
+                cc: Template::parse(&e.cc, m),
+                bcc: Template::parse(&e.bcc, m),
+                subject: Template::parse(&e.subject, m),
+                body: Template::parse(&e.body, m),
+            })),
+            _ => PreparedTask::Nothing,
+        }
+    }
+}
+
 /// The base date-time of a date offset: a date field of the record (date fields at the task's time or now),
 /// or now when the field is empty or not given. In the engine's time zone.
 fn base(ctx: &Ctx<'_>, field: &str, days: i64, time: Option<NaiveTime>) -> (NaiveDate, NaiveTime) {
@@ -437,6 +509,18 @@ fn owner_value(ctx: &Ctx<'_>, name: &str) -> Result<Value> {
 /// # Errors
 /// See [`super::run`].
 pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow_delay: bool) -> Result<Vec<Effect>> {
+    perform_prepared(wf, index, task, None, ctx, allow_delay)
+}
+
+/// [`perform`] with the task's preparation for the record's module (when there is one).
+pub(crate) fn perform_prepared(
+    wf: &Workflow,
+    index: usize,
+    task: &TaskDef,
+    prepared: Option<&PreparedTask>,
+    ctx: &Ctx<'_>,
+    allow_delay: bool,
+) -> Result<Vec<Effect>> {
     if !task.active {
         return Ok(vec![Effect::Skipped { task: index, reason: "inactive task".into() }]);
     }
@@ -454,10 +538,21 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
     let mut out = Vec::new();
     match &task.action {
         Action::UpdateFields { updates } => {
-            for u in updates {
-                let target = target_field(ctx.schema, ctx.module, &u.field)?;
+            let prepared = match prepared {
+                Some(PreparedTask::Updates(p)) => p.as_slice(),
+                _ => &[],
+            };
+            for (i, u) in updates.iter().enumerate() {
+                let p = prepared.get(i);
+                let target = match p.and_then(|p| p.target.as_ref()) {
+                    Some(t) => std::borrow::Cow::Borrowed(t),
+                    None => std::borrow::Cow::Owned(target_field(ctx.schema, ctx.module, &u.field)?),
+                };
+                let expr = p.and_then(|p| p.expr.as_deref());
                 match &u.field {
-                    FieldPath::Own(n) => out.push(Effect::UpdateField { field: n.clone(), value: update_value(wf, u, &target, ctx)? }),
+                    FieldPath::Own(n) => {
+                        out.push(Effect::UpdateField { field: n.clone(), value: update_value(wf, u, &target, expr, ctx)? })
+                    }
                     FieldPath::Related { via, module, field } => {
                         let rec = match ctx.record.get(via) {
                             Value::Ref(id) => ctx.env.record(*id)?,
@@ -467,7 +562,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                             Some(r) if r.module == *module && !r.deleted => out.push(Effect::UpdateRelated {
                                 record: r.id,
                                 field: field.clone(),
-                                value: update_value(wf, u, &target, ctx)?,
+                                value: update_value(wf, u, &target, expr, ctx)?,
                             }),
                             _ => out.push(Effect::Skipped { task: index, reason: format!("no {module} record in '{via}'") }),
                         }
@@ -476,7 +571,24 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             }
         }
         Action::SendEmail(e) => {
-            let (to, cc, bcc) = match (recipients(&e.to, ctx), recipients(&e.cc, ctx), recipients(&e.bcc, ctx)) {
+            let parsed;
+            let t = match prepared {
+                Some(PreparedTask::Mail(p)) => &**p,
+                _ => {
+                    let m = ctx.module;
+                    parsed = PreparedMail {
+                        from: Template::parse(&e.from, m),
+                        reply_to: Template::parse(&e.reply_to, m),
+                        to: Template::parse(&e.to, m),
+                        cc: Template::parse(&e.cc, m),
+                        bcc: Template::parse(&e.bcc, m),
+                        subject: Template::parse(&e.subject, m),
+                        body: Template::parse(&e.body, m),
+                    };
+                    &parsed
+                }
+            };
+            let (to, cc, bcc) = match (t.to.recipients(ctx), t.cc.recipients(ctx), t.bcc.recipients(ctx)) {
                 (Ok(to), Ok(cc), Ok(bcc)) => (to, cc, bcc),
                 (Err(reason), _, _) | (_, Err(reason), _) | (_, _, Err(reason)) => {
                     return Ok(vec![Effect::Skipped { task: index, reason }]);
@@ -486,7 +598,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 out.push(Effect::Skipped { task: index, reason: "no recipient (empty, invalid or opted out)".into() });
                 return Ok(out);
             }
-            let mut from = header_safe(&render(&e.from, ctx));
+            let mut from = header_safe(&t.from.render(ctx));
             if from.is_empty()
                 && let Value::Owner(o) = ctx.record.get("assigned_user_id")
                 && let Some(crate::user::Owner::User(u)) = ctx.env.owner(*o)?
@@ -497,7 +609,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             if !valid_from(&from) {
                 return Ok(vec![Effect::Skipped { task: index, reason: format!("From '{from}' is not one e-mail address") }]);
             }
-            let reply = header_safe(&render(&e.reply_to, ctx));
+            let reply = header_safe(&t.reply_to.render(ctx));
             let reply = if crate::value::is_email(&reply) { reply } else { String::new() };
             out.push(Effect::Mail(Box::new(Mail {
                 id: 0,
@@ -506,8 +618,8 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
                 to,
                 cc,
                 bcc,
-                subject: header_safe(&render(&e.subject, ctx)),
-                body: render_body(&e.body, ctx),
+                subject: header_safe(&t.subject.render(ctx)),
+                body: t.body.render_body(ctx),
                 record: (ctx.record.id.0 != 0).then_some(ctx.record.id),
                 workflow: (wf.id != 0).then_some(wf.id),
                 status: MailStatus::Queued,
@@ -561,7 +673,7 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
             for u in updates {
                 let FieldPath::Own(n) = &u.field else { continue };
                 let tf = target.field(n).ok_or_else(|| Error::invalid(format!("{module} has no field '{n}'")))?;
-                f.set(n.clone(), update_value(wf, u, tf, ctx)?);
+                f.set(n.clone(), update_value(wf, u, tf, None, ctx)?);
             }
             if target.field("assigned_user_id").is_some() && !f.contains("assigned_user_id") {
                 f.set("assigned_user_id", ctx.record.get("assigned_user_id").clone());

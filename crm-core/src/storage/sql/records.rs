@@ -150,7 +150,10 @@ pub(crate) fn compact_creation(h: &HistoryEntry) -> Option<String> {
         return None;
     }
     let pairs: Vec<(&str, Option<&str>)> = h.changes.iter().map(|d| (d.field.as_str(), d.after.as_deref())).collect();
-    serde_json::to_string(&pairs).ok()
+    // Sized once for the usual text (quotes, brackets and separators: 8 bytes a pair), not grown by doubling.
+    let mut out = Vec::with_capacity(pairs.iter().map(|(f, a)| f.len() + a.map_or(4, str::len) + 8).sum::<usize>() + 2);
+    serde_json::to_writer(&mut out, &pairs).ok()?;
+    String::from_utf8(out).ok()
 }
 
 /// Reads [`compact_creation`]'s JSON back into field changes.
