@@ -236,10 +236,10 @@ fn child_mode(args: &[String]) -> Option<Res<()>> {
 fn crm_python() -> Option<PathBuf> {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/crm-py-venv/bin/python");
     let py = std::env::var_os("CRM_PY_PYTHON").map(PathBuf::from).unwrap_or(venv);
-    let ok = Command::new(&py).args(["-c", "import crm"]).output().is_ok_and(|o| o.status.success());
+    let ok = Command::new(&py).args(["-c", "import crm_engine"]).output().is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!(
-            "(b) skipped: {} cannot `import crm` (build it with `bash crm-py/ci.sh`, CRM_PY_PROFILE=release for a fair run, or set CRM_PY_PYTHON)",
+            "(b) skipped: {} cannot `import crm_engine` (build it with `bash crm-py/ci.sh`, CRM_PY_PROFILE=release for a fair run, or set CRM_PY_PYTHON)",
             py.display()
         );
     }

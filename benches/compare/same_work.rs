@@ -27,7 +27,8 @@ const BATCH: u64 = 1000;
 /// The potentials columns in the order of the insert below.
 const POTENTIAL_INSERT: &str = "INSERT INTO potentials (id, potentialname, potential_no, related_to, amount, opportunity_type, closingdate,
     leadsource, assigned_user_id, sales_stage, probability, createdtime, modifiedtime, modifiedby, source, forecast_amount,
-    isconvertedfromlead, description) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)";
+    isconvertedfromlead, forecast_category, currency, amount_base, forecast_amount_base, description)
+    VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)";
 const ACCOUNT_INSERT: &str = "INSERT INTO accounts (id, accountname, account_no, emailoptout, assigned_user_id, notify_owner, createdtime,
     modifiedtime, modifiedby, source, isconvertedfromlead) VALUES (?1,?2,?3,0,?4,0,?5,?5,?4,'IMPORT',0)";
 const ENTITY_INSERT: &str = "INSERT INTO crm_entity (id, module, label, label_key, deleted, version) VALUES (?1, ?2, ?3, ?4, 0, 1)";
@@ -44,6 +45,17 @@ const JOURNAL_ROW_INSERT: &str =
 const JOURNAL_PUT: &str = "INSERT INTO crm_imports (id, module, kind, actor, at, status, rows, created, updated, merged, skipped, failed)
     VALUES (?1, 'Potentials', 'csv', ?2, ?3, ?4, ?5, ?5, 0, 0, 0, 0)
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, rows = excluded.rows, created = excluded.created";
+
+/// The forecast category of a deal at `stage`: crm's built-in stage mapping (a deal's `forecast_category`).
+fn forecast_category(stage: &str) -> &'static str {
+    match stage {
+        "Id. Decision Makers" | "Perception Analysis" | "Proposal or Price Quote" => "Best Case",
+        "Negotiation or Review" => "Commit",
+        "Closed Won" => "Closed",
+        "Closed Lost" => "Omitted",
+        _ => "Pipeline",
+    }
+}
 
 /// Appends `s` HTML-escaped (as the workflow mail's template does with field values).
 fn escape_into(out: &mut String, s: &str) {
@@ -65,8 +77,10 @@ fn creation_json(pairs: &mut [(&str, &str)]) -> String {
     serde_json::to_string(pairs).unwrap_or_default()
 }
 
-/// What the setup left in the file: the actor's user id, name and e-mail, and the creation-mail workflow.
+/// What the setup left in the file: the actor's user id, name and e-mail, the creation-mail workflow and the
+/// store's base currency (the records' currency: their base copies are their amounts).
 struct Setup {
+    currency: String,
     user_id: i64,
     actor: String,
     from: String,
@@ -79,7 +93,7 @@ fn setup(db: &Path) -> Res<Setup> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    drop(common::open_admin(db.to_str().ok_or("db path is not UTF-8")?)?);
+    let currency = common::open_admin(db.to_str().ok_or("db path is not UTF-8")?)?.base_currency()?.code;
     let conn = rusqlite::Connection::open(db)?;
     let (user_id, actor, full, email): (i64, String, String, String) =
         conn.query_row("SELECT id, user_name, full_name, email FROM crm_users WHERE user_name = 'admin'", [], |r| {
@@ -90,7 +104,7 @@ fn setup(db: &Path) -> Res<Setup> {
         [],
         |r| r.get(0),
     )?;
-    Ok(Setup { user_id, actor, from: format!("{full} <{email}>"), email, mail_workflow })
+    Ok(Setup { currency, user_id, actor, from: format!("{full} <{email}>"), email, mail_workflow })
 }
 
 /// A leaner layout to measure against (e): what one of the directions of the write path would save.
@@ -219,6 +233,9 @@ pub fn same_work(csv_path: &Path, db: &Path, variant: Variant) -> Res<u64> {
                 let prob = Decimal::from_str(&rec[12])?;
                 let forecast = format!("{:.4}", Decimal::from_str(&amount)? * prob / Decimal::ONE_HUNDRED);
                 let prob = format!("{prob:.3}");
+                // The base-currency copies: the record is in the base currency, so they are the amounts at
+                // the copies' four places.
+                let amount_base = format!("{:.4}", Decimal::from_str(&amount)?);
                 let (name, number, typ, close, source, stage_name, created, descr) =
                     (&rec[0], &rec[1], &rec[5], &rec[6], &rec[7], &rec[10], &rec[14], &rec[19]);
                 potential_no = potential_no.max(number.strip_prefix("POT").and_then(|n| n.parse().ok()).unwrap_or(0));
@@ -243,6 +260,10 @@ pub fn same_work(csv_path: &Path, db: &Path, variant: Variant) -> Res<u64> {
                     "IMPORT",
                     forecast,
                     0,
+                    forecast_category(stage_name),
+                    s.currency,
+                    amount_base,
+                    forecast,
                     opt(descr)
                 ])?;
                 history.execute(rusqlite::params![id, "Potentials", s.actor, now])?;
@@ -253,7 +274,9 @@ pub fn same_work(csv_path: &Path, db: &Path, variant: Variant) -> Res<u64> {
                     ("assigned_user_id", &uid),
                     ("closingdate", close),
                     ("createdtime", created),
+                    ("currency", &s.currency),
                     ("forecast_amount", &forecast),
+                    ("forecast_category", forecast_category(stage_name)),
                     ("isconvertedfromlead", "0"),
                     ("potential_no", number),
                     ("potentialname", name),
