@@ -4,7 +4,7 @@ Open a database with :class:`Crm` (an SQLite file, created if missing, or ``":me
 then create, update, find and delete records of any built-in module. Records are plain dicts with ``"id"``,
 ``"module"`` and one key per field; money, decimals and percentages are :class:`decimal.Decimal`.
 
->>> import crm
+>>> import crm_engine as crm
 >>> with crm.Crm(":memory:") as db:
 ...     org = db.create("Accounts", {"accountname": "Hooli"})
 ...     org["accountname"]
