@@ -652,13 +652,7 @@ impl Crm {
     }
 
     /// Mandatory fields, picklist values, references and owners.
-    pub(crate) fn check(
-        &mut self,
-        schema: &Arc<Schema>,
-        m: &Module,
-        values: &mut Values,
-        errors: &mut ValidationErrors,
-    ) -> Result<()> {
+    pub(crate) fn check(&mut self, schema: &Arc<Schema>, m: &Module, values: &mut Values, errors: &mut ValidationErrors) -> Result<()> {
         self.check_fields(schema, m, values, errors, None)
     }
 
