@@ -172,7 +172,7 @@ pub(crate) fn aggregate<'q>(
     let mut sql = format!("SELECT {key}, count(*){} {from}", sum_list(d, m, sums)?);
     if let Some(f) = group {
         let c = column(d, f)?;
-        sql.push_str(&format!(" GROUP BY {c} ORDER BY {}", d.sort_term(&c, false)));
+        sql.push_str(&format!(" GROUP BY {} ORDER BY {}", d.group_term(&c), d.sort_term(&c, false)));
     }
     Ok((sql, args, group.map_or(FieldType::Text, |f| f.field_type)))
 }

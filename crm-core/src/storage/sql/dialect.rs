@@ -136,6 +136,14 @@ pub(crate) trait Dialect: Sync {
         format!("{col} NULLS FIRST")
     }
 
+    /// A `GROUP BY` term for a column when every matching row is grouped: one the planner groups by
+    /// scanning the rows once, never by walking the column's index with a table lookup per row (which is
+    /// what SQLite otherwise chooses to skip the sort, and which costs more than a scan once the table no
+    /// longer fits its page cache). PostgreSQL plans a hash or sort aggregate by its statistics: unchanged.
+    fn group_term(&self, col: &str) -> String {
+        col.to_string()
+    }
+
     /// A sort term: empty values first when ascending, last when descending.
     fn sort_term(&self, col: &str, descending: bool) -> String {
         if descending { format!("{col} DESC NULLS LAST") } else { format!("{col} ASC NULLS FIRST") }

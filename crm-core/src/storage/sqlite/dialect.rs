@@ -72,6 +72,11 @@ impl Dialect for Sqlite {
     fn index_column(&self, col: String, t: FieldType) -> String {
         self.compare_column(col, t)
     }
+    fn group_term(&self, col: &str) -> String {
+        // Unary `+` keeps the value and the column's collation but is no column for the planner, so no
+        // index is walked for the grouping.
+        format!("+{col}")
+    }
     fn sort_term(&self, col: &str, descending: bool) -> String {
         format!("{col} {}", if descending { "DESC" } else { "ASC" })
     }
