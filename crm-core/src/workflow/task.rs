@@ -448,6 +448,21 @@ pub(crate) struct PreparedMail {
     body: Template,
 }
 
+impl PreparedMail {
+    /// Parses the templates of `e` against `m`.
+    fn parse(e: &EmailTask, m: &Module) -> PreparedMail {
+        PreparedMail {
+            from: Template::parse(&e.from, m),
+            reply_to: Template::parse(&e.reply_to, m),
+            to: Template::parse(&e.to, m),
+            cc: Template::parse(&e.cc, m),
+            bcc: Template::parse(&e.bcc, m),
+            subject: Template::parse(&e.subject, m),
+            body: Template::parse(&e.body, m),
+        }
+    }
+}
+
 impl PreparedTask {
     /// Prepares `task` for records of `m`.
     pub(crate) fn new(task: &TaskDef, schema: &Schema, m: &Module) -> PreparedTask {
@@ -463,15 +478,7 @@ impl PreparedTask {
                     })
                     .collect(),
             ),
-            Action::SendEmail(e) => PreparedTask::Mail(Box::new(PreparedMail {
-                from: Template::parse(&e.from, m),
-                reply_to: Template::parse(&e.reply_to, m),
-                to: Template::parse(&e.to, m),
-                cc: Template::parse(&e.cc, m),
-                bcc: Template::parse(&e.bcc, m),
-                subject: Template::parse(&e.subject, m),
-                body: Template::parse(&e.body, m),
-            })),
+            Action::SendEmail(e) => PreparedTask::Mail(Box::new(PreparedMail::parse(e, m))),
             _ => PreparedTask::Nothing,
         }
     }
@@ -575,16 +582,7 @@ pub(crate) fn perform_prepared(
             let t = match prepared {
                 Some(PreparedTask::Mail(p)) => &**p,
                 _ => {
-                    let m = ctx.module;
-                    parsed = PreparedMail {
-                        from: Template::parse(&e.from, m),
-                        reply_to: Template::parse(&e.reply_to, m),
-                        to: Template::parse(&e.to, m),
-                        cc: Template::parse(&e.cc, m),
-                        bcc: Template::parse(&e.bcc, m),
-                        subject: Template::parse(&e.subject, m),
-                        body: Template::parse(&e.body, m),
-                    };
+                    parsed = PreparedMail::parse(e, ctx.module);
                     &parsed
                 }
             };
