@@ -633,20 +633,29 @@ impl Crm {
         let wf = self.get_workflow(id)?;
         let current = self.live_visible(record)?;
         let mut cs = ChangeSet::new();
-        let traces = self.run_for_record(&[wf], Event::Manual, &current, &mut cs)?;
+        let traces = self.run_for_record(&[wf], None, Event::Manual, &current, &mut cs)?;
         self.commit(&cs)?;
         traces.into_iter().next().ok_or_else(|| Error::not_found(format!("workflow {id} is not for {}", current.module)))
     }
 
     /// Evaluates workflows for a stored record outside a save and turns the effects into changes (own
-    /// field updates become one update with one change-log entry).
-    fn run_for_record(&mut self, wfs: &[Workflow], event: Event, current: &Record, cs: &mut ChangeSet) -> Result<Vec<WorkflowTrace>> {
+    /// field updates become one update with one change-log entry). `prepared`: the tasks of `wfs` prepared
+    /// for the record's module of the handle's schema ([`workflow::Prepared`]); without it each task is
+    /// prepared as it runs.
+    fn run_for_record(
+        &mut self,
+        wfs: &[Workflow],
+        prepared: Option<&workflow::Prepared>,
+        event: Event,
+        current: &Record,
+        cs: &mut ChangeSet,
+    ) -> Result<Vec<WorkflowTrace>> {
         let mut record = current.clone();
         let now = self.wf_now();
         let dir = Some(self.directory()?);
         let traces = {
             let env = StoreEnv { crm: self, dir, language: Default::default() };
-            workflow::run(wfs, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
+            workflow::run_prepared(wfs, prepared, event, None, &mut record, &self.schema, now, self.wf.tz, &env)?
         };
         if record.values != current.values {
             self.validate_workflow_values(&mut record)?;
@@ -713,11 +722,16 @@ impl Crm {
             };
             self.replace_actor(actor);
             let candidates = candidates?;
+            // The tasks prepared once for every record, used while the schema is the one they were
+            // prepared for.
+            let schema = Arc::clone(&self.schema);
+            let prepared = schema.module(&wf.module).map(|sm| workflow::Prepared::new(std::slice::from_ref(&wf), &schema, sm));
             let mut cs = ChangeSet::new();
             for r in &candidates {
                 // A record whose run fails is reported and left alone; the others still run.
                 let mut one = ChangeSet::new();
-                let traces = match self.run_for_record(std::slice::from_ref(&wf), Event::Schedule, r, &mut one) {
+                let p = prepared.as_ref().filter(|_| Arc::ptr_eq(&schema, &self.schema));
+                let traces = match self.run_for_record(std::slice::from_ref(&wf), p, Event::Schedule, r, &mut one) {
                     Ok(t) => t,
                     Err(e @ Error::Storage(_)) => return Err(e),
                     Err(e) => {

@@ -336,7 +336,7 @@ fn field_error(wf: &Workflow, f: &str, message: String) -> Error {
 }
 
 /// Computes the value an update assigns, converted to `target`; `expr` is the update's expression when
-/// it was compiled beforehand.
+/// it was compiled beforehand (else it is compiled here, which reports why it does not compile).
 fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, expr: Option<&Expr>, ctx: &Ctx<'_>) -> Result<Value> {
     let v = match u.value_type {
         ValueType::Rawtext => {
@@ -353,8 +353,8 @@ fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, expr: Option<&Ex
             let e = match expr {
                 Some(e) => e,
                 None => {
-                    held = compiled(&u.value, ctx.module)?;
-                    &*held
+                    held = Expr::compile(&u.value, ctx.module)?;
+                    &held
                 }
             };
             e.eval(ctx).map_err(|m| field_error(wf, &target.name, format!("expression '{}': {m}", u.value)))?.into_value()
@@ -377,46 +377,11 @@ fn update_value(wf: &Workflow, u: &FieldUpdate, target: &Field, expr: Option<&Ex
     coerce(target, v).map_err(|e| field_error(wf, &target.name, e.message))
 }
 
-// ----- write path: compiled expressions -----
-/// Compiled update expressions per thread, by module layout (name, field names and types: all that
-/// compiling reads) and source, so a save does not compile its workflow's expressions again.
-type CompiledExprs = std::collections::HashMap<u64, std::collections::HashMap<String, std::sync::Arc<Expr>>>;
-
-thread_local! {
-    static COMPILED: std::cell::RefCell<CompiledExprs> = std::cell::RefCell::new(CompiledExprs::new());
-}
-
-/// The most expressions kept per thread before the cache starts over.
-const MAX_COMPILED: usize = 256;
-
-/// [`Expr::compile`], cached (only successful compilations are kept).
-fn compiled(source: &str, module: &Module) -> Result<std::sync::Arc<Expr>> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    module.name.hash(&mut h);
-    for f in &module.fields {
-        f.name.hash(&mut h);
-        f.field_type.hash(&mut h);
-    }
-    let layout = h.finish();
-    if let Some(e) = COMPILED.with(|c| c.borrow().get(&layout).and_then(|m| m.get(source)).cloned()) {
-        return Ok(e);
-    }
-    let e = std::sync::Arc::new(Expr::compile(source, module)?);
-    COMPILED.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.values().map(|m| m.len()).sum::<usize>() >= MAX_COMPILED {
-            c.clear();
-        }
-        c.entry(layout).or_default().insert(source.to_string(), std::sync::Arc::clone(&e));
-    });
-    Ok(e)
-}
-
 /// What performing a task needs from the schema, worked out once per module and schema (see
 /// [`super::Prepared`]): the target fields and compiled expressions of field updates, and the parsed
-/// templates of a mail. Performing a task with its preparation gives exactly what performing it without
-/// gives; a part that could not be prepared (an error, reported when the task runs) is left to the task.
+/// templates of a mail. A task is always performed with a preparation: the one made with its workflows
+/// ([`super::Prepared`], kept by the save plan or made once for a run), else one made when it runs. A part
+/// that could not be prepared (an error, reported when the task runs) is left to the task.
 #[derive(Debug)]
 pub(crate) enum PreparedTask {
     /// An update-fields task: one entry per update, in order.
@@ -433,7 +398,7 @@ pub(crate) struct PreparedUpdate {
     /// The field the update sets (`None`: not found, the task reports it).
     target: Option<Field>,
     /// The compiled expression of an expression update.
-    expr: Option<std::sync::Arc<Expr>>,
+    expr: Option<Expr>,
 }
 
 /// The templates of a send-e-mail task, parsed against the module.
@@ -472,9 +437,7 @@ impl PreparedTask {
                     .iter()
                     .map(|u| PreparedUpdate {
                         target: target_field(schema, m, &u.field).ok(),
-                        expr: (u.value_type == ValueType::Expression)
-                            .then(|| Expr::compile(&u.value, m).ok().map(std::sync::Arc::new))
-                            .flatten(),
+                        expr: (u.value_type == ValueType::Expression).then(|| Expr::compile(&u.value, m).ok()).flatten(),
                     })
                     .collect(),
             ),
@@ -519,7 +482,8 @@ pub fn perform(wf: &Workflow, index: usize, task: &TaskDef, ctx: &Ctx<'_>, allow
     perform_prepared(wf, index, task, None, ctx, allow_delay)
 }
 
-/// [`perform`] with the task's preparation for the record's module (when there is one).
+/// [`perform`] with the task's preparation for the record's module; without one (`None`), the task is
+/// prepared here.
 pub(crate) fn perform_prepared(
     wf: &Workflow,
     index: usize,
@@ -542,11 +506,19 @@ pub(crate) fn perform_prepared(
             None => Effect::Skipped { task: index, reason: format!("delay field '{}' is empty", d.field) },
         }]);
     }
+    let here;
+    let prepared = match prepared {
+        Some(p) => p,
+        None => {
+            here = PreparedTask::new(task, ctx.schema, ctx.module);
+            &here
+        }
+    };
     let mut out = Vec::new();
     match &task.action {
         Action::UpdateFields { updates } => {
             let prepared = match prepared {
-                Some(PreparedTask::Updates(p)) => p.as_slice(),
+                PreparedTask::Updates(p) => p.as_slice(),
                 _ => &[],
             };
             for (i, u) in updates.iter().enumerate() {
@@ -555,7 +527,7 @@ pub(crate) fn perform_prepared(
                     Some(t) => std::borrow::Cow::Borrowed(t),
                     None => std::borrow::Cow::Owned(target_field(ctx.schema, ctx.module, &u.field)?),
                 };
-                let expr = p.and_then(|p| p.expr.as_deref());
+                let expr = p.and_then(|p| p.expr.as_ref());
                 match &u.field {
                     FieldPath::Own(n) => {
                         out.push(Effect::UpdateField { field: n.clone(), value: update_value(wf, u, &target, expr, ctx)? })
@@ -580,7 +552,7 @@ pub(crate) fn perform_prepared(
         Action::SendEmail(e) => {
             let parsed;
             let t = match prepared {
-                Some(PreparedTask::Mail(p)) => &**p,
+                PreparedTask::Mail(p) => &**p,
                 _ => {
                     parsed = PreparedMail::parse(e, ctx.module);
                     &parsed
