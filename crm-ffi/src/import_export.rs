@@ -25,10 +25,11 @@ use crate::boundary::{self, FfiError, FfiResult};
 use crate::progress::{as_progress, crm_progress, crm_progress_v2, reporter, sink};
 use crate::status::crm_status;
 use crate::store::{crm_store, lock_store};
+use crm_core::io::ExportOptions;
+use crm_core::io::ImportReport;
 use crm_core::io::vcard_export::VcardVersion;
-use crm_core::io::{ExportOptions, ImportOptions};
 use crm_core::wire::SelectionSpec;
-use crm_core::{ExportSelection, Progress, Query, VcardImportOptions};
+use crm_core::{Crm, ExportSelection, Progress, Query};
 use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 
@@ -37,6 +38,60 @@ fn open_sized(path: &str) -> FfiResult<(std::io::BufReader<std::fs::File>, Optio
     let f = std::fs::File::open(path).map_err(|e| FfiError::new(crm_status::Io, "io", format!("cannot open '{path}': {e}")))?;
     let size = f.metadata().ok().map(|m| m.len());
     Ok((std::io::BufReader::new(f), size))
+}
+
+/// The shared part of every import (of a file or of records): reads the options, makes the source with
+/// `source`, runs `import` over it on the locked store and writes the report to `*out_report_json`
+/// (optional). The callers check their other arguments first, so the checks keep their order.
+///
+/// # Safety
+/// `store` is NULL or a live handle; `options_json` NULL or NUL-terminated; `out_report_json` NULL or
+/// writable.
+pub(crate) unsafe fn import_report<O: serde::de::DeserializeOwned + Default, S>(
+    store: *const crm_store,
+    options_json: *const c_char,
+    out_report_json: *mut *mut c_char,
+    source: impl FnOnce() -> FfiResult<S>,
+    import: impl FnOnce(&mut Crm, S, &O) -> crm_core::Result<ImportReport>,
+) -> FfiResult<()> {
+    let options: O = unsafe { arg_opt_json(options_json, "options_json") }?;
+    let out = unsafe { Out::optional(out_report_json) };
+    let source = source()?;
+    let mut crm = unsafe { lock_store(store) }?;
+    let report = import(&mut crm, source, &options)?;
+    out.set_json(&report)
+}
+
+/// An import of the file at `path` ([`import_report`] with the file, buffered, and its size when known).
+///
+/// # Safety
+/// As [`import_report`].
+unsafe fn import_file<O: serde::de::DeserializeOwned + Default>(
+    store: *const crm_store,
+    path: &str,
+    options_json: *const c_char,
+    out_report_json: *mut *mut c_char,
+    import: impl FnOnce(&mut Crm, (std::io::BufReader<std::fs::File>, Option<u64>), &O) -> crm_core::Result<ImportReport>,
+) -> FfiResult<()> {
+    unsafe { import_report(store, options_json, out_report_json, || open_sized(path), import) }
+}
+
+/// The shared part of every export to a file: creates the file at `path` once the store is locked, runs
+/// `export` into it and writes the number exported to `*out_count` (optional).
+///
+/// # Safety
+/// `store` is NULL or a live handle; `out_count` NULL or writable.
+unsafe fn export_count(
+    store: *const crm_store,
+    path: &str,
+    out_count: *mut u64,
+    export: impl FnOnce(&Crm, std::io::BufWriter<std::fs::File>) -> crm_core::Result<u64>,
+) -> FfiResult<()> {
+    let out = unsafe { Out::optional(out_count) };
+    let crm = unsafe { lock_store(store) }?;
+    let file = create_file(path)?;
+    out.set(export(&crm, file)?);
+    Ok(())
 }
 
 fn create_file(path: &str) -> FfiResult<std::io::BufWriter<std::fs::File>> {
@@ -109,11 +164,11 @@ unsafe fn import_csv(
 ) -> FfiResult<()> {
     let path = unsafe { arg_str(path, "path") }?;
     let module = unsafe { arg_str(module, "module") }?;
-    let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-    let out = unsafe { Out::optional(out_report_json) };
-    let (reader, size) = open_sized(path)?;
-    let report = unsafe { lock_store(store) }?.import_csv_with_size(reader, size, module, &options, progress)?;
-    out.set_json(&report)
+    unsafe {
+        import_file(store, path, options_json, out_report_json, |crm, (reader, size), o| {
+            crm.import_csv_with_size(reader, size, module, o, progress)
+        })
+    }
 }
 
 /// Imports a vCard file (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name
@@ -172,11 +227,7 @@ unsafe fn import_vcard(
     out_report_json: *mut *mut c_char,
 ) -> FfiResult<()> {
     let path = unsafe { arg_str(path, "path") }?;
-    let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-    let out = unsafe { Out::optional(out_report_json) };
-    let (reader, _) = open_sized(path)?;
-    let report = unsafe { lock_store(store) }?.import_vcard(reader, &options, progress)?;
-    out.set_json(&report)
+    unsafe { import_file(store, path, options_json, out_report_json, |crm, (reader, _), o| crm.import_vcard(reader, o, progress)) }
 }
 
 /// Every import, oldest first, with its counts and status, as a JSON array into `*out_json` (required,
@@ -386,12 +437,7 @@ unsafe fn export_csv(
     let path = unsafe { arg_str(path, "path") }?;
     let sel = selection_from_json(unsafe { arg_opt_str(selection_json, "selection_json") }?, module)?;
     let options: ExportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-    let out = unsafe { Out::optional(out_count) };
-    let crm = unsafe { lock_store(store) }?;
-    let file = create_file(path)?;
-    let n = crm.export_csv_with_progress(file, module, &sel, &options, progress)?;
-    out.set(n);
-    Ok(())
+    unsafe { export_count(store, path, out_count, |crm, file| crm.export_csv_with_progress(file, module, &sel, &options, progress)) }
 }
 
 /// Writes contacts as vCards to the file at `path` (created or truncated). `selection_json` as in the
@@ -456,12 +502,7 @@ unsafe fn export_vcard(
         None => VcardVersion::default(),
         Some(v) => v.parse::<VcardVersion>()?,
     };
-    let out = unsafe { Out::optional(out_count) };
-    let crm = unsafe { lock_store(store) }?;
-    let file = create_file(path)?;
-    let n = crm.export_vcard_with_progress(file, &sel, version, progress)?;
-    out.set(n);
-    Ok(())
+    unsafe { export_count(store, path, out_count, |crm, file| crm.export_vcard_with_progress(file, &sel, version, progress)) }
 }
 
 // ----- resume -----
@@ -541,11 +582,11 @@ pub unsafe extern "C" fn crm_import_vcard_resume(
     let mut cb = sink(progress, user_data);
     boundary::run(|| {
         let path = unsafe { arg_str(path, "path") }?;
-        let options: VcardImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let (reader, _) = open_sized(path)?;
-        let report = unsafe { lock_store(store) }?.resume_import_vcard(import_id, reader, &options, as_progress(&mut cb))?;
-        out.set_json(&report)
+        unsafe {
+            import_file(store, path, options_json, out_report_json, |crm, (reader, _), o| {
+                crm.resume_import_vcard(import_id, reader, o, as_progress(&mut cb))
+            })
+        }
     })
 }
 
@@ -562,9 +603,9 @@ unsafe fn resume_import(
     out_report_json: *mut *mut c_char,
 ) -> FfiResult<()> {
     let path = unsafe { arg_str(path, "path") }?;
-    let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-    let out = unsafe { Out::optional(out_report_json) };
-    let (reader, size) = open_sized(path)?;
-    let report = unsafe { lock_store(store) }?.resume_import_csv_with_size(import_id, reader, size, &options, progress)?;
-    out.set_json(&report)
+    unsafe {
+        import_file(store, path, options_json, out_report_json, |crm, (reader, size), o| {
+            crm.resume_import_csv_with_size(import_id, reader, size, o, progress)
+        })
+    }
 }

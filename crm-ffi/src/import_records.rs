@@ -8,13 +8,14 @@
 //! exact (every digit kept), `true`/`false` booleans, `null` empty. The report's `line` is the 1-based
 //! position of the object.
 
-use crate::args::{Out, arg_opt_json, arg_str};
-use crate::boundary;
+use crate::args::arg_str;
+use crate::boundary::{self, FfiResult};
+use crate::import_export::import_report;
 use crate::progress::{as_progress, crm_progress_v2, sink};
 use crate::status::crm_status;
-use crate::store::{crm_store, lock_store};
-use crm_core::Records;
-use crm_core::io::ImportOptions;
+use crate::store::crm_store;
+use crm_core::io::{ImportOptions, ImportReport};
+use crm_core::{Crm, Records};
 use std::ffi::{c_char, c_void};
 
 /// Imports records (`rows_json`, a JSON array of objects, see the module docs) into `module` exactly as
@@ -39,15 +40,14 @@ pub unsafe extern "C" fn crm_import_records(
     user_data: *mut c_void,
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
+    let mut cb = sink(progress, user_data);
     boundary::run(|| {
         let module = unsafe { arg_str(module, "module") }?;
-        let rows = unsafe { arg_str(rows_json, "rows_json") }?;
-        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let records = Records::from_json(rows)?;
-        let mut cb = sink(progress, user_data);
-        let report = unsafe { lock_store(store) }?.import_records(module, records, &options, as_progress(&mut cb))?;
-        out.set_json(&report)
+        unsafe {
+            import_rows(store, rows_json, options_json, out_report_json, |crm, records, o| {
+                crm.import_records(module, records, o, as_progress(&mut cb))
+            })
+        }
     })
 }
 
@@ -70,13 +70,25 @@ pub unsafe extern "C" fn crm_import_records_resume(
     user_data: *mut c_void,
     out_report_json: *mut *mut c_char,
 ) -> crm_status {
-    boundary::run(|| {
-        let rows = unsafe { arg_str(rows_json, "rows_json") }?;
-        let options: ImportOptions = unsafe { arg_opt_json(options_json, "options_json") }?;
-        let out = unsafe { Out::optional(out_report_json) };
-        let records = Records::from_json(rows)?;
-        let mut cb = sink(progress, user_data);
-        let report = unsafe { lock_store(store) }?.resume_import_records(import_id, records, &options, as_progress(&mut cb))?;
-        out.set_json(&report)
+    let mut cb = sink(progress, user_data);
+    boundary::run(|| unsafe {
+        import_rows(store, rows_json, options_json, out_report_json, |crm, records, o| {
+            crm.resume_import_records(import_id, records, o, as_progress(&mut cb))
+        })
     })
+}
+
+/// An import of `rows_json` ([`import_report`] with the records it holds).
+///
+/// # Safety
+/// As [`import_report`]; `rows_json` NULL or NUL-terminated.
+unsafe fn import_rows(
+    store: *mut crm_store,
+    rows_json: *const c_char,
+    options_json: *const c_char,
+    out_report_json: *mut *mut c_char,
+    import: impl FnOnce(&mut Crm, Records<'static>, &ImportOptions) -> crm_core::Result<ImportReport>,
+) -> FfiResult<()> {
+    let rows = unsafe { arg_str(rows_json, "rows_json") }?;
+    unsafe { import_report(store, options_json, out_report_json, || Ok(Records::from_json(rows)?), import) }
 }
