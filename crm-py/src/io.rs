@@ -16,7 +16,7 @@ use crate::streams::{PyReader, PyWriter, is_readable};
 use crate::views::filter_key;
 use crm_core::io::vcard_export::VcardVersion;
 use crm_core::io::{ExportOptions, ImportOptions, Outcome};
-use crm_core::{ExportSelection, NewCustomerOpportunity, Query, VcardImportOptions};
+use crm_core::{ExportSelection, NewCustomerOpportunity, Progress, Query, VcardImportOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::collections::BTreeMap;
@@ -264,13 +264,10 @@ impl Crm {
             max_record_bytes: Some(max_record_bytes),
         }
         .options()?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        self.run_import(py, progress, move |crm, p| {
             let (reader, size) = input.open()?;
-            Ok(crm.import_csv_with_size(reader, size, &module, &o, Some(s))?)
-        });
-        finish_import(py, sink, report)
+            Ok(crm.import_csv_with_size(reader, size, &module, &o, p)?)
+        })
     }
 
     /// Imports vCards (2.1, 3.0, 4.0) as Contacts, each linked to its organization (ORG, found by name or
@@ -317,13 +314,10 @@ impl Crm {
             ..ImportKeywords::default()
         }
         .vcard(create_organizations, opportunity)?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        self.run_import(py, progress, move |crm, p| {
             let (reader, _) = input.open()?;
-            Ok(crm.import_vcard(reader, &o, Some(s))?)
-        });
-        finish_import(py, sink, report)
+            Ok(crm.import_vcard(reader, &o, p)?)
+        })
     }
 
     /// Resumes a vCard import that was interrupted (stopped by Ctrl-C or `progress`, or the process died
@@ -360,13 +354,10 @@ impl Crm {
         let opportunity = new_customer_opportunity(create_opportunities, opportunity_name, sales_stage, close_in_days);
         let o = ImportKeywords { encoding, defaults, duplicates, match_on, max_rows, batch_size, ..ImportKeywords::default() }
             .vcard(create_organizations, opportunity)?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        self.run_import(py, progress, move |crm, p| {
             let (reader, _) = input.open()?;
-            Ok(crm.resume_import_vcard(import_id, reader, &o, Some(s))?)
-        });
-        finish_import(py, sink, report)
+            Ok(crm.resume_import_vcard(import_id, reader, &o, p)?)
+        })
     }
 
     /// Undoes an import: created records (and created references) go to the recycle bin, overwritten and
@@ -429,13 +420,10 @@ impl Crm {
             ..ImportKeywords::default()
         }
         .options()?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        self.run_import(py, progress, move |crm, p| {
             let (reader, size) = input.open()?;
-            Ok(crm.resume_import_csv_with_size(import_id, reader, size, &o, Some(s))?)
-        });
-        finish_import(py, sink, report)
+            Ok(crm.resume_import_csv_with_size(import_id, reader, size, &o, p)?)
+        })
     }
 
     /// Every import, oldest first, with its counts and status.
@@ -522,13 +510,10 @@ impl Crm {
         if let Some(d) = digits {
             o.digits = option(&d)?;
         }
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let written = self.engine.run(py, Access::Read, move |crm| {
+        self.run_export(py, progress, move |crm, p| {
             let sel = selection(crm, query, filter, ids, page, page_size)?;
-            output.write(|w| Ok(crm.export_csv_with_progress(w, &module, &sel, &o, Some(s))?))
-        });
-        finish_export(py, sink, written)
+            output.write(|w| Ok(crm.export_csv_with_progress(w, &module, &sel, &o, p)?))
+        })
     }
 
     /// Writes contacts as vCards (`version` "3.0" or "4.0"); selection as in `export_csv`. Returns the
@@ -552,17 +537,14 @@ impl Crm {
         let filter = filter.filter(|f| !f.is_none()).map(filter_key).transpose()?;
         let query = export_query("Contacts", r#where, None)?;
         let version: VcardVersion = option(&version)?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let written = self.engine.run(py, Access::Read, move |crm| {
+        self.run_export(py, progress, move |crm, p| {
             let sel = selection(crm, query, filter, ids, None, None)?;
             let f = std::fs::File::create(&path).map_err(|e| Failure::Os(e, path.clone()))?;
             let mut w = BufWriter::new(f);
-            let n = crm.export_vcard_with_progress(&mut w, &sel, version, Some(s))?;
+            let n = crm.export_vcard_with_progress(&mut w, &sel, version, p)?;
             w.flush().map_err(|e| Failure::Os(e, path.clone()))?;
             Ok(n)
-        });
-        finish_export(py, sink, written)
+        })
     }
 }
 
@@ -721,27 +703,53 @@ impl Output {
     }
 }
 
-/// The number written, after closing the progress bar and raising a pending `KeyboardInterrupt`.
-fn finish_export(py: Python<'_>, sink: PySink, written: PyResult<u64>) -> PyResult<u64> {
-    match written {
-        Ok(n) => sink.finish(py, None).map(|()| n),
-        Err(e) => {
-            let _ = sink.finish(py, None);
-            Err(e)
+// ----- progress and Ctrl-C around a run -----
+
+impl Crm {
+    /// Runs `f` detached from the interpreter with `progress=` as its progress sink (Ctrl-C stops it
+    /// between batches). Returns the sink, still to be finished, with what `f` returned; when `f` failed,
+    /// closes the progress bar and returns the failure (a pending `KeyboardInterrupt` is dropped).
+    fn with_progress<T: Send>(
+        &self,
+        py: Python<'_>,
+        access: Access,
+        progress: Option<&Bound<'_, PyAny>>,
+        f: impl FnOnce(&mut crm_core::Crm, Progress<'_>) -> Result<T, Failure> + Send,
+    ) -> PyResult<(PySink, T)> {
+        let mut sink = PySink::new(py, progress)?;
+        let s = &mut sink;
+        match self.engine.run(py, access, move |crm| f(crm, Some(s))) {
+            Ok(v) => Ok((sink, v)),
+            Err(e) => {
+                let _ = sink.finish(py, None);
+                Err(e)
+            }
         }
     }
-}
 
-/// The report, after closing the progress bar and raising a pending `KeyboardInterrupt`.
-pub(crate) fn finish_import(py: Python<'_>, sink: PySink, result: PyResult<crm_core::io::ImportReport>) -> PyResult<ImportReport> {
-    match result {
-        Ok(report) => {
-            sink.finish(py, Some(report.import_id))?;
-            Ok(ImportReport { report })
-        }
-        Err(e) => {
-            let _ = sink.finish(py, None);
-            Err(e)
-        }
+    /// Runs an import (`with_progress`); returns its report after closing the progress bar and raising a
+    /// pending `KeyboardInterrupt` (with the import's id as its `import_id`).
+    pub(crate) fn run_import(
+        &self,
+        py: Python<'_>,
+        progress: Option<&Bound<'_, PyAny>>,
+        import: impl FnOnce(&mut crm_core::Crm, Progress<'_>) -> Result<crm_core::io::ImportReport, Failure> + Send,
+    ) -> PyResult<ImportReport> {
+        let (sink, report) = self.with_progress(py, Access::Write, progress, import)?;
+        sink.finish(py, Some(report.import_id))?;
+        Ok(ImportReport { report })
+    }
+
+    /// Runs an export (`with_progress`); returns the number written after closing the progress bar and
+    /// raising a pending `KeyboardInterrupt`.
+    fn run_export(
+        &self,
+        py: Python<'_>,
+        progress: Option<&Bound<'_, PyAny>>,
+        export: impl FnOnce(&mut crm_core::Crm, Progress<'_>) -> Result<u64, Failure> + Send,
+    ) -> PyResult<u64> {
+        let (sink, written) = self.with_progress(py, Access::Read, progress, export)?;
+        sink.finish(py, None)?;
+        Ok(written)
     }
 }

@@ -9,10 +9,8 @@
 //! shortest text (`0.1` → `0.1`); numpy scalars → their Python value; lists of `str` → multi-select.
 
 use crate::crm::Crm;
-use crate::engine::Access;
 use crate::errors::Failure;
-use crate::io::{ImportKeywords, ImportReport, finish_import};
-use crate::progress::PySink;
+use crate::io::{ImportKeywords, ImportReport};
 use crm_core::{Records, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -243,7 +241,8 @@ impl Data {
     }
 }
 
-/// The engine's result, or the Python error that caused it.
+/// The import's result, or the Python error that caused it (a failed read stops the import with an
+/// engine error, which the Python error replaces).
 fn python_error_first<T>(slot: &Slot, result: PyResult<T>) -> PyResult<T> {
     match result {
         Err(e) => Err(slot.lock().ok().and_then(|mut s| s.take()).unwrap_or(e)),
@@ -306,13 +305,11 @@ impl Crm {
         .options()?;
         let slot: Slot = Arc::default();
         let data = Data::of(data, &slot)?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        let report = self.run_import(py, progress, move |crm, p| {
             let records = data.records().map_err(Failure::from)?;
-            Ok(crm.import_records(&module, records, &o, Some(s))?)
+            Ok(crm.import_records(&module, records, &o, p)?)
         });
-        finish_import(py, sink, python_error_first(&slot, report))
+        python_error_first(&slot, report)
     }
 
     /// Resumes an interrupted `import_records` (stopped by Ctrl-C or by `progress` returning False): pass
@@ -359,12 +356,10 @@ impl Crm {
         .options()?;
         let slot: Slot = Arc::default();
         let data = Data::of(data, &slot)?;
-        let mut sink = PySink::new(py, progress)?;
-        let s = &mut sink;
-        let report = self.engine.run(py, Access::Write, move |crm| {
+        let report = self.run_import(py, progress, move |crm, p| {
             let records = data.records().map_err(Failure::from)?;
-            Ok(crm.resume_import_records(import_id, records, &o, Some(s))?)
+            Ok(crm.resume_import_records(import_id, records, &o, p)?)
         });
-        finish_import(py, sink, python_error_first(&slot, report))
+        python_error_first(&slot, report)
     }
 }
