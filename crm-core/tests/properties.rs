@@ -681,6 +681,7 @@ fn workflow_push_down_leaves_differing_tests_to_the_evaluator() {
 mod values_as_a_map {
     use super::*;
     use crm_core::{RowLayout, Values};
+    use std::sync::Arc;
 
     /// Names in the Potentials layout, names outside it (sorting before, between and after them), and a
     /// prefix of a layout name.
@@ -721,8 +722,54 @@ mod values_as_a_map {
         ]
     }
 
+    /// The calls the property makes, on the reference `BTreeMap` and on [`Values`] alike.
+    trait Map {
+        fn insert(&mut self, key: String, value: Value) -> Option<Value>;
+        fn remove(&mut self, key: &str) -> Option<Value>;
+        fn get(&self, key: &str) -> Option<&Value>;
+        fn contains_key(&self, key: &str) -> bool;
+        fn get_mut(&mut self, key: &str) -> Option<&mut Value>;
+        fn retain(&mut self, f: impl FnMut(&String, &mut Value) -> bool);
+        fn extend(&mut self, entries: impl Iterator<Item = (String, Value)>);
+        fn clear(&mut self);
+    }
+
+    /// Implements [`Map`] with the type's own methods of the same names.
+    macro_rules! map {
+        ($t:ty) => {
+            impl Map for $t {
+                fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+                    <$t>::insert(self, key, value)
+                }
+                fn remove(&mut self, key: &str) -> Option<Value> {
+                    <$t>::remove(self, key)
+                }
+                fn get(&self, key: &str) -> Option<&Value> {
+                    <$t>::get(self, key)
+                }
+                fn contains_key(&self, key: &str) -> bool {
+                    <$t>::contains_key(self, key)
+                }
+                fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+                    <$t>::get_mut(self, key)
+                }
+                fn retain(&mut self, f: impl FnMut(&String, &mut Value) -> bool) {
+                    <$t>::retain(self, f)
+                }
+                fn extend(&mut self, entries: impl Iterator<Item = (String, Value)>) {
+                    Extend::extend(self, entries)
+                }
+                fn clear(&mut self) {
+                    <$t>::clear(self)
+                }
+            }
+        };
+    }
+    map!(BTreeMap<String, Value>);
+    map!(Values);
+
     /// Applies `op` to `map`, returning what the call answered (as text, to compare across map types).
-    fn apply_btree(map: &mut BTreeMap<String, Value>, op: &MapOp) -> String {
+    fn apply(map: &mut impl Map, op: &MapOp) -> String {
         let key = |n: usize| NAMES[n].to_string();
         match op {
             MapOp::Insert(n, v) => format!("{:?}", map.insert(key(*n), v.clone())),
@@ -748,30 +795,17 @@ mod values_as_a_map {
         }
     }
 
-    fn apply_values(map: &mut Values, op: &MapOp) -> String {
-        let key = |n: usize| NAMES[n].to_string();
-        match op {
-            MapOp::Insert(n, v) => format!("{:?}", map.insert(key(*n), v.clone())),
-            MapOp::Remove(n) => format!("{:?}", map.remove(NAMES[*n])),
-            MapOp::Get(n) => format!("{:?} {}", map.get(NAMES[*n]), map.contains_key(NAMES[*n])),
-            MapOp::GetMut(n, v) => format!("{:?}", map.get_mut(NAMES[*n]).map(|x| std::mem::replace(x, v.clone()))),
-            MapOp::Retain(mask) => {
-                let mut seen = Vec::new();
-                map.retain(|k, _| {
-                    seen.push(k.clone());
-                    mask >> (NAMES.iter().position(|n| n == k).unwrap_or(0) % 16) & 1 == 1
-                });
-                format!("{seen:?}")
-            }
-            MapOp::Extend(kv) => {
-                map.extend(kv.iter().map(|(n, v)| (key(*n), v.clone())));
-                String::new()
-            }
-            MapOp::Clear => {
-                map.clear();
-                String::new()
-            }
+    /// Applies `ops` to a `Values` kept in `layout` (`None`: without a layout) and to a `BTreeMap`,
+    /// checking that every call answers alike and then that every whole-map reading agrees; returns both.
+    fn run_ops(layout: Option<&Arc<RowLayout>>, ops: &[MapOp]) -> Result<(Values, BTreeMap<String, Value>), TestCaseError> {
+        let mut map = BTreeMap::new();
+        let mut values = layout.map_or_else(Values::new, Values::with_layout);
+        for op in ops {
+            let want = apply(&mut map, op);
+            prop_assert_eq!(apply(&mut values, op), want, "{:?}", op);
         }
+        same_as(&values, &map)?;
+        Ok((values, map))
     }
 
     /// Every whole-map reading of `v` equals the same reading of `map`.
@@ -807,16 +841,8 @@ mod values_as_a_map {
         #[test]
         fn values_behave_as_a_btree_map(ops in prop::collection::vec(op(), 0..40), other in prop::collection::vec(op(), 0..8)) {
             let layout = RowLayout::new(Schema::builtin().module("Potentials").unwrap());
-            let mut map = BTreeMap::new();
-            let mut slotted = Values::with_layout(&layout);
-            let mut plain = Values::new();
-            for op in &ops {
-                let want = apply_btree(&mut map, op);
-                prop_assert_eq!(apply_values(&mut slotted, op), want.clone(), "{:?}", op);
-                prop_assert_eq!(apply_values(&mut plain, op), want, "{:?}", op);
-            }
-            same_as(&slotted, &map)?;
-            same_as(&plain, &map)?;
+            let (slotted, map) = run_ops(Some(&layout), &ops)?;
+            let (plain, _) = run_ops(None, &ops)?;
             prop_assert_eq!(&slotted, &plain);
             prop_assert_eq!(&plain.clone().into_layout(&layout), &slotted);
             prop_assert!(slotted.layout().is_some() && plain.layout().is_none());
@@ -824,8 +850,8 @@ mod values_as_a_map {
             let mut changed = map.clone();
             let mut changed_slotted = slotted.clone();
             for op in &other {
-                apply_btree(&mut changed, op);
-                apply_values(&mut changed_slotted, op);
+                apply(&mut changed, op);
+                apply(&mut changed_slotted, op);
             }
             prop_assert_eq!(slotted == changed_slotted, map == changed);
             prop_assert_eq!(plain == changed_slotted, map == changed);
