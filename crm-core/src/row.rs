@@ -81,6 +81,19 @@ impl RowLayout {
         self.fingerprint
     }
 
+    /// True when `a` and `b` lay values out alike: the same `Arc`, or layouts equal field by field (two
+    /// handles or two caches build their own `Arc` of one module's layout).
+    #[inline]
+    pub(crate) fn same(a: &Arc<RowLayout>, b: &Arc<RowLayout>) -> bool {
+        Arc::ptr_eq(a, b) || (a.fingerprint == b.fingerprint && **a == **b)
+    }
+
+    /// True when every field name is in one slot only (the slots are then exactly the fields by name).
+    #[inline]
+    pub(crate) fn names_unique(&self) -> bool {
+        self.by_name.len() == self.fields.len()
+    }
+
     /// True when rows of this layout are laid out as `module`'s fields are.
     pub fn fits(&self, module: &Module) -> bool {
         self.module == module.name

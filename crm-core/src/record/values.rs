@@ -112,7 +112,7 @@ impl Values {
     /// assert!(slotted.layout().is_some() && slotted == plain);
     /// ```
     pub fn into_layout(self, layout: &Arc<RowLayout>) -> Values {
-        if self.layout.as_ref().is_some_and(|l| Arc::ptr_eq(l, layout)) {
+        if self.layout.as_ref().is_some_and(|l| RowLayout::same(l, layout)) {
             return self;
         }
         let mut out = Values::with_layout(layout);
@@ -138,6 +138,15 @@ impl Values {
     #[inline]
     pub fn slot(&self, slot: usize) -> Option<&Value> {
         self.slots.get(slot)?.as_ref()
+    }
+
+    /// Every slot, when the values are kept in `layout` (or one laid out alike, [`RowLayout::same`]) and
+    /// each of its field names has one slot: `slots[i]` is then the value of the layout's field `i`. What a
+    /// writer of whole rows reads instead of looking every field up by name.
+    #[inline]
+    pub(crate) fn slots_in(&self, layout: &Arc<RowLayout>) -> Option<&[Option<Value>]> {
+        let own = self.layout.as_ref()?;
+        (RowLayout::same(own, layout) && own.names_unique()).then_some(&self.slots[..])
     }
 
     #[inline]
@@ -282,7 +291,7 @@ impl Extend<(String, Value)> for Values {
 impl PartialEq for Values {
     fn eq(&self, other: &Values) -> bool {
         if let (Some(a), Some(b)) = (&self.layout, &other.layout)
-            && (Arc::ptr_eq(a, b) || (a.fingerprint() == b.fingerprint() && a == b))
+            && RowLayout::same(a, b)
         {
             return self.slots == other.slots && self.rest == other.rest;
         }

@@ -366,7 +366,7 @@ impl Crm {
         let m = &schema.modules[&name];
         self.check_input(m, &fields, crate::access::Action::Create)?; // access control
         let plan = self.save_plan(&schema, m);
-        let mut values: Values = plan.defaults.iter().cloned().collect();
+        let mut values = plan.new_values();
         if let (Some(u), true) = (&self.actor, plan.owner) {
             values.insert("assigned_user_id".into(), Value::Owner(u.id));
         }

@@ -6,8 +6,14 @@
 //! `Arc<Schema>` and drops them. A plan also holds the module's workflows prepared for it
 //! ([`crate::workflow::Prepared`]: compiled update expressions, parsed mail templates), made at the first
 //! save that runs them and made again when the workflow definitions change.
+//!
+//! A new record's values start in the module's [`RowLayout`] held by its plan ([`SavePlan::new_values`]),
+//! as the records the stores hand out are: the workflows' compiled conditions then read them by slot, and
+//! the stores write their rows slot by slot.
 
 use super::Crm;
+use crate::record::Values;
+use crate::row::RowLayout;
 use crate::schema::{Field, FieldType, Module, Schema};
 use crate::value::{Value, coerce};
 use crate::workflow::Workflow;
@@ -17,8 +23,10 @@ use std::sync::Arc;
 /// What a save of one module's records needs from the schema (see the module doc).
 #[derive(Debug)]
 pub(crate) struct SavePlan {
+    /// The module's slot layout, which new records' values start in.
+    layout: Arc<RowLayout>,
     /// Each field's default as a value (non-empty ones only), in field order.
-    pub(crate) defaults: Vec<(String, Value)>,
+    defaults: Vec<(String, Value)>,
     /// The module has `assigned_user_id`.
     pub(crate) owner: bool,
     /// The module has `createdtime`.
@@ -62,6 +70,7 @@ impl SavePlan {
             })
             .collect();
         SavePlan {
+            layout: RowLayout::new(m),
             defaults,
             owner: has("assigned_user_id"),
             created_time: has("createdtime"),
@@ -89,6 +98,13 @@ impl SavePlan {
                 .collect(),
             workflows: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The values a new record starts with: the fields' defaults, in the module's layout.
+    pub(crate) fn new_values(&self) -> Values {
+        let mut values = Values::with_layout(&self.layout);
+        values.extend(self.defaults.iter().cloned());
+        values
     }
 
     /// The positions of the fields a check of values looks at ([`Crm::check`]), in field order.

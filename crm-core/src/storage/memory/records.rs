@@ -9,7 +9,6 @@ use crate::storage::{AutoNumberState, RecordChange, RecordStore, purge_refused, 
 use crate::value::{RecordId, Value};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// What the earlier changes of a set leave behind, for checking the later ones.
 #[derive(Default)]
@@ -120,7 +119,7 @@ impl MemoryStore {
     /// Keeps the record's values in the current layout of its module.
     fn lay_out(&self, r: &mut Record) {
         if let Some(layout) = self.layouts.get(&r.module)
-            && !r.values.layout().is_some_and(|l| Arc::ptr_eq(l, layout))
+            && !r.values.layout().is_some_and(|l| crate::row::RowLayout::same(l, layout))
         {
             r.values = std::mem::take(&mut r.values).into_layout(layout);
         }

@@ -12,7 +12,7 @@ use crate::io::ImportRowFate;
 use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
-use crate::storage::sql::records::{CREATED_FIELDS, compact_creation};
+use crate::storage::sql::records::{CREATED_FIELDS, compact_creation, field_values};
 use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
 use crate::storage::{Change, ImportChange, RecordChange, WorkflowChange};
 use crate::workflow::mail::Mail;
@@ -161,9 +161,10 @@ impl Column {
 fn module_rows(c: &Conn, m: &Module, records: &[&Record]) -> Result<(String, Vec<P>)> {
     let d = c.dialect;
     let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(d.kind(f.field_type), records.len())).collect();
+    let layout = crate::row::RowLayout::new(m);
     for r in records {
-        for (f, col) in m.fields.iter().zip(columns.iter_mut()) {
-            col.push(field_value(f.field_type, r.get(&f.name), &f.name)?)?;
+        for ((f, v), col) in field_values(m, &layout, r).zip(columns.iter_mut()) {
+            col.push(field_value(f.field_type, v, &f.name)?)?;
         }
     }
     let mut names = String::from("id");
