@@ -170,6 +170,22 @@ impl Db for Link<'_> {
     fn record_sql(&mut self, version: u64, m: &Module) -> Result<Arc<RecordSql>> {
         self.records.borrow_mut().of(&Sqlite, version, m)
     }
+    /// One statement for the whole list, passed as a JSON array (`json_each`), each number looked up in
+    /// the field's index, instead of one probe per number.
+    fn numbers_taken(&mut self, m: &Module, field: &str, numbers: &[&str]) -> Result<Option<std::collections::HashSet<String>>> {
+        let sql = format!(
+            "SELECT {f} FROM {} WHERE {f} IN (SELECT value FROM json_each(?1))",
+            Sqlite.ident(&m.table_name())?,
+            f = Sqlite.ident(field)?
+        );
+        let list = serde_json::to_string(numbers).map_err(|e| Error::invalid(format!("auto-numbers as JSON: {e}")))?;
+        let mut taken = std::collections::HashSet::new();
+        self.query(&sql, &[Arg::Owned(list)], &mut |r| {
+            taken.extend(r.text(0)?);
+            Ok(true)
+        })?;
+        Ok(Some(taken))
+    }
     /// Long runs of inserts (an import batch: new records, change log, stage history, outbox mail, journal
     /// rows) go as multi-row statements ([`super::bulk`]); shorter ones change by change.
     fn bulk_run(&self, changes: &[crate::storage::Change]) -> usize {
