@@ -331,11 +331,21 @@ impl Input for RowsInput<'_, '_, '_> {
 impl Node {
     fn eval(&self, inp: &impl Input) -> bool {
         match self {
-            Node::All(v) => v.iter().all(|n| n.eval(inp)),
-            Node::Any(v) => v.iter().any(|n| n.eval(inp)),
+            Node::All(v) => v.iter().all(|n| n.eval_member(inp)),
+            Node::Any(v) => v.iter().any(|n| n.eval_member(inp)),
             Node::Not(n) => !n.eval(inp),
             Node::Fast(t) => t.eval(inp),
             Node::Slow(t) => inp.with_ctx(|c| t.eval(c).0),
+        }
+    }
+
+    /// [`Node::eval`] of a group's member: a fast test is evaluated in the group's own loop (no call, no
+    /// stack frame per test); only nested groups and slow tests recurse.
+    #[inline(always)]
+    fn eval_member(&self, inp: &impl Input) -> bool {
+        match self {
+            Node::Fast(t) => t.eval(inp),
+            other => other.eval(inp),
         }
     }
 
