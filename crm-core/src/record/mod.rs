@@ -27,7 +27,7 @@ pub struct Record {
     /// True while the record is in the recycle bin.
     pub deleted: bool,
     /// Field values by field name. Absent fields are empty. Behaves as a `BTreeMap<String, Value>` (see
-    /// [`Values`]); records from the stores keep them in their module's slot order.
+    /// [`Values`]); records from the stores and from saves keep them in their module's slot order.
     pub values: Values,
 }
 

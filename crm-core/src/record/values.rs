@@ -2,9 +2,10 @@
 //!
 //! A record's values behave exactly as a `BTreeMap<String, Value>` (what [`Record::values`](super::Record::values)
 //! was before): iteration in field-name order, equality as maps, serde as one JSON object, `Debug` as a map.
-//! Underneath, records handed out by the stores carry their module's [`RowLayout`] (one shared `Arc` per
-//! module and schema version) and keep one slot per layout field, so that a compiled condition reads
-//! `slots[slot]` with no name comparison ([`CompiledCond`](crate::workflow::compiled::CompiledCond)); names
+//! Underneath, records handed out by the stores and made by saves carry their module's [`RowLayout`] (one
+//! shared `Arc` per module and schema version) and keep one slot per layout field, so that a compiled
+//! condition reads `slots[slot]` with no name comparison ([`CompiledCond`](crate::workflow::compiled::CompiledCond))
+//! and a store writes a row slot by slot; names
 //! outside the layout, and every name of values made without a layout, sit in a small `BTreeMap`. Which of
 //! the two holds an entry is never observable: a layout-backed map and a plain one with the same entries are
 //! equal, print, iterate and serialize the same.
