@@ -181,11 +181,7 @@ impl Row {
         if record.module != layout.module {
             return Err(Error::invalid(format!("record {} is a {} record, not {}", record.id, record.module, layout.module)));
         }
-        let values = if record.values.layout().is_some_and(|l| Arc::ptr_eq(l, layout)) && layout.by_name.len() == layout.fields.len() {
-            (0..layout.fields.len()).map(|s| record.values.slot(s).cloned().unwrap_or(Value::Null)).collect()
-        } else {
-            layout.fields.iter().map(|(n, _)| record.values.get(n).cloned().unwrap_or(Value::Null)).collect()
-        };
+        let values = record.values.by_layout(layout).cloned().collect();
         Ok(Row {
             id: record.id,
             label: record.label.clone(),

@@ -150,6 +150,18 @@ impl Values {
         (RowLayout::same(own, layout) && own.names_unique()).then_some(&self.slots[..])
     }
 
+    /// The value of each field of `layout`, in slot order (`Null` for an absent one): slot by slot when the
+    /// values are kept in that layout ([`Values::slots_in`]), else name by name. What a store writes as a
+    /// row, and what a [`Row`](crate::row::Row) is made of.
+    pub(crate) fn by_layout<'a>(&'a self, layout: &'a Arc<RowLayout>) -> impl Iterator<Item = &'a Value> + 'a {
+        static NULL: Value = Value::Null;
+        let slots = self.slots_in(layout);
+        layout.fields().iter().enumerate().map(move |(i, (name, _))| match slots {
+            Some(s) => s.get(i).and_then(Option::as_ref).unwrap_or(&NULL),
+            None => self.get(name).unwrap_or(&NULL),
+        })
+    }
+
     #[inline]
     fn slot_of(&self, key: &str) -> Option<usize> {
         self.layout.as_ref()?.slot(key)

@@ -12,7 +12,7 @@ use crate::io::ImportRowFate;
 use crate::query::fold;
 use crate::record::Record;
 use crate::schema::{Module, Schema};
-use crate::storage::sql::records::{CREATED_FIELDS, compact_creation, field_values};
+use crate::storage::sql::records::{CREATED_FIELDS, compact_creation};
 use crate::storage::sql::{ColumnKind as Kind, Dialect, fmt_dt, signed};
 use crate::storage::{Change, ImportChange, RecordChange, WorkflowChange};
 use crate::workflow::mail::Mail;
@@ -163,8 +163,8 @@ fn module_rows(c: &Conn, m: &Module, records: &[&Record]) -> Result<(String, Vec
     let mut columns: Vec<Column> = m.fields.iter().map(|f| Column::new(d.kind(f.field_type), records.len())).collect();
     let layout = crate::row::RowLayout::new(m);
     for r in records {
-        for ((f, v), col) in field_values(m, &layout, r).zip(columns.iter_mut()) {
-            col.push(field_value(f.field_type, v, &f.name)?)?;
+        for (((name, t), v), col) in layout.fields().iter().zip(r.values.by_layout(&layout)).zip(columns.iter_mut()) {
+            col.push(field_value(*t, v, name)?)?;
         }
     }
     let mut names = String::from("id");

@@ -63,28 +63,13 @@ impl RecordSqlCache {
     }
 }
 
-/// The parameters of a module row: the id, then every field in schema order ([`field_values`]).
-pub(crate) fn row_args<'a>(m: &'a Module, layout: &Arc<RowLayout>, r: &'a Record, id: &'a Value) -> Vec<Arg<'a>> {
-    let mut args = Vec::with_capacity(m.fields.len() + 1);
+/// The parameters of a module row: the id, then every field in the order of `layout`, `m`'s
+/// ([`RecordSql::layout`], made with the row's statements) ([`Values::by_layout`]).
+pub(crate) fn row_args<'a>(layout: &'a Arc<RowLayout>, r: &'a Record, id: &'a Value) -> Vec<Arg<'a>> {
+    let mut args = Vec::with_capacity(layout.fields().len() + 1);
     args.push(Arg::Value(crate::schema::FieldType::Integer, id, "id"));
-    args.extend(field_values(m, layout, r).map(|(f, v)| Arg::Value(f.field_type, v, &f.name)));
+    args.extend(layout.fields().iter().zip(r.values.by_layout(layout)).map(|((name, t), v)| Arg::Value(*t, v, name)));
     args
-}
-
-/// Every field of `m` with the record's value (`Null` when empty), in schema order. `layout` is `m`'s
-/// ([`RecordSql::layout`]): a record kept in it (or one laid out alike) is read slot by slot, any other
-/// field by field by name.
-pub(crate) fn field_values<'a>(
-    m: &'a Module,
-    layout: &Arc<RowLayout>,
-    r: &'a Record,
-) -> impl Iterator<Item = (&'a crate::schema::Field, &'a Value)> + 'a {
-    static NULL: Value = Value::Null;
-    let slots = r.values.slots_in(layout).filter(|s| s.len() == m.fields.len());
-    m.fields.iter().enumerate().map(move |(i, f)| match slots {
-        Some(s) => (f, s.get(i).and_then(Option::as_ref).unwrap_or(&NULL)),
-        None => (f, r.get(&f.name)),
-    })
 }
 
 /// The parameters of a record's `crm_entity` row (`insert_entity`).
@@ -105,7 +90,7 @@ pub(crate) fn insert_each<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, 
     for r in records {
         db.execute(&db.sql().insert_entity, &entity_args(r))?;
         let id = Value::Int(r.id.0);
-        db.execute(&sql.insert, &row_args(m, &sql.layout, r, &id))?;
+        db.execute(&sql.insert, &row_args(&sql.layout, r, &id))?;
     }
     Ok(())
 }
@@ -135,7 +120,7 @@ pub(crate) fn update<D: Db + ?Sized>(db: &mut D, version: u64, m: &Module, r: &R
     let sql = db.record_sql(version, m)?;
     if let Some(update) = &sql.update {
         let id = Value::Int(r.id.0);
-        db.execute(update, &row_args(m, &sql.layout, r, &id))?;
+        db.execute(update, &row_args(&sql.layout, r, &id))?;
     }
     Ok(())
 }

@@ -165,7 +165,7 @@ pub(super) fn write_run(db: &mut Link<'_>, schema: &Schema, run: &[Change]) -> R
         let ids: Vec<Value> = list.iter().map(|r| Value::Int(r.id.0)).collect();
         let mut module_rows = Chunks::new(&texts.insert, m.fields.len() + 1);
         for (r, id) in list.iter().zip(&ids) {
-            module_rows.push(db, row_args(m, &texts.layout, r, id))?;
+            module_rows.push(db, row_args(&texts.layout, r, id))?;
         }
         module_rows.flush_rows(db)?;
     }
